@@ -1,0 +1,35 @@
+"""drugscreen: a drug-discovery screening workbench.
+
+Heavy dependencies (torch, PyG, deepchem) are imported only when the objects that need them
+are first used, so ``import drugscreen`` and ``drugscreen --help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from drugscreen._version import __version__
+
+# public name -> module that defines it (imported on first attribute access)
+_LAZY = {
+    "Screener": "drugscreen.screening.screener",
+    "Repurposer": "drugscreen.repurposing.repurposer",
+    "load_dataset": "drugscreen.data",
+    "approved_drugs": "drugscreen.data",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'drugscreen' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

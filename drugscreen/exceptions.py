@@ -1,0 +1,83 @@
+"""Named exceptions raised by drugscreen.
+
+Every error a user can cause derives from :class:`DrugscreenError`, so the CLI can turn it
+into one line on stderr (exit 1) instead of a traceback.
+"""
+
+from __future__ import annotations
+
+
+class DrugscreenError(Exception):
+    """Base class of all drugscreen errors."""
+
+
+class UnknownNameError(DrugscreenError, KeyError):
+    """A name was looked up in a registry that does not hold it.
+
+    Parameters
+    ----------
+    kind
+        What the registry holds (``"featurizer"``, ``"model"``, ``"dataset"`` ...).
+    name
+        The name that was asked for.
+    choices
+        The names the registry does hold.
+    """
+
+    def __init__(self, kind: str, name: str, choices: list[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.choices = sorted(choices)
+        super().__init__(f"unknown {kind} {name!r}; choose one of: {', '.join(self.choices)}")
+
+    def __str__(self) -> str:  # KeyError would otherwise repr() the message
+        return str(self.args[0])
+
+
+class InvalidMoleculeError(DrugscreenError, ValueError):
+    """A molecule could not be parsed or featurized.
+
+    Parameters
+    ----------
+    index
+        Position of the molecule in the input (0-based).
+    smiles
+        The input text.
+    reason
+        Why it failed, e.g. RDKit's "Explicit valence for atom # 3 C, 5, is greater than permitted".
+    """
+
+    def __init__(self, index: int | None, smiles: str, reason: str) -> None:
+        self.index = index
+        self.smiles = smiles
+        self.reason = reason
+        where = f"row {index}: " if index is not None else ""
+        super().__init__(f"{where}invalid molecule {smiles!r}: {reason}")
+
+
+class InvalidSequenceError(DrugscreenError, ValueError):
+    """A protein sequence holds characters that are not amino-acid codes."""
+
+
+class DatasetError(DrugscreenError):
+    """A dataset file is missing, malformed or fails its checksum."""
+
+
+class DatasetNotAvailableError(DatasetError):
+    """A dataset is not on disk and could not be downloaded (e.g. no network)."""
+
+
+class BundleError(DrugscreenError):
+    """A model bundle is missing, tampered with, truncated, or of an unknown format version."""
+
+
+class FeaturizerMismatchError(BundleError):
+    """A model was given features from a featurizer other than the one it was trained with."""
+
+
+class InputFormatError(DrugscreenError):
+    """An input or output file cannot be read or written as asked (format, columns, paths)."""
+
+
+class ConfigError(DrugscreenError):
+    """A configuration (TOML, profile, option combination) is invalid."""

@@ -1,0 +1,233 @@
+"""Parsing and standardization of molecules, keeping the reason when one fails.
+
+Parsing never raises on bad chemistry: :func:`parse_smiles` returns a :class:`ParsedMolecule`
+whose ``error`` holds RDKit's own message (e.g. ``"Explicit valence for atom # 1 C, 5, is
+greater than permitted"``) captured with :class:`rdkit.rdBase.CaptureErrorLog`, so nothing is
+printed and RDKit's global logging state is never touched.
+
+Standardization is a policy object, :class:`Standardizer`, whose parameters are recorded in
+every model bundle. Its default keeps the largest organic fragment (salts and solvents
+stripped) and neutralizes charges; the canonical tautomer is optional because it is slow.
+Steps that would change nothing are skipped cheaply, so the common case costs almost
+nothing beyond parsing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from rdkit import Chem, rdBase
+from rdkit.Chem.MolStandardize import rdMolStandardize
+
+__all__ = [
+    "ParsedMolecule",
+    "Standardizer",
+    "parse_smiles",
+    "prepare_molecule",
+    "prepare_molecules",
+]
+
+_TIMESTAMP = re.compile(r"^\[\d\d:\d\d:\d\d\]\s*")
+
+
+def _clean_log(text: str) -> str:
+    """Turn RDKit's captured log into one short line (timestamps and echoes removed)."""
+    lines: list[str] = []
+    for raw in text.splitlines():
+        line = _TIMESTAMP.sub("", raw).strip()
+        if not line or set(line) <= set("^~ ") or line.startswith("SMILES Parse Error: Failed parsing"):
+            continue
+        if lines and line == lines[-1]:
+            continue
+        lines.append(line)
+    # The line after "check for mistakes around position N:" echoes the input; drop it.
+    out: list[str] = []
+    skip_next = False
+    for line in lines:
+        if skip_next:
+            skip_next = False
+            continue
+        if line.startswith("SMILES Parse Error: check for mistakes"):
+            skip_next = True
+            line = line.rstrip(":")
+        out.append(line.replace("SMILES Parse Error: ", ""))
+    return "; ".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedMolecule:
+    """The outcome of parsing and standardizing one input.
+
+    Attributes
+    ----------
+    smiles
+        The input text, unchanged.
+    mol
+        The (standardized) RDKit molecule, or ``None`` when it failed.
+    smiles_std
+        Canonical SMILES of ``mol`` ("" when it failed).
+    error
+        Why it failed ("" when it did not).
+    """
+
+    smiles: str
+    mol: Chem.Mol | None
+    smiles_std: str = ""
+    error: str = ""
+
+    @property
+    def valid(self) -> bool:
+        """True when the molecule parsed and passed the standardizer's checks."""
+        return self.mol is not None
+
+
+def parse_smiles(smiles: str) -> tuple[Chem.Mol | None, str]:
+    """Parse one SMILES with sanitization, returning ``(mol, "")`` or ``(None, reason)``.
+
+    Parameters
+    ----------
+    smiles
+        SMILES text. Surrounding white space is ignored.
+
+    Returns
+    -------
+    tuple
+        The molecule and an empty string, or ``None`` and RDKit's reason.
+    """
+    if not isinstance(smiles, str):
+        return None, f"not a SMILES string: {type(smiles).__name__}"
+    text = smiles.strip()
+    if not text:
+        return None, "empty SMILES"
+    with rdBase.CaptureErrorLog() as log:
+        mol = Chem.MolFromSmiles(text)
+    if mol is None:
+        reason = _clean_log(log.messages) or "RDKit could not parse the SMILES"
+        return None, reason
+    if mol.GetNumAtoms() == 0:
+        return None, "SMILES has no atoms"
+    return mol, ""
+
+
+@dataclass(frozen=True)
+class Standardizer:
+    """Standardization policy applied after parsing.
+
+    Parameters
+    ----------
+    largest_fragment
+        Keep only the largest organic fragment (strips counter-ions and solvents).
+    neutralize
+        Neutralize charges where a neutral form exists (RDKit ``Uncharger``).
+    normalize
+        Apply RDKit's functional-group normalizations (``Cleanup``); slower.
+    canonical_tautomer
+        Replace the molecule by RDKit's canonical tautomer; much slower.
+    max_heavy_atoms
+        Larger molecules are refused (not drug-like; slow and outside every training set).
+    allow_dummy_atoms
+        Accept ``*`` atoms (R-groups, polymer ends). Off by default: no model has seen them.
+    """
+
+    largest_fragment: bool = True
+    neutralize: bool = True
+    normalize: bool = False
+    canonical_tautomer: bool = False
+    max_heavy_atoms: int = 250
+    allow_dummy_atoms: bool = False
+    _chooser: Any = field(default=None, init=False, repr=False, compare=False)
+    _uncharger: Any = field(default=None, init=False, repr=False, compare=False)
+    _tautomers: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def to_config(self) -> dict[str, Any]:
+        """The policy's parameters, for a model bundle's ``config.json``."""
+        return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Standardizer:
+        """Rebuild a policy from :meth:`to_config`'s output."""
+        return cls(**config)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return self.to_config()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
+        for key in ("_chooser", "_uncharger", "_tautomers"):
+            object.__setattr__(self, key, None)
+
+    # RDKit helpers are built lazily (they are not picklable) and cached on the instance.
+    def _get(self, attr: str, factory: Any) -> Any:
+        obj = getattr(self, attr)
+        if obj is None:
+            obj = factory()
+            object.__setattr__(self, attr, obj)
+        return obj
+
+    def __call__(self, mol: Chem.Mol) -> tuple[Chem.Mol | None, str]:
+        """Standardize ``mol``; return ``(mol, "")`` or ``(None, reason)``."""
+        try:
+            with rdBase.CaptureErrorLog() as log:
+                if self.normalize:
+                    mol = rdMolStandardize.Cleanup(mol)
+                if self.largest_fragment and len(Chem.GetMolFrags(mol)) > 1:
+                    chooser = self._get(
+                        "_chooser", lambda: rdMolStandardize.LargestFragmentChooser(preferOrganic=True)
+                    )
+                    mol = chooser.choose(mol)
+                if self.neutralize and any(a.GetFormalCharge() for a in mol.GetAtoms()):
+                    uncharger = self._get("_uncharger", lambda: rdMolStandardize.Uncharger())
+                    mol = uncharger.uncharge(mol)
+                if self.canonical_tautomer:
+                    enumerator = self._get("_tautomers", rdMolStandardize.TautomerEnumerator)
+                    mol = enumerator.Canonicalize(mol)
+        except Exception as exc:  # RDKit raises plain RuntimeError/ValueError on odd input
+            return None, f"standardization failed: {exc}"
+        if mol is None:
+            return None, _clean_log(log.messages) or "standardization failed"
+        if not self.allow_dummy_atoms and any(a.GetAtomicNum() == 0 for a in mol.GetAtoms()):
+            return None, "contains dummy atoms (*): R-groups and polymer ends cannot be scored"
+        heavy = mol.GetNumHeavyAtoms()
+        if heavy > self.max_heavy_atoms:
+            return None, f"too large: {heavy} heavy atoms (limit {self.max_heavy_atoms})"
+        if heavy == 0:
+            return None, "no heavy atoms"
+        return mol, ""
+
+
+DEFAULT_STANDARDIZER = Standardizer()
+
+
+def prepare_molecule(smiles: str, standardizer: Standardizer | None = DEFAULT_STANDARDIZER) -> ParsedMolecule:
+    """Parse and standardize one SMILES.
+
+    Parameters
+    ----------
+    smiles
+        The input text.
+    standardizer
+        The policy to apply; ``None`` parses only (no standardization, no size checks).
+
+    Returns
+    -------
+    ParsedMolecule
+        Never raises for bad chemistry: check ``.valid`` and ``.error``.
+    """
+    mol, error = parse_smiles(smiles)
+    if mol is not None and standardizer is not None:
+        mol, error = standardizer(mol)
+    if mol is None:
+        return ParsedMolecule(smiles if isinstance(smiles, str) else str(smiles), None, "", error)
+    return ParsedMolecule(smiles, mol, Chem.MolToSmiles(mol), "")
+
+
+def prepare_molecules(
+    smiles: Sequence[str] | Iterable[str],
+    standardizer: Standardizer | None = DEFAULT_STANDARDIZER,
+) -> list[ParsedMolecule]:
+    """Parse and standardize many SMILES, one result per input, in input order."""
+    return [prepare_molecule(s, standardizer) for s in smiles]

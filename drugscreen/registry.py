@@ -1,0 +1,80 @@
+"""Name-keyed registries for featurizers, models and other pluggable parts.
+
+A :class:`Registry` maps a normalized name (case, ``-`` and ``_`` ignored) to a class or
+function. Registration is explicit, with a decorator, so what exists never depends on
+import order; unknown names raise :class:`~drugscreen.exceptions.UnknownNameError`
+listing the valid ones.
+
+Examples
+--------
+>>> FEATURIZERS = Registry("featurizer")
+>>> @FEATURIZERS.register("morgan")
+... class Morgan: ...
+>>> FEATURIZERS.get("Morgan") is Morgan
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+from drugscreen.exceptions import UnknownNameError
+
+T = TypeVar("T")
+
+
+def normalize_name(name: str) -> str:
+    """Return ``name`` lower-cased with ``-`` and ``_`` removed."""
+    return name.lower().replace("-", "").replace("_", "")
+
+
+class Registry(Generic[T]):
+    """A mapping from names to registered objects.
+
+    Parameters
+    ----------
+    kind
+        What the registry holds; used in error messages.
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._items: dict[str, T] = {}
+        self._names: dict[str, str] = {}
+
+    def register(self, name: str) -> Callable[[T], T]:
+        """Return a decorator that registers its argument under ``name``."""
+
+        def decorator(obj: T) -> T:
+            key = normalize_name(name)
+            if key in self._items and self._items[key] is not obj:
+                raise ValueError(f"{self.kind} {name!r} is already registered")
+            self._items[key] = obj
+            self._names[key] = name
+            return obj
+
+        return decorator
+
+    def get(self, name: str) -> T:
+        """Look ``name`` up; raise :class:`UnknownNameError` listing the choices."""
+        try:
+            return self._items[normalize_name(name)]
+        except KeyError:
+            raise UnknownNameError(self.kind, name, self.names()) from None
+
+    def names(self) -> list[str]:
+        """The registered names, as they were registered, sorted."""
+        return sorted(self._names.values())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and normalize_name(name) in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Registry({self.kind!r}, {self.names()})"
