@@ -31,6 +31,9 @@ __all__ = [
 ]
 
 _TIMESTAMP = re.compile(r"^\[\d\d:\d\d:\d\d\]\s*")
+# Checks run in C++ (a Python loop over atoms costs ~20 us per molecule).
+_CHARGED_ATOM = Chem.MolFromSmarts("[+,-]")
+_DUMMY_ATOM = Chem.MolFromSmarts("[#0]")
 
 
 def _clean_log(text: str) -> str:
@@ -102,9 +105,13 @@ def parse_smiles(smiles: str) -> tuple[Chem.Mol | None, str]:
     text = smiles.strip()
     if not text:
         return None, "empty SMILES"
-    with rdBase.CaptureErrorLog() as log:
+    # Blocking logs is cheaper than capturing them; only a failure is parsed again to
+    # capture RDKit's reason (failures are rare, so this costs nothing on average).
+    with rdBase.BlockLogs():
         mol = Chem.MolFromSmiles(text)
     if mol is None:
+        with rdBase.CaptureErrorLog() as log:
+            Chem.MolFromSmiles(text)
         reason = _clean_log(log.messages) or "RDKit could not parse the SMILES"
         return None, reason
     if mol.GetNumAtoms() == 0:
@@ -179,7 +186,7 @@ class Standardizer:
                         "_chooser", lambda: rdMolStandardize.LargestFragmentChooser(preferOrganic=True)
                     )
                     mol = chooser.choose(mol)
-                if self.neutralize and any(a.GetFormalCharge() for a in mol.GetAtoms()):
+                if self.neutralize and mol.HasSubstructMatch(_CHARGED_ATOM):
                     uncharger = self._get("_uncharger", lambda: rdMolStandardize.Uncharger())
                     mol = uncharger.uncharge(mol)
                 if self.canonical_tautomer:
@@ -189,7 +196,7 @@ class Standardizer:
             return None, f"standardization failed: {exc}"
         if mol is None:
             return None, _clean_log(log.messages) or "standardization failed"
-        if not self.allow_dummy_atoms and any(a.GetAtomicNum() == 0 for a in mol.GetAtoms()):
+        if not self.allow_dummy_atoms and mol.HasSubstructMatch(_DUMMY_ATOM):
             return None, "contains dummy atoms (*): R-groups and polymer ends cannot be scored"
         heavy = mol.GetNumHeavyAtoms()
         if heavy > self.max_heavy_atoms:
