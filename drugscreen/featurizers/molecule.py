@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from rdkit import Chem, rdBase
@@ -151,7 +151,8 @@ class Standardizer:
 
     def to_config(self) -> dict[str, Any]:
         """The policy's parameters, for a model bundle's ``config.json``."""
-        return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+        # not asdict(): it deep-copies the cached (unpicklable) RDKit helpers once they exist
+        return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Standardizer:
