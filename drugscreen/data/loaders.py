@@ -1,0 +1,453 @@
+"""Loading registered datasets into typed objects.
+
+:func:`load_dataset` reads a molecule dataset (MoleculeNet files), parses every SMILES with
+:func:`drugscreen.featurizers.molecule.prepare_molecule` and keeps the valid rows; molecules
+that fail are listed in ``invalid`` with their row number and reason (and summarised in one
+logged warning), never dropped silently. :func:`load_affinity` reads DAVIS/KIBA pairs.
+
+Parsing 41k HIV molecules takes a while, so the outcome (standardized SMILES or reason per
+row) is cached under ``<cache_dir>/parsed/``, keyed by the file's sha256 and the
+standardizer's parameters; a later load skips RDKit entirely.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+
+from drugscreen.data.catalog import get_spec
+from drugscreen.data.files import atomic_write, cache_dir, ensure_files, sha256_file
+from drugscreen.data.specs import DatasetSpec, TaskSpec
+from drugscreen.exceptions import DatasetError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from drugscreen.featurizers.molecule import Standardizer
+
+__all__ = [
+    "AffinityDataset",
+    "InvalidRow",
+    "MoleculeDataset",
+    "load_affinity",
+    "load_dataset",
+    "parse_column",
+]
+
+logger = logging.getLogger(__name__)
+
+PARSE_CACHE_VERSION = 1
+_DEFAULT = object()
+
+
+class InvalidRow(NamedTuple):
+    """A row whose molecule could not be used: 0-based data row, input text, reason."""
+
+    row: int
+    smiles: str
+    reason: str
+
+
+@dataclass
+class MoleculeDataset:
+    """A loaded molecule dataset (valid molecules only; the others are in ``invalid``).
+
+    Attributes
+    ----------
+    name
+        Registry name.
+    smiles
+        Input SMILES of the valid molecules, as written in the file.
+    smiles_std
+        Canonical SMILES after standardization, aligned with ``smiles``.
+    y
+        Labels, float64, shape ``(n, n_tasks)``; NaN where not measured.
+    tasks
+        One :class:`TaskSpec` per column of ``y``.
+    task_type
+        ``"classification"`` or ``"regression"`` (``None`` for an unlabelled library).
+    rows
+        Original 0-based data-row index (header excluded) of each molecule.
+    invalid
+        ``(row, smiles, reason)`` of every molecule that failed to parse or standardize.
+    sha256
+        Checksum of the file read.
+    path
+        The file read.
+    """
+
+    name: str
+    smiles: list[str]
+    smiles_std: list[str]
+    y: np.ndarray
+    tasks: list[TaskSpec]
+    task_type: str | None
+    rows: np.ndarray
+    invalid: list[InvalidRow]
+    sha256: str
+    path: Path | None = None
+    spec: DatasetSpec | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.smiles)
+
+    @property
+    def task_names(self) -> list[str]:
+        """Task column names, in the order of ``y``'s columns."""
+        return [t.name for t in self.tasks]
+
+    @property
+    def n_tasks(self) -> int:
+        """Number of tasks (columns of ``y``)."""
+        return len(self.tasks)
+
+    def subset(self, indices: np.ndarray | list[int]) -> MoleculeDataset:
+        """A new dataset holding the molecules at ``indices`` (e.g. one side of a split)."""
+        idx = np.asarray(indices, dtype=np.int64)
+        return MoleculeDataset(
+            name=self.name,
+            smiles=[self.smiles[i] for i in idx],
+            smiles_std=[self.smiles_std[i] for i in idx],
+            y=self.y[idx],
+            tasks=list(self.tasks),
+            task_type=self.task_type,
+            rows=self.rows[idx],
+            invalid=[],
+            sha256=self.sha256,
+            path=self.path,
+            spec=self.spec,
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The dataset as a DataFrame: ``row, smiles, smiles_std`` then one column per task."""
+        import pandas as pd
+
+        df = pd.DataFrame({"row": self.rows, "smiles": self.smiles, "smiles_std": self.smiles_std})
+        for j, name in enumerate(self.task_names):
+            df[name] = self.y[:, j]
+        return df
+
+    def __repr__(self) -> str:
+        return (
+            f"MoleculeDataset(name={self.name!r}, n={len(self)}, tasks={self.n_tasks}, "
+            f"task_type={self.task_type!r}, invalid={len(self.invalid)})"
+        )
+
+
+@dataclass
+class AffinityDataset:
+    """Drug-target affinity pairs (DAVIS, KIBA).
+
+    Attributes
+    ----------
+    name
+        Registry name.
+    drug_ids, drug_smiles
+        One entry per drug; ``drug_idx`` indexes these.
+    target_ids, target_sequences
+        One entry per target (amino-acid sequence); ``target_idx`` indexes these.
+    drug_idx, target_idx, value
+        The measured pairs: int64, int64, float64 arrays of equal length. ``value`` is pKd for
+        DAVIS, the KIBA score for KIBA (higher = stronger binding for both).
+    task
+        What ``value`` is (name, units, direction).
+    invalid_drugs
+        Drugs whose SMILES failed to parse (they stay in ``drug_ids``; callers decide).
+    sha256
+        Checksums of the files read, keyed by file name.
+    """
+
+    name: str
+    drug_ids: list[str]
+    drug_smiles: list[str]
+    target_ids: list[str]
+    target_sequences: list[str]
+    drug_idx: np.ndarray
+    target_idx: np.ndarray
+    value: np.ndarray
+    task: TaskSpec
+    invalid_drugs: list[InvalidRow] = field(default_factory=list)
+    sha256: dict[str, str] = field(default_factory=dict)
+    raw_value: np.ndarray | None = None
+
+    @property
+    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(drug_idx, target_idx, value)`` arrays."""
+        return self.drug_idx, self.target_idx, self.value
+
+    @property
+    def n_drugs(self) -> int:
+        return len(self.drug_ids)
+
+    @property
+    def n_targets(self) -> int:
+        return len(self.target_ids)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __repr__(self) -> str:
+        return (
+            f"AffinityDataset(name={self.name!r}, drugs={self.n_drugs}, targets={self.n_targets}, "
+            f"pairs={len(self)}, value={self.task.name!r})"
+        )
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+def _parse_cache_path(sha256: str, standardizer: Standardizer | None) -> Path:
+    config = json.dumps(None if standardizer is None else standardizer.to_config(), sort_keys=True)
+    key = hashlib.sha256(f"{PARSE_CACHE_VERSION}|{sha256}|{config}".encode()).hexdigest()[:24]
+    return cache_dir() / "parsed" / f"{key}.json.gz"
+
+
+def parse_column(
+    smiles: list[str],
+    standardizer: Standardizer | None | object = _DEFAULT,
+    *,
+    sha256: str | None = None,
+    use_cache: bool = True,
+) -> tuple[list[str], list[str]]:
+    """Parse and standardize SMILES, returning ``(smiles_std, error)`` per input.
+
+    Exactly one of ``smiles_std[i]`` and ``error[i]`` is non-empty. With ``sha256`` (of the file
+    the column came from) and ``use_cache``, results are read from / written to the parse
+    cache; a cache that is unreadable or does not match is ignored.
+    """
+    from drugscreen.featurizers.molecule import DEFAULT_STANDARDIZER, prepare_molecule
+
+    std = DEFAULT_STANDARDIZER if standardizer is _DEFAULT else standardizer
+    cache_file = _parse_cache_path(sha256, std) if (sha256 and use_cache) else None  # type: ignore[arg-type]
+    if cache_file is not None and cache_file.is_file():
+        try:
+            with gzip.open(cache_file, "rt", encoding="utf-8") as fh:
+                cached = json.load(fh)
+            if cached.get("n") == len(smiles):
+                return cached["smiles_std"], cached["error"]
+        except (OSError, ValueError, KeyError, EOFError):
+            logger.debug("ignoring unreadable parse cache %s", cache_file)
+    out_std: list[str] = []
+    out_err: list[str] = []
+    for s in smiles:
+        parsed = prepare_molecule(s, std)  # type: ignore[arg-type]
+        out_std.append(parsed.smiles_std)
+        out_err.append(parsed.error)
+    if cache_file is not None:
+        try:
+            payload = json.dumps({"n": len(smiles), "smiles_std": out_std, "error": out_err})
+            with atomic_write(cache_file) as fh:
+                fh.write(gzip.compress(payload.encode("utf-8"), mtime=0))
+        except OSError as exc:  # read-only home, full disk: caching is an optimisation only
+            logger.debug("could not write parse cache %s: %s", cache_file, exc)
+    return out_std, out_err
+
+
+def _summarize_invalid(name: str, invalid: list[InvalidRow], total: int) -> None:
+    if not invalid:
+        return
+    shown = "; ".join(f"row {r.row}: {r.reason}" for r in invalid[:3])
+    more = f"; ... ({len(invalid) - 3} more)" if len(invalid) > 3 else ""
+    logger.warning(
+        "%s: %d of %d molecules could not be parsed and are left out (see .invalid): %s%s",
+        name,
+        len(invalid),
+        total,
+        shown,
+        more,
+    )
+
+
+def _read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path, **kwargs)
+    except (OSError, ValueError, EOFError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"{path}: cannot be read as CSV ({exc})") from None
+
+
+def _task_specs(spec: DatasetSpec, columns: list[str]) -> list[TaskSpec]:
+    if not spec.all_other_columns:
+        return list(spec.tasks)
+    names = [c for c in columns if c != spec.smiles_column]
+    # every extra column is a task of the dataset's type; toxicity assays: lower is better
+    direction = "lower" if spec.category == "toxicity" else "neutral"
+    return [TaskSpec(n, spec.task_type or "classification", "1 = active", direction) for n in names]  # type: ignore[arg-type]
+
+
+def load_dataset(
+    name: str,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    standardizer: Standardizer | None | object = _DEFAULT,
+    use_cache: bool = True,
+) -> MoleculeDataset:
+    """Load a registered molecule dataset.
+
+    Parameters
+    ----------
+    name
+        Registered name (``"tox21"``, ``"bbbp"``, ...; case, ``-`` and ``_`` ignored).
+    data_dir
+        Data directory; default ``$DRUGSCREEN_DATA_DIR``, else ``~/.cache/drugscreen``. A missing
+        file is downloaded there.
+    standardizer
+        Standardization policy (default: the package's default); ``None`` parses only.
+    use_cache
+        Read/write the parse cache.
+
+    Returns
+    -------
+    MoleculeDataset
+        Valid molecules with labels; the others in ``.invalid``.
+
+    Raises
+    ------
+    UnknownNameError
+        For an unregistered name (the message lists the valid ones).
+    DatasetNotAvailableError
+        When the file is missing and cannot be downloaded.
+    DatasetError
+        When the file lacks required columns or holds non-numeric labels.
+
+    Examples
+    --------
+    >>> ds = load_dataset("bbbp")  # doctest: +SKIP
+    >>> ds.y.shape  # doctest: +SKIP
+    (2039, 1)
+    """
+    spec = get_spec(name)
+    if spec.kind == "affinity":
+        raise DatasetError(
+            f"{spec.name} is drug-target affinity data; use load_affinity({spec.name!r})"
+        )
+    if spec.kind == "library":
+        from drugscreen.data.approved import approved_drugs_path
+
+        path = approved_drugs_path()
+    else:
+        path = ensure_files(spec, data_dir)[0]
+    df = _read_csv(path, dtype={spec.smiles_column: str}, keep_default_na=True)
+    missing = [c for c in spec.files[0].columns if c not in df.columns]
+    if missing:
+        raise DatasetError(f"{path}: missing column(s) {missing}")
+    tasks = _task_specs(spec, list(df.columns))
+    if spec.n_tasks and len(tasks) != spec.n_tasks:
+        raise DatasetError(f"{path}: {len(tasks)} task columns, expected {spec.n_tasks}")
+    digest = sha256_file(path)
+
+    raw = df[spec.smiles_column].fillna("").astype(str).tolist()
+    smiles_std, errors = parse_column(raw, standardizer, sha256=digest, use_cache=use_cache)
+    valid = np.array([not e for e in errors], dtype=bool)
+    invalid = [InvalidRow(i, raw[i], errors[i]) for i in np.flatnonzero(~valid).tolist()]
+    _summarize_invalid(spec.name, invalid, len(raw))
+
+    import pandas as pd
+
+    if tasks:
+        try:
+            labels = df[[t.name for t in tasks]].apply(pd.to_numeric, errors="raise")
+        except (ValueError, TypeError) as exc:
+            raise DatasetError(f"{path}: non-numeric label ({exc})") from None
+        y = labels.to_numpy(dtype=np.float64)[valid]
+    else:
+        y = np.zeros((int(valid.sum()), 0), dtype=np.float64)
+    rows = np.flatnonzero(valid).astype(np.int64)
+    return MoleculeDataset(
+        name=spec.name,
+        smiles=[raw[i] for i in rows],
+        smiles_std=[smiles_std[i] for i in rows],
+        y=y,
+        tasks=tasks,
+        task_type=spec.task_type,
+        rows=rows,
+        invalid=invalid,
+        sha256=digest,
+        path=path,
+        spec=spec,
+    )
+
+
+def load_affinity(
+    name: str,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    standardizer: Standardizer | None | object = _DEFAULT,
+    use_cache: bool = True,
+) -> AffinityDataset:
+    """Load a drug-target affinity dataset (``"davis"`` or ``"kiba"``).
+
+    DAVIS values are pKd = -log10(Kd / 1e9) computed from ``kd_nM`` (Kd = 10,000 nM, pKd = 5,
+    means no binding was measured); KIBA values are KIBA scores. Drugs whose SMILES fail to
+    parse are kept (their pairs too) and listed in ``invalid_drugs`` with a logged warning.
+
+    Raises
+    ------
+    DatasetError
+        For a non-affinity dataset, missing columns, or pairs naming unknown drugs/targets.
+    """
+    spec = get_spec(name)
+    if spec.kind != "affinity":
+        raise DatasetError(
+            f"{spec.name} is not drug-target affinity data; use load_dataset({spec.name!r})"
+        )
+    drugs_path, targets_path, aff_path = ensure_files(spec, data_dir)
+    drugs = _read_csv(drugs_path, dtype=str, keep_default_na=False)
+    targets = _read_csv(targets_path, dtype=str, keep_default_na=False)
+    aff = _read_csv(aff_path, dtype={"drug_id": str, "target_id": str})
+    for path, frame, entry in zip(
+        (drugs_path, targets_path, aff_path), (drugs, targets, aff), spec.files, strict=True
+    ):
+        missing = [c for c in entry.columns if c not in frame.columns]
+        if missing:
+            raise DatasetError(f"{path}: missing column(s) {missing}")
+
+    drug_pos = {d: i for i, d in enumerate(drugs["drug_id"])}
+    target_pos = {t: i for i, t in enumerate(targets["target_id"])}
+    drug_idx = aff["drug_id"].map(drug_pos)
+    target_idx = aff["target_id"].map(target_pos)
+    if drug_idx.isna().any() or target_idx.isna().any():
+        raise DatasetError(
+            f"{aff_path}: pairs name drugs or targets missing from drugs.csv/targets.csv"
+        )
+    if spec.name == "davis":
+        raw_value = aff["kd_nM"].to_numpy(dtype=np.float64)
+        value = -np.log10(raw_value / 1e9)
+    else:
+        raw_value = None
+        value = aff[spec.tasks[0].name].to_numpy(dtype=np.float64)
+    keep = np.isfinite(value)
+    if not keep.all():
+        logger.warning(
+            "%s: %d pairs without a finite value left out", spec.name, int((~keep).sum())
+        )
+
+    smiles = drugs["smiles"].tolist()
+    _, errors = parse_column(
+        smiles, standardizer, sha256=sha256_file(drugs_path), use_cache=use_cache
+    )
+    invalid = [InvalidRow(i, smiles[i], e) for i, e in enumerate(errors) if e]
+    _summarize_invalid(spec.name, invalid, len(smiles))
+    return AffinityDataset(
+        name=spec.name,
+        drug_ids=drugs["drug_id"].tolist(),
+        drug_smiles=smiles,
+        target_ids=targets["target_id"].tolist(),
+        target_sequences=targets["sequence"].tolist(),
+        drug_idx=drug_idx.to_numpy(dtype=np.int64)[keep],
+        target_idx=target_idx.to_numpy(dtype=np.int64)[keep],
+        value=value[keep],
+        task=spec.tasks[0],
+        invalid_drugs=invalid,
+        sha256={p.name: sha256_file(p) for p in (drugs_path, targets_path, aff_path)},
+        raw_value=None if raw_value is None else raw_value[keep],
+    )
