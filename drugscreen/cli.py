@@ -83,6 +83,93 @@ def progress_enabled(quiet: bool = False) -> bool:
 # ---------------------------------------------------------------------------------------
 
 # === datasets (drugscreen.data) ===
+datasets_app = typer.Typer(
+    help="List, describe and download the registered datasets (MoleculeNet, DAVIS, KIBA, "
+    "approved drugs).",
+    no_args_is_help=True,
+)
+app.add_typer(datasets_app, name="datasets", rich_help_panel="Data")
+
+_DataDirOption = Annotated[
+    Optional[Path],  # noqa: UP045 - typer needs Optional here
+    typer.Option(
+        "--data-dir",
+        help="Data directory (default: $DRUGSCREEN_DATA_DIR, else ~/.cache/drugscreen).",
+        show_default=False,
+    ),
+]
+
+
+@datasets_app.command("list")
+def datasets_list(
+    data_dir: _DataDirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List the registered datasets: rows, tasks, task type, and whether they are on disk."""
+    import json
+
+    from drugscreen.data.overview import list_datasets
+
+    rows = list_datasets(data_dir)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    header = ("name", "kind", "rows", "tasks", "type", "on disk", "description")
+    table = [
+        (r["name"], r["kind"], f"{r['rows']:,}" if r["rows"] else "-", str(r["tasks"] or "-"),
+         r["task_type"], "yes" if r["available"] else "no", r["description"])
+        for r in rows
+    ]  # fmt: skip
+    widths = [max(len(h), *(len(t[i]) for t in table)) for i, h in enumerate(header[:-1])]
+    for line in [header, *table]:
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(line[:-1], widths, strict=True)) + "  " + line[-1])
+
+
+@datasets_app.command("info")
+def datasets_info(
+    name: Annotated[str, typer.Argument(help="Dataset name, e.g. tox21 (see `datasets list`).")],
+    data_dir: _DataDirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show what the registry records about one dataset: files, URLs, checksums, tasks, licence."""
+    import json
+
+    from drugscreen.data.overview import dataset_info
+
+    info = dataset_info(name, data_dir)
+    if as_json:
+        typer.echo(json.dumps(info, indent=2))
+        return
+    for key in ("name", "description", "kind", "category", "task_type", "n_tasks", "rows",
+                "transform", "license", "citation", "notes", "data_dir", "available"):  # fmt: skip
+        if info.get(key) not in (None, ""):
+            typer.echo(f"{key + ':':<13}{info[key]}")
+    for f in info["files"]:
+        typer.echo(f"file:        {f['path']} ({f['rows']:,} rows) -> {f['local_path']}")
+        typer.echo(f"  url:       {f['url'] or '-'}")
+        for source, digest in f["sha256"].items():
+            typer.echo(f"  sha256:    {digest} ({source} copy)")
+    for url in info["sources"]:
+        typer.echo(f"source:      {url}")
+    if info["tasks"]:
+        typer.echo("tasks:")
+        for t in info["tasks"]:
+            typer.echo(f"  {t['name']}  [{t['type']}; {t['units']}; desirable: {t['direction']}]")
+
+
+@datasets_app.command("fetch")
+def datasets_fetch(
+    names: Annotated[list[str], typer.Argument(help="Dataset names, or `all`.")],
+    data_dir: _DataDirOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Download again even if present.")] = False,
+) -> None:
+    """Download datasets into the data directory (checked, written atomically)."""
+    from drugscreen.data.files import fetch_many
+
+    for name, paths in fetch_many(names, data_dir, force=force):
+        typer.echo(f"{name}: " + ", ".join(str(p) for p in paths))
+
+
 # === end datasets ===
 
 # === models & train (drugscreen.models, drugscreen.training, drugscreen.bundle) ===

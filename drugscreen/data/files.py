@@ -41,6 +41,7 @@ __all__ = [
     "is_available",
     "ensure_files",
     "fetch_dataset",
+    "fetch_many",
     "download_file",
     "verify_file",
     "sha256_file",
@@ -217,6 +218,7 @@ def download_file(
     """
     h = hashlib.sha256()
     with urlopen(url, timeout=timeout) as response, atomic_write(target) as out:
+        logger.info("downloading %s", url)
         while block := response.read(1 << 20):
             h.update(block)
             out.write(block)
@@ -231,7 +233,6 @@ def _fetch_plain(spec: DatasetSpec, root: Path, force: bool) -> list[Path]:
             paths.append(target)
             continue
         assert entry.url is not None
-        logger.info("downloading %s -> %s", entry.url, target)
         tmp_target = target.with_name(f".{target.name}.download")
         try:
             download_file(entry.url, tmp_target)
@@ -308,9 +309,9 @@ def _fetch_deepdta(spec: DatasetSpec, root: Path, force: bool) -> list[Path]:
         return targets
     blobs: list[bytes] = []
     for url in spec.sources:
-        logger.info("downloading %s", url)
         try:
             with urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+                logger.info("downloading %s", url)
                 blobs.append(response.read())
         except OSError as exc:
             raise _offline_error(
@@ -379,3 +380,18 @@ def ensure_files(spec: DatasetSpec, data_dir: str | os.PathLike[str] | None = No
     if all(p.is_file() for p in paths):
         return paths
     return fetch_dataset(spec, data_dir)
+
+
+def fetch_many(
+    names: list[str], data_dir: str | os.PathLike[str] | None = None, *, force: bool = False
+) -> Iterator[tuple[str, list[Path]]]:
+    """Fetch several datasets (``"all"`` = every registered one), yielding ``(name, paths)``.
+
+    Unknown names fail before anything is downloaded.
+    """
+    from drugscreen.data.catalog import DATASETS, get_spec
+
+    wanted = DATASETS.names() if any(n.lower() == "all" for n in names) else names
+    specs = [get_spec(n) for n in wanted]
+    for spec in specs:
+        yield spec.name, fetch_dataset(spec, data_dir, force=force)
