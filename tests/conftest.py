@@ -1,0 +1,43 @@
+"""Shared pytest fixtures and marker handling (kept small on purpose).
+
+- ``shared_data`` tests are skipped unless ``DRUGSCREEN_DATA_DIR`` names an existing folder
+  (CI points it at ``../shared/datasets``); the ``shared_data_dir`` fixture returns that folder.
+- ``deepchem`` tests are skipped when deepchem is not installed (it is only checked for, never
+  imported, here).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+
+def _shared_dir() -> Path | None:
+    value = os.environ.get("DRUGSCREEN_DATA_DIR")
+    if value and Path(value).is_dir():
+        return Path(value)
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    no_data = pytest.mark.skip(reason="DRUGSCREEN_DATA_DIR unset or missing (../shared/datasets)")
+    no_deepchem = pytest.mark.skip(reason="deepchem is not installed")
+    have_data = _shared_dir() is not None
+    have_deepchem = importlib.util.find_spec("deepchem") is not None
+    for item in items:
+        if not have_data and "shared_data" in item.keywords:
+            item.add_marker(no_data)
+        if not have_deepchem and "deepchem" in item.keywords:
+            item.add_marker(no_deepchem)
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir() -> Path:
+    """The shared datasets folder (``$DRUGSCREEN_DATA_DIR``); skips the test when absent."""
+    path = _shared_dir()
+    if path is None:
+        pytest.skip("DRUGSCREEN_DATA_DIR unset or missing (../shared/datasets)")
+    return path
