@@ -205,8 +205,14 @@ class AffinityDataset:
 
 
 def _parse_cache_path(sha256: str, standardizer: Standardizer | None) -> Path:
+    from rdkit import __version__ as rdkit_version
+
+    from drugscreen._version import __version__
+
     config = json.dumps(None if standardizer is None else standardizer.to_config(), sort_keys=True)
-    key = hashlib.sha256(f"{PARSE_CACHE_VERSION}|{sha256}|{config}".encode()).hexdigest()[:24]
+    # the versions are part of the key: new RDKit or drugscreen code may parse differently
+    text = f"{PARSE_CACHE_VERSION}|{__version__}|{rdkit_version}|{sha256}|{config}"
+    key = hashlib.sha256(text.encode()).hexdigest()[:24]
     return cache_dir() / "parsed" / f"{key}.json.gz"
 
 

@@ -310,9 +310,9 @@ def scaffold_split(
     Molecules are grouped by Bemis-Murcko scaffold (``includeChirality=False``); the groups are
     ordered by ``(size, first index)`` descending (largest first; among equal sizes the group
     whose first member comes *later* goes first, exactly as ``deepchem.splits.ScaffoldSplitter``
-    sorts with ``reverse=True``) and then filled into train until the next group would pass
-    ``int``-free cutoff ``f_train * n``, then valid up to ``(f_train + f_valid) * n``, the rest
-    to test. The test part therefore holds the rarest scaffolds.
+    sorts with ``reverse=True``). Groups fill train while it stays within ``f_train * n``
+    molecules, then valid within ``(f_train + f_valid) * n``, and the rest go to test, which
+    therefore holds the rarest scaffolds.
 
     Parameters
     ----------
