@@ -1,0 +1,219 @@
+"""Benchmark configurations: which datasets × models × splits × seeds to run.
+
+A configuration is a TOML file (``benchmarks/configs/*.toml``)::
+
+    name = "property_suite"
+    datasets = ["bbbp", "esol"]
+    splits = ["scaffold"]                  # scaffold | balanced_scaffold | random
+    seeds = [0, 1, 2]
+    sizes = [0.8, 0.1, 0.1]
+
+    [[models]]
+    name = "rf"                            # the cell's model name in run records
+    n_estimators = 500                     # everything else: the model's parameters
+
+    [[models]]
+    name = "dmpnn"
+    epochs = 60
+
+Relative paths (``results_dir``, ``splits_dir``) are resolved against the directory holding
+the ``benchmarks/`` folder when the file lies inside one, else against the config's folder.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drugscreen.exceptions import ConfigError
+
+__all__ = ["BenchmarkConfig", "Cell", "ModelSpec", "load_config", "parse_only"]
+
+SPLIT_KINDS = ("scaffold", "balanced_scaffold", "random")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model of the grid: its name and its parameters (passed through to the model)."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"name": ..., **params}``, as in the TOML file."""
+        return {"name": self.name, **self.params}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One run: a dataset, a model, a split kind and a seed."""
+
+    dataset: str
+    model: ModelSpec
+    split: str
+    seed: int
+
+    @property
+    def key(self) -> str:
+        """``dataset/model/split/seed``, as printed in logs."""
+        return f"{self.dataset}/{self.model.name}/{self.split}/{self.seed}"
+
+    @property
+    def filename(self) -> str:
+        """The run record's file name."""
+        return f"{self.dataset}__{self.model.name}__{self.split}__{self.seed}.json"
+
+
+@dataclass(frozen=True)
+class BenchmarkConfig:
+    """A parsed benchmark configuration.
+
+    Attributes
+    ----------
+    name
+        The configuration's name (recorded in each run record).
+    datasets, models, splits, seeds
+        The grid.
+    sizes
+        Train/valid/test fractions.
+    results_dir
+        Where run records go (one JSON per cell).
+    splits_dir
+        Where split index files go (``<dataset>_<split>_<seed>.json``).
+    data_dir
+        Dataset directory (``None``: ``$DRUGSCREEN_DATA_DIR`` or the cache).
+    threads
+        ``torch.set_num_threads`` for GNN cells and ``n_jobs`` for baselines.
+    path
+        The file the configuration was read from (``None`` when built in code).
+    """
+
+    name: str
+    datasets: tuple[str, ...]
+    models: tuple[ModelSpec, ...]
+    splits: tuple[str, ...] = ("scaffold",)
+    seeds: tuple[int, ...] = (0, 1, 2)
+    sizes: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    results_dir: Path = Path("benchmarks/results/runs")
+    splits_dir: Path = Path("benchmarks/splits")
+    data_dir: Path | None = None
+    threads: int = 1
+    path: Path | None = None
+
+    def cells(self) -> Iterator[Cell]:
+        """The grid, dataset-major (so each dataset is loaded once)."""
+        for dataset in self.datasets:
+            for split in self.splits:
+                for model in self.models:
+                    for seed in self.seeds:
+                        yield Cell(dataset, model, split, seed)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able view (recorded in run records)."""
+        return {
+            "name": self.name,
+            "datasets": list(self.datasets),
+            "models": [m.to_dict() for m in self.models],
+            "splits": list(self.splits),
+            "seeds": list(self.seeds),
+            "sizes": list(self.sizes),
+            "threads": self.threads,
+            "path": str(self.path) if self.path else None,
+        }
+
+
+def _base_dir(path: Path) -> Path:
+    for parent in path.resolve().parents:
+        if parent.name == "benchmarks":
+            return parent.parent
+    return path.resolve().parent
+
+
+def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, base: Path | None = None) -> BenchmarkConfig:
+    """Validate a configuration dict (as read from TOML) and build a :class:`BenchmarkConfig`.
+
+    Raises
+    ------
+    ConfigError
+        On a missing key, an unknown split kind or malformed values.
+    """
+    known = {"name", "datasets", "models", "splits", "seeds", "sizes", "results_dir", "splits_dir", "data_dir", "threads"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"unknown key(s) in benchmark config: {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
+    for key in ("datasets", "models"):
+        if not raw.get(key):
+            raise ConfigError(f"benchmark config needs a non-empty {key!r}")
+    models = []
+    for entry in raw["models"]:
+        if not isinstance(entry, dict) or "name" not in entry:
+            raise ConfigError("each [[models]] entry needs a 'name'")
+        params = {k: v for k, v in entry.items() if k != "name"}
+        models.append(ModelSpec(str(entry["name"]), params))
+    names = [m.name for m in models]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"model names must be unique in one config, got {names}")
+    splits = tuple(raw.get("splits", ["scaffold"]))
+    bad = [s for s in splits if s not in SPLIT_KINDS]
+    if bad:
+        raise ConfigError(f"unknown split kind(s) {bad}; choose from {', '.join(SPLIT_KINDS)}")
+    sizes = tuple(float(x) for x in raw.get("sizes", (0.8, 0.1, 0.1)))
+    if len(sizes) != 3 or abs(sum(sizes) - 1.0) > 1e-6 or min(sizes) <= 0:
+        raise ConfigError(f"sizes must be three positive fractions summing to 1, got {list(sizes)}")
+    base = base or (path.parent if path else Path.cwd())
+
+    def _dir(key: str, default: str) -> Path:
+        value = Path(raw.get(key, default))
+        return value if value.is_absolute() else base / value
+
+    data_dir = raw.get("data_dir")
+    return BenchmarkConfig(
+        name=str(raw.get("name", path.stem if path else "benchmark")),
+        datasets=tuple(str(d) for d in raw["datasets"]),
+        models=tuple(models),
+        splits=splits,
+        seeds=tuple(int(s) for s in raw.get("seeds", (0, 1, 2))),
+        sizes=sizes,  # type: ignore[arg-type]
+        results_dir=_dir("results_dir", "benchmarks/results/runs"),
+        splits_dir=_dir("splits_dir", "benchmarks/splits"),
+        data_dir=(Path(data_dir) if Path(data_dir).is_absolute() else base / data_dir) if data_dir else None,
+        threads=int(raw.get("threads", 1)),
+        path=path,
+    )
+
+
+def load_config(path: str | Path) -> BenchmarkConfig:
+    """Read a benchmark configuration from a TOML file.
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, is not valid TOML, or fails validation.
+    """
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"benchmark config not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return config_from_dict(raw, path=path, base=_base_dir(path))
+
+
+def parse_only(only: str | None) -> tuple[str | None, str | None, int | None, str | None]:
+    """Parse ``--only dataset[/model[/seed[/split]]]``; ``*`` or empty means any."""
+    if not only:
+        return None, None, None, None
+    parts = [p if p not in ("", "*") else None for p in only.split("/")]
+    if len(parts) > 4:
+        raise ConfigError(f"--only takes dataset[/model[/seed[/split]]], got {only!r}")
+    parts += [None] * (4 - len(parts))
+    dataset, model, seed, split = parts
+    try:
+        seed_int = int(seed) if seed is not None else None
+    except ValueError:
+        raise ConfigError(f"--only: seed must be an integer, got {seed!r}") from None
+    return dataset, model, seed_int, split

@@ -1,0 +1,99 @@
+"""Run records: one JSON file per benchmark cell (schema ``drugscreen.run/1``, DEVELOPERS.md).
+
+Beyond the shared schema a benchmark record carries ``command`` (the one line that re-runs the
+cell), ``split_file``, ``sizes`` (molecules per split), ``throughput`` and ``notes``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SCHEMA", "host_info", "load_records", "peak_rss_mb", "versions", "write_record"]
+
+SCHEMA = "drugscreen.run/1"
+
+
+def versions() -> dict[str, str]:
+    """Versions of drugscreen and of the libraries that decide the numbers."""
+    from drugscreen._version import __version__
+
+    out = {"drugscreen": __version__, "python": platform.python_version()}
+    for mod in ("rdkit", "torch", "torch_geometric", "sklearn", "numpy"):
+        m = sys.modules.get(mod)
+        if m is None:
+            try:
+                m = __import__(mod)
+            except ImportError:
+                continue
+        out[mod] = getattr(m, "__version__", "unknown")
+    return out
+
+
+def host_info() -> dict[str, Any]:
+    """CPU count (usable by this process), CPU model and platform."""
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 0
+    return {"cpus": cpus, "cpu_model": cpu, "platform": platform.platform(), "gpu": False}
+
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident set size of this process (or its waited-for children) in MiB."""
+    kb = resource.getrusage(who).ru_maxrss  # kilobytes on Linux
+    return round(kb / 1024.0, 1)
+
+
+def write_record(record: dict[str, Any], path: str | Path) -> Path:
+    """Write a run record atomically (temp file + rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"schema": SCHEMA, **record}
+    record.setdefault("finished_at", datetime.now(UTC).isoformat(timespec="seconds"))
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record, indent=1, sort_keys=False, default=_json_default) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def _json_default(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def load_records(results_dir: str | Path) -> list[dict[str, Any]]:
+    """Every ``*.json`` run record under ``results_dir`` (recursively), with ``_path`` added."""
+    out = []
+    for p in sorted(Path(results_dir).rglob("*.json")):
+        try:
+            rec = json.loads(p.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        if isinstance(rec, dict) and rec.get("schema") == SCHEMA:
+            rec["_path"] = str(p)
+            out.append(rec)
+    return out

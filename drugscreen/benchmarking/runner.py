@@ -1,0 +1,246 @@
+"""The benchmark runner: a grid of datasets × models × splits × seeds, one run record per cell.
+
+:func:`run_benchmark` walks the grid of a :class:`~drugscreen.benchmarking.config.BenchmarkConfig`,
+skips cells whose record already exists (unless ``force``), and runs each remaining cell —
+by default in a fresh process, so its peak memory (``resource.getrusage``) is its own. A cell:
+
+1. loads the dataset (:func:`drugscreen.data.load_dataset`);
+2. loads or writes its split file (:func:`~drugscreen.benchmarking.splitfiles.get_split`);
+3. fits the model on train (early stopping / selection on valid only) and predicts valid and
+   test, timing both;
+4. scores the predictions (:mod:`drugscreen.benchmarking.metrics`) and writes the record.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from drugscreen.benchmarking.config import BenchmarkConfig, Cell, parse_only
+from drugscreen.exceptions import ConfigError, DrugscreenError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["CellOutcome", "rerun_command", "run_benchmark", "run_cell", "select_cells"]
+
+
+@dataclass(frozen=True)
+class CellOutcome:
+    """What happened to one cell: ``"done"``, ``"skipped"`` (record exists) or ``"failed"``."""
+
+    cell: Cell
+    status: str
+    path: Path
+    seconds: float = 0.0
+    error: str = ""
+
+
+def _display_path(path: Path | None) -> str:
+    if path is None:
+        return "CONFIG.toml"
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def rerun_command(config: BenchmarkConfig, cell: Cell) -> str:
+    """The one command that re-runs ``cell`` (overwriting its record)."""
+    return (
+        f"drugscreen benchmark --config {_display_path(config.path)} "
+        f"--only {cell.dataset}/{cell.model.name}/{cell.seed}/{cell.split} --force"
+    )
+
+
+def select_cells(config: BenchmarkConfig, only: str | None = None) -> list[Cell]:
+    """The cells of the grid matching ``only`` (``dataset[/model[/seed[/split]]]``)."""
+    dataset, model, seed, split = parse_only(only)
+    cells = [
+        c
+        for c in config.cells()
+        if (dataset is None or c.dataset == dataset)
+        and (model is None or c.model.name == model)
+        and (seed is None or c.seed == seed)
+        and (split is None or c.split == split)
+    ]
+    if only and not cells:
+        raise ConfigError(
+            f"--only {only!r} matches no cell of {config.name}: datasets {list(config.datasets)}, "
+            f"models {[m.name for m in config.models]}, seeds {list(config.seeds)}, splits {list(config.splits)}"
+        )
+    return cells
+
+
+_DATASETS: dict[tuple[str, str | None], Any] = {}
+
+
+def _load(name: str, data_dir: Path | None) -> Any:
+    key = (name, str(data_dir) if data_dir else None)
+    if key not in _DATASETS:
+        from drugscreen.data import load_dataset
+
+        _DATASETS.clear()  # one dataset in memory at a time
+        _DATASETS[key] = load_dataset(name, data_dir=data_dir)
+    return _DATASETS[key]
+
+
+def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
+    """Run one cell in this process and write its record; return the record's path."""
+    from drugscreen.benchmarking.adapters import fit_predict
+    from drugscreen.benchmarking.metrics import evaluate
+    from drugscreen.benchmarking.records import host_info, peak_rss_mb, versions, write_record
+    from drugscreen.benchmarking.splitfiles import get_split
+
+    t_start = time.perf_counter()
+    dataset = _load(cell.dataset, config.data_dir)
+    if dataset.task_type not in ("classification", "regression"):
+        raise ConfigError(f"{cell.dataset} has no labels to benchmark on")
+    split, split_file, split_sha = get_split(dataset, cell.split, cell.seed, config.splits_dir, config.sizes)
+    load_s = time.perf_counter() - t_start
+    logger.info("%s: %d molecules, %d tasks, split %d/%d/%d", cell.key, len(dataset), dataset.n_tasks,
+                len(split.train), len(split.valid), len(split.test))
+
+    result = fit_predict(cell.model, dataset, split, seed=cell.seed, threads=config.threads)
+    tasks = dataset.task_names
+    metrics = {
+        "valid": evaluate(dataset.y[split.valid], result.valid, dataset.task_type, tasks),
+        "test": evaluate(dataset.y[split.test], result.test, dataset.task_type, tasks),
+    }
+    n_pred = len(split.valid) + len(split.test)
+    record = {
+        "dataset": cell.dataset,
+        "model": cell.model.name,
+        "split": cell.split,
+        "seed": cell.seed,
+        "config": {
+            "benchmark": config.name,
+            "model": {"name": cell.model.name, **result.params},
+            "split_sizes": list(config.sizes),
+            "threads": config.threads,
+            "task_type": dataset.task_type,
+            "tasks": tasks,
+        },
+        "versions": versions(),
+        "data_sha256": dataset.sha256,
+        "split_sha256": split_sha,
+        "split_file": _display_path(split_file),
+        "sizes": {"train": len(split.train), "valid": len(split.valid), "test": len(split.test)},
+        "metrics": metrics,
+        "times": {
+            "load_s": round(load_s, 3),
+            "featurize_s": round(result.featurize_s, 3),
+            "train_s": round(result.train_s, 3),
+            "predict_s": round(result.predict_s, 3),
+            "total_s": round(time.perf_counter() - t_start, 3),
+        },
+        "throughput": {"predict_mol_per_s": round(n_pred / result.predict_s, 1) if result.predict_s > 0 else None},
+        "peak_rss_mb": peak_rss_mb(),
+        "host": host_info(),
+        "command": rerun_command(config, cell),
+        "notes": result.notes,
+    }
+    path = write_record(record, Path(config.results_dir) / cell.filename)
+    primary = "roc_auc" if dataset.task_type == "classification" else "rmse"
+    logger.info("%s: test %s %s (train %.1fs) -> %s", cell.key, primary,
+                _fmt(metrics["test"].get(primary)), result.train_s, path)
+    return path
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def _child(config: BenchmarkConfig, cell: Cell, level: int, queue: Any) -> None:
+    """Entry point of the per-cell process: mirror the parent's log level, run, report."""
+    root = logging.getLogger("drugscreen")
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        root.addHandler(handler)
+        root.propagate = False
+    root.setLevel(level)
+    try:
+        run_cell(config, cell)
+        queue.put("")
+    except BaseException as exc:  # reported to the parent, which decides
+        queue.put(f"{type(exc).__name__}: {exc}")
+        raise SystemExit(1) from None
+
+
+def _run_isolated(config: BenchmarkConfig, cell: Cell) -> str:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(config, cell, logging.getLogger("drugscreen").getEffectiveLevel(), queue))
+    proc.start()
+    proc.join()
+    try:
+        message = queue.get(timeout=1)
+    except Exception:
+        message = f"cell process exited with code {proc.exitcode}"
+    if proc.exitcode and not message:
+        message = f"cell process exited with code {proc.exitcode}"
+    return message
+
+
+def run_benchmark(
+    config: BenchmarkConfig,
+    *,
+    force: bool = False,
+    only: str | None = None,
+    isolate: bool = True,
+    keep_going: bool = True,
+) -> list[CellOutcome]:
+    """Run every cell of ``config`` that has no record yet.
+
+    Parameters
+    ----------
+    config
+        The grid.
+    force
+        Re-run cells whose record exists (overwriting it).
+    only
+        Restrict to cells matching ``dataset[/model[/seed[/split]]]`` (``*`` = any).
+    isolate
+        Run each cell in a fresh process (peak memory then is the cell's own).
+    keep_going
+        Log a failed cell and go on (``False``: raise its error).
+
+    Returns
+    -------
+    list[CellOutcome]
+        One per selected cell, in grid order.
+    """
+    outcomes: list[CellOutcome] = []
+    cells = select_cells(config, only)
+    logger.info("benchmark %s: %d cell(s)", config.name, len(cells))
+    for i, cell in enumerate(cells, 1):
+        path = Path(config.results_dir) / cell.filename
+        if path.exists() and not force:
+            logger.info("[%d/%d] %s: record exists, skipped (--force to re-run)", i, len(cells), cell.key)
+            outcomes.append(CellOutcome(cell, "skipped", path))
+            continue
+        logger.info("[%d/%d] %s: running", i, len(cells), cell.key)
+        t0 = time.perf_counter()
+        if isolate:
+            error = _run_isolated(config, cell)
+        else:
+            try:
+                run_cell(config, cell)
+                error = ""
+            except DrugscreenError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                if not keep_going:
+                    raise
+        seconds = time.perf_counter() - t0
+        if error:
+            logger.error("%s failed: %s", cell.key, error)
+            outcomes.append(CellOutcome(cell, "failed", path, seconds, error))
+            if not keep_going:
+                raise DrugscreenError(f"{cell.key} failed: {error}")
+        else:
+            outcomes.append(CellOutcome(cell, "done", path, seconds))
+    return outcomes
