@@ -1,0 +1,117 @@
+"""Save and load the affinity model as a bundle: ``config.json`` + ``model.safetensors``.
+
+``config.json`` holds ``format_version``, the model's constructor arguments, the graph
+featurizer and standardizer configs, the residue alphabet, the per-task scalers (values are
+predicted standardized), how the model was trained (datasets, split, seed, data checksums), its
+metrics, and the sha256 of the weights file. No pickles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drugscreen.exceptions import BundleError
+
+__all__ = ["AFFINITY_FORMAT_VERSION", "AffinityBundle", "default_affinity_path", "load_affinity_bundle", "save_affinity_bundle"]
+
+logger = logging.getLogger(__name__)
+
+AFFINITY_FORMAT_VERSION = 1
+WEIGHTS = "model.safetensors"
+
+
+def default_affinity_path() -> Path:
+    """Directory of the affinity model shipped with the package."""
+    return Path(__file__).resolve().parent.parent / "resources" / "models" / "affinity"
+
+
+@dataclass
+class AffinityBundle:
+    """A loaded affinity model with what is needed to use it."""
+
+    model: Any  # drugscreen.models.affinity.AffinityModel
+    config: dict[str, Any]
+    path: Path | None = None
+    scalers: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    @property
+    def tasks(self) -> list[str]:
+        return list(self.config["model"]["tasks"])
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def save_affinity_bundle(model: Any, config: dict[str, Any], path: str | Path) -> Path:
+    """Write ``model`` (an :class:`AffinityModel`) and ``config`` to the directory ``path``.
+
+    ``config`` must hold ``model`` (constructor kwargs), ``scalers`` and may hold anything
+    JSON-serializable besides; ``format_version`` and the weights checksum are added.
+    """
+    from safetensors.torch import save_file
+
+    from drugscreen import __version__
+
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    save_file(state, str(out / WEIGHTS))
+    cfg = {"format_version": AFFINITY_FORMAT_VERSION, "kind": "affinity", "drugscreen_version": __version__}
+    cfg.update(config)
+    cfg["files"] = {WEIGHTS: _sha256(out / WEIGHTS)}
+    (out / "config.json").write_text(json.dumps(cfg, indent=1, sort_keys=False))
+    logger.info("saved affinity bundle to %s", out)
+    return out
+
+
+def load_affinity_bundle(path: str | Path | None = None) -> AffinityBundle:
+    """Load an affinity bundle (the shipped one when ``path`` is None).
+
+    Raises
+    ------
+    BundleError
+        Missing files, an unknown ``format_version``, a checksum mismatch or weights that do
+        not fit the configured model.
+    """
+    from safetensors.torch import load_file
+
+    from drugscreen.featurizers.graph import GraphFeaturizer
+    from drugscreen.models.affinity import PROTEIN_ALPHABET, AffinityModel
+
+    root = Path(path) if path is not None else default_affinity_path()
+    cfg_path = root / "config.json"
+    if not cfg_path.is_file() or not (root / WEIGHTS).is_file():
+        raise BundleError(f"{root}: not an affinity bundle (needs config.json and {WEIGHTS})")
+    cfg = json.loads(cfg_path.read_text())
+    if cfg.get("format_version") != AFFINITY_FORMAT_VERSION:
+        raise BundleError(
+            f"{root}: affinity bundle format_version {cfg.get('format_version')!r} is not supported "
+            f"(this drugscreen reads {AFFINITY_FORMAT_VERSION})"
+        )
+    if cfg.get("alphabet", PROTEIN_ALPHABET) != PROTEIN_ALPHABET:
+        raise BundleError(f"{root}: the bundle encodes residues with another alphabet")
+    want = cfg.get("files", {}).get(WEIGHTS)
+    if want and want != _sha256(root / WEIGHTS):
+        raise BundleError(f"{root}/{WEIGHTS}: checksum differs from config.json (corrupted or edited)")
+    feat = cfg.get("featurizer", {})
+    if feat.get("name", "graph") != "graph" or feat.get("params", {}).get("version", 1) != 1:
+        raise BundleError(f"{root}: the bundle needs featurizer {feat}, not graph v1")
+    kwargs = dict(cfg["model"])
+    model = AffinityModel(atom_dim=GraphFeaturizer.atom_dim, bond_dim=GraphFeaturizer.bond_dim, **kwargs)
+    try:
+        model.load_state_dict(load_file(str(root / WEIGHTS)))
+    except RuntimeError as exc:
+        raise BundleError(f"{root}: weights do not fit the configured model: {exc}") from exc
+    model.eval()
+    scalers = {k: (float(v[0]), float(v[1])) for k, v in cfg["scalers"].items()}
+    return AffinityBundle(model=model, config=cfg, path=root, scalers=scalers)

@@ -1,0 +1,342 @@
+"""Inputs of the repurposer: the drug library, the known ligands and the target sequence.
+
+* :func:`load_library`: ``"approved"`` (the shipped ChEMBL approved-drug list), a file that
+  ``drugscreen screen`` accepts (read with :mod:`drugscreen.io`), or a DataFrame. Every entry is
+  parsed and standardized; entries that fail keep their row with the reason (``error``), so they
+  are reported rather than dropped.
+* :func:`load_ligands`: SMILES list, DataFrame or file, with an optional activity column
+  (0/1 labels, ``active``/``inactive`` words, or potencies such as pIC50 where values at or
+  above ``active_threshold`` are actives). Rows that fail (bad SMILES, unreadable activity) are
+  listed in ``LigandSet.errors`` with their row number and reason and logged as a warning.
+* :func:`read_sequence_input`: a raw sequence or a FASTA file/text, validated.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from drugscreen.exceptions import InputFormatError, InvalidSequenceError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rdkit import Chem
+
+__all__ = ["LigandSet", "Library", "load_ligands", "load_library", "parse_fasta", "read_sequence_input", "validate_sequence"]
+
+logger = logging.getLogger(__name__)
+
+_ACTIVE_WORDS = {"1", "active", "actives", "yes", "true", "binder", "a", "+"}
+_INACTIVE_WORDS = {"0", "inactive", "inactives", "no", "false", "nonbinder", "non-binder", "i", "-"}
+_VALID_RESIDUES = set("ACDEFGHIKLMNPQRSTVWYBZXUOJ")
+
+
+# ----------------------------------------------------------------------------- sequences
+
+
+def validate_sequence(sequence: str, name: str = "sequence", min_length: int = 30) -> str:
+    """Upper-case a protein sequence, drop white space and a trailing ``*``; reject bad residues.
+
+    Raises
+    ------
+    InvalidSequenceError
+        With the offending letters and their positions (1-based), or when too short.
+    """
+    if not isinstance(sequence, str):
+        raise InvalidSequenceError(f"{name}: expected a string, got {type(sequence).__name__}")
+    seq = re.sub(r"\s+", "", sequence).upper().rstrip("*")
+    if not seq:
+        raise InvalidSequenceError(f"{name}: the sequence is empty")
+    bad = [(i + 1, c) for i, c in enumerate(seq) if c not in _VALID_RESIDUES]
+    if bad:
+        shown = ", ".join(f"{c!r} at {i}" for i, c in bad[:5])
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise InvalidSequenceError(
+            f"{name}: {len(bad)} invalid residue(s): {shown}{more}; a protein sequence uses the "
+            "one-letter amino-acid codes (ACDEFGHIKLMNPQRSTVWY, plus B Z X U O J)"
+        )
+    if len(seq) < min_length:
+        raise InvalidSequenceError(f"{name}: {len(seq)} residues is too short for a protein target (minimum {min_length})")
+    return seq
+
+
+def parse_fasta(text: str) -> list[tuple[str, str]]:
+    """``(header, sequence)`` records of FASTA text; every sequence is validated.
+
+    Raises
+    ------
+    InvalidSequenceError
+        No record, an empty record, or invalid residues (named by the record's header).
+    """
+    records: list[tuple[str, list[str]]] = []
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith(";"):
+            continue
+        if line.startswith(">"):
+            records.append((line[1:].strip() or f"record {len(records) + 1}", []))
+        elif not records:
+            raise InvalidSequenceError(f"FASTA line {lineno}: sequence data before the first '>' header")
+        else:
+            records[-1][1].append(line)
+    if not records:
+        raise InvalidSequenceError("no FASTA record found (a record starts with a '>' header line)")
+    return [(h, validate_sequence("".join(parts), name=f"FASTA record {h!r}")) for h, parts in records]
+
+
+def read_sequence_input(sequence: str | None = None, fasta: str | Path | None = None) -> tuple[str, str]:
+    """``(name, sequence)`` from a raw sequence or a FASTA file (its first record; more are refused)."""
+    if (sequence is None) == (fasta is None):
+        raise InvalidSequenceError("give exactly one of a sequence and a FASTA file")
+    if sequence is not None:
+        text = sequence.strip()
+        if text.startswith(">"):
+            name, seq = _single_record(parse_fasta(text), "sequence")
+            return name, seq
+        return "query", validate_sequence(text)
+    path = Path(fasta)  # type: ignore[arg-type]
+    if not path.is_file():
+        raise InputFormatError(f"FASTA file not found: {path}")
+    return _single_record(parse_fasta(path.read_text()), str(path))
+
+
+def _single_record(records: list[tuple[str, str]], where: str) -> tuple[str, str]:
+    if len(records) > 1:
+        raise InvalidSequenceError(f"{where}: {len(records)} FASTA records; give one target at a time")
+    return records[0]
+
+
+# ----------------------------------------------------------------------------- library
+
+
+@dataclass
+class Library:
+    """Drugs to rank, in input order. ``mols[i]`` is None when entry ``i`` failed (``errors[i]``)."""
+
+    ids: list[str]
+    names: list[str]
+    first_approval: list[float]
+    smiles: list[str]
+    smiles_std: list[str]
+    mols: list[Chem.Mol | None]
+    errors: list[str]
+    source: str = ""
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def valid(self) -> np.ndarray:
+        return np.array([m is not None for m in self.mols], dtype=bool)
+
+
+def _find(columns: list[str], candidates: tuple[str, ...]) -> str | None:
+    low = {c.lower(): c for c in columns}
+    for cand in candidates:
+        if cand in low:
+            return low[cand]
+    return None
+
+
+def _library_from_frame(df: pd.DataFrame, source: str, smiles_column: str | None = None) -> Library:
+    from drugscreen.featurizers.molecule import prepare_molecule
+
+    cols = [str(c) for c in df.columns]
+    smi_col = smiles_column or _find(cols, ("smiles", "canonical_smiles", "smi", "smiles_std"))
+    if smi_col is None or smi_col not in df.columns:
+        raise InputFormatError(f"{source}: no SMILES column (looked for smiles, canonical_smiles, smi); columns: {cols}")
+    id_col = _find(cols, ("molecule_chembl_id", "chembl_id", "id", "compound_id", "mol_id", "_name", "name", "title"))
+    name_col = _find(cols, ("pref_name", "name", "drug_name", "_name", "title"))
+    year_col = _find(cols, ("first_approval", "approval_year", "year"))
+    n = len(df)
+    smiles = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in df[smi_col].tolist()]
+    ids = [str(v) for v in df[id_col].tolist()] if id_col else [str(i) for i in range(n)]
+    names = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in df[name_col].tolist()] if name_col else [""] * n
+    years = list(np.asarray(df[year_col], dtype=np.float64)) if year_col else [float("nan")] * n
+    mols, std, errors = [], [], []
+    for s in smiles:
+        p = prepare_molecule(s)
+        mols.append(p.mol)
+        std.append(p.smiles_std)
+        errors.append(p.error)
+    n_bad = sum(1 for e in errors if e)
+    if n_bad:
+        first = next(i for i, e in enumerate(errors) if e)
+        logger.warning(
+            "%s: %d of %d library entries could not be parsed and are reported without a score "
+            "(first: row %d %s: %s)", source, n_bad, n, first, ids[first], errors[first]
+        )
+    return Library(ids, names, years, smiles, std, mols, errors, source)
+
+
+def load_library(library: str | Path | pd.DataFrame = "approved", smiles_column: str | None = None) -> Library:
+    """Load and parse the library to rank (see the module docstring)."""
+    import pandas as pd
+
+    if isinstance(library, pd.DataFrame):
+        return _library_from_frame(library.reset_index(drop=True), "library", smiles_column)
+    if isinstance(library, str) and library.lower() == "approved":
+        from drugscreen.data import approved_drugs
+
+        return _library_from_frame(approved_drugs(), "approved drugs (ChEMBL)")
+    from drugscreen.io import ERROR_COLUMN, read_table
+
+    path = Path(library)
+    if not path.is_file():
+        raise InputFormatError(f"library file not found: {path} (or use library='approved')")
+    df = read_table(path, smiles_column=smiles_column)
+    lib = _library_from_frame(df.reset_index(drop=True), str(path), smiles_column)
+    if ERROR_COLUMN in df.columns:
+        for i, err in enumerate(df[ERROR_COLUMN].tolist()):
+            if isinstance(err, str) and err:
+                lib.errors[i] = err
+                lib.mols[i] = None
+    return lib
+
+
+# ----------------------------------------------------------------------------- ligands
+
+
+@dataclass
+class LigandSet:
+    """Known ligands of the target.
+
+    Attributes
+    ----------
+    smiles, smiles_std, mols
+        The valid ligands, in input order.
+    labels
+        1 for actives, 0 for inactives.
+    values
+        The activity values when a numeric potency column was given (NaN otherwise).
+    names
+        Identifier of each ligand (input name or ``row <n>``).
+    errors
+        ``(row, text, reason)`` of each input row that was not used.
+    """
+
+    smiles: list[str]
+    smiles_std: list[str]
+    mols: list[Any]
+    labels: np.ndarray
+    values: np.ndarray
+    names: list[str]
+    errors: list[tuple[int, str, str]] = field(default_factory=list)
+
+    @property
+    def actives(self) -> np.ndarray:
+        return np.nonzero(self.labels == 1)[0]
+
+    @property
+    def inactives(self) -> np.ndarray:
+        return np.nonzero(self.labels == 0)[0]
+
+
+def _activity(value: Any, threshold: float) -> tuple[int | None, float, str]:
+    """(label, numeric value, error) of one activity cell."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None, float("nan"), "missing activity value"
+    text = str(value).strip().lower()
+    if text in _ACTIVE_WORDS:
+        return 1, float("nan"), ""
+    if text in _INACTIVE_WORDS:
+        return 0, float("nan"), ""
+    try:
+        x = float(text)
+    except ValueError:
+        return None, float("nan"), f"activity {value!r} is neither a number nor active/inactive"
+    if not np.isfinite(x):
+        return None, float("nan"), f"activity {value!r} is not finite"
+    return int(x >= threshold), x, ""
+
+
+def load_ligands(
+    ligands: str | Path | list[str] | pd.DataFrame,
+    activity_column: str | None = None,
+    smiles_column: str | None = None,
+    active_threshold: float = 6.0,
+) -> LigandSet:
+    """Read and parse the known ligands of a target.
+
+    Parameters
+    ----------
+    ligands
+        A list of SMILES (all actives), a DataFrame, or a file that ``screen`` accepts.
+    activity_column
+        Column with labels (1/0, active/inactive) or potencies (e.g. pIC50, pKi; higher =
+        more potent). Without it every ligand is an active.
+    smiles_column
+        The SMILES column (default: detected).
+    active_threshold
+        Potency at or above which a ligand counts as active (6.0 = 1 uM on a -log10 M scale).
+        Columns holding only 0 and 1 are read as labels.
+
+    Raises
+    ------
+    InputFormatError
+        Unreadable file, missing columns, or no valid active ligand left.
+    """
+    import pandas as pd
+
+    from drugscreen.featurizers.molecule import prepare_molecule
+
+    if isinstance(ligands, (list, tuple)):
+        df = pd.DataFrame({"smiles": list(ligands)})
+        source = "ligands"
+    elif isinstance(ligands, pd.DataFrame):
+        df = ligands.reset_index(drop=True)
+        source = "ligands"
+    else:
+        from drugscreen.io import read_table
+
+        path = Path(ligands)
+        if not path.is_file():
+            raise InputFormatError(f"ligands file not found: {path}")
+        df = read_table(path, smiles_column=smiles_column).reset_index(drop=True)
+        source = str(path)
+    cols = [str(c) for c in df.columns]
+    smi_col = smiles_column or _find(cols, ("smiles", "canonical_smiles", "smi"))
+    if smi_col is None or smi_col not in df.columns:
+        raise InputFormatError(f"{source}: no SMILES column (looked for smiles, canonical_smiles, smi); columns: {cols}")
+    if activity_column is not None and activity_column not in df.columns:
+        raise InputFormatError(f"{source}: activity column {activity_column!r} not found; columns: {cols}")
+    name_col = _find(cols, ("name", "id", "_name", "compound_id", "pref_name", "title"))
+    raw_act = df[activity_column].tolist() if activity_column else [1] * len(df)
+    # a numeric column holding only 0/1 is read as labels, not potencies
+    threshold = active_threshold
+    if activity_column:
+        nums = pd.to_numeric(df[activity_column], errors="coerce").dropna().unique()
+        if len(nums) and set(np.asarray(nums, dtype=float)) <= {0.0, 1.0}:
+            threshold = 0.5
+    smiles_out, std, mols, labels, values, names = [], [], [], [], [], []
+    errors: list[tuple[int, str, str]] = []
+    for row, (smi, act) in enumerate(zip(df[smi_col].tolist(), raw_act, strict=True)):
+        text = "" if smi is None or (isinstance(smi, float) and np.isnan(smi)) else str(smi)
+        p = prepare_molecule(text)
+        if not p.valid:
+            errors.append((row, text, p.error))
+            continue
+        label, value, err = _activity(act, threshold)
+        if err:
+            errors.append((row, text, err))
+            continue
+        smiles_out.append(text)
+        std.append(p.smiles_std)
+        mols.append(p.mol)
+        labels.append(label)
+        values.append(value)
+        names.append(str(df[name_col].iloc[row]) if name_col else f"ligand {row + 1}")
+    if errors:
+        shown = "; ".join(f"row {r + 1} {t!r}: {e}" for r, t, e in errors[:5])
+        logger.warning("%s: %d of %d ligand rows not used: %s%s", source, len(errors), len(df), shown, " ..." if len(errors) > 5 else "")
+    out = LigandSet(smiles_out, std, mols, np.asarray(labels, dtype=np.int64), np.asarray(values, dtype=np.float64), names, errors)
+    if len(out.actives) == 0:
+        raise InputFormatError(
+            f"{source}: no valid active ligand ({len(df)} rows, {len(errors)} unusable, {len(out.inactives)} inactive)"
+        )
+    return out

@@ -1,0 +1,396 @@
+"""Rank a drug library (by default the approved drugs) against a new target.
+
+Two kinds of evidence, usable together:
+
+* **sequence mode** (``sequence=``): the shipped affinity model (drug graph encoder + protein
+  CNN, trained on DAVIS and KIBA) predicts how strongly each drug binds the target.
+* **ligand mode** (``ligands=``): similarity of each drug to the target's known actives with
+  ECFP4, FCFP4 and atom-pair fingerprints and with the affinity model's learned drug
+  embedding, plus a random forest trained on the fly when enough actives and inactives are
+  labelled.
+
+The components are fused by weighted percentile ranks (see :mod:`drugscreen.repurposing.scoring`
+for the rule and the weights). Output: one row per library entry, best first; entries that
+could not be parsed come last, without a rank, with the reason in ``error``.
+
+Examples
+--------
+>>> from drugscreen import Repurposer
+>>> rp = Repurposer.load()                                     # doctest: +SKIP
+>>> ranked = rp.rank(sequence=abl1_sequence, ligands=[imatinib, nilotinib, dasatinib], top=20)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from drugscreen.repurposing.inputs import (
+    Library,
+    LigandSet,
+    load_library,
+    load_ligands,
+    read_sequence_input,
+)
+from drugscreen.repurposing.scoring import (
+    DEFAULT_WEIGHTS,
+    MIN_LABELLED,
+    fingerprint_sets,
+    gnn_embeddings,
+    ligand_components,
+    percentile_rank,
+    rf_component,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from drugscreen.repurposing.affinity_bundle import AffinityBundle
+
+__all__ = ["Repurposer"]
+
+logger = logging.getLogger(__name__)
+
+_LIBRARY_CACHE: dict[str, Any] = {}
+
+
+@dataclass
+class _PreparedLibrary:
+    """A parsed library with its features computed on demand and kept."""
+
+    library: Library
+    valid: np.ndarray  # indices of parsed entries
+    graphs: list[Any] | None = None
+    fps: dict[str, np.ndarray] = field(default_factory=dict)
+    drug_emb: Any = None  # affinity drug-encoder outputs (torch tensor)
+    gnn_emb: np.ndarray | None = None  # normalized, numpy
+
+    @property
+    def mols(self) -> list[Any]:
+        return [self.library.mols[i] for i in self.valid]
+
+
+class Repurposer:
+    """Rank drugs against a target by its sequence and/or its known ligands.
+
+    Parameters
+    ----------
+    affinity
+        The affinity model bundle (``None``: ligand mode without the learned embedding and
+        without sequence mode).
+    weights
+        Fusion weights overriding :data:`~drugscreen.repurposing.scoring.DEFAULT_WEIGHTS`.
+    panel
+        Add the screening panel's toxicity scores next to potency when the panel is installed.
+    """
+
+    def __init__(self, affinity: AffinityBundle | None = None, weights: dict[str, float] | None = None, panel: bool = True) -> None:
+        self.affinity = affinity
+        self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+        self.panel = panel
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, weights: dict[str, float] | None = None, panel: bool = True, threads: int | None = None) -> Repurposer:
+        """Load the shipped affinity model (or the bundle at ``path``)."""
+        import torch
+
+        from drugscreen.repurposing.affinity_bundle import load_affinity_bundle
+
+        if threads is not None:
+            torch.set_num_threads(threads)
+        return cls(load_affinity_bundle(path), weights=weights, panel=panel)
+
+    # ------------------------------------------------------------------ library features
+
+    def _prepare(self, library: str | Path | pd.DataFrame) -> _PreparedLibrary:
+        import pandas as pd
+
+        key = None
+        if isinstance(library, str) and library.lower() == "approved":
+            key = "approved"
+        elif isinstance(library, (str, Path)):
+            p = Path(library)
+            if p.is_file():
+                st = p.stat()
+                key = f"{p.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+        if key is not None and key in _LIBRARY_CACHE:
+            return _LIBRARY_CACHE[key]
+        lib = load_library(library if not isinstance(library, pd.DataFrame) else library)
+        prepared = _PreparedLibrary(lib, np.nonzero(lib.valid)[0])
+        if len(prepared.valid) == 0:
+            from drugscreen.exceptions import InputFormatError
+
+            raise InputFormatError(f"{lib.source}: no library entry could be parsed")
+        if key is not None:
+            _LIBRARY_CACHE.clear()  # keep one library in memory
+            _LIBRARY_CACHE[key] = prepared
+        return prepared
+
+    def _graphs(self, prep: _PreparedLibrary) -> list[Any]:
+        if prep.graphs is None:
+            from drugscreen.featurizers.graph import GraphFeaturizer
+
+            feat = GraphFeaturizer()
+            many = getattr(feat, "featurize_many", None)
+            prep.graphs = many(prep.mols) if many else [feat(m) for m in prep.mols]
+        return prep.graphs
+
+    def _drug_embeddings(self, prep: _PreparedLibrary) -> Any:
+        if prep.drug_emb is None:
+            import torch
+
+            from drugscreen.featurizers.graph import collate
+
+            assert self.affinity is not None
+            graphs = self._graphs(prep)
+            enc = self.affinity.model.drug
+            enc.eval()
+            with torch.inference_mode():
+                prep.drug_emb = torch.cat([enc(collate(graphs[s : s + 1024])) for s in range(0, len(graphs), 1024)])
+        return prep.drug_emb
+
+    def _gnn(self, prep: _PreparedLibrary) -> np.ndarray:
+        if prep.gnn_emb is None:
+            import torch
+
+            emb = self._drug_embeddings(prep)
+            prep.gnn_emb = torch.nn.functional.normalize(emb, dim=1).numpy()
+        return prep.gnn_emb
+
+    def _fps(self, prep: _PreparedLibrary) -> dict[str, np.ndarray]:
+        if not prep.fps:
+            prep.fps = fingerprint_sets(prep.mols)
+        return prep.fps
+
+    # ------------------------------------------------------------------ components
+
+    def _sequence_scores(self, prep: _PreparedLibrary, sequence: str) -> dict[str, np.ndarray]:
+        """Per-drug combined standardized score per member, and pKd/KIBA predictions."""
+        import torch
+
+        assert self.affinity is not None
+        model = self.affinity.model
+        d_emb = self._drug_embeddings(prep)
+        with torch.inference_mode():
+            p_emb = model.encode_proteins([sequence])
+            n = d_emb.shape[0]
+            out = model.score(d_emb, p_emb, torch.arange(n), torch.zeros(n, dtype=torch.long)).numpy()  # (n, M, T)
+        res: dict[str, np.ndarray] = {"members": out.mean(axis=2)}  # standardized, mean over tasks
+        for col, task in enumerate(self.affinity.tasks):
+            mu, sigma = self.affinity.scalers[task]
+            vals = out[:, :, col] * sigma + mu
+            res[task] = vals.mean(axis=1)
+            res[f"{task}_sd"] = vals.std(axis=1)
+        return res
+
+    # ------------------------------------------------------------------ ranking
+
+    def rank(
+        self,
+        sequence: str | None = None,
+        ligands: str | Path | list[str] | pd.DataFrame | LigandSet | None = None,
+        library: str | Path | pd.DataFrame = "approved",
+        top: int | None = None,
+        *,
+        fasta: str | Path | None = None,
+        activity_column: str | None = None,
+        active_threshold: float = 6.0,
+        panel: bool | None = None,
+    ) -> pd.DataFrame:
+        """Rank the library against one target.
+
+        Parameters
+        ----------
+        sequence
+            The target's amino-acid sequence (or FASTA text with one record).
+        ligands
+            Known ligands: SMILES list, DataFrame, file, or a :class:`LigandSet`.
+        library
+            ``"approved"`` (default), a molecule file, or a DataFrame with a SMILES column.
+        top
+            Keep the best ``top`` drugs (entries that failed to parse are then left out of the
+            table but still logged and listed in ``result.attrs["invalid"]``).
+        fasta
+            A FASTA file instead of ``sequence``.
+        activity_column, active_threshold
+            How to read activities of a ligands file (see :func:`load_ligands`).
+        panel
+            Override the instance's ``panel`` setting for this call.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Best first. Columns: ``rank, chembl_id, name, first_approval, smiles, score,
+            uncertainty, percentile``, then per component (``pred_pkd``, ``pred_pkd_sd``,
+            ``pred_kiba``, ``sim_ecfp4``, ``sim_fcfp4``, ``sim_atompair``, ``sim_gnn``,
+            ``model_prob``), ``nearest_ligand``, ``nearest_ligand_smiles``,
+            ``nearest_ligand_similarity`` (ECFP4 Tanimoto), ``contrib_<component>``,
+            ``evidence``, ``error``, and toxicity columns ``tox_*`` when the panel is available.
+            ``attrs`` holds ``invalid`` (library rows not scored), ``ligand_errors``, the
+            ``weights`` and ``components`` used.
+        """
+        import pandas as pd
+
+        from drugscreen.exceptions import InputFormatError
+
+        if sequence is None and fasta is None and ligands is None:
+            raise InputFormatError("give a target sequence (or FASTA) and/or known ligands")
+        target_name, seq = ("", None)
+        if sequence is not None or fasta is not None:
+            target_name, seq = read_sequence_input(sequence, fasta)
+            if self.affinity is None:
+                raise InputFormatError("sequence mode needs the affinity model (Repurposer.load())")
+        lig: LigandSet | None = None
+        if ligands is not None:
+            lig = ligands if isinstance(ligands, LigandSet) else load_ligands(ligands, activity_column=activity_column, active_threshold=active_threshold)
+
+        prep = self._prepare(library)
+        lib = prep.library
+        n = len(prep.valid)
+        components: dict[str, np.ndarray] = {}
+        rankers: list[tuple[float, np.ndarray]] = []  # (weight, percentile ranks) for the uncertainty
+        cols: dict[str, np.ndarray] = {}
+        nearest_idx = None
+        if seq is not None:
+            s = self._sequence_scores(prep, seq)
+            components["sequence"] = s["members"].mean(axis=1)
+            m = s["members"].shape[1]
+            rankers += [(self.weights["sequence"] / m, percentile_rank(s["members"][:, j])) for j in range(m)]
+            if "davis" in s:
+                cols["pred_pkd"], cols["pred_pkd_sd"] = s["davis"], s["davis_sd"]
+            if "kiba" in s:
+                cols["pred_kiba"] = s["kiba"]
+        if lig is not None:
+            act = lig.actives
+            fps = self._fps(prep)
+            act_fps = fingerprint_sets([lig.mols[i] for i in act])
+            lib_emb = act_emb = None
+            if self.affinity is not None:
+                from drugscreen.featurizers.graph import GraphFeaturizer
+
+                lib_emb = self._gnn(prep)
+                act_emb = gnn_embeddings(self.affinity.model.drug, [GraphFeaturizer()(lig.mols[i]) for i in act])
+            sims, nn = ligand_components(fps, act_fps, lib_emb, act_emb)
+            for c, v in sims.items():
+                components[c] = v
+                cols[f"sim_{c}"] = v
+                rankers.append((self.weights.get(c, 0.0), percentile_rank(v)))
+            nearest_idx = nn["ecfp4"]
+            if len(act) >= MIN_LABELLED and len(lig.inactives) >= MIN_LABELLED:
+                train = fingerprint_sets(lig.mols, ("ecfp4",))["ecfp4"]
+                prob, _ = rf_component(train, lig.labels, fps["ecfp4"])
+                components["model"] = prob
+                cols["model_prob"] = prob
+                rankers.append((self.weights["model"], percentile_rank(prob)))
+            elif len(lig.inactives):
+                logger.info(
+                    "%d actives and %d inactives given: a model is trained on the fly from %d of each",
+                    len(act), len(lig.inactives), MIN_LABELLED,
+                )
+
+        w = {c: self.weights.get(c, 0.0) for c in components}
+        names = [c for c in components if w[c] > 0]
+        ranks = {c: percentile_rank(components[c]) for c in names}
+        total = sum(w[c] for c in names)
+        weighted = {c: w[c] * ranks[c] for c in names}
+        score = sum(weighted.values()) / total
+        denom = np.maximum(sum(weighted.values()), 1e-12)
+        rw = np.array([r[0] for r in rankers if r[0] > 0])
+        rr = np.stack([r[1] for r in rankers if r[0] > 0]) if len(rw) else np.zeros((1, n))
+        if len(rw) > 1:
+            mean_r = (rw[:, None] * rr).sum(0) / rw.sum()
+            uncertainty = np.sqrt((rw[:, None] * (rr - mean_r) ** 2).sum(0) / rw.sum())
+        else:
+            uncertainty = np.zeros(n)
+
+        # ---- assemble, best first (ties: library order)
+        order = np.lexsort((np.arange(n), -score))
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(1, n + 1)
+        valid = prep.valid
+        out: dict[str, Any] = {
+            "rank": rank,
+            "chembl_id": [lib.ids[i] for i in valid],
+            "name": [lib.names[i] for i in valid],
+            "first_approval": np.asarray([lib.first_approval[i] for i in valid], dtype=np.float64),
+            "smiles": [lib.smiles[i] for i in valid],
+            "score": score,
+            "uncertainty": uncertainty,
+            "percentile": 100.0 * percentile_rank(score),
+        }
+        out.update(cols)
+        if lig is not None and nearest_idx is not None:
+            act = lig.actives
+            out["nearest_ligand"] = [lig.names[act[j]] for j in nearest_idx]
+            out["nearest_ligand_smiles"] = [lig.smiles[act[j]] for j in nearest_idx]
+            out["nearest_ligand_similarity"] = cols["sim_ecfp4"]
+        for c in names:
+            out[f"contrib_{c}"] = weighted[c] / denom
+        out["evidence"] = [self._evidence(k, out, names) for k in range(n)]
+        out["error"] = [""] * n
+        df = pd.DataFrame(out).iloc[order].reset_index(drop=True)
+        invalid = [(int(i), lib.ids[i], lib.smiles[i], lib.errors[i]) for i in range(len(lib)) if lib.mols[i] is None]
+        if top is not None:
+            df = df.head(int(top)).copy()
+        elif invalid:
+            bad = pd.DataFrame(
+                {
+                    "chembl_id": [b[1] for b in invalid],
+                    "name": [lib.names[b[0]] for b in invalid],
+                    "first_approval": [lib.first_approval[b[0]] for b in invalid],
+                    "smiles": [b[2] for b in invalid],
+                    "error": [b[3] for b in invalid],
+                }
+            )
+            df = pd.concat([df, bad], ignore_index=True)
+        df["rank"] = df["rank"].astype("Int64")
+        df["first_approval"] = df["first_approval"].astype("Int64") if df["first_approval"].notna().any() else df["first_approval"]
+        if panel if panel is not None else self.panel:
+            df = _add_panel(df)
+        df.attrs.update(
+            {
+                "target": target_name,
+                "components": names,
+                "weights": {c: w[c] for c in names},
+                "invalid": invalid,
+                "ligand_errors": list(lig.errors) if lig is not None else [],
+                "n_actives": int(len(lig.actives)) if lig is not None else 0,
+                "ligands": [(lig.names[i], lig.smiles[i]) for i in lig.actives] if lig is not None else [],
+                "library": lib.source,
+            }
+        )
+        return df
+
+    @staticmethod
+    def _evidence(k: int, out: dict[str, Any], names: list[str]) -> str:
+        parts = []
+        if "nearest_ligand" in out:
+            parts.append(f"nearest ligand {out['nearest_ligand'][k]} (ECFP4 Tanimoto {out['nearest_ligand_similarity'][k]:.2f})")
+        if "pred_pkd" in out:
+            parts.append(f"predicted pKd {out['pred_pkd'][k]:.2f} +/- {out['pred_pkd_sd'][k]:.2f}")
+        if len(names) > 1:
+            parts.append(", ".join(f"{c} {100 * out[f'contrib_{c}'][k]:.0f}%" for c in names))
+        return "; ".join(parts)
+
+
+def _add_panel(df: pd.DataFrame) -> pd.DataFrame:
+    """Toxicity scores of the screening panel beside potency, when the panel is installed."""
+    try:
+        from drugscreen.screening.screener import Screener
+    except ImportError:
+        logger.info("screening panel not available: toxicity columns left out")
+        return df
+    try:
+        screener = Screener.load()
+        scored = screener.score(df["smiles"].fillna("").tolist())
+    except Exception as exc:  # the panel is optional here; ranking must not fail because of it
+        logger.warning("toxicity panel could not score the library (%s): toxicity columns left out", exc)
+        return df
+    keep = [c for c in scored.columns if any(t in c.lower() for t in ("tox", "clintox", "sider", "nr-", "sr-", "ct_tox", "alert"))]
+    for c in keep:
+        df[f"tox_{c}" if not c.lower().startswith("tox") else c] = scored[c].to_numpy()
+    return df
