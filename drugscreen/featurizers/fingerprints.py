@@ -253,17 +253,22 @@ def unpack_bits(packed: np.ndarray, n_bits: int) -> np.ndarray:
     return np.unpackbits(packed, axis=1, count=n_bits)
 
 
+def _check_packed(fps: np.ndarray, n_bits: int) -> None:
+    n_bytes = (n_bits + 7) // 8
+    if fps.dtype != np.uint8 or fps.ndim != 2 or fps.shape[1] != n_bytes:
+        raise ValueError(
+            f"packed fingerprints of {n_bits} bits must be uint8 rows of {n_bytes} bytes, "
+            f"got {fps.dtype} rows of {fps.shape[-1]}"
+        )
+
+
 def _as_bits(fps: np.ndarray, n_bits: int | None) -> np.ndarray:
     """0/1 ``uint8`` rows from either packed ``uint8`` bytes (``n_bits`` given) or 0/1 rows."""
     fps = np.asarray(fps)
     if fps.ndim == 1:
         fps = fps[None, :]
     if n_bits is not None:
-        if fps.dtype != np.uint8 or fps.shape[1] * 8 < n_bits:
-            raise ValueError(
-                f"packed fingerprints must be uint8 with >= {n_bits} bits per row, "
-                f"got {fps.dtype} with {fps.shape[1] * 8}"
-            )
+        _check_packed(fps, n_bits)
         return unpack_bits(fps, n_bits)
     return (fps != 0).view(np.uint8) if fps.dtype == bool else (fps != 0).astype(np.uint8)
 
@@ -347,8 +352,7 @@ def max_tanimoto(
     for start in range(0, n_r, chunk_size):
         block = ref[start : start + chunk_size]
         if table is not None:
-            if block.dtype != np.uint8 or block.shape[1] * 8 < n_bits:  # type: ignore[operator]
-                raise ValueError("reference must be packed uint8 rows like the query")
+            _check_packed(block, n_bits)
             r = torch.nn.functional.embedding(torch.from_numpy(block).long(), table)
             r = r.reshape(block.shape[0], -1)[:, :n_bits]
             r_count = np.bitwise_count(block).sum(1, dtype=np.int64)
