@@ -1,0 +1,936 @@
+"""Reading molecule tables and writing scored tables, dispatched on the file suffix.
+
+Readers stream: :func:`open_input` returns a :class:`TableReader` whose iteration yields
+``pandas.DataFrame`` chunks (at most ``chunksize`` rows each, indexed by the 0-based input
+row), so a file of any length is read in bounded memory.
+
+Inputs
+------
+``.smi`` / ``.smiles``
+    Whitespace-separated ``SMILES [name]``. The first line is a header only when its first
+    token does not parse as SMILES *and* looks like a column name (``smiles``, ``smi``,
+    ``canonical_smiles`` ...), so the first molecule of a headerless file is never swallowed
+    (RDKit's ``SmilesMolSupplier`` defaults to ``titleLine=True`` and would eat it).
+``.csv`` / ``.tsv`` / ``.txt``
+    A header row is assumed. The delimiter is sniffed from the header line (``,``, tab, ``;``
+    or ``|``; the suffix decides ties). A UTF-8 BOM and CRLF line ends are tolerated. Every
+    cell is read as text, so identifiers such as ``007`` survive unchanged.
+``.sdf`` / ``.sd``
+    Streamed record by record. SD tags become columns, the title line becomes ``_Name``, the
+    structure becomes a ``smiles`` column. A record RDKit cannot read becomes a row flagged
+    with RDKit's reason instead of stopping the run.
+``.parquet``
+    Read in row-group batches with pyarrow; column types are kept.
+``*.gz``
+    Any of the above, gzipped (decompressed on the fly).
+``-``
+    Standard input: CSV/TSV when the first line holds a delimiter and a SMILES column name,
+    otherwise ``.smi``.
+
+Writers (:class:`TableWriter`) append chunk by chunk to a temporary file beside the target
+and rename it into place on :meth:`TableWriter.commit`, so a failed or interrupted run never
+leaves a half-written output, and refuse to write over the input file. Text cells that
+begin with ``=``, ``+``, ``-`` or ``@`` are prefixed with ``'`` in CSV/TSV output so that
+spreadsheets do not execute them (OWASP "CSV injection").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gzip
+import hashlib
+import io
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from drugscreen.exceptions import InputFormatError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "ERROR_COLUMN",
+    "INPUT_FORMATS",
+    "OUTPUT_FORMATS",
+    "SMILES_COLUMN_NAMES",
+    "TableReader",
+    "TableWriter",
+    "default_output_path",
+    "detect_format",
+    "escape_csv_injection",
+    "file_fingerprint",
+    "open_input",
+    "open_output",
+    "same_file",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Column names recognised (case-insensitively) as holding SMILES.
+SMILES_COLUMN_NAMES = ("smiles", "canonical_smiles", "smi")
+#: Column names recognised (case-insensitively) as holding identifiers, in order of preference.
+ID_COLUMN_NAMES = ("id", "name", "_name", "compound_id", "mol_id", "title")
+#: Internal column a reader may add: a reason the row could not be read (e.g. a bad SDF record).
+ERROR_COLUMN = "__read_error__"
+
+INPUT_FORMATS = ("smi", "csv", "tsv", "txt", "sdf", "parquet")
+OUTPUT_FORMATS = ("csv", "tsv", "parquet", "sdf")
+_SUFFIXES = {
+    ".smi": "smi",
+    ".smiles": "smi",
+    ".ism": "smi",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".txt": "txt",
+    ".sdf": "sdf",
+    ".sd": "sdf",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+_DELIMITERS = (",", "\t", ";", "|")
+_HEADER_WORDS = {
+    *SMILES_COLUMN_NAMES,
+    "smiles_std",
+    "isosmiles",
+    "isomeric_smiles",
+    "structure",
+    "molecule",
+    "mol",
+    "id",
+    "name",
+    "title",
+    "compound",
+    "compound_id",
+}
+_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def detect_format(path: str | Path, *, output: bool = False) -> tuple[str, bool]:
+    """The table format of ``path`` from its suffix, and whether it is gzipped.
+
+    Parameters
+    ----------
+    path
+        A file name; ``"-"`` means standard input/output (format ``"stdin"``/``"csv"``).
+    output
+        Check against the formats that can be written instead of read.
+
+    Returns
+    -------
+    tuple
+        ``(format, gzipped)``.
+
+    Raises
+    ------
+    InputFormatError
+        The suffix is not one drugscreen reads (or writes).
+    """
+    if str(path) == "-":
+        return ("csv" if output else "stdin"), False
+    p = Path(path)
+    suffixes = [s.lower() for s in p.suffixes]
+    gz = bool(suffixes) and suffixes[-1] == ".gz"
+    if gz:
+        suffixes = suffixes[:-1]
+    fmt = _SUFFIXES.get(suffixes[-1]) if suffixes else None
+    allowed = OUTPUT_FORMATS if output else INPUT_FORMATS
+    if output and fmt == "txt":
+        fmt = "tsv"
+    if output and fmt == "smi":
+        fmt = None
+    if fmt is None or fmt not in allowed:
+        kinds = ", ".join(f".{f}" for f in allowed)
+        what = "write" if output else "read"
+        raise InputFormatError(
+            f"cannot {what} {p.name!r}: unknown file type {''.join(p.suffixes) or '(no suffix)'}; "
+            f"use one of {kinds} (optionally .gz{'' if not output else ' for csv/tsv/sdf'}) or '-'"
+        )
+    if output and gz and fmt == "parquet":
+        raise InputFormatError("parquet output is already compressed; drop the .gz suffix")
+    return fmt, gz
+
+
+def default_output_path(input_path: str | Path) -> Path:
+    """``<stem>_scored.csv`` beside the input (``scored.csv`` in the working folder for ``-``)."""
+    if str(input_path) == "-":
+        return Path("scored.csv")
+    p = Path(input_path)
+    name = p.name
+    for _ in p.suffixes:  # strip e.g. ".smi.gz" completely
+        stem, dot, _ext = name.rpartition(".")
+        if not dot or not stem:
+            break
+        name = stem
+        if Path(name).suffix.lower() not in (*_SUFFIXES, ".gz"):
+            break
+    return p.with_name(f"{name}_scored.csv")
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """True when ``a`` and ``b`` name the same existing file (or the same resolved path)."""
+    if str(a) == "-" or str(b) == "-":
+        return False
+    pa, pb = Path(a), Path(b)
+    with contextlib.suppress(OSError):
+        if pa.exists() and pb.exists():
+            return os.path.samefile(pa, pb)
+    return pa.resolve() == pb.resolve()
+
+
+def file_fingerprint(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (``""`` for standard input), used to check ``--resume``."""
+    if str(path) == "-":
+        return ""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def escape_csv_injection(df: pd.DataFrame) -> pd.DataFrame:
+    """Prefix ``'`` to text cells starting with ``= + - @`` (tab/CR too), per OWASP.
+
+    Only text (object/string) columns are touched; numbers, including negative ones, are
+    left alone. Returns a new frame when anything changed, else ``df`` itself.
+    """
+    import pandas as pd
+
+    out = df
+    for col in df.columns:
+        s = df[col]
+        if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
+            continue
+        text = s.astype("string")
+        mask = text.str.startswith(_INJECTION_PREFIXES).fillna(False).to_numpy(dtype=bool)
+        if mask.any():
+            if out is df:
+                out = df.copy()
+            fixed = s.astype(object).copy()
+            fixed[mask] = "'" + text[mask].astype(object)
+            out[col] = fixed
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Readers
+# ---------------------------------------------------------------------------------------------
+
+
+def _open_text(path: str | Path, gz: bool) -> IO[str]:
+    """Open a (possibly gzipped) file or stdin as text: UTF-8, BOM stripped, newlines kept raw."""
+    if str(path) == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="replace", newline="")
+    try:
+        if gz:
+            return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", errors="replace", newline="")
+        return open(path, encoding="utf-8-sig", errors="replace", newline="")
+    except FileNotFoundError as exc:
+        raise InputFormatError(f"input file not found: {path}") from exc
+    except IsADirectoryError as exc:
+        raise InputFormatError(f"input is a directory, not a file: {path}") from exc
+
+
+def _find_column(columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, required: bool) -> str | None:
+    """Find ``wanted`` (case-insensitively) or the single column among ``candidates``."""
+    listing = ", ".join(repr(c) for c in columns) or "(none)"
+    if wanted:
+        if wanted in columns:
+            return wanted
+        hits = [c for c in columns if c.lower() == wanted.lower()]
+        if len(hits) == 1:
+            return hits[0]
+        raise InputFormatError(f"{what} column {wanted!r} not found; the columns are: {listing}")
+    lowered = {c: c.strip().lower() for c in columns}
+    for cand in candidates:
+        hits = [c for c in columns if lowered[c] == cand]
+        if len(hits) > 1:
+            raise InputFormatError(
+                f"several columns could hold the {what} ({', '.join(map(repr, hits))}); "
+                f"choose one with --{what}-column; the columns are: {listing}"
+            )
+    hits = [c for c in columns if lowered[c] in candidates]
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1 and what == "smiles":
+        raise InputFormatError(
+            f"several columns could hold the SMILES ({', '.join(map(repr, hits))}); "
+            f"choose one with --smiles-column; the columns are: {listing}"
+        )
+    if hits:  # several id-like columns: the most preferred one
+        return next(c for cand in candidates for c in hits if lowered[c] == cand)
+    if required:
+        raise InputFormatError(
+            f"no SMILES column found (looked for {', '.join(candidates)}, any case); "
+            f"name it with --smiles-column; the columns are: {listing}"
+        )
+    return None
+
+
+def _looks_like_header(first_token: str) -> bool:
+    """A ``.smi`` first line is a header when its first token is a column-like word, not SMILES."""
+    from drugscreen.featurizers.molecule import parse_smiles
+
+    word = first_token.strip().lower()
+    if word in _HEADER_WORDS:
+        mol, _ = parse_smiles(first_token)
+        # 'smi', 'id', 'mol' etc. never parse; 'C' would, but is no header word.
+        return mol is None or word in SMILES_COLUMN_NAMES
+    return False
+
+
+@dataclass
+class TableReader:
+    """A streamed table of molecules.
+
+    Iterating yields DataFrames of at most ``chunksize`` rows, indexed by the 0-based input
+    row number. ``columns`` are the input columns (in order), ``smiles_column`` the one with
+    SMILES, ``id_column`` the identifier (or ``None``: the row number is used).
+
+    Use :meth:`skip` before iterating to drop the first ``n`` rows (``--resume``).
+    """
+
+    path: str
+    format: str
+    gz: bool
+    columns: list[str]
+    smiles_column: str
+    id_column: str | None
+    chunksize: int = 4096
+    _chunks: Iterator[pd.DataFrame] | None = field(default=None, repr=False)
+    _close: Any = field(default=None, repr=False)
+    _skip: int = 0
+
+    def skip(self, n: int) -> None:
+        """Skip the first ``n`` rows (they are still read, but not yielded)."""
+        self._skip = int(n)
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        assert self._chunks is not None, "reader already consumed"
+        chunks, self._chunks = self._chunks, None
+        to_skip = self._skip
+        try:
+            for chunk in chunks:
+                if to_skip:
+                    if len(chunk) <= to_skip:
+                        to_skip -= len(chunk)
+                        continue
+                    chunk = chunk.iloc[to_skip:]
+                    to_skip = 0
+                if len(chunk):
+                    yield chunk
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Close the underlying file."""
+        if self._close is not None:
+            with contextlib.suppress(Exception):
+                self._close()
+            self._close = None
+
+    def __enter__(self) -> TableReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_input(
+    path: str | Path,
+    *,
+    smiles_column: str | None = None,
+    id_column: str | None = None,
+    chunksize: int = 4096,
+    header: bool | None = None,
+) -> TableReader:
+    """Open a molecule table for streamed reading.
+
+    Parameters
+    ----------
+    path
+        The file (format from its suffix, see the module docstring), or ``"-"`` for stdin.
+    smiles_column
+        The column holding SMILES; default: the one column named ``smiles``,
+        ``canonical_smiles`` or ``smi`` in any case.
+    id_column
+        The identifier column; default: ``id``, ``name`` or ``_Name`` when present.
+    chunksize
+        Rows per chunk.
+    header
+        For ``.smi`` input: force (``True``) or forbid (``False``) a header line; ``None``
+        detects it.
+
+    Raises
+    ------
+    InputFormatError
+        Unknown suffix, missing file, or no (or an ambiguous) SMILES column.
+    """
+    if chunksize < 1:
+        raise InputFormatError(f"chunk size must be at least 1, got {chunksize}")
+    fmt, gz = detect_format(path)
+    spath = str(path)
+    if fmt == "parquet":
+        return _open_parquet(spath, gz, smiles_column, id_column, chunksize)
+    fh = _open_text(spath, gz)
+    try:
+        if fmt == "sdf":
+            return _open_sdf(spath, fh, smiles_column, id_column, chunksize)
+        first_lines = _peek_lines(fh)
+        if fmt == "stdin":
+            fmt = _sniff_stdin_format(first_lines)
+        if fmt == "smi":
+            return _open_smi(spath, fh, first_lines, smiles_column, id_column, chunksize, header)
+        return _open_delimited(spath, fmt, gz, fh, first_lines, smiles_column, id_column, chunksize)
+    except BaseException:
+        fh.close()
+        raise
+
+
+class _Peeked(io.TextIOBase):
+    """A text stream with some already-read lines pushed back in front."""
+
+    def __init__(self, lines: list[str], rest: IO[str]) -> None:
+        self._lines = lines
+        self._rest = rest
+
+    def readline(self, size: int = -1) -> str:  # noqa: ARG002 - io signature
+        if self._lines:
+            return self._lines.pop(0)
+        return self._rest.readline()
+
+    def read(self, size: int | None = -1) -> str:
+        head = "".join(self._lines)
+        self._lines = []
+        if size is None or size < 0:
+            return head + self._rest.read()
+        if len(head) >= size:
+            self._lines = [head[size:]] if head[size:] else []
+            return head[:size]
+        return head + self._rest.read(size - len(head))
+
+    def __iter__(self) -> Iterator[str]:
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._rest.close()
+        super().close()
+
+
+def _peek_lines(fh: IO[str]) -> list[str]:
+    """Read up to the first non-blank line (plus blank lines before it)."""
+    lines: list[str] = []
+    while True:
+        line = fh.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.strip():
+            break
+    return lines
+
+
+def _first_nonblank(lines: list[str]) -> str:
+    return next((ln for ln in lines if ln.strip()), "")
+
+
+def _sniff_delimiter(line: str, default: str) -> str:
+    counts = {d: line.count(d) for d in _DELIMITERS}
+    best = max(counts.values())
+    if best == 0:
+        return default
+    if counts.get(default, 0) == best:
+        return default
+    return max(_DELIMITERS, key=lambda d: counts[d])
+
+
+def _sniff_stdin_format(lines: list[str]) -> str:
+    first = _first_nonblank(lines).rstrip("\r\n")
+    if any(d in first for d in _DELIMITERS):
+        delim = _sniff_delimiter(first, ",")
+        cells = [c.strip().strip('"').lower() for c in first.split(delim)]
+        if any(c in SMILES_COLUMN_NAMES for c in cells):
+            return "csv" if delim != "\t" else "tsv"
+    return "smi"
+
+
+def _frame(rows: list[list[str]], columns: list[str], start: int) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=columns, index=pd.RangeIndex(start, start + len(rows)), dtype=object)
+
+
+def _open_smi(
+    path: str,
+    fh: IO[str],
+    first_lines: list[str],
+    smiles_column: str | None,
+    id_column: str | None,
+    chunksize: int,
+    header: bool | None,
+) -> TableReader:
+    first = _first_nonblank(first_lines)
+    tokens = first.split()
+    is_header = header if header is not None else bool(tokens) and _looks_like_header(tokens[0])
+    if is_header:
+        columns = list(tokens) or ["smiles"]
+        pending: list[str] = []  # blank lines before a header are not rows
+    else:
+        columns = ["smiles", "name"]
+        pending = list(first_lines)
+    if len(set(columns)) != len(columns):
+        raise InputFormatError(f"duplicate column names in the header of {path}: {columns}")
+    scol = _find_column(columns, smiles_column, SMILES_COLUMN_NAMES, "smiles", required=is_header)
+    if scol is None:
+        scol = "smiles"
+    icol = _find_column(columns, id_column, ID_COLUMN_NAMES, "id", required=False)
+    ncols = len(columns)
+
+    def rows() -> Iterator[pd.DataFrame]:
+        buf: list[list[str]] = []
+        blanks: list[list[str]] = []  # blank lines are rows only when a molecule follows
+        start = 0
+        stream = _Peeked(pending, fh)
+        for raw in stream:
+            line = raw.rstrip("\r\n")
+            if not line.strip():
+                blanks.append([""] * ncols)
+                continue
+            if blanks:
+                buf.extend(blanks)
+                blanks = []
+            parts = line.split(None, ncols - 1)
+            parts += [""] * (ncols - len(parts))
+            buf.append(parts)
+            if len(buf) >= chunksize:
+                yield _frame(buf[:chunksize], columns, start)
+                start += chunksize
+                buf = buf[chunksize:]
+        while buf:
+            part, buf = buf[:chunksize], buf[chunksize:]
+            yield _frame(part, columns, start)
+            start += len(part)
+
+    reader = TableReader(path, "smi", False, columns, scol, icol, chunksize)
+    reader._chunks = rows()
+    reader._close = fh.close
+    return reader
+
+
+def _open_delimited(
+    path: str,
+    fmt: str,
+    gz: bool,
+    fh: IO[str],
+    first_lines: list[str],
+    smiles_column: str | None,
+    id_column: str | None,
+    chunksize: int,
+) -> TableReader:
+    header_line = _first_nonblank(first_lines)
+    if not header_line:
+        raise InputFormatError(f"{path} is empty: expected a header row with a SMILES column")
+    delim = _sniff_delimiter(header_line.rstrip("\r\n"), "\t" if fmt == "tsv" else ",")
+    columns = next(csv.reader([header_line.rstrip("\r\n")], delimiter=delim))
+    columns = [c.strip() for c in columns]
+    if len(set(columns)) != len(columns):
+        raise InputFormatError(f"duplicate column names in the header of {path}: {columns}")
+    scol = _find_column(columns, smiles_column, SMILES_COLUMN_NAMES, "smiles", required=True)
+    icol = _find_column(columns, id_column, ID_COLUMN_NAMES, "id", required=False)
+    ncols = len(columns)
+    stream = _Peeked([header_line], fh)
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        reader = csv.reader(stream, delimiter=delim)
+        next(reader)  # header
+        buf: list[list[str]] = []
+        blanks: list[list[str]] = []
+        start = 0
+        for line_no, row in enumerate(reader, start=2):
+            if not row or all(not c.strip() for c in row):
+                blanks.append([""] * ncols)
+                continue
+            if blanks:
+                buf.extend(blanks)
+                blanks = []
+            if len(row) != ncols:
+                if len(row) > ncols and all(not c.strip() for c in row[ncols:]):
+                    row = row[:ncols]
+                elif len(row) < ncols:
+                    row = row + [""] * (ncols - len(row))
+                else:
+                    raise InputFormatError(
+                        f"{path}, line {line_no}: {len(row)} fields where the header has {ncols} "
+                        f"(delimiter {delim!r}); quote fields holding the delimiter"
+                    )
+            buf.append([c.rstrip("\r") for c in row])
+            if len(buf) >= chunksize:
+                yield _frame(buf, columns, start)
+                start += len(buf)
+                buf = []
+        if buf:
+            yield _frame(buf, columns, start)
+
+    reader = TableReader(path, fmt, gz, columns, scol, icol, chunksize)
+    reader._chunks = chunks()
+    reader._close = fh.close
+    return reader
+
+
+def _sdf_records(fh: IO[str]) -> Iterator[str]:
+    buf: list[str] = []
+    for line in fh:
+        if line.rstrip("\r\n") == "$$$$":
+            yield "".join(buf)
+            buf = []
+        else:
+            buf.append(line)
+    if "".join(buf).strip():
+        yield "".join(buf)
+
+
+def _sdf_tags(block: str) -> dict[str, str]:
+    """SD data fields (``> <TAG>`` lines and their values) after ``M  END``."""
+    tags: dict[str, str] = {}
+    lines = block.splitlines()
+    try:
+        end = next(i for i, ln in enumerate(lines) if ln.startswith("M  END"))
+    except StopIteration:
+        end = len(lines)
+    i = end + 1
+    while i < len(lines):
+        ln = lines[i]
+        if ln.startswith(">"):
+            lt, gt = ln.find("<"), ln.find(">", ln.find("<") + 1)
+            name = ln[lt + 1 : gt] if 0 <= lt < gt else ln[1:].strip()
+            values: list[str] = []
+            i += 1
+            while i < len(lines) and lines[i].strip():
+                values.append(lines[i])
+                i += 1
+            tags[name] = "\n".join(values)
+        i += 1
+    return tags
+
+
+def _open_sdf(path: str, fh: IO[str], smiles_column: str | None, id_column: str | None, chunksize: int) -> TableReader:
+    """SDF: scan the first records for the tag names, then stream."""
+    from rdkit import Chem, rdBase
+
+    from drugscreen.featurizers.molecule import _clean_log
+
+    records = _sdf_records(fh)
+    head: list[str] = []
+    for block in records:
+        head.append(block)
+        if len(head) >= min(chunksize, 1000):
+            break
+    tag_names: list[str] = []
+    for block in head:
+        for t in _sdf_tags(block):
+            if t not in tag_names:
+                tag_names.append(t)
+    smiles_name = "smiles" if not any(t.lower() == "smiles" for t in tag_names) else "structure_smiles"
+    columns = ["_Name", smiles_name, *tag_names]
+    scol = smiles_column if smiles_column else smiles_name
+    if scol not in columns:
+        scol = _find_column(columns, smiles_column, SMILES_COLUMN_NAMES, "smiles", required=True) or smiles_name
+    icol = _find_column(columns, id_column, ID_COLUMN_NAMES, "id", required=False)
+    if id_column is None:
+        icol = "_Name"
+
+    def parse(block: str, index: int) -> dict[str, str]:
+        name = block.split("\n", 1)[0].rstrip("\r")
+        row = {"_Name": name, smiles_name: "", ERROR_COLUMN: ""}
+        tags = _sdf_tags(block)
+        for t, v in tags.items():
+            if t not in tag_names:
+                logger.debug("SDF record %d: tag %r not seen in the first records; ignored", index, t)
+                continue
+            row[t] = v
+        with rdBase.CaptureErrorLog() as log:
+            try:
+                mol = Chem.MolFromMolBlock(block, sanitize=True, removeHs=True)
+            except Exception as exc:  # RDKit raises on some malformed blocks
+                mol = None
+                log_text = str(exc)
+            else:
+                log_text = ""
+        if mol is None:
+            reason = _clean_log(log.messages) or log_text or "RDKit could not read the record"
+            row[ERROR_COLUMN] = f"SDF record {index + 1}: {reason}"
+        elif mol.GetNumAtoms() == 0:
+            row[ERROR_COLUMN] = f"SDF record {index + 1}: no atoms"
+        else:
+            row[smiles_name] = Chem.MolToSmiles(mol)
+        return row
+
+    import pandas as pd
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        index = 0
+        buf: list[dict[str, str]] = []
+
+        def flush() -> pd.DataFrame:
+            df = pd.DataFrame(buf, columns=[*columns, ERROR_COLUMN], dtype=object)
+            df = df.fillna("")
+            df.index = pd.RangeIndex(index - len(buf), index)
+            return df
+
+        for stream in (iter(head), records):
+            for block in stream:
+                buf.append(parse(block, index))
+                index += 1
+                if len(buf) >= chunksize:
+                    yield flush()
+                    buf = []
+        if buf:
+            yield flush()
+
+    reader = TableReader(path, "sdf", False, columns, scol, icol, chunksize)
+    reader._chunks = chunks()
+    reader._close = fh.close
+    return reader
+
+
+def _open_parquet(path: str, gz: bool, smiles_column: str | None, id_column: str | None, chunksize: int) -> TableReader:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        if path == "-":
+            source: Any = pa.BufferReader(sys.stdin.buffer.read())
+        elif gz:
+            with gzip.open(path, "rb") as g:
+                source = pa.BufferReader(g.read())
+        else:
+            source = path
+        pf = pq.ParquetFile(source)
+    except FileNotFoundError as exc:
+        raise InputFormatError(f"input file not found: {path}") from exc
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputFormatError(f"cannot read {path} as Parquet: {exc}") from exc
+    columns = list(pf.schema_arrow.names)
+    scol = _find_column(columns, smiles_column, SMILES_COLUMN_NAMES, "smiles", required=True)
+    icol = _find_column(columns, id_column, ID_COLUMN_NAMES, "id", required=False)
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        import pandas as pd
+
+        start = 0
+        for batch in pf.iter_batches(batch_size=chunksize):
+            df = batch.to_pandas()
+            df.index = pd.RangeIndex(start, start + len(df))
+            start += len(df)
+            yield df
+
+    reader = TableReader(path, "parquet", gz, columns, scol or "smiles", icol, chunksize)
+    reader._chunks = chunks()
+    reader._close = pf.close if hasattr(pf, "close") else None
+    return reader
+
+
+# ---------------------------------------------------------------------------------------------
+# Writers
+# ---------------------------------------------------------------------------------------------
+
+
+class TableWriter:
+    """Write a table chunk by chunk to a temporary file, then move it into place.
+
+    Parameters
+    ----------
+    path
+        The output file (format from its suffix) or ``"-"`` for CSV on standard output.
+    input_path
+        The input file; writing over it is refused.
+    smiles_column
+        For SDF output: the column whose SMILES become the structures.
+    overwrite
+        Allow replacing an existing output file (the default; the input is always refused).
+
+    Use as a context manager: leaving the block normally commits (atomic rename), leaving it
+    with an exception aborts (the temporary file is removed and the target left untouched).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        input_path: str | Path | None = None,
+        smiles_column: str = "smiles_std",
+        overwrite: bool = True,
+    ) -> None:
+        self.path = str(path)
+        self.format, self.gz = detect_format(self.path, output=True)
+        self.smiles_column = smiles_column
+        self.rows = 0
+        self._tmp: str | None = None
+        self._fh: Any = None
+        self._pq: Any = None
+        self._schema: Any = None
+        self._columns: list[str] | None = None
+        if self.path != "-":
+            target = Path(self.path)
+            if input_path is not None and same_file(input_path, target):
+                raise InputFormatError(f"refusing to write the output over the input file {target}")
+            if target.is_dir():
+                raise InputFormatError(f"output {target} is a directory")
+            if not target.parent.exists():
+                raise InputFormatError(f"output folder {target.parent} does not exist")
+            if target.exists() and not overwrite:
+                raise InputFormatError(f"output {target} exists (use --force to replace it)")
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def _open(self) -> None:
+        if self.path == "-":
+            self._fh = sys.stdout
+            return
+        target = Path(self.path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        self._tmp = tmp
+        if self.format == "parquet":
+            return  # opened lazily with the first chunk's schema
+        raw: Any = gzip.open(tmp, "wt", encoding="utf-8", newline="") if self.gz else open(tmp, "w", encoding="utf-8", newline="")
+        self._fh = raw
+
+    def write(self, df: pd.DataFrame) -> None:
+        """Append one chunk (columns must be the same for every chunk)."""
+        if self._tmp is None and self._fh is None:
+            self._open()
+        if self._columns is None:
+            self._columns = list(df.columns)
+        elif list(df.columns) != self._columns:
+            raise InputFormatError("internal error: chunks with different columns")
+        if self.format in ("csv", "tsv"):
+            sep = "," if self.format == "csv" else "\t"
+            safe = escape_csv_injection(df)
+            safe.to_csv(self._fh, sep=sep, index=False, header=self.rows == 0, lineterminator="\n")
+        elif self.format == "parquet":
+            self._write_parquet(df)
+        elif self.format == "sdf":
+            self._write_sdf(df)
+        self.rows += len(df)
+
+    def _write_parquet(self, df: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        if self._pq is None:
+            # all-null columns in the first chunk would fix a null type; use string/float instead
+            fields = []
+            for f in table.schema:
+                if pa.types.is_null(f.type):
+                    f = f.with_type(pa.string())
+                fields.append(f)
+            self._schema = pa.schema(fields)
+            self._pq = pq.ParquetWriter(self._tmp, self._schema)
+        table = table.cast(self._schema, safe=False) if table.schema != self._schema else table
+        self._pq.write_table(table)
+
+    def _write_sdf(self, df: pd.DataFrame) -> None:
+        import math
+
+        from rdkit import Chem, rdBase
+
+        fh = self._fh
+        with rdBase.BlockLogs():
+            for row in df.itertuples(index=False, name=None):
+                rec = dict(zip(df.columns, row, strict=True))
+                smi = rec.get(self.smiles_column) or ""
+                mol = Chem.MolFromSmiles(smi) if isinstance(smi, str) and smi else None
+                if mol is None:
+                    mol = Chem.RWMol()
+                name = rec.get("id", "")
+                mol.SetProp("_Name", "" if name is None else str(name))
+                block = Chem.MolToMolBlock(mol)
+                fh.write(block)
+                for key, value in rec.items():
+                    if key in ("_Name",):
+                        continue
+                    if value is None or (isinstance(value, float) and math.isnan(value)):
+                        text = ""
+                    else:
+                        text = str(value).replace("\r", " ").replace("\n", " ")
+                    fh.write(f">  <{key}>\n{text}\n\n")
+                fh.write("$$$$\n")
+
+    def commit(self) -> None:
+        """Finish the file and move it into place (atomic on one file system)."""
+        if self._tmp is None and self._fh is None:
+            self._open()
+            if self.format == "parquet" and self._columns is None:
+                raise InputFormatError("nothing to write: the input held no rows")
+        if self.path == "-":
+            sys.stdout.flush()
+            return
+        if self._pq is not None:
+            self._pq.close()
+        if self._fh is not None:
+            self._fh.flush()
+            with contextlib.suppress(OSError, AttributeError, ValueError):
+                os.fsync(self._fh.fileno())
+            self._fh.close()
+        assert self._tmp is not None
+        # mkstemp makes 0600 files; give the output the usual permissions
+        with contextlib.suppress(OSError):
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self._tmp, 0o666 & ~umask)
+        os.replace(self._tmp, self.path)
+        self._tmp = None
+
+    def abort(self) -> None:
+        """Drop the temporary file; the target is left as it was."""
+        with contextlib.suppress(Exception):
+            if self._pq is not None:
+                self._pq.close()
+        with contextlib.suppress(Exception):
+            if self._fh is not None and self._fh is not sys.stdout:
+                self._fh.close()
+        if self._tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._tmp)
+            self._tmp = None
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+def open_output(path: str | Path, *, input_path: str | Path | None = None, smiles_column: str = "smiles_std") -> TableWriter:
+    """A :class:`TableWriter` for ``path`` (see its docstring)."""
+    return TableWriter(path, input_path=input_path, smiles_column=smiles_column)
+
+
+def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
+    """Read a whole table into one DataFrame (small files; the CLI streams instead)."""
+    import pandas as pd
+
+    reader = open_input(path, **kwargs)
+    parts = list(reader)
+    if not parts:
+        return pd.DataFrame({c: [] for c in reader.columns})
+    return pd.concat(parts)

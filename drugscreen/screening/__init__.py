@@ -1,0 +1,28 @@
+"""Screening: the :class:`Screener`, ranking profiles, alerts and drug-likeness, reports.
+
+Submodules are imported on first use so that ``import drugscreen`` stays light.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "Screener": "drugscreen.screening.screener",
+    "Profile": "drugscreen.screening.profiles",
+    "load_profile": "drugscreen.screening.profiles",
+    "available_profiles": "drugscreen.screening.profiles",
+    "compute_properties": "drugscreen.screening.properties",
+    "run_screen": "drugscreen.screening.run",
+    "write_report": "drugscreen.screening.report",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'drugscreen.screening' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

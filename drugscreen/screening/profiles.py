@@ -1,0 +1,361 @@
+"""Ranking profiles: how the predicted endpoints and properties combine into one ``score``.
+
+A profile is a TOML file. Each ``[[objectives]]`` entry names an endpoint (``"hiv"``), a glob
+over endpoints (``"tox21_*"``, merged with ``combine = "max" | "mean" | "min"``) or a property
+column (``qed``, ``mw``, ``clogp``, ``tpsa``, ``hbd``, ``hba``, ``rotatable_bonds``,
+``lipinski_violations``), the desirable ``direction`` and a desirability curve given by
+``thresholds``:
+
+``direction = "up"``, ``thresholds = [lo, hi]``
+    desirability 0 at or below ``lo``, 1 at or above ``hi``, linear in between
+    (efficacy, QED, BBB penetration);
+``direction = "down"``, ``thresholds = [lo, hi]``
+    1 at or below ``lo``, 0 at or above ``hi`` (toxicity, side effects, TPSA for CNS);
+``direction = "window"``, ``thresholds = [a, b, c, d]``
+    0 below ``a``, rising to 1 at ``b``, 1 up to ``c``, falling to 0 at ``d`` (logD, logS).
+
+The ``score`` (0-1) is the weighted mean of the desirabilities (``aggregate = "mean"``) or
+their weighted geometric mean (``aggregate = "geometric"``, where one 0 sinks the molecule).
+Objectives whose endpoint the loaded panel lacks are skipped with a warning. Then the
+``[filters]`` apply: ``exclude_pains`` / ``exclude_brenk`` (a hit sets the score to 0),
+``max_lipinski_violations`` (more sets it to 0), ``out_of_domain_penalty`` (the score of a
+molecule outside the models' applicability domain is multiplied by it). ``rank`` orders the
+valid molecules by score, 1 = best, ties broken by input order; invalid rows get no score and
+no rank.
+
+Profiles shipped in ``drugscreen/resources/profiles``: ``default`` and ``cns``; list them with
+``drugscreen profiles list`` and print one with ``drugscreen profiles show NAME``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import math
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from drugscreen.exceptions import ConfigError, UnknownNameError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "Objective",
+    "Profile",
+    "available_profiles",
+    "desirability",
+    "load_profile",
+    "profile_text",
+    "rank_scores",
+]
+
+logger = logging.getLogger(__name__)
+
+_DIRECTIONS = ("up", "down", "window")
+_COMBINE = ("max", "mean", "min")
+_AGGREGATE = ("mean", "geometric")
+_FILTER_KEYS = {"exclude_pains", "exclude_brenk", "max_lipinski_violations", "out_of_domain_penalty"}
+_OBJECTIVE_KEYS = {"endpoint", "direction", "weight", "thresholds", "combine", "label"}
+
+
+def _profiles_dir() -> Any:
+    return resources.files("drugscreen").joinpath("resources", "profiles")
+
+
+def available_profiles() -> dict[str, str]:
+    """Shipped profile names -> their one-line description."""
+    out: dict[str, str] = {}
+    folder = _profiles_dir()
+    if not folder.is_dir():
+        return out
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            name = entry.name[: -len(".toml")]
+            try:
+                data = tomllib.loads(entry.read_text(encoding="utf-8"))
+                out[name] = str(data.get("description", "")).strip().splitlines()[0] if data.get("description") else ""
+            except (tomllib.TOMLDecodeError, IndexError):
+                out[name] = "(unreadable)"
+    return out
+
+
+def profile_text(name_or_path: str | Path) -> str:
+    """The TOML text of a shipped profile (by name) or of a profile file."""
+    path = Path(str(name_or_path))
+    if path.suffix.lower() == ".toml" or path.exists():
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read profile file {path}: {exc}") from exc
+    entry = _profiles_dir().joinpath(f"{name_or_path}.toml")
+    if not entry.is_file():
+        raise UnknownNameError("profile", str(name_or_path), list(available_profiles()))
+    return entry.read_text(encoding="utf-8")
+
+
+def load_profile(name_or_path: str | Path | Profile) -> Profile:
+    """Load a shipped profile by name (``"default"``, ``"cns"``) or a TOML file by path."""
+    if isinstance(name_or_path, Profile):
+        return name_or_path
+    text = profile_text(name_or_path)
+    source = str(name_or_path)
+    return Profile.from_toml(text, source=source)
+
+
+def desirability(values: np.ndarray, direction: str, thresholds: tuple[float, ...]) -> np.ndarray:
+    """Map values to 0-1 with a piecewise-linear curve (NaN stays NaN).
+
+    Parameters
+    ----------
+    values
+        Predictions or property values.
+    direction
+        ``"up"``, ``"down"`` or ``"window"``.
+    thresholds
+        ``(lo, hi)`` for up/down, ``(a, b, c, d)`` for a window.
+    """
+    x = np.asarray(values, dtype=float)
+    if direction == "up":
+        lo, hi = thresholds
+        return np.clip((x - lo) / (hi - lo), 0.0, 1.0) if hi > lo else np.where(np.isnan(x), np.nan, (x >= hi).astype(float))
+    if direction == "down":
+        lo, hi = thresholds
+        return np.clip((hi - x) / (hi - lo), 0.0, 1.0) if hi > lo else np.where(np.isnan(x), np.nan, (x <= lo).astype(float))
+    a, b, c, d = thresholds
+    rise = np.clip((x - a) / (b - a), 0.0, 1.0) if b > a else (x >= b).astype(float)
+    fall = np.clip((d - x) / (d - c), 0.0, 1.0) if d > c else (x <= c).astype(float)
+    out = np.minimum(rise, fall)
+    return np.where(np.isnan(x), np.nan, out)
+
+
+def rank_scores(scores: np.ndarray) -> np.ndarray:
+    """Ranks 1..n by descending score (ties by position); NaN scores get rank 0 (= none)."""
+    s = np.asarray(scores, dtype=float)
+    ranks = np.zeros(len(s), dtype=np.int64)
+    ok = np.flatnonzero(~np.isnan(s))
+    order = ok[np.argsort(-s[ok], kind="stable")]
+    ranks[order] = np.arange(1, len(order) + 1)
+    return ranks
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One term of a profile (see the module docstring)."""
+
+    endpoint: str
+    direction: str
+    thresholds: tuple[float, ...]
+    weight: float = 1.0
+    combine: str = "max"
+    label: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The objective as TOML-able values."""
+        return {
+            "endpoint": self.endpoint,
+            "direction": self.direction,
+            "thresholds": list(self.thresholds),
+            "weight": self.weight,
+            "combine": self.combine,
+            "label": self.label,
+        }
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A ranking profile: objectives, aggregation and hard filters."""
+
+    name: str
+    description: str = ""
+    objectives: tuple[Objective, ...] = ()
+    aggregate: str = "mean"
+    exclude_pains: bool = False
+    exclude_brenk: bool = False
+    max_lipinski_violations: int | None = None
+    out_of_domain_penalty: float = 1.0
+    source: str = field(default="", compare=False)
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def from_toml(cls, text: str, source: str = "<string>") -> Profile:
+        """Parse and validate a profile; errors name the file and the offending key."""
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"profile {source}: not valid TOML: {exc}") from exc
+        return cls.from_dict(data, source=source)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "<dict>") -> Profile:
+        """Build from the dict form of the TOML file (see the module docstring)."""
+
+        def bad(msg: str) -> ConfigError:
+            return ConfigError(f"profile {source}: {msg}")
+
+        known = {"name", "description", "aggregate", "filters", "objectives"}
+        unknown = set(data) - known
+        if unknown:
+            raise bad(f"unknown key(s) {sorted(unknown)}; expected {sorted(known)}")
+        aggregate = data.get("aggregate", "mean")
+        if aggregate not in _AGGREGATE:
+            raise bad(f"aggregate must be one of {_AGGREGATE}, got {aggregate!r}")
+        filters = data.get("filters", {})
+        if not isinstance(filters, dict):
+            raise bad("[filters] must be a table")
+        unknown = set(filters) - _FILTER_KEYS
+        if unknown:
+            raise bad(f"unknown filter(s) {sorted(unknown)}; expected {sorted(_FILTER_KEYS)}")
+        penalty = float(filters.get("out_of_domain_penalty", 1.0))
+        if not 0.0 <= penalty <= 1.0:
+            raise bad(f"out_of_domain_penalty must be in 0..1, got {penalty}")
+        max_lip = filters.get("max_lipinski_violations")
+        if max_lip is not None and (not isinstance(max_lip, int) or max_lip < 0):
+            raise bad(f"max_lipinski_violations must be a whole number >= 0, got {max_lip!r}")
+        objectives = []
+        raw_objectives = data.get("objectives", [])
+        if not isinstance(raw_objectives, list) or not raw_objectives:
+            raise bad("needs at least one [[objectives]] entry")
+        for i, obj in enumerate(raw_objectives):
+            where = f"objective {i + 1}"
+            if not isinstance(obj, dict):
+                raise bad(f"{where} must be a table")
+            unknown = set(obj) - _OBJECTIVE_KEYS
+            if unknown:
+                raise bad(f"{where}: unknown key(s) {sorted(unknown)}; expected {sorted(_OBJECTIVE_KEYS)}")
+            if "endpoint" not in obj:
+                raise bad(f"{where}: missing 'endpoint'")
+            direction = obj.get("direction", "up")
+            if direction not in _DIRECTIONS:
+                raise bad(f"{where} ({obj['endpoint']}): direction must be one of {_DIRECTIONS}, got {direction!r}")
+            thresholds = obj.get("thresholds")
+            need = 4 if direction == "window" else 2
+            if not isinstance(thresholds, list) or len(thresholds) != need:
+                raise bad(f"{where} ({obj['endpoint']}): thresholds must be a list of {need} numbers for direction {direction!r}")
+            try:
+                th = tuple(float(t) for t in thresholds)
+            except (TypeError, ValueError) as exc:
+                raise bad(f"{where} ({obj['endpoint']}): thresholds must be numbers") from exc
+            if any(math.isnan(t) for t in th) or list(th) != sorted(th):
+                raise bad(f"{where} ({obj['endpoint']}): thresholds must be increasing, got {list(th)}")
+            weight = float(obj.get("weight", 1.0))
+            if not weight > 0:
+                raise bad(f"{where} ({obj['endpoint']}): weight must be > 0, got {weight}")
+            combine = obj.get("combine", "max")
+            if combine not in _COMBINE:
+                raise bad(f"{where} ({obj['endpoint']}): combine must be one of {_COMBINE}, got {combine!r}")
+            objectives.append(Objective(str(obj["endpoint"]), direction, th, weight, combine, str(obj.get("label", ""))))
+        return cls(
+            name=str(data.get("name", Path(source).stem)),
+            description=str(data.get("description", "")),
+            objectives=tuple(objectives),
+            aggregate=aggregate,
+            exclude_pains=bool(filters.get("exclude_pains", False)),
+            exclude_brenk=bool(filters.get("exclude_brenk", False)),
+            max_lipinski_violations=max_lip,
+            out_of_domain_penalty=penalty,
+            source=source,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The profile as plain values (what :meth:`from_dict` reads)."""
+        filters: dict[str, Any] = {
+            "exclude_pains": self.exclude_pains,
+            "exclude_brenk": self.exclude_brenk,
+            "out_of_domain_penalty": self.out_of_domain_penalty,
+        }
+        if self.max_lipinski_violations is not None:
+            filters["max_lipinski_violations"] = self.max_lipinski_violations
+        return {
+            "name": self.name,
+            "description": self.description,
+            "aggregate": self.aggregate,
+            "filters": filters,
+            "objectives": [o.to_dict() for o in self.objectives],
+        }
+
+    # -- scoring ------------------------------------------------------------------------------
+    def resolve(self, columns: dict[str, str]) -> list[tuple[Objective, list[str]]]:
+        """Match objectives to value columns.
+
+        Parameters
+        ----------
+        columns
+            Name an objective may use (endpoint name, column name or property) -> the column
+            holding its values.
+
+        Returns
+        -------
+        list
+            ``(objective, [columns])`` for every objective that matched something; the others
+            are logged and skipped.
+        """
+        out = []
+        for obj in self.objectives:
+            if obj.endpoint in columns:
+                cols = [columns[obj.endpoint]]
+            else:
+                cols = list(dict.fromkeys(columns[k] for k in columns if fnmatch.fnmatchcase(k, obj.endpoint)))
+            if cols:
+                out.append((obj, cols))
+            else:
+                logger.warning("profile %s: no endpoint matches %r in this panel; objective skipped", self.name, obj.endpoint)
+        return out
+
+    def score(self, df: pd.DataFrame, resolved: list[tuple[Objective, list[str]]]) -> np.ndarray:
+        """Scores (0-1, NaN for invalid rows) of a scored chunk.
+
+        ``df`` needs the columns named in ``resolved`` plus ``valid``, ``in_domain``,
+        ``alerts_pains``, ``alerts_brenk`` and ``lipinski_violations``.
+        """
+        n = len(df)
+        if not resolved:
+            return np.full(n, np.nan)
+        num = np.zeros(n)
+        den = np.zeros(n)
+        logsum = np.zeros(n)
+        for obj, cols in resolved:
+            vals = np.column_stack([df[c].to_numpy(dtype=float, na_value=np.nan) for c in cols])
+            with np.errstate(all="ignore"):
+                if vals.shape[1] == 1:
+                    v = vals[:, 0]
+                elif obj.combine == "max":
+                    v = np.nanmax(np.where(np.isnan(vals), -np.inf, vals), axis=1)
+                    v[np.isinf(v)] = np.nan
+                elif obj.combine == "min":
+                    v = np.nanmin(np.where(np.isnan(vals), np.inf, vals), axis=1)
+                    v[np.isinf(v)] = np.nan
+                else:
+                    counts = (~np.isnan(vals)).sum(axis=1)
+                    v = np.where(counts > 0, np.nansum(vals, axis=1) / np.maximum(counts, 1), np.nan)
+            d = desirability(v, obj.direction, obj.thresholds)
+            ok = ~np.isnan(d)
+            num[ok] += obj.weight * d[ok]
+            den[ok] += obj.weight
+            logsum[ok] += obj.weight * np.log(np.maximum(d[ok], 1e-12))
+        with np.errstate(all="ignore"):
+            if self.aggregate == "geometric":
+                score = np.where(den > 0, np.exp(logsum / np.maximum(den, 1e-300)), np.nan)
+                score[score < 1e-9] = 0.0
+            else:
+                score = np.where(den > 0, num / np.maximum(den, 1e-300), np.nan)
+        valid = df["valid"].to_numpy(dtype=bool)
+        score[~valid] = np.nan
+        if self.exclude_pains and "alerts_pains" in df:
+            hit = df["alerts_pains"].fillna("").astype(str).to_numpy() != ""
+            score[hit & valid] = 0.0
+        if self.exclude_brenk and "alerts_brenk" in df:
+            hit = df["alerts_brenk"].fillna("").astype(str).to_numpy() != ""
+            score[hit & valid] = 0.0
+        if self.max_lipinski_violations is not None and "lipinski_violations" in df:
+            lv = df["lipinski_violations"].to_numpy(dtype=float, na_value=np.nan)
+            score[(lv > self.max_lipinski_violations) & valid] = 0.0
+        if self.out_of_domain_penalty < 1.0 and "in_domain" in df:
+            ind = df["in_domain"].astype("boolean").fillna(True).to_numpy(dtype=bool)
+            score[~ind & valid] *= self.out_of_domain_penalty
+        return score

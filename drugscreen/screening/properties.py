@@ -1,0 +1,254 @@
+"""Structural alerts and drug-likeness, computed fast enough for screening.
+
+Alerts come from RDKit's :class:`~rdkit.Chem.FilterCatalog.FilterCatalog` (PAINS A/B/C and
+Brenk). Calling ``FilterCatalog.GetMatches`` for PAINS costs ~1.2 ms per molecule, most of it
+spent trying 480 SMARTS that cannot match. :class:`AlertScreen` therefore prescreens with
+RDKit *pattern fingerprints*: a query can only match a molecule whose pattern fingerprint
+holds every bit of the query's, so each molecule's fingerprint (computed once, shared with
+the QED alert count below) is compared with all query fingerprints at once in numpy, and only
+the surviving catalog entries are asked ``HasFilterMatch``. The entries are RDKit's own, so
+the answer is exactly the catalog's (checked in the tests); only the prescreen uses the PAINS
+SMARTS shipped with RDKit (``RDConfig.RDDataDir/Pains/wehi_pains.csv``). Brenk is cheap
+(~0.2 ms) and is matched with the catalog directly.
+
+Drug-likeness follows :func:`rdkit.Chem.QED.properties` but computes each property once and
+reuses it: MW, cLogP (Crippen), TPSA, HBD, HBA, rotatable bonds feed both QED and the output
+columns, and QED's own 116 unwanted-group alerts use the same pattern-fingerprint prescreen.
+The QED value equals ``rdkit.Chem.QED.qed`` (checked in the tests).
+
+Output columns (:data:`PROPERTY_COLUMNS`): ``alerts_pains``, ``alerts_brenk`` (names joined
+with ``;``, ``""`` when none), ``qed``, ``mw`` (average molecular weight, g/mol), ``clogp``
+(Crippen), ``tpsa`` (Å²), ``hbd``, ``hba`` (Lipinski-style donors/acceptors from
+``rdMolDescriptors.CalcNumLipinskiHBD/HBA``: NH/OH and N/O counts), ``rotatable_bonds``
+(RDKit's strict definition, as in QED), ``lipinski_violations`` (MW > 500,
+cLogP > 5, HBD > 5, HBA > 10).
+"""
+
+from __future__ import annotations
+
+import csv
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from rdkit import Chem, DataStructs, RDConfig
+from rdkit.Chem import QED, Crippen, rdMolDescriptors
+from rdkit.Chem import FilterCatalog as FC
+
+__all__ = [
+    "ALERT_COLUMNS",
+    "NUMERIC_PROPERTY_COLUMNS",
+    "PROPERTY_COLUMNS",
+    "AlertScreen",
+    "compute_properties",
+    "get_alert_screen",
+]
+
+ALERT_COLUMNS = ("alerts_pains", "alerts_brenk")
+NUMERIC_PROPERTY_COLUMNS = (
+    "qed",
+    "mw",
+    "clogp",
+    "tpsa",
+    "hbd",
+    "hba",
+    "rotatable_bonds",
+    "lipinski_violations",
+)
+PROPERTY_COLUMNS = ALERT_COLUMNS + NUMERIC_PROPERTY_COLUMNS
+_FP_SIZE = 2048
+_FP_WORDS = _FP_SIZE // 64
+
+
+def _pattern_bits(mol: Chem.Mol) -> np.ndarray:
+    """A molecule's (or query's) pattern fingerprint as ``_FP_WORDS`` uint64 words."""
+    fp = Chem.PatternFingerprint(mol, fpSize=_FP_SIZE)
+    return np.frombuffer(DataStructs.BitVectToBinaryText(fp), dtype=np.uint64).copy()
+
+
+def _candidates(mol_fps: np.ndarray, query_fps: np.ndarray) -> np.ndarray:
+    """Boolean (n_mols, n_queries): the query's bits are all set in the molecule's."""
+    out = np.ones((mol_fps.shape[0], query_fps.shape[0]), dtype=bool)
+    for w in range(query_fps.shape[1]):
+        q = query_fps[:, w]
+        if not q.any():
+            continue
+        out &= (mol_fps[:, w : w + 1] & q[None, :]) == q[None, :]
+    return out
+
+
+def _catalog(which: Any) -> FC.FilterCatalog:
+    params = FC.FilterCatalogParams()
+    params.AddCatalog(which)
+    return FC.FilterCatalog(params)
+
+
+class AlertScreen:
+    """PAINS and Brenk alerts plus QED's alert count, built once per process.
+
+    Use :func:`get_alert_screen` for the shared, cached instance. Matching is read-only and
+    safe to call from several threads.
+    """
+
+    def __init__(self) -> None:
+        kinds = FC.FilterCatalogParams.FilterCatalogs
+        self.pains = _catalog(kinds.PAINS)
+        self.brenk = _catalog(kinds.BRENK)
+        self._pains_entries = [self.pains.GetEntryWithIdx(i) for i in range(self.pains.GetNumEntries())]
+        self._pains_names = [e.GetDescription() for e in self._pains_entries]
+        smarts = self._pains_smarts()
+        fps = []
+        for name in self._pains_names:
+            query = Chem.MolFromSmarts(smarts[name]) if name in smarts else None
+            if query is None:  # no prescreen possible: every molecule is a candidate
+                fps.append(np.zeros(_FP_WORDS, dtype=np.uint64))
+                continue
+            fps.append(_pattern_bits(Chem.MergeQueryHs(query)))
+        self._pains_fps = np.stack(fps)
+        self._qed_alerts = list(QED.StructuralAlerts)
+        self._qed_fps = np.stack([_pattern_bits(q) for q in self._qed_alerts])
+        self._qed_acceptors = list(QED.Acceptors)
+
+    @staticmethod
+    def _pains_smarts() -> dict[str, str]:
+        path = f"{RDConfig.RDDataDir}/Pains/wehi_pains.csv"
+        out: dict[str, str] = {}
+        try:
+            with open(path, encoding="utf-8") as fh:
+                for row in csv.reader(fh):
+                    if len(row) >= 2:
+                        out[row[1].replace("<regId=", "").rstrip(">")] = row[0]
+        except OSError:  # no prescreen data: fall back to trying every entry
+            return {}
+        return out
+
+    def fingerprints(self, mols: list[Chem.Mol]) -> np.ndarray:
+        """Pattern fingerprints of ``mols`` as an (n, words) uint64 array."""
+        if not mols:
+            return np.zeros((0, _FP_WORDS), dtype=np.uint64)
+        return np.stack([_pattern_bits(m) for m in mols])
+
+    def pains_matches(self, mols: list[Chem.Mol], fps: np.ndarray) -> list[str]:
+        """PAINS names per molecule, joined with ``;`` (exactly the catalog's matches)."""
+        cand = _candidates(fps, self._pains_fps)
+        out = []
+        for i, mol in enumerate(mols):
+            names = [self._pains_names[j] for j in np.flatnonzero(cand[i]) if self._pains_entries[j].HasFilterMatch(mol)]
+            out.append(";".join(names))
+        return out
+
+    def brenk_matches(self, mols: list[Chem.Mol]) -> list[str]:
+        """Brenk names per molecule, joined with ``;``."""
+        out = []
+        for mol in mols:
+            names = [m.GetDescription() for m in self.brenk.GetMatches(mol)]
+            out.append(";".join(dict.fromkeys(names)))
+        return out
+
+    def qed_alert_counts(self, mols: list[Chem.Mol], fps: np.ndarray) -> np.ndarray:
+        """QED's count of unwanted groups (``QEDproperties.ALERTS``) per molecule."""
+        cand = _candidates(fps, self._qed_fps)
+        counts = np.zeros(len(mols), dtype=np.int64)
+        for i, mol in enumerate(mols):
+            counts[i] = sum(1 for j in np.flatnonzero(cand[i]) if mol.HasSubstructMatch(self._qed_alerts[j]))
+        return counts
+
+    def qed_acceptors(self, mol: Chem.Mol) -> int:
+        """QED's acceptor count (its own SMARTS, not Lipinski's)."""
+        return sum(len(mol.GetSubstructMatches(p)) for p in self._qed_acceptors if mol.HasSubstructMatch(p))
+
+
+_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _build_alert_screen() -> AlertScreen:
+    return AlertScreen()
+
+
+def get_alert_screen() -> AlertScreen:
+    """The process-wide :class:`AlertScreen` (built on first use, ~50 ms)."""
+    with _LOCK:
+        return _build_alert_screen()
+
+
+_ALIPHATIC_RINGS = QED.AliphaticRings
+_ROTB_STRICT = rdMolDescriptors.NumRotatableBondsOptions.Strict
+
+
+@dataclass(frozen=True, slots=True)
+class _Props:
+    mw: float
+    clogp: float
+    tpsa: float
+    hbd: int
+    hba: int
+    rotb: int
+    qed_hba: int
+    qed_hbd: int
+    arom: int
+
+
+def _mol_props(mol: Chem.Mol, screen: AlertScreen) -> _Props:
+    # QED works on the H-suppressed molecule; ours already is (parsed from SMILES).
+    return _Props(
+        mw=rdMolDescriptors._CalcMolWt(mol),
+        clogp=Crippen.MolLogP(mol),
+        tpsa=rdMolDescriptors.CalcTPSA(mol),
+        hbd=rdMolDescriptors.CalcNumLipinskiHBD(mol),
+        hba=rdMolDescriptors.CalcNumLipinskiHBA(mol),
+        rotb=rdMolDescriptors.CalcNumRotatableBonds(mol, _ROTB_STRICT),
+        qed_hba=screen.qed_acceptors(mol),
+        qed_hbd=rdMolDescriptors.CalcNumHBD(mol),
+        arom=len(Chem.GetSSSR(Chem.DeleteSubstructs(Chem.Mol(mol), _ALIPHATIC_RINGS))),
+    )
+
+
+def compute_properties(mols: list[Chem.Mol]) -> dict[str, Any]:
+    """Alerts and drug-likeness for valid molecules.
+
+    Parameters
+    ----------
+    mols
+        Sanitized RDKit molecules without explicit hydrogens.
+
+    Returns
+    -------
+    dict
+        Column name -> list (alerts, ``str``) or ``numpy`` array (float64; counts are whole
+        numbers), one entry per molecule, keys as :data:`PROPERTY_COLUMNS`.
+    """
+    screen = get_alert_screen()
+    n = len(mols)
+    out: dict[str, Any] = {}
+    if n == 0:
+        out.update({c: [] for c in ALERT_COLUMNS})
+        out.update({c: np.zeros(0) for c in NUMERIC_PROPERTY_COLUMNS})
+        return out
+    mols = [Chem.RemoveHs(m) if any(a.GetAtomicNum() == 1 for a in m.GetAtoms()) else m for m in mols]
+    fps = screen.fingerprints(mols)
+    out["alerts_pains"] = screen.pains_matches(mols, fps)
+    out["alerts_brenk"] = screen.brenk_matches(mols)
+    alerts = screen.qed_alert_counts(mols, fps)
+    props = [_mol_props(m, screen) for m in mols]
+    qed = np.empty(n)
+    for i, p in enumerate(props):
+        qp = QED.QEDproperties(
+            MW=p.mw, ALOGP=p.clogp, HBA=p.qed_hba, HBD=p.qed_hbd, PSA=p.tpsa, ROTB=p.rotb, AROM=p.arom, ALERTS=int(alerts[i])
+        )
+        qed[i] = QED.qed(mols[i], qedProperties=qp)
+    mw = np.array([p.mw for p in props])
+    clogp = np.array([p.clogp for p in props])
+    hbd = np.array([p.hbd for p in props], dtype=float)
+    hba = np.array([p.hba for p in props], dtype=float)
+    out["qed"] = qed
+    out["mw"] = mw
+    out["clogp"] = clogp
+    out["tpsa"] = np.array([p.tpsa for p in props])
+    out["hbd"] = hbd
+    out["hba"] = hba
+    out["rotatable_bonds"] = np.array([p.rotb for p in props], dtype=float)
+    out["lipinski_violations"] = ((mw > 500).astype(float) + (clogp > 5) + (hbd > 5) + (hba > 10)).astype(float)
+    return out

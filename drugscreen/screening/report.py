@@ -1,0 +1,279 @@
+"""The screening report: one self-contained HTML file that opens offline.
+
+Everything is inline: CSS, the molecule drawings (RDKit ``MolDraw2DSVG``), and the
+per-endpoint histograms (SVG drawn here). There are no scripts, fonts, images or styles
+fetched from anywhere, so the file renders the same from an e-mail attachment, a shared
+drive or an air-gapped laptop.
+
+Sections: run summary; the top-N molecules as a grid (drawing, rank, id, score, key
+endpoints, alerts); one histogram per endpoint (plus QED and score); invalid rows with the
+reason (first 1000).
+
+Check the rendering with headless Chromium (Debian package ``chromium``)::
+
+    chromium --headless --no-sandbox --disable-gpu --window-size=1280,2000 \\
+        --screenshot=report.png file://$PWD/report.html
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import logging
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from drugscreen.screening.run import RunSummary
+    from drugscreen.screening.screener import Screener
+
+__all__ = ["mol_svg", "histogram_svg", "write_report", "render_report"]
+
+logger = logging.getLogger(__name__)
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;margin:24px;color:#1d2430;background:#fff}
+h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid #dde3ea;padding-bottom:4px}
+.muted{color:#5f6b7a;font-size:13px}
+table.summary td{padding:2px 14px 2px 0;font-size:14px;vertical-align:top} table.summary td:first-child{color:#5f6b7a}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:12px}
+.card{border:1px solid #dde3ea;border-radius:8px;padding:8px;background:#fafbfc}
+.card svg{display:block;margin:0 auto;background:#fff;border-radius:4px}
+.card .head{display:flex;justify-content:space-between;font-weight:600;font-size:14px;margin-bottom:4px}
+.card .id{font-size:12px;color:#5f6b7a;overflow-wrap:anywhere}
+.card table{font-size:12px;width:100%;border-collapse:collapse} .card td{padding:1px 2px} .card td.v{text-align:right;font-variant-numeric:tabular-nums}
+.alert{display:inline-block;background:#fde8e6;color:#8a1c12;border-radius:3px;padding:0 4px;margin:1px;font-size:11px}
+.ood{display:inline-block;background:#fff3cd;color:#7a5a00;border-radius:3px;padding:0 4px;font-size:11px}
+.hists{display:grid;grid-template-columns:repeat(auto-fill,minmax(270px,1fr));gap:10px}
+.hist{border:1px solid #dde3ea;border-radius:6px;padding:6px}
+.hist .t{font-size:13px;font-weight:600;margin-bottom:2px;overflow-wrap:anywhere}
+table.invalid{border-collapse:collapse;font-size:13px} table.invalid td,table.invalid th{border:1px solid #dde3ea;padding:3px 6px;text-align:left;vertical-align:top}
+table.invalid td.smi{font-family:ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere;max-width:360px}
+"""
+
+
+def _esc(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return _esc(value)
+    if math.isnan(v):
+        return "–"
+    return f"{v:.{digits}f}" if abs(v) < 1000 else f"{v:.0f}"
+
+
+def mol_svg(smiles: str, width: int = 220, height: int = 160) -> str:
+    """An inline SVG drawing of ``smiles`` (an empty box when it cannot be drawn)."""
+    from rdkit import Chem, rdBase
+    from rdkit.Chem.Draw import rdMolDraw2D
+
+    with rdBase.BlockLogs():
+        mol = Chem.MolFromSmiles(smiles) if smiles else None
+    if mol is None:
+        return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"></svg>'
+    drawer = rdMolDraw2D.MolDraw2DSVG(width, height)
+    opts = drawer.drawOptions()
+    opts.clearBackground = False
+    try:
+        rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol)
+    except Exception:  # RDKit drawing can fail on exotic valences; show the box only
+        return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"></svg>'
+    drawer.FinishDrawing()
+    svg = drawer.GetDrawingText()
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
+
+
+def histogram_svg(edges: np.ndarray, counts: np.ndarray, width: int = 260, height: int = 120) -> str:
+    """A small bar chart of ``counts`` over ``edges`` with the axis range labelled."""
+    counts = np.asarray(counts, dtype=float)
+    pad_l, pad_b, pad_t = 6, 18, 6
+    w, h = width - 2 * pad_l, height - pad_b - pad_t
+    top = counts.max() if counts.size and counts.max() > 0 else 1.0
+    bw = w / max(len(counts), 1)
+    bars = []
+    for i, c in enumerate(counts):
+        bh = h * c / top
+        x = pad_l + i * bw
+        y = pad_t + h - bh
+        label = f"{edges[i]:.3g} to {edges[i + 1]:.3g}: {int(c)}"
+        bars.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(bw - 1, 1):.1f}" height="{bh:.1f}" fill="#4a78b5"><title>{_esc(label)}</title></rect>'
+        )
+    axis = f'<line x1="{pad_l}" y1="{pad_t + h}" x2="{pad_l + w}" y2="{pad_t + h}" stroke="#8895a7" stroke-width="1"/>'
+    labels = (
+        f'<text x="{pad_l}" y="{height - 4}" font-size="10" fill="#5f6b7a">{_esc(f"{edges[0]:.3g}")}</text>'
+        f'<text x="{pad_l + w}" y="{height - 4}" font-size="10" fill="#5f6b7a" text-anchor="end">{_esc(f"{edges[-1]:.3g}")}</text>'
+        f'<text x="{pad_l + w}" y="{pad_t + 9}" font-size="10" fill="#5f6b7a" text-anchor="end">max {int(top)}</text>'
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">'
+        + "".join(bars)
+        + axis
+        + labels
+        + "</svg>"
+    )
+
+
+def _key_columns(screener: Screener) -> list[tuple[str, str]]:
+    """(label, column) of the endpoints shown on each card: those the profile uses first."""
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for obj, cols in getattr(screener, "_resolved", []):
+        shown = [c for c in cols if c in {e.column for e in screener.endpoints}]
+        if len(shown) == 1 and shown[0] not in seen:
+            out.append((shown[0], shown[0]))
+            seen.add(shown[0])
+        elif len(shown) > 1:
+            label = f"{obj.endpoint} ({obj.combine})"
+            out.append((label, "|".join(shown)))
+    for e in screener.endpoints:
+        if len(out) >= 8:
+            break
+        if e.column not in seen:
+            out.append((e.column, e.column))
+            seen.add(e.column)
+    return out[:8]
+
+
+def _card_value(row: pd.Series, spec: str, combine: str) -> float:
+    cols = spec.split("|")
+    vals = [float(row[c]) for c in cols if c in row.index and row[c] is not None and not (isinstance(row[c], float) and math.isnan(row[c]))]
+    if not vals:
+        return float("nan")
+    if len(vals) == 1:
+        return vals[0]
+    return {"max": max(vals), "min": min(vals)}.get(combine, sum(vals) / len(vals))
+
+
+def render_report(
+    summary: RunSummary,
+    screener: Screener,
+    top: pd.DataFrame | None,
+    histograms: dict[str, tuple[np.ndarray, np.ndarray]],
+    invalid: list[dict[str, Any]],
+    n_invalid: int,
+) -> str:
+    """The report's HTML text (see :func:`write_report`)."""
+    from drugscreen._version import __version__
+
+    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    rate = summary.molecules_per_second
+    prof = screener.profile
+    rows = [
+        ("Input", summary.input),
+        ("Output", summary.output),
+        ("Molecules", f"{summary.rows:,} ({summary.valid:,} scored, {summary.invalid:,} invalid)"),
+        ("Panel", f"{screener.bundle.name} ({len(screener.all_endpoints)} endpoints, {len(screener.endpoints)} in the output)"),
+        ("Profile", f"{prof.name}: {prof.description}" if prof is not None else "none (no score)"),
+        ("Time", f"{summary.seconds:.1f} s" + (f" ({rate:,.0f} molecules/s)" if rate == rate else "")),
+        ("Generated", f"{now} by drugscreen {__version__}"),
+    ]
+    if summary.resumed_rows:
+        rows.insert(3, ("Resumed", f"after {summary.resumed_rows:,} rows"))
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>drugscreen report: {_esc(Path(summary.input).name)}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>drugscreen screening report</h1>",
+        f'<div class="muted">{_esc(Path(summary.input).name)}</div>',
+        "<h2>Run summary</h2>",
+        '<table class="summary">' + "".join(f"<tr><td>{_esc(k)}</td><td>{_esc(v)}</td></tr>" for k, v in rows) + "</table>",
+    ]
+    # top-N grid
+    keys = _key_columns(screener)
+    combine = {f"{o.endpoint} ({o.combine})": o.combine for o, _ in getattr(screener, "_resolved", [])}
+    parts.append(f"<h2>Top {0 if top is None else len(top)} molecules</h2>")
+    if top is None or not len(top):
+        parts.append('<p class="muted">No scored molecules.</p>')
+    else:
+        parts.append(
+            '<p class="muted">Ranked by the profile score (1 = best). Probabilities are 0&ndash;1; '
+            "regression values are in the units of their column name. Unc = ensemble spread.</p>"
+        )
+        cards = []
+        for _, row in top.iterrows():
+            smi = str(row.get("smiles_std", "") or "")
+            cells = []
+            for label, spec in keys:
+                v = _card_value(row, spec, combine.get(label, "mean"))
+                unc = row.get(f"{spec}_unc") if "|" not in spec else None
+                unc_txt = f" ± {_fmt(unc, 2)}" if unc is not None and not (isinstance(unc, float) and math.isnan(unc)) and float(unc) > 0 else ""
+                cells.append(f'<tr><td>{_esc(label)}</td><td class="v">{_fmt(v)}{_esc(unc_txt)}</td></tr>')
+            cells.append(f'<tr><td>QED</td><td class="v">{_fmt(row.get("qed"))}</td></tr>')
+            alerts = [a for col in ("alerts_pains", "alerts_brenk") for a in str(row.get(col, "") or "").split(";") if a]
+            alert_html = "".join(f'<span class="alert">{_esc(a)}</span>' for a in alerts[:6])
+            if len(alerts) > 6:
+                alert_html += f'<span class="muted"> +{len(alerts) - 6}</span>'
+            ood = "" if bool(row.get("in_domain", True)) else '<span class="ood">outside applicability domain</span>'
+            cards.append(
+                '<div class="card">'
+                f'<div class="head"><span>#{_esc(row.get("rank"))}</span><span>score {_fmt(row.get("score"))}</span></div>'
+                f'<div class="id">{_esc(row.get("id"))}</div>'
+                f"{mol_svg(smi)}"
+                f"<table>{''.join(cells)}</table>"
+                f"<div>{alert_html}{ood}</div>"
+                "</div>"
+            )
+        parts.append('<div class="grid">' + "".join(cards) + "</div>")
+    # histograms
+    parts.append("<h2>Distributions</h2>")
+    if histograms:
+        units = {e.column: (e.units if e.type == "regression" else "probability") for e in screener.endpoints}
+        units.update({"qed": "QED 0–1", "score": "profile score 0–1"})
+        blocks = []
+        for col, (edges, counts) in histograms.items():
+            blocks.append(
+                f'<div class="hist"><div class="t">{_esc(col)} <span class="muted">{_esc(units.get(col, ""))}</span></div>'
+                f"{histogram_svg(edges, counts)}</div>"
+            )
+        parts.append('<div class="hists">' + "".join(blocks) + "</div>")
+    else:
+        parts.append('<p class="muted">No values.</p>')
+    # invalid rows
+    parts.append(f"<h2>Invalid rows ({n_invalid:,})</h2>")
+    if not invalid:
+        parts.append('<p class="muted">None: every row was scored.</p>')
+    else:
+        if n_invalid > len(invalid):
+            parts.append(f'<p class="muted">The first {len(invalid):,} are listed; all are in the output with valid = false.</p>')
+        trs = "".join(
+            f'<tr><td>{r["row"]}</td><td>{_esc(r.get("id"))}</td><td class="smi">{_esc(r.get("smiles"))}</td><td>{_esc(r.get("error"))}</td></tr>'
+            for r in invalid
+        )
+        parts.append('<table class="invalid"><tr><th>row</th><th>id</th><th>input</th><th>reason</th></tr>' + trs + "</table>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_report(
+    path: str | Path,
+    summary: RunSummary,
+    screener: Screener,
+    top: pd.DataFrame | None,
+    histograms: dict[str, tuple[np.ndarray, np.ndarray]],
+    invalid: list[dict[str, Any]],
+    n_invalid: int,
+) -> Path:
+    """Write the report atomically (temporary file, then rename)."""
+    text = render_report(summary, screener, top, histograms, invalid, n_invalid)
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+    logger.info("report written to %s", target)
+    return target

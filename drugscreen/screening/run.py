@@ -1,0 +1,439 @@
+"""A whole screening run: stream an input file through the Screener into an output file.
+
+:func:`run_screen` is what ``drugscreen screen`` calls. It reads the input in chunks, scores
+each chunk (in worker processes with ``jobs > 1``, results kept in input order), and stores
+every scored chunk as a small Parquet file in a work folder beside the output
+(``.<output name>.partial/``) together with ``progress.json`` (input checksum, options, rows
+done). When all chunks are scored, the ``rank`` over the whole run is computed from the
+stored scores and the chunks are streamed into the output format, to a temporary file that
+is renamed into place at the end. Memory stays bounded by the chunk size whatever the input
+length, an interrupted run leaves no half-written output, and ``resume=True`` continues from
+the last stored chunk (no row lost or repeated) when the input and options are unchanged.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import logging
+import multiprocessing as mp
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from drugscreen.exceptions import ConfigError, InputFormatError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from drugscreen.screening.screener import Screener
+
+__all__ = ["RunSummary", "run_screen", "auto_jobs"]
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_FILE = "progress.json"
+_PROGRESS_SCHEMA = "drugscreen.screen-progress/1"
+_MAX_INVALID_LISTED = 1000
+_HIST_BINS = 20
+
+
+@dataclass
+class RunSummary:
+    """What a run did (returned by :func:`run_screen`, printed by the CLI)."""
+
+    input: str
+    output: str
+    rows: int = 0
+    valid: int = 0
+    invalid: int = 0
+    resumed_rows: int = 0
+    seconds: float = 0.0
+    jobs: int = 1
+    report: str | None = None
+    panel: str = ""
+    profile: str | None = None
+    endpoints: list[str] = field(default_factory=list)
+
+    @property
+    def molecules_per_second(self) -> float:
+        done = self.rows - self.resumed_rows
+        return done / self.seconds if self.seconds > 0 else float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def auto_jobs(input_path: str) -> int:
+    """Worker processes for ``jobs=None``: 1 for small inputs, else up to 4 (one per core)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cores < 2 or input_path == "-":
+        return 1
+    try:
+        size = os.path.getsize(input_path)
+    except OSError:
+        return 1
+    gz = input_path.lower().endswith(".gz")
+    # ~50 bytes per SMILES line; below ~4000 molecules starting workers is not worth it
+    return min(cores, 4) if size * (4 if gz else 1) > 200_000 else 1
+
+
+# ------------------------------------------------------------------------------ workers
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(screener: Screener, threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+    _WORKER["screener"] = screener
+
+
+def _worker_score(args: tuple[pd.DataFrame, str, str | None]) -> pd.DataFrame:
+    frame, scol, icol = args
+    return _WORKER["screener"].score_chunk(frame, scol, icol)
+
+
+def _scored_chunks(
+    screener: Screener, chunks: Iterator[pd.DataFrame], scol: str, icol: str | None, jobs: int
+) -> Iterator[pd.DataFrame]:
+    """Score chunks in order, in ``jobs`` worker processes at most ``2 * jobs`` ahead."""
+    if jobs <= 1:
+        for chunk in chunks:
+            yield screener.score_chunk(chunk, scol, icol)
+        return
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    ctx = mp.get_context(method)
+    pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(screener, 1))
+    pending: collections.deque[Any] = collections.deque()
+    try:
+        for chunk in chunks:
+            pending.append(pool.apply_async(_worker_score, ((chunk, scol, icol),)))
+            while len(pending) >= 2 * jobs:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+# ------------------------------------------------------------------------------ work folder
+
+
+def _work_dir(output: str) -> Path:
+    if output == "-":
+        return Path(tempfile.mkdtemp(prefix="drugscreen-screen-"))
+    p = Path(output)
+    return p.with_name(f".{p.name}.partial")
+
+
+def _chunk_files(work: Path) -> list[Path]:
+    return sorted(work.glob("chunk_*.parquet"))
+
+
+def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True, default=str))
+    os.replace(tmp, path)
+
+
+def _store_chunk(work: Path, index: int, df: pd.DataFrame) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    final = work / f"chunk_{index:08d}.parquet"
+    tmp = work / f".chunk_{index:08d}.tmp"
+    pq.write_table(table, tmp, compression="lz4")
+    os.replace(tmp, final)
+
+
+def _prepare_work(
+    work: Path, state: dict[str, Any], resume: bool
+) -> int:
+    """Create/validate the work folder; return the number of rows already scored."""
+    import pyarrow.parquet as pq
+
+    progress = work / PROGRESS_FILE
+    if work.exists() and resume and progress.is_file():
+        try:
+            old = json.loads(progress.read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot resume: {progress} is unreadable ({exc}); rerun without --resume") from exc
+        for key, what in (("input_sha256", "the input file changed"), ("options", "the options differ")):
+            if old.get(key) != state[key]:
+                raise ConfigError(f"cannot resume: {what} since the interrupted run; rerun without --resume")
+        files = _chunk_files(work)
+        # keep only a gap-free run of chunks 0..k-1
+        rows = 0
+        for i, f in enumerate(files):
+            if f.name != f"chunk_{i:08d}.parquet":
+                for g in files[i:]:
+                    g.unlink()
+                break
+            rows += pq.ParquetFile(f).metadata.num_rows
+        for stray in work.glob(".chunk_*.tmp"):
+            stray.unlink()
+        logger.info("resuming: %d rows already scored in %d chunks", rows, len(_chunk_files(work)))
+        return rows
+    if resume:
+        logger.info("nothing to resume (no %s); starting from the beginning", work)
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    _write_json_atomic(progress, {**state, "rows_done": 0, "chunks_done": 0})
+    return 0
+
+
+# ------------------------------------------------------------------------------ finishing
+
+
+@dataclass
+class _Collected:
+    """What the report needs, gathered while writing the output."""
+
+    top: pd.DataFrame | None = None
+    invalid: list[dict[str, Any]] = field(default_factory=list)
+    histograms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    n_invalid: int = 0
+
+
+def _value_columns(screener: Screener) -> list[str]:
+    return [e.column for e in screener.endpoints] + ["qed", "score"]
+
+
+def _finish(
+    work: Path,
+    output: str,
+    input_path: str,
+    screener: Screener,
+    top_n: int,
+    want_report: bool,
+    smiles_column: str = "smiles",
+) -> tuple[int, int, _Collected]:
+    """Rank over all chunks and write the output; return (rows, valid, collected)."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from drugscreen.io import TableWriter
+    from drugscreen.screening.profiles import rank_scores
+
+    files = _chunk_files(work)
+    value_cols = _value_columns(screener) if want_report else []
+    scores: list[np.ndarray] = []
+    lo = {c: np.inf for c in value_cols}
+    hi = {c: -np.inf for c in value_cols}
+    for f in files:
+        table = pq.read_table(f, columns=["score", *[c for c in value_cols if c != "score"]])
+        scores.append(table.column("score").to_numpy(zero_copy_only=False).astype(float))
+        for c in value_cols:
+            v = table.column(c).to_numpy(zero_copy_only=False).astype(float)
+            v = v[np.isfinite(v)]
+            if v.size:
+                lo[c] = min(lo[c], float(v.min()))
+                hi[c] = max(hi[c], float(v.max()))
+    all_scores = np.concatenate(scores) if scores else np.zeros(0)
+    ranks = rank_scores(all_scores)
+    collected = _Collected()
+    edges: dict[str, np.ndarray] = {}
+    probs = {e.column for e in screener.endpoints if e.type == "classification"} | {"qed", "score"}
+    for c in value_cols:
+        if c in probs:
+            edges[c] = np.linspace(0.0, 1.0, _HIST_BINS + 1)
+        elif np.isfinite(lo[c]):
+            a, b = lo[c], hi[c] if hi[c] > lo[c] else lo[c] + 1.0
+            edges[c] = np.linspace(a, b, _HIST_BINS + 1)
+    counts = {c: np.zeros(_HIST_BINS, dtype=np.int64) for c in edges}
+    tops: list[pd.DataFrame] = []
+    rows = valid = 0
+    writer = TableWriter(output, input_path=input_path)
+    try:
+        start = 0
+        for f in files:
+            df = pq.read_table(f).to_pandas()
+            r = ranks[start : start + len(df)]
+            start += len(df)
+            df["rank"] = pd.array(np.where(r > 0, r, 0), dtype="Int64")
+            df.loc[r == 0, "rank"] = pd.NA
+            rows += len(df)
+            ok = df["valid"].to_numpy(dtype=bool)
+            valid += int(ok.sum())
+            writer.write(df)
+            if want_report:
+                for c, e in edges.items():
+                    v = df[c].to_numpy(dtype=float, na_value=np.nan)
+                    v = v[np.isfinite(v)]
+                    counts[c] += np.histogram(np.clip(v, e[0], e[-1]), bins=e)[0]
+                sel = (r > 0) & (r <= top_n)
+                if sel.any():
+                    tops.append(df.loc[sel])
+                bad = np.flatnonzero(~ok)
+                collected.n_invalid += len(bad)
+                room = _MAX_INVALID_LISTED - len(collected.invalid)
+                for i in bad[: max(room, 0)]:
+                    row = {
+                        "row": int(start - len(df) + i),
+                        "id": df["id"].iloc[i],
+                        "smiles": df[smiles_column].iloc[i] if smiles_column in df.columns else "",
+                        "error": df["error"].iloc[i],
+                    }
+                    collected.invalid.append(row)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    if want_report:
+        collected.top = pd.concat(tops).sort_values("rank") if tops else None
+        collected.histograms = {c: (edges[c], counts[c]) for c in edges}
+    return rows, valid, collected
+
+
+# ------------------------------------------------------------------------------ the run
+
+
+def run_screen(
+    input_path: str | Path,
+    output: str | Path | None = None,
+    *,
+    panel: str | Path | None = None,
+    endpoints: list[str] | str | None = None,
+    profile: str | Path | None = "default",
+    report: str | Path | None = None,
+    top: int = 50,
+    smiles_column: str | None = None,
+    id_column: str | None = None,
+    chunk_size: int = 4096,
+    jobs: int | None = None,
+    device: str = "cpu",
+    resume: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+    screener: Screener | None = None,
+) -> RunSummary:
+    """Screen a file; see the module docstring.
+
+    Parameters
+    ----------
+    input_path
+        Molecule table (see :mod:`drugscreen.io`), or ``"-"`` for stdin.
+    output
+        Output table; default ``<stem>_scored.csv`` beside the input; ``"-"`` for stdout.
+    panel, endpoints, profile, device
+        Passed to :meth:`Screener.load` (ignored when ``screener`` is given).
+    report
+        Also write a self-contained HTML report there.
+    top
+        Molecules shown in the report's grid.
+    smiles_column, id_column
+        Input columns (default: detected).
+    chunk_size
+        Rows read, scored and stored at a time.
+    jobs
+        Worker processes (``None``: :func:`auto_jobs`).
+    resume
+        Continue an interrupted run of the same input and options.
+    on_progress
+        Called with the number of rows done after each chunk.
+    """
+    from drugscreen.io import (
+        default_output_path,
+        detect_format,
+        file_fingerprint,
+        open_input,
+        same_file,
+    )
+    from drugscreen.screening.screener import Screener
+
+    t0 = time.perf_counter()
+    in_str = str(input_path)
+    out_str = str(output) if output is not None else str(default_output_path(in_str))
+    detect_format(out_str, output=True)
+    if out_str != "-" and same_file(in_str, out_str):
+        raise InputFormatError(f"refusing to write the output over the input file {out_str}")
+    if report is not None and (same_file(in_str, report) or (out_str != "-" and same_file(out_str, report))):
+        raise InputFormatError("the report must not be the input or the output file")
+    if resume and in_str == "-":
+        raise ConfigError("--resume needs an input file, not standard input")
+    if top < 0:
+        raise ConfigError(f"--top must be >= 0, got {top}")
+    reader = open_input(in_str, smiles_column=smiles_column, id_column=id_column, chunksize=chunk_size)
+    try:
+        if screener is None:
+            screener = Screener.load(panel=panel, endpoints=endpoints, profile=profile, device=device)
+        n_jobs = auto_jobs(in_str) if jobs is None or jobs <= 0 else int(jobs)
+        work = _work_dir(out_str)
+        state = {
+            "schema": _PROGRESS_SCHEMA,
+            "input": os.path.abspath(in_str) if in_str != "-" else "-",
+            "input_sha256": file_fingerprint(in_str) if resume or in_str != "-" else "",
+            "options": {
+                **screener.config(),
+                "smiles_column": reader.smiles_column,
+                "id_column": reader.id_column,
+                "columns": reader.columns,
+                "chunk_size": chunk_size,
+            },
+        }
+        done = _prepare_work(work, state, resume and out_str != "-")
+        summary = RunSummary(
+            input=in_str,
+            output=out_str,
+            resumed_rows=done,
+            jobs=n_jobs,
+            panel=screener.bundle.name,
+            profile=screener.profile.name if screener.profile is not None else None,
+            endpoints=[e.column for e in screener.endpoints],
+        )
+        reader.skip(done)
+        chunk_index = len(_chunk_files(work))
+        rows_done = done
+        if on_progress is not None and done:
+            on_progress(done)
+        try:
+            for scored in _scored_chunks(screener, iter(reader), reader.smiles_column, reader.id_column, n_jobs):
+                _store_chunk(work, chunk_index, scored)
+                chunk_index += 1
+                rows_done += len(scored)
+                _write_json_atomic(work / PROGRESS_FILE, {**state, "rows_done": rows_done, "chunks_done": chunk_index})
+                if on_progress is not None:
+                    on_progress(rows_done)
+            rows, valid, collected = _finish(
+                work, out_str, in_str, screener, top, report is not None, reader.smiles_column
+            )
+        except KeyboardInterrupt:
+            if out_str == "-":
+                shutil.rmtree(work, ignore_errors=True)
+            else:
+                logger.warning("interrupted after %d rows; rerun with --resume to continue (work kept in %s)", rows_done, work)
+            raise
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        summary.rows, summary.valid, summary.invalid = rows, valid, rows - valid
+        summary.seconds = time.perf_counter() - t0
+        if report is not None:
+            from drugscreen.screening.report import write_report
+
+            write_report(report, summary, screener, collected.top, collected.histograms, collected.invalid, collected.n_invalid)
+            summary.report = str(report)
+        shutil.rmtree(work, ignore_errors=True)
+        summary.seconds = time.perf_counter() - t0
+        return summary
+    finally:
+        reader.close()
+
+
+def remove_partial(output: str | Path) -> None:
+    """Delete the work folder an interrupted run left beside ``output`` (if any)."""
+    with contextlib.suppress(FileNotFoundError):
+        shutil.rmtree(_work_dir(str(output)))

@@ -1,0 +1,511 @@
+"""The :class:`Screener`: score molecules with the shipped panel, alerts, drug-likeness, a profile.
+
+Each molecule is parsed and standardized once (with the panel's policy), featurized once (the
+graph every endpoint's shared trunk reads, the ECFP4 bits of the applicability domain, the
+extra features when the panel has any), and the whole chunk goes through the model in
+batches. Structural alerts and drug-likeness come from :mod:`.properties`, the ``score`` from
+a ranking :class:`~drugscreen.screening.profiles.Profile`.
+
+>>> from drugscreen import Screener                                  # doctest: +SKIP
+>>> s = Screener.load()                      # shipped panel, loaded once
+>>> df = s.score(["CCO", "c1ccccc1O"])       # or s.score(frame, smiles_col="smiles")
+>>> for part in s.score_iter(rows, batch_size=4096): ...
+
+Output columns (in this order, after the input's own columns): ``id``, ``smiles_std``,
+``valid``, ``error``; per endpoint its value and ``<endpoint>_unc``; ``ad_similarity``,
+``in_domain``; ``alerts_pains``, ``alerts_brenk``; ``qed``, ``mw``, ``clogp``, ``tpsa``,
+``hbd``, ``hba``, ``rotatable_bonds``, ``lipinski_violations``; ``score``, ``rank``. Numeric
+columns are float64 (NaN for invalid rows), ``in_domain`` is a nullable boolean, ``rank`` a
+nullable integer.
+
+A molecule's numbers do not depend on the batch it is scored in. The Screener is safe to use
+from several threads (model calls are serialized with a lock) and pickles as its
+configuration, so worker processes (``multiprocessing``, ``ray.data.Dataset.map_batches``)
+rebuild it on the other side.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import math
+import re
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from drugscreen.exceptions import BundleError, ConfigError, InvalidMoleculeError
+from drugscreen.screening.profiles import Profile, load_profile, rank_scores
+from drugscreen.screening.properties import (
+    ALERT_COLUMNS,
+    NUMERIC_PROPERTY_COLUMNS,
+    compute_properties,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from drugscreen.bundle import ModelBundle
+
+__all__ = ["IDENTITY_COLUMNS", "Endpoint", "Screener", "endpoint_column_name"]
+
+logger = logging.getLogger(__name__)
+
+IDENTITY_COLUMNS = ("id", "smiles_std", "valid", "error")
+DOMAIN_COLUMNS = ("ad_similarity", "in_domain")
+SCORE_COLUMNS = ("score", "rank")
+#: Properties a profile objective may name besides endpoints.
+PROFILE_PROPERTIES = NUMERIC_PROPERTY_COLUMNS + ("ad_similarity",)
+
+
+def _units_suffix(units: str) -> str:
+    """A column-name-safe short form of a unit: ``"log10(mol/L)" -> "log_mol_per_L"``."""
+    text = (units or "").strip()
+    if not text:
+        return ""
+    text = text.split(" (")[0].split()[0]  # "pIC50 (-log10 IC50/M)" -> "pIC50"
+    text = re.sub(r"^log10\((.*)\)$", r"log_\1", text)
+    text = text.replace("/", "_per_").replace(".", "_")
+    text = re.sub(r"[^0-9A-Za-z_]+", "_", text)
+    return re.sub(r"_+", "_", text).strip("_")
+
+
+def endpoint_column_name(task: dict[str, Any]) -> str:
+    """Output column of a task: its name; regression tasks get their units appended.
+
+    ``{"name": "esol", "type": "regression", "units": "log10(mol/L)"}`` -> ``esol_log_mol_per_L``;
+    classification tasks (probabilities 0-1) keep their name (``tox21_nr_ar``).
+    """
+    name = str(task["name"])
+    if task.get("type") != "regression":
+        return name
+    suffix = _units_suffix(str(task.get("units", "")))
+    if not suffix or suffix.lower() in name.lower():
+        return name
+    return f"{name}_{suffix}"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One predicted endpoint: the bundle task and its output column."""
+
+    name: str
+    column: str
+    type: str
+    units: str
+    direction: str
+    dataset: str
+    index: int  # position in the bundle's task list
+
+
+def _select_endpoints(all_endpoints: list[Endpoint], request: Sequence[str] | str | None) -> list[Endpoint]:
+    """Endpoints named (or globbed, or by dataset) in ``request``; all when ``None``."""
+    if request is None:
+        return list(all_endpoints)
+    items = [request] if isinstance(request, str) else list(request)
+    words = [w.strip() for item in items for w in str(item).split(",") if w.strip()]
+    if not words:
+        return list(all_endpoints)
+    chosen: list[Endpoint] = []
+    for word in words:
+        w = word.lower()
+        hits = [
+            e
+            for e in all_endpoints
+            if w in (e.name.lower(), e.column.lower(), e.dataset.lower())
+            or fnmatch.fnmatchcase(e.name.lower(), w)
+            or fnmatch.fnmatchcase(e.column.lower(), w)
+        ]
+        if not hits:
+            from drugscreen.exceptions import UnknownNameError
+
+            choices = sorted({e.name for e in all_endpoints} | {e.dataset for e in all_endpoints if e.dataset})
+            raise UnknownNameError("endpoint", word, choices)
+        chosen.extend(h for h in hits if h not in chosen)
+    return sorted(chosen, key=lambda e: e.index)
+
+
+def _default_bundle_name() -> str:
+    from drugscreen.bundle import installed_models
+
+    models = installed_models()
+    if not models:
+        raise BundleError(
+            "no model panel is installed (drugscreen/resources/models is empty); "
+            "pass panel=<bundle directory> or install drugscreen with its models"
+        )
+    names = [m.name for m in models]
+    for preferred in ("panel", "default"):
+        if preferred in names:
+            return preferred
+    if len(names) > 1:
+        logger.info("several bundles installed (%s); using %s", ", ".join(names), names[0])
+    return names[0]
+
+
+class Screener:
+    """Score molecules with a model panel; see the module docstring.
+
+    Build with :meth:`load`. Parameters mirror :meth:`load`'s.
+    """
+
+    def __init__(
+        self,
+        bundle: ModelBundle,
+        endpoints: Sequence[str] | str | None = None,
+        profile: str | Path | Profile | None = "default",
+        batch_size: int = 512,
+    ) -> None:
+        from drugscreen.domain import ECFP4_CONFIG
+        from drugscreen.featurizers.base import build_featurizer
+        from drugscreen.featurizers.molecule import Standardizer
+
+        self.bundle = bundle
+        self.batch_size = int(batch_size)
+        if self.batch_size < 1:
+            raise ConfigError(f"batch size must be at least 1, got {batch_size}")
+        self.standardizer = Standardizer.from_config(bundle.standardizer_config)
+        self.featurizer = build_featurizer(bundle.featurizer_config)
+        extra_cfg = bundle.extra_featurizer_config
+        self.extra_featurizer = build_featurizer(extra_cfg) if extra_cfg is not None else None
+        try:
+            fp_cfg = bundle.fingerprint_config
+        except (KeyError, TypeError):
+            fp_cfg = ECFP4_CONFIG
+        self._fp_radius = int(fp_cfg.get("params", {}).get("radius", 2))
+        self._fp_bits = int(fp_cfg.get("params", {}).get("n_bits", 2048))
+        self.all_endpoints = [
+            Endpoint(
+                name=str(t["name"]),
+                column=endpoint_column_name(t),
+                type=str(t.get("type", "classification")),
+                units=str(t.get("units", "")),
+                direction=str(t.get("direction", "none")),
+                dataset=str(t.get("dataset", "")),
+                index=i,
+            )
+            for i, t in enumerate(bundle.tasks)
+        ]
+        columns = [e.column for e in self.all_endpoints]
+        if len(set(columns)) != len(columns):
+            raise BundleError(f"bundle {bundle.name}: two tasks map to the same output column: {columns}")
+        self._endpoint_request = endpoints
+        self.endpoints = _select_endpoints(self.all_endpoints, endpoints)
+        self.profile: Profile | None = load_profile(profile) if profile is not None else None
+        names: dict[str, str] = {}
+        for e in self.all_endpoints:
+            names[e.name] = e.column
+            names[e.column] = e.column
+        for p in PROFILE_PROPERTIES:
+            names[p] = p
+        self._resolved = self.profile.resolve(names) if self.profile is not None else []
+        if self.profile is not None and not self._resolved:
+            raise ConfigError(f"profile {self.profile.name}: none of its objectives matches this panel's endpoints")
+        self._lock = threading.Lock()
+
+    # -- construction --------------------------------------------------------------------------
+    @classmethod
+    def load(
+        cls,
+        panel: str | Path | None = None,
+        endpoints: Sequence[str] | str | None = None,
+        profile: str | Path | Profile | None = "default",
+        batch_size: int = 512,
+        device: str = "cpu",
+    ) -> Screener:
+        """Load a panel and a profile.
+
+        Parameters
+        ----------
+        panel
+            Installed bundle name or bundle directory; ``None`` = the shipped panel.
+        endpoints
+            Endpoints to output: names (``"hiv"``), datasets (``"tox21"``), globs
+            (``"sider_*"``), as a list or one comma-separated string; ``None`` = all. The
+            profile's score always uses every endpoint it names, whatever is output.
+        profile
+            Shipped profile name (``"default"``, ``"cns"``), TOML path, a :class:`Profile`, or
+            ``None`` (no ``score``/``rank``: the columns are NaN).
+        batch_size
+            Molecules per model forward pass (does not change the results).
+        device
+            ``"cpu"`` (or ``"auto"``, which is the CPU too in this version).
+
+        Raises
+        ------
+        BundleError, UnknownNameError, ConfigError
+        """
+        from drugscreen.bundle import load_bundle
+
+        if device not in ("cpu", "auto"):
+            raise ConfigError(f"device {device!r} is not supported yet; the Screener runs on 'cpu'")
+        bundle = load_bundle(panel if panel is not None else _default_bundle_name())
+        return cls(bundle, endpoints=endpoints, profile=profile, batch_size=batch_size)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "panel": str(self.bundle.path),
+            "endpoints": self._endpoint_request,
+            "profile": self.profile.to_dict() if self.profile is not None else None,
+            "profile_source": self.profile.source if self.profile is not None else "",
+            "batch_size": self.batch_size,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        from drugscreen.bundle import load_bundle
+
+        profile = Profile.from_dict(state["profile"], source=state["profile_source"]) if state["profile"] else None
+        self.__init__(  # type: ignore[misc]
+            load_bundle(state["panel"]), endpoints=state["endpoints"], profile=profile, batch_size=state["batch_size"]
+        )
+
+    def __repr__(self) -> str:
+        prof = self.profile.name if self.profile is not None else None
+        return f"Screener(panel={self.bundle.name!r}, endpoints={len(self.endpoints)}, profile={prof!r})"
+
+    # -- columns ------------------------------------------------------------------------------
+    @property
+    def output_columns(self) -> list[str]:
+        """The columns the Screener appends to the input's, in order."""
+        cols = list(IDENTITY_COLUMNS)
+        for e in self.endpoints:
+            cols += [e.column, f"{e.column}_unc"]
+        return cols + list(DOMAIN_COLUMNS) + list(ALERT_COLUMNS) + list(NUMERIC_PROPERTY_COLUMNS) + list(SCORE_COLUMNS)
+
+    def config(self) -> dict[str, Any]:
+        """What defines this Screener's output (for run records and ``--resume`` checks)."""
+        return {
+            "panel": str(self.bundle.path),
+            "panel_name": self.bundle.name,
+            "endpoints": [e.name for e in self.endpoints],
+            "profile": self.profile.to_dict() if self.profile is not None else None,
+        }
+
+    # -- scoring ------------------------------------------------------------------------------
+    def score(
+        self,
+        data: Sequence[str] | pd.DataFrame | pd.Series,
+        smiles_col: str | None = None,
+        id_col: str | None = None,
+        on_invalid: Literal["flag", "raise"] = "flag",
+    ) -> pd.DataFrame:
+        """Score molecules; one output row per input, in input order, ranked over all of them.
+
+        Parameters
+        ----------
+        data
+            SMILES strings, or a DataFrame holding a SMILES column.
+        smiles_col
+            The SMILES column of a DataFrame (default: ``smiles``/``canonical_smiles``/``smi``).
+        id_col
+            The identifier column (default: ``id``/``name`` when present, else the row number).
+        on_invalid
+            ``"flag"``: keep invalid rows with ``valid=False`` and the reason in ``error``;
+            ``"raise"``: raise :class:`~drugscreen.exceptions.InvalidMoleculeError` for the
+            first one (with its index and reason).
+        """
+        import pandas as pd
+
+        frame, scol, icol = self._as_frame(data, smiles_col, id_col)
+        chunks = [frame.iloc[i : i + 4096] for i in range(0, len(frame), 4096)] or [frame]
+        parts = [self.score_chunk(c, scol, icol, on_invalid=on_invalid) for c in chunks]
+        out = pd.concat(parts) if len(parts) > 1 else parts[0]
+        out["rank"] = pd.array(rank_scores(out["score"].to_numpy(dtype=float)), dtype="Int64")
+        out.loc[out["rank"] == 0, "rank"] = pd.NA
+        return out
+
+    def score_iter(
+        self,
+        rows: Iterable[str] | Iterable[pd.DataFrame],
+        batch_size: int = 4096,
+        smiles_col: str | None = None,
+        id_col: str | None = None,
+        on_invalid: Literal["flag", "raise"] = "flag",
+    ) -> Iterator[pd.DataFrame]:
+        """Score a stream: SMILES strings (grouped ``batch_size`` at a time) or DataFrame chunks.
+
+        Yields one scored DataFrame per chunk, indexed by the running input position. ``rank``
+        needs the whole run, so it is left empty here; rank the concatenated ``score`` with
+        :func:`drugscreen.screening.profiles.rank_scores` (the CLI does this at the end).
+        """
+        import pandas as pd
+
+        start = 0
+        buf: list[str] = []
+        for item in rows:
+            if isinstance(item, pd.DataFrame):
+                if buf:
+                    yield self._score_strings(buf, start, on_invalid)
+                    start += len(buf)
+                    buf = []
+                frame, scol, icol = self._as_frame(item, smiles_col, id_col)
+                if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != start:
+                    frame = frame.set_axis(pd.RangeIndex(start, start + len(frame)))
+                yield self.score_chunk(frame, scol, icol, on_invalid=on_invalid)
+                start += len(frame)
+            else:
+                buf.append(item)
+                if len(buf) >= batch_size:
+                    yield self._score_strings(buf, start, on_invalid)
+                    start += len(buf)
+                    buf = []
+        if buf:
+            yield self._score_strings(buf, start, on_invalid)
+
+    def _score_strings(self, smiles: list[str], start: int, on_invalid: Literal["flag", "raise"]) -> pd.DataFrame:
+        import pandas as pd
+
+        frame = pd.DataFrame({"smiles": pd.Series(smiles, dtype=object)}, index=pd.RangeIndex(start, start + len(smiles)))
+        return self.score_chunk(frame, "smiles", None, on_invalid=on_invalid)
+
+    def _as_frame(self, data: Any, smiles_col: str | None, id_col: str | None) -> tuple[pd.DataFrame, str, str | None]:
+        import pandas as pd
+
+        from drugscreen.io import ID_COLUMN_NAMES, SMILES_COLUMN_NAMES, _find_column
+
+        if isinstance(data, str):
+            data = [data]
+        if isinstance(data, pd.Series):
+            data = data.tolist()
+        if not isinstance(data, pd.DataFrame):
+            data = list(data)
+            return pd.DataFrame({"smiles": pd.Series(data, dtype=object)}), "smiles", None
+        columns = [str(c) for c in data.columns]
+        scol = _find_column(columns, smiles_col, SMILES_COLUMN_NAMES, "smiles", required=True)
+        icol = _find_column(columns, id_col, ID_COLUMN_NAMES, "id", required=False)
+        assert scol is not None
+        return data, scol, icol
+
+    def score_chunk(
+        self,
+        frame: pd.DataFrame,
+        smiles_col: str,
+        id_col: str | None = None,
+        on_invalid: Literal["flag", "raise"] = "flag",
+    ) -> pd.DataFrame:
+        """Score one chunk (the unit the CLI streams); ``rank`` is left empty.
+
+        ``frame`` keeps all its columns; its index is used as the row number for ids and
+        error messages. A column ``__read_error__`` (set by readers for unreadable records)
+        marks rows invalid with that reason.
+        """
+        import pandas as pd
+
+        from drugscreen.featurizers.molecule import ParsedMolecule, prepare_molecule
+        from drugscreen.io import ERROR_COLUMN
+
+        n = len(frame)
+        raw = frame[smiles_col].tolist()
+        read_errors = frame[ERROR_COLUMN].tolist() if ERROR_COLUMN in frame.columns else None
+        parsed: list[ParsedMolecule] = []
+        for i, s in enumerate(raw):
+            if read_errors is not None and read_errors[i]:
+                parsed.append(ParsedMolecule("" if s is None else str(s), None, "", str(read_errors[i])))
+                continue
+            if s is None or (isinstance(s, float) and math.isnan(s)):
+                parsed.append(ParsedMolecule("", None, "", "missing SMILES"))
+                continue
+            parsed.append(prepare_molecule(s if isinstance(s, str) else str(s), self.standardizer))
+        ok = [i for i, p in enumerate(parsed) if p.valid]
+        errors = [p.error for p in parsed]
+        mols = [parsed[i].mol for i in ok]
+        graphs, good = self._featurize(mols, errors, ok)
+        if len(good) != len(ok):
+            keep = set(good)
+            mols = [parsed[i].mol for i in good]
+            ok = good
+            for i in range(n):
+                if i not in keep and not errors[i]:
+                    errors[i] = "featurization failed"
+        if on_invalid == "raise":
+            bad = next((i for i in range(n) if errors[i] or not parsed[i].valid), None)
+            if bad is not None:
+                raise InvalidMoleculeError(int(frame.index[bad]), str(raw[bad]), errors[bad] or "invalid molecule")
+        okarr = np.array(ok, dtype=np.int64)
+        t = len(self.all_endpoints)
+        mean = np.full((n, t), np.nan)
+        std = np.full((n, t), np.nan)
+        sim = np.full(n, np.nan)
+        in_dom = pd.array([pd.NA] * n, dtype="boolean")
+        props: dict[str, Any] = {}
+        if len(ok):
+            from drugscreen.domain import ecfp4_packed
+
+            fps = ecfp4_packed(mols, self._fp_radius, self._fp_bits)
+            extra = self.extra_featurizer.featurize_many(mols) if self.extra_featurizer is not None else None
+            with self._lock:
+                pred = self.bundle.predict(graphs, extra=extra, fps=fps, batch_size=self.batch_size)
+            mean[okarr] = pred.mean
+            std[okarr] = pred.std
+            sim[okarr] = pred.domain_similarity
+            dom = np.asarray(pred.in_domain, dtype=bool)
+            in_dom[okarr] = dom
+            props = compute_properties(mols)
+        valid = np.zeros(n, dtype=bool)
+        valid[okarr] = True
+
+        ids = frame[id_col].tolist() if id_col is not None else [int(x) for x in frame.index]
+        out_cols: dict[str, Any] = {
+            "id": pd.Series(ids, index=frame.index, dtype=object),
+            "smiles_std": pd.Series([parsed[i].smiles_std if valid[i] else "" for i in range(n)], index=frame.index, dtype=object),
+            "valid": pd.Series(valid, index=frame.index),
+            "error": pd.Series(["" if valid[i] else (errors[i] or "invalid molecule") for i in range(n)], index=frame.index, dtype=object),
+        }
+        every: dict[str, Any] = {}
+        for e in self.all_endpoints:
+            every[e.column] = mean[:, e.index]
+            every[f"{e.column}_unc"] = std[:, e.index]
+        for e in self.endpoints:
+            out_cols[e.column] = every[e.column]
+            out_cols[f"{e.column}_unc"] = every[f"{e.column}_unc"]
+        out_cols["ad_similarity"] = sim
+        out_cols["in_domain"] = pd.Series(in_dom, index=frame.index)
+        for c in ALERT_COLUMNS:
+            col = np.full(n, "", dtype=object)
+            if len(ok):
+                col[okarr] = np.asarray(props[c], dtype=object)
+            out_cols[c] = pd.Series(col, index=frame.index, dtype=object)
+        for c in NUMERIC_PROPERTY_COLUMNS:
+            col = np.full(n, np.nan)
+            if len(ok):
+                col[okarr] = props[c]
+            out_cols[c] = col
+        added = pd.DataFrame(out_cols, index=frame.index)
+        if self.profile is not None:
+            scoring = added.copy()
+            missing = {k: v for k, v in every.items() if k not in scoring.columns}
+            if missing:
+                scoring = pd.concat([scoring, pd.DataFrame(missing, index=frame.index)], axis=1)
+            added["score"] = self.profile.score(scoring, self._resolved)
+        else:
+            added["score"] = np.nan
+        added["rank"] = pd.array([pd.NA] * n, dtype="Int64")
+        base = frame.drop(columns=[ERROR_COLUMN], errors="ignore")
+        clash = [c for c in added.columns if c in base.columns]
+        if clash:
+            # an input column with an output name (e.g. a re-scored file): keep the input's as <name>_input
+            base = base.rename(columns={c: f"{c}_input" for c in clash})
+        return pd.concat([base, added], axis=1)
+
+    def _featurize(self, mols: list[Any], errors: list[str], ok: list[int]) -> tuple[list[Any], list[int]]:
+        """Graphs for ``mols``; a molecule the featurizer rejects is flagged instead."""
+        if not mols:
+            return [], []
+        many = getattr(self.featurizer, "featurize_many", None)
+        try:
+            graphs = many(mols) if many is not None else [self.featurizer(m) for m in mols]
+            return list(graphs), list(ok)
+        except Exception:  # one bad molecule: find it, flag it, keep the rest
+            graphs, good = [], []
+            for i, m in zip(ok, mols, strict=True):
+                try:
+                    graphs.append(self.featurizer(m))
+                    good.append(i)
+                except Exception as exc:
+                    errors[i] = f"featurization failed: {exc}"
+            return graphs, good
+
