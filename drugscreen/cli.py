@@ -176,6 +176,132 @@ def datasets_fetch(
 # === end models & train ===
 
 # === screen & profiles (drugscreen.screening, drugscreen.io) ===
+_SCREEN_EPILOG = (
+    "Example: [bold]drugscreen screen hits.smi -o scored.csv --report report.html[/bold]\n\n"
+    "Inputs: .smi/.smiles, .csv/.tsv/.txt, .sdf, .parquet (any gzipped), '-' for stdin. "
+    "Outputs: .csv (default <stem>_scored.csv beside the input), .tsv, .parquet, .sdf, '-' "
+    "for stdout. Output columns are listed in the README (Output columns)."
+)
+
+
+@app.command("screen", epilog=_SCREEN_EPILOG, rich_help_panel="Screening")
+def screen_cmd(
+    input_path: Annotated[str, typer.Argument(metavar="INPUT", help="Molecules to score (file, or '-' for stdin).", show_default=False)],
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Output file ('-' = stdout); default <stem>_scored.csv beside the input.", show_default=False)] = None,  # noqa: UP045
+    endpoints: Annotated[Optional[str], typer.Option("--endpoints", help="Endpoints to output, comma-separated: names, datasets (tox21) or globs (sider_*); default all.", show_default=False)] = None,  # noqa: UP045
+    profile: Annotated[str, typer.Option("--profile", help="Ranking profile: a shipped name (see `drugscreen profiles list`) or a TOML file.")] = "default",
+    report: Annotated[Optional[Path], typer.Option("--report", help="Also write a self-contained HTML report here.", show_default=False)] = None,  # noqa: UP045
+    top: Annotated[int, typer.Option("--top", min=0, help="Molecules shown in the report's grid.")] = 50,
+    smiles_column: Annotated[Optional[str], typer.Option("--smiles-column", help="Column holding SMILES (default: smiles/canonical_smiles/smi, any case).", show_default=False)] = None,  # noqa: UP045
+    id_column: Annotated[Optional[str], typer.Option("--id-column", help="Column holding ids (default: id/name/_Name, else the row number).", show_default=False)] = None,  # noqa: UP045
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows read, scored and written at a time.")] = 4096,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes; 0 = auto (one per core for inputs over ~4000 molecules).")] = 0,
+    device: Annotated[str, typer.Option("--device", help="Where the models run: cpu (auto = cpu in this version).")] = "cpu",
+    panel: Annotated[Optional[str], typer.Option("--panel", help="Model bundle name or directory (default: the shipped panel).", show_default=False)] = None,  # noqa: UP045
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run of the same input and options.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any molecule is invalid (the output is still written).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary line.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
+) -> None:
+    """Score molecules for efficacy, toxicity and ADME with the shipped panel, and rank them.
+
+    Every input row appears once in the output, in input order, with its input columns,
+    predictions (probabilities 0-1; regression values with units in the column name), their
+    uncertainty, the applicability domain, structural alerts, drug-likeness, the profile's
+    score and rank. Invalid molecules stay in place, flagged, with the reason in `error`.
+    """
+    import signal
+
+    from drugscreen.screening.run import run_screen
+
+    if verbose or quiet:
+        _state["verbose"] = max(int(_state.get("verbose", 0)), verbose)
+        configure_logging(int(_state["verbose"]), quiet or bool(_state.get("quiet")))
+    show_progress = progress_enabled(quiet)
+    endpoint_list = [e for e in (endpoints or "").split(",") if e.strip()] or None
+
+    def _sigterm(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    old_term = signal.signal(signal.SIGTERM, _sigterm)
+    progress_bar = None
+    try:
+        on_progress = None
+        if show_progress:
+            from rich.console import Console
+            from rich.progress import (
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            progress_bar = Progress(
+                SpinnerColumn(), TextColumn("scoring"), MofNCompleteColumn(), TextColumn("molecules"),
+                TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+            )  # fmt: skip
+            progress_bar.start()
+            task = progress_bar.add_task("scoring", total=None)
+
+            def on_progress(done: int) -> None:
+                progress_bar.update(task, completed=done)
+
+        summary = run_screen(
+            input_path, output, panel=panel, endpoints=endpoint_list, profile=profile,
+            report=report, top=top, smiles_column=smiles_column, id_column=id_column,
+            chunk_size=batch_size, jobs=jobs or None, device=device, resume=resume,
+            on_progress=on_progress,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        if progress_bar is not None:
+            progress_bar.stop()
+        typer.echo("Interrupted: no output written; rerun with --resume to continue.", err=True)
+        raise typer.Exit(130) from None
+    finally:
+        if progress_bar is not None:
+            progress_bar.stop()
+        signal.signal(signal.SIGTERM, old_term)
+    if not (quiet or _state.get("quiet")):
+        where = "stdout" if summary.output == "-" else summary.output
+        rate = summary.molecules_per_second
+        speed = f" in {summary.seconds:.1f} s ({rate:,.0f}/s)" if rate == rate else ""
+        line = f"{summary.valid:,} scored, {summary.invalid:,} invalid"
+        line += f" (see column error in {where})" if summary.invalid else f"; wrote {where}"
+        if summary.report:
+            line += f"; report {summary.report}"
+        typer.echo(line + speed, err=True)
+    if strict and summary.invalid:
+        typer.echo(f"Error: {summary.invalid:,} invalid molecule(s) and --strict was given.", err=True)
+        raise typer.Exit(1)
+
+
+profiles_app = typer.Typer(help="List and show the ranking profiles used by `drugscreen screen`.", no_args_is_help=True)
+app.add_typer(profiles_app, name="profiles", rich_help_panel="Screening")
+
+
+@profiles_app.command("list")
+def profiles_list() -> None:
+    """List the shipped ranking profiles."""
+    from drugscreen.screening.profiles import available_profiles
+
+    profiles = available_profiles()
+    width = max((len(n) for n in profiles), default=4)
+    for name, description in profiles.items():
+        typer.echo(f"{name.ljust(width)}  {description}")
+
+
+@profiles_app.command("show")
+def profiles_show(
+    name: Annotated[str, typer.Argument(help="Profile name (see `drugscreen profiles list`) or TOML file.")],
+) -> None:
+    """Print a profile's TOML (copy it, edit it, pass it with --profile FILE)."""
+    from drugscreen.screening.profiles import load_profile, profile_text
+
+    load_profile(name)  # validates; raises a one-line error for unknown names or bad files
+    typer.echo(profile_text(name).rstrip("\n"))
+
+
 # === end screen & profiles ===
 
 # === benchmark (drugscreen.benchmarking) ===
