@@ -173,6 +173,80 @@ def datasets_fetch(
 # === end datasets ===
 
 # === models & train (drugscreen.models, drugscreen.training, drugscreen.bundle) ===
+models_app = typer.Typer(help="List installed model bundles and show their model cards.", no_args_is_help=True)
+app.add_typer(models_app, name="models", rich_help_panel="Models")
+
+
+@models_app.command("list")
+def models_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List the installed model bundles (the shipped panel) with their tasks and test metrics."""
+    import json
+
+    from drugscreen.bundle import installed_models
+
+    infos = installed_models()
+    if as_json:
+        typer.echo(json.dumps([
+            {"name": m.name, "path": str(m.path), "description": m.description, "tasks": m.n_tasks,
+             "members": m.n_members, "datasets": list(m.datasets), "test": m.summary} for m in infos
+        ], indent=2))  # fmt: skip
+        return
+    if not infos:
+        typer.echo("No model bundles installed.")
+        return
+    for m in infos:
+        typer.echo(f"{m.name}  ({m.n_tasks} tasks, {m.n_members} members)  {m.description}")
+        for ds, s in m.summary.items():
+            metric = "roc_auc" if "roc_auc" in s else "rmse"
+            ms = s.get(metric, {})
+            typer.echo(f"    {ds:<22} test {metric.upper().replace('_', '-')} {ms.get('mean', float('nan')):.3f} ± {ms.get('sd', float('nan')):.3f}")
+
+
+@models_app.command("info")
+def models_info(
+    name: Annotated[str, typer.Argument(help="Installed bundle name (see `models list`) or a bundle directory.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the bundle's config.json instead of its card.")] = False,
+) -> None:
+    """Show a model bundle's card: tasks, test metrics, data checksums, calibration, domain."""
+    import json
+
+    from drugscreen.bundle import load_bundle
+
+    bundle = load_bundle(name)
+    typer.echo(json.dumps(bundle.config, indent=1) if as_json else bundle.card())
+
+
+@app.command("train", rich_help_panel="Models", epilog="Example: drugscreen train --dataset bbbp --model dmpnn --split scaffold --seeds 0,1,2 -o runs/bbbp")
+def train_cmd(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output directory: the bundle, metrics, run records.")],
+    config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file with the same keys; flags given here take precedence.")] = None,  # noqa: UP045
+    dataset: Annotated[Optional[str], typer.Option("--dataset", help="Dataset name, or several joined by commas (a joint panel).")] = None,  # noqa: UP045
+    model: Annotated[Optional[str], typer.Option("--model", help="gine, dmpnn, attentivefp, fp_mlp or rf.")] = None,  # noqa: UP045
+    split: Annotated[Optional[str], typer.Option("--split", help="scaffold (default), random, balanced_scaffold, stratified.")] = None,  # noqa: UP045
+    seeds: Annotated[Optional[str], typer.Option("--seeds", help="Comma-separated seeds, e.g. 0,1,2 (default 0).")] = None,  # noqa: UP045
+    ensemble: Annotated[Optional[int], typer.Option("--ensemble", help="Ensemble members per seed (default 1).")] = None,  # noqa: UP045
+    epochs: Annotated[Optional[int], typer.Option("--epochs", help="Maximum epochs (default 50).")] = None,  # noqa: UP045
+    batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Batch size (default 64).")] = None,  # noqa: UP045
+    lr: Annotated[Optional[float], typer.Option("--lr", help="Peak learning rate (default 1e-3).")] = None,  # noqa: UP045
+    extra_features: Annotated[Optional[str], typer.Option("--extra-features", help="none or ecfp (hybrid: ECFP4 bits next to the graph).")] = None,  # noqa: UP045
+    device: Annotated[Optional[str], typer.Option("--device", help="cpu (default) or cuda.")] = None,  # noqa: UP045
+    threads: Annotated[Optional[int], typer.Option("--threads", help="torch threads (default 1).")] = None,  # noqa: UP045
+) -> None:
+    """Train a model (or a joint panel) with early stopping and calibration on validation; write a bundle."""
+    from drugscreen.training import resolve_config, train
+
+    config = resolve_config(
+        config_file, dataset=dataset, model=model, split=split, seeds=seeds, ensemble=ensemble, epochs=epochs,
+        batch_size=batch_size, lr=lr, extra_features=extra_features, device=device, num_threads=threads,
+    )
+    result = train(config, output, progress=progress_enabled())
+    for name, s in result.metrics["summary"].items():
+        for metric in ("roc_auc", "rmse"):
+            if metric in s:
+                typer.echo(f"{name}: test {metric} {s[metric]['mean']:.3f} ± {s[metric]['sd']:.3f} (seeds {s['seeds']})")
+    typer.echo(f"Wrote {output}", err=True)
 # === end models & train ===
 
 # === screen & profiles (drugscreen.screening, drugscreen.io) ===

@@ -1,0 +1,543 @@
+"""Model bundles: trained ensembles stored as data, loaded safely, used for inference.
+
+A bundle is a directory::
+
+    config.json               format_version, versions, featurizer/standardizer/extra-feature
+                              configs, model config, tasks, scalers, calibration, applicability
+                              domain, data checksums, split, metrics, sha256 of every other file
+    member_<i>.safetensors    weights of ensemble member i (float32 or float16)
+    train_fps.safetensors     the training set's packed ECFP4 bits (uint8), for the domain
+    MODEL_CARD.md             human-readable card (optional)
+
+Loading never unpickles (JSON + safetensors only) and refuses, with one line
+(:class:`~drugscreen.exceptions.BundleError`), a missing file, a checksum mismatch, a
+truncated file or an unknown ``format_version``.
+
+Inference API (what the Screener calls)::
+
+    bundle = load_bundle("panel")                     # installed name or a directory
+    bundle.featurizer_config, bundle.standardizer_config, bundle.extra_featurizer_config
+    bundle.tasks                                      # [{"name", "column", "type", "units", "direction", "dataset"}]
+    pred = bundle.predict(graphs, extra=None, fps=packed_ecfp4, batch_size=512)
+    pred.mean, pred.std                               # (n, n_tasks): calibrated probabilities / values in units
+    pred.domain_similarity, pred.in_domain            # (n,)
+
+Predictions do not depend on the batch size or on the other molecules of a batch (eval
+mode, no batch-statistics layers). A bundle pickles as its path (``load_bundle(path)`` on
+the other side), so it can be sent to worker processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from drugscreen.exceptions import BundleError, UnknownNameError
+
+__all__ = [
+    "FORMAT_VERSION",
+    "ModelBundle",
+    "ModelInfo",
+    "Prediction",
+    "bundle_versions",
+    "installed_models",
+    "load_bundle",
+    "load_panel",
+    "models_dir",
+    "save_bundle",
+]
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+SUPPORTED_FORMAT_VERSIONS = (1,)
+CONFIG_FILE = "config.json"
+FPS_FILE = "train_fps.safetensors"
+CARD_FILE = "MODEL_CARD.md"
+MODELS_DIR_ENV = "DRUGSCREEN_MODELS_DIR"
+
+
+def models_dir() -> Path:
+    """Where installed bundles live: ``drugscreen/resources/models``."""
+    return Path(__file__).resolve().parent / "resources" / "models"
+
+
+def _search_dirs() -> list[Path]:
+    dirs = [models_dir()]
+    extra = os.environ.get(MODELS_DIR_ENV)
+    if extra:
+        dirs += [Path(p) for p in extra.split(os.pathsep) if p]
+    return dirs
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def bundle_versions() -> dict[str, str]:
+    """Versions recorded in bundles and run records."""
+    import rdkit
+    import torch
+
+    from drugscreen._version import __version__
+
+    return {"drugscreen": __version__, "rdkit": rdkit.__version__, "torch": torch.__version__, "python": platform.python_version()}
+
+
+# ----------------------------------------------------------------------------- saving
+
+
+def save_bundle(
+    path: str | os.PathLike[str],
+    config: dict[str, Any],
+    member_states: Sequence[dict[str, Any]],
+    train_fps: np.ndarray,
+    weights_dtype: str = "float32",
+    card: str | None = None,
+) -> Path:
+    """Write a bundle directory.
+
+    Parameters
+    ----------
+    path
+        Target directory (created; existing bundle files are replaced).
+    config
+        The bundle config without ``format_version``, ``files``, ``n_members``, ``versions``
+        (filled in here).
+    member_states
+        One ``state_dict`` per ensemble member.
+    train_fps
+        Packed ECFP4 bits of the training molecules, uint8 ``(n, 256)``.
+    weights_dtype
+        ``"float32"`` or ``"float16"`` (floating tensors are stored in this type).
+    card
+        Markdown model card.
+    """
+    import torch
+    from safetensors.torch import save_file
+
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    dtype = {"float32": torch.float32, "float16": torch.float16}[weights_dtype]
+    files: dict[str, str] = {}
+    for i, state in enumerate(member_states):
+        tensors = {
+            k: (v.detach().to("cpu", dtype=dtype) if v.is_floating_point() else v.detach().cpu()).contiguous()
+            for k, v in state.items()
+        }
+        name = f"member_{i}.safetensors"
+        save_file(tensors, str(out / name), metadata={"format": "pt"})  # one key: safetensors orders metadata by hash
+        files[name] = _sha256(out / name)
+    fps = np.ascontiguousarray(np.asarray(train_fps, dtype=np.uint8))
+    save_file({"fps": torch.from_numpy(fps)}, str(out / FPS_FILE), metadata={"format": "packbits"})
+    files[FPS_FILE] = _sha256(out / FPS_FILE)
+    full = {
+        "format_version": FORMAT_VERSION,
+        **{k: v for k, v in config.items() if k not in ("format_version", "files", "n_members")},
+        "n_members": len(member_states),
+        "weights_dtype": weights_dtype,
+        "files": files,
+    }
+    full.setdefault("versions", bundle_versions())
+    tmp = out / (CONFIG_FILE + ".tmp")
+    tmp.write_text(json.dumps(full, indent=1, sort_keys=False, allow_nan=True) + "\n")
+    os.replace(tmp, out / CONFIG_FILE)
+    if card is not None:
+        (out / CARD_FILE).write_text(card)
+    for stale in out.glob("member_*.safetensors"):
+        if stale.name not in files:
+            stale.unlink()
+    return out
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+@dataclass
+class Prediction:
+    """Ensemble predictions for ``n`` molecules.
+
+    Attributes
+    ----------
+    mean
+        ``(n, n_tasks)``: calibrated probabilities (classification) or values in the task's
+        units (regression), averaged over members.
+    std
+        ``(n, n_tasks)``: standard deviation over ensemble members (0 for one member).
+    domain_similarity
+        ``(n,)``: max Tanimoto (ECFP4) to the training set; NaN when no fingerprints were given.
+    in_domain
+        ``(n,)`` bool: ``domain_similarity >= threshold``.
+    task_names
+        Column names of ``mean``/``std``.
+    members
+        ``(n_members, n, n_tasks)`` calibrated per-member values.
+    """
+
+    mean: np.ndarray
+    std: np.ndarray
+    domain_similarity: np.ndarray
+    in_domain: np.ndarray
+    task_names: list[str]
+    members: np.ndarray | None = None
+
+
+def _read_config(root: Path) -> dict[str, Any]:
+    cfg_path = root / CONFIG_FILE
+    if not root.is_dir():
+        raise BundleError(f"model bundle {root} is not a directory")
+    if not cfg_path.is_file():
+        raise BundleError(f"model bundle {root}: {CONFIG_FILE} is missing")
+    try:
+        config = json.loads(cfg_path.read_text())
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise BundleError(f"model bundle {root}: {CONFIG_FILE} is unreadable ({type(exc).__name__})") from None
+    if not isinstance(config, dict):
+        raise BundleError(f"model bundle {root}: {CONFIG_FILE} is not a JSON object")
+    version = config.get("format_version")
+    if version not in SUPPORTED_FORMAT_VERSIONS:
+        raise BundleError(
+            f"model bundle {root}: format_version {version!r} is not supported by this drugscreen "
+            f"(reads {', '.join(map(str, SUPPORTED_FORMAT_VERSIONS))}); upgrade drugscreen or retrain the model"
+        )
+    for key in ("files", "model", "tasks", "n_members"):
+        if key not in config:
+            raise BundleError(f"model bundle {root}: {CONFIG_FILE} lacks {key!r}")
+    return config
+
+
+def _verify_files(root: Path, config: dict[str, Any]) -> None:
+    files = config["files"]
+    expected = [f"member_{i}.safetensors" for i in range(int(config["n_members"]))] + [FPS_FILE]
+    for name in expected:
+        if name not in files:
+            raise BundleError(f"model bundle {root}: {CONFIG_FILE} records no checksum for {name}")
+    for name, digest in files.items():
+        if "/" in name or "\\" in name or name.startswith("."):
+            raise BundleError(f"model bundle {root}: bad file name {name!r} in {CONFIG_FILE}")
+        p = root / name
+        if not p.is_file():
+            raise BundleError(f"model bundle {root}: {name} is missing")
+        if _sha256(p) != digest:
+            raise BundleError(f"model bundle {root}: {name} fails its sha256 check (modified or truncated)")
+
+
+def _load_tensors(path: Path) -> dict[str, Any]:
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(path))
+    except Exception as exc:  # safetensors raises its own error types on corrupt headers
+        raise BundleError(f"model bundle {path.parent}: {path.name} is not a valid safetensors file ({exc})") from None
+
+
+class ModelBundle:
+    """A loaded, verified bundle. Build with :func:`load_bundle`."""
+
+    def __init__(self, path: Path, config: dict[str, Any]) -> None:
+        self.path = path
+        self.config = config
+        self._models: list[Any] | None = None
+        self._train_fps: np.ndarray | None = None
+
+    # -- metadata ----------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return str(self.config.get("name") or self.path.name)
+
+    @property
+    def description(self) -> str:
+        return str(self.config.get("description", ""))
+
+    @property
+    def featurizer_config(self) -> dict[str, Any]:
+        """The graph featurizer the models need (``{"name", "params"}``)."""
+        return self.config["featurizer"]
+
+    @property
+    def standardizer_config(self) -> dict[str, Any]:
+        """The standardization policy applied to training molecules (``Standardizer.to_config()``)."""
+        return self.config["standardizer"]
+
+    @property
+    def extra_featurizer_config(self) -> dict[str, Any] | None:
+        """Featurizer of the ``extra`` vector :meth:`predict` needs, or ``None``.
+
+        Fingerprint hybrids take their input from ``fps`` (see :attr:`fingerprint_config`),
+        so they need no ``extra``.
+        """
+        extra = self.config.get("extra_features") or {}
+        return extra.get("featurizer") if extra.get("kind") == "descriptors" else None
+
+    @property
+    def fingerprint_config(self) -> dict[str, Any]:
+        """The fingerprint ``fps`` must hold (ECFP4: ``morgan`` radius 2, 2048 bits, packed)."""
+        return self.config["domain"]["fingerprint"]
+
+    @property
+    def needs_fps(self) -> bool:
+        """True when the models take the fingerprint as input (then ``fps`` is required)."""
+        return (self.config.get("extra_features") or {}).get("kind") == "fingerprint"
+
+    @property
+    def tasks(self) -> list[dict[str, Any]]:
+        """Task specs: ``name, column, type, units, direction, dataset``."""
+        return self.config["tasks"]
+
+    @property
+    def task_names(self) -> list[str]:
+        return [t["name"] for t in self.tasks]
+
+    @property
+    def n_members(self) -> int:
+        return int(self.config["n_members"])
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return self.config.get("metrics", {})
+
+    @property
+    def domain_threshold(self) -> float:
+        return float(self.config["domain"]["threshold"])
+
+    def card(self) -> str:
+        """The model card (markdown), or a short summary built from the config."""
+        p = self.path / CARD_FILE
+        if p.is_file():
+            return p.read_text()
+        return f"# {self.name}\n\n{self.description}\n\nTasks: {', '.join(self.task_names)}\n"
+
+    def __repr__(self) -> str:
+        return f"ModelBundle(name={self.name!r}, tasks={len(self.tasks)}, members={self.n_members}, path='{self.path}')"
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (load_bundle, (str(self.path),))
+
+    # -- weights -----------------------------------------------------------------------
+    @property
+    def models(self) -> list[Any]:
+        """The ensemble members (``torch.nn.Module`` in eval mode, float32), built on first use."""
+        if self._models is None:
+            import torch
+
+            from drugscreen.models import build_model
+
+            models = []
+            for i in range(self.n_members):
+                state = _load_tensors(self.path / f"member_{i}.safetensors")
+                model = build_model(self.config["model"])
+                try:
+                    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
+                except RuntimeError as exc:
+                    first = str(exc).strip().splitlines()[0]
+                    raise BundleError(f"model bundle {self.path}: member_{i} does not match its model config ({first})") from None
+                model.eval()
+                for p in model.parameters():
+                    p.requires_grad_(False)
+                models.append(model)
+            self._models = models
+            del torch
+        return self._models
+
+    @property
+    def train_fps(self) -> np.ndarray:
+        """Packed ECFP4 bits of the training set, ``(n_train, 256)`` uint8."""
+        if self._train_fps is None:
+            self._train_fps = _load_tensors(self.path / FPS_FILE)["fps"].numpy()
+        return self._train_fps
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write this bundle (same config, weights and fingerprints) to another directory."""
+        card = (self.path / CARD_FILE).read_text() if (self.path / CARD_FILE).is_file() else None
+        states = [m.state_dict() for m in self.models]
+        return save_bundle(path, self.config, states, self.train_fps, self.config.get("weights_dtype", "float32"), card)
+
+    # -- inference ---------------------------------------------------------------------
+    def predict_raw(
+        self, graphs: Sequence[Any], extra: np.ndarray | None = None, fps: np.ndarray | None = None, batch_size: int = 512
+    ) -> np.ndarray:
+        """Uncalibrated per-member values ``(n_members, n, n_tasks)``: probabilities / values in units."""
+        import torch
+
+        from drugscreen.domain import unpack_bits
+        from drugscreen.featurizers.graph import collate
+
+        n, n_tasks = len(graphs), len(self.tasks)
+        models = self.models
+        out = np.empty((len(models), n, n_tasks), dtype=np.float64)
+        if n == 0:
+            return out
+        if self.needs_fps and fps is None:
+            raise ValueError(f"bundle {self.name} uses the ECFP4 fingerprint as input: pass fps= (packed bits)")
+        if self.extra_featurizer_config is not None and extra is None:
+            raise ValueError(f"bundle {self.name} needs extra= features ({self.extra_featurizer_config})")
+        fp_bits = int(self.fingerprint_config["params"].get("n_bits", 2048))
+        with torch.inference_mode():
+            for start in range(0, n, batch_size):
+                stop = min(start + batch_size, n)
+                batch = collate(graphs[start:stop])
+                ex = None
+                if self.needs_fps:
+                    ex = torch.from_numpy(unpack_bits(np.asarray(fps)[start:stop], fp_bits))
+                elif extra is not None and self.extra_featurizer_config is not None:
+                    ex = torch.as_tensor(np.asarray(extra[start:stop], dtype=np.float32))
+                for m, model in enumerate(models):
+                    out[m, start:stop] = model(batch, ex).double().numpy()
+        cls = np.array([t["type"] == "classification" for t in self.tasks])
+        out[..., cls] = 1.0 / (1.0 + np.exp(-out[..., cls]))
+        scaler = self.config.get("scalers", {}).get("y")
+        if scaler is not None:
+            mean = np.array([np.nan if v is None else v for v in scaler["mean"]], dtype=np.float64)
+            std = np.array([np.nan if v is None else v for v in scaler["std"]], dtype=np.float64)
+            reg = ~cls
+            out[..., reg] = out[..., reg] * std[reg] + mean[reg]
+        return out
+
+    def predict(
+        self, graphs: Sequence[Any], extra: np.ndarray | None = None, fps: np.ndarray | None = None, batch_size: int = 512
+    ) -> Prediction:
+        """Predict every task for a list of :class:`~drugscreen.featurizers.graph.MolGraph`.
+
+        Parameters
+        ----------
+        graphs
+            Graphs from the bundle's featurizer (:attr:`featurizer_config`) of the molecules
+            standardized with :attr:`standardizer_config`.
+        extra
+            ``(n, d)`` extra features when :attr:`extra_featurizer_config` is not ``None``.
+        fps
+            Packed ECFP4 bits ``(n, 256)`` uint8 (:attr:`fingerprint_config`); used for the
+            applicability domain (and as model input when :attr:`needs_fps`). Without it,
+            ``domain_similarity`` is NaN and ``in_domain`` False.
+        batch_size
+            Molecules per forward pass (does not change the results).
+        """
+        from drugscreen.domain import max_tanimoto
+        from drugscreen.training.calibration import apply_calibration
+
+        raw = self.predict_raw(graphs, extra, fps, batch_size)
+        calib = self.config.get("calibration")
+        members = np.stack([apply_calibration(r, calib) for r in raw]) if len(raw) else raw
+        mean = apply_calibration(raw.mean(axis=0), calib) if raw.shape[1] else np.zeros((0, len(self.tasks)))
+        std = members.std(axis=0) if raw.shape[1] else np.zeros((0, len(self.tasks)))
+        n = len(graphs)
+        if fps is not None and n:
+            sim = max_tanimoto(np.asarray(fps, dtype=np.uint8), self.train_fps)
+        else:
+            sim = np.full(n, np.nan)
+        with np.errstate(invalid="ignore"):
+            in_domain = sim >= self.domain_threshold
+        return Prediction(mean=mean, std=std, domain_similarity=sim, in_domain=in_domain, task_names=self.task_names, members=members)
+
+    def predict_smiles(self, smiles: Sequence[str], batch_size: int = 512) -> Prediction:
+        """Convenience: parse, standardize and featurize SMILES, then :meth:`predict`.
+
+        Invalid molecules get NaN rows (``in_domain`` False). For large screens use the
+        Screener, which also reports why a molecule failed.
+        """
+        from drugscreen.domain import ecfp4_packed
+        from drugscreen.featurizers.base import build_featurizer
+        from drugscreen.featurizers.molecule import Standardizer, prepare_molecule
+
+        std = Standardizer.from_config(self.standardizer_config)
+        feat = build_featurizer(self.featurizer_config)
+        parsed = [prepare_molecule(s, std) for s in smiles]
+        ok = [i for i, p in enumerate(parsed) if p.valid]
+        mols = [parsed[i].mol for i in ok]
+        fp_params = self.fingerprint_config["params"]
+        sub = self.predict([feat(m) for m in mols], fps=ecfp4_packed(mols, fp_params.get("radius", 2), fp_params.get("n_bits", 2048)), batch_size=batch_size)
+        n, t = len(smiles), len(self.tasks)
+        mean, sd = np.full((n, t), np.nan), np.full((n, t), np.nan)
+        sim, ind = np.full(n, np.nan), np.zeros(n, dtype=bool)
+        mean[ok], sd[ok], sim[ok], ind[ok] = sub.mean, sub.std, sub.domain_similarity, sub.in_domain
+        return Prediction(mean=mean, std=sd, domain_similarity=sim, in_domain=ind, task_names=self.task_names)
+
+
+def _resolve(name_or_path: str | os.PathLike[str]) -> Path:
+    p = Path(name_or_path)
+    text = str(name_or_path)
+    if p.exists() or os.sep in text or "/" in text or text.startswith("."):
+        return p
+    for d in _search_dirs():
+        cand = d / str(name_or_path)
+        if (cand / CONFIG_FILE).is_file():
+            return cand
+    raise UnknownNameError("model bundle", str(name_or_path), [m.name for m in installed_models()])
+
+
+def load_bundle(name_or_path: str | os.PathLike[str], verify: bool = True) -> ModelBundle:
+    """Load and verify a bundle by installed name (``"panel"``) or directory path.
+
+    Raises
+    ------
+    BundleError
+        Missing file, checksum mismatch, truncated file or unknown ``format_version`` (one line).
+    UnknownNameError
+        A name that is neither a directory nor an installed bundle.
+    """
+    root = _resolve(name_or_path).resolve()
+    config = _read_config(root)
+    if verify:
+        _verify_files(root, config)
+    return ModelBundle(root, config)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Summary of an installed bundle (read from its config.json without loading weights)."""
+
+    name: str
+    path: Path
+    description: str
+    n_tasks: int
+    n_members: int
+    datasets: tuple[str, ...]
+    summary: dict[str, Any]
+
+
+def installed_models() -> list[ModelInfo]:
+    """Bundles under ``drugscreen/resources/models`` (and ``$DRUGSCREEN_MODELS_DIR``), sorted by name."""
+    out: dict[str, ModelInfo] = {}
+    for d in _search_dirs():
+        if not d.is_dir():
+            continue
+        for cfg in sorted(d.glob(f"*/{CONFIG_FILE}")):
+            try:
+                config = json.loads(cfg.read_text())
+            except (OSError, ValueError):
+                logger.warning("skipping unreadable bundle config %s", cfg)
+                continue
+            name = str(config.get("name") or cfg.parent.name)
+            tasks = config.get("tasks", [])
+            out.setdefault(
+                cfg.parent.name,
+                ModelInfo(
+                    name=cfg.parent.name,
+                    path=cfg.parent,
+                    description=str(config.get("description", "")) or name,
+                    n_tasks=len(tasks),
+                    n_members=int(config.get("n_members", 0)),
+                    datasets=tuple(dict.fromkeys(t.get("dataset", "") for t in tasks)),
+                    summary=config.get("metrics", {}).get("summary", {}),
+                ),
+            )
+    return [out[k] for k in sorted(out)]
+
+
+def load_panel(names: Sequence[str] | None = None) -> list[ModelBundle]:
+    """Load the installed bundles (all, or those named)."""
+    names = list(names) if names is not None else [m.name for m in installed_models()]
+    return [load_bundle(n) for n in names]

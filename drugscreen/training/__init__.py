@@ -1,0 +1,33 @@
+"""Training: configs, masked losses, metrics, calibration, the trainer and run records.
+
+>>> from drugscreen.training import TrainConfig, train        # doctest: +SKIP
+>>> result = train(TrainConfig(dataset=["bbbp"], model="dmpnn"), "runs/bbbp")  # doctest: +SKIP
+>>> record = train_single_run("bbbp", "dmpnn", "scaffold", seed=0)             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "TrainConfig": "drugscreen.training.config",
+    "resolve_config": "drugscreen.training.config",
+    "TrainResult": "drugscreen.training.trainer",
+    "train": "drugscreen.training.trainer",
+    "train_on_data": "drugscreen.training.trainer",
+    "train_single_run": "drugscreen.training.trainer",
+    "fit_member": "drugscreen.training.trainer",
+    "build_training_data": "drugscreen.training.data",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'drugscreen.training' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,100 @@
+"""Model cards: a markdown summary rendered from a bundle's ``config.json``."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+__all__ = ["render_card"]
+
+
+def _fmt(x: Any, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x:.{digits}f}"
+
+
+def _ms(entry: dict[str, Any] | None) -> str:
+    if not entry or entry.get("n", 0) == 0:
+        return "–"
+    return f"{_fmt(entry['mean'])} ± {_fmt(entry['sd'])}"
+
+
+def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
+    """Markdown card for the bundle in ``bundle_dir`` (metrics, data, calibration, domain, command)."""
+    root = Path(bundle_dir)
+    cfg = json.loads((root / "config.json").read_text())
+    tr = cfg.get("training", {})
+    tcfg = tr.get("config", {})
+    summary = cfg.get("metrics", {}).get("summary", {})
+    ens = cfg.get("metrics", {}).get("ensemble", {}).get("test", {})
+    lines = [f"# Model card: {cfg.get('name', root.name)}", ""]
+    if cfg.get("description"):
+        lines += [cfg["description"], ""]
+    mp = cfg["model"]["params"]
+    lines += [
+        "## Model",
+        "",
+        f"- Architecture: `{cfg['model']['name']}` "
+        + ", ".join(f"{k}={v}" for k, v in mp.items() if k in ("hidden", "depth", "dropout", "virtual_node", "pooling", "extra_dim", "head_hidden", "head_groups")),
+        f"- Input: graph featurizer `{cfg['featurizer']['name']}` {cfg['featurizer'].get('params', {})}"
+        + (" + ECFP4 bits (hybrid)" if (cfg.get("extra_features") or {}).get("kind") == "fingerprint" else ""),
+        f"- Ensemble: {cfg['n_members']} members (seeds {cfg.get('member_seeds')}), weights stored as {cfg.get('weights_dtype')}",
+        f"- Trained with drugscreen {cfg['versions'].get('drugscreen')}, torch {cfg['versions'].get('torch')}, rdkit {cfg['versions'].get('rdkit')}",
+        f"- Training time on this machine: {_fmt(tr.get('train_s', float('nan')) / 60, 1)} min in total "
+        f"({tr.get('cpus')} CPUs, {tr.get('torch_threads')} torch threads, device {tr.get('device')}); best epochs {tr.get('member_best_epochs')}",
+        "",
+        f"## Test metrics (each dataset's own {cfg.get('split', {}).get('kind')} split)",
+        "",
+        "Mean ± sd over seeds (each seed one model), and the shipped ensemble of all members.",
+        "",
+        "| dataset | metric | per-seed mean ± sd | ensemble | ECE before → after calibration (ensemble) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, s in summary.items():
+        e = ens.get(name, {})
+        if "roc_auc" in s:
+            lines.append(f"| {name} | ROC-AUC | {_ms(s['roc_auc'])} | {_fmt(e.get('roc_auc'))} | {_fmt(e.get('ece_uncalibrated'))} → {_fmt(e.get('ece'))} |")
+        if "rmse" in s:
+            lines.append(f"| {name} | RMSE | {_ms(s.get('rmse'))} | {_fmt(e.get('rmse'))} | – |")
+    lines += ["", "## Tasks", "", "| task | dataset | column | type | units | direction |", "|---|---|---|---|---|---|"]
+    for t in cfg["tasks"]:
+        lines.append(f"| {t['name']} | {t['dataset']} | {t['column']} | {t['type']} | {t['units']} | {t['direction']} |")
+    lines += ["", "## Data", "", "| dataset | sha256 | split sha256 | train | valid | test | train removed (in another split) |", "|---|---|---|---|---|---|---|"]
+    for name, d in cfg.get("data", {}).items():
+        lines.append(f"| {name} | `{d['sha256'][:16]}…` | `{d['split_sha256'][:16]}…` | {d['n_train']} | {d['n_valid']} | {d['n_test']} | {d['n_train_removed_leak']} |")
+    cal = cfg.get("calibration", {})
+    dom = cfg.get("domain", {})
+    ev = dom.get("evidence", {})
+    lines += [
+        "",
+        f"Split: {cfg.get('split', {}).get('kind')} 80/10/10, computed per dataset; the joint training set leaves out every molecule found in any dataset's validation or test part.",
+        "",
+        "## Calibration",
+        "",
+        f"Method `{cal.get('method')}`, fitted on the validation split only (one calibrator per classification task; tasks with fewer than 3 validation positives keep the identity).",
+        "",
+        "## Applicability domain",
+        "",
+        f"Max Tanimoto (ECFP4, 2048 bits) to the {dom.get('n_train_fps')} distinct training fingerprints. "
+        f"Threshold **{_fmt(dom.get('threshold'), 3)}**, chosen on validation ({dom.get('selection', {}).get('method')}).",
+        "",
+        f"Error = {ev.get('error', '')}.",
+        "",
+        "| split | n in | n out | mean error in domain | mean error out of domain |",
+        "|---|---|---|---|---|",
+    ]
+    for p in ("valid", "test"):
+        e = ev.get(p, {})
+        if e:
+            lines.append(f"| {p} | {e['n_in']} | {e['n_out']} | {_fmt(e['mean_error_in'])} | {_fmt(e['mean_error_out'])} |")
+    bins = ev.get("test", {}).get("by_similarity", [])
+    if bins:
+        lines += ["", "Test error by similarity bin:", "", "| similarity | n | mean error |", "|---|---|---|"]
+        lines += [f"| {b['from']:.1f}–{b['to']:.1f} | {b['n']} | {_fmt(b['mean_error'])} |" for b in bins]
+    lines += ["", "## Training configuration", "", "```json", json.dumps(tcfg, indent=1), "```", ""]
+    if extra_sections:
+        lines += [extra_sections, ""]
+    return "\n".join(lines)

@@ -1,0 +1,166 @@
+"""Training configuration: one dataclass, loadable from TOML, overridable from the CLI.
+
+Keys of the TOML file are the field names of :class:`TrainConfig` (``dataset``, ``model``,
+``split``, ``seeds``, ``ensemble``, ``epochs``, ...), plus an optional ``[model_params]``
+table passed to the model constructor and ``[epoch_fraction]`` / ``[dataset_weights]``
+tables keyed by dataset name. :func:`resolve_config` merges a file with explicit overrides
+(CLI flags win) and the resolved config is written next to every output.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from drugscreen.exceptions import ConfigError
+
+__all__ = ["TrainConfig", "resolve_config"]
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run.
+
+    Attributes
+    ----------
+    dataset
+        One registered dataset name, or several (a joint panel, one head group per dataset).
+    model
+        Registered model name (``gine``, ``dmpnn``, ``attentivefp``, ``fp_mlp``, ``rf``).
+    split
+        ``scaffold`` (deterministic 80/10/10, per dataset), ``random``, ``balanced_scaffold`` or
+        ``stratified`` (see :func:`drugscreen.data.splits.make_split`).
+    seeds
+        One training run per seed; with ``ensemble > 1`` a run trains members ``seed*1000+i``.
+    ensemble
+        Ensemble members per seed (a bundle holds them all).
+    epochs, patience
+        Maximum epochs; stop after ``patience`` epochs without validation improvement.
+    batch_size, lr, weight_decay, warmup_epochs, grad_clip
+        Optimisation (AdamW, linear warm-up then cosine decay).
+    model_params
+        Constructor arguments of the model (``hidden``, ``depth``, ``dropout``, ...).
+    extra_features
+        ``"none"`` or ``"ecfp"`` (ECFP4 bits concatenated to the graph embedding: a hybrid).
+    head
+        ``"shared"`` (one MLP for all tasks) or ``"per_dataset"`` (one MLP per dataset).
+    dataset_weighting
+        How much each dataset's labels count in the loss: ``"equal"`` (every dataset the same
+        total weight), ``"sqrt"`` (proportional to the square root of its label count) or
+        ``"none"`` (every label the same).
+    dataset_weights
+        Extra multipliers per dataset name.
+    epoch_fraction
+        Per dataset, the fraction of its training molecules drawn afresh each epoch (molecules
+        with a positive label are always kept); e.g. ``{"hiv": 0.3}``.
+    pos_weight
+        Class-imbalance handling for classification: ``"sqrt"`` (sqrt(neg/pos), capped),
+        ``"balanced"`` (neg/pos, capped) or ``"none"``.
+    calibration
+        ``"platt"``, ``"isotonic"``, ``"temperature"`` or ``"none"`` (fitted on validation).
+    device
+        ``"cpu"`` (default) or ``"cuda"``.
+    num_threads
+        torch intra-op threads (default 1: on a shared, loaded machine 2 threads spin and ran
+        20x slower per step than 1 in our measurements).
+    weights_dtype
+        ``"float32"`` or ``"float16"`` for the stored weights.
+    data_dir, cache_dir
+        Dataset directory (default ``$DRUGSCREEN_DATA_DIR``) and feature cache
+        (default ``~/.cache/drugscreen/features``).
+    name, description
+        Bundle name and one-line description.
+    """
+
+    dataset: list[str] = field(default_factory=lambda: ["bbbp"])
+    model: str = "dmpnn"
+    split: str = "scaffold"
+    seeds: list[int] = field(default_factory=lambda: [0])
+    ensemble: int = 1
+    epochs: int = 50
+    patience: int = 10
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    warmup_epochs: int = 2
+    grad_clip: float = 10.0
+    model_params: dict[str, Any] = field(default_factory=dict)
+    extra_features: str = "none"
+    head: str = "shared"
+    dataset_weighting: str = "sqrt"
+    dataset_weights: dict[str, float] = field(default_factory=dict)
+    epoch_fraction: dict[str, float] = field(default_factory=dict)
+    pos_weight: str = "sqrt"
+    calibration: str = "platt"
+    device: str = "cpu"
+    num_threads: int = 1
+    weights_dtype: str = "float32"
+    data_dir: str | None = None
+    cache_dir: str | None = None
+    name: str = ""
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.dataset, str):
+            self.dataset = [d.strip() for d in self.dataset.split(",") if d.strip()]
+        if isinstance(self.seeds, (int, str)):
+            self.seeds = [int(s) for s in str(self.seeds).split(",") if str(s).strip()]
+        self.seeds = [int(s) for s in self.seeds]
+        checks = {
+            "extra_features": ("none", "ecfp"),
+            "head": ("shared", "per_dataset"),
+            "dataset_weighting": ("equal", "sqrt", "none"),
+            "pos_weight": ("sqrt", "balanced", "none"),
+            "calibration": ("platt", "isotonic", "temperature", "none"),
+            "weights_dtype": ("float32", "float16"),
+        }
+        for key, allowed in checks.items():
+            if getattr(self, key) not in allowed:
+                raise ConfigError(f"{key} must be one of {', '.join(allowed)}, not {getattr(self, key)!r}")
+        if not self.dataset:
+            raise ConfigError("no dataset given")
+        if self.ensemble < 1 or self.epochs < 1 or self.batch_size < 1:
+            raise ConfigError("ensemble, epochs and batch_size must be >= 1")
+        if not self.seeds:
+            raise ConfigError("no seeds given")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as JSON/TOML values."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """Build from a dict, refusing unknown keys with the list of known ones."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown training option(s) {unknown}; known: {', '.join(sorted(known))}")
+        return cls(**data)
+
+
+def resolve_config(path: str | Path | None = None, **overrides: Any) -> TrainConfig:
+    """Read a TOML config (if any) and apply overrides (``None`` values are ignored).
+
+    Parameters
+    ----------
+    path
+        TOML file whose keys are :class:`TrainConfig` fields.
+    **overrides
+        Values that take precedence (CLI flags).
+    """
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except OSError as exc:
+            raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML ({exc})") from None
+        data.pop("command", None)  # documentation-only key
+    for k, v in overrides.items():
+        if v is not None:
+            data[k] = v
+    return TrainConfig.from_dict(data)

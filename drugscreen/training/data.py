@@ -1,0 +1,300 @@
+"""Training data: datasets loaded, split, featurized (cached) and joined into one table.
+
+A run trains on one dataset or on several at once (a panel). Each dataset keeps its own
+split (the deterministic scaffold split by default). The joint training set is the union of
+the datasets' training parts *minus* every molecule (standardized SMILES) that appears in
+any dataset's validation or test part, so nothing leaks across datasets. Each row carries
+labels only for its own dataset's tasks (NaN elsewhere).
+
+Graph featurization and ECFP4 bits are computed once per dataset file and cached as plain
+numpy archives (``np.load(allow_pickle=False)``) under ``~/.cache/drugscreen/features``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from drugscreen.domain import ECFP4_CONFIG, ecfp4_packed
+from drugscreen.featurizers.graph import GraphFeaturizer, MolGraph
+
+__all__ = ["FEATURE_CACHE_VERSION", "DatasetPart", "Part", "TrainingData", "build_training_data", "featurize_smiles"]
+
+logger = logging.getLogger(__name__)
+
+FEATURE_CACHE_VERSION = 1
+
+#: Short dataset prefixes and column aliases used to name the tasks of a multi-dataset panel.
+_DATASET_PREFIX = {"bace_classification": "bace", "bace_regression": "bace", "lipophilicity": "lipo"}
+_COLUMN_ALIAS = {"measured log solubility in mols per litre": "logS", "exp": "logD"}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_")
+
+
+def task_name(dataset: str, column: str, multi: bool) -> str:
+    """The task's name in a bundle: the column for one dataset, ``<dataset>_<column>`` for a panel."""
+    if not multi:
+        return column
+    return f"{_DATASET_PREFIX.get(dataset, dataset)}_{_slug(_COLUMN_ALIAS.get(column, column))}"
+
+
+@dataclass
+class Part:
+    """One side of the split (train / valid / test), all datasets joined."""
+
+    graphs: list[MolGraph]
+    y: np.ndarray  # (n, n_tasks) float64, NaN = not labelled
+    fps: np.ndarray  # (n, 256) uint8 packed ECFP4
+    smiles_std: list[str]
+    dataset_index: np.ndarray  # (n,) index into TrainingData.datasets
+
+    def __len__(self) -> int:
+        return len(self.graphs)
+
+
+@dataclass
+class DatasetPart:
+    """What is recorded about one source dataset."""
+
+    name: str
+    sha256: str
+    split_sha256: str
+    n_molecules: int
+    n_train: int
+    n_valid: int
+    n_test: int
+    n_removed_leak: int
+    task_slice: tuple[int, int]
+    task_type: str
+
+
+@dataclass
+class TrainingData:
+    """Everything a trainer needs."""
+
+    tasks: list[dict[str, Any]]
+    datasets: list[DatasetPart]
+    train: Part
+    valid: Part
+    test: Part
+    featurizer_config: dict[str, Any]
+    standardizer_config: dict[str, Any]
+    split_kind: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_tasks(self) -> int:
+        return len(self.tasks)
+
+    @property
+    def is_classification(self) -> np.ndarray:
+        return np.array([t["type"] == "classification" for t in self.tasks], dtype=bool)
+
+    @property
+    def group_sizes(self) -> list[int]:
+        return [d.task_slice[1] - d.task_slice[0] for d in self.datasets]
+
+
+# ----------------------------------------------------------------------------- featurization
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("DRUGSCREEN_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "drugscreen")
+    return Path(base) / "features"
+
+
+def featurize_smiles(smiles: list[str], featurizer: GraphFeaturizer | None = None) -> tuple[list[MolGraph], np.ndarray]:
+    """Graphs and packed ECFP4 bits of input SMILES, parsed and standardized exactly as the
+    Screener does (:func:`~drugscreen.featurizers.molecule.prepare_molecule`); they must be valid."""
+    from rdkit import rdBase
+
+    from drugscreen.featurizers.molecule import prepare_molecule
+
+    featurizer = featurizer or GraphFeaturizer()
+    with rdBase.BlockLogs():
+        parsed = [prepare_molecule(s) for s in smiles]
+    bad = [p for p in parsed if not p.valid]
+    if bad:
+        raise ValueError(f"{len(bad)} SMILES are invalid, e.g. {bad[0].smiles!r}: {bad[0].error}")
+    mols = [p.mol for p in parsed]
+    return [featurizer(m) for m in mols], ecfp4_packed(mols, **ECFP4_CONFIG["params"])
+
+
+def _save_graphs(path: Path, graphs: list[MolGraph], fps: np.ndarray) -> None:
+    n_atoms = np.array([g.x.shape[0] for g in graphs], dtype=np.int64)
+    n_edges = np.array([g.edge_index.shape[1] for g in graphs], dtype=np.int64)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(
+        tmp,
+        x=np.concatenate([g.x for g in graphs]),
+        edge_index=np.concatenate([g.edge_index for g in graphs], axis=1).astype(np.int32),
+        edge_attr=np.concatenate([g.edge_attr for g in graphs]),
+        n_atoms=n_atoms,
+        n_edges=n_edges,
+        fps=fps,
+    )
+    os.replace(tmp, path)
+
+
+def _load_graphs(path: Path) -> tuple[list[MolGraph], np.ndarray]:
+    with np.load(path, allow_pickle=False) as z:
+        x, ei, ea = z["x"], z["edge_index"].astype(np.int64), z["edge_attr"]
+        n_atoms, n_edges, fps = z["n_atoms"], z["n_edges"], z["fps"]
+    a_off = np.concatenate([[0], np.cumsum(n_atoms)])
+    e_off = np.concatenate([[0], np.cumsum(n_edges)])
+    graphs = [
+        MolGraph(x[a_off[i] : a_off[i + 1]], ei[:, e_off[i] : e_off[i + 1]], ea[e_off[i] : e_off[i + 1]])
+        for i in range(len(n_atoms))
+    ]
+    return graphs, fps
+
+
+def cached_features(
+    key_parts: dict[str, Any], smiles: list[str], cache_dir: str | os.PathLike[str] | None = None
+) -> tuple[list[MolGraph], np.ndarray]:
+    """Featurize input ``smiles`` (see :func:`featurize_smiles`) or read them from the feature cache."""
+    featurizer = GraphFeaturizer()
+    key = json.dumps(
+        {"v": FEATURE_CACHE_VERSION, "featurizer": featurizer.to_config(), "fp": ECFP4_CONFIG, **key_parts, "n": len(smiles)},
+        sort_keys=True,
+    )
+    digest = hashlib.sha256(key.encode() + "\n".join(smiles).encode()).hexdigest()[:24]
+    path = Path(cache_dir) if cache_dir else default_cache_dir()
+    path = path / f"{digest}.npz"
+    if path.is_file():
+        try:
+            graphs, fps = _load_graphs(path)
+            if len(graphs) == len(smiles):
+                return graphs, fps
+        except (OSError, ValueError, KeyError) as exc:
+            logger.debug("ignoring unreadable feature cache %s: %s", path, exc)
+    graphs, fps = featurize_smiles(smiles, featurizer)
+    try:
+        _save_graphs(path, graphs, fps)
+    except OSError as exc:
+        logger.debug("could not write feature cache %s: %s", path, exc)
+    return graphs, fps
+
+
+# ----------------------------------------------------------------------------- assembly
+
+
+def _direction(task: Any) -> str:
+    return getattr(task, "direction", "neutral")
+
+
+def build_training_data(
+    datasets: list[str] | list[Any],
+    split: str = "scaffold",
+    seed: int = 0,
+    data_dir: str | None = None,
+    cache_dir: str | None = None,
+) -> TrainingData:
+    """Load, split, featurize and join datasets.
+
+    Parameters
+    ----------
+    datasets
+        Registered dataset names, or already-loaded ``MoleculeDataset`` objects (tests).
+    split
+        Split kind (:func:`drugscreen.data.splits.make_split`), applied to each dataset.
+    seed
+        Split seed (ignored by the deterministic scaffold split).
+    data_dir, cache_dir
+        Dataset directory and feature cache directory.
+    """
+    from drugscreen.data import load_dataset
+    from drugscreen.data.splits import make_split
+    from drugscreen.featurizers.molecule import DEFAULT_STANDARDIZER
+
+    loaded = [load_dataset(d, data_dir) if isinstance(d, str) else d for d in datasets]
+    multi = len(loaded) > 1
+    tasks: list[dict[str, Any]] = []
+    parts_raw = []
+    for ds in loaded:
+        start = len(tasks)
+        for t in ds.tasks:
+            tasks.append(
+                {
+                    "name": task_name(ds.name, t.name, multi),
+                    "column": t.name,
+                    "type": t.type,
+                    "units": t.units,
+                    "direction": _direction(t),
+                    "dataset": ds.name,
+                }
+            )
+        sp = make_split(split, ds, seed=seed)
+        graphs, fps = cached_features({"dataset": ds.name, "sha256": ds.sha256}, list(ds.smiles), cache_dir)
+        parts_raw.append((ds, sp, graphs, fps, (start, len(tasks))))
+    names = [t["name"] for t in tasks]
+    if len(set(names)) != len(names):
+        raise ValueError(f"duplicate task names in {names}")
+
+    held_out: set[str] = set()
+    for ds, sp, *_ in parts_raw:
+        for idx in (sp.valid, sp.test):
+            held_out.update(ds.smiles_std[i] for i in idx)
+
+    n_tasks = len(tasks)
+    acc: dict[str, dict[str, list[Any]]] = {p: {"graphs": [], "y": [], "fps": [], "smiles": [], "ds": []} for p in ("train", "valid", "test")}
+    infos: list[DatasetPart] = []
+    for k, (ds, sp, graphs, fps, (a, b)) in enumerate(parts_raw):
+        removed = 0
+        counts = {}
+        for part_name, idx in (("train", sp.train), ("valid", sp.valid), ("test", sp.test)):
+            idx = np.asarray(idx, dtype=np.int64)
+            if part_name == "train":
+                keep = np.array([ds.smiles_std[i] not in held_out for i in idx], dtype=bool)
+                removed = int((~keep).sum())
+                idx = idx[keep]
+            y = np.full((len(idx), n_tasks), np.nan)
+            y[:, a:b] = ds.y[idx]
+            store = acc[part_name]
+            store["graphs"].extend(graphs[i] for i in idx)
+            store["y"].append(y)
+            store["fps"].append(fps[idx])
+            store["smiles"].extend(ds.smiles_std[i] for i in idx)
+            store["ds"].append(np.full(len(idx), k, dtype=np.int64))
+            counts[part_name] = len(idx)
+        infos.append(
+            DatasetPart(
+                name=ds.name, sha256=ds.sha256, split_sha256=sp.sha256(), n_molecules=len(ds),
+                n_train=counts["train"], n_valid=counts["valid"], n_test=counts["test"],
+                n_removed_leak=removed, task_slice=(a, b), task_type=ds.task_type or "classification",
+            )
+        )
+        if removed:
+            logger.info("%s: %d training molecules left out (in another dataset's valid/test part)", ds.name, removed)
+
+    def part(name: str) -> Part:
+        s = acc[name]
+        return Part(
+            graphs=s["graphs"],
+            y=np.concatenate(s["y"]) if s["y"] else np.zeros((0, n_tasks)),
+            fps=np.concatenate(s["fps"]) if s["fps"] else np.zeros((0, 256), dtype=np.uint8),
+            smiles_std=s["smiles"],
+            dataset_index=np.concatenate(s["ds"]) if s["ds"] else np.zeros(0, dtype=np.int64),
+        )
+
+    return TrainingData(
+        tasks=tasks,
+        datasets=infos,
+        train=part("train"),
+        valid=part("valid"),
+        test=part("test"),
+        featurizer_config=GraphFeaturizer().to_config(),
+        standardizer_config=DEFAULT_STANDARDIZER.to_config(),
+        split_kind=split,
+    )

@@ -1,0 +1,749 @@
+"""The trainer: ensembles of graph models on one dataset or a joint panel.
+
+:func:`train` runs a :class:`~drugscreen.training.config.TrainConfig` end to end: load and
+split the data, train every member (early stopping on the validation split only),
+calibrate classification probabilities on validation, choose the applicability-domain
+threshold on validation, evaluate on test, and write the bundle, the resolved config, the
+metrics and one run record per seed (``drugscreen.run/1``, see DEVELOPERS.md).
+
+Training is deterministic given the seed (torch and numpy generators seeded per member and
+epoch). Every epoch writes a checkpoint (JSON + safetensors, no pickles) under
+``<output>/.checkpoints``; rerunning the same command resumes from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import resource
+import shutil
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from drugscreen.exceptions import ConfigError
+from drugscreen.training.calibration import apply_calibration, fit_calibration
+from drugscreen.training.config import TrainConfig
+from drugscreen.training.data import TrainingData, build_training_data
+from drugscreen.training.losses import masked_loss, pos_weights
+from drugscreen.training.metrics import expected_calibration_error, task_metrics
+
+__all__ = ["MemberResult", "TrainResult", "fit_member", "train", "train_on_data", "train_single_run"]
+
+logger = logging.getLogger(__name__)
+
+RUN_SCHEMA = "drugscreen.run/1"
+
+
+@dataclass
+class MemberResult:
+    """One trained ensemble member."""
+
+    seed: int
+    member_seed: int
+    state: dict[str, torch.Tensor]
+    history: list[dict[str, float]]
+    best_epoch: int
+    train_s: float
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` produced."""
+
+    config: TrainConfig
+    output_dir: Path | None
+    bundle_path: Path | None
+    run_records: list[dict[str, Any]]
+    metrics: dict[str, Any]
+    members: list[MemberResult] = field(default_factory=list, repr=False)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _device(name: str) -> torch.device:
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError("--device cuda was asked for but torch sees no CUDA device")
+    return torch.device(name)
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _config_hash(d: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _task_weights(data: TrainingData, config: TrainConfig) -> np.ndarray:
+    """Per-task weight of one labelled entry, from the dataset weighting policy."""
+    n_tasks = data.n_tasks
+    w = np.ones(n_tasks, dtype=np.float64)
+    counts = []
+    for d in data.datasets:
+        a, b = d.task_slice
+        n_lab = float((~np.isnan(data.train.y[:, a:b])).sum())
+        frac = float(config.epoch_fraction.get(d.name, 1.0))
+        counts.append(max(n_lab * frac, 1.0))
+    counts_a = np.array(counts)
+    if config.dataset_weighting == "equal":
+        share = np.ones_like(counts_a)
+    elif config.dataset_weighting == "sqrt":
+        share = np.sqrt(counts_a)
+    else:
+        share = counts_a.copy()
+    for k, d in enumerate(data.datasets):
+        share[k] *= float(config.dataset_weights.get(d.name, 1.0))
+    share = share / share.sum() * counts_a.sum()
+    for k, d in enumerate(data.datasets):
+        a, b = d.task_slice
+        w[a:b] = share[k] / counts_a[k]
+    return w
+
+
+def _scaler(y: np.ndarray, is_cls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = np.zeros(y.shape[1])
+    std = np.ones(y.shape[1])
+    for t in np.flatnonzero(~is_cls):
+        col = y[:, t][~np.isnan(y[:, t])]
+        if len(col):
+            mean[t] = col.mean()
+            std[t] = col.std() if col.std() > 0 else 1.0
+    return mean, std
+
+
+def _epoch_rows(data: TrainingData, config: TrainConfig, rng: np.random.Generator) -> np.ndarray:
+    """Training rows used this epoch (per-dataset sub-sampling), shuffled."""
+    rows = np.arange(len(data.train))
+    if config.epoch_fraction:
+        keep = np.ones(len(rows), dtype=bool)
+        has_pos = np.nan_to_num(data.train.y, nan=0.0).max(axis=1) > 0.5 if data.n_tasks else np.zeros(len(rows), bool)
+        for k, d in enumerate(data.datasets):
+            frac = config.epoch_fraction.get(d.name)
+            if frac is None or frac >= 1.0:
+                continue
+            sel = (data.train.dataset_index == k) & ~(has_pos & data.is_classification[d.task_slice[0] : d.task_slice[1]].any())
+            keep[sel] = rng.random(int(sel.sum())) < frac
+        rows = rows[keep]
+    return rng.permutation(rows)
+
+
+def _extra_tensor(data_fps: np.ndarray, rows: np.ndarray | slice, config: TrainConfig, device: torch.device) -> torch.Tensor | None:
+    if config.extra_features != "ecfp":
+        return None
+    from drugscreen.domain import unpack_bits
+
+    return torch.from_numpy(unpack_bits(data_fps[rows])).to(device)
+
+
+def _build_model(data: TrainingData, config: TrainConfig) -> Any:
+    from drugscreen.featurizers.graph import GraphFeaturizer
+    from drugscreen.models import build_model
+
+    params = dict(config.model_params)
+    params.setdefault("atom_dim", GraphFeaturizer.atom_dim)
+    params.setdefault("bond_dim", GraphFeaturizer.bond_dim)
+    params["n_tasks"] = data.n_tasks
+    if config.extra_features == "ecfp":
+        params["extra_dim"] = 2048
+    elif config.model == "fp_mlp":
+        raise ConfigError("fp_mlp needs extra_features = 'ecfp'")
+    if config.head == "per_dataset":
+        params["head_groups"] = data.group_sizes
+    return build_model({"name": config.model, "params": params})
+
+
+def _predict_raw(model: Any, graphs: list[Any], fps: np.ndarray, config: TrainConfig, device: torch.device, batch_size: int = 512) -> np.ndarray:
+    from drugscreen.featurizers.graph import collate
+
+    model.eval()
+    out = np.empty((len(graphs), model.n_tasks))
+    with torch.inference_mode():
+        for s in range(0, len(graphs), batch_size):
+            e = min(s + batch_size, len(graphs))
+            batch = collate(graphs[s:e]).to(device)
+            ex = _extra_tensor(fps, slice(s, e), config, device)
+            out[s:e] = model(batch, ex).double().cpu().numpy()
+    return out
+
+
+def _to_units(raw: np.ndarray, is_cls: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    out = raw.copy()
+    out[..., is_cls] = 1.0 / (1.0 + np.exp(-raw[..., is_cls]))
+    out[..., ~is_cls] = raw[..., ~is_cls] * std[~is_cls] + mean[~is_cls]
+    return out
+
+
+def _selection_score(data: TrainingData, y: np.ndarray, pred: np.ndarray, std: np.ndarray) -> tuple[float, dict[str, float]]:
+    """Mean over datasets of validation ROC-AUC (classification) or 1 - RMSE/sd (regression)."""
+    from sklearn.metrics import roc_auc_score
+
+    scores: dict[str, float] = {}
+    for d in data.datasets:
+        a, b = d.task_slice
+        vals = []
+        for t in range(a, b):
+            ok = ~np.isnan(y[:, t])
+            if not ok.any():
+                continue
+            if data.is_classification[t]:
+                if len(np.unique(y[ok, t])) == 2:
+                    vals.append(roc_auc_score(y[ok, t], pred[ok, t]))
+            else:
+                vals.append(1.0 - math.sqrt(np.mean((y[ok, t] - pred[ok, t]) ** 2)) / std[t])
+        if vals:
+            scores[d.name] = float(np.mean(vals))
+    return (float(np.mean(list(scores.values()))) if scores else float("nan")), scores
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+
+def _save_checkpoint(ckpt_dir: Path, model: Any, best_state: dict[str, torch.Tensor], opt: torch.optim.Optimizer, meta: dict[str, Any]) -> None:
+    from safetensors.torch import save_file
+
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    tensors: dict[str, torch.Tensor] = {}
+    for k, v in model.state_dict().items():
+        tensors[f"model.{k}"] = v.detach().cpu().contiguous()
+    for k, v in best_state.items():
+        tensors[f"best.{k}"] = v.detach().cpu().contiguous()
+    opt_state = opt.state_dict()
+    scalars: dict[str, Any] = {}
+    for pid, st in opt_state["state"].items():
+        for k, v in st.items():
+            if torch.is_tensor(v) and v.dim() > 0:
+                tensors[f"opt.{pid}.{k}"] = v.detach().cpu().contiguous()
+            else:
+                scalars[f"{pid}.{k}"] = float(v)
+    tensors["rng.torch"] = torch.get_rng_state()
+    tmp = ckpt_dir / "checkpoint.tmp.safetensors"
+    save_file(tensors, str(tmp))
+    os.replace(tmp, ckpt_dir / "checkpoint.safetensors")
+    meta = {**meta, "opt_scalars": scalars, "opt_param_groups": opt_state["param_groups"]}
+    tmpj = ckpt_dir / "checkpoint.tmp.json"
+    tmpj.write_text(json.dumps(meta, default=float))
+    os.replace(tmpj, ckpt_dir / "checkpoint.json")
+
+
+def _load_checkpoint(ckpt_dir: Path, model: Any, opt: torch.optim.Optimizer, config_hash: str) -> tuple[dict[str, Any], dict[str, torch.Tensor]] | None:
+    from safetensors.torch import load_file
+
+    jf, tf = ckpt_dir / "checkpoint.json", ckpt_dir / "checkpoint.safetensors"
+    if not (jf.is_file() and tf.is_file()):
+        return None
+    try:
+        meta = json.loads(jf.read_text())
+        tensors = load_file(str(tf))
+    except Exception as exc:  # a checkpoint cut off mid-write: start again
+        logger.warning("ignoring unreadable checkpoint in %s (%s)", ckpt_dir, exc)
+        return None
+    if meta.get("config_hash") != config_hash:
+        logger.warning("checkpoint in %s belongs to another configuration; starting afresh", ckpt_dir)
+        return None
+    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
+    state: dict[int, dict[str, Any]] = {}
+    for k, v in tensors.items():
+        if k.startswith("opt."):
+            _, pid, name = k.split(".", 2)
+            state.setdefault(int(pid), {})[name] = v
+    for k, v in meta["opt_scalars"].items():
+        pid, name = k.split(".", 1)
+        state.setdefault(int(pid), {})[name] = torch.tensor(v)
+    opt.load_state_dict({"state": state, "param_groups": meta["opt_param_groups"]})
+    torch.set_rng_state(tensors["rng.torch"])
+    return meta, best
+
+
+# ----------------------------------------------------------------------------- one member
+
+
+def fit_member(
+    data: TrainingData,
+    config: TrainConfig,
+    member_seed: int,
+    checkpoint_dir: Path | None = None,
+    progress: bool = False,
+    on_epoch: Callable[[dict[str, float]], None] | None = None,
+) -> tuple[Any, list[dict[str, float]], int]:
+    """Train one model; return it (best validation epoch's weights), its history and best epoch."""
+    from drugscreen.featurizers.graph import collate
+
+    device = _device(config.device)
+    torch.manual_seed(member_seed)
+    model = _build_model(data, config).to(device)
+    is_cls = data.is_classification
+    mean, std = _scaler(data.train.y, is_cls)
+    y_train = data.train.y.copy()
+    y_train[:, ~is_cls] = (y_train[:, ~is_cls] - mean[~is_cls]) / std[~is_cls]
+    y_train_t = torch.from_numpy(y_train).float()
+    cls_t = torch.from_numpy(is_cls).to(device)
+    tw = torch.from_numpy(_task_weights(data, config)).float().to(device)
+    pw = torch.from_numpy(pos_weights(data.train.y, is_cls, config.pos_weight)).float().to(device)
+
+    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    steps_per_epoch = max(1, math.ceil(len(data.train) / config.batch_size))
+    if config.epoch_fraction:
+        steps_per_epoch = max(1, math.ceil(len(_epoch_rows(data, config, np.random.default_rng(0))) / config.batch_size))
+    total = steps_per_epoch * config.epochs
+    warm = steps_per_epoch * config.warmup_epochs
+
+    def lr_at(step: int) -> float:
+        if step < warm:
+            return config.lr * (0.1 + 0.9 * step / max(warm, 1))
+        frac = (step - warm) / max(total - warm, 1)
+        return config.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
+
+    chash = _config_hash({"config": config.to_dict(), "seed": member_seed, "tasks": data.tasks})
+    history: list[dict[str, float]] = []
+    best_score, best_epoch, start_epoch = -math.inf, -1, 0
+    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    step = 0
+    if checkpoint_dir is not None:
+        loaded = _load_checkpoint(checkpoint_dir, model, opt, chash)
+        if loaded is not None:
+            meta, best_state = loaded
+            history, best_score, best_epoch = meta["history"], meta["best_score"], meta["best_epoch"]
+            start_epoch, step = meta["epoch"] + 1, meta["step"]
+            if meta.get("done"):
+                model.load_state_dict(best_state)
+                return model, history, best_epoch
+            logger.info("resuming member seed %d from epoch %d", member_seed, start_epoch)
+
+    bar = None
+    if progress:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        bar = Progress(TextColumn("member {task.fields[seed]} epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), TextColumn("{task.fields[info]}"), transient=True)
+        bar.start()
+        task_id = bar.add_task("train", total=steps_per_epoch, seed=member_seed, epoch=start_epoch, info="")
+    try:
+        for epoch in range(start_epoch, config.epochs):
+            t0 = time.perf_counter()
+            model.train()
+            rng = np.random.default_rng([member_seed, epoch])
+            rows = _epoch_rows(data, config, rng)
+            losses = []
+            if bar is not None:
+                bar.reset(task_id, total=math.ceil(len(rows) / config.batch_size), epoch=epoch)
+            for s in range(0, len(rows), config.batch_size):
+                idx = rows[s : s + config.batch_size]
+                if len(idx) < 2 and len(rows) > 2:
+                    continue
+                batch = collate([data.train.graphs[i] for i in idx]).to(device)
+                ex = _extra_tensor(data.train.fps, idx, config, device)
+                for g in opt.param_groups:
+                    g["lr"] = lr_at(step)
+                pred = model(batch, ex)
+                loss = masked_loss(pred, y_train_t[idx].to(device), cls_t, tw, pw)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                if config.grad_clip > 0:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                opt.step()
+                losses.append(float(loss.detach()))
+                step += 1
+                if bar is not None:
+                    bar.advance(task_id)
+            train_s = time.perf_counter() - t0
+            raw = _predict_raw(model, data.valid.graphs, data.valid.fps, config, device)
+            val_pred = _to_units(raw, is_cls, mean, std)
+            score, per_ds = _selection_score(data, data.valid.y, val_pred, std)
+            rec = {"epoch": epoch, "train_loss": float(np.mean(losses)) if losses else float("nan"), "valid_score": score,
+                   "lr": lr_at(step), "epoch_s": time.perf_counter() - t0, "train_s": train_s,
+                   **{f"valid_{k}": v for k, v in per_ds.items()}}
+            history.append(rec)
+            improved = score > best_score
+            if improved:
+                best_score, best_epoch = score, epoch
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            logger.info(
+                "seed %d epoch %d: loss %.4f valid %.4f%s (%.0f s) %s",
+                member_seed, epoch, rec["train_loss"], score, " *" if improved else "", rec["epoch_s"],
+                " ".join(f"{k}={v:.3f}" for k, v in per_ds.items()) if len(per_ds) > 1 else "",
+            )
+            if bar is not None:
+                bar.update(task_id, info=f"loss {rec['train_loss']:.3f} valid {score:.3f}")
+            stop = epoch - best_epoch >= config.patience or epoch == config.epochs - 1
+            if checkpoint_dir is not None:
+                _save_checkpoint(checkpoint_dir, model, best_state, opt, {
+                    "config_hash": chash, "epoch": epoch, "step": step, "history": history,
+                    "best_score": best_score, "best_epoch": best_epoch, "done": stop,
+                })
+            if on_epoch is not None:
+                on_epoch(rec)
+            if stop:
+                if epoch - best_epoch >= config.patience:
+                    logger.info("seed %d: early stop at epoch %d (best %d)", member_seed, epoch, best_epoch)
+                break
+    finally:
+        if bar is not None:
+            bar.stop()
+    model.load_state_dict(best_state)
+    model.eval()
+    return model, history, best_epoch
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+
+def _per_molecule_error(y: np.ndarray, pred: np.ndarray, is_cls: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """Mean over labelled tasks of |y - p| (classification) or |y - y_hat| / sd_train (regression)."""
+    err = np.abs(y - pred)
+    err[:, ~is_cls] = err[:, ~is_cls] / std[~is_cls]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows without labels -> NaN
+        return np.nanmean(err, axis=1)
+
+
+def _evaluate(data: TrainingData, part_name: str, pred: np.ndarray) -> dict[str, Any]:
+    """Per-dataset metrics on one split part (each dataset on its own rows and tasks)."""
+    part = getattr(data, part_name)
+    out: dict[str, Any] = {}
+    for k, d in enumerate(data.datasets):
+        a, b = d.task_slice
+        rows = part.dataset_index == k
+        cls = data.is_classification[a:b]
+        names = np.array([t["column"] for t in data.tasks[a:b]])
+        merged: dict[str, Any] = {"per_task": {}}
+        for kind, sel in (("classification", cls), ("regression", ~cls)):
+            if sel.any():
+                cols = np.flatnonzero(sel) + a
+                m = task_metrics(part.y[rows][:, cols], pred[rows][:, cols], list(names[sel]), kind)
+                merged["per_task"].update(m.pop("per_task"))
+                merged.update(m)
+        out[d.name] = merged
+    return out
+
+
+def _ece_by_dataset(data: TrainingData, part_name: str, pred: np.ndarray) -> dict[str, float]:
+    part = getattr(data, part_name)
+    out = {}
+    for k, d in enumerate(data.datasets):
+        a, b = d.task_slice
+        if not data.is_classification[a:b].any():
+            continue
+        rows = part.dataset_index == k
+        vals = [expected_calibration_error(part.y[rows, t], pred[rows, t]) for t in range(a, b) if data.is_classification[t]]
+        vals = [v for v in vals if not math.isnan(v)]
+        out[d.name] = float(np.mean(vals)) if vals else float("nan")
+    return out
+
+
+def _ensemble_eval(data: TrainingData, config: TrainConfig, raws: dict[str, list[np.ndarray]], mean: np.ndarray, std: np.ndarray) -> dict[str, Any]:
+    """Calibrate on valid, then metrics/ECE on valid and test for an ensemble of raw outputs."""
+    is_cls = data.is_classification
+    probs = {p: np.stack([_to_units(r, is_cls, mean, std) for r in raws[p]]) for p in ("valid", "test")}
+    ens = {p: probs[p].mean(axis=0) for p in probs}
+    calib = fit_calibration(data.valid.y, ens["valid"], is_cls, config.calibration)
+    cal = {p: apply_calibration(ens[p], calib) for p in ens}
+    return {
+        "calibration": calib,
+        "pred": cal,
+        "members": {p: np.stack([apply_calibration(m, calib) for m in probs[p]]) for p in probs},
+        "metrics": {p: _evaluate(data, p, cal[p]) for p in cal},
+        "ece_before": {p: _ece_by_dataset(data, p, ens[p]) for p in ens},
+        "ece_after": {p: _ece_by_dataset(data, p, cal[p]) for p in cal},
+    }
+
+
+# ----------------------------------------------------------------------------- run records
+
+
+def _run_record(data: TrainingData, config: TrainConfig, dataset_k: int, seed: int, ev: dict[str, Any], times: dict[str, float]) -> dict[str, Any]:
+    from drugscreen.bundle import bundle_versions
+
+    d = data.datasets[dataset_k]
+    metrics: dict[str, Any] = {}
+    for p in ("valid", "test"):
+        m = dict(ev["metrics"][p][d.name])
+        if d.name in ev["ece_before"][p]:
+            m["ece_uncalibrated"] = ev["ece_before"][p].get(d.name)
+            m["ece"] = ev["ece_after"][p].get(d.name)
+        metrics[p] = m
+    rec = {
+        "schema": RUN_SCHEMA,
+        "dataset": d.name,
+        "model": config.model,
+        "split": config.split,
+        "seed": seed,
+        "config": config.to_dict(),
+        "versions": bundle_versions(),
+        "data_sha256": d.sha256,
+        "split_sha256": d.split_sha256,
+        "metrics": metrics,
+        "times": dict(times),
+        "peak_rss_mb": _peak_rss_mb(),
+        "host": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "device": config.device},
+        "n": {"train": d.n_train, "valid": d.n_valid, "test": d.n_test, "removed_leak": d.n_removed_leak},
+    }
+    if len(data.datasets) > 1:
+        rec["trained_with"] = [x.name for x in data.datasets]
+    return rec
+
+
+def _mean_sd(values: list[float]) -> dict[str, float]:
+    vals = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if not vals:
+        return {"mean": float("nan"), "sd": float("nan"), "n": 0}
+    return {"mean": float(np.mean(vals)), "sd": float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0, "n": len(vals)}
+
+
+def summarize_records(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean ± sd over seeds of the test metrics, per dataset."""
+    out: dict[str, Any] = {}
+    by_ds: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        by_ds.setdefault(r["dataset"], []).append(r)
+    for name, recs in by_ds.items():
+        keys = [k for k in ("roc_auc", "prc_auc", "ece", "ece_uncalibrated", "rmse", "mae", "r2") if k in recs[0]["metrics"]["test"]]
+        out[name] = {k: _mean_sd([r["metrics"]["test"].get(k) for r in recs]) for k in keys}
+        out[name]["seeds"] = [r["seed"] for r in recs]
+    return out
+
+
+# ----------------------------------------------------------------------------- entry points
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, (np.floating, np.integer)):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(type(o).__name__)
+
+
+def write_json(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=1, default=_json_default) + "\n")
+    os.replace(tmp, path)
+
+
+def _train_rf(data: TrainingData, config: TrainConfig, seed: int) -> tuple[dict[str, list[np.ndarray]], float, float]:
+    from drugscreen.domain import unpack_bits
+    from drugscreen.models import ECFPRandomForest
+
+    is_cls = data.is_classification
+    params = {k: v for k, v in config.model_params.items() if k in ECFPRandomForest().get_params()}
+    t0 = time.perf_counter()
+    rf = ECFPRandomForest(task_types=["classification" if c else "regression" for c in is_cls], random_state=seed, **params)
+    rf.fit(unpack_bits(data.train.fps), data.train.y)
+    train_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    out: dict[str, list[np.ndarray]] = {}
+    for p in ("valid", "test"):
+        pr = rf.predict(unpack_bits(getattr(data, p).fps))
+        # back to "raw" space so _ensemble_eval can treat it like a network's output
+        raw = pr.copy()
+        raw[:, is_cls] = np.log(np.clip(pr[:, is_cls], 1e-6, 1 - 1e-6) / np.clip(1 - pr[:, is_cls], 1e-6, 1))
+        out[p] = [raw]
+    return out, train_s, time.perf_counter() - t1
+
+
+def train_on_data(
+    data: TrainingData,
+    config: TrainConfig,
+    output_dir: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+    save: bool = True,
+) -> TrainResult:
+    """Train every seed's ensemble on prepared data; write outputs when ``output_dir`` is given."""
+    from drugscreen.bundle import bundle_versions, save_bundle
+    from drugscreen.domain import (
+        ECFP4_CONFIG,
+        choose_threshold,
+        domain_error_evidence,
+        max_tanimoto,
+    )
+
+    torch.set_num_threads(max(1, int(config.num_threads)))
+    out = Path(output_dir) if output_dir is not None else None
+    is_cls = data.is_classification
+    mean, std = _scaler(data.train.y, is_cls)
+    members: list[MemberResult] = []
+    raws_by_seed: dict[int, dict[str, list[np.ndarray]]] = {}
+    times_by_seed: dict[int, dict[str, float]] = {}
+    device = _device(config.device)
+    for seed in config.seeds:
+        raws_by_seed[seed] = {"valid": [], "test": []}
+        if config.model == "rf":
+            raws, train_s, pred_s = _train_rf(data, config, seed)
+            raws_by_seed[seed] = raws
+            times_by_seed[seed] = {"train_s": train_s, "predict_s": pred_s}
+            continue
+        t_train, t_pred = 0.0, 0.0
+        for i in range(config.ensemble):
+            member_seed = seed + 1000 * i
+            ckpt = out / ".checkpoints" / f"seed{seed}_member{i}" if out is not None else None
+            t0 = time.perf_counter()
+            model, history, best_epoch = fit_member(data, config, member_seed, ckpt, progress)
+            dt = sum(h.get("epoch_s", 0.0) for h in history) or (time.perf_counter() - t0)
+            t_train += dt
+            t1 = time.perf_counter()
+            for p in ("valid", "test"):
+                part = getattr(data, p)
+                raws_by_seed[seed][p].append(_predict_raw(model, part.graphs, part.fps, config, device))
+            t_pred += time.perf_counter() - t1
+            state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+            members.append(MemberResult(seed, member_seed, state, history, best_epoch, dt))
+            logger.info("seed %d member %d: best epoch %d, %.0f s", seed, i, best_epoch, dt)
+        times_by_seed[seed] = {"train_s": t_train, "predict_s": t_pred}
+
+    # per-seed evaluation -> run records
+    records: list[dict[str, Any]] = []
+    for seed in config.seeds:
+        ev = _ensemble_eval(data, config, raws_by_seed[seed], mean, std)
+        for k in range(len(data.datasets)):
+            records.append(_run_record(data, config, k, seed, ev, times_by_seed[seed]))
+    summary = summarize_records(records)
+
+    result = TrainResult(config=config, output_dir=out, bundle_path=None, run_records=records, metrics={"summary": summary}, members=members)
+    if config.model == "rf" or not members:
+        if out is not None and save:
+            _write_outputs(out, config, records, result.metrics)
+        return result
+
+    # whole ensemble (all seeds' members): calibration, domain, metrics stored in the bundle
+    all_raws = {p: [r for s in config.seeds for r in raws_by_seed[s][p]] for p in ("valid", "test")}
+    ev = _ensemble_eval(data, config, all_raws, mean, std)
+    train_fps, uniq = np.unique(data.train.fps, axis=0, return_index=True)
+    train_fps = data.train.fps[np.sort(uniq)]
+    sim_valid = max_tanimoto(data.valid.fps, train_fps)
+    sim_test = max_tanimoto(data.test.fps, train_fps)
+    err_valid = _per_molecule_error(data.valid.y, ev["pred"]["valid"], is_cls, std)
+    err_test = _per_molecule_error(data.test.y, ev["pred"]["test"], is_cls, std)
+    chosen = choose_threshold(sim_valid, err_valid)
+    evidence = {
+        "valid": domain_error_evidence(sim_valid, err_valid, chosen["threshold"]),
+        "test": domain_error_evidence(sim_test, err_test, chosen["threshold"]),
+        "error": "mean over labelled tasks of |y - p| (classification, calibrated p) or |y - y_hat| / sd_train (regression)",
+    }
+    ensemble_metrics = {
+        p: {
+            name: {k: v for k, v in m.items() if k != "per_task"} | {"per_task": m["per_task"]}
+            for name, m in ev["metrics"][p].items()
+        }
+        for p in ("valid", "test")
+    }
+    for p in ("valid", "test"):
+        for name in ensemble_metrics[p]:
+            if name in ev["ece_before"][p]:
+                ensemble_metrics[p][name]["ece_uncalibrated"] = ev["ece_before"][p][name]
+                ensemble_metrics[p][name]["ece"] = ev["ece_after"][p][name]
+    result.metrics = {"summary": summary, "ensemble": ensemble_metrics}
+    bundle_config = {
+        "name": config.name or ("_".join(config.dataset) + f"_{config.model}"),
+        "description": config.description,
+        "kind": "graph_ensemble",
+        "versions": bundle_versions(),
+        "featurizer": data.featurizer_config,
+        "standardizer": data.standardizer_config,
+        "extra_features": {"kind": "fingerprint", "fingerprint": ECFP4_CONFIG} if config.extra_features == "ecfp" else None,
+        "model": {"name": config.model, "params": _build_model(data, config).params()},
+        "member_seeds": [m.member_seed for m in members],
+        "tasks": data.tasks,
+        "scalers": {"y": {"mean": [None if c else float(m) for c, m in zip(is_cls, mean, strict=True)],
+                          "std": [None if c else float(s) for c, s in zip(is_cls, std, strict=True)]}},
+        "calibration": ev["calibration"],
+        "domain": {"fingerprint": ECFP4_CONFIG, "threshold": chosen["threshold"], "selection": chosen,
+                   "n_train_fps": int(len(train_fps)), "evidence": evidence},
+        "data": {d.name: {"sha256": d.sha256, "split_sha256": d.split_sha256, "n_molecules": d.n_molecules,
+                          "n_train": d.n_train, "n_valid": d.n_valid, "n_test": d.n_test,
+                          "n_train_removed_leak": d.n_removed_leak} for d in data.datasets},
+        "split": {"kind": config.split, "sizes": [0.8, 0.1, 0.1], "per_dataset": True},
+        "metrics": result.metrics,
+        "training": {"config": config.to_dict(), "train_s": sum(m.train_s for m in members),
+                     "member_best_epochs": [m.best_epoch for m in members],
+                     "member_train_s": [m.train_s for m in members],
+                     "torch_threads": torch.get_num_threads(), "cpus": os.cpu_count(), "device": config.device},
+    }
+    if out is not None and save:
+        from drugscreen.training.card import render_card
+
+        result.bundle_path = save_bundle(out, bundle_config, [m.state for m in members], train_fps, config.weights_dtype)
+        (out / "MODEL_CARD.md").write_text(render_card(out))
+        _write_outputs(out, config, records, result.metrics, members)
+        shutil.rmtree(out / ".checkpoints", ignore_errors=True)
+    result.metrics["bundle_config"] = bundle_config
+    return result
+
+
+def _write_outputs(out: Path, config: TrainConfig, records: list[dict[str, Any]], metrics: dict[str, Any], members: list[MemberResult] | None = None) -> None:
+    write_json(out / "train_config.json", config.to_dict())
+    write_json(out / "metrics.json", {k: v for k, v in metrics.items() if k != "bundle_config"})
+    for r in records:
+        write_json(out / "runs" / f"{r['dataset']}_{r['model']}_{r['split']}_seed{r['seed']}.json", r)
+    if members:
+        write_json(out / "history.json", [{"member_seed": m.member_seed, "best_epoch": m.best_epoch, "history": m.history} for m in members])
+
+
+def train(config: TrainConfig, output_dir: str | os.PathLike[str] | None = None, progress: bool = False) -> TrainResult:
+    """Train a configuration end to end and (with ``output_dir``) write the bundle and records.
+
+    Parameters
+    ----------
+    config
+        What to train.
+    output_dir
+        Bundle directory; also receives ``train_config.json``, ``metrics.json``,
+        ``history.json``, ``runs/*.json`` and, while running, ``.checkpoints/``.
+    progress
+        Show a progress bar (the CLI passes ``True`` only on a terminal without ``-q``).
+    """
+    if config.split != "scaffold" and len(config.seeds) > 1:
+        # random-type splits depend on the seed: one data build per seed
+        results = [train(TrainConfig.from_dict({**config.to_dict(), "seeds": [s]}), None if output_dir is None else Path(output_dir) / f"seed{s}", progress) for s in config.seeds]
+        records = [r for res in results for r in res.run_records]
+        return TrainResult(config, Path(output_dir) if output_dir else None, None, records, {"summary": summarize_records(records)},
+                           [m for res in results for m in res.members])
+    torch.set_num_threads(max(1, int(config.num_threads)))
+    t0 = time.perf_counter()
+    data = build_training_data(config.dataset, config.split, config.seeds[0], config.data_dir, config.cache_dir)
+    logger.info(
+        "data ready in %.1f s: %d train / %d valid / %d test molecules, %d tasks from %s",
+        time.perf_counter() - t0, len(data.train), len(data.valid), len(data.test), data.n_tasks, ", ".join(d.name for d in data.datasets),
+    )
+    return train_on_data(data, config, output_dir, progress)
+
+
+def train_single_run(
+    dataset: str,
+    model: str,
+    split: str = "scaffold",
+    seed: int = 0,
+    output_dir: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Train one (dataset, model, split, seed) cell and return its run record (``drugscreen.run/1``).
+
+    ``options`` are other :class:`TrainConfig` fields (``epochs``, ``model_params``, ...).
+    With ``output_dir`` the bundle and records are written there too.
+    """
+    config = TrainConfig.from_dict({"dataset": [dataset], "model": model, "split": split, "seeds": [seed], **options})
+    result = train(config, output_dir)
+    return result.run_records[0]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use `drugscreen train`")

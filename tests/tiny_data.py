@@ -1,0 +1,49 @@
+"""Tiny molecule datasets written by the tests themselves (no shared data needed).
+
+Molecules are built from a few scaffolds and substituents; labels are simple functions of
+structure (a classification task "has a nitrogen" with a few labels missing, and a
+regression task "Crippen logP"), so a small model can learn them in a few epochs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SCAFFOLDS = ["c1ccccc1{}", "c1ccncc1{}", "C1CCCCC1{}", "c1ccc2ccccc2c1{}", "C1CCNCC1{}", "c1ccoc1{}", "c1ccsc1{}", "O=C1CCCN1{}"]
+SUBSTITUENTS = ["C", "CC", "CCC", "O", "N", "Cl", "F", "C(=O)O", "C(=O)N", "OC", "CN", "C#N", "CCO", "Br", "S"]
+
+
+def tiny_smiles(n: int = 80) -> list[str]:
+    """``n`` distinct valid SMILES (deterministic)."""
+    out = [s.format(r) for s in SCAFFOLDS for r in SUBSTITUENTS]
+    return out[:n]
+
+
+def tiny_dataset(n: int = 80, name: str = "tiny", with_regression: bool = True):
+    """A :class:`drugscreen.data.MoleculeDataset` with 1-2 tasks and some missing labels."""
+    from rdkit import Chem
+    from rdkit.Chem import Crippen
+
+    from drugscreen.data import MoleculeDataset, TaskSpec
+    from drugscreen.featurizers.molecule import prepare_molecule
+
+    smiles = tiny_smiles(n)
+    parsed = [prepare_molecule(s) for s in smiles]
+    has_n = np.array([float(any(a.GetSymbol() == "N" for a in p.mol.GetAtoms())) for p in parsed])
+    has_n[::7] = np.nan  # sparse labels
+    cols = [has_n]
+    tasks = [TaskSpec("has_N", "classification", "1 = contains nitrogen", "neutral")]
+    if with_regression:
+        cols.append(np.array([Crippen.MolLogP(Chem.MolFromSmiles(p.smiles_std)) for p in parsed]))
+        tasks.append(TaskSpec("logp", "regression", "Crippen logP", "neutral"))
+    return MoleculeDataset(
+        name=name,
+        smiles=smiles,
+        smiles_std=[p.smiles_std for p in parsed],
+        y=np.stack(cols, axis=1),
+        tasks=tasks,
+        task_type="classification" if not with_regression else "regression",
+        rows=np.arange(len(smiles)),
+        invalid=[],
+        sha256="0" * 64,
+    )
