@@ -457,8 +457,7 @@ class ModelBundle:
         parsed = [prepare_molecule(s, std) for s in smiles]
         ok = [i for i, p in enumerate(parsed) if p.valid]
         mols = [parsed[i].mol for i in ok]
-        fp_params = self.fingerprint_config["params"]
-        sub = self.predict([feat(m) for m in mols], fps=ecfp4_packed(mols, fp_params.get("radius", 2), fp_params.get("n_bits", 2048)), batch_size=batch_size)
+        sub = self.predict([feat(m) for m in mols], fps=ecfp4_packed(mols, self.fingerprint_config), batch_size=batch_size)
         n, t = len(smiles), len(self.tasks)
         mean, sd = np.full((n, t), np.nan), np.full((n, t), np.nan)
         sim, ind = np.full(n, np.nan), np.zeros(n, dtype=bool)

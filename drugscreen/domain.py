@@ -7,8 +7,9 @@ when that similarity reaches a threshold chosen on validation data
 compares errors of in- and out-of-domain molecules on held-out data.
 
 Similarities are computed exactly with one matrix product of the unpacked bit vectors
-(``|A & B| = A . B``); bfloat16 represents 0/1 and the products exactly and accumulates in
-float32, so the counts are exact integers while running at matrix-multiply speed.
+(``|A & B| = A . B``) in bfloat16 (0/1 inputs and intersection counts up to 256 are exact;
+queries with more than 256 bits set are redone in float32), with the training set's bits
+prepared once per bundle, so a screen pays only the matrix product.
 """
 
 from __future__ import annotations
@@ -30,22 +31,28 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: The fingerprint the applicability domain (and the ``ecfp`` hybrid input) uses.
-ECFP4_CONFIG: dict[str, Any] = {"name": "morgan", "params": {"radius": 2, "n_bits": 2048}}
+#: The fingerprint the applicability domain (and the ``ecfp`` hybrid input) uses: the
+#: ``morgan`` featurizer of :mod:`drugscreen.featurizers.fingerprints`, radius 2, 2048 bits.
+ECFP4_CONFIG: dict[str, Any] = {
+    "name": "morgan",
+    "params": {"chirality": False, "counts": False, "features": False, "n_bits": 2048, "radius": 2},
+}
 
 
-def ecfp4_packed(mols: Sequence[Any], radius: int = 2, n_bits: int = 2048) -> np.ndarray:
-    """Packed ECFP bits ``(n, n_bits // 8)`` uint8 (``np.packbits`` order) of RDKit molecules.
+def ecfp4_packed(mols: Sequence[Any], config: dict[str, Any] | None = None) -> np.ndarray:
+    """Packed fingerprint bits ``(n, n_bits // 8)`` uint8 (``np.packbits`` order) of RDKit molecules.
 
-    A ``None`` molecule gives an all-zero row.
+    Uses the registered featurizer given by ``config`` (default :data:`ECFP4_CONFIG`); a
+    ``None`` molecule gives an all-zero row.
     """
-    from rdkit.Chem import rdFingerprintGenerator
+    from drugscreen.featurizers.base import build_featurizer
 
-    gen = rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
-    out = np.zeros((len(mols), n_bits // 8), dtype=np.uint8)
-    for i, mol in enumerate(mols):
-        if mol is not None:
-            out[i] = np.packbits(gen.GetFingerprintAsNumPy(mol).astype(bool))
+    fp = build_featurizer(config or ECFP4_CONFIG)
+    n_bits = len(fp)
+    out = np.zeros((len(mols), (n_bits + 7) // 8), dtype=np.uint8)
+    ok = [i for i, m in enumerate(mols) if m is not None]
+    if ok:
+        out[ok] = np.packbits(fp.featurize_many([mols[i] for i in ok]).astype(bool), axis=1)
     return out
 
 
@@ -109,9 +116,13 @@ def max_tanimoto(query: np.ndarray, reference: np.ndarray, chunk: int = 512) -> 
     out = np.empty(n, dtype=np.float64)
     for start in range(0, n, chunk):
         qb = np.unpackbits(query[start : start + chunk], axis=1)
-        qc = torch.from_numpy(qb.sum(axis=1).astype(np.float32))
-        inter = torch.from_numpy(qb).to(torch.bfloat16) @ ref.bits_t
-        inter = inter.float()
+        counts = qb.sum(axis=1)
+        qc = torch.from_numpy(counts.astype(np.float32))
+        inter = (torch.from_numpy(qb).to(torch.bfloat16) @ ref.bits_t).float()
+        big = np.flatnonzero(counts > 256)
+        if len(big):  # bfloat16 holds integers exactly only up to 256: redo these in float32
+            exact = torch.from_numpy(qb[big].astype(np.float32)) @ ref.bits_t.float()
+            inter[torch.from_numpy(big)] = exact
         union = qc[:, None] + ref.counts[None, :] - inter
         sim = inter / union.clamp_(min=1.0)
         out[start : start + chunk] = sim.max(dim=1).values.double().numpy()

@@ -31,6 +31,8 @@ __all__ = ["FEATURE_CACHE_VERSION", "DatasetPart", "Part", "TrainingData", "buil
 logger = logging.getLogger(__name__)
 
 FEATURE_CACHE_VERSION = 1
+#: Identity of the cached fingerprint (ECFP4, 2048 bits, no chirality) in cache keys.
+_FP_CACHE_KEY = {"name": "morgan", "params": {"radius": 2, "n_bits": 2048}}
 
 #: Short dataset prefixes and column aliases used to name the tasks of a multi-dataset panel.
 _DATASET_PREFIX = {"bace_classification": "bace", "bace_regression": "bace", "lipophilicity": "lipo"}
@@ -127,7 +129,7 @@ def featurize_smiles(smiles: list[str], featurizer: GraphFeaturizer | None = Non
     if bad:
         raise ValueError(f"{len(bad)} SMILES are invalid, e.g. {bad[0].smiles!r}: {bad[0].error}")
     mols = [p.mol for p in parsed]
-    return [featurizer(m) for m in mols], ecfp4_packed(mols, **ECFP4_CONFIG["params"])
+    return [featurizer(m) for m in mols], ecfp4_packed(mols, ECFP4_CONFIG)
 
 
 def _save_graphs(path: Path, graphs: list[MolGraph], fps: np.ndarray) -> None:
@@ -166,7 +168,7 @@ def cached_features(
     """Featurize input ``smiles`` (see :func:`featurize_smiles`) or read them from the feature cache."""
     featurizer = GraphFeaturizer()
     key = json.dumps(
-        {"v": FEATURE_CACHE_VERSION, "featurizer": featurizer.to_config(), "fp": ECFP4_CONFIG, **key_parts, "n": len(smiles)},
+        {"v": FEATURE_CACHE_VERSION, "featurizer": featurizer.to_config(), "fp": _FP_CACHE_KEY, **key_parts, "n": len(smiles)},
         sort_keys=True,
     )
     digest = hashlib.sha256(key.encode() + "\n".join(smiles).encode()).hexdigest()[:24]
