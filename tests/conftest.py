@@ -4,11 +4,15 @@
   (CI points it at ``../shared/datasets``); the ``shared_data_dir`` fixture returns that folder.
 - ``deepchem`` tests are skipped when deepchem is not installed (it is only checked for, never
   imported, here).
+- The ``drugscreen`` logger is restored after every test: invoking the CLI (``cli.main()`` or
+  ``CliRunner().invoke(app, ...)``) configures it with a handler on the test's captured stderr,
+  which is closed once that test ends and would break logging in later tests.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 from pathlib import Path
 
@@ -41,3 +45,13 @@ def shared_data_dir() -> Path:
     if path is None:
         pytest.skip("DRUGSCREEN_DATA_DIR unset or missing (../shared/datasets)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _restore_drugscreen_logging():
+    logger = logging.getLogger("drugscreen")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    yield
+    logger.handlers[:] = saved[0]
+    logger.setLevel(saved[1])
+    logger.propagate = saved[2]
