@@ -60,9 +60,8 @@ def _clean_log(text: str) -> str:
     return "; ".join(out)
 
 
-@dataclass(frozen=True, slots=True)
 class ParsedMolecule:
-    """The outcome of parsing and standardizing one input.
+    """The outcome of parsing and standardizing one input (read-only).
 
     Attributes
     ----------
@@ -71,20 +70,67 @@ class ParsedMolecule:
     mol
         The (standardized) RDKit molecule, or ``None`` when it failed.
     smiles_std
-        Canonical SMILES of ``mol`` ("" when it failed).
+        Canonical SMILES of ``mol`` ("" when it failed). Computed on first access when not
+        given (writing canonical SMILES costs about as much as featurizing the graph, and
+        training does not need it).
     error
         Why it failed ("" when it did not).
     """
 
+    __slots__ = ("smiles", "mol", "_smiles_std", "error")
+
     smiles: str
     mol: Chem.Mol | None
-    smiles_std: str = ""
-    error: str = ""
+    error: str
+
+    def __init__(self, smiles: str, mol: Chem.Mol | None, smiles_std: str | None = None, error: str = "") -> None:
+        object.__setattr__(self, "smiles", smiles)
+        object.__setattr__(self, "mol", mol)
+        if mol is None and smiles_std is None:
+            smiles_std = ""
+        object.__setattr__(self, "_smiles_std", smiles_std or None if mol is not None else smiles_std)
+        object.__setattr__(self, "error", error)
+
+    @property
+    def smiles_std(self) -> str:
+        value = self._smiles_std
+        if value is None:
+            value = Chem.MolToSmiles(self.mol)
+            object.__setattr__(self, "_smiles_std", value)
+        return value
 
     @property
     def valid(self) -> bool:
         """True when the molecule parsed and passed the standardizer's checks."""
         return self.mol is not None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"ParsedMolecule is read-only (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"ParsedMolecule is read-only (cannot delete {name!r})")
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.smiles, self.mol, self._smiles_std, self.error)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for name, value in zip(self.__slots__, state, strict=True):
+            object.__setattr__(self, name, value)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ParsedMolecule):
+            return NotImplemented
+        return (self.smiles, self.mol, self.error) == (other.smiles, other.mol, other.error) and (
+            self.smiles_std == other.smiles_std
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"ParsedMolecule(smiles={self.smiles!r}, valid={self.valid}, "
+            f"smiles_std={self.smiles_std!r}, error={self.error!r})"
+        )
 
 
 def parse_smiles(smiles: str) -> tuple[Chem.Mol | None, str]:
@@ -230,7 +276,7 @@ def prepare_molecule(smiles: str, standardizer: Standardizer | None = DEFAULT_ST
         mol, error = standardizer(mol)
     if mol is None:
         return ParsedMolecule(smiles if isinstance(smiles, str) else str(smiles), None, "", error)
-    return ParsedMolecule(smiles, mol, Chem.MolToSmiles(mol), "")
+    return ParsedMolecule(smiles, mol, None, "")  # canonical SMILES written on first access
 
 
 def prepare_molecules(
