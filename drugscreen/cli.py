@@ -100,7 +100,7 @@ _DataDirOption = Annotated[
 ]
 
 
-@datasets_app.command("list")
+@datasets_app.command("list", epilog="Example: drugscreen datasets list --data-dir ../shared/datasets")
 def datasets_list(
     data_dir: _DataDirOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
@@ -125,7 +125,7 @@ def datasets_list(
         typer.echo("  ".join(c.ljust(w) for c, w in zip(line[:-1], widths, strict=True)) + "  " + line[-1])
 
 
-@datasets_app.command("info")
+@datasets_app.command("info", epilog="Example: drugscreen datasets info tox21")
 def datasets_info(
     name: Annotated[str, typer.Argument(help="Dataset name, e.g. tox21 (see `datasets list`).")],
     data_dir: _DataDirOption = None,
@@ -157,7 +157,7 @@ def datasets_info(
             typer.echo(f"  {t['name']}  [{t['type']}; {t['units']}; desirable: {t['direction']}]")
 
 
-@datasets_app.command("fetch")
+@datasets_app.command("fetch", epilog="Example: drugscreen datasets fetch tox21 bbbp (or: all)")
 def datasets_fetch(
     names: Annotated[list[str], typer.Argument(help="Dataset names, or `all`.")],
     data_dir: _DataDirOption = None,
@@ -379,6 +379,57 @@ def profiles_show(
 # === end screen & profiles ===
 
 # === benchmark (drugscreen.benchmarking) ===
+benchmark_app = typer.Typer(
+    help="Reproducible benchmarks: a TOML grid of datasets x models x splits x seeds, one run record "
+    "per cell in benchmarks/results/runs/, and `report` to regenerate benchmarks/RESULTS.md + plots.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(benchmark_app, name="benchmark", rich_help_panel="Benchmarks")
+
+
+@benchmark_app.callback(
+    epilog="Examples: drugscreen benchmark --config benchmarks/configs/property_suite.toml ; "
+    "drugscreen benchmark --config benchmarks/configs/property_suite.toml --only bbbp/rf/0 --force ; "
+    "drugscreen benchmark report"
+)
+def benchmark_cmd(
+    ctx: typer.Context,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Benchmark TOML (benchmarks/configs/NAME.toml).")] = None,  # noqa: UP045
+    force: Annotated[bool, typer.Option("--force", help="Re-run cells whose run record already exists.")] = False,
+    only: Annotated[Optional[str], typer.Option("--only", help="Only cells matching DATASET/MODEL/SEED/SPLIT; trailing parts optional, * = any (e.g. bbbp/rf/0).")] = None,  # noqa: UP045
+    in_process: Annotated[bool, typer.Option("--in-process", help="Run cells in this process (faster start; peak memory is then the whole run's).")] = False,
+) -> None:
+    """Run the missing cells of a benchmark grid (cells with a record are skipped unless --force)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if config is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(2)
+    from drugscreen.benchmarking.runner import run_from_config
+
+    outcomes = run_from_config(config, force=force, only=only, isolate=not in_process)
+    failed = [o for o in outcomes if o.status == "failed"]
+    for o in outcomes:
+        typer.echo(f"{o.status:<8} {o.cell.key:<45} {o.seconds:7.1f}s  {o.path}" + (f"  {o.error}" if o.error else ""))
+    if failed:
+        typer.echo(f"Error: {len(failed)} of {len(outcomes)} cell(s) failed", err=True)
+        raise typer.Exit(1)
+
+
+@benchmark_app.command("report")
+def benchmark_report(
+    results_dir: Annotated[Path, typer.Option("--results-dir", help="Folder of run records.")] = Path("benchmarks/results/runs"),
+    output: Annotated[Path, typer.Option("--output", "-o", help="Markdown file to write.")] = Path("benchmarks/RESULTS.md"),
+    plots_dir: Annotated[Path, typer.Option("--plots-dir", help="Folder for the PNG plots.")] = Path("benchmarks/plots"),
+    no_plots: Annotated[bool, typer.Option("--no-plots", help="Do not draw plots.")] = False,
+    suite: Annotated[Path, typer.Option("--suite", help="Config whose total run time RESULTS.md states.")] = Path("benchmarks/configs/property_suite.toml"),
+) -> None:
+    """Aggregate run records (mean +/- sd over seeds) beside published anchors into RESULTS.md + plots."""
+    from drugscreen.benchmarking.report import build_report
+
+    path = build_report(results_dir, output, plots_dir=None if no_plots else plots_dir, suite_config=suite)
+    typer.echo(str(path))
 # === end benchmark ===
 
 # === repurpose (drugscreen.repurposing) ===
