@@ -39,6 +39,41 @@ def fit_predict(model: ModelSpec, dataset: Any, split: Any, *, seed: int, thread
 def _fit_predict_trained(model: ModelSpec, dataset: Any, split: Any, *, seed: int, threads: int) -> FitResult:
     from drugscreen.exceptions import ConfigError
 
-    raise ConfigError(
-        f"model {model.name!r} is not available to the benchmark runner yet (only 'rf')"
+    raise ConfigError(f"model {model.name!r} is trained through train_record(), not fit_predict()")
+
+
+def is_trained_model(model: ModelSpec) -> bool:
+    """Whether ``model`` goes through the library trainer (everything but ``rf``)."""
+    return model.name != "rf"
+
+
+def train_record(
+    model: ModelSpec, dataset: str, split_kind: str, seed: int, *, threads: int = 1, data_dir: str | None = None
+) -> dict[str, Any]:
+    """Train one cell with :func:`drugscreen.training.trainer.train` and return its run record.
+
+    The config entry's keys are :class:`~drugscreen.training.config.TrainConfig` fields
+    (``epochs``, ``patience``, ``model_params`` ...); ``model`` names the registered
+    architecture when the entry's ``name`` is a label (default: the name itself). The trainer
+    makes the split with the same :func:`drugscreen.data.splits.make_split` call as the
+    runner, selects on the valid part only and scores valid and test with
+    :mod:`drugscreen.training.metrics` (same convention as :mod:`drugscreen.benchmarking.metrics`).
+    """
+    from drugscreen.training.config import TrainConfig
+    from drugscreen.training.trainer import train
+
+    params = dict(model.params)
+    arch = params.pop("model", model.name)
+    config = TrainConfig.from_dict(
+        {
+            "dataset": [dataset],
+            "model": arch,
+            "split": split_kind,
+            "seeds": [seed],
+            "num_threads": threads,
+            "data_dir": data_dir,
+            **params,
+        }
     )
+    result = train(config, None)
+    return dict(result.run_records[0])

@@ -25,7 +25,7 @@ from drugscreen.exceptions import ConfigError, DrugscreenError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CellOutcome", "rerun_command", "run_benchmark", "run_cell", "select_cells"]
+__all__ = ["CellOutcome", "rerun_command", "run_benchmark", "run_cell", "run_from_config", "select_cells"]
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def _load(name: str, data_dir: Path | None) -> Any:
 
 def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
     """Run one cell in this process and write its record; return the record's path."""
-    from drugscreen.benchmarking.adapters import fit_predict
+    from drugscreen.benchmarking.adapters import fit_predict, is_trained_model, train_record
     from drugscreen.benchmarking.metrics import evaluate
     from drugscreen.benchmarking.records import host_info, peak_rss_mb, versions, write_record
     from drugscreen.benchmarking.splitfiles import get_split
@@ -104,49 +104,80 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
     logger.info("%s: %d molecules, %d tasks, split %d/%d/%d", cell.key, len(dataset), dataset.n_tasks,
                 len(split.train), len(split.valid), len(split.test))
 
-    result = fit_predict(cell.model, dataset, split, seed=cell.seed, threads=config.threads)
-    tasks = dataset.task_names
-    metrics = {
-        "valid": evaluate(dataset.y[split.valid], result.valid, dataset.task_type, tasks),
-        "test": evaluate(dataset.y[split.test], result.test, dataset.task_type, tasks),
-    }
-    n_pred = len(split.valid) + len(split.test)
-    record = {
-        "dataset": cell.dataset,
-        "model": cell.model.name,
-        "split": cell.split,
-        "seed": cell.seed,
-        "config": {
-            "benchmark": config.name,
-            "model": {"name": cell.model.name, **result.params},
-            "split_sizes": list(config.sizes),
-            "threads": config.threads,
-            "task_type": dataset.task_type,
-            "tasks": tasks,
-        },
+    common = {
         "versions": versions(),
-        "data_sha256": dataset.sha256,
-        "split_sha256": split_sha,
         "split_file": _display_path(split_file),
-        "sizes": {"train": len(split.train), "valid": len(split.valid), "test": len(split.test)},
-        "metrics": metrics,
-        "times": {
-            "load_s": round(load_s, 3),
-            "featurize_s": round(result.featurize_s, 3),
-            "train_s": round(result.train_s, 3),
-            "predict_s": round(result.predict_s, 3),
-            "total_s": round(time.perf_counter() - t_start, 3),
-        },
-        "throughput": {"predict_mol_per_s": round(n_pred / result.predict_s, 1) if result.predict_s > 0 else None},
-        "peak_rss_mb": peak_rss_mb(),
         "host": host_info(),
         "command": rerun_command(config, cell),
-        "notes": result.notes,
     }
+    if is_trained_model(cell.model):
+        record = train_record(cell.model, cell.dataset, cell.split, cell.seed, threads=config.threads,
+                              data_dir=str(config.data_dir) if config.data_dir else None)
+        notes = list(record.get("notes", []))
+        if record.get("split_sha256") != split_sha:
+            notes.append(f"trainer's split sha256 {record.get('split_sha256')} differs from the split file's {split_sha}")
+            logger.warning("%s: %s", cell.key, notes[-1])
+        trainer_host = record.pop("host", {})
+        record["config"] = {"benchmark": config.name, "model_entry": cell.model.to_dict(), **record.get("config", {})}
+        record["times"] = {"load_s": round(load_s, 3), **record.get("times", {}),
+                           "total_s": round(time.perf_counter() - t_start, 3)}
+        n_pred = len(split.valid) + len(split.test)
+        pred_s = record["times"].get("predict_s") or 0.0
+        record.update(common)
+        record["host"] = {**common["host"], **{k: v for k, v in trainer_host.items() if k != "cpus"}}
+        record["versions"] = {**common["versions"], **record.get("versions", {})} if isinstance(record.get("versions"), dict) else common["versions"]
+        record["split_sha256"] = split_sha
+        record["sizes"] = record.pop("n", {"train": len(split.train), "valid": len(split.valid), "test": len(split.test)})
+        record["throughput"] = {"predict_mol_per_s": round(n_pred / pred_s, 1) if pred_s > 0 else None}
+        record["peak_rss_mb"] = max(float(record.get("peak_rss_mb") or 0.0), peak_rss_mb())
+        record["notes"] = notes + ["metrics computed by drugscreen.training.metrics (calibrated probabilities)"]
+        record.pop("schema", None)
+        metrics = record["metrics"]
+    else:
+        result = fit_predict(cell.model, dataset, split, seed=cell.seed, threads=config.threads)
+        tasks = dataset.task_names
+        metrics = {
+            "valid": evaluate(dataset.y[split.valid], result.valid, dataset.task_type, tasks),
+            "test": evaluate(dataset.y[split.test], result.test, dataset.task_type, tasks),
+        }
+        n_pred = len(split.valid) + len(split.test)
+        record = {
+            "dataset": cell.dataset,
+            "model": cell.model.name,
+            "split": cell.split,
+            "seed": cell.seed,
+            "config": {
+                "benchmark": config.name,
+                "model": {"name": cell.model.name, **result.params},
+                "split_sizes": list(config.sizes),
+                "threads": config.threads,
+                "task_type": dataset.task_type,
+                "tasks": tasks,
+            },
+            "versions": common["versions"],
+            "data_sha256": dataset.sha256,
+            "split_sha256": split_sha,
+            "split_file": common["split_file"],
+            "sizes": {"train": len(split.train), "valid": len(split.valid), "test": len(split.test)},
+            "metrics": metrics,
+            "times": {
+                "load_s": round(load_s, 3),
+                "featurize_s": round(result.featurize_s, 3),
+                "train_s": round(result.train_s, 3),
+                "predict_s": round(result.predict_s, 3),
+                "total_s": round(time.perf_counter() - t_start, 3),
+            },
+            "throughput": {"predict_mol_per_s": round(n_pred / result.predict_s, 1) if result.predict_s > 0 else None},
+            "peak_rss_mb": peak_rss_mb(),
+            "host": common["host"],
+            "command": common["command"],
+            "notes": result.notes,
+        }
+    record["model"] = cell.model.name
     path = write_record(record, Path(config.results_dir) / cell.filename)
     primary = "roc_auc" if dataset.task_type == "classification" else "rmse"
     logger.info("%s: test %s %s (train %.1fs) -> %s", cell.key, primary,
-                _fmt(metrics["test"].get(primary)), result.train_s, path)
+                _fmt(metrics["test"].get(primary)), record["times"].get("train_s") or 0.0, path)
     return path
 
 
@@ -244,3 +275,12 @@ def run_benchmark(
         else:
             outcomes.append(CellOutcome(cell, "done", path, seconds))
     return outcomes
+
+
+def run_from_config(
+    path: str | Path, *, force: bool = False, only: str | None = None, isolate: bool = True
+) -> list[CellOutcome]:
+    """Load a TOML benchmark config and run it (see :func:`run_benchmark`)."""
+    from drugscreen.benchmarking.config import load_config
+
+    return run_benchmark(load_config(path), force=force, only=only, isolate=isolate)

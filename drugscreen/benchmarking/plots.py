@@ -1,0 +1,129 @@
+"""PNG plots of the benchmark (matplotlib, imported lazily; part of the ``dev`` extra).
+
+- ``property_<split>.png``: one panel per dataset; bars = our runs (mean over seeds, error bar
+  = sd) and, on the scaffold split, the published anchors of the same split (hatched, no
+  error bar — papers' own sds are not reproduced here).
+- ``throughput.png``: inference throughput (molecules/s) measured in the runs, per model;
+  plus, when ``benchmarks/results/throughput*.json`` from the speed scripts exists, those.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from drugscreen.benchmarking.anchors import PROPERTY_ANCHORS, PROPERTY_DATASETS
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["make_plots"]
+
+_OURS_COLORS = ["#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf"]
+_ANCHOR_COLOR = "#bbbbbb"
+
+
+def make_plots(aggs: list[Any], plots_dir: Path, records: list[dict[str, Any]] | None = None) -> list[Path]:
+    """Write the plots for ``aggs`` (from :func:`~drugscreen.benchmarking.report.aggregate`); return paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plots_dir.mkdir(parents=True, exist_ok=True)
+    out: list[Path] = []
+    for split in sorted({a.split for a in aggs if a.dataset in PROPERTY_DATASETS}):
+        path = plots_dir / f"property_{split}.png"
+        _property_plot(plt, [a for a in aggs if a.split == split], split, path)
+        out.append(path)
+    tp = _throughput_plot(plt, aggs, plots_dir / "throughput.png", plots_dir.parent / "results")
+    if tp:
+        out.append(tp)
+    return out
+
+
+def _property_plot(plt: Any, aggs: list[Any], split: str, path: Path) -> None:
+    datasets = [d for d in PROPERTY_DATASETS if any(a.dataset == d for a in aggs)]
+    models = sorted({a.model for a in aggs}, key=lambda m: (m == "chemprop_dmpnn", m == "rf", m))
+    ncols = min(5, max(1, len(datasets)))
+    nrows = (len(datasets) + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 3.4 * nrows), squeeze=False)
+    by = {(a.dataset, a.model): a for a in aggs}
+    for k, d in enumerate(datasets):
+        ax = axes[k // ncols][k % ncols]
+        metric = "roc_auc" if any(by.get((d, m)) and by[(d, m)].value("roc_auc") for m in models) else "rmse"
+        labels, means, sds, colors, hatches = [], [], [], [], []
+        for i, m in enumerate(models):
+            a = by.get((d, m))
+            v = a.value(metric) if a else None
+            if v is None:
+                continue
+            labels.append(m)
+            means.append(v[0])
+            sds.append(v[1])
+            colors.append(_OURS_COLORS[i % len(_OURS_COLORS)])
+            hatches.append("")
+        if split == "scaffold":
+            for anc in PROPERTY_ANCHORS:
+                if d in anc.values and anc.split_of(d) == split:
+                    labels.append(anc.key)
+                    means.append(anc.values[d])
+                    sds.append(0.0)
+                    colors.append(_ANCHOR_COLOR)
+                    hatches.append("//")
+        x = list(range(len(labels)))
+        bars = ax.bar(x, means, yerr=sds, color=colors, capsize=3, edgecolor="black", linewidth=0.5)
+        for b, h in zip(bars, hatches, strict=True):
+            b.set_hatch(h)
+        ax.set_xticks(x)
+        ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=7)
+        ax.set_title(f"{PROPERTY_DATASETS[d]} ({'ROC-AUC ↑' if metric == 'roc_auc' else 'RMSE ↓'})", fontsize=9)
+        if metric == "roc_auc" and means:
+            ax.set_ylim(max(0.0, min(means) - 0.15), min(1.0, max(means) + 0.08))
+        ax.tick_params(axis="y", labelsize=7)
+    for k in range(len(datasets), nrows * ncols):
+        axes[k // ncols][k % ncols].axis("off")
+    fig.suptitle(f"Test metrics, {split} split (bars: mean ± sd over seeds; grey hatched: published, same split)",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    logger.info("wrote %s", path)
+
+
+def _throughput_plot(plt: Any, aggs: list[Any], path: Path, results_root: Path) -> Path | None:
+    per_model: dict[str, list[float]] = {}
+    for a in aggs:
+        if a.predict_mol_per_s:
+            per_model.setdefault(a.model, []).append(a.predict_mol_per_s)
+    external: dict[str, float] = {}
+    for f in sorted(results_root.glob("throughput*.json")) if results_root.exists() else []:
+        try:
+            data = json.loads(f.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        items = data.get("results", [data]) if isinstance(data, dict) else data
+        for it in items if isinstance(items, list) else []:
+            if isinstance(it, dict) and isinstance(it.get("mol_per_s"), (int, float)):
+                external[f"{f.stem}:{it.get('name', it.get('model', '?'))}"] = float(it["mol_per_s"])
+    if not per_model and not external:
+        return None
+    import statistics
+
+    names = list(per_model) + list(external)
+    vals = [statistics.median(v) for v in per_model.values()] + list(external.values())
+    fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(names) + 2), 3.6))
+    ax.bar(range(len(names)), vals, color=["#1f77b4"] * len(per_model) + ["#ff7f0e"] * len(external),
+           edgecolor="black", linewidth=0.5)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel("molecules / s (log)")
+    ax.set_title("Inference throughput on this 2-core CPU machine\n(blue: median over benchmark cells; orange: speed scripts)",
+                 fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    logger.info("wrote %s", path)
+    return path

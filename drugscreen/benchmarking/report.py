@@ -1,0 +1,476 @@
+"""Aggregate run records into ``benchmarks/RESULTS.md`` (and the data behind the plots).
+
+Every number in the generated file comes from a run record (ours or a peer's run here) or
+from :mod:`drugscreen.benchmarking.anchors` (published, with sources); nothing is typed in.
+Tables are per split kind; ``mean ± sd`` is over seeds (sample sd, ``n`` shown).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drugscreen.benchmarking.anchors import (
+    AFFINITY_ANCHORS,
+    AFFINITY_SOURCES,
+    OGB_MOLHIV,
+    OGB_SOURCE,
+    PROPERTY_ANCHORS,
+    PROPERTY_DATASETS,
+)
+from drugscreen.benchmarking.records import load_records
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Aggregate", "aggregate", "build_report", "render_results"]
+
+CLASSIFICATION = ["bbbp", "bace_classification", "clintox", "tox21", "toxcast", "sider", "hiv"]
+REGRESSION = ["esol", "freesolv", "lipophilicity"]
+
+
+@dataclass
+class Aggregate:
+    """Mean ± sd over the seeds of one (split, dataset, model)."""
+
+    split: str
+    dataset: str
+    model: str
+    seeds: list[int]
+    metrics: dict[str, tuple[float, float, int]]
+    train_s: float | None
+    total_s: float | None
+    predict_mol_per_s: float | None
+    peak_rss_mb: float | None
+    commands: list[str] = field(default_factory=list)
+    source: str = ""
+
+    def value(self, metric: str) -> tuple[float, float, int] | None:
+        """``(mean, sd, n)`` of ``metric`` or ``None``."""
+        return self.metrics.get(metric)
+
+
+def _mean_sd(values: Iterable[float | None]) -> tuple[float, float, int] | None:
+    vals = [float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if not vals:
+        return None
+    n = len(vals)
+    mean = sum(vals) / n
+    sd = math.sqrt(sum((v - mean) ** 2 for v in vals) / (n - 1)) if n > 1 else 0.0
+    return mean, sd, n
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    got = _mean_sd(values)
+    return got[0] if got else None
+
+
+def model_label(rec: dict[str, Any]) -> str:
+    """The row name of a record's model (multitask panel runs get their own row)."""
+    name = str(rec.get("model", "?"))
+    if rec.get("trained_with") and len(rec["trained_with"]) > 1:
+        return f"panel:{name}"
+    return name
+
+
+def aggregate(records: list[dict[str, Any]]) -> list[Aggregate]:
+    """Group records by (split, dataset, model) and average their test metrics over seeds.
+
+    When several records share (split, dataset, model, seed) — e.g. a re-run in another
+    folder — the newest (``finished_at``) counts.
+    """
+    latest: dict[tuple[str, str, str, int], dict[str, Any]] = {}
+    for rec in records:
+        key = (str(rec.get("split")), str(rec.get("dataset")), model_label(rec), int(rec.get("seed", 0)))
+        old = latest.get(key)
+        if old is None or str(rec.get("finished_at", "")) >= str(old.get("finished_at", "")):
+            latest[key] = rec
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for (split, ds, model, _), rec in latest.items():
+        groups[(split, ds, model)].append(rec)
+    out = []
+    for (split, ds, model), recs in sorted(groups.items()):
+        recs.sort(key=lambda r: int(r.get("seed", 0)))
+        metrics = {}
+        for m in ("roc_auc", "prc_auc", "rmse", "mae", "r2", "mse", "ci", "spearman"):
+            got = _mean_sd(r.get("metrics", {}).get("test", {}).get(m) for r in recs)
+            if got:
+                metrics[m] = got
+        out.append(
+            Aggregate(
+                split=split, dataset=ds, model=model, seeds=[int(r.get("seed", 0)) for r in recs], metrics=metrics,
+                train_s=_mean(r.get("times", {}).get("train_s") for r in recs),
+                total_s=_mean(r.get("times", {}).get("total_s") for r in recs),
+                predict_mol_per_s=_mean((r.get("throughput") or {}).get("predict_mol_per_s") for r in recs),
+                peak_rss_mb=_mean(r.get("peak_rss_mb") for r in recs),
+                commands=[str(r["command"]) for r in recs if r.get("command")],
+                source=str(recs[0].get("_path", "")),
+            )
+        )
+    return out
+
+
+# ----------------------------------------------------------------------------- rendering
+
+MODEL_LABELS = {
+    "rf": "ECFP4 + random forest (baseline, run here)",
+    "fp_mlp": "ECFP4 + MLP (baseline, run here)",
+    "chemprop_dmpnn": "chemprop 2.3.1 D-MPNN (peer, run here)",
+}
+
+
+def _label(model: str) -> str:
+    if model in MODEL_LABELS:
+        return MODEL_LABELS[model]
+    if model.startswith("panel:"):
+        return f"drugscreen panel, multitask {model.split(':', 1)[1]} (run here)"
+    return f"drugscreen {model} (run here)"
+
+
+def _fmt(v: tuple[float, float, int] | None, digits: int = 3) -> str:
+    if v is None:
+        return "—"
+    mean, sd, n = v
+    return f"{mean:.{digits}f} ± {sd:.{digits}f} (n={n})" if n > 1 else f"{mean:.{digits}f} (n=1)"
+
+
+def _best(values: dict[str, float], higher: bool) -> set[str]:
+    if not values:
+        return set()
+    target = max(values.values()) if higher else min(values.values())
+    return {k for k, v in values.items() if abs(v - target) < 1e-12}
+
+
+def _table(aggs: list[Aggregate], split: str, datasets: list[str], metric: str, higher: bool, with_anchors: bool) -> list[str]:
+    present = [d for d in datasets if any(a.dataset == d for a in aggs)] if not with_anchors else datasets
+    if not present:
+        return []
+    by = {(a.dataset, a.model): a for a in aggs if a.split == split}
+    models = sorted({a.model for a in aggs if a.split == split and a.dataset in present},
+                    key=lambda m: (m == "chemprop_dmpnn", m == "rf", m))
+    rows: list[tuple[str, dict[str, str], dict[str, float]]] = []
+    for m in models:
+        cells, means = {}, {}
+        for d in present:
+            a = by.get((d, m))
+            v = a.value(metric) if a else None
+            cells[d] = _fmt(v)
+            if v is not None:
+                means[d] = v[0]
+        rows.append((_label(m), cells, means))
+    if with_anchors:
+        for anc in PROPERTY_ANCHORS:
+            cells, means = {}, {}
+            for d in present:
+                if d not in anc.values:
+                    cells[d] = "—"
+                    continue
+                asplit = anc.split_of(d)
+                mark = "" if asplit == split else f" ({asplit})"
+                cells[d] = f"{anc.values[d]:.3f}{mark}"
+                if asplit == split:  # only same-split numbers compete for bold
+                    means[d] = anc.values[d]
+            rows.append((f"{anc.label} [published]", cells, means))
+    best = {d: _best({r[0]: r[2][d] for r in rows if d in r[2]}, higher) for d in present}
+    head = "| model | " + " | ".join(PROPERTY_DATASETS.get(d, d) for d in present) + " |"
+    lines = [head, "|" + "---|" * (len(present) + 1)]
+    for label, cells, _ in rows:
+        out = []
+        for d in present:
+            c = cells[d]
+            out.append(f"**{c}**" if label in best[d] and c != "—" else c)
+        lines.append(f"| {label} | " + " | ".join(out) + " |")
+    return lines
+
+
+def _cost_table(aggs: list[Aggregate], split: str) -> list[str]:
+    rows = [a for a in aggs if a.split == split]
+    if not rows:
+        return []
+    lines = ["| dataset | model | seeds | test PRC-AUC / MAE | train s (mean) | cell wall s (mean) | predict mol/s | peak RSS MiB |",
+             "|---|---|---|---|---|---|---|---|"]
+    order = {d: i for i, d in enumerate(PROPERTY_DATASETS)}
+    for a in sorted(rows, key=lambda a: (order.get(a.dataset, 99), a.model)):
+        second = a.value("prc_auc") or a.value("mae")
+        lines.append(
+            f"| {PROPERTY_DATASETS.get(a.dataset, a.dataset)} | {a.model} | {','.join(map(str, a.seeds))} | {_fmt(second)} | "
+            f"{_num(a.train_s, 1)} | {_num(a.total_s, 1)} | {_num(a.predict_mol_per_s, 0)} | {_num(a.peak_rss_mb, 0)} |"
+        )
+    return lines
+
+
+def _num(v: float | None, digits: int) -> str:
+    return "—" if v is None else f"{v:,.{digits}f}"
+
+
+def suite_time(aggs: list[Aggregate], split: str, models: list[str], datasets: list[str], n_seeds: int) -> dict[str, Any]:
+    """Measured and extrapolated wall time of a suite (sum over cells of the cell's wall time).
+
+    Missing cells are extrapolated from the same model's measured cells on the same dataset
+    (mean over seeds); a (dataset, model) never measured is reported as missing.
+    """
+    by = {(a.dataset, a.model): a for a in aggs if a.split == split}
+    measured = extrapolated = 0.0
+    n_measured = n_extra = 0
+    missing: list[str] = []
+    for d in datasets:
+        for m in models:
+            a = by.get((d, m))
+            if a is None or a.total_s is None:
+                missing.append(f"{d}/{m}")
+                continue
+            k = min(len(a.seeds), n_seeds)
+            measured += a.total_s * k
+            n_measured += k
+            extrapolated += a.total_s * (n_seeds - k)
+            n_extra += n_seeds - k
+    return {"measured_s": measured, "extrapolated_s": extrapolated, "cells_measured": n_measured,
+            "cells_extrapolated": n_extra, "missing": missing}
+
+
+def _read_affinity(results_root: Path) -> list[dict[str, Any]]:
+    """Rows ``{dataset, split, model, mse, ci, spearman, n, source}`` from affinity_eval*.json files."""
+    rows: list[dict[str, Any]] = []
+    for path in sorted(results_root.glob("affinity_eval*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        rows.extend(_affinity_rows(data, path))
+    return rows
+
+
+def _affinity_rows(data: Any, path: Path) -> list[dict[str, Any]]:
+    rows = []
+    items = data if isinstance(data, list) else data.get("results", data.get("runs", [data])) if isinstance(data, dict) else []
+    if isinstance(items, dict):
+        items = list(items.values())
+    for it in items:
+        if not isinstance(it, dict):
+            continue
+        m = it.get("metrics", {}).get("test", it.get("metrics", it.get("test", it)))
+        if not isinstance(m, dict) or not any(k in m for k in ("mse", "ci")):
+            continue
+        rows.append({
+            "dataset": str(it.get("dataset", "?")).lower(),
+            "split": str(it.get("split", "?")),
+            "model": str(it.get("model", "drugscreen")),
+            "seed": it.get("seed"),
+            "mse": m.get("mse"), "ci": m.get("ci"), "spearman": m.get("spearman"),
+            "source": path.name,
+        })
+    return rows
+
+
+def render_results(
+    aggs: list[Aggregate],
+    *,
+    affinity: list[dict[str, Any]] | None = None,
+    suite: dict[str, Any] | None = None,
+    notes: list[str] | None = None,
+    plots: list[str] | None = None,
+) -> str:
+    """Render RESULTS.md from aggregates (pure function of its inputs)."""
+    lines = [
+        "# drugscreen benchmark results",
+        "",
+        "Generated by `drugscreen benchmark report` from the run records in `benchmarks/results/runs/`",
+        "(one JSON per dataset × model × split × seed: config, versions, data and split sha256, metrics, times,",
+        "peak memory) and the published anchors in `drugscreen/benchmarking/anchors.py`. Do not edit by hand.",
+        "",
+        "Conventions (MoleculeNet): classification = test ROC-AUC averaged over the tasks that have both",
+        "classes in the test set (higher is better); regression = test RMSE in the task's units (lower is",
+        "better). `mean ± sd (n=seeds)`; sd is the sample sd over seeds. Models are selected on the",
+        "validation part only. **Bold** = best mean in the column among rows measured on the same split",
+        "(published numbers from a different split are shown in brackets and never bolded).",
+        "Machine: 2 CPU cores, no GPU, shared with other jobs while these ran (times are upper bounds).",
+        "",
+    ]
+    for n in notes or []:
+        lines.append(n)
+    if notes:
+        lines.append("")
+    splits = sorted({a.split for a in aggs if a.dataset in PROPERTY_DATASETS}, key=lambda s: (s != "scaffold", s))
+    if "scaffold" not in splits:
+        splits.insert(0, "scaffold")
+    for split in splits:
+        anchors = split == "scaffold"
+        split_desc = {
+            "scaffold": "deterministic Bemis-Murcko scaffold split, 80/10/10, DeepChem-identical (the split of GEM, "
+                        "Uni-Mol and the chemprop re-run in GEM); the seed changes model initialisation only",
+            "balanced_scaffold": "balanced scaffold split (chemprop's), 80/10/10, seeded",
+            "random": "random split, 80/10/10, seeded",
+        }.get(split, split)
+        lines += [f"## Property prediction — split: {split}", "", f"Split: {split_desc}.", ""]
+        t = _table(aggs, split, CLASSIFICATION, "roc_auc", True, anchors)
+        if t:
+            lines += [f"### Classification: test ROC-AUC ↑ (split: {split})", ""] + t + [""]
+        t = _table(aggs, split, REGRESSION, "rmse", False, anchors)
+        if t:
+            lines += [f"### Regression: test RMSE ↓ (split: {split})", ""] + t + [""]
+        if anchors:
+            hiv = [a for a in aggs if a.split == split and a.dataset == "hiv" and a.value("roc_auc")]
+            ours = ", ".join(f"{a.model} {_fmt(a.value('roc_auc'))}" for a in hiv) or "no HIV run yet"
+            lines += [
+                f"OGB ogbg-molhiv (HIV, OGB's scaffold split, ROC-AUC): leaderboard top {OGB_MOLHIV['leaderboard top']}, "
+                f"GIN-virtual-node {OGB_MOLHIV['GIN-virtual-node']} — source: {OGB_SOURCE}. Ours on the DeepChem "
+                f"scaffold split: {ours}.",
+                "",
+            ]
+        t = _cost_table(aggs, split)
+        if t:
+            lines += [f"### Secondary metric, time and memory per (dataset, model) (split: {split})", "",
+                      "`train s` = fitting time (RF: forest fitting; GNN: epochs); `cell wall s` = the whole cell "
+                      "(load, featurize, split, fit, predict, score); `predict mol/s` = valid+test molecules per second of "
+                      "inference (featurization excluded for RF; chemprop: CLI call incl. start-up); peak RSS = the "
+                      "cell's process (`resource.getrusage`).", ""] + t + [""]
+    if suite:
+        lines += ["## How long the suite takes on this machine", ""] + suite["lines"] + [""]
+    lines += ["## Re-running one cell", "",
+              "Each run record holds the exact command that re-runs it (`command`), e.g.", "",
+              "```bash",
+              "export DRUGSCREEN_DATA_DIR=../shared/datasets",
+              "drugscreen benchmark --config benchmarks/configs/property_suite.toml --only bbbp/rf/0 --force",
+              "drugscreen benchmark report        # regenerate this file and the plots",
+              "python benchmarks/peers/chemprop_run.py --dataset bbbp --seeds 0 --force   # chemprop cell",
+              "```", "",
+              "`--only dataset[/model[/seed[/split]]]`; without `--force` cells that have a record are skipped. "
+              "Split files are committed in `benchmarks/splits/` and their sha256 is in every record, so a re-run "
+              "uses identical molecules; the scaffold split is deterministic, so a re-run of a random-forest cell "
+              "reproduces its figure exactly (same seed), and a GNN cell within its seed-to-seed sd.", ""]
+    lines += _affinity_section(affinity or [])
+    lines += ["## Sources of the published numbers", ""]
+    for anc in PROPERTY_ANCHORS:
+        lines.append(f"- **{anc.label}** (split: {anc.split}): {anc.source}. Checked: {anc.verified}.")
+    lines.append(f"- **OGB molhiv**: {OGB_SOURCE}.")
+    for name, src in AFFINITY_SOURCES.items():
+        lines.append(f"- **{name}**: {src}.")
+    lines += ["", "The MoleculeNet paper used random splits for ESOL, FreeSolv, Lipophilicity, Tox21, ToxCast, ClinTox "
+              "and SIDER and scaffold splits for HIV, BACE and BBBP; its random-split numbers are not comparable with "
+              "scaffold-split numbers (a random split is easier).", ""]
+    if plots:
+        lines += ["## Plots", ""] + [f"![{Path(p).stem}]({p})" for p in plots] + [""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _affinity_section(rows: list[dict[str, Any]]) -> list[str]:
+    lines = ["## Drug-target affinity (DAVIS, KIBA)", ""]
+    anchor_lines = [
+        "| published (DeepDTA setting: random/warm split, test set) | DAVIS MSE ↓ | DAVIS CI ↑ | KIBA MSE ↓ | KIBA CI ↑ |",
+        "|---|---|---|---|---|",
+    ]
+    for name, vals in AFFINITY_ANCHORS.items():
+        d, k = vals["davis"], vals["kiba"]
+        anchor_lines.append(f"| {name} [published] | {d[0]:.3f} | {d[1]:.3f} | {k[0]:.3f} | {k[1]:.3f} |")
+    if not rows:
+        lines += ["No affinity evaluation results found (`benchmarks/results/affinity_eval*.json`).", ""]
+    else:
+        groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            groups[(r["dataset"], r["split"], r["model"])].append(r)
+        lines += ["| dataset | split | model | MSE ↓ | CI ↑ | Spearman ↑ | source |", "|---|---|---|---|---|---|---|"]
+        for (ds, split, model), rs in sorted(groups.items()):
+            lines.append(
+                f"| {ds.upper()} | {split} | {model} | {_fmt(_mean_sd(r['mse'] for r in rs))} | "
+                f"{_fmt(_mean_sd(r['ci'] for r in rs))} | {_fmt(_mean_sd(r['spearman'] for r in rs))} | {rs[0]['source']} |"
+            )
+        lines.append("")
+    lines += anchor_lines + [
+        "",
+        "Note: DeepDTA and GraphDTA report test-set figures of models whose hyper-parameters/epochs were chosen "
+        "on that test set; ours are selected on a validation part only, and cold-drug / cold-target splits are "
+        "much harder than the warm split those papers used. Only our `warm` rows are comparable with them.",
+        "",
+    ]
+    return lines
+
+
+def build_report(
+    results_dir: str | Path = "benchmarks/results/runs",
+    output: str | Path = "benchmarks/RESULTS.md",
+    *,
+    extra_dirs: Iterable[str | Path] = (),
+    affinity_dir: str | Path | None = None,
+    plots_dir: str | Path | None = "benchmarks/plots",
+    suite_config: str | Path | None = "benchmarks/configs/property_suite.toml",
+) -> Path:
+    """Read every run record, aggregate, render RESULTS.md and (if matplotlib is present) plots.
+
+    Parameters
+    ----------
+    results_dir
+        Folder of run records (recursively).
+    output
+        The Markdown file to write.
+    extra_dirs
+        More folders of run records (e.g. the shipped panel's ``runs/``).
+    affinity_dir
+        Folder holding ``affinity_eval*.json`` (default: ``results_dir``'s parent).
+    plots_dir
+        Where PNGs go (``None``: no plots).
+    suite_config
+        The suite whose total time is stated.
+
+    Returns
+    -------
+    Path
+        ``output``.
+    """
+    results_dir = Path(results_dir)
+    output = Path(output)
+    records = load_records(results_dir)
+    for d in extra_dirs:
+        if Path(d).exists():
+            records += load_records(d)
+    aggs = aggregate(records)
+    affinity = _read_affinity(Path(affinity_dir) if affinity_dir else results_dir.parent)
+    suite = None
+    if suite_config and Path(suite_config).exists():
+        from drugscreen.benchmarking.config import load_config
+
+        cfg = load_config(suite_config)
+        models = [m.name for m in cfg.models]
+        st = suite_time(aggs, cfg.splits[0], models, list(cfg.datasets), len(cfg.seeds))
+        total = st["measured_s"] + st["extrapolated_s"]
+        suite = {"lines": [
+            f"`{suite_config}`: {len(cfg.datasets)} datasets × {len(models)} model(s) ({', '.join(models)}) × "
+            f"{len(cfg.seeds)} seeds, split {cfg.splits[0]}, one cell at a time, {cfg.threads} thread(s) per cell.",
+            "",
+            f"- measured: {st['cells_measured']} cells, {st['measured_s'] / 60:.1f} min of cell wall time (sum of "
+            f"`times.total_s` in the records);",
+            f"- extrapolated: {st['cells_extrapolated']} more cells from the same (dataset, model)'s measured "
+            f"seeds, {st['extrapolated_s'] / 60:.1f} min;",
+            f"- total: about **{total / 3600:.2f} h** on this 2-core machine"
+            + (f"; never measured, so not included: {', '.join(st['missing'])}" if st["missing"] else "") + ".",
+            "- per-cell start-up (a fresh process per cell) adds a few seconds each; the machine was shared while "
+            "these ran, so an idle machine is faster.",
+        ]}
+    plots: list[str] = []
+    if plots_dir is not None:
+        try:
+            from drugscreen.benchmarking.plots import make_plots
+
+            plots = [str(Path(p).relative_to(output.parent)) if Path(p).is_relative_to(output.parent) else str(p)
+                     for p in make_plots(aggs, Path(plots_dir), records=records)]
+        except ImportError as exc:
+            logger.warning("plots skipped (%s); install matplotlib (the dev extra)", exc)
+    text = render_results(aggs, affinity=affinity, suite=suite, plots=plots, notes=_provenance_notes(records))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text)
+    logger.info("wrote %s (%d records, %d aggregates)", output, len(records), len(aggs))
+    return output
+
+
+def _provenance_notes(records: list[dict[str, Any]]) -> list[str]:
+    panel = [r for r in records if r.get("trained_with")]
+    if not panel:
+        return []
+    cmds = sorted({str(r.get("command", "")) for r in panel if r.get("command")})
+    return ["Rows `drugscreen panel, multitask ...` are the shipped panel's own run records (one shared-trunk "
+            "model trained on all panel datasets at once, scaffold split per dataset), read from the bundle's "
+            "`runs/` folder" + (f"; produced by `{cmds[0]}`" if cmds else "") + "."]
