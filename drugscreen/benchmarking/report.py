@@ -49,6 +49,8 @@ class Aggregate:
     peak_rss_mb: float | None
     commands: list[str] = field(default_factory=list)
     source: str = ""
+    split_shas: dict[int, str] = field(default_factory=dict)
+    split_check: str = ""
 
     def value(self, metric: str) -> tuple[float, float, int] | None:
         """``(mean, sd, n)`` of ``metric`` or ``None``."""
@@ -110,6 +112,7 @@ def aggregate(records: list[dict[str, Any]]) -> list[Aggregate]:
                 peak_rss_mb=_mean(r.get("peak_rss_mb") for r in recs),
                 commands=[str(r["command"]) for r in recs if r.get("command")],
                 source=str(recs[0].get("_path", "")),
+                split_shas={int(r.get("seed", 0)): str(r.get("split_sha256", "")) for r in recs},
             )
         )
     return out
@@ -192,14 +195,15 @@ def _cost_table(aggs: list[Aggregate], split: str) -> list[str]:
     rows = [a for a in aggs if a.split == split]
     if not rows:
         return []
-    lines = ["| dataset | model | seeds | test PRC-AUC / MAE | train s (mean) | cell wall s (mean) | predict mol/s | peak RSS MiB |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| dataset | model | seeds | test PRC-AUC / MAE | train s (mean) | cell wall s (mean) | predict mol/s | peak RSS MiB | same split file |",
+             "|---|---|---|---|---|---|---|---|---|"]
     order = {d: i for i, d in enumerate(PROPERTY_DATASETS)}
     for a in sorted(rows, key=lambda a: (order.get(a.dataset, 99), a.model)):
         second = a.value("prc_auc") or a.value("mae")
         lines.append(
             f"| {PROPERTY_DATASETS.get(a.dataset, a.dataset)} | {a.model} | {','.join(map(str, a.seeds))} | {_fmt(second)} | "
-            f"{_num(a.train_s, 1)} | {_num(a.total_s, 1)} | {_num(a.predict_mol_per_s, 0)} | {_num(a.peak_rss_mb, 0)} |"
+            f"{_num(a.train_s, 1)} | {_num(a.total_s, 1)} | {_num(a.predict_mol_per_s, 0)} | {_num(a.peak_rss_mb, 0)} | "
+            f"{a.split_check or '—'} |"
         )
     return lines
 
@@ -234,37 +238,37 @@ def suite_time(aggs: list[Aggregate], split: str, models: list[str], datasets: l
 
 
 def _read_affinity(results_root: Path) -> list[dict[str, Any]]:
-    """Rows ``{dataset, split, model, mse, ci, spearman, n, source}`` from affinity_eval*.json files."""
+    """Rows ``{dataset, split, model, seed, mse, ci, spearman, source}`` from ``affinity*.json``.
+
+    Understands run records (schema ``drugscreen.run/1``) whose ``metrics.test`` is keyed by
+    dataset (``{"davis": {"mse", "ci", "spearman"}, "kiba": {...}}``) or flat, and lists of them.
+    """
     rows: list[dict[str, Any]] = []
-    for path in sorted(results_root.glob("affinity_eval*.json")):
+    for path in sorted(results_root.glob("affinity*.json")):
         try:
             data = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError):
             continue
-        rows.extend(_affinity_rows(data, path))
+        items = data if isinstance(data, list) else data.get("runs", [data]) if isinstance(data, dict) else []
+        for it in items:
+            if isinstance(it, dict):
+                rows.extend(_affinity_rows(it, path))
     return rows
 
 
-def _affinity_rows(data: Any, path: Path) -> list[dict[str, Any]]:
-    rows = []
-    items = data if isinstance(data, list) else data.get("results", data.get("runs", [data])) if isinstance(data, dict) else []
-    if isinstance(items, dict):
-        items = list(items.values())
-    for it in items:
-        if not isinstance(it, dict):
-            continue
-        m = it.get("metrics", {}).get("test", it.get("metrics", it.get("test", it)))
-        if not isinstance(m, dict) or not any(k in m for k in ("mse", "ci")):
-            continue
-        rows.append({
-            "dataset": str(it.get("dataset", "?")).lower(),
-            "split": str(it.get("split", "?")),
-            "model": str(it.get("model", "drugscreen")),
-            "seed": it.get("seed"),
-            "mse": m.get("mse"), "ci": m.get("ci"), "spearman": m.get("spearman"),
-            "source": path.name,
+def _affinity_rows(rec: dict[str, Any], path: Path) -> list[dict[str, Any]]:
+    test = (rec.get("metrics") or {}).get("test") or {}
+    per_ds = {k: v for k, v in test.items() if isinstance(v, dict) and "mse" in v}
+    if not per_ds and "mse" in test:
+        per_ds = {str(rec.get("dataset", "?")): test}
+    out = []
+    for ds, m in per_ds.items():
+        out.append({
+            "dataset": ds.lower(), "split": str(rec.get("split", "?")), "model": str(rec.get("model", "?")),
+            "seed": rec.get("seed"), "mse": m.get("mse"), "ci": m.get("ci"), "spearman": m.get("spearman"),
+            "epochs": rec.get("epochs_run"), "source": path.name,
         })
-    return rows
+    return out
 
 
 def render_results(
@@ -328,7 +332,8 @@ def render_results(
                       "`train s` = fitting time (RF: forest fitting; GNN: epochs); `cell wall s` = the whole cell "
                       "(load, featurize, split, fit, predict, score); `predict mol/s` = valid+test molecules per second of "
                       "inference (featurization excluded for RF; chemprop: CLI call incl. start-up); peak RSS = the "
-                      "cell's process (`resource.getrusage`).", ""] + t + [""]
+                      "cell's process (`resource.getrusage`); `same split file` = the records' split sha256 equals "
+                      "the committed `benchmarks/splits/` file's (identical train/valid/test molecules).", ""] + t + [""]
     if suite:
         lines += ["## How long the suite takes on this machine", ""] + suite["lines"] + [""]
     lines += ["## Re-running one cell", "",
@@ -394,7 +399,7 @@ def build_report(
     results_dir: str | Path = "benchmarks/results/runs",
     output: str | Path = "benchmarks/RESULTS.md",
     *,
-    extra_dirs: Iterable[str | Path] = (),
+    extra_dirs: Iterable[str | Path] = ("drugscreen/resources/models",),
     affinity_dir: str | Path | None = None,
     plots_dir: str | Path | None = "benchmarks/plots",
     suite_config: str | Path | None = "benchmarks/configs/property_suite.toml",
@@ -408,7 +413,8 @@ def build_report(
     output
         The Markdown file to write.
     extra_dirs
-        More folders of run records (e.g. the shipped panel's ``runs/``).
+        More folders of run records, searched recursively (default: the shipped bundles, whose
+        ``runs/`` hold the panel's per-seed records).
     affinity_dir
         Folder holding ``affinity_eval*.json`` (default: ``results_dir``'s parent).
     plots_dir
@@ -428,6 +434,9 @@ def build_report(
         if Path(d).exists():
             records += load_records(d)
     aggs = aggregate(records)
+    splits_dir = results_dir.parent.parent / "splits"
+    for a in aggs:
+        a.split_check = _split_check(a, splits_dir)
     affinity = _read_affinity(Path(affinity_dir) if affinity_dir else results_dir.parent)
     suite = None
     if suite_config and Path(suite_config).exists():
@@ -438,7 +447,7 @@ def build_report(
         st = suite_time(aggs, cfg.splits[0], models, list(cfg.datasets), len(cfg.seeds))
         total = st["measured_s"] + st["extrapolated_s"]
         suite = {"lines": [
-            f"`{suite_config}`: {len(cfg.datasets)} datasets × {len(models)} model(s) ({', '.join(models)}) × "
+            f"`{_rel(suite_config)}`: {len(cfg.datasets)} datasets × {len(models)} model(s) ({', '.join(models)}) × "
             f"{len(cfg.seeds)} seeds, split {cfg.splits[0]}, one cell at a time, {cfg.threads} thread(s) per cell.",
             "",
             f"- measured: {st['cells_measured']} cells, {st['measured_s'] / 60:.1f} min of cell wall time (sum of "
@@ -459,18 +468,55 @@ def build_report(
                      for p in make_plots(aggs, Path(plots_dir), records=records)]
         except ImportError as exc:
             logger.warning("plots skipped (%s); install matplotlib (the dev extra)", exc)
-    text = render_results(aggs, affinity=affinity, suite=suite, plots=plots, notes=_provenance_notes(records))
+    text = render_results(aggs, affinity=affinity, suite=suite, plots=plots, notes=_provenance_notes(records, results_dir.parent.parent / "configs"))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)
     logger.info("wrote %s (%d records, %d aggregates)", output, len(records), len(aggs))
     return output
 
 
-def _provenance_notes(records: list[dict[str, Any]]) -> list[str]:
+def _split_check(a: Aggregate, splits_dir: Path) -> str:
+    """"yes" when every seed's split sha256 equals the committed split file's, else what differs."""
+    from drugscreen.benchmarking.splitfiles import file_sha256, split_path
+
+    bad = []
+    for seed, sha in sorted(a.split_shas.items()):
+        path = split_path(splits_dir, a.dataset, a.split, seed)
+        if not path.exists():
+            return "no split file"
+        if file_sha256(path) != sha:
+            bad.append(str(seed))
+    return "yes" if not bad else f"NO (seed {', '.join(bad)})"
+
+
+def _panel_command(records: list[dict[str, Any]], configs_dir: Path) -> str:
+    import re
+
+    names = {str((r.get("config") or {}).get("name", "")) for r in records}
+    for name in sorted(n for n in names if n):
+        path = configs_dir / f"{name}.toml"
+        if path.exists():
+            m = re.search(r'command\s*=\s*"([^"]+)"', path.read_text())
+            if m:
+                return m.group(1)
+    return ""
+
+
+def _rel(path: str | Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _provenance_notes(records: list[dict[str, Any]], configs_dir: Path = Path("benchmarks/configs")) -> list[str]:
     panel = [r for r in records if r.get("trained_with")]
     if not panel:
         return []
     cmds = sorted({str(r.get("command", "")) for r in panel if r.get("command")})
+    if not cmds:
+        found = _panel_command(panel, configs_dir)
+        cmds = [found] if found else []
     return ["Rows `drugscreen panel, multitask ...` are the shipped panel's own run records (one shared-trunk "
             "model trained on all panel datasets at once, scaffold split per dataset), read from the bundle's "
             "`runs/` folder" + (f"; produced by `{cmds[0]}`" if cmds else "") + "."]
