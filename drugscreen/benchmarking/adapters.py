@@ -31,9 +31,19 @@ def fit_predict(model: ModelSpec, dataset: Any, split: Any, *, seed: int, thread
     if model.name == "rf":
         return fit_predict_rf(
             dataset.smiles_std, dataset.y, dataset.task_type, split.train, split.valid, split.test,
-            seed=seed, params=model.params, n_jobs=threads,
+            seed=seed, params=model_params_for(model, dataset.name), n_jobs=threads,
         )
     return _fit_predict_trained(model, dataset, split, seed=seed, threads=threads)
+
+
+def model_params_for(model: ModelSpec, dataset: str) -> dict[str, Any]:
+    """The entry's parameters with its ``per_dataset.<dataset>`` overrides applied.
+
+    E.g. ``per_dataset = { toxcast = { n_estimators = 100 } }`` in a ``[[models]]`` entry.
+    """
+    params = dict(model.params)
+    overrides = params.pop("per_dataset", {}) or {}
+    return {**params, **overrides.get(dataset, {})}
 
 
 def _fit_predict_trained(model: ModelSpec, dataset: Any, split: Any, *, seed: int, threads: int) -> FitResult:
@@ -62,7 +72,7 @@ def train_record(
     from drugscreen.training.config import TrainConfig
     from drugscreen.training.trainer import train
 
-    params = dict(model.params)
+    params = model_params_for(model, dataset)
     arch = params.pop("model", model.name)
     config = TrainConfig.from_dict(
         {

@@ -5,7 +5,7 @@
   error bar — papers' own sds are not reproduced here).
 - ``throughput.png``: inference throughput (molecules/s) measured in the runs, per model
   (chemprop left out: its figure includes the CLI's start-up);
-  plus, when ``benchmarks/results/throughput*.json`` from the speed scripts exists, those.
+  plus the ``mol_per_s`` figures of the speed scripts' committed ``benchmarks/results/*speed*.json``.
 """
 
 from __future__ import annotations
@@ -105,15 +105,16 @@ def _throughput_plot(plt: Any, aggs: list[Any], path: Path, results_root: Path) 
         if a.predict_mol_per_s and a.model != "chemprop_dmpnn":
             per_model.setdefault(a.model, []).append(a.predict_mol_per_s)
     external: dict[str, float] = {}
-    for f in sorted(results_root.glob("throughput*.json")) if results_root.exists() else []:
+    files = sorted({*results_root.glob("*speed*.json"), *results_root.glob("throughput*.json")}) if results_root.exists() else []
+    for f in files:
         try:
             data = json.loads(f.read_text())
         except (OSError, json.JSONDecodeError):
             continue
-        items = data.get("results", [data]) if isinstance(data, dict) else data
-        for it in items if isinstance(items, list) else []:
-            if isinstance(it, dict) and isinstance(it.get("mol_per_s"), (int, float)):
-                external[f"{f.stem}:{it.get('name', it.get('model', '?'))}"] = float(it["mol_per_s"])
+        if isinstance(data, dict):  # {"step": {"mol_per_s": ...}, ...} as the speed scripts write
+            for key, val in data.items():
+                if isinstance(val, dict) and isinstance(val.get("mol_per_s"), (int, float)):
+                    external[f"{f.stem}: {key}"] = float(val["mol_per_s"])
     if not per_model and not external:
         return None
     import statistics
