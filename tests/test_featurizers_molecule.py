@@ -86,3 +86,24 @@ def test_prepare_molecules_keeps_order() -> None:
     out = prepare_molecules(["CCO", "xyz", "c1ccccc1"])
     assert [r.valid for r in out] == [True, False, True]
     assert [r.smiles for r in out] == ["CCO", "xyz", "c1ccccc1"]
+
+
+def test_fast_paths_agree_with_rdkit_standardizer() -> None:
+    from rdkit.Chem.MolStandardize import rdMolStandardize
+
+    chooser = rdMolStandardize.LargestFragmentChooser(preferOrganic=True)
+    uncharger = rdMolStandardize.Uncharger()
+    cases = [
+        "O=[N+]([O-])[O-].[Na+]",  # nitrate: one O- neutralized
+        "C[N+](C)(C)CC(=O)[O-]",  # betaine: kept
+        "Cc1ccccc1[N+](=O)[O-]",  # nitro: kept
+        "C[n+]1ccccc1.[Cl-]",
+        "[O-]c1ccccc1.[NH4+]",
+        "CCN(CC)Cc1c(OC)ccc2[nH]c3c4ccc(Cl)cc4ncc3c12.CCN(CC)Cc1cc2[nH]c3c4ccc(Cl)cc4ncc3c2cc1OC",  # tie
+        "[Na+].[Cl-]",  # no organic fragment
+        "OC(=O)C(O)C(O)C(=O)O.CN1CCC[C@H]1c1cccnc1",
+    ]
+    for smiles in cases:
+        mol = Chem.MolFromSmiles(smiles)
+        expected = Chem.MolToSmiles(uncharger.uncharge(chooser.choose(mol)))
+        assert prepare_molecule(smiles).smiles_std == expected, smiles

