@@ -29,7 +29,16 @@ __all__ = [
     "MLPHead",
     "build_model",
     "model_config",
+    "MoleculeEstimator",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MoleculeEstimator":  # imports scikit-learn: only on demand
+        from drugscreen.models.estimator import MoleculeEstimator
+
+        return MoleculeEstimator
+    raise AttributeError(f"module 'drugscreen.models' has no attribute {name!r}")
 
 
 def build_model(config: dict[str, Any]) -> Any:

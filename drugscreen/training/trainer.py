@@ -561,6 +561,34 @@ def _train_rf(data: TrainingData, config: TrainConfig, seed: int) -> tuple[dict[
     return out, train_s, time.perf_counter() - t1
 
 
+_FORK_STATE: dict[str, Any] = {}
+
+
+def _fork_worker(job: tuple[int, int, str]) -> int:
+    seed, i, ckpt = job
+    data, config = _FORK_STATE["data"], _FORK_STATE["config"]
+    torch.set_num_threads(max(1, int(config.num_threads)))
+    fit_member(data, config, seed + 1000 * i, Path(ckpt), progress=False)
+    return seed + 1000 * i
+
+
+def _train_members_in_parallel(data: TrainingData, config: TrainConfig, out: Path) -> None:
+    """Train all members in ``config.workers`` forked processes; results land in the checkpoints.
+
+    The parent then reads each finished member back from its checkpoint (``fit_member``
+    returns at once for a checkpoint marked done), so the rest of the pipeline is unchanged.
+    """
+    import multiprocessing as mp
+
+    jobs = [(s, i, str(out / ".checkpoints" / f"seed{s}_member{i}")) for s in config.seeds for i in range(config.ensemble)]
+    _FORK_STATE.update(data=data, config=config)
+    ctx = mp.get_context("fork")
+    with ctx.Pool(processes=min(config.workers, len(jobs)), maxtasksperchild=1) as pool:
+        for done in pool.imap_unordered(_fork_worker, jobs):
+            logger.info("member seed %d finished", done)
+    _FORK_STATE.clear()
+
+
 def train_on_data(
     data: TrainingData,
     config: TrainConfig,
@@ -594,6 +622,8 @@ def train_on_data(
             continue
         t_train, t_pred = 0.0, 0.0
         for i in range(config.ensemble):
+            if config.workers > 1 and out is not None and seed == config.seeds[0] and i == 0:
+                _train_members_in_parallel(data, config, out)
             member_seed = seed + 1000 * i
             ckpt = out / ".checkpoints" / f"seed{seed}_member{i}" if out is not None else None
             t0 = time.perf_counter()

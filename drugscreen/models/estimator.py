@@ -1,0 +1,168 @@
+"""A scikit-learn style estimator over SMILES, so GNNs and fingerprint baselines are interchangeable.
+
+>>> est = MoleculeEstimator(model="dmpnn", epochs=30).fit(smiles, y)      # doctest: +SKIP
+>>> est.predict_proba(new_smiles)[:, 1]                                   # doctest: +SKIP
+
+``fit(X, y)`` takes SMILES and labels (``(n,)`` or ``(n, n_tasks)``, NaN = missing), holds out
+``valid_fraction`` of the molecules (random, seeded) for early stopping, and trains one
+model (``model`` is any name of :data:`~drugscreen.models.MODELS`, including ``rf``).
+Learned attributes end in ``_``; ``get_params``/``set_params``/``clone`` come from
+``BaseEstimator``. Invalid SMILES raise :class:`~drugscreen.exceptions.InvalidMoleculeError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from drugscreen.exceptions import InvalidMoleculeError
+
+__all__ = ["MoleculeEstimator"]
+
+
+def _featurize(smiles: Sequence[str]) -> tuple[list[Any], np.ndarray, list[str]]:
+    from drugscreen.domain import ecfp4_packed
+    from drugscreen.featurizers.graph import GraphFeaturizer
+    from drugscreen.featurizers.molecule import prepare_molecule
+
+    feat = GraphFeaturizer()
+    parsed = [prepare_molecule(s) for s in smiles]
+    for i, p in enumerate(parsed):
+        if not p.valid:
+            raise InvalidMoleculeError(i, p.smiles, p.error)
+    mols = [p.mol for p in parsed]
+    return [feat(m) for m in mols], ecfp4_packed(mols), [p.smiles_std for p in parsed]
+
+
+class MoleculeEstimator(BaseEstimator):
+    """Train any registered model on SMILES with the sklearn ``fit/predict/predict_proba`` contract.
+
+    Parameters
+    ----------
+    model
+        Registered model name (``gine``, ``dmpnn``, ``attentivefp``, ``fp_mlp``, ``rf``).
+    task_type
+        ``"classification"`` or ``"regression"`` (all tasks).
+    epochs, batch_size, lr, patience
+        Optimisation settings (ignored by ``rf``).
+    model_params
+        Model constructor arguments.
+    extra_features
+        ``"none"`` or ``"ecfp"`` (hybrid); ``fp_mlp`` always uses ``"ecfp"``.
+    valid_fraction
+        Share of the training molecules held out for early stopping.
+    random_state
+        Seed for the hold-out split and the model.
+    num_threads, device
+        torch settings.
+    """
+
+    def __init__(
+        self,
+        model: str = "dmpnn",
+        task_type: str = "classification",
+        epochs: int = 30,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        patience: int = 10,
+        model_params: dict[str, Any] | None = None,
+        extra_features: str = "none",
+        valid_fraction: float = 0.1,
+        random_state: int = 0,
+        num_threads: int = 1,
+        device: str = "cpu",
+    ) -> None:
+        self.model = model
+        self.task_type = task_type
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.patience = patience
+        self.model_params = model_params
+        self.extra_features = extra_features
+        self.valid_fraction = valid_fraction
+        self.random_state = random_state
+        self.num_threads = num_threads
+        self.device = device
+
+    def _config(self) -> Any:
+        from drugscreen.training.config import TrainConfig
+
+        extra = "ecfp" if self.model == "fp_mlp" else self.extra_features
+        return TrainConfig(
+            dataset=["estimator"], model=self.model, split="random", seeds=[self.random_state], epochs=self.epochs,
+            batch_size=self.batch_size, lr=self.lr, patience=self.patience, model_params=dict(self.model_params or {}),
+            extra_features=extra, num_threads=self.num_threads, device=self.device, calibration="none",
+        )
+
+    def fit(self, X: Sequence[str], y: np.ndarray) -> MoleculeEstimator:
+        """Train on SMILES ``X`` and labels ``y`` (``(n,)`` or ``(n, n_tasks)``, NaN = missing)."""
+        import torch
+
+        from drugscreen.training.data import DatasetPart, Part, TrainingData
+        from drugscreen.training.trainer import _scaler, fit_member
+
+        y = np.asarray(y, dtype=float)
+        self.single_output_ = y.ndim == 1
+        y2 = y[:, None] if y.ndim == 1 else y
+        graphs, fps, smiles_std = _featurize(list(X))
+        n, n_tasks = y2.shape
+        rng = np.random.default_rng(self.random_state)
+        order = rng.permutation(n)
+        n_valid = max(1, int(round(self.valid_fraction * n))) if n > 4 else 0
+        valid_idx, train_idx = np.sort(order[:n_valid]), np.sort(order[n_valid:])
+
+        def part(idx: np.ndarray) -> Part:
+            return Part([graphs[i] for i in idx], y2[idx], fps[idx], [smiles_std[i] for i in idx], np.zeros(len(idx), dtype=np.int64))
+
+        tasks = [{"name": f"task_{t}", "column": f"task_{t}", "type": self.task_type, "units": "", "direction": "neutral", "dataset": "estimator"} for t in range(n_tasks)]
+        data = TrainingData(
+            tasks=tasks,
+            datasets=[DatasetPart("estimator", "", "", n, len(train_idx), len(valid_idx), 0, 0, (0, n_tasks), self.task_type)],
+            train=part(train_idx), valid=part(valid_idx), test=part(np.zeros(0, dtype=np.int64)),
+            featurizer_config={}, standardizer_config={}, split_kind="random",
+        )
+        config = self._config()
+        torch.set_num_threads(max(1, self.num_threads))
+        is_cls = data.is_classification
+        self.y_mean_, self.y_std_ = _scaler(data.train.y, is_cls)
+        if self.model == "rf":
+            from drugscreen.domain import unpack_bits
+            from drugscreen.models import ECFPRandomForest
+
+            self.model_ = ECFPRandomForest(task_types=self.task_type, random_state=self.random_state, **(self.model_params or {}))
+            self.model_.fit(unpack_bits(fps), y2)
+        else:
+            self.model_, self.history_, self.best_epoch_ = fit_member(data, config, self.random_state)
+        self.n_tasks_ = n_tasks
+        return self
+
+    def _predict(self, X: Sequence[str]) -> np.ndarray:
+        from drugscreen.domain import unpack_bits
+        from drugscreen.training.trainer import _predict_raw, _to_units
+
+        graphs, fps, _ = _featurize(list(X))
+        if self.model == "rf":
+            return self.model_.predict(unpack_bits(fps))
+        import torch
+
+        raw = _predict_raw(self.model_, graphs, fps, self._config(), torch.device(self.device))
+        is_cls = np.full(self.n_tasks_, self.task_type == "classification")
+        return _to_units(raw, is_cls, self.y_mean_, self.y_std_)
+
+    def predict(self, X: Sequence[str]) -> np.ndarray:
+        """Values (regression) or 0/1 labels (classification, threshold 0.5)."""
+        out = self._predict(X)
+        if self.task_type == "classification":
+            out = (out >= 0.5).astype(int)
+        return out[:, 0] if self.single_output_ else out
+
+    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
+        """Classification: ``(n, 2)`` for one task (sklearn convention), else ``(n, n_tasks)`` positive-class probabilities."""
+        if self.task_type != "classification":
+            raise AttributeError("predict_proba is only available for classification")
+        p = self._predict(X)
+        return np.stack([1 - p[:, 0], p[:, 0]], axis=1) if self.single_output_ else p

@@ -1,0 +1,68 @@
+"""Fingerprint baselines and the sklearn-style estimator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from drugscreen.models import ECFPRandomForest, FingerprintMLP
+
+
+def _xy(n: int = 60, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = (rng.random((n, 64)) < 0.2).astype(np.float32)
+    y = np.stack([X[:, 0], X[:, 1] * 2.0 + X[:, 2]], axis=1).astype(float)
+    y[::5, 0] = np.nan
+    return X, y
+
+
+def test_random_forest_skips_nan_labels_and_predicts() -> None:
+    X, y = _xy()
+    rf = ECFPRandomForest(task_types=["classification", "regression"], n_estimators=20).fit(X, y)
+    p = rf.predict_proba(X)
+    assert p.shape == (60, 2)
+    assert ((p[:, 0] >= 0) & (p[:, 0] <= 1)).all()
+    assert np.corrcoef(p[:, 1], y[:, 1])[0, 1] > 0.8
+    assert rf.get_params()["n_estimators"] == 20
+
+
+def test_random_forest_single_class_task() -> None:
+    X, y = _xy()
+    y[:, 0] = np.where(np.isnan(y[:, 0]), np.nan, 1.0)
+    p = ECFPRandomForest(task_types=["classification", "regression"], n_estimators=5).fit(X, y).predict(X)
+    assert np.allclose(p[:, 0], 1.0)
+
+
+def test_fp_mlp_ignores_graph() -> None:
+    m = FingerprintMLP(n_tasks=2, extra_dim=64, hidden=16, head_hidden=8).eval()
+    x = torch.rand(5, 64)
+    assert m(5, x).shape == (5, 2)
+    with pytest.raises(ValueError):
+        FingerprintMLP(n_tasks=1, extra_dim=0)
+
+
+@pytest.mark.parametrize("model", ["gine", "rf", "fp_mlp"])
+def test_estimator_interchangeable(model: str) -> None:
+    from sklearn.base import clone
+    from tiny_data import tiny_smiles
+
+    from drugscreen.models import MoleculeEstimator
+
+    smiles = tiny_smiles(48)
+    y = np.array([float("N" in s or "n" in s) for s in smiles])
+    est = MoleculeEstimator(model=model, epochs=2, batch_size=16, model_params={"hidden": 16} if model != "rf" else {"n_estimators": 10})
+    est.fit(smiles, y)
+    proba = est.predict_proba(smiles[:5])
+    assert proba.shape == (5, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert set(est.predict(smiles[:5])) <= {0, 1}
+    assert clone(est).get_params()["model"] == model
+
+
+def test_estimator_invalid_smiles() -> None:
+    from drugscreen.exceptions import InvalidMoleculeError
+    from drugscreen.models import MoleculeEstimator
+
+    with pytest.raises(InvalidMoleculeError):
+        MoleculeEstimator(model="rf").fit(["CCO", "C1CC"], np.array([0.0, 1.0]))

@@ -1,0 +1,218 @@
+"""Training: masked loss, loss drops, resume from checkpoint, calibration, AD, config, run records, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from tiny_data import tiny_dataset
+
+from drugscreen.exceptions import ConfigError
+from drugscreen.training.calibration import apply_calibration, fit_calibration
+from drugscreen.training.config import TrainConfig, resolve_config
+from drugscreen.training.data import build_training_data
+from drugscreen.training.losses import masked_loss, pos_weights
+from drugscreen.training.metrics import expected_calibration_error
+from drugscreen.training.trainer import fit_member, train_on_data
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory: pytest.TempPathFactory):
+    cache = tmp_path_factory.mktemp("features")
+    return build_training_data([tiny_dataset(96)], split="random", seed=0, cache_dir=str(cache))
+
+
+def _config(**kw) -> TrainConfig:
+    base = dict(dataset=["tiny"], model="gine", split="random", seeds=[0], epochs=6, patience=6, batch_size=16,
+                lr=3e-3, model_params={"hidden": 16, "depth": 2, "head_hidden": 16})
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+# ----------------------------------------------------------------------------- losses
+
+
+def test_masked_loss_ignores_nan_labels() -> None:
+    pred = torch.randn(4, 3, requires_grad=True)
+    y = torch.tensor([[1.0, float("nan"), 0.5], [0.0, 1.0, float("nan")], [float("nan")] * 3, [1.0, 0.0, -1.0]])
+    cls = torch.tensor([True, True, False])
+    loss = masked_loss(pred, y, cls)
+    loss.backward()
+    grad = pred.grad.clone()
+    assert torch.isfinite(loss)
+    assert (grad[torch.isnan(y)] == 0).all()
+    # changing predictions where labels are missing does not change the loss
+    pred2 = pred.detach().clone()
+    pred2[torch.isnan(y)] += 100.0
+    torch.testing.assert_close(masked_loss(pred2, y, cls), loss.detach())
+
+
+def test_masked_loss_all_missing_is_zero() -> None:
+    pred = torch.randn(2, 2, requires_grad=True)
+    loss = masked_loss(pred, torch.full((2, 2), float("nan")), torch.tensor([True, False]))
+    assert float(loss) == 0.0
+    loss.backward()
+
+
+def test_pos_weights() -> None:
+    y = np.array([[1, 0.0], [0, 1], [0, 2], [0, np.nan], [np.nan, 3]], dtype=float)
+    w = pos_weights(y, np.array([True, False]), "balanced")
+    assert w[0] == pytest.approx(3.0) and w[1] == 1.0
+    assert pos_weights(y, np.array([True, False]), "sqrt")[0] == pytest.approx(np.sqrt(3.0))
+
+
+# ----------------------------------------------------------------------------- training
+
+
+def test_tiny_model_trains_and_loss_drops(tiny_data) -> None:
+    model, history, best = fit_member(tiny_data, _config(epochs=8, patience=8), member_seed=0)
+    losses = [h["train_loss"] for h in history]
+    assert len(history) == 8
+    assert losses[-1] < 0.7 * losses[0]
+    assert 0 <= best < 8
+
+
+def test_training_is_deterministic(tiny_data) -> None:
+    a, ha, _ = fit_member(tiny_data, _config(epochs=2), member_seed=3)
+    b, hb, _ = fit_member(tiny_data, _config(epochs=2), member_seed=3)
+    assert [h["train_loss"] for h in ha] == [h["train_loss"] for h in hb]
+    for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+        assert ka == kb and torch.equal(va, vb)
+
+
+def test_resume_from_checkpoint_continues(tiny_data, tmp_path: Path) -> None:
+    cfg = _config(epochs=5, patience=5)
+    ref, ref_hist, _ = fit_member(tiny_data, cfg, member_seed=1)
+
+    class Stop(Exception):
+        pass
+
+    def interrupt(rec):
+        if rec["epoch"] == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        fit_member(tiny_data, cfg, member_seed=1, checkpoint_dir=tmp_path / "ck", on_epoch=interrupt)
+    meta = json.loads((tmp_path / "ck" / "checkpoint.json").read_text())
+    assert meta["epoch"] == 2 and not meta["done"]
+    seen = []
+    resumed, hist, _ = fit_member(tiny_data, cfg, member_seed=1, checkpoint_dir=tmp_path / "ck", on_epoch=lambda r: seen.append(r["epoch"]))
+    assert seen == [3, 4]  # continued, did not restart
+    assert [h["train_loss"] for h in hist] == pytest.approx([h["train_loss"] for h in ref_hist])
+    for (k, v), (_, w) in zip(ref.state_dict().items(), resumed.state_dict().items(), strict=True):
+        torch.testing.assert_close(v, w, msg=k)
+
+
+def test_train_writes_bundle_and_run_records(tiny_data, tmp_path: Path) -> None:
+    from drugscreen.bundle import load_bundle
+
+    cfg = _config(seeds=[0, 1], epochs=3, extra_features="ecfp", weights_dtype="float16", name="t")
+    result = train_on_data(tiny_data, cfg, tmp_path / "out")
+    out = tmp_path / "out"
+    assert (out / "config.json").is_file() and (out / "MODEL_CARD.md").is_file()
+    assert not (out / ".checkpoints").exists()
+    records = sorted((out / "runs").glob("*.json"))
+    assert len(records) == 2
+    rec = json.loads(records[0].read_text())
+    for key in ("schema", "dataset", "model", "split", "seed", "config", "versions", "data_sha256",
+                "split_sha256", "metrics", "times", "peak_rss_mb", "host"):
+        assert key in rec
+    assert rec["schema"] == "drugscreen.run/1"
+    assert {"roc_auc", "prc_auc", "rmse", "mae", "per_task"} <= set(rec["metrics"]["test"])
+    assert "has_N" in rec["metrics"]["test"]["per_task"]
+    b = load_bundle(out)
+    assert b.n_members == 2 and b.config["weights_dtype"] == "float16"
+    assert 0.0 < b.domain_threshold < 1.0
+    assert result.metrics["summary"]["tiny"]["rmse"]["n"] == 2
+
+
+def test_rf_baseline_run_records(tiny_data, tmp_path: Path) -> None:
+    result = train_on_data(tiny_data, _config(model="rf", model_params={"n_estimators": 10}), tmp_path / "rf")
+    rec = result.run_records[0]
+    assert rec["model"] == "rf" and "roc_auc" in rec["metrics"]["test"]
+    assert not (tmp_path / "rf" / "config.json").exists()  # forests are not bundled
+
+
+# ----------------------------------------------------------------------------- calibration & AD
+
+
+def test_platt_calibration_reduces_ece() -> None:
+    rng = np.random.default_rng(0)
+    true_p = rng.random(4000)
+    y = (rng.random(4000) < true_p).astype(float)
+    over = 1 / (1 + np.exp(-4 * np.log(true_p / (1 - true_p))))  # overconfident
+    y2, p2 = y[:, None], over[:, None]
+    for method in ("platt", "temperature", "isotonic"):
+        cal = fit_calibration(y2[:2000], p2[:2000], np.array([True]), method)
+        after = apply_calibration(p2[2000:], cal)
+        assert expected_calibration_error(y[2000:], after[:, 0]) < 0.5 * expected_calibration_error(y[2000:], over[2000:]), method
+        json.dumps(cal)  # JSON-serialisable
+
+
+def test_calibration_identity_for_regression_and_rare_tasks() -> None:
+    y = np.array([[0.0, 1.5], [0.0, 2.0], [1.0, 0.1], [0.0, 0.3]])
+    p = np.array([[0.2, 1.4], [0.1, 2.1], [0.7, 0.0], [0.3, 0.2]])
+    cal = fit_calibration(y, p, np.array([True, False]), "platt")
+    assert cal["params"] == [None, None]
+    np.testing.assert_array_equal(apply_calibration(p, cal), p)
+
+
+def test_max_tanimoto_matches_rdkit() -> None:
+    from rdkit import Chem, DataStructs
+    from rdkit.Chem import rdFingerprintGenerator
+
+    from drugscreen.domain import ecfp4_packed, max_tanimoto
+
+    ref = ["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "C1CCNCC1"]
+    qry = ["CCN", "c1ccccc1N", "CC(=O)Nc1ccc(OC)cc1", "C" * 60 + "N" * 3 + "C(=O)O" * 20]
+    gen = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
+    rfp = [gen.GetFingerprint(Chem.MolFromSmiles(s)) for s in ref]
+    expected = [max(DataStructs.BulkTanimotoSimilarity(gen.GetFingerprint(Chem.MolFromSmiles(s)), rfp)) for s in qry]
+    got = max_tanimoto(ecfp4_packed([Chem.MolFromSmiles(s) for s in qry]), ecfp4_packed([Chem.MolFromSmiles(s) for s in ref]))
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+def test_choose_threshold_separates_errors() -> None:
+    from drugscreen.domain import choose_threshold, domain_error_evidence
+
+    rng = np.random.default_rng(0)
+    sim = rng.random(500)
+    err = np.where(sim < 0.4, 0.6, 0.2) + rng.normal(0, 0.02, 500)
+    chosen = choose_threshold(sim, err)
+    assert 0.35 <= chosen["threshold"] <= 0.45
+    ev = domain_error_evidence(sim, err, chosen["threshold"])
+    assert ev["mean_error_out"] > ev["mean_error_in"]
+
+
+# ----------------------------------------------------------------------------- config & CLI
+
+
+def test_config_file_and_overrides(tmp_path: Path) -> None:
+    p = tmp_path / "c.toml"
+    p.write_text('dataset = ["tox21"]\nmodel = "gine"\nepochs = 7\nseeds = [0, 1]\n[model_params]\nhidden = 32\n')
+    cfg = resolve_config(p, epochs=3, seeds="4,5", model=None)
+    assert cfg.dataset == ["tox21"] and cfg.epochs == 3 and cfg.seeds == [4, 5] and cfg.model == "gine"
+    assert cfg.model_params == {"hidden": 32}
+    p.write_text('datset = "x"\n')
+    with pytest.raises(ConfigError, match="datset"):
+        resolve_config(p)
+    with pytest.raises(ConfigError):
+        TrainConfig(calibration="magic")
+
+
+def test_cli_models_list_and_info(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from drugscreen.cli import app
+
+    monkeypatch.setenv("DRUGSCREEN_MODELS_DIR", str(Path(__file__).parent / "data"))
+    runner = CliRunner()
+    res = runner.invoke(app, ["models", "list"])
+    assert res.exit_code == 0 and "tiny_bundle" in res.output
+    res = runner.invoke(app, ["models", "info", "tiny_bundle"])
+    assert res.exit_code == 0 and "Model card" in res.output
+    res = runner.invoke(app, ["train", "--help"])
+    assert res.exit_code == 0 and "--config" in res.output
