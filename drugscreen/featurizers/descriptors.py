@@ -6,10 +6,13 @@ Featurizers (registered in :data:`~drugscreen.featurizers.base.FEATURIZERS`):
   2026.09), or a named subset via ``names=``. Costs a few milliseconds per molecule (the
   full list includes slow ones such as ``Ipc``, ``BertzCT`` and the fragment counts), so it
   is meant for baselines and offline work, not the screening hot path.
-- ``fast_descriptors``: :data:`FAST_DESCRIPTORS`, 24 cheap whole-molecule properties computed
-  by RDKit's C++ functions (size, lipophilicity, polarity, H-bond counts, rings, sp3
-  fraction, charge). ``benchmarks/featurize_speed.py`` measures its cost per molecule; it is
-  cheap enough to be concatenated to a GNN embedding during screening.
+- ``fast_descriptors``: :data:`FAST_DESCRIPTORS`, 21 cheap whole-molecule properties computed
+  by RDKit's C++ functions (size, polarity, H-bond counts, rings, sp3 fraction, stereo
+  centres, charge, connectivity). ``benchmarks/featurize_speed.py`` measures its cost:
+  ~30-60 us per molecule on the 2-core development machine (the figure varies with load;
+  see ``benchmarks/results/featurize_speed.json``), cheap enough to be concatenated to a GNN
+  embedding during screening. Crippen logP/MR (~250 us: SMARTS atom typing) and rotatable
+  bonds (~25-45 us) are left out on purpose; use ``rdkit_descriptors(names=[...])`` for them.
 
 A descriptor that raises, or returns NaN, +-inf or a value beyond ``1e10`` in magnitude (e.g.
 ``Ipc`` of large molecules) becomes NaN; :func:`nonfinite_report` counts them per name.
@@ -51,21 +54,8 @@ def _rdkit_descriptor_table() -> dict[str, Callable[[Chem.Mol], float]]:
     return dict(Descriptors.descList)
 
 
-def _crippen_logp(mol: Chem.Mol) -> float:
-    return rdmd.CalcCrippenDescriptors(mol)[0]
-
-
-def _crippen_mr(mol: Chem.Mol) -> float:
-    return rdmd.CalcCrippenDescriptors(mol)[1]
-
-
-def _rotatable_nonstrict(mol: Chem.Mol) -> int:
-    return rdmd.CalcNumRotatableBonds(mol, rdmd.NumRotatableBondsOptions.NonStrict)
-
-
 #: The ``fast_descriptors`` set: name -> function. Names follow RDKit's descriptor names
-#: where the value is the same; ``NumRotatableBondsNonStrict`` uses RDKit's non-strict
-#: definition (the strict default costs ~40 us on its own).
+#: where the value is the same (``FormalCharge`` is the net charge, not an RDKit name).
 FAST_DESCRIPTORS: dict[str, Callable[[Chem.Mol], float]] = {
     "MolWt": rdmd._CalcMolWt,
     "ExactMolWt": rdmd.CalcExactMolWt,
