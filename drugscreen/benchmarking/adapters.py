@@ -1,6 +1,7 @@
 """How each model name of a benchmark config is fitted and made to predict.
 
-``rf`` is the ECFP4 random forest of :mod:`drugscreen.benchmarking.baselines`; every other
+``rf`` is the ECFP4 random forest of :mod:`drugscreen.benchmarking.baselines`, ``train_mean``
+the no-skill reference (predict the training mean); every other
 name is looked up in drugscreen's model registry and trained with the library trainer
 (:mod:`drugscreen.training`), selecting on the valid split only. Peers (chemprop) are not run
 here but by ``benchmarks/peers/chemprop_run.py`` in their own environment.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from drugscreen.benchmarking.baselines import FitResult, fit_predict_rf
+from drugscreen.benchmarking.baselines import FitResult, fit_predict_rf, fit_predict_train_mean
 from drugscreen.benchmarking.config import ModelSpec
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ def fit_predict(model: ModelSpec, dataset: Any, split: Any, *, seed: int, thread
             dataset.smiles_std, dataset.y, dataset.task_type, split.train, split.valid, split.test,
             seed=seed, params=model_params_for(model, dataset.name), n_jobs=threads,
         )
+    if model.name == "train_mean":
+        return fit_predict_train_mean(dataset.y, split.train, split.valid, split.test)
     return _fit_predict_trained(model, dataset, split, seed=seed, threads=threads)
 
 
@@ -53,8 +56,8 @@ def _fit_predict_trained(model: ModelSpec, dataset: Any, split: Any, *, seed: in
 
 
 def is_trained_model(model: ModelSpec) -> bool:
-    """Whether ``model`` goes through the library trainer (everything but ``rf``)."""
-    return model.name != "rf"
+    """Whether ``model`` goes through the library trainer (everything but ``rf`` and ``train_mean``)."""
+    return model.name not in ("rf", "train_mean")
 
 
 def train_record(

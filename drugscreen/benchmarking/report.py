@@ -124,6 +124,7 @@ MODEL_LABELS = {
     "rf": "ECFP4 + random forest (baseline, run here)",
     "fp_mlp": "ECFP4 + MLP (baseline, run here)",
     "chemprop_dmpnn": "chemprop 2.3.1 D-MPNN (peer, run here)",
+    "train_mean": "no-skill reference: training-set mean (run here)",
 }
 
 
@@ -155,7 +156,7 @@ def _table(aggs: list[Aggregate], split: str, datasets: list[str], metric: str, 
         return []
     by = {(a.dataset, a.model): a for a in aggs if a.split == split}
     models = sorted({a.model for a in aggs if a.split == split and a.dataset in present},
-                    key=lambda m: (m == "chemprop_dmpnn", m == "rf", m))
+                    key=lambda m: (m == "train_mean", m == "chemprop_dmpnn", m == "rf", m))
     rows: list[tuple[str, dict[str, str], dict[str, float]]] = []
     for m in models:
         cells, means = {}, {}
@@ -179,7 +180,8 @@ def _table(aggs: list[Aggregate], split: str, datasets: list[str], metric: str, 
                 if asplit == split:  # only same-split numbers compete for bold
                     means[d] = anc.values[d]
             rows.append((f"{anc.label} [published]", cells, means))
-    best = {d: _best({r[0]: r[2][d] for r in rows if d in r[2]}, higher) for d in present}
+    no_bold = {_label("train_mean")}
+    best = {d: _best({r[0]: r[2][d] for r in rows if d in r[2] and r[0] not in no_bold}, higher) for d in present}
     head = "| model | " + " | ".join(PROPERTY_DATASETS.get(d, d) for d in present) + " |"
     lines = [head, "|" + "---|" * (len(present) + 1)]
     for label, cells, _ in rows:
@@ -202,9 +204,35 @@ def _cost_table(aggs: list[Aggregate], split: str) -> list[str]:
         second = a.value("prc_auc") or a.value("mae")
         lines.append(
             f"| {PROPERTY_DATASETS.get(a.dataset, a.dataset)} | {a.model} | {','.join(map(str, a.seeds))} | {_fmt(second)} | "
-            f"{_num(a.train_s, 1)} | {_num(a.total_s, 1)} | {_num(a.predict_mol_per_s, 0)} | {_num(a.peak_rss_mb, 0)} | "
+            f"{_num(a.train_s, 1)} | {_num(a.total_s, 1)} | {_num(None if a.model == 'train_mean' else a.predict_mol_per_s, 0)} | "
+            f"{_num(a.peak_rss_mb, 0)} | "
             f"{a.split_check or '—'} |"
         )
+    return lines
+
+
+def _data_table(records: list[dict[str, Any]]) -> list[str]:
+    """Rows in the data file vs molecules used (the loader leaves out unparsable / oversized ones)."""
+    from drugscreen.data import get_spec
+
+    used: dict[str, int] = {}
+    for r in records:
+        sizes = r.get("sizes") or {}
+        n = sum(int(sizes.get(k, 0)) for k in ("train", "valid", "test")) + int(sizes.get("removed_leak", 0))
+        if r.get("dataset") in PROPERTY_DATASETS and n and not r.get("trained_with"):
+            used[r["dataset"]] = n
+    if not used:
+        return []
+    lines = ["| dataset | rows in file | molecules used | left out by the loader | train / valid / test |",
+             "|---|---|---|---|---|"]
+    for d in PROPERTY_DATASETS:
+        if d not in used:
+            continue
+        rows = get_spec(d).rows
+        rec = next(r for r in records if r.get("dataset") == d and not r.get("trained_with") and r.get("sizes"))
+        sz = rec["sizes"]
+        lines.append(f"| {PROPERTY_DATASETS[d]} | {rows:,} | {used[d]:,} | {rows - used[d] if rows else '?'} | "
+                     f"{sz.get('train')} / {sz.get('valid')} / {sz.get('test')} |")
     return lines
 
 
@@ -278,6 +306,7 @@ def render_results(
     suite: dict[str, Any] | None = None,
     notes: list[str] | None = None,
     plots: list[str] | None = None,
+    data_lines: list[str] | None = None,
 ) -> str:
     """Render RESULTS.md from aggregates (pure function of its inputs)."""
     lines = [
@@ -299,6 +328,11 @@ def render_results(
         lines.append(n)
     if notes:
         lines.append("")
+    if data_lines:
+        lines += ["## Data", "",
+                  "Molecules are parsed and standardized by `drugscreen.data.load_dataset`; rows it cannot use "
+                  "(unparsable SMILES, dummy atoms, > 250 heavy atoms) are left out for every model alike, so test "
+                  "sets can be a few molecules smaller than in papers that kept them.", ""] + data_lines + [""]
     splits = sorted({a.split for a in aggs if a.dataset in PROPERTY_DATASETS}, key=lambda s: (s != "scaffold", s))
     if "scaffold" not in splits:
         splits.insert(0, "scaffold")
@@ -468,7 +502,9 @@ def build_report(
                      for p in make_plots(aggs, Path(plots_dir), records=records)]
         except ImportError as exc:
             logger.warning("plots skipped (%s); install matplotlib (the dev extra)", exc)
-    text = render_results(aggs, affinity=affinity, suite=suite, plots=plots, notes=_provenance_notes(records, results_dir.parent.parent / "configs"))
+    text = render_results(aggs, affinity=affinity, suite=suite, plots=plots,
+                          notes=_provenance_notes(records, results_dir.parent.parent / "configs"),
+                          data_lines=_data_table(records))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)
     logger.info("wrote %s (%d records, %d aggregates)", output, len(records), len(aggs))
