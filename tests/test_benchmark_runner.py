@@ -172,3 +172,16 @@ def test_config_errors(tmp_path: Path) -> None:
     assert parse_only("bbbp/*/2") == ("bbbp", None, 2, None)
     with pytest.raises(ConfigError):
         parse_only("bbbp/rf/x")
+
+
+def test_train_mean_reference_and_per_dataset_overrides() -> None:
+    from drugscreen.benchmarking.adapters import model_params_for
+    from drugscreen.benchmarking.baselines import fit_predict_train_mean
+    from drugscreen.benchmarking.config import ModelSpec
+
+    y = np.array([[1.0], [3.0], [np.nan], [10.0]])
+    res = fit_predict_train_mean(y, np.array([0, 1, 2]), np.array([3]), np.array([3]))
+    assert res.test.tolist() == [[2.0]]  # NaN labels ignored
+    spec = ModelSpec("rf", {"n_estimators": 200, "per_dataset": {"toxcast": {"n_estimators": 100}}})
+    assert model_params_for(spec, "toxcast") == {"n_estimators": 100}
+    assert model_params_for(spec, "bbbp") == {"n_estimators": 200}
