@@ -151,8 +151,15 @@ def _best(values: dict[str, float], higher: bool) -> set[str]:
 
 
 def _table(aggs: list[Aggregate], split: str, datasets: list[str], metric: str, higher: bool, with_anchors: bool) -> list[str]:
-    present = [d for d in datasets if any(a.dataset == d for a in aggs)] if not with_anchors else datasets
-    if not present:
+    """One results table: our rows (this split) and the published rows.
+
+    On the scaffold split every dataset is a column and published numbers from another split
+    are shown in brackets; on other splits only datasets we ran are columns and only published
+    numbers measured on the same split are shown.
+    """
+    ours_present = [d for d in datasets if any(a.dataset == d and a.split == split for a in aggs)]
+    present = datasets if split == "scaffold" else ours_present
+    if not present or (split != "scaffold" and not ours_present):
         return []
     by = {(a.dataset, a.model): a for a in aggs if a.split == split}
     models = sorted({a.model for a in aggs if a.split == split and a.dataset in present},
@@ -171,15 +178,16 @@ def _table(aggs: list[Aggregate], split: str, datasets: list[str], metric: str, 
         for anc in PROPERTY_ANCHORS:
             cells, means = {}, {}
             for d in present:
-                if d not in anc.values:
+                asplit = anc.split_of(d)
+                if d not in anc.values or (split != "scaffold" and asplit != split):
                     cells[d] = "—"
                     continue
-                asplit = anc.split_of(d)
                 mark = "" if asplit == split else f" ({asplit})"
                 cells[d] = f"{anc.values[d]:.3f}{mark}"
                 if asplit == split:  # only same-split numbers compete for bold
                     means[d] = anc.values[d]
-            rows.append((f"{anc.label} [published]", cells, means))
+            if any(c != "—" for c in cells.values()):
+                rows.append((f"{anc.label} [published]", cells, means))
     no_bold = {_label("train_mean")}
     best = {d: _best({r[0]: r[2][d] for r in rows if d in r[2] and r[0] not in no_bold}, higher) for d in present}
     head = "| model | " + " | ".join(PROPERTY_DATASETS.get(d, d) for d in present) + " |"
@@ -234,6 +242,31 @@ def _data_table(records: list[dict[str, Any]]) -> list[str]:
         lines.append(f"| {PROPERTY_DATASETS[d]} | {rows:,} | {used[d]:,} | {rows - used[d] if rows else '?'} | "
                      f"{sz.get('train')} / {sz.get('valid')} / {sz.get('test')} |")
     return lines
+
+
+def _repro_lines(records: list[dict[str, Any]], repro_dir: Path) -> list[str]:
+    """Compare re-runs (records in ``repro_dir``, made with the cells' own commands) with the originals."""
+    if not repro_dir.exists():
+        return []
+    orig = {(r["dataset"], r["model"], r["split"], int(r["seed"])): r for r in records if not r.get("trained_with")}
+    lines = []
+    for rr in load_records(repro_dir):
+        key = (rr["dataset"], rr["model"], rr["split"], int(rr["seed"]))
+        o = orig.get(key)
+        if o is None:
+            continue
+        metric = "roc_auc" if "roc_auc" in o["metrics"]["test"] else "rmse"
+        a, b = o["metrics"]["test"].get(metric), rr["metrics"]["test"].get(metric)
+        if a is None or b is None:
+            continue
+        agg = [x for x in aggregate([r for r in records if (r["dataset"], r["model"], r["split"]) == key[:3]])]
+        sd = agg[0].value(metric)[1] if agg and agg[0].value(metric) else float("nan")
+        same_split = "yes" if rr.get("split_sha256") == o.get("split_sha256") else "NO"
+        lines.append(f"| {'/'.join(map(str, key))} | {metric} | {a:.4f} | {b:.4f} | {abs(a - b):.4f} | {sd:.4f} | {same_split} |")
+    if not lines:
+        return []
+    return ["| cell | metric | committed record | re-run | abs. difference | seed-to-seed sd of the cell's group | same split file |",
+            "|---|---|---|---|---|---|---|"] + lines
 
 
 def _num(v: float | None, digits: int) -> str:
@@ -307,6 +340,7 @@ def render_results(
     notes: list[str] | None = None,
     plots: list[str] | None = None,
     data_lines: list[str] | None = None,
+    repro: list[str] | None = None,
 ) -> str:
     """Render RESULTS.md from aggregates (pure function of its inputs)."""
     lines = [
@@ -337,7 +371,7 @@ def render_results(
     if "scaffold" not in splits:
         splits.insert(0, "scaffold")
     for split in splits:
-        anchors = split == "scaffold"
+        anchors = True
         split_desc = {
             "scaffold": "deterministic Bemis-Murcko scaffold split, 80/10/10, DeepChem-identical (the split of GEM, "
                         "Uni-Mol and the chemprop re-run in GEM); the seed changes model initialisation only",
@@ -351,7 +385,7 @@ def render_results(
         t = _table(aggs, split, REGRESSION, "rmse", False, anchors)
         if t:
             lines += [f"### Regression: test RMSE ↓ (split: {split})", ""] + t + [""]
-        if anchors:
+        if split == "scaffold":
             hiv = [a for a in aggs if a.split == split and a.dataset == "hiv" and a.value("roc_auc")]
             ours = ", ".join(f"{a.model} {_fmt(a.value('roc_auc'))}" for a in hiv) or "no HIV run yet"
             lines += [
@@ -370,6 +404,11 @@ def render_results(
                       "the committed `benchmarks/splits/` file's (identical train/valid/test molecules).", ""] + t + [""]
     if suite:
         lines += ["## How long the suite takes on this machine", ""] + suite["lines"] + [""]
+    if repro:
+        lines += ["## Reproducibility check", "",
+                  "Cells re-run from scratch with their own `command` (on a copy of the config whose `results_dir` "
+                  "points elsewhere, so the committed record is kept; records in `benchmarks/results/repro/`), same "
+                  "split file and seed, compared with the committed record:", ""] + repro + [""]
     lines += ["## Re-running one cell", "",
               "Each run record holds the exact command that re-runs it (`command`), e.g.", "",
               "```bash",
@@ -504,7 +543,7 @@ def build_report(
             logger.warning("plots skipped (%s); install matplotlib (the dev extra)", exc)
     text = render_results(aggs, affinity=affinity, suite=suite, plots=plots,
                           notes=_provenance_notes(records, results_dir.parent.parent / "configs"),
-                          data_lines=_data_table(records))
+                          data_lines=_data_table(records), repro=_repro_lines(records, results_dir.parent / "repro"))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)
     logger.info("wrote %s (%d records, %d aggregates)", output, len(records), len(aggs))
