@@ -185,3 +185,25 @@ def test_train_mean_reference_and_per_dataset_overrides() -> None:
     spec = ModelSpec("rf", {"n_estimators": 200, "per_dataset": {"toxcast": {"n_estimators": 100}}})
     assert model_params_for(spec, "toxcast") == {"n_estimators": 100}
     assert model_params_for(spec, "bbbp") == {"n_estimators": 200}
+
+
+def test_report_reads_panel_records_and_cites_their_command(bench: Path) -> None:
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.report import build_report
+    from drugscreen.benchmarking.runner import run_benchmark
+
+    config = load_config(bench)
+    run_benchmark(config, isolate=False, only="bbbp/rf/0")
+    split_sha = json.loads((config.results_dir / "bbbp__rf__scaffold__0.json").read_text())["split_sha256"]
+    runs = Path("drugscreen/resources/models/panel/runs")
+    runs.mkdir(parents=True)
+    for seed, auc in ((0, 0.70), (1, 0.74)):
+        (runs / f"bbbp_gine_scaffold_seed{seed}.json").write_text(json.dumps({
+            "schema": "drugscreen.run/1", "dataset": "bbbp", "model": "gine", "split": "scaffold", "seed": seed,
+            "config": {"name": "panel"}, "split_sha256": split_sha, "trained_with": ["bbbp", "esol"],
+            "metrics": {"test": {"roc_auc": auc}}, "times": {"train_s": 10.0}}))
+    (bench.parent / "panel.toml").write_text('# command = "drugscreen train --config benchmarks/configs/panel.toml -o out"\n')
+    text = build_report(config.results_dir, Path("benchmarks/RESULTS.md"), plots_dir=None, suite_config=bench).read_text()
+    assert "drugscreen panel, multitask gine (run here)" in text
+    assert "0.720 ± 0.028 (n=2)" in text
+    assert "`drugscreen train --config benchmarks/configs/panel.toml -o out`" in text

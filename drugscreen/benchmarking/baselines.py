@@ -7,10 +7,9 @@ scikit-learn's ``RandomForestClassifier`` (``class_weight="balanced"``, as in Mo
 and 0.33 for regression (Breiman's p/3; scikit-learn's all-features default is several times
 slower on 2048 bits).
 
-Missing labels: a dataset whose label matrix is complete (ClinTox, SIDER, single-task sets)
-is fitted as one multi-output forest; a sparse multitask set (Tox21, ToxCast) gets one forest
-per task, each fitted on the molecules that task labels — never on imputed labels. A task
-whose training labels hold a single class predicts that class's frequency.
+Multitask sets get one forest per task (as MoleculeNet's ``SingletaskToMultitask`` random
+forest), each fitted on the molecules that task labels — never on imputed labels. A task whose
+training labels hold a single class predicts that class's frequency.
 """
 
 from __future__ import annotations
@@ -136,15 +135,15 @@ def fit_predict_rf(
     n_tasks = y.shape[1]
     Xtr, ytr = X[train], y[train]
     notes: list[str] = []
-    complete = not np.isnan(ytr).any()
+    complete = n_tasks == 1 and not np.isnan(ytr).any()
 
     t0 = time.perf_counter()
     models: list[Any] = []
     if complete:
         model = _forest(task_type, p, seed, n_jobs)
-        model.fit(Xtr, ytr if n_tasks > 1 else ytr[:, 0])
+        model.fit(Xtr, ytr[:, 0])
         models.append(model)
-        mode = "multi-output forest" if n_tasks > 1 else "single forest"
+        mode = "single forest"
     else:
         mode = "one forest per task on its labelled molecules"
         for j in range(n_tasks):
@@ -169,16 +168,8 @@ def fit_predict_rf(
         if complete:
             model = models[0]
             if task_type == "regression":
-                out = model.predict(Xs)
-                return out.reshape(len(idx), n_tasks)
-            if n_tasks == 1:
-                return _positive_proba(model, Xs).reshape(-1, 1)
-            probas = model.predict_proba(Xs)  # list, one (n, n_classes) per output
-            cols = []
-            for j, pr in enumerate(probas):
-                classes = list(model.classes_[j])
-                cols.append(pr[:, classes.index(1.0)] if 1.0 in classes else np.zeros(len(idx)))
-            return np.stack(cols, axis=1)
+                return model.predict(Xs).reshape(len(idx), 1)
+            return _positive_proba(model, Xs).reshape(-1, 1)
         out = np.zeros((len(idx), n_tasks))
         for j, model in enumerate(models):
             if isinstance(model, float):

@@ -507,6 +507,8 @@ def build_report(
         if Path(d).exists():
             records += load_records(d)
     aggs = aggregate(records)
+    models_dir = Path("drugscreen/resources/models")
+    aggs += bundle_summaries(models_dir, {(a.split, a.dataset, a.model) for a in aggs})
     splits_dir = results_dir.parent.parent / "splits"
     for a in aggs:
         a.split_check = _split_check(a, splits_dir)
@@ -542,7 +544,7 @@ def build_report(
         except ImportError as exc:
             logger.warning("plots skipped (%s); install matplotlib (the dev extra)", exc)
     text = render_results(aggs, affinity=affinity, suite=suite, plots=plots,
-                          notes=_provenance_notes(records, results_dir.parent.parent / "configs"),
+                          notes=_provenance_notes(records, aggs, results_dir.parent.parent / "configs"),
                           data_lines=_data_table(records), repro=_repro_lines(records, results_dir.parent / "repro"))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)
@@ -584,14 +586,48 @@ def _rel(path: str | Path) -> str:
         return str(path)
 
 
-def _provenance_notes(records: list[dict[str, Any]], configs_dir: Path = Path("benchmarks/configs")) -> list[str]:
-    panel = [r for r in records if r.get("trained_with")]
-    if not panel:
+def bundle_summaries(models_dir: Path, have: set[tuple[str, str, str]]) -> list[Aggregate]:
+    """Aggregates from bundles' ``config.json`` ``metrics.summary`` (mean/sd over seeds) for
+    multi-dataset (panel) bundles whose per-seed run records are not available."""
+    out: list[Aggregate] = []
+    for cfg_path in sorted(models_dir.glob("*/config.json")) if models_dir.exists() else []:
+        try:
+            cfg = json.loads(cfg_path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        train_cfg = ((cfg.get("training") or {}).get("config")) or {}
+        datasets = train_cfg.get("dataset") or []
+        if len(datasets) < 2:
+            continue
+        model = f"panel:{train_cfg.get('model', '?')}"
+        split = str(train_cfg.get("split", "scaffold"))
+        for ds, summ in ((cfg.get("metrics") or {}).get("summary") or {}).items():
+            if (split, ds, model) in have or not isinstance(summ, dict):
+                continue
+            metrics = {}
+            for m in ("roc_auc", "prc_auc", "rmse", "mae", "r2"):
+                v = summ.get(m)
+                if isinstance(v, dict) and v.get("n"):
+                    metrics[m] = (float(v["mean"]), float(v.get("sd") or 0.0), int(v["n"]))
+            if metrics:
+                out.append(Aggregate(split=split, dataset=ds, model=model, seeds=list(summ.get("seeds", [])),
+                                     metrics=metrics, train_s=None, total_s=None, predict_mol_per_s=None,
+                                     peak_rss_mb=None, source=str(cfg_path)))
+    return out
+
+
+def _provenance_notes(records: list[dict[str, Any]], aggs: list[Aggregate], configs_dir: Path) -> list[str]:
+    panel_aggs = [a for a in aggs if a.model.startswith("panel:")]
+    if not panel_aggs:
         return []
-    cmds = sorted({str(r.get("command", "")) for r in panel if r.get("command")})
+    panel_recs = [r for r in records if r.get("trained_with")]
+    cmds = sorted({str(r.get("command", "")) for r in panel_recs if r.get("command")})
     if not cmds:
-        found = _panel_command(panel, configs_dir)
+        names = {str((r.get("config") or {}).get("name", "")) for r in panel_recs} | {"panel"}
+        found = _panel_command([{"config": {"name": n}} for n in names], configs_dir)
         cmds = [found] if found else []
-    return ["Rows `drugscreen panel, multitask ...` are the shipped panel's own run records (one shared-trunk "
-            "model trained on all panel datasets at once, scaffold split per dataset), read from the bundle's "
-            "`runs/` folder" + (f"; produced by `{cmds[0]}`" if cmds else "") + "."]
+    sources = sorted({_rel(Path(a.source).parent) for a in panel_aggs if a.source})
+    return ["Rows `drugscreen panel, multitask ...` are the shipped panel: one shared-trunk model trained on all "
+            "panel datasets at once, each dataset on its own scaffold split (the same split files as here: see "
+            "the `same split file` column), test metrics per seed from its bundle (" + ", ".join(f"`{x}`" for x in sources)
+            + ")" + (f"; produced by the committed command `{cmds[0]}`" if cmds else "") + "."]
