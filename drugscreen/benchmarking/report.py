@@ -273,21 +273,36 @@ def _num(v: float | None, digits: int) -> str:
     return "—" if v is None else f"{v:,.{digits}f}"
 
 
-def suite_time(aggs: list[Aggregate], split: str, models: list[str], datasets: list[str], n_seeds: int) -> dict[str, Any]:
+def suite_time(
+    aggs: list[Aggregate], split: str, models: list[str], datasets: list[str], n_seeds: int,
+    n_train: dict[str, int] | None = None,
+) -> dict[str, Any]:
     """Measured and extrapolated wall time of a suite (sum over cells of the cell's wall time).
 
-    Missing cells are extrapolated from the same model's measured cells on the same dataset
-    (mean over seeds); a (dataset, model) never measured is reported as missing.
+    A cell not run is extrapolated from the same (dataset, model)'s measured seeds; a
+    (dataset, model) never run, from the same model's measured datasets, scaled by training-set
+    size (``n_train``: seconds per training molecule, mean over the measured datasets) — a
+    rough estimate, reported separately; without any measurement of the model it is missing.
     """
     by = {(a.dataset, a.model): a for a in aggs if a.split == split}
-    measured = extrapolated = 0.0
-    n_measured = n_extra = 0
+    n_train = n_train or {}
+    measured = extrapolated = scaled = 0.0
+    n_measured = n_extra = n_scaled = 0
     missing: list[str] = []
-    for d in datasets:
-        for m in models:
+    scaled_cells: list[str] = []
+    for m in models:
+        rates = [a.total_s / n_train[a.dataset] for (d, mm), a in by.items()
+                 if mm == m and a.total_s and n_train.get(d)]
+        rate = sum(rates) / len(rates) if rates else None
+        for d in datasets:
             a = by.get((d, m))
             if a is None or a.total_s is None:
-                missing.append(f"{d}/{m}")
+                if rate is not None and n_train.get(d):
+                    scaled += rate * n_train[d] * n_seeds
+                    n_scaled += n_seeds
+                    scaled_cells.append(f"{d}/{m}")
+                else:
+                    missing.append(f"{d}/{m}")
                 continue
             k = min(len(a.seeds), n_seeds)
             measured += a.total_s * k
@@ -295,7 +310,8 @@ def suite_time(aggs: list[Aggregate], split: str, models: list[str], datasets: l
             extrapolated += a.total_s * (n_seeds - k)
             n_extra += n_seeds - k
     return {"measured_s": measured, "extrapolated_s": extrapolated, "cells_measured": n_measured,
-            "cells_extrapolated": n_extra, "missing": missing}
+            "cells_extrapolated": n_extra, "scaled_s": scaled, "cells_scaled": n_scaled,
+            "scaled": scaled_cells, "missing": missing}
 
 
 def _read_affinity(results_root: Path) -> list[dict[str, Any]]:
@@ -519,20 +535,28 @@ def build_report(
 
         cfg = load_config(suite_config)
         models = [m.name for m in cfg.models]
-        st = suite_time(aggs, cfg.splits[0], models, list(cfg.datasets), len(cfg.seeds))
-        total = st["measured_s"] + st["extrapolated_s"]
+        n_train = {}
+        for r in records:
+            sz = r.get("sizes") or {}
+            if r.get("split") == cfg.splits[0] and sz.get("train") and not r.get("trained_with"):
+                n_train[r["dataset"]] = int(sz["train"])
+        st = suite_time(aggs, cfg.splits[0], models, list(cfg.datasets), len(cfg.seeds), n_train)
+        total = st["measured_s"] + st["extrapolated_s"] + st["scaled_s"]
         suite = {"lines": [
             f"`{_rel(suite_config)}`: {len(cfg.datasets)} datasets × {len(models)} model(s) ({', '.join(models)}) × "
             f"{len(cfg.seeds)} seeds, split {cfg.splits[0]}, one cell at a time, {cfg.threads} thread(s) per cell.",
             "",
             f"- measured: {st['cells_measured']} cells, {st['measured_s'] / 60:.1f} min of cell wall time (sum of "
             f"`times.total_s` in the records);",
-            f"- extrapolated: {st['cells_extrapolated']} more cells from the same (dataset, model)'s measured "
-            f"seeds, {st['extrapolated_s'] / 60:.1f} min;",
-            f"- total: about **{total / 3600:.2f} h** on this 2-core machine"
-            + (f"; never measured, so not included: {', '.join(st['missing'])}" if st["missing"] else "") + ".",
-            "- per-cell start-up (a fresh process per cell) adds a few seconds each; the machine was shared while "
-            "these ran, so an idle machine is faster.",
+            f"- extrapolated from the same (dataset, model)'s measured seeds: {st['cells_extrapolated']} cells, "
+            f"{st['extrapolated_s'] / 60:.1f} min;",
+            f"- estimated for (dataset, model) pairs never run, from the model's seconds per training molecule on "
+            f"the datasets it did run (rough: epochs to early stopping and task count differ): {st['cells_scaled']} "
+            f"cells, {st['scaled_s'] / 60:.1f} min" + (f" ({', '.join(st['scaled'])})" if st["scaled"] else "") + ";",
+            f"- total: about **{total / 3600:.1f} h** of wall time on this 2-core machine, one cell at a time"
+            + (f"; not included (no measurement to scale from): {', '.join(st['missing'])}" if st["missing"] else "") + ".",
+            "- the machine was shared by several engineers' training jobs while these ran (load average 5-13 on 2 "
+            "cores), so these are upper bounds; a fresh process per cell adds a few seconds each.",
         ]}
     plots: list[str] = []
     if plots_dir is not None:
