@@ -105,7 +105,7 @@ def _throughput_plot(plt: Any, aggs: list[Any], path: Path, results_root: Path) 
         if a.predict_mol_per_s and a.model not in ("chemprop_dmpnn", "train_mean"):
             per_model.setdefault(a.model, []).append(a.predict_mol_per_s)
     external: dict[str, float] = {}
-    files = sorted({*results_root.glob("*speed*.json"), *results_root.glob("throughput*.json")}) if results_root.exists() else []
+    files = sorted({*results_root.glob("*speed*.json"), *results_root.glob("*throughput*.json")}) if results_root.exists() else []
     for f in files:
         try:
             data = json.loads(f.read_text())
@@ -119,17 +119,18 @@ def _throughput_plot(plt: Any, aggs: list[Any], path: Path, results_root: Path) 
         return None
     import statistics
 
-    names = list(per_model) + list(external)
+    names = [f"benchmark cells: {m}" for m in per_model] + list(external)
     vals = [statistics.median(v) for v in per_model.values()] + list(external.values())
-    fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(names) + 2), 3.6))
-    ax.bar(range(len(names)), vals, color=["#1f77b4"] * len(per_model) + ["#ff7f0e"] * len(external),
-           edgecolor="black", linewidth=0.5)
-    ax.set_yscale("log")
-    ax.set_xticks(range(len(names)))
-    ax.set_xticklabels(names, rotation=45, ha="right", fontsize=8)
-    ax.set_ylabel("molecules / s (log)")
-    ax.set_title("Inference throughput on this 2-core CPU machine\n(blue: median over benchmark cells; orange: speed scripts)",
-                 fontsize=9)
+    colors = ["#1f77b4"] * len(per_model) + ["#ff7f0e"] * len(external)
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(names) + 1.6))
+    y = list(range(len(names)))[::-1]
+    ax.barh(y, vals, color=colors, edgecolor="black", linewidth=0.5)
+    ax.set_xscale("log")
+    ax.set_yticks(y)
+    ax.set_yticklabels(names, fontsize=7)
+    ax.set_xlabel("molecules / s (log scale)")
+    ax.set_title("Throughput, shared 2-core CPU machine\nblue: model inference in benchmark cells (median; "
+                 "no featurization)\norange: speed scripts' committed results", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
