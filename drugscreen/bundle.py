@@ -474,7 +474,10 @@ def _resolve(name_or_path: str | os.PathLike[str]) -> Path:
         cand = d / str(name_or_path)
         if (cand / CONFIG_FILE).is_file():
             return cand
-    raise UnknownNameError("model bundle", str(name_or_path), [m.name for m in installed_models()])
+    names = [m.name for m in installed_models()]
+    if not names:
+        raise BundleError(f"unknown model bundle {text!r}: not a directory, and no bundles are installed")
+    raise UnknownNameError("model bundle", text, names)
 
 
 def load_bundle(name_or_path: str | os.PathLike[str], verify: bool = True) -> ModelBundle:

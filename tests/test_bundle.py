@@ -172,8 +172,10 @@ def test_corrupt_config_refused(bundle_dir: Path) -> None:
 
 
 def test_unknown_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(UnknownNameError):
+    monkeypatch.setenv("DRUGSCREEN_MODELS_DIR", str(TINY.parent))
+    with pytest.raises(UnknownNameError) as exc:
         load_bundle("no_such_bundle_name")
+    assert "tiny_bundle" in str(exc.value)
 
 
 def test_installed_models_from_env(monkeypatch: pytest.MonkeyPatch, bundle_dir: Path) -> None:

@@ -216,3 +216,21 @@ def test_cli_models_list_and_info(monkeypatch: pytest.MonkeyPatch) -> None:
     assert res.exit_code == 0 and "Model card" in res.output
     res = runner.invoke(app, ["train", "--help"])
     assert res.exit_code == 0 and "--config" in res.output
+
+
+def test_head_finetune_never_worsens_validation(tiny_data) -> None:
+    from drugscreen.training.trainer import finetune_heads
+
+    cfg = _config(epochs=2, head_finetune_epochs=5, head="per_dataset")
+    model, _, _ = fit_member(tiny_data, cfg, member_seed=0)
+    report = finetune_heads(model, tiny_data, cfg, member_seed=0)
+    assert set(report) == {"tiny"}
+    r = report["tiny"]
+    assert r["valid_after"] >= r["valid_before"]
+
+
+def test_cuda_refused_without_gpu(tiny_data) -> None:
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(ConfigError, match="cuda"):
+        fit_member(tiny_data, _config(device="cuda"), member_seed=0)

@@ -82,6 +82,14 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+#: Options that act only after a member's training (a checkpoint stays valid when they change).
+_POST_TRAINING_KEYS = ("head_finetune_epochs",)
+
+
+def _trunk_config(config: TrainConfig) -> dict[str, Any]:
+    return {k: v for k, v in config.to_dict().items() if k not in _POST_TRAINING_KEYS}
+
+
 def _config_hash(d: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -282,6 +290,7 @@ def fit_member(
     from drugscreen.featurizers.graph import collate
 
     device = _device(config.device)
+    torch.set_num_threads(max(1, int(config.num_threads)))
     torch.manual_seed(member_seed)
     model = _build_model(data, config).to(device)
     is_cls = data.is_classification
@@ -306,7 +315,7 @@ def fit_member(
         frac = (step - warm) / max(total - warm, 1)
         return config.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
 
-    chash = _config_hash({"config": config.to_dict(), "seed": member_seed, "tasks": data.tasks})
+    chash = _config_hash({"config": _trunk_config(config), "seed": member_seed, "tasks": data.tasks})
     history: list[dict[str, float]] = []
     best_score, best_epoch, start_epoch = -math.inf, -1, 0
     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -400,6 +409,96 @@ def fit_member(
     model.load_state_dict(best_state)
     model.eval()
     return model, history, best_epoch
+
+
+# ----------------------------------------------------------------------------- head fine-tuning
+
+
+def _embed_all(model: Any, part: Any, config: TrainConfig, device: torch.device, batch_size: int = 512) -> torch.Tensor:
+    from drugscreen.featurizers.graph import collate
+
+    model.eval()
+    chunks = []
+    with torch.inference_mode():
+        for s in range(0, len(part.graphs), batch_size):
+            e = min(s + batch_size, len(part.graphs))
+            batch = collate(part.graphs[s:e]).to(device)
+            chunks.append(model.embed(batch, _extra_tensor(part.fps, slice(s, e), config, device)).cpu())
+    return torch.cat(chunks) if chunks else torch.zeros((0, model.embed_dim))
+
+
+def finetune_heads(model: Any, data: TrainingData, config: TrainConfig, member_seed: int) -> dict[str, dict[str, float]]:
+    """Re-fit each dataset's head on the frozen trunk, keeping a new head only if validation improves.
+
+    Returns, per dataset, the validation score before and after (and whether it was kept).
+    """
+    import copy
+
+    from drugscreen.models.heads import GroupedHead
+
+    device = _device(config.device)
+    torch.manual_seed(member_seed + 7919)
+    is_cls = data.is_classification
+    mean, std = _scaler(data.train.y, is_cls)
+    z_train = _embed_all(model, data.train, config, device)
+    z_valid = _embed_all(model, data.valid, config, device)
+    y_train = data.train.y.copy()
+    y_train[:, ~is_cls] = (y_train[:, ~is_cls] - mean[~is_cls]) / std[~is_cls]
+    y_train_t = torch.from_numpy(y_train).float()
+    pw_all = torch.from_numpy(pos_weights(data.train.y, is_cls, config.pos_weight)).float()
+    if isinstance(model.head, GroupedHead):
+        groups = [(d, model.head.heads[k]) for k, d in enumerate(data.datasets)]
+    else:
+        groups = [(None, model.head)]
+    report: dict[str, dict[str, float]] = {}
+    for d, head in groups:
+        a, b = (d.task_slice if d is not None else (0, data.n_tasks))
+        name = d.name if d is not None else "all"
+        rows = np.flatnonzero((~np.isnan(data.train.y[:, a:b])).any(axis=1))
+        if len(rows) == 0:
+            continue
+        cls_t = torch.from_numpy(is_cls[a:b])
+
+        def score(h: Any, a: int = a, b: int = b, name: str = name, d: Any = d) -> float:
+            h.eval()
+            with torch.inference_mode():
+                raw = h(z_valid).double().numpy()
+            full = np.zeros((len(z_valid), data.n_tasks))
+            full[:, a:b] = raw
+            pred = _to_units(full, is_cls, mean, std)
+            s, per = _selection_score(data, data.valid.y, pred, std)
+            return per.get(name, s) if d is not None else s
+
+        base = score(head)
+        best, best_state = base, copy.deepcopy(head.state_dict())
+        work = copy.deepcopy(head)
+        opt = torch.optim.AdamW(work.parameters(), lr=config.lr * 0.5, weight_decay=config.weight_decay)
+        rng = np.random.default_rng([member_seed, 104729, a])
+        since = 0
+        for _epoch in range(config.head_finetune_epochs):
+            work.train()
+            order = rng.permutation(rows)
+            for s in range(0, len(order), 256):
+                idx = order[s : s + 256]
+                loss = masked_loss(work(z_train[idx]), y_train_t[idx, a:b], cls_t, None, pw_all[a:b])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+            sc = score(work)
+            if sc > best:
+                best, best_state, since = sc, copy.deepcopy(work.state_dict()), 0
+            else:
+                since += 1
+                if since >= max(3, config.patience):
+                    break
+        kept = best > base
+        if kept:
+            head.load_state_dict(best_state)
+        head.eval()
+        report[name] = {"valid_before": base, "valid_after": best, "kept": float(kept)}
+        logger.info("seed %d head %s: valid %.4f -> %.4f%s", member_seed, name, base, best, " (kept)" if kept else "")
+    model.eval()
+    return report
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -629,6 +728,11 @@ def train_on_data(
             t0 = time.perf_counter()
             model, history, best_epoch = fit_member(data, config, member_seed, ckpt, progress)
             dt = sum(h.get("epoch_s", 0.0) for h in history) or (time.perf_counter() - t0)
+            if config.head_finetune_epochs > 0:
+                t_ft = time.perf_counter()
+                head_report = finetune_heads(model, data, config, member_seed)
+                history = [*history, {"head_finetune": head_report, "finetune_s": time.perf_counter() - t_ft}]
+                dt += time.perf_counter() - t_ft
             t_train += dt
             t1 = time.perf_counter()
             for p in ("valid", "test"):
