@@ -34,20 +34,27 @@ FEATURE_CACHE_VERSION = 1
 #: Identity of the cached fingerprint (ECFP4, 2048 bits, no chirality) in cache keys.
 _FP_CACHE_KEY = {"name": "morgan", "params": {"radius": 2, "n_bits": 2048}}
 
-#: Short dataset prefixes and column aliases used to name the tasks of a multi-dataset panel.
-_DATASET_PREFIX = {"bace_classification": "bace", "bace_regression": "bace", "lipophilicity": "lipo"}
-_COLUMN_ALIAS = {"measured log solubility in mols per litre": "logS", "exp": "logD"}
+#: Names of the single-task datasets' tasks in a panel (others: the dataset's name).
+_SINGLE_TASK_NAME = {"bace_classification": "bace", "bace_regression": "bace_pic50"}
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_")
+    return re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_").lower()
 
 
-def task_name(dataset: str, column: str, multi: bool) -> str:
-    """The task's name in a bundle: the column for one dataset, ``<dataset>_<column>`` for a panel."""
+def task_name(dataset: str, column: str, multi: bool, n_tasks: int = 1) -> str:
+    """The task's name in a bundle (what the Screener's endpoints and profiles refer to).
+
+    One dataset: the column name (``p_np``). A panel: lower-case snake case; a single-task
+    dataset is named after the dataset (``hiv``, ``bbbp``, ``esol``, ``lipophilicity``,
+    ``bace``, ``bace_pic50``), a multitask one ``<dataset>_<column>`` (``tox21_nr_ar``,
+    ``clintox_ct_tox``, ``sider_hepatobiliary_disorders``).
+    """
     if not multi:
         return column
-    return f"{_DATASET_PREFIX.get(dataset, dataset)}_{_slug(_COLUMN_ALIAS.get(column, column))}"
+    if n_tasks == 1:
+        return _SINGLE_TASK_NAME.get(dataset, _slug(dataset))
+    return f"{_slug(dataset)}_{_slug(column)}"
 
 
 @dataclass
@@ -229,7 +236,7 @@ def build_training_data(
         for t in ds.tasks:
             tasks.append(
                 {
-                    "name": task_name(ds.name, t.name, multi),
+                    "name": task_name(ds.name, t.name, multi, len(ds.tasks)),
                     "column": t.name,
                     "type": t.type,
                     "units": t.units,

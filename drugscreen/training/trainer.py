@@ -315,7 +315,8 @@ def fit_member(
         frac = (step - warm) / max(total - warm, 1)
         return config.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
 
-    chash = _config_hash({"config": _trunk_config(config), "seed": member_seed, "tasks": data.tasks})
+    task_ids = [(t["dataset"], t["column"], t["type"]) for t in data.tasks]  # names are labels only
+    chash = _config_hash({"config": _trunk_config(config), "seed": member_seed, "tasks": task_ids})
     history: list[dict[str, float]] = []
     best_score, best_epoch, start_epoch = -math.inf, -1, 0
     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
