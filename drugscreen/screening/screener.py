@@ -158,7 +158,7 @@ class Screener:
         bundle: ModelBundle,
         endpoints: Sequence[str] | str | None = None,
         profile: str | Path | Profile | None = "default",
-        batch_size: int = 512,
+        batch_size: int = 256,
     ) -> None:
         from drugscreen.domain import ECFP4_CONFIG
         from drugscreen.featurizers.base import build_featurizer
@@ -166,8 +166,8 @@ class Screener:
 
         self.bundle = bundle
         self.batch_size = int(batch_size)
-        if self.batch_size < 1:
-            raise ConfigError(f"batch size must be at least 1, got {batch_size}")
+        if self.batch_size < 64:
+            raise ConfigError(f"model batch size must be at least 64, got {batch_size}")
         self.standardizer = Standardizer.from_config(bundle.standardizer_config)
         self.featurizer = build_featurizer(bundle.featurizer_config)
         extra_cfg = bundle.extra_featurizer_config
@@ -176,8 +176,7 @@ class Screener:
             fp_cfg = bundle.fingerprint_config
         except (KeyError, TypeError):
             fp_cfg = ECFP4_CONFIG
-        self._fp_radius = int(fp_cfg.get("params", {}).get("radius", 2))
-        self._fp_bits = int(fp_cfg.get("params", {}).get("n_bits", 2048))
+        self._fp_config = fp_cfg
         self.all_endpoints = [
             Endpoint(
                 name=str(t["name"]),
@@ -214,7 +213,7 @@ class Screener:
         panel: str | Path | None = None,
         endpoints: Sequence[str] | str | None = None,
         profile: str | Path | Profile | None = "default",
-        batch_size: int = 512,
+        batch_size: int = 256,
         device: str = "cpu",
     ) -> Screener:
         """Load a panel and a profile.
@@ -231,7 +230,8 @@ class Screener:
             Shipped profile name (``"default"``, ``"cns"``), TOML path, a :class:`Profile`, or
             ``None`` (no ``score``/``rank``: the columns are NaN).
         batch_size
-            Molecules per model forward pass (does not change the results).
+            Molecules per model forward pass. Every pass is padded to exactly this size, so
+            a molecule's numbers never depend on its neighbours; at least 64.
         device
             ``"cpu"`` (or ``"auto"``, which is the CPU too in this version).
 
@@ -435,10 +435,9 @@ class Screener:
         if len(ok):
             from drugscreen.domain import ecfp4_packed
 
-            fps = ecfp4_packed(mols, self._fp_radius, self._fp_bits)
+            fps = ecfp4_packed(mols, self._fp_config)
             extra = self.extra_featurizer.featurize_many(mols) if self.extra_featurizer is not None else None
-            with self._lock:
-                pred = self.bundle.predict(graphs, extra=extra, fps=fps, batch_size=self.batch_size)
+            pred = self._predict(graphs, extra, fps)
             mean[okarr] = pred.mean
             std[okarr] = pred.std
             sim[okarr] = pred.domain_similarity
@@ -490,6 +489,31 @@ class Screener:
             # an input column with an output name (e.g. a re-scored file): keep the input's as <name>_input
             base = base.rename(columns={c: f"{c}_input" for c in clash})
         return pd.concat([base, added], axis=1)
+
+    def _predict(self, graphs: list[Any], extra: np.ndarray | None, fps: np.ndarray) -> Any:
+        """Model predictions with every forward pass exactly ``batch_size`` graphs long.
+
+        CPU kernels pick different summation orders for small matrices, so a molecule scored
+        alone could differ in the 7th digit from the same molecule scored among thousands.
+        Padding the last batch (with repeats of the chunk's own graphs, whose outputs are
+        dropped) keeps every forward pass the same shape, so a molecule's numbers do not
+        depend on its neighbours or on how the input was chunked.
+        """
+        n = len(graphs)
+        bs = self.batch_size
+        pad = (-n) % bs
+        if pad:
+            reps = [i % n for i in range(pad)]
+            graphs = list(graphs) + [graphs[i] for i in reps]
+            fps = np.concatenate([fps, fps[reps]])
+            if extra is not None:
+                extra = np.concatenate([extra, extra[reps]])
+        with self._lock:
+            pred = self.bundle.predict(graphs, extra=extra, fps=fps, batch_size=bs)
+        if pad:
+            pred.mean, pred.std = pred.mean[:n], pred.std[:n]
+            pred.domain_similarity, pred.in_domain = pred.domain_similarity[:n], pred.in_domain[:n]
+        return pred
 
     def _featurize(self, mols: list[Any], errors: list[str], ok: list[int]) -> tuple[list[Any], list[int]]:
         """Graphs for ``mols``; a molecule the featurizer rejects is flagged instead."""
