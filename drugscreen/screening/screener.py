@@ -60,6 +60,8 @@ DOMAIN_COLUMNS = ("ad_similarity", "in_domain")
 SCORE_COLUMNS = ("score", "rank")
 #: Properties a profile objective may name besides endpoints.
 PROFILE_PROPERTIES = NUMERIC_PROPERTY_COLUMNS + ("ad_similarity",)
+# Output precision: predictions 6 decimals; properties as their definitions warrant.
+_DECIMALS = {"qed": 4, "mw": 3, "clogp": 4, "tpsa": 2}
 
 
 def _units_suffix(units: str) -> str:
@@ -455,6 +457,7 @@ class Screener:
             "error": pd.Series(["" if valid[i] else (errors[i] or "invalid molecule") for i in range(n)], index=frame.index, dtype=object),
         }
         every: dict[str, Any] = {}
+        mean, std, sim = np.round(mean, 6), np.round(std, 6), np.round(sim, 6)
         for e in self.all_endpoints:
             every[e.column] = mean[:, e.index]
             every[f"{e.column}_unc"] = std[:, e.index]
@@ -471,7 +474,7 @@ class Screener:
         for c in NUMERIC_PROPERTY_COLUMNS:
             col = np.full(n, np.nan)
             if len(ok):
-                col[okarr] = props[c]
+                col[okarr] = np.round(props[c], _DECIMALS.get(c, 6))
             out_cols[c] = col
         added = pd.DataFrame(out_cols, index=frame.index)
         if self.profile is not None:
