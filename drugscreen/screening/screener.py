@@ -361,7 +361,8 @@ class Screener:
     def _score_strings(self, smiles: list[str], start: int, on_invalid: Literal["flag", "raise"]) -> pd.DataFrame:
         import pandas as pd
 
-        frame = pd.DataFrame({"smiles": pd.Series(smiles, dtype=object)}, index=pd.RangeIndex(start, start + len(smiles)))
+        index = pd.RangeIndex(start, start + len(smiles))
+        frame = pd.DataFrame({"smiles": pd.Series(smiles, index=index, dtype=object)}, index=index)
         return self.score_chunk(frame, "smiles", None, on_invalid=on_invalid)
 
     def _as_frame(self, data: Any, smiles_col: str | None, id_col: str | None) -> tuple[pd.DataFrame, str, str | None]:

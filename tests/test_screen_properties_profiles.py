@@ -1,0 +1,125 @@
+"""Alerts and drug-likeness equal RDKit's own; profiles parse, validate, score and rank."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from rdkit import Chem
+from rdkit.Chem import QED
+from rdkit.Chem import FilterCatalog as FC
+
+from drugscreen.exceptions import ConfigError, UnknownNameError
+from drugscreen.screening.profiles import Profile, available_profiles, desirability, load_profile, rank_scores
+from drugscreen.screening.properties import PROPERTY_COLUMNS, compute_properties
+
+SMILES = [
+    "CCO",
+    "Oc1ccc(O)cc1",  # quinone-like / catechol alerts
+    "O=C(C=Cc1ccccc1)c1ccccc1",  # chalcone (Michael acceptor)
+    "CN(C)c1ccc(N=Nc2ccccc2)cc1",  # azo dye: PAINS azo_A
+    "O=C1C(=Cc2ccccc2)SC(=S)N1",  # rhodanine: PAINS ene_rhod
+    "Nc1ccc(cc1)S(=O)(=O)Nc1ccccn1",
+    "CC(=O)Oc1ccccc1C(=O)O",
+    "CCCCCCCCCCCCCCCCCC(=O)OC[C@H](COP(=O)(O)O)OC(=O)CCCCCCCCCCCCCCCCC",
+    "[O-][N+](=O)c1ccc(cc1)C=O",
+    "C1=CC(=O)C=CC1=O",
+]
+
+
+def _catalog(which):
+    params = FC.FilterCatalogParams()
+    params.AddCatalog(which)
+    return FC.FilterCatalog(params)
+
+
+def test_alerts_and_qed_equal_rdkit():
+    mols = [Chem.MolFromSmiles(s) for s in SMILES]
+    out = compute_properties(mols)
+    assert set(out) == set(PROPERTY_COLUMNS)
+    kinds = FC.FilterCatalogParams.FilterCatalogs
+    pains, brenk = _catalog(kinds.PAINS), _catalog(kinds.BRENK)
+    for i, m in enumerate(mols):
+        want_p = sorted(e.GetDescription() for e in pains.GetMatches(m))
+        got_p = sorted(x for x in out["alerts_pains"][i].split(";") if x)
+        assert got_p == want_p, SMILES[i]
+        want_b = sorted({e.GetDescription() for e in brenk.GetMatches(m)})
+        assert sorted(x for x in out["alerts_brenk"][i].split(";") if x) == want_b
+    np.testing.assert_allclose(out["qed"], [QED.qed(m) for m in mols], rtol=0, atol=1e-12)
+    assert any(out["alerts_pains"]), "the test set should hold PAINS hits"
+    lip = out["lipinski_violations"]
+    assert lip[0] == 0 and lip[7] >= 2  # the phospholipid: MW > 500 and cLogP > 5
+
+
+def test_shipped_profiles_load_and_are_listed():
+    names = available_profiles()
+    assert {"default", "cns"} <= set(names)
+    for name in names:
+        prof = load_profile(name)
+        assert prof.objectives and prof.description
+    with pytest.raises(UnknownNameError, match="cns"):
+        load_profile("nope")
+
+
+def test_desirability_curves():
+    x = np.array([0.0, 0.25, 0.5, 1.0, np.nan])
+    np.testing.assert_allclose(desirability(x, "up", (0.0, 0.5)), [0, 0.5, 1, 1, np.nan])
+    np.testing.assert_allclose(desirability(x, "down", (0.0, 0.5)), [1, 0.5, 0, 0, np.nan])
+    np.testing.assert_allclose(desirability(np.array([0, 1, 2, 3, 4, 5.0]), "window", (1, 2, 3, 4)), [0, 0, 1, 1, 0, 0])
+
+
+@pytest.mark.parametrize(
+    ("toml", "match"),
+    [
+        ("name='x'\n", "at least one"),
+        ("[[objectives]]\nendpoint='a'\ndirection='sideways'\nthresholds=[0,1]\n", "direction"),
+        ("[[objectives]]\nendpoint='a'\nthresholds=[1,0]\n", "increasing"),
+        ("[[objectives]]\nendpoint='a'\ndirection='window'\nthresholds=[0,1]\n", "4 numbers"),
+        ("[[objectives]]\nendpoint='a'\nthresholds=[0,1]\nweight=0\n", "weight"),
+        ("[filters]\nbogus=1\n[[objectives]]\nendpoint='a'\nthresholds=[0,1]\n", "unknown filter"),
+        ("name = \n", "not valid TOML"),
+    ],
+)
+def test_profile_validation_errors(toml, match):
+    with pytest.raises(ConfigError, match=match):
+        Profile.from_toml(toml, source="p.toml")
+
+
+def test_profile_scoring_filters_and_rank():
+    prof = Profile.from_toml(
+        """
+name = "t"
+[filters]
+exclude_pains = true
+out_of_domain_penalty = 0.5
+[[objectives]]
+endpoint = "act"
+direction = "up"
+thresholds = [0.0, 1.0]
+weight = 3
+[[objectives]]
+endpoint = "tox_*"
+combine = "max"
+direction = "down"
+thresholds = [0.0, 1.0]
+"""
+    )
+    df = pd.DataFrame(
+        {
+            "act": [1.0, 0.5, 1.0, 1.0, np.nan],
+            "tox_a": [0.0, 0.0, 0.0, 0.0, np.nan],
+            "tox_b": [0.0, 1.0, 0.0, 0.0, np.nan],
+            "valid": [True, True, True, True, False],
+            "in_domain": pd.array([True, True, False, True, pd.NA], dtype="boolean"),
+            "alerts_pains": ["", "", "", "azo_A(324)", ""],
+            "alerts_brenk": [""] * 5,
+            "lipinski_violations": [0.0] * 5,
+        }
+    )
+    resolved = prof.resolve({c: c for c in ("act", "tox_a", "tox_b")})
+    assert [cols for _, cols in resolved] == [["act"], ["tox_a", "tox_b"]]
+    score = prof.score(df, resolved)
+    np.testing.assert_allclose(score, [1.0, (3 * 0.5 + 0) / 4, 0.5, 0.0, np.nan])
+    assert rank_scores(score).tolist() == [1, 3, 2, 4, 0]
+    again = Profile.from_dict(prof.to_dict())
+    assert again == prof

@@ -1,0 +1,114 @@
+"""The Screener API on the tiny test bundle: columns, invalid rows, determinism, pickling."""
+
+from __future__ import annotations
+
+import pickle
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+from screen_fixtures import BAD, GOOD, TINY_BUNDLE
+
+from drugscreen.exceptions import ConfigError, InvalidMoleculeError, UnknownNameError
+from drugscreen.screening.screener import Screener, endpoint_column_name
+
+pytestmark = pytest.mark.skipif(not (TINY_BUNDLE / "config.json").is_file(), reason="tiny bundle fixture missing")
+
+MANY = [f"{a}{b}" for a in ("c1ccccc1", "C1CCNCC1", "c1ccncc1", "CCO", "CC(=O)N") for b in ("C", "O", "N", "Cl", "CC", "C(=O)O", "OC", "F")]
+
+
+@pytest.fixture(scope="module")
+def screener():
+    return Screener.load(TINY_BUNDLE, profile="default")
+
+
+def test_columns_in_order_and_types(screener):
+    df = screener.score(GOOD + [b for b, _ in BAD])
+    ends = [e.column for e in screener.endpoints]
+    assert ends == ["has_N", "logp_Crippen"]
+    expected = ["smiles", "id", "smiles_std", "valid", "error"]
+    for c in ends:
+        expected += [c, f"{c}_unc"]
+    expected += ["ad_similarity", "in_domain", "alerts_pains", "alerts_brenk", "qed", "mw", "clogp", "tpsa",
+                 "hbd", "hba", "rotatable_bonds", "lipinski_violations", "score", "rank"]  # fmt: skip
+    assert list(df.columns) == expected
+    for c in ends + [f"{c}_unc" for c in ends] + ["ad_similarity", "qed", "mw", "score"]:
+        assert df[c].dtype == np.float64, c
+    assert df["rank"].dtype == "Int64"
+    assert df["valid"].tolist() == [True] * len(GOOD) + [False] * len(BAD)
+    ok = df[df["valid"]]
+    assert ok["has_N"].between(0, 1).all() and ok["score"].between(0, 1).all()
+    assert sorted(ok["rank"].tolist()) == list(range(1, len(GOOD) + 1))
+    bad = df[~df["valid"]]
+    assert bad[ends + ["score", "qed"]].isna().all().all() and bad["rank"].isna().all()
+
+
+def test_invalid_inputs_flagged_in_place_with_reason(screener):
+    inputs = ["CCO"] + [b for b, _ in BAD] + [None, float("nan"), "c1ccccc1"]
+    df = screener.score(inputs)
+    assert len(df) == len(inputs)
+    assert df["id"].tolist() == list(range(len(inputs)))
+    for i, (_, word) in enumerate(BAD, start=1):
+        assert not df["valid"].iloc[i]
+        assert word in df["error"].iloc[i].lower(), (i, df["error"].iloc[i])
+    assert df["error"].iloc[len(BAD) + 1] == "missing SMILES" and df["error"].iloc[len(BAD) + 2] == "missing SMILES"
+    assert df["valid"].iloc[0] and df["valid"].iloc[-1] and df["error"].iloc[0] == ""
+
+
+def test_on_invalid_raise(screener):
+    with pytest.raises(InvalidMoleculeError) as info:
+        screener.score(["CCO", "C1CC"], on_invalid="raise")
+    assert info.value.index == 1 and "unclosed ring" in info.value.reason
+
+
+def test_dataframe_input_keeps_columns(screener):
+    frame = pd.DataFrame({"Compound": ["a", "b"], "SMILES": ["CCO", "CCN"], "x": [1, 2]})
+    df = screener.score(frame, id_col="Compound")
+    assert list(df.columns[:3]) == ["Compound", "SMILES", "x"] and df["id"].tolist() == ["a", "b"]
+
+
+def test_deterministic_across_batch_composition(screener):
+    alone = pd.concat([screener.score([s]) for s in MANY[:6]], ignore_index=True)
+    mixed = screener.score(MANY[::-1] + MANY[:6]).iloc[len(MANY):].reset_index(drop=True)
+    num = [c for c in alone.columns if alone[c].dtype == np.float64 and c != "score"]
+    pd.testing.assert_frame_equal(alone[num], mixed[num], check_exact=True)
+    other = Screener.load(TINY_BUNDLE, profile="default", batch_size=64)
+    pd.testing.assert_frame_equal(other.score(MANY[:6])[num], alone[num], check_exact=True)
+
+
+def test_score_iter_matches_score(screener):
+    whole = screener.score(MANY)
+    parts = list(screener.score_iter(iter(MANY), batch_size=7))
+    assert [len(p) for p in parts] == [7] * (len(MANY) // 7) + ([len(MANY) % 7] if len(MANY) % 7 else [])
+    joined = pd.concat(parts)
+    assert list(joined.index) == list(range(len(MANY)))
+    pd.testing.assert_series_equal(joined["score"], whole["score"], check_names=False)
+
+
+def test_pickle_and_threads(screener):
+    clone = pickle.loads(pickle.dumps(screener))
+    ref = screener.score(MANY)
+    pd.testing.assert_frame_equal(clone.score(MANY), ref)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda chunk: screener.score(chunk), [MANY] * 4))
+    for r in results:
+        pd.testing.assert_frame_equal(r, ref)
+
+
+def test_endpoint_selection_and_errors():
+    s = Screener.load(TINY_BUNDLE, endpoints="has_*", profile=None)
+    assert [e.column for e in s.endpoints] == ["has_N"]
+    df = s.score(["CCO"])
+    assert "logp_Crippen" not in df.columns and np.isnan(df["score"].iloc[0])
+    with pytest.raises(UnknownNameError, match="has_N"):
+        Screener.load(TINY_BUNDLE, endpoints="nope")
+    with pytest.raises(ConfigError, match="device"):
+        Screener.load(TINY_BUNDLE, device="tpu")
+
+
+def test_endpoint_column_names():
+    assert endpoint_column_name({"name": "tox21_nr_ar", "type": "classification"}) == "tox21_nr_ar"
+    assert endpoint_column_name({"name": "esol", "type": "regression", "units": "log10(mol/L)"}) == "esol_log_mol_per_L"
+    assert endpoint_column_name({"name": "bace_pic50", "type": "regression", "units": "pIC50 (-log10 IC50/M)"}) == "bace_pic50"
+    assert endpoint_column_name({"name": "lipophilicity", "type": "regression", "units": "logD7.4"}) == "lipophilicity_logD7_4"
