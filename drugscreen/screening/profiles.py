@@ -296,6 +296,7 @@ class Profile:
             are logged and skipped.
         """
         out = []
+        skipped = []
         for obj in self.objectives:
             if obj.endpoint in columns:
                 cols = [columns[obj.endpoint]]
@@ -304,7 +305,12 @@ class Profile:
             if cols:
                 out.append((obj, cols))
             else:
-                logger.warning("profile %s: no endpoint matches %r in this panel; objective skipped", self.name, obj.endpoint)
+                skipped.append(obj.endpoint)
+        if skipped:
+            logger.warning(
+                "profile %s: this panel has no %s; %s skipped",
+                self.name, ", ".join(skipped), "that objective" if len(skipped) == 1 else "those objectives",
+            )  # fmt: skip
         return out
 
     def score(self, df: pd.DataFrame, resolved: list[tuple[Objective, list[str]]]) -> np.ndarray:

@@ -1,0 +1,256 @@
+"""`drugscreen screen` and `drugscreen profiles` end to end (CliRunner), resume, report."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from screen_fixtures import BAD, GOOD, TINY_BUNDLE, write_smi
+from typer.testing import CliRunner
+
+from drugscreen.cli import app
+from drugscreen.screening.run import run_screen
+
+pytestmark = pytest.mark.skipif(not (TINY_BUNDLE / "config.json").is_file(), reason="tiny bundle fixture missing")
+
+runner = CliRunner()
+PANEL = ["--panel", str(TINY_BUNDLE)]
+MANY = [f"{a}{b}" for a in ("c1ccccc1", "C1CCNCC1", "c1ccncc1", "CCO", "CC(=O)N", "C1CCCCC1") for b in ("C", "O", "N", "Cl", "CC", "C(=O)O", "OC")]
+
+
+def screen(*args: str, input: str | None = None):
+    return runner.invoke(app, ["screen", *args, *PANEL, "-q"], input=input)
+
+
+def test_smi_default_output_and_summary(tmp_path):
+    src = write_smi(tmp_path / "hits.smi", [f"{s} m{i}" for i, s in enumerate(GOOD)] + ["C1CC broken"])
+    res = runner.invoke(app, ["screen", str(src), *PANEL])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "hits_scored.csv"
+    df = pd.read_csv(out, keep_default_na=False)
+    assert df["id"].tolist() == [f"m{i}" for i in range(len(GOOD))] + ["broken"]
+    assert df["valid"].tolist() == [True] * len(GOOD) + [False]
+    assert f"{len(GOOD)} scored, 1 invalid (see column error in {out})" in res.output
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no work files left
+
+
+def test_bad_inputs_stay_in_place_and_strict(tmp_path):
+    lines = ["smiles,id"] + [f'"{s}",g{i}' for i, s in enumerate(GOOD[:2])]
+    lines += [f'"{s}",b{i}' for i, (s, _) in enumerate(BAD)] + [",missing", "CCN,last"]
+    src = tmp_path / "in.csv"
+    src.write_text("\n".join(lines) + "\n")
+    res = screen(str(src), "-o", str(tmp_path / "o.csv"))
+    assert res.exit_code == 0, res.output
+    df = pd.read_csv(tmp_path / "o.csv", keep_default_na=False)
+    assert df["id"].tolist() == ["g0", "g1"] + [f"b{i}" for i in range(len(BAD))] + ["missing", "last"]
+    for i, (_, word) in enumerate(BAD):
+        assert word in df["error"].iloc[2 + i].lower()
+    assert df["error"].iloc[-2] == "empty SMILES" and df["valid"].iloc[-1] == True  # noqa: E712
+    numeric = pd.read_csv(tmp_path / "o.csv")
+    assert numeric["has_N"].dtype == float and numeric["qed"].dtype == float
+    res = screen(str(src), "-o", str(tmp_path / "o2.csv"), "--strict")
+    assert res.exit_code == 1 and (tmp_path / "o2.csv").exists()
+
+
+@pytest.mark.parametrize("out_name", ["o.tsv", "o.parquet", "o.sdf", "o.csv.gz"])
+def test_output_formats(tmp_path, out_name):
+    src = write_smi(tmp_path / "a.smi", GOOD)
+    res = screen(str(src), "-o", str(tmp_path / out_name))
+    assert res.exit_code == 0, res.output
+    if out_name.endswith("parquet"):
+        df = pd.read_parquet(tmp_path / out_name)
+        assert df["has_N"].dtype == float and len(df) == len(GOOD)
+    elif out_name.endswith("sdf"):
+        text = (tmp_path / out_name).read_text()
+        assert text.count("$$$$") == len(GOOD) and ">  <score>" in text
+
+
+@pytest.mark.parametrize("kind", ["sdf", "parquet", "gz", "tsv"])
+def test_input_formats(tmp_path, kind):
+    from test_io import SDF
+
+    if kind == "sdf":
+        src = tmp_path / "a.sdf"
+        src.write_text(SDF)
+        n, n_bad = 4, 2
+    elif kind == "parquet":
+        src = tmp_path / "a.parquet"
+        pd.DataFrame({"Smiles": GOOD, "id": range(len(GOOD))}).to_parquet(src)
+        n, n_bad = len(GOOD), 0
+    elif kind == "gz":
+        src = tmp_path / "a.smi.gz"
+        with gzip.open(src, "wt") as fh:
+            fh.write("\n".join(GOOD) + "\n")
+        n, n_bad = len(GOOD), 0
+    else:
+        src = tmp_path / "a.tsv"
+        src.write_text("SMILES\tname\r\n" + "".join(f"{s}\tn{i}\r\n" for i, s in enumerate(GOOD)))
+        n, n_bad = len(GOOD), 0
+    res = screen(str(src), "-o", str(tmp_path / "o.csv"))
+    assert res.exit_code == 0, res.output
+    df = pd.read_csv(tmp_path / "o.csv", keep_default_na=False)
+    assert len(df) == n and (~df["valid"]).sum() == n_bad
+    if kind == "sdf":
+        assert df["id"].tolist() == ["ethanol", "broken", "pentavalent", "methane"]
+        assert "SDF record 2" in df["error"].iloc[1]
+
+
+def test_stdin_to_stdout():
+    res = runner.invoke(app, ["screen", "-", "-o", "-", *PANEL, "-q"], input="CCO a\nxyz b\n")
+    assert res.exit_code == 0, res.output
+    lines = [ln for ln in res.stdout.splitlines() if ln]
+    assert lines[0].startswith("smiles,name,id,smiles_std,valid,error,") and len(lines) == 3
+
+
+def test_csv_injection_escaped(tmp_path):
+    src = tmp_path / "a.csv"
+    src.write_text('smiles,note\nCCO,"=HYPERLINK(""http://x"")"\nCCN,@SUM(1)\n')
+    assert screen(str(src), "-o", str(tmp_path / "o.csv")).exit_code == 0
+    text = (tmp_path / "o.csv").read_text()
+    assert "'=HYPERLINK" in text and "'@SUM(1)" in text
+    assert not re.search(r"(^|,)[=@+]", text.replace(",-", ","), re.M)
+
+
+def test_usage_errors_exit_2(tmp_path):
+    src = write_smi(tmp_path / "a.smi", GOOD)
+    for args in (["screen"], ["screen", str(src), "--batch-size", "0"], ["screen", str(src), "--bogus"]):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 2, (args, res.output)
+        assert "Traceback" not in res.output
+
+
+def test_data_errors_exit_1_one_line(tmp_path):
+    from drugscreen.cli import main
+
+    src = write_smi(tmp_path / "a.smi", GOOD)
+    cases = [
+        [str(src), "-o", str(src)],  # never over the input
+        [str(tmp_path / "missing.smi")],
+        [str(src), "-o", str(tmp_path / "o.xlsx")],
+        [str(src), "--profile", "nope"],
+        [str(src), "--endpoints", "nope"],
+    ]
+    for args in cases:
+        proc = subprocess.run(
+            ["python", "-c", "import sys; from drugscreen.cli import main; sys.argv=['drugscreen']+sys.argv[1:]; main()",
+             "screen", *args, *PANEL, "-q"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert proc.returncode == 1, (args, proc.stderr)
+        err = [ln for ln in proc.stderr.splitlines() if ln.startswith("Error:")]
+        assert len(err) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert src.read_text().startswith(GOOD[0])
+    del main
+
+
+def test_failure_leaves_no_output(tmp_path, monkeypatch):
+    src = write_smi(tmp_path / "a.smi", MANY)
+    out = tmp_path / "o.csv"
+    out.write_text("previous\n")
+    from drugscreen.screening import screener as mod
+
+    calls = {"n": 0}
+    real = mod.Screener.score_chunk
+
+    def failing(self, *a, **k):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("disk on fire")
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(mod.Screener, "score_chunk", failing)
+    with pytest.raises(RuntimeError):
+        run_screen(src, out, panel=TINY_BUNDLE, chunk_size=10, jobs=1)
+    assert out.read_text() == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.smi", "o.csv"]
+
+
+def test_resume_after_interruption_equals_clean_run(tmp_path):
+    src = write_smi(tmp_path / "a.smi", [f"{s} m{i}" for i, s in enumerate(MANY)] + ["C1CC bad"])
+    clean = tmp_path / "clean.csv"
+    run_screen(src, clean, panel=TINY_BUNDLE, chunk_size=8, jobs=1)
+    out = tmp_path / "o.csv"
+
+    def stop_after_3_chunks(done: int) -> None:
+        if done >= 24:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=1, on_progress=stop_after_3_chunks)
+    assert not out.exists()
+    work = tmp_path / ".o.csv.partial"
+    assert len(list(work.glob("chunk_*.parquet"))) == 3
+    summary = run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=1, resume=True)
+    assert summary.resumed_rows == 24 and summary.rows == len(MANY) + 1
+    assert not work.exists()
+    pd.testing.assert_frame_equal(pd.read_csv(out), pd.read_csv(clean))
+    # options changed since the interruption: refused
+    with pytest.raises(KeyboardInterrupt):
+        run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=1, on_progress=stop_after_3_chunks)
+    res = screen(str(src), "-o", str(out), "--resume", "--profile", "cns", "--batch-size", "8")
+    assert res.exit_code == 1 and "cannot resume" in str(res.exception)  # main() prints it as one line
+
+
+def test_ctrl_c_exit_130_no_output(tmp_path, monkeypatch):
+    src = write_smi(tmp_path / "a.smi", MANY)
+    from drugscreen.screening import run as run_mod
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_mod, "run_screen", interrupted)
+    res = screen(str(src), "-o", str(tmp_path / "o.csv"))
+    assert res.exit_code == 130 and not (tmp_path / "o.csv").exists()
+
+
+def test_jobs_2_same_as_jobs_1(tmp_path):
+    src = write_smi(tmp_path / "a.smi", MANY)
+    run_screen(src, tmp_path / "one.csv", panel=TINY_BUNDLE, chunk_size=10, jobs=1)
+    run_screen(src, tmp_path / "two.csv", panel=TINY_BUNDLE, chunk_size=10, jobs=2)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "one.csv"), pd.read_csv(tmp_path / "two.csv"))
+
+
+def test_report_self_contained(tmp_path):
+    src = write_smi(tmp_path / "a.smi", [f"{s} m{i}" for i, s in enumerate(GOOD)] + ["C1CC broken<b>"])
+    report = tmp_path / "r.html"
+    res = screen(str(src), "--report", str(report), "--top", "3")
+    assert res.exit_code == 0, res.output
+    html = report.read_text()
+    assert html.startswith("<!DOCTYPE html>") and html.count('class="card"') == 3
+    assert "unclosed ring" in html and "broken&lt;b&gt;" in html and "<svg" in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", html, re.I)
+    assert "<script" not in html and "<link" not in html
+
+
+def test_profiles_cli(tmp_path):
+    res = runner.invoke(app, ["profiles", "list"])
+    assert res.exit_code == 0 and "default" in res.output and "cns" in res.output
+    res = runner.invoke(app, ["profiles", "show", "cns"])
+    assert res.exit_code == 0 and 'endpoint = "bbbp"' in res.output
+    custom = tmp_path / "mine.toml"
+    custom.write_text(res.output)
+    src = write_smi(tmp_path / "a.smi", GOOD)
+    assert screen(str(src), "--profile", str(custom)).exit_code == 0
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (apt-get install -y chromium)")
+def test_report_renders_in_headless_chromium(tmp_path):
+    src = write_smi(tmp_path / "a.smi", GOOD + ["xyz"])
+    report = tmp_path / "r.html"
+    assert screen(str(src), "--report", str(report)).exit_code == 0
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,1600",
+         f"--screenshot={shot}", Path(report).resolve().as_uri()],
+        capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert shot.is_file() and shot.stat().st_size > 10_000
