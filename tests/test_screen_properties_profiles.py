@@ -10,7 +10,13 @@ from rdkit.Chem import QED
 from rdkit.Chem import FilterCatalog as FC
 
 from drugscreen.exceptions import ConfigError, UnknownNameError
-from drugscreen.screening.profiles import Profile, available_profiles, desirability, load_profile, rank_scores
+from drugscreen.screening.profiles import (
+    Profile,
+    available_profiles,
+    desirability,
+    load_profile,
+    rank_scores,
+)
 from drugscreen.screening.properties import PROPERTY_COLUMNS, compute_properties
 
 SMILES = [
