@@ -36,8 +36,9 @@ class TrainConfig:
         One training run per seed; with ``ensemble > 1`` a run trains members ``seed*1000+i``.
     ensemble
         Ensemble members per seed (a bundle holds them all).
-    epochs, patience
-        Maximum epochs; stop after ``patience`` epochs without validation improvement.
+    epochs, patience, min_epochs
+        Maximum epochs; stop after ``patience`` epochs without validation improvement, but
+        never before ``min_epochs`` epochs (joint validation scores are noisy early on).
     batch_size, lr, weight_decay, warmup_epochs, grad_clip
         Optimisation (AdamW, linear warm-up then cosine decay).
     model_params
@@ -89,6 +90,7 @@ class TrainConfig:
     ensemble: int = 1
     epochs: int = 50
     patience: int = 10
+    min_epochs: int = 0
     batch_size: int = 64
     lr: float = 1e-3
     weight_decay: float = 0.0

@@ -392,7 +392,7 @@ def fit_member(
             )
             if bar is not None:
                 bar.update(task_id, info=f"loss {rec['train_loss']:.3f} valid {score:.3f}")
-            stop = epoch - best_epoch >= config.patience or epoch == config.epochs - 1
+            stop = (epoch - best_epoch >= config.patience and epoch + 1 >= config.min_epochs) or epoch == config.epochs - 1
             if checkpoint_dir is not None:
                 _save_checkpoint(checkpoint_dir, model, best_state, opt, {
                     "config_hash": chash, "epoch": epoch, "step": step, "history": history,
