@@ -433,6 +433,51 @@ def benchmark_report(
 # === end benchmark ===
 
 # === repurpose (drugscreen.repurposing) ===
+@app.command(
+    "repurpose",
+    rich_help_panel="Repurposing",
+    epilog="Examples: drugscreen repurpose --fasta abl1.fasta --top 20 -o ranked.csv --report ranked.html; "
+    "drugscreen repurpose --ligands actives.smi --sequence MGQQPGKVLGD... --top 50",
+)
+def repurpose_cmd(
+    sequence: Annotated[Optional[str], typer.Option("--sequence", help="Target protein sequence (one-letter codes).")] = None,  # noqa: UP045
+    fasta: Annotated[Optional[Path], typer.Option("--fasta", help="FASTA file with the target sequence (one record).")] = None,  # noqa: UP045
+    ligands: Annotated[Optional[Path], typer.Option("--ligands", help="Known ligands of the target (any file `screen` reads).")] = None,  # noqa: UP045
+    activity_column: Annotated[Optional[str], typer.Option("--activity-column", help="Ligand column with 1/0, active/inactive, or potency (e.g. pIC50).")] = None,  # noqa: UP045
+    active_threshold: Annotated[float, typer.Option("--active-threshold", help="Potency at or above which a ligand is active.")] = 6.0,
+    library: Annotated[str, typer.Option("--library", help="`approved` (shipped ChEMBL approved drugs) or a molecule file.")] = "approved",
+    top: Annotated[Optional[int], typer.Option("--top", min=1, help="Keep the best N drugs.")] = None,  # noqa: UP045
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the ranking (csv/tsv/parquet); default: a table on stdout.")] = None,  # noqa: UP045
+    report: Annotated[Optional[Path], typer.Option("--report", help="Write a self-contained HTML report.")] = None,  # noqa: UP045
+    model: Annotated[Optional[Path], typer.Option("--model", help="Affinity model bundle (default: the shipped one).")] = None,  # noqa: UP045
+    no_panel: Annotated[bool, typer.Option("--no-panel", help="Leave out the toxicity panel columns.")] = False,
+) -> None:
+    """Rank approved drugs (or a library) against a new target, by its sequence and/or known ligands."""
+    if sequence is None and fasta is None and ligands is None:
+        raise typer.BadParameter("give --sequence, --fasta or --ligands (or a sequence with ligands)")
+    if sequence is not None and fasta is not None:
+        raise typer.BadParameter("give either --sequence or --fasta, not both")
+    from drugscreen.repurposing.repurposer import repurpose
+
+    ranked = repurpose(
+        sequence=sequence, fasta=fasta, ligands=ligands, activity_column=activity_column,
+        active_threshold=active_threshold, library=library, top=top, model=model, panel=not no_panel,
+    )  # fmt: skip
+    if report is not None:
+        from drugscreen.repurposing.report import write_report
+
+        write_report(ranked, report)
+        logger.info("report written to %s", report)
+    if output is None:
+        cols = [c for c in ("rank", "chembl_id", "name", "first_approval", "score", "uncertainty", "evidence") if c in ranked.columns]
+        typer.echo(ranked[cols].head(top or 25).to_string(index=False))
+        return
+    from drugscreen.repurposing.report import write_table
+
+    write_table(ranked, output)
+    logger.info("%d drugs written to %s", len(ranked), output)
+
+
 # === end repurpose ===
 
 

@@ -35,6 +35,8 @@ __all__ = [
     "AffinityModel",
     "DrugGraphEncoder",
     "ProteinCNNEncoder",
+    "drug_batch",
+    "ecfp4_bits",
     "encode_sequences",
     "sequence_composition",
 ]
@@ -89,6 +91,23 @@ def sequence_composition(sequences: Sequence[str]) -> Tensor:
     return torch.from_numpy(out)
 
 
+def ecfp4_bits(mols: Sequence[Any], n_bits: int) -> np.ndarray:
+    """ECFP4 0/1 ``uint8`` rows for the drug encoder's fingerprint path."""
+    from drugscreen.featurizers.fingerprints import MorganFingerprint
+
+    return MorganFingerprint(radius=2, n_bits=n_bits).featurize_many(list(mols))
+
+
+def drug_batch(graphs: Sequence[Any], fps: np.ndarray | None = None) -> Any:
+    """Collate drug graphs (and their ECFP4 rows, when the encoder uses them) into one batch."""
+    from drugscreen.featurizers.graph import collate
+
+    batch = collate(graphs)
+    if fps is not None:
+        batch.fp = torch.from_numpy(np.asarray(fps, dtype=np.float32))
+    return batch
+
+
 def _scatter_sum(src: Tensor, index: Tensor, size: int) -> Tensor:
     out = src.new_zeros((size, src.shape[1]))
     return out.index_add_(0, index, src)
@@ -125,12 +144,25 @@ class DrugGraphEncoder(nn.Module):
         Embedding size.
     dropout
         Dropout inside the residual blocks.
+    fp_bits
+        When > 0, an ECFP4 bit vector of this length (``batch.fp``) enters the embedding through
+        a linear layer, beside the graph readout: a fixed substructure path that learns in few
+        epochs, while message passing learns the rest.
     """
 
     def __init__(
-        self, atom_dim: int, bond_dim: int, hidden: int = 128, layers: int = 4, out_dim: int = 128, dropout: float = 0.1
+        self,
+        atom_dim: int,
+        bond_dim: int,
+        hidden: int = 128,
+        layers: int = 4,
+        out_dim: int = 128,
+        dropout: float = 0.1,
+        fp_bits: int = 0,
     ) -> None:
         super().__init__()
+        self.fp_bits = fp_bits
+        self.fp_lin = nn.Sequential(nn.Dropout(dropout), nn.Linear(fp_bits, out_dim)) if fp_bits else None
         self.atom_in = nn.Linear(atom_dim, hidden)
         self.layers = nn.ModuleList(_GINELayer(hidden, bond_dim, dropout) for _ in range(layers))
         self.norm = nn.LayerNorm(hidden)
@@ -147,7 +179,10 @@ class DrugGraphEncoder(nn.Module):
         mx = h.new_full((n_graphs, h.shape[1]), -1e4).scatter_reduce(
             0, batch.batch.unsqueeze(1).expand_as(h), h, reduce="amax", include_self=True
         )
-        return self.out(torch.cat([mean, mx], dim=1))
+        out = self.out(torch.cat([mean, mx], dim=1))
+        if self.fp_lin is not None:
+            out = out + self.fp_lin(batch.fp)
+        return out
 
 
 class ProteinCNNEncoder(nn.Module):

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,76 +32,56 @@ logger = logging.getLogger(__name__)
 
 _ACTIVE_WORDS = {"1", "active", "actives", "yes", "true", "binder", "a", "+"}
 _INACTIVE_WORDS = {"0", "inactive", "inactives", "no", "false", "nonbinder", "non-binder", "i", "-"}
-_VALID_RESIDUES = set("ACDEFGHIKLMNPQRSTVWYBZXUOJ")
 
 
 # ----------------------------------------------------------------------------- sequences
 
+MIN_SEQUENCE_LENGTH = 30
 
-def validate_sequence(sequence: str, name: str = "sequence", min_length: int = 30) -> str:
-    """Upper-case a protein sequence, drop white space and a trailing ``*``; reject bad residues.
+
+def validate_sequence(sequence: str, name: str = "sequence", min_length: int = MIN_SEQUENCE_LENGTH) -> str:
+    """Clean and check a target sequence (:func:`drugscreen.featurizers.protein.validate_sequence`
+    plus a minimum length: a peptide of a few residues is not a protein target).
 
     Raises
     ------
     InvalidSequenceError
-        With the offending letters and their positions (1-based), or when too short.
+        Naming the first invalid character and its 1-based position, or when too short.
     """
-    if not isinstance(sequence, str):
-        raise InvalidSequenceError(f"{name}: expected a string, got {type(sequence).__name__}")
-    seq = re.sub(r"\s+", "", sequence).upper().rstrip("*")
-    if not seq:
-        raise InvalidSequenceError(f"{name}: the sequence is empty")
-    bad = [(i + 1, c) for i, c in enumerate(seq) if c not in _VALID_RESIDUES]
-    if bad:
-        shown = ", ".join(f"{c!r} at {i}" for i, c in bad[:5])
-        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
-        raise InvalidSequenceError(
-            f"{name}: {len(bad)} invalid residue(s): {shown}{more}; a protein sequence uses the "
-            "one-letter amino-acid codes (ACDEFGHIKLMNPQRSTVWY, plus B Z X U O J)"
-        )
+    from drugscreen.featurizers.protein import validate_sequence as _validate
+
+    try:
+        seq = _validate(sequence)
+    except InvalidSequenceError as exc:
+        raise InvalidSequenceError(f"{name}: {exc}") from None
     if len(seq) < min_length:
         raise InvalidSequenceError(f"{name}: {len(seq)} residues is too short for a protein target (minimum {min_length})")
     return seq
 
 
-def parse_fasta(text: str) -> list[tuple[str, str]]:
-    """``(header, sequence)`` records of FASTA text; every sequence is validated.
+def parse_fasta(text: str, source: str = "FASTA") -> list[tuple[str, str]]:
+    """``(header, sequence)`` records of FASTA text, validated (see :func:`validate_sequence`)."""
+    from drugscreen.featurizers.protein import parse_fasta as _parse
 
-    Raises
-    ------
-    InvalidSequenceError
-        No record, an empty record, or invalid residues (named by the record's header).
-    """
-    records: list[tuple[str, list[str]]] = []
-    for lineno, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line or line.startswith(";"):
-            continue
-        if line.startswith(">"):
-            records.append((line[1:].strip() or f"record {len(records) + 1}", []))
-        elif not records:
-            raise InvalidSequenceError(f"FASTA line {lineno}: sequence data before the first '>' header")
-        else:
-            records[-1][1].append(line)
-    if not records:
-        raise InvalidSequenceError("no FASTA record found (a record starts with a '>' header line)")
-    return [(h, validate_sequence("".join(parts), name=f"FASTA record {h!r}")) for h, parts in records]
+    return [(r.description, validate_sequence(r.sequence, name=f"{source}: record {r.id!r}")) for r in _parse(text, source=source)]
 
 
 def read_sequence_input(sequence: str | None = None, fasta: str | Path | None = None) -> tuple[str, str]:
-    """``(name, sequence)`` from a raw sequence or a FASTA file (its first record; more are refused)."""
+    """``(name, sequence)`` from a raw sequence (or FASTA text) or a FASTA file with one record."""
     if (sequence is None) == (fasta is None):
         raise InvalidSequenceError("give exactly one of a sequence and a FASTA file")
     if sequence is not None:
         text = sequence.strip()
         if text.startswith(">"):
-            name, seq = _single_record(parse_fasta(text), "sequence")
-            return name, seq
+            return _single_record(parse_fasta(text, "sequence"), "sequence")
         return "query", validate_sequence(text)
     path = Path(fasta)  # type: ignore[arg-type]
     if not path.is_file():
         raise InputFormatError(f"FASTA file not found: {path}")
-    return _single_record(parse_fasta(path.read_text()), str(path))
+    from drugscreen.featurizers.protein import read_fasta
+
+    records = [(r.description, validate_sequence(r.sequence, name=f"{path}: record {r.id!r}")) for r in read_fasta(path)]
+    return _single_record(records, str(path))
 
 
 def _single_record(records: list[tuple[str, str]], where: str) -> tuple[str, str]:

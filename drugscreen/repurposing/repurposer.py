@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
     from drugscreen.repurposing.affinity_bundle import AffinityBundle
 
-__all__ = ["Repurposer"]
+__all__ = ["Repurposer", "repurpose"]
 
 logger = logging.getLogger(__name__)
 
@@ -143,14 +143,17 @@ class Repurposer:
         if prep.drug_emb is None:
             import torch
 
-            from drugscreen.featurizers.graph import collate
+            from drugscreen.models.affinity import drug_batch, ecfp4_bits
 
             assert self.affinity is not None
             graphs = self._graphs(prep)
             enc = self.affinity.model.drug
+            fps = ecfp4_bits(prep.mols, enc.fp_bits) if enc.fp_bits else None
             enc.eval()
             with torch.inference_mode():
-                prep.drug_emb = torch.cat([enc(collate(graphs[s : s + 1024])) for s in range(0, len(graphs), 1024)])
+                prep.drug_emb = torch.cat(
+                    [enc(drug_batch(graphs[s : s + 1024], None if fps is None else fps[s : s + 1024])) for s in range(0, len(graphs), 1024)]
+                )
         return prep.drug_emb
 
     def _gnn(self, prep: _PreparedLibrary) -> np.ndarray:
@@ -273,7 +276,9 @@ class Repurposer:
                 from drugscreen.featurizers.graph import GraphFeaturizer
 
                 lib_emb = self._gnn(prep)
-                act_emb = gnn_embeddings(self.affinity.model.drug, [GraphFeaturizer()(lig.mols[i]) for i in act])
+                act_emb = gnn_embeddings(
+                    self.affinity.model.drug, [GraphFeaturizer()(lig.mols[i]) for i in act], [lig.mols[i] for i in act]
+                )
             sims, nn = ligand_components(fps, act_fps, lib_emb, act_emb)
             for c, v in sims.items():
                 components[c] = v
@@ -394,3 +399,23 @@ def _add_panel(df: pd.DataFrame) -> pd.DataFrame:
     for c in keep:
         df[f"tox_{c}" if not c.lower().startswith("tox") else c] = scored[c].to_numpy()
     return df
+
+
+def repurpose(
+    sequence: str | None = None,
+    fasta: str | Path | None = None,
+    ligands: str | Path | list[str] | pd.DataFrame | None = None,
+    *,
+    activity_column: str | None = None,
+    active_threshold: float = 6.0,
+    library: str | Path | pd.DataFrame = "approved",
+    top: int | None = None,
+    model: str | Path | None = None,
+    panel: bool = True,
+) -> pd.DataFrame:
+    """Load the repurposer (shipped model or ``model``) and rank ``library``: what the CLI runs."""
+    rp = Repurposer.load(model, panel=panel)
+    return rp.rank(
+        sequence=sequence, ligands=ligands, library=library, top=top, fasta=fasta,
+        activity_column=activity_column, active_threshold=active_threshold,
+    )  # fmt: skip

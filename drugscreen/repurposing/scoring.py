@@ -72,17 +72,30 @@ def fingerprint_sets(mols: Sequence[Any], kinds: Sequence[str] = FINGERPRINTS) -
     return {k: _fp(k).featurize_many(list(mols)) for k in kinds}
 
 
-def gnn_embeddings(encoder: Any, graphs: Sequence[Any], chunk: int = 512) -> np.ndarray:
-    """L2-normalized drug-encoder embeddings ``(n, d)`` of featurized graphs."""
+def gnn_embeddings(encoder: Any, graphs: Sequence[Any], mols: Sequence[Any] | None = None, chunk: int = 512) -> np.ndarray:
+    """L2-normalized drug-encoder embeddings ``(n, d)`` of featurized graphs.
+
+    ``mols`` are needed when the encoder has a fingerprint path (``encoder.fp_bits > 0``).
+    """
     import torch
 
-    from drugscreen.featurizers.graph import collate
+    from drugscreen.models.affinity import drug_batch, ecfp4_bits
 
     if not graphs:
         return np.zeros((0, 1), dtype=np.float32)
+    fps = None
+    if getattr(encoder, "fp_bits", 0):
+        if mols is None:
+            raise ValueError("this drug encoder needs the molecules (for its ECFP4 path)")
+        fps = ecfp4_bits(mols, encoder.fp_bits)
     encoder.eval()
     with torch.inference_mode():
-        emb = torch.cat([encoder(collate(list(graphs[s : s + chunk]))) for s in range(0, len(graphs), chunk)])
+        emb = torch.cat(
+            [
+                encoder(drug_batch(list(graphs[s : s + chunk]), None if fps is None else fps[s : s + chunk]))
+                for s in range(0, len(graphs), chunk)
+            ]
+        )
         emb = torch.nn.functional.normalize(emb, dim=1)
     return emb.numpy()
 

@@ -45,6 +45,7 @@ class AffinityTask:
     target_idx: np.ndarray
     value: np.ndarray
     sha256: dict[str, str] = field(default_factory=dict)
+    fps: np.ndarray | None = None  # ECFP4 bits per drug (zeros for drugs left out)
 
 
 def _read_dataset(name: str, data_dir: str | None) -> tuple[list[str], list[str], list[str], list[str], np.ndarray, np.ndarray, np.ndarray, dict[str, str]]:
@@ -86,8 +87,13 @@ def load_affinity_tasks(names: Sequence[str] = ("davis", "kiba"), data_dir: str 
                 std.append("")
                 logger.warning("%s: drug %s left out: %s", name, drug_ids[i], p.error)
         keep = ok[di]
+        from drugscreen.models.affinity import ecfp4_bits
+
+        mols_ok = [prepare_molecule(std[i]).mol for i in range(len(smiles)) if ok[i]]
+        fps = np.zeros((len(smiles), 1024), dtype=np.uint8)
+        fps[ok] = ecfp4_bits(mols_ok, 1024)
         tasks.append(
-            AffinityTask(name, list(drug_ids), std, graphs, list(target_ids), list(seqs), di[keep], ti[keep], val[keep].astype(np.float64), sha)
+            AffinityTask(name, list(drug_ids), std, graphs, list(target_ids), list(seqs), di[keep], ti[keep], val[keep].astype(np.float64), sha, fps)
         )
         logger.info("%s: %d drugs, %d targets, %d pairs", name, len(drug_ids), len(target_ids), int(keep.sum()))
     return tasks
@@ -139,7 +145,7 @@ class TrainConfig:
     max_minutes: float = 12.0
     seed: int = 0
     threads: int = 1
-    model: dict[str, Any] = field(default_factory=dict)
+    model: dict[str, Any] = field(default_factory=lambda: {"drug": {"hidden": 96, "layers": 3, "fp_bits": 1024}})
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -163,12 +169,11 @@ def _blocks(task: AffinityTask, pairs: np.ndarray, cfg: TrainConfig, rng: np.ran
 def _batch_inputs(task: AffinityTask, pairs: np.ndarray) -> tuple[Any, Any, Any, Any, Any]:
     import torch
 
-    from drugscreen.featurizers.graph import collate
-    from drugscreen.models.affinity import encode_sequences, sequence_composition
+    from drugscreen.models.affinity import drug_batch, encode_sequences, sequence_composition
 
     d_u, d_inv = np.unique(task.drug_idx[pairs], return_inverse=True)
     t_u, t_inv = np.unique(task.target_idx[pairs], return_inverse=True)
-    graphs = collate([task.graphs[i] for i in d_u])
+    graphs = drug_batch([task.graphs[i] for i in d_u], None if task.fps is None else task.fps[d_u])
     seqs = [task.sequences[i] for i in t_u]
     return graphs, encode_sequences(seqs), sequence_composition(seqs), torch.from_numpy(d_inv), torch.from_numpy(t_inv)
 
@@ -177,15 +182,17 @@ def predict_pairs(model: Any, task: AffinityTask, pairs: np.ndarray, task_col: i
     """Standardized predictions (member mean, member sd) for the given pairs of ``task``."""
     import torch
 
-    from drugscreen.featurizers.graph import collate
-    from drugscreen.models.affinity import encode_sequences, sequence_composition
+    from drugscreen.models.affinity import drug_batch, encode_sequences, sequence_composition
 
     model.eval()
     mean = np.zeros(len(pairs))
     sd = np.zeros(len(pairs))
     with torch.inference_mode():
         d_u = np.unique(task.drug_idx[pairs])
-        d_emb = torch.cat([model.drug(collate([task.graphs[i] for i in d_u[s : s + 512]])) for s in range(0, len(d_u), 512)])
+        fp = task.fps if model.drug.fp_bits else None
+        d_emb = torch.cat(
+            [model.drug(drug_batch([task.graphs[i] for i in d_u[s : s + 512]], None if fp is None else fp[d_u[s : s + 512]])) for s in range(0, len(d_u), 512)]
+        )
         d_pos = np.full(len(task.drug_ids), -1)
         d_pos[d_u] = np.arange(len(d_u))
         t_u = np.unique(task.target_idx[pairs])

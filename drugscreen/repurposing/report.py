@@ -1,0 +1,148 @@
+"""Writing a repurposing result: the table (csv/tsv/parquet) and a self-contained HTML report.
+
+The HTML page embeds every structure as inline SVG drawn by RDKit (no scripts, no CDN, no
+network): the top drugs beside their nearest known ligand, the scores and their evidence, the
+toxicity columns when present, the query (target, ligands, fusion weights) and the library
+entries that could not be parsed.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from drugscreen.exceptions import InputFormatError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["mol_svg", "render_report", "write_report", "write_table"]
+
+
+def write_table(ranked: pd.DataFrame, path: str | Path) -> Path:
+    """Write the ranking as csv, tsv (``.gz`` allowed) or parquet, by the file suffix."""
+    path = Path(path)
+    suffixes = [s.lower() for s in path.suffixes]
+    kind = suffixes[-2] if suffixes and suffixes[-1] == ".gz" and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+    if kind == ".parquet":
+        ranked.to_parquet(path, index=False)
+        return path
+    if kind not in (".csv", ".tsv", ".txt"):
+        raise InputFormatError(f"{path}: write the ranking as .csv, .tsv or .parquet")
+    from drugscreen.io import escape_csv_injection
+
+    escape_csv_injection(ranked.copy()).to_csv(path, sep="\t" if kind == ".tsv" else ",", index=False)
+    return path
+
+
+def mol_svg(smiles: str, size: tuple[int, int] = (260, 190)) -> str:
+    """Inline SVG drawing of a molecule (an empty string when it cannot be parsed)."""
+    from rdkit import Chem
+    from rdkit.Chem.Draw import rdMolDraw2D
+
+    if not isinstance(smiles, str) or not smiles:
+        return ""
+    mol = Chem.MolFromSmiles(smiles)
+    if mol is None:
+        return ""
+    drawer = rdMolDraw2D.MolDraw2DSVG(*size)
+    drawer.drawOptions().clearBackground = False
+    rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol)
+    drawer.FinishDrawing()
+    svg = drawer.GetDrawingText()
+    return svg[svg.find("<svg") :]  # drop the XML declaration
+
+
+def _fmt(v: Any, digits: int = 3) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return "" if math.isnan(v) else f"{v:.{digits}f}"
+    return html.escape(str(v))
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#222}
+h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:6px;vertical-align:top;text-align:left;font-size:.9em}
+th{background:#f4f4f4}.small{color:#666;font-size:.85em}.mol svg{width:260px;height:190px}
+.num{font-variant-numeric:tabular-nums;white-space:nowrap}.tox{font-size:.8em;color:#444}
+"""
+
+
+def render_report(ranked: pd.DataFrame, top: int = 25, title: str = "drugscreen repurposing report") -> str:
+    """The HTML text of the report for a :meth:`Repurposer.rank` result."""
+    from drugscreen import __version__
+
+    attrs = ranked.attrs
+    rows = ranked[ranked["rank"].notna()].head(top) if "rank" in ranked else ranked.head(top)
+    tox_cols = [c for c in ranked.columns if c.startswith("tox_")]
+    out = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        "<p class='small'>",
+        f"Target: {html.escape(str(attrs.get('target') or '(no sequence given)'))} &middot; ",
+        f"library: {html.escape(str(attrs.get('library', '')))} &middot; ",
+        f"known actives: {attrs.get('n_actives', 0)} &middot; ",
+        "components and fusion weights: "
+        + html.escape(", ".join(f"{k} {v:g}" for k, v in attrs.get("weights", {}).items()))
+        + f" &middot; drugscreen {html.escape(__version__)}</p>",
+        "<p class='small'>Score: weighted mean of each component's percentile rank in the library (1 = best). "
+        "Uncertainty: spread of the component (and ensemble member) ranks. These are hypotheses to test, "
+        "not evidence of activity.</p>",
+        "<table><thead><tr><th>#</th><th>drug</th><th>structure</th><th>nearest known ligand</th>"
+        "<th>score</th><th>evidence</th>" + ("<th>toxicity panel</th>" if tox_cols else "") + "</tr></thead><tbody>",
+    ]
+    for _, r in rows.iterrows():
+        near = ""
+        if "nearest_ligand_smiles" in rows.columns and isinstance(r.get("nearest_ligand_smiles"), str):
+            near = (
+                f"<div class='mol'>{mol_svg(r['nearest_ligand_smiles'])}</div>"
+                f"<div>{_fmt(r.get('nearest_ligand'))}<br><span class='small'>ECFP4 Tanimoto "
+                f"{_fmt(r.get('nearest_ligand_similarity'), 2)}</span></div>"
+            )
+        year = r.get("first_approval")
+        year_txt = "" if year is None or (isinstance(year, float) and math.isnan(year)) or str(year) == "<NA>" else f" ({year})"
+        score = f"{_fmt(r.get('score'))} &plusmn; {_fmt(r.get('uncertainty'))}<br><span class='small'>percentile {_fmt(r.get('percentile'), 1)}</span>"
+        if "pred_pkd" in rows.columns:
+            score += f"<br><span class='small'>pred. pKd {_fmt(r.get('pred_pkd'), 2)} &plusmn; {_fmt(r.get('pred_pkd_sd'), 2)}</span>"
+        tox = ""
+        if tox_cols:
+            tox = "<td class='tox'>" + "<br>".join(f"{html.escape(c[4:])}: {_fmt(r.get(c), 2)}" for c in tox_cols) + "</td>"
+        out.append(
+            f"<tr><td class='num'>{_fmt(r.get('rank'))}</td>"
+            f"<td><b>{_fmt(r.get('name'))}</b><br><span class='small'>{_fmt(r.get('chembl_id'))}{year_txt}</span></td>"
+            f"<td class='mol'>{mol_svg(r.get('smiles'))}</td><td>{near}</td>"
+            f"<td class='num'>{score}</td><td class='small'>{_fmt(r.get('evidence'))}</td>{tox}</tr>"
+        )
+    out.append("</tbody></table>")
+    ligs = attrs.get("ligands", [])
+    if ligs:
+        out.append("<h2>Known actives used</h2><table><tr>")
+        for i, (name, smi) in enumerate(ligs[:24]):
+            if i and i % 4 == 0:
+                out.append("</tr><tr>")
+            out.append(f"<td class='mol'>{mol_svg(smi)}<br>{html.escape(str(name))}</td>")
+        out.append("</tr></table>")
+    errs = attrs.get("ligand_errors", [])
+    if errs:
+        out.append("<h2>Ligand rows not used</h2><ul>")
+        out += [f"<li>row {r + 1}: <code>{html.escape(t)}</code>: {html.escape(e)}</li>" for r, t, e in errs]
+        out.append("</ul>")
+    invalid = attrs.get("invalid", [])
+    if invalid:
+        out.append(f"<h2>Library entries not scored ({len(invalid)})</h2><ul>")
+        out += [f"<li>{html.escape(str(i))}: <code>{html.escape(str(s))}</code>: {html.escape(str(e))}</li>" for _, i, s, e in invalid[:200]]
+        out.append("</ul>")
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def write_report(ranked: pd.DataFrame, path: str | Path, top: int = 25) -> Path:
+    """Write :func:`render_report` to ``path``."""
+    path = Path(path)
+    path.write_text(render_report(ranked, top=top), encoding="utf-8")
+    return path

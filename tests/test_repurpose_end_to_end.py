@@ -1,0 +1,155 @@
+"""Tiny end-to-end run: train a tiny affinity model on made-up pairs, bundle it, rank, report, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from drugscreen.exceptions import BundleError
+from tests.test_repurpose_inputs import ABL1_FRAGMENT, DASATINIB, IMATINIB, NILOTINIB
+
+DRUGS = [
+    IMATINIB, NILOTINIB, DASATINIB,
+    "CC(=O)Oc1ccccc1C(=O)O", "CN1CCC[C@H]1c1cccnc1", "CC(C)Cc1ccc(C(C)C(=O)O)cc1",
+    "c1ccc2[nH]ccc2c1", "O=C(O)c1ccccc1O", "CCN(CC)CCNC(=O)c1ccc(N)cc1", "COc1ccc2[nH]cc(CCNC(C)=O)c2c1",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tiny_bundle(tmp_path_factory):
+    """A tiny affinity model trained here for two epochs on made-up values (seconds)."""
+    import torch
+
+    from drugscreen.featurizers.graph import GraphFeaturizer
+    from drugscreen.featurizers.molecule import prepare_molecule
+    from drugscreen.models.affinity import PROTEIN_ALPHABET, ecfp4_bits
+    from drugscreen.repurposing.affinity_bundle import save_affinity_bundle
+    from drugscreen.repurposing.splits import PairSplit
+    from drugscreen.repurposing.training import AffinityTask, TrainConfig, train_affinity
+
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    mols = [prepare_molecule(s).mol for s in DRUGS]
+    aa = np.array(list("ACDEFGHIKLMNPQRSTVWY"))
+    seqs = [ABL1_FRAGMENT] + ["".join(rng.choice(aa, 120)) for _ in range(3)]
+    di, ti = np.meshgrid(np.arange(len(DRUGS)), np.arange(len(seqs)), indexing="ij")
+    di, ti = di.ravel(), ti.ravel()
+    value = 5.0 + 3.0 * ((di < 3) & (ti == 0)) + rng.normal(0, 0.1, len(di))
+    task = AffinityTask(
+        "davis", [f"d{i}" for i in range(len(DRUGS))], [prepare_molecule(s).smiles_std for s in DRUGS],
+        [GraphFeaturizer()(m) for m in mols], [f"t{i}" for i in range(len(seqs))], seqs, di, ti, value,
+        fps=ecfp4_bits(mols, 64),
+    )  # fmt: skip
+    idx = np.arange(len(value))
+    split = {"davis": PairSplit(idx[::2], idx[1::4], idx[3::4])}
+    small = {"drug": {"hidden": 16, "layers": 2, "out_dim": 16, "fp_bits": 64}, "protein": {"embed_dim": 8, "channels": (8, 8, 16), "out_dim": 16}, "head_hidden": 16}
+    cfg = TrainConfig(epochs=2, n_members=2, model=small, max_minutes=1.0)
+    model, rec = train_affinity([task], split, cfg)
+    assert np.isfinite(rec["metrics"]["test"]["davis"]["mse"])
+    path = tmp_path_factory.mktemp("bundle") / "affinity"
+    save_affinity_bundle(
+        model,
+        {"model": rec["model"], "scalers": rec["scalers"], "featurizer": GraphFeaturizer().to_config(), "alphabet": PROTEIN_ALPHABET},
+        path,
+    )
+    return path
+
+
+@pytest.fixture()
+def library() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "molecule_chembl_id": [f"CHEMBL{i}" for i in range(len(DRUGS) + 1)],
+            "pref_name": [f"drug {i}" for i in range(len(DRUGS) + 1)],
+            "first_approval": [2000 + i for i in range(len(DRUGS) + 1)],
+            "smiles": [*DRUGS[:5], "C1CC(", *DRUGS[5:]],
+        }
+    )
+
+
+def test_sequence_and_ligand_modes(tiny_bundle, library) -> None:
+    from drugscreen.repurposing.repurposer import Repurposer
+
+    rp = Repurposer.load(tiny_bundle, panel=False)
+    seq_only = rp.rank(sequence=ABL1_FRAGMENT, library=library)
+    assert len(seq_only) == len(library)  # the bad entry is reported, not dropped
+    bad = seq_only[seq_only["error"] != ""]
+    assert bad["chembl_id"].tolist() == ["CHEMBL5"] and bad["rank"].isna().all()
+    assert seq_only["rank"].dropna().tolist() == list(range(1, len(library)))
+    assert {"pred_pkd", "pred_pkd_sd", "uncertainty", "percentile"} <= set(seq_only.columns)
+    assert seq_only.attrs["invalid"][0][1] == "CHEMBL5"
+
+    both = rp.rank(sequence=ABL1_FRAGMENT, ligands=[IMATINIB, NILOTINIB], library=library, top=5)
+    assert len(both) == 5
+    assert set(both.attrs["components"]) == {"sequence", "ecfp4", "fcfp4", "atompair", "gnn"}
+    contrib = both[[c for c in both.columns if c.startswith("contrib_")]].sum(axis=1)
+    assert np.allclose(contrib, 1.0)
+    top_names = set(both["chembl_id"].head(3))
+    assert {"CHEMBL0", "CHEMBL1"} <= top_names  # the query ligands themselves rank first
+    assert both.loc[both["chembl_id"] == "CHEMBL0", "nearest_ligand_similarity"].item() == pytest.approx(1.0)
+
+    lig_only = Repurposer(None, panel=False).rank(ligands=[IMATINIB], library=library)
+    assert lig_only["chembl_id"].iloc[0] == "CHEMBL0"
+    assert "sim_gnn" not in lig_only.columns
+
+
+def test_ranking_is_deterministic(tiny_bundle, library) -> None:
+    from drugscreen.repurposing.repurposer import Repurposer
+
+    a = Repurposer.load(tiny_bundle, panel=False).rank(sequence=ABL1_FRAGMENT, ligands=[DASATINIB], library=library)
+    b = Repurposer.load(tiny_bundle, panel=False).rank(sequence=ABL1_FRAGMENT, ligands=[DASATINIB], library=library)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_labelled_ligands_train_a_model(tiny_bundle, library) -> None:
+    from drugscreen.repurposing.repurposer import Repurposer
+
+    ligs = pd.DataFrame({"smiles": DRUGS, "active": [1, 1, 1, 1, 1, 0, 0, 0, 0, 0]})
+    out = Repurposer.load(tiny_bundle, panel=False).rank(ligands=ligs, activity_column="active", library=library)
+    assert "model_prob" in out.columns and "model" in out.attrs["components"]
+
+
+def test_report_and_cli(tiny_bundle, library, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from drugscreen.cli import app
+
+    lib_path = tmp_path / "library.csv"
+    library.to_csv(lib_path, index=False)
+    lig_path = tmp_path / "ligands.smi"
+    lig_path.write_text(f"{IMATINIB} imatinib\nnot_a_smiles broken\n{NILOTINIB} nilotinib\n")
+    fasta = tmp_path / "abl1.fasta"
+    fasta.write_text(">ABL1 fragment\n" + ABL1_FRAGMENT + "\n")
+    out, report = tmp_path / "ranked.csv", tmp_path / "ranked.html"
+    res = CliRunner().invoke(
+        app,
+        ["repurpose", "--fasta", str(fasta), "--ligands", str(lig_path), "--library", str(lib_path), "--model", str(tiny_bundle),
+         "--no-panel", "-o", str(out), "--report", str(report)],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    ranked = pd.read_csv(out)
+    assert len(ranked) == len(library) and ranked["rank"].iloc[0] == 1
+    page = report.read_text()
+    assert page.count("<svg") >= 4 and "imatinib" in page and "not_a_smiles" in page
+    assert "<script" not in page and "http://cdn" not in page and "https://" not in page
+    bad = CliRunner().invoke(app, ["repurpose", "--sequence", "MKK1LV" * 10, "--model", str(tiny_bundle), "--library", str(lib_path)])
+    assert bad.exit_code != 0
+
+
+def test_bundle_checks(tiny_bundle, tmp_path) -> None:
+    import shutil
+
+    from drugscreen.repurposing.affinity_bundle import load_affinity_bundle
+
+    copy = tmp_path / "b"
+    shutil.copytree(tiny_bundle, copy)
+    cfg = json.loads((copy / "config.json").read_text())
+    cfg["format_version"] = 99
+    (copy / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(BundleError, match="format_version"):
+        load_affinity_bundle(copy)
+    with pytest.raises(BundleError, match="not an affinity bundle"):
+        load_affinity_bundle(tmp_path)
