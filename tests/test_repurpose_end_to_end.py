@@ -18,6 +18,11 @@ DRUGS = [
 ]  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("DRUGSCREEN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
 @pytest.fixture(scope="module")
 def tiny_bundle(tmp_path_factory):
     """A tiny affinity model trained here for two epochs on made-up values (seconds)."""
@@ -97,9 +102,12 @@ def test_sequence_and_ligand_modes(tiny_bundle, library) -> None:
 
 
 def test_ranking_is_deterministic(tiny_bundle, library) -> None:
+    from drugscreen.repurposing import repurposer
     from drugscreen.repurposing.repurposer import Repurposer
 
+    repurposer._LIBRARY_CACHE.clear()
     a = Repurposer.load(tiny_bundle, panel=False).rank(sequence=ABL1_FRAGMENT, ligands=[DASATINIB], library=library)
+    repurposer._LIBRARY_CACHE.clear()  # the second run restores the library features from the disk cache
     b = Repurposer.load(tiny_bundle, panel=False).rank(sequence=ABL1_FRAGMENT, ligands=[DASATINIB], library=library)
     pd.testing.assert_frame_equal(a, b)
 

@@ -8,8 +8,8 @@ import pytest
 
 from drugscreen.exceptions import InputFormatError, InvalidSequenceError
 from drugscreen.repurposing.inputs import (
-    load_ligands,
     load_library,
+    load_ligands,
     parse_fasta,
     read_sequence_input,
     validate_sequence,

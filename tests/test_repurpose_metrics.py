@@ -6,7 +6,11 @@ import itertools
 
 import numpy as np
 
-from drugscreen.repurposing.evaluation import concordance_index, per_target_ranking, virtual_screening_metrics
+from drugscreen.repurposing.evaluation import (
+    concordance_index,
+    per_target_ranking,
+    virtual_screening_metrics,
+)
 from drugscreen.repurposing.splits import base_target_name, group_split, group_targets
 
 

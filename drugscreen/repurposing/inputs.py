@@ -26,7 +26,16 @@ if TYPE_CHECKING:
     import pandas as pd
     from rdkit import Chem
 
-__all__ = ["LigandSet", "Library", "load_ligands", "load_library", "parse_fasta", "read_sequence_input", "validate_sequence"]
+__all__ = [
+    "LigandSet",
+    "Library",
+    "load_ligands",
+    "load_library",
+    "parse_fasta",
+    "parse_library",
+    "read_sequence_input",
+    "validate_sequence",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -105,13 +114,15 @@ class Library:
     mols: list[Chem.Mol | None]
     errors: list[str]
     source: str = ""
+    parsed: bool = False
 
     def __len__(self) -> int:
         return len(self.ids)
 
     @property
     def valid(self) -> np.ndarray:
-        return np.array([m is not None for m in self.mols], dtype=bool)
+        """Entries that parsed (from ``errors``, so also right when restored from a cache)."""
+        return np.array([not e for e in self.errors], dtype=bool)
 
 
 def _find(columns: list[str], candidates: tuple[str, ...]) -> str | None:
@@ -122,9 +133,31 @@ def _find(columns: list[str], candidates: tuple[str, ...]) -> str | None:
     return None
 
 
-def _library_from_frame(df: pd.DataFrame, source: str, smiles_column: str | None = None) -> Library:
+def parse_library(lib: Library) -> None:
+    """Parse and standardize every entry of ``lib`` in place (``mols``, ``smiles_std``, ``errors``)."""
     from drugscreen.featurizers.molecule import prepare_molecule
 
+    for i, s in enumerate(lib.smiles):
+        if lib.errors[i]:  # a reader error (e.g. a bad SDF record) stays
+            continue
+        p = prepare_molecule(s)
+        lib.mols[i], lib.smiles_std[i], lib.errors[i] = p.mol, p.smiles_std, p.error
+    lib.parsed = True
+    report_library_errors(lib)
+
+
+def report_library_errors(lib: Library) -> None:
+    """Log (warning) how many library entries could not be parsed, with the first one."""
+    n_bad = sum(1 for e in lib.errors if e)
+    if n_bad:
+        first = next(i for i, e in enumerate(lib.errors) if e)
+        logger.warning(
+            "%s: %d of %d library entries could not be parsed and are reported without a score "
+            "(first: row %d %s: %s)", lib.source, n_bad, len(lib), first, lib.ids[first], lib.errors[first]
+        )
+
+
+def _library_from_frame(df: pd.DataFrame, source: str, smiles_column: str | None = None) -> Library:
     cols = [str(c) for c in df.columns]
     smi_col = smiles_column or _find(cols, ("smiles", "canonical_smiles", "smi", "smiles_std"))
     if smi_col is None or smi_col not in df.columns:
@@ -137,24 +170,18 @@ def _library_from_frame(df: pd.DataFrame, source: str, smiles_column: str | None
     ids = [str(v) for v in df[id_col].tolist()] if id_col else [str(i) for i in range(n)]
     names = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in df[name_col].tolist()] if name_col else [""] * n
     years = list(np.asarray(df[year_col], dtype=np.float64)) if year_col else [float("nan")] * n
-    mols, std, errors = [], [], []
-    for s in smiles:
-        p = prepare_molecule(s)
-        mols.append(p.mol)
-        std.append(p.smiles_std)
-        errors.append(p.error)
-    n_bad = sum(1 for e in errors if e)
-    if n_bad:
-        first = next(i for i, e in enumerate(errors) if e)
-        logger.warning(
-            "%s: %d of %d library entries could not be parsed and are reported without a score "
-            "(first: row %d %s: %s)", source, n_bad, n, first, ids[first], errors[first]
-        )
-    return Library(ids, names, years, smiles, std, mols, errors, source)
+    return Library(ids, names, years, smiles, [""] * n, [None] * n, [""] * n, source)
 
 
-def load_library(library: str | Path | pd.DataFrame = "approved", smiles_column: str | None = None) -> Library:
-    """Load and parse the library to rank (see the module docstring)."""
+def load_library(library: str | Path | pd.DataFrame = "approved", smiles_column: str | None = None, parse: bool = True) -> Library:
+    """Load the library to rank (see the module docstring); ``parse=False`` only reads it."""
+    lib = _read_library(library, smiles_column)
+    if parse:
+        parse_library(lib)
+    return lib
+
+
+def _read_library(library: str | Path | pd.DataFrame, smiles_column: str | None) -> Library:
     import pandas as pd
 
     if isinstance(library, pd.DataFrame):

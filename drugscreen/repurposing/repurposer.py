@@ -56,6 +56,57 @@ __all__ = ["Repurposer", "repurpose"]
 logger = logging.getLogger(__name__)
 
 _LIBRARY_CACHE: dict[str, Any] = {}
+CACHE_VERSION = 1
+
+
+def _cache_paths(key: str) -> tuple[Path, Path]:
+    from drugscreen.data.files import cache_dir
+
+    root = cache_dir() / "repurpose"
+    return root / f"{key}.npz", root / f"{key}.json"
+
+
+def _read_cache(key: str) -> dict[str, Any] | None:
+    """Library features saved by :func:`_write_cache`, or None (missing or unreadable)."""
+    import json
+
+    npz, meta = _cache_paths(key)
+    if not (npz.is_file() and meta.is_file()):
+        return None
+    try:
+        info = json.loads(meta.read_text())
+        with np.load(npz, allow_pickle=False) as arrays:
+            out: dict[str, Any] = {"smiles_std": info["smiles_std"], "errors": info["errors"]}
+            out["fps"] = {k: np.unpackbits(arrays[f"fp_{k}"], axis=1, count=int(info["n_bits"])) for k in info["fps"]}
+            if "drug_emb" in arrays.files:
+                out["drug_emb"] = arrays["drug_emb"]
+        return out
+    except (OSError, ValueError, KeyError) as exc:
+        logger.warning("ignoring unreadable repurposing cache %s: %s", npz, exc)
+        return None
+
+
+def _write_cache(key: str, prep: _PreparedLibrary) -> None:
+    """Save parsed SMILES, errors, packed fingerprints and drug embeddings (atomic; no pickles)."""
+    import json
+    import os
+    import tempfile
+
+    npz, meta = _cache_paths(key)
+    try:
+        npz.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {f"fp_{k}": np.packbits(v.astype(bool), axis=1) for k, v in prep.fps.items()}
+        if prep.drug_emb is not None:
+            arrays["drug_emb"] = prep.drug_emb.numpy().astype(np.float32)
+        n_bits = next(iter(prep.fps.values())).shape[1]
+        fd, tmp = tempfile.mkstemp(dir=npz.parent, suffix=".npz")
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, npz)
+        lib = prep.library
+        meta.write_text(json.dumps({"smiles_std": lib.smiles_std, "errors": lib.errors, "fps": list(prep.fps), "n_bits": n_bits}))
+    except OSError as exc:  # a read-only home must not stop the ranking
+        logger.warning("could not write the repurposing cache (%s); the next run recomputes the features", exc)
 
 
 @dataclass
@@ -71,6 +122,10 @@ class _PreparedLibrary:
 
     @property
     def mols(self) -> list[Any]:
+        if not self.library.parsed:  # restored from the cache: parse only when features are missing
+            from drugscreen.repurposing.inputs import parse_library
+
+            parse_library(self.library)
         return [self.library.mols[i] for i in self.valid]
 
 
@@ -106,29 +161,52 @@ class Repurposer:
 
     # ------------------------------------------------------------------ library features
 
+    def _cache_key(self, lib: Library) -> str:
+        import hashlib
+        import json
+
+        h = hashlib.sha256()
+        h.update(json.dumps([CACHE_VERSION, lib.smiles, lib.errors]).encode())
+        if self.affinity is not None:
+            h.update(json.dumps(self.affinity.config.get("files", {}), sort_keys=True).encode())
+        return h.hexdigest()[:32]
+
     def _prepare(self, library: str | Path | pd.DataFrame) -> _PreparedLibrary:
-        import pandas as pd
+        """Read the library and restore its features from the disk cache, or compute and cache them.
 
-        key = None
-        if isinstance(library, str) and library.lower() == "approved":
-            key = "approved"
-        elif isinstance(library, (str, Path)):
-            p = Path(library)
-            if p.is_file():
-                st = p.stat()
-                key = f"{p.resolve()}:{st.st_size}:{st.st_mtime_ns}"
-        if key is not None and key in _LIBRARY_CACHE:
+        The cache (``<cache dir>/repurpose/<key>.npz`` + ``.json``; no pickles) is keyed by the
+        library's SMILES and the affinity model's weights checksum, so any change recomputes it.
+        """
+        from drugscreen.exceptions import InputFormatError
+        from drugscreen.repurposing.inputs import parse_library, report_library_errors
+
+        lib = load_library(library, parse=False)
+        key = self._cache_key(lib)
+        if key in _LIBRARY_CACHE:
             return _LIBRARY_CACHE[key]
-        lib = load_library(library if not isinstance(library, pd.DataFrame) else library)
-        prepared = _PreparedLibrary(lib, np.nonzero(lib.valid)[0])
-        if len(prepared.valid) == 0:
-            from drugscreen.exceptions import InputFormatError
+        cached = _read_cache(key)
+        if cached is not None:
+            lib.smiles_std, lib.errors = cached["smiles_std"], cached["errors"]
+            report_library_errors(lib)
+            prep = _PreparedLibrary(lib, np.nonzero(lib.valid)[0])
+            prep.fps = cached["fps"]
+            if "drug_emb" in cached:
+                import torch
 
+                prep.drug_emb = torch.from_numpy(cached["drug_emb"])
+        else:
+            parse_library(lib)
+            prep = _PreparedLibrary(lib, np.nonzero(lib.valid)[0])
+            if len(prep.valid):
+                self._fps(prep)
+                if self.affinity is not None:
+                    self._drug_embeddings(prep)
+                _write_cache(key, prep)
+        if len(prep.valid) == 0:
             raise InputFormatError(f"{lib.source}: no library entry could be parsed")
-        if key is not None:
-            _LIBRARY_CACHE.clear()  # keep one library in memory
-            _LIBRARY_CACHE[key] = prepared
-        return prepared
+        _LIBRARY_CACHE.clear()  # keep one library in memory
+        _LIBRARY_CACHE[key] = prep
+        return prep
 
     def _graphs(self, prep: _PreparedLibrary) -> list[Any]:
         if prep.graphs is None:
@@ -338,7 +416,7 @@ class Repurposer:
         out["evidence"] = [self._evidence(k, out, names) for k in range(n)]
         out["error"] = [""] * n
         df = pd.DataFrame(out).iloc[order].reset_index(drop=True)
-        invalid = [(int(i), lib.ids[i], lib.smiles[i], lib.errors[i]) for i in range(len(lib)) if lib.mols[i] is None]
+        invalid = [(int(i), lib.ids[i], lib.smiles[i], lib.errors[i]) for i in range(len(lib)) if lib.errors[i]]
         if top is not None:
             df = df.head(int(top)).copy()
         elif invalid:

@@ -1,0 +1,98 @@
+"""Wall time of ranking the approved-drug library (2,628 entries) for one target; prints it.
+
+Each measured run is a fresh Python process, so imports and model loading are included:
+``import drugscreen`` -> ``Repurposer.load()`` -> ``rank(...)`` on the shipped library. Modes:
+``sequence`` (the affinity model only), ``sequence+ligands`` (plus three known ligands: all
+fingerprint and embedding similarities). The toxicity panel is left out unless ``--panel``.
+
+Usage::
+
+    python benchmarks/repurpose_speed.py --repeats 3 [--threads 1] [--panel]
+
+Needs ``DRUGSCREEN_DATA_DIR`` only for the query sequence (the ABL1 sequence of DAVIS target
+``ABL1p``, read at run time; nothing is copied from the dataset); without it, a ~260-residue
+ABL1 kinase-domain fragment is used. Writes ``benchmarks/results/repurpose_speed.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+LIGANDS = [
+    "Cc1ccc(NC(=O)c2ccc(CN3CCN(C)CC3)cc2)cc1Nc1nccc(-c2cccnc2)n1",  # imatinib
+    "Cc1cn(-c2cc(NC(=O)c3ccc(C)c(Nc4nccc(-c5cccnc5)n4)c3)cc(C(F)(F)F)c2)cn1",  # nilotinib
+    "Cc1nc(Nc2ncc(C(=O)Nc3c(C)cccc3Cl)s2)cc(N2CCN(CCO)CC2)n1",  # dasatinib
+]
+
+CHILD = r"""
+import json, sys, time, resource
+t0 = time.perf_counter()
+import torch
+torch.set_num_threads(int(sys.argv[3]))
+from drugscreen import Repurposer
+rp = Repurposer.load(panel=sys.argv[4] == "1")
+t_load = time.perf_counter()
+ligands = json.loads(sys.argv[2]) or None
+df = rp.rank(sequence=sys.argv[1], ligands=ligands)
+t_end = time.perf_counter()
+print(json.dumps({"total_s": t_end - t0, "load_s": t_load - t0, "rank_s": t_end - t_load, "rows": len(df),
+                  "scored": int(df["rank"].notna().sum()), "top3": df["name"].head(3).tolist(),
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def query_sequence() -> str:
+    data = os.environ.get("DRUGSCREEN_DATA_DIR")
+    if data and (Path(data) / "dti/davis/targets.csv").is_file():
+        import csv
+
+        with open(Path(data) / "dti/davis/targets.csv") as fh:
+            for row in csv.DictReader(fh):
+                if row["target_id"] == "ABL1p":
+                    return row["sequence"]
+    from tests.test_repurpose_inputs import ABL1_FRAGMENT
+
+    return ABL1_FRAGMENT
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--panel", action="store_true", help="include the toxicity panel")
+    args = ap.parse_args()
+    seq = query_sequence()
+    runs: dict[str, list[dict]] = {}
+    for mode, ligs in (("sequence", []), ("sequence+ligands", LIGANDS)):
+        for _ in range(args.repeats):
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, seq, json.dumps(ligs), str(args.threads), "1" if args.panel else "0"],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            rec = json.loads(out.stdout.strip().splitlines()[-1])
+            runs.setdefault(mode, []).append(rec)
+            print(f"{mode:18s} total {rec['total_s']:.2f} s (load {rec['load_s']:.2f} s, rank {rec['rank_s']:.2f} s), "
+                  f"{rec['scored']}/{rec['rows']} scored, peak RSS {rec['peak_rss_mb']:.0f} MB, top3 {rec['top3']}")  # fmt: skip
+    summary = {m: min(r["total_s"] for r in rs) for m, rs in runs.items()}
+    print("best of", args.repeats, {m: round(v, 2) for m, v in summary.items()}, "(target: < 10 s)")
+    load = os.getloadavg()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "repurpose_speed.json").write_text(
+        json.dumps(
+            {"settings": vars(args), "runs": runs, "best_total_s": summary, "loadavg_at_end": load, "cpus": os.cpu_count(),
+             "python": platform.python_version(), "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+            indent=1,
+        )  # fmt: skip
+    )
+
+
+if __name__ == "__main__":
+    main()
