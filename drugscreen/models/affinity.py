@@ -17,6 +17,9 @@ encodings, not one of each per pair.
   pairs during training); their spread is the ``uncertainty`` reported by the repurposer. One
   task per dataset (DAVIS pKd, KIBA score), each trained on standardized values.
 
+Registered in :data:`~drugscreen.models.registry.MODELS` as ``affinity`` (a pair model: its
+``forward`` takes drugs, proteins and pair indices, unlike the molecule-only GNNs).
+
 The residue alphabet is part of the model's configuration (:data:`PROTEIN_ALPHABET`), so a
 bundle records exactly how sequences were encoded.
 """
@@ -29,6 +32,8 @@ from typing import Any
 import numpy as np
 import torch
 from torch import Tensor, nn
+
+from drugscreen.models.registry import MODELS
 
 __all__ = [
     "PROTEIN_ALPHABET",
@@ -234,6 +239,7 @@ class ProteinCNNEncoder(nn.Module):
         return self.out(torch.cat([h, self.comp(composition)], dim=1))
 
 
+@MODELS.register("affinity")
 class AffinityModel(nn.Module):
     """Drug graph encoder + protein CNN + interaction head, for several affinity tasks.
 

@@ -460,22 +460,28 @@ class Repurposer:
         return "; ".join(parts)
 
 
+TOX_ENDPOINTS = ("tox21", "clintox", "sider")
+
+
 def _add_panel(df: pd.DataFrame) -> pd.DataFrame:
-    """Toxicity scores of the screening panel beside potency, when the panel is installed."""
+    """Toxicity scores of the screening panel beside potency (``tox_<endpoint>`` and its
+    ``_unc``; ``tox_alerts_*`` structural alerts), when the panel is installed.
+
+    Only the rows of ``df`` are scored (with ``top``, just the top drugs).
+    """
     try:
         from drugscreen.screening.screener import Screener
-    except ImportError:
-        logger.info("screening panel not available: toxicity columns left out")
+
+        screener = Screener.load(endpoints=list(TOX_ENDPOINTS), profile=None)
+        scored = screener.score(df["smiles"].fillna("").astype(str).tolist())
+    except Exception as exc:  # the panel is optional here; the ranking must not fail because of it
+        logger.warning("toxicity panel not available (%s): toxicity columns left out", exc)
         return df
-    try:
-        screener = Screener.load()
-        scored = screener.score(df["smiles"].fillna("").tolist())
-    except Exception as exc:  # the panel is optional here; ranking must not fail because of it
-        logger.warning("toxicity panel could not score the library (%s): toxicity columns left out", exc)
-        return df
-    keep = [c for c in scored.columns if any(t in c.lower() for t in ("tox", "clintox", "sider", "nr-", "sr-", "ct_tox", "alert"))]
-    for c in keep:
-        df[f"tox_{c}" if not c.lower().startswith("tox") else c] = scored[c].to_numpy()
+    cols = [e.column for e in screener.endpoints]
+    cols += [f"{c}_unc" for c in cols] + [c for c in scored.columns if c.startswith("alerts_")]
+    for c in cols:
+        if c in scored.columns:
+            df[f"tox_{c}"] = scored[c].to_numpy()
     return df
 
 
