@@ -57,6 +57,14 @@ def test_alerts_and_qed_equal_rdkit():
     assert lip[0] == 0 and lip[7] >= 2  # the phospholipid: MW > 500 and cLogP > 5
 
 
+def test_exotic_molecules_do_not_stop_a_chunk():
+    # bridging hydride: RemoveHs raises AtomValenceException on it
+    smi = "CC(C)N(C(C)C)[P-]1(Br)[Mn+]2(C#[O+])(C#[O+])(C#[O+])[H-][Mn+]12(C#[O+])(C#[O+])C#[O+]"
+    mols = [Chem.MolFromSmiles(smi), Chem.MolFromSmiles("CCO")]
+    out = compute_properties(mols)
+    assert np.isfinite(out["mw"]).all() and len(out["alerts_brenk"]) == 2
+
+
 def test_shipped_profiles_load_and_are_listed():
     names = available_profiles()
     assert {"default", "cns"} <= set(names)

@@ -27,13 +27,14 @@ cLogP > 5, HBD > 5, HBA > 10).
 from __future__ import annotations
 
 import csv
+import logging
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from rdkit import Chem, DataStructs, RDConfig
+from rdkit import Chem, DataStructs, RDConfig, rdBase
 from rdkit.Chem import QED, Crippen, rdMolDescriptors
 from rdkit.Chem import FilterCatalog as FC
 
@@ -58,6 +59,8 @@ NUMERIC_PROPERTY_COLUMNS = (
     "lipinski_violations",
 )
 PROPERTY_COLUMNS = ALERT_COLUMNS + NUMERIC_PROPERTY_COLUMNS
+logger = logging.getLogger(__name__)
+
 _FP_SIZE = 2048
 _FP_WORDS = _FP_SIZE // 64
 
@@ -206,6 +209,27 @@ def _mol_props(mol: Chem.Mol, screen: AlertScreen) -> _Props:
     )
 
 
+_NAN_PROPS = _Props(*([float("nan")] * 9))  # type: ignore[arg-type]
+
+
+def _without_hs(mol: Chem.Mol) -> Chem.Mol:
+    """Drop explicit H atoms (QED's convention); keep the molecule if RDKit refuses (bridging H)."""
+    if not any(a.GetAtomicNum() == 1 for a in mol.GetAtoms()):
+        return mol
+    try:
+        return Chem.RemoveHs(mol)
+    except Exception:  # e.g. AtomValenceException for a bridging hydrogen in a borane
+        return mol
+
+
+def _safe_props(mol: Chem.Mol, screen: AlertScreen) -> _Props:
+    try:
+        return _mol_props(mol, screen)
+    except Exception as exc:  # an RDKit descriptor refusing an exotic molecule must not stop a run
+        logger.debug("drug-likeness failed for %s: %s", Chem.MolToSmiles(mol), exc)
+        return _NAN_PROPS
+
+
 def compute_properties(mols: list[Chem.Mol]) -> dict[str, Any]:
     """Alerts and drug-likeness for valid molecules.
 
@@ -220,6 +244,11 @@ def compute_properties(mols: list[Chem.Mol]) -> dict[str, Any]:
         Column name -> list (alerts, ``str``) or ``numpy`` array (float64; counts are whole
         numbers), one entry per molecule, keys as :data:`PROPERTY_COLUMNS`.
     """
+    with rdBase.BlockLogs():
+        return _compute_properties(mols)
+
+
+def _compute_properties(mols: list[Chem.Mol]) -> dict[str, Any]:
     screen = get_alert_screen()
     n = len(mols)
     out: dict[str, Any] = {}
@@ -227,14 +256,17 @@ def compute_properties(mols: list[Chem.Mol]) -> dict[str, Any]:
         out.update({c: [] for c in ALERT_COLUMNS})
         out.update({c: np.zeros(0) for c in NUMERIC_PROPERTY_COLUMNS})
         return out
-    mols = [Chem.RemoveHs(m) if any(a.GetAtomicNum() == 1 for a in m.GetAtoms()) else m for m in mols]
+    mols = [_without_hs(m) for m in mols]
     fps = screen.fingerprints(mols)
     out["alerts_pains"] = screen.pains_matches(mols, fps)
     out["alerts_brenk"] = screen.brenk_matches(mols)
     alerts = screen.qed_alert_counts(mols, fps)
-    props = [_mol_props(m, screen) for m in mols]
+    props = [_safe_props(m, screen) for m in mols]
     qed = np.empty(n)
     for i, p in enumerate(props):
+        if p is _NAN_PROPS:
+            qed[i] = np.nan
+            continue
         qp = QED.QEDproperties(
             MW=p.mw, ALOGP=p.clogp, HBA=p.qed_hba, HBD=p.qed_hbd, PSA=p.tpsa, ROTB=p.rotb, AROM=p.arom, ALERTS=int(alerts[i])
         )

@@ -366,11 +366,13 @@ def run_screen(
         raise ConfigError("--resume needs an input file, not standard input")
     if top < 0:
         raise ConfigError(f"--top must be >= 0, got {top}")
-    reader = open_input(in_str, smiles_column=smiles_column, id_column=id_column, chunksize=chunk_size)
+    n_jobs = auto_jobs(in_str) if jobs is None or jobs <= 0 else int(jobs)
+    # with several workers, smaller chunks keep them all busy (and the output order is kept)
+    read_size = min(chunk_size, 1024) if n_jobs > 1 else chunk_size
+    reader = open_input(in_str, smiles_column=smiles_column, id_column=id_column, chunksize=read_size)
     try:
         if screener is None:
             screener = Screener.load(panel=panel, endpoints=endpoints, profile=profile, device=device)
-        n_jobs = auto_jobs(in_str) if jobs is None or jobs <= 0 else int(jobs)
         work = _work_dir(out_str)
         state = {
             "schema": _PROGRESS_SCHEMA,
@@ -395,6 +397,12 @@ def run_screen(
             endpoints=[e.column for e in screener.endpoints],
         )
         reader.skip(done)
+        # One torch thread per process: the GNN's scatter-adds run several times slower with
+        # two threads on two cores, and with jobs > 1 each core already has its own worker.
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
         chunk_index = len(_chunk_files(work))
         rows_done = done
         if on_progress is not None and done:
@@ -419,6 +427,8 @@ def run_screen(
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
+        finally:
+            torch.set_num_threads(threads)
         summary.rows, summary.valid, summary.invalid = rows, valid, rows - valid
         summary.seconds = time.perf_counter() - t0
         if report is not None:
