@@ -499,6 +499,8 @@ def _open_smi(
     if scol is None:
         scol = "smiles"
     icol = _find_column(columns, id_column, ID_COLUMN_NAMES, "id", required=False)
+    if not is_header and id_column is None and len(tokens) < 2:
+        icol = None  # a bare list of SMILES: the row number is the id
     ncols = len(columns)
 
     def rows() -> Iterator[pd.DataFrame]:

@@ -92,8 +92,13 @@ _WORKER: dict[str, Any] = {}
 
 
 def _worker_init(screener: Screener, threads: int) -> None:
+    import signal
+
     import torch
 
+    # the parent handles Ctrl-C / SIGTERM and then terminates the pool
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     torch.set_num_threads(threads)
     _WORKER["screener"] = screener
 
@@ -112,6 +117,11 @@ def _scored_chunks(
             yield screener.score_chunk(chunk, scol, icol)
         return
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    if method == "fork":
+        # load the weights and the heavy imports once, before forking, so workers share them
+        import torch_geometric.data  # noqa: F401 - imported by collate on first use
+
+        _ = screener.bundle.models
     ctx = mp.get_context(method)
     pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(screener, 1))
     pending: collections.deque[Any] = collections.deque()
