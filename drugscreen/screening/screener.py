@@ -488,6 +488,8 @@ class Screener:
             added["score"] = np.nan
         added["rank"] = pd.array([pd.NA] * n, dtype="Int64")
         base = frame.drop(columns=[ERROR_COLUMN], errors="ignore")
+        if id_col == "id" and "id" in base.columns:
+            added = added.drop(columns=["id"])  # the input's own id column stays where it is
         clash = [c for c in added.columns if c in base.columns]
         if clash:
             # an input column with an output name (e.g. a re-scored file): keep the input's as <name>_input
