@@ -33,6 +33,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from drugscreen.models.base import scatter_max, scatter_mean, scatter_sum
 from drugscreen.models.registry import MODELS
 
 __all__ = [
@@ -113,11 +114,6 @@ def drug_batch(graphs: Sequence[Any], fps: np.ndarray | None = None) -> Any:
     return batch
 
 
-def _scatter_sum(src: Tensor, index: Tensor, size: int) -> Tensor:
-    out = src.new_zeros((size, src.shape[1]))
-    return out.index_add_(0, index, src)
-
-
 class _GINELayer(nn.Module):
     def __init__(self, hidden: int, bond_dim: int, dropout: float) -> None:
         super().__init__()
@@ -130,7 +126,7 @@ class _GINELayer(nn.Module):
     def forward(self, h: Tensor, edge_index: Tensor, edge_attr: Tensor) -> Tensor:
         x = self.norm(h)
         msg = torch.relu(x[edge_index[0]] + self.edge_lin(edge_attr))
-        agg = _scatter_sum(msg, edge_index[1], x.shape[0])
+        agg = scatter_sum(msg, edge_index[1], x.shape[0])
         return h + self.dropout(self.mlp((1.0 + self.eps) * x + agg))
 
 
@@ -179,11 +175,8 @@ class DrugGraphEncoder(nn.Module):
             h = layer(h, batch.edge_index, batch.edge_attr)
         h = self.norm(h)
         n_graphs = int(batch.num_graphs)
-        counts = torch.bincount(batch.batch, minlength=n_graphs).clamp(min=1).unsqueeze(1)
-        mean = _scatter_sum(h, batch.batch, n_graphs) / counts
-        mx = h.new_full((n_graphs, h.shape[1]), -1e4).scatter_reduce(
-            0, batch.batch.unsqueeze(1).expand_as(h), h, reduce="amax", include_self=True
-        )
+        mean = scatter_mean(h, batch.batch, n_graphs)
+        mx = scatter_max(h, batch.batch, n_graphs)
         out = self.out(torch.cat([mean, mx], dim=1))
         if self.fp_lin is not None:
             out = out + self.fp_lin(batch.fp)
