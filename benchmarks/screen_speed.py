@@ -11,7 +11,8 @@ Measures, on this machine:
 4. peak memory of a screen of a large file (default 1,000,000 rows, made by repeating the
    HIV molecules): peak RSS of the largest process (``/usr/bin/time -v`` style, from
    ``resource.getrusage(RUSAGE_CHILDREN)``) and the peak of the summed RSS of the whole process
-   tree (main + workers), sampled from /proc every 0.2 s.
+   tree (main + workers), sampled from /proc every 0.2 s, and of its summed PSS (pages
+   shared between the forked workers counted once).
 
 Usage::
 
@@ -52,6 +53,37 @@ def _hiv_smiles(n: int) -> list[str]:
     return out
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size (kB): shared pages divided among the processes sharing them."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _tree_pids(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        out.append(p)
+        stack.extend(children.get(p, []))
+    return out
+
+
 def _tree_rss_kb(pid: int) -> int:
     """Summed RSS (kB) of ``pid`` and its descendants, from /proc."""
     children: dict[int, list[int]] = {}
@@ -83,6 +115,7 @@ def _cpu_children() -> float:
 
 
 LAST_CPU = [0.0]
+PEAK_PSS = [0]
 
 
 def _run(cmd: list[str], sample_tree: bool = False, report_every: float = 0.0) -> tuple[float, int, int]:
@@ -91,6 +124,7 @@ def _run(cmd: list[str], sample_tree: bool = False, report_every: float = 0.0) -
     The CPU seconds (user + sys, workers included) it used are left in ``LAST_CPU[0]``.
     """
     peak = [0]
+    PEAK_PSS[0] = 0
     cpu0 = _cpu_children()
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -100,9 +134,14 @@ def _run(cmd: list[str], sample_tree: bool = False, report_every: float = 0.0) -
         last = time.perf_counter()
         while not stop.is_set():
             peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+            PEAK_PSS[0] = max(PEAK_PSS[0], sum(_pss_kb(p) for p in _tree_pids(proc.pid)))
             if report_every and time.perf_counter() - last > report_every:
                 last = time.perf_counter()
-                print(f"  ... {last - t0:,.0f} s, peak summed RSS so far {peak[0] / 1024:,.0f} MB", flush=True)
+                print(
+                    f"  ... {last - t0:,.0f} s, peak summed RSS so far {peak[0] / 1024:,.0f} MB, "
+                    f"summed PSS {PEAK_PSS[0] / 1024:,.0f} MB",
+                    flush=True,
+                )
             stop.wait(0.2)
 
     th = threading.Thread(target=sample, daemon=True)
@@ -158,7 +197,8 @@ def main() -> None:
         rate = len(smiles) / wall
         print(
             f"end-to-end `drugscreen screen` ({len(smiles):,} HIV molecules, full default panel, model loading included): "
-            f"{wall:.1f} s = {rate:,.0f} mol/s (rc={rc}); peak tree RSS {peak_tree / 1024:,.0f} MB"
+            f"{wall:.1f} s = {rate:,.0f} mol/s (rc={rc}); peak tree RSS {peak_tree / 1024:,.0f} MB "
+            f"(PSS {PEAK_PSS[0] / 1024:,.0f} MB)"
         )
         cpu = LAST_CPU[0]
         print(
@@ -205,7 +245,8 @@ def main() -> None:
                 f"\n{args.big_rows:,} rows: {wall:.0f} s = {args.big_rows / wall:,.0f} mol/s (rc={rc}); "
                 f"peak RSS of the largest process {child_max / 1024:,.0f} MB"
                 f"{' (an earlier child was as large)' if child_max == before else ''}; "
-                f"peak summed RSS of the process tree {peak_tree / 1024:,.0f} MB"
+                f"peak summed RSS of the process tree {peak_tree / 1024:,.0f} MB "
+                f"(summed PSS, shared pages counted once: {PEAK_PSS[0] / 1024:,.0f} MB)"
             )
 
 
