@@ -3,7 +3,7 @@
 Usage (CPU, one thread; DRUGSCREEN_DATA_DIR must point at the datasets)::
 
     nohup nice -n 5 python benchmarks/affinity_eval.py --split cold_target --minutes 14 \
-        --bundle drugscreen/resources/models/affinity > runs/affinity_cold_target.log 2>&1 &
+        --bundle drugscreen/resources/affinity > runs/affinity_cold_target.log 2>&1 &
     python benchmarks/affinity_eval.py --split warm --minutes 12
     python benchmarks/affinity_eval.py --table      # markdown table of the committed results
 

@@ -18,7 +18,7 @@ Fusion weights are chosen on the **valid** targets (grid search, by mean BEDROC 
 
 Usage::
 
-    python benchmarks/ligand_eval.py --bundle drugscreen/resources/models/affinity --repeats 5
+    python benchmarks/ligand_eval.py --bundle drugscreen/resources/affinity --repeats 5
 
 Writes ``benchmarks/results/ligand_eval.json`` and ``ligand_eval.md``.
 """

@@ -26,8 +26,13 @@ WEIGHTS = "model.safetensors"
 
 
 def default_affinity_path() -> Path:
-    """Directory of the affinity model shipped with the package."""
-    return Path(__file__).resolve().parent.parent / "resources" / "models" / "affinity"
+    """Directory of the affinity model shipped with the package.
+
+    It lives in ``resources/affinity``, not beside the screening panel in ``resources/models``:
+    every directory there is discovered as a panel bundle (``drugscreen.bundle.installed_models``)
+    and this one has another format.
+    """
+    return Path(__file__).resolve().parent.parent / "resources" / "affinity"
 
 
 @dataclass
