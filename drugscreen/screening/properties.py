@@ -8,8 +8,8 @@ holds every bit of the query's, so each molecule's fingerprint (computed once, s
 the QED alert count below) is compared with all query fingerprints at once in numpy, and only
 the surviving catalog entries are asked ``HasFilterMatch``. The entries are RDKit's own, so
 the answer is exactly the catalog's (checked in the tests); only the prescreen uses the PAINS
-SMARTS shipped with RDKit (``RDConfig.RDDataDir/Pains/wehi_pains.csv``). Brenk is cheap
-(~0.2 ms) and is matched with the catalog directly.
+SMARTS shipped with RDKit (``RDConfig.RDDataDir/Pains/wehi_pains.csv``). Brenk is prescreened
+the same way, its query molecules read back from the catalog entries' own serialization.
 
 Drug-likeness follows :func:`rdkit.Chem.QED.properties` but computes each property once and
 reuses it: MW, cLogP (Crippen), TPSA, HBD, HBA, rotatable bonds feed both QED and the output
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -82,6 +83,27 @@ def _candidates(mol_fps: np.ndarray, query_fps: np.ndarray) -> np.ndarray:
     return out
 
 
+_PICKLED_MOL = re.compile(rb"(\d+) (\xef\xbe\xad\xde)")  # "<length> " + RDKit mol-pickle magic
+
+
+def _entry_query_bits(entry: Any) -> np.ndarray:
+    """Pattern fingerprint of a catalog entry's query, for the prescreen.
+
+    The query molecule is read back from the entry's own serialization (one pickled RDKit
+    query molecule). When that is not exactly one molecule (a compound matcher), an all-zero
+    fingerprint is returned: every molecule is then a candidate, so nothing is ever missed.
+    """
+    try:
+        data = entry.Serialize()
+        hits = list(_PICKLED_MOL.finditer(data))
+        if len(hits) == 1:
+            length, start = int(hits[0].group(1)), hits[0].start(2)
+            return _pattern_bits(Chem.Mol(data[start : start + length]))
+    except Exception:  # unknown serialization: no prescreen for this entry
+        pass
+    return np.zeros(_FP_WORDS, dtype=np.uint64)
+
+
 def _catalog(which: Any) -> FC.FilterCatalog:
     params = FC.FilterCatalogParams()
     params.AddCatalog(which)
@@ -110,6 +132,9 @@ class AlertScreen:
                 continue
             fps.append(_pattern_bits(Chem.MergeQueryHs(query)))
         self._pains_fps = np.stack(fps)
+        self._brenk_entries = [self.brenk.GetEntryWithIdx(i) for i in range(self.brenk.GetNumEntries())]
+        self._brenk_names = [e.GetDescription() for e in self._brenk_entries]
+        self._brenk_fps = np.stack([_entry_query_bits(e) for e in self._brenk_entries])
         self._qed_alerts = list(QED.StructuralAlerts)
         self._qed_fps = np.stack([_pattern_bits(q) for q in self._qed_alerts])
         self._qed_acceptors = list(QED.Acceptors)
@@ -142,11 +167,14 @@ class AlertScreen:
             out.append(";".join(names))
         return out
 
-    def brenk_matches(self, mols: list[Chem.Mol]) -> list[str]:
-        """Brenk names per molecule, joined with ``;``."""
+    def brenk_matches(self, mols: list[Chem.Mol], fps: np.ndarray | None = None) -> list[str]:
+        """Brenk names per molecule, joined with ``;`` (exactly the catalog's matches)."""
+        if fps is None:
+            fps = self.fingerprints(mols)
+        cand = _candidates(fps, self._brenk_fps)
         out = []
-        for mol in mols:
-            names = [m.GetDescription() for m in self.brenk.GetMatches(mol)]
+        for i, mol in enumerate(mols):
+            names = [self._brenk_names[j] for j in np.flatnonzero(cand[i]) if self._brenk_entries[j].HasFilterMatch(mol)]
             out.append(";".join(dict.fromkeys(names)))
         return out
 
@@ -259,7 +287,7 @@ def _compute_properties(mols: list[Chem.Mol]) -> dict[str, Any]:
     mols = [_without_hs(m) for m in mols]
     fps = screen.fingerprints(mols)
     out["alerts_pains"] = screen.pains_matches(mols, fps)
-    out["alerts_brenk"] = screen.brenk_matches(mols)
+    out["alerts_brenk"] = screen.brenk_matches(mols, fps)
     alerts = screen.qed_alert_counts(mols, fps)
     props = [_safe_props(m, screen) for m in mols]
     qed = np.empty(n)
