@@ -6,6 +6,7 @@ import gzip
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -137,7 +138,7 @@ def test_data_errors_exit_1_one_line(tmp_path):
     ]
     for args in cases:
         proc = subprocess.run(
-            ["python", "-c", "import sys; from drugscreen.cli import main; sys.argv=['drugscreen']+sys.argv[1:]; main()",
+            [sys.executable, "-c", "import sys; from drugscreen.cli import main; sys.argv=['drugscreen']+sys.argv[1:]; main()",
              "screen", *args, *PANEL, "-q"],
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
