@@ -195,7 +195,7 @@ def test_report_reads_panel_records_and_cites_their_command(bench: Path) -> None
     config = load_config(bench)
     run_benchmark(config, isolate=False, only="bbbp/rf/0")
     split_sha = json.loads((config.results_dir / "bbbp__rf__scaffold__0.json").read_text())["split_sha256"]
-    runs = Path("drugscreen/resources/models/panel/runs")
+    runs = Path("benchmarks/results/panel")  # where the shipped panel's records are published
     runs.mkdir(parents=True)
     for seed, auc in ((0, 0.70), (1, 0.74)):
         (runs / f"bbbp_gine_scaffold_seed{seed}.json").write_text(json.dumps({
@@ -207,3 +207,44 @@ def test_report_reads_panel_records_and_cites_their_command(bench: Path) -> None
     assert "drugscreen panel, multitask gine (run here)" in text
     assert "0.720 ± 0.028 (n=2)" in text
     assert "`drugscreen train --config benchmarks/configs/panel.toml -o out`" in text
+    # the summary names the panel as our model for BBBP, beside the RF of the same split
+    row = next(line for line in text.splitlines() if line.startswith("| BBBP | ROC-AUC"))
+    assert "| panel:gine | 0.720 ± 0.028 (n=2) |" in row and "(n=1)" in row
+    # the suite time counts the panel's member times (10 s per seed): 0.2-0.3 min
+    assert "member training time (sum of epoch times, `times.train_s`) 0.2, 0.2 min, so 0.2-0.3 min" in text
+
+
+def test_model_restricted_to_some_datasets(tmp_path: Path) -> None:
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.exceptions import ConfigError
+
+    cfg = tmp_path / "r.toml"
+    cfg.write_text('datasets = ["bbbp", "esol"]\nseeds = [0]\n[[models]]\nname = "rf"\n'
+                   '[[models]]\nname = "g"\nmodel = "gine"\ndatasets = ["esol"]\n')
+    config = load_config(cfg)
+    assert [(c.dataset, c.model.name) for c in config.cells()] == [("bbbp", "rf"), ("esol", "rf"), ("esol", "g")]
+    assert config.models[1].params == {"model": "gine"} and config.models[1].to_dict()["datasets"] == ["esol"]
+    cfg.write_text('datasets = ["bbbp"]\n[[models]]\nname = "rf"\ndatasets = ["hiv"]\n')
+    with pytest.raises(ConfigError, match="not in the config's datasets"):
+        load_config(cfg)
+
+
+def test_runner_trains_a_gnn_cell(bench: Path) -> None:
+    """A library-trained cell (the panel's GINE + ECFP4 architecture, one epoch) goes through the
+    same runner: same split file, a record with the re-run command and test metrics."""
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.runner import run_benchmark
+    from drugscreen.benchmarking.splitfiles import file_sha256
+
+    bench.write_text(bench.read_text() + (
+        '[[models]]\nname = "gine_ecfp"\nmodel = "gine"\ndatasets = ["esol"]\nextra_features = "ecfp"\n'
+        'epochs = 1\nbatch_size = 32\ncalibration = "none"\nmodel_params = { hidden = 16, depth = 2 }\n'))
+    config = load_config(bench)
+    outcomes = run_benchmark(config, isolate=False, only="esol/gine_ecfp/0")
+    assert [(o.cell.key, o.status) for o in outcomes] == [("esol/gine_ecfp/scaffold/0", "done")]
+    rec = json.loads((config.results_dir / "esol__gine_ecfp__scaffold__0.json").read_text())
+    assert rec["model"] == "gine_ecfp" and rec["config"]["model"] == "gine"
+    assert rec["config"]["extra_features"] == "ecfp"
+    assert rec["split_sha256"] == file_sha256(Path("benchmarks/splits/esol_scaffold_0.json"))
+    assert not any("differs" in n for n in rec["notes"])
+    assert rec["metrics"]["test"]["rmse"] > 0 and rec["command"].endswith("--only esol/gine_ecfp/0/scaffold --force")

@@ -15,6 +15,7 @@ A configuration is a TOML file (``benchmarks/configs/*.toml``)::
     [[models]]
     name = "dmpnn"
     epochs = 60
+    datasets = ["esol"]                    # optional: this model runs on these datasets only
 
 Relative paths (``results_dir``, ``splits_dir``) are resolved against the directory holding
 the ``benchmarks/`` folder when the file lies inside one, else against the config's folder.
@@ -41,10 +42,18 @@ class ModelSpec:
 
     name: str
     params: dict[str, Any] = field(default_factory=dict)
+    datasets: tuple[str, ...] | None = None
+
+    def runs_on(self, dataset: str) -> bool:
+        """Whether the grid has a cell for this model on ``dataset`` (``datasets`` unset: all)."""
+        return self.datasets is None or dataset in self.datasets
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"name": ..., **params}``, as in the TOML file."""
-        return {"name": self.name, **self.params}
+        """``{"name": ..., **params}`` (plus ``datasets`` when restricted), as in the TOML file."""
+        out = {"name": self.name, **self.params}
+        if self.datasets is not None:
+            out["datasets"] = list(self.datasets)
+        return out
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,8 @@ class BenchmarkConfig:
         for dataset in self.datasets:
             for split in self.splits:
                 for model in self.models:
+                    if not model.runs_on(dataset):
+                        continue
                     for seed in self.seeds:
                         yield Cell(dataset, model, split, seed)
 
@@ -151,8 +162,15 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, base: Pat
     for entry in raw["models"]:
         if not isinstance(entry, dict) or "name" not in entry:
             raise ConfigError("each [[models]] entry needs a 'name'")
-        params = {k: v for k, v in entry.items() if k != "name"}
-        models.append(ModelSpec(str(entry["name"]), params))
+        params = {k: v for k, v in entry.items() if k not in ("name", "datasets")}
+        only_on = entry.get("datasets")
+        if only_on is not None:
+            if not isinstance(only_on, list) or not only_on:
+                raise ConfigError(f"model {entry['name']!r}: 'datasets' must be a non-empty list of dataset names")
+            outside = sorted(set(map(str, only_on)) - set(map(str, raw["datasets"])))
+            if outside:
+                raise ConfigError(f"model {entry['name']!r}: datasets {outside} are not in the config's datasets")
+        models.append(ModelSpec(str(entry["name"]), params, tuple(map(str, only_on)) if only_on is not None else None))
     names = [m.name for m in models]
     if len(set(names)) != len(names):
         raise ConfigError(f"model names must be unique in one config, got {names}")
