@@ -81,3 +81,14 @@ class InputFormatError(DrugscreenError):
 
 class ConfigError(DrugscreenError):
     """A configuration (TOML, profile, option combination) is invalid."""
+
+
+class MissingDependencyError(DrugscreenError, ImportError):
+    """An optional dependency (a ``drugscreen[extra]``) is needed and not installed.
+
+    The message names the ``pip install`` command that provides it.
+    """
+
+
+class DistributedRunError(DrugscreenError):
+    """A distributed run (``--engine ray``) lost or repeated rows, or its workers failed for good."""
