@@ -211,7 +211,7 @@ def test_report_reads_panel_records_and_cites_their_command(bench: Path) -> None
     row = next(line for line in text.splitlines() if line.startswith("| BBBP | ROC-AUC"))
     assert "| panel:gine | 0.720 ± 0.028 (n=2) |" in row and "(n=1)" in row
     # the suite time counts the panel's member times (10 s per seed): 0.2-0.3 min
-    assert "member training time (sum of epoch times, `times.train_s`) 0.2, 0.2 min, so 0.2-0.3 min" in text
+    assert "training time per seed (sum of epoch times, `times.train_s`) 0.2, 0.2 min, so 0.3 min" in text
 
 
 def test_model_restricted_to_some_datasets(tmp_path: Path) -> None:

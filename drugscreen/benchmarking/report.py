@@ -346,10 +346,11 @@ def panel_time(records: list[dict[str, Any]], split: str) -> dict[str, Any] | No
 
     Each seed's records carry the seed's member training time (``times.train_s``, the sum of
     its epoch times); the members of one panel run are trained concurrently, so the run's wall
-    time lies between the longest member's time and the sum.
+    time lies between the longest member's time and the sum (with ``workers`` > 1; else the sum).
     """
     per_seed: dict[int, float] = {}
     datasets: set[str] = set()
+    workers = 1
     for r in records:
         if not r.get("trained_with") or r.get("split") != split:
             continue
@@ -357,10 +358,12 @@ def panel_time(records: list[dict[str, Any]], split: str) -> dict[str, Any] | No
         if t is not None:
             per_seed[int(r.get("seed", 0))] = float(t)
             datasets.update(map(str, r["trained_with"]))
+            workers = max(workers, int((r.get("config") or {}).get("workers") or 1))
     if not per_seed:
         return None
     return {"seeds": sorted(per_seed), "per_seed_s": [per_seed[k] for k in sorted(per_seed)],
-            "max_s": max(per_seed.values()), "sum_s": sum(per_seed.values()), "datasets": sorted(datasets)}
+            "max_s": max(per_seed.values()), "sum_s": sum(per_seed.values()), "datasets": sorted(datasets),
+            "workers": workers}
 
 
 def _read_affinity(results_root: Path) -> list[dict[str, Any]]:
@@ -518,7 +521,7 @@ def _affinity_section(rows: list[dict[str, Any]]) -> list[str]:
         d, k = vals["davis"], vals["kiba"]
         anchor_lines.append(f"| {name} [published] | {d[0]:.3f} | {d[1]:.3f} | {k[0]:.3f} | {k[1]:.3f} |")
     if not rows:
-        lines += ["No affinity evaluation results found (`benchmarks/results/affinity_eval*.json`).", ""]
+        lines += ["No affinity evaluation results found (`benchmarks/results/affinity*.json`).", ""]
     else:
         groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
         for r in rows:
@@ -622,12 +625,15 @@ def build_report(
             f"cells, {st['scaled_s'] / 60:.1f} min" + (f" ({', '.join(st['scaled'])})" if st["scaled"] else "") + ";",
         ]
         if pt:
+            span = (f"{pt['max_s'] / 60:.1f}-{pt['sum_s'] / 60:.1f} min of wall time" if pt["workers"] > 1
+                    else f"{pt['sum_s'] / 60:.1f} min of wall time")
+            how = (f"members trained concurrently in {pt['workers']} processes" if pt["workers"] > 1
+                   else "members trained one after another")
             lines.append(
-                f"- the panel ({len(pt['datasets'])} datasets jointly, seeds {', '.join(map(str, pt['seeds']))}, one "
-                f"member per seed, members trained concurrently): member training time (sum of epoch times, "
-                f"`times.train_s`) {', '.join(f'{x / 60:.1f}' for x in pt['per_seed_s'])} min, so "
-                f"{pt['max_s'] / 60:.1f}-{pt['sum_s'] / 60:.1f} min of wall time (data preparation not included; "
-                "the sum is counted in the total);")
+                f"- the panel ({len(pt['datasets'])} datasets jointly, seeds {', '.join(map(str, pt['seeds']))}, "
+                f"{how}): training time per seed (sum of epoch times, `times.train_s`) "
+                f"{', '.join(f'{x / 60:.1f}' for x in pt['per_seed_s'])} min, so {span} (data preparation not "
+                "included; the sum is counted in the total);")
         else:
             lines.append("- the panel: no run records found (`benchmarks/results/panel/`), not included;")
         lines += [
@@ -732,5 +738,5 @@ def _provenance_notes(records: list[dict[str, Any]], aggs: list[Aggregate], conf
     sources = sorted({_rel(Path(a.source).parent) for a in panel_aggs if a.source})
     return ["Rows `drugscreen panel, multitask ...` are the shipped panel: one shared-trunk model trained on all "
             "panel datasets at once, each dataset on its own scaffold split (the same split files as here: see "
-            "the `same split file` column), test metrics per seed from its bundle (" + ", ".join(f"`{x}`" for x in sources)
+            "the `same split file` column), test metrics per seed from its run records (" + ", ".join(f"`{x}`" for x in sources)
             + ")" + (f"; produced by the committed command `{cmds[0]}`" if cmds else "") + "."]
