@@ -491,7 +491,11 @@ def render_results(
               "drugscreen benchmark --config benchmarks/configs/property_suite.toml --only bbbp/rf/0 --force",
               "drugscreen benchmark report        # regenerate this file and the plots",
               "python benchmarks/peers/chemprop_run.py --dataset bbbp --seeds 0 --force   # chemprop cell",
+              "drugscreen train --config benchmarks/configs/panel.toml --seeds 0 -o runs/panel_seed0   # panel, seed 0",
               "```", "",
+              "The panel is one model over all its datasets, so its cells are re-run per seed: the `train` line above "
+              "re-trains seed 0 of every panel dataset and writes their records to `runs/panel_seed0/runs/*.json` "
+              "(copy them to `benchmarks/results/panel/` to replace the committed ones).", "",
               "`--only dataset[/model[/seed[/split]]]`; without `--force` cells that have a record are skipped. "
               "Split files are committed in `benchmarks/splits/` and their sha256 is in every record, so a re-run "
               "uses identical molecules; the scaffold split is deterministic, so a re-run of a random-forest cell "
