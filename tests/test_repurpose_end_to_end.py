@@ -161,3 +161,28 @@ def test_bundle_checks(tiny_bundle, tmp_path) -> None:
         load_affinity_bundle(copy)
     with pytest.raises(BundleError, match="not an affinity bundle"):
         load_affinity_bundle(tmp_path)
+
+
+def test_missing_panel_leaves_tox_columns_out(tiny_bundle, library, monkeypatch, caplog) -> None:
+    from drugscreen.exceptions import BundleError
+    from drugscreen.repurposing.repurposer import Repurposer
+    from drugscreen.screening.screener import Screener
+
+    def no_panel(*args, **kwargs):
+        raise BundleError("no model panel is installed")
+
+    monkeypatch.setattr(Screener, "load", no_panel)
+    with caplog.at_level("WARNING"):
+        out = Repurposer.load(tiny_bundle, panel=True).rank(sequence=ABL1_FRAGMENT, library=library, top=3)
+    assert len(out) == 3 and not [c for c in out.columns if c.startswith("tox_")]
+    assert "toxicity panel not available (no model panel is installed)" in caplog.text
+
+
+def test_fusion_rule_choice(tiny_bundle, library) -> None:
+    from drugscreen.repurposing.repurposer import Repurposer
+
+    z = Repurposer.load(tiny_bundle, panel=False, rule="zscore").rank(sequence=ABL1_FRAGMENT, ligands=[IMATINIB], library=library)
+    assert z.attrs["rule"] == "zscore" and z["chembl_id"].iloc[0] == "CHEMBL0"
+    assert z["percentile"].iloc[0] == 100.0 and z["score"].dropna().is_monotonic_decreasing
+    with pytest.raises(ValueError, match="unknown fusion rule"):
+        Repurposer(None, rule="borda")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 
 from drugscreen.repurposing.evaluation import (
     concordance_index,
@@ -67,3 +68,78 @@ def test_mutants_and_fragments_grouped_together() -> None:
     for mask in (train, valid, test):
         for grp in np.unique(g[mask]):
             assert mask[g == grp].all()  # a group never straddles parts
+
+
+def test_davis_style_mutant_names_share_the_base() -> None:
+    for tid in ("ABL1(E255K)", "ABL1(E255K)-phosphorylated", "ABL1-nonphosphorylated", "ABL1p", "ABL1(T315I)"):
+        assert base_target_name(tid) == "ABL1"
+    assert base_target_name("KIT(V559D-T670I)") == "KIT" and base_target_name("JAK1(JH2domain-pseudokinase)") == "JAK1"
+    # an ABL1 point mutant is grouped with ABL1 by name; a renamed copy is caught by its sequence
+    rng = np.random.default_rng(2)
+    aa = np.array(list("ACDEFGHIKLMNPQRSTVWY"))
+    abl1 = "".join(rng.choice(aa, 500))
+    e255k = abl1[:254] + "K" + abl1[255:]
+    g = group_targets(["ABL1p", "ABL1(E255K)", "P00519", "SRC"], [abl1, e255k, abl1[200:480], "".join(rng.choice(aa, 500))])
+    assert g[0] == g[1] == g[2] != g[3]
+
+
+def test_fusion_rules() -> None:
+    from drugscreen.repurposing.scoring import fuse, percentile_rank, standardize
+
+    a = np.array([1.0, 0.5, 0.45, 0.4, 0.1])
+    b = np.array([0.5, 0.6, 0.7, 0.65, 0.0])
+    rank, contrib, spread = fuse({"ecfp4": a, "fcfp4": b}, {"ecfp4": 1.0, "fcfp4": 1.0}, rule="rank")
+    assert np.allclose(rank, (percentile_rank(a) + percentile_rank(b)) / 2)
+    assert np.allclose(contrib["ecfp4"] + contrib["fcfp4"], 1.0) and spread.shape == (5,)
+    z, _, _ = fuse({"ecfp4": a, "fcfp4": b}, {"ecfp4": 1.0, "fcfp4": 1.0}, rule="zscore")
+    assert np.allclose(z, (standardize(a) + standardize(b)) / 2)
+    # the rank rule flattens a standout: drug 0 (far above the rest on ECFP4) wins only under zscore
+    assert np.argmax(z) == 0 and np.argmax(rank) != 0
+    single, _, _ = fuse({"ecfp4": a}, {"ecfp4": 1.0}, rule="zscore")
+    assert (np.argsort(single) == np.argsort(a)).all()
+    assert np.allclose(standardize(np.ones(4)), 0.0)
+    with pytest.raises(ValueError, match="unknown fusion rule"):
+        fuse({"ecfp4": a}, {"ecfp4": 1.0}, rule="borda")
+    with pytest.raises(ValueError, match="positive weight"):
+        fuse({"ecfp4": a}, {"ecfp4": 0.0})
+
+
+@pytest.mark.shared_data
+def test_cold_target_split_of_davis_and_kiba_is_really_cold() -> None:
+    """No test target, nor a mutant/fragment/re-measured form of it, has pairs in training."""
+    from drugscreen.data import load_affinity
+    from drugscreen.repurposing.training import AffinityTask, make_splits
+
+    tasks = []
+    for name in ("davis", "kiba"):
+        ds = load_affinity(name)
+        tasks.append(AffinityTask(name, ds.drug_ids, ds.drug_smiles, [], list(ds.target_ids), list(ds.target_sequences),
+                                  ds.drug_idx, ds.target_idx, ds.value))  # fmt: skip
+    splits = make_splits(tasks, "cold_target", seed=0)
+    part_targets = {p: [] for p in ("train", "valid", "test")}  # (dataset, id, sequence)
+    for t in tasks:
+        for p in part_targets:
+            ti = np.unique(t.target_idx[getattr(splits[t.name], p)])
+            part_targets[p] += [(t.name, t.target_ids[i], t.sequences[i]) for i in ti]
+    train_names = {base_target_name(tid) for _, tid, _ in part_targets["train"]}
+    davis_ids = set(tasks[0].target_ids)
+    # DAVIS mutants (e.g. FLT3(D835H), KIT(D816V), BRAF(V600E)) sit in the same part as their wild type
+    parts = {tid: p for p in part_targets for ds, tid, _ in part_targets[p] if ds == "davis"}
+    mutants = [tid for tid in davis_ids if "(" in tid and tid.split("(")[0] in davis_ids]
+    assert len(mutants) >= 20
+    for tid in mutants:
+        assert parts[tid] == parts[tid.split("(")[0]], tid
+    # independent check on the sequences (8-mers, not the splitter's 5-mers): nothing held out is
+    # near-identical to, or contained in, a training protein
+    def kmers(s: str, k: int = 8) -> set[str]:
+        return {s[i : i + k] for i in range(len(s) - k + 1)}
+
+    train_kmers = [kmers(s) for _, _, s in part_targets["train"]]
+    for p in ("valid", "test"):
+        assert part_targets[p]
+        for ds, tid, seq in part_targets[p]:
+            if ds == "davis":
+                assert base_target_name(tid) not in train_names, tid
+            km = kmers(seq)
+            worst = max(len(km & tk) / min(len(km), len(tk)) for tk in train_kmers)
+            assert worst < 0.5, (ds, tid, worst)

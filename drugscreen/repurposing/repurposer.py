@@ -37,9 +37,12 @@ from drugscreen.repurposing.inputs import (
     read_sequence_input,
 )
 from drugscreen.repurposing.scoring import (
+    DEFAULT_RULE,
     DEFAULT_WEIGHTS,
+    FUSION_RULES,
     MIN_LABELLED,
     fingerprint_sets,
+    fuse,
     gnn_embeddings,
     ligand_components,
     percentile_rank,
@@ -141,15 +144,25 @@ class Repurposer:
         Fusion weights overriding :data:`~drugscreen.repurposing.scoring.DEFAULT_WEIGHTS`.
     panel
         Add the screening panel's toxicity scores next to potency when the panel is installed.
+    rule
+        Fusion rule, one of :data:`~drugscreen.repurposing.scoring.FUSION_RULES` (default
+        :data:`~drugscreen.repurposing.scoring.DEFAULT_RULE`).
     """
 
-    def __init__(self, affinity: AffinityBundle | None = None, weights: dict[str, float] | None = None, panel: bool = True) -> None:
+    def __init__(
+        self, affinity: AffinityBundle | None = None, weights: dict[str, float] | None = None, panel: bool = True, rule: str | None = None
+    ) -> None:
+        if rule is not None and rule not in FUSION_RULES:
+            raise ValueError(f"unknown fusion rule {rule!r} (choose from {', '.join(FUSION_RULES)})")
         self.affinity = affinity
         self.weights = {**DEFAULT_WEIGHTS, **(weights or {})}
         self.panel = panel
+        self.rule = rule or DEFAULT_RULE
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, weights: dict[str, float] | None = None, panel: bool = True, threads: int | None = None) -> Repurposer:
+    def load(
+        cls, path: str | Path | None = None, *, weights: dict[str, float] | None = None, panel: bool = True, threads: int | None = None, rule: str | None = None
+    ) -> Repurposer:
         """Load the shipped affinity model (or the bundle at ``path``)."""
         import torch
 
@@ -157,7 +170,7 @@ class Repurposer:
 
         if threads is not None:
             torch.set_num_threads(threads)
-        return cls(load_affinity_bundle(path), weights=weights, panel=panel)
+        return cls(load_affinity_bundle(path), weights=weights, panel=panel, rule=rule)
 
     # ------------------------------------------------------------------ library features
 
@@ -376,12 +389,12 @@ class Repurposer:
                 )
 
         w = {c: self.weights.get(c, 0.0) for c in components}
+        if not any(v > 0 for v in w.values()):
+            logger.warning("every component given (%s) has weight 0: weighting them equally", ", ".join(components))
+            w = dict.fromkeys(components, 1.0)
+            rankers = [(1.0, r[1]) for r in rankers]
         names = [c for c in components if w[c] > 0]
-        ranks = {c: percentile_rank(components[c]) for c in names}
-        total = sum(w[c] for c in names)
-        weighted = {c: w[c] * ranks[c] for c in names}
-        score = sum(weighted.values()) / total
-        denom = np.maximum(sum(weighted.values()), 1e-12)
+        score, contrib, _ = fuse({c: components[c] for c in names}, w, rule=self.rule)
         rw = np.array([r[0] for r in rankers if r[0] > 0])
         rr = np.stack([r[1] for r in rankers if r[0] > 0]) if len(rw) else np.zeros((1, n))
         if len(rw) > 1:
@@ -412,7 +425,7 @@ class Repurposer:
             out["nearest_ligand_smiles"] = [lig.smiles[act[j]] for j in nearest_idx]
             out["nearest_ligand_similarity"] = cols["sim_ecfp4"]
         for c in names:
-            out[f"contrib_{c}"] = weighted[c] / denom
+            out[f"contrib_{c}"] = contrib[c]
         out["evidence"] = [self._evidence(k, out, names) for k in range(n)]
         out["error"] = [""] * n
         df = pd.DataFrame(out).iloc[order].reset_index(drop=True)
@@ -439,6 +452,7 @@ class Repurposer:
                 "target": target_name,
                 "components": names,
                 "weights": {c: w[c] for c in names},
+                "rule": self.rule,
                 "invalid": invalid,
                 "ligand_errors": list(lig.errors) if lig is not None else [],
                 "n_actives": int(len(lig.actives)) if lig is not None else 0,
@@ -469,14 +483,16 @@ def _add_panel(df: pd.DataFrame) -> pd.DataFrame:
 
     Only the rows of ``df`` are scored (with ``top``, just the top drugs).
     """
+    from drugscreen.exceptions import DrugscreenError
+
     try:
         from drugscreen.screening.screener import Screener
 
         screener = Screener.load(endpoints=list(TOX_ENDPOINTS), profile=None)
-        scored = screener.score(df["smiles"].fillna("").astype(str).tolist())
-    except Exception as exc:  # the panel is optional here; the ranking must not fail because of it
+    except (DrugscreenError, OSError) as exc:  # the panel is optional here: no panel, no tox columns
         logger.warning("toxicity panel not available (%s): toxicity columns left out", exc)
         return df
+    scored = screener.score(df["smiles"].fillna("").astype(str).tolist())
     cols = [e.column for e in screener.endpoints]
     cols += [f"{c}_unc" for c in cols] + [c for c in scored.columns if c.startswith("alerts_")]
     for c in cols:

@@ -14,11 +14,20 @@ Sequence component:
 
 * ``sequence``: the affinity model's prediction for the target sequence.
 
-Fusion (:func:`fuse`): each component becomes a score in [0, 1] by its rank within the
-library (percentile; ties share the average rank); the fused score is the weighted mean of the
-components present, with :data:`DEFAULT_WEIGHTS`. The contribution of a component to a drug's
-score is ``w_c * r_c / sum_c(w_c * r_c)``. Weights were chosen on the validation targets of the
-retrospective evaluation (``benchmarks/ligand_eval.py``), never on its test targets.
+Fusion (:func:`fuse`): each component is put on a common scale, then the fused score is the
+weighted mean of the components present, with :data:`DEFAULT_WEIGHTS`. Two rules
+(:data:`FUSION_RULES`):
+
+* ``"rank"``: the percentile rank within the library (in [0, 1]; ties share the average rank).
+  Robust, but it flattens the top: a Tanimoto of 0.9 and one of 0.5 may both sit near 1.
+* ``"zscore"``: the component standardized over the library, ``(x - mean) / sd`` (CombSUM of
+  z-scores). It keeps how far a drug stands out from the library, which is what matters for the
+  first few percent of the ranking.
+
+The rule in use is :data:`DEFAULT_RULE`. The contribution of a component to a drug's score is
+``w_c * r_c / sum_c(w_c * r_c)`` with ``r_c`` its percentile rank, whatever the rule. The rule
+and the weights were chosen on the validation targets of the retrospective evaluation
+(``benchmarks/ligand_eval.py``), never on its test targets.
 """
 
 from __future__ import annotations
@@ -29,8 +38,10 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "DEFAULT_RULE",
     "DEFAULT_WEIGHTS",
     "FINGERPRINTS",
+    "FUSION_RULES",
     "MIN_LABELLED",
     "fingerprint_sets",
     "fuse",
@@ -38,6 +49,7 @@ __all__ = [
     "ligand_components",
     "percentile_rank",
     "rf_component",
+    "standardize",
 ]
 
 #: Fusion weights of the components (see the module docstring and benchmarks/results/ligand_eval.md).
@@ -49,6 +61,9 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "model": 2.0,
     "sequence": 1.0,
 }
+#: How the components are put on one scale before the weighted mean (see the module docstring).
+FUSION_RULES = ("rank", "zscore")
+DEFAULT_RULE = "rank"
 #: Actives and inactives needed (each) before a model is trained on the fly.
 MIN_LABELLED = 5
 
@@ -110,6 +125,21 @@ def percentile_rank(x: np.ndarray) -> np.ndarray:
     return (rankdata(x, method="average") - 1) / (len(x) - 1)
 
 
+def standardize(x: np.ndarray) -> np.ndarray:
+    """``(x - mean) / sd`` over ``x`` (zeros when ``x`` is constant)."""
+    x = np.asarray(x, dtype=np.float64)
+    sd = x.std()
+    return (x - x.mean()) / sd if sd > 0 else np.zeros(len(x))
+
+
+def _scaled(x: np.ndarray, rule: str) -> np.ndarray:
+    if rule == "rank":
+        return percentile_rank(x)
+    if rule == "zscore":
+        return standardize(x)
+    raise ValueError(f"unknown fusion rule {rule!r} (choose from {FUSION_RULES})")
+
+
 def ligand_components(
     lib_fps: dict[str, np.ndarray],
     act_fps: dict[str, np.ndarray],
@@ -149,24 +179,38 @@ def rf_component(train_fps: np.ndarray, labels: np.ndarray, lib_fps: np.ndarray,
     return per_tree.mean(axis=0), per_tree.std(axis=0)
 
 
-def fuse(components: dict[str, np.ndarray], weights: dict[str, float] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
-    """Weighted mean of the components' percentile ranks.
+def fuse(
+    components: dict[str, np.ndarray], weights: dict[str, float] | None = None, rule: str | None = None
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """Weighted mean of the components on a common scale (``rule``: ``"rank"`` or ``"zscore"``).
+
+    Parameters
+    ----------
+    components
+        ``{name: score per drug}`` (higher = more likely active).
+    weights
+        Overrides of :data:`DEFAULT_WEIGHTS`; components with weight 0 are left out.
+    rule
+        One of :data:`FUSION_RULES` (default :data:`DEFAULT_RULE`).
 
     Returns
     -------
     tuple
-        ``(fused score in [0, 1], {component: contribution fraction}, sd of the components'
-        percentile ranks)`` per drug. A single component's score is its percentile rank.
+        ``(fused score, {component: contribution fraction}, sd of the components' percentile
+        ranks)`` per drug. A single component's fused score orders drugs as the component does.
     """
+    rule = rule or DEFAULT_RULE
     w = {**DEFAULT_WEIGHTS, **(weights or {})}
     names = [c for c in components if w.get(c, 0.0) > 0]
     if not names:
         raise ValueError("no component with a positive weight to fuse")
     ranks = {c: percentile_rank(components[c]) for c in names}
+    scaled = ranks if rule == "rank" else {c: _scaled(components[c], rule) for c in names}
     total_w = sum(w[c] for c in names)
+    fused = sum(w[c] * scaled[c] for c in names) / total_w
     weighted = {c: w[c] * ranks[c] for c in names}
-    fused = sum(weighted.values()) / total_w
-    denom = np.maximum(sum(weighted.values()), 1e-12)
-    contrib = {c: weighted[c] / denom for c in names}
+    denom = sum(weighted.values())
+    zero = denom <= 1e-12  # last in every component: the contributions are the weights' shares
+    contrib = {c: np.where(zero, w[c] / total_w, weighted[c] / np.where(zero, 1.0, denom)) for c in names}
     spread = np.std(np.stack([ranks[c] for c in names]), axis=0) if len(names) > 1 else np.zeros(len(fused))
     return np.asarray(fused, dtype=np.float64), contrib, spread
