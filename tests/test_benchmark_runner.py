@@ -201,15 +201,15 @@ def test_report_reads_panel_records_and_cites_their_command(bench: Path) -> None
         (runs / f"bbbp_gine_scaffold_seed{seed}.json").write_text(json.dumps({
             "schema": "drugscreen.run/1", "dataset": "bbbp", "model": "gine", "split": "scaffold", "seed": seed,
             "config": {"name": "panel"}, "split_sha256": split_sha, "trained_with": ["bbbp", "esol"],
-            "metrics": {"test": {"roc_auc": auc}}, "times": {"train_s": 10.0}}))
+            "metrics": {"valid": {"roc_auc": 0.8}, "test": {"roc_auc": auc}}, "times": {"train_s": 10.0}}))
     (bench.parent / "panel.toml").write_text('# command = "drugscreen train --config benchmarks/configs/panel.toml -o out"\n')
     text = build_report(config.results_dir, Path("benchmarks/RESULTS.md"), plots_dir=None, suite_config=bench).read_text()
     assert "drugscreen panel, multitask gine (run here)" in text
     assert "0.720 ± 0.028 (n=2)" in text
     assert "`drugscreen train --config benchmarks/configs/panel.toml -o out`" in text
-    # the summary names the panel as our model for BBBP, beside the RF of the same split
+    # the summary picks the panel as our model for BBBP on validation (0.8), beside the RF of the same split
     row = next(line for line in text.splitlines() if line.startswith("| BBBP | ROC-AUC"))
-    assert "| panel:gine | 0.720 ± 0.028 (n=2) |" in row and "(n=1)" in row
+    assert "| panel:gine (0.800) | 0.720 ± 0.028 (n=2) |" in row and "(n=1)" in row
     # the suite time counts the panel's member times (10 s per seed): 0.2-0.3 min
     assert "training time per seed (sum of epoch times, `times.train_s`) 0.2, 0.2 min, so 0.3 min" in text
 
