@@ -24,7 +24,7 @@ import numpy as np
 
 from drugscreen.repurposing.splits import PairSplit, group_split, group_targets
 
-__all__ = ["AffinityTask", "TrainConfig", "load_affinity_tasks", "make_splits", "predict_pairs", "train_affinity"]
+__all__ = ["AffinityTask", "TrainConfig", "evaluate_affinity", "load_affinity_tasks", "make_splits", "predict_pairs", "train_affinity"]
 
 logger = logging.getLogger(__name__)
 
@@ -229,6 +229,17 @@ def _evaluate(model: Any, tasks: Sequence[AffinityTask], splits: dict[str, PairS
             m["mean_member_sd"] = float(np.mean(sd) * sigma)
         out[t.name] = m
     return out
+
+
+def evaluate_affinity(
+    model: Any, tasks: Sequence[AffinityTask], splits: dict[str, PairSplit], part: str, scalers: dict[str, tuple[float, float]]
+) -> dict[str, Any]:
+    """Metrics of ``model`` on one part (``"valid"`` or ``"test"``) of every task: MSE, CI,
+    Spearman, Pearson, per-target ranking (DAVIS binders: pKd >= 7) and mean member sd.
+
+    ``tasks`` must be in the model's task order (one output column per task).
+    """
+    return _evaluate(model, tasks, splits, part, scalers, full=True)
 
 
 def train_affinity(tasks: Sequence[AffinityTask], splits: dict[str, PairSplit], cfg: TrainConfig) -> tuple[Any, dict[str, Any]]:
