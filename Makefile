@@ -7,6 +7,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.drugscreen-installed
 EXAMPLE = examples/example_drugs.smi
 SCORED  = examples/example_drugs_scored.csv
+REPORT  = examples/example_drugs_report.html
 PYTEST_ARGS ?= -q
 
 # Tests that need the shared datasets run when DRUGSCREEN_DATA_DIR is set, or when
@@ -33,8 +34,9 @@ HAVE_PANEL = $(BIN)/python -c "import sys; from drugscreen.bundle import install
 
 demo: $(STAMP)
 	@if $(BIN)/drugscreen screen --help >/dev/null 2>&1 && $(HAVE_PANEL) >/dev/null 2>&1; then \
-		echo "+ drugscreen screen $(EXAMPLE) -o $(SCORED)"; \
-		$(BIN)/drugscreen screen $(EXAMPLE) -o $(SCORED) && echo "Scores written to $(SCORED)"; \
+		echo "+ drugscreen screen $(EXAMPLE) -o $(SCORED) --report $(REPORT)"; \
+		$(BIN)/drugscreen screen $(EXAMPLE) -o $(SCORED) --report $(REPORT) && \
+		echo "Scores written to $(SCORED); report: $(REPORT) (open it in a browser)"; \
 	else \
 		echo "Screening models are not there yet: no model panel ships in this build."; \
 		echo "Showing what exists instead: the dataset registry."; \

@@ -15,6 +15,7 @@ SMILES = ["CCO", "c1ccccc1C(=O)O", "C1CCNCC1", "CC(C)Cc1ccc(cc1)C(C)C(=O)O", "[N
 GNNS = {
     "gine": {"hidden": 16, "depth": 3},
     "gine_novn": {"hidden": 16, "depth": 2, "virtual_node": False, "use_edges": False, "pooling": "sum"},
+    "gine_sizeaware": {"hidden": 16, "depth": 2, "pooling": "meanmaxnorm"},
     "dmpnn": {"hidden": 16, "depth": 3},
     "attentivefp": {"hidden": 16, "depth": 2, "timesteps": 2},
 }
@@ -112,3 +113,17 @@ def test_single_atom_molecule() -> None:
         with torch.no_grad():
             out = model(collate(_graphs(["C"])))
         assert torch.isfinite(out).all(), key
+
+
+def test_meanmaxnorm_pooling_sees_molecule_size() -> None:
+    """Mean/max read-outs cannot tell ethane from a long alkane's repeating unit; the size-aware one can."""
+    graphs = _graphs(["CC", "CCCCCCCCCCCC"])
+    embeds = {}
+    for pooling in ("meanmax", "meanmaxnorm"):
+        model = _build("gine", pooling=pooling, virtual_node=False, depth=1).eval()
+        embeds[pooling] = model.embed(collate(graphs))
+    assert embeds["meanmaxnorm"].shape[1] == 3 * 16
+    norm_part = embeds["meanmaxnorm"][:, 32:]
+    assert not torch.allclose(norm_part[0], norm_part[1])
+    with pytest.raises(ValueError, match="meanmaxnorm"):
+        _build("gine", pooling="median")

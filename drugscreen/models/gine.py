@@ -18,6 +18,12 @@ from torch import Tensor, nn
 from drugscreen.models.base import GraphModel, scatter_max, scatter_mean, scatter_sum
 from drugscreen.models.registry import MODELS
 
+#: Read-outs of :class:`GINE`.
+POOLINGS = ("mean", "sum", "max", "meanmax", "meanmaxnorm")
+#: ``meanmaxnorm`` divides the summed atom states by this (a typical drug's heavy-atom count
+#: is 20-40), so the size-aware part has the scale of the mean.
+NORM_ATOMS = 50.0
+
 __all__ = ["GINE"]
 
 
@@ -72,7 +78,8 @@ class GINE(GraphModel):
     use_edges
         GINE (bond features in messages); ``False`` gives plain GIN.
     pooling
-        ``"mean"``, ``"sum"``, ``"max"`` or ``"meanmax"`` (concatenated).
+        ``"mean"``, ``"sum"``, ``"max"``, ``"meanmax"`` (concatenated) or ``"meanmaxnorm"``
+        (mean, max and sum / :data:`NORM_ATOMS`, concatenated: size-aware).
     extra_dim, extra_hidden, head_hidden, head_layers, head_groups, extra_dropout
         See :class:`~drugscreen.models.base.GraphModel`.
 
@@ -104,9 +111,9 @@ class GINE(GraphModel):
         head_groups: Sequence[int] | None = None,
         extra_dropout: float | None = None,
     ) -> None:
-        if pooling not in ("mean", "sum", "max", "meanmax"):
-            raise ValueError(f"pooling must be mean, sum, max or meanmax, not {pooling!r}")
-        embed = 2 * hidden if pooling == "meanmax" else hidden
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, not {pooling!r}")
+        embed = {"meanmax": 2, "meanmaxnorm": 3}.get(pooling, 1) * hidden
         super().__init__(n_tasks, embed, extra_dim, extra_hidden, head_hidden, head_layers, head_groups, dropout, extra_dropout)
         self._store_params(
             atom_dim=atom_dim, bond_dim=bond_dim, n_tasks=n_tasks, hidden=hidden, depth=depth, dropout=dropout,
@@ -148,4 +155,10 @@ class GINE(GraphModel):
             return scatter_sum(h, b, n_graphs)
         if self.pooling == "max":
             return scatter_max(h, b, n_graphs)
-        return torch.cat([scatter_mean(h, b, n_graphs), scatter_max(h, b, n_graphs)], dim=1)
+        pooled = [scatter_mean(h, b, n_graphs), scatter_max(h, b, n_graphs)]
+        if self.pooling == "meanmaxnorm":
+            # a size-aware read-out (sum / NORM_ATOMS, chemprop's "norm" aggregation): mean and max
+            # alone cannot see how big a molecule is, which extensive properties such as
+            # solubility depend on
+            pooled.append(scatter_sum(h, b, n_graphs) / NORM_ATOMS)
+        return torch.cat(pooled, dim=1)
