@@ -19,7 +19,7 @@ mean BEDROC of the ``actives`` scenario), then the weights of the on-the-fly mod
 scenario) and of the sequence model; everything is reported on the **test** targets, with a
 paired target-level comparison against the baseline (bootstrap CI over targets).
 
-Usage (the committed results; ~15 min on 2 busy cores)::
+Usage (the committed results; ~5 min on 2 busy cores)::
 
     nice -n 10 python benchmarks/ligand_eval.py --bundle drugscreen/resources/affinity --repeats 5
 

@@ -436,8 +436,8 @@ def benchmark_report(
 @app.command(
     "repurpose",
     rich_help_panel="Repurposing",
-    epilog="Examples: drugscreen repurpose --fasta abl1.fasta --top 20 -o ranked.csv --report ranked.html; "
-    "drugscreen repurpose --ligands actives.smi --sequence MGQQPGKVLGD... --top 50",
+    epilog="Examples (from the repository root): drugscreen repurpose --fasta examples/abl1.fasta --top 20 -o ranked.csv "
+    "--report ranked.html; drugscreen repurpose --fasta examples/abl1.fasta --ligands examples/abl1_ligands.smi --top 20",
 )
 def repurpose_cmd(
     sequence: Annotated[Optional[str], typer.Option("--sequence", help="Target protein sequence (one-letter codes).")] = None,  # noqa: UP045
