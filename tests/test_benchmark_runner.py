@@ -73,7 +73,8 @@ def test_runner_end_to_end(bench: Path) -> None:
     assert sum(r["sizes"].values()) == 64
     test = r["metrics"]["test"]
     assert 0.0 <= test["roc_auc"] <= 1.0 and 0.0 <= test["prc_auc"] <= 1.0
-    assert set(r["times"]) >= {"train_s", "predict_s", "total_s"} and r["peak_rss_mb"] > 0
+    assert set(r["times"]) >= {"train_s", "predict_s", "total_s", "cpu_s"} and r["peak_rss_mb"] > 0
+    assert 0 < r["times"]["cpu_s"]
     assert r["command"].endswith("--only bbbp/rf/0/scaffold --force")
     e = recs["esol__rf__scaffold__1.json"]["metrics"]["test"]
     assert e["rmse"] >= e["mae"] > 0

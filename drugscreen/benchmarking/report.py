@@ -52,6 +52,7 @@ class Aggregate:
     split_shas: dict[int, str] = field(default_factory=dict)
     split_check: str = ""
     valid_metrics: dict[str, tuple[float, float, int]] = field(default_factory=dict)
+    cpu_s: float | None = None
 
     def value(self, metric: str) -> tuple[float, float, int] | None:
         """``(mean, sd, n)`` of ``metric`` or ``None``."""
@@ -118,6 +119,8 @@ def aggregate(records: list[dict[str, Any]]) -> list[Aggregate]:
                 source=str(recs[0].get("_path", "")),
                 split_shas={int(r.get("seed", 0)): str(r.get("split_sha256", "")) for r in recs},
                 valid_metrics=valid_metrics,
+                cpu_s=_mean(r.get("times", {}).get("cpu_s") for r in recs) if all(
+                    r.get("times", {}).get("cpu_s") is not None for r in recs) else None,
             )
         )
     return out
@@ -249,14 +252,15 @@ def _cost_table(aggs: list[Aggregate], split: str) -> list[str]:
     rows = [a for a in aggs if a.split == split]
     if not rows:
         return []
-    lines = ["| dataset | model | seeds | test PRC-AUC / MAE | train s (mean) | cell wall s (mean) | predict mol/s | peak RSS MiB | same split file |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| dataset | model | seeds | test PRC-AUC / MAE | train s (mean) | cell wall s (mean) | cell CPU s (mean) | predict mol/s | peak RSS MiB | same split file |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     order = {d: i for i, d in enumerate(PROPERTY_DATASETS)}
     for a in sorted(rows, key=lambda a: (order.get(a.dataset, 99), a.model)):
         second = a.value("prc_auc") or a.value("mae")
         lines.append(
             f"| {PROPERTY_DATASETS.get(a.dataset, a.dataset)} | {a.model} | {','.join(map(str, a.seeds))} | {_fmt(second)} | "
-            f"{_num(a.train_s, 1)} | {_num(a.total_s, 1)} | {_num(None if a.model == 'train_mean' else a.predict_mol_per_s, 0)} | "
+            f"{_num(a.train_s, 1)} | {_num(a.total_s, 1)} | {_num(a.cpu_s, 1)} | "
+            f"{_num(None if a.model == 'train_mean' else a.predict_mol_per_s, 0)} | "
             f"{_num(a.peak_rss_mb, 0)} | "
             f"{a.split_check or '—'} |"
         )
@@ -324,6 +328,9 @@ def suite_time(
     """Measured and extrapolated wall time of a suite (sum over cells of the cell's wall time).
 
     ``pairs`` are the suite's (dataset, model) combinations (each run for ``n_seeds`` seeds).
+    A cell's time is its process's CPU time (``times.cpu_s``: one thread per cell, so what it
+    takes on an idle core, whatever else ran) where every seed recorded it, else its wall time
+    (``times.total_s``, inflated when the machine was shared).
     A cell not run is extrapolated from the same (dataset, model)'s measured seeds; a
     (dataset, model) never run, from the same model's measured datasets, scaled by training-set
     size (``n_train``: seconds per training molecule, mean over the measured datasets) — a
@@ -332,14 +339,18 @@ def suite_time(
     by = {(a.dataset, a.model): a for a in aggs if a.split == split}
     n_train = n_train or {}
     measured = extrapolated = scaled = 0.0
-    n_measured = n_extra = n_scaled = 0
+    n_measured = n_extra = n_scaled = n_cpu = 0
     missing: list[str] = []
     scaled_cells: list[str] = []
+
+    def cell_s(a: Aggregate) -> float | None:
+        return a.cpu_s if a.cpu_s is not None else a.total_s
+
     for d, m in pairs:
         a = by.get((d, m))
-        if a is None or a.total_s is None:
-            rates = [b.total_s / n_train[dd] for (dd, mm), b in by.items()
-                     if mm == m and b.total_s and n_train.get(dd)]
+        if a is None or cell_s(a) is None:
+            rates = [cell_s(b) / n_train[dd] for (dd, mm), b in by.items()  # type: ignore[operator]
+                     if mm == m and cell_s(b) and n_train.get(dd)]
             if rates and n_train.get(d):
                 scaled += sum(rates) / len(rates) * n_train[d] * n_seeds
                 n_scaled += n_seeds
@@ -347,14 +358,17 @@ def suite_time(
             else:
                 missing.append(f"{d}/{m}")
             continue
+        t = cell_s(a)
+        assert t is not None
         k = min(len(a.seeds), n_seeds)
-        measured += a.total_s * k
+        measured += t * k
         n_measured += k
-        extrapolated += a.total_s * (n_seeds - k)
+        n_cpu += k if a.cpu_s is not None else 0
+        extrapolated += t * (n_seeds - k)
         n_extra += n_seeds - k
     return {"measured_s": measured, "extrapolated_s": extrapolated, "cells_measured": n_measured,
             "cells_extrapolated": n_extra, "scaled_s": scaled, "cells_scaled": n_scaled,
-            "scaled": scaled_cells, "missing": missing}
+            "scaled": scaled_cells, "missing": missing, "cells_cpu": n_cpu}
 
 
 def panel_time(records: list[dict[str, Any]], split: str) -> dict[str, Any] | None:
@@ -490,7 +504,8 @@ def render_results(
         if t:
             lines += [f"### Secondary metric, time and memory per (dataset, model) (split: {split})", "",
                       "`train s` = fitting time (RF: forest fitting; GNN: epochs); `cell wall s` = the whole cell "
-                      "(load, featurize, split, fit, predict, score); `predict mol/s` = valid+test molecules per second of "
+                      "(load, featurize, split, fit, predict, score); `cell CPU s` = the cell process's CPU time (one thread: "
+                      "its wall time on an idle core; recorded since the runner measures it); `predict mol/s` = valid+test molecules per second of "
                       "inference (featurization excluded for RF; chemprop: CLI call incl. start-up); peak RSS = the "
                       "cell's process (`resource.getrusage`); `same split file` = the records' split sha256 equals "
                       "the committed `benchmarks/splits/` file's (identical train/valid/test molecules).", ""] + t + [""]
@@ -637,8 +652,10 @@ def build_report(
             f"one cell at a time, {cfg.threads} thread(s) per cell; plus the panel (our model for the datasets it "
             "covers), trained once by `drugscreen train`.",
             "",
-            f"- measured: {st['cells_measured']} cells, {st['measured_s'] / 60:.1f} min of cell wall time (sum of "
-            f"`times.total_s` in the records);",
+            f"- measured: {st['cells_measured']} cells, {st['measured_s'] / 60:.1f} min (sum over cells of the "
+            f"cell process's CPU time `times.cpu_s` — one thread per cell, so its time on an idle core — for "
+            f"{st['cells_cpu']} cells recorded with it, else the cell's wall time `times.total_s`, an upper bound "
+            "on a shared machine);",
             f"- extrapolated from the same (dataset, model)'s measured seeds: {st['cells_extrapolated']} cells, "
             f"{st['extrapolated_s'] / 60:.1f} min;",
             f"- estimated for (dataset, model) pairs never run, from the model's seconds per training molecule on "

@@ -96,6 +96,7 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
     from drugscreen.benchmarking.splitfiles import get_split
 
     t_start = time.perf_counter()
+    cpu_start = time.process_time()
     dataset = _load(cell.dataset, config.data_dir)
     if dataset.task_type not in ("classification", "regression"):
         raise ConfigError(f"{cell.dataset} has no labels to benchmark on")
@@ -120,7 +121,8 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
         trainer_host = record.pop("host", {})
         record["config"] = {"benchmark": config.name, "model_entry": cell.model.to_dict(), **record.get("config", {})}
         record["times"] = {"load_s": round(load_s, 3), **record.get("times", {}),
-                           "total_s": round(time.perf_counter() - t_start, 3)}
+                           "total_s": round(time.perf_counter() - t_start, 3),
+                           "cpu_s": round(time.process_time() - cpu_start, 3)}
         n_pred = len(split.valid) + len(split.test)
         pred_s = record["times"].get("predict_s") or 0.0
         record.update(common)
@@ -166,6 +168,7 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
                 "train_s": round(result.train_s, 3),
                 "predict_s": round(result.predict_s, 3),
                 "total_s": round(time.perf_counter() - t_start, 3),
+                "cpu_s": round(time.process_time() - cpu_start, 3),
             },
             "throughput": {"predict_mol_per_s": round(n_pred / result.predict_s, 1) if result.predict_s > 0 else None},
             "peak_rss_mb": peak_rss_mb(),
