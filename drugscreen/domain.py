@@ -6,15 +6,17 @@ when that similarity reaches a threshold chosen on validation data
 (:func:`choose_threshold`) and recorded in the bundle; :func:`domain_error_evidence`
 compares errors of in- and out-of-domain molecules on held-out data.
 
-Similarities are computed exactly with one matrix product of the unpacked bit vectors
-(``|A & B| = A . B``) in bfloat16 (0/1 inputs and intersection counts up to 256 are exact;
-queries with more than 256 bits set are redone in float32), with the training set's bits
-prepared once per bundle, so a screen pays only the matrix product.
+Similarities are exact (float64 ``|A & B| / |A | B|``) and computed by
+:func:`drugscreen.featurizers.fingerprints.max_tanimoto`'s kernel: matrix products of the
+unpacked bit vectors (``|A & B| = A . B``) in bfloat16 (exact for queries with up to 256 bits
+set; float32 above), against the training set's bits sorted by bit count and prepared once
+per bundle, so a screen pays only the matrix product.
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +28,7 @@ __all__ = [
     "domain_error_evidence",
     "ecfp4_packed",
     "max_tanimoto",
+    "relative_error",
     "unpack_bits",
 ]
 
@@ -64,73 +67,89 @@ def unpack_bits(packed: np.ndarray, n_bits: int | None = None) -> np.ndarray:
     return bits.astype(np.float32)
 
 
-class _Reference:
-    """Training fingerprints prepared once for fast similarity queries."""
-
-    def __init__(self, packed: np.ndarray) -> None:
-        import torch
-
-        self.n = int(packed.shape[0])
-        bits = np.unpackbits(np.asarray(packed, dtype=np.uint8), axis=1)
-        self.counts = torch.from_numpy(bits.sum(axis=1).astype(np.float32))
-        self.bits_t = torch.from_numpy(bits).to(torch.bfloat16).T.contiguous()
+_REF_CACHE: dict[int, tuple[Any, Any]] = {}
+_REF_CACHE_SIZE = 4
 
 
-_REF_CACHE: dict[int, tuple[np.ndarray, _Reference]] = {}
+def _reference(packed: np.ndarray) -> Any:
+    """The :class:`~drugscreen.featurizers.fingerprints.TanimotoReference` of ``packed``,
+    prepared once per array object (a bundle's ``train_fps``) and dropped with it."""
+    from drugscreen.featurizers.fingerprints import TanimotoReference
 
-
-def _reference(packed: np.ndarray) -> _Reference:
     key = id(packed)
     hit = _REF_CACHE.get(key)
-    if hit is not None and hit[0] is packed:
+    if hit is not None and hit[0]() is packed:
         return hit[1]
-    ref = _Reference(packed)
-    if len(_REF_CACHE) > 8:
-        _REF_CACHE.clear()
-    _REF_CACHE[key] = (packed, ref)
+    ref = TanimotoReference(packed, n_bits=8 * packed.shape[1])
+    try:
+        alive = weakref.ref(packed)
+        weakref.finalize(packed, _REF_CACHE.pop, key, None)
+    except TypeError:  # not weak-referenceable: use it without caching
+        return ref
+    while len(_REF_CACHE) >= _REF_CACHE_SIZE:
+        _REF_CACHE.pop(next(iter(_REF_CACHE)))
+    _REF_CACHE[key] = (alive, ref)
     return ref
 
 
-def max_tanimoto(query: np.ndarray, reference: np.ndarray, chunk: int = 512) -> np.ndarray:
+def max_tanimoto(query: np.ndarray, reference: np.ndarray, chunk: int = 8192) -> np.ndarray:
     """Maximum Tanimoto similarity of each query row to any reference row.
 
     Parameters
     ----------
     query, reference
-        Packed bits, uint8 ``(n, n_bytes)`` and ``(m, n_bytes)``.
+        Packed bits, uint8 ``(n, n_bytes)`` and ``(m, n_bytes)``. The reference is prepared
+        once per array object and reused while that array lives (do not modify it in place
+        between calls).
     chunk
-        Queries per matrix product.
+        References per matrix product (bounds memory).
 
     Returns
     -------
     np.ndarray
-        ``(n,)`` float64 in [0, 1]; 0 for an all-zero query, NaN if the reference is empty.
+        ``(n,)`` float64 in [0, 1], exactly ``|A & B| / |A | B|`` of the nearest reference;
+        0 for an all-zero query, NaN if the reference is empty.
     """
-    import torch
+    from drugscreen.featurizers.fingerprints import _max_tanimoto_exact
 
     query = np.asarray(query, dtype=np.uint8)
+    if query.ndim == 1:
+        query = query[None, :]
     n = query.shape[0]
     if reference.shape[0] == 0:
         return np.full(n, np.nan)
     ref = _reference(reference)
-    out = np.empty(n, dtype=np.float64)
-    for start in range(0, n, chunk):
-        qb = np.unpackbits(query[start : start + chunk], axis=1)
-        counts = qb.sum(axis=1)
-        qc = torch.from_numpy(counts.astype(np.float32))
-        inter = (torch.from_numpy(qb).to(torch.bfloat16) @ ref.bits_t).float()
-        big = np.flatnonzero(counts > 256)
-        if len(big):  # bfloat16 holds integers exactly only up to 256: redo these in float32
-            exact = torch.from_numpy(qb[big].astype(np.float32)) @ ref.bits_t.float()
-            inter[torch.from_numpy(big)] = exact
-        union = qc[:, None] + ref.counts[None, :] - inter
-        sim = inter / union.clamp_(min=1.0)
-        out[start : start + chunk] = sim.max(dim=1).values.double().numpy()
+    q_bits = np.unpackbits(query, axis=1, count=ref.n_bits)
+    sim, _ = _max_tanimoto_exact(q_bits, ref, False, chunk)
+    return sim
+
+
+def relative_error(error: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+    """Each molecule's error divided by the mean error of its group (NaN stays NaN).
+
+    Datasets differ in how hard they are and in how similar their molecules are to the
+    training set (HIV's many easy inactives sit far from everything, for instance), so pooling
+    raw errors across datasets confounds "out of domain" with "which dataset". Dividing by the
+    group's mean makes the in/out comparison one within datasets.
+    """
+    error = np.asarray(error, dtype=np.float64)
+    if groups is None:
+        return error
+    out = np.full_like(error, np.nan)
+    for g in np.unique(groups):
+        sel = (groups == g) & ~np.isnan(error)
+        m = error[sel].mean() if sel.any() else np.nan
+        if sel.any() and m > 0:
+            out[sel] = error[sel] / m
     return out
 
 
 def choose_threshold(
-    similarity: np.ndarray, error: np.ndarray, candidates: Sequence[float] | None = None, min_fraction: float = 0.05
+    similarity: np.ndarray,
+    error: np.ndarray,
+    candidates: Sequence[float] | None = None,
+    min_fraction: float = 0.05,
+    groups: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Pick the in/out-of-domain similarity threshold on validation data.
 
@@ -145,12 +164,16 @@ def choose_threshold(
         Max-Tanimoto similarity of each validation molecule to the training set.
     error
         A per-molecule error (NaN = no label), e.g. mean normalized absolute error.
+    groups
+        Optional group (dataset) of each molecule: errors are then compared relative to their
+        group's mean (:func:`relative_error`), so the ratio is a within-dataset one.
 
     Returns
     -------
     dict
         ``threshold``, ``method``, and the validation statistics at that threshold.
     """
+    error = relative_error(error, groups)
     ok = ~np.isnan(error) & ~np.isnan(similarity)
     s, e = similarity[ok], error[ok]
     if candidates is None:
@@ -173,13 +196,41 @@ def choose_threshold(
     if best is None:
         thr = float(np.percentile(s, 10)) if len(s) else 0.3
         return {"threshold": thr, "method": "10th percentile of validation similarity", "n": int(len(s))}
-    best["method"] = "max out/in error ratio on validation (>= 5% each side)"
+    best["method"] = "max out/in error ratio on validation (>= 5% each side)" + (
+        ", errors relative to each dataset's mean" if groups is not None else ""
+    )
     best["n"] = int(len(s))
     return best
 
 
-def domain_error_evidence(similarity: np.ndarray, error: np.ndarray, threshold: float) -> dict[str, Any]:
-    """Mean error of in- vs out-of-domain molecules (e.g. on the test split), and by similarity bin."""
+def domain_error_evidence(
+    similarity: np.ndarray,
+    error: np.ndarray,
+    threshold: float,
+    groups: np.ndarray | None = None,
+    group_names: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Mean error of in- vs out-of-domain molecules (e.g. on the test split), and by similarity bin.
+
+    With ``groups`` the pooled figures use errors relative to each group's mean
+    (:func:`relative_error`), and ``by_group`` gives each group's own raw in/out errors.
+    """
+    by_group: list[dict[str, Any]] = []
+    if groups is not None:
+        for g in np.unique(groups):
+            sel = (groups == g) & ~np.isnan(error) & ~np.isnan(similarity)
+            inside_g = sel & (similarity >= threshold)
+            outside_g = sel & (similarity < threshold)
+            by_group.append(
+                {
+                    "group": group_names[int(g)] if group_names is not None else int(g),
+                    "n_in": int(inside_g.sum()),
+                    "n_out": int(outside_g.sum()),
+                    "mean_error_in": float(error[inside_g].mean()) if inside_g.any() else float("nan"),
+                    "mean_error_out": float(error[outside_g].mean()) if outside_g.any() else float("nan"),
+                }
+            )
+    error = relative_error(error, groups)
     ok = ~np.isnan(error) & ~np.isnan(similarity)
     s, e = similarity[ok], error[ok]
     inside = s >= threshold
@@ -196,4 +247,6 @@ def domain_error_evidence(similarity: np.ndarray, error: np.ndarray, threshold: 
         "mean_error_in": float(e[inside].mean()) if inside.any() else float("nan"),
         "mean_error_out": float(e[~inside].mean()) if (~inside).any() else float("nan"),
         "by_similarity": by_bin,
+        "relative_to_group_mean": groups is not None,
+        "by_group": by_group,
     }

@@ -187,6 +187,31 @@ def test_choose_threshold_separates_errors() -> None:
     assert ev["mean_error_out"] > ev["mean_error_in"]
 
 
+def test_domain_evidence_within_datasets_not_confounded() -> None:
+    """An easy dataset far from training and a hard one close to it must not hide the effect."""
+    from drugscreen.domain import choose_threshold, domain_error_evidence, relative_error
+
+    rng = np.random.default_rng(1)
+    n = 400
+    groups = np.repeat([0, 1], n)
+    # dataset 0: low similarities, small errors; dataset 1: high similarities, large errors;
+    # within each, errors grow below similarity 0.4 / 0.6
+    sim = np.concatenate([rng.uniform(0.1, 0.6, n), rng.uniform(0.4, 0.9, n)])
+    base = np.where(groups == 0, 0.05, 0.5)
+    cut = np.where(groups == 0, 0.4, 0.6)
+    err = base * np.where(sim < cut, 2.0, 1.0) * rng.uniform(0.9, 1.1, 2 * n)
+    pooled = domain_error_evidence(sim, err, 0.5)
+    assert pooled["mean_error_out"] < pooled["mean_error_in"]  # the confounded view
+    rel = relative_error(err, groups)
+    assert abs(np.nanmean(rel[groups == 0]) - 1.0) < 1e-9
+    chosen = choose_threshold(sim, err, groups=groups)
+    assert "each dataset" in chosen["method"] and chosen["error_ratio"] > 1.3
+    ev = domain_error_evidence(sim, err, chosen["threshold"], groups, ["easy", "hard"])
+    assert ev["relative_to_group_mean"] and ev["mean_error_out"] > ev["mean_error_in"]
+    assert [g["group"] for g in ev["by_group"]] == ["easy", "hard"]
+    assert all(g["mean_error_out"] > g["mean_error_in"] for g in ev["by_group"] if g["n_out"] and g["n_in"])
+
+
 # ----------------------------------------------------------------------------- config & CLI
 
 

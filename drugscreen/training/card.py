@@ -40,7 +40,8 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
         f"- Architecture: `{cfg['model']['name']}` "
         + ", ".join(f"{k}={v}" for k, v in mp.items() if k in ("hidden", "depth", "dropout", "virtual_node", "pooling", "extra_dim", "head_hidden", "head_groups")),
         f"- Input: graph featurizer `{cfg['featurizer']['name']}` {cfg['featurizer'].get('params', {})}"
-        + (" + ECFP4 bits (hybrid)" if (cfg.get("extra_features") or {}).get("kind") == "fingerprint" else ""),
+        + {"fingerprint": " + ECFP4 bits (hybrid)", "fingerprint+descriptors": " + ECFP4 bits + fast_descriptors (hybrid)"}.get(
+            (cfg.get("extra_features") or {}).get("kind"), ""),
         f"- Ensemble: {cfg['n_members']} members (seeds {cfg.get('member_seeds')}), weights stored as {cfg.get('weights_dtype')}",
         f"- Trained with drugscreen {cfg['versions'].get('drugscreen')}, torch {cfg['versions'].get('torch')}, rdkit {cfg['versions'].get('rdkit')}",
         f"- Training time on this machine: {_fmt(tr.get('train_s', float('nan')) / 60, 1)} min in total "
@@ -90,10 +91,21 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
         e = ev.get(p, {})
         if e:
             lines.append(f"| {p} | {e['n_in']} | {e['n_out']} | {_fmt(e['mean_error_in'])} | {_fmt(e['mean_error_out'])} |")
+    relative = ev.get("test", {}).get("relative_to_group_mean", False)
+    if relative:
+        lines += ["", "Errors in the table above and the bins below are relative to each dataset's mean error "
+                  "(1.0 = that dataset's average), so in and out of domain are compared within datasets."]
     bins = ev.get("test", {}).get("by_similarity", [])
     if bins:
         lines += ["", "Test error by similarity bin:", "", "| similarity | n | mean error |", "|---|---|---|"]
         lines += [f"| {b['from']:.1f}–{b['to']:.1f} | {b['n']} | {_fmt(b['mean_error'])} |" for b in bins]
+    groups = ev.get("test", {}).get("by_group", [])
+    if groups:
+        lines += ["", "Test error per dataset (raw errors):", "",
+                  "| dataset | n in | n out | mean error in domain | mean error out of domain | out / in |", "|---|---|---|---|---|---|"]
+        for g in groups:
+            ratio = g["mean_error_out"] / g["mean_error_in"] if g["n_in"] and g["n_out"] and g["mean_error_in"] > 0 else float("nan")
+            lines.append(f"| {g['group']} | {g['n_in']} | {g['n_out']} | {_fmt(g['mean_error_in'])} | {_fmt(g['mean_error_out'])} | {_fmt(ratio, 2)} |")
     lines += ["", "## Training configuration", "", "```json", json.dumps(tcfg, indent=1), "```", ""]
     if extra_sections:
         lines += [extra_sections, ""]
