@@ -108,7 +108,7 @@ def main() -> None:
         "",
         f"Wall-clock training time of the {config['n_members']} members ({tr['config']['workers']} trained at once, one process and {tr['config']['num_threads']} thread(s) each): "
         f"per member {', '.join(f'{t / 60:.1f}' for t in tr['member_train_s'])} min (sum of epoch times). "
-        "The machine (2 CPU cores) was shared with about six other jobs, so these are upper bounds.",
+        "The machine (2 CPU cores) was shared with other jobs while training, so these are upper bounds.",
         "Run records (drugscreen.run/1, one per dataset and seed): `benchmarks/results/panel/`.",
     ]
     if args.throughput:
