@@ -653,10 +653,10 @@ def build_report(
             f"one cell at a time, {cfg.threads} thread(s) per cell; plus the panel (our model for the datasets it "
             "covers), trained once by `drugscreen train`.",
             "",
-            f"- measured: {st['cells_measured']} cells, {st['measured_s'] / 60:.1f} min (sum over cells of the "
-            f"cell process's CPU time `times.cpu_s` — one thread per cell, so its time on an idle core — for "
-            f"{st['cells_cpu']} cells recorded with it, else the cell's wall time `times.total_s`, an upper bound "
-            "on a shared machine);",
+            f"- measured: {st['cells_measured']} cells, {st['measured_s'] / 60:.1f} min: the cell process's CPU "
+            f"time (`times.cpu_s`; one thread per cell, so its time on an idle core) for {st['cells_cpu']} cells, "
+            f"the cell's wall time (`times.total_s`; an upper bound on a shared machine) for the other "
+            f"{st['cells_measured'] - st['cells_cpu']} (recorded before the runner measured CPU time);",
             f"- extrapolated from the same (dataset, model)'s measured seeds: {st['cells_extrapolated']} cells, "
             f"{st['extrapolated_s'] / 60:.1f} min;",
             f"- estimated for (dataset, model) pairs never run, from the model's seconds per training molecule on "
