@@ -140,3 +140,22 @@ def test_registry_and_config() -> None:
         FEATURIZERS.get("no_such_featurizer")
     with pytest.raises(ValueError):
         GraphFeaturizer(version=2)
+
+
+def test_collate_without_pyg_matches_pyg_batch() -> None:
+    """``collate(pyg=False)`` holds the same tensors as the PyG Batch, and a model gives the same output."""
+    import torch
+
+    from drugscreen.featurizers.graph import GraphBatch, GraphFeaturizer, collate
+    from drugscreen.models import build_model
+
+    f = GraphFeaturizer()
+    graphs = [f(Chem.MolFromSmiles(s)) for s in ("CCO", "c1ccncc1", "C[C@H](N)C(=O)O", "[Na+]")]
+    a, b = collate(graphs), collate(graphs, pyg=False)
+    assert isinstance(b, GraphBatch) and b.num_graphs == a.num_graphs == 4
+    for name in ("x", "edge_index", "edge_attr", "batch", "ptr"):
+        assert torch.equal(getattr(a, name), getattr(b, name)), name
+    assert isinstance(b.to("cpu"), GraphBatch)
+    torch.manual_seed(0)
+    model = build_model({"name": "gine", "params": {"atom_dim": f.atom_dim, "bond_dim": f.bond_dim, "n_tasks": 2, "hidden": 8, "depth": 2}}).eval()
+    torch.testing.assert_close(model(a), model(b))

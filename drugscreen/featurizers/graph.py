@@ -29,7 +29,7 @@ from drugscreen.featurizers.base import FEATURIZERS, featurizer_config
 if TYPE_CHECKING:  # torch is imported lazily: the CLI must start fast
     from torch_geometric.data import Batch, Data
 
-__all__ = ["GraphFeaturizer", "MolGraph", "collate"]
+__all__ = ["GraphBatch", "GraphFeaturizer", "MolGraph", "collate"]
 
 ELEMENTS = ("B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Br", "I", "Se", "As", "Sn", "Pt")
 DEGREES = (0, 1, 2, 3, 4, 5)
@@ -348,15 +348,42 @@ class GraphFeaturizer:
         ]
 
 
-def collate(graphs: Sequence[MolGraph]) -> Batch:
-    """Concatenate graphs into one PyTorch Geometric ``Batch``.
+class GraphBatch:
+    """A plain batch of molecular graphs: the tensors a PyG ``Batch`` holds, without PyG.
+
+    Attributes ``x``, ``edge_index``, ``edge_attr``, ``batch``, ``ptr`` and ``num_graphs`` mean
+    what they mean on :class:`torch_geometric.data.Batch`. Made by ``collate(graphs,
+    pyg=False)`` for inference: importing PyTorch Geometric costs seconds (it imports
+    ``torch._dynamo``), which would dominate screening a handful of molecules. Models that
+    call PyG layers (AttentiveFP) take either.
+    """
+
+    __slots__ = ("x", "edge_index", "edge_attr", "batch", "ptr", "num_graphs")
+
+    def __init__(self, x: Any, edge_index: Any, edge_attr: Any, batch: Any, ptr: Any, num_graphs: int) -> None:
+        self.x, self.edge_index, self.edge_attr = x, edge_index, edge_attr
+        self.batch, self.ptr, self.num_graphs = batch, ptr, num_graphs
+
+    def to(self, device: Any) -> GraphBatch:
+        """The same batch with every tensor on ``device``."""
+        return GraphBatch(
+            self.x.to(device), self.edge_index.to(device), self.edge_attr.to(device),
+            self.batch.to(device), self.ptr.to(device), self.num_graphs,
+        )  # fmt: skip
+
+    def __repr__(self) -> str:
+        return f"GraphBatch(num_graphs={self.num_graphs}, num_nodes={self.x.shape[0]}, num_edges={self.edge_index.shape[1]})"
+
+
+def collate(graphs: Sequence[MolGraph], pyg: bool = True) -> Batch | GraphBatch:
+    """Concatenate graphs into one PyTorch Geometric ``Batch`` (or a :class:`GraphBatch`).
 
     The result has ``x``, ``edge_index`` (offset per graph), ``edge_attr``, ``batch`` (graph
     index of each atom), ``ptr`` and ``num_graphs``, like ``Batch.from_data_list`` builds,
-    and keeps the ``e ^ 1`` reverse-edge pairing.
+    and keeps the ``e ^ 1`` reverse-edge pairing. With ``pyg=False`` the same tensors come in
+    a :class:`GraphBatch`, and PyTorch Geometric is not imported.
     """
     import torch
-    from torch_geometric.data import Batch
 
     if not graphs:
         raise ValueError("collate() needs at least one graph")
@@ -369,6 +396,13 @@ def collate(graphs: Sequence[MolGraph]) -> Batch:
     edge_index += np.repeat(ptr[:-1], n_edges)[None, :]
     edge_attr = np.concatenate([g.edge_attr for g in graphs])
     batch = np.repeat(np.arange(len(graphs), dtype=np.int64), n_atoms)
+    if not pyg:
+        return GraphBatch(
+            torch.from_numpy(x), torch.from_numpy(edge_index), torch.from_numpy(edge_attr),
+            torch.from_numpy(batch), torch.from_numpy(ptr), len(graphs),
+        )  # fmt: skip
+    from torch_geometric.data import Batch
+
     out = Batch(
         x=torch.from_numpy(x),
         edge_index=torch.from_numpy(edge_index),

@@ -118,9 +118,7 @@ def _scored_chunks(
         return
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
     if method == "fork":
-        # load the weights and the heavy imports once, before forking, so workers share them
-        import torch_geometric.data  # noqa: F401 - imported by collate on first use
-
+        # load the weights once, before forking, so workers share them
         _ = screener.bundle.models
     ctx = mp.get_context(method)
     pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(screener, 1))
