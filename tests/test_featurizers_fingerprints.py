@@ -117,3 +117,70 @@ def test_max_tanimoto_dense_fingerprints_use_exact_path() -> None:
     query = ref[:3].copy()
     np.testing.assert_allclose(max_tanimoto(query, ref), 1.0)
     np.testing.assert_allclose(max_tanimoto(query[:1], ref[1:]), tanimoto_matrix(query[:1], ref[1:]).max(1), atol=1e-6)
+
+
+def _exact_max_tanimoto(query: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Reference answer: integer intersections, float64 ratios, first index of the maximum."""
+    q = (query != 0).astype(np.int64)
+    r = (ref != 0).astype(np.int64)
+    inter = q @ r.T
+    union = q.sum(1)[:, None] + r.sum(1)[None, :] - inter
+    sim = np.divide(inter, union, out=np.zeros(inter.shape), where=union > 0)
+    return sim.max(1), sim.argmax(1)
+
+
+def test_max_tanimoto_is_exact_with_ties_dense_rows_and_odd_sizes() -> None:
+    from drugscreen.featurizers.fingerprints import TanimotoReference
+
+    rng = np.random.default_rng(7)
+    n_bits = 1000  # not a multiple of 8
+    density = rng.choice([0.01, 0.03, 0.08, 0.4], size=500)  # 0.4 -> ~400 bits: float32 path
+    ref = (rng.random((500, n_bits)) < density[:, None]).astype(np.uint8)
+    ref[10] = 0
+    ref[300] = ref[40]  # equal similarity at two indices: the first one wins
+    ref[301, :] = ref[41]
+    ref[301, np.flatnonzero(ref[41] == 0)[:3]] = 1  # same count run as others, different row
+    query = (rng.random((90, n_bits)) < rng.choice([0.02, 0.05, 0.45], size=90)[:, None]).astype(np.uint8)
+    query[0] = 0
+    query[1] = ref[40]
+    query[2] = ref[301]
+    query[3, :] = 0
+    query[3, :2] = 1  # shares nothing with most references
+    expected, expected_idx = _exact_max_tanimoto(query, ref)
+    packed_q, packed_r = pack_bits(query), pack_bits(ref)
+    prepared = TanimotoReference(packed_r, n_bits)
+    lazy = TanimotoReference(ref, keep_unpacked=False)
+    for got, idx in (
+        max_tanimoto(query, ref, return_index=True),
+        max_tanimoto(query, ref, return_index=True, chunk_size=7),  # pieces split by chunks
+        max_tanimoto(packed_q, packed_r, n_bits, return_index=True, chunk_size=64),
+        max_tanimoto(packed_q, prepared, n_bits, return_index=True),
+        max_tanimoto(query, lazy, return_index=True, chunk_size=33),
+    ):
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, expected.astype(np.float32))
+        np.testing.assert_array_equal(idx, expected_idx)
+    assert idx[1] == 40 and idx[0] == 0 and got[0] == 0.0
+
+
+def test_max_tanimoto_exact_on_real_ecfp4() -> None:
+    from drugscreen.domain import ecfp4_packed
+    from drugscreen.domain import max_tanimoto as domain_max_tanimoto
+
+    smiles = [
+        "CCO", "CCN", "c1ccccc1O", "c1ccccc1N", "CC(=O)Nc1ccc(O)cc1", "CC(=O)Nc1ccc(OC)cc1", "C1CCNCC1",
+        "CN1CCC[C@H]1c1cccnc1", "O=C(O)CCc1ccccc1", "CC(=O)Oc1ccccc1C(=O)O", "Cn1cnc2c1c(=O)n(C)c(=O)n2C",
+        "CC(C)Cc1ccc(C(C)C(=O)O)cc1", "OC[C@H]1OC(O)[C@H](O)[C@@H](O)[C@@H]1O", "c1ccc2ccccc2c1", "C" * 30,
+        "C" * 60 + "N" * 3 + "C(=O)O" * 20, "O", "[Na+].[Cl-]",
+    ]
+    packed = ecfp4_packed([Chem.MolFromSmiles(s) for s in smiles])
+    ref, query = packed[::2], packed[1::2]
+    expected, expected_idx = _exact_max_tanimoto(unpack_bits(query, 2048), unpack_bits(ref, 2048))
+    got, idx = max_tanimoto(query, ref, 2048, return_index=True, chunk_size=4)
+    np.testing.assert_array_equal(got, expected.astype(np.float32))
+    np.testing.assert_array_equal(idx, expected_idx)
+    sim = domain_max_tanimoto(query, ref)
+    assert sim.dtype == np.float64
+    np.testing.assert_array_equal(sim, expected)  # float64, not a rounded float32
+    np.testing.assert_array_equal(domain_max_tanimoto(query, ref), expected)  # cached reference
+    assert np.isnan(domain_max_tanimoto(query, ref[:0])).all()
