@@ -252,6 +252,7 @@ class ModelBundle:
         self.config = config
         self._models: list[Any] | None = None
         self._train_fps: np.ndarray | None = None
+        self._desc_scaler: Any = None
 
     # -- metadata ----------------------------------------------------------------------
     @property
@@ -277,10 +278,12 @@ class ModelBundle:
         """Featurizer of the ``extra`` vector :meth:`predict` needs, or ``None``.
 
         Fingerprint hybrids take their input from ``fps`` (see :attr:`fingerprint_config`),
-        so they need no ``extra``.
+        so they need no ``extra``. Fingerprint + descriptor hybrids (kind
+        ``"fingerprint+descriptors"``) need both: ``extra`` holds the *raw* descriptor values
+        of this featurizer, and :meth:`predict_raw` applies the stored scaler.
         """
         extra = self.config.get("extra_features") or {}
-        return extra.get("featurizer") if extra.get("kind") == "descriptors" else None
+        return extra.get("featurizer") if extra.get("kind") in ("descriptors", "fingerprint+descriptors") else None
 
     @property
     def fingerprint_config(self) -> dict[str, Any]:
@@ -290,7 +293,23 @@ class ModelBundle:
     @property
     def needs_fps(self) -> bool:
         """True when the models take the fingerprint as input (then ``fps`` is required)."""
-        return (self.config.get("extra_features") or {}).get("kind") == "fingerprint"
+        return (self.config.get("extra_features") or {}).get("kind") in ("fingerprint", "fingerprint+descriptors")
+
+    @property
+    def descriptor_scaler(self) -> Any:
+        """The fitted :class:`~drugscreen.featurizers.descriptors.DescriptorScaler` applied to
+        ``extra`` by fingerprint + descriptor hybrids, or ``None``."""
+        extra = self.config.get("extra_features") or {}
+        if extra.get("kind") != "fingerprint+descriptors":
+            return None
+        if self._desc_scaler is None:
+            from drugscreen.featurizers.descriptors import DescriptorScaler
+
+            try:
+                self._desc_scaler = DescriptorScaler.from_dict(extra["scaler"])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise BundleError(f"model bundle {self.path}: bad descriptor scaler in {CONFIG_FILE} ({exc})") from None
+        return self._desc_scaler
 
     @property
     def tasks(self) -> list[dict[str, Any]]:
@@ -385,12 +404,20 @@ class ModelBundle:
         if self.extra_featurizer_config is not None and extra is None:
             raise ValueError(f"bundle {self.name} needs extra= features ({self.extra_featurizer_config})")
         fp_bits = int(self.fingerprint_config["params"].get("n_bits", 2048))
+        scaler = self.descriptor_scaler
+        if scaler is not None:
+            extra = scaler.transform(np.asarray(extra, dtype=np.float64))
+            if len(extra) != n:
+                raise ValueError(f"extra has {len(extra)} rows for {n} graphs")
         with torch.inference_mode():
             for start in range(0, n, batch_size):
                 stop = min(start + batch_size, n)
-                batch = collate(graphs[start:stop])
+                batch = collate(graphs[start:stop], pyg=False)
                 ex = None
-                if self.needs_fps:
+                if scaler is not None:
+                    bits = unpack_bits(np.asarray(fps)[start:stop], fp_bits)
+                    ex = torch.from_numpy(np.concatenate([bits, extra[start:stop]], axis=1))
+                elif self.needs_fps:
                     ex = torch.from_numpy(unpack_bits(np.asarray(fps)[start:stop], fp_bits))
                 elif extra is not None and self.extra_featurizer_config is not None:
                     ex = torch.as_tensor(np.asarray(extra[start:stop], dtype=np.float32))
@@ -417,7 +444,8 @@ class ModelBundle:
             Graphs from the bundle's featurizer (:attr:`featurizer_config`) of the molecules
             standardized with :attr:`standardizer_config`.
         extra
-            ``(n, d)`` extra features when :attr:`extra_featurizer_config` is not ``None``.
+            ``(n, d)`` extra features when :attr:`extra_featurizer_config` is not ``None``
+            (raw featurizer output; a fingerprint + descriptor hybrid scales it itself).
         fps
             Packed ECFP4 bits ``(n, 256)`` uint8 (:attr:`fingerprint_config`); used for the
             applicability domain (and as model input when :attr:`needs_fps`). Without it,
@@ -457,7 +485,9 @@ class ModelBundle:
         parsed = [prepare_molecule(s, std) for s in smiles]
         ok = [i for i, p in enumerate(parsed) if p.valid]
         mols = [parsed[i].mol for i in ok]
-        sub = self.predict([feat(m) for m in mols], fps=ecfp4_packed(mols, self.fingerprint_config), batch_size=batch_size)
+        extra_cfg = self.extra_featurizer_config
+        extra = build_featurizer(extra_cfg).featurize_many(mols) if extra_cfg is not None and mols else None
+        sub = self.predict([feat(m) for m in mols], extra=extra, fps=ecfp4_packed(mols, self.fingerprint_config), batch_size=batch_size)
         n, t = len(smiles), len(self.tasks)
         mean, sd = np.full((n, t), np.nan), np.full((n, t), np.nan)
         sim, ind = np.full(n, np.nan), np.zeros(n, dtype=bool)

@@ -8,6 +8,10 @@ labels only for its own dataset's tasks (NaN elsewhere).
 
 Graph featurization and ECFP4 bits are computed once per dataset file and cached as plain
 numpy archives (``np.load(allow_pickle=False)``) under ``~/.cache/drugscreen/features``.
+With ``descriptors=True`` the cheap RDKit descriptors (``fast_descriptors``) are computed too
+(cached in their own archive, so graph caches stay valid), standardized by a
+:class:`~drugscreen.featurizers.descriptors.DescriptorScaler` fitted on the joint training
+part only, and stored scaled in :attr:`Part.desc`.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ class Part:
     fps: np.ndarray  # (n, 256) uint8 packed ECFP4
     smiles_std: list[str]
     dataset_index: np.ndarray  # (n,) index into TrainingData.datasets
+    desc: np.ndarray | None = None  # (n, n_desc) float32 scaled fast_descriptors, when built
 
     def __len__(self) -> int:
         return len(self.graphs)
@@ -100,6 +105,8 @@ class TrainingData:
     standardizer_config: dict[str, Any]
     split_kind: str
     meta: dict[str, Any] = field(default_factory=dict)
+    #: ``{"featurizer": ..., "scaler": DescriptorScaler.to_dict()}`` when descriptors were built.
+    descriptors: dict[str, Any] | None = None
 
     @property
     def n_tasks(self) -> int:
@@ -196,6 +203,49 @@ def cached_features(
     return graphs, fps
 
 
+#: Descriptor set of ``extra_features = "ecfp+descriptors"`` and the clip of its scaler.
+DESCRIPTOR_FEATURIZER = {"name": "fast_descriptors", "params": {"version": 1}}
+DESCRIPTOR_CLIP = 5.0
+
+
+def cached_descriptors(
+    key_parts: dict[str, Any], smiles: list[str], cache_dir: str | os.PathLike[str] | None = None
+) -> np.ndarray:
+    """Raw ``fast_descriptors`` values ``(n, n_desc)`` float64 of input ``smiles`` (parsed and
+    standardized as the Screener does), read from or written to the feature cache."""
+    from rdkit import rdBase
+
+    from drugscreen.featurizers.base import build_featurizer
+    from drugscreen.featurizers.molecule import prepare_molecule
+
+    featurizer = build_featurizer(DESCRIPTOR_FEATURIZER)
+    key = json.dumps({"v": FEATURE_CACHE_VERSION, "desc": featurizer.to_config(), **key_parts, "n": len(smiles)}, sort_keys=True)
+    digest = hashlib.sha256(key.encode() + "\n".join(smiles).encode()).hexdigest()[:24]
+    path = (Path(cache_dir) if cache_dir else default_cache_dir()) / f"desc_{digest}.npz"
+    if path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                values = z["desc"]
+            if values.shape[0] == len(smiles):
+                return values
+        except (OSError, ValueError, KeyError) as exc:
+            logger.debug("ignoring unreadable descriptor cache %s: %s", path, exc)
+    with rdBase.BlockLogs():
+        parsed = [prepare_molecule(s) for s in smiles]
+    bad = [p for p in parsed if not p.valid]
+    if bad:
+        raise ValueError(f"{len(bad)} SMILES are invalid, e.g. {bad[0].smiles!r}: {bad[0].error}")
+    values = featurizer.featurize_many([p.mol for p in parsed])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, desc=values)
+        os.replace(tmp, path)
+    except OSError as exc:
+        logger.debug("could not write descriptor cache %s: %s", path, exc)
+    return values
+
+
 # ----------------------------------------------------------------------------- assembly
 
 
@@ -209,6 +259,7 @@ def build_training_data(
     seed: int = 0,
     data_dir: str | None = None,
     cache_dir: str | None = None,
+    descriptors: bool = False,
 ) -> TrainingData:
     """Load, split, featurize and join datasets.
 
@@ -222,6 +273,9 @@ def build_training_data(
         Split seed (ignored by the deterministic scaffold split).
     data_dir, cache_dir
         Dataset directory and feature cache directory.
+    descriptors
+        Also compute ``fast_descriptors`` (:attr:`Part.desc`, scaled with a scaler fitted on
+        the training part; its state in :attr:`TrainingData.descriptors`).
     """
     from drugscreen.data import load_dataset
     from drugscreen.data.splits import make_split
@@ -245,8 +299,10 @@ def build_training_data(
                 }
             )
         sp = make_split(split, ds, seed=seed)
-        graphs, fps = cached_features({"dataset": ds.name, "sha256": ds.sha256}, list(ds.smiles), cache_dir)
-        parts_raw.append((ds, sp, graphs, fps, (start, len(tasks))))
+        key = {"dataset": ds.name, "sha256": ds.sha256}
+        graphs, fps = cached_features(key, list(ds.smiles), cache_dir)
+        desc = cached_descriptors(key, list(ds.smiles), cache_dir) if descriptors else None
+        parts_raw.append((ds, sp, graphs, fps, desc, (start, len(tasks))))
     names = [t["name"] for t in tasks]
     if len(set(names)) != len(names):
         raise ValueError(f"duplicate task names in {names}")
@@ -257,9 +313,11 @@ def build_training_data(
             held_out.update(ds.smiles_std[i] for i in idx)
 
     n_tasks = len(tasks)
-    acc: dict[str, dict[str, list[Any]]] = {p: {"graphs": [], "y": [], "fps": [], "smiles": [], "ds": []} for p in ("train", "valid", "test")}
+    acc: dict[str, dict[str, list[Any]]] = {
+        p: {"graphs": [], "y": [], "fps": [], "desc": [], "smiles": [], "ds": []} for p in ("train", "valid", "test")
+    }
     infos: list[DatasetPart] = []
-    for k, (ds, sp, graphs, fps, (a, b)) in enumerate(parts_raw):
+    for k, (ds, sp, graphs, fps, desc, (a, b)) in enumerate(parts_raw):
         removed = 0
         counts = {}
         for part_name, idx in (("train", sp.train), ("valid", sp.valid), ("test", sp.test)):
@@ -274,6 +332,8 @@ def build_training_data(
             store["graphs"].extend(graphs[i] for i in idx)
             store["y"].append(y)
             store["fps"].append(fps[idx])
+            if desc is not None:
+                store["desc"].append(desc[idx])
             store["smiles"].extend(ds.smiles_std[i] for i in idx)
             store["ds"].append(np.full(len(idx), k, dtype=np.int64))
             counts[part_name] = len(idx)
@@ -287,14 +347,30 @@ def build_training_data(
         if removed:
             logger.info("%s: %d training molecules left out (in another dataset's valid/test part)", ds.name, removed)
 
+    desc_state: dict[str, Any] | None = None
+    scaler = None
+    if descriptors:
+        from drugscreen.featurizers.base import build_featurizer
+        from drugscreen.featurizers.descriptors import DescriptorScaler
+
+        names = build_featurizer(DESCRIPTOR_FEATURIZER).names
+        train_desc = np.concatenate(acc["train"]["desc"]) if acc["train"]["desc"] else np.zeros((0, len(names)))
+        scaler = DescriptorScaler(clip=DESCRIPTOR_CLIP).fit(train_desc, names)
+        desc_state = {"featurizer": dict(DESCRIPTOR_FEATURIZER), "scaler": scaler.to_dict()}
+
     def part(name: str) -> Part:
         s = acc[name]
+        desc_scaled = None
+        if scaler is not None:
+            raw = np.concatenate(s["desc"]) if s["desc"] else np.zeros((0, scaler.mean_.shape[0]))
+            desc_scaled = scaler.transform(raw) if len(raw) else raw.astype(np.float32)
         return Part(
             graphs=s["graphs"],
             y=np.concatenate(s["y"]) if s["y"] else np.zeros((0, n_tasks)),
             fps=np.concatenate(s["fps"]) if s["fps"] else np.zeros((0, 256), dtype=np.uint8),
             smiles_std=s["smiles"],
             dataset_index=np.concatenate(s["ds"]) if s["ds"] else np.zeros(0, dtype=np.int64),
+            desc=desc_scaled,
         )
 
     return TrainingData(
@@ -306,4 +382,5 @@ def build_training_data(
         featurizer_config=GraphFeaturizer().to_config(),
         standardizer_config=DEFAULT_STANDARDIZER.to_config(),
         split_kind=split,
+        descriptors=desc_state,
     )

@@ -147,12 +147,20 @@ def _epoch_rows(data: TrainingData, config: TrainConfig, rng: np.random.Generato
     return rng.permutation(rows)
 
 
-def _extra_tensor(data_fps: np.ndarray, rows: np.ndarray | slice, config: TrainConfig, device: torch.device) -> torch.Tensor | None:
-    if config.extra_features != "ecfp":
+def _extra_tensor(
+    data_fps: np.ndarray, rows: np.ndarray | slice, config: TrainConfig, device: torch.device, desc: np.ndarray | None = None
+) -> torch.Tensor | None:
+    """The model's extra input: ECFP4 bits (``ecfp``), or bits then scaled descriptors (``ecfp+descriptors``)."""
+    if config.extra_features == "none":
         return None
     from drugscreen.domain import unpack_bits
 
-    return torch.from_numpy(unpack_bits(data_fps[rows])).to(device)
+    bits = unpack_bits(data_fps[rows])
+    if config.extra_features == "ecfp+descriptors":
+        if desc is None:
+            raise ConfigError("extra_features = 'ecfp+descriptors' needs the scaled descriptors (build_training_data(descriptors=True))")
+        bits = np.concatenate([bits, np.asarray(desc[rows], dtype=np.float32)], axis=1)
+    return torch.from_numpy(bits).to(device)
 
 
 def _build_model(data: TrainingData, config: TrainConfig) -> Any:
@@ -165,6 +173,10 @@ def _build_model(data: TrainingData, config: TrainConfig) -> Any:
     params["n_tasks"] = data.n_tasks
     if config.extra_features == "ecfp":
         params["extra_dim"] = 2048
+    elif config.extra_features == "ecfp+descriptors":
+        if data.train.desc is None:
+            raise ConfigError("extra_features = 'ecfp+descriptors' needs data built with descriptors=True")
+        params["extra_dim"] = 2048 + int(data.train.desc.shape[1])
     elif config.model == "fp_mlp":
         raise ConfigError("fp_mlp needs extra_features = 'ecfp'")
     if config.head == "per_dataset":
@@ -172,7 +184,10 @@ def _build_model(data: TrainingData, config: TrainConfig) -> Any:
     return build_model({"name": config.model, "params": params})
 
 
-def _predict_raw(model: Any, graphs: list[Any], fps: np.ndarray, config: TrainConfig, device: torch.device, batch_size: int = 512) -> np.ndarray:
+def _predict_raw(
+    model: Any, graphs: list[Any], fps: np.ndarray, config: TrainConfig, device: torch.device, batch_size: int = 512,
+    desc: np.ndarray | None = None,
+) -> np.ndarray:
     from drugscreen.featurizers.graph import collate
 
     model.eval()
@@ -181,7 +196,7 @@ def _predict_raw(model: Any, graphs: list[Any], fps: np.ndarray, config: TrainCo
         for s in range(0, len(graphs), batch_size):
             e = min(s + batch_size, len(graphs))
             batch = collate(graphs[s:e]).to(device)
-            ex = _extra_tensor(fps, slice(s, e), config, device)
+            ex = _extra_tensor(fps, slice(s, e), config, device, desc)
             out[s:e] = model(batch, ex).double().cpu().numpy()
     return out
 
@@ -359,7 +374,7 @@ def fit_member(
                 if len(idx) < 2 and len(rows) > 2:
                     continue
                 batch = collate([data.train.graphs[i] for i in idx]).to(device)
-                ex = _extra_tensor(data.train.fps, idx, config, device)
+                ex = _extra_tensor(data.train.fps, idx, config, device, data.train.desc)
                 for g in opt.param_groups:
                     g["lr"] = lr_at(step)
                 pred = model(batch, ex)
@@ -374,7 +389,7 @@ def fit_member(
                 if bar is not None:
                     bar.advance(task_id)
             train_s = time.perf_counter() - t0
-            raw = _predict_raw(model, data.valid.graphs, data.valid.fps, config, device)
+            raw = _predict_raw(model, data.valid.graphs, data.valid.fps, config, device, desc=data.valid.desc)
             val_pred = _to_units(raw, is_cls, mean, std)
             score, per_ds = _selection_score(data, data.valid.y, val_pred, std)
             rec = {"epoch": epoch, "train_loss": float(np.mean(losses)) if losses else float("nan"), "valid_score": score,
@@ -424,7 +439,7 @@ def _embed_all(model: Any, part: Any, config: TrainConfig, device: torch.device,
         for s in range(0, len(part.graphs), batch_size):
             e = min(s + batch_size, len(part.graphs))
             batch = collate(part.graphs[s:e]).to(device)
-            chunks.append(model.embed(batch, _extra_tensor(part.fps, slice(s, e), config, device)).cpu())
+            chunks.append(model.embed(batch, _extra_tensor(part.fps, slice(s, e), config, device, part.desc)).cpu())
     return torch.cat(chunks) if chunks else torch.zeros((0, model.embed_dim))
 
 
@@ -689,6 +704,19 @@ def _train_members_in_parallel(data: TrainingData, config: TrainConfig, out: Pat
     _FORK_STATE.clear()
 
 
+def _extra_features_config(data: TrainingData, config: TrainConfig) -> dict[str, Any] | None:
+    """The bundle's ``extra_features`` entry (what :class:`~drugscreen.bundle.ModelBundle` feeds the models)."""
+    from drugscreen.domain import ECFP4_CONFIG
+
+    if config.extra_features == "ecfp":
+        return {"kind": "fingerprint", "fingerprint": ECFP4_CONFIG}
+    if config.extra_features == "ecfp+descriptors":
+        if data.descriptors is None:
+            raise ConfigError("extra_features = 'ecfp+descriptors' needs data built with descriptors=True")
+        return {"kind": "fingerprint+descriptors", "fingerprint": ECFP4_CONFIG, **data.descriptors}
+    return None
+
+
 def train_on_data(
     data: TrainingData,
     config: TrainConfig,
@@ -738,7 +766,7 @@ def train_on_data(
             t1 = time.perf_counter()
             for p in ("valid", "test"):
                 part = getattr(data, p)
-                raws_by_seed[seed][p].append(_predict_raw(model, part.graphs, part.fps, config, device))
+                raws_by_seed[seed][p].append(_predict_raw(model, part.graphs, part.fps, config, device, desc=part.desc))
             t_pred += time.perf_counter() - t1
             state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
             members.append(MemberResult(seed, member_seed, state, history, best_epoch, dt))
@@ -794,7 +822,7 @@ def train_on_data(
         "versions": bundle_versions(),
         "featurizer": data.featurizer_config,
         "standardizer": data.standardizer_config,
-        "extra_features": {"kind": "fingerprint", "fingerprint": ECFP4_CONFIG} if config.extra_features == "ecfp" else None,
+        "extra_features": _extra_features_config(data, config),
         "model": {"name": config.model, "params": _build_model(data, config).params()},
         "member_seeds": [m.member_seed for m in members],
         "tasks": data.tasks,
@@ -854,7 +882,10 @@ def train(config: TrainConfig, output_dir: str | os.PathLike[str] | None = None,
                            [m for res in results for m in res.members])
     torch.set_num_threads(max(1, int(config.num_threads)))
     t0 = time.perf_counter()
-    data = build_training_data(config.dataset, config.split, config.seeds[0], config.data_dir, config.cache_dir)
+    data = build_training_data(
+        config.dataset, config.split, config.seeds[0], config.data_dir, config.cache_dir,
+        descriptors=config.extra_features == "ecfp+descriptors",
+    )
     logger.info(
         "data ready in %.1f s: %d train / %d valid / %d test molecules, %d tasks from %s",
         time.perf_counter() - t0, len(data.train), len(data.valid), len(data.test), data.n_tasks, ", ".join(d.name for d in data.datasets),
