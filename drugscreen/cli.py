@@ -276,6 +276,9 @@ def screen_cmd(
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any molecule is invalid (the output is still written).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary line.")] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
+    engine: Annotated[str, typer.Option("--engine", help="local: this machine (--jobs processes); ray: Ray Data actors, writing -o DIRECTORY of Parquet parts + manifest.json (pip install 'drugscreen[ray]').", rich_help_panel="Scale-out")] = "local",
+    address: Annotated[Optional[str], typer.Option("--address", help="--engine ray: the Ray cluster, 'auto' (started with `ray start`) or ray://host:10001; default: start a local Ray.", show_default=False, rich_help_panel="Scale-out")] = None,  # noqa: UP045
+    num_workers: Annotated[int, typer.Option("--num-workers", min=0, help="--engine ray: scoring actors (one CPU each); 0 = every CPU of the Ray cluster.", rich_help_panel="Scale-out")] = 0,
 ) -> None:
     """Score molecules for efficacy, toxicity and ADME with the shipped panel, and rank them.
 
@@ -293,6 +296,17 @@ def screen_cmd(
         configure_logging(int(_state["verbose"]), quiet or bool(_state.get("quiet")))
     show_progress = progress_enabled(quiet)
     endpoint_list = [e for e in (endpoints or "").split(",") if e.strip()] or None
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter(f"{engine!r}: choose local or ray", param_hint="--engine")
+    if engine == "ray":
+        _screen_ray(
+            input_path, output, panel=panel, endpoints=endpoint_list, profile=profile, report=report,
+            smiles_column=smiles_column, id_column=id_column, chunk_size=batch_size, device=device,
+            resume=resume, strict=strict, quiet=quiet, address=address, num_workers=num_workers,
+        )  # fmt: skip
+        return
+    if address is not None or num_workers:
+        raise typer.BadParameter("--address and --num-workers need --engine ray", param_hint="--engine")
 
     def _sigterm(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -345,6 +359,55 @@ def screen_cmd(
         if summary.report:
             line += f"; report {summary.report}"
         typer.echo(line + speed, err=True)
+    if strict and summary.invalid:
+        typer.echo(f"Error: {summary.invalid:,} invalid molecule(s) and --strict was given.", err=True)
+        raise typer.Exit(1)
+
+
+def _screen_ray(
+    input_path: str,
+    output: str | None,
+    *,
+    panel: str | None,
+    endpoints: list[str] | None,
+    profile: str,
+    report: Path | None,
+    smiles_column: str | None,
+    id_column: str | None,
+    chunk_size: int,
+    device: str,
+    resume: bool,
+    strict: bool,
+    quiet: bool,
+    address: str | None,
+    num_workers: int,
+) -> None:
+    """`drugscreen screen --engine ray`: run_screen_ray and the summary line."""
+    from drugscreen.exceptions import MissingDependencyError
+    from drugscreen.screening.ray_engine import RAY_INSTALL_HINT, ray_available, run_screen_ray
+
+    if not ray_available():
+        raise MissingDependencyError(RAY_INSTALL_HINT)
+    if output is None or output == "-":
+        raise typer.BadParameter("--engine ray writes a directory: give -o DIRECTORY", param_hint="--output")
+    if report is not None or resume:
+        raise typer.BadParameter("--report and --resume work with --engine local only (for now)", param_hint="--engine")
+    if not _state.get("verbose"):
+        # Ray and Ray Data log at INFO to stderr by default; keep the screen output to one line
+        import os
+
+        os.environ.setdefault("RAY_DATA_LOG_LEVEL", "WARNING")
+        logging.getLogger("ray").setLevel(logging.WARNING)
+    summary = run_screen_ray(
+        input_path, output, panel=panel, endpoints=endpoints, profile=profile,
+        smiles_column=smiles_column, id_column=id_column, chunk_size=chunk_size,
+        num_workers=num_workers or None, address=address, device=device,
+    )  # fmt: skip
+    if not (quiet or _state.get("quiet")):
+        line = f"{summary.valid:,} scored, {summary.invalid:,} invalid"
+        line += f" (see column error in {summary.output})" if summary.invalid else f"; wrote {summary.output}"
+        line += f" ({summary.parts} parts, {summary.workers} Ray workers) in {summary.seconds:.1f} s ({summary.molecules_per_second:,.0f}/s)"
+        typer.echo(line, err=True)
     if strict and summary.invalid:
         typer.echo(f"Error: {summary.invalid:,} invalid molecule(s) and --strict was given.", err=True)
         raise typer.Exit(1)

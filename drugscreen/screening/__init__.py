@@ -15,6 +15,8 @@ _LAZY = {
     "available_profiles": "drugscreen.screening.profiles",
     "compute_properties": "drugscreen.screening.properties",
     "run_screen": "drugscreen.screening.run",
+    "run_screen_ray": "drugscreen.screening.ray_engine",
+    "read_scored": "drugscreen.screening.ray_engine",
     "write_report": "drugscreen.screening.report",
 }
 

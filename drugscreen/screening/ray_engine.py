@@ -1,0 +1,732 @@
+"""Screening beyond one machine: the :class:`~drugscreen.screening.screener.Screener` on Ray Data.
+
+:func:`run_screen_ray` is what ``drugscreen screen INPUT -o OUTDIR --engine ray`` calls. It
+runs the same :meth:`Screener.score_chunk <drugscreen.screening.screener.Screener.score_chunk>`
+as the local engine inside ``ray.data.read_datasource(...).map_batches(ScoreActor, ...)`` with
+a pool of actors (each loads the panel once), and writes a **directory**:
+
+``part-<first input row, 12 digits>.parquet``
+    One part per block of input rows. File names sort in input order. Columns: exactly the
+    local engine's, with the same Arrow types (input columns, then ``id``, ``smiles_std``,
+    ``valid``, ``error``, endpoints, ..., ``score``, ``rank``), plus a last column
+    ``input_row``, the 0-based input row.
+``manifest.json``
+    Written last (a directory without it is an unfinished run): input (path, checksum,
+    columns), rows, valid, invalid, output columns and Arrow types, the Screener config,
+    versions, engine options and the list of parts (file, first row, rows).
+
+How rows are kept exactly once. Parquet inputs (a file, a directory or a glob of files) are
+read on the workers, one read task per row group, planned from the files' footers, so each
+row's input position is known where it is read. Other inputs (``.smi``, ``.csv``, ``.sdf``,
+gzipped, stdin) are read by the driver with the local engine's own readers (same columns,
+ids, and invalid-record handling) and staged as Parquet in the output directory first.
+Blocks are cut at multiples of the block size in input-row numbering, so a block, and its
+part file name, is the same whichever worker scores it and however often. Ray restarts a
+killed or preempted actor and retries its blocks (``max_restarts=-1``,
+``max_task_retries=-1``); a retried block rewrites its own part atomically, never a second
+copy. At the end the driver checks every part's ``input_row`` column against the plan (each
+input row exactly once, nothing else in the directory) and raises
+:class:`~drugscreen.exceptions.DistributedRunError` otherwise, then ranks all scores (as the
+local engine does) and writes ``rank`` into the parts with Ray tasks.
+
+:func:`read_scored` / :func:`iter_scored` read the directory back in input order;
+:func:`verify_output` re-checks it. ``ray.data.read_parquet(outdir)`` or any Parquet reader
+(DuckDB, Spark, ``pyarrow.dataset``) reads it too.
+
+Requirements for a multi-node cluster: drugscreen (same version) installed on every node, the
+panel reachable at the same path on every node (the shipped one is inside the package), and
+the output directory (and a Parquet input) on a file system every node mounts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import json
+import logging
+import math
+import os
+import platform
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from drugscreen.exceptions import (
+    ConfigError,
+    DistributedRunError,
+    InputFormatError,
+    MissingDependencyError,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+    from drugscreen.screening.screener import Screener
+
+__all__ = [
+    "MANIFEST_FILE",
+    "RAY_INSTALL_HINT",
+    "ROW_COLUMN",
+    "RaySummary",
+    "iter_scored",
+    "ray_available",
+    "read_manifest",
+    "read_scored",
+    "require_ray",
+    "run_screen_ray",
+    "verify_output",
+]
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_FILE = "manifest.json"
+MANIFEST_SCHEMA = "drugscreen.ray-screen/1"
+#: The column (and pandas index) holding each output row's 0-based input row.
+ROW_COLUMN = "input_row"
+RAY_INSTALL_HINT = "the ray engine needs Ray, which is not installed: pip install 'drugscreen[ray]'"
+_STAGING = ".staging"
+_PART_GLOB = "part-*.parquet"
+_STAGE_FILE_ROWS = 1 << 20  # staged text input: up to ~1M rows (256 row groups) per file
+
+
+# ------------------------------------------------------------------------------ ray
+
+
+def ray_available() -> bool:
+    """Whether Ray Data can be imported."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("ray") is not None and importlib.util.find_spec("ray.data") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def require_ray() -> Any:
+    """Import and return ``ray`` (with ``ray.data``); raise :class:`MissingDependencyError` if absent."""
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError as exc:
+        raise MissingDependencyError(RAY_INSTALL_HINT) from exc
+    return ray
+
+
+@contextlib.contextmanager
+def _ray_session(ray: Any, address: str | None, num_workers: int | None) -> Iterator[bool]:
+    """Use the connected Ray, or connect to ``address``, or start a local one; yield 'started here'."""
+    if ray.is_initialized():
+        if address:
+            logger.warning("Ray is already initialized in this process; --address %s is ignored", address)
+        yield False
+        return
+    kwargs: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False}
+    if address:
+        kwargs["address"] = address
+    else:
+        kwargs["include_dashboard"] = False
+        if num_workers:
+            kwargs["num_cpus"] = int(num_workers)
+    try:
+        ray.init(**kwargs)
+    except ConnectionError as exc:
+        raise ConfigError(f"cannot connect to the Ray cluster at {address!r}: {exc}") from exc
+    try:
+        yield True
+    finally:
+        ray.shutdown()
+
+
+# ------------------------------------------------------------------------------ input
+
+
+def _parquet_inputs(path: str) -> list[str] | None:
+    """The Parquet files of a Parquet input (file, directory of ``*.parquet``, or glob); else None."""
+    if path == "-":
+        return None
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(str(f) for f in p.glob("*.parquet") if not f.name.startswith((".", "_")))
+        if not files:
+            raise InputFormatError(f"input directory {path} holds no *.parquet files")
+        return files
+    if any(ch in path for ch in "*?["):
+        files = sorted(glob.glob(path))
+        if not files:
+            raise InputFormatError(f"no input file matches {path}")
+        if not all(f.endswith(".parquet") for f in files):
+            raise InputFormatError(f"a glob input must match .parquet files only: {path}")
+        return files
+    if path.lower().endswith(".parquet"):
+        if not p.is_file():
+            raise InputFormatError(f"input file not found: {path}")
+        return [path]
+    return None
+
+
+@dataclass
+class _Input:
+    files: list[str]
+    columns: list[str]
+    smiles_column: str
+    id_column: str | None
+    staged: bool
+
+
+def _detect_columns(first_file: str, smiles_column: str | None, id_column: str | None) -> tuple[list[str], str, str | None]:
+    from drugscreen.io import open_input
+
+    reader = open_input(first_file, smiles_column=smiles_column, id_column=id_column, chunksize=1)
+    try:
+        return list(reader.columns), reader.smiles_column, reader.id_column
+    finally:
+        reader.close()
+
+
+def _stage_text_input(
+    path: str, stage: Path, smiles_column: str | None, id_column: str | None, chunk_size: int
+) -> _Input:
+    """Read a non-Parquet input with the local engine's reader and stage it as Parquet files."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from drugscreen.io import open_input
+
+    reader = open_input(path, smiles_column=smiles_column, id_column=id_column, chunksize=chunk_size)
+    stage.mkdir(parents=True, exist_ok=True)
+    writer: Any = None
+    schema: pa.Schema | None = None
+    files: list[str] = []
+    in_file = 0
+    try:
+        for chunk in reader:
+            table = pa.Table.from_pandas(chunk, preserve_index=False)
+            if schema is None:
+                schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema])
+            table = table.cast(schema, safe=False) if table.schema != schema else table
+            if writer is None or in_file >= _STAGE_FILE_ROWS:
+                if writer is not None:
+                    writer.close()
+                files.append(str(stage / f"input-{len(files):06d}.parquet"))
+                writer = pq.ParquetWriter(files[-1], schema)
+                in_file = 0
+            writer.write_table(table, row_group_size=chunk_size)
+            in_file += table.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+        reader.close()
+    if not files:
+        raise InputFormatError(f"nothing to screen: {path} holds no rows")
+    return _Input(files, list(reader.columns), reader.smiles_column, reader.id_column, staged=True)
+
+
+def _row_groups(files: list[str]) -> tuple[list[tuple[str, int, int, int, int]], int]:
+    """(file, row group, first input row, rows, bytes) of every non-empty row group, numbered across files; total rows."""
+    import pyarrow.parquet as pq
+
+    groups: list[tuple[str, int, int, int, int]] = []
+    start = 0
+    names: list[str] | None = None
+    for f in files:
+        try:
+            pf = pq.ParquetFile(f)
+        except Exception as exc:  # pyarrow raises ArrowInvalid/OSError for non-Parquet files
+            raise InputFormatError(f"cannot read {f} as Parquet: {exc}") from exc
+        cols = list(pf.schema_arrow.names)
+        if names is None:
+            names = cols
+        elif cols != names:
+            raise InputFormatError(f"{f} has columns {cols}, the first input file {names}")
+        md = pf.metadata
+        for g in range(md.num_row_groups):
+            rg = md.row_group(g)
+            if rg.num_rows:
+                groups.append((f, g, start, rg.num_rows, int(rg.total_byte_size)))
+                start += rg.num_rows
+    return groups, start
+
+
+def _plan_blocks(groups: list[tuple[str, int, int, int, int]], block_rows: int) -> list[Any]:
+    """Blocks cut at multiples of ``block_rows`` in input-row numbering (and at row-group ends)."""
+    from drugscreen.screening._ray_tasks import InputBlock
+
+    blocks = []
+    for path, g, first, rows, nbytes in groups:
+        start, end = first, first + rows
+        while start < end:
+            stop = min(end, (start // block_rows + 1) * block_rows)
+            blocks.append(InputBlock(path, g, first, start, stop - start, max(1, nbytes * (stop - start) // rows)))
+            start = stop
+    return blocks
+
+
+def _block_rows(n_rows: int, workers: int, chunk_size: int, model_batch: int) -> int:
+    """Rows per block: up to ``chunk_size``, small enough for ~4 blocks per worker, a multiple of the model batch."""
+    per = math.ceil(n_rows / max(1, 4 * workers))
+    per = max(model_batch, math.ceil(per / model_batch) * model_batch)
+    return max(1, min(chunk_size, per))
+
+
+# ------------------------------------------------------------------------------ output dir
+
+
+def _prepare_output(out: Path, input_files: list[str]) -> None:
+    """Create ``out``, or clear a previous ray-engine output in it; refuse anything else."""
+    if out.exists() and not out.is_dir():
+        raise InputFormatError(f"--engine ray writes a directory of Parquet parts; {out} is a file")
+    for f in input_files:
+        if Path(f).resolve().parent == out.resolve():
+            raise InputFormatError(f"the output directory {out} holds the input {f}; choose another directory")
+    if out.is_dir():
+        ours = {MANIFEST_FILE, _STAGING}
+        foreign = [p.name for p in out.iterdir() if not (p.name in ours or p.match(_PART_GLOB) or p.name.endswith(".tmp"))]
+        if foreign:
+            raise InputFormatError(
+                f"output directory {out} holds files this engine did not write ({', '.join(sorted(foreign)[:3])}); "
+                "choose a new or empty directory"
+            )
+        for p in out.iterdir():
+            if p.is_dir():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _unified_schema(part_paths: list[Path]) -> pa.Schema:
+    """Each column's first non-null type over the parts in order (null-only -> string).
+
+    Without pandas metadata, like the local engine's Parquet output, so that both read back
+    with the same dtypes.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schemas = [pq.read_schema(p) for p in part_paths]
+    first = schemas[0]
+    fields = []
+    for i, f in enumerate(first):
+        typ = f.type
+        if pa.types.is_null(typ):
+            typ = next((s.field(i).type for s in schemas[1:] if not pa.types.is_null(s.field(i).type)), pa.string())
+        fields.append(pa.field(f.name, typ))
+    for s in schemas[1:]:
+        if s.names != first.names:
+            raise DistributedRunError(f"parts with different columns: {first.names} and {s.names}")
+    return pa.schema(fields)
+
+
+# ------------------------------------------------------------------------------ the run
+
+
+@dataclass
+class RaySummary:
+    """What a Ray run did (returned by :func:`run_screen_ray`, printed by the CLI)."""
+
+    input: str
+    output: str
+    rows: int = 0
+    valid: int = 0
+    invalid: int = 0
+    parts: int = 0
+    workers: int = 0
+    block_rows: int = 0
+    seconds: float = 0.0
+    stage_seconds: float = 0.0
+    score_seconds: float = 0.0
+    finish_seconds: float = 0.0
+    panel: str = ""
+    profile: str | None = None
+    endpoints: list[str] = field(default_factory=list)
+    manifest: str = ""
+
+    @property
+    def molecules_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _versions(ray: Any) -> dict[str, str]:
+    import pyarrow
+    import rdkit
+    import torch
+
+    from drugscreen._version import __version__
+
+    return {
+        "drugscreen": __version__,
+        "ray": ray.__version__,
+        "rdkit": rdkit.__version__,
+        "torch": torch.__version__,
+        "pyarrow": pyarrow.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def run_screen_ray(
+    input_path: str | Path,
+    output_dir: str | Path,
+    *,
+    panel: str | Path | None = None,
+    endpoints: list[str] | str | None = None,
+    profile: str | Path | None = "default",
+    smiles_column: str | None = None,
+    id_column: str | None = None,
+    chunk_size: int = 4096,
+    num_workers: int | None = None,
+    address: str | None = None,
+    device: str = "cpu",
+    screener: Screener | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    _fault_injection: dict[str, Any] | None = None,
+) -> RaySummary:
+    """Screen ``input_path`` on Ray Data into the directory ``output_dir``; see the module docstring.
+
+    Parameters
+    ----------
+    input_path
+        A molecule table the local engine reads (``.smi``, ``.csv``, ``.sdf``, gzipped,
+        ``"-"``), or Parquet: a file, a directory of ``*.parquet`` files or a glob of them
+        (read in sorted file order, on the workers).
+    output_dir
+        Directory for the part files and ``manifest.json``; created if missing. A previous
+        ray-engine output there is replaced; a directory holding other files is refused.
+    panel, endpoints, profile, device
+        Passed to :meth:`Screener.load` (ignored when ``screener`` is given).
+    smiles_column, id_column
+        Input columns (default: detected as by the local engine).
+    chunk_size
+        Most rows per block (one block = one part file = the unit Ray retries). Smaller
+        inputs get smaller blocks (about four per worker, at least one model batch).
+    num_workers
+        Scoring actors (one CPU each). Default: every CPU of the Ray cluster. Without
+        ``address`` and with no Ray running in this process, a local Ray with that many
+        CPUs is started (and stopped at the end).
+    address
+        Ray cluster to connect to: ``"auto"`` (a cluster started with ``ray start`` on this
+        machine or the one the job was submitted to) or ``"ray://host:10001"``.
+    screener
+        Use this Screener (it is pickled to the workers as its configuration).
+    on_progress
+        Called with the number of rows scored so far after each block.
+    _fault_injection
+        Tests only: ``{"marker": path, "after": k}`` makes one actor SIGKILL itself after
+        writing its ``k``-th part (see :class:`~drugscreen.screening._ray_tasks.ScoreActor`).
+
+    Returns
+    -------
+    RaySummary
+
+    Raises
+    ------
+    MissingDependencyError
+        Ray is not installed.
+    DistributedRunError
+        The parts do not hold every input row exactly once (never expected; the run fails
+        loudly rather than write a wrong manifest).
+    InputFormatError, ConfigError, BundleError
+        As the local engine.
+    """
+    ray = require_ray()
+    t0 = time.perf_counter()
+    in_str = str(input_path)
+    out = Path(output_dir)
+    if str(output_dir) == "-":
+        raise InputFormatError("--engine ray writes a directory of Parquet parts; give -o DIRECTORY, not '-'")
+    if chunk_size < 1:
+        raise ConfigError(f"chunk size must be at least 1, got {chunk_size}")
+    if num_workers is not None and num_workers < 1:
+        raise ConfigError(f"--num-workers must be at least 1, got {num_workers}")
+
+    from drugscreen.io import file_fingerprint
+    from drugscreen.screening.screener import Screener
+
+    parquet_files = _parquet_inputs(in_str)
+    _prepare_output(out, parquet_files or ([in_str] if in_str != "-" else []))
+    if screener is None:
+        screener = Screener.load(panel=panel, endpoints=endpoints, profile=profile, device=device)
+    stage = out / _STAGING
+    stage_s = 0.0
+    try:
+        if parquet_files is not None:
+            columns, scol, icol = _detect_columns(parquet_files[0], smiles_column, id_column)
+            source = _Input(parquet_files, columns, scol, icol, staged=False)
+        else:
+            t_stage = time.perf_counter()
+            source = _stage_text_input(in_str, stage, smiles_column, id_column, chunk_size)
+            stage_s = time.perf_counter() - t_stage
+        if ROW_COLUMN in source.columns:
+            raise InputFormatError(f"the input has a column named {ROW_COLUMN!r}, which the ray engine's output uses; rename it")
+        groups, n_rows = _row_groups(source.files)
+        if n_rows == 0:
+            raise InputFormatError(f"nothing to screen: {in_str} holds no rows")
+        input_record = {
+            "path": os.path.abspath(in_str) if in_str != "-" else "-",
+            "files": [os.path.abspath(f) for f in parquet_files] if parquet_files else None,
+            "sha256": file_fingerprint(in_str) if parquet_files is None and in_str != "-" else None,
+            "columns": source.columns,
+            "smiles_column": source.smiles_column,
+            "id_column": source.id_column,
+        }
+
+        with _ray_session(ray, address, num_workers) as started:
+            workers = int(num_workers) if num_workers else max(1, int(ray.cluster_resources().get("CPU", 1)))
+            block = _block_rows(n_rows, workers, chunk_size, screener.batch_size)
+            logger.info(
+                "ray engine: %d rows, blocks of %d, %d workers%s",
+                n_rows, block, workers, " (local Ray started)" if started else "",
+            )  # fmt: skip
+            blocks = _plan_blocks(groups, block)
+            summaries, score_s = _score_on_ray(ray, screener, source, blocks, workers, out, on_progress, _fault_injection)
+            t_finish = time.perf_counter()
+            parts = _check_parts(out, summaries, n_rows, blocks)
+            ranks_done = _finish_parts(ray, out, parts, screener)
+        rows, valid = verify_output(out, parts=parts)
+        finish_s = time.perf_counter() - t_finish
+        if rows != n_rows or ranks_done != n_rows:
+            raise DistributedRunError(f"{rows} rows written, {n_rows} in the input")
+        schema = _unified_schema([out / p["file"] for p in parts[:1]])
+        manifest = {
+            "schema": MANIFEST_SCHEMA,
+            "input": input_record,
+            "rows": rows,
+            "valid": valid,
+            "invalid": rows - valid,
+            "row_column": ROW_COLUMN,
+            "columns": [n for n in schema.names if n != ROW_COLUMN],
+            "types": {f.name: str(f.type) for f in schema if f.name != ROW_COLUMN},
+            "screener": screener.config(),
+            "engine": {"name": "ray", "workers": workers, "block_rows": block, "address": address},
+            "versions": _versions(ray),
+            "seconds": round(time.perf_counter() - t0, 3),
+            "parts": parts,
+        }
+        tmp = out / f".{MANIFEST_FILE}.tmp"
+        tmp.write_text(json.dumps(manifest, indent=1, default=str))
+        os.replace(tmp, out / MANIFEST_FILE)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            (out / MANIFEST_FILE).unlink()
+        raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return RaySummary(
+        input=in_str,
+        output=str(out),
+        rows=rows,
+        valid=valid,
+        invalid=rows - valid,
+        parts=len(parts),
+        workers=workers,
+        block_rows=block,
+        seconds=time.perf_counter() - t0,
+        stage_seconds=stage_s,
+        score_seconds=score_s,
+        finish_seconds=finish_s,
+        panel=screener.bundle.name,
+        profile=screener.profile.name if screener.profile is not None else None,
+        endpoints=[e.column for e in screener.endpoints],
+        manifest=str(out / MANIFEST_FILE),
+    )
+
+
+def _score_on_ray(
+    ray: Any,
+    screener: Screener,
+    source: _Input,
+    blocks: list[Any],
+    workers: int,
+    out: Path,
+    on_progress: Callable[[int], None] | None,
+    fault: dict[str, Any] | None,
+) -> tuple[list[dict[str, Any]], float]:
+    """Run the read -> score -> write pipeline; return one summary per block written."""
+    import ray.data
+
+    from drugscreen.screening._ray_tasks import MoleculeSource, ScoreActor
+
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = False
+    ctx.print_on_execution_start = False
+    t0 = time.perf_counter()
+    # One read task per planned block: Ray has no reason to re-split them, and the blocks are
+    # spread over all actors even for small inputs. Reading takes no CPU of its own, so it never
+    # waits for the actors, which may hold every CPU of a small cluster.
+    source_ds = ray.data.read_datasource(MoleculeSource(blocks, ROW_COLUMN), override_num_blocks=len(blocks), num_cpus=0)
+    ds = source_ds.map_batches(
+        ScoreActor,
+        fn_constructor_kwargs={
+            "screener": screener,
+            "out_dir": str(out.resolve()),
+            "smiles_column": source.smiles_column,
+            "id_column": source.id_column,
+            "row_column": ROW_COLUMN,
+            "fault": fault,
+        },
+        batch_size=None,  # one block = one batch = one part file
+        batch_format="pyarrow",
+        compute=ray.data.ActorPoolStrategy(size=workers),
+        num_cpus=1,
+        # Ray Data's actor pools restart a killed actor and retry its blocks by default
+        # (max_restarts=-1, max_task_retries=-1); passing them here is deprecated in Ray 2.60.
+    )
+    summaries: list[dict[str, Any]] = []
+    done = 0
+    for row in ds.iter_rows():
+        summaries.append({k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()})
+        done += int(row["rows"])
+        if on_progress is not None:
+            on_progress(done)
+    return summaries, time.perf_counter() - t0
+
+
+def _check_parts(out: Path, summaries: list[dict[str, Any]], n_rows: int, blocks: list[Any]) -> list[dict[str, Any]]:
+    """The parts, in input order, checked against the plan; raise DistributedRunError on any gap or repeat."""
+    from drugscreen.screening._ray_tasks import part_name
+
+    expected = [(b.first_row, b.rows) for b in blocks]
+    by_first: dict[int, dict[str, Any]] = {}
+    for s in summaries:
+        first = int(s["first_row"])
+        seen = by_first.get(first)
+        if seen is not None and (seen["rows"] != s["rows"] or seen["part"] != s["part"]):
+            raise DistributedRunError(f"two different blocks start at input row {first}: {seen} and {s}")
+        by_first[first] = s
+    missing = [f for f, _ in expected if f not in by_first]
+    extra = sorted(set(by_first) - {f for f, _ in expected})
+    if missing or extra:
+        raise DistributedRunError(
+            f"the workers' blocks do not match the plan: {len(missing)} missing (first at row "
+            f"{missing[:1]}), {len(extra)} unexpected (rows {extra[:3]})"
+        )
+    parts = []
+    for first, rows in expected:
+        s = by_first[first]
+        if int(s["rows"]) != rows or s["part"] != part_name(first):
+            raise DistributedRunError(f"block at input row {first}: {s['rows']} rows in {s['part']}, planned {rows}")
+        parts.append({"file": s["part"], "first_row": first, "rows": rows})
+    for stray in out.glob(".*.tmp"):
+        stray.unlink()
+    on_disk = sorted(p.name for p in out.glob(_PART_GLOB))
+    unexpected = sorted(set(on_disk) - {p["file"] for p in parts})
+    if unexpected:
+        raise DistributedRunError(f"{len(unexpected)} part file(s) not in the plan, e.g. {unexpected[0]}")
+    if sum(p["rows"] for p in parts) != n_rows:
+        raise DistributedRunError(f"parts hold {sum(p['rows'] for p in parts)} rows, the input {n_rows}")
+    return parts
+
+
+def _finish_parts(ray: Any, out: Path, parts: list[dict[str, Any]], screener: Screener) -> int:
+    """Rank over the whole run (as the local engine) and write ``rank`` into every part."""
+    import pyarrow.parquet as pq
+
+    from drugscreen.screening._ray_tasks import finish_part
+    from drugscreen.screening.profiles import rank_scores
+
+    scores = []
+    for p in parts:
+        col = pq.read_table(out / p["file"], columns=["score"]).column("score")
+        scores.append(col.to_numpy(zero_copy_only=False).astype(float))
+    ranks = rank_scores(np.concatenate(scores))
+    schema = _unified_schema([out / p["file"] for p in parts])
+    schema_ref = ray.put(schema.serialize().to_pybytes())
+    task = ray.remote(num_cpus=1, max_retries=3, retry_exceptions=[OSError])(finish_part)
+    refs = []
+    for p in parts:
+        r = ranks[p["first_row"] : p["first_row"] + p["rows"]]
+        refs.append(task.remote(str((out / p["file"]).resolve()), r, schema_ref))
+    return int(sum(ray.get(refs)))
+
+
+# ------------------------------------------------------------------------------ reading back
+
+
+def read_manifest(output_dir: str | Path) -> dict[str, Any]:
+    """The run's ``manifest.json``; :class:`InputFormatError` when missing (an unfinished run)."""
+    path = Path(output_dir) / MANIFEST_FILE
+    try:
+        manifest = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise InputFormatError(f"{output_dir} has no {MANIFEST_FILE}: not a finished --engine ray output") from exc
+    except ValueError as exc:
+        raise InputFormatError(f"{path} is not valid JSON: {exc}") from exc
+    if manifest.get("schema") != MANIFEST_SCHEMA:
+        raise InputFormatError(f"{path}: unknown manifest schema {manifest.get('schema')!r}")
+    return manifest
+
+
+def verify_output(output_dir: str | Path, parts: list[dict[str, Any]] | None = None) -> tuple[int, int]:
+    """Check that the parts hold input rows 0..n-1 exactly once, in order; return (rows, valid).
+
+    Reads only the ``input_row`` and ``valid`` columns. ``parts`` defaults to the manifest's.
+
+    Raises
+    ------
+    DistributedRunError
+        A part is missing, holds other rows than listed, or a file not listed is present.
+    """
+    import pyarrow.parquet as pq
+
+    out = Path(output_dir)
+    if parts is None:
+        parts = read_manifest(out)["parts"]
+    listed = {p["file"] for p in parts}
+    extra = sorted(p.name for p in out.glob(_PART_GLOB) if p.name not in listed)
+    if extra:
+        raise DistributedRunError(f"{out}: part file(s) not in the manifest: {', '.join(extra[:3])}")
+    expect = 0
+    valid = 0
+    for p in parts:
+        path = out / p["file"]
+        if not path.is_file():
+            raise DistributedRunError(f"{out}: part {p['file']} is missing")
+        table = pq.read_table(path, columns=[ROW_COLUMN, "valid"])
+        rows = table.column(ROW_COLUMN).to_numpy()
+        if p["first_row"] != expect or len(rows) != p["rows"] or not np.array_equal(rows, np.arange(expect, expect + len(rows))):
+            raise DistributedRunError(
+                f"{out}: part {p['file']} holds input rows {rows[:1].tolist()}..{rows[-1:].tolist()} "
+                f"({len(rows)}), expected {p['rows']} rows from {expect}"
+            )
+        valid += int(table.column("valid").to_numpy(zero_copy_only=False).sum())
+        expect += len(rows)
+    return expect, valid
+
+
+def iter_scored(output_dir: str | Path, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+    """Yield the parts as DataFrames in input order, each indexed by ``input_row``."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    out = Path(output_dir)
+    manifest = read_manifest(out)
+    cols = None if columns is None else [c for c in columns if c != ROW_COLUMN] + [ROW_COLUMN]
+    expect = 0
+    for p in manifest["parts"]:
+        if not (out / p["file"]).is_file():
+            raise DistributedRunError(f"{out}: part {p['file']} is missing")
+        df = pq.read_table(out / p["file"], columns=cols).to_pandas()
+        if ROW_COLUMN in df.columns:
+            df = df.set_index(pd.Index(df.pop(ROW_COLUMN).to_numpy(dtype="int64"), name=ROW_COLUMN))
+        if df.index.name != ROW_COLUMN or len(df) != p["rows"] or (len(df) and int(df.index[0]) != expect):
+            raise DistributedRunError(f"{out}: part {p['file']} does not continue at input row {expect}")
+        expect += len(df)
+        yield df
+    if expect != manifest["rows"]:
+        raise DistributedRunError(f"{out}: {expect} rows in the parts, {manifest['rows']} in the manifest")
+
+
+def read_scored(output_dir: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """The whole output in input order, indexed by ``input_row`` (0..n-1); for outputs that fit in memory."""
+    import pandas as pd
+
+    frames = list(iter_scored(output_dir, columns))
+    return pd.concat(frames) if len(frames) > 1 else frames[0]

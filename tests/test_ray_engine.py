@@ -1,0 +1,170 @@
+"""`drugscreen screen --engine ray`: same output as the local engine, every row once after a killed worker.
+
+The Ray tests share one local Ray (2 CPUs, no dashboard) started by a module fixture, and skip
+when Ray is not installed (``pip install 'drugscreen[ray]'``). The checks of the manifest, the
+read-back and the missing-Ray message need no Ray.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from screen_fixtures import BAD, TINY_BUNDLE
+from typer.testing import CliRunner
+
+from drugscreen.cli import app
+from drugscreen.exceptions import DistributedRunError
+from drugscreen.screening.ray_engine import (
+    MANIFEST_FILE,
+    ROW_COLUMN,
+    ray_available,
+    read_manifest,
+    read_scored,
+    run_screen_ray,
+    verify_output,
+)
+
+pytestmark = pytest.mark.skipif(not (TINY_BUNDLE / "config.json").is_file(), reason="tiny bundle fixture missing")
+
+runner = CliRunner()
+PANEL = ["--panel", str(TINY_BUNDLE)]
+RINGS = ["c1ccccc1", "C1CCNCC1", "c1ccncc1", "C1CCOCC1", "c1ccc2ccccc2c1", "C1CC1"]
+GROUPS = ["C", "O", "N", "Cl", "F", "CC", "C(=O)O", "OC", "C#N", "S"]
+TAILS = ["", "C", "CC", "N", "O"]
+
+
+def _library(path: Path) -> Path:
+    """300 molecules (+ the invalid examples spread through them) as CSV with an id column."""
+    rows = [(f"{t}{r}{g}", f"m{i}") for i, (r, g, t) in enumerate((r, g, t) for r in RINGS for g in GROUPS for t in TAILS)]
+    for k, (smi, _) in enumerate(BAD):
+        rows.insert(37 * k + 5, (smi, f"bad{k}"))
+    lines = ["smiles,id"] + [f'"{s}",{i}' for s, i in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():
+    if not ray_available():
+        pytest.skip("ray is not installed: pip install 'drugscreen[ray]'")
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING", log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def local_result(tmp_path_factory):
+    """The library and the local engine's output for it (via the CLI)."""
+    d = tmp_path_factory.mktemp("ray_local")
+    src = _library(d / "lib.csv")
+    res = runner.invoke(app, ["screen", str(src), "-o", str(d / "local.parquet"), *PANEL, "-q", "--batch-size", "64"])
+    assert res.exit_code == 0, res.output
+    return src, pd.read_parquet(d / "local.parquet")
+
+
+@pytest.mark.ray
+@pytest.mark.skipif(not ray_available(), reason="ray is not installed: pip install 'drugscreen[ray]'")
+def test_ray_engine_matches_local_engine(ray_cluster, local_result, tmp_path):
+    src, local = local_result
+    out = tmp_path / "scored"
+    res = runner.invoke(
+        app, ["screen", str(src), "-o", str(out), "--engine", "ray", "--num-workers", "2", "--batch-size", "64", *PANEL, "-q"]
+    )
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((out / MANIFEST_FILE).read_text())
+    assert manifest["rows"] == len(local) == 306 and manifest["invalid"] == (~local["valid"]).sum() == len(BAD)
+    assert manifest["columns"] == list(local.columns)
+    assert manifest["engine"]["workers"] == 2 and len(manifest["parts"]) == 5  # blocks of 64 rows
+    assert manifest["versions"]["ray"] and manifest["input"]["id_column"] == "id"
+    scored = read_scored(out)
+    assert scored.index.name == ROW_COLUMN and scored.index.tolist() == list(range(len(local)))
+    pd.testing.assert_frame_equal(scored.reset_index(drop=True), local)
+    assert scored.loc[5, "id"] == "bad0" and not scored.loc[5, "valid"] and scored.loc[5, "error"]
+    assert verify_output(out) == (306, 306 - len(BAD))
+    assert not any(p.name.startswith(".") for p in out.iterdir())  # no staging or temporary files left
+
+
+@pytest.mark.ray
+@pytest.mark.skipif(not ray_available(), reason="ray is not installed: pip install 'drugscreen[ray]'")
+def test_killed_worker_every_row_exactly_once(ray_cluster, local_result, tmp_path):
+    from drugscreen.screening.screener import Screener
+
+    src, local = local_result
+    marker, pids = tmp_path / "killed", tmp_path / "pids"
+    pids.mkdir()
+    screener = Screener.load(panel=str(TINY_BUNDLE))
+    # one actor SIGKILLs itself right after writing its first part, before reporting it: Ray
+    # restarts it and retries the block, which rewrites the same part
+    summary = run_screen_ray(
+        src, tmp_path / "out", screener=screener, num_workers=2, chunk_size=64,
+        _fault_injection={"marker": str(marker), "after": 1, "pids_dir": str(pids)},
+    )  # fmt: skip
+    assert marker.is_file(), "no worker was killed"
+    assert len(list(pids.iterdir())) >= 3, "the killed actor was not restarted"
+    assert summary.rows == 306 and summary.parts == 5
+    scored = read_scored(tmp_path / "out")
+    assert scored.index.tolist() == list(range(306))  # every input row, once, in order
+    pd.testing.assert_frame_equal(scored.reset_index(drop=True), local)
+
+
+def _fake_output(tmp_path: Path) -> Path:
+    """A finished output of two parts written without Ray (for the read-back checks)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "fake"
+    out.mkdir()
+    parts = []
+    for first, n in ((0, 3), (3, 2)):
+        df = pd.DataFrame({"smiles": ["C"] * n, "valid": [True] * n}, index=pd.Index(range(first, first + n), name=ROW_COLUMN))
+        name = f"part-{first:012d}.parquet"
+        pq.write_table(pa.Table.from_pandas(df, preserve_index=True), out / name)
+        parts.append({"file": name, "first_row": first, "rows": n})
+    manifest = {"schema": "drugscreen.ray-screen/1", "rows": 5, "parts": parts}
+    (out / MANIFEST_FILE).write_text(json.dumps(manifest))
+    return out
+
+
+def test_read_back_in_order_and_loud_on_gaps_or_repeats(tmp_path):
+    out = _fake_output(tmp_path)
+    assert read_scored(out).index.tolist() == [0, 1, 2, 3, 4]
+    assert verify_output(out) == (5, 5)
+    assert read_manifest(out)["rows"] == 5
+    shutil.copy(out / "part-000000000003.parquet", out / "part-000000000004.parquet")  # a repeat
+    with pytest.raises(DistributedRunError, match="not in the manifest"):
+        verify_output(out)
+    (out / "part-000000000004.parquet").unlink()
+    (out / "part-000000000003.parquet").unlink()  # a gap
+    with pytest.raises(DistributedRunError, match="missing"):
+        verify_output(out)
+    with pytest.raises(DistributedRunError):
+        read_scored(out)
+
+
+def test_engine_ray_without_ray_says_how_to_install(tmp_path, monkeypatch, capsys):
+    from drugscreen import cli
+
+    src = _library(tmp_path / "lib.csv")
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError, find_spec -> None
+    monkeypatch.setattr(sys, "argv", ["drugscreen", "screen", str(src), "-o", str(tmp_path / "o"), "--engine", "ray", *PANEL])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "pip install 'drugscreen[ray]'" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_engine_options_are_checked(tmp_path):
+    src = _library(tmp_path / "lib.csv")
+    res = runner.invoke(app, ["screen", str(src), "--engine", "spark", *PANEL])
+    assert res.exit_code == 2 and "local or ray" in res.output
+    res = runner.invoke(app, ["screen", str(src), "--num-workers", "2", *PANEL])
+    assert res.exit_code == 2 and "--engine ray" in res.output
