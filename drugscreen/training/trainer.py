@@ -796,10 +796,13 @@ def train_on_data(
     sim_test = max_tanimoto(data.test.fps, train_fps)
     err_valid = _per_molecule_error(data.valid.y, ev["pred"]["valid"], is_cls, std)
     err_test = _per_molecule_error(data.test.y, ev["pred"]["test"], is_cls, std)
-    chosen = choose_threshold(sim_valid, err_valid)
+    # errors are compared within datasets (relative to each dataset's mean): pooled raw errors
+    # would mostly say which dataset a molecule comes from
+    names = [d.name for d in data.datasets]
+    chosen = choose_threshold(sim_valid, err_valid, groups=data.valid.dataset_index)
     evidence = {
-        "valid": domain_error_evidence(sim_valid, err_valid, chosen["threshold"]),
-        "test": domain_error_evidence(sim_test, err_test, chosen["threshold"]),
+        "valid": domain_error_evidence(sim_valid, err_valid, chosen["threshold"], data.valid.dataset_index, names),
+        "test": domain_error_evidence(sim_test, err_test, chosen["threshold"], data.test.dataset_index, names),
         "error": "mean over labelled tasks of |y - p| (classification, calibrated p) or |y - y_hat| / sd_train (regression)",
     }
     ensemble_metrics = {
