@@ -171,7 +171,7 @@ class RDKitDescriptors(_DescriptorSet):
 
 @FEATURIZERS.register("fast_descriptors")
 class FastDescriptors(_DescriptorSet):
-    """The cheap descriptor set :data:`FAST_DESCRIPTORS` (24 values).
+    """The cheap descriptor set :data:`FAST_DESCRIPTORS` (21 values).
 
     Parameters
     ----------
