@@ -52,8 +52,12 @@ def _library(path: Path) -> Path:
 def ray_cluster():
     if not ray_available():
         pytest.skip("ray is not installed: pip install 'drugscreen[ray]'")
+    import os
+
     import ray
 
+    # workers at the test's priority (Ray's default is 15 nice levels lower, which crawls on a busy machine)
+    os.environ.setdefault("RAY_worker_niceness", "0")
     ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING", log_to_driver=False)
     yield ray
     ray.shutdown()

@@ -133,6 +133,9 @@ def _ray_session(ray: Any, address: str | None, num_workers: int | None) -> Iter
         kwargs["include_dashboard"] = False
         if num_workers:
             kwargs["num_cpus"] = int(num_workers)
+        # Ray starts its workers 15 nice levels below the driver; here the workers do all the
+        # scoring (as the local engine's processes do), so they keep the driver's priority.
+        os.environ.setdefault("RAY_worker_niceness", "0")
     try:
         ray.init(**kwargs)
     except ConnectionError as exc:
@@ -549,14 +552,31 @@ def _score_on_ray(
     on_progress: Callable[[int], None] | None,
     fault: dict[str, Any] | None,
 ) -> tuple[list[dict[str, Any]], float]:
-    """Run the read -> score -> write pipeline; return one summary per block written."""
+    """Run the read -> score -> write pipeline; return one summary per block written, and its seconds."""
     import ray.data
 
+    ctx = ray.data.DataContext.get_current()
+    saved = (ctx.enable_progress_bars, ctx.print_on_execution_start)
+    ctx.enable_progress_bars = False  # progress goes through on_progress
+    ctx.print_on_execution_start = False
+    try:
+        return _run_pipeline(ray, screener, source, blocks, workers, out, on_progress, fault)
+    finally:
+        ctx.enable_progress_bars, ctx.print_on_execution_start = saved
+
+
+def _run_pipeline(
+    ray: Any,
+    screener: Screener,
+    source: _Input,
+    blocks: list[Any],
+    workers: int,
+    out: Path,
+    on_progress: Callable[[int], None] | None,
+    fault: dict[str, Any] | None,
+) -> tuple[list[dict[str, Any]], float]:
     from drugscreen.screening._ray_tasks import MoleculeSource, ScoreActor
 
-    ctx = ray.data.DataContext.get_current()
-    ctx.enable_progress_bars = False
-    ctx.print_on_execution_start = False
     t0 = time.perf_counter()
     # One read task per planned block: Ray has no reason to re-split them, and the blocks are
     # spread over all actors even for small inputs. Reading takes no CPU of its own, so it never
@@ -572,7 +592,7 @@ def _score_on_ray(
             "row_column": ROW_COLUMN,
             "fault": fault,
         },
-        batch_size=None,  # one block = one batch = one part file
+        batch_size=None,  # whole blocks per batch; the actor writes one part per block
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=workers),
         num_cpus=1,
