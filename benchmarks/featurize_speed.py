@@ -55,6 +55,7 @@ def main() -> int:
         GraphFeaturizer,
         MorganFingerprint,
         RDKitDescriptors,
+        TanimotoReference,
         collate,
         featurize,
         max_tanimoto,
@@ -231,10 +232,24 @@ def main() -> int:
     ref = pack_bits(fp.featurize_many(all_mols))
     ref = np.concatenate([ref, ref])[:50_000]
     query = ref[-2628:][::-1].copy()
-    t, _ = best_of(lambda: max_tanimoto(query, ref, 2048), R)
+    t, sim = best_of(lambda: max_tanimoto(query, ref, 2048), R)
     res["max_tanimoto_2628x50000_s"] = round(t, 3)
-    lines.append(f"{'max_tanimoto 2,628 x 50,000 (ECFP4 2048)':<44s} {t:9.3f} s  ({2628 * 50000 / t / 1e6:.0f} M pairs/s)")
+    lines.append(f"{'max_tanimoto 2,628 x 50,000 (ECFP4 2048)':<44s} {t:9.3f} s  ({2628 * 50000 / t / 1e6:.0f} M pairs/s)"
+                 "  (target < 1 s)")
     print(lines[-1])
+    # as the applicability domain uses it: the reference set prepared once, then searched
+    t_prep, prepared = best_of(lambda: TanimotoReference(ref, 2048), 1)
+    t, sim_prepared = best_of(lambda: max_tanimoto(query, prepared), R)
+    if not np.array_equal(sim, sim_prepared):
+        raise AssertionError("prepared and plain max_tanimoto differ")
+    res["tanimoto_reference_prepare_50000_s"] = round(t_prep, 3)
+    res["max_tanimoto_prepared_2628x50000_s"] = round(t, 3)
+    lines.append(f"{'  same, reference prepared once':<44s} {t:9.3f} s  ({2628 * 50000 / t / 1e6:.0f} M pairs/s); "
+                 f"TanimotoReference(50,000) {t_prep:.3f} s once")
+    print(lines[-1])
+    screen_q = query[:512]  # one screening chunk against a ~48,000-molecule training set
+    t, _ = best_of(lambda: max_tanimoto(screen_q, prepared), R)
+    report("max_tanimoto 512 queries x 50,000 prepared", t, len(screen_q), "(applicability domain cost per molecule)")
 
     # 9. batch API with 2 processes
     t, _ = best_of(lambda: featurize(smiles, graph, chunk_size=512, n_jobs=2), 1)
