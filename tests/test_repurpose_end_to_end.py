@@ -186,3 +186,33 @@ def test_fusion_rule_choice(tiny_bundle, library) -> None:
     assert z["percentile"].iloc[0] == 100.0 and z["score"].dropna().is_monotonic_decreasing
     with pytest.raises(ValueError, match="unknown fusion rule"):
         Repurposer(None, rule="borda")
+
+
+def test_panel_columns_cached_per_library(tiny_bundle, library, monkeypatch) -> None:
+    """Toxicity columns come from the panel (here the tiny test panel), NaN for unparsable rows,
+    the same with ``top`` and from the disk cache."""
+    from pathlib import Path
+
+    from drugscreen.repurposing import repurposer
+    from drugscreen.repurposing.repurposer import Repurposer
+    from drugscreen.screening.screener import Screener
+
+    tiny_panel = Path(__file__).parent / "data" / "tiny_bundle"
+    real_load = Screener.load.__func__
+    monkeypatch.setattr(repurposer, "TOX_ENDPOINTS", ("has_N", "logp"))
+    monkeypatch.setattr(Screener, "load", classmethod(lambda cls, panel=None, **kw: real_load(cls, tiny_panel, **kw)))
+    rp = Repurposer.load(tiny_bundle, panel=True)
+    full = rp.rank(sequence=ABL1_FRAGMENT, library=library)
+    tox = [c for c in full.columns if c.startswith("tox_")]
+    assert {"tox_has_N", "tox_has_N_unc", "tox_logp_Crippen", "tox_alerts_pains"} <= set(tox), tox
+    num = [c for c in tox if not c.startswith("tox_alerts")]
+    direct = Screener.load(tiny_panel, endpoints=["has_N", "logp"], profile=None).score(full["smiles"].tolist())
+    ok = full["error"] == ""
+    for c in num:
+        assert np.allclose(full.loc[ok, c].to_numpy(float), direct.loc[ok, c[4:]].to_numpy(float), equal_nan=True)
+        assert full.loc[~ok, c].isna().all()
+    top = rp.rank(sequence=ABL1_FRAGMENT, library=library, top=3)
+    pd.testing.assert_frame_equal(top[num].reset_index(drop=True), full[num].head(3).reset_index(drop=True))
+    repurposer._LIBRARY_CACHE.clear()  # restored from the disk cache
+    again = Repurposer.load(tiny_bundle, panel=True).rank(sequence=ABL1_FRAGMENT, library=library)
+    pd.testing.assert_frame_equal(full, again)

@@ -122,6 +122,8 @@ class _PreparedLibrary:
     fps: dict[str, np.ndarray] = field(default_factory=dict)
     drug_emb: Any = None  # affinity drug-encoder outputs (torch tensor)
     gnn_emb: np.ndarray | None = None  # normalized, numpy
+    key: str = ""  # cache key of the library (and affinity model)
+    tox: dict[str, Any] = field(default_factory=dict)  # panel checksum -> (columns, values per valid entry)
 
     @property
     def mols(self) -> list[Any]:
@@ -217,6 +219,7 @@ class Repurposer:
                 _write_cache(key, prep)
         if len(prep.valid) == 0:
             raise InputFormatError(f"{lib.source}: no library entry could be parsed")
+        prep.key = key
         _LIBRARY_CACHE.clear()  # keep one library in memory
         _LIBRARY_CACHE[key] = prep
         return prep
@@ -430,9 +433,12 @@ class Repurposer:
         out["error"] = [""] * n
         df = pd.DataFrame(out).iloc[order].reset_index(drop=True)
         invalid = [(int(i), lib.ids[i], lib.smiles[i], lib.errors[i]) for i in range(len(lib)) if lib.errors[i]]
+        rows = order  # position among the parsed entries of each output row (-1: failed to parse)
         if top is not None:
             df = df.head(int(top)).copy()
+            rows = order[: int(top)]
         elif invalid:
+            rows = np.r_[order, np.full(len(invalid), -1)]
             bad = pd.DataFrame(
                 {
                     "chembl_id": [b[1] for b in invalid],
@@ -446,7 +452,7 @@ class Repurposer:
         df["rank"] = df["rank"].astype("Int64")
         df["first_approval"] = df["first_approval"].astype("Int64") if df["first_approval"].notna().any() else df["first_approval"]
         if panel if panel is not None else self.panel:
-            df = _add_panel(df)
+            df = _add_panel(df, prep, np.asarray(rows, dtype=np.int64))
         df.attrs.update(
             {
                 "target": target_name,
@@ -477,11 +483,67 @@ class Repurposer:
 TOX_ENDPOINTS = ("tox21", "clintox", "sider")
 
 
-def _add_panel(df: pd.DataFrame) -> pd.DataFrame:
+def _panel_key(screener: Any) -> str:
+    import hashlib
+    import json
+
+    cfg = screener.bundle.config
+    blob = json.dumps([cfg.get("files", {}), [e.column for e in screener.endpoints]], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _library_tox(prep: _PreparedLibrary, screener: Any) -> tuple[list[str], np.ndarray, dict[str, list[str]]]:
+    """Toxicity scores of every parsed library entry: ``(numeric columns, values (n_valid,
+    n_columns), {alert column: texts})``.
+
+    They do not depend on the target, so they are computed once per library and panel and
+    cached beside the library features (``<key>_tox_<panel>.npz`` + ``.json``; no pickles).
+    """
+    import json
+    import os
+    import tempfile
+
+    pkey = _panel_key(screener)
+    if pkey in prep.tox:
+        return prep.tox[pkey]
+    npz, meta = _cache_paths(f"{prep.key}_tox_{pkey}")
+    if prep.key and npz.is_file() and meta.is_file():
+        try:
+            info = json.loads(meta.read_text())
+            with np.load(npz, allow_pickle=False) as arrays:
+                values = arrays["values"]
+            if values.shape == (len(prep.valid), len(info["columns"])):
+                prep.tox[pkey] = (info["columns"], values, info["text"])
+                return prep.tox[pkey]
+        except (OSError, ValueError, KeyError) as exc:
+            logger.warning("ignoring unreadable toxicity cache %s: %s", npz, exc)
+    lib = prep.library
+    scored = screener.score([lib.smiles[i] for i in prep.valid])  # as `drugscreen screen` would see them
+    cols = [e.column for e in screener.endpoints]
+    cols = [c for c in [*cols, *(f"{c}_unc" for c in cols)] if c in scored.columns]
+    values = scored[cols].to_numpy(dtype=np.float64)
+    text = {c: scored[c].fillna("").astype(str).tolist() for c in scored.columns if c.startswith("alerts_")}
+    prep.tox[pkey] = (cols, values, text)
+    if prep.key:
+        try:
+            npz.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=npz.parent, suffix=".npz")
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, values=values)
+            os.replace(tmp, npz)
+            meta.write_text(json.dumps({"columns": cols, "text": text}))
+        except OSError as exc:
+            logger.warning("could not write the toxicity cache (%s)", exc)
+    return cols, values, text
+
+
+def _add_panel(df: pd.DataFrame, prep: _PreparedLibrary, rows: np.ndarray) -> pd.DataFrame:
     """Toxicity scores of the screening panel beside potency (``tox_<endpoint>`` and its
     ``_unc``; ``tox_alerts_*`` structural alerts), when the panel is installed.
 
-    Only the rows of ``df`` are scored (with ``top``, just the top drugs).
+    ``rows[k]`` is the position (among the parsed library entries) of the drug in row ``k`` of
+    ``df``, or -1 for an entry that failed to parse (NaN). The whole library is scored once
+    per panel and cached (see :func:`_library_tox`).
     """
     from drugscreen.exceptions import DrugscreenError
 
@@ -492,13 +554,14 @@ def _add_panel(df: pd.DataFrame) -> pd.DataFrame:
     except (DrugscreenError, OSError) as exc:  # the panel is optional here: no panel, no tox columns
         logger.warning("toxicity panel not available (%s): toxicity columns left out", exc)
         return df
-    scored = screener.score(df["smiles"].fillna("").astype(str).tolist())
-    cols = [e.column for e in screener.endpoints]
-    cols += [f"{c}_unc" for c in cols] + [c for c in scored.columns if c.startswith("alerts_")]
-    for c in cols:
-        if c in scored.columns:
-            df[f"tox_{c}"] = scored[c].to_numpy()
-    return df
+    import pandas as pd
+
+    cols, values, text = _library_tox(prep, screener)
+    block = np.where(rows[:, None] >= 0, values[np.maximum(rows, 0)], np.nan)
+    tox = pd.DataFrame(block, columns=[f"tox_{c}" for c in cols], index=df.index)
+    for c, texts in text.items():
+        tox[f"tox_{c}"] = [texts[r] if r >= 0 else "" for r in rows]
+    return pd.concat([df, tox], axis=1)
 
 
 def repurpose(
