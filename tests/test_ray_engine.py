@@ -141,6 +141,7 @@ def test_read_back_in_order_and_loud_on_gaps_or_repeats(tmp_path):
     assert read_scored(out).index.tolist() == [0, 1, 2, 3, 4]
     assert verify_output(out) == (5, 5)
     assert read_manifest(out)["rows"] == 5
+    assert len(pd.read_parquet(out)) == 5  # plain Parquet readers skip the _manifest.json
     shutil.copy(out / "part-000000000003.parquet", out / "part-000000000004.parquet")  # a repeat
     with pytest.raises(DistributedRunError, match="not in the manifest"):
         verify_output(out)

@@ -10,7 +10,7 @@ a pool of actors (each loads the panel once), and writes a **directory**:
     local engine's, with the same Arrow types (input columns, then ``id``, ``smiles_std``,
     ``valid``, ``error``, endpoints, ..., ``score``, ``rank``), plus a last column
     ``input_row``, the 0-based input row.
-``manifest.json``
+``_manifest.json``
     Written last (a directory without it is an unfinished run): input (path, checksum,
     columns), rows, valid, invalid, output columns and Arrow types, the Screener config,
     versions, engine options and the list of parts (file, first row, rows).
@@ -85,7 +85,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-MANIFEST_FILE = "manifest.json"
+MANIFEST_FILE = "_manifest.json"  # leading _: Parquet dataset readers skip it
 MANIFEST_SCHEMA = "drugscreen.ray-screen/1"
 #: The column (and pandas index) holding each output row's 0-based input row.
 ROW_COLUMN = "input_row"
@@ -401,7 +401,7 @@ def run_screen_ray(
         ``"-"``), or Parquet: a file, a directory of ``*.parquet`` files or a glob of them
         (read in sorted file order, on the workers).
     output_dir
-        Directory for the part files and ``manifest.json``; created if missing. A previous
+        Directory for the part files and ``_manifest.json``; created if missing. A previous
         ray-engine output there is replaced; a directory holding other files is refused.
     panel, endpoints, profile, device
         Passed to :meth:`Screener.load` (ignored when ``screener`` is given).
@@ -671,7 +671,7 @@ def _finish_parts(ray: Any, out: Path, parts: list[dict[str, Any]], screener: Sc
 
 
 def read_manifest(output_dir: str | Path) -> dict[str, Any]:
-    """The run's ``manifest.json``; :class:`InputFormatError` when missing (an unfinished run)."""
+    """The run's ``_manifest.json``; :class:`InputFormatError` when missing (an unfinished run)."""
     path = Path(output_dir) / MANIFEST_FILE
     try:
         manifest = json.loads(path.read_text())
