@@ -406,7 +406,8 @@ def _screen_ray(
     if not (quiet or _state.get("quiet")):
         line = f"{summary.valid:,} scored, {summary.invalid:,} invalid"
         line += f" (see column error in {summary.output})" if summary.invalid else f"; wrote {summary.output}"
-        line += f" ({summary.parts} parts, {summary.workers} Ray workers) in {summary.seconds:.1f} s ({summary.molecules_per_second:,.0f}/s)"
+        rate = summary.molecules_per_second
+        line += f" ({summary.parts} parts, {summary.workers} Ray workers) in {summary.seconds:.1f} s ({rate:,.{1 if rate < 10 else 0}f}/s)"
         typer.echo(line, err=True)
     if strict and summary.invalid:
         typer.echo(f"Error: {summary.invalid:,} invalid molecule(s) and --strict was given.", err=True)

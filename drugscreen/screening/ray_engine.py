@@ -556,13 +556,12 @@ def _score_on_ray(
     import ray.data
 
     ctx = ray.data.DataContext.get_current()
-    saved = (ctx.enable_progress_bars, ctx.print_on_execution_start)
-    ctx.enable_progress_bars = False  # progress goes through on_progress
+    saved = ctx.print_on_execution_start
     ctx.print_on_execution_start = False
     try:
         return _run_pipeline(ray, screener, source, blocks, workers, out, on_progress, fault)
     finally:
-        ctx.enable_progress_bars, ctx.print_on_execution_start = saved
+        ctx.print_on_execution_start = saved
 
 
 def _run_pipeline(
