@@ -156,6 +156,7 @@ def test_max_tanimoto_is_exact_with_ties_dense_rows_and_odd_sizes() -> None:
         max_tanimoto(packed_q, packed_r, n_bits, return_index=True, chunk_size=64),
         max_tanimoto(packed_q, prepared, n_bits, return_index=True),
         max_tanimoto(query, lazy, return_index=True, chunk_size=33),
+        max_tanimoto(packed_q, prepared, return_index=True),  # packed rows recognised by width
     ):
         assert got.dtype == np.float32
         np.testing.assert_array_equal(got, expected.astype(np.float32))

@@ -498,7 +498,8 @@ def max_tanimoto(
         ``(n_query, n_bits)`` 0/1 rows, or packed ``uint8`` rows when ``n_bits`` is given.
     reference
         ``(n_reference, ...)`` in the same form as ``query``, or a :class:`TanimotoReference`
-        prepared once (much faster when the same reference set is searched repeatedly).
+        prepared once (faster when the same reference set is searched repeatedly); with a
+        prepared reference, packed query rows are recognised by their width.
     n_bits
         Fingerprint length when the inputs are packed (:func:`pack_bits`); ``None`` for 0/1 rows.
     return_index
@@ -524,12 +525,16 @@ def max_tanimoto(
     intersection, so only the maximum intersection per run of equal counts is kept and the
     ratios are formed on that small table, in float64.
     """
-    q_bits = _as_bits(query, n_bits)
     if isinstance(reference, TanimotoReference):
         if n_bits is not None and n_bits != reference.n_bits:
             raise ValueError(f"n_bits={n_bits} but the prepared reference has {reference.n_bits} bits")
+        width = np.shape(query)[-1] if np.ndim(query) else 0
+        if n_bits is None and width != reference.n_bits and width == (reference.n_bits + 7) // 8:
+            n_bits = reference.n_bits  # packed rows: the prepared reference says how many bits
+        q_bits = _as_bits(query, n_bits)
         ref = reference
     else:
+        q_bits = _as_bits(query, n_bits)
         ref_arr = np.asarray(reference)
         if ref_arr.ndim == 1:
             ref_arr = ref_arr[None, :]
