@@ -1,0 +1,108 @@
+"""Applicability-domain evidence of an installed panel, recomputed on its own validation and test parts.
+
+Rebuilds the panel's training data (same datasets, same deterministic scaffold splits, same
+leak removal), scores the validation and test molecules with the installed bundle (calibrated
+probabilities, ensemble mean, max-Tanimoto similarity to the training fingerprints), and reports
+per-molecule errors in and out of the domain *within each dataset* — pooled errors mostly say
+which dataset a molecule comes from. Also reports the threshold the current rule
+(:func:`drugscreen.domain.choose_threshold` with datasets as groups) picks on validation, beside
+the bundle's stored one.
+
+    DRUGSCREEN_DATA_DIR=../shared/datasets python benchmarks/domain_evidence.py [--bundle panel]
+        [--out benchmarks/results/panel/domain_evidence]
+
+Error per molecule = mean over its labelled tasks of |y - p| (classification, calibrated p) or
+|y - y_hat| / sd_train (regression), as in the model card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+
+def _fmt(x: float, digits: int = 3) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bundle", default="panel", help="installed bundle name or directory")
+    ap.add_argument("--out", default=None, help="write <out>.json and <out>.md")
+    args = ap.parse_args()
+
+    from drugscreen.bundle import load_bundle
+    from drugscreen.domain import choose_threshold, domain_error_evidence
+    from drugscreen.training.data import build_training_data
+
+    bundle = load_bundle(args.bundle)
+    tcfg = bundle.config["training"]["config"]
+    data = build_training_data(list(tcfg["dataset"]), split=tcfg.get("split", "scaffold"))
+    names = [t["name"] for t in bundle.tasks]
+    if len(names) != len(data.tasks):
+        raise SystemExit(f"bundle has {len(names)} tasks, rebuilt data {len(data.tasks)}: not the same panel")
+    is_cls = np.array([t["type"] == "classification" for t in bundle.tasks])
+    scaler = bundle.config.get("scalers", {}).get("y") or {}
+    std = np.array([1.0 if v is None else v for v in scaler.get("std", [1.0] * len(names))], dtype=np.float64)
+    ds_names = [d.name for d in data.datasets]
+
+    sims, errs, groups = {}, {}, {}
+    for part_name in ("valid", "test"):
+        part = getattr(data, part_name)
+        pred = bundle.predict(part.graphs, fps=part.fps)
+        err = np.abs(part.y - pred.mean)
+        err[:, ~is_cls] = err[:, ~is_cls] / std[~is_cls]
+        with np.errstate(all="ignore"):
+            labelled = (~np.isnan(err)).sum(axis=1)
+            errs[part_name] = np.where(labelled > 0, np.nansum(err, axis=1) / np.maximum(labelled, 1), np.nan)
+        sims[part_name] = pred.domain_similarity
+        groups[part_name] = part.dataset_index
+
+    stored = float(bundle.domain_threshold)
+    chosen = choose_threshold(sims["valid"], errs["valid"], groups=groups["valid"])
+    result = {"bundle": str(bundle.path), "stored_threshold": stored, "rechosen": chosen, "evidence": {}}
+    lines = [
+        f"# Applicability-domain evidence: {bundle.name}",
+        "",
+        "Command: `python benchmarks/domain_evidence.py" + (f" --bundle {args.bundle}" if args.bundle != "panel" else "")
+        + (f" --out {args.out}" if args.out else "") + "`",
+        "",
+        f"Stored threshold (chosen at training time): **{stored:.3f}**. The current rule "
+        f"({chosen.get('method')}) picks **{chosen['threshold']:.3f}** on validation "
+        f"(out/in error ratio {_fmt(chosen.get('error_ratio', float('nan')), 2)}).",
+        "",
+        "Error = mean over labelled tasks of |y - p| (classification, calibrated) or |y - ŷ| / sd_train (regression).",
+    ]
+    for label, thr in (("stored", stored), ("re-chosen", chosen["threshold"])):
+        ev = {p: domain_error_evidence(sims[p], errs[p], thr, groups[p], ds_names) for p in ("valid", "test")}
+        result["evidence"][label] = ev
+        lines += ["", f"## Test split, {label} threshold {thr:.3f}", "",
+                  "| dataset | n in | n out | mean error in domain | out of domain | out / in |", "|---|---|---|---|---|---|"]
+        worse = 0
+        counted = 0
+        for g in ev["test"]["by_group"]:
+            ratio = g["mean_error_out"] / g["mean_error_in"] if g["n_in"] and g["n_out"] and g["mean_error_in"] > 0 else float("nan")
+            if not math.isnan(ratio):
+                counted += 1
+                worse += ratio > 1.0
+            lines.append(f"| {g['group']} | {g['n_in']} | {g['n_out']} | {_fmt(g['mean_error_in'])} | {_fmt(g['mean_error_out'])} | {_fmt(ratio, 2)} |")
+        t = ev["test"]
+        lines += ["", f"All datasets, errors relative to each dataset's mean: in domain {_fmt(t['mean_error_in'])}, "
+                  f"out of domain {_fmt(t['mean_error_out'])}; out-of-domain error larger in {worse} of {counted} datasets.", "",
+                  "| similarity | n | mean relative error |", "|---|---|---|"]
+        lines += [f"| {b['from']:.1f}–{b['to']:.1f} | {b['n']} | {_fmt(b['mean_error'])} |" for b in t["by_similarity"]]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.with_suffix(".json").write_text(json.dumps(result, indent=1, default=float))
+        out.with_suffix(".md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()
