@@ -285,7 +285,10 @@ def _data_table(records: list[dict[str, Any]]) -> list[str]:
         if d not in used:
             continue
         rows = get_spec(d).rows
-        rec = next(r for r in records if r.get("dataset") == d and not r.get("trained_with") and r.get("sizes"))
+        # the split file's own sizes: prefer a baseline record (the trainer also drops training molecules
+        # duplicated in valid/test, `removed_leak`, so its train count can be a little smaller)
+        rec = min((r for r in records if r.get("dataset") == d and not r.get("trained_with") and r.get("sizes")),
+                  key=lambda r: (r.get("model") != "rf", int((r.get("sizes") or {}).get("removed_leak", 0))))
         sz = rec["sizes"]
         lines.append(f"| {PROPERTY_DATASETS[d]} | {rows:,} | {used[d]:,} | {rows - used[d] if rows else '?'} | "
                      f"{sz.get('train')} / {sz.get('valid')} / {sz.get('test')} |")
