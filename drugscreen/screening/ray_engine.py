@@ -542,6 +542,20 @@ def run_screen_ray(
     )
 
 
+@contextlib.contextmanager
+def _no_execution_banner() -> Iterator[None]:
+    """Keep Ray Data from printing its per-execution banner, restoring the setting after."""
+    import ray.data
+
+    ctx = ray.data.DataContext.get_current()
+    saved = ctx.print_on_execution_start
+    ctx.print_on_execution_start = False
+    try:
+        yield
+    finally:
+        ctx.print_on_execution_start = saved
+
+
 def _score_on_ray(
     ray: Any,
     screener: Screener,
@@ -553,27 +567,8 @@ def _score_on_ray(
     fault: dict[str, Any] | None,
 ) -> tuple[list[dict[str, Any]], float]:
     """Run the read -> score -> write pipeline; return one summary per block written, and its seconds."""
-    import ray.data
+    import ray.data  # noqa: F401 - makes ray.data available on the module passed in
 
-    ctx = ray.data.DataContext.get_current()
-    saved = ctx.print_on_execution_start
-    ctx.print_on_execution_start = False
-    try:
-        return _run_pipeline(ray, screener, source, blocks, workers, out, on_progress, fault)
-    finally:
-        ctx.print_on_execution_start = saved
-
-
-def _run_pipeline(
-    ray: Any,
-    screener: Screener,
-    source: _Input,
-    blocks: list[Any],
-    workers: int,
-    out: Path,
-    on_progress: Callable[[int], None] | None,
-    fault: dict[str, Any] | None,
-) -> tuple[list[dict[str, Any]], float]:
     from drugscreen.screening._ray_tasks import MoleculeSource, ScoreActor
 
     t0 = time.perf_counter()
@@ -600,11 +595,12 @@ def _run_pipeline(
     )
     summaries: list[dict[str, Any]] = []
     done = 0
-    for row in ds.iter_rows():
-        summaries.append({k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()})
-        done += int(row["rows"])
-        if on_progress is not None:
-            on_progress(done)
+    with _no_execution_banner():
+        for row in ds.iter_rows():
+            summaries.append({k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()})
+            done += int(row["rows"])
+            if on_progress is not None:
+                on_progress(done)
     return summaries, time.perf_counter() - t0
 
 
