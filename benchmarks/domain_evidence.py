@@ -36,7 +36,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from drugscreen.bundle import load_bundle
-    from drugscreen.domain import choose_threshold, domain_error_evidence
+    from drugscreen.domain import choose_threshold, domain_error_evidence, per_molecule_error
     from drugscreen.training.data import build_training_data
 
     bundle = load_bundle(args.bundle)
@@ -54,11 +54,7 @@ def main() -> None:
     for part_name in ("valid", "test"):
         part = getattr(data, part_name)
         pred = bundle.predict(part.graphs, fps=part.fps)
-        err = np.abs(part.y - pred.mean)
-        err[:, ~is_cls] = err[:, ~is_cls] / std[~is_cls]
-        with np.errstate(all="ignore"):
-            labelled = (~np.isnan(err)).sum(axis=1)
-            errs[part_name] = np.where(labelled > 0, np.nansum(err, axis=1) / np.maximum(labelled, 1), np.nan)
+        errs[part_name] = per_molecule_error(part.y, pred.mean, is_cls, std)
         sims[part_name] = pred.domain_similarity
         groups[part_name] = part.dataset_index
 

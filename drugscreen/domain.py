@@ -28,6 +28,7 @@ __all__ = [
     "domain_error_evidence",
     "ecfp4_packed",
     "max_tanimoto",
+    "per_molecule_error",
     "relative_error",
     "unpack_bits",
 ]
@@ -122,6 +123,21 @@ def max_tanimoto(query: np.ndarray, reference: np.ndarray, chunk: int = 8192) ->
     q_bits = np.unpackbits(query, axis=1, count=ref.n_bits)
     sim, _ = _max_tanimoto_exact(q_bits, ref, False, chunk)
     return sim
+
+
+def per_molecule_error(y: np.ndarray, pred: np.ndarray, is_classification: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """Each molecule's mean error over its labelled tasks (NaN when it has none).
+
+    |y - p| for classification tasks (``pred`` = calibrated probabilities) and
+    |y - y_hat| / ``std`` (the training sd) for regression tasks, so tasks in different units
+    can be averaged. ``y`` and ``pred`` are ``(n, n_tasks)`` with NaN = not labelled.
+    """
+    err = np.abs(np.asarray(y, dtype=np.float64) - np.asarray(pred, dtype=np.float64))
+    reg = ~np.asarray(is_classification, dtype=bool)
+    err[:, reg] = err[:, reg] / np.asarray(std, dtype=np.float64)[reg]
+    labelled = (~np.isnan(err)).sum(axis=1)
+    total = np.nansum(err, axis=1)
+    return np.where(labelled > 0, total / np.maximum(labelled, 1), np.nan)
 
 
 def relative_error(error: np.ndarray, groups: np.ndarray | None) -> np.ndarray:

@@ -259,3 +259,13 @@ def test_cuda_refused_without_gpu(tiny_data) -> None:
         pytest.skip("a GPU is present")
     with pytest.raises(ConfigError, match="cuda"):
         fit_member(tiny_data, _config(device="cuda"), member_seed=0)
+
+
+def test_per_molecule_error_mixes_units_and_skips_unlabelled() -> None:
+    from drugscreen.domain import per_molecule_error
+
+    y = np.array([[1.0, np.nan, 2.0], [np.nan, np.nan, np.nan], [0.0, 1.0, np.nan]])
+    p = np.array([[0.8, 0.5, 1.0], [0.0, 0.0, 0.0], [0.1, 0.7, 0.0]])
+    err = per_molecule_error(y, p, np.array([True, True, False]), np.array([1.0, 1.0, 2.0]))
+    np.testing.assert_allclose(err[[0, 2]], [(0.2 + 0.5) / 2, (0.1 + 0.3) / 2])
+    assert np.isnan(err[1])

@@ -22,7 +22,6 @@ import resource
 import shutil
 import sys
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -520,15 +519,6 @@ def finetune_heads(model: Any, data: TrainingData, config: TrainConfig, member_s
 # ----------------------------------------------------------------------------- evaluation
 
 
-def _per_molecule_error(y: np.ndarray, pred: np.ndarray, is_cls: np.ndarray, std: np.ndarray) -> np.ndarray:
-    """Mean over labelled tasks of |y - p| (classification) or |y - y_hat| / sd_train (regression)."""
-    err = np.abs(y - pred)
-    err[:, ~is_cls] = err[:, ~is_cls] / std[~is_cls]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # rows without labels -> NaN
-        return np.nanmean(err, axis=1)
-
-
 def _evaluate(data: TrainingData, part_name: str, pred: np.ndarray) -> dict[str, Any]:
     """Per-dataset metrics on one split part (each dataset on its own rows and tasks)."""
     part = getattr(data, part_name)
@@ -731,6 +721,7 @@ def train_on_data(
         choose_threshold,
         domain_error_evidence,
         max_tanimoto,
+        per_molecule_error,
     )
 
     torch.set_num_threads(max(1, int(config.num_threads)))
@@ -794,8 +785,8 @@ def train_on_data(
     train_fps = data.train.fps[np.sort(uniq)]
     sim_valid = max_tanimoto(data.valid.fps, train_fps)
     sim_test = max_tanimoto(data.test.fps, train_fps)
-    err_valid = _per_molecule_error(data.valid.y, ev["pred"]["valid"], is_cls, std)
-    err_test = _per_molecule_error(data.test.y, ev["pred"]["test"], is_cls, std)
+    err_valid = per_molecule_error(data.valid.y, ev["pred"]["valid"], is_cls, std)
+    err_test = per_molecule_error(data.test.y, ev["pred"]["test"], is_cls, std)
     # errors are compared within datasets (relative to each dataset's mean): pooled raw errors
     # would mostly say which dataset a molecule comes from
     names = [d.name for d in data.datasets]
