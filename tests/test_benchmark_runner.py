@@ -249,3 +249,31 @@ def test_runner_trains_a_gnn_cell(bench: Path) -> None:
     assert rec["split_sha256"] == file_sha256(Path("benchmarks/splits/esol_scaffold_0.json"))
     assert not any("differs" in n for n in rec["notes"])
     assert rec["metrics"]["test"]["rmse"] > 0 and rec["command"].endswith("--only esol/gine_ecfp/0/scaffold --force")
+
+
+def test_runner_trains_the_fingerprint_mlp_baseline(bench: Path) -> None:
+    """The ECFP4 + MLP baseline (``fp_mlp``, the library trainer on the fingerprint only) runs
+    through the runner and is reported as a baseline beside the random forest, never as ours."""
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.report import build_report
+    from drugscreen.benchmarking.runner import run_benchmark
+
+    bench.write_text(bench.read_text() + (
+        '[[models]]\nname = "fp_mlp"\nextra_features = "ecfp"\nepochs = 2\nbatch_size = 32\n'
+        'calibration = "none"\nmodel_params = { hidden = 32, head_hidden = 16 }\n'))
+    config = load_config(bench)
+    outcomes = run_benchmark(config, isolate=False, only="bbbp/*/0")
+    assert [(o.cell.key, o.status) for o in outcomes] == [("bbbp/rf/scaffold/0", "done"), ("bbbp/fp_mlp/scaffold/0", "done")]
+    rec = json.loads((config.results_dir / "bbbp__fp_mlp__scaffold__0.json").read_text())
+    assert rec["model"] == "fp_mlp" and rec["config"]["model"] == "fp_mlp" and rec["config"]["extra_features"] == "ecfp"
+    assert rec["split_sha256"] == json.loads((config.results_dir / "bbbp__rf__scaffold__0.json").read_text())["split_sha256"]
+    assert 0.0 <= rec["metrics"]["test"]["roc_auc"] <= 1.0 and rec["command"].endswith("--only bbbp/fp_mlp/0/scaffold --force")
+
+    text = build_report(config.results_dir, Path("benchmarks/RESULTS.md"), plots_dir=None, suite_config=bench).read_text()
+    rows = [line.split(" |")[0] for line in text.splitlines() if line.startswith("| ECFP4 + ")]
+    # in the classification table the MLP row directly follows the RF row
+    assert rows[:2] == ["| ECFP4 + random forest (baseline, run here)", "| ECFP4 + MLP (baseline, run here)"]
+    summary = next(line for line in text.splitlines() if line.startswith("| BBBP | ROC-AUC"))
+    assert summary.split(" | ")[2] == "—"  # the baselines are not candidates for "ours"
+    assert summary.count("(n=1)") == 2  # RF and MLP test columns
+    assert "fp_mlp on 2 dataset(s)" in text

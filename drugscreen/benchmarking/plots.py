@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from drugscreen.benchmarking.anchors import PROPERTY_ANCHORS, PROPERTY_DATASETS
+from drugscreen.benchmarking.report import model_order
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def make_plots(aggs: list[Any], plots_dir: Path, records: list[dict[str, Any]] |
 
 def _property_plot(plt: Any, aggs: list[Any], split: str, path: Path) -> None:
     datasets = [d for d in PROPERTY_DATASETS if any(a.dataset == d for a in aggs)]
-    models = sorted({a.model for a in aggs}, key=lambda m: (m == "chemprop_dmpnn", m == "rf", m))
+    models = sorted({a.model for a in aggs}, key=model_order)
     ncols = min(5, max(1, len(datasets)))
     nrows = (len(datasets) + ncols - 1) // ncols
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 3.4 * nrows), squeeze=False)

@@ -28,7 +28,7 @@ from drugscreen.benchmarking.records import load_records
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Aggregate", "aggregate", "build_report", "render_results"]
+__all__ = ["Aggregate", "aggregate", "build_report", "model_order", "render_results"]
 
 CLASSIFICATION = ["bbbp", "bace_classification", "clintox", "tox21", "toxcast", "sider", "hiv"]
 REGRESSION = ["esol", "freesolv", "lipophilicity"]
@@ -136,6 +136,16 @@ MODEL_LABELS = {
 }
 
 
+#: Rows after ours, in this order: the baselines side by side, then the peer and the no-skill reference.
+_TRAILING_ROWS = ("rf", "fp_mlp", "chemprop_dmpnn", "train_mean")
+
+
+def model_order(model: str) -> tuple[int, str]:
+    """Sort key of table rows and plot bars: our models (by name), then :data:`_TRAILING_ROWS`."""
+    rank = _TRAILING_ROWS.index(model) + 1 if model in _TRAILING_ROWS else 0
+    return rank, model
+
+
 def _label(model: str) -> str:
     if model in MODEL_LABELS:
         return MODEL_LABELS[model]
@@ -170,8 +180,7 @@ def _table(aggs: list[Aggregate], split: str, datasets: list[str], metric: str, 
     if not present or (split != "scaffold" and not ours_present):
         return []
     by = {(a.dataset, a.model): a for a in aggs if a.split == split}
-    models = sorted({a.model for a in aggs if a.split == split and a.dataset in present},
-                    key=lambda m: (m == "train_mean", m == "chemprop_dmpnn", m == "rf", m))
+    models = sorted({a.model for a in aggs if a.split == split and a.dataset in present}, key=model_order)
     rows: list[tuple[str, dict[str, str], dict[str, float]]] = []
     for m in models:
         cells, means = {}, {}
@@ -225,17 +234,18 @@ def _select_ours(aggs: list[Aggregate], dataset: str, metric: str) -> Aggregate 
 
 
 def _summary_table(aggs: list[Aggregate], split: str = "scaffold") -> list[str]:
-    """One row per property dataset: our model (selected on validation), the RF baseline,
-    chemprop run here and chemprop's published (GEM re-run) figure, all on ``split``."""
+    """One row per property dataset: our model (selected on validation), the RF and MLP
+    baselines, chemprop run here and chemprop's published (GEM re-run) figure, all on ``split``."""
     here = [a for a in aggs if a.split == split]
     by = {(a.dataset, a.model): a for a in here}
     chemprop_pub = next((anc for anc in PROPERTY_ANCHORS if anc.key == "chemprop_gem"), None)
-    lines = ["| dataset | metric | ours: model (valid mean) | ours: test | ECFP4 + RF: test | chemprop 2.3.1 (run here): test | chemprop D-MPNN (GEM re-run) [published] |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| dataset | metric | ours: model (valid mean) | ours: test | ECFP4 + RF: test | ECFP4 + MLP: test | "
+             "chemprop 2.3.1 (run here): test | chemprop D-MPNN (GEM re-run) [published] |",
+             "|---|---|---|---|---|---|---|---|"]
     for d, label in PROPERTY_DATASETS.items():
         metric = "rmse" if d in REGRESSION else "roc_auc"
         ours = _select_ours(here, d, metric)
-        rf, cp = by.get((d, "rf")), by.get((d, "chemprop_dmpnn"))
+        rf, mlp, cp = by.get((d, "rf")), by.get((d, "fp_mlp")), by.get((d, "chemprop_dmpnn"))
         pub = "—"
         if chemprop_pub and d in chemprop_pub.values and chemprop_pub.split_of(d) == split:
             pub = f"{chemprop_pub.values[d]:.3f}"
@@ -243,6 +253,7 @@ def _summary_table(aggs: list[Aggregate], split: str = "scaffold") -> list[str]:
         lines.append(
             f"| {label} | {'RMSE ↓' if metric == 'rmse' else 'ROC-AUC ↑'} | {pick} | "
             f"{_fmt(ours.value(metric)) if ours else '—'} | {_fmt(rf.value(metric)) if rf else '—'} | "
+            f"{_fmt(mlp.value(metric)) if mlp else '—'} | "
             f"{_fmt(cp.value(metric)) if cp else '—'} | {pub} |"
         )
     return lines
@@ -469,7 +480,8 @@ def render_results(
                   "Our model per dataset = the one of our rows (`panel:gine`: the shipped multitask panel; "
                   "`gine_ecfp`: the panel's architecture trained on that dataset alone; `dmpnn`: single-task D-MPNN) "
                   "with the best mean **validation** score (shown in brackets), so the choice never looks at the "
-                  "test set; its test score beside the ECFP4 random forest's and chemprop's, mean ± sd over seeds "
+                  "test set; its test score beside the ECFP4 baselines' (random forest; MLP, `fp_mlp`, trained by the same "
+                  "trainer with early stopping on validation) and chemprop's, mean ± sd over seeds "
                   "on the deterministic scaffold split. All rows and the other published anchors are in the tables "
                   "below.", ""] + _summary_table(aggs) + [""]
     if data_lines:
