@@ -378,6 +378,18 @@ class ModelBundle:
             self._train_fps = _load_tensors(self.path / FPS_FILE)["fps"].numpy()
         return self._train_fps
 
+    def warm_up(self) -> None:
+        """Build the members and prepare the applicability-domain reference now.
+
+        Both happen on first use anyway; doing it before forking workers lets them share the
+        weights and the prepared reference (copy-on-write) instead of building their own.
+        """
+        from drugscreen.domain import prepare_reference
+
+        _ = self.models
+        if len(self.train_fps):
+            prepare_reference(self.train_fps)
+
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write this bundle (same config, weights and fingerprints) to another directory."""
         card = (self.path / CARD_FILE).read_text() if (self.path / CARD_FILE).is_file() else None

@@ -29,6 +29,7 @@ __all__ = [
     "ecfp4_packed",
     "max_tanimoto",
     "per_molecule_error",
+    "prepare_reference",
     "relative_error",
     "unpack_bits",
 ]
@@ -91,6 +92,15 @@ def _reference(packed: np.ndarray) -> Any:
         _REF_CACHE.pop(next(iter(_REF_CACHE)))
     _REF_CACHE[key] = (alive, ref)
     return ref
+
+
+def prepare_reference(reference: np.ndarray) -> None:
+    """Prepare ``reference`` (packed bits) for :func:`max_tanimoto` now rather than on first use.
+
+    Call it before forking worker processes: they then share the prepared matrix (about
+    200 MB for 50,000 fingerprints) instead of each building its own copy.
+    """
+    _reference(reference)
 
 
 def max_tanimoto(query: np.ndarray, reference: np.ndarray, chunk: int = 8192) -> np.ndarray:

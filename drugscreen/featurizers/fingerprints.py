@@ -296,7 +296,8 @@ def tanimoto_matrix(query: np.ndarray, reference: np.ndarray, n_bits: int | None
 
 
 # bfloat16 1.0 as a bit pattern: 0/1 bytes times this are 0/1 bfloat16 values, built with
-# one numpy multiply (5x faster than converting uint8 to bfloat16 in torch).
+# one numpy multiply (faster than torch's uint8 -> bfloat16 conversion for a query block of
+# ~1,000 rows; for a whole reference set of ~50,000 rows torch's conversion is ~3x faster).
 _BF16_ONE = np.uint16(0x3F80)
 # Every integer up to 256 is exact in bfloat16; an intersection is at most the query's bit count.
 _BF16_EXACT = 256
@@ -353,10 +354,9 @@ class TanimotoReference:
         if keep_unpacked and self.n:
             import torch
 
-            bits = np.empty((self.n, self.n_bits), dtype=np.uint16)
+            self._bf16 = torch.empty((self.n, self.n_bits), dtype=torch.bfloat16)
             for start in range(0, self.n, 8192):
-                np.multiply(self._unpack(start, start + 8192), _BF16_ONE, out=bits[start : start + 8192])
-            self._bf16 = torch.from_numpy(bits).view(torch.bfloat16)
+                self._bf16[start : start + 8192] = torch.from_numpy(self._unpack(start, start + 8192))
 
     def __len__(self) -> int:
         return self.n

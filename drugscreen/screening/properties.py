@@ -242,8 +242,8 @@ _NAN_PROPS = _Props(*([float("nan")] * 9))  # type: ignore[arg-type]
 
 def _without_hs(mol: Chem.Mol) -> Chem.Mol:
     """Drop explicit H atoms (QED's convention); keep the molecule if RDKit refuses (bridging H)."""
-    if not any(a.GetAtomicNum() == 1 for a in mol.GetAtoms()):
-        return mol
+    if mol.GetNumHeavyAtoms() == mol.GetNumAtoms() or not any(a.GetAtomicNum() == 1 for a in mol.GetAtoms()):
+        return mol  # the first test settles the usual case without a Python loop over atoms
     try:
         return Chem.RemoveHs(mol)
     except Exception:  # e.g. AtomValenceException for a bridging hydrogen in a borane

@@ -118,8 +118,8 @@ def _scored_chunks(
         return
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
     if method == "fork":
-        # load the weights once, before forking, so workers share them
-        _ = screener.bundle.models
+        # load the weights and the domain reference once, before forking, so workers share them
+        screener.bundle.warm_up()
     ctx = mp.get_context(method)
     pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(screener, 1))
     pending: collections.deque[Any] = collections.deque()
