@@ -164,6 +164,7 @@ def main() -> None:
     ap.add_argument("--big-rows", type=int, default=1_000_000, help="rows of the memory run (0 = skip)")
     ap.add_argument("--jobs", type=int, default=0, help="--jobs for drugscreen screen (0 = auto)")
     ap.add_argument("--panel", default=None, help="bundle to use (default: the shipped panel)")
+    ap.add_argument("--memory-only", action="store_true", help="run only the memory run (4.)")
     args = ap.parse_args()
 
     exe = [sys.executable, "-m", "drugscreen"]
@@ -178,76 +179,86 @@ def main() -> None:
         work = Path(tmp)
         src = work / "hiv.smi"
         src.write_text("".join(f"{s} m{i}\n" for i, s in enumerate(smiles)))
-
-        # 1. bare RDKit parse of the same file
-        from rdkit import Chem, rdBase
-
-        t0 = time.perf_counter()
-        with rdBase.BlockLogs(), open(src) as fh:
-            parsed = sum(Chem.MolFromSmiles(line.split()[0]) is not None for line in fh)
-        bare = time.perf_counter() - t0
-        bare_rate = len(smiles) / bare
-        # (wall time: this process has the CPU to itself only if the machine is idle)
-        print(f"\nbare RDKit MolFromSmiles: {len(smiles):,} SMILES in {bare:.2f} s = {bare_rate:,.0f} mol/s ({parsed:,} parsed)")
-
-        # 1b. end to end
-        out = work / "hiv_scored.csv"
-        cmd = [*exe, "screen", str(src), "-o", str(out), "-q", "--jobs", str(args.jobs), *panel]
-        wall, peak_tree, rc = _run(cmd, sample_tree=True)
-        rate = len(smiles) / wall
-        print(
-            f"end-to-end `drugscreen screen` ({len(smiles):,} HIV molecules, full default panel, model loading included): "
-            f"{wall:.1f} s = {rate:,.0f} mol/s (rc={rc}); peak tree RSS {peak_tree / 1024:,.0f} MB "
-            f"(PSS {PEAK_PSS[0] / 1024:,.0f} MB)"
-        )
-        cpu = LAST_CPU[0]
-        print(
-            f"  CPU time used (user+sys, workers included): {cpu:.1f} s = {cpu / len(smiles) * 1e3:.2f} ms/molecule; "
-            f"on {cores} otherwise idle cores that is at most {cores * len(smiles) / cpu:,.0f} mol/s"
-        )
-        print(f"ratio end-to-end / bare MolFromSmiles: {rate / bare_rate:.3f} (bare parsing is {bare_rate / rate:,.0f}x faster)")
-        if rc == 0:
-            import pandas as pd
-
-            df = pd.read_csv(out, usecols=["valid"])
-            print(f"  rows out: {len(df):,} ({int(df['valid'].sum()):,} valid)")
-
-        # 2. --help
-        times = [_run([*exe, "--help"])[0] for _ in range(5)]
-        console = Path(sys.executable).with_name("drugscreen")
-        times_script = [_run([str(console), "--help"])[0] for _ in range(5)] if console.exists() else []
-        print(f"\n`python -m drugscreen --help`: median {statistics.median(times):.3f} s (min {min(times):.3f})")
-        if times_script:
-            print(f"`drugscreen --help` (console script): median {statistics.median(times_script):.3f} s (min {min(times_script):.3f})")
-
-        # 3. ten molecules end to end
-        small = work / "ten.smi"
-        small.write_text("".join(f"{s}\n" for s in smiles[:10]))
-        walls = [_run([*exe, "screen", str(small), "-o", str(work / "ten.csv"), "-q", *panel])[0] for _ in range(3)]
-        print(f"10 molecules end to end (incl. model loading): median {statistics.median(walls):.2f} s (min {min(walls):.2f})")
-
-        # 4. memory on a big file
+        if not args.memory_only:
+            _speed_runs(exe, panel, smiles, work, args.jobs)
         if args.big_rows > 0:
-            big = work / "big.smi"
-            with open(big, "w") as fh:
-                written = 0
-                while written < args.big_rows:
-                    for s in smiles:
-                        fh.write(f"{s} r{written}\n")
-                        written += 1
-                        if written >= args.big_rows:
-                            break
-            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            cmd = [*exe, "screen", str(big), "-o", str(work / "big.csv"), "-q", "--jobs", str(args.jobs), *panel]
-            wall, peak_tree, rc = _run(cmd, sample_tree=True, report_every=120)
-            child_max = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            print(
-                f"\n{args.big_rows:,} rows: {wall:.0f} s = {args.big_rows / wall:,.0f} mol/s (rc={rc}); "
-                f"peak RSS of the largest process {child_max / 1024:,.0f} MB"
-                f"{' (an earlier child was as large)' if child_max == before else ''}; "
-                f"peak summed RSS of the process tree {peak_tree / 1024:,.0f} MB "
-                f"(summed PSS, shared pages counted once: {PEAK_PSS[0] / 1024:,.0f} MB)"
-            )
+            _memory_run(exe, panel, smiles, work, args.jobs, args.big_rows)
+
+
+def _speed_runs(exe: list[str], panel: list[str], smiles: list[str], work: Path, jobs: int) -> None:
+    """Parts 1-3: throughput against bare parsing, --help, ten molecules."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    src = work / "hiv.smi"
+    # 1. bare RDKit parse of the same file
+    from rdkit import Chem, rdBase
+
+    t0 = time.perf_counter()
+    with rdBase.BlockLogs(), open(src) as fh:
+        parsed = sum(Chem.MolFromSmiles(line.split()[0]) is not None for line in fh)
+    bare = time.perf_counter() - t0
+    bare_rate = len(smiles) / bare
+    # (wall time: this process has the CPU to itself only if the machine is idle)
+    print(f"\nbare RDKit MolFromSmiles: {len(smiles):,} SMILES in {bare:.2f} s = {bare_rate:,.0f} mol/s ({parsed:,} parsed)")
+
+    # 1b. end to end
+    out = work / "hiv_scored.csv"
+    cmd = [*exe, "screen", str(src), "-o", str(out), "-q", "--jobs", str(jobs), *panel]
+    wall, peak_tree, rc = _run(cmd, sample_tree=True)
+    rate = len(smiles) / wall
+    print(
+        f"end-to-end `drugscreen screen` ({len(smiles):,} HIV molecules, full default panel, model loading included): "
+        f"{wall:.1f} s = {rate:,.0f} mol/s (rc={rc}); peak tree RSS {peak_tree / 1024:,.0f} MB "
+        f"(PSS {PEAK_PSS[0] / 1024:,.0f} MB)"
+    )
+    cpu = LAST_CPU[0]
+    print(
+        f"  CPU time used (user+sys, workers included): {cpu:.1f} s = {cpu / len(smiles) * 1e3:.2f} ms/molecule; "
+        f"on {cores} otherwise idle cores that is at most {cores * len(smiles) / cpu:,.0f} mol/s"
+    )
+    print(f"ratio end-to-end / bare MolFromSmiles: {rate / bare_rate:.3f} (bare parsing is {bare_rate / rate:,.0f}x faster)")
+    if rc == 0:
+        import pandas as pd
+
+        df = pd.read_csv(out, usecols=["valid"])
+        print(f"  rows out: {len(df):,} ({int(df['valid'].sum()):,} valid)")
+
+    # 2. --help
+    times = [_run([*exe, "--help"])[0] for _ in range(5)]
+    console = Path(sys.executable).with_name("drugscreen")
+    times_script = [_run([str(console), "--help"])[0] for _ in range(5)] if console.exists() else []
+    print(f"\n`python -m drugscreen --help`: median {statistics.median(times):.3f} s (min {min(times):.3f})")
+    if times_script:
+        print(f"`drugscreen --help` (console script): median {statistics.median(times_script):.3f} s (min {min(times_script):.3f})")
+
+    # 3. ten molecules end to end
+    small = work / "ten.smi"
+    small.write_text("".join(f"{s}\n" for s in smiles[:10]))
+    walls = [_run([*exe, "screen", str(small), "-o", str(work / "ten.csv"), "-q", *panel])[0] for _ in range(3)]
+    print(f"10 molecules end to end (incl. model loading): median {statistics.median(walls):.2f} s (min {min(walls):.2f})")
+
+
+def _memory_run(exe: list[str], panel: list[str], smiles: list[str], work: Path, jobs: int, big_rows: int) -> None:
+    """Part 4: peak memory of a screen of ``big_rows`` rows (the HIV molecules repeated)."""
+    big = work / "big.smi"
+    with open(big, "w") as fh:
+        written = 0
+        while written < big_rows:
+            for s in smiles:
+                fh.write(f"{s} r{written}\n")
+                written += 1
+                if written >= big_rows:
+                    break
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    cmd = [*exe, "screen", str(big), "-o", str(work / "big.csv"), "-q", "--jobs", str(jobs), *panel]
+    wall, peak_tree, rc = _run(cmd, sample_tree=True, report_every=120)
+    child_max = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(
+        f"\n{big_rows:,} rows: {wall:.0f} s = {big_rows / wall:,.0f} mol/s (rc={rc}); "
+        f"peak RSS of the largest process {child_max / 1024:,.0f} MB"
+        f"{' (an earlier child was as large)' if child_max == before else ''}; "
+        f"peak summed RSS of the process tree {peak_tree / 1024:,.0f} MB "
+        f"(summed PSS, shared pages counted once: {PEAK_PSS[0] / 1024:,.0f} MB)"
+    )
 
 
 if __name__ == "__main__":
