@@ -50,7 +50,7 @@ import platform
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +62,7 @@ from drugscreen.exceptions import (
     InputFormatError,
     MissingDependencyError,
 )
+from drugscreen.screening.run import ScreenSummary
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -330,32 +331,16 @@ def _unified_schema(part_paths: list[Path]) -> pa.Schema:
 
 
 @dataclass
-class RaySummary:
+class RaySummary(ScreenSummary):
     """What a Ray run did (returned by :func:`run_screen_ray`, printed by the CLI)."""
 
-    input: str
-    output: str
-    rows: int = 0
-    valid: int = 0
-    invalid: int = 0
     parts: int = 0
     workers: int = 0
     block_rows: int = 0
-    seconds: float = 0.0
     stage_seconds: float = 0.0
     score_seconds: float = 0.0
     finish_seconds: float = 0.0
-    panel: str = ""
-    profile: str | None = None
-    endpoints: list[str] = field(default_factory=list)
     manifest: str = ""
-
-    @property
-    def molecules_per_second(self) -> float:
-        return self.rows / self.seconds if self.seconds > 0 else float("nan")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _versions(ray: Any) -> dict[str, str]:

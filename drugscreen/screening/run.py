@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from drugscreen.screening.screener import Screener
 
-__all__ = ["RunSummary", "run_screen", "auto_jobs"]
+__all__ = ["RunSummary", "ScreenSummary", "run_screen", "auto_jobs"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,29 +47,39 @@ _HIST_BINS = 20
 
 
 @dataclass
-class RunSummary:
-    """What a run did (returned by :func:`run_screen`, printed by the CLI)."""
+class ScreenSummary:
+    """What a screening run did: the fields every engine reports (printed by the CLI)."""
 
     input: str
     output: str
     rows: int = 0
     valid: int = 0
     invalid: int = 0
-    resumed_rows: int = 0
     seconds: float = 0.0
-    jobs: int = 1
-    report: str | None = None
     panel: str = ""
     profile: str | None = None
     endpoints: list[str] = field(default_factory=list)
 
     @property
     def molecules_per_second(self) -> float:
-        done = self.rows - self.resumed_rows
-        return done / self.seconds if self.seconds > 0 else float("nan")
+        return self.rows / self.seconds if self.seconds > 0 else float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class RunSummary(ScreenSummary):
+    """What a local run did (returned by :func:`run_screen`)."""
+
+    resumed_rows: int = 0
+    jobs: int = 1
+    report: str | None = None
+
+    @property
+    def molecules_per_second(self) -> float:
+        done = self.rows - self.resumed_rows
+        return done / self.seconds if self.seconds > 0 else float("nan")
 
 
 def auto_jobs(input_path: str) -> int:
