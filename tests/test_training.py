@@ -269,3 +269,30 @@ def test_per_molecule_error_mixes_units_and_skips_unlabelled() -> None:
     err = per_molecule_error(y, p, np.array([True, True, False]), np.array([1.0, 1.0, 2.0]))
     np.testing.assert_allclose(err[[0, 2]], [(0.2 + 0.5) / 2, (0.1 + 0.3) / 2])
     assert np.isnan(err[1])
+
+
+def test_domain_metric_evidence_compares_the_metric_in_and_out_and_by_tertile() -> None:
+    from drugscreen.domain import domain_metric_evidence
+
+    rng = np.random.default_rng(0)
+    n = 300
+    sim = rng.uniform(0.1, 0.9, n)
+    y = (rng.random(n) < 0.5).astype(float)
+    # predictions informative only for similar molecules: perfect above 0.5, noise below
+    p = np.where(sim >= 0.5, y * 0.8 + 0.1, rng.random(n))
+    y2 = np.column_stack([y, np.where(rng.random(n) < 0.2, np.nan, y)])
+    p2 = np.column_stack([p, p])
+    ev = domain_metric_evidence(sim, y2, p2, "classification", threshold=0.5)
+    assert ev["metric"] == "roc_auc" and ev["higher_is_better"]
+    assert ev["in"]["metric"] == 1.0
+    assert ev["out"]["metric"] < 0.75
+    assert ev["in"]["n"] + ev["out"]["n"] == n
+    assert [b["n"] for b in ev["by_bin"]] == [100, 100, 100]
+    assert ev["by_bin"][0]["to"] <= ev["by_bin"][1]["from"] and ev["by_bin"][2]["metric"] == 1.0
+
+    reg = domain_metric_evidence(sim, y[:, None] * 3.0, (y * 3.0 + (sim < 0.5))[:, None], "regression", threshold=0.5)
+    assert reg["metric"] == "rmse" and not reg["higher_is_better"]
+    assert reg["in"]["metric"] == 0.0 and reg["out"]["metric"] == 1.0
+    # a subset with one class has no ROC-AUC
+    one = domain_metric_evidence(sim, np.ones((n, 1)), p[:, None], "classification", threshold=0.5)
+    assert np.isnan(one["in"]["metric"])
