@@ -7,6 +7,9 @@ A bundle is a directory::
                               domain, data checksums, split, metrics, sha256 of every other file
     member_<i>.safetensors    weights of ensemble member i (float32 or float16)
     train_fps.safetensors     the training set's packed ECFP4 bits (uint8), for the domain
+    forest.safetensors        optional: ECFP4 random forests as arrays
+                              (:class:`~drugscreen.models.forest.ForestArrays`), blended into
+                              some tasks' member outputs with weights in ``config["forest"]``
     MODEL_CARD.md             human-readable card (optional)
 
 Loading never unpickles (JSON + safetensors only) and refuses, with one line
@@ -62,6 +65,7 @@ FORMAT_VERSION = 1
 SUPPORTED_FORMAT_VERSIONS = (1,)
 CONFIG_FILE = "config.json"
 FPS_FILE = "train_fps.safetensors"
+FOREST_FILE = "forest.safetensors"
 CARD_FILE = "MODEL_CARD.md"
 MODELS_DIR_ENV = "DRUGSCREEN_MODELS_DIR"
 
@@ -107,6 +111,7 @@ def save_bundle(
     train_fps: np.ndarray,
     weights_dtype: str = "float32",
     card: str | None = None,
+    forest: Any = None,
 ) -> Path:
     """Write a bundle directory.
 
@@ -125,6 +130,10 @@ def save_bundle(
         ``"float32"`` or ``"float16"`` (floating tensors are stored in this type).
     card
         Markdown model card.
+    forest
+        Optional :class:`~drugscreen.models.forest.ForestArrays` blended into the tasks
+        ``config["forest"]["tasks"]`` with weights ``config["forest"]["weights"]`` (the
+        members' share; the forest gets ``1 - weight``).
     """
     import torch
     from safetensors.torch import save_file
@@ -144,6 +153,17 @@ def save_bundle(
     fps = np.ascontiguousarray(np.asarray(train_fps, dtype=np.uint8))
     save_file({"fps": torch.from_numpy(fps)}, str(out / FPS_FILE), metadata={"format": "packbits"})
     files[FPS_FILE] = _sha256(out / FPS_FILE)
+    if forest is not None:
+        from safetensors.numpy import save_file as save_numpy
+
+        spec = dict(config.get("forest") or {})
+        if len(spec.get("tasks", [])) != forest.n_tasks or len(spec.get("weights", [])) != forest.n_tasks:
+            raise ValueError("config['forest'] needs 'tasks' and 'weights', one per forest output")
+        save_numpy(forest.to_tensors(), str(out / FOREST_FILE), metadata={"format": "drugscreen.forest"})
+        files[FOREST_FILE] = _sha256(out / FOREST_FILE)
+        config = {**config, "forest": {**spec, **forest.meta(), "file": FOREST_FILE}}
+    elif "forest" in config:
+        raise ValueError("config has a 'forest' entry but no forest was given")
     full = {
         "format_version": FORMAT_VERSION,
         **{k: v for k, v in config.items() if k not in ("format_version", "files", "n_members")},
@@ -157,8 +177,8 @@ def save_bundle(
     os.replace(tmp, out / CONFIG_FILE)
     if card is not None:
         (out / CARD_FILE).write_text(card)
-    for stale in out.glob("member_*.safetensors"):
-        if stale.name not in files:
+    for stale in [*out.glob("member_*.safetensors"), out / FOREST_FILE]:
+        if stale.name not in files and stale.exists():
             stale.unlink()
     return out
 
@@ -222,6 +242,8 @@ def _read_config(root: Path) -> dict[str, Any]:
 def _verify_files(root: Path, config: dict[str, Any]) -> None:
     files = config["files"]
     expected = [f"member_{i}.safetensors" for i in range(int(config["n_members"]))] + [FPS_FILE]
+    if config.get("forest"):
+        expected.append(FOREST_FILE)
     for name in expected:
         if name not in files:
             raise BundleError(f"model bundle {root}: {CONFIG_FILE} records no checksum for {name}")
@@ -253,6 +275,7 @@ class ModelBundle:
         self._models: list[Any] | None = None
         self._train_fps: np.ndarray | None = None
         self._desc_scaler: Any = None
+        self._forest: Any = None
 
     # -- metadata ----------------------------------------------------------------------
     @property
@@ -292,8 +315,9 @@ class ModelBundle:
 
     @property
     def needs_fps(self) -> bool:
-        """True when the models take the fingerprint as input (then ``fps`` is required)."""
-        return (self.config.get("extra_features") or {}).get("kind") in ("fingerprint", "fingerprint+descriptors")
+        """True when the models (or the forest) take the fingerprint as input (then ``fps`` is required)."""
+        hybrid = (self.config.get("extra_features") or {}).get("kind") in ("fingerprint", "fingerprint+descriptors")
+        return hybrid or bool(self.config.get("forest"))
 
     @property
     def descriptor_scaler(self) -> Any:
@@ -372,6 +396,26 @@ class ModelBundle:
         return self._models
 
     @property
+    def forest(self) -> Any:
+        """The blended :class:`~drugscreen.models.forest.ForestArrays`, or ``None``."""
+        spec = self.config.get("forest")
+        if not spec:
+            return None
+        if self._forest is None:
+            from safetensors.numpy import load_file as load_numpy
+
+            from drugscreen.models.forest import ForestArrays
+
+            try:
+                forest = ForestArrays.from_tensors(load_numpy(str(self.path / FOREST_FILE)), spec)
+            except Exception as exc:  # corrupt header, wrong arrays, unknown format
+                raise BundleError(f"model bundle {self.path}: {FOREST_FILE} is unusable ({exc})") from None
+            if len(spec.get("tasks", [])) != forest.n_tasks or len(spec.get("weights", [])) != forest.n_tasks:
+                raise BundleError(f"model bundle {self.path}: config forest tasks/weights do not match {FOREST_FILE}")
+            self._forest = forest
+        return self._forest
+
+    @property
     def train_fps(self) -> np.ndarray:
         """Packed ECFP4 bits of the training set, ``(n_train, 256)`` uint8."""
         if self._train_fps is None:
@@ -387,6 +431,7 @@ class ModelBundle:
         from drugscreen.domain import prepare_reference
 
         _ = self.models
+        _ = self.forest
         if len(self.train_fps):
             prepare_reference(self.train_fps)
 
@@ -394,13 +439,19 @@ class ModelBundle:
         """Write this bundle (same config, weights and fingerprints) to another directory."""
         card = (self.path / CARD_FILE).read_text() if (self.path / CARD_FILE).is_file() else None
         states = [m.state_dict() for m in self.models]
-        return save_bundle(path, self.config, states, self.train_fps, self.config.get("weights_dtype", "float32"), card)
+        return save_bundle(
+            path, self.config, states, self.train_fps, self.config.get("weights_dtype", "float32"), card, forest=self.forest
+        )
 
     # -- inference ---------------------------------------------------------------------
     def predict_raw(
         self, graphs: Sequence[Any], extra: np.ndarray | None = None, fps: np.ndarray | None = None, batch_size: int = 512
     ) -> np.ndarray:
-        """Uncalibrated per-member values ``(n_members, n, n_tasks)``: probabilities / values in units."""
+        """Uncalibrated per-member values ``(n_members, n, n_tasks)``: probabilities / values in units.
+
+        With a forest, each member's value of a forest task is ``w * member + (1 - w) * forest``
+        (``w`` from ``config["forest"]["weights"]``), before calibration.
+        """
         import torch
 
         from drugscreen.domain import unpack_bits
@@ -443,6 +494,12 @@ class ModelBundle:
             std = np.array([np.nan if v is None else v for v in scaler["std"]], dtype=np.float64)
             reg = ~cls
             out[..., reg] = out[..., reg] * std[reg] + mean[reg]
+        forest = self.forest
+        if forest is not None:
+            cols = np.asarray(self.config["forest"]["tasks"], dtype=np.int64)
+            w = np.asarray(self.config["forest"]["weights"], dtype=np.float64)
+            pf = forest.predict(np.unpackbits(np.asarray(fps, dtype=np.uint8), axis=1)[:, : forest.n_features])
+            out[..., cols] = w * out[..., cols] + (1.0 - w) * pf[None]
         return out
 
     def predict(

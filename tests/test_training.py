@@ -296,3 +296,38 @@ def test_domain_metric_evidence_compares_the_metric_in_and_out_and_by_tertile() 
     # a subset with one class has no ROC-AUC
     one = domain_metric_evidence(sim, np.ones((n, 1)), p[:, None], "classification", threshold=0.5)
     assert np.isnan(one["in"]["metric"])
+
+
+def test_forest_blend_is_trained_stored_and_reproduced_by_the_bundle(tiny_data, tmp_path: Path) -> None:
+    from drugscreen.bundle import ModelBundle, load_bundle
+    from drugscreen.training.metrics import task_metrics
+
+    cfg = _config(seeds=[0, 1], epochs=2, extra_features="ecfp", name="t",
+                  forest={"datasets": ["tiny"], "n_estimators": 5})
+    result = train_on_data(tiny_data, cfg, tmp_path / "out")
+    b = load_bundle(tmp_path / "out")
+    spec = b.config["forest"]
+    assert spec["tasks"] == [0, 1] and spec["n_trees"] == 2 * 2 * 5  # 2 seeds x 2 tasks x 5 trees
+    assert set(spec["weights_by_dataset"]) == {"tiny"} and 0.0 <= spec["weights"][0] <= 1.0
+    # the bundle blends every member with the forest: w * member + (1 - w) * forest, before calibration
+    test = tiny_data.test
+    raw = b.predict_raw(test.graphs, fps=test.fps)
+    plain = ModelBundle(b.path, {k: v for k, v in b.config.items() if k != "forest"}).predict_raw(test.graphs, fps=test.fps)
+    w = np.array(spec["weights"])
+    np.testing.assert_allclose(raw, w * plain + (1 - w) * b.forest.predict(np.unpackbits(test.fps, axis=1))[None], atol=1e-12)
+    # ... and so reproduces the ensemble test metric that training recorded
+    pred = b.predict(test.graphs, fps=test.fps)
+    recorded = result.metrics["ensemble"]["test"]["tiny"]
+    again = task_metrics(test.y[:, :1], pred.mean[:, :1], ["has_N"], "classification")
+    assert again["roc_auc"] == pytest.approx(recorded["roc_auc"], abs=1e-6)
+    # a damaged forest file is refused on load
+    (tmp_path / "out" / "forest.safetensors").write_bytes(b"junk")
+    with pytest.raises(Exception, match="sha256"):
+        load_bundle(tmp_path / "out")
+
+
+def test_forest_config_is_checked() -> None:
+    with pytest.raises(ConfigError, match="not among"):
+        _config(forest={"datasets": ["hiv"]})
+    with pytest.raises(ConfigError, match="datasets"):
+        _config(forest={"trees": 5, "datasets": ["tiny"]})

@@ -22,6 +22,22 @@ def _ms(entry: dict[str, Any] | None) -> str:
     return f"{_fmt(entry['mean'])} ± {_fmt(entry['sd'])}"
 
 
+def _forest_lines(forest: dict[str, Any] | None) -> list[str]:
+    """The card section on a blended fingerprint forest (nothing without one)."""
+    if not forest:
+        return []
+    weights = ", ".join(f"{name} {w:.1f}" for name, w in forest.get("weights_by_dataset", {}).items())
+    params = ", ".join(f"{k} = {v}" for k, v in forest.get("params", {}).items() if k != "datasets")
+    return [
+        "## Fingerprint forest blend",
+        "",
+        f"An ECFP4 random forest per listed dataset and seed ({params or 'defaults'}; {forest.get('n_trees')} trees, "
+        f"{forest.get('n_nodes')} nodes in all) is blended into those datasets' tasks: value = w * member + (1 - w) * forest, "
+        f"before calibration. Members' weight w per dataset (chosen on validation): {weights}.",
+        "",
+    ]
+
+
 def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
     """Markdown card for the bundle in ``bundle_dir`` (metrics, data, calibration, domain, command)."""
     root = Path(bundle_dir)
@@ -77,6 +93,7 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
         "",
         f"Method `{cal.get('method')}`, fitted on the validation split only (one calibrator per classification task; tasks with fewer than 3 validation positives keep the identity).",
         "",
+        *_forest_lines(cfg.get("forest")),
         "## Applicability domain",
         "",
         f"Max Tanimoto (ECFP4, 2048 bits) to the {dom.get('n_train_fps')} distinct training fingerprints. "

@@ -78,6 +78,14 @@ class TrainConfig:
         ``num_threads`` threads; members are independent, so results do not change.
     weights_dtype
         ``"float32"`` or ``"float16"`` for the stored weights.
+    forest
+        Blend an ECFP4 random forest into some datasets' predictions, e.g.
+        ``{"datasets": ["hiv", "tox21"], "n_estimators": 50, "min_samples_leaf": 1}``: per
+        seed, a forest per listed dataset is fitted on that dataset's training molecules (the
+        same leak-free training set) with the seed; each member's probability (or value) becomes
+        ``w * member + (1 - w) * forest``, with ``w`` per dataset chosen on validation from
+        ``0, 0.1, ..., 1`` (ties go to the larger ``w``); calibration is fitted after the blend.
+        The bundle stores the forests as arrays (``forest.safetensors``). ``None`` = no forest.
     data_dir, cache_dir
         Dataset directory (default ``$DRUGSCREEN_DATA_DIR``) and feature cache
         (default ``~/.cache/drugscreen/features``).
@@ -111,6 +119,7 @@ class TrainConfig:
     workers: int = 1
     head_finetune_epochs: int = 0
     weights_dtype: str = "float32"
+    forest: dict[str, Any] | None = None
     data_dir: str | None = None
     cache_dir: str | None = None
     name: str = ""
@@ -139,6 +148,14 @@ class TrainConfig:
             raise ConfigError("ensemble, epochs and batch_size must be >= 1")
         if not self.seeds:
             raise ConfigError("no seeds given")
+        if self.forest is not None:
+            allowed = {"datasets", "n_estimators", "min_samples_leaf", "max_features"}
+            unknown = sorted(set(self.forest) - allowed)
+            if unknown or not self.forest.get("datasets"):
+                raise ConfigError(f"forest needs 'datasets' and takes only {', '.join(sorted(allowed))} (got {sorted(self.forest)})")
+            missing = sorted(set(self.forest["datasets"]) - set(self.dataset))
+            if missing:
+                raise ConfigError(f"forest datasets {missing} are not among the training datasets {self.dataset}")
 
     def to_dict(self) -> dict[str, Any]:
         """The config as JSON/TOML values."""

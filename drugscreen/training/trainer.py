@@ -553,10 +553,25 @@ def _ece_by_dataset(data: TrainingData, part_name: str, pred: np.ndarray) -> dic
     return out
 
 
-def _ensemble_eval(data: TrainingData, config: TrainConfig, raws: dict[str, list[np.ndarray]], mean: np.ndarray, std: np.ndarray) -> dict[str, Any]:
-    """Calibrate on valid, then metrics/ECE on valid and test for an ensemble of raw outputs."""
+def _blend(units: np.ndarray, blend: ForestBlend | None, member: int, part: str) -> np.ndarray:
+    """A member's values with its seed's forest blended in (unchanged without a forest)."""
+    if blend is None:
+        return units
+    forest = blend.member_preds[member][part]
+    return blend.weights * units + (1.0 - blend.weights) * np.nan_to_num(forest)
+
+
+def _ensemble_eval(
+    data: TrainingData, config: TrainConfig, raws: dict[str, list[np.ndarray]], mean: np.ndarray, std: np.ndarray,
+    blend: ForestBlend | None = None,
+) -> dict[str, Any]:
+    """Calibrate on valid, then metrics/ECE on valid and test for an ensemble of raw outputs
+    (each member blended with its seed's forest first when ``blend`` is given)."""
     is_cls = data.is_classification
-    probs = {p: np.stack([_to_units(r, is_cls, mean, std) for r in raws[p]]) for p in ("valid", "test")}
+    probs = {
+        p: np.stack([_blend(_to_units(r, is_cls, mean, std), blend, i, p) for i, r in enumerate(raws[p])])
+        for p in ("valid", "test")
+    }
     ens = {p: probs[p].mean(axis=0) for p in probs}
     calib = fit_calibration(data.valid.y, ens["valid"], is_cls, config.calibration)
     cal = {p: apply_calibration(ens[p], calib) for p in ens}
@@ -666,6 +681,118 @@ def _train_rf(data: TrainingData, config: TrainConfig, seed: int) -> tuple[dict[
     return out, train_s, time.perf_counter() - t1
 
 
+@dataclass
+class ForestBlend:
+    """Forests blended into the members' outputs (see ``TrainConfig.forest``)."""
+
+    weights: np.ndarray  # (n_tasks,) the members' share; 1.0 for tasks without a forest
+    member_preds: list[dict[str, np.ndarray]]  # per member: its seed's forest on valid/test, (n, n_tasks), NaN off-forest
+    by_dataset: dict[str, float]  # chosen weight per forest dataset
+    parts: list[tuple[Any, list[int]]]  # (ForestArrays, task columns) of every seed and dataset
+
+
+def _fit_forests(data: TrainingData, config: TrainConfig, seed: int) -> tuple[list[tuple[Any, list[int]]], dict[str, np.ndarray]]:
+    """Fit one ECFP4 forest per ``config.forest`` dataset on its training molecules.
+
+    Returns the forests as arrays with their task columns, and their predictions on the
+    valid and test parts, ``(n, n_tasks)`` with NaN in the other tasks' columns.
+    """
+    from drugscreen.domain import unpack_bits
+    from drugscreen.models import ECFPRandomForest
+    from drugscreen.models.forest import ForestArrays
+
+    spec = config.forest or {}
+    params = {k: spec[k] for k in ("n_estimators", "min_samples_leaf", "max_features") if k in spec}
+    names = [d.name for d in data.datasets]
+    parts: list[tuple[Any, list[int]]] = []
+    preds = {p: np.full((len(getattr(data, p)), data.n_tasks), np.nan) for p in ("valid", "test")}
+    for name in spec.get("datasets", []):
+        k = names.index(name)
+        a, b = data.datasets[k].task_slice
+        rows = data.train.dataset_index == k
+        types = ["classification" if c else "regression" for c in data.is_classification[a:b]]
+        t0 = time.perf_counter()
+        rf = ECFPRandomForest(task_types=types, random_state=seed, **params)
+        rf.fit(unpack_bits(data.train.fps[rows]), data.train.y[rows, a:b])
+        arrays = ForestArrays.from_estimator(rf)
+        parts.append((arrays, list(range(a, b))))
+        for p in preds:
+            preds[p][:, a:b] = arrays.predict(np.unpackbits(getattr(data, p).fps, axis=1))
+        logger.info("forest %s seed %d: %d trees, %d nodes, %.0f s", name, seed, len(arrays.roots), len(arrays.feature), time.perf_counter() - t0)
+    return parts, preds
+
+
+def _choose_forest_weights(data: TrainingData, config: TrainConfig, member_units: list[np.ndarray], member_forest: list[np.ndarray]) -> dict[str, float]:
+    """Per forest dataset, the members' weight ``w`` in ``0, 0.1, ..., 1`` that scores best on
+    validation (ensemble mean of blended members; ties go to the larger ``w``)."""
+    gnn = np.mean(member_units, axis=0)
+    forest = np.mean(member_forest, axis=0)
+    names = [d.name for d in data.datasets]
+    chosen: dict[str, float] = {}
+    for name in (config.forest or {}).get("datasets", []):
+        k = names.index(name)
+        a, b = data.datasets[k].task_slice
+        rows = data.valid.dataset_index == k
+        # classification tasks (ROC-AUC) decide when the dataset has any, else regression (-RMSE)
+        cls = data.is_classification[a:b]
+        sel = np.arange(a, b)[cls] if cls.any() else np.arange(a, b)
+        kind = "classification" if cls.any() else "regression"
+        y = data.valid.y[rows][:, sel]
+        cols = [data.tasks[t]["column"] for t in sel]
+        best_w, best = 1.0, -np.inf
+        for w in np.round(np.linspace(1.0, 0.0, 11), 1):
+            m = task_metrics(y, w * gnn[rows][:, sel] + (1 - w) * forest[rows][:, sel], cols, kind)
+            score = m["roc_auc"] if kind == "classification" else -m["rmse"]
+            if np.isfinite(score) and score > best + 1e-12:
+                best_w, best = float(w), float(score)
+        chosen[name] = best_w
+    return chosen
+
+
+def _forest_blend(
+    data: TrainingData, config: TrainConfig, raws_by_seed: dict[int, dict[str, list[np.ndarray]]], mean: np.ndarray, std: np.ndarray,
+) -> ForestBlend:
+    """Fit every seed's forests, choose the blend weights on validation (all members)."""
+    is_cls = data.is_classification
+    parts: list[tuple[Any, list[int]]] = []
+    member_preds: list[dict[str, np.ndarray]] = []
+    units_valid: list[np.ndarray] = []
+    for seed in config.seeds:
+        seed_parts, preds = _fit_forests(data, config, seed)
+        parts += seed_parts
+        for r in raws_by_seed[seed]["valid"]:
+            member_preds.append(preds)
+            units_valid.append(_to_units(r, is_cls, mean, std))
+    by_dataset = _choose_forest_weights(data, config, units_valid, [m["valid"] for m in member_preds])
+    weights = np.ones(data.n_tasks)
+    names = [d.name for d in data.datasets]
+    for name, w in by_dataset.items():
+        a, b = data.datasets[names.index(name)].task_slice
+        weights[a:b] = w
+    logger.info("forest blend weights (members' share): %s", by_dataset)
+    return ForestBlend(weights, member_preds, by_dataset, parts)
+
+
+def _bundle_forest(data: TrainingData, config: TrainConfig, blend: ForestBlend) -> tuple[Any, dict[str, Any]]:
+    """All seeds' forests as one :class:`~drugscreen.models.forest.ForestArrays` over the forest
+    tasks (a task's trees pooled over seeds = the mean of the seeds' forests) and its config."""
+    from drugscreen.models.forest import ForestArrays
+
+    covered = sorted({c for _, cols in blend.parts for c in cols})
+    where = {c: i for i, c in enumerate(covered)}
+    forest = ForestArrays.combine([(f, [where[c] for c in cols]) for f, cols in blend.parts], n_tasks=len(covered))
+    spec = {
+        "tasks": covered,
+        "weights": [float(blend.weights[c]) for c in covered],
+        "weights_by_dataset": blend.by_dataset,
+        "params": dict(config.forest or {}),
+        "seeds": list(config.seeds),
+        "selection": "members' weight w per dataset from 0, 0.1, ..., 1 by the validation metric of the "
+                     "ensemble mean; value = w * member + (1 - w) * forest, then calibration",
+    }
+    return forest, spec
+
+
 _FORK_STATE: dict[str, Any] = {}
 
 
@@ -764,10 +891,23 @@ def train_on_data(
             logger.info("seed %d member %d: best epoch %d, %.0f s", seed, i, best_epoch, dt)
         times_by_seed[seed] = {"train_s": t_train, "predict_s": t_pred}
 
+    blend = None
+    if config.forest and members:
+        t0 = time.perf_counter()
+        blend = _forest_blend(data, config, raws_by_seed, mean, std)
+        for seed in config.seeds:
+            times_by_seed[seed]["forest_s"] = (time.perf_counter() - t0) / len(config.seeds)
+
     # per-seed evaluation -> run records
     records: list[dict[str, Any]] = []
+    offset = 0
     for seed in config.seeds:
-        ev = _ensemble_eval(data, config, raws_by_seed[seed], mean, std)
+        n_seed = len(raws_by_seed[seed]["valid"])
+        seed_blend = None
+        if blend is not None:
+            seed_blend = ForestBlend(blend.weights, blend.member_preds[offset : offset + n_seed], blend.by_dataset, [])
+        offset += n_seed
+        ev = _ensemble_eval(data, config, raws_by_seed[seed], mean, std, seed_blend)
         for k in range(len(data.datasets)):
             records.append(_run_record(data, config, k, seed, ev, times_by_seed[seed]))
     summary = summarize_records(records)
@@ -780,7 +920,7 @@ def train_on_data(
 
     # whole ensemble (all seeds' members): calibration, domain, metrics stored in the bundle
     all_raws = {p: [r for s in config.seeds for r in raws_by_seed[s][p]] for p in ("valid", "test")}
-    ev = _ensemble_eval(data, config, all_raws, mean, std)
+    ev = _ensemble_eval(data, config, all_raws, mean, std, blend)
     train_fps, uniq = np.unique(data.train.fps, axis=0, return_index=True)
     train_fps = data.train.fps[np.sort(uniq)]
     sim_valid = max_tanimoto(data.valid.fps, train_fps)
@@ -835,10 +975,15 @@ def train_on_data(
                      "member_train_s": [m.train_s for m in members],
                      "torch_threads": torch.get_num_threads(), "cpus": os.cpu_count(), "device": config.device},
     }
+    forest = None
+    if blend is not None:
+        forest, bundle_config["forest"] = _bundle_forest(data, config, blend)
     if out is not None and save:
         from drugscreen.training.card import render_card
 
-        result.bundle_path = save_bundle(out, bundle_config, [m.state for m in members], train_fps, config.weights_dtype)
+        result.bundle_path = save_bundle(
+            out, bundle_config, [m.state for m in members], train_fps, config.weights_dtype, forest=forest
+        )
         (out / "MODEL_CARD.md").write_text(render_card(out))
         _write_outputs(out, config, records, result.metrics, members)
         shutil.rmtree(out / ".checkpoints", ignore_errors=True)
