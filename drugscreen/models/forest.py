@@ -192,7 +192,10 @@ class ForestArrays:
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"expected (n, {self.n_features}) features, got {X.shape}")
-        X = X.astype(np.float32, copy=False)  # scikit-learn compares float32 features
+        if X.dtype == bool or np.issubdtype(X.dtype, np.integer):
+            X = X.astype(np.uint8, copy=False) if X.size and X.min() >= 0 and X.max() <= 255 else X.astype(np.float32)
+        else:
+            X = X.astype(np.float32, copy=False)  # scikit-learn compares float32 features
         n = X.shape[0]
         out = np.empty((n, self.n_tasks), dtype=np.float64)
         out[:] = self.constant[None, :]
@@ -200,18 +203,33 @@ class ForestArrays:
             return out
         tasks, starts = np.unique(self.tree_task, return_index=True)
         ends = np.r_[starts[1:], len(self.tree_task)]
+        n_trees = len(self.roots)
         for r0 in range(0, n, block):
-            xb = X[r0 : r0 + block]
-            rows = np.arange(len(xb))[:, None]
-            node = np.broadcast_to(self.roots, (len(xb), len(self.roots))).copy()
-            for _ in range(self.depth):
-                feat = self.feature[node]
-                inner = feat >= 0
-                if not inner.any():
-                    break
-                go_left = xb[rows, np.maximum(feat, 0)] <= self.threshold[node]
-                node = np.where(go_left, self.left[node], self.right[node])
-            leaf_values = self.value[node]
+            leaves = self._leaves(X[r0 : r0 + block], n_trees)
+            leaf_values = self.value[leaves]
             for t, s, e in zip(tasks, starts, ends, strict=True):
                 out[r0 : r0 + block, t] = leaf_values[:, s:e].mean(axis=1)
         return out
+
+    def _leaves(self, xb: np.ndarray, n_trees: int) -> np.ndarray:
+        """Leaf node of every (molecule, tree) pair, ``(len(xb), n_trees)``.
+
+        All pairs step down one level at a time and drop out when they reach a leaf, so the
+        work is the total path length, not ``pairs x deepest tree``.
+        """
+        rows = np.repeat(np.arange(len(xb)), n_trees)
+        node = np.tile(self.roots.astype(np.int64), len(xb))
+        leaf = np.empty(len(node), dtype=np.int64)
+        pos = np.arange(len(node))
+        for _ in range(self.depth + 1):
+            feat = self.feature[node]
+            done = feat < 0
+            if done.any():
+                leaf[pos[done]] = node[done]
+                keep = ~done
+                pos, node, feat = pos[keep], node[keep], feat[keep]
+                if not len(pos):
+                    break
+            go_left = xb[rows[pos], feat] <= self.threshold[node]
+            node = np.where(go_left, self.left[node], self.right[node])
+        return leaf.reshape(len(xb), n_trees)
