@@ -217,10 +217,13 @@ class ForestArrays:
         All pairs step down one level at a time and drop out when they reach a leaf, so the
         work is the total path length, not ``pairs x deepest tree``.
         """
-        rows = np.repeat(np.arange(len(xb)), n_trees)
+        n_feat = xb.shape[1]
+        flat = xb.reshape(-1)
+        base = np.repeat(np.arange(len(xb), dtype=np.int64) * n_feat, n_trees)  # row offset in flat
         node = np.tile(self.roots.astype(np.int64), len(xb))
         leaf = np.empty(len(node), dtype=np.int64)
         pos = np.arange(len(node))
+        children = self._children()
         for _ in range(self.depth + 1):
             feat = self.feature[node]
             done = feat < 0
@@ -230,6 +233,12 @@ class ForestArrays:
                 pos, node, feat = pos[keep], node[keep], feat[keep]
                 if not len(pos):
                     break
-            go_left = xb[rows[pos], feat] <= self.threshold[node]
-            node = np.where(go_left, self.left[node], self.right[node])
+            go_right = flat[base[pos] + feat] > self.threshold[node]
+            node = children[2 * node + go_right]
         return leaf.reshape(len(xb), n_trees)
+
+    def _children(self) -> np.ndarray:
+        """``[left_0, right_0, left_1, right_1, ...]`` (built once): one gather per step."""
+        if getattr(self, "_children_cache", None) is None:
+            self._children_cache = np.stack([self.left, self.right], axis=1).reshape(-1).astype(np.int64)
+        return self._children_cache
