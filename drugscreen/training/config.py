@@ -85,7 +85,10 @@ class TrainConfig:
         same leak-free training set) with the seed; each member's probability (or value) becomes
         ``w * member + (1 - w) * forest``, with ``w`` per dataset chosen on validation from
         ``0, 0.1, ..., 1`` (ties go to the larger ``w``); calibration is fitted after the blend.
-        The bundle stores the forests as arrays (``forest.safetensors``). ``None`` = no forest.
+        ``n_estimators``, ``min_samples_leaf`` and ``max_features`` may also be given per dataset
+        (``{"hiv": 20, "tox21": 5}``). The bundle stores the forests as arrays
+        (``forest.safetensors``), except those of datasets whose chosen weight is 1 (unused).
+        ``None`` = no forest.
     data_dir, cache_dir
         Dataset directory (default ``$DRUGSCREEN_DATA_DIR``) and feature cache
         (default ``~/.cache/drugscreen/features``).

@@ -702,7 +702,6 @@ def _fit_forests(data: TrainingData, config: TrainConfig, seed: int) -> tuple[li
     from drugscreen.models.forest import ForestArrays
 
     spec = config.forest or {}
-    params = {k: spec[k] for k in ("n_estimators", "min_samples_leaf", "max_features") if k in spec}
     names = [d.name for d in data.datasets]
     parts: list[tuple[Any, list[int]]] = []
     preds = {p: np.full((len(getattr(data, p)), data.n_tasks), np.nan) for p in ("valid", "test")}
@@ -711,6 +710,12 @@ def _fit_forests(data: TrainingData, config: TrainConfig, seed: int) -> tuple[li
         a, b = data.datasets[k].task_slice
         rows = data.train.dataset_index == k
         types = ["classification" if c else "regression" for c in data.is_classification[a:b]]
+        # a value may be one number or {dataset: number}
+        params = {
+            key: (spec[key][name] if isinstance(spec[key], dict) else spec[key])
+            for key in ("n_estimators", "min_samples_leaf", "max_features")
+            if key in spec and (not isinstance(spec[key], dict) or name in spec[key])
+        }
         t0 = time.perf_counter()
         rf = ECFPRandomForest(task_types=types, random_state=seed, **params)
         rf.fit(unpack_bits(data.train.fps[rows]), data.train.y[rows, a:b])
@@ -778,9 +783,11 @@ def _bundle_forest(data: TrainingData, config: TrainConfig, blend: ForestBlend) 
     tasks (a task's trees pooled over seeds = the mean of the seeds' forests) and its config."""
     from drugscreen.models.forest import ForestArrays
 
-    covered = sorted({c for _, cols in blend.parts for c in cols})
+    # a dataset whose chosen weight is 1.0 does not use its forest: it is not stored
+    parts = [(f, cols) for f, cols in blend.parts if blend.weights[cols[0]] < 1.0]
+    covered = sorted({c for _, cols in parts for c in cols})
     where = {c: i for i, c in enumerate(covered)}
-    forest = ForestArrays.combine([(f, [where[c] for c in cols]) for f, cols in blend.parts], n_tasks=len(covered))
+    forest = ForestArrays.combine([(f, [where[c] for c in cols]) for f, cols in parts], n_tasks=len(covered))
     spec = {
         "tasks": covered,
         "weights": [float(blend.weights[c]) for c in covered],
@@ -976,7 +983,7 @@ def train_on_data(
                      "torch_threads": torch.get_num_threads(), "cpus": os.cpu_count(), "device": config.device},
     }
     forest = None
-    if blend is not None:
+    if blend is not None and (blend.weights < 1.0).any():
         forest, bundle_config["forest"] = _bundle_forest(data, config, blend)
     if out is not None and save:
         from drugscreen.training.card import render_card
