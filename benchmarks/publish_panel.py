@@ -65,6 +65,27 @@ def bar_table(config: dict) -> str:
     return "\n".join(lines)
 
 
+def _metric_evidence_lines(evidence: dict) -> list[str]:
+    """The card section with each dataset's own metric by similarity (from domain_evidence.py)."""
+    rows = evidence.get("metric_evidence_test", [])
+    lines = [
+        "## Applicability domain: each dataset's own metric by similarity (test)",
+        "",
+        "From `python benchmarks/domain_evidence.py --out ...` on this bundle: the dataset's test molecules in three "
+        "equal-count bins of max-Tanimoto similarity to the training set (lowest first), and in/out of the domain at "
+        f"the stored threshold {evidence.get('stored_threshold', float('nan')):.3f}. ROC-AUC ↑ (mean over tasks with "
+        "both classes in the bin), RMSE ↓.",
+        "",
+        "| dataset | metric | low | middle | high | in domain (n) | out of domain (n) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for ev in rows:
+        bins = [f"{_f(b['metric'])} ({b['from']:.2f}–{b['to']:.2f})" for b in ev["by_bin"]] + ["–"] * (3 - len(ev["by_bin"]))
+        lines.append(f"| {ev['dataset']} | {ev['metric']} | " + " | ".join(bins)
+                     + f" | {_f(ev['in']['metric'])} ({ev['in']['n']}) | {_f(ev['out']['metric'])} ({ev['out']['n']}) |")
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("run_dir", type=Path)
@@ -73,6 +94,8 @@ def main() -> None:
     ap.add_argument("--results-dir", type=Path, default=ROOT / "benchmarks" / "results" / "panel")
     ap.add_argument("--models-dir", type=Path, default=ROOT / "drugscreen" / "resources" / "models")
     ap.add_argument("--notes", type=Path, help="markdown file appended to the card (measured comparisons, limitations)")
+    ap.add_argument("--domain-evidence", type=Path,
+                    help="JSON written by benchmarks/domain_evidence.py --out for this panel (adds its per-dataset metric table)")
     args = ap.parse_args()
 
     from drugscreen.training.card import render_card
@@ -103,7 +126,8 @@ def main() -> None:
         "drugscreen train --config benchmarks/configs/panel.toml -o RUN_DIR",
         f"python benchmarks/publish_panel.py RUN_DIR --name {args.name}"
         + (" --throughput FIGURES.json" if args.throughput else "")
-        + (" --notes NOTES.md" if args.notes else ""),
+        + (" --notes NOTES.md" if args.notes else "")
+        + (" --domain-evidence EVIDENCE.json" if args.domain_evidence else ""),
         "```",
         "",
         f"Wall-clock training time of the {config['n_members']} members ({tr['config']['workers']} trained at once, one process and {tr['config']['num_threads']} thread(s) each): "
@@ -120,13 +144,16 @@ def main() -> None:
             f"`python benchmarks/panel_throughput.py --bundle {args.name} --threads {tp['threads']} --n {tp['molecules']}` "
             f"({tp['cpus']} CPUs, 1-min load average {tp['load_average_1min']:.1f} while measuring):",
             "",
-            f"- forward pass, all {tp['members']} members, batch {tp['batch_size']}: **{tp['forward_mol_per_s']:.0f} molecules/s** "
+            f"- forward pass, all {tp['members']} members{' and the forest' if config.get('forest') else ''}, batch {tp['batch_size']}: "
+            f"**{tp['forward_mol_per_s']:.0f} molecules/s** "
             f"({tp['forward_ms_per_mol']:.3f} ms/molecule)",
             f"- applicability domain (max Tanimoto to {tp['domain_reference_size']} training fingerprints): {tp['domain_mol_per_s']:.0f} molecules/s",
             f"- `bundle.predict` in total (forward + calibration + domain): {tp['predict_mol_per_s']:.0f} molecules/s ({tp['predict_ms_per_mol']:.3f} ms/molecule)",
             "",
             "Featurization (parsing, standardization, graph, ECFP4) is not included; the Screener does it once for all endpoints.",
         ]
+    if args.domain_evidence:
+        sections += ["", *_metric_evidence_lines(json.loads(args.domain_evidence.read_text()))]
     if args.notes:
         sections += ["", args.notes.read_text().strip()]
     (dest / "MODEL_CARD.md").write_text(render_card(dest, "\n".join(sections)))
