@@ -17,7 +17,7 @@ so the cost is ``molecules x trees x depth`` gathers, and the result equals scik
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -56,6 +56,7 @@ class ForestArrays:
     constant: np.ndarray  # float64 (n_tasks,), NaN where the task has trees
     n_features: int
     depth: int
+    _children_cache: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- building ----------------------------------------------------------------------------
     @classmethod
@@ -239,6 +240,6 @@ class ForestArrays:
 
     def _children(self) -> np.ndarray:
         """``[left_0, right_0, left_1, right_1, ...]`` (built once): one gather per step."""
-        if getattr(self, "_children_cache", None) is None:
+        if self._children_cache is None:
             self._children_cache = np.stack([self.left, self.right], axis=1).reshape(-1).astype(np.int64)
         return self._children_cache
