@@ -520,10 +520,8 @@ def run_screen_ray(
         stage_seconds=stage_s,
         score_seconds=score_s,
         finish_seconds=finish_s,
-        panel=screener.bundle.name,
-        profile=screener.profile.name if screener.profile is not None else None,
-        endpoints=[e.column for e in screener.endpoints],
         manifest=str(out / MANIFEST_FILE),
+        **ScreenSummary.screener_fields(screener),
     )
 
 

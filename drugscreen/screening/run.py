@@ -67,6 +67,15 @@ class ScreenSummary:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @staticmethod
+    def screener_fields(screener: Screener) -> dict[str, Any]:
+        """The ``panel``, ``profile`` and ``endpoints`` fields of a run with ``screener``."""
+        return {
+            "panel": screener.bundle.name,
+            "profile": screener.profile.name if screener.profile is not None else None,
+            "endpoints": [e.column for e in screener.endpoints],
+        }
+
 
 @dataclass
 class RunSummary(ScreenSummary):
@@ -410,9 +419,7 @@ def run_screen(
             output=out_str,
             resumed_rows=done,
             jobs=n_jobs,
-            panel=screener.bundle.name,
-            profile=screener.profile.name if screener.profile is not None else None,
-            endpoints=[e.column for e in screener.endpoints],
+            **ScreenSummary.screener_fields(screener),
         )
         reader.skip(done)
         # One torch thread per process: the GNN's scatter-adds run several times slower with
