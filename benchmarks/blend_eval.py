@@ -19,10 +19,10 @@ distribution to be used in screening).
 Two forests per seed: ``full`` (the benchmark's :class:`~drugscreen.models.baselines.ECFPRandomForest`,
 ``--trees`` trees, fully grown) and ``small`` (``--small-trees`` trees, ``min_samples_leaf =
 --small-leaf``: a size that could be shipped). For each forest the script also exports the trees
-to flat arrays (feature, right child, leaf value; left child = node + 1 in scikit-learn's
-depth-first layout), writes them to a safetensors file to measure the stored size, checks that a
-pure-numpy batched traversal reproduces ``predict_proba`` / ``predict`` (max abs difference), and
-times that traversal single-threaded on 4096 molecules (ms per molecule).
+to :class:`~drugscreen.models.forest.ForestArrays` (what a bundle ships), writes them to a
+safetensors file to measure the stored size, checks that its numpy traversal reproduces
+``predict_proba`` / ``predict`` (max abs difference), and times it single-threaded on 4096
+molecules (ms per molecule).
 
 Per-seed forest predictions (npz), costs (json) and the forests as arrays (safetensors) are
 cached in ``--work-dir``, so a rerun with more seeds only fits the new ones. Since commit
@@ -104,92 +104,6 @@ def _blend(panel: dict[str, np.ndarray], forest: dict[str, np.ndarray], y: dict[
 # ----------------------------------------------------------------------------- forest as arrays
 
 
-def forest_arrays(forest: Any) -> dict[str, np.ndarray]:
-    """Flatten a fitted :class:`ECFPRandomForest` (all tasks) into arrays for numpy inference.
-
-    Returns ``feature`` (int16, -1 = leaf), ``right`` (int32 absolute index; the left child is
-    ``node + 1``), ``value`` (float64: P(class 1) for classifiers, the mean for regressors, at
-    leaves), ``roots`` (int32, ``(n_tasks, n_trees)``; -1 for a task without a forest) and
-    ``const`` (float64 per task: its constant prediction when it has no forest, else NaN).
-    """
-    feats, rights, values, roots, consts = [], [], [], [], []
-    offset = 0
-    n_trees = max((len(m.estimators_) for m in forest.forests_ if m is not None), default=0)
-    for model, const in zip(forest.forests_, forest.constant_, strict=True):
-        if model is None:
-            roots.append([-1] * n_trees)
-            consts.append(const)
-            continue
-        consts.append(np.nan)
-        task_roots = []
-        for est in model.estimators_:
-            tree = est.tree_
-            left, right = tree.children_left, tree.children_right
-            internal = left >= 0
-            if not np.all(left[internal] == np.flatnonzero(internal) + 1):
-                raise AssertionError("expected depth-first layout (left child = node + 1)")
-            if not np.allclose(tree.threshold[internal], 0.5):
-                raise AssertionError("expected binary features split at 0.5")
-            if hasattr(model, "classes_"):
-                v = tree.value[:, 0, :]
-                v = v / v.sum(axis=1, keepdims=True)
-                pos = list(model.classes_).index(1) if 1 in model.classes_ else None
-                val = v[:, pos] if pos is not None else np.zeros(tree.node_count)
-            else:
-                val = tree.value[:, 0, 0]
-            feats.append(np.where(internal, tree.feature, -1).astype(np.int16))
-            rights.append(np.where(internal, right + offset, -1).astype(np.int32))
-            values.append(val.astype(np.float64))
-            task_roots.append(offset)
-            offset += tree.node_count
-        roots.append(task_roots)
-    return {
-        "feature": np.concatenate(feats) if feats else np.zeros(0, np.int16),
-        "right": np.concatenate(rights) if rights else np.zeros(0, np.int32),
-        "value": np.concatenate(values) if values else np.zeros(0),
-        "roots": np.asarray(roots, dtype=np.int32),
-        "const": np.asarray(consts, dtype=np.float64),
-    }
-
-
-def numpy_forest_predict(arrays: dict[str, np.ndarray], bits: np.ndarray, batch: int = 4096) -> np.ndarray:
-    """Predict ``(n, n_tasks)`` from :func:`forest_arrays` and unpacked 0/1 bits ``(n, n_bits)`` uint8.
-
-    All trees of all tasks walk down together for a batch of molecules, one level per step,
-    over a shrinking list of the walks not yet at a leaf. Tree outputs are summed in tree
-    order, like scikit-learn accumulates them.
-    """
-    feature, right, value = arrays["feature"].astype(np.int32), arrays["right"], arrays["value"]
-    roots, const = arrays["roots"], arrays["const"]
-    n_tasks, n_trees = roots.shape
-    n_bits = bits.shape[1]
-    out = np.empty((len(bits), n_tasks))
-    have = roots[:, 0] >= 0
-    flat_roots = roots[have].reshape(-1)
-    n_walks = len(flat_roots)
-    for start in range(0, len(bits), batch):
-        x = np.ascontiguousarray(bits[start:start + batch], dtype=np.uint8).reshape(-1)
-        m = len(x) // n_bits
-        node = np.tile(flat_roots, m)  # walk i: molecule i // n_walks, tree i % n_walks
-        base = np.repeat(np.arange(m, dtype=np.int64) * n_bits, n_walks)
-        idx = np.flatnonzero(feature[node] >= 0)
-        while len(idx):
-            nd = node[idx]
-            go_right = x[base[idx] + feature[nd]] > 0
-            new = np.where(go_right, right[nd], nd + 1)
-            node[idx] = new
-            idx = idx[feature[new] >= 0]
-        leaf = value[node].reshape(m, -1, n_trees)
-        acc = np.zeros((m, leaf.shape[1]))
-        for t in range(n_trees):  # sequential sum in tree order, as scikit-learn accumulates
-            acc += leaf[:, :, t]
-        res = np.empty((m, n_tasks))
-        res[:, have] = acc / n_trees
-        res[:, ~have] = const[~have]
-        out[start:start + m] = res
-    return out
-
-
 def _timed(fn: Any, *a: Any) -> tuple[float, float]:
     """(CPU seconds, wall seconds) of ``fn(*a)``; CPU time is robust to other jobs on the machine."""
     c0, w0 = time.process_time(), time.perf_counter()
@@ -205,17 +119,19 @@ def forest_report(forest: Any, bits_eval: np.ndarray, bits_time: np.ndarray, pat
     """
     from safetensors.numpy import save_file
 
-    arrays = forest_arrays(forest)
-    stored = {"feature": arrays["feature"], "right": arrays["right"], "value": arrays["value"].astype(np.float32),
-              "roots": arrays["roots"], "const": arrays["const"]}
+    from drugscreen.models.forest import ForestArrays
+
+    arrays = ForestArrays.from_estimator(forest)  # what a bundle ships and screens with
+    stored = arrays.to_tensors()
+    stored["value"] = stored["value"].astype(np.float32)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file(stored, str(path))
     size_mb = path.stat().st_size / 1e6
     ref = forest.predict(bits_eval.astype(np.float32))
-    mine = numpy_forest_predict(arrays, bits_eval)
+    mine = arrays.predict(bits_eval)
     max_diff = float(np.nanmax(np.abs(ref - mine))) if ref.size else 0.0
-    numpy_forest_predict(arrays, bits_time[:256])  # warm-up
-    np_cpu, np_wall = _timed(numpy_forest_predict, arrays, bits_time)
+    arrays.predict(bits_time[:256])  # warm-up
+    np_cpu, np_wall = _timed(arrays.predict, bits_time)
     sk_cpu, sk_wall = _timed(forest.predict, bits_time.astype(np.float32))
     n = len(bits_time)
     depth = max((est.tree_.max_depth for m in forest.forests_ if m is not None for est in m.estimators_), default=0)
