@@ -136,7 +136,7 @@ def forest_report(forest: Any, bits_eval: np.ndarray, bits_time: np.ndarray, pat
     n = len(bits_time)
     depth = max((est.tree_.max_depth for m in forest.forests_ if m is not None for est in m.estimators_), default=0)
     return {
-        "n_nodes": int(len(arrays["feature"])),
+        "n_nodes": int(len(arrays.feature)),
         "max_depth": int(depth),
         "size_mb_float32_values": size_mb,
         "numpy_max_abs_diff_vs_sklearn": max_diff,
