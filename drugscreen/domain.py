@@ -295,22 +295,15 @@ def domain_error_evidence(
 
 
 def _subset_metric(y: np.ndarray, pred: np.ndarray, classification: bool) -> tuple[float, int]:
-    """Mean ROC-AUC over tasks with both classes (classification) or RMSE over labelled
-    values (regression) of one subset; also the number of labelled values."""
-    labelled = ~np.isnan(y)
-    n = int(labelled.sum())
-    if classification:
-        from sklearn.metrics import roc_auc_score
+    """Mean ROC-AUC over tasks with both classes (classification) or mean per-task RMSE
+    (regression) of one subset, by :func:`drugscreen.training.metrics.task_metrics`; also
+    the number of labelled values."""
+    from drugscreen.training.metrics import task_metrics
 
-        aucs = [
-            roc_auc_score(y[labelled[:, t], t], pred[labelled[:, t], t])
-            for t in range(y.shape[1])
-            if len(np.unique(y[labelled[:, t], t])) == 2
-        ]
-        return (float(np.mean(aucs)) if aucs else float("nan")), n
-    if n < 2:
-        return float("nan"), n
-    return float(np.sqrt(np.mean((y[labelled] - pred[labelled]) ** 2))), n
+    n = int((~np.isnan(y)).sum())
+    kind = "classification" if classification else "regression"
+    m = task_metrics(y, pred, [str(t) for t in range(y.shape[1])], kind)
+    return float(m["roc_auc" if classification else "rmse"]), n
 
 
 def domain_metric_evidence(
