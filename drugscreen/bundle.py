@@ -502,8 +502,23 @@ class ModelBundle:
             out[..., cols] = w * out[..., cols] + (1.0 - w) * pf[None]
         return out
 
+    def applicability(self, fps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Applicability domain of packed ECFP4 rows ``(n, 256)``: each molecule's maximum
+        Tanimoto similarity to the training set, and whether it reaches the bundle's threshold."""
+        from drugscreen.domain import max_tanimoto
+
+        sim = max_tanimoto(np.asarray(fps, dtype=np.uint8), self.train_fps)
+        with np.errstate(invalid="ignore"):
+            return sim, sim >= self.domain_threshold
+
     def predict(
-        self, graphs: Sequence[Any], extra: np.ndarray | None = None, fps: np.ndarray | None = None, batch_size: int = 512
+        self,
+        graphs: Sequence[Any],
+        extra: np.ndarray | None = None,
+        fps: np.ndarray | None = None,
+        batch_size: int = 512,
+        *,
+        domain: bool = True,
     ) -> Prediction:
         """Predict every task for a list of :class:`~drugscreen.featurizers.graph.MolGraph`.
 
@@ -521,8 +536,11 @@ class ModelBundle:
             ``domain_similarity`` is NaN and ``in_domain`` False.
         batch_size
             Molecules per forward pass (does not change the results).
+        domain
+            Compute the applicability domain (:meth:`applicability`); ``False`` leaves
+            ``domain_similarity`` NaN and ``in_domain`` False, for a caller that computes it
+            for only some of the molecules.
         """
-        from drugscreen.domain import max_tanimoto
         from drugscreen.training.calibration import apply_calibration
 
         raw = self.predict_raw(graphs, extra, fps, batch_size)
@@ -531,12 +549,10 @@ class ModelBundle:
         mean = apply_calibration(raw.mean(axis=0), calib) if raw.shape[1] else np.zeros((0, len(self.tasks)))
         std = members.std(axis=0) if raw.shape[1] else np.zeros((0, len(self.tasks)))
         n = len(graphs)
-        if fps is not None and n:
-            sim = max_tanimoto(np.asarray(fps, dtype=np.uint8), self.train_fps)
+        if domain and fps is not None and n:
+            sim, in_domain = self.applicability(fps)
         else:
-            sim = np.full(n, np.nan)
-        with np.errstate(invalid="ignore"):
-            in_domain = sim >= self.domain_threshold
+            sim, in_domain = np.full(n, np.nan), np.zeros(n, dtype=bool)
         return Prediction(mean=mean, std=std, domain_similarity=sim, in_domain=in_domain, task_names=self.task_names, members=members)
 
     def predict_smiles(self, smiles: Sequence[str], batch_size: int = 512) -> Prediction:

@@ -97,6 +97,40 @@ def _reference(packed: np.ndarray) -> Any:
     return ref
 
 
+#: Up to this many queries, an unprepared reference is searched with popcounts on the packed
+#: bits instead of being prepared (~0.3 s for 43,000 fingerprints): a few molecules are then
+#: answered in milliseconds, e.g. a 10-molecule screen or a single ``Screener.score`` call.
+_FEW_QUERIES = 32
+
+
+def _is_prepared(packed: np.ndarray) -> bool:
+    hit = _REF_CACHE.get(id(packed))
+    return hit is not None and hit[0]() is packed
+
+
+def _max_tanimoto_few(query: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """:func:`max_tanimoto` by popcounts of packed bits, one query at a time (same float64
+    ``|A & B| / |A | B|``, hence the same values as the matrix-product kernel)."""
+    width = query.shape[1]
+    if width % 8 == 0 and reference.flags.c_contiguous:
+        ref = reference.view(np.uint64)
+        q = np.ascontiguousarray(query).view(np.uint64)
+    else:
+        ref, q = reference, query
+    ref_counts = np.bitwise_count(ref).sum(1, dtype=np.int64)
+    best = np.zeros(len(q), dtype=np.float64)
+    both = np.empty_like(ref)
+    counts = np.empty(ref.shape, dtype=np.uint8)
+    for i, row in enumerate(q):
+        np.bitwise_and(ref, row, out=both)
+        np.bitwise_count(both, out=counts)
+        inter = np.add.reduce(counts, axis=1, dtype=np.uint16).astype(np.float64)  # <= 65,535 bits
+        union = ref_counts + int(np.bitwise_count(row).sum()) - inter
+        sim = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+        best[i] = sim.max()
+    return best
+
+
 def prepare_reference(reference: np.ndarray) -> None:
     """Prepare ``reference`` (packed bits) for :func:`max_tanimoto` now rather than on first use.
 
@@ -132,6 +166,9 @@ def max_tanimoto(query: np.ndarray, reference: np.ndarray, chunk: int = 8192) ->
     n = query.shape[0]
     if reference.shape[0] == 0:
         return np.full(n, np.nan)
+    # (the popcount path counts intersections in uint16: fingerprints of up to 65,535 bits)
+    if n <= _FEW_QUERIES and query.shape[1] <= 8191 and not _is_prepared(reference):
+        return _max_tanimoto_few(query, np.asarray(reference, dtype=np.uint8))
     ref = _reference(reference)
     q_bits = np.unpackbits(query, axis=1, count=ref.n_bits)
     sim, _ = _max_tanimoto_exact(q_bits, ref, False, chunk)

@@ -66,8 +66,10 @@ __all__ = [
     "detect_format",
     "escape_csv_injection",
     "file_fingerprint",
+    "fill_csv_slots",
     "open_input",
     "open_output",
+    "render_csv_rows",
     "same_file",
 ]
 
@@ -218,6 +220,47 @@ def escape_csv_injection(df: pd.DataFrame) -> pd.DataFrame:
             fixed[mask] = "'" + text[mask].astype(object)
             out[col] = fixed
     return out
+
+
+#: Marks, in :func:`render_csv_rows` text, the cell of the last column left to fill in later
+#: (ASCII record + group separators: never written by the CSV writer itself).
+CSV_SLOT = "\x1e\x1d"
+
+
+def render_csv_rows(df: pd.DataFrame, sep: str, open_column: str) -> str | None:
+    """Render ``df``'s rows as CSV/TSV text (no header), leaving ``open_column``'s cells open.
+
+    The text is what :class:`TableWriter` would write for these rows (CSV-injection escaping
+    included), except that every cell of ``open_column`` (which must be the last column)
+    holds :data:`CSV_SLOT`; :func:`fill_csv_slots` puts the values in later. This lets the
+    expensive part of writing a CSV (formatting every number) run where the rows are made,
+    e.g. in worker processes, while a column known only at the end (a rank over all rows)
+    is added cheaply.
+
+    Returns
+    -------
+    str or None
+        The text, or ``None`` when it cannot be done safely (``open_column`` is not last, or
+        a cell already contains the slot marker): write the frame the ordinary way then.
+    """
+    if not len(df.columns) or df.columns[-1] != open_column:
+        return None
+    frame = df.copy(deep=False)
+    frame[open_column] = CSV_SLOT
+    text = escape_csv_injection(frame).to_csv(sep=sep, index=False, header=False, lineterminator="\n")
+    return text if text.count(CSV_SLOT) == len(df) else None
+
+
+def fill_csv_slots(text: str, values: list[str]) -> str:
+    """Put ``values`` (one per row, already formatted) into :func:`render_csv_rows` text."""
+    pieces = text.split(CSV_SLOT)
+    if len(pieces) != len(values) + 1:
+        raise ValueError(f"{len(pieces) - 1} open cells for {len(values)} values")
+    out = [pieces[0]]
+    for value, piece in zip(values, pieces[1:], strict=True):
+        out.append(value)
+        out.append(piece)
+    return "".join(out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -829,6 +872,30 @@ class TableWriter:
         elif self.format == "sdf":
             self._write_sdf(df)
         self.rows += len(df)
+
+    def write_rendered(self, columns: list[str], text: str, rows: int) -> None:
+        """Append ``rows`` rows already rendered as CSV/TSV text for this writer's format
+        (:func:`render_csv_rows` + :func:`fill_csv_slots`) under ``columns``."""
+        import pandas as pd
+
+        if self.format not in ("csv", "tsv"):
+            raise InputFormatError(f"internal error: rendered CSV text for a {self.format} output")
+        if self._tmp is None and self._fh is None:
+            self._open()
+        if self._columns is None:
+            self._columns = list(columns)
+        elif list(columns) != self._columns:
+            raise InputFormatError("internal error: chunks with different columns")
+        if self.rows == 0:
+            sep = "," if self.format == "csv" else "\t"
+            self._fh.write(pd.DataFrame(columns=columns).to_csv(sep=sep, index=False, lineterminator="\n"))
+        self._fh.write(text)
+        self.rows += rows
+
+    @property
+    def csv_separator(self) -> str | None:
+        """The field separator when this writer writes CSV/TSV text, else ``None``."""
+        return {"csv": ",", "tsv": "\t"}.get(self.format)
 
     def _write_parquet(self, df: pd.DataFrame) -> None:
         import pyarrow as pa

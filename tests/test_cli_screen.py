@@ -15,6 +15,7 @@ from screen_fixtures import BAD, GOOD, TINY_BUNDLE, write_smi
 from typer.testing import CliRunner
 
 from drugscreen.cli import app
+from drugscreen.io import TableWriter
 from drugscreen.screening.run import run_screen
 
 pytestmark = pytest.mark.skipif(not (TINY_BUNDLE / "config.json").is_file(), reason="tiny bundle fixture missing")
@@ -214,6 +215,21 @@ def test_jobs_2_same_as_jobs_1(tmp_path):
     run_screen(src, tmp_path / "one.csv", panel=TINY_BUNDLE, chunk_size=10, jobs=1)
     run_screen(src, tmp_path / "two.csv", panel=TINY_BUNDLE, chunk_size=10, jobs=2)
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "one.csv"), pd.read_csv(tmp_path / "two.csv"))
+
+
+def test_rows_rendered_by_workers_equal_the_plain_writer(tmp_path):
+    # CSV rows are rendered where they are scored and only the rank is filled in at the end;
+    # the file must be byte for byte what writing the stored chunks would give, with names
+    # that need quoting and an injection attempt among the rows
+    names = [f'{s} "m{i}",x' if i % 3 else f"{s} =cmd{i}" for i, s in enumerate(MANY)]
+    src = tmp_path / "a.csv"
+    pd.DataFrame({"smiles": [n.split(" ", 1)[0] for n in names], "name": [n.split(" ", 1)[1] for n in names]}).to_csv(src, index=False)
+    run_screen(src, tmp_path / "fast.csv", panel=TINY_BUNDLE, chunk_size=10, jobs=2)
+    run_screen(src, tmp_path / "plain.parquet", panel=TINY_BUNDLE, chunk_size=10, jobs=1)
+    with TableWriter(tmp_path / "plain.csv") as w:
+        w.write(pd.read_parquet(tmp_path / "plain.parquet"))
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "plain.csv").read_bytes()
+    assert not list(tmp_path.glob(".*partial*"))  # the work folder with the rendered rows is gone
 
 
 def test_report_self_contained(tmp_path):

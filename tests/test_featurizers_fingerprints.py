@@ -167,6 +167,7 @@ def test_max_tanimoto_is_exact_with_ties_dense_rows_and_odd_sizes() -> None:
 def test_max_tanimoto_exact_on_real_ecfp4() -> None:
     from drugscreen.domain import ecfp4_packed
     from drugscreen.domain import max_tanimoto as domain_max_tanimoto
+    from drugscreen.domain import prepare_reference
 
     smiles = [
         "CCO", "CCN", "c1ccccc1O", "c1ccccc1N", "CC(=O)Nc1ccc(O)cc1", "CC(=O)Nc1ccc(OC)cc1", "C1CCNCC1",
@@ -180,8 +181,14 @@ def test_max_tanimoto_exact_on_real_ecfp4() -> None:
     got, idx = max_tanimoto(query, ref, 2048, return_index=True, chunk_size=4)
     np.testing.assert_array_equal(got, expected.astype(np.float32))
     np.testing.assert_array_equal(idx, expected_idx)
-    sim = domain_max_tanimoto(query, ref)
+    sim = domain_max_tanimoto(query, ref)  # a few queries, unprepared reference: popcounts
     assert sim.dtype == np.float64
     np.testing.assert_array_equal(sim, expected)  # float64, not a rounded float32
-    np.testing.assert_array_equal(domain_max_tanimoto(query, ref), expected)  # cached reference
+    many = np.tile(query, (8, 1))  # more queries than the popcount path takes: matrix products
+    np.testing.assert_array_equal(domain_max_tanimoto(many, ref), np.tile(expected, 8))
+    prepare_reference(ref)
+    np.testing.assert_array_equal(domain_max_tanimoto(query, ref), expected)  # prepared reference
     assert np.isnan(domain_max_tanimoto(query, ref[:0])).all()
+    odd_q, odd_r = query[:, :3], ref[:, :3]  # packed rows that are no whole number of words
+    odd_expected, _ = _exact_max_tanimoto(unpack_bits(odd_q, 24), unpack_bits(odd_r, 24))
+    np.testing.assert_array_equal(domain_max_tanimoto(odd_q, np.ascontiguousarray(odd_r)), odd_expected)

@@ -16,9 +16,12 @@ from drugscreen.io import (
     TableWriter,
     default_output_path,
     detect_format,
+    CSV_SLOT,
     escape_csv_injection,
+    fill_csv_slots,
     open_input,
     read_table,
+    render_csv_rows,
 )
 
 
@@ -243,6 +246,44 @@ def test_writer_atomic_and_never_over_input(tmp_path):
         w.write(pd.DataFrame({"a": ["=1", "x"], "b": [1.5, np.nan]}))
         w.write(pd.DataFrame({"a": ["y", "z"], "b": [2.5, 3.5]}))
     assert target.read_text() == "a,b\n'=1,1.5\nx,\ny,2.5\nz,3.5\n"
+
+
+@pytest.mark.parametrize("name", ["o.csv", "o.tsv", "o.csv.gz"])
+def test_rendered_rows_write_exactly_what_write_would(tmp_path, name):
+    frame = pd.DataFrame({
+        "name": ['a "quoted", name', "multi\nline", "=HYPERLINK(x)", None, "tab\there", "-1"],
+        "x": [0.1 + 0.2, np.nan, -1.5, 1e-300, 12345678.9, 2.0],
+        "valid": [True, False, True, True, False, True],
+        "rank": pd.array([0] * 6, dtype="Int64"),
+    })
+    ranks = [3, 0, 1, 2, 0, 4]
+    ranked = frame.assign(rank=pd.array([r if r else None for r in ranks], dtype="Int64"))
+    with TableWriter(tmp_path / f"plain_{name}") as w:
+        w.write(ranked.iloc[:4])
+        w.write(ranked.iloc[4:])
+    sep = "\t" if "tsv" in name else ","
+    with TableWriter(tmp_path / f"fast_{name}") as w:
+        assert w.csv_separator == sep
+        for part, r in ((frame.iloc[:4], ranks[:4]), (frame.iloc[4:], ranks[4:])):
+            text = render_csv_rows(part, sep, "rank")
+            assert text is not None and text.count(CSV_SLOT) == len(part)
+            w.write_rendered(list(part.columns), fill_csv_slots(text, [str(v) if v else "" for v in r]), len(part))
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(tmp_path / f"plain_{name}", "rb") as a, opener(tmp_path / f"fast_{name}", "rb") as b:
+        assert a.read() == b.read()
+
+
+def test_rendered_rows_refused_when_unsafe(tmp_path):
+    frame = pd.DataFrame({"name": ["x", f"evil{CSV_SLOT}"], "rank": [1, 2]})
+    assert render_csv_rows(frame, ",", "rank") is None  # the marker inside a cell
+    assert render_csv_rows(frame[["rank", "name"]], ",", "rank") is None  # not the last column
+    with pytest.raises(ValueError, match="open cells"):
+        fill_csv_slots(render_csv_rows(frame.iloc[:1], ",", "rank"), ["1", "2"])
+    with TableWriter(tmp_path / "o.parquet") as w:
+        assert w.csv_separator is None
+        with pytest.raises(InputFormatError, match="internal error"):
+            w.write_rendered(["a"], "1\n", 1)
+        w.write(pd.DataFrame({"a": [1]}))
 
 
 @pytest.mark.parametrize("name", ["o.tsv", "o.parquet", "o.sdf", "o.csv.gz"])

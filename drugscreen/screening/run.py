@@ -122,29 +122,42 @@ def _worker_init(screener: Screener, threads: int) -> None:
     _WORKER["screener"] = screener
 
 
-def _worker_score(args: tuple[pd.DataFrame, str, str | None]) -> pd.DataFrame:
-    frame, scol, icol = args
-    return _WORKER["screener"].score_chunk(frame, scol, icol)
+def _score_and_render(
+    screener: Screener, frame: pd.DataFrame, scol: str, icol: str | None, sep: str | None
+) -> tuple[pd.DataFrame, str | None]:
+    """Score one chunk and, for CSV/TSV output, render its rows as text with ``rank`` left open
+    (formatting the numbers is most of what writing a CSV costs: done here, in the workers)."""
+    from drugscreen.io import render_csv_rows
+
+    scored = screener.score_chunk(frame, scol, icol)
+    return scored, (render_csv_rows(scored, sep, "rank") if sep is not None else None)
+
+
+def _worker_score(args: tuple[pd.DataFrame, str, str | None, str | None]) -> tuple[pd.DataFrame, str | None]:
+    frame, scol, icol, sep = args
+    return _score_and_render(_WORKER["screener"], frame, scol, icol, sep)
 
 
 def _scored_chunks(
-    screener: Screener, chunks: Iterator[pd.DataFrame], scol: str, icol: str | None, jobs: int
-) -> Iterator[pd.DataFrame]:
-    """Score chunks in order, in ``jobs`` worker processes at most ``2 * jobs`` ahead."""
+    screener: Screener, chunks: Iterator[pd.DataFrame], scol: str, icol: str | None, jobs: int, sep: str | None
+) -> Iterator[tuple[pd.DataFrame, str | None]]:
+    """Score (and render, see :func:`_score_and_render`) chunks in order, in ``jobs`` worker
+    processes at most ``2 * jobs`` ahead."""
     if jobs <= 1:
         for chunk in chunks:
-            yield screener.score_chunk(chunk, scol, icol)
+            yield _score_and_render(screener, chunk, scol, icol, sep)
         return
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
     if method == "fork":
-        # load the weights and the domain reference once, before forking, so workers share them
-        screener.bundle.warm_up()
+        # load the weights, the domain reference, the alert catalogs and the modules scoring
+        # imports once, before forking, so the workers share them instead of each redoing it
+        screener.warm_up()
     ctx = mp.get_context(method)
     pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(screener, 1))
     pending: collections.deque[Any] = collections.deque()
     try:
         for chunk in chunks:
-            pending.append(pool.apply_async(_worker_score, ((chunk, scol, icol),)))
+            pending.append(pool.apply_async(_worker_score, ((chunk, scol, icol, sep),)))
             while len(pending) >= 2 * jobs:
                 yield pending.popleft().get()
         while pending:
@@ -175,12 +188,23 @@ def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def _store_chunk(work: Path, index: int, df: pd.DataFrame) -> None:
+def _rendered_path(chunk_file: Path) -> Path:
+    """Where a chunk's pre-rendered CSV/TSV rows (:func:`_score_and_render`) are kept."""
+    return chunk_file.with_suffix(".rendered")
+
+
+def _store_chunk(work: Path, index: int, df: pd.DataFrame, rendered: str | None = None) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(df, preserve_index=False)
     final = work / f"chunk_{index:08d}.parquet"
+    if rendered is not None:  # before the parquet file, whose presence marks the chunk done
+        text_tmp = work / f".chunk_{index:08d}.rendered.tmp"
+        text_tmp.write_bytes(rendered.encode("utf-8"))
+        os.replace(text_tmp, _rendered_path(final))
+    else:
+        _rendered_path(final).unlink(missing_ok=True)
     tmp = work / f".chunk_{index:08d}.tmp"
     pq.write_table(table, tmp, compression="lz4")
     os.replace(tmp, final)
@@ -212,6 +236,9 @@ def _prepare_work(
             rows += pq.ParquetFile(f).metadata.num_rows
         for stray in work.glob(".chunk_*.tmp"):
             stray.unlink()
+        for text in work.glob("chunk_*.rendered"):  # rendered rows of a chunk that never finished
+            if not text.with_suffix(".parquet").is_file():
+                text.unlink()
         logger.info("resuming: %d rows already scored in %d chunks", rows, len(_chunk_files(work)))
         return rows
     if resume:
@@ -253,7 +280,7 @@ def _finish(
     import pandas as pd
     import pyarrow.parquet as pq
 
-    from drugscreen.io import TableWriter
+    from drugscreen.io import TableWriter, fill_csv_slots
     from drugscreen.screening.profiles import rank_scores
 
     files = _chunk_files(work)
@@ -288,6 +315,19 @@ def _finish(
     try:
         start = 0
         for f in files:
+            text_file = _rendered_path(f)
+            text = text_file.read_bytes().decode("utf-8") if writer.csv_separator and text_file.is_file() else None
+            if text is not None and not want_report:
+                # the rows were rendered where they were scored: only the rank is added here
+                table = pq.read_table(f, columns=["valid"])
+                n = table.num_rows
+                r = ranks[start : start + n]
+                start += n
+                rows += n
+                valid += int(np.count_nonzero(table.column("valid").to_numpy(zero_copy_only=False)))
+                cells = [str(int(x)) if x > 0 else "" for x in r]
+                writer.write_rendered(pq.read_schema(f).names, fill_csv_slots(text, cells), n)
+                continue
             df = pq.read_table(f).to_pandas()
             r = ranks[start : start + len(df)]
             start += len(df)
@@ -296,7 +336,10 @@ def _finish(
             rows += len(df)
             ok = df["valid"].to_numpy(dtype=bool)
             valid += int(ok.sum())
-            writer.write(df)
+            if text is not None:
+                writer.write_rendered(list(df.columns), fill_csv_slots(text, [str(int(x)) if x > 0 else "" for x in r]), len(df))
+            else:
+                writer.write(df)
             if want_report:
                 for c, e in edges.items():
                     v = df[c].to_numpy(dtype=float, na_value=np.nan)
@@ -433,8 +476,11 @@ def run_screen(
         if on_progress is not None and done:
             on_progress(done)
         try:
-            for scored in _scored_chunks(screener, iter(reader), reader.smiles_column, reader.id_column, n_jobs):
-                _store_chunk(work, chunk_index, scored)
+            out_format = detect_format(out_str, output=True)[0]
+            sep = {"csv": ",", "tsv": "\t"}.get(out_format)
+            chunks = _scored_chunks(screener, iter(reader), reader.smiles_column, reader.id_column, n_jobs, sep)
+            for scored, rendered in chunks:
+                _store_chunk(work, chunk_index, scored, rendered)
                 chunk_index += 1
                 rows_done += len(scored)
                 _write_json_atomic(work / PROGRESS_FILE, {**state, "rows_done": rows_done, "chunks_done": chunk_index})

@@ -287,6 +287,18 @@ class Screener:
             "profile": self.profile.to_dict() if self.profile is not None else None,
         }
 
+    def warm_up(self) -> None:
+        """Load everything scoring uses now: weights, domain reference, alert catalogs, modules.
+
+        All of it happens on first use anyway. Call it before forking worker processes: they
+        then share what it built (copy-on-write) instead of each building and importing it
+        again after the fork (``run_screen`` does this).
+        """
+        import pandas as pd
+
+        self.bundle.warm_up()
+        self.score_chunk(pd.DataFrame({"smiles": ["c1ccccc1CC(=O)N"]}), "smiles")
+
     # -- scoring ------------------------------------------------------------------------------
     def score(
         self,
@@ -515,10 +527,11 @@ class Screener:
             if extra is not None:
                 extra = np.concatenate([extra, extra[reps]])
         with self._lock:
-            pred = self.bundle.predict(graphs, extra=extra, fps=fps, batch_size=bs)
+            pred = self.bundle.predict(graphs, extra=extra, fps=fps, batch_size=bs, domain=False)
         if pad:
             pred.mean, pred.std = pred.mean[:n], pred.std[:n]
-            pred.domain_similarity, pred.in_domain = pred.domain_similarity[:n], pred.in_domain[:n]
+        # the domain of the real molecules only: similarities are exact whatever the batch
+        pred.domain_similarity, pred.in_domain = self.bundle.applicability(fps[:n])
         return pred
 
     def _featurize(self, mols: list[Any], errors: list[str], ok: list[int]) -> tuple[list[Any], list[int]]:
