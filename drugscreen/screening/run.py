@@ -122,30 +122,41 @@ def _worker_init(screener: Screener, threads: int) -> None:
     _WORKER["screener"] = screener
 
 
-def _score_and_render(
-    screener: Screener, frame: pd.DataFrame, scol: str, icol: str | None, sep: str | None
-) -> tuple[pd.DataFrame, str | None]:
-    """Score one chunk and, for CSV/TSV output, render its rows as text with ``rank`` left open
-    (formatting the numbers is most of what writing a CSV costs: done here, in the workers)."""
+def _score_and_store(
+    screener: Screener, work: Path, index: int, frame: pd.DataFrame, scol: str, icol: str | None, sep: str | None
+) -> int:
+    """Score one chunk and store it as chunk ``index`` of ``work``; return its row count.
+
+    For CSV/TSV output the rows are also rendered as text with ``rank`` left open: formatting
+    the numbers is most of what writing a CSV costs, and this runs in the workers.
+    """
     from drugscreen.io import render_csv_rows
 
     scored = screener.score_chunk(frame, scol, icol)
-    return scored, (render_csv_rows(scored, sep, "rank") if sep is not None else None)
+    _store_chunk(work, index, scored, render_csv_rows(scored, sep, "rank") if sep is not None else None)
+    return len(scored)
 
 
-def _worker_score(args: tuple[pd.DataFrame, str, str | None, str | None]) -> tuple[pd.DataFrame, str | None]:
-    frame, scol, icol, sep = args
-    return _score_and_render(_WORKER["screener"], frame, scol, icol, sep)
+def _worker_score(args: tuple[Path, int, pd.DataFrame, str, str | None, str | None]) -> int:
+    return _score_and_store(_WORKER["screener"], *args)
 
 
 def _scored_chunks(
-    screener: Screener, chunks: Iterator[pd.DataFrame], scol: str, icol: str | None, jobs: int, sep: str | None
-) -> Iterator[tuple[pd.DataFrame, str | None]]:
-    """Score (and render, see :func:`_score_and_render`) chunks in order, in ``jobs`` worker
-    processes at most ``2 * jobs`` ahead."""
+    screener: Screener,
+    chunks: Iterator[pd.DataFrame],
+    scol: str,
+    icol: str | None,
+    jobs: int,
+    sep: str | None,
+    work: Path,
+    first_index: int,
+) -> Iterator[int]:
+    """Score and store (:func:`_score_and_store`) chunks ``first_index``, ``first_index + 1``, ...
+    in ``jobs`` worker processes at most ``2 * jobs`` ahead; yield each one's row count, in
+    order. The workers write the chunk files themselves, so no scored table travels back."""
     if jobs <= 1:
-        for chunk in chunks:
-            yield _score_and_render(screener, chunk, scol, icol, sep)
+        for index, chunk in enumerate(chunks, start=first_index):
+            yield _score_and_store(screener, work, index, chunk, scol, icol, sep)
         return
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
     if method == "fork":
@@ -156,8 +167,8 @@ def _scored_chunks(
     pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(screener, 1))
     pending: collections.deque[Any] = collections.deque()
     try:
-        for chunk in chunks:
-            pending.append(pool.apply_async(_worker_score, ((chunk, scol, icol, sep),)))
+        for index, chunk in enumerate(chunks, start=first_index):
+            pending.append(pool.apply_async(_worker_score, ((work, index, chunk, scol, icol, sep),)))
             while len(pending) >= 2 * jobs:
                 yield pending.popleft().get()
         while pending:
@@ -478,14 +489,17 @@ def run_screen(
         try:
             out_format = detect_format(out_str, output=True)[0]
             sep = {"csv": ",", "tsv": "\t"}.get(out_format)
-            chunks = _scored_chunks(screener, iter(reader), reader.smiles_column, reader.id_column, n_jobs, sep)
-            for scored, rendered in chunks:
-                _store_chunk(work, chunk_index, scored, rendered)
-                chunk_index += 1
-                rows_done += len(scored)
-                _write_json_atomic(work / PROGRESS_FILE, {**state, "rows_done": rows_done, "chunks_done": chunk_index})
-                if on_progress is not None:
-                    on_progress(rows_done)
+            scored = _scored_chunks(
+                screener, iter(reader), reader.smiles_column, reader.id_column, n_jobs, sep, work, chunk_index
+            )
+            # closing(): the workers stop (pool terminated) before anything below cleans up
+            with contextlib.closing(scored) as chunks:
+                for n_rows in chunks:
+                    chunk_index += 1
+                    rows_done += n_rows
+                    _write_json_atomic(work / PROGRESS_FILE, {**state, "rows_done": rows_done, "chunks_done": chunk_index})
+                    if on_progress is not None:
+                        on_progress(rows_done)
             rows, valid, collected = _finish(
                 work, out_str, in_str, screener, top, report is not None, reader.smiles_column
             )
