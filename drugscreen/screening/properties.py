@@ -13,7 +13,8 @@ the same way, its query molecules read back from the catalog entries' own serial
 
 Drug-likeness follows :func:`rdkit.Chem.QED.properties` but computes each property once and
 reuses it: MW, cLogP (Crippen), TPSA, HBD, HBA, rotatable bonds feed both QED and the output
-columns, and QED's own 116 unwanted-group alerts use the same pattern-fingerprint prescreen.
+columns, and QED's own 116 unwanted-group alerts use the same pattern-fingerprint prescreen;
+82 of them are Brenk entries with the same SMARTS, whose Brenk match is reused.
 The QED value equals ``rdkit.Chem.QED.qed`` (checked in the tests).
 
 Output columns (:data:`PROPERTY_COLUMNS`): ``alerts_pains``, ``alerts_brenk`` (names joined
@@ -86,22 +87,39 @@ def _candidates(mol_fps: np.ndarray, query_fps: np.ndarray) -> np.ndarray:
 _PICKLED_MOL = re.compile(rb"(\d+) (\xef\xbe\xad\xde)")  # "<length> " + RDKit mol-pickle magic
 
 
-def _entry_query_bits(entry: Any) -> np.ndarray:
-    """Pattern fingerprint of a catalog entry's query, for the prescreen.
+_UNBOUNDED = 4294967295  # a SmartsMatcher's maxCount when it has none
 
-    The query molecule is read back from the entry's own serialization (one pickled RDKit
-    query molecule). When that is not exactly one molecule (a compound matcher), an all-zero
-    fingerprint is returned: every molecule is then a candidate, so nothing is ever missed.
+
+def _entry_query(entry: Any) -> tuple[Chem.Mol | None, bool]:
+    """A catalog entry's query molecule, read back from the entry's own serialization, and
+    whether the entry is exactly "the query matches at least once" (min count 1, no max).
+
+    ``(None, False)`` when the entry is not one pickled query molecule (a compound matcher)
+    or the serialization is not understood.
     """
     try:
         data = entry.Serialize()
         hits = list(_PICKLED_MOL.finditer(data))
         if len(hits) == 1:
             length, start = int(hits[0].group(1)), hits[0].start(2)
-            return _pattern_bits(Chem.Mol(data[start : start + length]))
-    except Exception:  # unknown serialization: no prescreen for this entry
+            counts = re.match(rb" (\d+) (\d+) ", data[start + length :])
+            plain = counts is not None and (int(counts.group(1)), int(counts.group(2))) == (1, _UNBOUNDED)
+            return Chem.Mol(data[start : start + length]), plain
+    except Exception:  # unknown serialization
         pass
-    return np.zeros(_FP_WORDS, dtype=np.uint64)
+    return None, False
+
+
+def _entry_query_bits(entry: Any) -> np.ndarray:
+    """Pattern fingerprint of a catalog entry's query, for the prescreen.
+
+    When the entry is not one query molecule (a compound matcher), an all-zero fingerprint
+    is returned: every molecule is then a candidate, so nothing is ever missed.
+    """
+    query, _ = _entry_query(entry)
+    if query is None:
+        return np.zeros(_FP_WORDS, dtype=np.uint64)
+    return _pattern_bits(query)
 
 
 def _catalog(which: Any) -> FC.FilterCatalog:
@@ -138,6 +156,14 @@ class AlertScreen:
         self._qed_alerts = list(QED.StructuralAlerts)
         self._qed_fps = np.stack([_pattern_bits(q) for q in self._qed_alerts])
         self._qed_acceptors = list(QED.Acceptors)
+        # 82 of QED's 116 unwanted groups are Brenk entries with the same SMARTS (both come from
+        # Brenk et al. 2008): for those, QED's count reuses the Brenk match instead of matching again
+        plain_brenk: dict[str, int] = {}
+        for k, entry in enumerate(self._brenk_entries):
+            query, plain = _entry_query(entry)
+            if query is not None and plain:
+                plain_brenk.setdefault(Chem.MolToSmarts(query), k)
+        self._qed_brenk = np.array([plain_brenk.get(Chem.MolToSmarts(q), -1) for q in self._qed_alerts], dtype=np.int64)
 
     @staticmethod
     def _pains_smarts() -> dict[str, str]:
@@ -167,28 +193,44 @@ class AlertScreen:
             out.append(";".join(names))
         return out
 
-    def brenk_matches(self, mols: list[Chem.Mol], fps: np.ndarray | None = None) -> list[str]:
-        """Brenk names per molecule, joined with ``;`` (exactly the catalog's matches)."""
+    def brenk_hits(self, mols: list[Chem.Mol], fps: np.ndarray | None = None) -> np.ndarray:
+        """Which Brenk entries each molecule matches: boolean ``(n, n_entries)``."""
         if fps is None:
             fps = self.fingerprints(mols)
         cand = _candidates(fps, self._brenk_fps)
-        out = []
         for i, mol in enumerate(mols):
-            names = [self._brenk_names[j] for j in np.flatnonzero(cand[i]) if self._brenk_entries[j].HasFilterMatch(mol)]
-            out.append(";".join(dict.fromkeys(names)))
-        return out
+            for j in np.flatnonzero(cand[i]):
+                cand[i, j] = self._brenk_entries[j].HasFilterMatch(mol)
+        return cand
 
-    def qed_alert_counts(self, mols: list[Chem.Mol], fps: np.ndarray) -> np.ndarray:
-        """QED's count of unwanted groups (``QEDproperties.ALERTS``) per molecule."""
+    def brenk_names(self, hits: np.ndarray) -> list[str]:
+        """Brenk names per molecule from :meth:`brenk_hits`, joined with ``;``."""
+        return [";".join(dict.fromkeys(self._brenk_names[j] for j in np.flatnonzero(row))) for row in hits]
+
+    def brenk_matches(self, mols: list[Chem.Mol], fps: np.ndarray | None = None) -> list[str]:
+        """Brenk names per molecule, joined with ``;`` (exactly the catalog's matches)."""
+        return self.brenk_names(self.brenk_hits(mols, fps))
+
+    def qed_alert_counts(self, mols: list[Chem.Mol], fps: np.ndarray, brenk_hits: np.ndarray | None = None) -> np.ndarray:
+        """QED's count of unwanted groups (``QEDproperties.ALERTS``) per molecule.
+
+        With ``brenk_hits`` (:meth:`brenk_hits` of the same molecules), the groups that are
+        Brenk entries with the same SMARTS are read from it instead of being matched again.
+        """
         cand = _candidates(fps, self._qed_fps)
-        counts = np.zeros(len(mols), dtype=np.int64)
+        if brenk_hits is not None:
+            shared = self._qed_brenk >= 0
+            cand[:, shared] = False
+            counts = brenk_hits[:, self._qed_brenk[shared]].sum(axis=1, dtype=np.int64)
+        else:
+            counts = np.zeros(len(mols), dtype=np.int64)
         for i, mol in enumerate(mols):
-            counts[i] = sum(1 for j in np.flatnonzero(cand[i]) if mol.HasSubstructMatch(self._qed_alerts[j]))
+            counts[i] += sum(1 for j in np.flatnonzero(cand[i]) if mol.HasSubstructMatch(self._qed_alerts[j]))
         return counts
 
     def qed_acceptors(self, mol: Chem.Mol) -> int:
-        """QED's acceptor count (its own SMARTS, not Lipinski's)."""
-        return sum(len(mol.GetSubstructMatches(p)) for p in self._qed_acceptors if mol.HasSubstructMatch(p))
+        """QED's acceptor count (its own SMARTS, not Lipinski's; a pattern absent gives 0 matches)."""
+        return sum(len(mol.GetSubstructMatches(p)) for p in self._qed_acceptors)
 
 
 _LOCK = threading.Lock()
@@ -287,8 +329,9 @@ def _compute_properties(mols: list[Chem.Mol]) -> dict[str, Any]:
     mols = [_without_hs(m) for m in mols]
     fps = screen.fingerprints(mols)
     out["alerts_pains"] = screen.pains_matches(mols, fps)
-    out["alerts_brenk"] = screen.brenk_matches(mols, fps)
-    alerts = screen.qed_alert_counts(mols, fps)
+    brenk = screen.brenk_hits(mols, fps)
+    out["alerts_brenk"] = screen.brenk_names(brenk)
+    alerts = screen.qed_alert_counts(mols, fps, brenk)
     props = [_safe_props(m, screen) for m in mols]
     qed = np.empty(n)
     for i, p in enumerate(props):
