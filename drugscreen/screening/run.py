@@ -1,11 +1,14 @@
 """A whole screening run: stream an input file through the Screener into an output file.
 
 :func:`run_screen` is what ``drugscreen screen`` calls. It reads the input in chunks, scores
-each chunk (in worker processes with ``jobs > 1``, results kept in input order), and stores
-every scored chunk as a small Parquet file in a work folder beside the output
+each chunk (in worker processes with ``jobs > 1``, progress counted in input order), and
+stores every scored chunk as a small Parquet file in a work folder beside the output
 (``.<output name>.partial/``) together with ``progress.json`` (input checksum, options, rows
-done). When all chunks are scored, the ``rank`` over the whole run is computed from the
-stored scores and the chunks are streamed into the output format, to a temporary file that
+done); the worker that scored a chunk writes its file, and for CSV/TSV output also the
+chunk's rows already rendered as text with the ``rank`` cells left open
+(:func:`drugscreen.io.render_csv_rows`). When all chunks are scored, the ``rank`` over the
+whole run is computed from the stored scores and the chunks are streamed into the output
+format (for CSV/TSV: the rendered rows with their ranks filled in), to a temporary file that
 is renamed into place at the end. Memory stays bounded by the chunk size whatever the input
 length, an interrupted run leaves no half-written output, and ``resume=True`` continues from
 the last stored chunk (no row lost or repeated) when the input and options are unchanged.
