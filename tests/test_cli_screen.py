@@ -210,6 +210,32 @@ def test_ctrl_c_exit_130_no_output(tmp_path, monkeypatch):
     assert res.exit_code == 130 and not (tmp_path / "o.csv").exists()
 
 
+def test_resume_with_workers_after_interruption_equals_clean_run(tmp_path):
+    # with jobs > 1 the workers write the chunk files, possibly ahead of the parent's count;
+    # a chunk after a gap and rendered rows without their chunk must not survive a resume
+    src = write_smi(tmp_path / "a.smi", [f"{s} m{i}" for i, s in enumerate(MANY)] + ["C1CC bad"])
+    clean = tmp_path / "clean.csv"
+    run_screen(src, clean, panel=TINY_BUNDLE, chunk_size=8, jobs=2)
+    out = tmp_path / "o.csv"
+
+    def stop(done: int) -> None:
+        if done >= 24:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=2, on_progress=stop)
+    work = tmp_path / ".o.csv.partial"
+    done = sorted(work.glob("chunk_*.parquet"))
+    assert len(done) >= 3 and all((f.with_suffix(".rendered")).is_file() for f in done)
+    done[-1].unlink()  # as if the last chunk had not been finished: its rendered rows stay behind
+    (work / "chunk_00000099.parquet").write_bytes(done[0].read_bytes())  # a chunk after a gap
+    names = {f.name for f in work.glob("chunk_*.parquet")}
+    kept = next(i for i in range(200) if f"chunk_{i:08d}.parquet" not in names)  # the gap-free prefix
+    summary = run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=2, resume=True)
+    assert summary.resumed_rows == 8 * kept and summary.rows == len(MANY) + 1
+    assert out.read_bytes() == clean.read_bytes()
+
+
 def test_jobs_2_same_as_jobs_1(tmp_path):
     src = write_smi(tmp_path / "a.smi", MANY)
     run_screen(src, tmp_path / "one.csv", panel=TINY_BUNDLE, chunk_size=10, jobs=1)
