@@ -478,7 +478,8 @@ def render_results(
     if any(a.split == "scaffold" and a.dataset in PROPERTY_DATASETS for a in aggs):
         lines += ["## Summary (split: scaffold)", "",
                   "Our model per dataset = the one of our rows (`panel:gine`: the shipped multitask panel; "
-                  "`gine_ecfp`: the panel's architecture trained on that dataset alone; `dmpnn`: single-task D-MPNN) "
+                  "`gine_ecfp`: the panel's architecture trained on that dataset alone; `gine_graph`: the same without "
+                  "the ECFP4 input; `dmpnn`: single-task D-MPNN) "
                   "with the best mean **validation** score (shown in brackets), so the choice never looks at the "
                   "test set; its test score beside the ECFP4 baselines' (random forest; MLP, `fp_mlp`, trained by the same "
                   "trainer with early stopping on validation) and chemprop's, mean ± sd over seeds "
