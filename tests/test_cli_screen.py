@@ -172,19 +172,25 @@ def test_failure_leaves_no_output(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.smi", "o.csv"]
 
 
-def test_resume_after_interruption_equals_clean_run(tmp_path):
+def _stop_after_3_chunks(done: int) -> None:
+    if done >= 24:
+        raise KeyboardInterrupt
+
+
+def _clean_and_interrupted(tmp_path: Path, jobs: int) -> tuple[Path, Path, Path]:
+    """A clean run and a run interrupted after 3 chunks of 8 rows: (input, clean output, output)."""
     src = write_smi(tmp_path / "a.smi", [f"{s} m{i}" for i, s in enumerate(MANY)] + ["C1CC bad"])
     clean = tmp_path / "clean.csv"
-    run_screen(src, clean, panel=TINY_BUNDLE, chunk_size=8, jobs=1)
+    run_screen(src, clean, panel=TINY_BUNDLE, chunk_size=8, jobs=jobs)
     out = tmp_path / "o.csv"
-
-    def stop_after_3_chunks(done: int) -> None:
-        if done >= 24:
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=1, on_progress=stop_after_3_chunks)
+        run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=jobs, on_progress=_stop_after_3_chunks)
     assert not out.exists()
+    return src, clean, out
+
+
+def test_resume_after_interruption_equals_clean_run(tmp_path):
+    src, clean, out = _clean_and_interrupted(tmp_path, jobs=1)
     work = tmp_path / ".o.csv.partial"
     assert len(list(work.glob("chunk_*.parquet"))) == 3
     summary = run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=1, resume=True)
@@ -193,7 +199,7 @@ def test_resume_after_interruption_equals_clean_run(tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(out), pd.read_csv(clean))
     # options changed since the interruption: refused
     with pytest.raises(KeyboardInterrupt):
-        run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=1, on_progress=stop_after_3_chunks)
+        run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=1, on_progress=_stop_after_3_chunks)
     res = screen(str(src), "-o", str(out), "--resume", "--profile", "cns", "--batch-size", "8")
     assert res.exit_code == 1 and "cannot resume" in str(res.exception)  # main() prints it as one line
 
@@ -213,17 +219,7 @@ def test_ctrl_c_exit_130_no_output(tmp_path, monkeypatch):
 def test_resume_with_workers_after_interruption_equals_clean_run(tmp_path):
     # with jobs > 1 the workers write the chunk files, possibly ahead of the parent's count;
     # a chunk after a gap and rendered rows without their chunk must not survive a resume
-    src = write_smi(tmp_path / "a.smi", [f"{s} m{i}" for i, s in enumerate(MANY)] + ["C1CC bad"])
-    clean = tmp_path / "clean.csv"
-    run_screen(src, clean, panel=TINY_BUNDLE, chunk_size=8, jobs=2)
-    out = tmp_path / "o.csv"
-
-    def stop(done: int) -> None:
-        if done >= 24:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=2, on_progress=stop)
+    src, clean, out = _clean_and_interrupted(tmp_path, jobs=2)
     work = tmp_path / ".o.csv.partial"
     done = sorted(work.glob("chunk_*.parquet"))
     assert len(done) >= 3 and all((f.with_suffix(".rendered")).is_file() for f in done)
