@@ -203,7 +203,7 @@ def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
 
 
 def _rendered_path(chunk_file: Path) -> Path:
-    """Where a chunk's pre-rendered CSV/TSV rows (:func:`_score_and_render`) are kept."""
+    """Where a chunk's pre-rendered CSV/TSV rows (:func:`_score_and_store`) are kept."""
     return chunk_file.with_suffix(".rendered")
 
 
@@ -277,6 +277,11 @@ class _Collected:
     n_invalid: int = 0
 
 
+def _rank_cells(ranks: np.ndarray) -> list[str]:
+    """CSV cells of a rank column: the rank, or empty where there is none (0: invalid/unscored)."""
+    return [str(int(x)) if x > 0 else "" for x in ranks]
+
+
 def _value_columns(screener: Screener) -> list[str]:
     return [e.column for e in screener.endpoints] + ["qed", "score"]
 
@@ -339,8 +344,7 @@ def _finish(
                 start += n
                 rows += n
                 valid += int(np.count_nonzero(table.column("valid").to_numpy(zero_copy_only=False)))
-                cells = [str(int(x)) if x > 0 else "" for x in r]
-                writer.write_rendered(pq.read_schema(f).names, fill_csv_slots(text, cells), n)
+                writer.write_rendered(pq.read_schema(f).names, fill_csv_slots(text, _rank_cells(r)), n)
                 continue
             df = pq.read_table(f).to_pandas()
             r = ranks[start : start + len(df)]
@@ -351,7 +355,7 @@ def _finish(
             ok = df["valid"].to_numpy(dtype=bool)
             valid += int(ok.sum())
             if text is not None:
-                writer.write_rendered(list(df.columns), fill_csv_slots(text, [str(int(x)) if x > 0 else "" for x in r]), len(df))
+                writer.write_rendered(list(df.columns), fill_csv_slots(text, _rank_cells(r)), len(df))
             else:
                 writer.write(df)
             if want_report:
