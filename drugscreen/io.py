@@ -222,6 +222,9 @@ def escape_csv_injection(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Field separator of each text table format that is written (CSV and TSV).
+CSV_SEPARATORS = {"csv": ",", "tsv": "\t"}
+
 #: Marks, in :func:`render_csv_rows` text, the cell of the last column left to fill in later
 #: (ASCII record + group separators: never written by the CSV writer itself).
 CSV_SLOT = "\x1e\x1d"
@@ -863,8 +866,8 @@ class TableWriter:
             self._columns = list(df.columns)
         elif list(df.columns) != self._columns:
             raise InputFormatError("internal error: chunks with different columns")
-        if self.format in ("csv", "tsv"):
-            sep = "," if self.format == "csv" else "\t"
+        if self.format in CSV_SEPARATORS:
+            sep = CSV_SEPARATORS[self.format]
             safe = escape_csv_injection(df)
             safe.to_csv(self._fh, sep=sep, index=False, header=self.rows == 0, lineterminator="\n")
         elif self.format == "parquet":
@@ -878,7 +881,7 @@ class TableWriter:
         (:func:`render_csv_rows` + :func:`fill_csv_slots`) under ``columns``."""
         import pandas as pd
 
-        if self.format not in ("csv", "tsv"):
+        if self.format not in CSV_SEPARATORS:
             raise InputFormatError(f"internal error: rendered CSV text for a {self.format} output")
         if self._tmp is None and self._fh is None:
             self._open()
@@ -887,15 +890,15 @@ class TableWriter:
         elif list(columns) != self._columns:
             raise InputFormatError("internal error: chunks with different columns")
         if self.rows == 0:
-            sep = "," if self.format == "csv" else "\t"
-            self._fh.write(pd.DataFrame(columns=columns).to_csv(sep=sep, index=False, lineterminator="\n"))
+            header = pd.DataFrame(columns=columns).to_csv(sep=CSV_SEPARATORS[self.format], index=False, lineterminator="\n")
+            self._fh.write(header)
         self._fh.write(text)
         self.rows += rows
 
     @property
     def csv_separator(self) -> str | None:
         """The field separator when this writer writes CSV/TSV text, else ``None``."""
-        return {"csv": ",", "tsv": "\t"}.get(self.format)
+        return CSV_SEPARATORS.get(self.format)
 
     def _write_parquet(self, df: pd.DataFrame) -> None:
         import pyarrow as pa

@@ -165,9 +165,8 @@ def test_max_tanimoto_is_exact_with_ties_dense_rows_and_odd_sizes() -> None:
 
 
 def test_max_tanimoto_exact_on_real_ecfp4() -> None:
-    from drugscreen.domain import ecfp4_packed
+    from drugscreen.domain import ecfp4_packed, prepare_reference
     from drugscreen.domain import max_tanimoto as domain_max_tanimoto
-    from drugscreen.domain import prepare_reference
 
     smiles = [
         "CCO", "CCN", "c1ccccc1O", "c1ccccc1N", "CC(=O)Nc1ccc(O)cc1", "CC(=O)Nc1ccc(OC)cc1", "C1CCNCC1",

@@ -12,11 +12,11 @@ import pytest
 
 from drugscreen.exceptions import InputFormatError
 from drugscreen.io import (
+    CSV_SLOT,
     ERROR_COLUMN,
     TableWriter,
     default_output_path,
     detect_format,
-    CSV_SLOT,
     escape_csv_injection,
     fill_csv_slots,
     open_input,

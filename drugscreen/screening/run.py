@@ -434,6 +434,7 @@ def run_screen(
         Called with the number of rows done after each chunk.
     """
     from drugscreen.io import (
+        CSV_SEPARATORS,
         default_output_path,
         detect_format,
         file_fingerprint,
@@ -494,8 +495,7 @@ def run_screen(
         if on_progress is not None and done:
             on_progress(done)
         try:
-            out_format = detect_format(out_str, output=True)[0]
-            sep = {"csv": ",", "tsv": "\t"}.get(out_format)
+            sep = CSV_SEPARATORS.get(detect_format(out_str, output=True)[0])
             scored = _scored_chunks(
                 screener, iter(reader), reader.smiles_column, reader.id_column, n_jobs, sep, work, chunk_index
             )
