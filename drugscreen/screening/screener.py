@@ -528,10 +528,10 @@ class Screener:
                 extra = np.concatenate([extra, extra[reps]])
         with self._lock:
             pred = self.bundle.predict(graphs, extra=extra, fps=fps, batch_size=bs, domain=False)
+            # the domain of the real molecules only: similarities are exact whatever the batch
+            pred.domain_similarity, pred.in_domain = self.bundle.applicability(fps[:n])
         if pad:
             pred.mean, pred.std = pred.mean[:n], pred.std[:n]
-        # the domain of the real molecules only: similarities are exact whatever the batch
-        pred.domain_similarity, pred.in_domain = self.bundle.applicability(fps[:n])
         return pred
 
     def _featurize(self, mols: list[Any], errors: list[str], ok: list[int]) -> tuple[list[Any], list[int]]:
