@@ -33,11 +33,11 @@ from pathlib import Path
 import numpy as np
 from rdkit import Chem, RDLogger
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.metrics import roc_auc_score
 
 from drugscreen.data.loaders import load_dataset
 from drugscreen.data.splits import make_split
 from drugscreen.featurizers.fingerprints import MorganFingerprint
+from drugscreen.training.metrics import classification_metrics
 
 CHARGED = re.compile(r"[+-]\]")
 
@@ -49,13 +49,10 @@ def text_features(smiles: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return charged, dotted
 
 
-def task_aucs(y: np.ndarray, scores: np.ndarray) -> list[float]:
-    """ROC-AUC per task column (``scores`` has one column per task)."""
-    out = []
-    for j in range(y.shape[1]):
-        mask = ~np.isnan(y[:, j])
-        out.append(float(roc_auc_score(y[mask, j], scores[mask, j])))
-    return out
+def task_aucs(y: np.ndarray, scores: np.ndarray, tasks: list[str]) -> list[float]:
+    """ROC-AUC per task column (``scores`` has one column per task), by the training metrics."""
+    per_task = classification_metrics(y, scores, tasks)["per_task"]
+    return [per_task[t]["roc_auc"] for t in tasks]
 
 
 def ecfp(smiles: list[str]) -> np.ndarray:
@@ -102,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", "## 2. a two-bit text rule (score = charge - dot; reversed for CT_TOX), test ROC-AUC"]
     for label, (c, d) in (("as written", (charged, dotted)), ("standardized", (charged_std, dotted_std))):
         score = (c - d)[:, None] * sign[None, :]
-        test = task_aucs(ds.y[split.test], score[split.test])
+        test = task_aucs(ds.y[split.test], score[split.test], tasks)
         lines.append(f"{label:>13}: " + ", ".join(f"{t} {a:.3f}" for t, a in zip(tasks, test, strict=True))
                      + f"; mean {np.mean(test):.3f}")
 
@@ -119,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                                                 class_weight="balanced")
                 forest.fit(x[tr], ds.y[tr, j])
                 scores[:, j] = forest.predict_proba(x[split.test])[:, 1]
-            means.append(float(np.mean(task_aucs(ds.y[split.test], scores))))
+            means.append(float(np.mean(task_aucs(ds.y[split.test], scores, tasks))))
         lines.append(f"{label:>13}: {np.mean(means):.3f} ± {np.std(means, ddof=1) if len(means) > 1 else 0:.3f} "
                      f"(n={len(means)}: " + ", ".join(f"{m:.3f}" for m in means) + ")")
 
