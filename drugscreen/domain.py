@@ -76,15 +76,21 @@ _REF_CACHE: dict[int, tuple[Any, Any]] = {}
 _REF_CACHE_SIZE = 4
 
 
+def _prepared(packed: np.ndarray) -> Any:
+    """The already prepared reference of ``packed``, or ``None``."""
+    hit = _REF_CACHE.get(id(packed))
+    return hit[1] if hit is not None and hit[0]() is packed else None
+
+
 def _reference(packed: np.ndarray) -> Any:
     """The :class:`~drugscreen.featurizers.fingerprints.TanimotoReference` of ``packed``,
     prepared once per array object (a bundle's ``train_fps``) and dropped with it."""
     from drugscreen.featurizers.fingerprints import TanimotoReference
 
+    ref = _prepared(packed)
+    if ref is not None:
+        return ref
     key = id(packed)
-    hit = _REF_CACHE.get(key)
-    if hit is not None and hit[0]() is packed:
-        return hit[1]
     ref = TanimotoReference(packed, n_bits=8 * packed.shape[1])
     try:
         alive = weakref.ref(packed)
@@ -101,11 +107,6 @@ def _reference(packed: np.ndarray) -> Any:
 #: bits instead of being prepared (~0.3 s for 43,000 fingerprints): a few molecules are then
 #: answered in milliseconds, e.g. a 10-molecule screen or a single ``Screener.score`` call.
 _FEW_QUERIES = 32
-
-
-def _is_prepared(packed: np.ndarray) -> bool:
-    hit = _REF_CACHE.get(id(packed))
-    return hit is not None and hit[0]() is packed
 
 
 def _max_tanimoto_few(query: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -167,7 +168,7 @@ def max_tanimoto(query: np.ndarray, reference: np.ndarray, chunk: int = 8192) ->
     if reference.shape[0] == 0:
         return np.full(n, np.nan)
     # (the popcount path counts intersections in uint16: fingerprints of up to 65,535 bits)
-    if n <= _FEW_QUERIES and query.shape[1] <= 8191 and not _is_prepared(reference):
+    if n <= _FEW_QUERIES and query.shape[1] <= 8191 and _prepared(reference) is None:
         return _max_tanimoto_few(query, np.asarray(reference, dtype=np.uint8))
     ref = _reference(reference)
     q_bits = np.unpackbits(query, axis=1, count=ref.n_bits)

@@ -338,13 +338,14 @@ def _finish(
             text = text_file.read_bytes().decode("utf-8") if writer.csv_separator and text_file.is_file() else None
             if text is not None and not want_report:
                 # the rows were rendered where they were scored: only the rank is added here
-                table = pq.read_table(f, columns=["valid"])
-                n = table.num_rows
+                chunk = pq.ParquetFile(f)
+                ok = chunk.read(columns=["valid"]).column("valid").to_numpy(zero_copy_only=False)
+                n = len(ok)
                 r = ranks[start : start + n]
                 start += n
                 rows += n
-                valid += int(np.count_nonzero(table.column("valid").to_numpy(zero_copy_only=False)))
-                writer.write_rendered(pq.read_schema(f).names, fill_csv_slots(text, _rank_cells(r)), n)
+                valid += int(np.count_nonzero(ok))
+                writer.write_rendered(chunk.schema_arrow.names, fill_csv_slots(text, _rank_cells(r)), n)
                 continue
             df = pq.read_table(f).to_pandas()
             r = ranks[start : start + len(df)]
