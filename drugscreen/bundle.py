@@ -301,9 +301,9 @@ class ModelBundle:
         """Featurizer of the ``extra`` vector :meth:`predict` needs, or ``None``.
 
         Fingerprint hybrids take their input from ``fps`` (see :attr:`fingerprint_config`),
-        so they need no ``extra``. Fingerprint + descriptor hybrids (kind
-        ``"fingerprint+descriptors"``) need both: ``extra`` holds the *raw* descriptor values
-        of this featurizer, and :meth:`predict_raw` applies the stored scaler.
+        so they need no ``extra``. Descriptor hybrids (kind ``"descriptors"``) need ``extra``:
+        the *raw* descriptor values of this featurizer; :meth:`predict_raw` applies the stored
+        scaler. Fingerprint + descriptor hybrids (kind ``"fingerprint+descriptors"``) need both.
         """
         extra = self.config.get("extra_features") or {}
         return extra.get("featurizer") if extra.get("kind") in ("descriptors", "fingerprint+descriptors") else None
@@ -322,9 +322,9 @@ class ModelBundle:
     @property
     def descriptor_scaler(self) -> Any:
         """The fitted :class:`~drugscreen.featurizers.descriptors.DescriptorScaler` applied to
-        ``extra`` by fingerprint + descriptor hybrids, or ``None``."""
+        ``extra`` by descriptor hybrids, or ``None``."""
         extra = self.config.get("extra_features") or {}
-        if extra.get("kind") != "fingerprint+descriptors":
+        if extra.get("kind") not in ("descriptors", "fingerprint+descriptors"):
             return None
         if self._desc_scaler is None:
             from drugscreen.featurizers.descriptors import DescriptorScaler
@@ -467,6 +467,7 @@ class ModelBundle:
         if self.extra_featurizer_config is not None and extra is None:
             raise ValueError(f"bundle {self.name} needs extra= features ({self.extra_featurizer_config})")
         fp_bits = int(self.fingerprint_config["params"].get("n_bits", 2048))
+        kind = (self.config.get("extra_features") or {}).get("kind")
         scaler = self.descriptor_scaler
         if scaler is not None:
             extra = scaler.transform(np.asarray(extra, dtype=np.float64))
@@ -476,14 +477,12 @@ class ModelBundle:
             for start in range(0, n, batch_size):
                 stop = min(start + batch_size, n)
                 batch = collate(graphs[start:stop], pyg=False)
-                ex = None
-                if scaler is not None:
-                    bits = unpack_bits(np.asarray(fps)[start:stop], fp_bits)
-                    ex = torch.from_numpy(np.concatenate([bits, extra[start:stop]], axis=1))
-                elif self.needs_fps:
-                    ex = torch.from_numpy(unpack_bits(np.asarray(fps)[start:stop], fp_bits))
-                elif extra is not None and self.extra_featurizer_config is not None:
-                    ex = torch.as_tensor(np.asarray(extra[start:stop], dtype=np.float32))
+                parts = []
+                if kind in ("fingerprint", "fingerprint+descriptors"):
+                    parts.append(unpack_bits(np.asarray(fps)[start:stop], fp_bits))
+                if kind in ("descriptors", "fingerprint+descriptors"):
+                    parts.append(np.asarray(extra[start:stop], dtype=np.float32))
+                ex = torch.from_numpy(parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)) if parts else None
                 for m, model in enumerate(models):
                     out[m, start:stop] = model(batch, ex).double().numpy()
         cls = np.array([t["type"] == "classification" for t in self.tasks])

@@ -1,4 +1,5 @@
-"""The ECFP4 + fast_descriptors hybrid input: data, training, bundle round trip, Screener, scaling once."""
+"""The fast_descriptors hybrid inputs (alone and with ECFP4 bits): data, training, bundle round trip,
+Screener, scaling once."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def test_descriptors_scaled_on_training_part_only(hybrid_data) -> None:
     np.testing.assert_allclose(scaler.mean_, expected.mean_)
     np.testing.assert_allclose(scaler.std_, expected.std_)
     np.testing.assert_array_equal(d.train.desc, expected.transform(raw_train))
-    assert d.descriptors["featurizer"] == {"name": "fast_descriptors", "params": {"version": 1}}
+    assert d.descriptors["featurizer"] == {"name": "fast_descriptors", "params": {"version": 2}}
 
 
 def test_hybrid_data_cached(hybrid_data, tmp_path: Path) -> None:
@@ -73,7 +74,7 @@ def test_hybrid_bundle_config_and_needs(hybrid_bundle: Path) -> None:
     extra = b.config["extra_features"]
     assert extra["kind"] == "fingerprint+descriptors"
     assert b.needs_fps
-    assert b.extra_featurizer_config == {"name": "fast_descriptors", "params": {"version": 1}}
+    assert b.extra_featurizer_config == {"name": "fast_descriptors", "params": {"version": 2}}
     assert b.config["model"]["params"]["extra_dim"] == 2048 + len(FastDescriptors())
     graphs, fps, desc = _inputs(b)
     with pytest.raises(ValueError, match="extra"):
@@ -148,4 +149,47 @@ def test_hybrid_needs_descriptor_data(tmp_path: Path) -> None:
                       model_params={"hidden": 8, "depth": 1})
     with pytest.raises(ConfigError, match="descriptors"):
         train_on_data(plain, cfg, None)
+    with pytest.raises(ConfigError, match="descriptors"):
+        train_on_data(plain, TrainConfig.from_dict({**cfg.to_dict(), "extra_features": "descriptors"}), None)
     assert len(tiny_smiles(40)) == 40
+
+
+@pytest.fixture(scope="module")
+def descriptor_bundle(hybrid_data, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Descriptors alone next to the graph, with a forest blend (which takes the fingerprint)."""
+    cfg = TrainConfig(dataset=["tiny"], model="gine", split="random", seeds=[0], ensemble=2, epochs=3, batch_size=16, lr=3e-3,
+                      extra_features="descriptors", model_params={"hidden": 16, "depth": 2, "head_hidden": 16}, name="desc",
+                      forest={"datasets": ["tiny"], "n_estimators": 5})
+    out = tmp_path_factory.mktemp("desc") / "bundle"
+    train_on_data(hybrid_data, cfg, out)
+    return out
+
+
+def test_descriptor_only_bundle_feeds_descriptors_not_bits(descriptor_bundle: Path, tmp_path: Path) -> None:
+    from drugscreen.featurizers.graph import collate
+
+    b = load_bundle(descriptor_bundle)
+    assert b.config["extra_features"]["kind"] == "descriptors"
+    assert b.config["model"]["params"]["extra_dim"] == len(FastDescriptors())
+    assert b.extra_featurizer_config == {"name": "fast_descriptors", "params": {"version": 2}}
+    assert "fast_descriptors" in b.card()
+    graphs, fps, desc = _inputs(b)
+    with pytest.raises(ValueError, match="extra"):
+        b.predict(graphs, fps=fps)
+    # by hand: model(graph, scaler(raw descriptors)), then the forest blend
+    scaled = DescriptorScaler.from_dict(b.config["extra_features"]["scaler"]).transform(desc)
+    with torch.inference_mode():
+        logits = np.stack([m(collate(graphs), torch.from_numpy(scaled)).double().numpy() for m in b.models])
+    units = logits.copy()
+    units[..., 0] = 1.0 / (1.0 + np.exp(-logits[..., 0]))
+    y = b.config["scalers"]["y"]
+    units[..., 1] = logits[..., 1] * y["std"][1] + y["mean"][1]
+    if b.forest is not None:
+        cols = np.asarray(b.config["forest"]["tasks"])
+        w = np.asarray(b.config["forest"]["weights"])
+        pf = b.forest.predict(np.unpackbits(fps, axis=1)[:, : b.forest.n_features])
+        units[..., cols] = w * units[..., cols] + (1 - w) * pf[None]
+    np.testing.assert_allclose(b.predict_raw(graphs, extra=desc, fps=fps), units, rtol=1e-5, atol=1e-6)
+    again = load_bundle(b.save(tmp_path / "copy")).predict(graphs, extra=desc, fps=fps)
+    np.testing.assert_array_equal(b.predict(graphs, extra=desc, fps=fps).mean, again.mean)
+    np.testing.assert_allclose(b.predict_smiles(QUERY).mean, again.mean, rtol=1e-6, atol=1e-7)

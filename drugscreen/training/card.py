@@ -56,7 +56,8 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
         f"- Architecture: `{cfg['model']['name']}` "
         + ", ".join(f"{k}={v}" for k, v in mp.items() if k in ("hidden", "depth", "dropout", "virtual_node", "pooling", "extra_dim", "head_hidden", "head_groups")),
         f"- Input: graph featurizer `{cfg['featurizer']['name']}` {cfg['featurizer'].get('params', {})}"
-        + {"fingerprint": " + ECFP4 bits (hybrid)", "fingerprint+descriptors": " + ECFP4 bits + fast_descriptors (hybrid)"}.get(
+        + {"fingerprint": " + ECFP4 bits (hybrid)", "descriptors": " + fast_descriptors (hybrid)",
+           "fingerprint+descriptors": " + ECFP4 bits + fast_descriptors (hybrid)"}.get(
             (cfg.get("extra_features") or {}).get("kind"), ""),
         f"- Ensemble: {cfg['n_members']} members (seeds {cfg.get('member_seeds')}), weights stored as {cfg.get('weights_dtype')}",
         f"- Trained with drugscreen {cfg['versions'].get('drugscreen')}, torch {cfg['versions'].get('torch')}, rdkit {cfg['versions'].get('rdkit')}",

@@ -44,9 +44,9 @@ class TrainConfig:
     model_params
         Constructor arguments of the model (``hidden``, ``depth``, ``dropout``, ...).
     extra_features
-        ``"none"``, ``"ecfp"`` (ECFP4 bits concatenated to the graph embedding: a hybrid) or
-        ``"ecfp+descriptors"`` (ECFP4 bits and the ``fast_descriptors``, standardized with a
-        scaler fitted on the training part, clipped to +-5).
+        ``"none"``, ``"ecfp"`` (ECFP4 bits concatenated to the graph embedding: a hybrid),
+        ``"descriptors"`` (the 23 ``fast_descriptors``, standardized with a scaler fitted on the
+        training part, clipped to +-5) or ``"ecfp+descriptors"`` (both).
     head
         ``"shared"`` (one MLP for all tasks) or ``"per_dataset"`` (one MLP per dataset).
     dataset_weighting
@@ -135,7 +135,7 @@ class TrainConfig:
             self.seeds = [int(s) for s in str(self.seeds).split(",") if str(s).strip()]
         self.seeds = [int(s) for s in self.seeds]
         checks = {
-            "extra_features": ("none", "ecfp", "ecfp+descriptors"),
+            "extra_features": ("none", "ecfp", "descriptors", "ecfp+descriptors"),
             "head": ("shared", "per_dataset"),
             "dataset_weighting": ("equal", "sqrt", "none"),
             "pos_weight": ("sqrt", "balanced", "none"),

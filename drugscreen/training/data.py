@@ -203,8 +203,8 @@ def cached_features(
     return graphs, fps
 
 
-#: Descriptor set of ``extra_features = "ecfp+descriptors"`` and the clip of its scaler.
-DESCRIPTOR_FEATURIZER = {"name": "fast_descriptors", "params": {"version": 1}}
+#: Descriptor set of ``extra_features = "descriptors"`` / ``"ecfp+descriptors"`` and the clip of its scaler.
+DESCRIPTOR_FEATURIZER = {"name": "fast_descriptors", "params": {"version": 2}}
 DESCRIPTOR_CLIP = 5.0
 
 

@@ -149,17 +149,20 @@ def _epoch_rows(data: TrainingData, config: TrainConfig, rng: np.random.Generato
 def _extra_tensor(
     data_fps: np.ndarray, rows: np.ndarray | slice, config: TrainConfig, device: torch.device, desc: np.ndarray | None = None
 ) -> torch.Tensor | None:
-    """The model's extra input: ECFP4 bits (``ecfp``), or bits then scaled descriptors (``ecfp+descriptors``)."""
+    """The model's extra input: ECFP4 bits (``ecfp``), scaled descriptors (``descriptors``) or
+    bits then scaled descriptors (``ecfp+descriptors``)."""
     if config.extra_features == "none":
         return None
     from drugscreen.domain import unpack_bits
 
-    bits = unpack_bits(data_fps[rows])
-    if config.extra_features == "ecfp+descriptors":
+    parts = []
+    if config.extra_features in ("ecfp", "ecfp+descriptors"):
+        parts.append(unpack_bits(data_fps[rows]))
+    if config.extra_features in ("descriptors", "ecfp+descriptors"):
         if desc is None:
-            raise ConfigError("extra_features = 'ecfp+descriptors' needs the scaled descriptors (build_training_data(descriptors=True))")
-        bits = np.concatenate([bits, np.asarray(desc[rows], dtype=np.float32)], axis=1)
-    return torch.from_numpy(bits).to(device)
+            raise ConfigError(f"extra_features = {config.extra_features!r} needs the scaled descriptors (build_training_data(descriptors=True))")
+        parts.append(np.asarray(desc[rows], dtype=np.float32))
+    return torch.from_numpy(parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)).to(device)
 
 
 def _build_model(data: TrainingData, config: TrainConfig) -> Any:
@@ -170,14 +173,16 @@ def _build_model(data: TrainingData, config: TrainConfig) -> Any:
     params.setdefault("atom_dim", GraphFeaturizer.atom_dim)
     params.setdefault("bond_dim", GraphFeaturizer.bond_dim)
     params["n_tasks"] = data.n_tasks
+    if config.extra_features in ("descriptors", "ecfp+descriptors") and data.train.desc is None:
+        raise ConfigError(f"extra_features = {config.extra_features!r} needs data built with descriptors=True")
     if config.extra_features == "ecfp":
         params["extra_dim"] = 2048
+    elif config.extra_features == "descriptors":
+        params["extra_dim"] = int(data.train.desc.shape[1])
     elif config.extra_features == "ecfp+descriptors":
-        if data.train.desc is None:
-            raise ConfigError("extra_features = 'ecfp+descriptors' needs data built with descriptors=True")
         params["extra_dim"] = 2048 + int(data.train.desc.shape[1])
-    elif config.model == "fp_mlp":
-        raise ConfigError("fp_mlp needs extra_features = 'ecfp'")
+    if config.model == "fp_mlp" and config.extra_features == "none":
+        raise ConfigError("fp_mlp needs extra_features (ecfp, descriptors or ecfp+descriptors)")
     if config.head == "per_dataset":
         params["head_groups"] = data.group_sizes
     return build_model({"name": config.model, "params": params})
@@ -834,9 +839,11 @@ def _extra_features_config(data: TrainingData, config: TrainConfig) -> dict[str,
 
     if config.extra_features == "ecfp":
         return {"kind": "fingerprint", "fingerprint": ECFP4_CONFIG}
-    if config.extra_features == "ecfp+descriptors":
+    if config.extra_features in ("descriptors", "ecfp+descriptors"):
         if data.descriptors is None:
-            raise ConfigError("extra_features = 'ecfp+descriptors' needs data built with descriptors=True")
+            raise ConfigError(f"extra_features = {config.extra_features!r} needs data built with descriptors=True")
+        if config.extra_features == "descriptors":
+            return {"kind": "descriptors", **data.descriptors}
         return {"kind": "fingerprint+descriptors", "fingerprint": ECFP4_CONFIG, **data.descriptors}
     return None
 
@@ -1030,7 +1037,7 @@ def train(config: TrainConfig, output_dir: str | os.PathLike[str] | None = None,
     t0 = time.perf_counter()
     data = build_training_data(
         config.dataset, config.split, config.seeds[0], config.data_dir, config.cache_dir,
-        descriptors=config.extra_features == "ecfp+descriptors",
+        descriptors=config.extra_features in ("descriptors", "ecfp+descriptors"),
     )
     logger.info(
         "data ready in %.1f s: %d train / %d valid / %d test molecules, %d tasks from %s",
