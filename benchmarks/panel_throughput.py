@@ -47,8 +47,7 @@ def main() -> None:
     mols = [p.mol for p in (prepare_molecule(s, std) for s in smiles) if p.valid]
     graphs = [feat(m) for m in mols]
     fps = ecfp4_packed(mols, bundle.fingerprint_config)
-    extra_cfg = bundle.extra_featurizer_config  # e.g. fast_descriptors of an ECFP4 + descriptor hybrid
-    extra = build_featurizer(extra_cfg).featurize_many(mols) if extra_cfg is not None else None
+    extra = bundle.extra_inputs(mols)  # e.g. the fast_descriptors of a descriptor hybrid
     n = len(graphs)
     _ = bundle.predict(graphs[:64], extra=None if extra is None else extra[:64], fps=fps[:64])  # load weights, warm up
 

@@ -275,6 +275,7 @@ class ModelBundle:
         self._models: list[Any] | None = None
         self._train_fps: np.ndarray | None = None
         self._desc_scaler: Any = None
+        self._extra_featurizer: Any = None
         self._forest: Any = None
 
     # -- metadata ----------------------------------------------------------------------
@@ -307,6 +308,18 @@ class ModelBundle:
         """
         extra = self.config.get("extra_features") or {}
         return extra.get("featurizer") if extra.get("kind") in ("descriptors", "fingerprint+descriptors") else None
+
+    def extra_inputs(self, mols: Sequence[Any]) -> np.ndarray | None:
+        """The raw ``extra`` array :meth:`predict` needs for ``mols`` (standardized RDKit
+        molecules), or ``None`` when the models take no extra vector."""
+        cfg = self.extra_featurizer_config
+        if cfg is None:
+            return None
+        if self._extra_featurizer is None:
+            from drugscreen.featurizers.base import build_featurizer
+
+            self._extra_featurizer = build_featurizer(cfg)
+        return self._extra_featurizer.featurize_many(mols)
 
     @property
     def fingerprint_config(self) -> dict[str, Any]:
@@ -569,8 +582,7 @@ class ModelBundle:
         parsed = [prepare_molecule(s, std) for s in smiles]
         ok = [i for i, p in enumerate(parsed) if p.valid]
         mols = [parsed[i].mol for i in ok]
-        extra_cfg = self.extra_featurizer_config
-        extra = build_featurizer(extra_cfg).featurize_many(mols) if extra_cfg is not None and mols else None
+        extra = self.extra_inputs(mols) if mols else None
         sub = self.predict([feat(m) for m in mols], extra=extra, fps=ecfp4_packed(mols, self.fingerprint_config), batch_size=batch_size)
         n, t = len(smiles), len(self.tasks)
         mean, sd = np.full((n, t), np.nan), np.full((n, t), np.nan)

@@ -172,8 +172,6 @@ class Screener:
             raise ConfigError(f"model batch size must be at least 64, got {batch_size}")
         self.standardizer = Standardizer.from_config(bundle.standardizer_config)
         self.featurizer = build_featurizer(bundle.featurizer_config)
-        extra_cfg = bundle.extra_featurizer_config
-        self.extra_featurizer = build_featurizer(extra_cfg) if extra_cfg is not None else None
         try:
             fp_cfg = bundle.fingerprint_config
         except (KeyError, TypeError):
@@ -451,7 +449,7 @@ class Screener:
             from drugscreen.domain import ecfp4_packed
 
             fps = ecfp4_packed(mols, self._fp_config)
-            extra = self.extra_featurizer.featurize_many(mols) if self.extra_featurizer is not None else None
+            extra = self.bundle.extra_inputs(mols)
             pred = self._predict(graphs, extra, fps)
             mean[okarr] = pred.mean
             std[okarr] = pred.std
