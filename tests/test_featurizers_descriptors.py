@@ -62,20 +62,6 @@ def test_fast_descriptors_match_rdkit_where_names_agree() -> None:
     assert build_featurizer(fast.to_config()).names == fast.names
 
 
-def test_fast_descriptor_versions() -> None:
-    from rdkit.Chem import Crippen
-
-    v1, v2 = FastDescriptors(version=1), FastDescriptors()
-    assert v2.version == 2 and v2.to_config() == {"name": "fast_descriptors", "params": {"version": 2}}
-    assert v2.names == v1.names + ["MolLogP", "MolMR"]  # a v1 bundle keeps its exact list
-    a1, a2 = v1(ASPIRIN), v2(ASPIRIN)
-    np.testing.assert_array_equal(a2[: len(v1)], a1)
-    assert a2[-2:].tolist() == pytest.approx([Crippen.MolLogP(ASPIRIN), Crippen.MolMR(ASPIRIN)])
-    assert build_featurizer({"name": "fast_descriptors", "params": {"version": 1}}).names == v1.names
-    with pytest.raises(ValueError, match="version 3 is not known"):
-        FastDescriptors(version=3)
-
-
 def test_scaler_fit_transform_and_json_round_trip() -> None:
     X = np.array([[1.0, 10.0, 5.0], [3.0, np.nan, 5.0], [5.0, 30.0, 5.0], [np.inf, 20.0, 5.0]])
     scaler = DescriptorScaler(clip=2.0).fit(X, names=["a", "b", "c"])

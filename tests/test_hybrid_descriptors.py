@@ -56,7 +56,7 @@ def test_descriptors_scaled_on_training_part_only(hybrid_data) -> None:
     np.testing.assert_allclose(scaler.mean_, expected.mean_)
     np.testing.assert_allclose(scaler.std_, expected.std_)
     np.testing.assert_array_equal(d.train.desc, expected.transform(raw_train))
-    assert d.descriptors["featurizer"] == {"name": "fast_descriptors", "params": {"version": 2}}
+    assert d.descriptors["featurizer"] == {"name": "fast_descriptors", "params": {"version": 1}}
 
 
 def test_hybrid_data_cached(hybrid_data, tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_hybrid_bundle_config_and_needs(hybrid_bundle: Path) -> None:
     extra = b.config["extra_features"]
     assert extra["kind"] == "fingerprint+descriptors"
     assert b.needs_fps
-    assert b.extra_featurizer_config == {"name": "fast_descriptors", "params": {"version": 2}}
+    assert b.extra_featurizer_config == {"name": "fast_descriptors", "params": {"version": 1}}
     assert b.config["model"]["params"]["extra_dim"] == 2048 + len(FastDescriptors())
     graphs, fps, desc = _inputs(b)
     with pytest.raises(ValueError, match="extra"):
@@ -171,7 +171,7 @@ def test_descriptor_only_bundle_feeds_descriptors_not_bits(descriptor_bundle: Pa
     b = load_bundle(descriptor_bundle)
     assert b.config["extra_features"]["kind"] == "descriptors"
     assert b.config["model"]["params"]["extra_dim"] == len(FastDescriptors())
-    assert b.extra_featurizer_config == {"name": "fast_descriptors", "params": {"version": 2}}
+    assert b.extra_featurizer_config == {"name": "fast_descriptors", "params": {"version": 1}}
     assert "fast_descriptors" in b.card()
     graphs, fps, desc = _inputs(b)
     with pytest.raises(ValueError, match="extra"):

@@ -15,7 +15,6 @@ from drugscreen.featurizers.base import FEATURIZERS, build_featurizer, check_fea
 from drugscreen.featurizers.batch import BatchResult, featurize
 from drugscreen.featurizers.descriptors import (
     FAST_DESCRIPTORS,
-    FAST_DESCRIPTORS_V2,
     DescriptorScaler,
     FastDescriptors,
     RDKitDescriptors,
@@ -55,7 +54,6 @@ __all__ = [
     "AMINO_ACIDS",
     "DEFAULT_STANDARDIZER",
     "FAST_DESCRIPTORS",
-    "FAST_DESCRIPTORS_V2",
     "FEATURIZERS",
     "AtomPairFingerprint",
     "BatchResult",

@@ -6,15 +6,15 @@ Featurizers (registered in :data:`~drugscreen.featurizers.base.FEATURIZERS`):
   2026.09), or a named subset via ``names=``. Costs a few milliseconds per molecule (the
   full list includes slow ones such as ``Ipc``, ``BertzCT`` and the fragment counts), so it
   is meant for baselines and offline work, not the screening hot path.
-- ``fast_descriptors``: version 1 is :data:`FAST_DESCRIPTORS`, 21 cheap whole-molecule
-  properties computed by RDKit's C++ functions (size, polarity, H-bond counts, rings, sp3
-  fraction, stereo centres, charge, connectivity). ``benchmarks/featurize_speed.py`` measures
-  its cost: ~30-80 us per molecule on the 2-core development machine (the figure varies with
-  load; see ``benchmarks/results/featurize_speed.json``), cheap enough to be concatenated to a
-  GNN embedding during screening. Version 2 (the default) adds Crippen logP and MR: ~200 us
-  of SMARTS atom typing on their own, but RDKit caches them on the molecule and the Screener's
-  drug-likeness columns need Crippen logP of the same molecules anyway. Rotatable bonds
-  (~25-45 us) are left out; use ``rdkit_descriptors(names=[...])`` for them.
+- ``fast_descriptors``: :data:`FAST_DESCRIPTORS`, 21 cheap whole-molecule properties computed
+  by RDKit's C++ functions (size, polarity, H-bond counts, rings, sp3 fraction, stereo
+  centres, charge, connectivity). ``benchmarks/featurize_speed.py`` measures its cost:
+  ~30-60 us per molecule on the 2-core development machine (the figure varies with load;
+  see ``benchmarks/results/featurize_speed.json``), cheap enough to be concatenated to a GNN
+  embedding during screening. Crippen logP/MR (~250 us: SMARTS atom typing) and rotatable
+  bonds (~25-45 us) are left out on purpose; use ``rdkit_descriptors(names=[...])`` for them.
+  (Adding Crippen logP and MR to the panel's descriptor input was tried: no better on
+  validation, worse Lipophilicity and ESOL on test; see the panel config's notes.)
 
 A descriptor that raises, or returns NaN, +-inf or a value beyond ``1e10`` in magnitude (e.g.
 ``Ipc`` of large molecules) becomes NaN; :func:`nonfinite_report` counts them per name.
@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 from rdkit import Chem
-from rdkit.Chem import Crippen
 from rdkit.Chem import rdMolDescriptors as rdmd
 
 from drugscreen.featurizers.base import FEATURIZERS, featurizer_config
@@ -82,18 +81,6 @@ FAST_DESCRIPTORS: dict[str, Callable[[Chem.Mol], float]] = {
     "Chi1v": rdmd.CalcChi1v,
     "HallKierAlpha": rdmd.CalcHallKierAlpha,
 }
-
-#: Version 2 of the ``fast_descriptors`` set adds Wildman-Crippen logP and molar refractivity.
-#: Alone they cost ~200 us per molecule (SMARTS atom typing), but RDKit caches both on the
-#: molecule, and the Screener's drug-likeness columns compute Crippen logP of the same molecule
-#: objects anyway, so in a screen they come for free.
-FAST_DESCRIPTORS_V2: dict[str, Callable[[Chem.Mol], float]] = {
-    **FAST_DESCRIPTORS,
-    "MolLogP": Crippen.MolLogP,
-    "MolMR": Crippen.MolMR,
-}
-
-_FAST_VERSIONS = {1: FAST_DESCRIPTORS, 2: FAST_DESCRIPTORS_V2}
 
 
 class _DescriptorSet:
@@ -186,24 +173,22 @@ class RDKitDescriptors(_DescriptorSet):
 
 @FEATURIZERS.register("fast_descriptors")
 class FastDescriptors(_DescriptorSet):
-    """The cheap descriptor set: :data:`FAST_DESCRIPTORS` (version 1, 21 values) or
-    :data:`FAST_DESCRIPTORS_V2` (version 2, the default: also Crippen logP and MR, 23 values).
+    """The cheap descriptor set :data:`FAST_DESCRIPTORS` (21 values).
 
     Parameters
     ----------
     version
-        Set version; a bundle records it, so a bundle trained on one version keeps getting
-        exactly that list.
+        Set version; bumped if the list ever changes, so old bundles are refused.
     """
 
     name = "fast_descriptors"
 
-    def __init__(self, version: int = 2) -> None:
-        if version not in _FAST_VERSIONS:
-            raise ValueError(f"fast_descriptors version {version} is not known (have: {', '.join(map(str, _FAST_VERSIONS))})")
+    def __init__(self, version: int = 1) -> None:
+        if version != 1:
+            raise ValueError(f"fast_descriptors version {version} is not known (have: 1)")
         self.version = version
-        self.names = list(_FAST_VERSIONS[version])
-        self._functions = list(_FAST_VERSIONS[version].values())
+        self.names = list(FAST_DESCRIPTORS)
+        self._functions = list(FAST_DESCRIPTORS.values())
 
     def params(self) -> dict[str, Any]:
         return {"version": self.version}

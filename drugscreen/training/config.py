@@ -45,7 +45,7 @@ class TrainConfig:
         Constructor arguments of the model (``hidden``, ``depth``, ``dropout``, ...).
     extra_features
         ``"none"``, ``"ecfp"`` (ECFP4 bits concatenated to the graph embedding: a hybrid),
-        ``"descriptors"`` (the 23 ``fast_descriptors``, standardized with a scaler fitted on the
+        ``"descriptors"`` (the 21 ``fast_descriptors``, standardized with a scaler fitted on the
         training part, clipped to +-5) or ``"ecfp+descriptors"`` (both).
     head
         ``"shared"`` (one MLP for all tasks) or ``"per_dataset"`` (one MLP per dataset).

@@ -204,7 +204,7 @@ def cached_features(
 
 
 #: Descriptor set of ``extra_features = "descriptors"`` / ``"ecfp+descriptors"`` and the clip of its scaler.
-DESCRIPTOR_FEATURIZER = {"name": "fast_descriptors", "params": {"version": 2}}
+DESCRIPTOR_FEATURIZER = {"name": "fast_descriptors", "params": {"version": 1}}
 DESCRIPTOR_CLIP = 5.0
 
 
