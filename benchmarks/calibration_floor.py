@@ -1,0 +1,84 @@
+"""How far an installed panel's test ECE is from what sampling alone would give.
+
+A 10-bin expected calibration error (ECE) is biased upwards on small test sets: even a model
+whose probabilities are exactly right shows a positive ECE, because each bin's observed positive
+rate is a sample. This script scores each classification dataset's test part with the bundle
+(calibrated ensemble mean, as ``drugscreen screen`` reports it), computes the observed ECE (mean
+over the dataset's tasks, as the model card does), and the ECE a perfectly calibrated model
+with exactly these probabilities would show: labels drawn as Bernoulli(p) for the same
+molecules, ``--draws`` times (median and 95th percentile). An observed ECE inside that range
+is what a calibrated model would show at this test size; one far above it is miscalibration.
+The validation and test ROC-AUC from the bundle's record are printed beside it, because the
+calibrators are fitted on validation.
+
+    DRUGSCREEN_DATA_DIR=../shared/datasets python benchmarks/calibration_floor.py [--bundle panel]
+        [--draws 200] [--out benchmarks/results/panel/calibration_floor.txt]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bundle", default="panel", help="installed bundle name or directory")
+    ap.add_argument("--draws", type=int, default=200, help="simulated label sets per dataset")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=None, help="also write the table to this file")
+    args = ap.parse_args()
+
+    from drugscreen.bundle import load_bundle
+    from drugscreen.featurizers.molecule import prepare_molecule
+    from drugscreen.training.data import build_training_data
+    from drugscreen.training.metrics import expected_calibration_error
+
+    bundle = load_bundle(args.bundle)
+    tcfg = bundle.config["training"]["config"]
+    data = build_training_data(list(tcfg["dataset"]), split=tcfg.get("split", "scaffold"))
+    part = data.test
+    extra = None
+    if bundle.extra_featurizer_config is not None:
+        extra = bundle.extra_inputs([prepare_molecule(s).mol for s in part.smiles_std])
+    pred = bundle.predict(part.graphs, extra=extra, fps=part.fps).mean
+    ens = bundle.metrics.get("ensemble", {})
+    rng = np.random.default_rng(args.seed)
+
+    lines = [
+        f"# ECE against its sampling floor: {bundle.name} (test parts, calibrated ensemble mean, 10 bins, {args.draws} draws)",
+        "",
+        "| dataset | tasks | labelled molecules per task | ECE observed | ECE of a perfectly calibrated model: median (95th pct) | ROC-AUC valid / test |",
+        "|---|---|---|---|---|---|",
+    ]
+    for k, d in enumerate(data.datasets):
+        a, b = d.task_slice
+        cols = [c for c in range(a, b) if data.is_classification[c]]
+        if not cols:
+            continue
+        rows = part.dataset_index == k
+        labelled = [(~np.isnan(part.y[rows, c])) for c in cols]
+        observed = float(np.mean([expected_calibration_error(part.y[rows, c], pred[rows, c]) for c in cols]))
+        floor = []
+        for _ in range(args.draws):
+            vals = []
+            for c, ok in zip(cols, labelled, strict=True):
+                p = pred[rows, c][ok]
+                vals.append(expected_calibration_error((rng.random(len(p)) < p).astype(float), p))
+            floor.append(float(np.mean(vals)))
+        auc = [ens.get(s, {}).get(d.name, {}).get("roc_auc", float("nan")) for s in ("valid", "test")]
+        lines.append(
+            f"| {d.name} | {len(cols)} | {int(np.mean([ok.sum() for ok in labelled]))} | {observed:.3f} | "
+            f"{np.median(floor):.3f} ({np.percentile(floor, 95):.3f}) | {auc[0]:.3f} / {auc[1]:.3f} |"
+        )
+    text = "\n".join(lines) + "\n"
+    print(text, end="")
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text)
+
+
+if __name__ == "__main__":
+    main()
