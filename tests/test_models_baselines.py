@@ -66,3 +66,30 @@ def test_estimator_invalid_smiles() -> None:
 
     with pytest.raises(InvalidMoleculeError):
         MoleculeEstimator(model="rf").fit(["CCO", "C1CC"], np.array([0.0, 1.0]))
+
+
+@pytest.mark.parametrize("extra", ["descriptors", "ecfp+descriptors"])
+def test_estimator_descriptor_hybrid(extra: str) -> None:
+    from tiny_data import tiny_smiles
+
+    from drugscreen.featurizers.descriptors import FastDescriptors
+    from drugscreen.featurizers.molecule import prepare_molecule
+    from drugscreen.models import MoleculeEstimator
+
+    smiles = tiny_smiles(48)
+    y = np.array([len(s) / 10.0 for s in smiles])
+    est = MoleculeEstimator(model="gine", task_type="regression", epochs=2, batch_size=16, extra_features=extra,
+                            model_params={"hidden": 16, "depth": 2, "head_hidden": 16}).fit(smiles, y)
+    n_desc = len(FastDescriptors())
+    assert est.model_.extra_dim == n_desc + (2048 if extra == "ecfp+descriptors" else 0)
+    # the scaler is fitted on the molecules that trained (not the hold-out used for early stopping)
+    order = np.random.default_rng(0).permutation(len(smiles))
+    train_idx = np.sort(order[max(1, round(0.1 * len(smiles))):])
+    raw = FastDescriptors().featurize_many([prepare_molecule(smiles[i]).mol for i in train_idx])
+    np.testing.assert_allclose(est.descriptor_scaler_.mean_, np.nanmean(raw, axis=0))
+    pred = est.predict(smiles[:6])
+    assert pred.shape == (6,) and np.isfinite(pred).all()
+    np.testing.assert_array_equal(pred, est.predict(smiles[:6]))
+    # the descriptors reach the model: another scaler gives other predictions
+    est.descriptor_scaler_.mean_ = est.descriptor_scaler_.mean_ + 1.0
+    assert not np.allclose(est.predict(smiles[:6]), pred)

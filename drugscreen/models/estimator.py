@@ -23,10 +23,13 @@ from drugscreen.exceptions import InvalidMoleculeError
 __all__ = ["MoleculeEstimator"]
 
 
-def _featurize(smiles: Sequence[str]) -> tuple[list[Any], np.ndarray, list[str]]:
+def _featurize(smiles: Sequence[str], descriptors: bool = False) -> tuple[list[Any], np.ndarray, list[str], np.ndarray | None]:
+    """Graphs, packed ECFP4, standardized SMILES and (with ``descriptors``) the raw descriptors."""
     from drugscreen.domain import ecfp4_packed
+    from drugscreen.featurizers.base import build_featurizer
     from drugscreen.featurizers.graph import GraphFeaturizer
     from drugscreen.featurizers.molecule import prepare_molecule
+    from drugscreen.training.data import DESCRIPTOR_FEATURIZER
 
     feat = GraphFeaturizer()
     parsed = [prepare_molecule(s) for s in smiles]
@@ -34,7 +37,8 @@ def _featurize(smiles: Sequence[str]) -> tuple[list[Any], np.ndarray, list[str]]
         if not p.valid:
             raise InvalidMoleculeError(i, p.smiles, p.error)
     mols = [p.mol for p in parsed]
-    return [feat(m) for m in mols], ecfp4_packed(mols), [p.smiles_std for p in parsed]
+    desc = build_featurizer(DESCRIPTOR_FEATURIZER).featurize_many(mols) if descriptors else None
+    return [feat(m) for m in mols], ecfp4_packed(mols), [p.smiles_std for p in parsed], desc
 
 
 class MoleculeEstimator(BaseEstimator):
@@ -51,7 +55,9 @@ class MoleculeEstimator(BaseEstimator):
     model_params
         Model constructor arguments.
     extra_features
-        ``"none"`` or ``"ecfp"`` (hybrid); ``fp_mlp`` always uses ``"ecfp"``.
+        ``"none"``, ``"ecfp"``, ``"descriptors"`` or ``"ecfp+descriptors"`` (hybrids, as in
+        :class:`~drugscreen.training.config.TrainConfig`; the descriptor scaler is fitted on
+        the molecules that train); ``fp_mlp`` always uses ``"ecfp"``.
     valid_fraction
         Share of the training molecules held out for early stopping.
     random_state
@@ -98,6 +104,9 @@ class MoleculeEstimator(BaseEstimator):
             extra_features=extra, num_threads=self.num_threads, device=self.device, calibration="none",
         )
 
+    def _uses_descriptors(self, config: Any) -> bool:
+        return self.model != "rf" and config.extra_features in ("descriptors", "ecfp+descriptors")
+
     def fit(self, X: Sequence[str], y: np.ndarray) -> MoleculeEstimator:
         """Train on SMILES ``X`` and labels ``y`` (``(n,)`` or ``(n, n_tasks)``, NaN = missing)."""
         import torch
@@ -108,15 +117,26 @@ class MoleculeEstimator(BaseEstimator):
         y = np.asarray(y, dtype=float)
         self.single_output_ = y.ndim == 1
         y2 = y[:, None] if y.ndim == 1 else y
-        graphs, fps, smiles_std = _featurize(list(X))
+        config = self._config()
+        graphs, fps, smiles_std, raw_desc = _featurize(list(X), self._uses_descriptors(config))
         n, n_tasks = y2.shape
         rng = np.random.default_rng(self.random_state)
         order = rng.permutation(n)
         n_valid = max(1, int(round(self.valid_fraction * n))) if n > 4 else 0
         valid_idx, train_idx = np.sort(order[:n_valid]), np.sort(order[n_valid:])
 
+        desc = None
+        self.descriptor_scaler_ = None
+        if raw_desc is not None:
+            from drugscreen.featurizers.descriptors import DescriptorScaler
+            from drugscreen.training.data import DESCRIPTOR_CLIP
+
+            self.descriptor_scaler_ = DescriptorScaler(clip=DESCRIPTOR_CLIP).fit(raw_desc[train_idx])
+            desc = self.descriptor_scaler_.transform(raw_desc)
+
         def part(idx: np.ndarray) -> Part:
-            return Part([graphs[i] for i in idx], y2[idx], fps[idx], [smiles_std[i] for i in idx], np.zeros(len(idx), dtype=np.int64))
+            return Part([graphs[i] for i in idx], y2[idx], fps[idx], [smiles_std[i] for i in idx], np.zeros(len(idx), dtype=np.int64),
+                        desc=None if desc is None else desc[idx])
 
         tasks = [{"name": f"task_{t}", "column": f"task_{t}", "type": self.task_type, "units": "", "direction": "neutral", "dataset": "estimator"} for t in range(n_tasks)]
         data = TrainingData(
@@ -125,7 +145,6 @@ class MoleculeEstimator(BaseEstimator):
             train=part(train_idx), valid=part(valid_idx), test=part(np.zeros(0, dtype=np.int64)),
             featurizer_config={}, standardizer_config={}, split_kind="random",
         )
-        config = self._config()
         torch.set_num_threads(max(1, self.num_threads))
         is_cls = data.is_classification
         self.y_mean_, self.y_std_ = _scaler(data.train.y, is_cls)
@@ -144,12 +163,14 @@ class MoleculeEstimator(BaseEstimator):
         from drugscreen.domain import unpack_bits
         from drugscreen.training.trainer import _predict_raw, _to_units
 
-        graphs, fps, _ = _featurize(list(X))
+        config = self._config()
+        graphs, fps, _, raw_desc = _featurize(list(X), self._uses_descriptors(config))
         if self.model == "rf":
             return self.model_.predict(unpack_bits(fps))
         import torch
 
-        raw = _predict_raw(self.model_, graphs, fps, self._config(), torch.device(self.device))
+        desc = None if raw_desc is None else self.descriptor_scaler_.transform(raw_desc)
+        raw = _predict_raw(self.model_, graphs, fps, config, torch.device(self.device), desc=desc)
         is_cls = np.full(self.n_tasks_, self.task_type == "classification")
         return _to_units(raw, is_cls, self.y_mean_, self.y_std_)
 
