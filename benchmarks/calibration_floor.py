@@ -32,18 +32,14 @@ def main() -> None:
     args = ap.parse_args()
 
     from drugscreen.bundle import load_bundle
-    from drugscreen.featurizers.molecule import prepare_molecule
-    from drugscreen.training.data import build_training_data
+    from drugscreen.training.data import build_training_data, predict_part
     from drugscreen.training.metrics import expected_calibration_error
 
     bundle = load_bundle(args.bundle)
     tcfg = bundle.config["training"]["config"]
     data = build_training_data(list(tcfg["dataset"]), split=tcfg.get("split", "scaffold"))
     part = data.test
-    extra = None
-    if bundle.extra_featurizer_config is not None:
-        extra = bundle.extra_inputs([prepare_molecule(s).mol for s in part.smiles_std])
-    pred = bundle.predict(part.graphs, extra=extra, fps=part.fps).mean
+    pred = predict_part(bundle, part).mean
     ens = bundle.metrics.get("ensemble", {})
     rng = np.random.default_rng(args.seed)
 

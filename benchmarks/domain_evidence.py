@@ -45,8 +45,7 @@ def main() -> None:
         domain_metric_evidence,
         per_molecule_error,
     )
-    from drugscreen.featurizers.molecule import prepare_molecule
-    from drugscreen.training.data import build_training_data
+    from drugscreen.training.data import build_training_data, predict_part
 
     bundle = load_bundle(args.bundle)
     tcfg = bundle.config["training"]["config"]
@@ -62,10 +61,7 @@ def main() -> None:
     sims, errs, groups, preds = {}, {}, {}, {}
     for part_name in ("valid", "test"):
         part = getattr(data, part_name)
-        extra = None
-        if bundle.extra_featurizer_config is not None:
-            extra = bundle.extra_inputs([prepare_molecule(s).mol for s in part.smiles_std])
-        pred = bundle.predict(part.graphs, extra=extra, fps=part.fps)
+        pred = predict_part(bundle, part)
         errs[part_name] = per_molecule_error(part.y, pred.mean, is_cls, std)
         sims[part_name] = pred.domain_similarity
         groups[part_name] = part.dataset_index

@@ -193,3 +193,15 @@ def test_descriptor_only_bundle_feeds_descriptors_not_bits(descriptor_bundle: Pa
     again = load_bundle(b.save(tmp_path / "copy")).predict(graphs, extra=desc, fps=fps)
     np.testing.assert_array_equal(b.predict(graphs, extra=desc, fps=fps).mean, again.mean)
     np.testing.assert_allclose(b.predict_smiles(QUERY).mean, again.mean, rtol=1e-6, atol=1e-7)
+
+
+def test_predict_part_recomputes_raw_descriptors(descriptor_bundle: Path, hybrid_data) -> None:
+    from drugscreen.training.data import predict_part
+
+    b = load_bundle(descriptor_bundle)
+    part = hybrid_data.test
+    got = predict_part(b, part)
+    np.testing.assert_allclose(got.mean, b.predict_smiles(part.smiles_std).mean, rtol=1e-6, atol=1e-7)
+    # Part.desc holds *scaled* values: feeding them as extra would scale twice
+    wrong = b.predict(part.graphs, extra=part.desc.astype(np.float64), fps=part.fps)
+    assert not np.allclose(wrong.mean, got.mean)

@@ -19,6 +19,7 @@ _LAZY = {
     "train_single_run": "drugscreen.training.trainer",
     "fit_member": "drugscreen.training.trainer",
     "build_training_data": "drugscreen.training.data",
+    "predict_part": "drugscreen.training.data",
 }
 
 __all__ = sorted(_LAZY)

@@ -30,7 +30,7 @@ import numpy as np
 from drugscreen.domain import ECFP4_CONFIG, ecfp4_packed
 from drugscreen.featurizers.graph import GraphFeaturizer, MolGraph
 
-__all__ = ["FEATURE_CACHE_VERSION", "DatasetPart", "Part", "TrainingData", "build_training_data", "featurize_smiles"]
+__all__ = ["FEATURE_CACHE_VERSION", "DatasetPart", "Part", "TrainingData", "build_training_data", "featurize_smiles", "predict_part"]
 
 logger = logging.getLogger(__name__)
 
@@ -384,3 +384,15 @@ def build_training_data(
         split_kind=split,
         descriptors=desc_state,
     )
+
+
+def predict_part(bundle: Any, part: Part, batch_size: int = 512) -> Any:
+    """``bundle.predict`` (a :class:`~drugscreen.bundle.Prediction`) on one part of rebuilt
+    training data: its graphs and fingerprints and, for a descriptor hybrid, the raw descriptors
+    recomputed from the part's standardized SMILES (``Part.desc`` holds scaled values)."""
+    from drugscreen.featurizers.molecule import prepare_molecule
+
+    extra = None
+    if bundle.extra_featurizer_config is not None:
+        extra = bundle.extra_inputs([prepare_molecule(s).mol for s in part.smiles_std])
+    return bundle.predict(part.graphs, extra=extra, fps=part.fps, batch_size=batch_size)
