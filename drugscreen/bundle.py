@@ -582,7 +582,7 @@ class ModelBundle:
         parsed = [prepare_molecule(s, std) for s in smiles]
         ok = [i for i, p in enumerate(parsed) if p.valid]
         mols = [parsed[i].mol for i in ok]
-        extra = self.extra_inputs(mols) if mols else None
+        extra = self.extra_inputs(mols)
         sub = self.predict([feat(m) for m in mols], extra=extra, fps=ecfp4_packed(mols, self.fingerprint_config), batch_size=batch_size)
         n, t = len(smiles), len(self.tasks)
         mean, sd = np.full((n, t), np.nan), np.full((n, t), np.nan)
