@@ -276,6 +276,8 @@ class ModelBundle:
         self._train_fps: np.ndarray | None = None
         self._desc_scaler: Any = None
         self._extra_featurizer: Any = None
+        self._ranges: Any = None
+        self._range_featurizer: Any = None
         self._forest: Any = None
 
     # -- metadata ----------------------------------------------------------------------
@@ -320,6 +322,38 @@ class ModelBundle:
 
             self._extra_featurizer = build_featurizer(cfg)
         return self._extra_featurizer.featurize_many(mols)
+
+    @property
+    def descriptor_ranges(self) -> Any:
+        """Each training dataset's descriptor ranges
+        (:class:`~drugscreen.descriptor_ranges.DescriptorRanges`), or ``None`` for a bundle
+        trained before they were recorded."""
+        stored = self.config.get("domain", {}).get("descriptor_ranges")
+        if stored is None:
+            return None
+        if self._ranges is None:
+            from drugscreen.descriptor_ranges import DescriptorRanges
+
+            try:
+                self._ranges = DescriptorRanges.from_dict(stored)
+            except ValueError as exc:
+                raise BundleError(f"model bundle {self.path}: bad descriptor ranges in {CONFIG_FILE} ({exc})") from None
+        return self._ranges
+
+    def range_inputs(self, mols: Sequence[Any], extra: np.ndarray | None = None) -> np.ndarray | None:
+        """Raw descriptor values of ``mols`` for :attr:`descriptor_ranges` (``None`` without
+        ranges). ``extra`` (from :meth:`extra_inputs`) is reused when it holds the same
+        descriptors, so a descriptor hybrid computes them once."""
+        ranges = self.descriptor_ranges
+        if ranges is None:
+            return None
+        if extra is not None and self.extra_featurizer_config == ranges.featurizer:
+            return extra
+        if self._range_featurizer is None:
+            from drugscreen.featurizers.base import build_featurizer
+
+            self._range_featurizer = build_featurizer(ranges.featurizer)
+        return self._range_featurizer.featurize_many(mols)
 
     @property
     def fingerprint_config(self) -> dict[str, Any]:

@@ -29,6 +29,7 @@ __all__ = [
     "choose_threshold",
     "domain_error_evidence",
     "domain_metric_evidence",
+    "group_error_evidence",
     "ecfp4_packed",
     "max_tanimoto",
     "per_molecule_error",
@@ -283,6 +284,53 @@ def choose_threshold(
     return best
 
 
+def group_error_evidence(
+    inside: np.ndarray,
+    error: np.ndarray,
+    groups: np.ndarray,
+    group_names: Sequence[str] | None = None,
+    known: np.ndarray | None = None,
+) -> list[dict[str, Any]]:
+    """Each group's (dataset's) mean raw error inside and outside a domain.
+
+    Parameters
+    ----------
+    inside
+        ``(n,)`` bool, the molecule is in the domain.
+    error
+        ``(n,)`` per-molecule error (NaN = no label; left out).
+    groups
+        ``(n,)`` group index of each molecule.
+    group_names
+        Names of the group indices (else the indices are reported).
+    known
+        ``(n,)`` bool, the domain is known for the molecule (default: all).
+
+    Returns
+    -------
+    list of dict
+        ``{"group", "n_in", "n_out", "mean_error_in", "mean_error_out"}`` per group present.
+    """
+    inside = np.asarray(inside, dtype=bool)
+    error = np.asarray(error, dtype=np.float64)
+    groups = np.asarray(groups)
+    labelled = ~np.isnan(error) & (np.ones(len(error), dtype=bool) if known is None else np.asarray(known, dtype=bool))
+    out = []
+    for g in np.unique(groups):
+        sel = (groups == g) & labelled
+        inside_g, outside_g = sel & inside, sel & ~inside
+        out.append(
+            {
+                "group": group_names[int(g)] if group_names is not None else int(g),
+                "n_in": int(inside_g.sum()),
+                "n_out": int(outside_g.sum()),
+                "mean_error_in": float(error[inside_g].mean()) if inside_g.any() else float("nan"),
+                "mean_error_out": float(error[outside_g].mean()) if outside_g.any() else float("nan"),
+            }
+        )
+    return out
+
+
 def domain_error_evidence(
     similarity: np.ndarray,
     error: np.ndarray,
@@ -297,19 +345,8 @@ def domain_error_evidence(
     """
     by_group: list[dict[str, Any]] = []
     if groups is not None:
-        for g in np.unique(groups):
-            sel = (groups == g) & ~np.isnan(error) & ~np.isnan(similarity)
-            inside_g = sel & (similarity >= threshold)
-            outside_g = sel & (similarity < threshold)
-            by_group.append(
-                {
-                    "group": group_names[int(g)] if group_names is not None else int(g),
-                    "n_in": int(inside_g.sum()),
-                    "n_out": int(outside_g.sum()),
-                    "mean_error_in": float(error[inside_g].mean()) if inside_g.any() else float("nan"),
-                    "mean_error_out": float(error[outside_g].mean()) if outside_g.any() else float("nan"),
-                }
-            )
+        with np.errstate(invalid="ignore"):
+            by_group = group_error_evidence(similarity >= threshold, error, groups, group_names, known=~np.isnan(similarity))
     error = relative_error(error, groups)
     ok = ~np.isnan(error) & ~np.isnan(similarity)
     s, e = similarity[ok], error[ok]

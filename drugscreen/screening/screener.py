@@ -13,10 +13,19 @@ a ranking :class:`~drugscreen.screening.profiles.Profile`.
 
 Output columns (in this order, after the input's own columns): ``id``, ``smiles_std``,
 ``valid``, ``error``; per endpoint its value and ``<endpoint>_unc``; ``ad_similarity``,
-``in_domain``; ``alerts_pains``, ``alerts_brenk``; ``qed``, ``mw``, ``clogp``, ``tpsa``,
+``in_domain``, ``out_of_range``; ``alerts_pains``, ``alerts_brenk``; ``qed``, ``mw``, ``clogp``, ``tpsa``,
 ``hbd``, ``hba``, ``rotatable_bonds``, ``lipinski_violations``; ``score``, ``rank``. Numeric
 columns are float64 (NaN for invalid rows), ``in_domain`` is a nullable boolean, ``rank`` a
 nullable integer.
+
+The applicability domain has two parts. ``ad_similarity`` / ``in_domain``: the maximum ECFP4
+Tanimoto similarity to the panel's training molecules and whether it reaches the threshold
+chosen on validation data (:mod:`drugscreen.domain`). ``out_of_range``: the datasets (of the
+endpoints output) whose training molecules' descriptor range the molecule leaves, with the
+descriptor it leaves furthest, e.g. ``"esol, bbbp: HeavyAtomCount 64 > 55"``; empty when it
+is inside every range (or the panel records none). Fingerprints cannot see size or
+composition (a C64 alkane has hexane's ECFP4), the ranges can
+(:mod:`drugscreen.descriptor_ranges`).
 
 A molecule's numbers do not depend on the batch it is scored in. The Screener is safe to use
 from several threads (model calls are serialized with a lock) and pickles as its
@@ -56,7 +65,7 @@ __all__ = ["IDENTITY_COLUMNS", "Endpoint", "Screener", "endpoint_column_name"]
 logger = logging.getLogger(__name__)
 
 IDENTITY_COLUMNS = ("id", "smiles_std", "valid", "error")
-DOMAIN_COLUMNS = ("ad_similarity", "in_domain")
+DOMAIN_COLUMNS = ("ad_similarity", "in_domain", "out_of_range")
 SCORE_COLUMNS = ("score", "rank")
 #: Properties a profile objective may name besides endpoints.
 PROFILE_PROPERTIES = NUMERIC_PROPERTY_COLUMNS + ("ad_similarity",)
@@ -194,6 +203,7 @@ class Screener:
             raise BundleError(f"bundle {bundle.name}: two tasks map to the same output column: {columns}")
         self._endpoint_request = endpoints
         self.endpoints = _select_endpoints(self.all_endpoints, endpoints)
+        self._range_groups = sorted({e.dataset for e in self.endpoints})
         self.profile: Profile | None = load_profile(profile) if profile is not None else None
         names: dict[str, str] = {}
         for e in self.all_endpoints:
@@ -283,6 +293,7 @@ class Screener:
             "panel_name": self.bundle.name,
             "endpoints": [e.name for e in self.endpoints],
             "profile": self.profile.to_dict() if self.profile is not None else None,
+            "output_columns": self.output_columns,
         }
 
     def warm_up(self) -> None:
@@ -444,6 +455,7 @@ class Screener:
         std = np.full((n, t), np.nan)
         sim = np.full(n, np.nan)
         in_dom = pd.array([pd.NA] * n, dtype="boolean")
+        out_of_range = np.full(n, "", dtype=object)
         props: dict[str, Any] = {}
         if len(ok):
             from drugscreen.domain import ecfp4_packed
@@ -456,6 +468,9 @@ class Screener:
             sim[okarr] = pred.domain_similarity
             dom = np.asarray(pred.in_domain, dtype=bool)
             in_dom[okarr] = dom
+            raw_desc = self.bundle.range_inputs(mols, extra)
+            if raw_desc is not None:
+                out_of_range[okarr] = self.bundle.descriptor_ranges.describe(raw_desc, self._range_groups)
             props = compute_properties(mols)
         valid = np.zeros(n, dtype=bool)
         valid[okarr] = True
@@ -477,6 +492,7 @@ class Screener:
             out_cols[f"{e.column}_unc"] = every[f"{e.column}_unc"]
         out_cols["ad_similarity"] = sim
         out_cols["in_domain"] = pd.Series(in_dom, index=frame.index)
+        out_cols["out_of_range"] = pd.Series(out_of_range, index=frame.index, dtype=object)
         for c in ALERT_COLUMNS:
             col = np.full(n, "", dtype=object)
             if len(ok):

@@ -10,6 +10,25 @@ from typing import Any
 __all__ = ["render_card"]
 
 
+
+def _range_lines(dom: dict[str, Any]) -> list[str]:
+    """Card lines on the descriptor ranges and their held-out evidence (none for old bundles)."""
+    ranges = dom.get("descriptor_ranges")
+    if not ranges:
+        return []
+    names = ranges.get("names", [])
+    lines = ["", "### Descriptor ranges", "",
+             f"Each dataset's training molecules span a range of {len(names)} `{ranges['featurizer']['name']}` descriptors "
+             f"({', '.join(names[:6])}{', ...' if len(names) > 6 else ''}); a screened molecule outside a dataset's range "
+             "is named in `out_of_range` with the descriptor it leaves furthest (size and composition, which the "
+             "fingerprint similarity cannot see)."]
+    test = dom.get("range_evidence", {}).get("test", [])
+    if test:
+        lines += ["", "Test molecules outside their own dataset's range (raw errors):", "",
+                  "| dataset | n inside | n outside | mean error inside | mean error outside |", "|---|---|---|---|---|"]
+        lines += [f"| {g['group']} | {g['n_in']} | {g['n_out']} | {_fmt(g['mean_error_in'])} | {_fmt(g['mean_error_out'])} |" for g in test]
+    return lines
+
 def _fmt(x: Any, digits: int = 3) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
@@ -124,6 +143,7 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
         for g in groups:
             ratio = g["mean_error_out"] / g["mean_error_in"] if g["n_in"] and g["n_out"] and g["mean_error_in"] > 0 else float("nan")
             lines.append(f"| {g['group']} | {g['n_in']} | {g['n_out']} | {_fmt(g['mean_error_in'])} | {_fmt(g['mean_error_out'])} | {_fmt(ratio, 2)} |")
+    lines += _range_lines(dom)
     lines += ["", "## Training configuration", "", "```json", json.dumps(tcfg, indent=1), "```", ""]
     if extra_sections:
         lines += [extra_sections, ""]

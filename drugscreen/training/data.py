@@ -8,10 +8,12 @@ labels only for its own dataset's tasks (NaN elsewhere).
 
 Graph featurization and ECFP4 bits are computed once per dataset file and cached as plain
 numpy archives (``np.load(allow_pickle=False)``) under ``~/.cache/drugscreen/features``.
-With ``descriptors=True`` the cheap RDKit descriptors (``fast_descriptors``) are computed too
-(cached in their own archive, so graph caches stay valid), standardized by a
+The cheap RDKit descriptors (``fast_descriptors``) are computed too (cached in their own
+archive, so graph caches stay valid): their range over each dataset's training molecules is
+recorded for the applicability domain (:attr:`TrainingData.descriptor_ranges`), and with
+``descriptors=True`` they are standardized by a
 :class:`~drugscreen.featurizers.descriptors.DescriptorScaler` fitted on the joint training
-part only, and stored scaled in :attr:`Part.desc`.
+part only and stored scaled in :attr:`Part.desc` (the hybrid models' extra input).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from drugscreen.descriptor_ranges import RANGE_FEATURIZER
 from drugscreen.domain import ECFP4_CONFIG, ecfp4_packed
 from drugscreen.featurizers.graph import GraphFeaturizer, MolGraph
 
@@ -71,6 +74,7 @@ class Part:
     smiles_std: list[str]
     dataset_index: np.ndarray  # (n,) index into TrainingData.datasets
     desc: np.ndarray | None = None  # (n, n_desc) float32 scaled fast_descriptors, when built
+    desc_raw: np.ndarray | None = None  # (n, n_desc) float64 raw fast_descriptors (NaN = failed)
 
     def __len__(self) -> int:
         return len(self.graphs)
@@ -107,6 +111,9 @@ class TrainingData:
     meta: dict[str, Any] = field(default_factory=dict)
     #: ``{"featurizer": ..., "scaler": DescriptorScaler.to_dict()}`` when descriptors were built.
     descriptors: dict[str, Any] | None = None
+    #: Each dataset's training descriptor ranges (:meth:`DescriptorRanges.to_dict
+    #: <drugscreen.descriptor_ranges.DescriptorRanges.to_dict>`), for the applicability domain.
+    descriptor_ranges: dict[str, Any] | None = None
 
     @property
     def n_tasks(self) -> int:
@@ -203,8 +210,9 @@ def cached_features(
     return graphs, fps
 
 
-#: Descriptor set of ``extra_features = "descriptors"`` / ``"ecfp+descriptors"`` and the clip of its scaler.
-DESCRIPTOR_FEATURIZER = {"name": "fast_descriptors", "params": {"version": 1}}
+#: Descriptor set of ``extra_features = "descriptors"`` / ``"ecfp+descriptors"`` (the same set the
+#: descriptor ranges are recorded on, so a screen computes it once) and the clip of its scaler.
+DESCRIPTOR_FEATURIZER = RANGE_FEATURIZER
 DESCRIPTOR_CLIP = 5.0
 
 
@@ -274,8 +282,9 @@ def build_training_data(
     data_dir, cache_dir
         Dataset directory and feature cache directory.
     descriptors
-        Also compute ``fast_descriptors`` (:attr:`Part.desc`, scaled with a scaler fitted on
-        the training part; its state in :attr:`TrainingData.descriptors`).
+        Also store the scaled ``fast_descriptors`` (:attr:`Part.desc`, scaled with a scaler
+        fitted on the training part; its state in :attr:`TrainingData.descriptors`). The raw
+        values are computed either way, for :attr:`TrainingData.descriptor_ranges`.
     """
     from drugscreen.data import load_dataset
     from drugscreen.data.splits import make_split
@@ -301,7 +310,7 @@ def build_training_data(
         sp = make_split(split, ds, seed=seed)
         key = {"dataset": ds.name, "sha256": ds.sha256}
         graphs, fps = cached_features(key, list(ds.smiles), cache_dir)
-        desc = cached_descriptors(key, list(ds.smiles), cache_dir) if descriptors else None
+        desc = cached_descriptors(key, list(ds.smiles), cache_dir)  # raw; also for the descriptor ranges
         parts_raw.append((ds, sp, graphs, fps, desc, (start, len(tasks))))
     names = [t["name"] for t in tasks]
     if len(set(names)) != len(names):
@@ -332,8 +341,7 @@ def build_training_data(
             store["graphs"].extend(graphs[i] for i in idx)
             store["y"].append(y)
             store["fps"].append(fps[idx])
-            if desc is not None:
-                store["desc"].append(desc[idx])
+            store["desc"].append(desc[idx])
             store["smiles"].extend(ds.smiles_std[i] for i in idx)
             store["ds"].append(np.full(len(idx), k, dtype=np.int64))
             counts[part_name] = len(idx)
@@ -347,22 +355,26 @@ def build_training_data(
         if removed:
             logger.info("%s: %d training molecules left out (in another dataset's valid/test part)", ds.name, removed)
 
+    from drugscreen.descriptor_ranges import DescriptorRanges
+    from drugscreen.featurizers.base import build_featurizer
+
+    desc_names = build_featurizer(DESCRIPTOR_FEATURIZER).names
+    train_desc = np.concatenate(acc["train"]["desc"]) if acc["train"]["desc"] else np.zeros((0, len(desc_names)))
+    train_ds = np.concatenate(acc["train"]["ds"]) if acc["train"]["ds"] else np.zeros(0, dtype=np.int64)
+    ranges = DescriptorRanges.fit(train_desc, train_ds, [d.name for d in infos], desc_names, DESCRIPTOR_FEATURIZER)
     desc_state: dict[str, Any] | None = None
     scaler = None
     if descriptors:
-        from drugscreen.featurizers.base import build_featurizer
         from drugscreen.featurizers.descriptors import DescriptorScaler
 
-        names = build_featurizer(DESCRIPTOR_FEATURIZER).names
-        train_desc = np.concatenate(acc["train"]["desc"]) if acc["train"]["desc"] else np.zeros((0, len(names)))
-        scaler = DescriptorScaler(clip=DESCRIPTOR_CLIP).fit(train_desc, names)
+        scaler = DescriptorScaler(clip=DESCRIPTOR_CLIP).fit(train_desc, desc_names)
         desc_state = {"featurizer": dict(DESCRIPTOR_FEATURIZER), "scaler": scaler.to_dict()}
 
     def part(name: str) -> Part:
         s = acc[name]
+        raw = np.concatenate(s["desc"]) if s["desc"] else np.zeros((0, len(desc_names)))
         desc_scaled = None
         if scaler is not None:
-            raw = np.concatenate(s["desc"]) if s["desc"] else np.zeros((0, scaler.mean_.shape[0]))
             desc_scaled = scaler.transform(raw) if len(raw) else raw.astype(np.float32)
         return Part(
             graphs=s["graphs"],
@@ -371,6 +383,7 @@ def build_training_data(
             smiles_std=s["smiles"],
             dataset_index=np.concatenate(s["ds"]) if s["ds"] else np.zeros(0, dtype=np.int64),
             desc=desc_scaled,
+            desc_raw=raw,
         )
 
     return TrainingData(
@@ -383,6 +396,7 @@ def build_training_data(
         standardizer_config=DEFAULT_STANDARDIZER.to_config(),
         split_kind=split,
         descriptors=desc_state,
+        descriptor_ranges=ranges.to_dict(),
     )
 
 

@@ -848,6 +848,22 @@ def _extra_features_config(data: TrainingData, config: TrainConfig) -> dict[str,
     return None
 
 
+def _range_evidence(data: TrainingData, errors: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Per dataset, held-out errors inside vs outside its training descriptor range
+    (``{"valid": [...], "test": [...]}``; empty without recorded ranges)."""
+    from drugscreen.descriptor_ranges import DescriptorRanges, range_error_evidence
+
+    if not data.descriptor_ranges:
+        return {}
+    ranges = DescriptorRanges.from_dict(data.descriptor_ranges)
+    out = {}
+    for p, err in errors.items():
+        part = getattr(data, p)
+        if part.desc_raw is not None:
+            out[p] = range_error_evidence(ranges, part.desc_raw, part.dataset_index, err)
+    return out
+
+
 def train_on_data(
     data: TrainingData,
     config: TrainConfig,
@@ -950,6 +966,7 @@ def train_on_data(
         "test": domain_error_evidence(sim_test, err_test, chosen["threshold"], data.test.dataset_index, names),
         "error": "mean over labelled tasks of |y - p| (classification, calibrated p) or |y - y_hat| / sd_train (regression)",
     }
+    range_evidence = _range_evidence(data, {"valid": err_valid, "test": err_test})
     ensemble_metrics = {
         p: {
             name: {k: v for k, v in m.items() if k != "per_task"} | {"per_task": m["per_task"]}
@@ -978,7 +995,8 @@ def train_on_data(
                           "std": [None if c else float(s) for c, s in zip(is_cls, std, strict=True)]}},
         "calibration": ev["calibration"],
         "domain": {"fingerprint": ECFP4_CONFIG, "threshold": chosen["threshold"], "selection": chosen,
-                   "n_train_fps": int(len(train_fps)), "evidence": evidence},
+                   "n_train_fps": int(len(train_fps)), "evidence": evidence,
+                   "descriptor_ranges": data.descriptor_ranges, "range_evidence": range_evidence},
         "data": {d.name: {"sha256": d.sha256, "split_sha256": d.split_sha256, "n_molecules": d.n_molecules,
                           "n_train": d.n_train, "n_valid": d.n_valid, "n_test": d.n_test,
                           "n_train_removed_leak": d.n_removed_leak} for d in data.datasets},

@@ -1,0 +1,211 @@
+"""Descriptor ranges: the second half of the applicability domain.
+
+The Tanimoto domain (:mod:`drugscreen.domain`) asks whether a molecule's substructures were
+seen in training; it cannot see size or composition. ECFP4 of a C64 alkane equals that of
+hexane, so it scores 1.0, while a model trained on ESOL's small molecules has never seen
+anything that large. :class:`DescriptorRanges` records, per training dataset, the range
+(min, max) each whole-molecule descriptor (``fast_descriptors``: size, polarity, H-bond
+counts, rings, charge, ...) spans over that dataset's training molecules — the "bounding
+box" applicability domain of the OECD QSAR guidance — and tells for a query which datasets'
+ranges it leaves and on which descriptor.
+
+Each dataset gets its own box because the panel's endpoints were trained on different
+molecules: a drug-sized molecule is inside HIV's range and outside ESOL's.
+
+>>> ranges = DescriptorRanges.fit(raw_train, dataset_index, ["esol", "bbbp"])  # doctest: +SKIP
+>>> ranges.describe(raw_query)                                                  # doctest: +SKIP
+['', 'esol: HeavyAtomCount 64 > 48']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["RANGE_FEATURIZER", "DescriptorRanges", "range_error_evidence"]
+
+#: The descriptor set ranges are recorded on (the panel's descriptor input uses the same one,
+#: so a screen computes it once).
+RANGE_FEATURIZER: dict[str, Any] = {"name": "fast_descriptors", "params": {"version": 1}}
+
+#: Version of the stored ``to_dict`` layout.
+RANGES_FORMAT = 1
+
+
+def _fmt(x: float) -> str:
+    """A descriptor value as a user reads it: integers plain, others with 4 significant digits."""
+    if float(x).is_integer():
+        return str(int(x))
+    return f"{x:.4g}"
+
+
+@dataclass
+class DescriptorRanges:
+    """Per-dataset (min, max) of each descriptor over the training molecules.
+
+    Attributes
+    ----------
+    featurizer
+        ``{"name", "params"}`` of the registered descriptor featurizer the ranges are in.
+    names
+        Descriptor names, ``(n_desc,)``.
+    groups
+        Dataset names, ``(n_groups,)``.
+    low, high
+        ``(n_groups, n_desc)`` float64; NaN where a dataset's training molecules have no
+        finite value of a descriptor (that descriptor is then never flagged for it).
+    n_train
+        Training molecules per dataset.
+    """
+
+    featurizer: dict[str, Any]
+    names: list[str]
+    groups: list[str]
+    low: np.ndarray
+    high: np.ndarray
+    n_train: list[int]
+
+    @classmethod
+    def fit(
+        cls,
+        raw: np.ndarray,
+        group_index: np.ndarray,
+        groups: Sequence[str],
+        names: Sequence[str] | None = None,
+        featurizer: dict[str, Any] | None = None,
+    ) -> DescriptorRanges:
+        """Ranges of raw descriptor values ``(n, n_desc)`` of training molecules, per group.
+
+        ``group_index`` gives each row's position in ``groups``; NaN values are ignored.
+        """
+        raw = np.asarray(raw, dtype=np.float64)
+        group_index = np.asarray(group_index)
+        if raw.ndim != 2 or len(raw) != len(group_index):
+            raise ValueError(f"raw must be (n, n_desc) with one group per row, got {raw.shape} and {group_index.shape}")
+        n_desc = raw.shape[1]
+        names = list(names) if names is not None else [f"d{j}" for j in range(n_desc)]
+        if len(names) != n_desc:
+            raise ValueError(f"{len(names)} names for {n_desc} descriptors")
+        low = np.full((len(groups), n_desc), np.nan)
+        high = np.full((len(groups), n_desc), np.nan)
+        counts = []
+        for k in range(len(groups)):
+            rows = raw[group_index == k]
+            counts.append(len(rows))
+            finite = ~np.isnan(rows)
+            has = finite.any(axis=0)
+            if has.any():
+                low[k, has] = np.where(finite, rows, np.inf).min(axis=0)[has]
+                high[k, has] = np.where(finite, rows, -np.inf).max(axis=0)[has]
+        return cls(dict(featurizer or RANGE_FEATURIZER), names, [str(g) for g in groups], low, high, counts)
+
+    # -- stored form ---------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON (``None`` for NaN) for a bundle's ``config.json``."""
+
+        def rows(a: np.ndarray) -> list[list[float | None]]:
+            return [[None if math.isnan(v) else float(v) for v in row] for row in a]
+
+        return {
+            "format": RANGES_FORMAT,
+            "featurizer": self.featurizer,
+            "names": list(self.names),
+            "groups": list(self.groups),
+            "low": rows(self.low),
+            "high": rows(self.high),
+            "n_train": [int(n) for n in self.n_train],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DescriptorRanges:
+        """Inverse of :meth:`to_dict`; a malformed dict raises ``ValueError``."""
+        if not isinstance(d, dict) or d.get("format") != RANGES_FORMAT:
+            raise ValueError(f"descriptor ranges of an unknown format {d.get('format') if isinstance(d, dict) else d!r}")
+        try:
+            names, groups = [str(x) for x in d["names"]], [str(x) for x in d["groups"]]
+            low = np.array([[np.nan if v is None else v for v in row] for row in d["low"]], dtype=np.float64)
+            high = np.array([[np.nan if v is None else v for v in row] for row in d["high"]], dtype=np.float64)
+            n_train = [int(n) for n in d.get("n_train", [0] * len(groups))]
+            featurizer = dict(d["featurizer"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"descriptor ranges: {exc}") from None
+        shape = (len(groups), len(names))
+        if not groups:  # np.array([]) has shape (0,)
+            low, high = low.reshape(shape), high.reshape(shape)
+        if low.shape != shape or high.shape != shape:
+            raise ValueError(f"descriptor ranges: low/high are {low.shape}/{high.shape}, expected {shape}")
+        return cls(featurizer, names, groups, low, high, n_train)
+
+    # -- queries -------------------------------------------------------------------------
+    def excess(self, raw: np.ndarray) -> np.ndarray:
+        """How far each value lies outside each group's range, in units of that range's width.
+
+        Returns ``(n, n_groups, n_desc)`` float64: 0 inside the range (or for a NaN value or
+        an unrecorded range), ``(x - high) / width`` above it, ``(low - x) / width`` below,
+        with ``width = max(high - low, 1)``.
+        """
+        raw = np.asarray(raw, dtype=np.float64)
+        if raw.ndim == 1:
+            raw = raw[None, :]
+        if raw.shape[1] != len(self.names):
+            raise ValueError(f"expected {len(self.names)} descriptors per molecule, got {raw.shape[1]}")
+        x = raw[:, None, :]
+        width = np.maximum(np.nan_to_num(self.high - self.low, nan=1.0), 1.0)
+        with np.errstate(invalid="ignore"):
+            above = np.where(x > self.high, (x - self.high) / width, 0.0)
+            below = np.where(x < self.low, (self.low - x) / width, 0.0)
+        return np.nan_to_num(above + below, nan=0.0)
+
+    def outside(self, raw: np.ndarray) -> np.ndarray:
+        """``(n, n_groups)`` bool: the molecule leaves that group's range on some descriptor."""
+        return (self.excess(raw) > 0).any(axis=2)
+
+    def outside_own(self, raw: np.ndarray, group_index: np.ndarray) -> np.ndarray:
+        """``(n,)`` bool: each molecule leaves the range of its own group (``group_index``
+        into :attr:`groups`), e.g. a held-out molecule of a dataset vs that dataset's box."""
+        idx = np.asarray(group_index, dtype=np.int64)
+        return self.outside(raw)[np.arange(len(idx)), idx]
+
+    def describe(self, raw: np.ndarray, groups: Sequence[str] | None = None) -> list[str]:
+        """One text per molecule naming the groups whose range it leaves, "" when none.
+
+        For each such group the descriptor it leaves furthest (relative to the range's width)
+        is named with its value and the bound, e.g. ``"esol: HeavyAtomCount 64 > 48"``;
+        groups with the same message are joined (``"bace_classification, bace_regression:
+        TPSA 12.03 < 20.23"``), groups are separated by ``"; "``. ``groups`` restricts the
+        text to those groups (e.g. the datasets of the endpoints a screen reports).
+        """
+        ex = self.excess(raw)
+        keep = np.ones(len(self.groups), dtype=bool)
+        if groups is not None:
+            wanted = set(groups)
+            keep = np.array([g in wanted for g in self.groups], dtype=bool)
+        ex[:, ~keep, :] = 0.0
+        flagged = (ex > 0).any(axis=2)
+        out = [""] * len(ex)
+        raw = np.asarray(raw, dtype=np.float64).reshape(len(ex), -1)
+        for i in np.flatnonzero(flagged.any(axis=1)):
+            messages: dict[str, list[str]] = {}
+            for k in np.flatnonzero(flagged[i]):
+                j = int(np.argmax(ex[i, k]))
+                v = raw[i, j]
+                bound = f"> {_fmt(self.high[k, j])}" if v > self.high[k, j] else f"< {_fmt(self.low[k, j])}"
+                messages.setdefault(f"{self.names[j]} {_fmt(v)} {bound}", []).append(self.groups[k])
+            out[i] = "; ".join(f"{', '.join(gs)}: {m}" for m, gs in messages.items())
+        return out
+
+
+def range_error_evidence(
+    ranges: DescriptorRanges, raw: np.ndarray, group_index: np.ndarray, error: np.ndarray
+) -> list[dict[str, Any]]:
+    """Each dataset's mean error on held-out molecules inside vs outside its own descriptor
+    range (:func:`drugscreen.domain.group_error_evidence`; ``group_index`` into
+    ``ranges.groups``)."""
+    from drugscreen.domain import group_error_evidence
+
+    inside = ~ranges.outside_own(raw, group_index)
+    return group_error_evidence(inside, error, group_index, ranges.groups)
