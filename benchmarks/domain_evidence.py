@@ -15,7 +15,9 @@ Error per molecule = mean over its labelled tasks of |y - p| (classification, ca
 |y - y_hat| / sd_train (regression), as in the model card. Because that error says little for
 rare positives, the script also reports each dataset's own metric (ROC-AUC / RMSE) by
 similarity tertile and in vs out of the domain on the test split
-(:func:`drugscreen.domain.domain_metric_evidence`).
+(:func:`drugscreen.domain.domain_metric_evidence`). Last, the other half of the domain: held-out
+molecules outside their own dataset's training descriptor range
+(:mod:`drugscreen.descriptor_ranges`, the screen's ``out_of_range``) against those inside.
 """
 
 from __future__ import annotations
@@ -132,6 +134,31 @@ def main() -> None:
     lines += ["", f"The lowest-similarity tertile scores worse than the highest in {worse_low} of {n_low} datasets; "
               f"out-of-domain molecules score worse than in-domain ones in {worse_out} of {n_out} datasets "
               "where both sides have a defined metric (out-of-domain groups are small: see n)."]
+    # the second half of the domain: each dataset's training descriptor ranges
+    ranges = bundle.descriptor_ranges
+    if ranges is not None:
+        from drugscreen.descriptor_ranges import range_error_evidence
+
+        if ranges.groups != ds_names:
+            raise SystemExit(f"bundle's descriptor ranges are for {ranges.groups}, the rebuilt data has {ds_names}")
+        range_ev = {p: range_error_evidence(ranges, getattr(data, p).desc_raw, groups[p], errs[p]) for p in ("valid", "test")}
+        result["range_evidence"] = range_ev
+        lines += ["", "## Descriptor ranges: held-out molecules outside their own dataset's training range", "",
+                  f"A molecule is outside when one of its {len(ranges.names)} `{ranges.featurizer['name']}` descriptors "
+                  "lies beyond the min–max of that dataset's training molecules (the screen's `out_of_range` column). "
+                  "Raw errors as above.", "",
+                  "| dataset | valid: n out of range / n | error inside | error outside | test: n out of range / n | error inside | error outside |",
+                  "|---|---|---|---|---|---|---|"]
+        worse = counted = 0
+        for gv, gt in zip(range_ev["valid"], range_ev["test"], strict=True):
+            lines.append(f"| {gt['group']} | {gv['n_out']} / {gv['n_in'] + gv['n_out']} | {_fmt(gv['mean_error_in'])} | "
+                         f"{_fmt(gv['mean_error_out'])} | {gt['n_out']} / {gt['n_in'] + gt['n_out']} | "
+                         f"{_fmt(gt['mean_error_in'])} | {_fmt(gt['mean_error_out'])} |")
+            if gt["n_in"] and gt["n_out"]:
+                counted += 1
+                worse += gt["mean_error_out"] > gt["mean_error_in"]
+        lines += ["", f"On test, molecules outside their dataset's range have the larger mean error in {worse} of {counted} "
+                  "datasets with molecules on both sides (most have only a handful outside: see n)."]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

@@ -186,12 +186,13 @@ class DescriptorRanges:
             keep = np.array([g in wanted for g in self.groups], dtype=bool)
         ex[:, ~keep, :] = 0.0
         flagged = (ex > 0).any(axis=2)
+        furthest = ex.argmax(axis=2)  # (n, n_groups)
         out = [""] * len(ex)
         raw = np.asarray(raw, dtype=np.float64).reshape(len(ex), -1)
         for i in np.flatnonzero(flagged.any(axis=1)):
             messages: dict[str, list[str]] = {}
             for k in np.flatnonzero(flagged[i]):
-                j = int(np.argmax(ex[i, k]))
+                j = int(furthest[i, k])
                 v = raw[i, j]
                 bound = f"> {_fmt(self.high[k, j])}" if v > self.high[k, j] else f"< {_fmt(self.low[k, j])}"
                 messages.setdefault(f"{self.names[j]} {_fmt(v)} {bound}", []).append(self.groups[k])

@@ -266,6 +266,15 @@ def test_report_self_contained(tmp_path):
     assert "<script" not in html and "<link" not in html
 
 
+def test_report_and_csv_name_descriptor_range_extrapolation(tmp_path):
+    src = write_smi(tmp_path / "a.smi", [f"{s} m{i}" for i, s in enumerate(GOOD)] + ["C" * 64 + " c64"])
+    report, out = tmp_path / "r.html", tmp_path / "a.csv"
+    assert screen(str(src), "-o", str(out), "--report", str(report), "--top", str(len(GOOD) + 1)).exit_code == 0
+    df = pd.read_csv(out, keep_default_na=False).set_index("id")
+    assert df.loc["c64", "out_of_range"].startswith("tiny: ")
+    assert "beyond training range: " + df.loc["c64", "out_of_range"].replace(">", "&gt;").replace("<", "&lt;") in report.read_text()
+
+
 def test_profiles_cli(tmp_path):
     res = runner.invoke(app, ["profiles", "list"])
     assert res.exit_code == 0 and "default" in res.output and "cns" in res.output

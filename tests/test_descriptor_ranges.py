@@ -107,3 +107,13 @@ def test_bundle_without_ranges_scores_with_empty_column(tmp_path: Path) -> None:
     (old / "config.json").write_text(json.dumps(cfg))
     with pytest.raises(BundleError, match="bad descriptor ranges"):
         _ = load_bundle(old).descriptor_ranges
+
+
+def test_trained_bundle_records_ranges_and_held_out_evidence() -> None:
+    b = load_bundle(TINY_BUNDLE)
+    dom = b.config["domain"]
+    assert b.descriptor_ranges.groups == ["tiny"] and b.descriptor_ranges.n_train == [b.config["data"]["tiny"]["n_train"]]
+    for part in ("valid", "test"):
+        (ev,) = dom["range_evidence"][part]
+        assert ev["group"] == "tiny" and ev["n_in"] + ev["n_out"] == b.config["data"]["tiny"][f"n_{part}"]
+    assert "### Descriptor ranges" in b.card()

@@ -220,6 +220,9 @@ def render_report(
             if len(alerts) > 6:
                 alert_html += f'<span class="muted"> +{len(alerts) - 6}</span>'
             ood = "" if bool(row.get("in_domain", True)) else '<span class="ood">outside applicability domain</span>'
+            beyond = str(row.get("out_of_range", "") or "")
+            if beyond:
+                ood += f'<span class="ood" title="outside these training sets\' descriptor range">beyond training range: {_esc(beyond)}</span>'
             cards.append(
                 '<div class="card">'
                 f'<div class="head"><span>#{_esc(row.get("rank"))}</span><span>score {_fmt(row.get("score"))}</span></div>'
