@@ -12,9 +12,9 @@ ranges it leaves and on which descriptor.
 Each dataset gets its own box because the panel's endpoints were trained on different
 molecules: a drug-sized molecule is inside HIV's range and outside ESOL's.
 
->>> ranges = DescriptorRanges.fit(raw_train, dataset_index, ["esol", "bbbp"])  # doctest: +SKIP
->>> ranges.describe(raw_query)                                                  # doctest: +SKIP
-['', 'esol: HeavyAtomCount 64 > 48']
+>>> ranges = DescriptorRanges.fit(raw_train, dataset_index, ["esol", "bbbp"], names)  # doctest: +SKIP
+>>> ranges.describe(raw_query)  # aspirin, a C64 alkane                                # doctest: +SKIP
+['', 'bbbp: Chi1v 31.91 > 21.54 (+4 more); esol: Chi1v 31.91 > 20.84 (+4 more)']
 """
 
 from __future__ import annotations
@@ -174,8 +174,8 @@ class DescriptorRanges:
         """One text per molecule naming the groups whose range it leaves, "" when none.
 
         For each such group the descriptor it leaves furthest (relative to the range's width)
-        is named with its value and the bound, e.g. ``"esol: HeavyAtomCount 64 > 48"``;
-        groups with the same message are joined (``"bace_classification, bace_regression:
+        is named with its value and the bound, and how many other descriptors it leaves, e.g.
+        ``"esol: Chi1v 31.91 > 20.84 (+4 more)"``; groups with the same message are joined (``"bace_classification, bace_regression:
         TPSA 12.03 < 20.23"``), groups are separated by ``"; "``. ``groups`` restricts the
         text to those groups (e.g. the datasets of the endpoints a screen reports).
         """
@@ -195,7 +195,9 @@ class DescriptorRanges:
                 j = int(furthest[i, k])
                 v = raw[i, j]
                 bound = f"> {_fmt(self.high[k, j])}" if v > self.high[k, j] else f"< {_fmt(self.low[k, j])}"
-                messages.setdefault(f"{self.names[j]} {_fmt(v)} {bound}", []).append(self.groups[k])
+                more = int((ex[i, k] > 0).sum()) - 1
+                text = f"{self.names[j]} {_fmt(v)} {bound}" + (f" (+{more} more)" if more else "")
+                messages.setdefault(text, []).append(self.groups[k])
             out[i] = "; ".join(f"{', '.join(gs)}: {m}" for m, gs in messages.items())
         return out
 

@@ -59,9 +59,9 @@ def test_describe_names_the_furthest_descriptor_per_group() -> None:
     out = r.outside(raw)
     assert out.tolist() == [[False, True], [True, True], [False, True]]
     text = r.describe(raw)
-    assert text[0] == "big: mw 12 < 100"  # widths of a one-molecule range count as 1
-    assert text[1].startswith("small: mw 60 > 20; big: ")
-    assert r.describe(raw, groups=["small"]) == ["", "small: mw 60 > 20", ""]
+    assert text[0] == "big: mw 12 < 100 (+2 more)"  # widths of a one-molecule range count as 1
+    assert text[1].startswith("small: mw 60 > 20 (+1 more); big: ")
+    assert r.describe(raw, groups=["small"]) == ["", "small: mw 60 > 20 (+1 more)", ""]
     # groups with the same message are joined
     twin = DescriptorRanges.fit(np.array([[1.0], [1.0]]), np.array([0, 1]), ["bace_c", "bace_r"], ["TPSA"])
     assert twin.describe(np.array([[0.25]])) == ["bace_c, bace_r: TPSA 0.25 < 1"]

@@ -22,7 +22,7 @@ The applicability domain has two parts. ``ad_similarity`` / ``in_domain``: the m
 Tanimoto similarity to the panel's training molecules and whether it reaches the threshold
 chosen on validation data (:mod:`drugscreen.domain`). ``out_of_range``: the datasets (of the
 endpoints output) whose training molecules' descriptor range the molecule leaves, with the
-descriptor it leaves furthest, e.g. ``"esol, bbbp: HeavyAtomCount 64 > 55"``; empty when it
+descriptor it leaves furthest, e.g. ``"esol: Chi1v 31.91 > 20.84 (+4 more)"``; empty when it
 is inside every range (or the panel records none). Fingerprints cannot see size or
 composition (a C64 alkane has hexane's ECFP4), the ranges can
 (:mod:`drugscreen.descriptor_ranges`).
