@@ -159,6 +159,14 @@ def main() -> None:
                 worse += gt["mean_error_out"] > gt["mean_error_in"]
         lines += ["", f"On test, molecules outside their dataset's range have the larger mean error in {worse} of {counted} "
                   "datasets with molecules on both sides (most have only a handful outside: see n)."]
+        # how often a screening-library molecule leaves each range: HIV's test molecules (NCI compounds)
+        if "hiv" in ds_names:
+            lib = data.test.desc_raw[groups["test"] == ds_names.index("hiv")]
+            share = ranges.outside(lib).mean(axis=0)
+            result["hiv_test_share_outside"] = dict(zip(ranges.groups, share.tolist(), strict=True))
+            lines += ["", f"Share of HIV's {len(lib)} test molecules (NCI screening compounds) outside each dataset's range: "
+                      + ", ".join(f"{g} {x:.1%}" for g, x in zip(ranges.groups, share, strict=True))
+                      + f"; outside at least one: {ranges.outside(lib).any(axis=1).mean():.1%}."]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:
