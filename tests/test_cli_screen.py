@@ -272,7 +272,13 @@ def test_report_and_csv_name_descriptor_range_extrapolation(tmp_path):
     assert screen(str(src), "-o", str(out), "--report", str(report), "--top", str(len(GOOD) + 1)).exit_code == 0
     df = pd.read_csv(out, keep_default_na=False).set_index("id")
     assert df.loc["c64", "out_of_range"].startswith("tiny: ")
-    assert "beyond training range: " + df.loc["c64", "out_of_range"].replace(">", "&gt;").replace("<", "&lt;") in report.read_text()
+    html = report.read_text()
+    assert "beyond training range: " + df.loc["c64", "out_of_range"].replace(">", "&gt;").replace("<", "&lt;") in html
+    n_valid = int(df["valid"].sum())
+    out = int((df["valid"] & (df["in_domain"].astype(str).str.lower() == "false")).sum())
+    assert f"<td>{out:,} ({out / n_valid:.0%}); column in_domain = false</td>" in html
+    k = int((df["valid"] & (df["out_of_range"] != "")).sum())
+    assert k >= 1 and f"{k} ({k / n_valid:.0%}) beyond at least one; by training set: tiny {k} ({k / n_valid:.0%})" in html
 
 
 def test_profiles_cli(tmp_path):

@@ -158,6 +158,23 @@ def _card_value(row: pd.Series, spec: str, combine: str) -> float:
     return {"max": max(vals), "min": min(vals)}.get(combine, sum(vals) / len(vals))
 
 
+def _domain_rows(domain: dict[str, Any] | None, n_valid: int) -> list[tuple[str, str]]:
+    """Summary rows: how many scored molecules lie outside either half of the domain."""
+    if not domain or n_valid <= 0:
+        return []
+
+    def share(n: int) -> str:
+        return f"{n:,} ({n / n_valid:.0%})"
+
+    rows = [("Outside the fingerprint domain", f"{share(domain['out_of_domain'])}; column in_domain = false")]
+    by = {k: v for k, v in domain.get("by_dataset", {}).items() if v}
+    if by or domain.get("out_of_range"):
+        detail = ", ".join(f"{k} {share(v)}" for k, v in sorted(by.items(), key=lambda kv: -kv[1]))
+        rows.append(("Beyond a training set's descriptor range",
+                     f"{share(domain['out_of_range'])} beyond at least one; by training set: {detail}; column out_of_range"))
+    return rows
+
+
 def render_report(
     summary: RunSummary,
     screener: Screener,
@@ -165,6 +182,7 @@ def render_report(
     histograms: dict[str, tuple[np.ndarray, np.ndarray]],
     invalid: list[dict[str, Any]],
     n_invalid: int,
+    domain: dict[str, Any] | None = None,
 ) -> str:
     """The report's HTML text (see :func:`write_report`)."""
     from drugscreen._version import __version__
@@ -183,6 +201,7 @@ def render_report(
     ]
     if summary.resumed_rows:
         rows.insert(3, ("Resumed", f"after {summary.resumed_rows:,} rows"))
+    rows[-2:-2] = _domain_rows(domain, summary.valid)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -271,9 +290,14 @@ def write_report(
     histograms: dict[str, tuple[np.ndarray, np.ndarray]],
     invalid: list[dict[str, Any]],
     n_invalid: int,
+    domain: dict[str, Any] | None = None,
 ) -> Path:
-    """Write the report atomically (temporary file, then rename)."""
-    text = render_report(summary, screener, top, histograms, invalid, n_invalid)
+    """Write the report atomically (temporary file, then rename).
+
+    ``domain``: counts of valid molecules outside the applicability domain
+    (``{"out_of_domain", "out_of_range", "by_dataset": {dataset: n}}``), shown in the summary.
+    """
+    text = render_report(summary, screener, top, histograms, invalid, n_invalid, domain)
     target = Path(path)
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(text, encoding="utf-8")

@@ -22,6 +22,7 @@ import json
 import logging
 import multiprocessing as mp
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -275,6 +276,21 @@ class _Collected:
     invalid: list[dict[str, Any]] = field(default_factory=list)
     histograms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     n_invalid: int = 0
+    #: valid molecules outside the fingerprint domain, outside any descriptor range, and per dataset
+    domain: dict[str, Any] = field(default_factory=lambda: {"out_of_domain": 0, "out_of_range": 0, "by_dataset": {}})
+
+    def count_domain(self, df: pd.DataFrame, datasets: list[str]) -> None:
+        """Add a scored chunk's applicability-domain counts (valid rows only)."""
+        ok = df["valid"].to_numpy(dtype=bool)
+        ind = df["in_domain"].astype("boolean").to_numpy(dtype=bool, na_value=True)
+        self.domain["out_of_domain"] += int((ok & ~ind).sum())
+        text = df["out_of_range"].fillna("").astype(str)[ok]
+        self.domain["out_of_range"] += int((text != "").sum())
+        by = self.domain["by_dataset"]
+        for d in datasets:
+            # out_of_range reads "a, b: <descriptor> ...; c: ..." (DescriptorRanges.describe)
+            hit = text.str.contains(rf"(?:^|; |, ){re.escape(d)}[,:]", regex=True)
+            by[d] = by.get(d, 0) + int(hit.sum())
 
 
 def _rank_cells(ranks: np.ndarray) -> list[str]:
@@ -364,6 +380,7 @@ def _finish(
                     v = df[c].to_numpy(dtype=float, na_value=np.nan)
                     v = v[np.isfinite(v)]
                     counts[c] += np.histogram(np.clip(v, e[0], e[-1]), bins=e)[0]
+                collected.count_domain(df, screener.range_datasets)
                 sel = (r > 0) & (r <= top_n)
                 if sel.any():
                     tops.append(df.loc[sel])
@@ -527,7 +544,8 @@ def run_screen(
         if report is not None:
             from drugscreen.screening.report import write_report
 
-            write_report(report, summary, screener, collected.top, collected.histograms, collected.invalid, collected.n_invalid)
+            write_report(report, summary, screener, collected.top, collected.histograms, collected.invalid, collected.n_invalid,
+                         domain=collected.domain)
             summary.report = str(report)
         shutil.rmtree(work, ignore_errors=True)
         summary.seconds = time.perf_counter() - t0

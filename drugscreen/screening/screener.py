@@ -203,7 +203,6 @@ class Screener:
             raise BundleError(f"bundle {bundle.name}: two tasks map to the same output column: {columns}")
         self._endpoint_request = endpoints
         self.endpoints = _select_endpoints(self.all_endpoints, endpoints)
-        self._range_groups = sorted({e.dataset for e in self.endpoints})
         self.profile: Profile | None = load_profile(profile) if profile is not None else None
         names: dict[str, str] = {}
         for e in self.all_endpoints:
@@ -285,6 +284,16 @@ class Screener:
         for e in self.endpoints:
             cols += [e.column, f"{e.column}_unc"]
         return cols + list(DOMAIN_COLUMNS) + list(ALERT_COLUMNS) + list(NUMERIC_PROPERTY_COLUMNS) + list(SCORE_COLUMNS)
+
+    @property
+    def range_datasets(self) -> list[str]:
+        """The datasets ``out_of_range`` speaks of: those of the output endpoints that the
+        panel records descriptor ranges for."""
+        ranges = self.bundle.descriptor_ranges
+        if ranges is None:
+            return []
+        wanted = {e.dataset for e in self.endpoints}
+        return [g for g in ranges.groups if g in wanted]
 
     def config(self) -> dict[str, Any]:
         """What defines this Screener's output (for run records and ``--resume`` checks)."""
@@ -470,7 +479,7 @@ class Screener:
             in_dom[okarr] = dom
             raw_desc = self.bundle.range_inputs(mols, extra)
             if raw_desc is not None:
-                out_of_range[okarr] = self.bundle.descriptor_ranges.describe(raw_desc, self._range_groups)
+                out_of_range[okarr] = self.bundle.descriptor_ranges.describe(raw_desc, self.range_datasets)
             props = compute_properties(mols)
         valid = np.zeros(n, dtype=bool)
         valid[okarr] = True
