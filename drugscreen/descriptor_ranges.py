@@ -2,7 +2,7 @@
 
 The Tanimoto domain (:mod:`drugscreen.domain`) asks whether a molecule's substructures were
 seen in training; it cannot see size or composition. ECFP4 of a C64 alkane equals that of
-hexane, so it scores 1.0, while a model trained on ESOL's small molecules has never seen
+heptane, so it scores 1.0, while a model trained on ESOL's small molecules has never seen
 anything that large. :class:`DescriptorRanges` records, per training dataset, the range
 (min, max) each whole-molecule descriptor (``fast_descriptors``: size, polarity, H-bond
 counts, rings, charge, ...) spans over that dataset's training molecules — the "bounding
@@ -175,9 +175,10 @@ class DescriptorRanges:
 
         For each such group the descriptor it leaves furthest (relative to the range's width)
         is named with its value and the bound, and how many other descriptors it leaves, e.g.
-        ``"esol: Chi1v 31.91 > 20.84 (+4 more)"``; groups with the same message are joined (``"bace_classification, bace_regression:
-        TPSA 12.03 < 20.23"``), groups are separated by ``"; "``. ``groups`` restricts the
-        text to those groups (e.g. the datasets of the endpoints a screen reports).
+        ``"esol: Chi1v 31.91 > 20.84 (+4 more)"``. Groups with the same message are joined
+        (``"bace_classification, bace_regression: TPSA 16.13 < 32.34"``), groups are
+        separated by ``"; "``. ``groups`` restricts the text to those groups (e.g. the
+        datasets of the endpoints a screen reports).
         """
         ex = self.excess(raw)
         keep = np.ones(len(self.groups), dtype=bool)

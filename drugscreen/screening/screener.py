@@ -24,7 +24,7 @@ chosen on validation data (:mod:`drugscreen.domain`). ``out_of_range``: the data
 endpoints output) whose training molecules' descriptor range the molecule leaves, with the
 descriptor it leaves furthest, e.g. ``"esol: Chi1v 31.91 > 20.84 (+4 more)"``; empty when it
 is inside every range (or the panel records none). Fingerprints cannot see size or
-composition (a C64 alkane has hexane's ECFP4), the ranges can
+composition (a C64 alkane has heptane's ECFP4), the ranges can
 (:mod:`drugscreen.descriptor_ranges`).
 
 A molecule's numbers do not depend on the batch it is scored in. The Screener is safe to use
