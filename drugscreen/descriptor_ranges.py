@@ -5,9 +5,9 @@ seen in training; it cannot see size or composition. ECFP4 of a C64 alkane equal
 heptane, so it scores 1.0, while a model trained on ESOL's small molecules has never seen
 anything that large. :class:`DescriptorRanges` records, per training dataset, the range
 (min, max) each whole-molecule descriptor (``fast_descriptors``: size, polarity, H-bond
-counts, rings, charge, ...) spans over that dataset's training molecules — the "bounding
-box" applicability domain of the OECD QSAR guidance — and tells for a query which datasets'
-ranges it leaves and on which descriptor.
+counts, rings, charge, ...) spans over that dataset's training molecules — the range-based
+("bounding box") applicability domain of QSAR practice — and tells for a query which
+datasets' ranges it leaves and on which descriptor.
 
 Each dataset gets its own box because the panel's endpoints were trained on different
 molecules: a drug-sized molecule is inside HIV's range and outside ESOL's.
