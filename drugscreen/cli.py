@@ -354,7 +354,10 @@ def screen_cmd(
         where = "stdout" if summary.output == "-" else summary.output
         rate = summary.molecules_per_second
         speed = f" in {summary.seconds:.1f} s ({rate:,.0f}/s)" if rate == rate else ""
-        line = f"{summary.valid:,} scored, {summary.invalid:,} invalid"
+        line = f"{summary.valid:,} scored"
+        if summary.out_of_domain:
+            line += f" ({summary.out_of_domain:,} outside the applicability domain)"
+        line += f", {summary.invalid:,} invalid"
         line += f" (see column error in {where})" if summary.invalid else f"; wrote {where}"
         if summary.report:
             line += f"; report {summary.report}"

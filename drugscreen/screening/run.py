@@ -88,6 +88,8 @@ class RunSummary(ScreenSummary):
     resumed_rows: int = 0
     jobs: int = 1
     report: str | None = None
+    #: valid molecules outside the applicability domain (``in_domain`` false)
+    out_of_domain: int = 0
 
     @property
     def molecules_per_second(self) -> float:
@@ -279,11 +281,9 @@ class _Collected:
     #: valid molecules outside the fingerprint domain, outside any descriptor range, and per dataset
     domain: dict[str, Any] = field(default_factory=lambda: {"out_of_domain": 0, "out_of_range": 0, "by_dataset": {}})
 
-    def count_domain(self, df: pd.DataFrame, datasets: list[str]) -> None:
-        """Add a scored chunk's applicability-domain counts (valid rows only)."""
+    def count_ranges(self, df: pd.DataFrame, datasets: list[str]) -> None:
+        """Add a scored chunk's descriptor-range counts (valid rows only)."""
         ok = df["valid"].to_numpy(dtype=bool)
-        ind = df["in_domain"].astype("boolean").to_numpy(dtype=bool, na_value=True)
-        self.domain["out_of_domain"] += int((ok & ~ind).sum())
         text = df["out_of_range"].fillna("").astype(str)[ok]
         self.domain["out_of_range"] += int((text != "").sum())
         by = self.domain["by_dataset"]
@@ -291,6 +291,12 @@ class _Collected:
             # out_of_range reads "a, b: <descriptor> ...; c: ..." (DescriptorRanges.describe)
             hit = text.str.contains(rf"(?:^|; |, ){re.escape(d)}[,:]", regex=True)
             by[d] = by.get(d, 0) + int(hit.sum())
+
+
+def _count_out_of_domain(valid: np.ndarray, in_domain: pd.Series) -> int:
+    """Valid rows whose ``in_domain`` is false (missing values do not count)."""
+    ind = in_domain.astype("boolean").to_numpy(dtype=bool, na_value=True)
+    return int((valid & ~ind).sum())
 
 
 def _rank_cells(ranks: np.ndarray) -> list[str]:
@@ -345,7 +351,7 @@ def _finish(
             edges[c] = np.linspace(a, b, _HIST_BINS + 1)
     counts = {c: np.zeros(_HIST_BINS, dtype=np.int64) for c in edges}
     tops: list[pd.DataFrame] = []
-    rows = valid = 0
+    rows = valid = out_of_domain = 0
     writer = TableWriter(output, input_path=input_path)
     try:
         start = 0
@@ -355,7 +361,9 @@ def _finish(
             if text is not None and not want_report:
                 # the rows were rendered where they were scored: only the rank is added here
                 chunk = pq.ParquetFile(f)
-                ok = chunk.read(columns=["valid"]).column("valid").to_numpy(zero_copy_only=False)
+                part = chunk.read(columns=["valid", "in_domain"]).to_pandas()
+                ok = part["valid"].to_numpy(dtype=bool)
+                out_of_domain += _count_out_of_domain(ok, part["in_domain"])
                 n = len(ok)
                 r = ranks[start : start + n]
                 start += n
@@ -371,6 +379,7 @@ def _finish(
             rows += len(df)
             ok = df["valid"].to_numpy(dtype=bool)
             valid += int(ok.sum())
+            out_of_domain += _count_out_of_domain(ok, df["in_domain"])
             if text is not None:
                 writer.write_rendered(list(df.columns), fill_csv_slots(text, _rank_cells(r)), len(df))
             else:
@@ -380,7 +389,7 @@ def _finish(
                     v = df[c].to_numpy(dtype=float, na_value=np.nan)
                     v = v[np.isfinite(v)]
                     counts[c] += np.histogram(np.clip(v, e[0], e[-1]), bins=e)[0]
-                collected.count_domain(df, screener.range_datasets)
+                collected.count_ranges(df, screener.range_datasets)
                 sel = (r > 0) & (r <= top_n)
                 if sel.any():
                     tops.append(df.loc[sel])
@@ -399,6 +408,7 @@ def _finish(
     except BaseException:
         writer.abort()
         raise
+    collected.domain["out_of_domain"] = out_of_domain
     if want_report:
         collected.top = pd.concat(tops).sort_values("rank") if tops else None
         collected.histograms = {c: (edges[c], counts[c]) for c in edges}
@@ -540,6 +550,7 @@ def run_screen(
         finally:
             torch.set_num_threads(threads)
         summary.rows, summary.valid, summary.invalid = rows, valid, rows - valid
+        summary.out_of_domain = int(collected.domain["out_of_domain"])
         summary.seconds = time.perf_counter() - t0
         if report is not None:
             from drugscreen.screening.report import write_report
