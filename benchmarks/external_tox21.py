@@ -165,6 +165,16 @@ def main() -> None:
         "n_external": int(len(rows)), "panel_datasets": panel_sets, "mapping_agreement": agreement, "per_task": per_task,
         "drugscreen_mean_roc_auc": _mean_auc(y, ours, everyone),
     }  # fmt: skip
+    # the applicability domain on external molecules: the panel's own flags
+    in_dom = scored["in_domain"].astype("boolean").to_numpy(dtype=bool, na_value=False)
+    beyond = scored["out_of_range"].fillna("").astype(str).str.contains(r"(?:^|; |, )tox21[,:]", regex=True).to_numpy()
+    domain_rows = []
+    for label, mask in (("in_domain = true", in_dom), ("in_domain = false", ~in_dom),
+                        ("inside Tox21's descriptor range", ~beyond), ("beyond Tox21's descriptor range", beyond)):
+        rows_m = np.flatnonzero(mask)
+        domain_rows.append({"subset": label, "n": int(len(rows_m)), "drugscreen_mean_roc_auc": _mean_auc(y, ours, rows_m),
+                            **({"admet_ai_mean_roc_auc": _mean_auc(y, peer, rows_m)} if peer is not None else {})})
+    result["by_domain"] = domain_rows
     if peer is not None:
         result["admet_ai_mean_roc_auc"] = _mean_auc(y, peer, everyone)
         rng = np.random.default_rng(0)
@@ -210,7 +220,9 @@ def main() -> None:
                     f"(95% paired bootstrap interval {d['ci95'][0]:+.3f} to {d['ci95'][1]:+.3f}, {d['bootstrap']} resamples of the molecules).")
     else:
         summary += "."
-    lines += ["", summary]
+    lines += ["", summary, "", "## By the panel's applicability domain (mean ROC-AUC over the tasks with both classes in the subset)", "",
+              "| subset | n | drugscreen | ADMET-AI |", "|---|---|---|---|"]
+    lines += [f"| {r['subset']} | {r['n']:,} | {_fmt(r['drugscreen_mean_roc_auc'])} | {_fmt(r.get('admet_ai_mean_roc_auc'))} |" for r in domain_rows]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:
