@@ -83,8 +83,9 @@ def test_training_is_deterministic(tiny_data) -> None:
         assert ka == kb and torch.equal(va, vb)
 
 
-def test_resume_from_checkpoint_continues(tiny_data, tmp_path: Path) -> None:
-    cfg = _config(epochs=5, patience=5)
+@pytest.mark.parametrize("ema_decay", [0.0, 0.9])
+def test_resume_from_checkpoint_continues(tiny_data, tmp_path: Path, ema_decay: float) -> None:
+    cfg = _config(epochs=5, patience=5, ema_decay=ema_decay)
     ref, ref_hist, _ = fit_member(tiny_data, cfg, member_seed=1)
 
     class Stop(Exception):
@@ -104,6 +105,27 @@ def test_resume_from_checkpoint_continues(tiny_data, tmp_path: Path) -> None:
     assert [h["train_loss"] for h in hist] == pytest.approx([h["train_loss"] for h in ref_hist])
     for (k, v), (_, w) in zip(ref.state_dict().items(), resumed.state_dict().items(), strict=True):
         torch.testing.assert_close(v, w, msg=k)
+
+
+def test_weight_average_is_what_is_validated_and_kept(tiny_data) -> None:
+    from drugscreen.training.trainer import _update_ema
+
+    plain, hp, _ = fit_member(tiny_data, _config(epochs=3), member_seed=2)
+    a, ha, _ = fit_member(tiny_data, _config(epochs=3, ema_decay=0.9), member_seed=2)
+    b, hb, _ = fit_member(tiny_data, _config(epochs=3, ema_decay=0.9), member_seed=2)
+    # the same steps are taken (the average does not feed back into training) ...
+    assert [h["train_loss"] for h in ha] == [h["train_loss"] for h in hb] == [h["train_loss"] for h in hp]
+    # ... deterministically, and the kept weights are the average, not the last step's
+    for (k, v), (_, w) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+        assert torch.equal(v, w), k
+    assert any(not torch.equal(v, w) for v, w in zip(a.state_dict().values(), plain.state_dict().values(), strict=True))
+    ema = {"w": torch.zeros(2)}
+    model = torch.nn.Module()
+    model.w = torch.nn.Parameter(torch.ones(2))
+    _update_ema(ema, model, 0.75)
+    torch.testing.assert_close(ema["w"], torch.full((2,), 0.25))
+    with pytest.raises(ConfigError, match="ema_decay"):
+        _config(ema_decay=1.0)
 
 
 def test_train_writes_bundle_and_run_records(tiny_data, tmp_path: Path) -> None:

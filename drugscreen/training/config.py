@@ -41,6 +41,10 @@ class TrainConfig:
         never before ``min_epochs`` epochs (joint validation scores are noisy early on).
     batch_size, lr, weight_decay, warmup_epochs, grad_clip
         Optimisation (AdamW, linear warm-up then cosine decay).
+    ema_decay
+        0 (off) or the decay of an exponential moving average of the weights, updated after
+        every step (the decay ramps up as ``min(ema_decay, (1 + t) / (10 + t))``); validation,
+        early stopping and the saved member then use the averaged weights.
     model_params
         Constructor arguments of the model (``hidden``, ``depth``, ``dropout``, ...).
     extra_features
@@ -109,6 +113,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     warmup_epochs: int = 2
     grad_clip: float = 10.0
+    ema_decay: float = 0.0
     model_params: dict[str, Any] = field(default_factory=dict)
     extra_features: str = "none"
     head: str = "shared"
@@ -149,6 +154,8 @@ class TrainConfig:
             raise ConfigError("no dataset given")
         if self.ensemble < 1 or self.epochs < 1 or self.batch_size < 1:
             raise ConfigError("ensemble, epochs and batch_size must be >= 1")
+        if not 0.0 <= float(self.ema_decay) < 1.0:
+            raise ConfigError(f"ema_decay must be in [0, 1), not {self.ema_decay!r}")
         if not self.seeds:
             raise ConfigError("no seeds given")
         if self.forest is not None:

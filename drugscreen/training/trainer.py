@@ -86,7 +86,10 @@ _POST_TRAINING_KEYS = ("head_finetune_epochs",)
 
 
 def _trunk_config(config: TrainConfig) -> dict[str, Any]:
-    return {k: v for k, v in config.to_dict().items() if k not in _POST_TRAINING_KEYS}
+    d = {k: v for k, v in config.to_dict().items() if k not in _POST_TRAINING_KEYS}
+    if not d.get("ema_decay"):
+        d.pop("ema_decay", None)  # off: checkpoints written before the option existed stay valid
+    return d
 
 
 def _config_hash(d: dict[str, Any]) -> str:
@@ -237,7 +240,10 @@ def _selection_score(data: TrainingData, y: np.ndarray, pred: np.ndarray, std: n
 # ----------------------------------------------------------------------------- checkpoints
 
 
-def _save_checkpoint(ckpt_dir: Path, model: Any, best_state: dict[str, torch.Tensor], opt: torch.optim.Optimizer, meta: dict[str, Any]) -> None:
+def _save_checkpoint(
+    ckpt_dir: Path, model: Any, best_state: dict[str, torch.Tensor], opt: torch.optim.Optimizer, meta: dict[str, Any],
+    ema: dict[str, torch.Tensor] | None = None,
+) -> None:
     from safetensors.torch import save_file
 
     ckpt_dir.mkdir(parents=True, exist_ok=True)
@@ -246,6 +252,8 @@ def _save_checkpoint(ckpt_dir: Path, model: Any, best_state: dict[str, torch.Ten
         tensors[f"model.{k}"] = v.detach().cpu().contiguous()
     for k, v in best_state.items():
         tensors[f"best.{k}"] = v.detach().cpu().contiguous()
+    for k, v in (ema or {}).items():
+        tensors[f"ema.{k}"] = v.detach().cpu().contiguous()
     opt_state = opt.state_dict()
     scalars: dict[str, Any] = {}
     for pid, st in opt_state["state"].items():
@@ -264,7 +272,11 @@ def _save_checkpoint(ckpt_dir: Path, model: Any, best_state: dict[str, torch.Ten
     os.replace(tmpj, ckpt_dir / "checkpoint.json")
 
 
-def _load_checkpoint(ckpt_dir: Path, model: Any, opt: torch.optim.Optimizer, config_hash: str) -> tuple[dict[str, Any], dict[str, torch.Tensor]] | None:
+def _load_checkpoint(
+    ckpt_dir: Path, model: Any, opt: torch.optim.Optimizer, config_hash: str, ema: dict[str, torch.Tensor] | None = None
+) -> tuple[dict[str, Any], dict[str, torch.Tensor]] | None:
+    """Restore model, optimizer, RNG (and the weight average into ``ema``) from a checkpoint;
+    return its meta and best state, or None when there is none for this configuration."""
     from safetensors.torch import load_file
 
     jf, tf = ckpt_dir / "checkpoint.json", ckpt_dir / "checkpoint.safetensors"
@@ -281,6 +293,9 @@ def _load_checkpoint(ckpt_dir: Path, model: Any, opt: torch.optim.Optimizer, con
         return None
     model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
     best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
+    if ema is not None:
+        for k in ema:
+            ema[k].copy_(tensors[f"ema.{k}"])
     state: dict[int, dict[str, Any]] = {}
     for k, v in tensors.items():
         if k.startswith("opt."):
@@ -295,6 +310,16 @@ def _load_checkpoint(ckpt_dir: Path, model: Any, opt: torch.optim.Optimizer, con
 
 
 # ----------------------------------------------------------------------------- one member
+
+
+def _update_ema(ema: dict[str, torch.Tensor], model: Any, decay: float) -> None:
+    """``ema = decay * ema + (1 - decay) * weights`` for float tensors; others are copied."""
+    with torch.no_grad():
+        for k, v in model.state_dict().items():
+            if v.dtype.is_floating_point:
+                ema[k].mul_(decay).add_(v.detach(), alpha=1.0 - decay)
+            else:
+                ema[k].copy_(v)
 
 
 def fit_member(
@@ -339,9 +364,11 @@ def fit_member(
     history: list[dict[str, float]] = []
     best_score, best_epoch, start_epoch = -math.inf, -1, 0
     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    # exponential moving average of the weights (config.ema_decay > 0): validated and kept instead
+    ema = {k: v.detach().clone() for k, v in model.state_dict().items()} if config.ema_decay > 0 else None
     step = 0
     if checkpoint_dir is not None:
-        loaded = _load_checkpoint(checkpoint_dir, model, opt, chash)
+        loaded = _load_checkpoint(checkpoint_dir, model, opt, chash, ema)
         if loaded is not None:
             meta, best_state = loaded
             history, best_score, best_epoch = meta["history"], meta["best_score"], meta["best_epoch"]
@@ -388,11 +415,17 @@ def fit_member(
                 if config.grad_clip > 0:
                     torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
                 opt.step()
+                if ema is not None:
+                    _update_ema(ema, model, min(config.ema_decay, (1 + step) / (10 + step)))
                 losses.append(float(loss.detach()))
                 step += 1
                 if bar is not None:
                     bar.advance(task_id)
             train_s = time.perf_counter() - t0
+            live = None
+            if ema is not None:  # validate (and keep) the averaged weights
+                live = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                model.load_state_dict(ema)
             raw = _predict_raw(model, data.valid.graphs, data.valid.fps, config, device, desc=data.valid.desc)
             val_pred = _to_units(raw, is_cls, mean, std)
             score, per_ds = _selection_score(data, data.valid.y, val_pred, std)
@@ -404,6 +437,8 @@ def fit_member(
             if improved:
                 best_score, best_epoch = score, epoch
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            if live is not None:
+                model.load_state_dict(live)
             logger.info(
                 "seed %d epoch %d: loss %.4f valid %.4f%s (%.0f s) %s",
                 member_seed, epoch, rec["train_loss"], score, " *" if improved else "", rec["epoch_s"],
@@ -416,7 +451,7 @@ def fit_member(
                 _save_checkpoint(checkpoint_dir, model, best_state, opt, {
                     "config_hash": chash, "epoch": epoch, "step": step, "history": history,
                     "best_score": best_score, "best_epoch": best_epoch, "done": stop,
-                })
+                }, ema)
             if on_epoch is not None:
                 on_epoch(rec)
             if stop:
