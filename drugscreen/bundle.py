@@ -205,6 +205,10 @@ class Prediction:
         Column names of ``mean``/``std``.
     members
         ``(n_members, n, n_tasks)`` calibrated per-member values.
+    out_of_range
+        Per molecule, the training sets whose descriptor range it leaves
+        (:meth:`DescriptorRanges.describe <drugscreen.descriptor_ranges.DescriptorRanges.describe>`,
+        "" when none); set by :meth:`ModelBundle.predict_smiles` for bundles that record ranges.
     """
 
     mean: np.ndarray
@@ -213,6 +217,7 @@ class Prediction:
     in_domain: np.ndarray
     task_names: list[str]
     members: np.ndarray | None = None
+    out_of_range: list[str] | None = None
 
 
 def _read_config(root: Path) -> dict[str, Any]:
@@ -604,8 +609,8 @@ class ModelBundle:
     def predict_smiles(self, smiles: Sequence[str], batch_size: int = 512) -> Prediction:
         """Convenience: parse, standardize and featurize SMILES, then :meth:`predict`.
 
-        Invalid molecules get NaN rows (``in_domain`` False). For large screens use the
-        Screener, which also reports why a molecule failed.
+        Invalid molecules get NaN rows (``in_domain`` False, ``out_of_range`` ""). For large
+        screens use the Screener, which also reports why a molecule failed.
         """
         from drugscreen.domain import ecfp4_packed
         from drugscreen.featurizers.base import build_featurizer
@@ -622,7 +627,13 @@ class ModelBundle:
         mean, sd = np.full((n, t), np.nan), np.full((n, t), np.nan)
         sim, ind = np.full(n, np.nan), np.zeros(n, dtype=bool)
         mean[ok], sd[ok], sim[ok], ind[ok] = sub.mean, sub.std, sub.domain_similarity, sub.in_domain
-        return Prediction(mean=mean, std=sd, domain_similarity=sim, in_domain=ind, task_names=self.task_names)
+        beyond = None
+        raw = self.range_inputs(mols, extra) if mols else None
+        if raw is not None:
+            beyond = [""] * n
+            for i, text in zip(ok, self.descriptor_ranges.describe(raw), strict=True):
+                beyond[i] = text
+        return Prediction(mean=mean, std=sd, domain_similarity=sim, in_domain=ind, task_names=self.task_names, out_of_range=beyond)
 
 
 def _resolve(name_or_path: str | os.PathLike[str]) -> Path:

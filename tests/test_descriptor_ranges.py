@@ -117,3 +117,12 @@ def test_trained_bundle_records_ranges_and_held_out_evidence() -> None:
         (ev,) = dom["range_evidence"][part]
         assert ev["group"] == "tiny" and ev["n_in"] + ev["n_out"] == b.config["data"]["tiny"][f"n_{part}"]
     assert "### Descriptor ranges" in b.card()
+
+
+def test_predict_smiles_reports_out_of_range_like_the_screener() -> None:
+    b = load_bundle(TINY_BUNDLE)
+    smiles = ["c1ccccc1C", C64, "not a smiles"]
+    pred = b.predict_smiles(smiles)
+    screened = Screener.load(TINY_BUNDLE, profile=None).score(smiles)
+    assert pred.out_of_range == screened["out_of_range"].tolist()
+    assert pred.out_of_range[1] and pred.out_of_range[2] == ""
