@@ -23,9 +23,7 @@ molecules outside their own dataset's training descriptor range
 from __future__ import annotations
 
 import argparse
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 
@@ -170,10 +168,9 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.with_suffix(".json").write_text(json.dumps(result, indent=1, default=float))
-        out.with_suffix(".md").write_text(text)
+        from drugscreen.benchmarking.records import write_evidence
+
+        write_evidence(args.out, result, text)
 
 
 if __name__ == "__main__":

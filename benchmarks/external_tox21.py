@@ -21,7 +21,6 @@ all 7,831 Tox21 molecules and has no ToxCast data, so they are external to it to
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import subprocess
@@ -226,10 +225,9 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.with_suffix(".json").write_text(json.dumps(result, indent=1, default=float))
-        out.with_suffix(".md").write_text(text)
+        from drugscreen.benchmarking.records import write_evidence
+
+        write_evidence(args.out, result, text)
 
 
 if __name__ == "__main__":

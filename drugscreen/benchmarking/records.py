@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SCHEMA", "host_info", "load_records", "peak_rss_mb", "versions", "write_record"]
+__all__ = ["SCHEMA", "host_info", "load_records", "peak_rss_mb", "versions", "write_evidence", "write_record"]
 
 SCHEMA = "drugscreen.run/1"
 
@@ -69,6 +69,14 @@ def write_record(record: dict[str, Any], path: str | Path) -> Path:
     tmp.write_text(json.dumps(record, indent=1, sort_keys=False, default=_json_default) + "\n")
     os.replace(tmp, path)
     return path
+
+
+def write_evidence(out: str | Path, result: dict[str, Any], text: str) -> None:
+    """Write an evidence script's figures as ``<out>.json`` and its markdown as ``<out>.md``."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(result, indent=1, default=float))
+    out.with_suffix(".md").write_text(text)
 
 
 def _json_default(obj: Any) -> Any:
