@@ -104,6 +104,7 @@ def main() -> None:
 
     from drugscreen import Screener
     from drugscreen.data import load_dataset
+    from drugscreen.descriptor_ranges import mentions
 
     screener = Screener.load(args.panel, profile=None)
     panel_sets = sorted({t["dataset"] for t in screener.bundle.tasks})
@@ -166,7 +167,7 @@ def main() -> None:
     }  # fmt: skip
     # the applicability domain on external molecules: the panel's own flags
     in_dom = scored["in_domain"].astype("boolean").to_numpy(dtype=bool, na_value=False)
-    beyond = scored["out_of_range"].fillna("").astype(str).str.contains(r"(?:^|; |, )tox21[,:]", regex=True).to_numpy()
+    beyond = mentions(scored["out_of_range"], "tox21")
     domain_rows = []
     for label, mask in (("in_domain = true", in_dom), ("in_domain = false", ~in_dom),
                         ("inside Tox21's descriptor range", ~beyond), ("beyond Tox21's descriptor range", beyond)):

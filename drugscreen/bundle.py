@@ -628,11 +628,11 @@ class ModelBundle:
         sim, ind = np.full(n, np.nan), np.zeros(n, dtype=bool)
         mean[ok], sd[ok], sim[ok], ind[ok] = sub.mean, sub.std, sub.domain_similarity, sub.in_domain
         beyond = None
-        raw = self.range_inputs(mols, extra) if mols else None
-        if raw is not None:
+        if self.descriptor_ranges is not None:
             beyond = [""] * n
-            for i, text in zip(ok, self.descriptor_ranges.describe(raw), strict=True):
-                beyond[i] = text
+            if mols:
+                for i, text in zip(ok, self.descriptor_ranges.describe(self.range_inputs(mols, extra)), strict=True):
+                    beyond[i] = text
         return Prediction(mean=mean, std=sd, domain_similarity=sim, in_domain=ind, task_names=self.task_names, out_of_range=beyond)
 
 

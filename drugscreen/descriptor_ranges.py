@@ -20,13 +20,14 @@ molecules: a drug-sized molecule is inside HIV's range and outside ESOL's.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["RANGE_FEATURIZER", "DescriptorRanges", "range_error_evidence"]
+__all__ = ["RANGE_FEATURIZER", "DescriptorRanges", "mentions", "range_error_evidence"]
 
 #: The descriptor set ranges are recorded on (the panel's descriptor input uses the same one,
 #: so a screen computes it once).
@@ -201,6 +202,15 @@ class DescriptorRanges:
                 messages.setdefault(text, []).append(self.groups[k])
             out[i] = "; ".join(f"{', '.join(gs)}: {m}" for m, gs in messages.items())
         return out
+
+
+def mentions(texts: Any, group: str) -> np.ndarray:
+    """``(n,)`` bool: which :meth:`DescriptorRanges.describe` texts name ``group`` (a pandas
+    Series of the ``out_of_range`` column, say)."""
+    import pandas as pd
+
+    pattern = rf"(?:^|; |, ){re.escape(group)}[,:]"
+    return pd.Series(texts, dtype=object).fillna("").astype(str).str.contains(pattern, regex=True).to_numpy(dtype=bool)
 
 
 def range_error_evidence(

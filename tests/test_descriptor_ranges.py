@@ -126,3 +126,15 @@ def test_predict_smiles_reports_out_of_range_like_the_screener() -> None:
     screened = Screener.load(TINY_BUNDLE, profile=None).score(smiles)
     assert pred.out_of_range == screened["out_of_range"].tolist()
     assert pred.out_of_range[1] and pred.out_of_range[2] == ""
+
+
+def test_mentions_reads_the_group_names_describe_writes() -> None:
+    from drugscreen.descriptor_ranges import mentions
+
+    r = DescriptorRanges.fit(np.array([[1.0], [1.0], [5.0]]), np.array([0, 1, 2]), ["bace_c", "bace", "esol"], ["TPSA"])
+    texts = r.describe(np.array([[0.5], [5.0], [1.0]]))
+    assert texts == ["bace_c, bace: TPSA 0.5 < 1; esol: TPSA 0.5 < 5", "bace_c, bace: TPSA 5 > 1", "esol: TPSA 1 < 5"]
+    assert mentions(texts, "bace").tolist() == [True, True, False]
+    assert mentions(texts, "bace_c").tolist() == [True, True, False]
+    assert mentions(texts, "esol").tolist() == [True, False, True]
+    assert mentions(texts, "bac").tolist() == [False, False, False]

@@ -22,7 +22,6 @@ import json
 import logging
 import multiprocessing as mp
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -283,14 +282,14 @@ class _Collected:
 
     def count_ranges(self, df: pd.DataFrame, datasets: list[str]) -> None:
         """Add a scored chunk's descriptor-range counts (valid rows only)."""
+        from drugscreen.descriptor_ranges import mentions
+
         ok = df["valid"].to_numpy(dtype=bool)
         text = df["out_of_range"].fillna("").astype(str)[ok]
         self.domain["out_of_range"] += int((text != "").sum())
         by = self.domain["by_dataset"]
         for d in datasets:
-            # out_of_range reads "a, b: <descriptor> ...; c: ..." (DescriptorRanges.describe)
-            hit = text.str.contains(rf"(?:^|; |, ){re.escape(d)}[,:]", regex=True)
-            by[d] = by.get(d, 0) + int(hit.sum())
+            by[d] = by.get(d, 0) + int(mentions(text.to_numpy(), d).sum())
 
 
 def _count_out_of_domain(valid: np.ndarray, in_domain: pd.Series) -> int:
