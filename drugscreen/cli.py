@@ -407,7 +407,10 @@ def _screen_ray(
         num_workers=num_workers or None, address=address, device=device,
     )  # fmt: skip
     if not (quiet or _state.get("quiet")):
-        line = f"{summary.valid:,} scored, {summary.invalid:,} invalid"
+        line = f"{summary.valid:,} scored"
+        if summary.out_of_domain:
+            line += f" ({summary.out_of_domain:,} outside the applicability domain)"
+        line += f", {summary.invalid:,} invalid"
         line += f" (see column error in {summary.output})" if summary.invalid else f"; wrote {summary.output}"
         rate = summary.molecules_per_second
         line += f" ({summary.parts} parts, {summary.workers} Ray workers) in {summary.seconds:.1f} s ({rate:,.{1 if rate < 10 else 0}f}/s)"

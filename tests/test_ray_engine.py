@@ -92,6 +92,8 @@ def test_ray_engine_matches_local_engine(ray_cluster, local_result, tmp_path):
     pd.testing.assert_frame_equal(scored.reset_index(drop=True), local)
     assert scored.loc[5, "id"] == "bad0" and not scored.loc[5, "valid"] and scored.loc[5, "error"]
     assert verify_output(out) == (306, 306 - len(BAD))
+    n_out = int((local["valid"] & (local["in_domain"] == False)).sum())  # noqa: E712
+    assert n_out > 0 and manifest["out_of_domain"] == n_out == sum(p["out_of_domain"] for p in manifest["parts"])
     assert not any(p.name.startswith(".") for p in out.iterdir())  # no staging or temporary files left
 
 

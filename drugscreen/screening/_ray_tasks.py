@@ -104,7 +104,8 @@ class MoleculeSource(Datasource):
 class ScoreActor:
     """Scores blocks and writes each as a Parquet part; one Screener (models loaded once) per actor.
 
-    Returns one summary row per block (``part``, ``first_row``, ``rows``, ``valid``). With
+    Returns one summary row per block (``part``, ``first_row``, ``rows``, ``valid``,
+    ``out_of_domain``). With
     ``fault`` (tests only: ``{"marker": path, "after": k}``) the actor kills its own process
     with SIGKILL after writing its ``k``-th part, once per run (the marker file says it
     happened), which is what a preempted node looks like to Ray.
@@ -138,16 +139,18 @@ class ScoreActor:
     def __call__(self, batch: pa.Table) -> pa.Table:
         # Ray may hand over several blocks in one batch: each block becomes its own part
         ids = batch.column(BLOCK_COLUMN).to_numpy()
-        out: dict[str, list[Any]] = {"part": [], "first_row": [], "rows": [], "valid": []}
+        out: dict[str, list[Any]] = {"part": [], "first_row": [], "rows": [], "valid": [], "out_of_domain": []}
         cuts = np.flatnonzero(np.diff(ids)) + 1
         for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(ids)], strict=True):
-            name, first, n, valid = self._score_block(batch.slice(int(lo), int(hi - lo)).drop_columns([BLOCK_COLUMN]))
-            for key, value in zip(out, (name, first, n, valid), strict=True):
+            summary = self._score_block(batch.slice(int(lo), int(hi - lo)).drop_columns([BLOCK_COLUMN]))
+            for key, value in zip(out, summary, strict=True):
                 out[key].append(value)
         return pa.table(out)
 
-    def _score_block(self, block: pa.Table) -> tuple[str, int, int, int]:
+    def _score_block(self, block: pa.Table) -> tuple[str, int, int, int, int]:
         import pandas as pd
+
+        from drugscreen.screening.screener import count_out_of_domain
 
         rows = block.column(self.row_column).to_numpy()
         n = len(rows)
@@ -163,7 +166,8 @@ class ScoreActor:
         write_part(self.out_dir / name, table)
         self.parts_written += 1
         self._maybe_crash()
-        return name, first, n, int(scored["valid"].to_numpy(dtype=bool).sum())
+        valid = scored["valid"].to_numpy(dtype=bool)
+        return name, first, n, int(valid.sum()), count_out_of_domain(valid, scored["in_domain"])
 
     def _maybe_crash(self) -> None:
         fault = self.fault

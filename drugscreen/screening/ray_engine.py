@@ -12,8 +12,9 @@ a pool of actors (each loads the panel once), and writes a **directory**:
     ``input_row``, the 0-based input row.
 ``_manifest.json``
     Written last (a directory without it is an unfinished run): input (path, checksum,
-    columns), rows, valid, invalid, output columns and Arrow types, the Screener config,
-    versions, engine options and the list of parts (file, first row, rows).
+    columns), rows, valid, invalid, out_of_domain (valid rows with ``in_domain`` false), output
+    columns and Arrow types, the Screener config, versions, engine options and the list of
+    parts (file, first row, rows, out_of_domain).
 
 How rows are kept exactly once. Parquet inputs (a file, a directory or a glob of files) are
 read on the workers, one read task per row group, planned from the files' footers, so each
@@ -489,6 +490,7 @@ def run_screen_ray(
             "rows": rows,
             "valid": valid,
             "invalid": rows - valid,
+            "out_of_domain": sum(p["out_of_domain"] for p in parts),
             "row_column": ROW_COLUMN,
             "columns": [n for n in schema.names if n != ROW_COLUMN],
             "types": {f.name: str(f.type) for f in schema if f.name != ROW_COLUMN},
@@ -513,6 +515,7 @@ def run_screen_ray(
         rows=rows,
         valid=valid,
         invalid=rows - valid,
+        out_of_domain=sum(p["out_of_domain"] for p in parts),
         parts=len(parts),
         workers=workers,
         block_rows=block,
@@ -611,7 +614,7 @@ def _check_parts(out: Path, summaries: list[dict[str, Any]], n_rows: int, blocks
         s = by_first[first]
         if int(s["rows"]) != rows or s["part"] != part_name(first):
             raise DistributedRunError(f"block at input row {first}: {s['rows']} rows in {s['part']}, planned {rows}")
-        parts.append({"file": s["part"], "first_row": first, "rows": rows})
+        parts.append({"file": s["part"], "first_row": first, "rows": rows, "out_of_domain": int(s.get("out_of_domain", 0))})
     for stray in out.glob(".*.tmp"):
         stray.unlink()
     on_disk = sorted(p.name for p in out.glob(_PART_GLOB))

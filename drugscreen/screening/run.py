@@ -62,6 +62,8 @@ class ScreenSummary:
     panel: str = ""
     profile: str | None = None
     endpoints: list[str] = field(default_factory=list)
+    #: valid molecules outside the applicability domain (``in_domain`` false)
+    out_of_domain: int = 0
 
     @property
     def molecules_per_second(self) -> float:
@@ -87,8 +89,6 @@ class RunSummary(ScreenSummary):
     resumed_rows: int = 0
     jobs: int = 1
     report: str | None = None
-    #: valid molecules outside the applicability domain (``in_domain`` false)
-    out_of_domain: int = 0
 
     @property
     def molecules_per_second(self) -> float:
@@ -292,12 +292,6 @@ class _Collected:
             by[d] = by.get(d, 0) + int(mentions(text.to_numpy(), d).sum())
 
 
-def _count_out_of_domain(valid: np.ndarray, in_domain: pd.Series) -> int:
-    """Valid rows whose ``in_domain`` is false (missing values do not count)."""
-    ind = in_domain.astype("boolean").to_numpy(dtype=bool, na_value=True)
-    return int((valid & ~ind).sum())
-
-
 def _rank_cells(ranks: np.ndarray) -> list[str]:
     """CSV cells of a rank column: the rank, or empty where there is none (0: invalid/unscored)."""
     return [str(int(x)) if x > 0 else "" for x in ranks]
@@ -322,6 +316,7 @@ def _finish(
 
     from drugscreen.io import TableWriter, fill_csv_slots
     from drugscreen.screening.profiles import rank_scores
+    from drugscreen.screening.screener import count_out_of_domain
 
     files = _chunk_files(work)
     value_cols = _value_columns(screener) if want_report else []
@@ -362,7 +357,7 @@ def _finish(
                 chunk = pq.ParquetFile(f)
                 part = chunk.read(columns=["valid", "in_domain"]).to_pandas()
                 ok = part["valid"].to_numpy(dtype=bool)
-                out_of_domain += _count_out_of_domain(ok, part["in_domain"])
+                out_of_domain += count_out_of_domain(ok, part["in_domain"])
                 n = len(ok)
                 r = ranks[start : start + n]
                 start += n
@@ -378,7 +373,7 @@ def _finish(
             rows += len(df)
             ok = df["valid"].to_numpy(dtype=bool)
             valid += int(ok.sum())
-            out_of_domain += _count_out_of_domain(ok, df["in_domain"])
+            out_of_domain += count_out_of_domain(ok, df["in_domain"])
             if text is not None:
                 writer.write_rendered(list(df.columns), fill_csv_slots(text, _rank_cells(r)), len(df))
             else:

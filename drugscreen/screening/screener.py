@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
     from drugscreen.bundle import ModelBundle
 
-__all__ = ["IDENTITY_COLUMNS", "Endpoint", "Screener", "endpoint_column_name"]
+__all__ = ["IDENTITY_COLUMNS", "Endpoint", "Screener", "count_out_of_domain", "endpoint_column_name"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,16 @@ SCORE_COLUMNS = ("score", "rank")
 PROFILE_PROPERTIES = NUMERIC_PROPERTY_COLUMNS + ("ad_similarity",)
 # Output precision: predictions 6 decimals; properties as their definitions warrant.
 _DECIMALS = {"qed": 4, "mw": 3, "clogp": 4, "tpsa": 2}
+
+
+def count_out_of_domain(valid: Any, in_domain: Any) -> int:
+    """How many scored rows lie outside the applicability domain: ``valid`` and ``in_domain``
+    false (a missing ``in_domain`` does not count). Takes the two output columns (any array-likes)."""
+    import pandas as pd
+
+    ok = np.asarray(valid, dtype=bool)
+    ind = pd.array(in_domain, dtype="boolean").to_numpy(dtype=bool, na_value=True)
+    return int((ok & ~ind).sum())
 
 
 def _units_suffix(units: str) -> str:
