@@ -14,11 +14,14 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from drugscreen._version import __version__
+
+if TYPE_CHECKING:
+    from drugscreen.screening.run import ScreenSummary
 
 logger = logging.getLogger("drugscreen")
 
@@ -354,17 +357,22 @@ def screen_cmd(
         where = "stdout" if summary.output == "-" else summary.output
         rate = summary.molecules_per_second
         speed = f" in {summary.seconds:.1f} s ({rate:,.0f}/s)" if rate == rate else ""
-        line = f"{summary.valid:,} scored"
-        if summary.out_of_domain:
-            line += f" ({summary.out_of_domain:,} outside the applicability domain)"
-        line += f", {summary.invalid:,} invalid"
-        line += f" (see column error in {where})" if summary.invalid else f"; wrote {where}"
+        line = _counts_line(summary, where)
         if summary.report:
             line += f"; report {summary.report}"
         typer.echo(line + speed, err=True)
     if strict and summary.invalid:
         typer.echo(f"Error: {summary.invalid:,} invalid molecule(s) and --strict was given.", err=True)
         raise typer.Exit(1)
+
+
+def _counts_line(summary: ScreenSummary, where: str) -> str:
+    """``N scored (K outside the applicability domain), M invalid (see column error in OUT)``."""
+    line = f"{summary.valid:,} scored"
+    if summary.out_of_domain:
+        line += f" ({summary.out_of_domain:,} outside the applicability domain)"
+    line += f", {summary.invalid:,} invalid"
+    return line + (f" (see column error in {where})" if summary.invalid else f"; wrote {where}")
 
 
 def _screen_ray(
@@ -407,11 +415,7 @@ def _screen_ray(
         num_workers=num_workers or None, address=address, device=device,
     )  # fmt: skip
     if not (quiet or _state.get("quiet")):
-        line = f"{summary.valid:,} scored"
-        if summary.out_of_domain:
-            line += f" ({summary.out_of_domain:,} outside the applicability domain)"
-        line += f", {summary.invalid:,} invalid"
-        line += f" (see column error in {summary.output})" if summary.invalid else f"; wrote {summary.output}"
+        line = _counts_line(summary, summary.output)
         rate = summary.molecules_per_second
         line += f" ({summary.parts} parts, {summary.workers} Ray workers) in {summary.seconds:.1f} s ({rate:,.{1 if rate < 10 else 0}f}/s)"
         typer.echo(line, err=True)
