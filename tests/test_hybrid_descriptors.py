@@ -195,7 +195,7 @@ def test_descriptor_only_bundle_feeds_descriptors_not_bits(descriptor_bundle: Pa
     np.testing.assert_allclose(b.predict_smiles(QUERY).mean, again.mean, rtol=1e-6, atol=1e-7)
 
 
-def test_predict_part_recomputes_raw_descriptors(descriptor_bundle: Path, hybrid_data) -> None:
+def test_predict_part_feeds_raw_descriptors(descriptor_bundle: Path, hybrid_data) -> None:
     from drugscreen.training.data import predict_part
 
     b = load_bundle(descriptor_bundle)

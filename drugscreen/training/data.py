@@ -403,10 +403,14 @@ def build_training_data(
 def predict_part(bundle: Any, part: Part, batch_size: int = 512) -> Any:
     """``bundle.predict`` (a :class:`~drugscreen.bundle.Prediction`) on one part of rebuilt
     training data: its graphs and fingerprints and, for a descriptor hybrid, the raw descriptors
-    recomputed from the part's standardized SMILES (``Part.desc`` holds scaled values)."""
+    (``Part.desc`` holds scaled values): the part's own :attr:`Part.desc_raw` when the bundle
+    takes that descriptor set, else recomputed from the part's standardized SMILES."""
     from drugscreen.featurizers.molecule import prepare_molecule
 
     extra = None
-    if bundle.extra_featurizer_config is not None:
+    cfg = bundle.extra_featurizer_config
+    if cfg is not None and part.desc_raw is not None and cfg == DESCRIPTOR_FEATURIZER:
+        extra = part.desc_raw
+    elif cfg is not None:
         extra = bundle.extra_inputs([prepare_molecule(s).mol for s in part.smiles_std])
     return bundle.predict(part.graphs, extra=extra, fps=part.fps, batch_size=batch_size)
