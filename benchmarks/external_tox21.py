@@ -112,13 +112,14 @@ def main() -> None:
         raise SystemExit(f"panel {screener.bundle.name} has no tox21 endpoints")
     with rdBase.BlockLogs():
         toxcast = load_dataset("toxcast")
-        seen: dict[str, set[str]] = {name: set(load_dataset(name).smiles_std) for name in panel_sets}
+        panel_data = {name: load_dataset(name) for name in panel_sets}
+    seen: dict[str, set[str]] = {name: set(ds.smiles_std) for name, ds in panel_data.items()}
     tasks = list(TOX21_TO_TOXCAST)
     col = {t.name: i for i, t in enumerate(toxcast.tasks)}
     y_all = np.column_stack([toxcast.y[:, col[TOX21_TO_TOXCAST[t]]] for t in tasks])
 
     # 1. the mapping, on molecules in both files
-    tox21 = load_dataset("tox21")
+    tox21 = panel_data["tox21"]
     t21_index = {s: i for i, s in enumerate(tox21.smiles_std)}
     t21_col = {t.name: i for i, t in enumerate(tox21.tasks)}
     both = [(i, t21_index[s]) for i, s in enumerate(toxcast.smiles_std) if s in t21_index]
