@@ -277,3 +277,28 @@ def test_runner_trains_the_fingerprint_mlp_baseline(bench: Path) -> None:
     assert summary.split(" | ")[2] == "—"  # the baselines are not candidates for "ours"
     assert summary.count("(n=1)") == 2  # RF and MLP test columns
     assert "fp_mlp on 2 dataset(s)" in text
+
+
+def test_report_shows_both_chemprop_runs_as_peers(bench: Path) -> None:
+    """chemprop's records (on the standardized SMILES and on the SMILES as written) are rows of
+    their own after the baselines, and never chosen as our model even with the best validation score."""
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.report import build_report
+    from drugscreen.benchmarking.runner import run_benchmark
+
+    config = load_config(bench)
+    run_benchmark(config, isolate=False, only="bbbp/rf/0")
+    rf = json.loads((config.results_dir / "bbbp__rf__scaffold__0.json").read_text())
+    for model, auc in (("chemprop_dmpnn_as_written", 0.91), ("chemprop_dmpnn", 0.55)):
+        (config.results_dir / f"bbbp__{model}__scaffold__0.json").write_text(json.dumps({
+            "schema": "drugscreen.run/1", "dataset": "bbbp", "model": model, "split": "scaffold", "seed": 0,
+            "config": {"peer": "chemprop"}, "split_sha256": rf["split_sha256"],
+            "metrics": {"valid": {"roc_auc": 0.99}, "test": {"roc_auc": auc}}, "times": {"train_s": 1.0}}))
+    text = build_report(config.results_dir, Path("benchmarks/RESULTS.md"), plots_dir=None, suite_config=bench).read_text()
+    labels = [line.split(" |")[0] for line in text.splitlines() if line.startswith("| chemprop 2.3.1")]
+    assert labels[:2] == ["| chemprop 2.3.1 D-MPNN (peer, run here)",
+                          "| chemprop 2.3.1 D-MPNN, SMILES as written in the file (peer, run here)"]
+    summary = next(line for line in text.splitlines() if line.startswith("| BBBP | ROC-AUC"))
+    cells = summary.split(" | ")
+    assert cells[2] == "—"  # neither peer run is "ours"
+    assert cells[-2] == "0.550 (n=1)"  # the summary's chemprop column is the run on the standardized SMILES

@@ -7,8 +7,9 @@ For each dataset × seed it:
 1. loads the dataset with :func:`drugscreen.data.load_dataset` and the committed split file
    ``benchmarks/splits/<dataset>_<split>_<seed>.json`` (made by the benchmark runner; the same
    file our models and the random forest used — its sha256 goes into the record);
-2. writes train/val/test CSVs (standardized SMILES, the same molecules our models see) to a
-   temporary folder and runs ``chemprop train -i train.csv val.csv test.csv`` with chemprop's
+2. writes train/val/test CSVs (standardized SMILES, the same molecules our models see; with
+   ``--smiles as-written`` the file's own SMILES instead, recorded as ``chemprop_dmpnn_as_written``)
+   to a temporary folder and runs ``chemprop train -i train.csv val.csv test.csv`` with chemprop's
    defaults (D-MPNN, 50 epochs, best-validation checkpoint) and ``--pytorch-seed <seed>``;
 3. runs ``chemprop predict`` on the valid and test CSVs, scores the predictions with
    :mod:`drugscreen.benchmarking.metrics` (the functions that score our own runs), and writes a
@@ -43,6 +44,10 @@ logger = logging.getLogger("chemprop_run")
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_NAME = "chemprop_dmpnn"
+#: The record's model name per ``--smiles`` choice. ``as-written`` feeds chemprop the file's own SMILES
+#: (how the published chemprop figures were made); ClinTox's labels can be read from how its SMILES
+#: are written (benchmarks/clintox_artifact.py), so the two runs side by side measure that artifact.
+MODEL_NAMES = {"standardized": MODEL_NAME, "as-written": "chemprop_dmpnn_as_written"}
 
 
 def _run(cmd: list[str], threads: int, log: Path) -> tuple[float, float]:
@@ -89,7 +94,8 @@ def run_one(dataset_name: str, seed: int, split_kind: str, args: argparse.Namesp
     from drugscreen.benchmarking.splitfiles import get_split, split_path
     from drugscreen.data import load_dataset
 
-    out_path = Path(args.results_dir) / f"{dataset_name}__{MODEL_NAME}__{split_kind}__{seed}.json"
+    model_name = MODEL_NAMES[args.smiles]
+    out_path = Path(args.results_dir) / f"{dataset_name}__{model_name}__{split_kind}__{seed}.json"
     if out_path.exists() and not args.force:
         logger.info("%s exists, skipped (--force to re-run)", out_path)
         return out_path
@@ -101,10 +107,11 @@ def run_one(dataset_name: str, seed: int, split_kind: str, args: argparse.Namesp
         logger.warning("split file %s did not exist and was made now; commit it", split_file)
     load_s = time.perf_counter() - t_start
     task_type = ds.task_type
+    smiles = ds.smiles_std if args.smiles == "standardized" else ds.smiles
     work = Path(tempfile.mkdtemp(prefix=f"chemprop_{dataset_name}_{seed}_"))
     try:
         for part, idx in (("train", split.train), ("val", split.valid), ("test", split.test)):
-            _write_csv(work / f"{part}.csv", [ds.smiles_std[i] for i in idx], ds.y[idx])
+            _write_csv(work / f"{part}.csv", [smiles[i] for i in idx], ds.y[idx])
         log = work / "chemprop.log"
         targets = [f"t{j}" for j in range(ds.n_tasks)]
         train_cmd = [
@@ -142,7 +149,7 @@ def run_one(dataset_name: str, seed: int, split_kind: str, args: argparse.Namesp
         }
         record = {
             "dataset": ds.name,
-            "model": MODEL_NAME,
+            "model": model_name,
             "split": split_kind,
             "seed": seed,
             "config": {
@@ -155,7 +162,9 @@ def run_one(dataset_name: str, seed: int, split_kind: str, args: argparse.Namesp
                 "threads": args.threads,
                 "task_type": task_type,
                 "tasks": ds.task_names,
-                "smiles": "smiles_std (drugscreen standardized, the molecules our models see)",
+                "smiles": ("smiles_std (drugscreen standardized, the molecules our models see)"
+                           if args.smiles == "standardized" else
+                           "as written in the dataset file (the same molecules; not standardized)"),
             },
             "versions": {**versions(), "chemprop": _chemprop_version(args.chemprop)},
             "data_sha256": ds.sha256,
@@ -169,12 +178,12 @@ def run_one(dataset_name: str, seed: int, split_kind: str, args: argparse.Namesp
             "peak_rss_mb": round(max(train_rss, predict_rss), 1),
             "host": host_info(),
             "command": (f"python benchmarks/peers/chemprop_run.py --dataset {ds.name} --seeds {seed} "
-                        f"--split {split_kind} --epochs {args.epochs} --force"),
+                        f"--split {split_kind} --epochs {args.epochs} --smiles {args.smiles} --force"),
             "notes": ["predict_s includes chemprop CLI start-up (~seconds)"],
         }
         path = write_record(record, out_path)
         primary = "roc_auc" if task_type == "classification" else "rmse"
-        logger.info("%s/%s/%d: test %s %.3f (train %.0fs) -> %s", ds.name, MODEL_NAME, seed, primary,
+        logger.info("%s/%s/%d: test %s %.3f (train %.0fs) -> %s", ds.name, model_name, seed, primary,
                     metrics["test"][primary] or float("nan"), train_s, path)
         return path
     finally:
@@ -194,6 +203,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="the chemprop executable of its own venv (env CHEMPROP_BIN)")
     p.add_argument("--epochs", type=int, default=50, help="chemprop's default is 50")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--smiles", default="standardized", choices=sorted(MODEL_NAMES),
+                   help="standardized (what drugscreen's models see; default) or as-written (the file's "
+                        "own SMILES, as the published chemprop runs used; recorded as "
+                        f"{MODEL_NAMES['as-written']})")
     p.add_argument("--data-dir", default=None)
     p.add_argument("--splits-dir", default=str(ROOT / "benchmarks" / "splits"))
     p.add_argument("--results-dir", default=str(ROOT / "benchmarks" / "results" / "runs"))

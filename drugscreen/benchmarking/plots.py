@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from drugscreen.benchmarking.anchors import PROPERTY_ANCHORS, PROPERTY_DATASETS
-from drugscreen.benchmarking.report import model_order
+from drugscreen.benchmarking.report import PEERS, model_order
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def _throughput_plot(plt: Any, aggs: list[Any], path: Path, results_root: Path) 
     per_model: dict[str, list[float]] = {}
     for a in aggs:
         # chemprop's figure includes its CLI start-up (seconds per call), not comparable: left out
-        if a.predict_mol_per_s and a.model not in ("chemprop_dmpnn", "train_mean"):
+        if a.predict_mol_per_s and a.model not in (*PEERS, "train_mean"):
             per_model.setdefault(a.model, []).append(a.predict_mol_per_s)
     external: dict[str, float] = {}
     files = sorted({*results_root.glob("*speed*.json"), *results_root.glob("*throughput*.json")}) if results_root.exists() else []
