@@ -355,12 +355,10 @@ def screen_cmd(
         signal.signal(signal.SIGTERM, old_term)
     if not (quiet or _state.get("quiet")):
         where = "stdout" if summary.output == "-" else summary.output
-        rate = summary.molecules_per_second
-        speed = f" in {summary.seconds:.1f} s ({rate:,.0f}/s)" if rate == rate else ""
         line = _counts_line(summary, where)
         if summary.report:
             line += f"; report {summary.report}"
-        typer.echo(line + speed, err=True)
+        typer.echo(line + _speed(summary), err=True)
     if strict and summary.invalid:
         typer.echo(f"Error: {summary.invalid:,} invalid molecule(s) and --strict was given.", err=True)
         raise typer.Exit(1)
@@ -373,6 +371,14 @@ def _counts_line(summary: ScreenSummary, where: str) -> str:
         line += f" ({summary.out_of_domain:,} outside the applicability domain)"
     line += f", {summary.invalid:,} invalid"
     return line + (f" (see column error in {where})" if summary.invalid else f"; wrote {where}")
+
+
+def _speed(summary: ScreenSummary) -> str:
+    """`` in 5.2 s (1,234/s)``; the rate with one decimal under 10/s, left out when nothing was scored."""
+    rate = summary.molecules_per_second
+    if not rate > 0:  # NaN (no time) or nothing scored in this run
+        return f" in {summary.seconds:.1f} s"
+    return f" in {summary.seconds:.1f} s ({rate:,.{1 if rate < 10 else 0}f}/s)"
 
 
 def _screen_ray(
@@ -416,9 +422,8 @@ def _screen_ray(
     )  # fmt: skip
     if not (quiet or _state.get("quiet")):
         line = _counts_line(summary, summary.output)
-        rate = summary.molecules_per_second
-        line += f" ({summary.parts} parts, {summary.workers} Ray workers) in {summary.seconds:.1f} s ({rate:,.{1 if rate < 10 else 0}f}/s)"
-        typer.echo(line, err=True)
+        line += f" ({summary.parts} parts, {summary.workers} Ray workers)"
+        typer.echo(line + _speed(summary), err=True)
     if strict and summary.invalid:
         typer.echo(f"Error: {summary.invalid:,} invalid molecule(s) and --strict was given.", err=True)
         raise typer.Exit(1)

@@ -74,6 +74,23 @@ def test_output_formats(tmp_path, out_name):
         assert text.count("$$$$") == len(GOOD) and ">  <score>" in text
 
 
+@pytest.mark.parametrize("out_name", ["o.csv", "o.parquet"])
+def test_input_without_rows_gives_a_header_only_output(tmp_path, out_name):
+    """An empty file, or a table with its header only, is screened to an output with no rows
+    but every column (the input's, then the scored ones), so a pipeline's next step can read it."""
+    full = tmp_path / "full.csv"
+    assert screen(str(write_smi(tmp_path / "one.smi", GOOD[:1])), "-o", str(full)).exit_code == 0
+    scored_columns = list(pd.read_csv(full).columns)[2:]  # after the .smi's smiles and name
+    for src, columns in ((tmp_path / "empty.smi", ["smiles", "name"]), (tmp_path / "header.tsv", ["SMILES", "Name"])):
+        src.write_text("" if src.suffix == ".smi" else "SMILES\tName\n")
+        out = tmp_path / f"{src.stem}_{out_name}"
+        res = runner.invoke(app, ["screen", str(src), "-o", str(out), *PANEL])
+        assert res.exit_code == 0, res.output
+        df = pd.read_parquet(out) if out.suffix == ".parquet" else pd.read_csv(out)
+        assert len(df) == 0 and list(df.columns) == columns + scored_columns
+        assert "0 scored, 0 invalid" in res.output and "/s)" not in res.output
+
+
 @pytest.mark.parametrize("kind", ["sdf", "parquet", "gz", "tsv"])
 def test_input_formats(tmp_path, kind):
     from test_io import SDF

@@ -309,8 +309,14 @@ def _finish(
     top_n: int,
     want_report: bool,
     smiles_column: str = "smiles",
+    input_columns: list[str] | None = None,
+    id_column: str | None = None,
 ) -> tuple[int, int, _Collected]:
-    """Rank over all chunks and write the output; return (rows, valid, collected)."""
+    """Rank over all chunks and write the output; return (rows, valid, collected).
+
+    With no chunk (an input without rows) the output still gets its header: the input's
+    columns (``input_columns``) then the scored ones, as for any other input.
+    """
     import pandas as pd
     import pyarrow.parquet as pq
 
@@ -348,6 +354,10 @@ def _finish(
     rows = valid = out_of_domain = 0
     writer = TableWriter(output, input_path=input_path)
     try:
+        if not files and input_columns is not None:
+            logger.warning("%s holds no molecules: the output has its header only", input_path)
+            empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in input_columns})
+            writer.write(screener.score_chunk(empty, smiles_column, id_column))
         start = 0
         for f in files:
             text_file = _rendered_path(f)
@@ -530,7 +540,8 @@ def run_screen(
                     if on_progress is not None:
                         on_progress(rows_done)
             rows, valid, collected = _finish(
-                work, out_str, in_str, screener, top, report is not None, reader.smiles_column
+                work, out_str, in_str, screener, top, report is not None, reader.smiles_column,
+                reader.columns, reader.id_column,
             )
         except KeyboardInterrupt:
             if out_str == "-":
