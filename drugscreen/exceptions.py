@@ -25,10 +25,15 @@ class UnknownNameError(DrugscreenError, KeyError):
     """
 
     def __init__(self, kind: str, name: str, choices: list[str]) -> None:
+        import difflib
+
         self.kind = kind
         self.name = name
         self.choices = sorted(choices)
-        super().__init__(f"unknown {kind} {name!r}; choose one of: {', '.join(self.choices)}")
+        #: The choices closest to ``name`` (a typo's likely meaning), best first; may be empty.
+        self.suggestions = difflib.get_close_matches(str(name).lower(), self.choices, n=3, cutoff=0.6)
+        hint = f" (did you mean {' or '.join(repr(s) for s in self.suggestions)}?)" if self.suggestions else ""
+        super().__init__(f"unknown {kind} {name!r}{hint}; choose one of: {', '.join(self.choices)}")
 
     def __str__(self) -> str:  # KeyError would otherwise repr() the message
         return str(self.args[0])

@@ -66,3 +66,13 @@ def test_lookup_ignores_case_and_separators():
 def test_unknown_name_lists_choices():
     with pytest.raises(UnknownNameError, match="tox21"):
         get_spec("tox22")
+
+
+def test_unknown_name_suggests_the_closest_choices():
+    with pytest.raises(UnknownNameError) as exc:
+        get_spec("BBBPP")
+    assert exc.value.suggestions == ["bbbp"]
+    assert str(exc.value).startswith("unknown dataset 'BBBPP' (did you mean 'bbbp'?); choose one of: ")
+    with pytest.raises(UnknownNameError) as exc:
+        get_spec("solubility_xyz")
+    assert exc.value.suggestions == [] and "did you mean" not in str(exc.value)

@@ -1086,6 +1086,9 @@ def train(config: TrainConfig, output_dir: str | os.PathLike[str] | None = None,
         records = [r for res in results for r in res.run_records]
         return TrainResult(config, Path(output_dir) if output_dir else None, None, records, {"summary": summarize_records(records)},
                            [m for res in results for m in res.members])
+    from drugscreen.models import MODELS
+
+    MODELS.get(config.model)  # an unknown model name fails here, before the data are loaded
     torch.set_num_threads(max(1, int(config.num_threads)))
     t0 = time.perf_counter()
     data = build_training_data(
