@@ -84,11 +84,14 @@ def test_input_without_rows_gives_a_header_only_output(tmp_path, out_name):
     for src, columns in ((tmp_path / "empty.smi", ["smiles", "name"]), (tmp_path / "header.tsv", ["SMILES", "Name"])):
         src.write_text("" if src.suffix == ".smi" else "SMILES\tName\n")
         out = tmp_path / f"{src.stem}_{out_name}"
-        res = runner.invoke(app, ["screen", str(src), "-o", str(out), *PANEL])
+        html = tmp_path / f"{src.stem}.html"
+        res = runner.invoke(app, ["screen", str(src), "-o", str(out), "--report", str(html), *PANEL])
         assert res.exit_code == 0, res.output
         df = pd.read_parquet(out) if out.suffix == ".parquet" else pd.read_csv(out)
         assert len(df) == 0 and list(df.columns) == columns + scored_columns
         assert "0 scored, 0 invalid" in res.output and "/s)" not in res.output
+        page = html.read_text()
+        assert "<h2>Top molecules</h2>" in page and "No scored molecules." in page and "No values." in page
 
 
 @pytest.mark.parametrize("kind", ["sdf", "parquet", "gz", "tsv"])

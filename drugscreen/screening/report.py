@@ -196,7 +196,7 @@ def render_report(
         ("Molecules", f"{summary.rows:,} ({summary.valid:,} scored, {summary.invalid:,} invalid)"),
         ("Panel", f"{screener.bundle.name} ({len(screener.all_endpoints)} endpoints, {len(screener.endpoints)} in the output)"),
         ("Profile", f"{prof.name}: {prof.description}" if prof is not None else "none (no score)"),
-        ("Time", f"{summary.seconds:.1f} s" + (f" ({rate:,.0f} molecules/s)" if rate == rate else "")),
+        ("Time", f"{summary.seconds:.1f} s" + (f" ({rate:,.{1 if rate < 10 else 0}f} molecules/s)" if rate > 0 else "")),
         ("Generated", f"{now} by drugscreen {__version__}"),
     ]
     if summary.resumed_rows:
@@ -216,10 +216,11 @@ def render_report(
     # top-N grid
     keys = _key_columns(screener)
     combine = {f"{o.endpoint} ({o.combine})": o.combine for o, _ in getattr(screener, "_resolved", [])}
-    parts.append(f"<h2>Top {0 if top is None else len(top)} molecules</h2>")
     if top is None or not len(top):
+        parts.append("<h2>Top molecules</h2>")
         parts.append('<p class="muted">No scored molecules.</p>')
     else:
+        parts.append(f"<h2>Top {len(top)} molecules</h2>")
         parts.append(
             '<p class="muted">Ranked by the profile score (1 = best). Probabilities are 0&ndash;1; '
             "regression values are in the units of their column name. Unc = ensemble spread.</p>"
@@ -254,7 +255,7 @@ def render_report(
         parts.append('<div class="grid">' + "".join(cards) + "</div>")
     # histograms
     parts.append("<h2>Distributions</h2>")
-    if histograms:
+    if histograms and summary.valid:
         units = {e.column: (e.units if e.type == "regression" else "probability") for e in screener.endpoints}
         units.update({"qed": "QED 0–1", "score": "profile score 0–1"})
         blocks = []
