@@ -78,8 +78,51 @@ def test_standardizer_config_round_trip() -> None:
     policy = Standardizer(canonical_tautomer=True, max_heavy_atoms=100)
     assert Standardizer.from_config(policy.to_config()) == policy
     assert set(policy.to_config()) == {
-        "largest_fragment", "neutralize", "normalize", "canonical_tautomer", "max_heavy_atoms", "allow_dummy_atoms",
+        "largest_fragment", "strip_counterions", "neutralize", "normalize", "canonical_tautomer", "max_heavy_atoms",
+        "allow_dummy_atoms",
     }
+    # a configuration from before strip_counterions existed (an older bundle's) keeps its behaviour
+    older = {k: v for k, v in Standardizer().to_config().items() if k != "strip_counterions"}
+    assert Standardizer.from_config(older).strip_counterions is False
+    assert Standardizer().strip_counterions is True
+
+
+OLANZAPINE = "Cc1cc2c(s1)Nc1ccccc1N=C2N1CCN(C)CC1"
+PAMOIC_ACID = "O=C(O)c1cc2ccccc2c(Cc2c(O)c(C(=O)O)cc3ccccc23)c1O"
+CITRIC_ACID = "OC(=O)CC(O)(CC(=O)O)C(=O)O"
+
+
+@pytest.mark.parametrize(
+    ("smiles", "parent"),
+    [
+        # the counter-ion is the larger fragment: dropped first, in any protonation state
+        (f"{OLANZAPINE}.{PAMOIC_ACID}", OLANZAPINE),
+        ("C1CNCCN1.C1CNCCN1.C1CNCCN1." + CITRIC_ACID + "." + CITRIC_ACID, "C1CNCCN1"),
+        ("O=C(O)c1ccc2nc(-c3cc(Cl)cc(Cl)c3)oc2c1.CNC[C@H](O)[C@@H](O)[C@H](O)[C@H](O)CO",
+         "O=C(O)c1ccc2nc(-c3cc(Cl)cc(Cl)c3)oc2c1"),  # tafamidis meglumine
+        ("C[C@@H]1O[C@@H]1P(=O)([O-])O.[NH3+]C(CO)(CO)CO", "C[C@@H]1O[C@@H]1P(=O)(O)O"),  # fosfomycin tromethamine
+        # nothing else organic: the listed fragment stays (sodium citrate is citrate; citric acid itself)
+        ("[Na+].[Na+].[Na+].[O-]C(=O)CC(O)(CC([O-])=O)C([O-])=O", CITRIC_ACID),
+        (CITRIC_ACID, CITRIC_ACID),
+        ("CCO.O", "CCO"),
+        # fatty acids and alkyl sulfates are not listed: triethanolamine lauryl sulfate is lauryl sulfate
+        ("OCCN(CCO)CCO.CCCCCCCCCCCCOS(=O)(=O)O", "CCCCCCCCCCCCOS(=O)(=O)O"),
+    ],
+)
+def test_counterions_stripped_before_the_largest_fragment(smiles: str, parent: str) -> None:
+    assert prepare_molecule(smiles).smiles_std == Chem.CanonSmiles(parent)
+
+
+def test_counterion_stripping_can_be_switched_off() -> None:
+    assert prepare_molecule(f"{OLANZAPINE}.{PAMOIC_ACID}", Standardizer(strip_counterions=False)).smiles_std == Chem.CanonSmiles(PAMOIC_ACID)
+
+
+def test_every_listed_counterion_is_recognised() -> None:
+    from drugscreen.featurizers.counterions import COUNTERIONS, is_counterion
+
+    for name, smiles in COUNTERIONS.items():
+        assert is_counterion(Chem.MolFromSmiles(smiles)), name
+    assert not is_counterion(Chem.MolFromSmiles(OLANZAPINE)) and not is_counterion(Chem.MolFromSmiles("[Na+]"))
 
 
 def test_prepare_molecules_keeps_order() -> None:

@@ -191,6 +191,11 @@ class Standardizer:
     ----------
     largest_fragment
         Keep only the largest organic fragment (strips counter-ions and solvents).
+    strip_counterions
+        Before choosing the largest fragment, drop the organic counter-ions and solvents of
+        :data:`~drugscreen.featurizers.counterions.COUNTERIONS` (pamoate, citrate, meglumine,
+        ...) while another organic fragment remains, so that olanzapine pamoate is olanzapine,
+        not pamoic acid. Configurations written before this option existed read as ``False``.
     neutralize
         Neutralize charges where a neutral form exists (RDKit ``Uncharger``).
     normalize
@@ -204,6 +209,7 @@ class Standardizer:
     """
 
     largest_fragment: bool = True
+    strip_counterions: bool = True
     neutralize: bool = True
     normalize: bool = False
     canonical_tautomer: bool = False
@@ -220,8 +226,12 @@ class Standardizer:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Standardizer:
-        """Rebuild a policy from :meth:`to_config`'s output."""
-        return cls(**config)
+        """Rebuild a policy from :meth:`to_config`'s output.
+
+        A configuration without ``strip_counterions`` (written before the option existed, e.g.
+        by a bundle trained then) keeps the behaviour it was made with: ``False``.
+        """
+        return cls(**{"strip_counterions": False, **config})
 
     def __getstate__(self) -> dict[str, Any]:
         return self.to_config()
@@ -247,7 +257,7 @@ class Standardizer:
                 if self.normalize:
                     mol = rdMolStandardize.Cleanup(mol)
                 if self.largest_fragment and len(Chem.GetMolFrags(mol)) > 1:
-                    mol = _largest_fragment(mol)
+                    mol = _largest_fragment(mol, self.strip_counterions)
                 if self.neutralize and _may_uncharge(mol):
                     uncharger = self._get("_uncharger", lambda: rdMolStandardize.Uncharger())
                     mol = uncharger.uncharge(mol)
@@ -268,14 +278,20 @@ class Standardizer:
         return mol, ""
 
 
-def _largest_fragment(mol: Chem.Mol) -> Chem.Mol:
+def _largest_fragment(mol: Chem.Mol, strip_counterions: bool = False) -> Chem.Mol:
     """The fragment RDKit's ``LargestFragmentChooser(preferOrganic=True)`` picks, ~20x faster.
 
     Organic fragments (with a carbon atom) first; then most atoms counting hydrogens, then
     highest molecular weight, then the alphabetically first canonical SMILES. Checked to give the same
-    canonical SMILES as RDKit's chooser on 62k MoleculeNet molecules.
+    canonical SMILES as RDKit's chooser on 62k MoleculeNet molecules. With ``strip_counterions``
+    the listed counter-ions and solvents are dropped first
+    (:func:`~drugscreen.featurizers.counterions.drop_counterions`).
     """
     frags = Chem.GetMolFrags(mol, asMols=True)
+    if strip_counterions:
+        from drugscreen.featurizers.counterions import drop_counterions
+
+        frags = tuple(drop_counterions(frags))
     organic = [f for f in frags if f.HasSubstructMatch(_CARBON)]
     pool = organic or list(frags)
     if len(pool) == 1:

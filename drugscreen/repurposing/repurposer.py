@@ -180,8 +180,10 @@ class Repurposer:
         import hashlib
         import json
 
+        from drugscreen.featurizers.molecule import DEFAULT_STANDARDIZER
+
         h = hashlib.sha256()
-        h.update(json.dumps([CACHE_VERSION, lib.smiles, lib.errors]).encode())
+        h.update(json.dumps([CACHE_VERSION, lib.smiles, lib.errors, DEFAULT_STANDARDIZER.to_config()], sort_keys=True).encode())
         if self.affinity is not None:
             h.update(json.dumps(self.affinity.config.get("files", {}), sort_keys=True).encode())
         return h.hexdigest()[:32]

@@ -187,11 +187,14 @@ def cached_features(
     key_parts: dict[str, Any], smiles: list[str], cache_dir: str | os.PathLike[str] | None = None
 ) -> tuple[list[MolGraph], np.ndarray]:
     """Featurize input ``smiles`` (see :func:`featurize_smiles`) or read them from the feature cache."""
+    from drugscreen.featurizers.molecule import DEFAULT_STANDARDIZER
+
     featurizer = GraphFeaturizer()
     key = json.dumps(
-        {"v": FEATURE_CACHE_VERSION, "featurizer": featurizer.to_config(), "fp": _FP_CACHE_KEY, **key_parts, "n": len(smiles)},
+        {"v": FEATURE_CACHE_VERSION, "featurizer": featurizer.to_config(), "fp": _FP_CACHE_KEY,
+         "standardizer": DEFAULT_STANDARDIZER.to_config(), **key_parts, "n": len(smiles)},
         sort_keys=True,
-    )
+    )  # fmt: skip
     digest = hashlib.sha256(key.encode() + "\n".join(smiles).encode()).hexdigest()[:24]
     path = Path(cache_dir) if cache_dir else default_cache_dir()
     path = path / f"{digest}.npz"
@@ -224,10 +227,11 @@ def cached_descriptors(
     from rdkit import rdBase
 
     from drugscreen.featurizers.base import build_featurizer
-    from drugscreen.featurizers.molecule import prepare_molecule
+    from drugscreen.featurizers.molecule import DEFAULT_STANDARDIZER, prepare_molecule
 
     featurizer = build_featurizer(DESCRIPTOR_FEATURIZER)
-    key = json.dumps({"v": FEATURE_CACHE_VERSION, "desc": featurizer.to_config(), **key_parts, "n": len(smiles)}, sort_keys=True)
+    key = json.dumps({"v": FEATURE_CACHE_VERSION, "desc": featurizer.to_config(),
+                      "standardizer": DEFAULT_STANDARDIZER.to_config(), **key_parts, "n": len(smiles)}, sort_keys=True)
     digest = hashlib.sha256(key.encode() + "\n".join(smiles).encode()).hexdigest()[:24]
     path = (Path(cache_dir) if cache_dir else default_cache_dir()) / f"desc_{digest}.npz"
     if path.is_file():
