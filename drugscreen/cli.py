@@ -530,6 +530,7 @@ def repurpose_cmd(
     report: Annotated[Optional[Path], typer.Option("--report", help="Write a self-contained HTML report.")] = None,  # noqa: UP045
     model: Annotated[Optional[Path], typer.Option("--model", help="Affinity model bundle (default: the shipped one).")] = None,  # noqa: UP045
     no_panel: Annotated[bool, typer.Option("--no-panel", help="Leave out the toxicity panel columns.")] = False,
+    all_forms: Annotated[bool, typer.Option("--all-forms", help="One row per library entry; by default salt forms and hydrates of one drug are listed once (column other_forms names the rest).")] = False,
 ) -> None:
     """Rank approved drugs (or a library) against a new target, by its sequence and/or known ligands."""
     if sequence is None and fasta is None and ligands is None:
@@ -541,6 +542,7 @@ def repurpose_cmd(
     ranked = repurpose(
         sequence=sequence, fasta=fasta, ligands=ligands, activity_column=activity_column,
         active_threshold=active_threshold, library=library, top=top, model=model, panel=not no_panel,
+        forms="all" if all_forms else "parent",
     )  # fmt: skip
     if report is not None:
         from drugscreen.repurposing.report import write_report

@@ -216,3 +216,36 @@ def test_panel_columns_cached_per_library(tiny_bundle, library, monkeypatch) -> 
     repurposer._LIBRARY_CACHE.clear()  # restored from the disk cache
     again = Repurposer.load(tiny_bundle, panel=True).rank(sequence=ABL1_FRAGMENT, library=library)
     pd.testing.assert_frame_equal(full, again)
+
+
+def test_salt_forms_listed_once_under_their_parent(tiny_bundle, library) -> None:
+    """Imatinib, imatinib mesylate and a hydrate have one parent: by default one row (the entry
+    without a counter-ion, even when a salt comes first) naming the others in other_forms;
+    ``forms="all"`` keeps every entry."""
+    from drugscreen.exceptions import ConfigError
+    from drugscreen.repurposing.repurposer import Repurposer
+
+    salts = pd.DataFrame({
+        "molecule_chembl_id": ["CHEMBL_MES", "CHEMBL_HYD"], "pref_name": ["imatinib mesylate", "imatinib hydrate"],
+        "first_approval": [2001, 2001], "smiles": [f"{IMATINIB}.CS(=O)(=O)O", f"{IMATINIB}.O"],
+    })  # fmt: skip
+    lib = pd.concat([salts.iloc[:1], library, salts.iloc[1:]], ignore_index=True)
+    rp = Repurposer.load(tiny_bundle, panel=False)
+    parent = rp.rank(sequence=ABL1_FRAGMENT, ligands=[NILOTINIB], library=lib)
+    assert len(parent) == len(library) and parent.attrs["forms_merged"] == 2
+    row = parent[parent["chembl_id"] == "CHEMBL0"].iloc[0]
+    assert row["other_forms"] == "imatinib mesylate (CHEMBL_MES); imatinib hydrate (CHEMBL_HYD)"
+    assert not {"CHEMBL_MES", "CHEMBL_HYD"} & set(parent["chembl_id"])
+    assert parent["rank"].dropna().tolist() == list(range(1, len(library)))  # ranks count parents
+    assert parent["percentile"].max() == pytest.approx(100.0)
+
+    every = rp.rank(sequence=ABL1_FRAGMENT, ligands=[NILOTINIB], library=lib, forms="all")
+    assert len(every) == len(lib) and every.attrs["forms_merged"] == 0
+    forms = every.set_index("chembl_id")
+    assert forms.loc["CHEMBL_MES", "score"] == forms.loc["CHEMBL0", "score"]  # one parent, one score
+    assert forms.loc["CHEMBL_MES", "other_forms"] == "drug 0 (CHEMBL0); imatinib hydrate (CHEMBL_HYD)"
+    group = [c for c in every["chembl_id"] if c in ("CHEMBL0", "CHEMBL_MES", "CHEMBL_HYD")]
+    assert group == ["CHEMBL_MES", "CHEMBL0", "CHEMBL_HYD"]  # equal scores: library order
+    assert parent.drop(columns=["rank", "percentile"]).set_index("chembl_id").loc["CHEMBL9", "score"] == forms.loc["CHEMBL9", "score"]
+    with pytest.raises(ConfigError, match="forms must be"):
+        rp.rank(ligands=[NILOTINIB], library=lib, forms="salts")

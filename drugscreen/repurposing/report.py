@@ -109,12 +109,14 @@ def render_report(ranked: pd.DataFrame, top: int = 25, title: str = "drugscreen 
         score = f"{_fmt(r.get('score'))} &plusmn; {_fmt(r.get('uncertainty'))}<br><span class='small'>percentile {_fmt(r.get('percentile'), 1)}</span>"
         if "pred_pkd" in rows.columns:
             score += f"<br><span class='small'>pred. pKd {_fmt(r.get('pred_pkd'), 2)} &plusmn; {_fmt(r.get('pred_pkd_sd'), 2)}</span>"
+        forms = r.get("other_forms")
+        forms_txt = f"<br><span class='small'>also: {_fmt(forms)}</span>" if isinstance(forms, str) and forms else ""
         tox = ""
         if tox_cols:
             tox = "<td class='tox'>" + "<br>".join(f"{html.escape(c[4:])}: {_fmt(r.get(c), 2)}" for c in tox_cols) + "</td>"
         out.append(
             f"<tr><td class='num'>{_fmt(r.get('rank'))}</td>"
-            f"<td><b>{_fmt(r.get('name'))}</b><br><span class='small'>{_fmt(r.get('chembl_id'))}{year_txt}</span></td>"
+            f"<td><b>{_fmt(r.get('name'))}</b><br><span class='small'>{_fmt(r.get('chembl_id'))}{year_txt}</span>{forms_txt}</td>"
             f"<td class='mol'>{mol_svg(r.get('smiles'))}</td><td>{near}</td>"
             f"<td class='num'>{score}</td><td class='small'>{_fmt(r.get('evidence'))}</td>{tox}</tr>"
         )

@@ -299,6 +299,7 @@ class Repurposer:
         activity_column: str | None = None,
         active_threshold: float = 6.0,
         panel: bool | None = None,
+        forms: str = "parent",
     ) -> pd.DataFrame:
         """Rank the library against one target.
 
@@ -319,6 +320,12 @@ class Repurposer:
             How to read activities of a ligands file (see :func:`load_ligands`).
         panel
             Override the instance's ``panel`` setting for this call.
+        forms
+            ``"parent"`` (default): entries with the same parent molecule after standardization
+            (salt forms and hydrates of one drug: imatinib and imatinib mesylate) score the same
+            and are listed once, as the entry written without a counter-ion if there is one
+            (else the first in library order), the others named in ``other_forms``; ranks and
+            percentiles count parents. ``"all"``: one row per entry.
 
         Returns
         -------
@@ -328,13 +335,18 @@ class Repurposer:
             ``pred_kiba``, ``sim_ecfp4``, ``sim_fcfp4``, ``sim_atompair``, ``sim_gnn``,
             ``model_prob``), ``nearest_ligand``, ``nearest_ligand_smiles``,
             ``nearest_ligand_similarity`` (ECFP4 Tanimoto), ``contrib_<component>``,
-            ``evidence``, ``error``, and toxicity columns ``tox_*`` when the panel is available.
-            ``attrs`` holds ``invalid`` (library rows not scored), ``ligand_errors``, the
-            ``weights`` and ``components`` used.
+            ``evidence``, ``error``, and toxicity columns ``tox_*`` when the panel is available;
+            ``other_forms`` (after ``smiles``) names the library's other entries with the same
+            parent (``NAME (ID)``, ``; ``-separated). ``attrs`` holds ``invalid`` (library rows
+            not scored), ``ligand_errors``, the ``weights`` and ``components`` used and
+            ``forms_merged`` (entries listed under another's row).
         """
         import pandas as pd
 
-        from drugscreen.exceptions import InputFormatError
+        from drugscreen.exceptions import ConfigError, InputFormatError
+
+        if forms not in ("parent", "all"):
+            raise ConfigError(f"forms must be 'parent' or 'all', not {forms!r}")
 
         if sequence is None and fasta is None and ligands is None:
             raise InputFormatError("give a target sequence (or FASTA) and/or known ligands")
@@ -434,6 +446,19 @@ class Repurposer:
         out["evidence"] = [self._evidence(k, out, names) for k in range(n)]
         out["error"] = [""] * n
         df = pd.DataFrame(out).iloc[order].reset_index(drop=True)
+        entries = valid[order]
+        first, other_forms = _same_parent(
+            [lib.smiles_std[i] for i in entries], [f"{lib.names[i]} ({lib.ids[i]})" for i in entries],
+            ["." not in lib.smiles[i] for i in entries],
+        )
+        df.insert(df.columns.get_loc("smiles") + 1, "other_forms", other_forms)
+        merged = 0
+        if forms == "parent" and len(first) < len(df):
+            merged = len(df) - len(first)
+            df = df.iloc[first].reset_index(drop=True)
+            order = order[first]
+            df["rank"] = np.arange(1, len(df) + 1)
+            df["percentile"] = 100.0 * percentile_rank(df["score"].to_numpy(dtype=float))
         invalid = [(int(i), lib.ids[i], lib.smiles[i], lib.errors[i]) for i in range(len(lib)) if lib.errors[i]]
         rows = order  # position among the parsed entries of each output row (-1: failed to parse)
         if top is not None:
@@ -466,6 +491,7 @@ class Repurposer:
                 "n_actives": int(len(lig.actives)) if lig is not None else 0,
                 "ligands": [(lig.names[i], lig.smiles[i]) for i in lig.actives] if lig is not None else [],
                 "library": lib.source,
+                "forms_merged": merged,
             }
         )
         return df
@@ -483,6 +509,25 @@ class Repurposer:
 
 
 TOX_ENDPOINTS = ("tox21", "clintox", "sider")
+
+
+def _same_parent(parents: list[str], labels: list[str], single: list[bool]) -> tuple[np.ndarray, list[str]]:
+    """For entries in ranking order: one position per parent molecule, in the order of each
+    parent's best position (its entries score the same), choosing the first entry written as a
+    single fragment (``single``: the free form, not a salt or hydrate) or else the first; and
+    per entry the labels of the other entries with its parent (``"; "``-joined)."""
+    groups: dict[str, list[int]] = {}
+    for pos, parent in enumerate(parents):
+        groups.setdefault(parent, []).append(pos)
+    first = np.array(
+        [next((q for q in g if single[q]), g[0]) for g in sorted(groups.values(), key=lambda g: g[0])], dtype=np.int64
+    )
+    other = [""] * len(parents)
+    for g in groups.values():
+        if len(g) > 1:
+            for pos in g:
+                other[pos] = "; ".join(labels[q] for q in g if q != pos)
+    return first, other
 
 
 def _panel_key(screener: Any) -> str:
@@ -577,10 +622,11 @@ def repurpose(
     top: int | None = None,
     model: str | Path | None = None,
     panel: bool = True,
+    forms: str = "parent",
 ) -> pd.DataFrame:
     """Load the repurposer (shipped model or ``model``) and rank ``library``: what the CLI runs."""
     rp = Repurposer.load(model, panel=panel)
     return rp.rank(
         sequence=sequence, ligands=ligands, library=library, top=top, fasta=fasta,
-        activity_column=activity_column, active_threshold=active_threshold,
+        activity_column=activity_column, active_threshold=active_threshold, forms=forms,
     )  # fmt: skip
