@@ -57,6 +57,22 @@ def _forest_lines(forest: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _standardizer_lines(std: dict[str, Any] | None) -> list[str]:
+    """The card's line on how molecules are standardized (training and screening alike)."""
+    if not std:
+        return []
+    steps = []
+    if std.get("largest_fragment"):
+        steps.append("listed counter-ions and solvents dropped, then the largest organic fragment kept"
+                     if std.get("strip_counterions") else "the largest organic fragment kept")
+    for key, text in (("normalize", "functional groups normalized"), ("neutralize", "charges neutralized"),
+                      ("canonical_tautomer", "canonical tautomer")):
+        if std.get(key):
+            steps.append(text)
+    steps.append(f"at most {std.get('max_heavy_atoms')} heavy atoms")
+    return [f"- Standardization (training and screening): {'; '.join(steps)}"]
+
+
 def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
     """Markdown card for the bundle in ``bundle_dir`` (metrics, data, calibration, domain, command)."""
     root = Path(bundle_dir)
@@ -78,6 +94,7 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
         + {"fingerprint": " + ECFP4 bits (hybrid)", "descriptors": " + fast_descriptors (hybrid)",
            "fingerprint+descriptors": " + ECFP4 bits + fast_descriptors (hybrid)"}.get(
             (cfg.get("extra_features") or {}).get("kind"), ""),
+        *_standardizer_lines(cfg.get("standardizer")),
         f"- Ensemble: {cfg['n_members']} members (seeds {cfg.get('member_seeds')}), weights stored as {cfg.get('weights_dtype')}",
         f"- Trained with drugscreen {cfg['versions'].get('drugscreen')}, torch {cfg['versions'].get('torch')}, rdkit {cfg['versions'].get('rdkit')}",
         f"- Training time on this machine: {_fmt(tr.get('train_s', float('nan')) / 60, 1)} min in total "
