@@ -218,7 +218,7 @@ def test_panel_columns_cached_per_library(tiny_bundle, library, monkeypatch) -> 
     pd.testing.assert_frame_equal(full, again)
 
 
-def test_salt_forms_listed_once_under_their_parent(tiny_bundle, library) -> None:
+def test_salt_forms_listed_once_under_their_parent(tiny_bundle, library, tmp_path) -> None:
     """Imatinib, imatinib mesylate and a hydrate have one parent: by default one row (the entry
     without a counter-ion, even when a salt comes first) naming the others in other_forms;
     ``forms="all"`` keeps every entry."""
@@ -249,3 +249,18 @@ def test_salt_forms_listed_once_under_their_parent(tiny_bundle, library) -> None
     assert parent.drop(columns=["rank", "percentile"]).set_index("chembl_id").loc["CHEMBL9", "score"] == forms.loc["CHEMBL9", "score"]
     with pytest.raises(ConfigError, match="forms must be"):
         rp.rank(ligands=[NILOTINIB], library=lib, forms="salts")
+
+    # the CLI's table on stdout says how many forms a row stands for; --all-forms lists them
+    from typer.testing import CliRunner
+
+    from drugscreen.cli import app
+
+    lib.to_csv(tmp_path / "library.csv", index=False)
+    args = ["repurpose", "--ligands", str(tmp_path / "lig.smi"), "--library", str(tmp_path / "library.csv"),
+            "--model", str(tiny_bundle), "--no-panel"]  # fmt: skip
+    (tmp_path / "lig.smi").write_text(f"{NILOTINIB} nilotinib\n")
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "drug 0 (+2 forms)" in res.output and "imatinib mesylate" not in res.output
+    res = CliRunner().invoke(app, [*args, "--all-forms"])
+    assert res.exit_code == 0 and "imatinib mesylate" in res.output and "(+" not in res.output
