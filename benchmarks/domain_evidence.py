@@ -165,12 +165,9 @@ def main() -> None:
             lines += ["", f"Share of HIV's {len(lib)} test molecules (NCI screening compounds) outside each dataset's range: "
                       + ", ".join(f"{g} {x:.1%}" for g, x in zip(ranges.groups, share, strict=True))
                       + f"; outside at least one: {ranges.outside(lib).any(axis=1).mean():.1%}."]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        from drugscreen.benchmarking.records import write_evidence
+    from drugscreen.benchmarking.records import write_evidence
 
-        write_evidence(args.out, result, text)
+    print(write_evidence(args.out, result, lines))
 
 
 if __name__ == "__main__":

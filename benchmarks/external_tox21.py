@@ -224,12 +224,9 @@ def main() -> None:
     lines += ["", summary, "", "## By the panel's applicability domain (mean ROC-AUC over the tasks with both classes in the subset)", "",
               "| subset | n | drugscreen | ADMET-AI |", "|---|---|---|---|"]
     lines += [f"| {r['subset']} | {r['n']:,} | {_fmt(r['drugscreen_mean_roc_auc'])} | {_fmt(r.get('admet_ai_mean_roc_auc'))} |" for r in domain_rows]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        from drugscreen.benchmarking.records import write_evidence
+    from drugscreen.benchmarking.records import write_evidence
 
-        write_evidence(args.out, result, text)
+    print(write_evidence(args.out, result, lines))
 
 
 if __name__ == "__main__":

@@ -71,12 +71,16 @@ def write_record(record: dict[str, Any], path: str | Path) -> Path:
     return path
 
 
-def write_evidence(out: str | Path, result: dict[str, Any], text: str) -> None:
-    """Write an evidence script's figures as ``<out>.json`` and its markdown as ``<out>.md``."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(result, indent=1, default=float))
-    out.with_suffix(".md").write_text(text)
+def write_evidence(out: str | Path | None, result: dict[str, Any], lines: list[str]) -> str:
+    """Join an evidence script's markdown ``lines``; with ``out``, write the figures as
+    ``<out>.json`` and the markdown as ``<out>.md``. Return the markdown (the script prints it)."""
+    text = "\n".join(lines) + "\n"
+    if out:
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.with_suffix(".json").write_text(json.dumps(result, indent=1, default=float))
+        path.with_suffix(".md").write_text(text)
+    return text
 
 
 def _json_default(obj: Any) -> Any:
