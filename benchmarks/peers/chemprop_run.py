@@ -45,7 +45,7 @@ logger = logging.getLogger("chemprop_run")
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_NAME = "chemprop_dmpnn"
 #: The record's model name per ``--smiles`` choice. ``as-written`` feeds chemprop the file's own SMILES
-#: (how the published chemprop figures were made); ClinTox's labels can be read from how its SMILES
+#: (what a model sees when it reads the MoleculeNet file directly); ClinTox's labels can be read from how its SMILES
 #: are written (benchmarks/clintox_artifact.py), so the two runs side by side measure that artifact.
 MODEL_NAMES = {"standardized": MODEL_NAME, "as-written": "chemprop_dmpnn_as_written"}
 
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--smiles", default="standardized", choices=sorted(MODEL_NAMES),
                    help="standardized (what drugscreen's models see; default) or as-written (the file's "
-                        "own SMILES, as the published chemprop runs used; recorded as "
+                        "own SMILES, as read from the MoleculeNet file; recorded as "
                         f"{MODEL_NAMES['as-written']})")
     p.add_argument("--data-dir", default=None)
     p.add_argument("--splits-dir", default=str(ROOT / "benchmarks" / "splits"))
