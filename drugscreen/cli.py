@@ -422,7 +422,8 @@ def _screen_ray(
     )  # fmt: skip
     if not (quiet or _state.get("quiet")):
         line = _counts_line(summary, summary.output)
-        line += f" ({summary.parts} parts, {summary.workers} Ray workers)"
+        if summary.parts:
+            line += f" ({summary.parts} parts, {summary.workers} Ray workers)"
         typer.echo(line + _speed(summary), err=True)
     if strict and summary.invalid:
         typer.echo(f"Error: {summary.invalid:,} invalid molecule(s) and --strict was given.", err=True)

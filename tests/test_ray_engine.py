@@ -138,6 +138,26 @@ def _fake_output(tmp_path: Path) -> Path:
     return out
 
 
+@pytest.mark.ray
+@pytest.mark.skipif(not ray_available(), reason="ray is not installed: pip install 'drugscreen[ray]'")
+def test_input_without_rows_gives_an_output_without_parts(tmp_path):
+    """As the local engine writes a header-only file, the Ray engine writes a manifest with no
+    parts that lists the same columns (no Ray is started for it)."""
+    src = tmp_path / "empty.smi"
+    src.write_text("")
+    local = tmp_path / "local.csv"
+    assert runner.invoke(app, ["screen", str(src), "-o", str(local), *PANEL, "-q"]).exit_code == 0
+    out = tmp_path / "scored"
+    res = runner.invoke(app, ["screen", str(src), "-o", str(out), "--engine", "ray", *PANEL])
+    assert res.exit_code == 0, res.output
+    assert "0 scored, 0 invalid" in res.output and "/s)" not in res.output
+    manifest = read_manifest(out)
+    assert manifest["rows"] == 0 and manifest["parts"] == [] and manifest["columns"] == list(pd.read_csv(local).columns)
+    assert verify_output(out) == (0, 0)
+    back = read_scored(out)
+    assert len(back) == 0 and list(back.columns) == manifest["columns"] and back.index.name == ROW_COLUMN
+
+
 def test_read_back_in_order_and_loud_on_gaps_or_repeats(tmp_path):
     out = _fake_output(tmp_path)
     assert read_scored(out).index.tolist() == [0, 1, 2, 3, 4]

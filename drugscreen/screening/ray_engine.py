@@ -227,8 +227,6 @@ def _stage_text_input(
         if writer is not None:
             writer.close()
         reader.close()
-    if not files:
-        raise InputFormatError(f"nothing to screen: {path} holds no rows")
     return _Input(files, list(reader.columns), reader.smiles_column, reader.id_column, staged=True)
 
 
@@ -303,6 +301,16 @@ def _prepare_output(out: Path, input_files: list[str]) -> None:
             else:
                 p.unlink()
     out.mkdir(parents=True, exist_ok=True)
+
+
+def _empty_output_schema(screener: Screener, source: _Input) -> pa.Schema:
+    """The output columns and types of an input without rows: the input's, then the scored ones."""
+    import pandas as pd
+    import pyarrow as pa
+
+    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in source.columns})
+    scored = screener.score_chunk(empty, source.smiles_column, source.id_column)
+    return pa.Table.from_pandas(scored, preserve_index=False).schema.remove_metadata()
 
 
 def _unified_schema(part_paths: list[Path]) -> pa.Schema:
@@ -456,8 +464,6 @@ def run_screen_ray(
         if ROW_COLUMN in source.columns:
             raise InputFormatError(f"the input has a column named {ROW_COLUMN!r}, which the ray engine's output uses; rename it")
         groups, n_rows = _row_groups(source.files)
-        if n_rows == 0:
-            raise InputFormatError(f"nothing to screen: {in_str} holds no rows")
         input_record = {
             "path": os.path.abspath(in_str) if in_str != "-" else "-",
             "files": [os.path.abspath(f) for f in parquet_files] if parquet_files else None,
@@ -467,23 +473,33 @@ def run_screen_ray(
             "id_column": source.id_column,
         }
 
-        with _ray_session(ray, address, num_workers) as started:
-            workers = int(num_workers) if num_workers else max(1, int(ray.cluster_resources().get("CPU", 1)))
-            block = _block_rows(n_rows, workers, chunk_size, screener.batch_size)
-            logger.info(
-                "ray engine: %d rows, blocks of %d, %d workers%s",
-                n_rows, block, workers, " (local Ray started)" if started else "",
-            )  # fmt: skip
-            blocks = _plan_blocks(groups, block)
-            summaries, score_s = _score_on_ray(ray, screener, source, blocks, workers, out, on_progress, _fault_injection)
-            t_finish = time.perf_counter()
-            parts = _check_parts(out, summaries, n_rows, blocks)
-            ranks_done = _finish_parts(ray, out, parts, screener)
+        if n_rows == 0:
+            # as the local engine: no rows out, but the columns are known (here: in the manifest)
+            logger.warning("%s holds no molecules: the output has no parts; the manifest lists its columns", in_str)
+            workers = block = 0
+            parts: list[dict[str, Any]] = []
+            score_s = finish_s = 0.0
+            schema = _empty_output_schema(screener, source)
+        else:
+            with _ray_session(ray, address, num_workers) as started:
+                workers = int(num_workers) if num_workers else max(1, int(ray.cluster_resources().get("CPU", 1)))
+                block = _block_rows(n_rows, workers, chunk_size, screener.batch_size)
+                logger.info(
+                    "ray engine: %d rows, blocks of %d, %d workers%s",
+                    n_rows, block, workers, " (local Ray started)" if started else "",
+                )  # fmt: skip
+                blocks = _plan_blocks(groups, block)
+                summaries, score_s = _score_on_ray(ray, screener, source, blocks, workers, out, on_progress, _fault_injection)
+                t_finish = time.perf_counter()
+                parts = _check_parts(out, summaries, n_rows, blocks)
+                ranks_done = _finish_parts(ray, out, parts, screener)
+            finish_s = time.perf_counter() - t_finish
+            if ranks_done != n_rows:
+                raise DistributedRunError(f"{ranks_done} rows ranked, {n_rows} in the input")
+            schema = _unified_schema([out / p["file"] for p in parts[:1]])
         rows, valid = verify_output(out, parts=parts)
-        finish_s = time.perf_counter() - t_finish
-        if rows != n_rows or ranks_done != n_rows:
+        if rows != n_rows:
             raise DistributedRunError(f"{rows} rows written, {n_rows} in the input")
-        schema = _unified_schema([out / p["file"] for p in parts[:1]])
         manifest = {
             "schema": MANIFEST_SCHEMA,
             "input": input_record,
@@ -730,4 +746,7 @@ def read_scored(output_dir: str | Path, columns: list[str] | None = None) -> pd.
     import pandas as pd
 
     frames = list(iter_scored(output_dir, columns))
+    if not frames:  # an input without rows: no parts; the manifest holds the columns
+        names = read_manifest(output_dir)["columns"] if columns is None else [c for c in columns if c != ROW_COLUMN]
+        return pd.DataFrame({c: [] for c in names}, index=pd.Index([], dtype="int64", name=ROW_COLUMN))
     return pd.concat(frames) if len(frames) > 1 else frames[0]
