@@ -8,7 +8,8 @@ stays citric acid), and the largest-fragment rule then chooses among the rest.
 
 The list holds organic acids, bases and crystallization solvents common in the salt forms of
 approved drugs (checked against the ChEMBL approved-drug list: 9 of its 2,628 entries change
-parent, among them the pamoates, citrates, meglumines and tromethamines). Fatty acids and alkyl sulfates are left out on purpose: in
+parent, among them the pamoates, citrates, meglumines and tromethamines;
+``benchmarks/counterion_effect.py`` lists them and counts the changes per dataset). Fatty acids and alkyl sulfates are left out on purpose: in
 products such as triethanolamine lauryl sulfate they are the active part. Fragments are
 compared without stereochemistry and with charges neutralized, so maleate and fumarate, or
 tartrate in any of its forms, match one entry.
