@@ -478,7 +478,8 @@ def run_screen_ray(
             logger.warning("%s holds no molecules: the output has no parts; the manifest lists its columns", in_str)
             workers = block = 0
             parts: list[dict[str, Any]] = []
-            score_s = finish_s = 0.0
+            score_s = 0.0
+            t_finish = time.perf_counter()
             schema = _empty_output_schema(screener, source)
         else:
             with _ray_session(ray, address, num_workers) as started:
@@ -493,11 +494,11 @@ def run_screen_ray(
                 t_finish = time.perf_counter()
                 parts = _check_parts(out, summaries, n_rows, blocks)
                 ranks_done = _finish_parts(ray, out, parts, screener)
-            finish_s = time.perf_counter() - t_finish
             if ranks_done != n_rows:
                 raise DistributedRunError(f"{ranks_done} rows ranked, {n_rows} in the input")
             schema = _unified_schema([out / p["file"] for p in parts[:1]])
         rows, valid = verify_output(out, parts=parts)
+        finish_s = time.perf_counter() - t_finish
         if rows != n_rows:
             raise DistributedRunError(f"{rows} rows written, {n_rows} in the input")
         manifest = {
