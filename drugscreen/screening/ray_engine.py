@@ -305,11 +305,9 @@ def _prepare_output(out: Path, input_files: list[str]) -> None:
 
 def _empty_output_schema(screener: Screener, source: _Input) -> pa.Schema:
     """The output columns and types of an input without rows: the input's, then the scored ones."""
-    import pandas as pd
     import pyarrow as pa
 
-    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in source.columns})
-    scored = screener.score_chunk(empty, source.smiles_column, source.id_column)
+    scored = screener.empty_output(source.columns, source.smiles_column, source.id_column)
     return pa.Table.from_pandas(scored, preserve_index=False).schema.remove_metadata()
 
 

@@ -356,8 +356,7 @@ def _finish(
     try:
         if not files and input_columns is not None:
             logger.warning("%s holds no molecules: the output has its header only", input_path)
-            empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in input_columns})
-            writer.write(screener.score_chunk(empty, smiles_column, id_column))
+            writer.write(screener.empty_output(input_columns, smiles_column, id_column))
         start = 0
         for f in files:
             text_file = _rendered_path(f)

@@ -423,6 +423,13 @@ class Screener:
         assert scol is not None
         return data, scol, icol
 
+    def empty_output(self, columns: list[str], smiles_col: str, id_col: str | None = None) -> pd.DataFrame:
+        """The output of an input without rows: no rows, the input's ``columns`` then the scored
+        ones (what both engines write for an empty file)."""
+        import pandas as pd
+
+        return self.score_chunk(pd.DataFrame({c: pd.Series([], dtype=object) for c in columns}), smiles_col, id_col)
+
     def score_chunk(
         self,
         frame: pd.DataFrame,
