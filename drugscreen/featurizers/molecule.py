@@ -22,6 +22,8 @@ from typing import Any
 from rdkit import Chem, rdBase
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
+from drugscreen.featurizers.counterions import drop_counterions
+
 __all__ = [
     "ParsedMolecule",
     "Standardizer",
@@ -289,8 +291,6 @@ def _largest_fragment(mol: Chem.Mol, strip_counterions: bool = False) -> Chem.Mo
     """
     frags = Chem.GetMolFrags(mol, asMols=True)
     if strip_counterions:
-        from drugscreen.featurizers.counterions import drop_counterions
-
         frags = tuple(drop_counterions(frags))
     organic = [f for f in frags if f.HasSubstructMatch(_CARBON)]
     pool = organic or list(frags)
