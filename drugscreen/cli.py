@@ -554,7 +554,9 @@ def repurpose_cmd(
         cols = [c for c in ("rank", "chembl_id", "name", "first_approval", "score", "uncertainty", "evidence") if c in ranked.columns]
         shown = ranked[cols].head(top or 25).copy()
         if "other_forms" in ranked.columns and not all_forms:  # "IMATINIB (+1 form)": the rest is in the CSV
-            n_other = ranked["other_forms"].head(len(shown)).fillna("").map(lambda t: t.count("; ") + 1 if t else 0)
+            from drugscreen.repurposing.repurposer import count_other_forms
+
+            n_other = ranked["other_forms"].head(len(shown)).map(count_other_forms)
             shown["name"] = [f"{n} (+{k} form{'s' if k > 1 else ''})" if k else n for n, k in zip(shown["name"], n_other, strict=True)]
         typer.echo(shown.to_string(index=False))
         return

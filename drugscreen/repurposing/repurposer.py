@@ -511,6 +511,15 @@ class Repurposer:
 TOX_ENDPOINTS = ("tox21", "clintox", "sider")
 
 
+#: Separator of the labels in ``other_forms``.
+FORMS_SEPARATOR = "; "
+
+
+def count_other_forms(other_forms: str | None) -> int:
+    """How many library entries an ``other_forms`` cell names."""
+    return other_forms.count(FORMS_SEPARATOR) + 1 if isinstance(other_forms, str) and other_forms else 0
+
+
 def _same_parent(parents: list[str], labels: list[str], single: list[bool]) -> tuple[np.ndarray, list[str]]:
     """For entries in ranking order: one position per parent molecule, in the order of each
     parent's best position (its entries score the same), choosing the first entry written as a
@@ -526,7 +535,7 @@ def _same_parent(parents: list[str], labels: list[str], single: list[bool]) -> t
     for g in groups.values():
         if len(g) > 1:
             for pos in g:
-                other[pos] = "; ".join(labels[q] for q in g if q != pos)
+                other[pos] = FORMS_SEPARATOR.join(labels[q] for q in g if q != pos)
     return first, other
 
 
