@@ -105,15 +105,6 @@ _BOND_OFFSETS = np.array([0, len(BOND_TYPES) + 1])
 # then: conjugated, in_ring
 BOND_DIM = sum(n for _, n in _BOND_ONEHOT_FIELDS) + 2
 
-# One (6, 128) table mapping each raw atom value to its absolute column in x.
-_ATOM_RAW_MAX = np.array([127, 15, 15, 15, 15, 15, 1])
-_ATOM_SLOT_TABLE = np.zeros((6, 128), dtype=np.int64)
-for _row, _tab in enumerate(
-    (_ELEMENT_SLOT, _DEGREE_SLOT, _CHARGE_SLOT, _CHIRAL_SLOT, _NUM_H_SLOT, _HYBRID_SLOT)
-):
-    _ATOM_SLOT_TABLE[_row, : len(_tab)] = _tab + _ATOM_OFFSETS[_row]
-_ATOM_TABLE_ROWS = np.arange(6)[None, :]
-
 # Absolute column in x of each raw value, per one-hot field.
 _ELEMENT_COL = _ELEMENT_SLOT + _ATOM_OFFSETS[0]
 _DEGREE_COL = _DEGREE_SLOT + _ATOM_OFFSETS[1]
@@ -138,6 +129,27 @@ _BOND_GETTERS = (
     Chem.Bond.GetIsConjugated,
     Chem.Bond.IsInRing,
 )
+
+
+def _atom_matrix(raw: np.ndarray, degree: np.ndarray) -> np.ndarray:
+    """Atom features ``(n, ATOM_DIM)`` but the ring columns, from the raw atom values.
+
+    ``raw`` holds one row per :data:`_ATOM_GETTERS` entry (atomic number, formal charge, chiral
+    tag, total Hs, hybridization, aromatic), ``degree`` the heavy-atom degree of each atom.
+    """
+    n = raw.shape[1]
+    cols = np.empty((n, 6), dtype=np.int64)
+    cols[:, 0] = _ELEMENT_COL[np.minimum(raw[0], 127)]
+    cols[:, 1] = _DEGREE_COL[np.minimum(degree, 15)]
+    cols[:, 2] = _CHARGE_COL[np.clip(raw[1] + 8, 0, 15)]
+    cols[:, 3] = _CHIRAL_COL[np.minimum(raw[2], 15)]
+    cols[:, 4] = _NUM_H_COL[np.minimum(raw[3], 15)]
+    cols[:, 5] = _HYBRID_COL[np.minimum(raw[4], 15)]
+    x = np.zeros((n, ATOM_DIM), dtype=np.float32)
+    x[np.arange(n)[:, None], cols] = 1.0
+    x[:, _N_ONEHOT] = raw[5]
+    x[:, -1] = _MASS[np.minimum(raw[0], 127)]
+    return x
 
 
 @dataclass(slots=True)
@@ -232,16 +244,7 @@ class GraphFeaturizer:
             braw = None
             degree = np.zeros(n, dtype=np.int64)
         # raw rows: atomic number, formal charge, chiral tag, total Hs, hybridization, aromatic
-        cols = np.empty((n, 6), dtype=np.int64)
-        cols[:, 0] = _ELEMENT_COL[np.minimum(raw[0], 127)]
-        cols[:, 1] = _DEGREE_COL[np.minimum(degree, 15)]
-        cols[:, 2] = _CHARGE_COL[np.clip(raw[1] + 8, 0, 15)]
-        cols[:, 3] = _CHIRAL_COL[np.minimum(raw[2], 15)]
-        cols[:, 4] = _NUM_H_COL[np.minimum(raw[3], 15)]
-        cols[:, 5] = _HYBRID_COL[np.minimum(raw[4], 15)]
-        x = np.zeros((n, ATOM_DIM), dtype=np.float32)
-        x[np.arange(n)[:, None], cols] = 1.0
-        x[:, _N_ONEHOT] = raw[5]
+        x = _atom_matrix(raw, degree)
         rings = mol.GetRingInfo().AtomRings()
         if rings:
             ring_atoms: list[int] = []
@@ -251,8 +254,6 @@ class GraphFeaturizer:
                 ring_cols.extend([_RING_BASE + min(len(ring), 8) - 3] * len(ring))
             x[ring_atoms, _N_ONEHOT + 1] = 1.0
             x[ring_atoms, ring_cols] = 1.0
-        x[:, -1] = _MASS[np.minimum(raw[0], 127)]
-
         if braw is None:
             return MolGraph(x, np.zeros((2, 0), dtype=np.int64), np.zeros((0, BOND_DIM), dtype=np.float32))
         edge_index = np.empty((2, 2 * m), dtype=np.int64)
@@ -312,22 +313,12 @@ class GraphFeaturizer:
         braw = np.array(bcols, dtype=np.int64).reshape(len(_BOND_GETTERS), int(bptr[-1]))
         bond_off = np.repeat(aptr[:-1], nb)
         degree = np.bincount(np.concatenate([braw[0] + bond_off, braw[1] + bond_off]), minlength=total)
-        cols = np.empty((total, 6), dtype=np.int64)
-        cols[:, 0] = _ELEMENT_COL[np.minimum(raw[0], 127)]
-        cols[:, 1] = _DEGREE_COL[np.minimum(degree, 15)]
-        cols[:, 2] = _CHARGE_COL[np.clip(raw[1] + 8, 0, 15)]
-        cols[:, 3] = _CHIRAL_COL[np.minimum(raw[2], 15)]
-        cols[:, 4] = _NUM_H_COL[np.minimum(raw[3], 15)]
-        cols[:, 5] = _HYBRID_COL[np.minimum(raw[4], 15)]
-        x = np.zeros((total, ATOM_DIM), dtype=np.float32)
-        x[np.arange(total)[:, None], cols] = 1.0
-        x[:, _N_ONEHOT] = raw[5]
+        x = _atom_matrix(raw, degree)
         if ring_atoms:
             rl = np.array(ring_len, dtype=np.int64)
             ra = np.array(ring_atoms, dtype=np.int64) + np.repeat(np.array(ring_off, dtype=np.int64), rl)
             x[ra, _N_ONEHOT + 1] = 1.0
             x[ra, np.repeat(_RING_BASE + np.minimum(rl, 8) - 3, rl)] = 1.0
-        x[:, -1] = _MASS[np.minimum(raw[0], 127)]
 
         m_total = int(bptr[-1])
         edge_index = np.empty((2 * m_total, 2), dtype=np.int64)
