@@ -21,6 +21,12 @@ BAD_INPUTS = {
     "CC(C)(C)(C)C": "valence",
     "[*]CC[*]": "dummy atoms",
     "C" * 400: "too large",
+    # RDKit reads up to the first white space and takes the rest as a name: refused, not cut short
+    "c1ccccc1 Cl": "white space",
+    "CC\tO": "white space",
+    # non-ASCII text: RDKit's error log cut such a character in two and crashed the whole run
+    "CC(" + "\u00e9" * 30: "ASCII",
+    "CC(\u4e59\u9170\u6c34\u6768\u9178\u4e00\u79cd\u5e38\u7528\u7684\u89e3\u70ed\u9547\u75db\u836f)": "ASCII",
 }
 
 
@@ -150,3 +156,25 @@ def test_fast_paths_agree_with_rdkit_standardizer() -> None:
         mol = Chem.MolFromSmiles(smiles)
         expected = Chem.MolToSmiles(uncharger.uncharge(chooser.choose(mol)))
         assert prepare_molecule(smiles).smiles_std == expected, smiles
+
+
+def test_cxsmiles_extension_after_a_space_is_accepted() -> None:
+    result = prepare_molecule("CCO |$;;$|")
+    assert result.valid and result.smiles_std == "CCO"
+
+
+@pytest.mark.parametrize(
+    ("smiles", "expected"),
+    [
+        ("[Fe+2].c1cc[cH-]c1.c1cc[cH-]c1", "C1=CCC=C1"),  # ferrocene: its ligand, neutral and readable
+        ("c1cc[cH-]c1", "C1=CCC=C1"),
+        ("COC(=O)c1c(C(=O)OC)c(C(=O)OC)[c-](C(=O)OC)c1C(=O)OC.[K+]",
+         "COC(=O)C1=C(C(=O)OC)C(C(=O)OC)C(C(=O)OC)=C1C(=O)OC"),
+        ("[O-]c1ccccc1", "Oc1ccccc1"),  # an ordinary anion is neutralized as before
+    ],
+)
+def test_neutralized_smiles_can_be_read_back(smiles: str, expected: str) -> None:
+    result = prepare_molecule(smiles)
+    assert result.valid
+    assert result.smiles_std == expected
+    assert Chem.MolFromSmiles(result.smiles_std) is not None

@@ -153,6 +153,27 @@ class ParsedMolecule:
         )
 
 
+_WHITE_SPACE = re.compile(r"\s+")
+
+
+def _text_problem(text: str) -> str:
+    """Why stripped SMILES ``text`` must not go to RDKit, or ``""``.
+
+    RDKit reads a SMILES up to the first white space and takes the rest as the molecule's name,
+    so ``c1ccccc1 Cl`` would silently become benzene; only a CXSMILES extension (``CCO |$;;$|``)
+    may follow a space. SMILES are ASCII: other characters are refused here with their position
+    (RDKit's own message about them can be cut in the middle of a character).
+    """
+    if not text.isascii():
+        pos, char = next((i, c) for i, c in enumerate(text) if not c.isascii())
+        return f"SMILES contain only ASCII characters; found {char!r} at position {pos}"
+    parts = _WHITE_SPACE.split(text, maxsplit=1)
+    if len(parts) == 2 and not parts[1].startswith("|"):
+        return (f"white space inside the SMILES: RDKit would read only {parts[0]!r} and drop "
+                f"{parts[1]!r} (a name or another molecule belongs in its own column)")
+    return ""
+
+
 def parse_smiles(smiles: str) -> tuple[Chem.Mol | None, str]:
     """Parse one SMILES with sanitization, returning ``(mol, "")`` or ``(None, reason)``.
 
@@ -171,6 +192,9 @@ def parse_smiles(smiles: str) -> tuple[Chem.Mol | None, str]:
     text = smiles.strip()
     if not text:
         return None, "empty SMILES"
+    problem = _text_problem(text)
+    if problem:
+        return None, problem
     # Blocking logs is cheaper than capturing them; only a failure is parsed again to
     # capture RDKit's reason (failures are rare, so this costs nothing on average).
     with rdBase.BlockLogs():
@@ -178,8 +202,11 @@ def parse_smiles(smiles: str) -> tuple[Chem.Mol | None, str]:
     if mol is None:
         with rdBase.CaptureErrorLog() as log:
             Chem.MolFromSmiles(text)
-        reason = _clean_log(log.messages) or "RDKit could not parse the SMILES"
-        return None, reason
+        try:
+            reason = _clean_log(log.messages)
+        except UnicodeDecodeError:  # RDKit's log can cut a multi-byte character in two
+            reason = ""
+        return None, reason or "RDKit could not parse the SMILES"
     if mol.GetNumAtoms() == 0:
         return None, "SMILES has no atoms"
     return mol, ""
@@ -262,7 +289,7 @@ class Standardizer:
                     mol = _largest_fragment(mol, self.strip_counterions)
                 if self.neutralize and _may_uncharge(mol):
                     uncharger = self._get("_uncharger", lambda: rdMolStandardize.Uncharger())
-                    mol = uncharger.uncharge(mol)
+                    mol = _checked_uncharge(uncharger, mol)
                 if self.canonical_tautomer:
                     enumerator = self._get("_tautomers", rdMolStandardize.TautomerEnumerator)
                     mol = enumerator.Canonicalize(mol)
@@ -278,6 +305,26 @@ class Standardizer:
         if heavy == 0:
             return None, "no heavy atoms"
         return mol, ""
+
+
+def _checked_uncharge(uncharger: Any, mol: Chem.Mol) -> Chem.Mol:
+    """``uncharger.uncharge(mol)``, made readable again where RDKit's Uncharger leaves it unreadable.
+
+    The Uncharger adds a hydrogen to an aromatic carbanion without perceiving aromaticity
+    again: cyclopentadienide (``c1cc[cH-]c1``, the ligand of ferrocene) became ``c1cccc1``,
+    which no SMILES reader accepts. Only when the neutral form's SMILES cannot be read back is
+    it sanitized (cyclopentadiene, ``C1=CCC=C1``); if that fails too, the molecule keeps its
+    charge. Readable forms are returned unchanged, so other molecules' SMILES do not move.
+    """
+    neutral = uncharger.uncharge(mol)
+    if Chem.MolFromSmiles(Chem.MolToSmiles(neutral)) is not None:
+        return neutral
+    fixed = Chem.Mol(neutral)
+    try:
+        Chem.SanitizeMol(fixed)
+    except Exception:  # KekulizeException, AtomValenceException, ...
+        return mol
+    return fixed if Chem.MolFromSmiles(Chem.MolToSmiles(fixed)) is not None else mol
 
 
 def _largest_fragment(mol: Chem.Mol, strip_counterions: bool = False) -> Chem.Mol:
