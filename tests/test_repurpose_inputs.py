@@ -33,6 +33,35 @@ def test_sequence_cleaned_and_checked() -> None:
         validate_sequence("  ")
 
 
+def test_nucleotide_sequence_refused(tmp_path) -> None:
+    """A gene (DNA or RNA letters only) is not a protein: a clear error, from a raw sequence, a
+    FASTA text or a FASTA file; a protein rich in A/C/G/T residues still passes."""
+    dna = "ATGGCTACGTTAGCCGATCGATCGGCTAGCTAGGCTACGATCGATGCATGCANNTGCA"
+    for given in (dna, dna.lower().replace("t", "u"), f">gene\n{dna}\n"):
+        with pytest.raises(InvalidSequenceError, match=r"looks like nucleotides \(DNA/RNA.*give the protein \(amino-acid\) sequence"):
+            read_sequence_input(sequence=given)
+    path = tmp_path / "gene.fasta"
+    path.write_text(f">gene\n{dna}\n")
+    with pytest.raises(InvalidSequenceError, match="gene.*looks like nucleotides"):
+        read_sequence_input(fasta=path)
+    # 80% A/C/G/T/N: a (made-up) protein, not refused; nor is a short peptide tested for it
+    rich = "MACGTAGCTKW" * 6
+    assert validate_sequence(rich) == rich
+    with pytest.raises(InvalidSequenceError, match="too short"):
+        validate_sequence("ACGTACGTAC")
+
+
+@pytest.mark.shared_data
+def test_no_davis_or_kiba_target_reads_as_nucleotides(shared_data_dir) -> None:
+    from drugscreen.repurposing.inputs import NUCLEOTIDE_FRACTION, nucleotide_fraction
+
+    for dataset in ("davis", "kiba"):
+        targets = pd.read_csv(shared_data_dir / "dti" / dataset / "targets.csv")
+        assert len(targets) > 100
+        worst = max(nucleotide_fraction(validate_sequence(s)) for s in targets["sequence"])
+        assert worst < NUCLEOTIDE_FRACTION - 0.5, (dataset, worst)  # the bar is far from any real protein
+
+
 def test_fasta_records(tmp_path) -> None:
     text = f">sp|P00519|ABL1_HUMAN fragment\n{ABL1_FRAGMENT[:60]}\n{ABL1_FRAGMENT[60:]}\n"
     (name, seq), = parse_fasta(text)

@@ -31,6 +31,7 @@ __all__ = [
     "Library",
     "load_ligands",
     "load_library",
+    "nucleotide_fraction",
     "parse_fasta",
     "parse_library",
     "read_sequence_input",
@@ -46,16 +47,35 @@ _INACTIVE_WORDS = {"0", "inactive", "inactives", "no", "false", "nonbinder", "no
 # ----------------------------------------------------------------------------- sequences
 
 MIN_SEQUENCE_LENGTH = 30
+#: Letters of a nucleotide sequence (DNA, RNA and the "any base" code N).
+NUCLEOTIDE_LETTERS = frozenset("ACGTUN")
+#: A sequence with at least this fraction of :data:`NUCLEOTIDE_LETTERS` is read as nucleotides.
+#: Every DAVIS and KIBA target holds at most 31 % of these letters (A, C, G, T and N are also
+#: amino acids), so real proteins are far from the bar; ``tests/test_repurpose_inputs.py``
+#: checks this on the real targets.
+NUCLEOTIDE_FRACTION = 0.9
+#: Shorter sequences are not tested for nucleotides (too few letters to tell).
+NUCLEOTIDE_MIN_LENGTH = 20
+
+
+def nucleotide_fraction(sequence: str) -> float:
+    """Fraction of the letters of a cleaned sequence that are A, C, G, T, U or N."""
+    if not sequence:
+        return 0.0
+    return sum(ch in NUCLEOTIDE_LETTERS for ch in sequence) / len(sequence)
 
 
 def validate_sequence(sequence: str, name: str = "sequence", min_length: int = MIN_SEQUENCE_LENGTH) -> str:
     """Clean and check a target sequence (:func:`drugscreen.featurizers.protein.validate_sequence`
-    plus a minimum length: a peptide of a few residues is not a protein target).
+    plus a minimum length: a peptide of a few residues is not a protein target; and a sequence
+    of nucleotides, a gene rather than its protein, is refused).
 
     Raises
     ------
     InvalidSequenceError
-        Naming the first invalid character and its 1-based position, or when too short.
+        Naming the first invalid character and its 1-based position, when too short, or when
+        at least :data:`NUCLEOTIDE_FRACTION` of its letters (and at least
+        :data:`NUCLEOTIDE_MIN_LENGTH` letters) are A/C/G/T/U/N.
     """
     from drugscreen.featurizers.protein import validate_sequence as _validate
 
@@ -63,6 +83,12 @@ def validate_sequence(sequence: str, name: str = "sequence", min_length: int = M
         seq = _validate(sequence)
     except InvalidSequenceError as exc:
         raise InvalidSequenceError(f"{name}: {exc}") from None
+    frac = nucleotide_fraction(seq)
+    if len(seq) >= NUCLEOTIDE_MIN_LENGTH and frac >= NUCLEOTIDE_FRACTION:
+        raise InvalidSequenceError(
+            f"{name}: sequence looks like nucleotides (DNA/RNA; {100 * frac:.0f}% of its {len(seq)} letters are "
+            "A/C/G/T/U/N), not a protein: give the protein (amino-acid) sequence"
+        )
     if len(seq) < min_length:
         raise InvalidSequenceError(f"{name}: {len(seq)} residues is too short for a protein target (minimum {min_length})")
     return seq
