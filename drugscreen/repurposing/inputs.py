@@ -130,7 +130,18 @@ def _single_record(records: list[tuple[str, str]], where: str) -> tuple[str, str
 
 @dataclass
 class Library:
-    """Drugs to rank, in input order. ``mols[i]`` is None when entry ``i`` failed (``errors[i]``)."""
+    """Drugs to rank, in input order. ``mols[i]`` is None when entry ``i`` failed (``errors[i]``).
+
+    Attributes
+    ----------
+    id_column
+        Name of the identifier column in the ranking: ``chembl_id`` when the library's
+        identifiers are ChEMBL ids (the shipped library, or an input column whose name contains
+        ``chembl``), else ``id``.
+    extra
+        The input's other columns (a user library's own annotations), one row per entry, carried
+        through to the ranking; None for the shipped library.
+    """
 
     ids: list[str]
     names: list[str]
@@ -141,6 +152,8 @@ class Library:
     errors: list[str]
     source: str = ""
     parsed: bool = False
+    id_column: str = "chembl_id"
+    extra: pd.DataFrame | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -179,24 +192,50 @@ def report_library_errors(lib: Library) -> None:
         first = next(i for i, e in enumerate(lib.errors) if e)
         logger.warning(
             "%s: %d of %d library entries could not be parsed and are reported without a score "
-            "(first: row %d %s: %s)", lib.source, n_bad, len(lib), first, lib.ids[first], lib.errors[first]
+            "(first: row %d %s: %s)", lib.source, n_bad, len(lib), first + 1, lib.ids[first], lib.errors[first]
         )
 
 
-def _library_from_frame(df: pd.DataFrame, source: str, smiles_column: str | None = None) -> Library:
+#: Identifier columns of a library, most specific first (any case).
+ID_COLUMNS = ("molecule_chembl_id", "chembl_id", "id", "compound_id", "mol_id", "molecule_id", "drug_id", "_name", "name", "title")
+#: Name columns of a library, most specific first (any case).
+NAME_COLUMNS = ("pref_name", "name", "drug_name", "drug", "compound_name", "molecule_name", "_name", "title")
+#: First-approval (year) columns of a library.
+YEAR_COLUMNS = ("first_approval", "approval_year", "year")
+
+
+def _texts(values: list[Any]) -> list[str]:
+    return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values]
+
+
+def _library_from_frame(df: pd.DataFrame, source: str, smiles_column: str | None = None, keep_extra: bool = True) -> Library:
+    """A :class:`Library` of a table: its SMILES, identifier, name and year columns are found by
+    name (:data:`ID_COLUMNS`, :data:`NAME_COLUMNS`, :data:`YEAR_COLUMNS`); with ``keep_extra``
+    every other column is kept in :attr:`Library.extra`."""
+    import pandas as pd
+
+    from drugscreen.io import ERROR_COLUMN
+
     cols = [str(c) for c in df.columns]
     smi_col = smiles_column or _find(cols, ("smiles", "canonical_smiles", "smi", "smiles_std"))
     if smi_col is None or smi_col not in df.columns:
         raise InputFormatError(f"{source}: no SMILES column (looked for smiles, canonical_smiles, smi); columns: {cols}")
-    id_col = _find(cols, ("molecule_chembl_id", "chembl_id", "id", "compound_id", "mol_id", "_name", "name", "title"))
-    name_col = _find(cols, ("pref_name", "name", "drug_name", "_name", "title"))
-    year_col = _find(cols, ("first_approval", "approval_year", "year"))
+    others = [c for c in cols if c != smi_col]
+    id_col = _find(others, ID_COLUMNS)
+    name_col = _find(others, NAME_COLUMNS)
+    year_col = _find(others, YEAR_COLUMNS)
     n = len(df)
-    smiles = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in df[smi_col].tolist()]
-    ids = [str(v) for v in df[id_col].tolist()] if id_col else [str(i) for i in range(n)]
-    names = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in df[name_col].tolist()] if name_col else [""] * n
-    years = list(np.asarray(df[year_col], dtype=np.float64)) if year_col else [float("nan")] * n
-    return Library(ids, names, years, smiles, [""] * n, [None] * n, [""] * n, source)
+    smiles = _texts(df[smi_col].tolist())
+    ids = _texts(df[id_col].tolist()) if id_col else [str(i + 1) for i in range(n)]
+    names = _texts(df[name_col].tolist()) if name_col else [""] * n
+    years = list(pd.to_numeric(df[year_col], errors="coerce").to_numpy(dtype=np.float64)) if year_col else [float("nan")] * n
+    id_column = "chembl_id" if id_col is not None and "chembl" in id_col.lower() else "id"
+    extra = None
+    if keep_extra:
+        used = {smi_col, id_col, name_col, year_col, ERROR_COLUMN}
+        extra = df[[c for c in df.columns if str(c) not in used]].reset_index(drop=True)
+        extra.columns = [str(c) for c in extra.columns]
+    return Library(ids, names, years, smiles, [""] * n, [None] * n, [""] * n, source, id_column=id_column, extra=extra)
 
 
 def load_library(library: str | Path | pd.DataFrame = "approved", smiles_column: str | None = None, parse: bool = True) -> Library:
@@ -215,7 +254,7 @@ def _read_library(library: str | Path | pd.DataFrame, smiles_column: str | None)
     if isinstance(library, str) and library.lower() == "approved":
         from drugscreen.data import approved_drugs
 
-        return _library_from_frame(approved_drugs(), "approved drugs (ChEMBL)")
+        return _library_from_frame(approved_drugs(), "approved drugs (ChEMBL)", keep_extra=False)
     from drugscreen.io import ERROR_COLUMN, read_table
 
     path = Path(library)

@@ -79,6 +79,7 @@ def render_report(ranked: pd.DataFrame, top: int = 25, title: str = "drugscreen 
     attrs = ranked.attrs
     rows = ranked[ranked["rank"].notna()].head(top) if "rank" in ranked else ranked.head(top)
     tox_cols = [c for c in ranked.columns if c.startswith("tox_")]
+    id_col = attrs.get("id_column", "chembl_id")
     out = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
@@ -116,7 +117,7 @@ def render_report(ranked: pd.DataFrame, top: int = 25, title: str = "drugscreen 
             tox = "<td class='tox'>" + "<br>".join(f"{html.escape(c[4:])}: {_fmt(r.get(c), 2)}" for c in tox_cols) + "</td>"
         out.append(
             f"<tr><td class='num'>{_fmt(r.get('rank'))}</td>"
-            f"<td><b>{_fmt(r.get('name'))}</b><br><span class='small'>{_fmt(r.get('chembl_id'))}{year_txt}</span>{forms_txt}</td>"
+            f"<td><b>{_fmt(r.get('name'))}</b><br><span class='small'>{_fmt(r.get(id_col))}{year_txt}</span>{forms_txt}</td>"
             f"<td class='mol'>{mol_svg(r.get('smiles'))}</td><td>{near}</td>"
             f"<td class='num'>{score}</td><td class='small'>{_fmt(r.get('evidence'))}</td>{tox}</tr>"
         )

@@ -199,8 +199,12 @@ class Repurposer:
 
         lib = load_library(library, parse=False)
         key = self._cache_key(lib)
-        if key in _LIBRARY_CACHE:
-            return _LIBRARY_CACHE[key]
+        if key in _LIBRARY_CACHE:  # same structures; identifiers, names and other columns may differ
+            prep = _LIBRARY_CACHE[key]
+            kept = prep.library
+            kept.ids, kept.names, kept.first_approval = lib.ids, lib.names, lib.first_approval
+            kept.source, kept.id_column, kept.extra = lib.source, lib.id_column, lib.extra
+            return prep
         cached = _read_cache(key)
         if cached is not None:
             lib.smiles_std, lib.errors = cached["smiles_std"], cached["errors"]
@@ -331,7 +335,8 @@ class Repurposer:
         -------
         pandas.DataFrame
             Best first. Columns: ``rank, chembl_id, name, first_approval, smiles, score,
-            uncertainty, percentile``, then per component (``pred_pkd``, ``pred_pkd_sd``,
+            uncertainty, percentile`` (``id`` instead of ``chembl_id`` for a library whose
+            identifiers are not ChEMBL ids; ``attrs["id_column"]`` names it), then per component (``pred_pkd``, ``pred_pkd_sd``,
             ``pred_kiba``, ``sim_ecfp4``, ``sim_fcfp4``, ``sim_atompair``, ``sim_gnn``,
             ``model_prob``), ``nearest_ligand``, ``nearest_ligand_smiles``,
             ``nearest_ligand_similarity`` (ECFP4 Tanimoto), ``contrib_<component>``,
@@ -339,7 +344,8 @@ class Repurposer:
             ``other_forms`` (after ``smiles``) names the library's other entries with the same
             parent (``NAME (ID)``, ``; ``-separated). ``attrs`` holds ``invalid`` (library rows
             not scored), ``ligand_errors``, the ``weights`` and ``components`` used and
-            ``forms_merged`` (entries listed under another's row).
+            ``forms_merged`` (entries listed under another's row). A user library's other
+            columns come last, unchanged (renamed ``input_<name>`` where a name is taken).
         """
         import pandas as pd
 
@@ -427,7 +433,7 @@ class Repurposer:
         valid = prep.valid
         out: dict[str, Any] = {
             "rank": rank,
-            "chembl_id": [lib.ids[i] for i in valid],
+            lib.id_column: [lib.ids[i] for i in valid],
             "name": [lib.names[i] for i in valid],
             "first_approval": np.asarray([lib.first_approval[i] for i in valid], dtype=np.float64),
             "smiles": [lib.smiles[i] for i in valid],
@@ -448,7 +454,7 @@ class Repurposer:
         df = pd.DataFrame(out).iloc[order].reset_index(drop=True)
         entries = valid[order]
         first, other_forms = _same_parent(
-            [lib.smiles_std[i] for i in entries], [f"{lib.names[i]} ({lib.ids[i]})" for i in entries],
+            [lib.smiles_std[i] for i in entries], [_entry_label(lib, i) for i in entries],
             ["." not in lib.smiles[i] for i in entries],
         )
         df.insert(df.columns.get_loc("smiles") + 1, "other_forms", other_forms)
@@ -459,16 +465,24 @@ class Repurposer:
             order = order[first]
             df["rank"] = np.arange(1, len(df) + 1)
             df["percentile"] = 100.0 * percentile_rank(df["score"].to_numpy(dtype=float))
+            logger.info(
+                "%s: %d library %s merged into their parent forms (salts, hydrates or duplicates of a listed "
+                "molecule, named in other_forms); forms='all' (CLI: --all-forms) keeps every entry",
+                lib.source, merged, "entry" if merged == 1 else "entries",
+            )  # fmt: skip
         invalid = [(int(i), lib.ids[i], lib.smiles[i], lib.errors[i]) for i in range(len(lib)) if lib.errors[i]]
         rows = order  # position among the parsed entries of each output row (-1: failed to parse)
+        lib_rows = valid[order]  # library entry of each output row
         if top is not None:
             df = df.head(int(top)).copy()
             rows = order[: int(top)]
+            lib_rows = lib_rows[: int(top)]
         elif invalid:
             rows = np.r_[order, np.full(len(invalid), -1)]
+            lib_rows = np.r_[lib_rows, [b[0] for b in invalid]].astype(np.int64)
             bad = pd.DataFrame(
                 {
-                    "chembl_id": [b[1] for b in invalid],
+                    lib.id_column: [b[1] for b in invalid],
                     "name": [lib.names[b[0]] for b in invalid],
                     "first_approval": [lib.first_approval[b[0]] for b in invalid],
                     "smiles": [b[2] for b in invalid],
@@ -480,6 +494,11 @@ class Repurposer:
         df["first_approval"] = df["first_approval"].astype("Int64") if df["first_approval"].notna().any() else df["first_approval"]
         if panel if panel is not None else self.panel:
             df = _add_panel(df, prep, np.asarray(rows, dtype=np.int64))
+        if lib.extra is not None and len(lib.extra.columns):  # the user's own columns, last
+            extra = lib.extra.iloc[lib_rows].reset_index(drop=True)
+            extra.index = df.index
+            extra.columns = [f"input_{c}" if c in df.columns else c for c in extra.columns]
+            df = pd.concat([df, extra], axis=1)
         df.attrs.update(
             {
                 "target": target_name,
@@ -491,6 +510,7 @@ class Repurposer:
                 "n_actives": int(len(lig.actives)) if lig is not None else 0,
                 "ligands": [(lig.names[i], lig.smiles[i]) for i in lig.actives] if lig is not None else [],
                 "library": lib.source,
+                "id_column": lib.id_column,
                 "forms_merged": merged,
             }
         )
@@ -518,6 +538,11 @@ FORMS_SEPARATOR = "; "
 def count_other_forms(other_forms: str | None) -> int:
     """How many library entries an ``other_forms`` cell names."""
     return other_forms.count(FORMS_SEPARATOR) + 1 if isinstance(other_forms, str) and other_forms else 0
+
+
+def _entry_label(lib: Library, i: int) -> str:
+    """``NAME (ID)`` of library entry ``i``, or its identifier alone when it has no name."""
+    return f"{lib.names[i]} ({lib.ids[i]})" if lib.names[i] else lib.ids[i]
 
 
 def _same_parent(parents: list[str], labels: list[str], single: list[bool]) -> tuple[np.ndarray, list[str]]:
