@@ -86,3 +86,25 @@ def test_library_without_id_column_numbers_rows_from_one() -> None:
     lib = load_library(pd.DataFrame({"smiles": [IMATINIB, OTHERS[0]]}), parse=False)
     assert lib.ids == ["1", "2"] and lib.id_column == "id" and lib.extra is not None and lib.extra.empty
     assert np.isnan(lib.first_approval).all()
+
+
+def test_tiny_library_scores_stay_off_zero_and_salts_do_not_weigh() -> None:
+    """In a library of 3 the last drug scores 1/6, not 0 (the score is a percentile rank among the
+    library's molecules, 0.5 = median), its position is still 0; and listing a salt form of a drug
+    changes no score (percentiles count parent molecules)."""
+    from drugscreen.repurposing.repurposer import Repurposer
+    from drugscreen.repurposing.scoring import percentile_rank
+
+    assert percentile_rank(np.array([5.50, 5.52, 5.51])).tolist() == pytest.approx([1 / 6, 5 / 6, 1 / 2])
+    assert percentile_rank(np.array([1.0, 1.0])).tolist() == [0.5, 0.5] and percentile_rank(np.array([3.0])).tolist() == [0.5]
+    rp = Repurposer(None, panel=False)
+    lib = pd.DataFrame({"id": ["a", "b", "c"], "smiles": [IMATINIB, NILOTINIB, OTHERS[0]]})
+    out = rp.rank(ligands=[IMATINIB], library=lib)
+    assert out["id"].tolist() == ["a", "b", "c"]
+    assert out["score"].tolist() == pytest.approx([5 / 6, 1 / 2, 1 / 6])
+    assert out["percentile"].tolist() == [100.0, 50.0, 0.0]
+    salted = pd.concat([lib, pd.DataFrame({"id": ["a2", "a3"], "smiles": [f"{IMATINIB}.Cl", f"{IMATINIB}.O"]})], ignore_index=True)
+    every = rp.rank(ligands=[IMATINIB], library=salted, forms="all").set_index("id")
+    assert every.loc[["a", "a2", "a3", "b", "c"], "score"].tolist() == pytest.approx([5 / 6] * 3 + [1 / 2, 1 / 6])
+    parent = rp.rank(ligands=[IMATINIB], library=salted)
+    pd.testing.assert_frame_equal(parent.drop(columns="other_forms"), out.drop(columns="other_forms"))

@@ -91,7 +91,9 @@ def render_report(ranked: pd.DataFrame, top: int = 25, title: str = "drugscreen 
         "components and fusion weights: "
         + html.escape(", ".join(f"{k} {v:g}" for k, v in attrs.get("weights", {}).items()))
         + f" &middot; drugscreen {html.escape(__version__)}</p>",
-        "<p class='small'>Score: weighted mean of each component's percentile rank in the library (1 = best). "
+        "<p class='small'>Score: weighted mean of each component's percentile rank among the library's molecules "
+        "(higher = better, 0.5 = the library's median; relative to this library: the predicted pKd and the "
+        "similarities are the absolute evidence). "
         "Uncertainty: spread of the component (and ensemble member) ranks. These are hypotheses to test, "
         "not evidence of activity.</p>",
         "<table><thead><tr><th>#</th><th>drug</th><th>structure</th><th>nearest known ligand</th>"

@@ -46,6 +46,7 @@ from drugscreen.repurposing.scoring import (
     gnn_embeddings,
     ligand_components,
     percentile_rank,
+    position_percentile,
     rf_component,
 )
 
@@ -336,8 +337,11 @@ class Repurposer:
         pandas.DataFrame
             Best first. Columns: ``rank, chembl_id, name, first_approval, smiles, score,
             uncertainty, percentile`` (``id`` instead of ``chembl_id`` for a library whose
-            identifiers are not ChEMBL ids; ``attrs["id_column"]`` names it), then per component (``pred_pkd``, ``pred_pkd_sd``,
-            ``pred_kiba``, ``sim_ecfp4``, ``sim_fcfp4``, ``sim_atompair``, ``sim_gnn``,
+            identifiers are not ChEMBL ids; ``attrs["id_column"]`` names it). ``score`` is the
+            fused percentile rank among the library's parent molecules (in (0, 1), 0.5 = median;
+            see :func:`~drugscreen.repurposing.scoring.percentile_rank`): relative to this
+            library, not an affinity; ``percentile`` is the drug's position (100 = first, 0 =
+            last). Then per component (``pred_pkd``, ``pred_pkd_sd``, ``pred_kiba``, ``sim_ecfp4``, ``sim_fcfp4``, ``sim_atompair``, ``sim_gnn``,
             ``model_prob``), ``nearest_ligand``, ``nearest_ligand_smiles``,
             ``nearest_ligand_similarity`` (ECFP4 Tanimoto), ``contrib_<component>``,
             ``evidence``, ``error``, and toxicity columns ``tox_*`` when the panel is available;
@@ -368,6 +372,13 @@ class Repurposer:
         prep = self._prepare(library)
         lib = prep.library
         n = len(prep.valid)
+        # components are put on one scale over the library's distinct parent molecules, so a drug
+        # listed with five salt forms weighs once, and each entry gets its parent's score
+        _, first_of, inverse = np.unique(np.array([lib.smiles_std[i] for i in prep.valid], dtype=str), return_index=True, return_inverse=True)
+
+        def prank(x: np.ndarray) -> np.ndarray:
+            return percentile_rank(np.asarray(x)[first_of])[inverse]
+
         components: dict[str, np.ndarray] = {}
         rankers: list[tuple[float, np.ndarray]] = []  # (weight, percentile ranks) for the uncertainty
         cols: dict[str, np.ndarray] = {}
@@ -376,7 +387,7 @@ class Repurposer:
             s = self._sequence_scores(prep, seq)
             components["sequence"] = s["members"].mean(axis=1)
             m = s["members"].shape[1]
-            rankers += [(self.weights["sequence"] / m, percentile_rank(s["members"][:, j])) for j in range(m)]
+            rankers += [(self.weights["sequence"] / m, prank(s["members"][:, j])) for j in range(m)]
             if "davis" in s:
                 cols["pred_pkd"], cols["pred_pkd_sd"] = s["davis"], s["davis_sd"]
             if "kiba" in s:
@@ -397,14 +408,14 @@ class Repurposer:
             for c, v in sims.items():
                 components[c] = v
                 cols[f"sim_{c}"] = v
-                rankers.append((self.weights.get(c, 0.0), percentile_rank(v)))
+                rankers.append((self.weights.get(c, 0.0), prank(v)))
             nearest_idx = nn["ecfp4"]
             if len(act) >= MIN_LABELLED and len(lig.inactives) >= MIN_LABELLED:
                 train = fingerprint_sets(lig.mols, ("ecfp4",))["ecfp4"]
                 prob, _ = rf_component(train, lig.labels, fps["ecfp4"])
                 components["model"] = prob
                 cols["model_prob"] = prob
-                rankers.append((self.weights["model"], percentile_rank(prob)))
+                rankers.append((self.weights["model"], prank(prob)))
             elif len(lig.inactives):
                 logger.info(
                     "%d actives and %d inactives given: a model is trained on the fly from %d of each",
@@ -417,7 +428,8 @@ class Repurposer:
             w = dict.fromkeys(components, 1.0)
             rankers = [(1.0, r[1]) for r in rankers]
         names = [c for c in components if w[c] > 0]
-        score, contrib, _ = fuse({c: components[c] for c in names}, w, rule=self.rule)
+        score, contrib, _ = fuse({c: components[c][first_of] for c in names}, w, rule=self.rule)
+        score, contrib = score[inverse], {c: v[inverse] for c, v in contrib.items()}
         rw = np.array([r[0] for r in rankers if r[0] > 0])
         rr = np.stack([r[1] for r in rankers if r[0] > 0]) if len(rw) else np.zeros((1, n))
         if len(rw) > 1:
@@ -439,7 +451,7 @@ class Repurposer:
             "smiles": [lib.smiles[i] for i in valid],
             "score": score,
             "uncertainty": uncertainty,
-            "percentile": 100.0 * percentile_rank(score),
+            "percentile": position_percentile(score),
         }
         out.update(cols)
         if lig is not None and nearest_idx is not None:
@@ -464,7 +476,7 @@ class Repurposer:
             df = df.iloc[first].reset_index(drop=True)
             order = order[first]
             df["rank"] = np.arange(1, len(df) + 1)
-            df["percentile"] = 100.0 * percentile_rank(df["score"].to_numpy(dtype=float))
+            df["percentile"] = position_percentile(df["score"].to_numpy(dtype=float))
             logger.info(
                 "%s: %d library %s merged into their parent forms (salts, hydrates or duplicates of a listed "
                 "molecule, named in other_forms); forms='all' (CLI: --all-forms) keeps every entry",

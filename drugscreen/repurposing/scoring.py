@@ -18,13 +18,16 @@ Fusion (:func:`fuse`): each component is put on a common scale, then the fused s
 weighted mean of the components present, with :data:`DEFAULT_WEIGHTS`. Two rules
 (:data:`FUSION_RULES`):
 
-* ``"rank"``: the percentile rank within the library (in [0, 1]; ties share the average rank).
+* ``"rank"``: the percentile rank within the library (in (0, 1), see :func:`percentile_rank`;
+  ties share the average rank).
   Robust, but it flattens the top: a Tanimoto of 0.9 and one of 0.5 may both sit near 1.
 * ``"zscore"``: the component standardized over the library, ``(x - mean) / sd`` (CombSUM of
   z-scores). It keeps how far a drug stands out from the library, which is what matters for the
   first few percent of the ranking.
 
-The rule in use is :data:`DEFAULT_RULE`. The contribution of a component to a drug's score is
+The fused score is therefore relative to the library it was computed in: it says how a drug
+stands against the others there, not how strongly it binds (``pred_pkd`` and the similarities say
+that). The rule in use is :data:`DEFAULT_RULE`. The contribution of a component to a drug's score is
 ``w_c * r_c / sum_c(w_c * r_c)`` with ``r_c`` its percentile rank, whatever the rule. The rule
 and the weights were chosen on the validation targets of the retrospective evaluation
 (``benchmarks/ligand_eval.py``), never on its test targets.
@@ -48,6 +51,7 @@ __all__ = [
     "gnn_embeddings",
     "ligand_components",
     "percentile_rank",
+    "position_percentile",
     "rf_component",
     "standardize",
 ]
@@ -120,13 +124,33 @@ def gnn_embeddings(encoder: Any, graphs: Sequence[Any], mols: Sequence[Any] | No
 
 
 def percentile_rank(x: np.ndarray) -> np.ndarray:
-    """Rank of each value within ``x`` scaled to [0, 1] (1 = highest; ties share the mean rank)."""
+    """Percentile rank of each value within ``x``, in (0, 1): the fraction of the values below
+    it, those equal to it (itself included) counted half, i.e. ``(rank - 0.5) / n`` with ties
+    sharing their mean rank.
+
+    Higher is better; 0.5 is the median (and the value of a lone entry, which has nothing to be
+    compared with). Neither end is reached: in a library of 3 the ranks read 1/6, 1/2 and 5/6, not
+    0, 1/2 and 1, so the last of a few near-equal drugs does not read as "no evidence". For one
+    library (fixed ``n``) it is an affine function of the rank, so a weighted mean of components
+    orders the drugs exactly as the former ``(rank - 1) / (n - 1)`` did.
+    """
+    from scipy.stats import rankdata
+
+    x = np.asarray(x, dtype=np.float64)
+    if len(x) == 0:
+        return np.zeros(0)
+    return (rankdata(x, method="average") - 0.5) / len(x)
+
+
+def position_percentile(x: np.ndarray) -> np.ndarray:
+    """Position of each value within ``x`` on a 0-100 scale: 100 = highest, 0 = lowest (ties share
+    the mean position; a lone value gets 100). The repurposer's ``percentile`` column."""
     from scipy.stats import rankdata
 
     x = np.asarray(x, dtype=np.float64)
     if len(x) <= 1:
-        return np.ones(len(x))
-    return (rankdata(x, method="average") - 1) / (len(x) - 1)
+        return np.full(len(x), 100.0)
+    return 100.0 * (rankdata(x, method="average") - 1) / (len(x) - 1)
 
 
 def standardize(x: np.ndarray) -> np.ndarray:
