@@ -67,9 +67,11 @@ def bar_table(config: dict) -> str:
 
 def _metric_evidence_lines(evidence: dict) -> list[str]:
     """The card section with each dataset's own metric by similarity (from domain_evidence.py)."""
+    from drugscreen.training.card import METRIC_EVIDENCE_HEADING
+
     rows = evidence.get("metric_evidence_test", [])
     lines = [
-        "## Applicability domain: each dataset's own metric by similarity (test)",
+        METRIC_EVIDENCE_HEADING,
         "",
         "From `python benchmarks/domain_evidence.py --out ...` on this bundle: the dataset's test molecules in three "
         "equal-count bins of max-Tanimoto similarity to the training set (lowest first), and in/out of the domain at "

@@ -354,3 +354,17 @@ def test_forest_config_is_checked() -> None:
         _config(forest={"datasets": ["hiv"]})
     with pytest.raises(ConfigError, match="datasets"):
         _config(forest={"trees": 5, "datasets": ["tiny"]})
+
+
+def test_card_warns_when_pooled_errors_are_not_larger_out_of_domain() -> None:
+    from drugscreen.training.card import METRIC_EVIDENCE_HEADING, _pooled_error_caveat
+
+    smaller_out = {"n_out": 10, "mean_error_in": 1.0, "mean_error_out": 0.8}
+    lines = _pooled_error_caveat(smaller_out, {"error_ratio": 1.5}, "...\n" + METRIC_EVIDENCE_HEADING + "\n...")
+    assert "Read this table with care" in lines[-1]
+    assert "(0.800 vs 1.000)" in lines[-1] and "end of this card" in lines[-1] and "(1.50 at this threshold)" in lines[-1]
+    # without the per-dataset section the card points to the script that computes it
+    assert "benchmarks/domain_evidence.py" in _pooled_error_caveat(smaller_out, {}, "")[-1]
+    # larger errors outside (what the flag promises), or nothing outside: no warning
+    assert _pooled_error_caveat({"n_out": 10, "mean_error_in": 1.0, "mean_error_out": 1.3}, {}, "") == []
+    assert _pooled_error_caveat({"n_out": 0, "mean_error_in": 1.0, "mean_error_out": float("nan")}, {}, "") == []
