@@ -9,8 +9,12 @@ Inputs
 ``.smi`` / ``.smiles``
     Whitespace-separated ``SMILES [name]``. The first line is a header only when its first
     token does not parse as SMILES *and* looks like a column name (``smiles``, ``smi``,
-    ``canonical_smiles`` ...), so the first molecule of a headerless file is never swallowed
-    (RDKit's ``SmilesMolSupplier`` defaults to ``titleLine=True`` and would eat it).
+    ``canonical_smiles`` ..., or the ``smiles_column`` asked for), so the first molecule of a
+    headerless file is never swallowed (RDKit's ``SmilesMolSupplier`` defaults to
+    ``titleLine=True`` and would eat it). Blank lines and ``#`` comment lines are not records
+    and are skipped (counted in the log), as RDKit's supplier does; rows are numbered by
+    record. A line without a name gets its 0-based row number as its name (so its id is what
+    a row without an id gets from any other input).
 ``.csv`` / ``.tsv`` / ``.txt``
     A header row is assumed. The delimiter is sniffed from the header line (``,``, tab, ``;``
     or ``|``; the suffix decides ties). A UTF-8 BOM and CRLF line ends are tolerated. Every
@@ -24,14 +28,21 @@ Inputs
 ``*.gz``
     Any of the above, gzipped (decompressed on the fly).
 ``-``
-    Standard input: CSV/TSV when the first line holds a delimiter and a SMILES column name,
-    otherwise ``.smi``.
+    Standard input: SDF when its first lines hold a molfile counts line (``V2000``/``V3000``),
+    ``M  END`` or ``$$$$``; CSV/TSV when the first line holds a delimiter and a SMILES column
+    name (the ``smiles_column`` asked for, else ``smiles``/``canonical_smiles``/``smi``);
+    Parquet by its magic bytes; otherwise ``.smi``.
+
+Any text input may be gzipped (recognised by its bytes, whatever its name) and UTF-8 (with or
+without a BOM), UTF-16 or UTF-32 (by BOM, or UTF-16 by its NUL bytes). A ZIP archive (an
+Excel workbook) or another binary file is refused with a one-line error.
 
 Writers (:class:`TableWriter`) append chunk by chunk to a temporary file beside the target
 and rename it into place on :meth:`TableWriter.commit`, so a failed or interrupted run never
 leaves a half-written output, and refuse to write over the input file. Text cells that
-begin with ``=``, ``+``, ``-`` or ``@`` are prefixed with ``'`` in CSV/TSV output so that
-spreadsheets do not execute them (OWASP "CSV injection").
+begin with ``=``, ``+``, ``-`` or ``@`` and are not a plain number (``-0.77`` is left alone)
+are prefixed with ``'`` in CSV/TSV output so that spreadsheets do not execute them (OWASP
+"CSV injection").
 """
 
 from __future__ import annotations
@@ -43,8 +54,10 @@ import hashlib
 import io
 import logging
 import os
+import re
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +126,16 @@ _HEADER_WORDS = {
     "compound_id",
 }
 _INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: A signed decimal number (``-0.77``, ``+1.5e-3``): text that starts like a formula but is
+#: read by spreadsheets as a number, so it is never escaped. Python's ``float`` is not used:
+#: it also takes ``-inf``, ``-nan`` and ``-1_000``, which a spreadsheet would not.
+_PLAIN_NUMBER = r"[+-](?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+#: Lines of standard input looked at to guess its format (a molfile's counts line is the 4th).
+_SNIFF_LINES = 5
+#: A molfile counts line: atom and bond counts, ..., the format version.
+_COUNTS_LINE = re.compile(r"^\s*\d+\s*\d+.*V[23]000\s*$")
+#: Columns named in full in error messages; the rest are counted.
+_MAX_LISTED_COLUMNS = 10
 
 
 def detect_format(path: str | Path, *, output: bool = False) -> tuple[str, bool]:
@@ -161,9 +184,13 @@ def detect_format(path: str | Path, *, output: bool = False) -> tuple[str, bool]
 
 
 def default_output_path(input_path: str | Path) -> Path:
-    """``<stem>_scored.csv`` beside the input (``scored.csv`` in the working folder for ``-``)."""
+    """``<stem>_scored.csv`` beside the input; ``-`` (standard output) for standard input.
+
+    Input read from a pipe is written to a pipe, like any filter: a default file name would
+    be written (or overwritten) in the working folder without the user naming it.
+    """
     if str(input_path) == "-":
-        return Path("scored.csv")
+        return Path("-")
     p = Path(input_path)
     name = p.name
     for _ in p.suffixes:  # strip e.g. ".smi.gz" completely
@@ -201,8 +228,10 @@ def file_fingerprint(path: str | Path) -> str:
 def escape_csv_injection(df: pd.DataFrame) -> pd.DataFrame:
     """Prefix ``'`` to text cells starting with ``= + - @`` (tab/CR too), per OWASP.
 
-    Only text (object/string) columns are touched; numbers, including negative ones, are
-    left alone. Returns a new frame when anything changed, else ``df`` itself.
+    Only text (object/string) columns are touched, and in them only cells that are not a
+    plain number: numbers, including negative ones held as text (``-0.77``, ``+1e-3``; the
+    readers keep every input cell as text), are left alone, since a spreadsheet reads them as
+    numbers, not formulas. Returns a new frame when anything changed, else ``df`` itself.
     """
     import pandas as pd
 
@@ -212,7 +241,9 @@ def escape_csv_injection(df: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
             continue
         text = s.astype("string")
-        mask = text.str.startswith(_INJECTION_PREFIXES).fillna(False).to_numpy(dtype=bool)
+        risky = text.str.startswith(_INJECTION_PREFIXES).fillna(False)
+        number = text.str.fullmatch(_PLAIN_NUMBER).fillna(False)
+        mask = (risky & ~number).to_numpy(dtype=bool)
         if mask.any():
             if out is df:
                 out = df.copy()
@@ -271,23 +302,149 @@ def fill_csv_slots(text: str, values: list[str]) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _open_text(path: str | Path, gz: bool) -> IO[str]:
-    """Open a (possibly gzipped) file or stdin as text: UTF-8, BOM stripped, newlines kept raw."""
-    if str(path) == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="replace", newline="")
-    try:
-        if gz:
-            return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", errors="replace", newline="")
-        return open(path, encoding="utf-8-sig", errors="replace", newline="")
-    except FileNotFoundError as exc:
-        raise InputFormatError(f"input file not found: {path}") from exc
-    except IsADirectoryError as exc:
-        raise InputFormatError(f"input is a directory, not a file: {path}") from exc
+#: First bytes of a gzip stream, a ZIP archive (e.g. an .xlsx workbook) and a Parquet file.
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
+_PARQUET_MAGIC = b"PAR1"
+#: Bytes looked at to tell compression, encoding and binary files apart.
+_SNIFF_BYTES = 64
+
+
+class _Prefixed(io.RawIOBase):
+    """A binary stream whose first bytes, already read to sniff them, are put back in front.
+
+    ``closers`` are called on :meth:`close` (the underlying file, and for a gzip stream the
+    compressed file beneath it, which :class:`gzip.GzipFile` does not close itself).
+    """
+
+    def __init__(self, head: bytes, rest: IO[bytes], closers: list[Any] | None = None) -> None:
+        super().__init__()
+        self._head = head
+        self._rest = rest
+        self._closers = closers or []
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._head:
+            n = min(len(view), len(self._head))
+            view[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        read1 = getattr(self._rest, "read1", None)
+        data = read1(len(view)) if read1 is not None else self._rest.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            for close in self._closers:
+                with contextlib.suppress(Exception):
+                    close()
+        super().close()
+
+
+def _read_head(stream: IO[bytes], n: int) -> bytes:
+    """Up to ``n`` bytes (fewer only at the end of the stream; a pipe may deliver them in parts)."""
+    parts: list[bytes] = []
+    got = 0
+    while got < n:
+        block = stream.read(n - got)
+        if not block:
+            break
+        parts.append(block)
+        got += len(block)
+    return b"".join(parts)
+
+
+def _open_bytes(path: str) -> tuple[IO[bytes], bytes]:
+    """Open a file or stdin as bytes, gunzipped when it is gzip (by content, whatever its name).
+
+    Returns the stream (its start not consumed) and its first :data:`_SNIFF_BYTES` bytes.
+    """
+    name = _display_name(path)
+    if path == "-":
+        raw: IO[bytes] = sys.stdin.buffer
+        closers: list[Any] = []  # standard input is not ours to close
+    else:
+        try:
+            raw = open(path, "rb")
+        except FileNotFoundError as exc:
+            raise InputFormatError(f"input file not found: {path}") from exc
+        except IsADirectoryError as exc:
+            raise InputFormatError(f"input is a directory, not a file: {path}") from exc
+        closers = [raw.close]
+    head = _read_head(raw, _SNIFF_BYTES)
+    stream: IO[bytes] = io.BufferedReader(_Prefixed(head, raw, closers))
+    if head.startswith(_GZIP_MAGIC):
+        unzipped = gzip.GzipFile(fileobj=stream, mode="rb")
+        try:
+            head = _read_head(unzipped, _SNIFF_BYTES)  # type: ignore[arg-type]
+        except (OSError, EOFError) as exc:
+            stream.close()
+            raise InputFormatError(f"{name} is not a readable gzip file: {exc}") from exc
+        stream = io.BufferedReader(_Prefixed(head, unzipped, [unzipped.close, stream.close]))  # type: ignore[arg-type]
+    elif path.lower().endswith(".gz"):
+        logger.debug("%s is named .gz but is not gzip-compressed; read as it is", name)
+    return stream, head
+
+
+def _text_encoding(head: bytes, path: str) -> str:
+    """The encoding of a text file from its first bytes: UTF-8 (BOM or not), UTF-16 or UTF-32.
+
+    Raises
+    ------
+    InputFormatError
+        The bytes are a ZIP archive (an Excel workbook) or hold NUL bytes that are not UTF-16.
+    """
+    name = _display_name(path)
+    if head.startswith(_ZIP_MAGIC):
+        raise InputFormatError(f"{name} is a ZIP archive (an Excel .xlsx workbook?), not a text table; save it as CSV (UTF-8)")
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        encoding = "utf-32"
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif b"\x00" in head:
+        # UTF-16 without a byte-order mark: ASCII text has a NUL in every other byte
+        even, odd = head[0::2], head[1::2]
+        if b"\x00" not in even and odd.count(0) * 2 >= len(odd):
+            encoding = "utf-16-le"
+        elif b"\x00" not in odd and even.count(0) * 2 >= len(even):
+            encoding = "utf-16-be"
+        else:
+            raise InputFormatError(f"{name} is not a text file (it holds NUL bytes); save it as CSV or SMILES text (UTF-8)")
+    else:
+        return "utf-8-sig"
+    logger.info("%s is %s text; reading it as such (UTF-8 is the usual encoding)", name, encoding.upper())
+    return encoding
+
+
+def _column_listing(columns: list[str], limit: int = _MAX_LISTED_COLUMNS) -> str:
+    """``'a', 'b', ... (N more)``: the first ``limit`` column names, for one-line messages."""
+    if not columns:
+        return "(none)"
+    shown = ", ".join(repr(c) for c in columns[:limit])
+    return shown + (f", ... ({len(columns) - limit} more)" if len(columns) > limit else "")
+
+
+def _check_unique(columns: list[str], path: str) -> None:
+    """Refuse a header that names a column twice (naming the repeated ones)."""
+    counts = Counter(columns)
+    repeated = [c for c in counts if counts[c] > 1]
+    if repeated:
+        names = _column_listing(repeated)
+        raise InputFormatError(f"duplicate column names in the header of {_display_name(path)}: {names}")
+
+
+def _display_name(path: str) -> str:
+    return "standard input" if path == "-" else path
 
 
 def _find_column(columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, required: bool) -> str | None:
     """Find ``wanted`` (case-insensitively) or the single column among ``candidates``."""
-    listing = ", ".join(repr(c) for c in columns) or "(none)"
+    listing = _column_listing(columns)
     if wanted:
         if wanted in columns:
             return wanted
@@ -426,13 +583,27 @@ def open_input(
     spath = str(path)
     if fmt == "parquet":
         return _open_parquet(spath, gz, smiles_column, id_column, chunksize)
-    fh = _open_text(spath, gz)
+    binary, head = _open_bytes(spath)
     try:
+        if head.startswith(_PARQUET_MAGIC):
+            if fmt != "stdin":
+                raise InputFormatError(f"{spath} is a Parquet file; name it .parquet to read it")
+            data = binary.read()
+            binary.close()
+            return _open_parquet(spath, False, smiles_column, id_column, chunksize, data=data)
+        fh: IO[str] = io.TextIOWrapper(binary, encoding=_text_encoding(head, spath), errors="replace", newline="")
+    except BaseException:
+        binary.close()
+        raise
+    try:
+        if fmt == "stdin":
+            lead = [line for line in (fh.readline() for _ in range(_SNIFF_LINES)) if line]
+            fh = _Peeked(lead, fh)
+            fmt = _sniff_stdin_format(lead, smiles_column)
+            logger.debug("standard input read as %s", fmt)
         if fmt == "sdf":
             return _open_sdf(spath, fh, smiles_column, id_column, chunksize)
         first_lines = _peek_lines(fh)
-        if fmt == "stdin":
-            fmt = _sniff_stdin_format(first_lines)
         if fmt == "smi":
             return _open_smi(spath, fh, first_lines, smiles_column, id_column, chunksize, header)
         return _open_delimited(spath, fmt, gz, fh, first_lines, smiles_column, id_column, chunksize)
@@ -505,12 +676,22 @@ def _sniff_delimiter(line: str, default: str) -> str:
     return max(_DELIMITERS, key=lambda d: counts[d])
 
 
-def _sniff_stdin_format(lines: list[str]) -> str:
+def _sniff_stdin_format(lines: list[str], smiles_column: str | None = None) -> str:
+    """``"sdf"``, ``"csv"``, ``"tsv"`` or ``"smi"`` from the first lines of standard input.
+
+    SDF: a molfile counts line (``... V2000``/``V3000``), ``M  END`` or ``$$$$``. CSV/TSV: the
+    first non-blank line holds a delimiter and a SMILES column name (``smiles_column`` when
+    given, else one of :data:`SMILES_COLUMN_NAMES`). Anything else: ``.smi``.
+    """
+    stripped = [ln.rstrip("\r\n") for ln in lines]
+    if any(ln in ("M  END", "$$$$") or _COUNTS_LINE.match(ln) for ln in stripped):
+        return "sdf"
     first = _first_nonblank(lines).rstrip("\r\n")
+    names = {smiles_column.strip().lower()} if smiles_column else set(SMILES_COLUMN_NAMES)
     if any(d in first for d in _DELIMITERS):
         delim = _sniff_delimiter(first, ",")
         cells = [c.strip().strip('"').lower() for c in first.split(delim)]
-        if any(c in SMILES_COLUMN_NAMES for c in cells):
+        if any(c in names for c in cells):
             return "csv" if delim != "\t" else "tsv"
     return "smi"
 
@@ -519,6 +700,12 @@ def _frame(rows: list[list[str]], columns: list[str], start: int) -> pd.DataFram
     import pandas as pd
 
     return pd.DataFrame(rows, columns=columns, index=pd.RangeIndex(start, start + len(rows)), dtype=object)
+
+
+def _smi_skipped(line: str) -> bool:
+    """A ``.smi`` line that is no record: blank, or a ``#`` comment (no SMILES starts with ``#``)."""
+    text = line.strip()
+    return not text or text.startswith("#")
 
 
 def _open_smi(
@@ -530,49 +717,73 @@ def _open_smi(
     chunksize: int,
     header: bool | None,
 ) -> TableReader:
-    first = _first_nonblank(first_lines)
+    """``.smi``: one record per line, ``SMILES [name]``; blank and ``#`` lines are skipped.
+
+    This is the format's convention (RDKit's ``SmilesMolSupplier`` skips them too), so row
+    numbers count records, not lines. A line without a name gets its row number as its name,
+    the id any other input gives a row without one.
+    """
+    lead = list(first_lines)
+    while all(_smi_skipped(ln) for ln in lead):  # comments before the first record
+        line = fh.readline()
+        if not line:
+            break
+        lead.append(line)
+    first = next((ln for ln in lead if not _smi_skipped(ln)), "")
     tokens = first.split()
-    is_header = header if header is not None else bool(tokens) and _looks_like_header(tokens[0])
+    named = bool(tokens) and smiles_column is not None and tokens[0].lower() == smiles_column.strip().lower()
+    is_header = header if header is not None else bool(tokens) and (named or _looks_like_header(tokens[0]))
     if is_header:
         columns = list(tokens) or ["smiles"]
-        pending: list[str] = []  # blank lines before a header are not rows
+        pending: list[str] = []  # lines up to the header (blank, comments, the header) are not rows
+        comments_before = sum(1 for ln in lead if ln.strip().startswith("#"))
     else:
         columns = ["smiles", "name"]
-        pending = list(first_lines)
-    if len(set(columns)) != len(columns):
-        raise InputFormatError(f"duplicate column names in the header of {path}: {columns}")
+        pending = list(lead)
+        comments_before = 0
+    _check_unique(columns, path)
     scol = _find_column(columns, smiles_column, SMILES_COLUMN_NAMES, "smiles", required=is_header)
     if scol is None:
         scol = "smiles"
     icol = _find_column(columns, id_column, ID_COLUMN_NAMES, "id", required=False)
     if not is_header and id_column is None and len(tokens) < 2:
         icol = None  # a bare list of SMILES: the row number is the id
+    fill_names = not is_header and icol == "name"
     ncols = len(columns)
 
     def rows() -> Iterator[pd.DataFrame]:
         buf: list[list[str]] = []
-        blanks: list[list[str]] = []  # blank lines are rows only when a molecule follows
         start = 0
+        blanks = 0  # blank lines count as skipped only when a record follows (not trailing ones)
+        skipped_blank = 0
+        skipped_comment = comments_before
         stream = _Peeked(pending, fh)
         for raw in stream:
             line = raw.rstrip("\r\n")
-            if not line.strip():
-                blanks.append([""] * ncols)
+            if _smi_skipped(line):
+                if line.strip():
+                    skipped_comment += 1
+                else:
+                    blanks += 1
                 continue
-            if blanks:
-                buf.extend(blanks)
-                blanks = []
+            skipped_blank += blanks
+            blanks = 0
             parts = line.split(None, ncols - 1)
             parts += [""] * (ncols - len(parts))
+            if fill_names and not parts[1]:
+                parts[1] = str(start + len(buf))
             buf.append(parts)
             if len(buf) >= chunksize:
-                yield _frame(buf[:chunksize], columns, start)
-                start += chunksize
-                buf = buf[chunksize:]
-        while buf:
-            part, buf = buf[:chunksize], buf[chunksize:]
-            yield _frame(part, columns, start)
-            start += len(part)
+                yield _frame(buf, columns, start)
+                start += len(buf)
+                buf = []
+        if buf:
+            yield _frame(buf, columns, start)
+        if skipped_blank or skipped_comment:
+            logger.info(
+                "%s: %d comment line(s) and %d blank line(s) skipped (not molecules; rows are numbered by molecule)",
+                _display_name(path), skipped_comment, skipped_blank,
+            )  # fmt: skip
 
     reader = TableReader(path, "smi", False, columns, scol, icol, chunksize)
     reader._chunks = rows()
@@ -596,8 +807,7 @@ def _open_delimited(
     delim = _sniff_delimiter(header_line.rstrip("\r\n"), "\t" if fmt == "tsv" else ",")
     columns = next(csv.reader([header_line.rstrip("\r\n")], delimiter=delim))
     columns = [c.strip() for c in columns]
-    if len(set(columns)) != len(columns):
-        raise InputFormatError(f"duplicate column names in the header of {path}: {columns}")
+    _check_unique(columns, path)
     scol = _find_column(columns, smiles_column, SMILES_COLUMN_NAMES, "smiles", required=True)
     icol = _find_column(columns, id_column, ID_COLUMN_NAMES, "id", required=False)
     ncols = len(columns)
@@ -756,13 +966,18 @@ def _open_sdf(path: str, fh: IO[str], smiles_column: str | None, id_column: str 
     return reader
 
 
-def _open_parquet(path: str, gz: bool, smiles_column: str | None, id_column: str | None, chunksize: int) -> TableReader:
+def _open_parquet(
+    path: str, gz: bool, smiles_column: str | None, id_column: str | None, chunksize: int, data: bytes | None = None
+) -> TableReader:
+    """Parquet, streamed in row-group batches; ``data``: the file's bytes, already read (stdin)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        if path == "-":
-            source: Any = pa.BufferReader(sys.stdin.buffer.read())
+        if data is not None:
+            source: Any = pa.BufferReader(data)
+        elif path == "-":
+            source = pa.BufferReader(sys.stdin.buffer.read())
         elif gz:
             with gzip.open(path, "rb") as g:
                 source = pa.BufferReader(g.read())

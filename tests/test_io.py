@@ -52,12 +52,12 @@ def test_smi_with_header_and_names_with_spaces(tmp_path):
     assert df["Name"].tolist() == ["ethyl alcohol", "ethane"]
 
 
-def test_smi_blank_lines_inside_are_rows_trailing_are_not(tmp_path):
+def test_smi_blank_lines_are_not_records(tmp_path):
     p = tmp_path / "a.smi"
     p.write_text("CCO a\n\nCC b\n\n\n")
     df = read_table(p)
-    assert df["smiles"].tolist() == ["CCO", "", "CC"]
-    assert list(df.index) == [0, 1, 2]
+    assert df["smiles"].tolist() == ["CCO", "CC"]
+    assert list(df.index) == [0, 1]
 
 
 def test_csv_bom_crlf_case_insensitive_column(tmp_path):
@@ -223,9 +223,9 @@ def test_detect_format_and_default_output(tmp_path):
 
 
 def test_csv_injection_escaped_numbers_untouched():
-    df = pd.DataFrame({"a": ["=cmd|' /C calc'!A0", "+1", "-x", "@SUM(A1)", "ok", "C=C"], "n": [-1.0, 2, 3, 4, 5, 6]})
+    df = pd.DataFrame({"a": ["=cmd|' /C calc'!A0", "+1+cmd", "-x", "@SUM(A1)", "ok", "C=C"], "n": [-1.0, 2, 3, 4, 5, 6]})
     out = escape_csv_injection(df)
-    assert out["a"].tolist() == ["'=cmd|' /C calc'!A0", "'+1", "'-x", "'@SUM(A1)", "ok", "C=C"]
+    assert out["a"].tolist() == ["'=cmd|' /C calc'!A0", "'+1+cmd", "'-x", "'@SUM(A1)", "ok", "C=C"]
     assert out["n"].tolist() == df["n"].tolist()
 
 
