@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -256,15 +258,37 @@ def train_cmd(
 _SCREEN_EPILOG = (
     "Example: [bold]drugscreen screen hits.smi -o scored.csv --report report.html[/bold]\n\n"
     "Inputs: .smi/.smiles, .csv/.tsv/.txt, .sdf, .parquet (any gzipped), '-' for stdin. "
-    "Outputs: .csv (default <stem>_scored.csv beside the input), .tsv, .parquet, .sdf, '-' "
-    "for stdout. Output columns are listed in the README (Output columns)."
+    "Outputs: .csv (default <stem>_scored.csv beside the input; stdout when the input is "
+    "stdin), .tsv, .parquet, .sdf, '-' for stdout. Output columns are listed in the README "
+    "(Output columns)."
 )
+
+@contextmanager
+def _unknown_name_is_usage(given: dict[str, tuple[str, object]]) -> Iterator[None]:
+    """Turn an unknown name that the user typed on the command line into a usage error (exit 2).
+
+    ``given`` maps the kind of name (:attr:`UnknownNameError.kind`: ``"endpoint"``,
+    ``"profile"``, ``"model bundle"``) to the option or argument that took it and its value
+    (``None`` when not given). The library raises
+    :class:`~drugscreen.exceptions.UnknownNameError` (a data error, exit 1) with the closest
+    names; when the name came from the command line it is a usage error, so it is re-raised
+    as :class:`typer.BadParameter` (exit 2) with the same message.
+    """
+    from drugscreen.exceptions import UnknownNameError
+
+    try:
+        yield
+    except UnknownNameError as exc:
+        hint, value = given.get(exc.kind, ("", None))
+        if value is None:
+            raise
+        raise typer.BadParameter(str(exc), param_hint=hint) from None
 
 
 @app.command("screen", epilog=_SCREEN_EPILOG, rich_help_panel="Screening")
 def screen_cmd(
     input_path: Annotated[str, typer.Argument(metavar="INPUT", help="Molecules to score (file, or '-' for stdin).", show_default=False)],
-    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Output file ('-' = stdout); default <stem>_scored.csv beside the input.", show_default=False)] = None,  # noqa: UP045
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Output file ('-' = stdout); default <stem>_scored.csv beside the input, stdout when INPUT is '-'.", show_default=False)] = None,  # noqa: UP045
     endpoints: Annotated[Optional[str], typer.Option("--endpoints", help="Endpoints to output, comma-separated: names, datasets (tox21) or globs (sider_*); default all.", show_default=False)] = None,  # noqa: UP045
     profile: Annotated[str, typer.Option("--profile", help="Ranking profile: a shipped name (see `drugscreen profiles list`) or a TOML file.")] = "default",
     report: Annotated[Optional[Path], typer.Option("--report", help="Also write a self-contained HTML report here.", show_default=False)] = None,  # noqa: UP045
@@ -301,12 +325,14 @@ def screen_cmd(
     endpoint_list = [e for e in (endpoints or "").split(",") if e.strip()] or None
     if engine not in ("local", "ray"):
         raise typer.BadParameter(f"{engine!r}: choose local or ray", param_hint="--engine")
+    typed_names = {"endpoint": ("'--endpoints'", endpoints), "profile": ("'--profile'", profile), "model bundle": ("'--panel'", panel)}
     if engine == "ray":
-        _screen_ray(
-            input_path, output, panel=panel, endpoints=endpoint_list, profile=profile, report=report,
-            smiles_column=smiles_column, id_column=id_column, chunk_size=batch_size, device=device,
-            resume=resume, strict=strict, quiet=quiet, address=address, num_workers=num_workers,
-        )  # fmt: skip
+        with _unknown_name_is_usage(typed_names):
+            _screen_ray(
+                input_path, output, panel=panel, endpoints=endpoint_list, profile=profile, report=report,
+                smiles_column=smiles_column, id_column=id_column, chunk_size=batch_size, device=device,
+                resume=resume, strict=strict, quiet=quiet, address=address, num_workers=num_workers,
+            )  # fmt: skip
         return
     if address is not None or num_workers:
         raise typer.BadParameter("--address and --num-workers need --engine ray", param_hint="--engine")
@@ -338,12 +364,13 @@ def screen_cmd(
             def on_progress(done: int) -> None:
                 progress_bar.update(task, completed=done)
 
-        summary = run_screen(
-            input_path, output, panel=panel, endpoints=endpoint_list, profile=profile,
-            report=report, top=top, smiles_column=smiles_column, id_column=id_column,
-            chunk_size=batch_size, jobs=jobs or None, device=device, resume=resume,
-            on_progress=on_progress,
-        )  # fmt: skip
+        with _unknown_name_is_usage(typed_names):
+            summary = run_screen(
+                input_path, output, panel=panel, endpoints=endpoint_list, profile=profile,
+                report=report, top=top, smiles_column=smiles_column, id_column=id_column,
+                chunk_size=batch_size, jobs=jobs or None, device=device, resume=resume,
+                on_progress=on_progress,
+            )  # fmt: skip
     except KeyboardInterrupt:
         if progress_bar is not None:
             progress_bar.stop()
@@ -452,7 +479,8 @@ def profiles_show(
     """Print a profile's TOML (copy it, edit it, pass it with --profile FILE)."""
     from drugscreen.screening.profiles import load_profile, profile_text
 
-    load_profile(name)  # validates; raises a one-line error for unknown names or bad files
+    with _unknown_name_is_usage({"profile": ("'NAME'", name)}):  # a misspelt NAME is a usage error (exit 2)
+        load_profile(name)  # validates; raises a one-line error for bad files
     typer.echo(profile_text(name).rstrip("\n"))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -137,3 +139,31 @@ thresholds = [0.0, 1.0]
     assert rank_scores(score).tolist() == [1, 3, 2, 4, 0]
     again = Profile.from_dict(prof.to_dict())
     assert again == prof
+
+
+def _profile_toml(*endpoints: str) -> str:
+    return "".join(f'[[objectives]]\nendpoint = "{e}"\nthresholds = [0, 1]\n' for e in endpoints)
+
+
+def test_unknown_endpoint_in_a_user_profile_is_an_error_with_suggestions():
+    names = {n: n for n in ("bbbp", "hiv", "tox21_nr_ar", "qed")}
+    prof = Profile.from_toml(_profile_toml("bbpb", "hiv"), source="mine.toml")
+    assert not prof.shipped
+    with pytest.raises(ConfigError, match=r"profile mine.toml: this panel has no bbpb \(did you mean 'bbbp'\?\)"):
+        prof.resolve(names)
+    with pytest.raises(ConfigError, match="none of its objectives matches"):
+        Profile.from_toml(_profile_toml("nothing_*"), source="mine.toml").resolve(names)
+
+
+def test_shipped_profile_with_a_smaller_panel_warns(caplog):
+    prof = load_profile("cns")
+    assert prof.shipped and prof.name == "cns"
+    names = {n: n for n in ("bbb", "tpsa", "mw", "hbd", "clogp")}
+    with caplog.at_level(logging.WARNING, logger="drugscreen.screening.profiles"):
+        resolved = prof.resolve(names)
+    assert [o.endpoint for o, _ in resolved] == ["tpsa", "mw", "hbd", "clogp"]
+    assert "this panel has no bbbp (did you mean 'bbb'?), tox21_*, clintox_ct_tox" in caplog.text
+    with pytest.raises(ConfigError, match="none of its objectives matches"):
+        prof.resolve({"other": "other"})
+    # the mark survives the round trip worker processes make (Screener pickles to_dict + source)
+    assert Profile.from_dict(prof.to_dict(), source=prof.source).shipped

@@ -16,7 +16,10 @@ column (``qed``, ``mw``, ``clogp``, ``tpsa``, ``hbd``, ``hba``, ``rotatable_bond
 
 The ``score`` (0-1) is the weighted mean of the desirabilities (``aggregate = "mean"``) or
 their weighted geometric mean (``aggregate = "geometric"``, where one 0 sinks the molecule).
-Objectives whose endpoint the loaded panel lacks are skipped with a warning. Then the
+An objective naming an endpoint the loaded panel lacks is an error in a profile the user
+wrote (the message suggests the closest names: a misspelt endpoint would otherwise drop out
+of the score silently); a shipped profile used with a smaller panel skips such objectives
+with a warning. No matching objective at all is always an error. Then the
 ``[filters]`` apply: ``exclude_pains`` / ``exclude_brenk`` (a hit sets the score to 0),
 ``max_lipinski_violations`` (more sets it to 0), ``out_of_domain_penalty`` (the score of a
 molecule outside the models' applicability domain is multiplied by it). ``rank`` orders the
@@ -62,6 +65,10 @@ _COMBINE = ("max", "mean", "min")
 _AGGREGATE = ("mean", "geometric")
 _FILTER_KEYS = {"exclude_pains", "exclude_brenk", "max_lipinski_violations", "out_of_domain_penalty"}
 _OBJECTIVE_KEYS = {"endpoint", "direction", "weight", "thresholds", "combine", "label"}
+#: ``Profile.source`` of a shipped profile: this prefix, then the profile's name.
+SHIPPED_PREFIX = "shipped:"
+#: Names an unmatched objective's message lists before counting the rest.
+_MAX_LISTED_NAMES = 12
 
 
 def _profiles_dir() -> Any:
@@ -99,13 +106,41 @@ def profile_text(name_or_path: str | Path) -> str:
     return entry.read_text(encoding="utf-8")
 
 
+def _is_file_reference(name_or_path: str | Path) -> bool:
+    """Whether :func:`profile_text` reads ``name_or_path`` as a file (else as a shipped name)."""
+    path = Path(str(name_or_path))
+    return path.suffix.lower() == ".toml" or path.exists()
+
+
 def load_profile(name_or_path: str | Path | Profile) -> Profile:
-    """Load a shipped profile by name (``"default"``, ``"cns"``) or a TOML file by path."""
+    """Load a shipped profile by name (``"default"``, ``"cns"``) or a TOML file by path.
+
+    A shipped profile's ``source`` is :data:`SHIPPED_PREFIX` + its name, so that
+    :attr:`Profile.shipped` tells it from one a user wrote (which is held to a stricter
+    standard: see :meth:`Profile.resolve`).
+    """
     if isinstance(name_or_path, Profile):
         return name_or_path
     text = profile_text(name_or_path)
-    source = str(name_or_path)
+    source = str(name_or_path) if _is_file_reference(name_or_path) else f"{SHIPPED_PREFIX}{name_or_path}"
     return Profile.from_toml(text, source=source)
+
+
+def _closest_hint(name: str, choices: list[str]) -> str:
+    """`` (did you mean 'bbbp'?)`` for a misspelt name (case-insensitive), else ``""``."""
+    import difflib
+
+    lowered: dict[str, str] = {}
+    for c in choices:
+        lowered.setdefault(c.lower(), c)
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
+    return f" (did you mean {' or '.join(repr(lowered[c]) for c in close)}?)" if close else ""
+
+
+def _listing(names: list[str], limit: int = _MAX_LISTED_NAMES) -> str:
+    """The first ``limit`` names, then ``... (N more)``."""
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names) - limit} more)" if len(names) > limit else "")
 
 
 def desirability(values: np.ndarray, direction: str, thresholds: tuple[float, ...]) -> np.ndarray:
@@ -250,8 +285,9 @@ class Profile:
             if combine not in _COMBINE:
                 raise bad(f"{where} ({obj['endpoint']}): combine must be one of {_COMBINE}, got {combine!r}")
             objectives.append(Objective(str(obj["endpoint"]), direction, th, weight, combine, str(obj.get("label", ""))))
+        default_name = source.removeprefix(SHIPPED_PREFIX) if source.startswith(SHIPPED_PREFIX) else Path(source).stem
         return cls(
-            name=str(data.get("name", Path(source).stem)),
+            name=str(data.get("name", default_name)),
             description=str(data.get("description", "")),
             objectives=tuple(objectives),
             aggregate=aggregate,
@@ -280,6 +316,11 @@ class Profile:
         }
 
     # -- scoring ------------------------------------------------------------------------------
+    @property
+    def shipped(self) -> bool:
+        """True for a profile shipped with drugscreen (loaded by name), False for one a user wrote."""
+        return self.source.startswith(SHIPPED_PREFIX)
+
     def resolve(self, columns: dict[str, str]) -> list[tuple[Objective, list[str]]]:
         """Match objectives to value columns.
 
@@ -292,11 +333,19 @@ class Profile:
         Returns
         -------
         list
-            ``(objective, [columns])`` for every objective that matched something; the others
-            are logged and skipped.
+            ``(objective, [columns])`` for every objective that matched something.
+
+        Raises
+        ------
+        ConfigError
+            An objective of a profile the user wrote (a file, a string or a dict) names
+            nothing in ``columns`` (a misspelt endpoint would otherwise silently change the
+            ranking), or no objective matches at all. The message names the closest names.
+            A shipped profile used with a smaller panel only logs a warning for the
+            objectives that panel lacks.
         """
         out = []
-        skipped = []
+        missing: list[str] = []
         for obj in self.objectives:
             if obj.endpoint in columns:
                 cols = [columns[obj.endpoint]]
@@ -305,12 +354,22 @@ class Profile:
             if cols:
                 out.append((obj, cols))
             else:
-                skipped.append(obj.endpoint)
-        if skipped:
-            logger.warning(
-                "profile %s: this panel has no %s; %s skipped",
-                self.name, ", ".join(skipped), "that objective" if len(skipped) == 1 else "those objectives",
-            )  # fmt: skip
+                missing.append(obj.endpoint + _closest_hint(obj.endpoint, list(columns)))
+        if not missing:
+            return out
+        where = f"profile {self.source.removeprefix(SHIPPED_PREFIX) if self.shipped else self.source}"
+        what = "that objective" if len(missing) == 1 else "those objectives"
+        if not out:
+            raise ConfigError(
+                f"{where}: none of its objectives matches this panel, which has no {', '.join(missing)}; "
+                f"the panel has: {_listing(list(columns))}"
+            )
+        if not self.shipped:
+            raise ConfigError(
+                f"{where}: this panel has no {', '.join(missing)}; fix or remove {what} "
+                f"(the panel has: {_listing(list(columns))})"
+            )
+        logger.warning("profile %s: this panel has no %s; %s skipped", self.name, ", ".join(missing), what)
         return out
 
     def score(self, df: pd.DataFrame, resolved: list[tuple[Objective, list[str]]]) -> np.ndarray:
