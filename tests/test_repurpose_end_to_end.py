@@ -264,3 +264,28 @@ def test_salt_forms_listed_once_under_their_parent(tiny_bundle, library, tmp_pat
     assert "drug 0 (+2 forms)" in res.output and "imatinib mesylate" not in res.output
     res = CliRunner().invoke(app, [*args, "--all-forms"])
     assert res.exit_code == 0 and "imatinib mesylate" in res.output and "(+" not in res.output
+
+
+def test_given_actives_in_the_library_rank_first(tiny_bundle, library) -> None:
+    """A library drug that is one of the given actives (same parent structure; stereo ignored when
+    the ligand leaves it unspecified) is listed first, however low the sequence model puts it:
+    a percentile-rank fusion alone cannot let an exact match outweigh the sequence component."""
+    from drugscreen.repurposing.repurposer import Repurposer
+
+    rp = Repurposer.load(tiny_bundle, panel=False, weights={"sequence": 100.0})
+    seq_only = rp.rank(sequence=ABL1_FRAGMENT, library=library)
+    last = seq_only[seq_only["rank"].notna()].tail(2)  # the two drugs the sequence model likes least
+    ligs = pd.DataFrame({"smiles": [*last["smiles"], "CCCCCCCCCC"], "name": ["low 1", "low 2", "decane"]})
+    out = rp.rank(sequence=ABL1_FRAGMENT, ligands=ligs, library=library)
+    assert set(out["chembl_id"].head(2)) == set(last["chembl_id"])
+    assert set(out["known_ligand"].head(2)) == {"low 1", "low 2"} and (out["known_ligand"].iloc[2:].fillna("") == "").all()
+    assert out["evidence"].iloc[0].startswith("given as a known active (")
+    ranked = out[out["rank"].notna()]
+    assert ranked["percentile"].is_monotonic_decreasing and ranked["percentile"].iloc[0] == 100.0
+    assert ranked["score"].iloc[2:].is_monotonic_decreasing  # below the given actives: by score
+    # the same drugs as inactives are annotated, not moved
+    labelled = pd.DataFrame({"smiles": [IMATINIB, DRUGS[3], "CN1CCCC1c1cccnc1"], "act": [1, 0, 1], "name": ["imatinib", "aspirin", "nicotine"]})
+    out = rp.rank(sequence=ABL1_FRAGMENT, ligands=labelled, activity_column="act", library=library).set_index("chembl_id")
+    assert set(out.index[:2]) == {"CHEMBL0", "CHEMBL4"}  # nicotine given without its stereo centre
+    assert out.loc["CHEMBL3", "known_ligand"] == "" and out.loc["CHEMBL3", "rank"] > 2
+    assert out.loc["CHEMBL3", "evidence"].startswith("given as a known inactive (aspirin)")

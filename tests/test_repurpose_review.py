@@ -108,3 +108,19 @@ def test_tiny_library_scores_stay_off_zero_and_salts_do_not_weigh() -> None:
     assert every.loc[["a", "a2", "a3", "b", "c"], "score"].tolist() == pytest.approx([5 / 6] * 3 + [1 / 2, 1 / 6])
     parent = rp.rank(ligands=[IMATINIB], library=salted)
     pd.testing.assert_frame_equal(parent.drop(columns="other_forms"), out.drop(columns="other_forms"))
+
+
+def test_identical_ligands_by_parent_structure() -> None:
+    from drugscreen.featurizers.molecule import prepare_molecule
+    from drugscreen.repurposing.scoring import fingerprint_sets, identical_ligands
+
+    def prep(smiles):
+        ps = [prepare_molecule(s) for s in smiles]
+        return fingerprint_sets([p.mol for p in ps], ("ecfp4",))["ecfp4"], [p.smiles_std for p in ps]
+
+    lib = prep(["C[C@H](N)C(=O)O", "C[C@@H](N)C(=O)O", "CC(N)C(=O)O", "CC(N)C(=O)O.Cl", f"{IMATINIB}.CS(=O)(=O)O", "CCO"])
+    # a ligand without stereo matches every stereoisomer; salts match their parent
+    assert identical_ligands(*lib, *prep(["CC(N)C(=O)O", IMATINIB])).tolist() == [0, 0, 0, 0, 1, -1]
+    # a ligand with stereo: its own stereoisomer and the stereo-free entries, not the other one
+    assert identical_ligands(*lib, *prep(["C[C@H](N)C(=O)O"])).tolist() == [0, -1, 0, 0, -1, -1]
+    assert identical_ligands(*lib, *prep(["CCCO"])).tolist() == [-1] * 6

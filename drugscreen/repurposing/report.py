@@ -93,7 +93,7 @@ def render_report(ranked: pd.DataFrame, top: int = 25, title: str = "drugscreen 
         + f" &middot; drugscreen {html.escape(__version__)}</p>",
         "<p class='small'>Score: weighted mean of each component's percentile rank among the library's molecules "
         "(higher = better, 0.5 = the library's median; relative to this library: the predicted pKd and the "
-        "similarities are the absolute evidence). "
+        "similarities are the absolute evidence). Library drugs that are among the given actives are listed first. "
         "Uncertainty: spread of the component (and ensemble member) ranks. These are hypotheses to test, "
         "not evidence of activity.</p>",
         "<table><thead><tr><th>#</th><th>drug</th><th>structure</th><th>nearest known ligand</th>"

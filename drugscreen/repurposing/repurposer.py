@@ -10,8 +10,9 @@ Two kinds of evidence, usable together:
   labelled.
 
 The components are fused by weighted percentile ranks (see :mod:`drugscreen.repurposing.scoring`
-for the rule and the weights). Output: one row per library entry, best first; entries that
-could not be parsed come last, without a rank, with the reason in ``error``.
+for the rule and the weights). Output: one row per library entry, best first; library drugs that
+are among the given actives (same structure) come first, as known ligands; entries that could not
+be parsed come last, without a rank, with the reason in ``error``.
 
 Examples
 --------
@@ -44,6 +45,7 @@ from drugscreen.repurposing.scoring import (
     fingerprint_sets,
     fuse,
     gnn_embeddings,
+    identical_ligands,
     ligand_components,
     percentile_rank,
     position_percentile,
@@ -343,7 +345,10 @@ class Repurposer:
             library, not an affinity; ``percentile`` is the drug's position (100 = first, 0 =
             last). Then per component (``pred_pkd``, ``pred_pkd_sd``, ``pred_kiba``, ``sim_ecfp4``, ``sim_fcfp4``, ``sim_atompair``, ``sim_gnn``,
             ``model_prob``), ``nearest_ligand``, ``nearest_ligand_smiles``,
-            ``nearest_ligand_similarity`` (ECFP4 Tanimoto), ``contrib_<component>``,
+            ``nearest_ligand_similarity`` (ECFP4 Tanimoto), ``known_ligand`` (the given
+            active with the drug's own structure: such drugs are listed first, by their score;
+            see :func:`~drugscreen.repurposing.scoring.identical_ligands`; a drug that is a
+            given inactive is named in ``evidence`` but not moved), ``contrib_<component>``,
             ``evidence``, ``error``, and toxicity columns ``tox_*`` when the panel is available;
             ``other_forms`` (after ``smiles``) names the library's other entries with the same
             parent (``NAME (ID)``, ``; ``-separated). ``attrs`` holds ``invalid`` (library rows
@@ -383,6 +388,8 @@ class Repurposer:
         rankers: list[tuple[float, np.ndarray]] = []  # (weight, percentile ranks) for the uncertainty
         cols: dict[str, np.ndarray] = {}
         nearest_idx = None
+        known = np.full(n, -1, dtype=np.int64)  # index into lig.actives of an identical given active
+        known_inactive = np.full(n, -1, dtype=np.int64)  # index into lig.inactives
         if seq is not None:
             s = self._sequence_scores(prep, seq)
             components["sequence"] = s["members"].mean(axis=1)
@@ -410,6 +417,17 @@ class Repurposer:
                 cols[f"sim_{c}"] = v
                 rankers.append((self.weights.get(c, 0.0), prank(v)))
             nearest_idx = nn["ecfp4"]
+            lib_std = [lib.smiles_std[i] for i in prep.valid]
+            known = identical_ligands(fps["ecfp4"], lib_std, act_fps["ecfp4"], [lig.smiles_std[i] for i in act])
+            if len(lig.inactives):
+                ina = lig.inactives
+                ina_fps = fingerprint_sets([lig.mols[i] for i in ina], ("ecfp4",))["ecfp4"]
+                known_inactive = identical_ligands(fps["ecfp4"], lib_std, ina_fps, [lig.smiles_std[i] for i in ina])
+            if (known >= 0).any():
+                logger.info(
+                    "%d library entries are given actives (same structure): listed first, by their score",
+                    int((known >= 0).sum()),
+                )
             if len(act) >= MIN_LABELLED and len(lig.inactives) >= MIN_LABELLED:
                 train = fingerprint_sets(lig.mols, ("ecfp4",))["ecfp4"]
                 prob, _ = rf_component(train, lig.labels, fps["ecfp4"])
@@ -438,8 +456,9 @@ class Repurposer:
         else:
             uncertainty = np.zeros(n)
 
-        # ---- assemble, best first (ties: library order)
-        order = np.lexsort((np.arange(n), -score))
+        # ---- assemble, best first: given actives first, then by score (ties: library order)
+        is_known = known >= 0
+        order = np.lexsort((np.arange(n), -score, -is_known.astype(np.int64)))
         rank = np.empty(n, dtype=np.int64)
         rank[order] = np.arange(1, n + 1)
         valid = prep.valid
@@ -451,7 +470,7 @@ class Repurposer:
             "smiles": [lib.smiles[i] for i in valid],
             "score": score,
             "uncertainty": uncertainty,
-            "percentile": position_percentile(score),
+            "percentile": position_percentile(_tier_key(score, is_known)),
         }
         out.update(cols)
         if lig is not None and nearest_idx is not None:
@@ -459,9 +478,16 @@ class Repurposer:
             out["nearest_ligand"] = [lig.names[act[j]] for j in nearest_idx]
             out["nearest_ligand_smiles"] = [lig.smiles[act[j]] for j in nearest_idx]
             out["nearest_ligand_similarity"] = cols["sim_ecfp4"]
+            out["known_ligand"] = [lig.names[act[j]] if j >= 0 else "" for j in known]
+        notes = [""] * n  # what the user told about the drug itself
+        if lig is not None:
+            for k in np.nonzero(known >= 0)[0]:
+                notes[k] = f"given as a known active ({lig.names[lig.actives[known[k]]]})"
+            for k in np.nonzero(known_inactive >= 0)[0]:
+                notes[k] = f"given as a known inactive ({lig.names[lig.inactives[known_inactive[k]]]})"
         for c in names:
             out[f"contrib_{c}"] = contrib[c]
-        out["evidence"] = [self._evidence(k, out, names) for k in range(n)]
+        out["evidence"] = [self._evidence(k, out, names, notes[k]) for k in range(n)]
         out["error"] = [""] * n
         df = pd.DataFrame(out).iloc[order].reset_index(drop=True)
         entries = valid[order]
@@ -476,7 +502,7 @@ class Repurposer:
             df = df.iloc[first].reset_index(drop=True)
             order = order[first]
             df["rank"] = np.arange(1, len(df) + 1)
-            df["percentile"] = position_percentile(df["score"].to_numpy(dtype=float))
+            df["percentile"] = position_percentile(_tier_key(df["score"].to_numpy(dtype=float), is_known[order]))
             logger.info(
                 "%s: %d library %s merged into their parent forms (salts, hydrates or duplicates of a listed "
                 "molecule, named in other_forms); forms='all' (CLI: --all-forms) keeps every entry",
@@ -529,8 +555,8 @@ class Repurposer:
         return df
 
     @staticmethod
-    def _evidence(k: int, out: dict[str, Any], names: list[str]) -> str:
-        parts = []
+    def _evidence(k: int, out: dict[str, Any], names: list[str], note: str = "") -> str:
+        parts = [note] if note else []
         if "nearest_ligand" in out:
             parts.append(f"nearest ligand {out['nearest_ligand'][k]} (ECFP4 Tanimoto {out['nearest_ligand_similarity'][k]:.2f})")
         if "pred_pkd" in out:
@@ -550,6 +576,14 @@ FORMS_SEPARATOR = "; "
 def count_other_forms(other_forms: str | None) -> int:
     """How many library entries an ``other_forms`` cell names."""
     return other_forms.count(FORMS_SEPARATOR) + 1 if isinstance(other_forms, str) and other_forms else 0
+
+
+def _tier_key(score: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """One number per drug that orders as the ranking does: given actives above every other
+    drug, then the score."""
+    score = np.asarray(score, dtype=np.float64)
+    span = float(score.max() - score.min()) + 1.0 if len(score) else 1.0
+    return score + span * np.asarray(known, dtype=np.float64)
 
 
 def _entry_label(lib: Library, i: int) -> str:

@@ -27,10 +27,16 @@ weighted mean of the components present, with :data:`DEFAULT_WEIGHTS`. Two rules
 
 The fused score is therefore relative to the library it was computed in: it says how a drug
 stands against the others there, not how strongly it binds (``pred_pkd`` and the similarities say
-that). The rule in use is :data:`DEFAULT_RULE`. The contribution of a component to a drug's score is
-``w_c * r_c / sum_c(w_c * r_c)`` with ``r_c`` its percentile rank, whatever the rule. The rule
-and the weights were chosen on the validation targets of the retrospective evaluation
+that). The rule in use is :data:`DEFAULT_RULE`. The contribution of a component to a drug's
+score is ``w_c * r_c / sum_c(w_c * r_c)`` with ``r_c`` its percentile rank, whatever the rule.
+The rule and the weights were chosen on the validation targets of the retrospective evaluation
 (``benchmarks/ligand_eval.py``), never on its test targets.
+
+Known ligands (:func:`identical_ligands`): a library drug whose structure is one of the given
+actives is not a prediction but a fact the user supplied. A percentile rank cannot show it (an
+exact match and the runner-up at Tanimoto 0.26 both sit near the top of every similarity, so a
+better sequence percentile outweighs it); the repurposer therefore lists known actives first, by
+their fused score, and the rest after them. The ordering stays monotone in every component.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ __all__ = [
     "fingerprint_sets",
     "fuse",
     "gnn_embeddings",
+    "identical_ligands",
     "ligand_components",
     "percentile_rank",
     "position_percentile",
@@ -193,6 +200,70 @@ def ligand_components(
         nn["gnn"] = cos.argmax(axis=1)
         sims["gnn"] = cos.max(axis=1).astype(np.float64)
     return sims, nn
+
+
+def _has_stereo(smiles: str) -> bool:
+    return any(ch in smiles for ch in "@/\\")
+
+
+def _without_stereo(smiles: str) -> str:
+    """Canonical SMILES of ``smiles`` with its stereochemistry removed (unchanged if it has none)."""
+    if not _has_stereo(smiles):
+        return smiles
+    from rdkit import Chem
+
+    mol = Chem.MolFromSmiles(smiles)
+    if mol is None:
+        return smiles
+    Chem.RemoveStereochemistry(mol)
+    return Chem.MolToSmiles(mol)
+
+
+def identical_ligands(
+    lib_ecfp4: np.ndarray, lib_std: Sequence[str], ligand_ecfp4: np.ndarray, ligand_std: Sequence[str]
+) -> np.ndarray:
+    """For each library molecule, the index of a given ligand with the same structure (-1: none).
+
+    Structures are compared as standardized parent SMILES (salts and hydrates of a ligand match
+    it). When either side leaves stereochemistry unspecified they are compared without it (a
+    ligand written without stereo matches each stereoisomer in the library, and a library entry
+    without stereo matches a ligand written with it); two different specified stereoisomers do
+    not match. Only molecules at ECFP4 Tanimoto 1 to a ligand (which holds for identical
+    structures and stereoisomers alike: the fingerprint ignores chirality) or with the exact same
+    SMILES are compared, so this costs little.
+
+    Parameters
+    ----------
+    lib_ecfp4, ligand_ecfp4
+        0/1 ECFP4 matrices (see :func:`fingerprint_sets`).
+    lib_std, ligand_std
+        Standardized SMILES, aligned with the matrices.
+    """
+    from drugscreen.featurizers.fingerprints import max_tanimoto
+
+    out = np.full(len(lib_std), -1, dtype=np.int64)
+    if len(ligand_std) == 0 or len(lib_std) == 0:
+        return out
+    exact: dict[str, int] = {}
+    flat_of_stereo: dict[str, int] = {}  # ligands with stereo, by their stereo-free SMILES
+    flat_of_plain: dict[str, int] = {}  # ligands without stereo
+    for j, smi in enumerate(ligand_std):
+        exact.setdefault(smi, j)
+        if _has_stereo(smi):
+            flat_of_stereo.setdefault(_without_stereo(smi), j)
+        else:
+            flat_of_plain.setdefault(smi, j)
+    sim = np.asarray(max_tanimoto(lib_ecfp4, ligand_ecfp4), dtype=np.float64)
+    candidates = set(np.nonzero(sim >= 1.0 - 1e-9)[0].tolist()) | {k for k, smi in enumerate(lib_std) if smi in exact}
+    for k in sorted(candidates):
+        smi = lib_std[k]
+        if smi in exact:
+            out[k] = exact[smi]
+        elif _has_stereo(smi):
+            out[k] = flat_of_plain.get(_without_stereo(smi), -1)
+        else:
+            out[k] = flat_of_stereo.get(smi, -1)
+    return out
 
 
 def rf_component(train_fps: np.ndarray, labels: np.ndarray, lib_fps: np.ndarray, seed: int = 0, n_trees: int = 300) -> tuple[np.ndarray, np.ndarray]:
