@@ -424,10 +424,11 @@ class Repurposer:
                 ina_fps = fingerprint_sets([lig.mols[i] for i in ina], ("ecfp4",))["ecfp4"]
                 known_inactive = identical_ligands(fps["ecfp4"], lib_std, ina_fps, [lig.smiles_std[i] for i in ina])
             if (known >= 0).any():
+                n_known = len({lib_std[k] for k in np.nonzero(known >= 0)[0]})
                 logger.info(
-                    "%d library entries are given actives (same structure): listed first, by their score",
-                    int((known >= 0).sum()),
-                )
+                    "%s: %d %s among the given actives (same structure): listed first, by their score",
+                    lib.source, n_known, "molecule is" if n_known == 1 else "molecules are",
+                )  # fmt: skip
             if len(act) >= MIN_LABELLED and len(lig.inactives) >= MIN_LABELLED:
                 train = fingerprint_sets(lig.mols, ("ecfp4",))["ecfp4"]
                 prob, _ = rf_component(train, lig.labels, fps["ecfp4"])
