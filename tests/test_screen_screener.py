@@ -68,6 +68,18 @@ def test_dataframe_input_keeps_columns(screener):
     assert list(df.columns[:3]) == ["Compound", "SMILES", "x"] and df["id"].tolist() == ["a", "b"]
 
 
+def test_an_id_column_in_any_case_is_the_id_and_empty_ids_fall_back_to_the_row(screener):
+    frame = pd.DataFrame({"ID": ["m1", "m2"], "SMILES": ["CCO", "CCN"]})
+    df = screener.score(frame)
+    assert list(df.columns[:2]) == ["id", "SMILES"] and df["id"].tolist() == ["m1", "m2"]
+    assert list(df.columns).count("id") == 1 and "ID" not in df.columns
+    # the output scores again without an ambiguous-id error (its scored columns get _input)
+    again = screener.score(df[["id", "SMILES"]])
+    assert again["id"].tolist() == ["m1", "m2"]
+    named = pd.DataFrame({"smiles": ["CCO", "CCN", "CCC"], "name": ["ethanol", "", None]})
+    assert screener.score(named)["id"].tolist() == ["ethanol", "1", "2"]
+
+
 def test_deterministic_across_batch_composition(screener):
     alone = pd.concat([screener.score([s]) for s in MANY[:6]], ignore_index=True)
     mixed = screener.score(MANY[::-1] + MANY[:6]).iloc[len(MANY):].reset_index(drop=True)

@@ -83,6 +83,15 @@ def count_out_of_domain(valid: Any, in_domain: Any) -> int:
     return int((ok & ~ind).sum())
 
 
+def _blank(value: Any) -> bool:
+    """An empty id cell: None, NaN or only white space."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return isinstance(value, str) and not value.strip()
+
+
 def _units_suffix(units: str) -> str:
     """A column-name-safe short form of a unit: ``"log10(mol/L)" -> "log_mol_per_L"``."""
     text = (units or "").strip()
@@ -221,8 +230,6 @@ class Screener:
         for p in PROFILE_PROPERTIES:
             names[p] = p
         self._resolved = self.profile.resolve(names) if self.profile is not None else []
-        if self.profile is not None and not self._resolved:
-            raise ConfigError(f"profile {self.profile.name}: none of its objectives matches this panel's endpoints")
         self._lock = threading.Lock()
 
     # -- construction --------------------------------------------------------------------------
@@ -501,7 +508,12 @@ class Screener:
         valid = np.zeros(n, dtype=bool)
         valid[okarr] = True
 
-        ids = frame[id_col].tolist() if id_col is not None else [int(x) for x in frame.index]
+        if id_col is None:
+            ids = [int(x) for x in frame.index]
+        else:  # an empty id cell falls back to the row number, as for inputs without ids
+            given = frame[id_col].tolist()
+            as_type = str if any(isinstance(v, str) for v in given) else int  # one type per column (Parquet)
+            ids = [as_type(int(i)) if _blank(v) else v for v, i in zip(given, frame.index, strict=True)]
         out_cols: dict[str, Any] = {
             "id": pd.Series(ids, index=frame.index, dtype=object),
             "smiles_std": pd.Series([parsed[i].smiles_std if valid[i] else "" for i in range(n)], index=frame.index, dtype=object),
@@ -540,8 +552,12 @@ class Screener:
             added["score"] = np.nan
         added["rank"] = pd.array([pd.NA] * n, dtype="Int64")
         base = frame.drop(columns=[ERROR_COLUMN], errors="ignore")
-        if id_col == "id" and "id" in base.columns:
-            added = added.drop(columns=["id"])  # the input's own id column stays where it is
+        if id_col is not None and id_col.lower() == "id" and id_col in base.columns:
+            # the input's own id column (any case: ID, Id) stays where it is, named id, with its
+            # cells as they were; no second id column
+            added = added.drop(columns=["id"])
+            if id_col != "id":
+                base = base.rename(columns={id_col: "id"})
         clash = [c for c in added.columns if c in base.columns]
         if clash:
             # an input column with an output name (e.g. a re-scored file): keep the input's as <name>_input
