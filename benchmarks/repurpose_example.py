@@ -12,8 +12,8 @@ ABL1 itself was a *training* target of the shipped model (its DAVIS measurements
 cold-target split's training part), so query 1-2 show the tool working, not generalization;
 query 3 is the honest "new target" case. To help eyeballing, each table counts the drugs whose
 INN carries a kinase-inhibitor stem (-tinib, -rafenib, -ciclib, -lisib, -metinib, -sertib,
--citinib) against the library's base rate. The three query ligands are in the library, so in
-ligand mode they rank first by construction.
+-citinib) against the library's base rate. The three query ligands are in the library, so whenever
+ligands are given they are listed first, by rule (``known_ligand``).
 
 Usage::
 

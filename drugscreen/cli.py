@@ -579,7 +579,8 @@ def repurpose_cmd(
         write_report(ranked, report)
         logger.info("report written to %s", report)
     if output is None:
-        cols = [c for c in ("rank", "chembl_id", "name", "first_approval", "score", "uncertainty", "evidence") if c in ranked.columns]
+        id_column = ranked.attrs.get("id_column", "chembl_id")  # "id" for a user library without ChEMBL ids
+        cols = [c for c in ("rank", id_column, "name", "first_approval", "score", "uncertainty", "evidence") if c in ranked.columns]
         shown = ranked[cols].head(top or 25).copy()
         if "other_forms" in ranked.columns and not all_forms:  # "IMATINIB (+1 form)": the rest is in the CSV
             from drugscreen.repurposing.repurposer import count_other_forms

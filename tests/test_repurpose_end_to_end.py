@@ -289,3 +289,18 @@ def test_given_actives_in_the_library_rank_first(tiny_bundle, library) -> None:
     assert set(out.index[:2]) == {"CHEMBL0", "CHEMBL4"}  # nicotine given without its stereo centre
     assert out.loc["CHEMBL3", "known_ligand"] == "" and out.loc["CHEMBL3", "rank"] > 2
     assert out.loc["CHEMBL3", "evidence"].startswith("given as a known inactive (aspirin)")
+
+
+def test_cli_stdout_shows_a_user_librarys_own_ids(tiny_bundle, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from drugscreen.cli import app
+
+    lib_path = tmp_path / "mine.csv"
+    lib_path.write_text(f"ID,smiles\ncmpd-1,{IMATINIB}\ncmpd-2,{NILOTINIB}\ncmpd-3,CCO\n")
+    res = CliRunner().invoke(
+        app, ["repurpose", "--sequence", ABL1_FRAGMENT, "--library", str(lib_path),
+              "--model", str(tiny_bundle), "--no-panel"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert all(f"cmpd-{k}" in res.output for k in (1, 2, 3)), res.output
