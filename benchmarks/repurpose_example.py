@@ -45,7 +45,7 @@ def _is_kinase_inhibitor(name: object) -> bool:
 
 def _table(df, n: int = 10) -> list[str]:
     cols = ["rank", "name", "chembl_id", "first_approval", "score", "uncertainty"]
-    cols += [c for c in ("pred_pkd", "pred_pkd_sd", "nearest_ligand", "nearest_ligand_similarity") if c in df.columns]
+    cols += [c for c in ("pred_pkd", "pred_pkd_sd", "nearest_ligand", "nearest_ligand_similarity", "known_ligand") if c in df.columns]
     cols += [c for c in ("tox_clintox_ct_tox", "tox_sider_hepatobiliary_disorders", "tox_sider_cardiac_disorders") if c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for _, row in df.head(n).iterrows():
