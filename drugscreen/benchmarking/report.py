@@ -303,7 +303,8 @@ def _data_table(records: list[dict[str, Any]]) -> list[str]:
         # the split file's own sizes: prefer a baseline record (the trainer also drops training molecules
         # duplicated in valid/test, `removed_leak`, so its train count can be a little smaller)
         rec = min((r for r in records if r.get("dataset") == d and not r.get("trained_with") and r.get("sizes")),
-                  key=lambda r: (r.get("model") != "rf", int((r.get("sizes") or {}).get("removed_leak", 0))))
+                  key=lambda r: (r.get("split") != "scaffold", r.get("model") != "rf",
+                                 int((r.get("sizes") or {}).get("removed_leak", 0))))
         sz = rec["sizes"]
         lines.append(f"| {PROPERTY_DATASETS[d]} | {rows:,} | {used[d]:,} | {rows - used[d] if rows else '?'} | "
                      f"{sz.get('train')} / {sz.get('valid')} / {sz.get('test')} |")
@@ -482,7 +483,7 @@ def render_results(
     if any(a.split == "scaffold" and a.dataset in PROPERTY_DATASETS for a in aggs):
         lines += ["## Summary (split: scaffold)", "",
                   "Our model per dataset = the one of our rows (`panel:gine`: the shipped multitask panel; "
-                  "`gine_ecfp`: the panel's architecture trained on that dataset alone; `gine_graph`: the same without "
+                  "`gine_ecfp`: the panel's GINE trunk trained on that dataset alone with the ECFP4 bits as extra input (the panel's input before it took descriptors); `gine_graph`: the same without "
                   "the ECFP4 input; `dmpnn`: single-task D-MPNN) "
                   "with the best mean **validation** score (shown in brackets), so the choice never looks at the "
                   "test set; its test score beside the ECFP4 baselines' (random forest; MLP, `fp_mlp`, trained by the same "
