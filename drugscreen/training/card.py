@@ -90,8 +90,8 @@ def _pooled_error_caveat(test: dict[str, Any], selection: dict[str, Any], extra_
     return ["", f"**Read this table with care.** On test, the mean error outside the domain is not larger than "
             f"inside ({_fmt(test['mean_error_out'])} vs {_fmt(test['mean_error_in'])}): |y - p| is small for the many "
             "molecules far from the training set that are inactive and predicted inactive (HIV, Tox21), so it says "
-            "little about how well they are ranked. What the similarity does predict is each dataset's own metric "
-            f"(ROC-AUC, RMSE), lower or higher outside: see {where}.{chosen}"]
+            "little about how well they are ranked. Read each dataset's own metric (ROC-AUC, RMSE) by similarity "
+            f"instead, which is where the flag can show its worth (and where it does not): see {where}.{chosen}"]
 
 
 def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
