@@ -124,3 +124,70 @@ def test_endpoint_column_names():
     assert endpoint_column_name({"name": "esol", "type": "regression", "units": "log10(mol/L)"}) == "esol_log_mol_per_L"
     assert endpoint_column_name({"name": "bace_pic50", "type": "regression", "units": "pIC50 (-log10 IC50/M)"}) == "bace_pic50"
     assert endpoint_column_name({"name": "lipophilicity", "type": "regression", "units": "logD7.4"}) == "lipophilicity_logD7_4"
+
+
+def _single_dataset_bundle(tmp_path):
+    """The tiny bundle with its tasks stored as a single-dataset run stores them (raw file columns)."""
+    import json
+    import shutil
+
+    root = tmp_path / "single"
+    shutil.copytree(TINY_BUNDLE, root)
+    config = json.loads((root / "config.json").read_text())
+    esol = "measured log solubility in mols per litre"
+    config["tasks"][0].update(name="p_np", column="p_np", dataset="bbbp")
+    config["tasks"][1].update(name=esol, column=esol, dataset="esol", units="log10(mol/L)")
+    (root / "config.json").write_text(json.dumps(config))
+    return root
+
+
+def test_single_dataset_bundle_endpoints_take_panel_names(tmp_path):
+    # a bundle trained on one dataset stores p_np / the ESOL column; its endpoints, output
+    # columns and profile objectives use the shipped panel's names (bbbp, esol)
+    root = _single_dataset_bundle(tmp_path)
+    s = Screener.load(root, profile="cns")
+    assert [(e.name, e.column, e.alias) for e in s.endpoints] == [
+        ("bbbp", "bbbp", "p_np"),
+        ("esol", "esol_log_mol_per_L", "measured log solubility in mols per litre"),
+    ]
+    assert any(cols == ["bbbp"] for _, cols in s._resolved)  # the cns profile's bbbp objective is used
+    df = s.score(GOOD)
+    assert {"bbbp", "bbbp_unc", "esol_log_mol_per_L"} <= set(df.columns) and "p_np" not in df.columns
+    assert df["score"].notna().all()
+    # the stored names still select their endpoint, and name it in a profile
+    assert [e.name for e in Screener.load(root, endpoints="p_np", profile=None).endpoints] == ["bbbp"]
+    custom = {"name": "mine", "objectives": [{"endpoint": "p_np", "direction": "up", "thresholds": [0.5, 0.9]}]}
+    from drugscreen.screening.profiles import Profile
+
+    s2 = Screener.load(root, profile=Profile.from_dict(custom))
+    assert [cols for _, cols in s2._resolved] == [["bbbp"]]
+
+
+def test_panel_and_tiny_names_unchanged():
+    from drugscreen.bundle import installed_models, load_bundle
+
+    # toy datasets the registry does not know keep their stored names
+    assert [(e.name, e.alias) for e in Screener.load(TINY_BUNDLE, profile=None).all_endpoints] == [("has_N", ""), ("logp", "")]
+    if not any(m.name == "panel" for m in installed_models()):
+        pytest.skip("shipped panel not installed")
+    s = Screener.load(profile=None)
+    assert [e.name for e in s.all_endpoints] == load_bundle("panel").task_names
+    assert not any(e.alias for e in s.all_endpoints)
+
+
+def test_score_iter_refuses_a_frame_a_string_and_records(screener):
+    frame = pd.DataFrame({"smiles": ["CCO", "c1ccccc1O"], "id": ["a", "b"]})
+    for rows in (frame, "CCO"):
+        with pytest.raises(TypeError, match=r"score_iter takes an iterable.*score\(\)"):
+            next(screener.score_iter(rows))
+    with pytest.raises(TypeError, match="dict"):
+        next(screener.score_iter([{"smiles": "CCO", "id": "a"}]))
+    with pytest.raises(TypeError, match="iterable"):
+        next(screener.score_iter(42))
+    # what it takes: strings (missing ones flagged), DataFrame chunks, lists of SMILES
+    parts = list(screener.score_iter(["CCO", None, frame, ["CCN", "CCC"]], batch_size=64))
+    assert [len(p) for p in parts] == [2, 2, 2]
+    out = pd.concat(parts)
+    assert list(out.index) == list(range(6))
+    assert out["valid"].tolist() == [True, False, True, True, True, True]
+    assert out["id"].tolist()[2:4] == ["a", "b"]

@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
     from drugscreen.bundle import ModelBundle
 
-__all__ = ["IDENTITY_COLUMNS", "Endpoint", "Screener", "count_out_of_domain", "endpoint_column_name"]
+__all__ = ["IDENTITY_COLUMNS", "Endpoint", "Screener", "count_out_of_domain", "endpoint_column_name", "panel_task_name"]
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +121,11 @@ def endpoint_column_name(task: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One predicted endpoint: the bundle task and its output column."""
+    """One predicted endpoint: the bundle task and its output column.
+
+    ``name`` is the panel-style name (:func:`panel_task_name`); ``alias`` the name the bundle
+    stores when that differs (``p_np`` in a bundle trained on BBBP alone), else ``""``.
+    """
 
     name: str
     column: str
@@ -130,6 +134,60 @@ class Endpoint:
     direction: str
     dataset: str
     index: int  # position in the bundle's task list
+    alias: str = ""
+
+
+def panel_task_name(task: dict[str, Any], n_dataset_tasks: int) -> str:
+    """The name a bundle task has in the shipped panel, whatever run trained the bundle.
+
+    A bundle trained on one dataset stores its tasks under the raw file columns (``p_np``,
+    ``measured log solubility in mols per litre``), a joint run under panel-style names
+    (``bbbp``, ``esol``, ``tox21_nr_ar``); profiles and ``--endpoints`` use the latter. For a
+    registered dataset this gives the panel-style name from the task's ``dataset`` and
+    ``column`` (the rule of :func:`drugscreen.training.data.task_name`); tasks of datasets the
+    registry does not know (tests' toy datasets) keep their stored name.
+
+    Parameters
+    ----------
+    task
+        A task of ``ModelBundle.tasks`` (``name``, ``column``, ``dataset``).
+    n_dataset_tasks
+        How many of the bundle's tasks come from the task's dataset.
+    """
+    from drugscreen.data.catalog import DATASETS
+    from drugscreen.training.data import task_name
+
+    name = str(task["name"])
+    dataset = str(task.get("dataset", "") or "")
+    column = str(task.get("column", "") or "")
+    if not dataset or not column or dataset not in DATASETS:
+        return name
+    return task_name(dataset, column, multi=True, n_tasks=n_dataset_tasks)
+
+
+def _bundle_endpoints(tasks: Sequence[dict[str, Any]]) -> list[Endpoint]:
+    """The endpoints of a bundle's tasks, named as in the shipped panel (:func:`panel_task_name`)."""
+    per_dataset: dict[str, int] = {}
+    for t in tasks:
+        ds = str(t.get("dataset", "") or "")
+        per_dataset[ds] = per_dataset.get(ds, 0) + 1
+    endpoints = []
+    for i, t in enumerate(tasks):
+        stored = str(t["name"])
+        name = panel_task_name(t, per_dataset[str(t.get("dataset", "") or "")])
+        endpoints.append(
+            Endpoint(
+                name=name,
+                column=endpoint_column_name({**t, "name": name}),
+                type=str(t.get("type", "classification")),
+                units=str(t.get("units", "")),
+                direction=str(t.get("direction", "none")),
+                dataset=str(t.get("dataset", "")),
+                index=i,
+                alias=stored if stored != name else "",
+            )
+        )
+    return endpoints
 
 
 def _select_endpoints(all_endpoints: list[Endpoint], request: Sequence[str] | str | None) -> list[Endpoint]:
@@ -146,7 +204,7 @@ def _select_endpoints(all_endpoints: list[Endpoint], request: Sequence[str] | st
         hits = [
             e
             for e in all_endpoints
-            if w in (e.name.lower(), e.column.lower(), e.dataset.lower())
+            if w in (e.name.lower(), e.column.lower(), e.dataset.lower(), e.alias.lower())
             or fnmatch.fnmatchcase(e.name.lower(), w)
             or fnmatch.fnmatchcase(e.column.lower(), w)
         ]
@@ -205,18 +263,7 @@ class Screener:
         except (KeyError, TypeError):
             fp_cfg = ECFP4_CONFIG
         self._fp_config = fp_cfg
-        self.all_endpoints = [
-            Endpoint(
-                name=str(t["name"]),
-                column=endpoint_column_name(t),
-                type=str(t.get("type", "classification")),
-                units=str(t.get("units", "")),
-                direction=str(t.get("direction", "none")),
-                dataset=str(t.get("dataset", "")),
-                index=i,
-            )
-            for i, t in enumerate(bundle.tasks)
-        ]
+        self.all_endpoints = _bundle_endpoints(bundle.tasks)
         columns = [e.column for e in self.all_endpoints]
         if len(set(columns)) != len(columns):
             raise BundleError(f"bundle {bundle.name}: two tasks map to the same output column: {columns}")
@@ -227,6 +274,9 @@ class Screener:
         for e in self.all_endpoints:
             names[e.name] = e.column
             names[e.column] = e.column
+        for e in self.all_endpoints:  # a bundle's stored name (p_np) names its endpoint too
+            if e.alias:
+                names.setdefault(e.alias, e.column)
         for p in PROFILE_PROPERTIES:
             names[p] = p
         self._resolved = self.profile.resolve(names) if self.profile is not None else []
@@ -369,39 +419,78 @@ class Screener:
 
     def score_iter(
         self,
-        rows: Iterable[str] | Iterable[pd.DataFrame],
+        rows: Iterable[str] | Iterable[pd.DataFrame] | Iterable[Sequence[str]],
         batch_size: int = 4096,
         smiles_col: str | None = None,
         id_col: str | None = None,
         on_invalid: Literal["flag", "raise"] = "flag",
     ) -> Iterator[pd.DataFrame]:
-        """Score a stream: SMILES strings (grouped ``batch_size`` at a time) or DataFrame chunks.
+        """Score a stream of molecules, chunk by chunk; for one DataFrame or list use :meth:`score`.
 
         Yields one scored DataFrame per chunk, indexed by the running input position. ``rank``
         needs the whole run, so it is left empty here; rank the concatenated ``score`` with
         :func:`drugscreen.screening.profiles.rank_scores` (the CLI does this at the end).
+
+        Parameters
+        ----------
+        rows
+            An iterable (a generator, a file's lines, a ``pd.read_csv(..., chunksize=...)``
+            reader) whose items are either SMILES strings (``None`` = missing), scored
+            ``batch_size`` at a time, or chunks: DataFrames holding a SMILES column, or lists
+            (tuples, Series) of SMILES strings, each scored as one output frame. Not a single
+            DataFrame or string, and not dicts (records): those raise ``TypeError``.
+        batch_size
+            SMILES strings per yielded frame (chunks keep their own size).
+        smiles_col, id_col, on_invalid
+            As in :meth:`score`, for DataFrame chunks.
+
+        Raises
+        ------
+        TypeError
+            ``rows`` is a DataFrame, a string, a dict or not iterable, or an item is neither a
+            SMILES string nor a chunk.
+        InvalidMoleculeError
+            With ``on_invalid="raise"``, for the first invalid molecule.
         """
         import pandas as pd
 
+        if isinstance(rows, pd.DataFrame | str | bytes | dict):
+            what = "a DataFrame" if isinstance(rows, pd.DataFrame) else f"a {type(rows).__name__}"
+            raise TypeError(
+                f"score_iter takes an iterable of SMILES strings or of chunks (DataFrames or lists of SMILES), "
+                f"got {what} (iterating it would score its {'column names' if isinstance(rows, pd.DataFrame) else 'parts'}); "
+                "use score() for one DataFrame or list, or pass [frame] / an iterable of chunks"
+            )
+        if not isinstance(rows, Iterable):
+            raise TypeError(f"score_iter takes an iterable of SMILES strings or of chunks, got {type(rows).__name__}")
         start = 0
-        buf: list[str] = []
+        buf: list[Any] = []
         for item in rows:
-            if isinstance(item, pd.DataFrame):
-                if buf:
-                    yield self._score_strings(buf, start, on_invalid)
-                    start += len(buf)
-                    buf = []
-                frame, scol, icol = self._as_frame(item, smiles_col, id_col)
-                if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != start:
-                    frame = frame.set_axis(pd.RangeIndex(start, start + len(frame)))
-                yield self.score_chunk(frame, scol, icol, on_invalid=on_invalid)
-                start += len(frame)
-            else:
+            if isinstance(item, str) or item is None or (isinstance(item, float) and math.isnan(item)):
                 buf.append(item)
                 if len(buf) >= batch_size:
                     yield self._score_strings(buf, start, on_invalid)
                     start += len(buf)
                     buf = []
+                continue
+            if not isinstance(item, pd.DataFrame | pd.Series | list | tuple):
+                raise TypeError(
+                    f"score_iter: item {start + len(buf)} is a {type(item).__name__} ({str(item)[:60]!r}); items must be "
+                    "SMILES strings or chunks (DataFrames, lists of SMILES); for records (dicts) build a DataFrame "
+                    "and call score(pd.DataFrame(records))"
+                )
+            if buf:
+                yield self._score_strings(buf, start, on_invalid)
+                start += len(buf)
+                buf = []
+            if isinstance(item, pd.DataFrame):
+                frame, scol, icol = self._as_frame(item, smiles_col, id_col)
+            else:
+                frame, scol, icol = self._as_frame(item, None, None)
+            if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != start:
+                frame = frame.set_axis(pd.RangeIndex(start, start + len(frame)))
+            yield self.score_chunk(frame, scol, icol, on_invalid=on_invalid)
+            start += len(frame)
         if buf:
             yield self._score_strings(buf, start, on_invalid)
 
