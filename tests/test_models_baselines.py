@@ -93,3 +93,35 @@ def test_estimator_descriptor_hybrid(extra: str) -> None:
     # the descriptors reach the model: another scaler gives other predictions
     est.descriptor_scaler_.mean_ = est.descriptor_scaler_.mean_ + 1.0
     assert not np.allclose(est.predict(smiles[:6]), pred)
+
+
+def test_estimator_is_a_sklearn_classifier_or_regressor() -> None:
+    from sklearn.base import clone, is_classifier, is_regressor
+    from sklearn.model_selection import cross_val_score
+    from tiny_data import tiny_smiles
+
+    from drugscreen.models import MoleculeEstimator
+
+    smiles = tiny_smiles(120)
+    y = np.array([float("N" in s or "n" in s) for s in smiles])
+    est = MoleculeEstimator(model="gine", epochs=2, batch_size=32, model_params={"hidden": 16})
+    assert is_classifier(est) and not is_regressor(est)
+    reg = MoleculeEstimator(model="rf", task_type="regression", model_params={"n_estimators": 10})
+    assert is_regressor(reg) and not is_classifier(reg) and is_regressor(clone(reg))
+    # the roc_auc scorer needs to know it is a classifier to take predict_proba's column 1
+    auc = cross_val_score(est, smiles, y, cv=2, scoring="roc_auc")
+    assert auc.shape == (2,) and np.all((auc >= 0) & (auc <= 1))
+    acc = cross_val_score(est, smiles, y, cv=2)  # default scoring: score() = accuracy
+    assert acc.shape == (2,) and np.all((acc >= 0) & (acc <= 1))
+    est.fit(smiles, y)
+    np.testing.assert_array_equal(est.classes_, [0, 1])
+    assert est.score(smiles, y) == np.mean(est.predict(smiles) == y)
+    # regression: score() is R²
+    yr = np.array([len(s) / 10.0 for s in smiles])
+    assert cross_val_score(reg, smiles, yr, cv=2).shape == (2,)
+    reg.fit(smiles, yr)
+    assert not hasattr(reg, "classes_")
+    pred = reg.predict(smiles)
+    assert reg.score(smiles, yr) == pytest.approx(1 - ((yr - pred) ** 2).sum() / ((yr - yr.mean()) ** 2).sum())
+    with pytest.raises(ValueError, match="0 or 1"):
+        MoleculeEstimator(model="rf").fit(smiles[:10], np.arange(10.0))

@@ -8,6 +8,13 @@
 model (``model`` is any name of :data:`~drugscreen.models.MODELS`, including ``rf``).
 Learned attributes end in ``_``; ``get_params``/``set_params``/``clone`` come from
 ``BaseEstimator``. Invalid SMILES raise :class:`~drugscreen.exceptions.InvalidMoleculeError`.
+
+It is a classifier or a regressor as ``task_type`` says, for scikit-learn too
+(``is_classifier``; stratified folds and the ``predict_proba`` column in
+``cross_val_score(..., scoring="roc_auc")``): ``classes_`` after fitting a classifier, and
+``score`` is sklearn's default (accuracy, or R²):
+
+>>> cross_val_score(MoleculeEstimator(epochs=30), smiles, y, cv=5, scoring="roc_auc")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from drugscreen.exceptions import InvalidMoleculeError
+from drugscreen.exceptions import ConfigError, InvalidMoleculeError
 
 __all__ = ["MoleculeEstimator"]
 
@@ -94,6 +101,35 @@ class MoleculeEstimator(BaseEstimator):
         self.num_threads = num_threads
         self.device = device
 
+    # -- what scikit-learn reads: classifier or regressor, from task_type ----------------------
+    @property
+    def _estimator_type(self) -> str:
+        """``"classifier"`` or ``"regressor"`` (how scikit-learn < 1.6 tells them apart)."""
+        return "classifier" if self.task_type == "classification" else "regressor"
+
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn >= 1.6 tags: a classifier or a regressor as ``task_type`` says, over SMILES strings."""
+        from sklearn.utils import ClassifierTags, RegressorTags
+
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = self._estimator_type
+        if tags.estimator_type == "classifier":
+            tags.classifier_tags = ClassifierTags(multi_class=False, multi_label=True)
+            tags.regressor_tags = None
+        else:
+            tags.classifier_tags = None
+            tags.regressor_tags = RegressorTags()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.target_tags.required = True
+        tags.target_tags.multi_output = True
+        tags.non_deterministic = self.model != "rf"
+        return tags
+
+    def _check_task_type(self) -> None:
+        if self.task_type not in ("classification", "regression"):
+            raise ConfigError(f"task_type must be 'classification' or 'regression', got {self.task_type!r}")
+
     def _config(self) -> Any:
         from drugscreen.training.config import TrainConfig
 
@@ -114,9 +150,19 @@ class MoleculeEstimator(BaseEstimator):
         from drugscreen.training.data import DatasetPart, Part, TrainingData
         from drugscreen.training.trainer import _scaler, fit_member
 
+        self._check_task_type()
         y = np.asarray(y, dtype=float)
         self.single_output_ = y.ndim == 1
         y2 = y[:, None] if y.ndim == 1 else y
+        if self.task_type == "classification":
+            labels = y2[~np.isnan(y2)]
+            if not np.isin(labels, (0.0, 1.0)).all():
+                odd = sorted(set(labels[~np.isin(labels, (0.0, 1.0))].tolist()))[:5]
+                raise ValueError(f"classification labels must be 0 or 1 (NaN = missing), got {odd}")
+            # predict() gives 0/1 and predict_proba() column 1 is the positive class
+            self.classes_ = np.array([0, 1]) if self.single_output_ else [np.array([0, 1])] * y2.shape[1]
+        elif hasattr(self, "classes_"):  # refitted as a regressor
+            del self.classes_
         config = self._config()
         graphs, fps, smiles_std, raw_desc = _featurize(list(X), self._uses_descriptors(config))
         n, n_tasks = y2.shape
@@ -187,3 +233,12 @@ class MoleculeEstimator(BaseEstimator):
             raise AttributeError("predict_proba is only available for classification")
         p = self._predict(X)
         return np.stack([1 - p[:, 0], p[:, 0]], axis=1) if self.single_output_ else p
+
+    def score(self, X: Sequence[str], y: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
+        """scikit-learn's default score: accuracy (classification; subset accuracy for several
+        tasks) or R² (regression; averaged over tasks) of :meth:`predict` on ``X`` against ``y``."""
+        from sklearn.metrics import accuracy_score, r2_score
+
+        if self.task_type == "classification":
+            return float(accuracy_score(y, self.predict(X), sample_weight=sample_weight))
+        return float(r2_score(y, self.predict(X), sample_weight=sample_weight))
