@@ -104,6 +104,30 @@ def bundle_versions() -> dict[str, str]:
 # ----------------------------------------------------------------------------- saving
 
 
+def _current_umask() -> int:
+    """The process umask, read without changing it where Linux allows (``/proc/self/status``)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere the umask is read by setting it: set and restore at once
+    os.umask(mask)
+    return mask
+
+
+def _plain_file_mode(path: Path) -> None:
+    """Give ``path`` the mode an ordinary new file gets (``0o666`` less the umask).
+
+    safetensors writes through a private temporary file, so its files would otherwise be
+    ``0o600`` while the bundle's other files follow the umask; a bundle shared on a cluster
+    then fails to load for everyone but its owner.
+    """
+    os.chmod(path, 0o666 & ~_current_umask())
+
+
 def save_bundle(
     path: str | os.PathLike[str],
     config: dict[str, Any],
@@ -149,9 +173,11 @@ def save_bundle(
         }
         name = f"member_{i}.safetensors"
         save_file(tensors, str(out / name), metadata={"format": "pt"})  # one key: safetensors orders metadata by hash
+        _plain_file_mode(out / name)
         files[name] = _sha256(out / name)
     fps = np.ascontiguousarray(np.asarray(train_fps, dtype=np.uint8))
     save_file({"fps": torch.from_numpy(fps)}, str(out / FPS_FILE), metadata={"format": "packbits"})
+    _plain_file_mode(out / FPS_FILE)
     files[FPS_FILE] = _sha256(out / FPS_FILE)
     if forest is not None:
         from safetensors.numpy import save_file as save_numpy
@@ -160,6 +186,7 @@ def save_bundle(
         if len(spec.get("tasks", [])) != forest.n_tasks or len(spec.get("weights", [])) != forest.n_tasks:
             raise ValueError("config['forest'] needs 'tasks' and 'weights', one per forest output")
         save_numpy(forest.to_tensors(), str(out / FOREST_FILE), metadata={"format": "drugscreen.forest"})
+        _plain_file_mode(out / FOREST_FILE)
         files[FOREST_FILE] = _sha256(out / FOREST_FILE)
         config = {**config, "forest": {**spec, **forest.meta(), "file": FOREST_FILE}}
     elif "forest" in config:

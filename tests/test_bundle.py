@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import shutil
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -199,3 +201,19 @@ def test_loading_never_unpickles(bundle_dir: Path, monkeypatch: pytest.MonkeyPat
     b = load_bundle(bundle_dir)
     graphs, fps = _inputs(b)
     b.predict(graphs, fps=fps)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002])
+def test_bundle_files_follow_the_umask(tmp_path: Path, umask: int) -> None:
+    """safetensors writes via a private temp file (0600); bundle files must follow the umask like the others."""
+    import torch
+
+    from drugscreen.bundle import save_bundle
+
+    old = os.umask(umask)
+    try:
+        out = save_bundle(tmp_path / "b", {"name": "t"}, [{"w": torch.zeros(2)}], np.zeros((1, 256), np.uint8))
+    finally:
+        os.umask(old)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
+    assert set(modes.values()) == {0o666 & ~umask}, modes
