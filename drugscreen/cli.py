@@ -238,20 +238,38 @@ def train_cmd(
     extra_features: Annotated[Optional[str], typer.Option("--extra-features", help="none, ecfp (hybrid: ECFP4 bits next to the graph), descriptors (the 21 fast RDKit descriptors, scaled on the training part) or ecfp+descriptors (both).")] = None,  # noqa: UP045
     device: Annotated[Optional[str], typer.Option("--device", help="cpu (default) or cuda.")] = None,  # noqa: UP045
     threads: Annotated[Optional[int], typer.Option("--threads", help="torch threads (default 1).")] = None,  # noqa: UP045
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a finished run (bundle, metrics, runs/) already in --output; without it such a directory is refused. An interrupted run there is resumed either way.")] = False,
 ) -> None:
-    """Train a model (or a joint panel) with early stopping and calibration on validation; write a bundle."""
+    """Train a model (or a joint panel) with early stopping and calibration on validation; write a bundle.
+
+    With [bold]--model rf[/bold] only metrics and run records are written (no screening bundle); with a
+    random-type split and several seeds, one bundle per seed in OUTPUT/seed<N>.
+    """
     from drugscreen.training import resolve_config, train
 
-    config = resolve_config(
-        config_file, dataset=dataset, model=model, split=split, seeds=seeds, ensemble=ensemble, epochs=epochs,
-        batch_size=batch_size, lr=lr, extra_features=extra_features, device=device, num_threads=threads,
-    )
-    result = train(config, output, progress=progress_enabled())
+    with _unknown_name_is_usage({"model": ("'--model'", model)}):
+        config = resolve_config(
+            config_file, dataset=dataset, model=model, split=split, seeds=seeds, ensemble=ensemble, epochs=epochs,
+            batch_size=batch_size, lr=lr, extra_features=extra_features, device=device, num_threads=threads,
+        )
+    result = train(config, output, progress=progress_enabled(), overwrite=overwrite)
     for name, s in result.metrics["summary"].items():
         for metric in ("roc_auc", "rmse"):
             if metric in s:
                 typer.echo(f"{name}: test {metric} {s[metric]['mean']:.3f} ± {s[metric]['sd']:.3f} (seeds {s['seeds']})")
-    typer.echo(f"Wrote {output}", err=True)
+    typer.echo(_train_outputs_message(output, config.model, result.bundle_paths), err=True)
+
+
+def _train_outputs_message(output: Path, model: str, bundles: list[Path]) -> str:
+    """What ``train`` wrote, and whether OUTPUT itself can be given to ``screen --panel``."""
+    if model == "rf" or not bundles:
+        return (f"Wrote {output}: no screening bundle ({model} runs are benchmark runs); "
+                f"metrics in {output / 'metrics.json'}, run records in {output / 'runs'}")
+    if len(bundles) == 1 and Path(bundles[0]) == Path(output):
+        return f"Wrote screening bundle {output} (use with `drugscreen screen --panel {output}`); metrics in {output / 'metrics.json'}"
+    listed = ", ".join(str(b) for b in bundles)
+    return (f"Wrote one screening bundle per seed: {listed} (use one with `drugscreen screen --panel`); "
+            f"{output} itself is not a bundle; metrics in each bundle's metrics.json")
 # === end models & train ===
 
 # === screen & profiles (drugscreen.screening, drugscreen.io) ===

@@ -9,6 +9,11 @@ tables keyed by dataset name. :func:`resolve_config` merges a file with explicit
 
 from __future__ import annotations
 
+import difflib
+import inspect
+import math
+import os
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -48,7 +53,7 @@ class TrainConfig:
     model_params
         Constructor arguments of the model (``hidden``, ``depth``, ``dropout``, ...).
     extra_features
-        ``"none"``, ``"ecfp"`` (ECFP4 bits concatenated to the graph embedding: a hybrid),
+        ``None`` (not given: ``"ecfp"`` for ``fp_mlp``, else ``"none"``), ``"none"``, ``"ecfp"`` (ECFP4 bits concatenated to the graph embedding: a hybrid),
         ``"descriptors"`` (the 21 ``fast_descriptors``, standardized with a scaler fitted on the
         training part, clipped to +-5) or ``"ecfp+descriptors"`` (both).
     head
@@ -115,7 +120,7 @@ class TrainConfig:
     grad_clip: float = 10.0
     ema_decay: float = 0.0
     model_params: dict[str, Any] = field(default_factory=dict)
-    extra_features: str = "none"
+    extra_features: str | None = None
     head: str = "shared"
     dataset_weighting: str = "sqrt"
     dataset_weights: dict[str, float] = field(default_factory=dict)
@@ -136,10 +141,13 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if isinstance(self.dataset, str):
             self.dataset = [d.strip() for d in self.dataset.split(",") if d.strip()]
-        if isinstance(self.seeds, (int, str)):
-            self.seeds = [int(s) for s in str(self.seeds).split(",") if str(s).strip()]
-        self.seeds = [int(s) for s in self.seeds]
+        self.seeds = _parse_seeds(self.seeds)
+        if self.extra_features is None:
+            # fp_mlp reads only the extra features: ECFP4 by default, as MoleculeEstimator does
+            self.extra_features = "ecfp" if self.model == "fp_mlp" else "none"
+        self._check_types()
         checks = {
+            "split": ("scaffold", "random", "balanced_scaffold", "stratified"),
             "extra_features": ("none", "ecfp", "descriptors", "ecfp+descriptors"),
             "head": ("shared", "per_dataset"),
             "dataset_weighting": ("equal", "sqrt", "none"),
@@ -152,12 +160,39 @@ class TrainConfig:
                 raise ConfigError(f"{key} must be one of {', '.join(allowed)}, not {getattr(self, key)!r}")
         if not self.dataset:
             raise ConfigError("no dataset given")
-        if self.ensemble < 1 or self.epochs < 1 or self.batch_size < 1:
-            raise ConfigError("ensemble, epochs and batch_size must be >= 1")
-        if not 0.0 <= float(self.ema_decay) < 1.0:
-            raise ConfigError(f"ema_decay must be in [0, 1), not {self.ema_decay!r}")
         if not self.seeds:
             raise ConfigError("no seeds given")
+        if self.model == "fp_mlp" and self.extra_features == "none":
+            raise ConfigError("fp_mlp reads only the extra features: extra_features must be ecfp (the default), descriptors or ecfp+descriptors, not 'none'")
+        if not re.fullmatch(r"cpu|cuda(:\d+)?", self.device):
+            raise ConfigError(f"device must be cpu, cuda or cuda:N, not {self.device!r}")
+        minimum = {"ensemble": 1, "epochs": 1, "batch_size": 1, "patience": 1, "num_threads": 1, "workers": 1,
+                   "min_epochs": 0, "warmup_epochs": 0, "head_finetune_epochs": 0}
+        for key, low in minimum.items():
+            if getattr(self, key) < low:
+                raise ConfigError(f"{key} must be >= {low}, not {getattr(self, key)!r}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ConfigError(f"lr must be a positive number, not {self.lr!r}")
+        for key in ("weight_decay", "grad_clip"):
+            if not (getattr(self, key) >= 0 and math.isfinite(getattr(self, key))):
+                raise ConfigError(f"{key} must be >= 0, not {getattr(self, key)!r}")
+        if not 0.0 <= float(self.ema_decay) < 1.0:
+            raise ConfigError(f"ema_decay must be in [0, 1), not {self.ema_decay!r}")
+        for table in ("dataset_weights", "epoch_fraction"):
+            for name, value in getattr(self, table).items():
+                if name not in self.dataset:
+                    close = difflib.get_close_matches(name, self.dataset, n=1, cutoff=0.6)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    raise ConfigError(f"[{table}] names {name!r}, which is not a training dataset{hint}; training datasets: {', '.join(self.dataset)}")
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise ConfigError(f"[{table}] {name} must be a number, not {value!r}")
+        for name, value in self.dataset_weights.items():
+            if not (value >= 0 and math.isfinite(value)):
+                raise ConfigError(f"[dataset_weights] {name} must be >= 0, not {value!r}")
+        for name, value in self.epoch_fraction.items():
+            if not 0.0 < value <= 1.0:
+                raise ConfigError(f"[epoch_fraction] {name} must be in (0, 1], not {value!r}")
+        self._check_model_params()
         if self.forest is not None:
             allowed = {"datasets", "n_estimators", "min_samples_leaf", "max_features"}
             unknown = sorted(set(self.forest) - allowed)
@@ -166,6 +201,48 @@ class TrainConfig:
             missing = sorted(set(self.forest["datasets"]) - set(self.dataset))
             if missing:
                 raise ConfigError(f"forest datasets {missing} are not among the training datasets {self.dataset}")
+
+    def _check_types(self) -> None:
+        """Refuse values of the wrong type (e.g. ``epochs = "three"`` in a TOML file)."""
+        for key in ("data_dir", "cache_dir"):
+            if isinstance(getattr(self, key), os.PathLike):
+                setattr(self, key, os.fspath(getattr(self, key)))
+        for f in fields(self):
+            value = getattr(self, f.name)
+            kind = _FIELD_TYPES.get(f.name)
+            if kind is None or (value is None and f.name in _OPTIONAL):
+                continue
+            if kind is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+                setattr(self, f.name, value)
+            ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+            if not ok:
+                what = {int: "an integer", float: "a number", str: "a string", dict: "a table", list: "a list"}[kind]
+                raise ConfigError(f"{f.name} must be {what}, not {value!r}")
+        if not all(isinstance(d, str) for d in self.dataset):
+            raise ConfigError(f"dataset must be names (strings), not {self.dataset!r}")
+
+    def _check_model_params(self) -> None:
+        """Refuse ``[model_params]`` the model's constructor does not take, naming those it does."""
+        from drugscreen.models import MODELS
+
+        cls = MODELS.get(self.model)
+        try:
+            sig = inspect.signature(cls.__init__)
+        except (TypeError, ValueError):  # pragma: no cover - builtin constructor
+            return
+        params = [p for p in sig.parameters.values() if p.name != "self"]
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+            return
+        accepted = sorted(p.name for p in params if p.name not in _SET_BY_TRAINER)
+        unknown = sorted(set(self.model_params) - set(accepted))
+        if unknown:
+            close = [m for u in unknown for m in difflib.get_close_matches(u, accepted, n=1, cutoff=0.6)]
+            hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+            raise ConfigError(
+                f"[model_params] {', '.join(repr(u) for u in unknown)} not accepted by model {self.model!r}{hint}; "
+                f"it accepts: {', '.join(accepted)}"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """The config as JSON/TOML values."""
@@ -179,6 +256,39 @@ class TrainConfig:
         if unknown:
             raise ConfigError(f"unknown training option(s) {unknown}; known: {', '.join(sorted(known))}")
         return cls(**data)
+
+
+#: Expected type of each scalar/table field (ints are accepted where floats are expected).
+_FIELD_TYPES: dict[str, type] = {
+    "model": str, "split": str, "ensemble": int, "epochs": int, "patience": int, "min_epochs": int,
+    "batch_size": int, "lr": float, "weight_decay": float, "warmup_epochs": int, "grad_clip": float,
+    "ema_decay": float, "model_params": dict, "extra_features": str, "head": str, "dataset_weighting": str,
+    "dataset_weights": dict, "epoch_fraction": dict, "pos_weight": str, "calibration": str, "device": str,
+    "num_threads": int, "workers": int, "head_finetune_epochs": int, "weights_dtype": str, "forest": dict,
+    "data_dir": str, "cache_dir": str, "name": str, "description": str, "dataset": list, "seeds": list,
+}
+_OPTIONAL = {"forest", "data_dir", "cache_dir"}
+
+#: Model constructor arguments the trainer fills in itself (not user ``model_params``).
+_SET_BY_TRAINER = {"atom_dim", "bond_dim", "n_tasks", "extra_dim", "head_groups", "task_types", "random_state"}
+
+
+def _parse_seeds(seeds: Any) -> list[int]:
+    """Seeds from ``"0,1,2"``, an int or a list; a clear ConfigError for anything else."""
+    items = str(seeds).split(",") if isinstance(seeds, (int, str)) else seeds
+    if not isinstance(items, (list, tuple)):
+        raise ConfigError(f"seeds must be a list of integers such as 0,1,2, not {seeds!r}")
+    out = []
+    for s in items:
+        if isinstance(s, str) and not s.strip():
+            continue
+        if isinstance(s, bool) or isinstance(s, float):
+            raise ConfigError(f"seeds must be integers such as 0,1,2, not {seeds!r}")
+        try:
+            out.append(int(str(s).strip()) if isinstance(s, str) else int(s))
+        except (TypeError, ValueError):
+            raise ConfigError(f"seeds must be integers such as 0,1,2, not {seeds!r}") from None
+    return out
 
 
 def resolve_config(path: str | Path | None = None, **overrides: Any) -> TrainConfig:

@@ -30,14 +30,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from drugscreen.exceptions import ConfigError
+from drugscreen.exceptions import ConfigError, DatasetNotAvailableError
 from drugscreen.training.calibration import apply_calibration, fit_calibration
 from drugscreen.training.config import TrainConfig
 from drugscreen.training.data import TrainingData, build_training_data
 from drugscreen.training.losses import masked_loss, pos_weights
 from drugscreen.training.metrics import expected_calibration_error, task_metrics
 
-__all__ = ["MemberResult", "TrainResult", "fit_member", "train", "train_on_data", "train_single_run"]
+__all__ = ["MemberResult", "TrainResult", "fit_member", "prepare_output_dir", "train", "train_on_data", "train_single_run"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,9 @@ class TrainResult:
     run_records: list[dict[str, Any]]
     metrics: dict[str, Any]
     members: list[MemberResult] = field(default_factory=list, repr=False)
+    #: Screening bundles written (``bundle_path``, or one per seed for random-type splits with
+    #: several seeds); empty for ``rf`` (benchmark runs only) or without an output directory.
+    bundle_paths: list[Path] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -84,9 +87,17 @@ def _peak_rss_mb() -> float:
 #: Options that act only after a member's training (a checkpoint stays valid when they change).
 _POST_TRAINING_KEYS = ("head_finetune_epochs",)
 
+#: Options that do not change a member's trained weights: where the data and caches live, how
+#: many threads or worker processes run it, labels, and which other seeds/members are trained
+#: (each member's seed and the split's checksum are fingerprinted on their own). ``device`` is
+#: kept: CPU and CUDA runs differ numerically.
+_RESULT_NEUTRAL_KEYS = ("num_threads", "workers", "data_dir", "cache_dir", "name", "description", "seeds", "ensemble")
+
 
 def _trunk_config(config: TrainConfig) -> dict[str, Any]:
-    d = {k: v for k, v in config.to_dict().items() if k not in _POST_TRAINING_KEYS}
+    """The part of the config a checkpoint's fingerprint depends on (see ``_RESULT_NEUTRAL_KEYS``)."""
+    skip = set(_POST_TRAINING_KEYS) | set(_RESULT_NEUTRAL_KEYS)
+    d = {k: v for k, v in config.to_dict().items() if k not in skip}
     if not d.get("ema_decay"):
         d.pop("ema_decay", None)  # off: checkpoints written before the option existed stay valid
     return d
@@ -360,7 +371,8 @@ def fit_member(
         return config.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
 
     task_ids = [(t["dataset"], t["column"], t["type"]) for t in data.tasks]  # names are labels only
-    chash = _config_hash({"config": _trunk_config(config), "seed": member_seed, "tasks": task_ids})
+    splits = [getattr(d, "split_sha256", None) for d in data.datasets]  # the data a member is trained on
+    chash = _config_hash({"config": _trunk_config(config), "seed": member_seed, "tasks": task_ids, "splits": splits})
     history: list[dict[str, float]] = []
     best_score, best_epoch, start_epoch = -math.inf, -1, 0
     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -1052,6 +1064,7 @@ def train_on_data(
             out, bundle_config, [m.state for m in members], train_fps, config.weights_dtype, forest=forest
         )
         (out / "MODEL_CARD.md").write_text(render_card(out))
+        result.bundle_paths = [result.bundle_path]
         _write_outputs(out, config, records, result.metrics, members)
         shutil.rmtree(out / ".checkpoints", ignore_errors=True)
     result.metrics["bundle_config"] = bundle_config
@@ -1067,7 +1080,74 @@ def _write_outputs(out: Path, config: TrainConfig, records: list[dict[str, Any]]
         write_json(out / "history.json", [{"member_seed": m.member_seed, "best_epoch": m.best_epoch, "history": m.history} for m in members])
 
 
-def train(config: TrainConfig, output_dir: str | os.PathLike[str] | None = None, progress: bool = False) -> TrainResult:
+#: Top-level names a training run writes into its output directory (besides ``seed<N>/``).
+_RUN_OUTPUTS = ("config.json", "MODEL_CARD.md", "train_fps.safetensors", "forest.safetensors", "metrics.json",
+                "train_config.json", "history.json", "runs")
+_CHECKPOINTS = ".checkpoints"
+
+
+def _is_run_output(path: Path) -> bool:
+    name = path.name
+    if name in _RUN_OUTPUTS or (name.startswith("member_") and name.endswith(".safetensors")):
+        return True
+    # a per-seed sub-run of a random-type split with several seeds
+    return path.is_dir() and name.startswith("seed") and name[4:].isdigit()
+
+
+def prepare_output_dir(output_dir: str | os.PathLike[str], overwrite: bool = False) -> Path:
+    """Check (and with ``overwrite`` clear) a training output directory; mark it as in progress.
+
+    A missing or empty directory is used as is. A directory holding ``.checkpoints/`` is an
+    interrupted run: it is resumed (checkpoints of another configuration are ignored member by
+    member). Anything else (a finished run, or unrelated files) is refused unless ``overwrite``,
+    which first removes the previous run's outputs (bundle files, metrics, ``runs/``,
+    ``seed<N>/``); other files are left alone.
+
+    Raises
+    ------
+    ConfigError
+        ``output_dir`` is a file, or holds a finished run or other files and ``overwrite`` is off.
+    """
+    out = Path(output_dir)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"output {out} is a file, not a directory")
+    entries = sorted(out.iterdir()) if out.is_dir() else []
+    resuming = (out / _CHECKPOINTS).is_dir()
+    if entries and not resuming:
+        ours = [e for e in entries if _is_run_output(e)]
+        if not overwrite:
+            shown = ", ".join(e.name + ("/" if e.is_dir() else "") for e in entries[:5]) + (", ..." if len(entries) > 5 else "")
+            what = "a finished training run" if ours else "other files"
+            raise ConfigError(
+                f"output directory {out} already holds {what} ({shown}); pass --overwrite to replace "
+                "the previous run's outputs, or choose another --output"
+            )
+        for e in ours:
+            if e.is_dir():
+                shutil.rmtree(e)
+            else:
+                e.unlink()
+        logger.info("--overwrite: removed the previous run's outputs in %s (%d entries)", out, len(ours))
+    (out / _CHECKPOINTS).mkdir(parents=True, exist_ok=True)  # marks the run as in progress
+    return out
+
+
+def _nothing_written(out: Path) -> bool:
+    """Whether ``out`` holds only the empty in-progress marker."""
+    ck = out / _CHECKPOINTS
+    return [p.name for p in out.iterdir()] == [_CHECKPOINTS] and ck.is_dir() and not any(ck.iterdir())
+
+
+def _offline_hint(exc: DatasetNotAvailableError) -> DatasetNotAvailableError:
+    """The offline-data error with the options ``train`` honours (it has no ``--data-dir``)."""
+    msg = str(exc).replace(" (or --data-dir)", "")
+    return DatasetNotAvailableError(f"{msg}, or give data_dir = \"...\" in the --config TOML file")
+
+
+def train(
+    config: TrainConfig, output_dir: str | os.PathLike[str] | None = None, progress: bool = False, overwrite: bool = False,
+    *, _nested: bool = False,
+) -> TrainResult:
     """Train a configuration end to end and (with ``output_dir``) write the bundle and records.
 
     Parameters
@@ -1076,30 +1156,58 @@ def train(config: TrainConfig, output_dir: str | os.PathLike[str] | None = None,
         What to train.
     output_dir
         Bundle directory; also receives ``train_config.json``, ``metrics.json``,
-        ``history.json``, ``runs/*.json`` and, while running, ``.checkpoints/``.
+        ``history.json``, ``runs/*.json`` and, while running, ``.checkpoints/``. For ``rf``
+        only the metrics and run records are written (no bundle); for a random-type split with
+        several seeds, one bundle per seed in ``seed<N>/``. A directory holding a finished run
+        or other files is refused unless ``overwrite`` (see :func:`prepare_output_dir`); an
+        interrupted run in it is resumed.
     progress
         Show a progress bar (the CLI passes ``True`` only on a terminal without ``-q``).
+    overwrite
+        Replace the outputs of a previous run in ``output_dir``.
     """
+    out = Path(output_dir) if output_dir is not None else None
+    if out is not None and not _nested:
+        created = not out.exists()
+        prepare_output_dir(out, overwrite)
+        try:
+            result = train(config, out, progress, _nested=True)
+        except BaseException as exc:
+            if _nothing_written(out):  # failed before any output or checkpoint: leave no trace
+                (out / _CHECKPOINTS).rmdir()
+                if created:
+                    out.rmdir()
+            elif isinstance(exc, KeyboardInterrupt):
+                logger.warning(
+                    "training interrupted; re-running the same command (same --output %s) resumes from the last "
+                    "finished epoch", out,
+                )
+            raise
+        shutil.rmtree(out / _CHECKPOINTS, ignore_errors=True)
+        return result
     if config.split != "scaffold" and len(config.seeds) > 1:
         # random-type splits depend on the seed: one data build per seed
-        results = [train(TrainConfig.from_dict({**config.to_dict(), "seeds": [s]}), None if output_dir is None else Path(output_dir) / f"seed{s}", progress) for s in config.seeds]
+        results = [train(TrainConfig.from_dict({**config.to_dict(), "seeds": [s]}), None if out is None else out / f"seed{s}", progress, _nested=True) for s in config.seeds]
         records = [r for res in results for r in res.run_records]
-        return TrainResult(config, Path(output_dir) if output_dir else None, None, records, {"summary": summarize_records(records)},
-                           [m for res in results for m in res.members])
+        return TrainResult(config, out, None, records, {"summary": summarize_records(records)},
+                           [m for res in results for m in res.members], [b for res in results for b in res.bundle_paths])
     from drugscreen.models import MODELS
 
     MODELS.get(config.model)  # an unknown model name fails here, before the data are loaded
     torch.set_num_threads(max(1, int(config.num_threads)))
     t0 = time.perf_counter()
-    data = build_training_data(
-        config.dataset, config.split, config.seeds[0], config.data_dir, config.cache_dir,
-        descriptors=config.extra_features in ("descriptors", "ecfp+descriptors"),
-    )
+    try:
+        data = build_training_data(
+            config.dataset, config.split, config.seeds[0], config.data_dir, config.cache_dir,
+            descriptors=config.extra_features in ("descriptors", "ecfp+descriptors"),
+        )
+    except DatasetNotAvailableError as exc:
+        raise _offline_hint(exc) from None
     logger.info(
         "data ready in %.1f s: %d train / %d valid / %d test molecules, %d tasks from %s",
         time.perf_counter() - t0, len(data.train), len(data.valid), len(data.test), data.n_tasks, ", ".join(d.name for d in data.datasets),
     )
-    return train_on_data(data, config, output_dir, progress)
+    return train_on_data(data, config, out, progress)
 
 
 def train_single_run(
