@@ -93,6 +93,8 @@ def test_desirability_curves():
         ("[[objectives]]\nendpoint='a'\ndirection='window'\nthresholds=[0,1]\n", "4 numbers"),
         ("[[objectives]]\nendpoint='a'\nthresholds=[0,1]\nweight=0\n", "weight"),
         ("[filters]\nbogus=1\n[[objectives]]\nendpoint='a'\nthresholds=[0,1]\n", "unknown filter"),
+        ("[filters]\nmin_mw=-5\n[[objectives]]\nendpoint='a'\nthresholds=[0,1]\n", "min_mw"),
+        ("[filters]\nmin_mw='heavy'\n[[objectives]]\nendpoint='a'\nthresholds=[0,1]\n", "min_mw"),
         ("name = \n", "not valid TOML"),
     ],
 )
@@ -139,6 +141,16 @@ thresholds = [0.0, 1.0]
     assert rank_scores(score).tolist() == [1, 3, 2, 4, 0]
     again = Profile.from_dict(prof.to_dict())
     assert again == prof
+
+
+def test_min_mw_filter_zeroes_light_molecules():
+    prof = Profile.from_toml("[filters]\nmin_mw = 100\n[[objectives]]\nendpoint = 'act'\nthresholds = [0, 1]\n")
+    df = pd.DataFrame({"act": [1.0, 1.0, 1.0, np.nan], "mw": [18.0, 99.9, 100.0, np.nan], "valid": [True, True, True, False]})
+    score = prof.score(df, prof.resolve({"act": "act"}))
+    np.testing.assert_allclose(score, [0.0, 0.0, 1.0, np.nan])
+    assert Profile.from_dict(prof.to_dict()) == prof
+    # the shipped default profile: water, benzene and glycine are not hits, whatever the models say
+    assert load_profile("default").min_mw == 100.0
 
 
 def _profile_toml(*endpoints: str) -> str:

@@ -21,7 +21,8 @@ wrote (the message suggests the closest names: a misspelt endpoint would otherwi
 of the score silently); a shipped profile used with a smaller panel skips such objectives
 with a warning. No matching objective at all is always an error. Then the
 ``[filters]`` apply: ``exclude_pains`` / ``exclude_brenk`` (a hit sets the score to 0),
-``max_lipinski_violations`` (more sets it to 0), ``out_of_domain_penalty`` (the score of a
+``max_lipinski_violations`` (more sets it to 0), ``min_mw`` (a lighter molecule, in g/mol: a
+solvent, a salt's ion, a fragment, scores 0), ``out_of_domain_penalty`` (the score of a
 molecule outside the models' applicability domain is multiplied by it). ``rank`` orders the
 valid molecules by score, 1 = best, ties broken by input order; invalid rows get no score and
 no rank.
@@ -63,7 +64,7 @@ logger = logging.getLogger(__name__)
 _DIRECTIONS = ("up", "down", "window")
 _COMBINE = ("max", "mean", "min")
 _AGGREGATE = ("mean", "geometric")
-_FILTER_KEYS = {"exclude_pains", "exclude_brenk", "max_lipinski_violations", "out_of_domain_penalty"}
+_FILTER_KEYS = {"exclude_pains", "exclude_brenk", "max_lipinski_violations", "min_mw", "out_of_domain_penalty"}
 _OBJECTIVE_KEYS = {"endpoint", "direction", "weight", "thresholds", "combine", "label"}
 #: ``Profile.source`` of a shipped profile: this prefix, then the profile's name.
 SHIPPED_PREFIX = "shipped:"
@@ -213,6 +214,7 @@ class Profile:
     exclude_pains: bool = False
     exclude_brenk: bool = False
     max_lipinski_violations: int | None = None
+    min_mw: float | None = None
     out_of_domain_penalty: float = 1.0
     source: str = field(default="", compare=False)
 
@@ -252,6 +254,9 @@ class Profile:
         max_lip = filters.get("max_lipinski_violations")
         if max_lip is not None and (not isinstance(max_lip, int) or max_lip < 0):
             raise bad(f"max_lipinski_violations must be a whole number >= 0, got {max_lip!r}")
+        min_mw = filters.get("min_mw")
+        if min_mw is not None and (isinstance(min_mw, bool) or not isinstance(min_mw, int | float) or not min_mw >= 0):
+            raise bad(f"min_mw must be a molecular weight >= 0 (g/mol), got {min_mw!r}")
         objectives = []
         raw_objectives = data.get("objectives", [])
         if not isinstance(raw_objectives, list) or not raw_objectives:
@@ -294,6 +299,7 @@ class Profile:
             exclude_pains=bool(filters.get("exclude_pains", False)),
             exclude_brenk=bool(filters.get("exclude_brenk", False)),
             max_lipinski_violations=max_lip,
+            min_mw=None if min_mw is None else float(min_mw),
             out_of_domain_penalty=penalty,
             source=source,
         )
@@ -307,6 +313,8 @@ class Profile:
         }
         if self.max_lipinski_violations is not None:
             filters["max_lipinski_violations"] = self.max_lipinski_violations
+        if self.min_mw is not None:
+            filters["min_mw"] = self.min_mw
         return {
             "name": self.name,
             "description": self.description,
@@ -376,7 +384,7 @@ class Profile:
         """Scores (0-1, NaN for invalid rows) of a scored chunk.
 
         ``df`` needs the columns named in ``resolved`` plus ``valid``, ``in_domain``,
-        ``alerts_pains``, ``alerts_brenk`` and ``lipinski_violations``.
+        ``alerts_pains``, ``alerts_brenk``, ``lipinski_violations`` and (for ``min_mw``) ``mw``.
         """
         n = len(df)
         if not resolved:
@@ -420,6 +428,9 @@ class Profile:
         if self.max_lipinski_violations is not None and "lipinski_violations" in df:
             lv = df["lipinski_violations"].to_numpy(dtype=float, na_value=np.nan)
             score[(lv > self.max_lipinski_violations) & valid] = 0.0
+        if self.min_mw is not None and "mw" in df:
+            mw = df["mw"].to_numpy(dtype=float, na_value=np.nan)
+            score[(mw < self.min_mw) & valid] = 0.0
         if self.out_of_domain_penalty < 1.0 and "in_domain" in df:
             ind = df["in_domain"].astype("boolean").fillna(True).to_numpy(dtype=bool)
             score[~ind & valid] *= self.out_of_domain_penalty
