@@ -304,3 +304,22 @@ def test_cli_stdout_shows_a_user_librarys_own_ids(tiny_bundle, tmp_path) -> None
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     assert all(f"cmpd-{k}" in res.output for k in (1, 2, 3)), res.output
+
+
+def test_report_summarizes_the_toxicity_panel() -> None:
+    from drugscreen.repurposing.report import _tox_summary
+
+    row = pd.Series({
+        "tox_tox21_nr_ar": 0.1, "tox_tox21_nr_ar_unc": 0.01, "tox_tox21_sr_mmp": 0.6, "tox_tox21_sr_mmp_unc": 0.05,
+        "tox_sider_cardiac_disorders": 0.2, "tox_sider_hepatobiliary_disorders": 0.4,
+        "tox_clintox_ct_tox": 0.3, "tox_clintox_ct_tox_unc": 0.02, "tox_clintox_fda_approved": 0.9,
+        "tox_alerts_pains": "", "tox_alerts_brenk": "triple_bond",
+    })  # fmt: skip
+    lines = _tox_summary(row, list(row.index))
+    assert lines == [
+        "Tox21 worst: sr_mmp 0.60 &plusmn; 0.05",
+        "SIDER mean 0.30 (2 organ classes)",
+        "SIDER worst: hepatobiliary_disorders 0.40",
+        "ClinTox CT_TOX 0.30 &plusmn; 0.02",
+        "BRENK: triple_bond",
+    ]

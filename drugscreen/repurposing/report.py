@@ -72,6 +72,48 @@ th{background:#f4f4f4}.small{color:#666;font-size:.85em}.mol svg{width:260px;hei
 """
 
 
+def _number(v: Any) -> float:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return math.nan
+    return x
+
+
+def _tox_summary(row: pd.Series, tox_cols: list[str]) -> list[str]:
+    """A drug's toxicity panel in a few lines (HTML): the worst Tox21 assay, ClinTox CT_TOX, the
+    mean and worst SIDER organ class, each with its ensemble spread, and any structural alerts;
+    every ``tox_*`` value stays in the CSV. Other panels' endpoints are listed as they come."""
+    values = {c[4:]: _number(row.get(c)) for c in tox_cols if not c.endswith("_unc") and not c.startswith("tox_alerts_")}
+    unc = {c[4:-4]: _number(row.get(c)) for c in tox_cols if c.endswith("_unc")}
+
+    def item(label: str, name: str) -> str:
+        spread = unc.get(name, math.nan)
+        return f"{html.escape(label)} {_fmt(values[name], 2)}" + ("" if math.isnan(spread) else f" &plusmn; {_fmt(spread, 2)}")
+
+    lines: list[str] = []
+    shown: set[str] = set()
+    for prefix, label in (("tox21_", "Tox21"), ("sider_", "SIDER")):
+        group = {k: v for k, v in values.items() if k.startswith(prefix) and not math.isnan(v)}
+        if not group:
+            continue
+        worst = max(group, key=lambda k: group[k])
+        if prefix == "sider_":
+            lines.append(f"SIDER mean {_fmt(sum(group.values()) / len(group), 2)} ({len(group)} organ classes)")
+        lines.append(item(f"{label} worst: {worst[len(prefix):]}", worst))
+        shown |= set(k for k in values if k.startswith(prefix))
+    for name, label in (("clintox_ct_tox", "ClinTox CT_TOX"),):
+        if name in values:
+            lines.append(item(label, name))
+            shown.add(name)
+    lines += [item(k, k) for k in values if k not in shown and k != "clintox_fda_approved"]
+    for c in tox_cols:
+        text = row.get(c)
+        if c.startswith("tox_alerts_") and isinstance(text, str) and text:
+            lines.append(f"{html.escape(c[len('tox_alerts_'):].upper())}: {html.escape(text)}")
+    return lines
+
+
 def render_report(ranked: pd.DataFrame, top: int = 25, title: str = "drugscreen repurposing report") -> str:
     """The HTML text of the report for a :meth:`Repurposer.rank` result."""
     from drugscreen import __version__
@@ -114,9 +156,7 @@ def render_report(ranked: pd.DataFrame, top: int = 25, title: str = "drugscreen 
             score += f"<br><span class='small'>pred. pKd {_fmt(r.get('pred_pkd'), 2)} &plusmn; {_fmt(r.get('pred_pkd_sd'), 2)}</span>"
         forms = r.get("other_forms")
         forms_txt = f"<br><span class='small'>also: {_fmt(forms)}</span>" if isinstance(forms, str) and forms else ""
-        tox = ""
-        if tox_cols:
-            tox = "<td class='tox'>" + "<br>".join(f"{html.escape(c[4:])}: {_fmt(r.get(c), 2)}" for c in tox_cols) + "</td>"
+        tox = f"<td class='tox'>{'<br>'.join(_tox_summary(r, tox_cols))}</td>" if tox_cols else ""
         out.append(
             f"<tr><td class='num'>{_fmt(r.get('rank'))}</td>"
             f"<td><b>{_fmt(r.get('name'))}</b><br><span class='small'>{_fmt(r.get(id_col))}{year_txt}</span>{forms_txt}</td>"
