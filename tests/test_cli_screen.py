@@ -284,6 +284,11 @@ def test_report_self_contained(tmp_path):
     assert "unclosed ring" in html and "broken&lt;b&gt;" in html and "<svg" in html
     assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", html, re.I)
     assert "<script" not in html and "<link" not in html
+    # cards show the profile's property objectives too (the default profile's MW window), once each
+    card = html[html.index('class="card"'):]
+    card = card[: card.index("</table>")]
+    assert "<td>mw</td>" in card and card.count("<td>qed</td>") == 1
+    assert "tallest bar:" in html and "row (0-based)" in html
 
 
 def test_report_and_csv_name_descriptor_range_extrapolation(tmp_path):

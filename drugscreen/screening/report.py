@@ -99,7 +99,7 @@ def mol_svg(smiles: str, width: int = 220, height: int = 160) -> str:
 def histogram_svg(edges: np.ndarray, counts: np.ndarray, width: int = 260, height: int = 120) -> str:
     """A small bar chart of ``counts`` over ``edges`` with the axis range labelled."""
     counts = np.asarray(counts, dtype=float)
-    pad_l, pad_b, pad_t = 6, 18, 6
+    pad_l, pad_b, pad_t = 6, 18, 16  # the top margin holds the count label, clear of the bars
     w, h = width - 2 * pad_l, height - pad_b - pad_t
     top = counts.max() if counts.size and counts.max() > 0 else 1.0
     bw = w / max(len(counts), 1)
@@ -116,7 +116,7 @@ def histogram_svg(edges: np.ndarray, counts: np.ndarray, width: int = 260, heigh
     labels = (
         f'<text x="{pad_l}" y="{height - 4}" font-size="10" fill="#5f6b7a">{_esc(f"{edges[0]:.3g}")}</text>'
         f'<text x="{pad_l + w}" y="{height - 4}" font-size="10" fill="#5f6b7a" text-anchor="end">{_esc(f"{edges[-1]:.3g}")}</text>'
-        f'<text x="{pad_l + w}" y="{pad_t + 9}" font-size="10" fill="#5f6b7a" text-anchor="end">max {int(top)}</text>'
+        f'<text x="{pad_l + w}" y="{pad_t - 5}" font-size="10" fill="#5f6b7a" text-anchor="end">tallest bar: {int(top)} molecules</text>'
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">'
@@ -128,24 +128,24 @@ def histogram_svg(edges: np.ndarray, counts: np.ndarray, width: int = 260, heigh
 
 
 def _key_columns(screener: Screener) -> list[tuple[str, str]]:
-    """(label, column) of the endpoints shown on each card: those the profile uses first."""
+    """(label, column) of the values shown on each card: the profile's objectives (endpoints and
+    properties such as ``mw``), else the first endpoints."""
+    from drugscreen.screening.screener import PROFILE_PROPERTIES
+
     out: list[tuple[str, str]] = []
     seen: set[str] = set()
+    showable = {e.column for e in screener.endpoints} | set(PROFILE_PROPERTIES)
     for obj, cols in getattr(screener, "_resolved", []):
-        shown = [c for c in cols if c in {e.column for e in screener.endpoints}]
+        shown = [c for c in cols if c in showable]
         if len(shown) == 1 and shown[0] not in seen:
             out.append((shown[0], shown[0]))
             seen.add(shown[0])
         elif len(shown) > 1:
             label = f"{obj.endpoint} ({obj.combine})"
             out.append((label, "|".join(shown)))
-    for e in screener.endpoints:
-        if len(out) >= 8:
-            break
-        if e.column not in seen:
-            out.append((e.column, e.column))
-            seen.add(e.column)
-    return out[:8]
+    if not out:  # no profile objective to show: the first endpoints
+        out = [(e.column, e.column) for e in screener.endpoints[:8]]
+    return out[:10]
 
 
 def _card_value(row: pd.Series, spec: str, combine: str) -> float:
@@ -234,7 +234,8 @@ def render_report(
                 unc = row.get(f"{spec}_unc") if "|" not in spec else None
                 unc_txt = f" ± {_fmt(unc, 2)}" if unc is not None and not (isinstance(unc, float) and math.isnan(unc)) and float(unc) > 0 else ""
                 cells.append(f'<tr><td>{_esc(label)}</td><td class="v">{_fmt(v)}{_esc(unc_txt)}</td></tr>')
-            cells.append(f'<tr><td>QED</td><td class="v">{_fmt(row.get("qed"))}</td></tr>')
+            if "qed" not in {spec for _, spec in keys}:
+                cells.append(f'<tr><td>qed</td><td class="v">{_fmt(row.get("qed"))}</td></tr>')
             alerts = [a for col in ("alerts_pains", "alerts_brenk") for a in str(row.get(col, "") or "").split(";") if a]
             alert_html = "".join(f'<span class="alert">{_esc(a)}</span>' for a in alerts[:6])
             if len(alerts) > 6:
@@ -278,7 +279,7 @@ def render_report(
             f'<tr><td>{r["row"]}</td><td>{_esc(r.get("id"))}</td><td class="smi">{_esc(r.get("smiles"))}</td><td>{_esc(r.get("error"))}</td></tr>'
             for r in invalid
         )
-        parts.append('<table class="invalid"><tr><th>row</th><th>id</th><th>input</th><th>reason</th></tr>' + trs + "</table>")
+        parts.append('<table class="invalid"><tr><th>row (0-based)</th><th>id</th><th>input</th><th>reason</th></tr>' + trs + "</table>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
