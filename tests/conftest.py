@@ -4,6 +4,8 @@
   (CI points it at ``../shared/datasets``); the ``shared_data_dir`` fixture returns that folder.
 - ``deepchem`` tests are skipped when deepchem is not installed (it is only checked for, never
   imported, here).
+- ``tiny_data``: the tiny dataset's training data (random split, seed 0), built once per
+  module with its own feature cache.
 - The ``drugscreen`` logger is restored after every test: invoking the CLI (``cli.main()`` or
   ``CliRunner().invoke(app, ...)``) configures it with a handler on the test's captured stderr,
   which is closed once that test ends and would break logging in later tests.
@@ -86,3 +88,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     sys.stderr.flush()
     logging.shutdown()
     os._exit(config.stash[_EXIT_STATUS])
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory: pytest.TempPathFactory):
+    """Training data of :func:`tiny_data.tiny_dataset` (96 molecules), random split, seed 0."""
+    from tiny_data import tiny_dataset
+
+    from drugscreen.training.data import build_training_data
+
+    cache = tmp_path_factory.mktemp("features")
+    return build_training_data([tiny_dataset(96)], split="random", seed=0, cache_dir=str(cache))

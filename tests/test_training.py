@@ -8,28 +8,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from tiny_data import tiny_dataset
+from tiny_data import tiny_train_config
 
 from drugscreen.exceptions import ConfigError
 from drugscreen.training.calibration import apply_calibration, fit_calibration
 from drugscreen.training.config import TrainConfig, resolve_config
-from drugscreen.training.data import build_training_data
 from drugscreen.training.losses import masked_loss, pos_weights
 from drugscreen.training.metrics import expected_calibration_error
 from drugscreen.training.trainer import fit_member, train_on_data
 
 
-@pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory: pytest.TempPathFactory):
-    cache = tmp_path_factory.mktemp("features")
-    return build_training_data([tiny_dataset(96)], split="random", seed=0, cache_dir=str(cache))
-
-
 def _config(**kw) -> TrainConfig:
-    base = dict(dataset=["tiny"], model="gine", split="random", seeds=[0], epochs=6, patience=6, batch_size=16,
-                lr=3e-3, model_params={"hidden": 16, "depth": 2, "head_hidden": 16})
-    base.update(kw)
-    return TrainConfig(**base)
+    return tiny_train_config(**kw)
 
 
 # ----------------------------------------------------------------------------- losses

@@ -8,26 +8,16 @@ import logging
 from pathlib import Path
 
 import pytest
-from tiny_data import tiny_dataset
+from tiny_data import tiny_train_config
 
 from drugscreen.exceptions import ConfigError, DatasetNotAvailableError
 from drugscreen.training import trainer
 from drugscreen.training.config import TrainConfig, resolve_config
-from drugscreen.training.data import build_training_data
 from drugscreen.training.trainer import _trunk_config, prepare_output_dir, train
 
 
-@pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory: pytest.TempPathFactory):
-    cache = tmp_path_factory.mktemp("features")
-    return build_training_data([tiny_dataset(96)], split="random", seed=0, cache_dir=str(cache))
-
-
 def _config(**kw) -> TrainConfig:
-    base = dict(dataset=["tiny"], model="gine", split="scaffold", seeds=[0], epochs=1, patience=1, batch_size=16,
-                lr=3e-3, model_params={"hidden": 16, "depth": 2, "head_hidden": 16})
-    base.update(kw)
-    return TrainConfig(**base)
+    return tiny_train_config(**{"split": "scaffold", "epochs": 1, "patience": 1, **kw})
 
 
 @pytest.fixture

@@ -47,3 +47,14 @@ def tiny_dataset(n: int = 80, name: str = "tiny", with_regression: bool = True):
         invalid=[],
         sha256="0" * 64,
     )
+
+
+def tiny_train_config(**overrides):
+    """A :class:`~drugscreen.training.config.TrainConfig` for the tiny dataset: a 16-wide GINE,
+    batch 16, one seed; ``overrides`` replace any key (``split``, ``epochs``, ...)."""
+    from drugscreen.training.config import TrainConfig
+
+    base = dict(dataset=["tiny"], model="gine", split="random", seeds=[0], epochs=6, patience=6, batch_size=16,
+                lr=3e-3, model_params={"hidden": 16, "depth": 2, "head_hidden": 16})
+    base.update(overrides)
+    return TrainConfig(**base)
