@@ -25,14 +25,14 @@ class UnknownNameError(DrugscreenError, KeyError):
     """
 
     def __init__(self, kind: str, name: str, choices: list[str]) -> None:
-        import difflib
+        from drugscreen.messages import closest_names, did_you_mean
 
         self.kind = kind
         self.name = name
         self.choices = sorted(choices)
         #: The choices closest to ``name`` (a typo's likely meaning), best first; may be empty.
-        self.suggestions = difflib.get_close_matches(str(name).lower(), self.choices, n=3, cutoff=0.6)
-        hint = f" (did you mean {' or '.join(repr(s) for s in self.suggestions)}?)" if self.suggestions else ""
+        self.suggestions = closest_names(str(name), self.choices)
+        hint = did_you_mean(str(name), self.choices)
         super().__init__(f"unknown {kind} {name!r}{hint}; choose one of: {', '.join(self.choices)}")
 
     def __str__(self) -> str:  # KeyError would otherwise repr() the message

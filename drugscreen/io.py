@@ -64,6 +64,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from drugscreen.exceptions import InputFormatError
+from drugscreen.messages import name_listing
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -421,20 +422,12 @@ def _text_encoding(head: bytes, path: str) -> str:
     return encoding
 
 
-def _column_listing(columns: list[str], limit: int = _MAX_LISTED_COLUMNS) -> str:
-    """``'a', 'b', ... (N more)``: the first ``limit`` column names, for one-line messages."""
-    if not columns:
-        return "(none)"
-    shown = ", ".join(repr(c) for c in columns[:limit])
-    return shown + (f", ... ({len(columns) - limit} more)" if len(columns) > limit else "")
-
-
 def _check_unique(columns: list[str], path: str) -> None:
     """Refuse a header that names a column twice (naming the repeated ones)."""
     counts = Counter(columns)
     repeated = [c for c in counts if counts[c] > 1]
     if repeated:
-        names = _column_listing(repeated)
+        names = name_listing(repeated, _MAX_LISTED_COLUMNS, quote=True)
         raise InputFormatError(f"duplicate column names in the header of {_display_name(path)}: {names}")
 
 
@@ -444,7 +437,7 @@ def _display_name(path: str) -> str:
 
 def _find_column(columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, required: bool) -> str | None:
     """Find ``wanted`` (case-insensitively) or the single column among ``candidates``."""
-    listing = _column_listing(columns)
+    listing = name_listing(columns, _MAX_LISTED_COLUMNS, quote=True)
     if wanted:
         if wanted in columns:
             return wanted

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from drugscreen.exceptions import ConfigError, UnknownNameError
+from drugscreen.messages import did_you_mean, name_listing
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -125,23 +126,6 @@ def load_profile(name_or_path: str | Path | Profile) -> Profile:
     text = profile_text(name_or_path)
     source = str(name_or_path) if _is_file_reference(name_or_path) else f"{SHIPPED_PREFIX}{name_or_path}"
     return Profile.from_toml(text, source=source)
-
-
-def _closest_hint(name: str, choices: list[str]) -> str:
-    """`` (did you mean 'bbbp'?)`` for a misspelt name (case-insensitive), else ``""``."""
-    import difflib
-
-    lowered: dict[str, str] = {}
-    for c in choices:
-        lowered.setdefault(c.lower(), c)
-    close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
-    return f" (did you mean {' or '.join(repr(lowered[c]) for c in close)}?)" if close else ""
-
-
-def _listing(names: list[str], limit: int = _MAX_LISTED_NAMES) -> str:
-    """The first ``limit`` names, then ``... (N more)``."""
-    shown = ", ".join(names[:limit])
-    return shown + (f", ... ({len(names) - limit} more)" if len(names) > limit else "")
 
 
 def desirability(values: np.ndarray, direction: str, thresholds: tuple[float, ...]) -> np.ndarray:
@@ -362,7 +346,7 @@ class Profile:
             if cols:
                 out.append((obj, cols))
             else:
-                missing.append(obj.endpoint + _closest_hint(obj.endpoint, list(columns)))
+                missing.append(obj.endpoint + did_you_mean(obj.endpoint, list(columns)))
         if not missing:
             return out
         where = f"profile {self.source.removeprefix(SHIPPED_PREFIX) if self.shipped else self.source}"
@@ -370,12 +354,12 @@ class Profile:
         if not out:
             raise ConfigError(
                 f"{where}: none of its objectives matches this panel, which has no {', '.join(missing)}; "
-                f"the panel has: {_listing(list(columns))}"
+                f"the panel has: {name_listing(list(columns), _MAX_LISTED_NAMES)}"
             )
         if not self.shipped:
             raise ConfigError(
                 f"{where}: this panel has no {', '.join(missing)}; fix or remove {what} "
-                f"(the panel has: {_listing(list(columns))})"
+                f"(the panel has: {name_listing(list(columns), _MAX_LISTED_NAMES)})"
             )
         logger.warning("profile %s: this panel has no %s; %s skipped", self.name, ", ".join(missing), what)
         return out

@@ -9,7 +9,6 @@ tables keyed by dataset name. :func:`resolve_config` merges a file with explicit
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import math
 import os
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from drugscreen.exceptions import ConfigError
+from drugscreen.messages import closest_names, did_you_mean
 
 __all__ = ["TrainConfig", "resolve_config"]
 
@@ -181,8 +181,7 @@ class TrainConfig:
         for table in ("dataset_weights", "epoch_fraction"):
             for name, value in getattr(self, table).items():
                 if name not in self.dataset:
-                    close = difflib.get_close_matches(name, self.dataset, n=1, cutoff=0.6)
-                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    hint = did_you_mean(name, self.dataset, n=1)
                     raise ConfigError(f"[{table}] names {name!r}, which is not a training dataset{hint}; training datasets: {', '.join(self.dataset)}")
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise ConfigError(f"[{table}] {name} must be a number, not {value!r}")
@@ -237,7 +236,7 @@ class TrainConfig:
         accepted = sorted(p.name for p in params if p.name not in _SET_BY_TRAINER)
         unknown = sorted(set(self.model_params) - set(accepted))
         if unknown:
-            close = [m for u in unknown for m in difflib.get_close_matches(u, accepted, n=1, cutoff=0.6)]
+            close = [m for u in unknown for m in closest_names(u, accepted, n=1)]
             hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
             raise ConfigError(
                 f"[model_params] {', '.join(repr(u) for u in unknown)} not accepted by model {self.model!r}{hint}; "
