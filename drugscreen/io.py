@@ -919,7 +919,7 @@ def _open_sdf(path: str, fh: IO[str], smiles_column: str | None, id_column: str 
                 mol = Chem.MolFromMolBlock(block, sanitize=True, removeHs=True)
             except Exception as exc:  # RDKit raises on some malformed blocks
                 mol = None
-                log_text = str(exc)
+                log_text = _clean_log(str(exc)) or type(exc).__name__
             else:
                 log_text = ""
         if mol is None:
@@ -928,7 +928,12 @@ def _open_sdf(path: str, fh: IO[str], smiles_column: str | None, id_column: str 
         elif mol.GetNumAtoms() == 0:
             row[ERROR_COLUMN] = f"SDF record {index + 1}: no atoms"
         else:
-            row[smiles_name] = Chem.MolToSmiles(mol)
+            smiles = Chem.MolToSmiles(mol)
+            if "~" in smiles:  # bond types 5-8 ("single or double", "any", ...) are queries
+                row[ERROR_COLUMN] = (f"SDF record {index + 1}: a query bond (molfile bond type 5-8, "
+                                     f"written {smiles}) is not a defined structure")
+            else:
+                row[smiles_name] = smiles
         return row
 
     import pandas as pd

@@ -27,6 +27,9 @@ BAD_INPUTS = {
     # non-ASCII text: RDKit's error log cut such a character in two and crashed the whole run
     "CC(" + "\u00e9" * 30: "ASCII",
     "CC(\u4e59\u9170\u6c34\u6768\u9178\u4e00\u79cd\u5e38\u7528\u7684\u89e3\u70ed\u9547\u75db\u836f)": "ASCII",
+    # RDKit reads the SMARTS any-bond '~' and scored the query 'C~N' as a molecule
+    "C~N": "any bond",
+    "c1ccccc1~C |$;;;;;;R$|": "any bond",
 }
 
 

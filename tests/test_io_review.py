@@ -17,7 +17,13 @@ import pandas as pd
 import pytest
 
 from drugscreen.exceptions import InputFormatError
-from drugscreen.io import default_output_path, escape_csv_injection, open_input, read_table
+from drugscreen.io import (
+    ERROR_COLUMN,
+    default_output_path,
+    escape_csv_injection,
+    open_input,
+    read_table,
+)
 
 
 def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
@@ -191,3 +197,29 @@ def test_reader_closes_the_file(tmp_path):
             except OSError:
                 pass
         assert str(p) not in targets
+
+
+_MOLBLOCK = """{name}
+     RDKit          2D
+
+  2  1  0  0  0  0  0  0  0  0999 V2000
+    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0
+    1.2990    0.7500    0.0000 {element:<2}  0  0  0  0  0  0  0  0  0  0  0  0
+  1  2  {bond}  0
+M  END
+$$$$
+"""
+
+
+def test_sdf_query_bond_is_invalid_and_rdkit_reasons_are_one_line(tmp_path: Path) -> None:
+    """A molfile query bond (type 5-8, e.g. "single or double") was read as RDKit's any-bond and
+    scored as 'C~N'; an unknown element's reason carried RDKit's C++ frame and stack trace."""
+    p = tmp_path / "q.sdf"
+    p.write_text(_MOLBLOCK.format(name="ok", element="N", bond=1) + _MOLBLOCK.format(name="query", element="N", bond=5)
+                 + _MOLBLOCK.format(name="unknown", element="Xx", bond=1))
+    df = read_table(p)
+    assert df["smiles"].tolist() == ["CN", "", ""]
+    err = df[ERROR_COLUMN].tolist()
+    assert err[0] == ""
+    assert err[1] == "SDF record 2: a query bond (molfile bond type 5-8, written C~N) is not a defined structure"
+    assert err[2] == "SDF record 3: Element 'Xx' not found"

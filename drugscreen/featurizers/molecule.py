@@ -62,10 +62,18 @@ _DUMMY_ATOM = Chem.MolFromSmarts("[#0]")
 def _clean_log(text: str) -> str:
     """Turn RDKit's captured log into one short line (timestamps and echoes removed)."""
     lines: list[str] = []
+    in_trace = False
     for raw in text.splitlines():
         line = _TIMESTAMP.sub("", raw).strip()
-        if not line or set(line) <= set("^~ ") or line.startswith("SMILES Parse Error: Failed parsing"):
+        if line and set(line) <= {"-"}:  # "----------" opens and closes a C++ stack trace
+            in_trace = not in_trace
             continue
+        if in_trace:
+            continue
+        if not line or set(line) <= set("^~* ") or line.startswith("SMILES Parse Error: Failed parsing"):
+            continue
+        if line.endswith("Violation") or line.startswith(("Violation occurred", "Failed Expression", "RDKIT:", "BOOST:")):
+            continue  # the frame of an invariant violation: C++ file, line and expression
         if lines and line == lines[-1]:
             continue
         lines.append(line)
@@ -165,7 +173,8 @@ def _text_problem(text: str) -> str:
     RDKit reads a SMILES up to the first white space and takes the rest as the molecule's name,
     so ``c1ccccc1 Cl`` would silently become benzene; only a CXSMILES extension (``CCO |$;;$|``)
     may follow a space. SMILES are ASCII: other characters are refused here with their position
-    (RDKit's own message about them can be cut in the middle of a character).
+    (RDKit's own message about them can be cut in the middle of a character). RDKit also reads
+    the SMARTS any-bond ``~`` (``C~N``) and would score the query as a molecule.
     """
     if not text.isascii():
         pos, char = next((i, c) for i, c in enumerate(text) if not c.isascii())
@@ -174,6 +183,9 @@ def _text_problem(text: str) -> str:
     if len(parts) == 2 and not parts[1].startswith("|"):
         return (f"white space inside the SMILES: RDKit would read only {parts[0]!r} and drop "
                 f"{parts[1]!r} (a name or another molecule belongs in its own column)")
+    if "~" in parts[0]:
+        return (f"'~' (any bond) at position {parts[0].index('~')} is a query, not a bond: "
+                "the structure is not defined (write the bond as -, =, # or :)")
     return ""
 
 
