@@ -14,15 +14,25 @@ Inputs
     ``titleLine=True`` and would eat it). Blank lines and ``#`` comment lines are not records
     and are skipped (counted in the log), as RDKit's supplier does; rows are numbered by
     record. A line without a name gets its 0-based row number as its name (so its id is what
-    a row without an id gets from any other input).
+    a row without an id gets from any other input). A CSV file saved as ``.smi`` (a first
+    line such as ``smiles,id``) is read as CSV, with a warning.
 ``.csv`` / ``.tsv`` / ``.txt``
     A header row is assumed. The delimiter is sniffed from the header line (``,``, tab, ``;``
     or ``|``; the suffix decides ties). A UTF-8 BOM and CRLF line ends are tolerated. Every
-    cell is read as text, so identifiers such as ``007`` survive unchanged.
+    cell is read as text, so identifiers such as ``007`` survive unchanged. A quoted field may
+    span lines, but one whose quote is never closed (it would swallow the rest of the file),
+    or that spans lines and is closed by a quote followed by more text (a stray quote that
+    merged rows), is refused with the line where it opened. Fields have no size limit (an
+    over-long SMILES is flagged per row, as in ``.smi`` input). An empty file (or only blank
+    lines) is read as a table with a ``smiles`` column and no rows.
 ``.sdf`` / ``.sd``
     Streamed record by record. SD tags become columns, the title line becomes ``_Name``, the
     structure becomes a ``smiles`` column. A record RDKit cannot read becomes a row flagged
-    with RDKit's reason instead of stopping the run.
+    with RDKit's reason instead of stopping the run. Records end at a ``$$$$`` line (trailing
+    white space allowed); a record holding two molecule blocks (``M  END`` twice: a lost
+    ``$$$$``) becomes a flagged row, not one merged molecule. The columns are the tags of the
+    first records (``min(chunksize, 1000)``); a tag first seen later is not in the output, and
+    a warning names it.
 ``.parquet``
     Read in row-group batches with pyarrow; column types are kept.
 ``*.gz``
@@ -42,7 +52,8 @@ and rename it into place on :meth:`TableWriter.commit`, so a failed or interrupt
 leaves a half-written output, and refuse to write over the input file. Text cells that
 begin with ``=``, ``+``, ``-`` or ``@`` and are not a plain number (``-0.77`` is left alone)
 are prefixed with ``'`` in CSV/TSV output so that spreadsheets do not execute them (OWASP
-"CSV injection").
+"CSV injection"). In SDF output each value is one line (line breaks become spaces) and a
+value starting with ``$$$$`` gets a leading space, so no value can end its record.
 """
 
 from __future__ import annotations
@@ -677,7 +688,7 @@ def _sniff_stdin_format(lines: list[str], smiles_column: str | None = None) -> s
     given, else one of :data:`SMILES_COLUMN_NAMES`). Anything else: ``.smi``.
     """
     stripped = [ln.rstrip("\r\n") for ln in lines]
-    if any(ln in ("M  END", "$$$$") or _COUNTS_LINE.match(ln) for ln in stripped):
+    if any(ln.rstrip() == "M  END" or _is_sdf_separator(ln) or _COUNTS_LINE.match(ln) for ln in stripped):
         return "sdf"
     first = _first_nonblank(lines).rstrip("\r\n")
     names = {smiles_column.strip().lower()} if smiles_column else set(SMILES_COLUMN_NAMES)
@@ -715,6 +726,13 @@ def _open_smi(
     This is the format's convention (RDKit's ``SmilesMolSupplier`` skips them too), so row
     numbers count records, not lines. A line without a name gets its row number as its name,
     the id any other input gives a row without one.
+
+    A CSV file saved as ``.smi``: when the first record line's first token holds a comma
+    (which no SMILES does) and a comma-separated cell of it names a SMILES column (``smiles``,
+    ``canonical_smiles``, ``smi``, the ``smiles_column`` asked for, or any name containing
+    "smiles"), the file is read as CSV, with a warning to name it ``.csv``. Read as ``.smi``,
+    every row of such a file, the header included, would be an invalid SMILES, so nothing a
+    ``.smi`` reading could give is lost. ``header=False`` turns this off.
     """
     lead = list(first_lines)
     while all(_smi_skipped(ln) for ln in lead):  # comments before the first record
@@ -724,6 +742,15 @@ def _open_smi(
         lead.append(line)
     first = next((ln for ln in lead if not _smi_skipped(ln)), "")
     tokens = first.split()
+    if header is not False and tokens and "," in tokens[0]:
+        names = {smiles_column.strip().lower()} if smiles_column else set(SMILES_COLUMN_NAMES)
+        cells = [c.strip().strip('"').lower() for c in first.split(",")]
+        if any(c in names or "smiles" in c for c in cells):
+            logger.warning(
+                "%s: the first line %r is a comma-separated header; reading the file as CSV (name it .csv)",
+                _display_name(path), first.strip()[:80],
+            )  # fmt: skip
+            return _open_delimited(path, "csv", False, fh, lead, smiles_column, id_column, chunksize, header_at=len(lead) - 1)
     named = bool(tokens) and smiles_column is not None and tokens[0].lower() == smiles_column.strip().lower()
     is_header = header if header is not None else bool(tokens) and (named or _looks_like_header(tokens[0]))
     if is_header:
@@ -784,6 +811,65 @@ def _open_smi(
     return reader
 
 
+#: The csv module's field size limit while reading (its default, 131,072 characters, would
+#: stop the file at one long SMILES; the row reaches the per-row size check instead). The C
+#: long of some platforms is 32 bits, hence not ``sys.maxsize``.
+_CSV_FIELD_LIMIT = 2**31 - 1
+
+
+def _quote_problem(lines: list[str], delim: str) -> tuple[int, str] | None:
+    """A stray quote in one CSV record that spans several lines, or ``None``.
+
+    ``lines`` are the record's raw lines. They are read as the csv module reads them (double
+    quotes, not strict): a field starting with ``"`` runs to the next lone ``"``, line breaks
+    included. The record is refused when such a field is still open at the end of the file
+    (it swallowed the rest), or when it spans lines and its closing quote is followed by
+    more text than white space (a legitimately quoted field ends at a delimiter or the line
+    end; this one merged rows).
+
+    Returns
+    -------
+    tuple or None
+        ``(index of the line where the quoted field opened, what is wrong)``.
+    """
+    start, unquoted, quoted, quote_in_quoted = range(4)
+    state = start
+    opened = 0
+    for k, line in enumerate(lines):
+        for ch in line:
+            if state == quoted:
+                if ch == '"':
+                    state = quote_in_quoted
+            elif ch == delim:
+                state = start
+            elif ch in "\r\n":
+                continue  # the record's end (its last line); inside quotes it was kept above
+            elif state == start:
+                if ch == '"':
+                    state, opened = quoted, k
+                else:
+                    state = unquoted
+            elif state == quote_in_quoted:
+                if ch == '"':
+                    state = quoted  # a doubled quote: a literal one
+                elif k > opened and not ch.isspace():
+                    return opened, (
+                        f"a quoted field opened here runs over {k - opened + 1} lines and its closing quote "
+                        f"is followed by {ch!r}, so it merged rows; remove the stray quote, or close the "
+                        'quote where the field ends (a quote inside a quoted field is written twice: "")'
+                    )
+                else:
+                    state = unquoted
+    if state == quoted:
+        n = len(lines) - opened
+        return opened, (
+            f"a quote opened here is never closed: its field runs to the end of the file ({n} line"
+            f'{"s" if n != 1 else ""}); remove the stray quote, or close it (a quote inside a quoted '
+            'field is written twice: "")'
+        )
+    return None
+
+
 def _open_delimited(
     path: str,
     fmt: str,
@@ -793,10 +879,25 @@ def _open_delimited(
     smiles_column: str | None,
     id_column: str | None,
     chunksize: int,
+    header_at: int | None = None,
 ) -> TableReader:
-    header_line = _first_nonblank(first_lines)
-    if not header_line:
-        raise InputFormatError(f"{path} is empty: expected a header row with a SMILES column")
+    """CSV/TSV (``fmt``): the header is ``first_lines[header_at]`` (default: the first non-blank
+    line); the lines before it are not rows. See the module docstring."""
+    name = _display_name(path)
+    if header_at is None:
+        header_at = next((i for i, ln in enumerate(first_lines) if ln.strip()), len(first_lines))
+    if header_at >= len(first_lines):
+        # an empty file: no rows, as for an empty .smi file (the run warns and writes a header)
+        columns = [smiles_column or "smiles"]
+        if id_column and id_column not in columns:
+            columns.append(id_column)
+        reader = TableReader(path, fmt, gz, columns, columns[0], id_column, chunksize)
+        reader._chunks = iter(())
+        reader._close = fh.close
+        return reader
+    header_line = first_lines[header_at]
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
     delim = _sniff_delimiter(header_line.rstrip("\r\n"), "\t" if fmt == "tsv" else ",")
     columns = next(csv.reader([header_line.rstrip("\r\n")], delimiter=delim))
     columns = [c.strip() for c in columns]
@@ -807,12 +908,34 @@ def _open_delimited(
     stream = _Peeked([header_line], fh)
 
     def chunks() -> Iterator[pd.DataFrame]:
-        reader = csv.reader(stream, delimiter=delim)
+        record: list[str] = []  # the raw lines of the record being read
+
+        def lines() -> Iterator[str]:
+            for line in stream:
+                record.append(line)
+                yield line
+
+        reader = csv.reader(lines(), delimiter=delim)
         next(reader)  # header
         buf: list[list[str]] = []
         blanks: list[list[str]] = []
         start = 0
-        for line_no, row in enumerate(reader, start=2):
+        end = reader.line_num  # lines read so far (a record may span several)
+        while True:
+            record.clear()
+            first_line = header_at + end + 1  # the record's first line (1-based, in the file)
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                raise InputFormatError(f"{name}, line {first_line}: {exc}") from exc
+            if reader.line_num - end > 1 or record[-1].count('"') % 2:
+                # a quoted field with line breaks, or one left open on the last line: check it
+                problem = _quote_problem(record, delim)
+                if problem is not None:
+                    raise InputFormatError(f"{name}, line {first_line + problem[0]}: {problem[1]}")
+            line_no, end = first_line, reader.line_num
             if not row or all(not c.strip() for c in row):
                 blanks.append([""] * ncols)
                 continue
@@ -843,10 +966,16 @@ def _open_delimited(
     return reader
 
 
+def _is_sdf_separator(line: str) -> bool:
+    """``$$$$`` alone on its line; trailing white space is allowed (RDKit's supplier allows it)."""
+    return line.startswith("$$$$") and not line[4:].strip()
+
+
 def _sdf_records(fh: IO[str]) -> Iterator[str]:
+    """The records of an SD file: the text between ``$$$$`` lines."""
     buf: list[str] = []
     for line in fh:
-        if line.rstrip("\r\n") == "$$$$":
+        if _is_sdf_separator(line):
             yield "".join(buf)
             buf = []
         else:
@@ -855,14 +984,23 @@ def _sdf_records(fh: IO[str]) -> Iterator[str]:
         yield "".join(buf)
 
 
+def _mol_ends(lines: list[str]) -> list[int]:
+    """Indices of the ``M  END`` lines of a record (one per molecule block)."""
+    return [i for i, ln in enumerate(lines) if ln.startswith("M  END")]
+
+
 def _sdf_tags(block: str) -> dict[str, str]:
-    """SD data fields (``> <TAG>`` lines and their values) after ``M  END``."""
+    """SD data fields (``> <TAG>`` lines and their values) after ``M  END``.
+
+    In a record that holds a second molecule block (a lost ``$$$$`` line), only the fields
+    before that block are read: the first molecule's own.
+    """
     tags: dict[str, str] = {}
     lines = block.splitlines()
-    try:
-        end = next(i for i, ln in enumerate(lines) if ln.startswith("M  END"))
-    except StopIteration:
-        end = len(lines)
+    ends = _mol_ends(lines)
+    end = ends[0] if ends else len(lines)
+    if len(ends) > 1:
+        lines = lines[: ends[1]]
     i = end + 1
     while i < len(lines):
         ln = lines[i]
@@ -905,15 +1043,25 @@ def _open_sdf(path: str, fh: IO[str], smiles_column: str | None, id_column: str 
     if id_column is None:
         icol = "_Name"
 
+    late_tags: set[str] = set()  # tags first seen after the scanned records, warned about once
+
     def parse(block: str, index: int) -> dict[str, str]:
         name = block.split("\n", 1)[0].rstrip("\r")
         row = {"_Name": name, smiles_name: "", ERROR_COLUMN: ""}
         tags = _sdf_tags(block)
         for t, v in tags.items():
             if t not in tag_names:
-                logger.debug("SDF record %d: tag %r not seen in the first records; ignored", index, t)
+                if t not in late_tags:
+                    late_tags.add(t)
+                    logger.warning(
+                        "SDF record %d: tag %r first seen after the first %d records; not in the output "
+                        "(columns are fixed from the first records)", index + 1, t, len(head),
+                    )  # fmt: skip
                 continue
             row[t] = v
+        if len(_mol_ends(block.splitlines())) > 1:
+            row[ERROR_COLUMN] = f"SDF record {index + 1}: holds more than one molecule block (a missing $$$$ line?)"
+            return row
         with rdBase.CaptureErrorLog() as log:
             try:
                 mol = Chem.MolFromMolBlock(block, sanitize=True, removeHs=True)
@@ -1154,6 +1302,8 @@ class TableWriter:
                         text = ""
                     else:
                         text = str(value).replace("\r", " ").replace("\n", " ")
+                    if text.startswith("$$$$"):
+                        text = " " + text  # a line starting with $$$$ would end the record
                     fh.write(f">  <{key}>\n{text}\n\n")
                 fh.write("$$$$\n")
 

@@ -649,8 +649,18 @@ class Screener:
                 base = base.rename(columns={id_col: "id"})
         clash = [c for c in added.columns if c in base.columns]
         if clash:
-            # an input column with an output name (e.g. a re-scored file): keep the input's as <name>_input
-            base = base.rename(columns={c: f"{c}_input" for c in clash})
+            # an input column with an output name (e.g. a re-scored file): keep the input's as
+            # <name>_input, or <name>_input2, ... when that name is taken too (a file scored twice)
+            taken = {*base.columns, *added.columns}
+            renames: dict[str, str] = {}
+            for c in clash:
+                new, k = f"{c}_input", 1
+                while new in taken:
+                    k += 1
+                    new = f"{c}_input{k}"
+                taken.add(new)
+                renames[c] = new
+            base = base.rename(columns=renames)
         return pd.concat([base, added], axis=1)
 
     def _predict(self, graphs: list[Any], extra: np.ndarray | None, fps: np.ndarray) -> Any:
