@@ -344,6 +344,48 @@ def test_forest_config_is_checked() -> None:
         _config(forest={"datasets": ["hiv"]})
     with pytest.raises(ConfigError, match="datasets"):
         _config(forest={"trees": 5, "datasets": ["tiny"]})
+    with pytest.raises(ConfigError, match="'joint' or 'dataset'"):
+        _config(forest={"datasets": ["tiny"], "molecules": "all"})
+
+
+def test_forest_may_learn_from_molecules_the_joint_training_set_leaves_out(tmp_path: Path, caplog) -> None:
+    """Two datasets over the same molecules with different random splits: the joint training set
+    drops 'a' training molecules that 'b' validates or tests on; they are kept in ``left_out``
+    (with 'a' labels only), and a ``molecules = "dataset"`` forest for 'a' learns from them."""
+    import logging
+
+    from tiny_data import tiny_dataset
+
+    from drugscreen.training.data import build_training_data
+    from drugscreen.training.trainer import _fit_forests
+
+    a, b = tiny_dataset(96, name="a"), tiny_dataset(80, name="b")
+    data = build_training_data([a, b], split="random", seed=0, cache_dir=str(tmp_path))
+    info = data.datasets[0]
+    left = data.left_out
+    assert info.n_removed_leak > 0 and int((left.dataset_index == 0).sum()) == info.n_removed_leak
+    held_out = set(data.valid.smiles_std) | set(data.test.smiles_std)
+    assert all(s in held_out for s in left.smiles_std)
+    # 'a' training split = joint training rows of 'a' + its left-out rows, labels of 'a' only
+    from drugscreen.data.splits import make_split
+
+    split_a = make_split("random", a, seed=0)
+    joint_a = [s for s, k in zip(data.train.smiles_std, data.train.dataset_index, strict=True) if k == 0]
+    left_a = [s for s, k in zip(left.smiles_std, left.dataset_index, strict=True) if k == 0]
+    assert sorted(joint_a + left_a) == sorted(a.smiles_std[i] for i in split_a.train)
+    assert np.isnan(left.y[left.dataset_index == 0][:, 2:]).all()
+
+    sizes = {}
+    for molecules in ("joint", "dataset"):
+        cfg = _config(dataset=["a", "b"], forest={"datasets": ["a"], "n_estimators": 3, "molecules": molecules})
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="drugscreen.training.trainer"):
+            parts, preds = _fit_forests(data, cfg, seed=0)
+        assert [cols for _, cols in parts] == [[0, 1]]
+        assert np.isfinite(preds["test"][:, :2]).all() and np.isnan(preds["test"][:, 2:]).all()
+        sizes[molecules] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("forest a")]
+    assert f"{info.n_train} molecules" in sizes["joint"][0]
+    assert f"{info.n_train + info.n_removed_leak} molecules" in sizes["dataset"][0]
 
 
 def test_card_warns_when_pooled_errors_are_not_larger_out_of_domain() -> None:

@@ -95,7 +95,11 @@ class TrainConfig:
         ``w * member + (1 - w) * forest``, with ``w`` per dataset chosen on validation from
         ``0, 0.1, ..., 1`` (ties go to the larger ``w``); calibration is fitted after the blend.
         ``n_estimators``, ``min_samples_leaf`` and ``max_features`` may also be given per dataset
-        (``{"hiv": 20, "tox21": 5}``). The bundle stores the forests as arrays
+        (``{"hiv": 20, "tox21": 5}``). ``molecules = "dataset"`` fits each forest on its
+        dataset's whole training split instead, keeping the molecules the joint training set
+        leaves out because another dataset validates or tests on them (a forest predicts only its
+        own dataset's tasks, so nothing leaks); the default ``"joint"`` uses the joint set. The
+        bundle stores the forests as arrays
         (``forest.safetensors``), except those of datasets whose chosen weight is 1 (unused).
         ``None`` = no forest.
     data_dir, cache_dir
@@ -193,10 +197,12 @@ class TrainConfig:
                 raise ConfigError(f"[epoch_fraction] {name} must be in (0, 1], not {value!r}")
         self._check_model_params()
         if self.forest is not None:
-            allowed = {"datasets", "n_estimators", "min_samples_leaf", "max_features"}
+            allowed = {"datasets", "n_estimators", "min_samples_leaf", "max_features", "molecules"}
             unknown = sorted(set(self.forest) - allowed)
             if unknown or not self.forest.get("datasets"):
                 raise ConfigError(f"forest needs 'datasets' and takes only {', '.join(sorted(allowed))} (got {sorted(self.forest)})")
+            if self.forest.get("molecules", "joint") not in ("joint", "dataset"):
+                raise ConfigError(f"forest molecules must be 'joint' or 'dataset', not {self.forest['molecules']!r}")
             missing = sorted(set(self.forest["datasets"]) - set(self.dataset))
             if missing:
                 raise ConfigError(f"forest datasets {missing} are not among the training datasets {self.dataset}")

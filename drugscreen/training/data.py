@@ -114,6 +114,10 @@ class TrainingData:
     #: Each dataset's training descriptor ranges (:meth:`DescriptorRanges.to_dict
     #: <drugscreen.descriptor_ranges.DescriptorRanges.to_dict>`), for the applicability domain.
     descriptor_ranges: dict[str, Any] | None = None
+    #: Training-split molecules left out of :attr:`train` because another dataset holds them
+    #: out for validation or test (labels of their own dataset only); a model that predicts
+    #: only its own dataset's tasks, such as a per-dataset forest, may still learn from them.
+    left_out: Part | None = None
 
     @property
     def n_tasks(self) -> int:
@@ -327,18 +331,19 @@ def build_training_data(
 
     n_tasks = len(tasks)
     acc: dict[str, dict[str, list[Any]]] = {
-        p: {"graphs": [], "y": [], "fps": [], "desc": [], "smiles": [], "ds": []} for p in ("train", "valid", "test")
+        p: {"graphs": [], "y": [], "fps": [], "desc": [], "smiles": [], "ds": []} for p in ("train", "valid", "test", "left_out")
     }
     infos: list[DatasetPart] = []
     for k, (ds, sp, graphs, fps, desc, (a, b)) in enumerate(parts_raw):
         removed = 0
         counts = {}
-        for part_name, idx in (("train", sp.train), ("valid", sp.valid), ("test", sp.test)):
-            idx = np.asarray(idx, dtype=np.int64)
-            if part_name == "train":
-                keep = np.array([ds.smiles_std[i] not in held_out for i in idx], dtype=bool)
-                removed = int((~keep).sum())
-                idx = idx[keep]
+        train_idx = np.asarray(sp.train, dtype=np.int64)
+        keep = np.array([ds.smiles_std[i] not in held_out for i in train_idx], dtype=bool)
+        removed = int((~keep).sum())
+        for part_name, idx in (
+            ("train", train_idx[keep]), ("left_out", train_idx[~keep]),
+            ("valid", np.asarray(sp.valid, dtype=np.int64)), ("test", np.asarray(sp.test, dtype=np.int64)),
+        ):
             y = np.full((len(idx), n_tasks), np.nan)
             y[:, a:b] = ds.y[idx]
             store = acc[part_name]
@@ -396,6 +401,7 @@ def build_training_data(
         train=part("train"),
         valid=part("valid"),
         test=part("test"),
+        left_out=part("left_out"),
         featurizer_config=GraphFeaturizer().to_config(),
         standardizer_config=DEFAULT_STANDARDIZER.to_config(),
         split_kind=split,

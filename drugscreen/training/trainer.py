@@ -85,7 +85,7 @@ def _peak_rss_mb() -> float:
 
 
 #: Options that act only after a member's training (a checkpoint stays valid when they change).
-_POST_TRAINING_KEYS = ("head_finetune_epochs",)
+_POST_TRAINING_KEYS = ("head_finetune_epochs", "forest", "calibration")
 
 #: Options that do not change a member's trained weights: where the data and caches live, how
 #: many threads or worker processes run it, labels, and which other seeds/members are trained
@@ -744,7 +744,9 @@ class ForestBlend:
 
 
 def _fit_forests(data: TrainingData, config: TrainConfig, seed: int) -> tuple[list[tuple[Any, list[int]]], dict[str, np.ndarray]]:
-    """Fit one ECFP4 forest per ``config.forest`` dataset on its training molecules.
+    """Fit one ECFP4 forest per ``config.forest`` dataset on its training molecules: the joint
+    (leak-free) training set's, or with ``molecules = "dataset"`` the dataset's whole training
+    split (:attr:`TrainingData.left_out` added back).
 
     Returns the forests as arrays with their task columns, and their predictions on the
     valid and test parts, ``(n, n_tasks)`` with NaN in the other tasks' columns.
@@ -761,6 +763,11 @@ def _fit_forests(data: TrainingData, config: TrainConfig, seed: int) -> tuple[li
         k = names.index(name)
         a, b = data.datasets[k].task_slice
         rows = data.train.dataset_index == k
+        fps, y = data.train.fps[rows], data.train.y[rows, a:b]
+        if spec.get("molecules", "joint") == "dataset" and data.left_out is not None:
+            extra = data.left_out.dataset_index == k
+            fps = np.concatenate([fps, data.left_out.fps[extra]])
+            y = np.concatenate([y, data.left_out.y[extra, a:b]])
         types = ["classification" if c else "regression" for c in data.is_classification[a:b]]
         # a value may be one number or {dataset: number}
         params = {
@@ -770,12 +777,12 @@ def _fit_forests(data: TrainingData, config: TrainConfig, seed: int) -> tuple[li
         }
         t0 = time.perf_counter()
         rf = ECFPRandomForest(task_types=types, random_state=seed, **params)
-        rf.fit(unpack_bits(data.train.fps[rows]), data.train.y[rows, a:b])
+        rf.fit(unpack_bits(fps), y)
         arrays = ForestArrays.from_estimator(rf)
         parts.append((arrays, list(range(a, b))))
         for p in preds:
             preds[p][:, a:b] = arrays.predict(np.unpackbits(getattr(data, p).fps, axis=1))
-        logger.info("forest %s seed %d: %d trees, %d nodes, %.0f s", name, seed, len(arrays.roots), len(arrays.feature), time.perf_counter() - t0)
+        logger.info("forest %s seed %d: %d molecules, %d trees, %d nodes, %.0f s", name, seed, len(y), len(arrays.roots), len(arrays.feature), time.perf_counter() - t0)
     return parts, preds
 
 
