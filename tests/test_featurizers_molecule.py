@@ -28,6 +28,14 @@ BAD_INPUTS = {
     "CC(" + "\u00e9" * 30: "ASCII",
     "CC(\u4e59\u9170\u6c34\u6768\u9178\u4e00\u79cd\u5e38\u7528\u7684\u89e3\u70ed\u9547\u75db\u836f)": "ASCII",
     # RDKit reads the SMARTS any-bond '~' and scored the query 'C~N' as a molecule
+    # bracket atoms without their hydrogens are radicals (a typo: [O] for O); no model saw one
+    "CC(=O)Nc1ccc([O])cc1": "radical",
+    "[#6]C": "radical",
+    "[CH2]C": "radical",
+    # charges no C, N or O atom can carry
+    "[C+4]": "impossible charge",
+    "[N+5]": "impossible charge",
+    "CC[O-5]": "impossible charge",
     "C~N": "any bond",
     "c1ccccc1~C |$;;;;;;R$|": "any bond",
 }
@@ -88,12 +96,37 @@ def test_standardizer_config_round_trip() -> None:
     assert Standardizer.from_config(policy.to_config()) == policy
     assert set(policy.to_config()) == {
         "largest_fragment", "strip_counterions", "neutralize", "normalize", "canonical_tautomer", "max_heavy_atoms",
-        "allow_dummy_atoms",
+        "allow_dummy_atoms", "remove_isotopes", "allow_radicals", "allow_extreme_charges",
     }
-    # a configuration from before strip_counterions existed (an older bundle's) keeps its behaviour
-    older = {k: v for k, v in Standardizer().to_config().items() if k != "strip_counterions"}
-    assert Standardizer.from_config(older).strip_counterions is False
-    assert Standardizer().strip_counterions is True
+    # a configuration from before an option existed (an older bundle's) keeps its behaviour
+    new_options = {"strip_counterions": False, "remove_isotopes": False, "allow_radicals": True, "allow_extreme_charges": True}
+    older = {k: v for k, v in Standardizer().to_config().items() if k not in new_options}
+    assert Standardizer.from_config(older).to_config() == {**older, **new_options}
+    assert {k: getattr(Standardizer(), k) for k in new_options} == {k: not v for k, v in new_options.items()}
+    assert prepare_molecule("CC[O-5]", Standardizer.from_config(older)).valid
+
+
+@pytest.mark.parametrize(
+    ("labelled", "parent"),
+    [
+        ("[2H]C([2H])([2H])C(=O)Nc1ccc(O)cc1", "CC(=O)Nc1ccc(O)cc1"),  # d3-paracetamol
+        ("CC[13CH3]", "CCC"),
+        ("[3H]OC(=O)CC", "CCC(=O)O"),
+        ("CC(C)NC(C)Cc1ccc([123I])cc1.Cl", "CC(C)NC(C)Cc1ccc(I)cc1"),  # iofetamine (123I)
+    ],
+)
+def test_isotope_labels_are_removed(labelled: str, parent: str) -> None:
+    """A deuterated drug scored as a different molecule (its D atoms stayed graph nodes and
+    the label entered the fingerprint): it now scores as its parent."""
+    assert prepare_molecule(labelled).smiles_std == Chem.CanonSmiles(parent)
+    kept = prepare_molecule(labelled, Standardizer(remove_isotopes=False)).smiles_std
+    assert kept != Chem.CanonSmiles(parent)
+
+
+def test_radicals_and_metal_ions() -> None:
+    """Non-metal radicals are refused unless allowed; metal ions are not checked."""
+    assert prepare_molecule("CC(=O)Nc1ccc([O])cc1", Standardizer(allow_radicals=True)).valid
+    assert prepare_molecule("[Fe+3]").valid and prepare_molecule("[O-][Cl+3]([O-])([O-])[O-].C[N+](C)(C)C").valid
 
 
 OLANZAPINE = "Cc1cc2c(s1)Nc1ccccc1N=C2N1CCN(C)CC1"
@@ -114,6 +147,10 @@ CITRIC_ACID = "OC(=O)CC(O)(CC(=O)O)C(=O)O"
         ("[Na+].[Na+].[Na+].[O-]C(=O)CC(O)(CC([O-])=O)C([O-])=O", CITRIC_ACID),
         (CITRIC_ACID, CITRIC_ACID),
         ("CCO.O", "CCO"),
+        # basic amino acids as salt formers: lysine acetylsalicylate is aspirin, ibuprofen lysine ibuprofen
+        ("CC(=O)Oc1ccccc1C(=O)[O-].NCCCC[C@H]([NH3+])C(=O)O", "CC(=O)Oc1ccccc1C(=O)O"),
+        ("CC(C)Cc1ccc(C(C)C(=O)O)cc1.NC(=N)NCCC[C@H](N)C(=O)O", "CC(C)Cc1ccc(C(C)C(=O)O)cc1"),
+        ("NCCCC[C@H](N)C(=O)O", "NCCCC[C@H](N)C(=O)O"),
         # fatty acids and alkyl sulfates are not listed: triethanolamine lauryl sulfate is lauryl sulfate
         ("OCCN(CCO)CCO.CCCCCCCCCCCCOS(=O)(=O)O", "CCCCCCCCCCCCOS(=O)(=O)O"),
     ],

@@ -58,6 +58,10 @@ COUNTERIONS: dict[str, str] = {
     "ethanolamine": "NCCO",
     "diethanolamine": "OCCNCCO",
     "benzathine": "c1ccc(CNCCNCc2ccccc2)cc1",
+    # basic amino acids as salt formers (ibuprofen lysine, lysine acetylsalicylate, ketoprofen
+    # arginine): alone, or with an amino-acid drug, they stay
+    "lysine": "NCCCCC(N)C(=O)O",
+    "arginine": "NC(=N)NCCCC(N)C(=O)O",
     # solvents of crystallization
     "methanol": "CO",
     "ethanol": "CCO",

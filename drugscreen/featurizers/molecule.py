@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from rdkit import Chem, rdBase
+from rdkit.Chem import rdqueries
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
 from drugscreen.featurizers.counterions import drop_counterions
@@ -47,6 +48,13 @@ _CARBON = Chem.MolFromSmarts("[#6]")
 # aromatic anions (cyclopentadienide, tetrazolide) and hydride: the Uncharger's neutral form of
 # these is checked for being readable (see _checked_uncharge); other anions need no check
 _AROMATIC_OR_HYDRIDE_ANION = Chem.MolFromSmarts("[a-,#1-]")
+_RADICAL = rdqueries.NumRadicalElectronsGreaterQueryAtom(0)
+_ISOTOPE = rdqueries.IsotopeGreaterQueryAtom(0)
+_CHARGE_BEYOND_ONE = Chem.MolFromSmarts("[!+0;!+1;!-1]")
+#: The largest formal charge (either sign) an atom of these non-metals can carry in a molecule a
+#: model may score: C, N, O and F never carry two charges; B, Si, P, S, Se and the heavier
+#: halogens up to three (perchlorate writes chlorine +3). Metals are not limited.
+MAX_ABS_CHARGE = {"C": 1, "N": 1, "O": 1, "F": 1, "B": 3, "Si": 3, "P": 3, "S": 3, "Se": 3, "Cl": 3, "Br": 3, "I": 3}
 
 
 def _may_uncharge(mol: Chem.Mol) -> bool:
@@ -57,6 +65,7 @@ def _may_uncharge(mol: Chem.Mol) -> bool:
         return True
     return len(mol.GetSubstructMatches(_NEGATIVE)) != len(mol.GetSubstructMatches(_POS_NO_H))
 _DUMMY_ATOM = Chem.MolFromSmarts("[#0]")
+_HYDROGEN_ATOM = Chem.MolFromSmarts("[#1]")
 
 
 def _clean_log(text: str) -> str:
@@ -250,6 +259,20 @@ class Standardizer:
         Larger molecules are refused (not drug-like; slow and outside every training set).
     allow_dummy_atoms
         Accept ``*`` atoms (R-groups, polymer ends). Off by default: no model has seen them.
+    remove_isotopes
+        Score the isotope parent: ``[2H]``, ``[13C]``, ``[131I]`` become ordinary atoms (and
+        deuterium an ordinary hydrogen), so a deuterated drug scores as its parent instead of
+        as a molecule with extra heavy atoms. Configurations written before this option
+        existed read as ``False``.
+    allow_radicals
+        Accept non-metal atoms (those of :data:`MAX_ABS_CHARGE`) with unpaired electrons; metal
+        ions are not checked. Off by default: a bracket atom written without
+        its hydrogens (``[O]`` for ``O``, ``[CH2]C``, ``[#6]``) is read by RDKit as a radical,
+        which is almost always a typing slip, and no training set holds radicals to learn
+        them from. Configurations written before this option existed read as ``True``.
+    allow_extreme_charges
+        Accept atoms charged beyond :data:`MAX_ABS_CHARGE` (``[C+4]``, ``[N+5]``, ``C[O-2]``).
+        Off by default. Configurations written before this option existed read as ``True``.
     """
 
     largest_fragment: bool = True
@@ -259,6 +282,9 @@ class Standardizer:
     canonical_tautomer: bool = False
     max_heavy_atoms: int = 250
     allow_dummy_atoms: bool = False
+    remove_isotopes: bool = True
+    allow_radicals: bool = False
+    allow_extreme_charges: bool = False
     _chooser: Any = field(default=None, init=False, repr=False, compare=False)
     _uncharger: Any = field(default=None, init=False, repr=False, compare=False)
     _tautomers: Any = field(default=None, init=False, repr=False, compare=False)
@@ -272,10 +298,11 @@ class Standardizer:
     def from_config(cls, config: dict[str, Any]) -> Standardizer:
         """Rebuild a policy from :meth:`to_config`'s output.
 
-        A configuration without ``strip_counterions`` (written before the option existed, e.g.
-        by a bundle trained then) keeps the behaviour it was made with: ``False``.
+        A configuration without ``strip_counterions``, ``remove_isotopes``, ``allow_radicals``
+        or ``allow_extreme_charges`` (written before the option existed, e.g. by a bundle
+        trained then) keeps the behaviour it was made with (see :data:`_BEFORE_OPTIONS`).
         """
-        return cls(**{"strip_counterions": False, **config})
+        return cls(**{**_BEFORE_OPTIONS, **config})
 
     def __getstate__(self) -> dict[str, Any]:
         return self.to_config()
@@ -298,6 +325,8 @@ class Standardizer:
         """Standardize ``mol``; return ``(mol, "")`` or ``(None, reason)``."""
         try:
             with rdBase.CaptureErrorLog() as log:
+                if self.remove_isotopes and mol.GetAtomsMatchingQuery(_ISOTOPE):
+                    mol = _isotope_parent(mol)
                 if self.normalize:
                     mol = rdMolStandardize.Cleanup(mol)
                 if self.largest_fragment and len(Chem.GetMolFrags(mol)) > 1:
@@ -314,12 +343,42 @@ class Standardizer:
             return None, _clean_log(log.messages) or "standardization failed"
         if not self.allow_dummy_atoms and mol.HasSubstructMatch(_DUMMY_ATOM):
             return None, "contains dummy atoms (*): R-groups and polymer ends cannot be scored"
+        if not self.allow_radicals:
+            radicals = [a for a in mol.GetAtomsMatchingQuery(_RADICAL) if a.GetSymbol() in MAX_ABS_CHARGE]
+            if radicals:
+                a = radicals[0]
+                n = a.GetNumRadicalElectrons()
+                return None, (f"radical: atom {a.GetIdx() + 1} ({a.GetSymbol()}) has {n} unpaired electron{'s' * (n > 1)}; "
+                              "a bracket atom without its hydrogens ([O] for O or [OH], [CH2] for [CH3]) reads as a "
+                              "radical, and no model has seen radicals")
+        if not self.allow_extreme_charges and mol.HasSubstructMatch(_CHARGE_BEYOND_ONE):
+            for a in mol.GetAtoms():
+                limit = MAX_ABS_CHARGE.get(a.GetSymbol())
+                if limit is not None and abs(a.GetFormalCharge()) > limit:
+                    return None, (f"impossible charge: atom {a.GetIdx() + 1} ({a.GetSymbol()}) carries "
+                                  f"{a.GetFormalCharge():+d} (at most {limit} either way)")
         heavy = mol.GetNumHeavyAtoms()
         if heavy > self.max_heavy_atoms:
             return None, f"too large: {heavy} heavy atoms (limit {self.max_heavy_atoms})"
         if heavy == 0:
             return None, "no heavy atoms"
         return mol, ""
+
+
+#: What a configuration written before an option existed means (:meth:`Standardizer.from_config`).
+_BEFORE_OPTIONS: dict[str, Any] = {
+    "strip_counterions": False, "remove_isotopes": False, "allow_radicals": True, "allow_extreme_charges": True,
+}
+
+
+def _isotope_parent(mol: Chem.Mol) -> Chem.Mol:
+    """``mol`` with every isotope label removed; deuterium and tritium atoms become ordinary
+    hydrogens and are folded back into their heavy atoms."""
+    rw = Chem.RWMol(mol)
+    for atom in rw.GetAtomsMatchingQuery(_ISOTOPE):
+        atom.SetIsotope(0)
+    out = rw.GetMol()
+    return Chem.RemoveHs(out, sanitize=True) if out.HasSubstructMatch(_HYDROGEN_ATOM) else out
 
 
 def _checked_uncharge(uncharger: Any, mol: Chem.Mol) -> Chem.Mol:
