@@ -218,3 +218,21 @@ def test_neutralized_smiles_can_be_read_back(smiles: str, expected: str) -> None
     assert result.valid
     assert result.smiles_std == expected
     assert Chem.MolFromSmiles(result.smiles_std) is not None
+
+
+def test_datasets_keep_their_radicals_screening_refuses_them() -> None:
+    """Curated datasets hold a few radicals on purpose (TEMPOL in Tox21): the datasets' policy
+    keeps them, so molecule counts and deterministic splits stay those the literature uses; a
+    screened file is held to the default policy."""
+    from drugscreen.data.loaders import _DEFAULT, _dataset_policy
+    from drugscreen.featurizers.molecule import DATASET_STANDARDIZER, DEFAULT_STANDARDIZER
+
+    tempol = "CC1(C)CC(O)CC(C)(C)N1[O]"
+    assert not prepare_molecule(tempol).valid
+    assert prepare_molecule(tempol, DATASET_STANDARDIZER).valid
+    assert prepare_molecule("[2H]C([2H])([2H])C(=O)Nc1ccc(O)cc1", DATASET_STANDARDIZER).smiles_std == "CC(=O)Nc1ccc(O)cc1"
+    assert _dataset_policy(_DEFAULT) is DATASET_STANDARDIZER and _dataset_policy(None) is None
+    assert _dataset_policy(DEFAULT_STANDARDIZER) is DEFAULT_STANDARDIZER
+    # nothing else differs between the two policies
+    differ = {k for k, v in DATASET_STANDARDIZER.to_config().items() if DEFAULT_STANDARDIZER.to_config()[k] != v}
+    assert differ == {"allow_radicals", "allow_extreme_charges"}

@@ -216,6 +216,14 @@ def _parse_cache_path(sha256: str, standardizer: Standardizer | None) -> Path:
     return cache_dir() / "parsed" / f"{key}.json.gz"
 
 
+def _dataset_policy(standardizer: Standardizer | None | object) -> Standardizer | None | object:
+    """A dataset loader's policy: :data:`~drugscreen.featurizers.molecule.DATASET_STANDARDIZER`
+    unless the caller chose one."""
+    from drugscreen.featurizers.molecule import DATASET_STANDARDIZER
+
+    return DATASET_STANDARDIZER if standardizer is _DEFAULT else standardizer
+
+
 def parse_column(
     smiles: list[str],
     standardizer: Standardizer | None | object = _DEFAULT,
@@ -352,7 +360,7 @@ def load_dataset(
     digest = sha256_file(path)
 
     raw = df[spec.smiles_column].fillna("").astype(str).tolist()
-    smiles_std, errors = parse_column(raw, standardizer, sha256=digest, use_cache=use_cache)
+    smiles_std, errors = parse_column(raw, _dataset_policy(standardizer), sha256=digest, use_cache=use_cache)
     valid = np.array([not e for e in errors], dtype=bool)
     invalid = [InvalidRow(i, raw[i], errors[i]) for i in np.flatnonzero(~valid).tolist()]
     _summarize_invalid(spec.name, invalid, len(raw))
@@ -439,7 +447,7 @@ def load_affinity(
 
     smiles = drugs["smiles"].tolist()
     _, errors = parse_column(
-        smiles, standardizer, sha256=sha256_file(drugs_path), use_cache=use_cache
+        smiles, _dataset_policy(standardizer), sha256=sha256_file(drugs_path), use_cache=use_cache
     )
     invalid = [InvalidRow(i, smiles[i], e) for i, e in enumerate(errors) if e]
     _summarize_invalid(spec.name, invalid, len(smiles))

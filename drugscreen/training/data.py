@@ -141,15 +141,17 @@ def default_cache_dir() -> Path:
 
 
 def featurize_smiles(smiles: list[str], featurizer: GraphFeaturizer | None = None) -> tuple[list[MolGraph], np.ndarray]:
-    """Graphs and packed ECFP4 bits of input SMILES, parsed and standardized exactly as the
-    Screener does (:func:`~drugscreen.featurizers.molecule.prepare_molecule`); they must be valid."""
+    """Graphs and packed ECFP4 bits of input SMILES, parsed and standardized as the Screener
+    does (:func:`~drugscreen.featurizers.molecule.prepare_molecule`), with the datasets' policy
+    (:data:`~drugscreen.featurizers.molecule.DATASET_STANDARDIZER`, which keeps the datasets'
+    few radicals); they must be valid."""
     from rdkit import rdBase
 
-    from drugscreen.featurizers.molecule import prepare_molecule
+    from drugscreen.featurizers.molecule import DATASET_STANDARDIZER, prepare_molecule
 
     featurizer = featurizer or GraphFeaturizer()
     with rdBase.BlockLogs():
-        parsed = [prepare_molecule(s) for s in smiles]
+        parsed = [prepare_molecule(s, DATASET_STANDARDIZER) for s in smiles]
     bad = [p for p in parsed if not p.valid]
     if bad:
         raise ValueError(f"{len(bad)} SMILES are invalid, e.g. {bad[0].smiles!r}: {bad[0].error}")
@@ -191,12 +193,12 @@ def cached_features(
     key_parts: dict[str, Any], smiles: list[str], cache_dir: str | os.PathLike[str] | None = None
 ) -> tuple[list[MolGraph], np.ndarray]:
     """Featurize input ``smiles`` (see :func:`featurize_smiles`) or read them from the feature cache."""
-    from drugscreen.featurizers.molecule import DEFAULT_STANDARDIZER
+    from drugscreen.featurizers.molecule import DATASET_STANDARDIZER
 
     featurizer = GraphFeaturizer()
     key = json.dumps(
         {"v": FEATURE_CACHE_VERSION, "featurizer": featurizer.to_config(), "fp": _FP_CACHE_KEY,
-         "standardizer": DEFAULT_STANDARDIZER.to_config(), **key_parts, "n": len(smiles)},
+         "standardizer": DATASET_STANDARDIZER.to_config(), **key_parts, "n": len(smiles)},
         sort_keys=True,
     )  # fmt: skip
     digest = hashlib.sha256(key.encode() + "\n".join(smiles).encode()).hexdigest()[:24]
@@ -231,11 +233,11 @@ def cached_descriptors(
     from rdkit import rdBase
 
     from drugscreen.featurizers.base import build_featurizer
-    from drugscreen.featurizers.molecule import DEFAULT_STANDARDIZER, prepare_molecule
+    from drugscreen.featurizers.molecule import DATASET_STANDARDIZER, prepare_molecule
 
     featurizer = build_featurizer(DESCRIPTOR_FEATURIZER)
     key = json.dumps({"v": FEATURE_CACHE_VERSION, "desc": featurizer.to_config(),
-                      "standardizer": DEFAULT_STANDARDIZER.to_config(), **key_parts, "n": len(smiles)}, sort_keys=True)
+                      "standardizer": DATASET_STANDARDIZER.to_config(), **key_parts, "n": len(smiles)}, sort_keys=True)
     digest = hashlib.sha256(key.encode() + "\n".join(smiles).encode()).hexdigest()[:24]
     path = (Path(cache_dir) if cache_dir else default_cache_dir()) / f"desc_{digest}.npz"
     if path.is_file():
@@ -247,7 +249,7 @@ def cached_descriptors(
         except (OSError, ValueError, KeyError) as exc:
             logger.debug("ignoring unreadable descriptor cache %s: %s", path, exc)
     with rdBase.BlockLogs():
-        parsed = [prepare_molecule(s) for s in smiles]
+        parsed = [prepare_molecule(s, DATASET_STANDARDIZER) for s in smiles]
     bad = [p for p in parsed if not p.valid]
     if bad:
         raise ValueError(f"{len(bad)} SMILES are invalid, e.g. {bad[0].smiles!r}: {bad[0].error}")
@@ -415,12 +417,12 @@ def predict_part(bundle: Any, part: Part, batch_size: int = 512) -> Any:
     training data: its graphs and fingerprints and, for a descriptor hybrid, the raw descriptors
     (``Part.desc`` holds scaled values): the part's own :attr:`Part.desc_raw` when the bundle
     takes that descriptor set, else recomputed from the part's standardized SMILES."""
-    from drugscreen.featurizers.molecule import prepare_molecule
+    from drugscreen.featurizers.molecule import DATASET_STANDARDIZER, prepare_molecule
 
     extra = None
     cfg = bundle.extra_featurizer_config
     if cfg is not None and part.desc_raw is not None and cfg == DESCRIPTOR_FEATURIZER:
         extra = part.desc_raw
     elif cfg is not None:
-        extra = bundle.extra_inputs([prepare_molecule(s).mol for s in part.smiles_std])
+        extra = bundle.extra_inputs([prepare_molecule(s, DATASET_STANDARDIZER).mol for s in part.smiles_std])
     return bundle.predict(part.graphs, extra=extra, fps=part.fps, batch_size=batch_size)
