@@ -724,7 +724,8 @@ def _open_smi(
     """``.smi``: one record per line, ``SMILES [name]``; blank and ``#`` lines are skipped.
 
     This is the format's convention (RDKit's ``SmilesMolSupplier`` skips them too), so row
-    numbers count records, not lines. A line without a name gets its row number as its name,
+    numbers count records, not lines. Fields are split at white space; under a header written
+    with tabs they are split at tabs, so a name with spaces stays one field. A line without a name gets its row number as its name,
     the id any other input gives a row without one.
 
     A CSV file saved as ``.smi``: when the first record line's first token holds a comma
@@ -753,8 +754,10 @@ def _open_smi(
             return _open_delimited(path, "csv", False, fh, lead, smiles_column, id_column, chunksize, header_at=len(lead) - 1)
     named = bool(tokens) and smiles_column is not None and tokens[0].lower() == smiles_column.strip().lower()
     is_header = header if header is not None else bool(tokens) and (named or _looks_like_header(tokens[0]))
+    # a tab-separated header: the rows are split at tabs too, so a name with spaces stays whole
+    sep = "\t" if is_header and "\t" in first.strip() else None
     if is_header:
-        columns = list(tokens) or ["smiles"]
+        columns = ([c.strip() for c in first.strip().split("\t")] if sep else list(tokens)) or ["smiles"]
         pending: list[str] = []  # lines up to the header (blank, comments, the header) are not rows
         comments_before = sum(1 for ln in lead if ln.strip().startswith("#"))
     else:
@@ -788,7 +791,7 @@ def _open_smi(
                 continue
             skipped_blank += blanks
             blanks = 0
-            parts = line.split(None, ncols - 1)
+            parts = line.split(None, ncols - 1) if sep is None else [p.strip() for p in line.strip().split(sep, ncols - 1)]
             parts += [""] * (ncols - len(parts))
             if fill_names and not parts[1]:
                 parts[1] = str(start + len(buf))

@@ -216,3 +216,15 @@ def test_csv_saved_as_smi_is_read_as_csv_with_a_warning(tmp_path: Path, caplog: 
     assert read_table(p)["Name"].tolist() == ["a,b"]
     p.write_text("smiles,id\nCCO,a\n")
     assert read_table(p, header=False)["smiles"].tolist() == ["smiles,id", "CCO,a"]
+
+
+def test_smi_with_a_tab_separated_header_splits_rows_at_tabs(tmp_path: Path) -> None:
+    """A .smi whose header is `Smiles<TAB>Name<TAB>MW` split its rows at any white space, so
+    'ethyl alcohol' became Name 'ethyl' and MW 'alcohol<TAB>46.07' (and the id 'ethyl')."""
+    p = tmp_path / "t.smi"
+    p.write_text("Smiles\tName\tMW\nCCO\tethyl alcohol\t46.07\nCC(=O)OCC\tethyl acetate\t88.1\n")
+    df = read_table(p)
+    assert df[["Smiles", "Name", "MW"]].values.tolist() == [["CCO", "ethyl alcohol", "46.07"], ["CC(=O)OCC", "ethyl acetate", "88.1"]]
+    # a header written with spaces keeps the white-space rule (the last field takes the rest)
+    p.write_text("smiles name\nCCO ethyl alcohol\n")
+    assert read_table(p)[["smiles", "name"]].values.tolist() == [["CCO", "ethyl alcohol"]]
