@@ -113,6 +113,8 @@ def test_standardizer_config_round_trip() -> None:
         ("CC[13CH3]", "CCC"),
         ("[3H]OC(=O)CC", "CCC(=O)O"),
         ("CC(C)NC(C)Cc1ccc([123I])cc1.Cl", "CC(C)NC(C)Cc1ccc(I)cc1"),  # iofetamine (123I)
+        ("[2H]/C=C/C", "C=CC"),  # a D that defined double-bond stereo must not stay as an H atom
+        ("[2H]/C(F)=C(/F)", "F/C=C\\F"),
     ],
 )
 def test_isotope_labels_are_removed(labelled: str, parent: str) -> None:

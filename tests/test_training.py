@@ -366,6 +366,10 @@ def test_forest_may_learn_from_molecules_the_joint_training_set_leaves_out(tmp_p
     assert info.n_removed_leak > 0 and int((left.dataset_index == 0).sum()) == info.n_removed_leak
     held_out = set(data.valid.smiles_std) | set(data.test.smiles_std)
     assert all(s in held_out for s in left.smiles_std)
+    # ... held out by the other dataset only: never a duplicate of its own valid/test molecule
+    for name, k in (("a", 0), ("b", 1)):
+        own = {s for part in (data.valid, data.test) for s, d in zip(part.smiles_std, part.dataset_index, strict=True) if d == k}
+        assert not own & {s for s, d in zip(left.smiles_std, left.dataset_index, strict=True) if d == k}, name
     # 'a' training split = joint training rows of 'a' + its left-out rows, labels of 'a' only
     from drugscreen.data.splits import make_split
 
@@ -385,7 +389,31 @@ def test_forest_may_learn_from_molecules_the_joint_training_set_leaves_out(tmp_p
         assert np.isfinite(preds["test"][:, :2]).all() and np.isnan(preds["test"][:, 2:]).all()
         sizes[molecules] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("forest a")]
     assert f"{info.n_train} molecules" in sizes["joint"][0]
-    assert f"{info.n_train + info.n_removed_leak} molecules" in sizes["dataset"][0]
+    assert f"{info.n_train + int((left.dataset_index == 0).sum())} molecules" in sizes["dataset"][0]
+
+
+def test_left_out_never_holds_a_duplicate_of_its_own_held_out_molecules(tmp_path: Path) -> None:
+    """A dataset listing a molecule twice, once in train and once in test: the joint set drops the
+    training copy, and it must not come back through left_out (a forest would see a test molecule)."""
+    from tiny_data import tiny_dataset
+
+    from drugscreen.data.splits import make_split
+    from drugscreen.training.data import build_training_data
+
+    base = tiny_dataset(60, name="dup")
+    ds = type(base)(**{**vars(base)})
+    ds.smiles = [*base.smiles, base.smiles[0]]  # a random split depends only on n and the seed
+    split = make_split("random", ds, seed=0)
+    held = {int(i) for i in (*split.valid, *split.test)}
+    # the copy (row 60) and its original on different sides of the split
+    copy_from = min(int(i) for i in split.train) if 60 in held else min(held - {60})
+    ds.smiles = [*base.smiles, base.smiles[copy_from]]
+    ds.smiles_std = [*base.smiles_std, base.smiles_std[copy_from]]
+    ds.y = np.concatenate([base.y, base.y[[copy_from]]])
+    data = build_training_data([ds], split="random", seed=0, cache_dir=str(tmp_path))
+    assert data.datasets[0].n_removed_leak >= 1
+    test_smiles = set(data.test.smiles_std) | set(data.valid.smiles_std)
+    assert not test_smiles & set(data.left_out.smiles_std)
 
 
 def test_card_warns_when_pooled_errors_are_not_larger_out_of_domain() -> None:

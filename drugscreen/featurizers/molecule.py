@@ -380,7 +380,11 @@ def _isotope_parent(mol: Chem.Mol) -> Chem.Mol:
     for atom in rw.GetAtomsMatchingQuery(_ISOTOPE):
         atom.SetIsotope(0)
     out = rw.GetMol()
-    return Chem.RemoveHs(out, sanitize=True) if out.HasSubstructMatch(_HYDROGEN_ATOM) else out
+    if not out.HasSubstructMatch(_HYDROGEN_ATOM):
+        return out
+    params = Chem.RemoveHsParameters()
+    params.removeDefiningBondStereo = True  # [2H]/C=C/C: the H would stay as a graph node
+    return Chem.RemoveHs(out, params, sanitize=True)
 
 
 def _checked_uncharge(uncharger: Any, mol: Chem.Mol) -> Chem.Mol:

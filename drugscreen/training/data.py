@@ -114,9 +114,10 @@ class TrainingData:
     #: Each dataset's training descriptor ranges (:meth:`DescriptorRanges.to_dict
     #: <drugscreen.descriptor_ranges.DescriptorRanges.to_dict>`), for the applicability domain.
     descriptor_ranges: dict[str, Any] | None = None
-    #: Training-split molecules left out of :attr:`train` because another dataset holds them
-    #: out for validation or test (labels of their own dataset only); a model that predicts
-    #: only its own dataset's tasks, such as a per-dataset forest, may still learn from them.
+    #: Training-split molecules left out of :attr:`train` only because another dataset holds
+    #: them out for validation or test (labels of their own dataset only; duplicates of their
+    #: own dataset's validation or test molecules are not here); a model that predicts only its
+    #: own dataset's tasks, such as a per-dataset forest, may still learn from them.
     left_out: Part | None = None
 
     @property
@@ -342,8 +343,12 @@ def build_training_data(
         train_idx = np.asarray(sp.train, dtype=np.int64)
         keep = np.array([ds.smiles_std[i] not in held_out for i in train_idx], dtype=bool)
         removed = int((~keep).sum())
+        # left out for another dataset's sake only: a duplicate of this dataset's own
+        # validation or test molecule must not come back through left_out
+        own = {ds.smiles_std[i] for idx in (sp.valid, sp.test) for i in idx}
+        other = ~keep & np.array([ds.smiles_std[i] not in own for i in train_idx], dtype=bool)
         for part_name, idx in (
-            ("train", train_idx[keep]), ("left_out", train_idx[~keep]),
+            ("train", train_idx[keep]), ("left_out", train_idx[other]),
             ("valid", np.asarray(sp.valid, dtype=np.int64)), ("test", np.asarray(sp.test, dtype=np.int64)),
         ):
             y = np.full((len(idx), n_tasks), np.nan)
