@@ -165,9 +165,9 @@ def main() -> None:
                 raise SystemExit("held-out targets differ from the bundle's record; same seed needed")
         valid_idx = np.array([g is not None for g in task.graphs])
         mols_graphs = [g for g in task.graphs]
-        from drugscreen.featurizers.molecule import prepare_molecule
+        from drugscreen.featurizers.molecule import DATASET_STANDARDIZER, prepare_molecule
 
-        mols = [prepare_molecule(s).mol if s else None for s in task.drug_smiles]
+        mols = [prepare_molecule(s, DATASET_STANDARDIZER).mol if s else None for s in task.drug_smiles]
         fps_valid = fingerprint_sets([m for m in mols if m is not None])
         fps = {k: np.zeros((len(mols), v.shape[1]), dtype=v.dtype) for k, v in fps_valid.items()}
         for k in fps:

@@ -791,7 +791,10 @@ def _open_smi(
                 continue
             skipped_blank += blanks
             blanks = 0
-            parts = line.split(None, ncols - 1) if sep is None else [p.strip() for p in line.strip().split(sep, ncols - 1)]
+            if sep is not None and sep in line.strip():
+                parts = [p.strip() for p in line.strip().split(sep, ncols - 1)]
+            else:  # a row written with spaces under a tab header: white space, as before
+                parts = line.split(None, ncols - 1)
             parts += [""] * (ncols - len(parts))
             if fill_names and not parts[1]:
                 parts[1] = str(start + len(buf))
@@ -835,9 +838,17 @@ def _quote_problem(lines: list[str], delim: str) -> tuple[int, str] | None:
     tuple or None
         ``(index of the line where the quoted field opened, what is wrong)``.
     """
-    start, unquoted, quoted, quote_in_quoted = range(4)
+    start, unquoted, quoted, quote_in_quoted, after_close = range(5)
     state = start
     opened = 0
+
+    def merged(k: int, ch: str) -> tuple[int, str]:
+        return opened, (
+            f"a quoted field opened here runs over {k - opened + 1} lines and its closing quote "
+            f"is followed by {ch!r}, so it merged rows; remove the stray quote, or close the "
+            'quote where the field ends (a quote inside a quoted field is written twice: "")'
+        )
+
     for k, line in enumerate(lines):
         for ch in line:
             if state == quoted:
@@ -855,14 +866,14 @@ def _quote_problem(lines: list[str], delim: str) -> tuple[int, str] | None:
             elif state == quote_in_quoted:
                 if ch == '"':
                     state = quoted  # a doubled quote: a literal one
-                elif k > opened and not ch.isspace():
-                    return opened, (
-                        f"a quoted field opened here runs over {k - opened + 1} lines and its closing quote "
-                        f"is followed by {ch!r}, so it merged rows; remove the stray quote, or close the "
-                        'quote where the field ends (a quote inside a quoted field is written twice: "")'
-                    )
-                else:
+                elif k == opened:
                     state = unquoted
+                elif ch.isspace():
+                    state = after_close  # white space may follow; text may not (5" tube)
+                else:
+                    return merged(k, ch)
+            elif state == after_close and not ch.isspace():
+                return merged(k, ch)
     if state == quoted:
         n = len(lines) - opened
         return opened, (
@@ -988,8 +999,19 @@ def _sdf_records(fh: IO[str]) -> Iterator[str]:
 
 
 def _mol_ends(lines: list[str]) -> list[int]:
-    """Indices of the ``M  END`` lines of a record (one per molecule block)."""
-    return [i for i, ln in enumerate(lines) if ln.startswith("M  END")]
+    """Indices of the ``M  END`` lines of a record (one per molecule block): not the record's
+    three header lines (a title may read anything) nor a data field's value lines (from a
+    ``>`` line to the next blank line)."""
+    ends: list[int] = []
+    in_value = False
+    for i, ln in enumerate(lines):
+        if in_value:
+            in_value = bool(ln.strip())
+        elif ends and ln.startswith(">"):
+            in_value = True
+        elif i >= 3 and ln.startswith("M  END"):
+            ends.append(i)
+    return ends
 
 
 def _sdf_tags(block: str) -> dict[str, str]:
@@ -1294,8 +1316,11 @@ class TableWriter:
                 mol = Chem.MolFromSmiles(smi) if isinstance(smi, str) and smi else None
                 if mol is None:
                     mol = Chem.RWMol()
-                name = rec.get("id", "")
-                mol.SetProp("_Name", "" if name is None else str(name))
+                name = "" if rec.get("id") is None else str(rec.get("id"))
+                name = name.replace("\r", " ").replace("\n", " ")  # the title is one line
+                if name.startswith("$$$$"):
+                    name = " " + name  # a title line starting with $$$$ would end the record
+                mol.SetProp("_Name", name)
                 block = Chem.MolToMolBlock(mol)
                 fh.write(block)
                 for key, value in rec.items():

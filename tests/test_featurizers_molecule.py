@@ -32,10 +32,11 @@ BAD_INPUTS = {
     "CC(=O)Nc1ccc([O])cc1": "radical",
     "[#6]C": "radical",
     "[CH2]C": "radical",
+    "C[As]C": "radical",
     # charges no C, N or O atom can carry
-    "[C+4]": "impossible charge",
-    "[N+5]": "impossible charge",
-    "CC[O-5]": "impossible charge",
+    "[C+4]": "unsupported charge",
+    "[N+5]": "unsupported charge",
+    "CC[O-5]": "unsupported charge",
     "C~N": "any bond",
     "c1ccccc1~C |$;;;;;;R$|": "any bond",
 }

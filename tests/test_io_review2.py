@@ -228,3 +228,39 @@ def test_smi_with_a_tab_separated_header_splits_rows_at_tabs(tmp_path: Path) -> 
     # a header written with spaces keeps the white-space rule (the last field takes the rest)
     p.write_text("smiles name\nCCO ethyl alcohol\n")
     assert read_table(p)[["smiles", "name"]].values.tolist() == [["CCO", "ethyl alcohol"]]
+
+
+# -- code review of the fixes above ----------------------------------------------------------------
+
+
+def test_stray_quote_closed_then_space_then_text_is_refused(tmp_path: Path) -> None:
+    """`5" tube` closed a quote opened two lines up; the space after it hid the merge."""
+    p = tmp_path / "q.csv"
+    p.write_text('smiles,note\nCCO,"Tylenol\nCCC,plain\nCCN,5" tube\nCCCl,x\n')
+    with pytest.raises(InputFormatError, match="line 2: .* followed by 't'"):
+        read_table(p)
+    # a multi-line field closed with trailing white space before the line end is fine
+    p.write_text('smiles,note\nCCO,"multi\nline" \nCCN,"a ""b"" c"\n')
+    assert read_table(p)["note"].tolist() == ["multi\nline ", 'a "b" c']
+
+
+def test_m_end_in_a_tag_value_or_title_is_not_a_second_molecule(tmp_path: Path) -> None:
+    p = tmp_path / "v.sdf"
+    p.write_text(_record("M  END title", "N", {"note": "M  END of trial"}))
+    df = read_table(p)
+    assert df[ERROR_COLUMN].tolist() == [""] and df["note"].tolist() == ["M  END of trial"]
+
+
+def test_sdf_output_title_with_dollars_or_line_breaks_stays_one_record(tmp_path: Path) -> None:
+    out = tmp_path / "o.sdf"
+    with TableWriter(out, smiles_column="smiles") as w:
+        w.write(pd.DataFrame({"smiles": ["CCO", "CCN", "CCC"], "id": ["$$$$", "two\nlines", "ok"]}))
+    df = read_table(out)
+    assert df["smiles"].tolist() == ["CCO", "CCN", "CCC"]
+    assert df["_Name"].tolist() == [" $$$$", "two lines", "ok"]
+
+
+def test_tab_header_with_space_separated_rows_keeps_the_white_space_rule(tmp_path: Path) -> None:
+    p = tmp_path / "t.smi"
+    p.write_text("smiles\tname\nCCO ethanol\nCCN\tethyl amine\n")
+    assert read_table(p)[["smiles", "name"]].values.tolist() == [["CCO", "ethanol"], ["CCN", "ethyl amine"]]

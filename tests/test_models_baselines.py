@@ -68,6 +68,22 @@ def test_estimator_invalid_smiles() -> None:
         MoleculeEstimator(model="rf").fit(["CCO", "C1CC"], np.array([0.0, 1.0]))
 
 
+def test_estimator_trains_on_a_datasets_radicals_but_refuses_one_to_predict() -> None:
+    """Tox21 holds TEMPOL (a radical): fitting on the dataset works as `drugscreen train` does;
+    a radical to predict is refused like a screened one."""
+    from tiny_data import tiny_smiles
+
+    from drugscreen.exceptions import InvalidMoleculeError
+    from drugscreen.models import MoleculeEstimator
+
+    smiles = [*tiny_smiles(20), "CC1(C)CC(O)CC(C)(C)N1[O]"]
+    y = np.array([float(i % 2) for i in range(len(smiles))])
+    est = MoleculeEstimator(model="rf", model_params={"n_estimators": 5}).fit(smiles, y)
+    assert est.predict_proba(smiles[:3]).shape == (3, 2)
+    with pytest.raises(InvalidMoleculeError, match="radical"):
+        est.predict_proba(smiles[-1:])
+
+
 @pytest.mark.parametrize("extra", ["descriptors", "ecfp+descriptors"])
 def test_estimator_descriptor_hybrid(extra: str) -> None:
     from tiny_data import tiny_smiles

@@ -53,10 +53,26 @@ _AROMATIC_OR_HYDRIDE_ANION = Chem.MolFromSmarts("[a-,#1-]")
 _RADICAL = rdqueries.NumRadicalElectronsGreaterQueryAtom(0)
 _ISOTOPE = rdqueries.IsotopeGreaterQueryAtom(0)
 _CHARGE_BEYOND_ONE = Chem.MolFromSmarts("[!+0;!+1;!-1]")
-#: The largest formal charge (either sign) an atom of these non-metals can carry in a molecule a
-#: model may score: C, N, O and F never carry two charges; B, Si, P, S, Se and the heavier
-#: halogens up to three (perchlorate writes chlorine +3). Metals are not limited.
+
+
+def _suspect_query() -> Any:
+    """An atom with an isotope label, a radical or a charge beyond +-1: one C++ pass (~3 us)
+    decides whether the isotope, radical and charge checks need to run at all."""
+    q = rdqueries.IsotopeGreaterQueryAtom(0)
+    for other in (rdqueries.NumRadicalElectronsGreaterQueryAtom(0), rdqueries.FormalChargeGreaterQueryAtom(1),
+                  rdqueries.FormalChargeLessQueryAtom(-1)):
+        q.ExpandQuery(other, Chem.CompositeQueryType.COMPOSITE_OR)
+    return q
+
+
+_SUSPECT = _suspect_query()
+#: The largest formal charge (either sign) an atom of these non-metals may carry in a molecule a
+#: model scores: C, N, O and F one (an oxide or nitride ion is not a drug-like molecule); B, Si,
+#: P, S, Se and the heavier halogens three (perchlorate writes chlorine +3). Metals are not limited.
 MAX_ABS_CHARGE = {"C": 1, "N": 1, "O": 1, "F": 1, "B": 3, "Si": 3, "P": 3, "S": 3, "Se": 3, "Cl": 3, "Br": 3, "I": 3}
+#: Elements whose radicals are refused: the non-metals above and the metalloids Ge, As, Sb, Te
+#: (``C[As]C`` is the same typing slip as ``[CH2]C``); metal ions are not checked.
+RADICAL_CHECKED = frozenset(MAX_ABS_CHARGE) | {"Ge", "As", "Sb", "Te"}
 
 
 def _may_uncharge(mol: Chem.Mol) -> bool:
@@ -267,11 +283,12 @@ class Standardizer:
         as a molecule with extra heavy atoms. Configurations written before this option
         existed read as ``False``.
     allow_radicals
-        Accept non-metal atoms (those of :data:`MAX_ABS_CHARGE`) with unpaired electrons; metal
-        ions are not checked. Off by default: a bracket atom written without
-        its hydrogens (``[O]`` for ``O``, ``[CH2]C``, ``[#6]``) is read by RDKit as a radical,
-        which is almost always a typing slip, and no training set holds radicals to learn
-        them from. Configurations written before this option existed read as ``True``.
+        Accept non-metal and metalloid atoms (:data:`RADICAL_CHECKED`) with unpaired electrons;
+        metal ions are not checked. Off by default: a bracket atom written without its
+        hydrogens (``[O]`` for ``O``, ``[CH2]C``, ``[#6]``) is read by RDKit as a radical, which
+        in a screened file is almost always a typing slip; the training datasets hold only a
+        handful of real radicals (:data:`DATASET_STANDARDIZER` keeps them). Configurations
+        written before this option existed read as ``True``.
     allow_extreme_charges
         Accept atoms charged beyond :data:`MAX_ABS_CHARGE` (``[C+4]``, ``[N+5]``, ``C[O-2]``).
         Off by default. Configurations written before this option existed read as ``True``.
@@ -310,7 +327,7 @@ class Standardizer:
         return self.to_config()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        for key, value in state.items():
+        for key, value in {**_BEFORE_OPTIONS, **state}.items():
             object.__setattr__(self, key, value)
         for key in ("_chooser", "_uncharger", "_tautomers"):
             object.__setattr__(self, key, None)
@@ -325,9 +342,10 @@ class Standardizer:
 
     def __call__(self, mol: Chem.Mol) -> tuple[Chem.Mol | None, str]:
         """Standardize ``mol``; return ``(mol, "")`` or ``(None, reason)``."""
+        suspect = bool(mol.GetAtomsMatchingQuery(_SUSPECT))  # standardizing adds none of these
         try:
             with rdBase.CaptureErrorLog() as log:
-                if self.remove_isotopes and mol.GetAtomsMatchingQuery(_ISOTOPE):
+                if suspect and self.remove_isotopes and mol.GetAtomsMatchingQuery(_ISOTOPE):
                     mol = _isotope_parent(mol)
                 if self.normalize:
                     mol = rdMolStandardize.Cleanup(mol)
@@ -345,20 +363,21 @@ class Standardizer:
             return None, _clean_log(log.messages) or "standardization failed"
         if not self.allow_dummy_atoms and mol.HasSubstructMatch(_DUMMY_ATOM):
             return None, "contains dummy atoms (*): R-groups and polymer ends cannot be scored"
-        if not self.allow_radicals:
-            radicals = [a for a in mol.GetAtomsMatchingQuery(_RADICAL) if a.GetSymbol() in MAX_ABS_CHARGE]
+        if suspect and not self.allow_radicals:
+            radicals = [a for a in mol.GetAtomsMatchingQuery(_RADICAL) if a.GetSymbol() in RADICAL_CHECKED]
             if radicals:
                 a = radicals[0]
                 n = a.GetNumRadicalElectrons()
                 return None, (f"radical: atom {a.GetIdx() + 1} ({a.GetSymbol()}) has {n} unpaired electron{'s' * (n > 1)}; "
                               "a bracket atom without its hydrogens ([O] for O or [OH], [CH2] for [CH3]) reads as a "
                               "radical, and no model has seen radicals")
-        if not self.allow_extreme_charges and mol.HasSubstructMatch(_CHARGE_BEYOND_ONE):
+        if suspect and not self.allow_extreme_charges and mol.HasSubstructMatch(_CHARGE_BEYOND_ONE):
             for a in mol.GetAtoms():
                 limit = MAX_ABS_CHARGE.get(a.GetSymbol())
                 if limit is not None and abs(a.GetFormalCharge()) > limit:
-                    return None, (f"impossible charge: atom {a.GetIdx() + 1} ({a.GetSymbol()}) carries "
-                                  f"{a.GetFormalCharge():+d} (at most {limit} either way)")
+                    return None, (f"unsupported charge: atom {a.GetIdx() + 1} ({a.GetSymbol()}) carries "
+                                  f"{a.GetFormalCharge():+d}; models score {a.GetSymbol()} charged at most "
+                                  f"{limit} either way")
         heavy = mol.GetNumHeavyAtoms()
         if heavy > self.max_heavy_atoms:
             return None, f"too large: {heavy} heavy atoms (limit {self.max_heavy_atoms})"

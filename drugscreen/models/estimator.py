@@ -30,16 +30,27 @@ from drugscreen.exceptions import ConfigError, InvalidMoleculeError
 __all__ = ["MoleculeEstimator"]
 
 
-def _featurize(smiles: Sequence[str], descriptors: bool = False) -> tuple[list[Any], np.ndarray, list[str], np.ndarray | None]:
-    """Graphs, packed ECFP4, standardized SMILES and (with ``descriptors``) the raw descriptors."""
+def _featurize(
+    smiles: Sequence[str], descriptors: bool = False, training: bool = False
+) -> tuple[list[Any], np.ndarray, list[str], np.ndarray | None]:
+    """Graphs, packed ECFP4, standardized SMILES and (with ``descriptors``) the raw descriptors.
+
+    Training molecules are standardized with the datasets' policy (a dataset's few radicals are
+    kept, as ``drugscreen train`` keeps them); molecules to predict with the screening default.
+    """
     from drugscreen.domain import ecfp4_packed
     from drugscreen.featurizers.base import build_featurizer
     from drugscreen.featurizers.graph import GraphFeaturizer
-    from drugscreen.featurizers.molecule import prepare_molecule
+    from drugscreen.featurizers.molecule import (
+        DATASET_STANDARDIZER,
+        DEFAULT_STANDARDIZER,
+        prepare_molecule,
+    )
     from drugscreen.training.data import DESCRIPTOR_FEATURIZER
 
     feat = GraphFeaturizer()
-    parsed = [prepare_molecule(s) for s in smiles]
+    policy = DATASET_STANDARDIZER if training else DEFAULT_STANDARDIZER
+    parsed = [prepare_molecule(s, policy) for s in smiles]
     for i, p in enumerate(parsed):
         if not p.valid:
             raise InvalidMoleculeError(i, p.smiles, p.error)
@@ -164,7 +175,7 @@ class MoleculeEstimator(BaseEstimator):
         elif hasattr(self, "classes_"):  # refitted as a regressor
             del self.classes_
         config = self._config()
-        graphs, fps, smiles_std, raw_desc = _featurize(list(X), self._uses_descriptors(config))
+        graphs, fps, smiles_std, raw_desc = _featurize(list(X), self._uses_descriptors(config), training=True)
         n, n_tasks = y2.shape
         rng = np.random.default_rng(self.random_state)
         order = rng.permutation(n)

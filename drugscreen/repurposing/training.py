@@ -65,9 +65,13 @@ def _read_dataset(name: str, data_dir: str | None) -> tuple[list[str], list[str]
 
 
 def load_affinity_tasks(names: Sequence[str] = ("davis", "kiba"), data_dir: str | None = None) -> list[AffinityTask]:
-    """Load and featurize affinity datasets; drugs that fail to parse are left out with their pairs."""
+    """Load and featurize affinity datasets; drugs that fail to parse are left out with their pairs.
+
+    Drugs are standardized with the datasets' policy
+    (:data:`~drugscreen.featurizers.molecule.DATASET_STANDARDIZER`), so a radical KIBA drug
+    stays and the pairs, and the splits drawn from them, are those the model was trained on."""
     from drugscreen.featurizers.graph import GraphFeaturizer
-    from drugscreen.featurizers.molecule import prepare_molecule
+    from drugscreen.featurizers.molecule import DATASET_STANDARDIZER, prepare_molecule
 
     feat = GraphFeaturizer()
     tasks = []
@@ -77,7 +81,7 @@ def load_affinity_tasks(names: Sequence[str] = ("davis", "kiba"), data_dir: str 
         std: list[str] = []
         ok = np.zeros(len(smiles), dtype=bool)
         for i, s in enumerate(smiles):
-            p = prepare_molecule(s)
+            p = prepare_molecule(s, DATASET_STANDARDIZER)
             if p.valid:
                 ok[i] = True
                 graphs.append(feat(p.mol))
@@ -89,7 +93,7 @@ def load_affinity_tasks(names: Sequence[str] = ("davis", "kiba"), data_dir: str 
         keep = ok[di]
         from drugscreen.models.affinity import ecfp4_bits
 
-        mols_ok = [prepare_molecule(std[i]).mol for i in range(len(smiles)) if ok[i]]
+        mols_ok = [prepare_molecule(std[i], DATASET_STANDARDIZER).mol for i in range(len(smiles)) if ok[i]]
         fps = np.zeros((len(smiles), 1024), dtype=np.uint8)
         fps[ok] = ecfp4_bits(mols_ok, 1024)
         tasks.append(

@@ -142,10 +142,10 @@ def default_cache_dir() -> Path:
 
 
 def featurize_smiles(smiles: list[str], featurizer: GraphFeaturizer | None = None) -> tuple[list[MolGraph], np.ndarray]:
-    """Graphs and packed ECFP4 bits of input SMILES, parsed and standardized as the Screener
-    does (:func:`~drugscreen.featurizers.molecule.prepare_molecule`), with the datasets' policy
-    (:data:`~drugscreen.featurizers.molecule.DATASET_STANDARDIZER`, which keeps the datasets'
-    few radicals); they must be valid."""
+    """Graphs and packed ECFP4 bits of input SMILES, parsed and standardized by
+    :func:`~drugscreen.featurizers.molecule.prepare_molecule` with the datasets' policy
+    (:data:`~drugscreen.featurizers.molecule.DATASET_STANDARDIZER`: the Screener's, except that
+    the datasets' few radicals are kept); they must be valid."""
     from rdkit import rdBase
 
     from drugscreen.featurizers.molecule import DATASET_STANDARDIZER, prepare_molecule
