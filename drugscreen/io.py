@@ -475,9 +475,15 @@ def _find_column(columns: list[str], wanted: str | None, candidates: tuple[str, 
     if hits:  # several id-like columns: the most preferred one
         return next(c for cand in candidates for c in hits if lowered[c] == cand)
     if required:
+        from drugscreen.featurizers.molecule import parse_smiles
+
+        hint = ""
+        if columns and parse_smiles(columns[0])[0] is not None:  # the "header" is a molecule
+            hint = (f"; the first line starts with a SMILES ({columns[0]!r}): a list without a header "
+                    "line is read as such when the file is named .smi")
         raise InputFormatError(
             f"no SMILES column found (looked for {', '.join(candidates)}, any case); "
-            f"name it with --smiles-column; the columns are: {listing}"
+            f"name it with --smiles-column; the columns are: {listing}{hint}"
         )
     return None
 

@@ -264,3 +264,14 @@ def test_tab_header_with_space_separated_rows_keeps_the_white_space_rule(tmp_pat
     p = tmp_path / "t.smi"
     p.write_text("smiles\tname\nCCO ethanol\nCCN\tethyl amine\n")
     assert read_table(p)[["smiles", "name"]].values.tolist() == [["CCO", "ethanol"], ["CCN", "ethyl amine"]]
+
+
+def test_headerless_txt_list_of_smiles_error_says_to_use_smi(tmp_path: Path) -> None:
+    p = tmp_path / "l.txt"
+    p.write_text("CCO\nCCN\n")
+    with pytest.raises(InputFormatError, match=r"starts with a SMILES \('CCO'\).*named \.smi"):
+        read_table(p)
+    p.write_text("foo,bar\nCCO,1\n")
+    with pytest.raises(InputFormatError) as err:
+        read_table(p)
+    assert "starts with a SMILES" not in str(err.value)
