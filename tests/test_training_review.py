@@ -85,6 +85,29 @@ def test_checkpoint_fingerprint_ignores_settings_that_do_not_change_weights() ->
     assert _trunk_config(same) == base
     assert _trunk_config(_config(device="cuda:0")) != base
     assert _trunk_config(_config(lr=1e-2)) != base
+    # the forest blend and calibration act after training
+    assert _trunk_config(_config(forest={"datasets": ["tiny"]}, calibration="isotonic")) == base
+
+
+def test_checkpoint_fingerprinted_before_forest_was_post_training_still_resumes(
+    tiny_data, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """forest and calibration joined the post-training keys: a run interrupted before that
+    change resumes instead of training every member again."""
+    ckpt = tmp_path / "ck"
+    cfg = _config(epochs=2, patience=5)
+    trainer.fit_member(tiny_data, cfg, 0, ckpt)
+    meta = json.loads((ckpt / "checkpoint.json").read_text())
+    task_ids = [(t["dataset"], t["column"], t["type"]) for t in tiny_data.tasks]
+    splits = [getattr(d, "split_sha256", None) for d in tiny_data.datasets]
+    old = trainer._config_hash({"config": _trunk_config(cfg, trainer._LEGACY_POST_TRAINING_KEYS), "seed": 0,
+                                "tasks": task_ids, "splits": splits})
+    assert old != meta["config_hash"]
+    meta.update(config_hash=old, done=False, epoch=0)
+    (ckpt / "checkpoint.json").write_text(json.dumps(meta))
+    caplog.set_level(logging.INFO, logger="drugscreen")
+    trainer.fit_member(tiny_data, cfg, 0, ckpt)
+    assert "resuming member seed 0 from epoch 1" in caplog.text and "another configuration" not in caplog.text
 
 
 def test_resume_survives_a_thread_change(tiny_data, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

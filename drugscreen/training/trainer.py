@@ -86,6 +86,9 @@ def _peak_rss_mb() -> float:
 
 #: Options that act only after a member's training (a checkpoint stays valid when they change).
 _POST_TRAINING_KEYS = ("head_finetune_epochs", "forest", "calibration")
+#: The set before ``forest`` and ``calibration`` joined it: checkpoints fingerprinted with it
+#: are still accepted (the same training, only fingerprinted differently).
+_LEGACY_POST_TRAINING_KEYS = ("head_finetune_epochs",)
 
 #: Options that do not change a member's trained weights: where the data and caches live, how
 #: many threads or worker processes run it, labels, and which other seeds/members are trained
@@ -94,9 +97,9 @@ _POST_TRAINING_KEYS = ("head_finetune_epochs", "forest", "calibration")
 _RESULT_NEUTRAL_KEYS = ("num_threads", "workers", "data_dir", "cache_dir", "name", "description", "seeds", "ensemble")
 
 
-def _trunk_config(config: TrainConfig) -> dict[str, Any]:
+def _trunk_config(config: TrainConfig, post_keys: tuple[str, ...] = _POST_TRAINING_KEYS) -> dict[str, Any]:
     """The part of the config a checkpoint's fingerprint depends on (see ``_RESULT_NEUTRAL_KEYS``)."""
-    skip = set(_POST_TRAINING_KEYS) | set(_RESULT_NEUTRAL_KEYS)
+    skip = set(post_keys) | set(_RESULT_NEUTRAL_KEYS)
     d = {k: v for k, v in config.to_dict().items() if k not in skip}
     if not d.get("ema_decay"):
         d.pop("ema_decay", None)  # off: checkpoints written before the option existed stay valid
@@ -284,10 +287,12 @@ def _save_checkpoint(
 
 
 def _load_checkpoint(
-    ckpt_dir: Path, model: Any, opt: torch.optim.Optimizer, config_hash: str, ema: dict[str, torch.Tensor] | None = None
+    ckpt_dir: Path, model: Any, opt: torch.optim.Optimizer, config_hash: str, ema: dict[str, torch.Tensor] | None = None,
+    also: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any], dict[str, torch.Tensor]] | None:
     """Restore model, optimizer, RNG (and the weight average into ``ema``) from a checkpoint;
-    return its meta and best state, or None when there is none for this configuration."""
+    return its meta and best state, or None when there is none for this configuration
+    (``config_hash``, or one of the older fingerprints of the same configuration in ``also``)."""
     from safetensors.torch import load_file
 
     jf, tf = ckpt_dir / "checkpoint.json", ckpt_dir / "checkpoint.safetensors"
@@ -299,7 +304,7 @@ def _load_checkpoint(
     except Exception as exc:  # a checkpoint cut off mid-write: start again
         logger.warning("ignoring unreadable checkpoint in %s (%s)", ckpt_dir, exc)
         return None
-    if meta.get("config_hash") != config_hash:
+    if meta.get("config_hash") not in (config_hash, *also):
         logger.warning("checkpoint in %s belongs to another configuration; starting afresh", ckpt_dir)
         return None
     model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
@@ -373,6 +378,8 @@ def fit_member(
     task_ids = [(t["dataset"], t["column"], t["type"]) for t in data.tasks]  # names are labels only
     splits = [getattr(d, "split_sha256", None) for d in data.datasets]  # the data a member is trained on
     chash = _config_hash({"config": _trunk_config(config), "seed": member_seed, "tasks": task_ids, "splits": splits})
+    legacy = _config_hash({"config": _trunk_config(config, _LEGACY_POST_TRAINING_KEYS), "seed": member_seed,
+                           "tasks": task_ids, "splits": splits})
     history: list[dict[str, float]] = []
     best_score, best_epoch, start_epoch = -math.inf, -1, 0
     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -380,7 +387,7 @@ def fit_member(
     ema = {k: v.detach().clone() for k, v in model.state_dict().items()} if config.ema_decay > 0 else None
     step = 0
     if checkpoint_dir is not None:
-        loaded = _load_checkpoint(checkpoint_dir, model, opt, chash, ema)
+        loaded = _load_checkpoint(checkpoint_dir, model, opt, chash, ema, also=(legacy,))
         if loaded is not None:
             meta, best_state = loaded
             history, best_score, best_epoch = meta["history"], meta["best_score"], meta["best_epoch"]
