@@ -370,7 +370,7 @@ class Standardizer:
                 n = a.GetNumRadicalElectrons()
                 return None, (f"radical: atom {a.GetIdx() + 1} ({a.GetSymbol()}) has {n} unpaired electron{'s' * (n > 1)}; "
                               "a bracket atom without its hydrogens ([O] for O or [OH], [CH2] for [CH3]) reads as a "
-                              "radical, and no model has seen radicals")
+                              "radical; the training sets hold almost none")
         if suspect and not self.allow_extreme_charges and mol.HasSubstructMatch(_CHARGE_BEYOND_ONE):
             for a in mol.GetAtoms():
                 limit = MAX_ABS_CHARGE.get(a.GetSymbol())
