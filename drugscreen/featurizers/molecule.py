@@ -56,7 +56,7 @@ _CHARGE_BEYOND_ONE = Chem.MolFromSmarts("[!+0;!+1;!-1]")
 
 
 def _suspect_query() -> Any:
-    """An atom with an isotope label, a radical or a charge beyond +-1: one C++ pass (~3 us)
+    """An atom with an isotope label, a radical or a charge beyond +-1: one C++ pass (~3-5 us)
     decides whether the isotope, radical and charge checks need to run at all."""
     q = rdqueries.IsotopeGreaterQueryAtom(0)
     for other in (rdqueries.NumRadicalElectronsGreaterQueryAtom(0), rdqueries.FormalChargeGreaterQueryAtom(1),

@@ -98,7 +98,8 @@ class TrainConfig:
         (``{"hiv": 20, "tox21": 5}``). ``molecules = "dataset"`` fits each forest on its
         dataset's whole training split instead, keeping the molecules the joint training set
         leaves out because another dataset validates or tests on them (a forest predicts only its
-        own dataset's tasks, so nothing leaks); the default ``"joint"`` uses the joint set. The
+        own dataset's tasks, so nothing leaks; duplicates of the dataset's own validation or test
+        molecules stay out); the default ``"joint"`` uses the joint set. The
         bundle stores the forests as arrays
         (``forest.safetensors``), except those of datasets whose chosen weight is 1 (unused).
         ``None`` = no forest.
