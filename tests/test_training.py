@@ -125,7 +125,9 @@ def test_train_writes_bundle_and_run_records(tiny_data, tmp_path: Path) -> None:
     result = train_on_data(tiny_data, cfg, tmp_path / "out")
     out = tmp_path / "out"
     assert (out / "config.json").is_file() and (out / "MODEL_CARD.md").is_file()
-    assert "- Standardization (training and screening): listed counter-ions and solvents dropped" in (out / "MODEL_CARD.md").read_text()
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "- Standardization (training and screening): isotope labels removed; listed counter-ions and solvents dropped" in card
+    assert "- Refused when screening: radicals on non-metals and charges beyond what the models score" in card
     assert not (out / ".checkpoints").exists()
     records = sorted((out / "runs").glob("*.json"))
     assert len(records) == 2

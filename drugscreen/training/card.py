@@ -66,6 +66,8 @@ def _standardizer_lines(std: dict[str, Any] | None) -> list[str]:
     if not std:
         return []
     steps = []
+    if std.get("remove_isotopes"):
+        steps.append("isotope labels removed")
     if std.get("largest_fragment"):
         steps.append("listed counter-ions and solvents dropped, then the largest organic fragment kept"
                      if std.get("strip_counterions") else "the largest organic fragment kept")
@@ -74,7 +76,14 @@ def _standardizer_lines(std: dict[str, Any] | None) -> list[str]:
         if std.get(key):
             steps.append(text)
     steps.append(f"at most {std.get('max_heavy_atoms')} heavy atoms")
-    return [f"- Standardization (training and screening): {'; '.join(steps)}"]
+    lines = [f"- Standardization (training and screening): {'; '.join(steps)}"]
+    refused = [text for key, text in (("allow_radicals", "radicals on non-metals"),
+                                      ("allow_extreme_charges", "charges beyond what the models score"))
+               if key in std and not std[key]]
+    if refused:
+        lines.append(f"- Refused when screening: {' and '.join(refused)} (the training datasets keep the few "
+                     "they hold, so their splits are the literature's)")
+    return lines
 
 
 def _pooled_error_caveat(test: dict[str, Any], selection: dict[str, Any], extra_sections: str) -> list[str]:
