@@ -151,6 +151,7 @@ def test_min_mw_filter_zeroes_light_molecules():
     assert Profile.from_dict(prof.to_dict()) == prof
     # the shipped default profile: water, benzene and glycine are not hits, whatever the models say
     assert load_profile("default").min_mw == 100.0
+    assert load_profile("cns").min_mw == 100.0  # dichloromethane and methane ranked above diazepam
 
 
 def _profile_toml(*endpoints: str) -> str:
