@@ -45,14 +45,15 @@ class InvalidMoleculeError(DrugscreenError, ValueError):
     Parameters
     ----------
     index
-        Position of the molecule in the input (0-based).
+        Position of the molecule in the input (0-based), or its index label when the input was
+        a DataFrame or Series indexed by labels.
     smiles
         The input text.
     reason
         Why it failed, e.g. RDKit's "Explicit valence for atom # 3 C, 5, is greater than permitted".
     """
 
-    def __init__(self, index: int | None, smiles: str, reason: str) -> None:
+    def __init__(self, index: int | str | None, smiles: str, reason: str) -> None:
         self.index = index
         self.smiles = smiles
         self.reason = reason

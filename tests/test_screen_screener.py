@@ -191,3 +191,54 @@ def test_score_iter_refuses_a_frame_a_string_and_records(screener):
     assert list(out.index) == list(range(6))
     assert out["valid"].tolist() == [True, False, True, True, True, True]
     assert out["id"].tolist()[2:4] == ["a", "b"]
+
+
+# ----------------------------------------------------------------------------- review: the Python API
+
+
+def test_series_keeps_its_index_and_name(screener):
+    """score(Series) renumbered the rows 0..n-1: assigning the result back to a filtered frame
+    put each value on another molecule (pandas aligns by index)."""
+    df = pd.DataFrame({"smiles": ["CCO", "C1CC", "c1ccccc1O", "CCCCCCCCN"]})
+    sub = df[df.smiles != "C1CC"]
+    out = screener.score(sub["smiles"])
+    assert list(out.index) == [0, 2, 3] and out["id"].tolist() == [0, 2, 3]
+    assert out["smiles"].tolist() == ["CCO", "c1ccccc1O", "CCCCCCCCN"]
+    col = [c for c in out.columns if c.startswith("has_n") or c == "score"][0]
+    alone = screener.score(["c1ccccc1O"])
+    assert out.loc[2, col] == alone.loc[0, col]
+    named = screener.score(pd.Series(["CCO"], index=["ethanol"], name="SMILES"))
+    assert named["id"].tolist() == ["ethanol"] and "SMILES" in named.columns
+
+
+def test_label_index_is_the_id_and_invalid_raise_names_it(screener):
+    frame = pd.DataFrame({"smiles": ["CCO", "C1CC"]}, index=["x", "y"])
+    out = screener.score(frame)
+    assert out["id"].tolist() == ["x", "y"] and out["valid"].tolist() == [True, False]
+    with pytest.raises(InvalidMoleculeError) as err:
+        screener.score(frame, on_invalid="raise")
+    assert err.value.index == "y"
+
+
+def test_bad_arguments_are_refused(screener, tmp_path):
+    with pytest.raises(ConfigError, match="on_invalid"):
+        screener.score(["CCO"], on_invalid="drop")
+    with pytest.raises(ConfigError, match="on_invalid"):
+        list(screener.score_iter(["CCO"], on_invalid="bogus"))
+    with pytest.raises(ConfigError, match="batch_size"):
+        list(screener.score_iter(["CCO"], batch_size=0))
+    with pytest.raises(TypeError, match="bytes"):
+        screener.score(b"CCO")
+    with pytest.raises(TypeError, match="no order"):
+        screener.score({"CCO", "CCN"})
+    path = tmp_path / "hits.smi"
+    path.write_text("CCO\n")
+    with pytest.raises(TypeError, match="file path"):
+        screener.score(str(path))
+
+
+def test_pandas_na_is_a_missing_smiles(screener):
+    out = screener.score(pd.Series(["CCO", pd.NA], dtype="string"))
+    assert out["error"].tolist() == ["", "missing SMILES"]
+    chunks = list(screener.score_iter(["CCO", pd.NA, None], batch_size=2))
+    assert pd.concat(chunks)["error"].tolist() == ["", "missing SMILES", "missing SMILES"]

@@ -84,12 +84,40 @@ def count_out_of_domain(valid: Any, in_domain: Any) -> int:
 
 
 def _blank(value: Any) -> bool:
-    """An empty id cell: None, NaN or only white space."""
-    if value is None:
+    """An empty id cell: None, NaN, pandas' NA or only white space."""
+    if value is None or _is_na(value):
         return True
     if isinstance(value, float):
         return math.isnan(value)
     return isinstance(value, str) and not value.strip()
+
+
+def _is_na(value: Any) -> bool:
+    """pandas' missing-value scalar (``pd.NA``, in ``"string"`` columns) without importing pandas."""
+    return type(value).__name__ == "NAType"
+
+
+def _missing(value: Any) -> bool:
+    """A missing SMILES: None, NaN or ``pd.NA``."""
+    return value is None or _is_na(value) or (isinstance(value, float) and math.isnan(value))
+
+
+def _row_ids(index: Any) -> list[Any]:
+    """Row identifiers from a frame's index: integers for an integer index (row numbers), the
+    labels as text otherwise (a DataFrame indexed by name keeps its names)."""
+    import numpy as np
+
+    labels = list(index)
+    if all(isinstance(x, int | np.integer) and not isinstance(x, bool) for x in labels):
+        return [int(x) for x in labels]
+    return [str(x) for x in labels]
+
+
+def _check_on_invalid(on_invalid: Any) -> None:
+    if on_invalid not in ("flag", "raise"):
+        from drugscreen.exceptions import ConfigError
+
+        raise ConfigError(f"on_invalid must be 'flag' or 'raise', not {on_invalid!r}")
 
 
 def _units_suffix(units: str) -> str:
@@ -409,6 +437,7 @@ class Screener:
         """
         import pandas as pd
 
+        _check_on_invalid(on_invalid)
         frame, scol, icol = self._as_frame(data, smiles_col, id_col)
         chunks = [frame.iloc[i : i + 4096] for i in range(0, len(frame), 4096)] or [frame]
         parts = [self.score_chunk(c, scol, icol, on_invalid=on_invalid) for c in chunks]
@@ -454,6 +483,11 @@ class Screener:
         """
         import pandas as pd
 
+        _check_on_invalid(on_invalid)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            from drugscreen.exceptions import ConfigError
+
+            raise ConfigError(f"batch_size must be a positive integer, not {batch_size!r}")
         if isinstance(rows, pd.DataFrame | str | bytes | dict):
             what = "a DataFrame" if isinstance(rows, pd.DataFrame) else f"a {type(rows).__name__}"
             raise TypeError(
@@ -466,7 +500,7 @@ class Screener:
         start = 0
         buf: list[Any] = []
         for item in rows:
-            if isinstance(item, str) or item is None or (isinstance(item, float) and math.isnan(item)):
+            if isinstance(item, str) or _missing(item):
                 buf.append(item)
                 if len(buf) >= batch_size:
                     yield self._score_strings(buf, start, on_invalid)
@@ -506,10 +540,18 @@ class Screener:
 
         from drugscreen.io import ID_COLUMN_NAMES, SMILES_COLUMN_NAMES, _find_column
 
+        if isinstance(data, bytes | bytearray | set | frozenset | dict):
+            what = {"set": "a set (it has no order)", "frozenset": "a set (it has no order)"}.get(
+                type(data).__name__, f"a {type(data).__name__}")
+            raise TypeError(f"score() takes SMILES strings (a list, a Series or a DataFrame column), got {what}")
         if isinstance(data, str):
+            if Path(data).suffix and Path(data).is_file():
+                raise TypeError(f"score() takes SMILES, not a file path ({data!r}); read the file with "
+                                "drugscreen.io.read_table(path) and pass the frame, or use `drugscreen screen`")
             data = [data]
-        if isinstance(data, pd.Series):
-            data = data.tolist()
+        if isinstance(data, pd.Series):  # keeps its index (the ids) and its name
+            name = str(data.name) if data.name is not None else "smiles"
+            return data.astype(object).rename(name).to_frame(), name, None
         if not isinstance(data, pd.DataFrame):
             data = list(data)
             return pd.DataFrame({"smiles": pd.Series(data, dtype=object)}), "smiles", None
@@ -552,7 +594,7 @@ class Screener:
             if read_errors is not None and read_errors[i]:
                 parsed.append(ParsedMolecule("" if s is None else str(s), None, "", str(read_errors[i])))
                 continue
-            if s is None or (isinstance(s, float) and math.isnan(s)):
+            if _missing(s):
                 parsed.append(ParsedMolecule("", None, "", "missing SMILES"))
                 continue
             parsed.append(prepare_molecule(s if isinstance(s, str) else str(s), self.standardizer))
@@ -570,7 +612,7 @@ class Screener:
         if on_invalid == "raise":
             bad = next((i for i in range(n) if errors[i] or not parsed[i].valid), None)
             if bad is not None:
-                raise InvalidMoleculeError(int(frame.index[bad]), str(raw[bad]), errors[bad] or "invalid molecule")
+                raise InvalidMoleculeError(_row_ids(frame.index[bad : bad + 1])[0], str(raw[bad]), errors[bad] or "invalid molecule")
         okarr = np.array(ok, dtype=np.int64)
         t = len(self.all_endpoints)
         mean = np.full((n, t), np.nan)
@@ -597,12 +639,14 @@ class Screener:
         valid = np.zeros(n, dtype=bool)
         valid[okarr] = True
 
+        row_ids = _row_ids(frame.index)
         if id_col is None:
-            ids = [int(x) for x in frame.index]
+            ids = row_ids
         else:  # an empty id cell falls back to the row number, as for inputs without ids
             given = frame[id_col].tolist()
-            as_type = str if any(isinstance(v, str) for v in given) else int  # one type per column (Parquet)
-            ids = [as_type(int(i)) if _blank(v) else v for v, i in zip(given, frame.index, strict=True)]
+            ids = [i if _blank(v) else v for v, i in zip(given, row_ids, strict=True)]
+            if any(isinstance(v, str) for v in ids):  # one type per column (Parquet)
+                ids = [v if isinstance(v, str) else str(v) for v in ids]
         out_cols: dict[str, Any] = {
             "id": pd.Series(ids, index=frame.index, dtype=object),
             "smiles_std": pd.Series([parsed[i].smiles_std if valid[i] else "" for i in range(n)], index=frame.index, dtype=object),
