@@ -78,6 +78,9 @@ def test_an_id_column_in_any_case_is_the_id_and_empty_ids_fall_back_to_the_row(s
     assert again["id"].tolist() == ["m1", "m2"]
     named = pd.DataFrame({"smiles": ["CCO", "CCN", "CCC"], "name": ["ethanol", "", None]})
     assert screener.score(named)["id"].tolist() == ["ethanol", "1", "2"]
+    # an empty cell of the input's own id column too (it stayed empty)
+    own = pd.DataFrame({"ID": ["a", "", "c"], "smiles": ["CCO", "CCN", "CCC"]})
+    assert screener.score(own)["id"].tolist() == ["a", "1", "c"]
 
 
 def test_deterministic_across_batch_composition(screener):

@@ -687,7 +687,9 @@ class Screener:
         base = frame.drop(columns=[ERROR_COLUMN], errors="ignore")
         if id_col is not None and id_col.lower() == "id" and id_col in base.columns:
             # the input's own id column (any case: ID, Id) stays where it is, named id, with its
-            # cells as they were; no second id column
+            # cells as they were but an empty one given its row number; no second id column
+            base = base.copy()
+            base[id_col] = added["id"]
             added = added.drop(columns=["id"])
             if id_col != "id":
                 base = base.rename(columns={id_col: "id"})
