@@ -245,3 +245,14 @@ def test_pandas_na_is_a_missing_smiles(screener):
     assert out["error"].tolist() == ["", "missing SMILES"]
     chunks = list(screener.score_iter(["CCO", pd.NA, None], batch_size=2))
     assert pd.concat(chunks)["error"].tolist() == ["", "missing SMILES", "missing SMILES"]
+
+
+def test_a_glob_matches_dataset_names_too():
+    """`bace_*` selected only bace_pic50: the classification endpoint is named `bace`."""
+    from drugscreen.screening.screener import Endpoint, _select_endpoints
+
+    eps = [Endpoint("bace", "bace", "classification", "", "up", "bace_classification", 0),
+           Endpoint("bace_pic50", "bace_pic50", "regression", "", "up", "bace_regression", 1),
+           Endpoint("bbbp", "bbbp", "classification", "", "none", "bbbp", 2)]
+    assert [e.name for e in _select_endpoints(eps, "bace_*")] == ["bace", "bace_pic50"]
+    assert [e.name for e in _select_endpoints(eps, "bbb*")] == ["bbbp"]

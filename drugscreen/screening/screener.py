@@ -235,6 +235,7 @@ def _select_endpoints(all_endpoints: list[Endpoint], request: Sequence[str] | st
             if w in (e.name.lower(), e.column.lower(), e.dataset.lower(), e.alias.lower())
             or fnmatch.fnmatchcase(e.name.lower(), w)
             or fnmatch.fnmatchcase(e.column.lower(), w)
+            or fnmatch.fnmatchcase(e.dataset.lower(), w)  # bace_* also selects bace (bace_classification)
         ]
         if not hits:
             from drugscreen.exceptions import UnknownNameError
