@@ -244,7 +244,7 @@ def parse_fasta(text: str, *, validate: bool = True, source: str = "FASTA") -> l
     ----------
     text
         The file content. Blank lines and ``;`` comment lines are ignored; sequence lines
-        may wrap.
+        may wrap; a leading byte-order mark (U+FEFF) is ignored.
     validate
         Check each sequence with :func:`validate_sequence` (cleaned sequences are returned).
     source
@@ -277,6 +277,8 @@ def parse_fasta(text: str, *, validate: bool = True, source: str = "FASTA") -> l
         parts = header.split(None, 1)
         records.append(FastaRecord(parts[0], header, seq))
 
+    if text.startswith("\ufeff"):  # a UTF-8 byte-order mark decoded as text (Windows editors)
+        text = text[1:]
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith(";"):
@@ -302,16 +304,17 @@ def parse_fasta(text: str, *, validate: bool = True, source: str = "FASTA") -> l
 
 
 def read_fasta(path: str | Path, *, validate: bool = True) -> list[FastaRecord]:
-    """Read a FASTA file (``.gz`` is decompressed); see :func:`parse_fasta`."""
+    """Read a FASTA file (``.gz`` is decompressed; a UTF-8 byte-order mark is skipped); see
+    :func:`parse_fasta`."""
     path = Path(path)
     try:
         if path.suffix == ".gz":
             import gzip
 
-            with gzip.open(path, "rt", encoding="utf-8") as handle:
+            with gzip.open(path, "rt", encoding="utf-8-sig") as handle:
                 text = handle.read()
         else:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputFormatError(f"cannot read FASTA file {path}: {exc}") from exc
     except UnicodeDecodeError as exc:

@@ -8,6 +8,10 @@
 model (``model`` is any name of :data:`~drugscreen.models.MODELS`, including ``rf``).
 Learned attributes end in ``_``; ``get_params``/``set_params``/``clone`` come from
 ``BaseEstimator``. Invalid SMILES raise :class:`~drugscreen.exceptions.InvalidMoleculeError`.
+``X`` is a sequence of SMILES: a list, a 1-D array (or an ``(n, 1)`` one), a pandas Series or a
+one-column DataFrame. As in scikit-learn, ``fit`` refuses ``X`` and ``y`` of different lengths
+(``ValueError``) and ``predict``/``predict_proba`` before ``fit`` raise
+:class:`~sklearn.exceptions.NotFittedError`.
 
 It is a classifier or a regressor as ``task_type`` says, for scikit-learn too
 (``is_classifier``; stratified folds and the ``predict_proba`` column in
@@ -28,6 +32,37 @@ from sklearn.base import BaseEstimator
 from drugscreen.exceptions import ConfigError, InvalidMoleculeError
 
 __all__ = ["MoleculeEstimator"]
+
+
+def _as_smiles(X: Any) -> list[str]:
+    """The SMILES of ``X`` as a list: a sequence of strings, a 1-D or ``(n, 1)`` array, a pandas
+    Series or a one-column DataFrame.
+
+    Raises
+    ------
+    TypeError
+        ``X`` is a single string, a DataFrame with several columns or an array of another shape.
+    """
+    import pandas as pd
+
+    if isinstance(X, str | bytes):
+        raise TypeError("X must be a sequence of SMILES, not a single string: wrap it in a list ([smiles])")
+    if isinstance(X, pd.DataFrame):
+        if X.shape[1] != 1:
+            raise TypeError(
+                f"X must be SMILES: a list, a Series or a one-column DataFrame; got a DataFrame with {X.shape[1]} "
+                f"columns ({', '.join(map(str, list(X.columns)[:5]))}): select the SMILES column (X['smiles'])"
+            )
+        return X.iloc[:, 0].tolist()
+    if isinstance(X, pd.Series):
+        return X.tolist()
+    if isinstance(X, np.ndarray):
+        if X.ndim == 2 and X.shape[1] == 1:
+            return X[:, 0].tolist()
+        if X.ndim != 1:
+            raise TypeError(f"X must be a 1-D array of SMILES (or of shape (n, 1)), got shape {X.shape}")
+        return X.tolist()
+    return list(X)
 
 
 def _featurize(
@@ -155,14 +190,28 @@ class MoleculeEstimator(BaseEstimator):
         return self.model != "rf" and config.extra_features in ("descriptors", "ecfp+descriptors")
 
     def fit(self, X: Sequence[str], y: np.ndarray) -> MoleculeEstimator:
-        """Train on SMILES ``X`` and labels ``y`` (``(n,)`` or ``(n, n_tasks)``, NaN = missing)."""
+        """Train on SMILES ``X`` and labels ``y`` (``(n,)`` or ``(n, n_tasks)``, NaN = missing).
+
+        Raises
+        ------
+        ValueError
+            ``X`` and ``y`` hold different numbers of samples, or classification labels other
+            than 0/1.
+        TypeError
+            ``X`` is not a sequence of SMILES (see :func:`_as_smiles`).
+        """
         import torch
 
         from drugscreen.training.data import DatasetPart, Part, TrainingData
         from drugscreen.training.trainer import _scaler, fit_member
 
         self._check_task_type()
+        X = _as_smiles(X)
         y = np.asarray(y, dtype=float)
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must have shape (n,) or (n, n_tasks), got {y.shape}")
+        if len(X) != len(y):
+            raise ValueError(f"Found input variables with inconsistent numbers of samples: [{len(X)}, {len(y)}]")
         self.single_output_ = y.ndim == 1
         y2 = y[:, None] if y.ndim == 1 else y
         if self.task_type == "classification":
@@ -175,7 +224,7 @@ class MoleculeEstimator(BaseEstimator):
         elif hasattr(self, "classes_"):  # refitted as a regressor
             del self.classes_
         config = self._config()
-        graphs, fps, smiles_std, raw_desc = _featurize(list(X), self._uses_descriptors(config), training=True)
+        graphs, fps, smiles_std, raw_desc = _featurize(X, self._uses_descriptors(config), training=True)
         n, n_tasks = y2.shape
         rng = np.random.default_rng(self.random_state)
         order = rng.permutation(n)
@@ -217,11 +266,14 @@ class MoleculeEstimator(BaseEstimator):
         return self
 
     def _predict(self, X: Sequence[str]) -> np.ndarray:
+        from sklearn.utils.validation import check_is_fitted
+
         from drugscreen.domain import unpack_bits
         from drugscreen.training.trainer import _predict_raw, _to_units
 
+        check_is_fitted(self, "model_")
         config = self._config()
-        graphs, fps, _, raw_desc = _featurize(list(X), self._uses_descriptors(config))
+        graphs, fps, _, raw_desc = _featurize(_as_smiles(X), self._uses_descriptors(config))
         if self.model == "rf":
             return self.model_.predict(unpack_bits(fps))
         import torch

@@ -5,10 +5,12 @@
   parsed and standardized; entries that fail keep their row with the reason (``error``), so they
   are reported rather than dropped.
 * :func:`load_ligands`: SMILES list, DataFrame or file, with an optional activity column
-  (0/1 labels, ``active``/``inactive`` words, or potencies such as pIC50 where values at or
-  above ``active_threshold`` are actives). Rows that fail (bad SMILES, unreadable activity) are
+  (0/1 labels, ``active``/``inactive`` words, or potencies on a -log10 molar scale such as pIC50
+  where values at or above ``active_threshold`` are actives; values outside 0..14, e.g. IC50 in
+  nM, are refused). Rows that fail (bad SMILES, unreadable activity) are
   listed in ``LigandSet.errors`` with their row number and reason and logged as a warning.
-* :func:`read_sequence_input`: a raw sequence or a FASTA file/text, validated.
+* :func:`read_sequence_input`: a raw sequence or a FASTA file/text, validated (a sequence
+  made mostly of unknown residues such as ``X`` is refused).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ __all__ = [
     "Library",
     "load_ligands",
     "load_library",
+    "nonstandard_fraction",
     "nucleotide_fraction",
     "parse_fasta",
     "parse_library",
@@ -56,6 +59,14 @@ NUCLEOTIDE_LETTERS = frozenset("ACGTUN")
 NUCLEOTIDE_FRACTION = 0.9
 #: Shorter sequences are not tested for nucleotides (too few letters to tell).
 NUCLEOTIDE_MIN_LENGTH = 20
+#: A sequence with more than this fraction of non-standard letters (``X``, ``B``, ``Z``, ``J``,
+#: ``O``, ``U``: unknown or ambiguous residues) is refused: the affinity model reads them all as
+#: one "unknown" code, so its prediction would say nothing about the target. The most seen on a
+#: DAVIS or KIBA target is 0.8 % (DAVIS TESK1; every KIBA target has none);
+#: ``tests/test_review_api.py`` checks this on the real targets.
+NONSTANDARD_MAX_FRACTION = 0.5
+#: Above this fraction of non-standard letters a warning is logged (the prediction is weakened).
+NONSTANDARD_WARN_FRACTION = 0.1
 
 
 def nucleotide_fraction(sequence: str) -> float:
@@ -65,18 +76,33 @@ def nucleotide_fraction(sequence: str) -> float:
     return sum(ch in NUCLEOTIDE_LETTERS for ch in sequence) / len(sequence)
 
 
+def nonstandard_fraction(sequence: str) -> float:
+    """Fraction of the letters of a cleaned sequence outside the 20 standard amino acids."""
+    from drugscreen.featurizers.protein import nonstandard_residues
+
+    if not sequence:
+        return 0.0
+    return sum(nonstandard_residues(sequence).values()) / len(sequence)
+
+
 def validate_sequence(sequence: str, name: str = "sequence", min_length: int = MIN_SEQUENCE_LENGTH) -> str:
     """Clean and check a target sequence (:func:`drugscreen.featurizers.protein.validate_sequence`
-    plus a minimum length: a peptide of a few residues is not a protein target; and a sequence
-    of nucleotides, a gene rather than its protein, is refused).
+    plus a minimum length: a peptide of a few residues is not a protein target; a sequence
+    of nucleotides, a gene rather than its protein, is refused; and so is a sequence made mostly
+    of unknown or ambiguous residues).
+
+    A warning is logged when more than :data:`NONSTANDARD_WARN_FRACTION` of the letters are
+    non-standard (``X``, ``B``, ``Z``, ``J``, ``O``, ``U``).
 
     Raises
     ------
     InvalidSequenceError
-        Naming the first invalid character and its 1-based position, when too short, or when
+        Naming the first invalid character and its 1-based position, when too short, when
         at least :data:`NUCLEOTIDE_FRACTION` of its letters (and at least
-        :data:`NUCLEOTIDE_MIN_LENGTH` letters) are A/C/G/T/U/N.
+        :data:`NUCLEOTIDE_MIN_LENGTH` letters) are A/C/G/T/U/N, or when more than
+        :data:`NONSTANDARD_MAX_FRACTION` of its letters are non-standard residues.
     """
+    from drugscreen.featurizers.protein import nonstandard_residues
     from drugscreen.featurizers.protein import validate_sequence as _validate
 
     try:
@@ -91,6 +117,21 @@ def validate_sequence(sequence: str, name: str = "sequence", min_length: int = M
         )
     if len(seq) < min_length:
         raise InvalidSequenceError(f"{name}: {len(seq)} residues is too short for a protein target (minimum {min_length})")
+    odd = nonstandard_residues(seq)
+    n_odd = sum(odd.values())
+    if n_odd:
+        letters = ", ".join(f"{k} x{v}" for k, v in sorted(odd.items(), key=lambda kv: -kv[1]))
+        frac = n_odd / len(seq)
+        if frac > NONSTANDARD_MAX_FRACTION:
+            raise InvalidSequenceError(
+                f"{name}: {100 * frac:.0f}% of its {len(seq)} residues are unknown or ambiguous ({letters}); "
+                f"at most {100 * NONSTANDARD_MAX_FRACTION:.0f}% may be: give the target's resolved amino-acid sequence"
+            )
+        if frac > NONSTANDARD_WARN_FRACTION:
+            logger.warning(
+                "%s: %.0f%% of its %d residues are unknown or ambiguous (%s): the sequence model reads them as one "
+                "'unknown' code, so its predictions for this target are weaker", name, 100 * frac, len(seq), letters,
+            )  # fmt: skip
     return seq
 
 
@@ -106,7 +147,7 @@ def read_sequence_input(sequence: str | None = None, fasta: str | Path | None = 
     if (sequence is None) == (fasta is None):
         raise InvalidSequenceError("give exactly one of a sequence and a FASTA file")
     if sequence is not None:
-        text = sequence.strip()
+        text = sequence.lstrip("\ufeff").strip()  # text pasted from a file may keep its byte-order mark
         if text.startswith(">"):
             return _single_record(parse_fasta(text, "sequence"), "sequence")
         return "query", validate_sequence(text)
@@ -239,8 +280,16 @@ def _library_from_frame(df: pd.DataFrame, source: str, smiles_column: str | None
 
 
 def load_library(library: str | Path | pd.DataFrame = "approved", smiles_column: str | None = None, parse: bool = True) -> Library:
-    """Load the library to rank (see the module docstring); ``parse=False`` only reads it."""
+    """Load the library to rank (see the module docstring); ``parse=False`` only reads it.
+
+    Raises
+    ------
+    InputFormatError
+        A missing or unreadable file, no SMILES column, or a library without any entry.
+    """
     lib = _read_library(library, smiles_column)
+    if len(lib) == 0:
+        raise InputFormatError(f"{lib.source}: the library is empty (no entries to rank)")
     if parse:
         parse_library(lib)
     return lib
@@ -326,6 +375,23 @@ def _activity(value: Any, threshold: float) -> tuple[int | None, float, str]:
     return int(x >= threshold), x, ""
 
 
+#: Potencies on a -log10 molar scale (pIC50, pKi, pKd, pEC50) lie in this range; a column with
+#: values outside it is in other units (IC50 in nM, percent inhibition ...).
+POTENCY_RANGE = (0.0, 14.0)
+
+
+def _check_potency_scale(values: np.ndarray, column: str, source: str) -> None:
+    """Refuse potencies that cannot be on a -log10 molar scale (see :data:`POTENCY_RANGE`)."""
+    lo, hi = POTENCY_RANGE
+    bad = values[(values < lo) | (values > hi)]
+    if len(bad):
+        raise InputFormatError(
+            f"{source}: activity column {column!r} has {len(bad)} of {len(values)} values outside {lo:g}..{hi:g} (e.g. {bad[0]:g}, "
+            f"range {values.min():g}..{values.max():g}): it must be a pIC50/pKi-like potency (-log10 molar, higher = more "
+            "potent) or 0/1 labels; convert IC50/Ki in nM with 9 - log10(value)"
+        )
+
+
 def load_ligands(
     ligands: str | Path | list[str] | pd.DataFrame,
     activity_column: str | None = None,
@@ -350,7 +416,8 @@ def load_ligands(
     Raises
     ------
     InputFormatError
-        Unreadable file, missing columns, or no valid active ligand left.
+        Unreadable file, missing columns, potencies outside :data:`POTENCY_RANGE` (e.g. IC50
+        in nM rather than pIC50), or no valid active ligand left.
     """
     import pandas as pd
 
@@ -381,9 +448,12 @@ def load_ligands(
     # a numeric column holding only 0/1 is read as labels, not potencies
     threshold = active_threshold
     if activity_column:
-        nums = pd.to_numeric(df[activity_column], errors="coerce").dropna().unique()
-        if len(nums) and set(np.asarray(nums, dtype=float)) <= {0.0, 1.0}:
+        nums = pd.to_numeric(df[activity_column], errors="coerce").to_numpy(dtype=float)
+        nums = nums[np.isfinite(nums)]
+        if len(nums) and set(np.unique(nums)) <= {0.0, 1.0}:
             threshold = 0.5
+        elif len(nums):
+            _check_potency_scale(nums, activity_column, source)
     smiles_out, std, mols, labels, values, names = [], [], [], [], [], []
     errors: list[tuple[int, str, str]] = []
     for row, (smi, act) in enumerate(zip(df[smi_col].tolist(), raw_act, strict=True)):

@@ -227,7 +227,7 @@ class Repurposer:
                     self._drug_embeddings(prep)
                 _write_cache(key, prep)
         if len(prep.valid) == 0:
-            raise InputFormatError(f"{lib.source}: no library entry could be parsed")
+            raise InputFormatError(f"{lib.source}: none of the {len(lib)} library entries could be parsed (first: {lib.errors[0]})")
         prep.key = key
         _LIBRARY_CACHE.clear()  # keep one library in memory
         _LIBRARY_CACHE[key] = prep
@@ -280,6 +280,13 @@ class Repurposer:
 
         assert self.affinity is not None
         model = self.affinity.model
+        limit = int(getattr(model, "max_len", 0) or 0)
+        if limit and len(sequence) > limit:
+            logger.warning(
+                "target sequence of %d residues is longer than the sequence model's limit of %d: only its first %d "
+                "(N-terminal) residues are read; give the relevant domain if the binding site lies beyond",
+                len(sequence), limit, limit,
+            )  # fmt: skip
         d_emb = self._drug_embeddings(prep)
         with torch.inference_mode():
             p_emb = model.encode_proteins([sequence])
@@ -319,8 +326,9 @@ class Repurposer:
         library
             ``"approved"`` (default), a molecule file, or a DataFrame with a SMILES column.
         top
-            Keep the best ``top`` drugs (entries that failed to parse are then left out of the
-            table but still logged and listed in ``result.attrs["invalid"]``).
+            Keep the best ``top`` drugs, an integer >= 1 (entries that failed to parse are then
+            left out of the table but still logged and listed in ``result.attrs["invalid"]``);
+            None (default): every drug.
         fasta
             A FASTA file instead of ``sequence``.
         activity_column, active_threshold
@@ -362,6 +370,7 @@ class Repurposer:
 
         if forms not in ("parent", "all"):
             raise ConfigError(f"forms must be 'parent' or 'all', not {forms!r}")
+        top = _check_top(top)
 
         if sequence is None and fasta is None and ligands is None:
             raise InputFormatError("give a target sequence (or FASTA) and/or known ligands")
@@ -568,6 +577,31 @@ class Repurposer:
 
 
 TOX_ENDPOINTS = ("tox21", "clintox", "sider")
+
+
+def _check_top(top: Any) -> int | None:
+    """``top`` as an int (None stays None).
+
+    Raises
+    ------
+    ConfigError
+        ``top`` is not an integer or is below 1.
+    """
+    import operator
+
+    from drugscreen.exceptions import ConfigError
+
+    if top is None:
+        return None
+    try:
+        if isinstance(top, bool):
+            raise TypeError
+        value = operator.index(top)
+    except TypeError:
+        raise ConfigError(f"top must be an integer >= 1 (or None for every drug), not {top!r}") from None
+    if value < 1:
+        raise ConfigError(f"top must be >= 1 (or None for every drug), not {value}")
+    return value
 
 
 #: Separator of the labels in ``other_forms``.

@@ -183,6 +183,10 @@ def ligand_components(
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Nearest-neighbour similarities of library drugs to the actives.
 
+    Tanimoto similarities lie in [0, 1]; the ``gnn`` cosine in [-1, 1], clipped there (float32
+    rounding of unit vectors can give 1.0000001 for an identical structure). A negative cosine is
+    kept: it still orders the drugs furthest from every active.
+
     Returns
     -------
     tuple
@@ -194,11 +198,11 @@ def ligand_components(
     nn: dict[str, np.ndarray] = {}
     for kind in lib_fps:
         s, i = max_tanimoto(lib_fps[kind], act_fps[kind], return_index=True)
-        sims[kind], nn[kind] = s.astype(np.float64), i
+        sims[kind], nn[kind] = np.clip(s.astype(np.float64), 0.0, 1.0), i
     if lib_emb is not None and act_emb is not None and len(act_emb):
         cos = lib_emb @ act_emb.T
         nn["gnn"] = cos.argmax(axis=1)
-        sims["gnn"] = cos.max(axis=1).astype(np.float64)
+        sims["gnn"] = np.clip(cos.max(axis=1).astype(np.float64), -1.0, 1.0)
     return sims, nn
 
 
