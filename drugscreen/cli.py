@@ -610,7 +610,10 @@ def repurpose_cmd(
     from drugscreen.repurposing.report import write_table
 
     write_table(ranked, output)
-    logger.info("%d drugs written to %s", len(ranked), output)
+    n_ranked = int(ranked["rank"].notna().sum()) if "rank" in ranked.columns else len(ranked)
+    n_bad = len(ranked) - n_ranked
+    invalid = f", {n_bad} invalid row{'s' if n_bad > 1 else ''}" if n_bad else ""
+    logger.info("%d drugs ranked%s; written to %s", n_ranked, invalid, output)
 
 
 # === end repurpose ===

@@ -254,3 +254,23 @@ def test_estimator_accepts_series_one_column_frames_and_column_arrays() -> None:
         est.predict(np.array(SMILES).reshape(5, 2))
     with pytest.raises(TypeError, match="not a single string"):
         est.predict(IMATINIB)
+
+
+
+def test_cli_summary_counts_ranked_drugs_and_invalid_rows_apart(tiny_bundle, library, tmp_path, caplog) -> None:  # noqa: F811
+    """The CLI counted unparsable library rows as drugs written ('8 drugs written' for 5 ranked)."""
+    from typer.testing import CliRunner
+
+    from drugscreen.cli import app
+
+    lib = pd.concat([library, pd.DataFrame({"smiles": ["C1CC", "not_a_smiles"], "name": ["BAD1", "BAD2"]})], ignore_index=True)
+    lib_path, out = tmp_path / "library.csv", tmp_path / "ranked.csv"
+    lib.to_csv(lib_path, index=False)
+    caplog.set_level(logging.INFO, logger="drugscreen")
+    res = CliRunner().invoke(app, ["repurpose", "--sequence", ABL1_FRAGMENT, "--library", str(lib_path),
+                                   "--model", str(tiny_bundle), "--no-panel", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    ranked = pd.read_csv(out)
+    n_ranked = int(ranked["rank"].notna().sum())
+    assert (n_ranked, len(ranked) - n_ranked) == (5, 3)  # the fixture's own unparsable entry too
+    assert "5 drugs ranked, 3 invalid rows; written to" in caplog.text
