@@ -190,15 +190,21 @@ def models_list(
     import json
 
     from drugscreen.bundle import installed_models
+    from drugscreen.exceptions import BundleError
+    from drugscreen.repurposing.affinity_bundle import affinity_summary
 
     infos = installed_models()
+    try:
+        affinity: dict | None = affinity_summary()
+    except BundleError:
+        affinity = None
     if as_json:
         typer.echo(json.dumps([
             {"name": m.name, "path": str(m.path), "description": m.description, "tasks": m.n_tasks,
              "members": m.n_members, "datasets": list(m.datasets), "test": m.summary} for m in infos
-        ], indent=2))  # fmt: skip
+        ] + ([affinity] if affinity else []), indent=2))  # fmt: skip
         return
-    if not infos:
+    if not infos and not affinity:
         typer.echo("No model bundles installed.")
         return
     for m in infos:
@@ -207,6 +213,11 @@ def models_list(
             metric = "roc_auc" if "roc_auc" in s else "rmse"
             ms = s.get(metric, {})
             typer.echo(f"    {ds:<22} test {metric.upper().replace('_', '-')} {ms.get('mean', float('nan')):.3f} ± {ms.get('sd', float('nan')):.3f}")
+    if affinity:
+        typer.echo(f"affinity  ({len(affinity['tasks'])} tasks, {affinity['members']} members, {affinity['split']} split)  "
+                   f"{affinity['description']}")
+        for task, m in affinity["test"].items():
+            typer.echo(f"    {task:<22} test CI {m.get('ci', float('nan')):.3f}, Spearman (all pairs) {m.get('spearman', float('nan')):.3f}")
 
 
 @models_app.command("info")
@@ -217,8 +228,14 @@ def models_info(
     """Show a model bundle's card: tasks, test metrics, data checksums, calibration, domain."""
     import json
 
-    from drugscreen.bundle import load_bundle
+    from drugscreen.bundle import installed_models, load_bundle
 
+    if name == "affinity" and "affinity" not in {m.name for m in installed_models()}:
+        from drugscreen.repurposing.affinity_bundle import affinity_card, default_affinity_path
+
+        cfg = json.loads((default_affinity_path() / "config.json").read_text())
+        typer.echo(json.dumps(cfg, indent=1) if as_json else affinity_card())
+        return
     bundle = load_bundle(name)
     typer.echo(json.dumps(bundle.config, indent=1) if as_json else bundle.card())
 

@@ -254,6 +254,16 @@ def test_cli_models_list_and_info(monkeypatch: pytest.MonkeyPatch) -> None:
     assert res.exit_code == 0 and "tiny_bundle" in res.output
     res = runner.invoke(app, ["models", "info", "tiny_bundle"])
     assert res.exit_code == 0 and "Model card" in res.output
+    # the shipped affinity model (repurposing) is listed and has a card too (it had none)
+    from drugscreen.repurposing.affinity_bundle import affinity_summary
+
+    shipped = affinity_summary()
+    res = runner.invoke(app, ["models", "list"])
+    assert "affinity  (2 tasks" in res.output and f"test CI {shipped['test']['davis']['ci']:.3f}" in res.output
+    res = runner.invoke(app, ["models", "info", "affinity"])
+    assert res.exit_code == 0 and "# Model card: affinity" in res.output and "cold_target" in res.output
+    res = runner.invoke(app, ["models", "list", "--json"])
+    assert json.loads(res.output)[-1]["name"] == "affinity"
     res = runner.invoke(app, ["train", "--help"])
     assert res.exit_code == 0 and "--config" in res.output
 

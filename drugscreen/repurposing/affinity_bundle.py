@@ -17,7 +17,15 @@ from typing import Any
 
 from drugscreen.exceptions import BundleError
 
-__all__ = ["AFFINITY_FORMAT_VERSION", "AffinityBundle", "default_affinity_path", "load_affinity_bundle", "save_affinity_bundle"]
+__all__ = [
+    "AFFINITY_FORMAT_VERSION",
+    "AffinityBundle",
+    "affinity_card",
+    "affinity_summary",
+    "default_affinity_path",
+    "load_affinity_bundle",
+    "save_affinity_bundle",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -120,3 +128,50 @@ def load_affinity_bundle(path: str | Path | None = None) -> AffinityBundle:
     model.eval()
     scalers = {k: (float(v[0]), float(v[1])) for k, v in cfg["scalers"].items()}
     return AffinityBundle(model=model, config=cfg, path=root, scalers=scalers)
+
+
+def affinity_summary(path: str | Path | None = None) -> dict[str, Any]:
+    """What ``drugscreen models list`` shows of an affinity model: tasks, members, split and test
+    metrics, read from its ``config.json`` (no weights loaded).
+
+    Raises
+    ------
+    BundleError
+        No readable ``config.json`` there.
+    """
+    folder = Path(path) if path is not None else default_affinity_path()
+    try:
+        cfg = json.loads((folder / "config.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise BundleError(f"no readable affinity model config in {folder}: {exc}") from exc
+    model = cfg.get("model", {})
+    training = cfg.get("training", {})
+    return {
+        "name": "affinity",
+        "path": str(folder),
+        "description": "drug-target affinity model for `drugscreen repurpose` (sequence mode): "
+                       "graph + ECFP4 drug encoder, protein CNN with composition features",
+        "tasks": list(model.get("tasks", cfg.get("tasks", {}))),
+        "members": int(model.get("n_members", 0)),
+        "split": str(training.get("split", "")),
+        "heldout_targets": {k: len(v) for k, v in training.get("heldout_targets", {}).items()},
+        "test": cfg.get("metrics", {}).get("test", {}),
+        "data_sha256": training.get("data_sha256", {}),
+    }
+
+
+def affinity_card(path: str | Path | None = None) -> str:
+    """A short markdown card of an affinity model (``drugscreen models info affinity``)."""
+    s = affinity_summary(path)
+    lines = [f"# Model card: {s['name']}", "", s["description"] + ".", "",
+             f"- Tasks: {', '.join(s['tasks'])}; {s['members']} ensemble members",
+             f"- Split: {s['split']} (held-out targets: "
+             + ", ".join(f"{k} {v}" for k, v in s["heldout_targets"].items()) + ")",
+             "", "## Test metrics (held-out targets)", "", "| task | CI | Spearman (all test pairs) | MSE |", "|---|---|---|---|"]
+    for task, m in s["test"].items():
+        lines.append(f"| {task} | {m.get('ci', float('nan')):.3f} | {m.get('spearman', float('nan')):.3f} | {m.get('mse', float('nan')):.3f} |")
+    lines += ["", "## Training data (sha256)", ""]
+    for ds, files in s["data_sha256"].items():
+        lines += [f"- {ds}/{name}: `{digest[:16]}…`" for name, digest in files.items()]
+    lines += ["", "Benchmarks and how it was made: README.md (Repurpose) and benchmarks/results/affinity.md."]
+    return "\n".join(lines) + "\n"
