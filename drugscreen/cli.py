@@ -231,10 +231,9 @@ def models_info(
     from drugscreen.bundle import installed_models, load_bundle
 
     if name == "affinity" and "affinity" not in {m.name for m in installed_models()}:
-        from drugscreen.repurposing.affinity_bundle import affinity_card, default_affinity_path
+        from drugscreen.repurposing.affinity_bundle import affinity_card, affinity_config
 
-        cfg = json.loads((default_affinity_path() / "config.json").read_text())
-        typer.echo(json.dumps(cfg, indent=1) if as_json else affinity_card())
+        typer.echo(json.dumps(affinity_config(), indent=1) if as_json else affinity_card())
         return
     bundle = load_bundle(name)
     typer.echo(json.dumps(bundle.config, indent=1) if as_json else bundle.card())

@@ -21,6 +21,7 @@ __all__ = [
     "AFFINITY_FORMAT_VERSION",
     "AffinityBundle",
     "affinity_card",
+    "affinity_config",
     "affinity_summary",
     "default_affinity_path",
     "load_affinity_bundle",
@@ -130,6 +131,21 @@ def load_affinity_bundle(path: str | Path | None = None) -> AffinityBundle:
     return AffinityBundle(model=model, config=cfg, path=root, scalers=scalers)
 
 
+def affinity_config(path: str | Path | None = None) -> dict[str, Any]:
+    """An affinity model's ``config.json`` as a dict (no weights loaded, no checksums checked).
+
+    Raises
+    ------
+    BundleError
+        No readable ``config.json`` there.
+    """
+    folder = Path(path) if path is not None else default_affinity_path()
+    try:
+        return json.loads((folder / "config.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise BundleError(f"no readable affinity model config in {folder}: {exc}") from exc
+
+
 def affinity_summary(path: str | Path | None = None) -> dict[str, Any]:
     """What ``drugscreen models list`` shows of an affinity model: tasks, members, split and test
     metrics, read from its ``config.json`` (no weights loaded).
@@ -140,10 +156,7 @@ def affinity_summary(path: str | Path | None = None) -> dict[str, Any]:
         No readable ``config.json`` there.
     """
     folder = Path(path) if path is not None else default_affinity_path()
-    try:
-        cfg = json.loads((folder / "config.json").read_text())
-    except (OSError, ValueError) as exc:
-        raise BundleError(f"no readable affinity model config in {folder}: {exc}") from exc
+    cfg = affinity_config(folder)
     model = cfg.get("model", {})
     training = cfg.get("training", {})
     return {

@@ -84,12 +84,8 @@ def count_out_of_domain(valid: Any, in_domain: Any) -> int:
 
 
 def _blank(value: Any) -> bool:
-    """An empty id cell: None, NaN, pandas' NA or only white space."""
-    if value is None or _is_na(value):
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    return isinstance(value, str) and not value.strip()
+    """An empty id cell: a missing value (:func:`_missing`) or only white space."""
+    return _missing(value) or (isinstance(value, str) and not value.strip())
 
 
 def _is_na(value: Any) -> bool:
