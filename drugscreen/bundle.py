@@ -379,13 +379,27 @@ class ModelBundle:
         ranges = self.descriptor_ranges
         if ranges is None:
             return None
-        if extra is not None and self.extra_featurizer_config == ranges.featurizer:
-            return extra
+        if extra is not None and self._extra_starts_with_ranges():
+            return extra[:, : len(ranges.names)]
         if self._range_featurizer is None:
             from drugscreen.featurizers.base import build_featurizer
 
             self._range_featurizer = build_featurizer(ranges.featurizer)
         return self._range_featurizer.featurize_many(mols)
+
+    def _extra_starts_with_ranges(self) -> bool:
+        """True when the descriptor ranges' columns are the first columns of ``extra`` (the
+        same featurizer, or a later ``fast_descriptors`` version, which only appends names)."""
+        cfg, ranges = self.extra_featurizer_config, self.descriptor_ranges
+        if cfg is None or ranges is None:
+            return False
+        if cfg == ranges.featurizer:
+            return True
+        if self._extra_featurizer is None:
+            from drugscreen.featurizers.base import build_featurizer
+
+            self._extra_featurizer = build_featurizer(cfg)
+        return list(self._extra_featurizer.names[: len(ranges.names)]) == list(ranges.names)
 
     @property
     def fingerprint_config(self) -> dict[str, Any]:

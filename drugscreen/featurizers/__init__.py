@@ -15,6 +15,7 @@ from drugscreen.featurizers.base import FEATURIZERS, build_featurizer, check_fea
 from drugscreen.featurizers.batch import BatchResult, featurize
 from drugscreen.featurizers.descriptors import (
     FAST_DESCRIPTORS,
+    FAST_DESCRIPTORS_V2,
     DescriptorScaler,
     FastDescriptors,
     RDKitDescriptors,
@@ -54,6 +55,7 @@ __all__ = [
     "AMINO_ACIDS",
     "DEFAULT_STANDARDIZER",
     "FAST_DESCRIPTORS",
+    "FAST_DESCRIPTORS_V2",
     "FEATURIZERS",
     "AtomPairFingerprint",
     "BatchResult",

@@ -12,9 +12,11 @@ Featurizers (registered in :data:`~drugscreen.featurizers.base.FEATURIZERS`):
   ~30-60 us per molecule on the 2-core development machine (the figure varies with load;
   see ``benchmarks/results/featurize_speed.json``), cheap enough to be concatenated to a GNN
   embedding during screening. Crippen logP/MR (~250 us: SMARTS atom typing) and rotatable
-  bonds (~25-45 us) are left out on purpose; use ``rdkit_descriptors(names=[...])`` for them.
-  (Adding Crippen logP and MR to the panel's descriptor input was tried: no better on
-  validation, worse Lipophilicity and ESOL on test; see the panel config's notes.)
+  bonds (~25-45 us) are left out of version 1 on purpose. Version 2 appends Crippen logP and
+  MR (:data:`FAST_DESCRIPTORS_V2`): RDKit caches both on the molecule, and a screen computes
+  Crippen logP for its drug-likeness columns anyway. (Giving them to the panel's whole trunk
+  was tried: better Lipophilicity on validation, worse ESOL and BACE pIC50; see the panel
+  config's notes. ``head_descriptors`` gives them to chosen heads only.)
 
 A descriptor that raises, or returns NaN, +-inf or a value beyond ``1e10`` in magnitude (e.g.
 ``Ipc`` of large molecules) becomes NaN; :func:`nonfinite_report` counts them per name.
@@ -32,12 +34,14 @@ from typing import Any
 
 import numpy as np
 from rdkit import Chem
+from rdkit.Chem import Crippen
 from rdkit.Chem import rdMolDescriptors as rdmd
 
 from drugscreen.featurizers.base import FEATURIZERS, featurizer_config
 
 __all__ = [
     "FAST_DESCRIPTORS",
+    "FAST_DESCRIPTORS_V2",
     "DescriptorScaler",
     "FastDescriptors",
     "RDKitDescriptors",
@@ -81,6 +85,18 @@ FAST_DESCRIPTORS: dict[str, Callable[[Chem.Mol], float]] = {
     "Chi1v": rdmd.CalcChi1v,
     "HallKierAlpha": rdmd.CalcHallKierAlpha,
 }
+
+#: Version 2 of the ``fast_descriptors`` set: version 1 followed by Wildman-Crippen logP and
+#: molar refractivity (~200 us of SMARTS atom typing per molecule on their own, but RDKit
+#: caches both on the molecule and the Screener's drug-likeness columns need Crippen logP of
+#: the same molecule objects anyway).
+FAST_DESCRIPTORS_V2: dict[str, Callable[[Chem.Mol], float]] = {
+    **FAST_DESCRIPTORS,
+    "MolLogP": Crippen.MolLogP,
+    "MolMR": Crippen.MolMR,
+}
+
+_FAST_VERSIONS = {1: FAST_DESCRIPTORS, 2: FAST_DESCRIPTORS_V2}
 
 
 class _DescriptorSet:
@@ -173,22 +189,24 @@ class RDKitDescriptors(_DescriptorSet):
 
 @FEATURIZERS.register("fast_descriptors")
 class FastDescriptors(_DescriptorSet):
-    """The cheap descriptor set :data:`FAST_DESCRIPTORS` (21 values).
+    """The cheap descriptor set: :data:`FAST_DESCRIPTORS` (version 1, 21 values) or
+    :data:`FAST_DESCRIPTORS_V2` (version 2: version 1, then Crippen logP and MR; 23 values).
 
     Parameters
     ----------
     version
-        Set version; bumped if the list ever changes, so old bundles are refused.
+        Set version. A bundle records it, so a bundle trained on one version keeps getting
+        exactly that list; a later version only ever appends names.
     """
 
     name = "fast_descriptors"
 
     def __init__(self, version: int = 1) -> None:
-        if version != 1:
-            raise ValueError(f"fast_descriptors version {version} is not known (have: 1)")
+        if version not in _FAST_VERSIONS:
+            raise ValueError(f"fast_descriptors version {version} is not known (have: {', '.join(map(str, _FAST_VERSIONS))})")
         self.version = version
-        self.names = list(FAST_DESCRIPTORS)
-        self._functions = list(FAST_DESCRIPTORS.values())
+        self.names = list(_FAST_VERSIONS[version])
+        self._functions = list(_FAST_VERSIONS[version].values())
 
     def params(self) -> dict[str, Any]:
         return {"version": self.version}

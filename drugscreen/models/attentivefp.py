@@ -36,7 +36,7 @@ class AttentiveFPModel(GraphModel):
         Molecule-level attention steps (PyG ``num_timesteps``).
     dropout
         Dropout in the encoder and the head.
-    extra_dim, extra_hidden, head_hidden, head_layers, head_groups, extra_dropout
+    extra_dim, extra_hidden, head_hidden, head_layers, head_groups, extra_dropout, head_extra_columns
         See :class:`~drugscreen.models.base.GraphModel`.
     """
 
@@ -57,15 +57,18 @@ class AttentiveFPModel(GraphModel):
         head_layers: int = 2,
         head_groups: Sequence[int] | None = None,
         extra_dropout: float | None = None,
+        head_extra_columns: Sequence[Sequence[int]] | None = None,
     ) -> None:
         from torch_geometric.nn.models import AttentiveFP
 
-        super().__init__(n_tasks, hidden, extra_dim, extra_hidden, head_hidden, head_layers, head_groups, dropout, extra_dropout)
+        super().__init__(n_tasks, hidden, extra_dim, extra_hidden, head_hidden, head_layers, head_groups, dropout, extra_dropout,
+                         head_extra_columns)
         self._store_params(
             atom_dim=atom_dim, bond_dim=bond_dim, n_tasks=n_tasks, hidden=hidden, depth=depth, timesteps=timesteps,
             dropout=dropout, extra_dim=extra_dim, extra_hidden=extra_hidden, head_hidden=head_hidden,
             head_layers=head_layers, head_groups=list(head_groups) if head_groups else None,
             extra_dropout=extra_dropout,
+            head_extra_columns=[list(c) for c in head_extra_columns] if head_extra_columns else None,
         )
         self.encoder = AttentiveFP(
             in_channels=atom_dim, hidden_channels=hidden, out_channels=hidden, edge_dim=bond_dim,

@@ -63,6 +63,13 @@ class GraphModel(nn.Module):
         shared :class:`MLPHead`.
     dropout
         Dropout used in the head and the extra branch.
+    extra_dropout
+        Dropout on the extra features before their projection (default: ``dropout``).
+    head_extra_columns
+        Per head group, columns of the extra input that go to that group's head directly,
+        past the trunk (``None`` = none). They lie after the first ``extra_dim`` columns, which
+        are all the projection sees; e.g. Crippen logP for the lipophilicity head only. Needs
+        ``head_groups``.
     """
 
     name = "graph"
@@ -78,10 +85,20 @@ class GraphModel(nn.Module):
         head_groups: Sequence[int] | None = None,
         dropout: float = 0.0,
         extra_dropout: float | None = None,
+        head_extra_columns: Sequence[Sequence[int]] | None = None,
     ) -> None:
         super().__init__()
         self.n_tasks = n_tasks
         self.extra_dim = extra_dim
+        self.head_only: list[int] = []  # extra-input columns that bypass the trunk, in order
+        group_extra = None
+        if head_extra_columns is not None and any(len(c) for c in head_extra_columns):
+            if not head_groups or len(head_extra_columns) != len(head_groups):
+                raise ValueError("head_extra_columns needs head_groups, one entry per group")
+            self.head_only = sorted({int(i) for cols in head_extra_columns for i in cols})
+            if self.head_only[0] < extra_dim:
+                raise ValueError(f"head_extra_columns must lie after the first extra_dim={extra_dim} columns, not {self.head_only[0]}")
+            group_extra = [[self.head_only.index(int(i)) for i in cols] for cols in head_extra_columns]
         if extra_dim > 0:
             self.extra_proj: nn.Module | None = nn.Sequential(
                 nn.Dropout(dropout if extra_dropout is None else extra_dropout),
@@ -92,11 +109,11 @@ class GraphModel(nn.Module):
         else:
             self.extra_proj = None
             head_in = embed_dim
-        self.embed_dim = head_in
+        self.embed_dim = head_in + len(self.head_only)
         if head_groups:
             if sum(head_groups) != n_tasks:
                 raise ValueError(f"head_groups {list(head_groups)} do not sum to n_tasks={n_tasks}")
-            self.head: nn.Module = GroupedHead(head_in, head_groups, head_hidden, head_layers, dropout)
+            self.head: nn.Module = GroupedHead(head_in, head_groups, head_hidden, head_layers, dropout, group_extra)
         else:
             self.head = MLPHead(head_in, n_tasks, head_hidden, head_layers, dropout)
 
@@ -107,12 +124,16 @@ class GraphModel(nn.Module):
 
     # -- shared --------------------------------------------------------------------------
     def embed(self, batch: Any, extra: Tensor | None = None) -> Tensor:
-        """The vector the head sees: graph embedding (+ projected extra features)."""
+        """The vector the head sees: graph embedding (+ projected extra features) (+ the
+        head-only extra columns, which the head hands to their groups only)."""
         z = self.encode(batch)
-        if self.extra_proj is not None:
+        if self.extra_proj is not None or self.head_only:
             if extra is None:
                 raise ValueError(f"{type(self).__name__} was built with extra_dim={self.extra_dim}; pass extra=")
-            z = torch.cat([z, self.extra_proj(extra)], dim=1)
+            if self.extra_proj is not None:
+                z = torch.cat([z, self.extra_proj(extra[:, : self.extra_dim])], dim=1)
+            if self.head_only:
+                z = torch.cat([z, extra[:, self.head_only]], dim=1)
         return z
 
     def forward(self, batch: Any, extra: Tensor | None = None) -> Tensor:

@@ -42,7 +42,7 @@ class DMPNN(GraphModel):
         Dropout on messages and in the head.
     pooling
         ``"mean"`` (chemprop default) or ``"sum"``.
-    extra_dim, extra_hidden, head_hidden, head_layers, head_groups, extra_dropout
+    extra_dim, extra_hidden, head_hidden, head_layers, head_groups, extra_dropout, head_extra_columns
         See :class:`~drugscreen.models.base.GraphModel`.
     """
 
@@ -63,15 +63,18 @@ class DMPNN(GraphModel):
         head_layers: int = 2,
         head_groups: Sequence[int] | None = None,
         extra_dropout: float | None = None,
+        head_extra_columns: Sequence[Sequence[int]] | None = None,
     ) -> None:
         if pooling not in ("mean", "sum"):
             raise ValueError(f"pooling must be mean or sum, not {pooling!r}")
-        super().__init__(n_tasks, hidden, extra_dim, extra_hidden, head_hidden, head_layers, head_groups, dropout, extra_dropout)
+        super().__init__(n_tasks, hidden, extra_dim, extra_hidden, head_hidden, head_layers, head_groups, dropout, extra_dropout,
+                         head_extra_columns)
         self._store_params(
             atom_dim=atom_dim, bond_dim=bond_dim, n_tasks=n_tasks, hidden=hidden, depth=depth, dropout=dropout,
             pooling=pooling, extra_dim=extra_dim, extra_hidden=extra_hidden, head_hidden=head_hidden,
             head_layers=head_layers, head_groups=list(head_groups) if head_groups else None,
             extra_dropout=extra_dropout,
+            head_extra_columns=[list(c) for c in head_extra_columns] if head_extra_columns else None,
         )
         self.hidden, self.depth, self.pooling = hidden, depth, pooling
         self.W_i = nn.Linear(atom_dim + bond_dim, hidden, bias=False)

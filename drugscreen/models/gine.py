@@ -80,7 +80,7 @@ class GINE(GraphModel):
     pooling
         ``"mean"``, ``"sum"``, ``"max"``, ``"meanmax"`` (concatenated) or ``"meanmaxnorm"``
         (mean, max and sum / :data:`NORM_ATOMS`, concatenated: size-aware).
-    extra_dim, extra_hidden, head_hidden, head_layers, head_groups, extra_dropout
+    extra_dim, extra_hidden, head_hidden, head_layers, head_groups, extra_dropout, head_extra_columns
         See :class:`~drugscreen.models.base.GraphModel`.
 
     Examples
@@ -110,16 +110,19 @@ class GINE(GraphModel):
         head_layers: int = 2,
         head_groups: Sequence[int] | None = None,
         extra_dropout: float | None = None,
+        head_extra_columns: Sequence[Sequence[int]] | None = None,
     ) -> None:
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, not {pooling!r}")
         embed = {"meanmax": 2, "meanmaxnorm": 3}.get(pooling, 1) * hidden
-        super().__init__(n_tasks, embed, extra_dim, extra_hidden, head_hidden, head_layers, head_groups, dropout, extra_dropout)
+        super().__init__(n_tasks, embed, extra_dim, extra_hidden, head_hidden, head_layers, head_groups, dropout, extra_dropout,
+                         head_extra_columns)
         self._store_params(
             atom_dim=atom_dim, bond_dim=bond_dim, n_tasks=n_tasks, hidden=hidden, depth=depth, dropout=dropout,
             virtual_node=virtual_node, use_edges=use_edges, pooling=pooling, extra_dim=extra_dim,
             extra_hidden=extra_hidden, head_hidden=head_hidden, head_layers=head_layers,
             head_groups=list(head_groups) if head_groups else None, extra_dropout=extra_dropout,
+            head_extra_columns=[list(c) for c in head_extra_columns] if head_extra_columns else None,
         )
         self.hidden, self.depth, self.pooling, self.virtual_node = hidden, depth, pooling, virtual_node
         self.atom_lin = nn.Linear(atom_dim, hidden)

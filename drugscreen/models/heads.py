@@ -3,7 +3,8 @@
 :class:`MLPHead` is one feed-forward network for all tasks (the usual multitask head).
 :class:`GroupedHead` holds one small MLP per task group (e.g. per source dataset of a
 panel), so related tasks share a head while unrelated datasets do not compete for it; the
-outputs are concatenated in task order.
+outputs are concatenated in task order. A group can also take a few inputs that bypass the
+shared part of the embedding (``group_extra``: e.g. Crippen logP for a lipophilicity head only).
 """
 
 from __future__ import annotations
@@ -71,16 +72,28 @@ class GroupedHead(nn.Module):
         Number of tasks of each group, in task order (sums to the number of tasks).
     hidden, n_layers, dropout
         As for :class:`MLPHead`, per group.
+    group_extra
+        Per group, positions in the head-only block that this group also takes (``None`` = no
+        group does). The input is then ``in_dim`` shared columns followed by the head-only
+        block (``1 + max position`` columns); a group without positions sees the shared
+        columns only.
     """
 
     def __init__(
-        self, in_dim: int, group_sizes: Sequence[int], hidden: int = 128, n_layers: int = 2, dropout: float = 0.0
+        self, in_dim: int, group_sizes: Sequence[int], hidden: int = 128, n_layers: int = 2, dropout: float = 0.0,
+        group_extra: Sequence[Sequence[int]] | None = None,
     ) -> None:
         super().__init__()
         self.in_dim, self.group_sizes = in_dim, [int(g) for g in group_sizes]
         self.hidden, self.n_layers, self.dropout = hidden, n_layers, dropout
         self.n_tasks = sum(self.group_sizes)
-        self.heads = nn.ModuleList(_mlp(in_dim, hidden, g, n_layers, dropout) for g in self.group_sizes)
+        if group_extra is not None and len(group_extra) != len(self.group_sizes):
+            raise ValueError(f"group_extra has {len(group_extra)} entries for {len(self.group_sizes)} groups")
+        self.group_extra = [[int(i) for i in cols] for cols in group_extra] if group_extra is not None else None
+        extra = self.group_extra or [[] for _ in self.group_sizes]
+        self.heads = nn.ModuleList(
+            _mlp(in_dim + len(cols), hidden, g, n_layers, dropout) for g, cols in zip(self.group_sizes, extra, strict=True)
+        )
 
     def reset_parameters(self) -> None:
         for head in self.heads:
@@ -89,7 +102,14 @@ class GroupedHead(nn.Module):
                     m.reset_parameters()
 
     def forward(self, z: Tensor) -> Tensor:
-        return torch.cat([head(z) for head in self.heads], dim=1)
+        if self.group_extra is None:
+            return torch.cat([head(z) for head in self.heads], dim=1)
+        shared = z[:, : self.in_dim]
+        outs = []
+        for head, cols in zip(self.heads, self.group_extra, strict=True):
+            outs.append(head(torch.cat([shared, z[:, [self.in_dim + i for i in cols]]], dim=1) if cols else shared))
+        return torch.cat(outs, dim=1)
 
     def __repr__(self) -> str:
-        return f"GroupedHead({self.in_dim}, groups={self.group_sizes}, hidden={self.hidden}, n_layers={self.n_layers})"
+        extra = f", group_extra={self.group_extra}" if self.group_extra is not None else ""
+        return f"GroupedHead({self.in_dim}, groups={self.group_sizes}, hidden={self.hidden}, n_layers={self.n_layers}{extra})"

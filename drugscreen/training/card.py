@@ -61,6 +61,14 @@ def _forest_lines(forest: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _head_descriptor_lines(head_descriptors: dict[str, list[str]] | None) -> list[str]:
+    """The card's line for descriptors that only some heads take (none: no line)."""
+    if not head_descriptors:
+        return []
+    given = "; ".join(f"{d}: {', '.join(names)}" for d, names in head_descriptors.items())
+    return [f"- Head-only inputs (past the trunk, to these datasets' heads only): {given}"]
+
+
 def _standardizer_lines(std: dict[str, Any] | None) -> list[str]:
     """The card's line on how molecules are standardized (training and screening alike)."""
     if not std:
@@ -124,6 +132,7 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
         + {"fingerprint": " + ECFP4 bits (hybrid)", "descriptors": " + fast_descriptors (hybrid)",
            "fingerprint+descriptors": " + ECFP4 bits + fast_descriptors (hybrid)"}.get(
             (cfg.get("extra_features") or {}).get("kind"), ""),
+        *_head_descriptor_lines(tcfg.get("head_descriptors")),
         *_standardizer_lines(cfg.get("standardizer")),
         f"- Ensemble: {cfg['n_members']} members (seeds {cfg.get('member_seeds')}), weights stored as {cfg.get('weights_dtype')}",
         f"- Trained with drugscreen {cfg['versions'].get('drugscreen')}, torch {cfg['versions'].get('torch')}, rdkit {cfg['versions'].get('rdkit')}",

@@ -58,6 +58,13 @@ class TrainConfig:
         training part, clipped to +-5) or ``"ecfp+descriptors"`` (both).
     head
         ``"shared"`` (one MLP for all tasks) or ``"per_dataset"`` (one MLP per dataset).
+    head_descriptors
+        Descriptors that only some datasets' heads take, past the trunk, e.g.
+        ``{"lipophilicity": ["MolLogP"]}``: names from
+        :data:`~drugscreen.training.data.HEAD_DESCRIPTORS` (Crippen logP and MR, which the
+        trunk's ``fast_descriptors`` lack), scaled like the others. Needs ``extra_features``
+        with descriptors and ``head = "per_dataset"``; the bundle's descriptor input is then
+        ``fast_descriptors`` version 2 (the trunk still sees version 1's columns only).
     dataset_weighting
         How much each dataset's labels count in the loss: ``"equal"`` (every dataset the same
         total weight), ``"sqrt"`` (proportional to the square root of its label count) or
@@ -127,6 +134,7 @@ class TrainConfig:
     model_params: dict[str, Any] = field(default_factory=dict)
     extra_features: str | None = None
     head: str = "shared"
+    head_descriptors: dict[str, list[str]] = field(default_factory=dict)
     dataset_weighting: str = "sqrt"
     dataset_weights: dict[str, float] = field(default_factory=dict)
     epoch_fraction: dict[str, float] = field(default_factory=dict)
@@ -197,6 +205,7 @@ class TrainConfig:
             if not 0.0 < value <= 1.0:
                 raise ConfigError(f"[epoch_fraction] {name} must be in (0, 1], not {value!r}")
         self._check_model_params()
+        self._check_head_descriptors()
         if self.forest is not None:
             allowed = {"datasets", "n_estimators", "min_samples_leaf", "max_features", "molecules"}
             unknown = sorted(set(self.forest) - allowed)
@@ -227,6 +236,27 @@ class TrainConfig:
                 raise ConfigError(f"{f.name} must be {what}, not {value!r}")
         if not all(isinstance(d, str) for d in self.dataset):
             raise ConfigError(f"dataset must be names (strings), not {self.dataset!r}")
+
+    def _check_head_descriptors(self) -> None:
+        from drugscreen.training.data import HEAD_DESCRIPTORS
+
+        if not self.head_descriptors:
+            return
+        if self.extra_features not in ("descriptors", "ecfp+descriptors"):
+            raise ConfigError(f"head_descriptors needs extra_features = 'descriptors' or 'ecfp+descriptors', not {self.extra_features!r}")
+        if self.head != "per_dataset":
+            raise ConfigError("head_descriptors needs head = 'per_dataset' (one head per dataset)")
+        if self.model not in ("gine", "dmpnn", "attentivefp"):
+            raise ConfigError(f"head_descriptors needs a graph model (gine, dmpnn or attentivefp), not {self.model!r}")
+        for name, names in self.head_descriptors.items():
+            if name not in self.dataset:
+                hint = did_you_mean(name, self.dataset, n=1)
+                raise ConfigError(f"[head_descriptors] names {name!r}, which is not a training dataset{hint}; training datasets: {', '.join(self.dataset)}")
+            if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+                raise ConfigError(f"[head_descriptors] {name} must be a non-empty list of descriptor names, not {names!r}")
+            unknown = [n for n in names if n not in HEAD_DESCRIPTORS]
+            if unknown or len(set(names)) != len(names):
+                raise ConfigError(f"[head_descriptors] {name}: {unknown or names} — give each of {', '.join(HEAD_DESCRIPTORS)} at most once")
 
     def _check_model_params(self) -> None:
         """Refuse ``[model_params]`` the model's constructor does not take, naming those it does."""
@@ -268,7 +298,7 @@ class TrainConfig:
 _FIELD_TYPES: dict[str, type] = {
     "model": str, "split": str, "ensemble": int, "epochs": int, "patience": int, "min_epochs": int,
     "batch_size": int, "lr": float, "weight_decay": float, "warmup_epochs": int, "grad_clip": float,
-    "ema_decay": float, "model_params": dict, "extra_features": str, "head": str, "dataset_weighting": str,
+    "ema_decay": float, "model_params": dict, "extra_features": str, "head": str, "head_descriptors": dict, "dataset_weighting": str,
     "dataset_weights": dict, "epoch_fraction": dict, "pos_weight": str, "calibration": str, "device": str,
     "num_threads": int, "workers": int, "head_finetune_epochs": int, "weights_dtype": str, "forest": dict,
     "data_dir": str, "cache_dir": str, "name": str, "description": str, "dataset": list, "seeds": list,
@@ -276,7 +306,7 @@ _FIELD_TYPES: dict[str, type] = {
 _OPTIONAL = {"forest", "data_dir", "cache_dir"}
 
 #: Model constructor arguments the trainer fills in itself (not user ``model_params``).
-_SET_BY_TRAINER = {"atom_dim", "bond_dim", "n_tasks", "extra_dim", "head_groups", "task_types", "random_state"}
+_SET_BY_TRAINER = {"atom_dim", "bond_dim", "n_tasks", "extra_dim", "head_groups", "head_extra_columns", "task_types", "random_state"}
 
 
 def _parse_seeds(seeds: Any) -> list[int]:

@@ -75,6 +75,7 @@ class Part:
     dataset_index: np.ndarray  # (n,) index into TrainingData.datasets
     desc: np.ndarray | None = None  # (n, n_desc) float32 scaled fast_descriptors, when built
     desc_raw: np.ndarray | None = None  # (n, n_desc) float64 raw fast_descriptors (NaN = failed)
+    desc_featurizer: dict[str, Any] | None = None  # the featurizer config desc_raw was computed with
 
     def __len__(self) -> int:
         return len(self.graphs)
@@ -224,19 +225,26 @@ def cached_features(
 #: descriptor ranges are recorded on, so a screen computes it once) and the clip of its scaler.
 DESCRIPTOR_FEATURIZER = RANGE_FEATURIZER
 DESCRIPTOR_CLIP = 5.0
+#: The descriptor set when some heads take descriptors of their own (``head_descriptors``):
+#: :data:`DESCRIPTOR_FEATURIZER`'s list followed by :data:`HEAD_DESCRIPTORS`.
+HEAD_DESCRIPTOR_FEATURIZER: dict[str, Any] = {"name": "fast_descriptors", "params": {"version": 2}}
+#: The names ``head_descriptors`` may give: those the trunk's descriptor set lacks.
+HEAD_DESCRIPTORS = ("MolLogP", "MolMR")
 
 
 def cached_descriptors(
-    key_parts: dict[str, Any], smiles: list[str], cache_dir: str | os.PathLike[str] | None = None
+    key_parts: dict[str, Any], smiles: list[str], cache_dir: str | os.PathLike[str] | None = None,
+    featurizer_config: dict[str, Any] | None = None,
 ) -> np.ndarray:
-    """Raw ``fast_descriptors`` values ``(n, n_desc)`` float64 of input ``smiles`` (parsed and
-    standardized as the Screener does), read from or written to the feature cache."""
+    """Raw descriptor values ``(n, n_desc)`` float64 of input ``smiles`` (parsed and
+    standardized as the Screener does), read from or written to the feature cache.
+    ``featurizer_config`` defaults to :data:`DESCRIPTOR_FEATURIZER`."""
     from rdkit import rdBase
 
     from drugscreen.featurizers.base import build_featurizer
     from drugscreen.featurizers.molecule import DATASET_STANDARDIZER, prepare_molecule
 
-    featurizer = build_featurizer(DESCRIPTOR_FEATURIZER)
+    featurizer = build_featurizer(featurizer_config or DESCRIPTOR_FEATURIZER)
     key = json.dumps({"v": FEATURE_CACHE_VERSION, "desc": featurizer.to_config(),
                       "standardizer": DATASET_STANDARDIZER.to_config(), **key_parts, "n": len(smiles)}, sort_keys=True)
     digest = hashlib.sha256(key.encode() + "\n".join(smiles).encode()).hexdigest()[:24]
@@ -279,6 +287,7 @@ def build_training_data(
     data_dir: str | None = None,
     cache_dir: str | None = None,
     descriptors: bool = False,
+    head_descriptors: bool = False,
 ) -> TrainingData:
     """Load, split, featurize and join datasets.
 
@@ -296,11 +305,18 @@ def build_training_data(
         Also store the scaled ``fast_descriptors`` (:attr:`Part.desc`, scaled with a scaler
         fitted on the training part; its state in :attr:`TrainingData.descriptors`). The raw
         values are computed either way, for :attr:`TrainingData.descriptor_ranges`.
+    head_descriptors
+        With ``descriptors``: use :data:`HEAD_DESCRIPTOR_FEATURIZER` (the trunk's set followed
+        by :data:`HEAD_DESCRIPTORS`, which a model may hand to chosen heads only). The
+        descriptor ranges stay on :data:`DESCRIPTOR_FEATURIZER`'s columns.
     """
     from drugscreen.data import load_dataset
     from drugscreen.data.splits import make_split
     from drugscreen.featurizers.molecule import DEFAULT_STANDARDIZER
 
+    if head_descriptors and not descriptors:
+        raise ValueError("head_descriptors needs descriptors=True")
+    desc_config = HEAD_DESCRIPTOR_FEATURIZER if head_descriptors else DESCRIPTOR_FEATURIZER
     loaded = [load_dataset(d, data_dir) if isinstance(d, str) else d for d in datasets]
     multi = len(loaded) > 1
     tasks: list[dict[str, Any]] = []
@@ -321,7 +337,7 @@ def build_training_data(
         sp = make_split(split, ds, seed=seed)
         key = {"dataset": ds.name, "sha256": ds.sha256}
         graphs, fps = cached_features(key, list(ds.smiles), cache_dir)
-        desc = cached_descriptors(key, list(ds.smiles), cache_dir)  # raw; also for the descriptor ranges
+        desc = cached_descriptors(key, list(ds.smiles), cache_dir, desc_config)  # raw; also for the descriptor ranges
         parts_raw.append((ds, sp, graphs, fps, desc, (start, len(tasks))))
     names = [t["name"] for t in tasks]
     if len(set(names)) != len(names):
@@ -374,17 +390,22 @@ def build_training_data(
     from drugscreen.descriptor_ranges import DescriptorRanges
     from drugscreen.featurizers.base import build_featurizer
 
-    desc_names = build_featurizer(DESCRIPTOR_FEATURIZER).names
+    desc_names = build_featurizer(desc_config).names
+    range_names = build_featurizer(DESCRIPTOR_FEATURIZER).names
+    if desc_names[: len(range_names)] != range_names:  # pragma: no cover - a later set only appends
+        raise ValueError(f"{desc_config} does not start with the descriptor ranges' set {DESCRIPTOR_FEATURIZER}")
     train_desc = np.concatenate(acc["train"]["desc"]) if acc["train"]["desc"] else np.zeros((0, len(desc_names)))
     train_ds = np.concatenate(acc["train"]["ds"]) if acc["train"]["ds"] else np.zeros(0, dtype=np.int64)
-    ranges = DescriptorRanges.fit(train_desc, train_ds, [d.name for d in infos], desc_names, DESCRIPTOR_FEATURIZER)
+    ranges = DescriptorRanges.fit(
+        train_desc[:, : len(range_names)], train_ds, [d.name for d in infos], range_names, DESCRIPTOR_FEATURIZER
+    )
     desc_state: dict[str, Any] | None = None
     scaler = None
     if descriptors:
         from drugscreen.featurizers.descriptors import DescriptorScaler
 
         scaler = DescriptorScaler(clip=DESCRIPTOR_CLIP).fit(train_desc, desc_names)
-        desc_state = {"featurizer": dict(DESCRIPTOR_FEATURIZER), "scaler": scaler.to_dict()}
+        desc_state = {"featurizer": dict(desc_config), "scaler": scaler.to_dict()}
 
     def part(name: str) -> Part:
         s = acc[name]
@@ -400,6 +421,7 @@ def build_training_data(
             dataset_index=np.concatenate(s["ds"]) if s["ds"] else np.zeros(0, dtype=np.int64),
             desc=desc_scaled,
             desc_raw=raw,
+            desc_featurizer=dict(desc_config),
         )
 
     return TrainingData(
@@ -426,7 +448,7 @@ def predict_part(bundle: Any, part: Part, batch_size: int = 512) -> Any:
 
     extra = None
     cfg = bundle.extra_featurizer_config
-    if cfg is not None and part.desc_raw is not None and cfg == DESCRIPTOR_FEATURIZER:
+    if cfg is not None and part.desc_raw is not None and cfg == (part.desc_featurizer or DESCRIPTOR_FEATURIZER):
         extra = part.desc_raw
     elif cfg is not None:
         extra = bundle.extra_inputs([prepare_molecule(s, DATASET_STANDARDIZER).mol for s in part.smiles_std])

@@ -33,7 +33,7 @@ import torch
 from drugscreen.exceptions import ConfigError, DatasetNotAvailableError
 from drugscreen.training.calibration import apply_calibration, fit_calibration
 from drugscreen.training.config import TrainConfig
-from drugscreen.training.data import TrainingData, build_training_data
+from drugscreen.training.data import HEAD_DESCRIPTORS, TrainingData, build_training_data
 from drugscreen.training.losses import masked_loss, pos_weights
 from drugscreen.training.metrics import expected_calibration_error, task_metrics
 
@@ -103,6 +103,8 @@ def _trunk_config(config: TrainConfig, post_keys: tuple[str, ...] = _POST_TRAINI
     d = {k: v for k, v in config.to_dict().items() if k not in skip}
     if not d.get("ema_decay"):
         d.pop("ema_decay", None)  # off: checkpoints written before the option existed stay valid
+    if not d.get("head_descriptors"):
+        d.pop("head_descriptors", None)  # likewise
     return d
 
 
@@ -194,10 +196,21 @@ def _build_model(data: TrainingData, config: TrainConfig) -> Any:
         raise ConfigError(f"extra_features = {config.extra_features!r} needs data built with descriptors=True")
     if config.extra_features == "ecfp":
         params["extra_dim"] = 2048
-    elif config.extra_features == "descriptors":
-        params["extra_dim"] = int(data.train.desc.shape[1])
-    elif config.extra_features == "ecfp+descriptors":
-        params["extra_dim"] = 2048 + int(data.train.desc.shape[1])
+    elif config.extra_features in ("descriptors", "ecfp+descriptors"):
+        offset = 2048 if config.extra_features == "ecfp+descriptors" else 0
+        n_desc = int(data.train.desc.shape[1])
+        params["extra_dim"] = offset + n_desc
+        if config.head_descriptors:
+            from drugscreen.featurizers.base import build_featurizer
+
+            names = build_featurizer(data.descriptors["featurizer"]).names if data.descriptors else []
+            missing = sorted({n for v in config.head_descriptors.values() for n in v} - set(names))
+            if missing or len(names) != n_desc:
+                raise ConfigError(f"head_descriptors needs data built with head_descriptors=True (descriptors: {', '.join(names) or 'none'})")
+            params["extra_dim"] = offset + sum(n not in HEAD_DESCRIPTORS for n in names)  # they come last
+            params["head_extra_columns"] = [
+                [offset + names.index(n) for n in config.head_descriptors.get(d.name, [])] for d in data.datasets
+            ]
     if config.model == "fp_mlp" and config.extra_features == "none":
         raise ConfigError("fp_mlp needs extra_features (ecfp, descriptors or ecfp+descriptors)")
     if config.head == "per_dataset":
@@ -921,7 +934,8 @@ def _range_evidence(data: TrainingData, errors: dict[str, np.ndarray]) -> dict[s
     for p, err in errors.items():
         part = getattr(data, p)
         if part.desc_raw is not None:
-            out[p] = range_error_evidence(ranges, part.desc_raw, part.dataset_index, err)
+            raw = part.desc_raw[:, : len(ranges.names)]  # a head-descriptor set appends columns
+            out[p] = range_error_evidence(ranges, raw, part.dataset_index, err)
     return out
 
 
@@ -1214,6 +1228,7 @@ def train(
         data = build_training_data(
             config.dataset, config.split, config.seeds[0], config.data_dir, config.cache_dir,
             descriptors=config.extra_features in ("descriptors", "ecfp+descriptors"),
+            head_descriptors=bool(config.head_descriptors),
         )
     except DatasetNotAvailableError as exc:
         raise _offline_hint(exc) from None
