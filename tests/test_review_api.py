@@ -118,11 +118,13 @@ def test_ligand_potencies_in_nm_are_refused() -> None:
         load_ligands(nm, activity_column="ic50")
     with pytest.raises(InputFormatError, match="outside 0..14"):
         load_ligands(nm.assign(ic50=[7.0, 6.5, -1.0]), activity_column="ic50")
-    # converted, the same column reads as potencies; 0/1 labels and words still read as labels
-    ok = load_ligands(nm.assign(ic50=9 - np.log10(nm["ic50"])), activity_column="ic50")
+    # converted (and named as what it now is), the column reads as potencies; 0/1 labels and words
+    # still read as labels (a column named "ic50" holding pIC50s is refused by its name:
+    # tests/test_repurpose_arguments.py)
+    ok = load_ligands(nm.assign(pic50=9 - np.log10(nm["ic50"])), activity_column="pic50")
     assert ok.labels.tolist() == [1, 1, 0]
     assert load_ligands(nm.assign(ic50=[1, 0, 0]), activity_column="ic50").labels.tolist() == [1, 0, 0]
-    assert load_ligands(nm.assign(ic50=["active", "7.2", "inactive"]), activity_column="ic50").labels.tolist() == [1, 1, 0]
+    assert load_ligands(nm.assign(act=["active", "7.2", "inactive"]), activity_column="act").labels.tolist() == [1, 1, 0]
 
 
 # ----------------------------------------------------------------------------- 4. long sequences

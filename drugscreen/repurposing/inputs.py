@@ -7,7 +7,8 @@
 * :func:`load_ligands`: SMILES list, DataFrame or file, with an optional activity column
   (0/1 labels, ``active``/``inactive`` words, or potencies on a -log10 molar scale such as pIC50
   where values at or above ``active_threshold`` are actives; values outside 0..14, e.g. IC50 in
-  nM, are refused). Rows that fail (bad SMILES, unreadable activity) are
+  nM, are refused, and so is a column named as a concentration, such as ``IC50_nM`` or ``Ki``,
+  whatever its values). Rows that fail (bad SMILES, unreadable activity) are
   listed in ``LigandSet.errors`` with their row number and reason and logged as a warning.
 * :func:`read_sequence_input`: a raw sequence or a FASTA file/text, validated (a sequence
   made mostly of unknown residues such as ``X`` is refused).
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LigandSet",
     "Library",
+    "concentration_column_reason",
     "load_ligands",
     "load_library",
     "nonstandard_fraction",
@@ -392,6 +395,58 @@ def _check_potency_scale(values: np.ndarray, column: str, source: str) -> None:
         )
 
 
+#: Potency measures that are concentrations unless written with a "p" (-log10 molar).
+_MEASURE_NAMES = ("ic50", "ec50", "ac50", "xc50", "gi50", "cc50", "ki", "kd", "kb")
+_MEASURES = "(?:" + "|".join(_MEASURE_NAMES) + ")"
+#: A potency column named after a -log10 molar scale: pIC50, pKi, p_Kd, pEC50, pchembl_value,
+#: "-log10(IC50)", "neg_log_ki" ...
+_LOG_SCALE_NAME = re.compile(
+    r"(?<![a-z])p[\s_-]?(?:" + "|".join((*_MEASURE_NAMES, "a2", "act")) + r")(?![a-z0-9])"
+    r"|pchembl|(?:-|−|neg(?:ative)?[\s_]*|minus[\s_]*)log",
+    re.IGNORECASE,
+)
+#: A column named after a concentration: IC50, Ki, Kd, EC50 ... without a "p" (a "log" in front,
+#: log10(IC50 in nM), is still a concentration's scale), or a unit (nM, uM, µM, mM, pM).
+_CONCENTRATION_MEASURE = re.compile(rf"(?:(?<![a-z])|(?<=log)|(?<=log10)){_MEASURES}(?![a-z0-9])", re.IGNORECASE)
+_CONCENTRATION_UNIT = re.compile(r"(?<![a-z])(?:[pnuµμm]m|[pnuµμm]mol(?:/l)?|[pnuµμm]?molar)(?![a-z])", re.IGNORECASE)
+
+
+def concentration_column_reason(column: str) -> str | None:
+    """Why the name ``column`` says it holds concentrations rather than -log10 molar potencies,
+    or None.
+
+    A name with a -log10 marker (``pIC50``, ``pKi``, ``pchembl_value``, ``-log10(Kd)``) is a
+    potency; a name with a concentration unit (``nM``, ``uM``, ``µM``, ``mM``, ``pM``) or a
+    measure without the ``p`` (``IC50``, ``Ki``, ``Kd``, ``EC50``, ``log10_IC50``) is a
+    concentration; anything else (``potency``, ``activity``, ``value``) is not decided by its name.
+    """
+    name = str(column)
+    if _LOG_SCALE_NAME.search(name):
+        return None
+    unit = _CONCENTRATION_UNIT.search(name)
+    if unit:
+        return f"its name gives a concentration unit ({unit.group(0)})"
+    measure = _CONCENTRATION_MEASURE.search(name)
+    if measure:
+        return f"its name is a concentration ({measure.group(0)}, not p{measure.group(0)})"
+    return None
+
+
+def _check_potency_name(column: str, values: np.ndarray, source: str) -> None:
+    """Refuse a potency column whose name says it holds concentrations (see
+    :func:`concentration_column_reason`): values such as 0.5..12 nM fit the -log10 molar range
+    and would be read as weak potencies, inverting the activity order."""
+    reason = concentration_column_reason(column)
+    if reason is None:
+        return
+    raise InputFormatError(
+        f"{source}: activity column {column!r} looks like a concentration, not a pIC50/pKi-like potency: {reason} "
+        f"(values {values.min():g}..{values.max():g}). Higher concentrations are weaker ligands, so read as -log10 molar "
+        "potencies they would invert the activity order. Convert to pX = 9 - log10(value in nM) (uM: 6 - log10(value)) "
+        "in a column named e.g. pIC50, or give 0/1 or active/inactive labels"
+    )
+
+
 def load_ligands(
     ligands: str | Path | list[str] | pd.DataFrame,
     activity_column: str | None = None,
@@ -406,7 +461,11 @@ def load_ligands(
         A list of SMILES (all actives), a DataFrame, or a file that ``screen`` accepts.
     activity_column
         Column with labels (1/0, active/inactive) or potencies (e.g. pIC50, pKi; higher =
-        more potent). Without it every ligand is an active.
+        more potent). Without it every ligand is an active. Potencies must be on a -log10 molar
+        scale: a column whose name says concentration (``IC50``, ``Ki``, ``Kd``, ``EC50``
+        without a leading ``p``, or a unit such as ``nM``/``uM``/``µM``) is refused even when
+        its values lie in 0..14; ``pIC50``, ``pKi``, ``pchembl_value`` pass, and names that do
+        not say (``potency``, ``activity``) are judged on their values alone.
     smiles_column
         The SMILES column (default: detected).
     active_threshold
@@ -417,7 +476,8 @@ def load_ligands(
     ------
     InputFormatError
         Unreadable file, missing columns, potencies outside :data:`POTENCY_RANGE` (e.g. IC50
-        in nM rather than pIC50), or no valid active ligand left.
+        in nM rather than pIC50) or in a column named as a concentration (see
+        :func:`concentration_column_reason`), or no valid active ligand left.
     """
     import pandas as pd
 
@@ -454,6 +514,7 @@ def load_ligands(
             threshold = 0.5
         elif len(nums):
             _check_potency_scale(nums, activity_column, source)
+            _check_potency_name(activity_column, nums, source)
     smiles_out, std, mols, labels, values, names = [], [], [], [], [], []
     errors: list[tuple[int, str, str]] = []
     for row, (smi, act) in enumerate(zip(df[smi_col].tolist(), raw_act, strict=True)):

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -53,13 +53,18 @@ from drugscreen.repurposing.scoring import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
 
     from drugscreen.repurposing.affinity_bundle import AffinityBundle
 
-__all__ = ["Repurposer", "repurpose"]
+__all__ = ["Repurposer", "check_argument_kinds", "repurpose"]
 
 logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _LIBRARY_CACHE: dict[str, Any] = {}
 CACHE_VERSION = 1
@@ -135,6 +140,35 @@ class _PreparedLibrary:
 
             parse_library(self.library)
         return [self.library.mols[i] for i in self.valid]
+
+
+def _sequence_only_positional(func: Callable[P, R]) -> Callable[P, R]:
+    """Refuse, with a clear :class:`TypeError`, arguments after ``sequence`` given by position.
+
+    :meth:`Repurposer.rank` and :func:`repurpose` once took ``ligands``, ``fasta`` and
+    ``library`` by position in different orders, so a pipeline switching from one to the other
+    silently swapped them; both now take only ``sequence`` by position. The signature seen by
+    ``help()`` and ``inspect`` is the function's own.
+    """
+    import functools
+    import inspect
+
+    params = list(inspect.signature(func).parameters.values())
+    n_positional = sum(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in params)
+    keywords = [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    name = func.__qualname__
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if len(args) > n_positional:
+            raise TypeError(
+                f"{name}() takes the target sequence as its only positional argument ({len(args) - n_positional + 1} "
+                f"given): pass the others by keyword ({', '.join(f'{k}=' for k in keywords[:4])} ...); "
+                "Repurposer.rank() and repurpose() used to order them differently"
+            )
+        return func(*args, **kwargs)
+
+    return wrapper
 
 
 class Repurposer:
@@ -302,14 +336,15 @@ class Repurposer:
 
     # ------------------------------------------------------------------ ranking
 
+    @_sequence_only_positional
     def rank(
         self,
         sequence: str | None = None,
+        *,
+        fasta: str | Path | None = None,
         ligands: str | Path | list[str] | pd.DataFrame | LigandSet | None = None,
         library: str | Path | pd.DataFrame = "approved",
         top: int | None = None,
-        *,
-        fasta: str | Path | None = None,
         activity_column: str | None = None,
         active_threshold: float = 6.0,
         panel: bool | None = None,
@@ -317,10 +352,16 @@ class Repurposer:
     ) -> pd.DataFrame:
         """Rank the library against one target.
 
+        Only ``sequence`` is taken by position, every other argument by keyword: the same
+        signature as :func:`repurpose` (the two once ordered ``ligands``, ``fasta`` and
+        ``library`` differently, so switching from one to the other swapped them).
+
         Parameters
         ----------
         sequence
             The target's amino-acid sequence (or FASTA text with one record).
+        fasta
+            A FASTA file instead of ``sequence``.
         ligands
             Known ligands: SMILES list, DataFrame, file, or a :class:`LigandSet`.
         library
@@ -329,8 +370,6 @@ class Repurposer:
             Keep the best ``top`` drugs, an integer >= 1 (entries that failed to parse are then
             left out of the table but still logged and listed in ``result.attrs["invalid"]``);
             None (default): every drug.
-        fasta
-            A FASTA file instead of ``sequence``.
         activity_column, active_threshold
             How to read activities of a ligands file (see :func:`load_ligands`).
         panel
@@ -363,11 +402,26 @@ class Repurposer:
             not scored), ``ligand_errors``, the ``weights`` and ``components`` used and
             ``forms_merged`` (entries listed under another's row). A user library's other
             columns come last, unchanged (renamed ``input_<name>`` where a name is taken).
+
+        Raises
+        ------
+        TypeError
+            An argument after ``sequence`` given by position, or an argument of the wrong type
+            for its parameter (a DataFrame or list as ``sequence`` or ``fasta``, a list as
+            ``library``).
+        ConfigError
+            A value of the wrong kind for its parameter: a protein sequence as ``ligands`` or
+            ``library``, a FASTA file as ``ligands`` or ``library``, a molecule file as
+            ``fasta`` or ``sequence``; ``top`` below 1; an unknown ``forms``.
+        InputFormatError
+            Unreadable inputs, including ligand potencies that are not on a -log10 molar scale
+            (see :func:`~drugscreen.repurposing.inputs.load_ligands`).
         """
         import pandas as pd
 
         from drugscreen.exceptions import ConfigError, InputFormatError
 
+        check_argument_kinds(sequence=sequence, fasta=fasta, ligands=ligands, library=library)
         if forms not in ("parent", "all"):
             raise ConfigError(f"forms must be 'parent' or 'all', not {forms!r}")
         top = _check_top(top)
@@ -578,6 +632,111 @@ class Repurposer:
 
 TOX_ENDPOINTS = ("tox21", "clintox", "sider")
 
+#: Suffixes of FASTA files (optionally .gz), and of the molecule tables ``drugscreen screen`` reads.
+FASTA_SUFFIXES = (".fasta", ".fa", ".faa", ".fas", ".fsa", ".seq")
+MOLECULE_SUFFIXES = (".smi", ".smiles", ".ism", ".csv", ".tsv", ".tab", ".sdf", ".sd", ".parquet", ".pq")
+#: Text read as a protein sequence where a file name is expected: only letters (and white
+#: space, ``*`` or ``-``), at least this many of them.
+_SEQUENCE_MIN_LETTERS = 30
+
+
+def _suffix(value: str | Path) -> str:
+    suffixes = [x.lower() for x in Path(value).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def _looks_like_sequence(text: str) -> bool:
+    """A protein sequence or FASTA text, not a file name (no path separator, no suffix)."""
+    import re
+
+    stripped = text.strip()
+    if stripped.startswith(">") and "\n" in stripped:
+        return True
+    letters = re.sub(r"[\s*-]", "", stripped)
+    return len(letters) >= _SEQUENCE_MIN_LETTERS and letters.isalpha() and letters.isascii() and letters.upper() == letters
+
+
+def _is_file(value: str | Path) -> bool:
+    try:
+        return Path(value).is_file()
+    except (OSError, ValueError):  # e.g. a 1,000-letter "file name"
+        return False
+
+
+def check_argument_kinds(
+    *, sequence: Any = None, fasta: Any = None, ligands: Any = None, library: Any = "approved"
+) -> None:
+    """Refuse a value that landed in the wrong parameter of :meth:`Repurposer.rank` or
+    :func:`repurpose` (a protein sequence as the ligands, a ligand table as the sequence ...),
+    rather than let it be read as something else.
+
+    Raises
+    ------
+    TypeError
+        A value of a type the parameter never takes.
+    ConfigError
+        A text or path of the wrong kind: a sequence where a file or ``"approved"`` is
+        expected, a FASTA file as ligands or library, a molecule file as the FASTA file or the
+        sequence.
+    """
+    import pandas as pd
+
+    from drugscreen.exceptions import ConfigError
+
+    def kind(value: Any) -> str:
+        if isinstance(value, pd.DataFrame):
+            return "a DataFrame"
+        if isinstance(value, LigandSet):
+            return "a LigandSet"
+        return f"a {type(value).__name__}"
+
+    if sequence is not None:
+        if isinstance(sequence, Path):
+            raise TypeError("sequence= takes the amino-acid sequence (str), not a path: pass a FASTA file as fasta=")
+        if not isinstance(sequence, str):
+            raise TypeError(
+                f"sequence= takes the target's amino-acid sequence (str), not {kind(sequence)}: known ligands go in "
+                "ligands=, a drug library in library="
+            )
+        if _suffix(sequence) in (*MOLECULE_SUFFIXES, *FASTA_SUFFIXES) and _is_file(sequence):
+            where = "fasta=" if _suffix(sequence) in FASTA_SUFFIXES else "ligands= (known ligands) or library= (drugs to rank)"
+            raise ConfigError(f"sequence= got the file name {sequence!r}, not a sequence: pass it as {where}")
+    if fasta is not None:
+        if not isinstance(fasta, (str, Path)):
+            raise TypeError(
+                f"fasta= takes a FASTA file's path, not {kind(fasta)}: known ligands go in ligands=, a drug library in library="
+            )
+        if isinstance(fasta, str) and not _is_file(fasta) and _looks_like_sequence(fasta):
+            raise ConfigError("fasta= takes a FASTA file's path; this is a sequence: pass it as sequence=")
+        if _suffix(fasta) in MOLECULE_SUFFIXES:
+            raise ConfigError(
+                f"fasta= got {str(fasta)!r}, a molecule file ({_suffix(fasta)}), not a FASTA file: known ligands go in "
+                "ligands=, a drug library in library="
+            )
+    if ligands is not None:
+        if isinstance(ligands, str) and not _is_file(ligands) and _looks_like_sequence(ligands):
+            raise ConfigError(
+                "ligands= got what looks like a protein sequence: pass the target's sequence as sequence= and the known "
+                "ligands (SMILES list, table or file) as ligands="
+            )
+        if isinstance(ligands, (str, Path)) and _suffix(ligands) in FASTA_SUFFIXES:
+            raise ConfigError(f"ligands= got {str(ligands)!r}, a FASTA file: pass it as fasta=")
+        if not isinstance(ligands, (str, Path, list, tuple, pd.DataFrame, LigandSet)):
+            raise TypeError(f"ligands= takes a SMILES list, a DataFrame, a molecule file or a LigandSet, not {kind(ligands)}")
+    if isinstance(library, (list, tuple, LigandSet)):
+        raise TypeError(
+            f"library= takes 'approved', a molecule file or a DataFrame, not {kind(library)}: known ligands go in "
+            "ligands= (a list of SMILES as a library: pandas.DataFrame({'smiles': [...]}))"
+        )
+    if isinstance(library, str) and library.lower() != "approved" and not _is_file(library) and _looks_like_sequence(library):
+        raise ConfigError("library= got what looks like a protein sequence: pass the target's sequence as sequence=")
+    if isinstance(library, (str, Path)) and _suffix(library) in FASTA_SUFFIXES:
+        raise ConfigError(f"library= got {str(library)!r}, a FASTA file: pass it as fasta=")
+    if not isinstance(library, (str, Path, pd.DataFrame)):
+        raise TypeError(f"library= takes 'approved', a molecule file or a DataFrame, not {kind(library)}")
+
 
 def _check_top(top: Any) -> int | None:
     """``top`` as an int (None stays None).
@@ -726,20 +885,50 @@ def _add_panel(df: pd.DataFrame, prep: _PreparedLibrary, rows: np.ndarray) -> pd
     return pd.concat([df, tox], axis=1)
 
 
+@_sequence_only_positional
 def repurpose(
     sequence: str | None = None,
-    fasta: str | Path | None = None,
-    ligands: str | Path | list[str] | pd.DataFrame | None = None,
     *,
-    activity_column: str | None = None,
-    active_threshold: float = 6.0,
+    fasta: str | Path | None = None,
+    ligands: str | Path | list[str] | pd.DataFrame | LigandSet | None = None,
     library: str | Path | pd.DataFrame = "approved",
     top: int | None = None,
+    activity_column: str | None = None,
+    active_threshold: float = 6.0,
     model: str | Path | None = None,
     panel: bool = True,
     forms: str = "parent",
 ) -> pd.DataFrame:
-    """Load the repurposer (shipped model or ``model``) and rank ``library``: what the CLI runs."""
+    """Load the repurposer (shipped model or ``model``) and rank ``library``: what the CLI runs.
+
+    The arguments are those of :meth:`Repurposer.rank`, in the same order, and again only
+    ``sequence`` is taken by position. They are checked, and the ligands read, before the model
+    is loaded.
+
+    Parameters
+    ----------
+    sequence
+        The target's amino-acid sequence (or FASTA text with one record).
+    fasta, ligands, library, top, activity_column, active_threshold, forms
+        See :meth:`Repurposer.rank`.
+    model
+        An affinity model bundle (default: the shipped one).
+    panel
+        Add the screening panel's toxicity columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ranking (see :meth:`Repurposer.rank`).
+
+    Raises
+    ------
+    TypeError, ConfigError
+        An argument of the wrong type or kind for its parameter (see :meth:`Repurposer.rank`).
+    """
+    check_argument_kinds(sequence=sequence, fasta=fasta, ligands=ligands, library=library)
+    if ligands is not None and not isinstance(ligands, LigandSet):  # a bad ligand file fails before the model loads
+        ligands = load_ligands(ligands, activity_column=activity_column, active_threshold=active_threshold)
     rp = Repurposer.load(model, panel=panel)
     return rp.rank(
         sequence=sequence, ligands=ligands, library=library, top=top, fasta=fasta,
