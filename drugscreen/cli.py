@@ -110,7 +110,8 @@ def datasets_list(
     data_dir: _DataDirOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """List the registered datasets: rows, tasks, task type, and whether they are on disk."""
+    """List the registered datasets: rows (drug-target pairs, drugs and targets for DAVIS and KIBA:
+    counted from the files when on disk), tasks, task type, and whether they are on disk."""
     import json
 
     from drugscreen.data.overview import list_datasets
@@ -119,15 +120,25 @@ def datasets_list(
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    header = ("name", "kind", "rows", "tasks", "type", "on disk", "description")
+
+    from drugscreen.data.overview import COUNTS_REGISTRY
+
+    def count(n: int | None, unit: str = "") -> str:
+        return "-" if n is None else f"{n:,}{unit}"
+
+    header = ("name", "kind", "rows", "drugs", "targets", "tasks", "type", "on disk", "description")
     table = [
-        (r["name"], r["kind"], f"{r['rows']:,}" if r["rows"] else "-", str(r["tasks"] or "-"),
+        (r["name"], r["kind"],
+         count(r["rows"], " pairs" if r["kind"] == "affinity" else "") + ("*" if r["counts"] == COUNTS_REGISTRY else ""),
+         count(r["drugs"]), count(r["targets"]), str(r["tasks"] or "-"),
          r["task_type"], "yes" if r["available"] else "no", r["description"])
         for r in rows
     ]  # fmt: skip
     widths = [max(len(h), *(len(t[i]) for t in table)) for i, h in enumerate(header[:-1])]
     for line in [header, *table]:
         typer.echo("  ".join(c.ljust(w) for c, w in zip(line[:-1], widths, strict=True)) + "  " + line[-1])
+    if any(r["counts"] == COUNTS_REGISTRY for r in rows):
+        typer.echo("* not on disk: pairs, drugs and targets of the registry's reference copy (a download may differ)")
 
 
 @datasets_app.command("info", epilog="Example: drugscreen datasets info tox21")
@@ -585,7 +596,7 @@ def repurpose_cmd(
     sequence: Annotated[Optional[str], typer.Option("--sequence", help="Target protein sequence (one-letter codes).")] = None,  # noqa: UP045
     fasta: Annotated[Optional[Path], typer.Option("--fasta", help="FASTA file with the target sequence (one record).")] = None,  # noqa: UP045
     ligands: Annotated[Optional[Path], typer.Option("--ligands", help="Known ligands of the target (any file `screen` reads).")] = None,  # noqa: UP045
-    activity_column: Annotated[Optional[str], typer.Option("--activity-column", help="Ligand column with 1/0, active/inactive, or potency (e.g. pIC50).")] = None,  # noqa: UP045
+    activity_column: Annotated[Optional[str], typer.Option("--activity-column", help="Ligand column with 1/0, active/inactive, or a -log10 molar potency (pIC50, pKi, pchembl_value). A column named as a concentration (IC50, Ki, Kd, EC50 without the p; nM, uM) is refused: convert with pX = 9 - log10(nM).")] = None,  # noqa: UP045
     active_threshold: Annotated[float, typer.Option("--active-threshold", help="Potency at or above which a ligand is active.")] = 6.0,
     library: Annotated[str, typer.Option("--library", help="`approved` (shipped ChEMBL approved drugs) or a molecule file.")] = "approved",
     top: Annotated[Optional[int], typer.Option("--top", min=1, help="Keep the best N drugs.")] = None,  # noqa: UP045

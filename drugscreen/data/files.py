@@ -46,6 +46,7 @@ __all__ = [
     "verify_file",
     "sha256_file",
     "atomic_write",
+    "count_data_rows",
 ]
 
 logger = logging.getLogger(__name__)
@@ -158,6 +159,30 @@ def _read_header_and_rows(path: Path) -> tuple[list[str], int]:
             return [], 0
         rows = sum(1 for row in reader if row)
     return header, rows
+
+
+def count_data_rows(path: str | os.PathLike[str], chunk: int = 1 << 20) -> int:
+    """Lines after the header of a (possibly gzipped) CSV, counted without parsing any field.
+
+    Much cheaper than :func:`_read_header_and_rows` (a byte count of newlines, chunk by chunk);
+    a last line without a newline counts, blank lines are not told apart. For sizes shown to
+    people (``drugscreen datasets list``), not for checks.
+
+    Raises
+    ------
+    OSError, EOFError
+        The file cannot be read (e.g. a truncated gzip stream).
+    """
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    lines, last = 0, b"\n"
+    with opener(path, "rb") as fh:  # type: ignore[operator]
+        while block := fh.read(chunk):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    if last != b"\n":
+        lines += 1
+    return max(lines - 1, 0)
 
 
 def verify_file(
