@@ -15,6 +15,7 @@ from drugscreen._version import __version__
 _LAZY = {
     "Screener": "drugscreen.screening.screener",
     "Repurposer": "drugscreen.repurposing.repurposer",
+    "repurpose": "drugscreen.repurposing.repurposer",
     "load_dataset": "drugscreen.data",
     "approved_drugs": "drugscreen.data",
 }

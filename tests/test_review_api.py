@@ -277,3 +277,12 @@ def test_cli_summary_counts_ranked_drugs_and_invalid_rows_apart(tiny_bundle, lib
     assert (n_ranked, len(ranked) - n_ranked) == (5, 3)  # the fixture's own unparsable entry too
     # the CLI's log handler may write to the runner's output instead of propagating
     assert "5 drugs ranked, 3 invalid rows; written to" in caplog.text + res.output
+
+
+def test_package_exports_repurpose() -> None:
+    """``drugscreen.repurpose`` is the documented convenience function (it raised AttributeError)."""
+    import drugscreen
+    from drugscreen.repurposing.repurposer import repurpose
+
+    assert drugscreen.repurpose is repurpose
+    assert "repurpose" in dir(drugscreen)
