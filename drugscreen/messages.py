@@ -1,15 +1,23 @@
-"""Pieces of one-line user messages: the names closest to a misspelt one, and name listings
-that stay one line however many names there are.
+"""Pieces of one-line user messages: the names closest to a misspelt one, name listings that
+stay one line however many names there are, and the wording of reasons given in more than one
+place.
 
 Every "unknown name" error (registries, profiles, training configs) and every "the file has
-these columns" error builds its text from these, so they read the same everywhere.
+these columns" error builds its text from these, so they read the same everywhere. A blank
+SMILES cell gets :data:`EMPTY_SMILES` whether it arrives as ``""`` (a CSV cell, parsed by
+:func:`~drugscreen.featurizers.molecule.parse_smiles`) or as ``None``/NaN/``pd.NA`` (a
+DataFrame or Parquet null, caught by the Screener before parsing).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["closest_names", "did_you_mean", "name_listing"]
+__all__ = ["EMPTY_SMILES", "closest_names", "did_you_mean", "name_listing"]
+
+#: The reason given for a blank SMILES cell: empty text, white space only, or a missing value
+#: (None, NaN, ``pd.NA``), from the CLI and the Python API alike.
+EMPTY_SMILES = "empty SMILES"
 
 
 def closest_names(name: str, choices: Iterable[str], n: int = 3) -> list[str]:

@@ -97,12 +97,14 @@ def test_standardizer_config_round_trip() -> None:
     assert Standardizer.from_config(policy.to_config()) == policy
     assert set(policy.to_config()) == {
         "largest_fragment", "strip_counterions", "neutralize", "normalize", "canonical_tautomer", "max_heavy_atoms",
-        "allow_dummy_atoms", "remove_isotopes", "allow_radicals", "allow_extreme_charges",
+        "allow_dummy_atoms", "remove_isotopes", "allow_radicals", "allow_extreme_charges", "allow_inorganic_mixtures",
     }
     # a configuration from before an option existed (an older bundle's) keeps its behaviour
     new_options = {"strip_counterions": False, "remove_isotopes": False, "allow_radicals": True, "allow_extreme_charges": True}
-    older = {k: v for k, v in Standardizer().to_config().items() if k not in new_options}
-    assert Standardizer.from_config(older).to_config() == {**older, **new_options}
+    older = {k: v for k, v in Standardizer().to_config().items() if k not in new_options and k != "allow_inorganic_mixtures"}
+    # ... except inorganic mixtures: refusing them changes no accepted molecule, so older bundles refuse them too
+    assert Standardizer.from_config(older).to_config() == {**older, **new_options, "allow_inorganic_mixtures": False}
+    assert not prepare_molecule("[Na+].[Cl-]", Standardizer.from_config(older)).valid
     assert {k: getattr(Standardizer(), k) for k in new_options} == {k: not v for k, v in new_options.items()}
     assert prepare_molecule("CC[O-5]", Standardizer.from_config(older)).valid
 
@@ -192,13 +194,14 @@ def test_fast_paths_agree_with_rdkit_standardizer() -> None:
         "C[n+]1ccccc1.[Cl-]",
         "[O-]c1ccccc1.[NH4+]",
         "CCN(CC)Cc1c(OC)ccc2[nH]c3c4ccc(Cl)cc4ncc3c12.CCN(CC)Cc1cc2[nH]c3c4ccc(Cl)cc4ncc3c2cc1OC",  # tie
-        "[Na+].[Cl-]",  # no organic fragment
+        "[Na+].[Cl-]",  # no organic fragment (refused by default; the datasets' policy keeps it)
         "OC(=O)C(O)C(O)C(=O)O.CN1CCC[C@H]1c1cccnc1",
     ]
+    keep_inorganic = Standardizer(allow_inorganic_mixtures=True)
     for smiles in cases:
         mol = Chem.MolFromSmiles(smiles)
         expected = Chem.MolToSmiles(uncharger.uncharge(chooser.choose(mol)))
-        assert prepare_molecule(smiles).smiles_std == expected, smiles
+        assert prepare_molecule(smiles, keep_inorganic).smiles_std == expected, smiles
 
 
 def test_cxsmiles_extension_after_a_space_is_accepted() -> None:
@@ -238,4 +241,7 @@ def test_datasets_keep_their_radicals_screening_refuses_them() -> None:
     assert _dataset_policy(DEFAULT_STANDARDIZER) is DEFAULT_STANDARDIZER
     # nothing else differs between the two policies
     differ = {k for k, v in DATASET_STANDARDIZER.to_config().items() if DEFAULT_STANDARDIZER.to_config()[k] != v}
-    assert differ == {"allow_radicals", "allow_extreme_charges"}
+    assert differ == {"allow_radicals", "allow_extreme_charges", "allow_inorganic_mixtures"}
+    # Tox21's potassium iodide stays what the datasets always made of it; a screened file is refused
+    assert prepare_molecule("[I-].[K+]", DATASET_STANDARDIZER).smiles_std == "I"
+    assert "inorganic salt" in prepare_molecule("[I-].[K+]").error

@@ -11,6 +11,7 @@ import pytest
 from screen_fixtures import BAD, GOOD, TINY_BUNDLE
 
 from drugscreen.exceptions import ConfigError, InvalidMoleculeError, UnknownNameError
+from drugscreen.messages import EMPTY_SMILES
 from drugscreen.screening.screener import Screener, endpoint_column_name
 
 pytestmark = pytest.mark.skipif(not (TINY_BUNDLE / "config.json").is_file(), reason="tiny bundle fixture missing")
@@ -52,7 +53,9 @@ def test_invalid_inputs_flagged_in_place_with_reason(screener):
     for i, (_, word) in enumerate(BAD, start=1):
         assert not df["valid"].iloc[i]
         assert word in df["error"].iloc[i].lower(), (i, df["error"].iloc[i])
-    assert df["error"].iloc[len(BAD) + 1] == "missing SMILES" and df["error"].iloc[len(BAD) + 2] == "missing SMILES"
+    # None and NaN read as the blank cell "" does (BAD[0]): one wording, API and CLI alike
+    assert df["error"].iloc[len(BAD) + 1] == EMPTY_SMILES and df["error"].iloc[len(BAD) + 2] == EMPTY_SMILES
+    assert df["error"].iloc[1] == EMPTY_SMILES
     assert df["valid"].iloc[0] and df["valid"].iloc[-1] and df["error"].iloc[0] == ""
 
 
@@ -240,11 +243,11 @@ def test_bad_arguments_are_refused(screener, tmp_path):
         screener.score(str(path))
 
 
-def test_pandas_na_is_a_missing_smiles(screener):
-    out = screener.score(pd.Series(["CCO", pd.NA], dtype="string"))
-    assert out["error"].tolist() == ["", "missing SMILES"]
-    chunks = list(screener.score_iter(["CCO", pd.NA, None], batch_size=2))
-    assert pd.concat(chunks)["error"].tolist() == ["", "missing SMILES", "missing SMILES"]
+def test_pandas_na_is_an_empty_smiles(screener):
+    out = screener.score(pd.Series(["CCO", pd.NA, "  "], dtype="string"))
+    assert out["error"].tolist() == ["", "empty SMILES", "empty SMILES"]
+    chunks = list(screener.score_iter(["CCO", pd.NA, None, ""], batch_size=2))
+    assert pd.concat(chunks)["error"].tolist() == ["", "empty SMILES", "empty SMILES", "empty SMILES"]
 
 
 def test_a_glob_matches_dataset_names_too():

@@ -20,7 +20,9 @@ nullable integer.
 
 The applicability domain has two parts. ``ad_similarity`` / ``in_domain``: the maximum ECFP4
 Tanimoto similarity to the panel's training molecules and whether it reaches the threshold
-chosen on validation data (:mod:`drugscreen.domain`). ``out_of_range``: the datasets (of the
+chosen on validation data (:mod:`drugscreen.domain`); a molecule without a carbon atom is
+outside the domain whatever its similarity, and ``out_of_range`` says so first
+(:data:`INORGANIC_NOTE`). ``out_of_range``: the datasets (of the
 endpoints output) whose training molecules' descriptor range the molecule leaves, with the
 descriptor it leaves furthest, e.g. ``"esol: Chi1v 31.91 > 20.84 (+4 more)"``; empty when it
 is inside every range (or the panel records none). Fingerprints cannot see size or
@@ -48,6 +50,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from drugscreen.exceptions import BundleError, ConfigError, InvalidMoleculeError
+from drugscreen.messages import EMPTY_SMILES
 from drugscreen.screening.profiles import Profile, load_profile, rank_scores
 from drugscreen.screening.properties import (
     ALERT_COLUMNS,
@@ -71,6 +74,14 @@ SCORE_COLUMNS = ("score", "rank")
 PROFILE_PROPERTIES = NUMERIC_PROPERTY_COLUMNS + ("ad_similarity",)
 # Output precision: predictions 6 decimals; properties as their definitions warrant.
 _DECIMALS = {"qed": 4, "mw": 3, "clogp": 4, "tpsa": 2}
+#: ``out_of_range``'s first entry for a scored molecule without a carbon atom (water, sulfuric
+#: acid, cisplatin written as one molecule), whose ``in_domain`` is then false whatever its
+#: similarity: 182 of the 60,709 molecules of the panel's datasets are carbon-free (Tox21 80,
+#: SIDER 47, HIV 32, ClinTox 22, BBBP 1; none in BACE, ESOL or lipophilicity), so the models
+#: have barely seen such molecules, though the similarity of water or hydrogen chloride to a
+#: training molecule can be 1. Inorganic salts and mixtures (``[Na+].[Cl-]``) are refused by
+#: the standardizer instead (``Standardizer.allow_inorganic_mixtures``).
+INORGANIC_NOTE = "inorganic: no carbon atom (the models learned from organic molecules)"
 
 
 def count_out_of_domain(valid: Any, in_domain: Any) -> int:
@@ -580,7 +591,7 @@ class Screener:
         """
         import pandas as pd
 
-        from drugscreen.featurizers.molecule import ParsedMolecule, prepare_molecule
+        from drugscreen.featurizers.molecule import ParsedMolecule, has_carbon, prepare_molecule
         from drugscreen.io import ERROR_COLUMN
 
         n = len(frame)
@@ -592,7 +603,7 @@ class Screener:
                 parsed.append(ParsedMolecule("" if s is None else str(s), None, "", str(read_errors[i])))
                 continue
             if _missing(s):
-                parsed.append(ParsedMolecule("", None, "", "missing SMILES"))
+                parsed.append(ParsedMolecule("", None, "", EMPTY_SMILES))
                 continue
             parsed.append(prepare_molecule(s if isinstance(s, str) else str(s), self.standardizer))
         ok = [i for i, p in enumerate(parsed) if p.valid]
@@ -628,10 +639,15 @@ class Screener:
             std[okarr] = pred.std
             sim[okarr] = pred.domain_similarity
             dom = np.asarray(pred.in_domain, dtype=bool)
-            in_dom[okarr] = dom
             raw_desc = self.bundle.range_inputs(mols, extra)
             if raw_desc is not None:
                 out_of_range[okarr] = self.bundle.descriptor_ranges.describe(raw_desc, self.range_datasets)
+            inorganic = np.array([not has_carbon(m) for m in mols], dtype=bool)
+            if inorganic.any():  # outside the domain whatever its similarity (water is in the datasets)
+                dom = dom & ~inorganic
+                for i in okarr[inorganic]:
+                    out_of_range[i] = f"{INORGANIC_NOTE}; {out_of_range[i]}" if out_of_range[i] else INORGANIC_NOTE
+            in_dom[okarr] = dom
             props = compute_properties(mols)
         valid = np.zeros(n, dtype=bool)
         valid[okarr] = True
