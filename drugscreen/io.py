@@ -49,8 +49,12 @@ Excel workbook) or another binary file is refused with a one-line error.
 
 Writers (:class:`TableWriter`) append chunk by chunk to a temporary file beside the target
 and rename it into place on :meth:`TableWriter.commit`, so a failed or interrupted run never
-leaves a half-written output, and refuse to write over the input file. Text cells that
-begin with ``=``, ``+``, ``-`` or ``@`` and are not a plain number (``-0.77`` is left alone)
+leaves a half-written output, and refuse to write over the input file. Text read from CSV,
+TSV, ``.smi`` or SDF input stays text in every output, except that Parquet output may be
+given column types (:class:`TextColumnTypes` decides them over the whole table, so every
+chunk gets the same type): a column whose every non-empty cell is a plain number is stored as
+``int64`` or ``float64``, and one that holds a single other text (``007``, ``>10``, ``n/a``)
+stays text. Text cells that begin with ``=``, ``+``, ``-`` or ``@`` and are not a plain number (``-0.77`` is left alone)
 are prefixed with ``'`` in CSV/TSV output so that spreadsheets do not execute them (OWASP
 "CSV injection"). In SDF output each value is one line (line breaks become spaces) and a
 value starting with ``$$$$`` gets a leading space, so no value can end its record.
@@ -87,6 +91,7 @@ __all__ = [
     "SMILES_COLUMN_NAMES",
     "TableReader",
     "TableWriter",
+    "TextColumnTypes",
     "default_output_path",
     "detect_format",
     "escape_csv_injection",
@@ -96,6 +101,7 @@ __all__ = [
     "open_output",
     "render_csv_rows",
     "same_file",
+    "type_text_columns",
 ]
 
 logger = logging.getLogger(__name__)
@@ -1190,6 +1196,144 @@ def _open_parquet(
 # ---------------------------------------------------------------------------------------------
 
 
+#: Text that Parquet output may store as a whole number (:class:`TextColumnTypes`): an optional
+#: sign and at most 18 digits (int64 holds them all), without a leading zero (``007`` is an
+#: identifier: stored as 7 it would lose its zeros).
+_INT_TEXT = r"^[+-]?(?:0|[1-9][0-9]{0,17})$"
+#: Text that may be stored as a float64: a decimal number without a leading zero before its
+#: digits (``0.5``, ``.5``, ``-1.25e-3``; not ``00.5``), with an exponent of at most two digits
+#: (no overflow or underflow), and at most :data:`_FLOAT_DIGITS` significant digits.
+_NUMBER_TEXT = r"^[+-]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,2})?$"
+#: float64 gives back any decimal of up to 15 significant digits exactly (``%.15g``), so no
+#: digit of such a value is lost; longer ones stay text.
+_FLOAT_DIGITS = 15
+_ARROW_NUMBER_TYPES = ("int64", "float64")
+
+
+def _text_number_flags(values: Any) -> tuple[bool, bool, bool]:
+    """``(any non-empty, every non-empty cell an int, every non-empty cell a float)`` of one
+    Arrow column of text (nulls, empty and white-space-only cells count as empty); a column of
+    nulls only has no non-empty cell. ``TypeError`` for a column that is not text (numbers,
+    booleans)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_null(values.type):
+        return False, True, True
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        raise TypeError(f"not a text column: {values.type}")
+    text = pc.fill_null(pc.utf8_trim_whitespace(values), "")
+    cells = pc.filter(text, pc.not_equal(text, ""))
+    if len(cells) == 0:
+        return False, True, True
+    is_int = bool(pc.all(pc.match_substring_regex(cells, _INT_TEXT)).as_py())
+    if not pc.all(pc.match_substring_regex(cells, _NUMBER_TEXT)).as_py():
+        return True, False, False
+    digits = pc.replace_substring_regex(cells, r"[eE].*$", "")  # the mantissa's significant digits
+    digits = pc.replace_substring_regex(digits, r"[+.-]", "")
+    digits = pc.replace_substring_regex(digits, r"^0+|0+$", "")
+    return True, is_int, int(pc.max(pc.utf8_length(digits)).as_py() or 0) <= _FLOAT_DIGITS
+
+
+class TextColumnTypes:
+    """Which text columns of a table, seen chunk by chunk, hold nothing but numbers.
+
+    Feed every chunk of the table to :meth:`update`, then :meth:`types` gives the type each
+    such column gets in Parquet output (:func:`type_text_columns`, ``TableWriter(...,
+    column_types=...)``): ``"int64"`` when every non-empty cell is a whole number without a
+    leading zero, ``"float64"`` when every one is a decimal number of at most 15 significant
+    digits, else nothing (the column stays text). One ``"007"``, ``">10"`` or ``"n/a"`` anywhere,
+    in any chunk, keeps its column text, so no cell loses a character that means something; a
+    column without a non-empty cell stays text too. Columns of other types (a Parquet input's
+    numbers) are left as they are.
+
+    Parameters
+    ----------
+    columns
+        The columns to consider (e.g. an input's pass-through columns, not its identifiers).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = TextColumnTypes(["mw", "id", "ic50"])
+    >>> t.update(pd.DataFrame({"mw": ["46.07", ""], "id": ["007", "8"], "ic50": ["12", "3"]}))
+    >>> t.update(pd.DataFrame({"mw": ["94.1", "60"], "id": ["9", "10"], "ic50": ["4", ">100"]}))
+    >>> t.types()
+    {'mw': 'float64'}
+    """
+
+    def __init__(self, columns: list[str] | tuple[str, ...]) -> None:
+        # per column: [any non-empty, all int, all float, still text]
+        self._flags: dict[str, list[bool]] = {str(c): [False, True, True, True] for c in columns}
+
+    def update(self, chunk: Any) -> None:
+        """Take one chunk (a pandas DataFrame or an Arrow table holding the columns)."""
+        import pyarrow as pa
+
+        table = chunk if isinstance(chunk, pa.Table) else pa.Table.from_pandas(chunk, preserve_index=False)
+        for name, flags in self._flags.items():
+            if not flags[3] or name not in table.column_names:
+                continue
+            try:
+                seen, is_int, is_float = _text_number_flags(table.column(name))
+            except TypeError:  # numbers or booleans already: not text, left alone
+                flags[3] = False
+                continue
+            flags[0] |= seen
+            flags[1] &= is_int
+            flags[2] &= is_float
+
+    def types(self) -> dict[str, str]:
+        """``{column: "int64" | "float64"}`` for the columns that hold only numbers so far."""
+        out: dict[str, str] = {}
+        for name, (seen, is_int, is_float, text) in self._flags.items():
+            if text and seen and (is_int or is_float):
+                out[name] = "int64" if is_int else "float64"
+        return out
+
+
+def type_text_columns(table: Any, column_types: dict[str, str]) -> Any:
+    """``table`` (an Arrow table) with its text columns named in ``column_types`` stored as those
+    numbers (empty cells become nulls); other columns unchanged.
+
+    Raises
+    ------
+    InputFormatError
+        A cell of such a column is not a number of that type: the types were not decided
+        over the whole table (:class:`TextColumnTypes`). Nothing is converted then, so no
+        text is lost.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for name, kind in column_types.items():
+        if name not in table.column_names:
+            continue
+        if kind not in _ARROW_NUMBER_TYPES:
+            raise InputFormatError(f"column {name!r}: type {kind!r} is not one of {', '.join(_ARROW_NUMBER_TYPES)}")
+        target = pa.int64() if kind == "int64" else pa.float64()
+        values = table.column(name)
+        if values.type == target:
+            continue
+        try:
+            _, is_int, is_float = _text_number_flags(values)
+        except TypeError:
+            raise InputFormatError(f"column {name!r} holds {values.type}, not text to store as {kind}") from None
+        if not (is_int if kind == "int64" else is_float):
+            raise InputFormatError(
+                f"column {name!r} holds text that is not a plain {'whole ' if kind == 'int64' else ''}number, so it "
+                f"cannot be stored as {kind}; its type must be decided over the whole table (TextColumnTypes)"
+            )
+        if pa.types.is_null(values.type):
+            converted: Any = pa.nulls(len(values), target)
+        else:
+            text = pc.replace_substring_regex(pc.utf8_trim_whitespace(values), r"^\+", "")
+            text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+            converted = pc.cast(text, target)
+        table = table.set_column(table.column_names.index(name), pa.field(name, target), converted)
+    return table
+
+
 class TableWriter:
     """Write a table chunk by chunk to a temporary file, then move it into place.
 
@@ -1203,6 +1347,10 @@ class TableWriter:
         For SDF output: the column whose SMILES become the structures.
     overwrite
         Allow replacing an existing output file (the default; the input is always refused).
+    column_types
+        Parquet output only: text columns to store as numbers, ``{column: "int64" |
+        "float64"}``, as :class:`TextColumnTypes` decided them over every chunk of the table
+        (:func:`type_text_columns`). CSV, TSV and SDF output write text as it is.
 
     Use as a context manager: leaving the block normally commits (atomic rename), leaving it
     with an exception aborts (the temporary file is removed and the target left untouched).
@@ -1215,10 +1363,12 @@ class TableWriter:
         input_path: str | Path | None = None,
         smiles_column: str = "smiles_std",
         overwrite: bool = True,
+        column_types: dict[str, str] | None = None,
     ) -> None:
         self.path = str(path)
         self.format, self.gz = detect_format(self.path, output=True)
         self.smiles_column = smiles_column
+        self.column_types = dict(column_types or {})
         self.rows = 0
         self._tmp: str | None = None
         self._fh: Any = None
@@ -1297,6 +1447,8 @@ class TableWriter:
         import pyarrow.parquet as pq
 
         table = pa.Table.from_pandas(df, preserve_index=False)
+        if self.column_types:
+            table = type_text_columns(table, self.column_types)
         if self._pq is None:
             # all-null columns in the first chunk would fix a null type; use string/float instead
             fields = []
@@ -1389,9 +1541,15 @@ class TableWriter:
             self.abort()
 
 
-def open_output(path: str | Path, *, input_path: str | Path | None = None, smiles_column: str = "smiles_std") -> TableWriter:
+def open_output(
+    path: str | Path,
+    *,
+    input_path: str | Path | None = None,
+    smiles_column: str = "smiles_std",
+    column_types: dict[str, str] | None = None,
+) -> TableWriter:
     """A :class:`TableWriter` for ``path`` (see its docstring)."""
-    return TableWriter(path, input_path=input_path, smiles_column=smiles_column)
+    return TableWriter(path, input_path=input_path, smiles_column=smiles_column, column_types=column_types)
 
 
 def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:

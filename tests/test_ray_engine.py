@@ -195,3 +195,28 @@ def test_engine_options_are_checked(tmp_path):
     assert res.exit_code == 2 and "local or ray" in res.output
     res = runner.invoke(app, ["screen", str(src), "--num-workers", "2", *PANEL])
     assert res.exit_code == 2 and "--engine ray" in res.output
+
+
+@pytest.mark.ray
+@pytest.mark.skipif(not ray_available(), reason="ray is not installed: pip install 'drugscreen[ray]'")
+def test_ray_engine_types_pass_through_columns_as_the_local_engine(ray_cluster, tmp_path):
+    """A CSV's numeric pass-through columns are numbers in both engines' Parquet output, decided
+    over the whole input: 'val' is numeric in the first block and has text in the second."""
+    lines = ["smiles,id,mw,val,n"] + [
+        f"{RINGS[i % len(RINGS)]}{GROUPS[i % len(GROUPS)]},{i:03d},{46.07 + i:.2f},{'n/a' if i == 100 else f'{i}.5'},{i}"
+        for i in range(120)
+    ]
+    src = tmp_path / "in.csv"
+    src.write_text("\n".join(lines) + "\n")
+    res = runner.invoke(app, ["screen", str(src), "-o", str(tmp_path / "local.parquet"), *PANEL, "-q", "--batch-size", "64"])
+    assert res.exit_code == 0, res.output
+    local = pd.read_parquet(tmp_path / "local.parquet")
+    res = runner.invoke(
+        app, ["screen", str(src), "-o", str(tmp_path / "ray"), "--engine", "ray", "--num-workers", "2", "--batch-size", "64", *PANEL, "-q"]
+    )
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((tmp_path / "ray" / MANIFEST_FILE).read_text())
+    assert manifest["types"]["mw_input"] == "double" and manifest["types"]["n"] == "int64"
+    assert manifest["types"]["val"] in ("string", "large_string") and manifest["types"]["id"] in ("string", "large_string")
+    pd.testing.assert_frame_equal(read_scored(tmp_path / "ray").reset_index(drop=True), local)
+    assert local["id"].iloc[7] == "007" and local["val"].iloc[100] == "n/a"

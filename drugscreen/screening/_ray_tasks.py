@@ -182,13 +182,19 @@ class ScoreActor:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def finish_part(path: str, ranks: np.ndarray, schema_bytes: bytes) -> int:
+def finish_part(path: str, ranks: np.ndarray, schema_bytes: bytes, column_types: dict[str, str] | None = None) -> int:
     """Write the run-wide ``rank`` into one part and cast it to the run's schema; return its rows.
 
-    Idempotent (the rank and schema are the same whenever it runs), so Ray may retry it.
+    ``column_types``: pass-through text columns stored as numbers
+    (:func:`drugscreen.io.type_text_columns`). Idempotent (the rank, types and schema are the
+    same whenever it runs), so Ray may retry it.
     """
+    from drugscreen.io import type_text_columns
+
     schema = pa.ipc.read_schema(pa.py_buffer(schema_bytes))
     table = pq.read_table(path)
+    if column_types:
+        table = type_text_columns(table, column_types)
     if table.num_rows != len(ranks):
         raise RuntimeError(f"{path}: {table.num_rows} rows, {len(ranks)} ranks")
     rank = pa.array(np.asarray(ranks, dtype=np.int64), mask=np.asarray(ranks) == 0, type=pa.int64())

@@ -491,7 +491,7 @@ def run_screen_ray(
                 summaries, score_s = _score_on_ray(ray, screener, source, blocks, workers, out, on_progress, _fault_injection)
                 t_finish = time.perf_counter()
                 parts = _check_parts(out, summaries, n_rows, blocks)
-                ranks_done = _finish_parts(ray, out, parts, screener)
+                ranks_done = _finish_parts(ray, out, parts, screener, source)
             if ranks_done != n_rows:
                 raise DistributedRunError(f"{ranks_done} rows ranked, {n_rows} in the input")
             schema = _unified_schema([out / p["file"] for p in parts[:1]])
@@ -641,25 +641,37 @@ def _check_parts(out: Path, summaries: list[dict[str, Any]], n_rows: int, blocks
     return parts
 
 
-def _finish_parts(ray: Any, out: Path, parts: list[dict[str, Any]], screener: Screener) -> int:
-    """Rank over the whole run (as the local engine) and write ``rank`` into every part."""
+def _finish_parts(ray: Any, out: Path, parts: list[dict[str, Any]], screener: Screener, source: _Input) -> int:
+    """Rank over the whole run (as the local engine) and write ``rank`` into every part.
+
+    A staged (text) input's pass-through columns that hold only numbers in every part are
+    stored as numbers, as the local engine's Parquet output stores them
+    (:func:`drugscreen.screening.run._passthrough_types`).
+    """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from drugscreen.screening._ray_tasks import finish_part
     from drugscreen.screening.profiles import rank_scores
+    from drugscreen.screening.run import _passthrough_types
 
     scores = []
     for p in parts:
         col = pq.read_table(out / p["file"], columns=["score"]).column("score")
         scores.append(col.to_numpy(zero_copy_only=False).astype(float))
     ranks = rank_scores(np.concatenate(scores))
-    schema = _unified_schema([out / p["file"] for p in parts])
+    paths = [out / p["file"] for p in parts]
+    schema = _unified_schema(paths)
+    column_types = _passthrough_types(paths, screener, source.smiles_column, source.id_column) if source.staged else {}
+    if column_types:
+        typed = {"int64": pa.int64(), "float64": pa.float64()}
+        schema = pa.schema([pa.field(f.name, typed[column_types[f.name]]) if f.name in column_types else f for f in schema])
     schema_ref = ray.put(schema.serialize().to_pybytes())
     task = ray.remote(num_cpus=1, max_retries=3, retry_exceptions=[OSError])(finish_part)
     refs = []
     for p in parts:
         r = ranks[p["first_row"] : p["first_row"] + p["rows"]]
-        refs.append(task.remote(str((out / p["file"]).resolve()), r, schema_ref))
+        refs.append(task.remote(str((out / p["file"]).resolve()), r, schema_ref, column_types))
     return int(sum(ray.get(refs)))
 
 

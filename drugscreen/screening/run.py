@@ -9,7 +9,11 @@ chunk's rows already rendered as text with the ``rank`` cells left open
 (:func:`drugscreen.io.render_csv_rows`). When all chunks are scored, the ``rank`` over the
 whole run is computed from the stored scores and the chunks are streamed into the output
 format (for CSV/TSV: the rendered rows with their ranks filled in), to a temporary file that
-is renamed into place at the end. Memory stays bounded by the chunk size whatever the input
+is renamed into place at the end. For Parquet output of a text input (CSV, TSV, ``.smi``,
+SDF) the stored chunks are first read once more, their pass-through columns only, to decide
+which of those hold nothing but numbers in every chunk
+(:class:`drugscreen.io.TextColumnTypes`); those are written as numbers, the others (and the
+id and SMILES columns) as text. Memory stays bounded by the chunk size whatever the input
 length, an interrupted run leaves no half-written output, and ``resume=True`` continues from
 the last stored chunk (no row lost or repeated) when the input and options are unchanged.
 """
@@ -301,6 +305,31 @@ def _value_columns(screener: Screener) -> list[str]:
     return [e.column for e in screener.endpoints] + ["qed", "score"]
 
 
+def _passthrough_types(
+    files: list[Path], screener: Screener, smiles_column: str, id_column: str | None
+) -> dict[str, str]:
+    """The Parquet types of the input's pass-through text columns, decided over every stored
+    chunk (:class:`drugscreen.io.TextColumnTypes`): numbers where every non-empty cell of the
+    column is one, else nothing (text). The SMILES and id columns always stay text."""
+    import pyarrow.parquet as pq
+
+    from drugscreen.io import TextColumnTypes
+
+    if not files:
+        return {}
+    scored = {*screener.output_columns, smiles_column, *([id_column] if id_column else [])}
+    candidates = [c for c in pq.ParquetFile(files[0]).schema_arrow.names if c not in scored]
+    if not candidates:
+        return {}
+    sniffer = TextColumnTypes(candidates)
+    for f in files:
+        sniffer.update(pq.read_table(f, columns=candidates))
+    types = sniffer.types()
+    if types:
+        logger.debug("pass-through columns stored as numbers: %s", types)
+    return types
+
+
 def _finish(
     work: Path,
     output: str,
@@ -311,16 +340,19 @@ def _finish(
     smiles_column: str = "smiles",
     input_columns: list[str] | None = None,
     id_column: str | None = None,
+    text_input: bool = False,
 ) -> tuple[int, int, _Collected]:
     """Rank over all chunks and write the output; return (rows, valid, collected).
 
     With no chunk (an input without rows) the output still gets its header: the input's
-    columns (``input_columns``) then the scored ones, as for any other input.
+    columns (``input_columns``) then the scored ones, as for any other input. With
+    ``text_input`` (the input was read as text) a Parquet output stores its pass-through
+    columns that hold only numbers as numbers (:func:`_passthrough_types`).
     """
     import pandas as pd
     import pyarrow.parquet as pq
 
-    from drugscreen.io import TableWriter, fill_csv_slots
+    from drugscreen.io import TableWriter, detect_format, fill_csv_slots
     from drugscreen.screening.profiles import rank_scores
     from drugscreen.screening.screener import count_out_of_domain
 
@@ -352,7 +384,10 @@ def _finish(
     counts = {c: np.zeros(_HIST_BINS, dtype=np.int64) for c in edges}
     tops: list[pd.DataFrame] = []
     rows = valid = out_of_domain = 0
-    writer = TableWriter(output, input_path=input_path)
+    column_types: dict[str, str] = {}
+    if text_input and output != "-" and detect_format(output, output=True)[0] == "parquet":
+        column_types = _passthrough_types(files, screener, smiles_column, id_column)
+    writer = TableWriter(output, input_path=input_path, column_types=column_types)
     try:
         if not files and input_columns is not None:
             logger.warning("%s holds no molecules: the output has its header only", input_path)
@@ -540,7 +575,7 @@ def run_screen(
                         on_progress(rows_done)
             rows, valid, collected = _finish(
                 work, out_str, in_str, screener, top, report is not None, reader.smiles_column,
-                reader.columns, reader.id_column,
+                reader.columns, reader.id_column, text_input=reader.format != "parquet",
             )
         except KeyboardInterrupt:
             if out_str == "-":
