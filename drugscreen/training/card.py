@@ -86,10 +86,12 @@ def _standardizer_lines(std: dict[str, Any] | None) -> list[str]:
     steps.append(f"at most {std.get('max_heavy_atoms')} heavy atoms")
     lines = [f"- Standardization (training and screening): {'; '.join(steps)}"]
     refused = [text for key, text in (("allow_radicals", "radicals on non-metals"),
-                                      ("allow_extreme_charges", "charges beyond what the models score"))
+                                      ("allow_extreme_charges", "charges beyond what the models score"),
+                                      ("allow_inorganic_mixtures", "salts and mixtures without carbon"))
                if key in std and not std[key]]
     if refused:
-        lines.append(f"- Refused when screening: {' and '.join(refused)} (the training datasets keep the few "
+        listed = refused[0] if len(refused) == 1 else f"{', '.join(refused[:-1])} and {refused[-1]}"
+        lines.append(f"- Refused when screening: {listed} (the training datasets keep the few "
                      "they hold, so their splits are the literature's)")
     return lines
 
