@@ -28,6 +28,7 @@ def _datasets():
 def _config(**kw):
     base = dict(dataset=["tiny_a", "tiny_b"], model="gine", split="random", seeds=[0], ensemble=2, epochs=4, batch_size=16,
                 lr=3e-3, extra_features="descriptors", head="per_dataset", head_descriptors={"tiny_b": ["MolLogP"]},
+                head_finetune_epochs=2,
                 model_params={"hidden": 16, "depth": 2, "head_hidden": 16}, name="headdesc")
     base.update(kw)
     return TrainConfig(**base)

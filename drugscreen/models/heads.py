@@ -101,14 +101,16 @@ class GroupedHead(nn.Module):
                 if isinstance(m, nn.Linear):
                     m.reset_parameters()
 
-    def forward(self, z: Tensor) -> Tensor:
+    def group_input(self, z: Tensor, k: int) -> Tensor:
+        """What group ``k``'s MLP (``self.heads[k]``) takes from the embedding ``z``."""
         if self.group_extra is None:
-            return torch.cat([head(z) for head in self.heads], dim=1)
+            return z
+        cols = self.group_extra[k]
         shared = z[:, : self.in_dim]
-        outs = []
-        for head, cols in zip(self.heads, self.group_extra, strict=True):
-            outs.append(head(torch.cat([shared, z[:, [self.in_dim + i for i in cols]]], dim=1) if cols else shared))
-        return torch.cat(outs, dim=1)
+        return torch.cat([shared, z[:, [self.in_dim + i for i in cols]]], dim=1) if cols else shared
+
+    def forward(self, z: Tensor) -> Tensor:
+        return torch.cat([head(self.group_input(z, k)) for k, head in enumerate(self.heads)], dim=1)
 
     def __repr__(self) -> str:
         extra = f", group_extra={self.group_extra}" if self.group_extra is not None else ""

@@ -534,11 +534,12 @@ def finetune_heads(model: Any, data: TrainingData, config: TrainConfig, member_s
     y_train_t = torch.from_numpy(y_train).float()
     pw_all = torch.from_numpy(pos_weights(data.train.y, is_cls, config.pos_weight)).float()
     if isinstance(model.head, GroupedHead):
-        groups = [(d, model.head.heads[k]) for k, d in enumerate(data.datasets)]
+        groups = [(d, model.head.heads[k], model.head.group_input(z_train, k), model.head.group_input(z_valid, k))
+                  for k, d in enumerate(data.datasets)]
     else:
-        groups = [(None, model.head)]
+        groups = [(None, model.head, z_train, z_valid)]
     report: dict[str, dict[str, float]] = {}
-    for d, head in groups:
+    for d, head, zg_train, zg_valid in groups:
         a, b = (d.task_slice if d is not None else (0, data.n_tasks))
         name = d.name if d is not None else "all"
         rows = np.flatnonzero((~np.isnan(data.train.y[:, a:b])).any(axis=1))
@@ -546,11 +547,11 @@ def finetune_heads(model: Any, data: TrainingData, config: TrainConfig, member_s
             continue
         cls_t = torch.from_numpy(is_cls[a:b])
 
-        def score(h: Any, a: int = a, b: int = b, name: str = name, d: Any = d) -> float:
+        def score(h: Any, a: int = a, b: int = b, name: str = name, d: Any = d, zv: torch.Tensor = zg_valid) -> float:
             h.eval()
             with torch.inference_mode():
-                raw = h(z_valid).double().numpy()
-            full = np.zeros((len(z_valid), data.n_tasks))
+                raw = h(zv).double().numpy()
+            full = np.zeros((len(zv), data.n_tasks))
             full[:, a:b] = raw
             pred = _to_units(full, is_cls, mean, std)
             s, per = _selection_score(data, data.valid.y, pred, std)
@@ -567,7 +568,7 @@ def finetune_heads(model: Any, data: TrainingData, config: TrainConfig, member_s
             order = rng.permutation(rows)
             for s in range(0, len(order), 256):
                 idx = order[s : s + 256]
-                loss = masked_loss(work(z_train[idx]), y_train_t[idx, a:b], cls_t, None, pw_all[a:b])
+                loss = masked_loss(work(zg_train[idx]), y_train_t[idx, a:b], cls_t, None, pw_all[a:b])
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
