@@ -150,11 +150,22 @@ def main() -> None:
     by_column = {t["column"]: t["name"] for t in screener.bundle.tasks if t["dataset"] == "tox21"}
     ours = np.column_stack([scored[endpoint[by_column[t]]].to_numpy(dtype=float) for t in tasks])
     peer = _admet_ai(smiles, args.venv, tasks)
+    # molecules the panel refuses (e.g. inorganic salts) get no score: compare both tools on the
+    # molecules both scored, so that neither is judged on molecules the other left out
+    valid = scored["valid"].astype("boolean").to_numpy(dtype=bool, na_value=False)
+    refused = [{"smiles": smiles[i], "error": str(scored["error"].iloc[i])} for i in np.flatnonzero(~valid)]
+    peer_all = peer
+    if peer is not None:
+        both_scored = valid & ~np.isnan(peer).all(axis=1)
+        peer = np.where(both_scored[:, None], peer, np.nan)
+        ours = np.where(both_scored[:, None], ours, np.nan)
+    print(f"drugscreen refused {len(refused)} of {len(smiles)} molecules (no score): "
+          + "; ".join(f"{r['smiles']} ({r['error'][:40]})" for r in refused[:5]) + (" ..." if len(refused) > 5 else ""))
 
     # 3. metrics
     per_task = []
     for k, t in enumerate(tasks):
-        labelled = ~np.isnan(y[:, k])
+        labelled = ~np.isnan(y[:, k]) & ~np.isnan(ours[:, k])
         roc, pr = _auc(y[:, k], ours[:, k])
         entry = {"task": t, "n": int(labelled.sum()), "n_pos": int(np.nansum(y[:, k])), "drugscreen_roc_auc": roc, "drugscreen_pr_auc": pr}
         if peer is not None:
@@ -164,20 +175,21 @@ def main() -> None:
     result: dict = {
         "panel": str(screener.bundle.path), "n_toxcast": len(toxcast), "n_in_tox21": len(both),
         "n_external": int(len(rows)), "panel_datasets": panel_sets, "mapping_agreement": agreement, "per_task": per_task,
-        "drugscreen_mean_roc_auc": _mean_auc(y, ours, everyone),
+        "drugscreen_mean_roc_auc": _mean_auc(y, ours, everyone), "drugscreen_refused": refused,
     }  # fmt: skip
     # the applicability domain on external molecules: the panel's own flags
     in_dom = scored["in_domain"].astype("boolean").to_numpy(dtype=bool, na_value=False)
     beyond = mentions(scored["out_of_range"], "tox21")
     domain_rows = []
-    for label, mask in (("in_domain = true", in_dom), ("in_domain = false", ~in_dom),
-                        ("inside Tox21's descriptor range", ~beyond), ("beyond Tox21's descriptor range", beyond)):
+    for label, mask in (("in_domain = true", in_dom & valid), ("in_domain = false", ~in_dom & valid),
+                        ("inside Tox21's descriptor range", ~beyond & valid), ("beyond Tox21's descriptor range", beyond & valid)):
         rows_m = np.flatnonzero(mask)
         domain_rows.append({"subset": label, "n": int(len(rows_m)), "drugscreen_mean_roc_auc": _mean_auc(y, ours, rows_m),
                             **({"admet_ai_mean_roc_auc": _mean_auc(y, peer, rows_m)} if peer is not None else {})})
     result["by_domain"] = domain_rows
     if peer is not None:
         result["admet_ai_mean_roc_auc"] = _mean_auc(y, peer, everyone)
+        result["admet_ai_mean_roc_auc_all_molecules"] = _mean_auc(y, peer_all, everyone)
         rng = np.random.default_rng(0)
         diffs = []
         for _ in range(args.bootstrap):
@@ -208,7 +220,14 @@ def main() -> None:
     if peer is not None:
         head += " ADMET-AI ROC-AUC | ADMET-AI PR-AUC |"
         rule += "---|---|"
-    lines += ["", "## External molecules", "", head, rule]
+    lines += ["", "## External molecules", ""]
+    if refused:
+        shown = "; ".join(f"`{r['smiles']}`" for r in refused[:8]) + (" ..." if len(refused) > 8 else "")
+        lines += [f"drugscreen refused {len(refused)} of the {len(smiles):,} molecules (no score; the reasons are in the JSON): "
+                  f"{shown}. Both tools are compared on the molecules both scored (n below)"
+                  + (f"; ADMET-AI's mean ROC-AUC on all {len(smiles):,} is {_fmt(result['admet_ai_mean_roc_auc_all_molecules'])}."
+                     if peer is not None else "."), ""]
+    lines += [head, rule]
     for e in per_task:
         line = f"| {e['task']} | {e['n']:,} | {e['n_pos']:,} | {_fmt(e['drugscreen_roc_auc'])} | {_fmt(e['drugscreen_pr_auc'])} |"
         if peer is not None:
