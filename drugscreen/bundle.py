@@ -223,7 +223,8 @@ class Prediction:
         ``(n, n_tasks)``: calibrated probabilities (classification) or values in the task's
         units (regression), averaged over members.
     std
-        ``(n, n_tasks)``: standard deviation over ensemble members (0 for one member).
+        ``(n, n_tasks)``: standard deviation over ensemble members (NaN for a one-member bundle:
+        one member has no spread, and 0 would read as certainty).
     domain_similarity
         ``(n,)``: max Tanimoto (ECFP4) to the training set; NaN when no fingerprints were given.
     in_domain
@@ -640,6 +641,8 @@ class ModelBundle:
         members = np.stack([apply_calibration(r, calib) for r in raw]) if len(raw) else raw
         mean = apply_calibration(raw.mean(axis=0), calib) if raw.shape[1] else np.zeros((0, len(self.tasks)))
         std = members.std(axis=0) if raw.shape[1] else np.zeros((0, len(self.tasks)))
+        if len(raw) < 2:  # one member has no spread to measure: unknown, not zero
+            std = np.full_like(std, np.nan, dtype=np.float64)
         n = len(graphs)
         if domain and fps is not None and n:
             sim, in_domain = self.applicability(fps)

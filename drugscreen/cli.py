@@ -250,11 +250,15 @@ def models_info(
     typer.echo(json.dumps(bundle.config, indent=1) if as_json else bundle.card())
 
 
-@app.command("train", rich_help_panel="Models", epilog="Example: drugscreen train --dataset bbbp --model dmpnn --split scaffold --seeds 0,1,2 -o runs/bbbp")
+@app.command("train", rich_help_panel="Models", epilog="Examples: drugscreen train --dataset bbbp --model dmpnn --split scaffold --seeds 0,1,2 -o runs/bbbp ; "
+             "drugscreen train --dataset my_assay.csv --targets pIC50 --model gine -o runs/my_assay")
 def train_cmd(
     output: Annotated[Path, typer.Option("--output", "-o", help="Output directory: the bundle, metrics, run records.")],
     config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file with the same keys; flags given here take precedence.")] = None,  # noqa: UP045
-    dataset: Annotated[Optional[str], typer.Option("--dataset", help="Dataset name, or several joined by commas (a joint panel).")] = None,  # noqa: UP045
+    dataset: Annotated[Optional[str], typer.Option("--dataset", help="Dataset name, or your own table (a .csv/.tsv file: SMILES and label columns, an empty cell = not measured), or several joined by commas (a joint panel).")] = None,  # noqa: UP045
+    smiles_column: Annotated[Optional[str], typer.Option("--smiles-column", help="Your table's SMILES column (default: the one named smiles, canonical_smiles or smi, any case).")] = None,  # noqa: UP045
+    targets: Annotated[Optional[str], typer.Option("--targets", help="Your table's label columns, joined by commas (default: every other column but an id/name column).")] = None,  # noqa: UP045
+    task_type: Annotated[Optional[str], typer.Option("--task-type", help="classification (labels 0/1) or regression for your table (default: classification when every label is 0 or 1).")] = None,  # noqa: UP045
     model: Annotated[Optional[str], typer.Option("--model", help="gine, dmpnn, attentivefp, fp_mlp or rf.")] = None,  # noqa: UP045
     split: Annotated[Optional[str], typer.Option("--split", help="scaffold (default), random, balanced_scaffold, stratified.")] = None,  # noqa: UP045
     seeds: Annotated[Optional[str], typer.Option("--seeds", help="Comma-separated seeds, e.g. 0,1,2 (default 0).")] = None,  # noqa: UP045
@@ -278,11 +282,15 @@ def train_cmd(
         config = resolve_config(
             config_file, dataset=dataset, model=model, split=split, seeds=seeds, ensemble=ensemble, epochs=epochs,
             batch_size=batch_size, lr=lr, extra_features=extra_features, device=device, num_threads=threads,
+            smiles_column=smiles_column, targets=targets, task_type=task_type,
         )
     result = train(config, output, progress=progress_enabled(), overwrite=overwrite)
     for name, s in result.metrics["summary"].items():
         for metric in ("roc_auc", "rmse"):
             if metric in s:
+                if not s[metric].get("n"):
+                    typer.echo(f"{name}: test {metric} n/a (no test task could be scored; see the warnings above) (seeds {s['seeds']})")
+                    continue
                 typer.echo(f"{name}: test {metric} {s[metric]['mean']:.3f} ± {s[metric]['sd']:.3f} (seeds {s['seeds']})")
     typer.echo(_train_outputs_message(output, config.model, result.bundle_paths), err=True)
 

@@ -24,8 +24,10 @@ from drugscreen.data.loaders import (
     AffinityDataset,
     InvalidRow,
     MoleculeDataset,
+    is_table_path,
     load_affinity,
     load_dataset,
+    load_table,
 )
 from drugscreen.data.specs import DataFile, DatasetSpec, TaskSpec
 
@@ -42,8 +44,10 @@ __all__ = [
     "fetch_dataset",
     "get_spec",
     "is_available",
+    "is_table_path",
     "load_affinity",
     "load_dataset",
+    "load_table",
     "resolve_data_dir",
     "sha256_file",
 ]

@@ -38,8 +38,11 @@ __all__ = [
     "InvalidRow",
     "MoleculeDataset",
     "load_affinity",
+    "is_table_path",
     "load_dataset",
+    "load_table",
     "parse_column",
+    "table_name",
 ]
 
 logger = logging.getLogger(__name__)
@@ -464,4 +467,224 @@ def load_affinity(
         invalid_drugs=invalid,
         sha256={p.name: sha256_file(p) for p in (drugs_path, targets_path, aff_path)},
         raw_value=None if raw_value is None else raw_value[keep],
+    )
+
+
+# ----------------------------------------------------------------------------- a user's own table
+
+#: File names ``drugscreen train --dataset`` / a benchmark config reads as a user's own table.
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
+_SMILES_NAMES = ("smiles", "canonical_smiles", "smi")
+_ID_NAMES = ("id", "name", "compound_id", "molecule_id", "mol_id")
+
+
+def is_table_path(name: str | os.PathLike[str]) -> bool:
+    """Whether a ``--dataset`` entry names a file (a user's table) rather than a registered dataset."""
+    text = os.fspath(name)
+    return text.lower().endswith(TABLE_SUFFIXES) or os.sep in text or "/" in text
+
+
+def table_name(path: str | os.PathLike[str]) -> str:
+    """The dataset name of a user's table: its file name without suffixes, in snake case."""
+    import re
+
+    stem = Path(os.fspath(path)).name
+    for suffix in sorted(TABLE_SUFFIXES, key=len, reverse=True):
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    return re.sub(r"[^0-9A-Za-z]+", "_", stem).strip("_").lower() or "table"
+
+
+def _pick_smiles_column(columns: list[str], given: str | None, path: Path) -> str:
+    if given is not None:
+        if given not in columns:
+            from drugscreen.messages import did_you_mean
+
+            raise DatasetError(f"{path}: no column {given!r}{did_you_mean(given, columns, n=1)}; columns: {', '.join(columns)}")
+        return given
+    found = [c for c in columns if c.strip().lower() in _SMILES_NAMES]
+    if len(found) != 1:
+        what = "no SMILES column" if not found else f"several SMILES columns ({', '.join(found)})"
+        raise DatasetError(
+            f"{path}: {what} among {', '.join(columns)}; name it with --smiles-column "
+            f"(looked for {', '.join(_SMILES_NAMES)} in any case)"
+        )
+    return found[0]
+
+
+def _numeric_labels(df: pd.DataFrame, column: str, path: Path) -> np.ndarray:
+    import pandas as pd
+
+    values = pd.to_numeric(df[column], errors="coerce")
+    bad = values.isna() & df[column].notna() & (df[column].astype(str).str.strip() != "")
+    if bad.any():
+        rows = np.flatnonzero(bad.to_numpy())
+        shown = ", ".join(f"row {r}: {df[column].iloc[r]!r}" for r in rows[:3])
+        raise DatasetError(
+            f"{path}: column {column!r} holds {len(rows)} non-numeric value(s) ({shown}); labels must be numbers "
+            "(0/1 for classification), an empty cell = not measured; choose the label columns with --targets"
+        )
+    out = values.to_numpy(dtype=np.float64)
+    if not np.isfinite(out[~np.isnan(out)]).all():
+        raise DatasetError(f"{path}: column {column!r} holds an infinite value")
+    return out
+
+
+def load_table(
+    path: str | os.PathLike[str],
+    *,
+    smiles_column: str | None = None,
+    targets: list[str] | None = None,
+    task_type: str | None = None,
+    name: str | None = None,
+    standardizer: Standardizer | None | object = _DEFAULT,
+    use_cache: bool = True,
+) -> MoleculeDataset:
+    """Load a user's own labelled table (CSV/TSV, optionally gzipped) as a dataset.
+
+    Molecules are parsed and standardized as the registered datasets are. Molecules whose
+    standardized SMILES are equal (duplicates, salt forms of one parent) are merged into one
+    row so that no molecule can sit on both sides of a split: regression labels are averaged;
+    a classification label on which the copies disagree becomes missing (NaN). Both are counted
+    in a logged warning.
+
+    Parameters
+    ----------
+    path
+        The file. The delimiter is taken from the suffix (``.tsv`` tab, else sniffed).
+    smiles_column
+        Column holding the SMILES (default: the one column named ``smiles``,
+        ``canonical_smiles`` or ``smi`` in any case).
+    targets
+        Label columns (default: every column but the SMILES column and an id/name column).
+        An empty cell is a missing label.
+    task_type
+        ``"classification"`` (labels 0/1) or ``"regression"``; default: classification when every
+        label is 0 or 1, else regression.
+    name
+        Dataset name (default: the file name without suffixes, see :func:`table_name`).
+    standardizer, use_cache
+        As for :func:`load_dataset`.
+
+    Raises
+    ------
+    DatasetError
+        A missing or unreadable file, no (or an ambiguous) SMILES column, an unknown, non-numeric
+        or entirely empty label column, classification labels other than 0/1, or no valid molecule.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"{path}: no such file")
+    if task_type not in (None, "classification", "regression"):
+        raise DatasetError(f"task_type must be classification or regression, not {task_type!r}")
+    lower = path.name.lower()
+    sep: str | None = "\t" if lower.endswith((".tsv", ".tsv.gz")) else ("," if lower.endswith((".csv", ".csv.gz")) else None)
+    head = _read_csv(path, sep=sep, engine="python" if sep is None else "c", nrows=0, encoding="utf-8-sig")
+    columns = [str(c) for c in head.columns]
+    smi = _pick_smiles_column(columns, smiles_column, path)
+    df = _read_csv(path, sep=sep, engine="python" if sep is None else "c", dtype={smi: str}, keep_default_na=True,
+                   encoding="utf-8-sig")
+    df.columns = columns
+    if targets:
+        missing = [t for t in targets if t not in columns]
+        if missing:
+            raise DatasetError(f"{path}: no target column(s) {missing}; columns: {', '.join(columns)}")
+        target_cols = list(dict.fromkeys(targets))
+        if smi in target_cols:
+            raise DatasetError(f"{path}: {smi!r} is the SMILES column, not a target")
+    else:
+        target_cols = [c for c in columns if c != smi and c.strip().lower() not in _ID_NAMES]
+    if not target_cols:
+        raise DatasetError(f"{path}: no label column besides {smi!r}; columns: {', '.join(columns)}")
+    labels = np.column_stack([_numeric_labels(df, c, path) for c in target_cols])
+    empty = [c for j, c in enumerate(target_cols) if np.isnan(labels[:, j]).all()]
+    if empty:
+        raise DatasetError(f"{path}: target column(s) {empty} hold no value; leave them out with --targets")
+    observed = labels[~np.isnan(labels)]
+    binary = bool(np.isin(observed, (0.0, 1.0)).all())
+    if task_type is None and not binary:
+        zero_one = [c for j, c in enumerate(target_cols) if np.isin(labels[:, j][~np.isnan(labels[:, j])], (0.0, 1.0)).all()]
+        if zero_one:
+            others = [c for c in target_cols if c not in zero_one]
+            raise DatasetError(
+                f"{path}: column(s) {zero_one} hold only 0/1 (classification) but {others} do not (regression); "
+                "a dataset has one task type: choose the columns of one kind with --targets, or give --task-type"
+            )
+    if task_type is None:
+        task_type = "classification" if binary else "regression"
+        logger.info("%s: %s labels (%s), as inferred from the values; --task-type to choose",
+                    path.name, task_type, "all 0/1" if binary else "not all 0/1")
+    elif task_type == "classification" and not binary:
+        bad = sorted({float(v) for v in observed if v not in (0.0, 1.0)})[:3]
+        raise DatasetError(f"{path}: classification labels must be 0 or 1, found {bad}")
+    if task_type == "regression":
+        for j, c in enumerate(target_cols):
+            col = labels[:, j][~np.isnan(labels[:, j])]
+            if len(col) and col.min() > 0 and col.max() / col.min() >= 1000:
+                logger.warning(
+                    "%s: %r spans %.3g to %.3g, over three orders of magnitude: if it is a concentration "
+                    "(IC50, Ki in µM or nM), train on a log scale instead (pIC50 = 6 - log10(IC50 / µM)); "
+                    "the model's RMSE is in this column's units", path.name, c, col.min(), col.max(),
+                )
+
+    digest = sha256_file(path)
+    raw = df[smi].fillna("").astype(str).tolist()
+    smiles_std, errors = parse_column(raw, _dataset_policy(standardizer), sha256=digest, use_cache=use_cache)
+    name = name or table_name(path)
+    invalid = [InvalidRow(i, raw[i], errors[i]) for i, e in enumerate(errors) if e]
+    _summarize_invalid(name, invalid, len(raw))
+    # merge molecules with one standardized structure
+    groups: dict[str, list[int]] = {}
+    for i, s in enumerate(smiles_std):
+        if not errors[i]:
+            groups.setdefault(s, []).append(i)
+    if not groups:
+        raise DatasetError(f"{path}: no valid molecule in {len(raw)} rows")
+    first = [rows[0] for rows in groups.values()]
+    y = np.full((len(first), len(target_cols)), np.nan)
+    n_dup = n_conflict = 0
+    spread = 0.0
+    example = ""
+    for k, rows in enumerate(groups.values()):
+        block = labels[rows]
+        if len(rows) > 1:
+            n_dup += len(rows) - 1
+        for j in range(len(target_cols)):
+            vals = block[:, j][~np.isnan(block[:, j])]
+            if not len(vals):
+                continue
+            if task_type == "classification" and len(set(vals.tolist())) > 1:
+                n_conflict += 1
+                example = example or f"rows {', '.join(map(str, rows[:4]))} ({target_cols[j]})"
+                continue
+            y[k, j] = float(vals.mean())
+            spread = max(spread, float(vals.max() - vals.min()))
+    if n_dup:
+        if task_type == "regression":
+            detail = f"labels averaged (largest spread within a molecule {spread:.3g})"
+        elif n_conflict:
+            detail = f"{n_conflict} label(s) on which the copies disagree set missing, e.g. {example}"
+        else:
+            detail = "their labels agree"
+        logger.warning("%s: %d duplicate row(s) (same standardized molecule) merged into the first; %s",
+                       name, n_dup, detail)
+    still_empty = [c for j, c in enumerate(target_cols) if np.isnan(y[:, j]).all()]
+    if still_empty:
+        raise DatasetError(f"{path}: target column(s) {still_empty} hold no usable label after merging duplicates")
+    tasks = [TaskSpec(c, task_type, "1 = active" if task_type == "classification" else "", "neutral")  # type: ignore[arg-type]
+             for c in target_cols]
+    logger.info("%s: %d molecules (%d rows, %d invalid, %d duplicates merged), %d %s task(s): %s",
+                name, len(first), len(raw), len(invalid), n_dup, len(tasks), task_type, ", ".join(target_cols))
+    return MoleculeDataset(
+        name=name,
+        smiles=[raw[i] for i in first],
+        smiles_std=[smiles_std[i] for i in first],
+        y=y,
+        tasks=tasks,
+        task_type=task_type,
+        rows=np.asarray(first, dtype=np.int64),
+        invalid=invalid,
+        sha256=digest,
+        path=path,
     )

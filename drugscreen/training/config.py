@@ -31,7 +31,15 @@ class TrainConfig:
     Attributes
     ----------
     dataset
-        One registered dataset name, or several (a joint panel, one head group per dataset).
+        One registered dataset name, or several (a joint panel, one head group per dataset). An
+        entry that is a file (``.csv``, ``.tsv``, ``.txt``, optionally gzipped, or any path with
+        a ``/``) is the user's own table, read by :func:`drugscreen.data.load_table` (its
+        dataset name is the file name without suffixes).
+    smiles_column, targets, task_type
+        How a file dataset is read: its SMILES column (default: the one named ``smiles``,
+        ``canonical_smiles`` or ``smi``), its label columns (default: all others but an id/name
+        column) and ``"classification"`` / ``"regression"`` (default: inferred from the values).
+        Only for file datasets.
     model
         Registered model name (``gine``, ``dmpnn``, ``attentivefp``, ``fp_mlp``, ``rf``).
     split
@@ -118,6 +126,9 @@ class TrainConfig:
     """
 
     dataset: list[str] = field(default_factory=lambda: ["bbbp"])
+    smiles_column: str | None = None
+    targets: list[str] = field(default_factory=list)
+    task_type: str | None = None
     model: str = "dmpnn"
     split: str = "scaffold"
     seeds: list[int] = field(default_factory=lambda: [0])
@@ -154,6 +165,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if isinstance(self.dataset, str):
             self.dataset = [d.strip() for d in self.dataset.split(",") if d.strip()]
+        if isinstance(self.targets, str):
+            self.targets = [t.strip() for t in self.targets.split(",") if t.strip()]
         self.seeds = _parse_seeds(self.seeds)
         if self.extra_features is None:
             # fp_mlp reads only the extra features: ECFP4 by default, as MoleculeEstimator does
@@ -173,8 +186,14 @@ class TrainConfig:
                 raise ConfigError(f"{key} must be one of {', '.join(allowed)}, not {getattr(self, key)!r}")
         if not self.dataset:
             raise ConfigError("no dataset given")
+        self._check_files()
         if not self.seeds:
             raise ConfigError("no seeds given")
+        if any(s < 0 for s in self.seeds):
+            raise ConfigError(f"seeds must be integers >= 0, not {self.seeds}")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ConfigError(f"seeds {self.seeds} repeat a seed: each seed trains the same model again, so the "
+                              "spread over seeds and the ensemble would be overstated; give each seed once")
         if self.model == "fp_mlp" and self.extra_features == "none":
             raise ConfigError("fp_mlp reads only the extra features: extra_features must be ecfp (the default), descriptors or ecfp+descriptors, not 'none'")
         if not re.fullmatch(r"cpu|cuda(:\d+)?", self.device):
@@ -216,6 +235,23 @@ class TrainConfig:
             missing = sorted(set(self.forest["datasets"]) - set(self.dataset))
             if missing:
                 raise ConfigError(f"forest datasets {missing} are not among the training datasets {self.dataset}")
+
+    def _check_files(self) -> None:
+        """File datasets must exist; the table options need one and a valid task type."""
+        from drugscreen.data.loaders import is_table_path, table_name
+
+        files = [d for d in self.dataset if is_table_path(d)]
+        for d in files:
+            if not Path(d).is_file():
+                raise ConfigError(f"dataset file {d} not found (a dataset is a registered name or a .csv/.tsv file)")
+        if self.task_type not in (None, "classification", "regression"):
+            raise ConfigError(f"task_type must be classification or regression, not {self.task_type!r}")
+        given = [k for k in ("smiles_column", "targets", "task_type") if getattr(self, k)]
+        if given and not files:
+            raise ConfigError(f"{', '.join(given)} only apply to a dataset given as a file (.csv/.tsv), not to {', '.join(self.dataset)}")
+        names = [table_name(d) if is_table_path(d) else d for d in self.dataset]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"datasets {self.dataset} have the same name twice ({names}); rename a file")
 
     def _check_types(self) -> None:
         """Refuse values of the wrong type (e.g. ``epochs = "three"`` in a TOML file)."""
@@ -302,8 +338,9 @@ _FIELD_TYPES: dict[str, type] = {
     "dataset_weights": dict, "epoch_fraction": dict, "pos_weight": str, "calibration": str, "device": str,
     "num_threads": int, "workers": int, "head_finetune_epochs": int, "weights_dtype": str, "forest": dict,
     "data_dir": str, "cache_dir": str, "name": str, "description": str, "dataset": list, "seeds": list,
+    "smiles_column": str, "targets": list, "task_type": str,
 }
-_OPTIONAL = {"forest", "data_dir", "cache_dir"}
+_OPTIONAL = {"forest", "data_dir", "cache_dir", "smiles_column", "task_type"}
 
 #: Model constructor arguments the trainer fills in itself (not user ``model_params``).
 _SET_BY_TRAINER = {"atom_dim", "bond_dim", "n_tasks", "extra_dim", "head_groups", "head_extra_columns", "task_types", "random_state"}

@@ -280,6 +280,60 @@ def _direction(task: Any) -> str:
     return getattr(task, "direction", "neutral")
 
 
+def _check_split_parts(ds: Any, sp: Any) -> None:
+    """Refuse a split on which nothing can be validated; warn about tasks that cannot be scored.
+
+    Early stopping and calibration read the validation part: with no task scorable there
+    (a classification task needs both classes among its labelled molecules, a regression task
+    two labels), no epoch could ever be chosen and the untrained weights would be kept.
+    """
+    from drugscreen.exceptions import DatasetError
+
+    def scorable(idx: Any, t: int, kind: str) -> tuple[bool, str]:
+        col = ds.y[np.asarray(idx, dtype=np.int64), t] if len(idx) else np.zeros(0)
+        col = col[~np.isnan(col)]
+        if kind == "classification":
+            n_pos = int((col > 0.5).sum())
+            ok = 0 < n_pos < len(col)
+            return ok, f"{len(col)} labelled, {n_pos} positive"
+        return len(col) >= 2, f"{len(col)} labelled"
+
+    for part_name, idx in (("valid", sp.valid), ("test", sp.test)):
+        if len(idx) == 0:
+            raise DatasetError(
+                f"{ds.name}: the {sp.kind} split of its {len(ds)} molecules leaves the {part_name} part empty; "
+                "give more molecules or another --split"
+            )
+        bad = []
+        for t, task in enumerate(ds.tasks):
+            ok, what = scorable(idx, t, task.type)
+            if not ok:
+                bad.append(f"{task.name} ({what})")
+        if not bad:
+            continue
+        metric = "ROC-AUC" if ds.task_type == "classification" else "RMSE"
+        if part_name == "valid" and len(bad) == len(ds.tasks):
+            raise DatasetError(
+                f"{ds.name}: no task can be scored on the {part_name} part of the {sp.kind} split ({'; '.join(bad)}), "
+                "so no epoch could be chosen; classification needs both classes there: try --split stratified or "
+                "random, or more molecules"
+            )
+        logger.warning("%s: %s %s cannot be computed for %d task(s) (%s); %s",
+                       ds.name, part_name, metric, len(bad), "; ".join(bad[:5]) + ("; ..." if len(bad) > 5 else ""),
+                       "they do not steer early stopping" if part_name == "valid"
+                       else ("there is no test metric" if len(bad) == len(ds.tasks) else "the test metric averages the others"))
+
+
+def _load_one(name: str, data_dir: str | None, table_options: dict[str, Any] | None) -> Any:
+    """A registered dataset by name, or a user's table by path."""
+    from drugscreen.data import load_dataset
+    from drugscreen.data.loaders import is_table_path, load_table
+
+    if is_table_path(name):
+        return load_table(name, **{k: v for k, v in (table_options or {}).items() if v is not None})
+    return load_dataset(name, data_dir)
+
+
 def build_training_data(
     datasets: list[str] | list[Any],
     split: str = "scaffold",
@@ -288,13 +342,16 @@ def build_training_data(
     cache_dir: str | None = None,
     descriptors: bool = False,
     head_descriptors: bool = False,
+    table_options: dict[str, Any] | None = None,
 ) -> TrainingData:
     """Load, split, featurize and join datasets.
 
     Parameters
     ----------
     datasets
-        Registered dataset names, or already-loaded ``MoleculeDataset`` objects (tests).
+        Registered dataset names, paths of a user's own tables (read by
+        :func:`~drugscreen.data.load_table` with ``table_options``), or already-loaded
+        ``MoleculeDataset`` objects.
     split
         Split kind (:func:`drugscreen.data.splits.make_split`), applied to each dataset.
     seed
@@ -310,14 +367,13 @@ def build_training_data(
         by :data:`HEAD_DESCRIPTORS`, which a model may hand to chosen heads only). The
         descriptor ranges stay on :data:`DESCRIPTOR_FEATURIZER`'s columns.
     """
-    from drugscreen.data import load_dataset
     from drugscreen.data.splits import make_split
     from drugscreen.featurizers.molecule import DEFAULT_STANDARDIZER
 
     if head_descriptors and not descriptors:
         raise ValueError("head_descriptors needs descriptors=True")
     desc_config = HEAD_DESCRIPTOR_FEATURIZER if head_descriptors else DESCRIPTOR_FEATURIZER
-    loaded = [load_dataset(d, data_dir) if isinstance(d, str) else d for d in datasets]
+    loaded = [_load_one(d, data_dir, table_options) if isinstance(d, str) else d for d in datasets]
     multi = len(loaded) > 1
     tasks: list[dict[str, Any]] = []
     parts_raw = []
@@ -335,6 +391,7 @@ def build_training_data(
                 }
             )
         sp = make_split(split, ds, seed=seed)
+        _check_split_parts(ds, sp)
         key = {"dataset": ds.name, "sha256": ds.sha256}
         graphs, fps = cached_features(key, list(ds.smiles), cache_dir)
         desc = cached_descriptors(key, list(ds.smiles), cache_dir, desc_config)  # raw; also for the descriptor ranges

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from drugscreen.exceptions import ConfigError, DatasetNotAvailableError
+from drugscreen.exceptions import ConfigError, DatasetError, DatasetNotAvailableError
 from drugscreen.training.calibration import apply_calibration, fit_calibration
 from drugscreen.training.config import TrainConfig
 from drugscreen.training.data import HEAD_DESCRIPTORS, TrainingData, build_training_data
@@ -105,6 +105,9 @@ def _trunk_config(config: TrainConfig, post_keys: tuple[str, ...] = _POST_TRAINI
         d.pop("ema_decay", None)  # off: checkpoints written before the option existed stay valid
     if not d.get("head_descriptors"):
         d.pop("head_descriptors", None)  # likewise
+    for key in ("smiles_column", "targets", "task_type"):  # a file dataset's options, likewise
+        if not d.get(key):
+            d.pop(key, None)
     return d
 
 
@@ -493,6 +496,12 @@ def fit_member(
     finally:
         if bar is not None:
             bar.stop()
+    if best_epoch < 0 and history:
+        # a NaN score never improves: keeping best_state would ship the untrained weights
+        raise DatasetError(
+            f"member seed {member_seed}: the validation score was not a number in any of {len(history)} epochs "
+            "(no validation task scorable, or diverged predictions), so no epoch can be chosen"
+        )
     model.load_state_dict(best_state)
     model.eval()
     return model, history, best_epoch
@@ -1057,7 +1066,7 @@ def train_on_data(
                 ensemble_metrics[p][name]["ece"] = ev["ece_after"][p][name]
     result.metrics = {"summary": summary, "ensemble": ensemble_metrics}
     bundle_config = {
-        "name": config.name or ("_".join(config.dataset) + f"_{config.model}"),
+        "name": config.name or ("_".join(d.name for d in data.datasets) + f"_{config.model}"),
         "description": config.description,
         "kind": "graph_ensemble",
         "versions": bundle_versions(),
@@ -1230,6 +1239,8 @@ def train(
             config.dataset, config.split, config.seeds[0], config.data_dir, config.cache_dir,
             descriptors=config.extra_features in ("descriptors", "ecfp+descriptors"),
             head_descriptors=bool(config.head_descriptors),
+            table_options={"smiles_column": config.smiles_column, "targets": config.targets or None,
+                           "task_type": config.task_type},
         )
     except DatasetNotAvailableError as exc:
         raise _offline_hint(exc) from None
