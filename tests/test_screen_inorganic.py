@@ -11,7 +11,7 @@ from screen_fixtures import TINY_BUNDLE
 
 from drugscreen.featurizers.molecule import DATASET_STANDARDIZER, prepare_molecule
 from drugscreen.screening.run import run_screen
-from drugscreen.screening.screener import INORGANIC_NOTE, Screener
+from drugscreen.screening.screener import INORGANIC_CARBON_NOTE, INORGANIC_NOTE, Screener
 
 pytestmark = pytest.mark.skipif(not (TINY_BUNDLE / "config.json").is_file(), reason="tiny bundle fixture missing")
 
@@ -25,6 +25,14 @@ INORGANIC_MIXTURES = {
     "[Fe+3].[Cl-].[Cl-].[Cl-]": "[Fe+3]",
     "[Na+].[OH-]": "O",
     "[NH4+].[Cl-]": "N",
+    # carbon only as carbonate or cyanide: inorganic salts too (they were scored, in the domain,
+    # as carbonic acid and hydrogen cyanide while sodium chloride was refused)
+    "[Ca+2].[O-]C([O-])=O": "O=C(O)O",
+    "[Li+].[Li+].[O-]C([O-])=O": "O=C(O)O",
+    "[Na+].OC([O-])=O": "O=C(O)O",
+    "[K+].[C-]#N": "C#N",
+    "[Na+].[S-]C#N": "N#CS",
+    "[Na+].[Na+].[C-]#N.[C-]#N.[C-]#N.[C-]#N.[C-]#N.N=O.[Fe+2]": "C#N",  # sodium nitroprusside as ions
 }
 #: organic salts, organometallics and metal complexes written as ions: unchanged
 ORGANIC = {
@@ -33,10 +41,16 @@ ORGANIC = {
     "C[Hg]Cl": "[CH3][Hg][Cl]",
     "[Fe+2].c1cc[cH-]c1.c1cc[cH-]c1": "C1=CCC=C1",  # ferrocene as ions: its ligand, as documented
     "CC(=O)Oc1ccccc1C(=O)[O-].[Na+]": "CC(=O)Oc1ccccc1C(=O)O",
-    "[Ca+2].[O-]C([O-])=O": "O=C(O)O",  # carbon: organic by this rule
+    "NC(N)=O.Cl": "NC(N)=O",  # urea: no C-H bond, organic all the same
+    "[Na+].[O-]C(=O)CC(O)(CC([O-])=O)C([O-])=O.[Na+].[Na+]": "O=C(O)CC(O)(CC(=O)O)C(=O)O",  # sodium citrate
+    "[Pt+2].[NH3].[NH3].[O-]C(=O)C1(CCC1)C([O-])=O": "O=C(O)C1(C(=O)O)CCC1",  # carboplatin as ions: its ligand
 }
 #: single connected molecules without carbon: scored, out of the domain
 CARBON_FREE = ["O", "Cl", "OS(=O)(=O)O", "N[Pt](N)(Cl)Cl", "[Gd+3]"]
+#: single molecules whose carbon is inorganic: scored, out of the domain like water
+INORGANIC_CARBON = ["O=C=O", "C#N", "OC(=O)O", "[C-]#[O+]"]
+#: no C-H bond, yet organic: the domain is the similarity's
+ORGANIC_WITHOUT_CH = ["NC(N)=O", "ClC(Cl)=O", "ClC(Cl)(Cl)Cl", "NC(N)=S"]
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +119,26 @@ def test_shipped_panel_water_out_of_domain_though_its_similarity_is_one() -> Non
     assert df["out_of_range"].iloc[0].startswith(INORGANIC_NOTE)
     assert not df["valid"].iloc[2] and "would score Cl instead" in df["error"].iloc[2]
     assert df["in_domain"].iloc[3:].tolist() == [True, True] and df["smiles_std"].iloc[4] == "O=C(O)c1ccccc1"
+
+
+def test_inorganic_carbon_molecules_flagged_like_water(tiny: Screener) -> None:
+    """CO2, HCN, carbonic acid and CO are inorganic (their salts are refused); urea, phosgene,
+    CCl4 and thiourea, without a C-H bond too, are organic."""
+    df = tiny.score(INORGANIC_CARBON + ORGANIC_WITHOUT_CH)
+    flagged = df.iloc[: len(INORGANIC_CARBON)]
+    assert flagged["valid"].all() and (flagged["in_domain"] == False).all()  # noqa: E712
+    assert flagged["out_of_range"].str.startswith(INORGANIC_CARBON_NOTE).all()
+    organic = df.iloc[len(INORGANIC_CARBON) :]
+    assert organic["valid"].all() and not organic["out_of_range"].str.contains("inorganic", regex=False).any()
+    expected = organic["ad_similarity"] >= tiny.bundle.config["domain"]["threshold"]
+    assert organic["in_domain"].astype(bool).tolist() == expected.tolist()
+
+
+def test_inorganic_carbon_salt_reason_and_metal_complex_hint() -> None:
+    carbonate = prepare_molecule("[Li+].[Li+].[O-]C([O-])=O").error
+    assert "none of its 3 fragments is organic (carbon only as carbonate" in carbonate
+    assert "N[Pt]" not in carbonate
+    cisplatin = prepare_molecule("N.N.Cl[Pt]Cl").error  # PubChem's way of writing cisplatin
+    assert "none of its 3 fragments holds carbon" in cisplatin
+    assert cisplatin.endswith("scored once its bonds to the metal are written, e.g. N[Pt](N)(Cl)Cl")
+    assert prepare_molecule("N[Pt](N)(Cl)Cl").valid

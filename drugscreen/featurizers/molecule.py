@@ -7,9 +7,10 @@ printed and RDKit's global logging state is never touched.
 
 Standardization is a policy object, :class:`Standardizer`, whose parameters are recorded in
 every model bundle. Its default keeps the largest organic fragment (salts and solvents
-stripped) and neutralizes charges, and refuses an input none of whose fragments holds carbon
-(sodium chloride would otherwise be scored as hydrogen chloride); the canonical tautomer is
-optional because it is slow.
+stripped) and neutralizes charges, and refuses an input none of whose fragments is organic
+(sodium chloride would otherwise be scored as hydrogen chloride, lithium carbonate as carbonic
+acid; carbonates, cyanides, CO2 and the like count as inorganic, :data:`INORGANIC_CARBON`); the
+canonical tautomer is optional because it is slow.
 Steps that would change nothing are skipped cheaply, so the common case costs almost
 nothing beyond parsing.
 """
@@ -19,21 +20,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
+from functools import cache
 from typing import Any
 
 from rdkit import Chem, rdBase
 from rdkit.Chem import rdqueries
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
+from drugscreen.featurizers.counterions import _key as _fragment_key
 from drugscreen.featurizers.counterions import drop_counterions
 from drugscreen.messages import EMPTY_SMILES
 
 __all__ = [
     "DATASET_STANDARDIZER",
     "DEFAULT_STANDARDIZER",
+    "INORGANIC_CARBON",
     "ParsedMolecule",
     "Standardizer",
     "has_carbon",
+    "inorganic_kind",
     "parse_smiles",
     "prepare_molecule",
     "prepare_molecules",
@@ -77,11 +82,68 @@ MAX_ABS_CHARGE = {"C": 1, "N": 1, "O": 1, "F": 1, "B": 3, "Si": 3, "P": 3, "S": 
 #: Elements whose radicals are refused: the non-metals above and the metalloids Ge, As, Sb, Te
 #: (``C[As]C`` is the same typing slip as ``[CH2]C``); metal ions are not checked.
 RADICAL_CHECKED = frozenset(MAX_ABS_CHARGE) | {"Ge", "As", "Sb", "Te"}
+#: Metals of coordination-complex drugs often written as separate ions (cisplatin as
+#: ``N.N.Cl[Pt]Cl``, cobalt ammines): a refused inorganic mixture holding one gets a hint to write
+#: the bonds to the metal.
+_COMPLEX_METALS = frozenset({"Co", "Ru", "Rh", "Pd", "Os", "Ir", "Pt", "Au"})
 
 
 def has_carbon(mol: Chem.Mol) -> bool:
     """True when ``mol`` holds a carbon atom (one C++ substructure match, ~1 us)."""
     return bool(mol.HasSubstructMatch(_CARBON))
+
+
+#: Carbon compounds that chemistry counts as inorganic, by name -> SMILES (any protonation state:
+#: fragments are compared neutralized, as counter-ions are). Their salts (lithium carbonate,
+#: potassium cyanide, sodium thiocyanate, sodium nitroprusside written as ions) are inorganic
+#: salts, refused like sodium chloride, and the molecules themselves (CO2, HCN) are flagged
+#: outside the domain like water. Urea, phosgene and carbon tetrachloride stay organic.
+INORGANIC_CARBON: dict[str, str] = {
+    "carbonic acid (carbonate, bicarbonate)": "OC(=O)O",
+    "hydrogen cyanide (cyanide)": "C#N",
+    "cyanic acid (cyanate)": "OC#N",
+    "isocyanic acid": "O=C=N",
+    "thiocyanic acid (thiocyanate)": "SC#N",
+    "isothiocyanic acid": "S=C=N",
+    "carbon monoxide": "[C-]#[O+]",
+    "carbon dioxide": "O=C=O",
+    "carbon disulfide": "S=C=S",
+    "carbonyl sulfide": "O=C=S",
+}
+#: The largest of them (carbonic acid) has 4 heavy atoms: a larger fragment with carbon is organic.
+_INORGANIC_CARBON_ATOMS = 4
+#: A carbon bonded to something other than N, O or S: never in one of them, so organic.
+_CARBON_BEYOND_NOS = Chem.MolFromSmarts("[#6]~[!#1;!#7;!#8;!#16]")
+
+
+@cache
+def _inorganic_carbon_keys() -> frozenset[str]:
+    return frozenset(_fragment_key(Chem.MolFromSmiles(s)) for s in INORGANIC_CARBON.values())
+
+
+def _organic_fragment(frag: Chem.Mol) -> bool:
+    """True when the connected ``frag`` holds carbon other than as one of :data:`INORGANIC_CARBON`."""
+    if not frag.HasSubstructMatch(_CARBON):
+        return False
+    return frag.GetNumHeavyAtoms() > _INORGANIC_CARBON_ATOMS or _fragment_key(frag) not in _inorganic_carbon_keys()
+
+
+def inorganic_kind(mol: Chem.Mol) -> str:
+    """Why ``mol`` counts as inorganic, or ``""`` when one of its fragments is organic.
+
+    ``"no carbon atom"`` (water, sodium chloride, ``N[Pt](N)(Cl)Cl``), or ``"carbon only as
+    ..."`` when every carbon is in one of :data:`INORGANIC_CARBON` (CO2, lithium carbonate,
+    potassium cyanide). A carbon bonded to an atom other than N, O or S (as in nearly every
+    organic molecule, and in none of those) decides it in one substructure match (~1 us).
+    """
+    if mol.HasSubstructMatch(_CARBON_BEYOND_NOS):
+        return ""
+    if not mol.HasSubstructMatch(_CARBON):
+        return "no carbon atom"
+    frags = Chem.GetMolFrags(mol, asMols=True) if len(Chem.GetMolFrags(mol)) > 1 else (mol,)
+    if any(_organic_fragment(f) for f in frags):
+        return ""
+    return "carbon only as carbonate, cyanide, cyanate, thiocyanate, CO, CO2, CS2 or COS"
 
 
 def _may_uncharge(mol: Chem.Mol) -> bool:
@@ -302,13 +364,15 @@ class Standardizer:
         Accept atoms charged beyond :data:`MAX_ABS_CHARGE` (``[C+4]``, ``[N+5]``, ``C[O-2]``).
         Off by default. Configurations written before this option existed read as ``True``.
     allow_inorganic_mixtures
-        With ``largest_fragment``: accept an input of several fragments none of which holds a
-        carbon atom (``[Na+].[Cl-]``, ``[Cu+2].[O-]S([O-])(=O)=O``, hydrated salts,
-        ``N.N.Cl[Pt]Cl``). Its largest fragment, neutralized, is then kept: sodium chloride
-        becomes hydrogen chloride, copper sulfate sulfuric acid, cisplatin written as fragments
+        With ``largest_fragment``: accept an input of several fragments none of which is
+        organic: none holds a carbon atom (``[Na+].[Cl-]``, ``[Cu+2].[O-]S([O-])(=O)=O``,
+        hydrated salts, ``N.N.Cl[Pt]Cl``), or carbon only as one of :data:`INORGANIC_CARBON`
+        (``[Li+].[Li+].[O-]C([O-])=O``, ``[K+].[C-]#N``; :func:`inorganic_kind`). Its largest
+        fragment, neutralized, is then kept: sodium chloride becomes hydrogen chloride, copper
+        sulfate sulfuric acid, lithium carbonate carbonic acid, cisplatin written as fragments
         ammonia, another compound than the one written. Off by default: such an input is
-        refused with the reason (one connected carbon-free molecule, ``N[Pt](N)(Cl)Cl``, is
-        still accepted). :data:`DATASET_STANDARDIZER` keeps them (43 molecules of the panel's
+        refused with the reason (one connected molecule, ``N[Pt](N)(Cl)Cl`` or CO2, is still
+        accepted). :data:`DATASET_STANDARDIZER` keeps them (43 molecules of the panel's
         datasets are such mixtures), so training molecules and splits do not change.
         Configurations written before this option existed read as ``False`` too: the option
         only refuses inputs and changes how no accepted molecule is standardized, so a bundle
@@ -374,8 +438,8 @@ class Standardizer:
                 if self.normalize:
                     mol = rdMolStandardize.Cleanup(mol)
                 if self.largest_fragment and len(Chem.GetMolFrags(mol)) > 1:
-                    if not self.allow_inorganic_mixtures and not has_carbon(mol):
-                        return None, self._inorganic_mixture_reason(mol)
+                    if not self.allow_inorganic_mixtures and (kind := inorganic_kind(mol)):
+                        return None, self._inorganic_mixture_reason(mol, kind)
                     mol = _largest_fragment(mol, self.strip_counterions)
                 if self.neutralize and _may_uncharge(mol):
                     uncharger = self._get("_uncharger", lambda: rdMolStandardize.Uncharger())
@@ -411,16 +475,20 @@ class Standardizer:
             return None, "no heavy atoms"
         return mol, ""
 
-    def _inorganic_mixture_reason(self, mol: Chem.Mol) -> str:
-        """Why ``mol`` (several fragments, no carbon) is refused, naming what it would have
-        been scored as."""
+    def _inorganic_mixture_reason(self, mol: Chem.Mol, kind: str) -> str:
+        """Why ``mol`` (several fragments, none organic: :func:`inorganic_kind` says ``kind``) is
+        refused, naming what it would have been scored as."""
         n = len(Chem.GetMolFrags(mol))
-        instead = _largest_fragment(mol)
+        instead = _largest_fragment(mol, self.strip_counterions)
         if self.neutralize and _may_uncharge(instead):
             instead = _checked_uncharge(self._get("_uncharger", lambda: rdMolStandardize.Uncharger()), instead)
-        return (f"inorganic salt or mixture: none of its {n} fragments holds carbon, so it has no organic "
+        which = "holds carbon" if kind == "no carbon atom" else f"is organic ({kind})"
+        hint = ""
+        if any(a.GetSymbol() in _COMPLEX_METALS for a in mol.GetAtoms()):
+            hint = "; a metal complex written as separate ions is scored once its bonds to the metal are written, e.g. N[Pt](N)(Cl)Cl"
+        return (f"inorganic salt or mixture: none of its {n} fragments {which}, so it has no organic "
                 f"parent to score (keeping the largest fragment would score {Chem.MolToSmiles(instead)} "
-                "instead, another compound)")
+                f"instead, another compound){hint}")
 
 
 #: What a configuration written before an option existed means (:meth:`Standardizer.from_config`).

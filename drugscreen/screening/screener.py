@@ -20,9 +20,10 @@ nullable integer.
 
 The applicability domain has two parts. ``ad_similarity`` / ``in_domain``: the maximum ECFP4
 Tanimoto similarity to the panel's training molecules and whether it reaches the threshold
-chosen on validation data (:mod:`drugscreen.domain`); a molecule without a carbon atom is
-outside the domain whatever its similarity, and ``out_of_range`` says so first
-(:data:`INORGANIC_NOTE`). ``out_of_range``: the datasets (of the
+chosen on validation data (:mod:`drugscreen.domain`); an inorganic molecule (no carbon atom,
+or carbon only as CO2, carbonate, cyanide and the like) is outside the domain whatever its
+similarity, and ``out_of_range`` says so first (:data:`INORGANIC_NOTE`,
+:data:`INORGANIC_CARBON_NOTE`). ``out_of_range``: the datasets (of the
 endpoints output) whose training molecules' descriptor range the molecule leaves, with the
 descriptor it leaves furthest, e.g. ``"esol: Chi1v 31.91 > 20.84 (+4 more)"``; empty when it
 is inside every range (or the panel records none). Fingerprints cannot see size or
@@ -82,6 +83,13 @@ _DECIMALS = {"qed": 4, "mw": 3, "clogp": 4, "tpsa": 2}
 #: training molecule can be 1. Inorganic salts and mixtures (``[Na+].[Cl-]``) are refused by
 #: the standardizer instead (``Standardizer.allow_inorganic_mixtures``).
 INORGANIC_NOTE = "inorganic: no carbon atom (the models learned from organic molecules)"
+#: ``out_of_range``'s first entry for a scored molecule whose carbon is all inorganic (CO2, HCN,
+#: carbonic acid, CO: :data:`~drugscreen.featurizers.molecule.INORGANIC_CARBON`), flagged as
+#: carbon-free ones are; their salts (lithium carbonate, potassium cyanide) are refused.
+INORGANIC_CARBON_NOTE = (
+    "inorganic: carbon only as carbonate, cyanide, cyanate, thiocyanate, CO, CO2, CS2 or COS "
+    "(the models learned from organic molecules)"
+)
 
 
 def count_out_of_domain(valid: Any, in_domain: Any) -> int:
@@ -591,7 +599,7 @@ class Screener:
         """
         import pandas as pd
 
-        from drugscreen.featurizers.molecule import ParsedMolecule, has_carbon, prepare_molecule
+        from drugscreen.featurizers.molecule import ParsedMolecule, inorganic_kind, prepare_molecule
         from drugscreen.io import ERROR_COLUMN
 
         n = len(frame)
@@ -642,11 +650,14 @@ class Screener:
             raw_desc = self.bundle.range_inputs(mols, extra)
             if raw_desc is not None:
                 out_of_range[okarr] = self.bundle.descriptor_ranges.describe(raw_desc, self.range_datasets)
-            inorganic = np.array([not has_carbon(m) for m in mols], dtype=bool)
+            kinds = [inorganic_kind(m) for m in mols]
+            inorganic = np.array([bool(k) for k in kinds], dtype=bool)
             if inorganic.any():  # outside the domain whatever its similarity (water is in the datasets)
                 dom = dom & ~inorganic
-                for i in okarr[inorganic]:
-                    out_of_range[i] = f"{INORGANIC_NOTE}; {out_of_range[i]}" if out_of_range[i] else INORGANIC_NOTE
+                for j in np.nonzero(inorganic)[0]:
+                    i = okarr[j]
+                    note = INORGANIC_NOTE if kinds[j] == "no carbon atom" else INORGANIC_CARBON_NOTE
+                    out_of_range[i] = f"{note}; {out_of_range[i]}" if out_of_range[i] else note
             in_dom[okarr] = dom
             props = compute_properties(mols)
         valid = np.zeros(n, dtype=bool)
