@@ -125,7 +125,7 @@ def test_cli_refuses_a_fasta_file_given_as_ligands(monkeypatch, capsys, no_model
 @pytest.mark.parametrize(
     "name",
     ["IC50", "ic50", "IC50_nM", "IC50 (nM)", "Ki", "Kd_nM", "Ki (uM)", "EC50 (µM)", "Kd (μM)", "potency_nM",
-     "Standard Value (nM)", "log10_IC50", "logIC50"],
+     "Standard Value (nM)", "log10_IC50", "logIC50", "IC50_pM", "ki_pct", "Ki (M)"],
 )  # fmt: skip
 def test_concentration_names(name) -> None:
     from drugscreen.repurposing.inputs import concentration_column_reason
@@ -136,7 +136,9 @@ def test_concentration_names(name) -> None:
 @pytest.mark.parametrize(
     "name",
     ["pIC50", "pic50", "pKi", "pKd", "p_Kd", "pEC50", "pchembl_value", "pChEMBL Value", "-log10(IC50)", "neg_log_ki",
-     "potency", "activity", "act", "value", "label", "kinase_activity", "ki67"],
+     "potency", "activity", "act", "value", "label", "kinase_activity", "ki67",
+     # -log10 scales written other ways, or with the unit they were converted from: were refused
+     "Ki_p", "IC50.p", "p.IC50", "p(IC50)", "p-Ki", "pKi_uM", "pIC50 (nM-derived)"],
 )  # fmt: skip
 def test_potency_and_ambiguous_names(name) -> None:
     from drugscreen.repurposing.inputs import concentration_column_reason

@@ -398,10 +398,11 @@ def _check_potency_scale(values: np.ndarray, column: str, source: str) -> None:
 #: Potency measures that are concentrations unless written with a "p" (-log10 molar).
 _MEASURE_NAMES = ("ic50", "ec50", "ac50", "xc50", "gi50", "cc50", "ki", "kd", "kb")
 _MEASURES = "(?:" + "|".join(_MEASURE_NAMES) + ")"
-#: A potency column named after a -log10 molar scale: pIC50, pKi, p_Kd, pEC50, pchembl_value,
-#: "-log10(IC50)", "neg_log_ki" ...
+#: A potency column named after a -log10 molar scale: pIC50, pKi, p_Kd, p.IC50, p(IC50), pEC50,
+#: Ki_p, pchembl_value, "-log10(IC50)", "neg_log_ki" ...
 _LOG_SCALE_NAME = re.compile(
-    r"(?<![a-z])p[\s_-]?(?:" + "|".join((*_MEASURE_NAMES, "a2", "act")) + r")(?![a-z0-9])"
+    r"(?<![a-z])p[\s_.(-]*(?:" + "|".join((*_MEASURE_NAMES, "a2", "act")) + r")(?![a-z0-9])"
+    r"|(?<![a-z])" + _MEASURES + r"[\s_.-]*p(?![a-z0-9])"
     r"|pchembl|(?:-|−|neg(?:ative)?[\s_]*|minus[\s_]*)log",
     re.IGNORECASE,
 )
@@ -415,8 +416,9 @@ def concentration_column_reason(column: str) -> str | None:
     """Why the name ``column`` says it holds concentrations rather than -log10 molar potencies,
     or None.
 
-    A name with a -log10 marker (``pIC50``, ``pKi``, ``pchembl_value``, ``-log10(Kd)``) is a
-    potency; a name with a concentration unit (``nM``, ``uM``, ``µM``, ``mM``, ``pM``) or a
+    A name with a -log10 marker (``pIC50``, ``pKi``, ``p(IC50)``, ``Ki_p``, ``pchembl_value``,
+    ``-log10(Kd)``; a unit after it, ``pKi_uM``, ``pIC50 (nM-derived)``, says where it came from)
+    is a potency; a name with a concentration unit (``nM``, ``uM``, ``µM``, ``mM``, ``pM``) or a
     measure without the ``p`` (``IC50``, ``Ki``, ``Kd``, ``EC50``, ``log10_IC50``) is a
     concentration; anything else (``potency``, ``activity``, ``value``) is not decided by its name.
     """
