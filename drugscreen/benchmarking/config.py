@@ -174,6 +174,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, base: Pat
     names = [m.name for m in models]
     if len(set(names)) != len(names):
         raise ConfigError(f"model names must be unique in one config, got {names}")
+    _check_names([str(d) for d in raw["datasets"]], models)
     splits = tuple(raw.get("splits", ["scaffold"]))
     bad = [s for s in splits if s not in SPLIT_KINDS]
     if bad:
@@ -187,13 +188,19 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, base: Pat
         value = Path(raw.get(key, default))
         return value if value.is_absolute() else base / value
 
+    try:
+        seeds = tuple(int(x) for x in raw.get("seeds", (0, 1, 2)))
+    except (TypeError, ValueError):
+        raise ConfigError(f"seeds must be a list of integers, got {raw.get('seeds')!r}") from None
+    if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):
+        raise ConfigError(f"seeds must be distinct integers >= 0, got {list(seeds)} (a repeated seed re-runs the same cell)")
     data_dir = raw.get("data_dir")
     return BenchmarkConfig(
         name=str(raw.get("name", path.stem if path else "benchmark")),
         datasets=tuple(str(d) for d in raw["datasets"]),
         models=tuple(models),
         splits=splits,
-        seeds=tuple(int(s) for s in raw.get("seeds", (0, 1, 2))),
+        seeds=seeds,
         sizes=sizes,  # type: ignore[arg-type]
         results_dir=_dir("results_dir", "benchmarks/results/runs"),
         splits_dir=_dir("splits_dir", "benchmarks/splits"),
@@ -201,6 +208,36 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, base: Pat
         threads=int(raw.get("threads", 1)),
         path=path,
     )
+
+
+#: Benchmark model names handled by the runner itself (every other name is a trained model).
+RUNNER_MODELS = ("rf", "train_mean")
+
+
+def _check_names(datasets: list[str], models: list[ModelSpec]) -> None:
+    """Refuse unknown dataset and model names before any cell runs (each would fail on its own,
+    in its own process, after loading; an unknown model name failed with an unrelated message)."""
+    from drugscreen.data import get_spec
+    from drugscreen.exceptions import UnknownNameError
+    from drugscreen.messages import did_you_mean
+    from drugscreen.models import MODELS
+
+    for name in datasets:
+        try:
+            spec = get_spec(name)
+        except UnknownNameError as exc:
+            raise ConfigError(f"benchmark config: {exc}") from None
+        if spec.kind != "molecule":
+            raise ConfigError(f"benchmark config: {spec.name} is {spec.kind} data, not a labelled molecule dataset")
+    known = list(dict.fromkeys([*RUNNER_MODELS, *MODELS.names()]))
+    for m in models:
+        arch = str(m.params.get("model", m.name))
+        if arch not in known:
+            where = f"model {m.name!r}" + (f" (model = {arch!r})" if arch != m.name else "")
+            raise ConfigError(
+                f"benchmark config: {where} is not a known model{did_you_mean(arch, known, n=1)}; known: {', '.join(known)} "
+                "(a label of your own needs model = \"<one of these>\" in its [[models]] entry)"
+            )
 
 
 def load_config(path: str | Path) -> BenchmarkConfig:
