@@ -455,6 +455,14 @@ class ModelBundle:
         p = self.path / CARD_FILE
         if p.is_file():
             return p.read_text()
+        if self.config.get("metrics") and self.config.get("training"):
+            # a trained bundle copied without its card: the card is rendered from config.json
+            from drugscreen.training.card import render_card
+
+            try:
+                return render_card(self.path) + f"\n_({CARD_FILE} is missing from {self.path}; this card was rendered from config.json.)_\n"
+            except (KeyError, TypeError, ValueError) as exc:
+                logger.debug("cannot render a card from %s: %s", self.path, exc)
         return f"# {self.name}\n\n{self.description}\n\nTasks: {', '.join(self.task_names)}\n"
 
     def __repr__(self) -> str:

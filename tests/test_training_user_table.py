@@ -139,6 +139,12 @@ def test_train_cli_on_own_csv_end_to_end(tmp_path: Path) -> None:
     pred = bundle.predict_smiles(["CCO", "c1ccccc1O"])
     assert np.isfinite(pred.mean).all()
     assert np.isnan(pred.std).all()  # one member: no spread to report (it was 0.0, read as certainty)
+    # the bundle copied without its card: models info still shows the metrics (it showed only the task names)
+    card = (out / "MODEL_CARD.md").read_text()
+    (out / "MODEL_CARD.md").unlink()
+    regenerated = load_bundle(out).card()
+    assert "| my_assay | RMSE |" in regenerated and "MODEL_CARD.md is missing" in regenerated
+    assert regenerated.startswith(card.split("\n")[0])
     # a mixed file without --targets: one line, nothing trained
     res = CliRunner().invoke(app, ["train", "--dataset", str(path), "-o", str(tmp_path / "mixed")])
     assert isinstance(res.exception, DatasetError) and "only 0/1" in str(res.exception)
