@@ -558,7 +558,7 @@ def benchmark_cmd(
     ctx: typer.Context,
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Benchmark TOML (benchmarks/configs/NAME.toml).")] = None,  # noqa: UP045
     force: Annotated[bool, typer.Option("--force", help="Re-run cells whose run record already exists.")] = False,
-    only: Annotated[Optional[str], typer.Option("--only", help="Only cells matching DATASET/MODEL/SEED/SPLIT; trailing parts optional, * = any (e.g. bbbp/rf/0).")] = None,  # noqa: UP045
+    only: Annotated[Optional[str], typer.Option("--only", help="Only cells matching DATASET/MODEL/SEED/SPLIT (or DATASET/MODEL/SPLIT/SEED, as the log prints cells); trailing parts optional, * = any (e.g. bbbp/rf/0).")] = None,  # noqa: UP045
     in_process: Annotated[bool, typer.Option("--in-process", help="Run cells in this process (faster start; peak memory is then the whole run's).")] = False,
 ) -> None:
     """Run the missing cells of a benchmark grid (cells with a record are skipped unless --force)."""

@@ -39,3 +39,15 @@ def test_labels_with_a_model_key_and_runner_models_accepted(tmp_path: Path) -> N
     config = _load(tmp_path, 'datasets = ["esol"]\n[[models]]\nname = "rf"\n[[models]]\nname = "train_mean"\n'
                              '[[models]]\nname = "gine_ecfp"\nmodel = "gine"\n')
     assert [m.name for m in config.models] == ["rf", "train_mean", "gine_ecfp"]
+
+
+def test_only_accepts_the_key_as_logged() -> None:
+    """The runner logs cells as dataset/model/split/seed; pasting that into --only said
+    "seed must be an integer, got 'scaffold'"."""
+    from drugscreen.benchmarking.config import parse_only
+
+    assert parse_only("bbbp/rf/scaffold/0") == ("bbbp", "rf", 0, "scaffold")
+    assert parse_only("bbbp/rf/0/scaffold") == ("bbbp", "rf", 0, "scaffold")
+    assert parse_only("bbbp/rf/random") == ("bbbp", "rf", None, "random")
+    with pytest.raises(ConfigError, match="integer"):
+        parse_only("bbbp/rf/x")

@@ -259,7 +259,8 @@ def load_config(path: str | Path) -> BenchmarkConfig:
 
 
 def parse_only(only: str | None) -> tuple[str | None, str | None, int | None, str | None]:
-    """Parse ``--only dataset[/model[/seed[/split]]]``; ``*`` or empty means any."""
+    """Parse ``--only dataset[/model[/seed[/split]]]``; ``*`` or empty means any. A cell's key as the
+    logs print it (``dataset/model/split/seed``) is read too."""
     if not only:
         return None, None, None, None
     parts = [p if p not in ("", "*") else None for p in only.split("/")]
@@ -267,6 +268,8 @@ def parse_only(only: str | None) -> tuple[str | None, str | None, int | None, st
         raise ConfigError(f"--only takes dataset[/model[/seed[/split]]], got {only!r}")
     parts += [None] * (4 - len(parts))
     dataset, model, seed, split = parts
+    if seed in SPLIT_KINDS and (split is None or split.lstrip("-").isdigit()):
+        seed, split = split, seed  # the order the logs print keys in: dataset/model/split/seed
     try:
         seed_int = int(seed) if seed is not None else None
     except ValueError:
