@@ -95,6 +95,7 @@ __all__ = [
     "default_output_path",
     "detect_format",
     "escape_csv_injection",
+    "is_missing",
     "file_fingerprint",
     "fill_csv_slots",
     "open_input",
@@ -154,6 +155,15 @@ _SNIFF_LINES = 5
 _COUNTS_LINE = re.compile(r"^\s*\d+\s*\d+.*V[23]000\s*$")
 #: Columns named in full in error messages; the rest are counted.
 _MAX_LISTED_COLUMNS = 10
+
+
+def is_missing(value: Any) -> bool:
+    """A missing table cell: None, a float NaN, or pandas' ``pd.NA`` (a ``"string"`` column's
+    null), told apart without importing pandas. Such a SMILES cell gets
+    :data:`~drugscreen.messages.EMPTY_SMILES`, as a blank text cell does."""
+    if value is None or type(value).__name__ == "NAType":
+        return True
+    return isinstance(value, float) and value != value
 
 
 def detect_format(path: str | Path, *, output: bool = False) -> tuple[str, bool]:

@@ -249,7 +249,10 @@ YEAR_COLUMNS = ("first_approval", "approval_year", "year")
 
 
 def _texts(values: list[Any]) -> list[str]:
-    return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values]
+    """Cells as text, a missing one (None, NaN, ``pd.NA``) as ``""`` (parsed as an empty SMILES)."""
+    from drugscreen.io import is_missing
+
+    return ["" if is_missing(v) else str(v) for v in values]
 
 
 def _library_from_frame(df: pd.DataFrame, source: str, smiles_column: str | None = None, keep_extra: bool = True) -> Library:
@@ -484,6 +487,7 @@ def load_ligands(
     import pandas as pd
 
     from drugscreen.featurizers.molecule import prepare_molecule
+    from drugscreen.io import is_missing
 
     if isinstance(ligands, (list, tuple)):
         df = pd.DataFrame({"smiles": list(ligands)})
@@ -520,7 +524,7 @@ def load_ligands(
     smiles_out, std, mols, labels, values, names = [], [], [], [], [], []
     errors: list[tuple[int, str, str]] = []
     for row, (smi, act) in enumerate(zip(df[smi_col].tolist(), raw_act, strict=True)):
-        text = "" if smi is None or (isinstance(smi, float) and np.isnan(smi)) else str(smi)
+        text = "" if is_missing(smi) else str(smi)
         p = prepare_molecule(text)
         if not p.valid:
             errors.append((row, text, p.error))

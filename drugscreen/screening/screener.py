@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import fnmatch
 import logging
-import math
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -51,6 +50,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from drugscreen.exceptions import BundleError, ConfigError, InvalidMoleculeError
+from drugscreen.io import is_missing as _missing
 from drugscreen.messages import EMPTY_SMILES
 from drugscreen.screening.profiles import Profile, load_profile, rank_scores
 from drugscreen.screening.properties import (
@@ -105,16 +105,6 @@ def count_out_of_domain(valid: Any, in_domain: Any) -> int:
 def _blank(value: Any) -> bool:
     """An empty id cell: a missing value (:func:`_missing`) or only white space."""
     return _missing(value) or (isinstance(value, str) and not value.strip())
-
-
-def _is_na(value: Any) -> bool:
-    """pandas' missing-value scalar (``pd.NA``, in ``"string"`` columns) without importing pandas."""
-    return type(value).__name__ == "NAType"
-
-
-def _missing(value: Any) -> bool:
-    """A missing SMILES: None, NaN or ``pd.NA``."""
-    return value is None or _is_na(value) or (isinstance(value, float) and math.isnan(value))
 
 
 def _row_ids(index: Any) -> list[Any]:
