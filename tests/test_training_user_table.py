@@ -104,6 +104,7 @@ def test_one_class_validation_part_is_refused_not_trained_untrained(tmp_path: Pa
     epoch ever 'improved', and the bundle silently held the initial random weights (best epoch -1)."""
     from drugscreen.data import load_table
     from drugscreen.data.splits import make_split
+    from drugscreen.training import TrainConfig, train
     from drugscreen.training.data import build_training_data
 
     path = _table(tmp_path / "t.csv")
@@ -114,8 +115,13 @@ def test_one_class_validation_part_is_refused_not_trained_untrained(tmp_path: Pa
     frame = pd.read_csv(path)
     frame["has_N"] = y  # rows and molecules align: the table has no duplicates
     frame.to_csv(path, index=False)
+    data = build_training_data([str(path)], split="scaffold", cache_dir=str(tmp_path / "f"), table_options={"targets": ["has_N"]})
+    assert data.meta["unscorable_valid"]
+    config = TrainConfig(dataset=[str(path)], targets=["has_N"], model="gine", epochs=1, cache_dir=str(tmp_path / "f"),
+                         model_params={"hidden": 16, "depth": 2, "head_hidden": 16})
     with pytest.raises(DatasetError, match="no epoch could be chosen"):
-        build_training_data([str(path)], split="scaffold", cache_dir=str(tmp_path / "f"), table_options={"targets": ["has_N"]})
+        train(config, tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # refused before anything was written
 
 
 def test_train_cli_on_own_csv_end_to_end(tmp_path: Path) -> None:

@@ -280,12 +280,14 @@ def _direction(task: Any) -> str:
     return getattr(task, "direction", "neutral")
 
 
-def _check_split_parts(ds: Any, sp: Any) -> None:
-    """Refuse a split on which nothing can be validated; warn about tasks that cannot be scored.
+def _check_split_parts(ds: Any, sp: Any) -> str:
+    """Refuse an empty validation or test part; warn about tasks that cannot be scored there.
 
-    Early stopping and calibration read the validation part: with no task scorable there
-    (a classification task needs both classes among its labelled molecules, a regression task
-    two labels), no epoch could ever be chosen and the untrained weights would be kept.
+    Returns the reason no task of ``ds`` can be scored on the validation part ("" when one can):
+    early stopping reads that part, and a classification task needs both classes among its
+    labelled molecules there (a regression task two labels). :func:`drugscreen.training.train`
+    refuses a run in which no dataset can be scored on validation (no epoch could ever be chosen
+    and the untrained weights would be kept).
     """
     from drugscreen.exceptions import DatasetError
 
@@ -298,6 +300,7 @@ def _check_split_parts(ds: Any, sp: Any) -> None:
             return ok, f"{len(col)} labelled, {n_pos} positive"
         return len(col) >= 2, f"{len(col)} labelled"
 
+    reason = ""
     for part_name, idx in (("valid", sp.valid), ("test", sp.test)):
         if len(idx) == 0:
             raise DatasetError(
@@ -313,15 +316,13 @@ def _check_split_parts(ds: Any, sp: Any) -> None:
             continue
         metric = "ROC-AUC" if ds.task_type == "classification" else "RMSE"
         if part_name == "valid" and len(bad) == len(ds.tasks):
-            raise DatasetError(
-                f"{ds.name}: no task can be scored on the {part_name} part of the {sp.kind} split ({'; '.join(bad)}), "
-                "so no epoch could be chosen; classification needs both classes there: try --split stratified or "
-                "random, or more molecules"
-            )
+            reason = (f"{ds.name}: no task can be scored on the {part_name} part of the {sp.kind} split "
+                      f"({'; '.join(bad[:5])}{'; ...' if len(bad) > 5 else ''})")
         logger.warning("%s: %s %s cannot be computed for %d task(s) (%s); %s",
                        ds.name, part_name, metric, len(bad), "; ".join(bad[:5]) + ("; ..." if len(bad) > 5 else ""),
                        "they do not steer early stopping" if part_name == "valid"
                        else ("there is no test metric" if len(bad) == len(ds.tasks) else "the test metric averages the others"))
+    return reason
 
 
 def _load_one(name: str, data_dir: str | None, table_options: dict[str, Any] | None) -> Any:
@@ -377,6 +378,7 @@ def build_training_data(
     multi = len(loaded) > 1
     tasks: list[dict[str, Any]] = []
     parts_raw = []
+    unscorable: list[str] = []
     for ds in loaded:
         start = len(tasks)
         for t in ds.tasks:
@@ -391,7 +393,9 @@ def build_training_data(
                 }
             )
         sp = make_split(split, ds, seed=seed)
-        _check_split_parts(ds, sp)
+        reason = _check_split_parts(ds, sp)
+        if reason:
+            unscorable.append(reason)
         key = {"dataset": ds.name, "sha256": ds.sha256}
         graphs, fps = cached_features(key, list(ds.smiles), cache_dir)
         desc = cached_descriptors(key, list(ds.smiles), cache_dir, desc_config)  # raw; also for the descriptor ranges
@@ -491,6 +495,7 @@ def build_training_data(
         featurizer_config=GraphFeaturizer().to_config(),
         standardizer_config=DEFAULT_STANDARDIZER.to_config(),
         split_kind=split,
+        meta={"unscorable_valid": unscorable} if len(unscorable) == len(loaded) else {},
         descriptors=desc_state,
         descriptor_ranges=ranges.to_dict(),
     )

@@ -1244,6 +1244,11 @@ def train(
         )
     except DatasetNotAvailableError as exc:
         raise _offline_hint(exc) from None
+    if data.meta.get("unscorable_valid"):
+        raise DatasetError(
+            "; ".join(data.meta["unscorable_valid"]) + ": no epoch could be chosen (a classification task needs both "
+            "classes among its labelled validation molecules); try --split stratified or random, or more molecules"
+        )
     logger.info(
         "data ready in %.1f s: %d train / %d valid / %d test molecules, %d tasks from %s",
         time.perf_counter() - t0, len(data.train), len(data.valid), len(data.test), data.n_tasks, ", ".join(d.name for d in data.datasets),
