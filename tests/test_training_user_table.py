@@ -155,3 +155,15 @@ def test_train_cli_on_own_csv_end_to_end(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["train", "--dataset", str(path), "-o", str(tmp_path / "mixed")])
     assert isinstance(res.exception, DatasetError) and "only 0/1" in str(res.exception)
     assert not (tmp_path / "mixed").exists()
+
+
+@pytest.mark.parametrize("id_name", ["Compound ID", "Drug Name", "CAS", "chembl_id", "InChIKey", "Title"])
+def test_identifier_columns_are_not_labels(tmp_path: Path, id_name: str) -> None:
+    """``Compound ID`` and the like are identifiers (it was read as a label column and refused as non-numeric)."""
+    from drugscreen.data.loaders import load_table
+
+    ds = tiny_dataset(40)
+    pd.DataFrame({id_name: [f"CPD-{i:04d}" for i in range(40)], "smiles": ds.smiles, "active": ds.y[:, 0]}).to_csv(
+        tmp_path / "t.csv", index=False)
+    table = load_table(tmp_path / "t.csv")
+    assert [t.name for t in table.tasks] == ["active"]

@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -476,6 +477,15 @@ def load_affinity(
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
 _SMILES_NAMES = ("smiles", "canonical_smiles", "smi")
 _ID_NAMES = ("id", "name", "compound_id", "molecule_id", "mol_id")
+#: Words that make a column an identifier rather than a label when ``targets`` is not given:
+#: ``Compound ID``, ``Drug Name``, ``CAS``, ``chembl_id``, ``InChIKey``, ``Title`` ...
+_ID_WORDS = frozenset({"id", "ids", "name", "names", "title", "cas", "casrn", "inchikey", "inchi", "chembl", "identifier", "code"})
+
+
+def _is_id_column(column: str) -> bool:
+    """Whether a column's name says it holds identifiers (not labels)."""
+    low = column.strip().lower()
+    return low in _ID_NAMES or bool(_ID_WORDS.intersection(re.split(r"[\s_\-.:/()]+", low)))
 
 
 def is_table_path(name: str | os.PathLike[str]) -> bool:
@@ -557,7 +567,8 @@ def load_table(
         Column holding the SMILES (default: the one column named ``smiles``,
         ``canonical_smiles`` or ``smi`` in any case).
     targets
-        Label columns (default: every column but the SMILES column and an id/name column).
+        Label columns (default: every column but the SMILES column and identifier columns, whose
+        name is or holds a word such as id, name, title, CAS, ChEMBL or InChIKey).
         An empty cell is a missing label.
     task_type
         ``"classification"`` (labels 0/1) or ``"regression"``; default: classification when every
@@ -594,7 +605,7 @@ def load_table(
         if smi in target_cols:
             raise DatasetError(f"{path}: {smi!r} is the SMILES column, not a target")
     else:
-        target_cols = [c for c in columns if c != smi and c.strip().lower() not in _ID_NAMES]
+        target_cols = [c for c in columns if c != smi and not _is_id_column(c)]
     if not target_cols:
         raise DatasetError(f"{path}: no label column besides {smi!r}; columns: {', '.join(columns)}")
     labels = np.column_stack([_numeric_labels(df, c, path) for c in target_cols])
