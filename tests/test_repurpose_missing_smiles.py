@@ -10,7 +10,7 @@ import pytest
 
 from drugscreen.io import is_missing
 from drugscreen.messages import EMPTY_SMILES
-from drugscreen.repurposing.inputs import load_ligands, load_library
+from drugscreen.repurposing.inputs import load_library, load_ligands
 
 
 @pytest.mark.parametrize("missing", [None, np.nan, pd.NA])
