@@ -87,7 +87,7 @@ def _standardizer_lines(std: dict[str, Any] | None) -> list[str]:
     lines = [f"- Standardization (training and screening): {'; '.join(steps)}"]
     refused = [text for key, text in (("allow_radicals", "radicals on non-metals"),
                                       ("allow_extreme_charges", "charges beyond what the models score"),
-                                      ("allow_inorganic_mixtures", "salts and mixtures without carbon"))
+                                      ("allow_inorganic_mixtures", "inorganic salts and mixtures (no carbon, or carbon only as carbonate, cyanide, CO2, ...)"))
                if key in std and not std[key]]
     if refused:
         listed = refused[0] if len(refused) == 1 else f"{', '.join(refused[:-1])} and {refused[-1]}"
