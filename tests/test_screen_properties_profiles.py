@@ -180,3 +180,22 @@ def test_shipped_profile_with_a_smaller_panel_warns(caplog):
         prof.resolve({"other": "other"})
     # the mark survives the round trip worker processes make (Screener pickles to_dict + source)
     assert Profile.from_dict(prof.to_dict(), source=prof.source).shipped
+
+
+def test_panel_without_any_profile_endpoint_says_ranking_is_drug_likeness_alone(caplog):
+    """A bundle trained on the user's own data (here the tiny test bundle: has_N, logp) with the
+    default profile ranks on drug-likeness only; the run says so plainly, naming the endpoints."""
+    from pathlib import Path
+
+    from drugscreen.bundle import load_bundle
+    from drugscreen.screening.screener import Screener
+
+    bundle = load_bundle(Path(__file__).parent / "data" / "tiny_bundle")
+    with caplog.at_level(logging.WARNING, logger="drugscreen.screening.screener"):
+        Screener(bundle, profile="default")
+    assert "`score` and `rank` use drug-likeness alone" in caplog.text
+    assert "(has_N, logp)" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="drugscreen.screening.screener"):
+        Screener(load_bundle(Path(__file__).parent / "data" / "tiny_bundle"), profile=None)
+    assert "drug-likeness alone" not in caplog.text

@@ -314,6 +314,12 @@ class Screener:
         for p in PROFILE_PROPERTIES:
             names[p] = p
         self._resolved = self.profile.resolve(names) if self.profile is not None else []
+        if self._resolved and all(c in PROFILE_PROPERTIES for _, cols in self._resolved for c in cols):
+            logger.warning(
+                "profile %s: none of its model objectives matches this panel, so `score` and `rank` use "
+                "drug-likeness alone; give a profile naming this panel's endpoints (%s) with --profile",
+                self.profile.name, ", ".join(e.name for e in self.all_endpoints[:6]),
+            )
         self._lock = threading.Lock()
 
     # -- construction --------------------------------------------------------------------------
