@@ -267,6 +267,16 @@ def _selection_score(data: TrainingData, y: np.ndarray, pred: np.ndarray, std: n
     return (float(np.mean(list(scores.values()))) if scores else float("nan")), scores
 
 
+def _unscorable_valid(data: TrainingData, std: np.ndarray) -> str:
+    """Why :func:`_selection_score` can score no task on the validation part ("" when it can
+    score one): the part is empty, or no task has what its metric needs there."""
+    if len(data.valid) == 0:
+        return "no validation molecules"
+    y = data.valid.y
+    score, _ = _selection_score(data, y, np.nan_to_num(y), std)  # the labels as predictions: a number when scorable
+    return "no validation task can be scored (a classification task needs both classes)" if math.isnan(score) else ""
+
+
 # ----------------------------------------------------------------------------- checkpoints
 
 
@@ -398,6 +408,12 @@ def fit_member(
                            "tasks": task_ids, "splits": splits})
     history: list[dict[str, float]] = []
     best_score, best_epoch, start_epoch = -math.inf, -1, 0
+    # a validation part on which no task can be scored (none, or one class only: a small
+    # MoleculeEstimator holdout) chooses no epoch: train every epoch and keep the last
+    no_valid = _unscorable_valid(data, std)
+    if no_valid:
+        logger.warning("member seed %d: %s, so there is no early stopping: all %d epochs are trained and the last "
+                       "epoch's weights kept", member_seed, no_valid, config.epochs)
     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     # exponential moving average of the weights (config.ema_decay > 0): validated and kept instead
     ema = {k: v.detach().clone() for k, v in model.state_dict().items()} if config.ema_decay > 0 else None
@@ -468,7 +484,7 @@ def fit_member(
                    "lr": lr_at(step), "epoch_s": time.perf_counter() - t0, "train_s": train_s,
                    **{f"valid_{k}": v for k, v in per_ds.items()}}
             history.append(rec)
-            improved = score > best_score
+            improved = score > best_score or (bool(no_valid) and epoch == config.epochs - 1)
             if improved:
                 best_score, best_epoch = score, epoch
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -481,7 +497,7 @@ def fit_member(
             )
             if bar is not None:
                 bar.update(task_id, info=f"loss {rec['train_loss']:.3f} valid {score:.3f}")
-            stop = (epoch - best_epoch >= config.patience and epoch + 1 >= config.min_epochs) or epoch == config.epochs - 1
+            stop = (not no_valid and epoch - best_epoch >= config.patience and epoch + 1 >= config.min_epochs) or epoch == config.epochs - 1
             if checkpoint_dir is not None:
                 _save_checkpoint(checkpoint_dir, model, best_state, opt, {
                     "config_hash": chash, "epoch": epoch, "step": step, "history": history,
@@ -500,7 +516,7 @@ def fit_member(
         # a NaN score never improves: keeping best_state would ship the untrained weights
         raise DatasetError(
             f"member seed {member_seed}: the validation score was not a number in any of {len(history)} epochs "
-            "(no validation task scorable, or diverged predictions), so no epoch can be chosen"
+            "(the predictions diverged: try a lower --lr), so no epoch can be chosen"
         )
     model.load_state_dict(best_state)
     model.eval()
