@@ -257,8 +257,8 @@ def train_cmd(
     config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file with the same keys; flags given here take precedence.")] = None,  # noqa: UP045
     dataset: Annotated[Optional[str], typer.Option("--dataset", help="Dataset name, or your own table (a .csv/.tsv file: SMILES and label columns, an empty cell = not measured), or several joined by commas (a joint panel).")] = None,  # noqa: UP045
     smiles_column: Annotated[Optional[str], typer.Option("--smiles-column", help="Your table's SMILES column (default: the one named smiles, canonical_smiles or smi, any case).")] = None,  # noqa: UP045
-    targets: Annotated[Optional[str], typer.Option("--targets", help="Your table's label columns, joined by commas (default: every other column but identifier columns such as Compound ID, Name, CAS, ChEMBL ID, InChIKey).")] = None,  # noqa: UP045
-    task_type: Annotated[Optional[str], typer.Option("--task-type", help="classification (labels 0/1) or regression for your table (default: classification when every label is 0 or 1).")] = None,  # noqa: UP045
+    targets: Annotated[Optional[str], typer.Option("--targets", help="Your table's label columns, joined by commas (default: every other column but identifier columns, whose names hold id, name, code, title, CAS, ChEMBL or InChIKey: Compound ID, Activity code; a warning names one that holds only numbers).")] = None,  # noqa: UP045
+    task_type: Annotated[Optional[str], typer.Option("--task-type", help="classification (labels 0/1) or regression for your table (default: classification when every label is 0 or 1, regression otherwise; a column of just two other values, e.g. -1/1, is refused until you choose).")] = None,  # noqa: UP045
     model: Annotated[Optional[str], typer.Option("--model", help="gine, dmpnn, attentivefp, fp_mlp or rf.")] = None,  # noqa: UP045
     split: Annotated[Optional[str], typer.Option("--split", help="scaffold (default), random, balanced_scaffold, stratified.")] = None,  # noqa: UP045
     seeds: Annotated[Optional[str], typer.Option("--seeds", help="Comma-separated seeds, e.g. 0,1,2 (default 0).")] = None,  # noqa: UP045

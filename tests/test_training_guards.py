@@ -4,9 +4,12 @@ nothing can be scored on, identifier-named label columns, two-valued "regression
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from tiny_data import tiny_dataset
 
 from drugscreen.exceptions import DatasetError
 
@@ -58,3 +61,39 @@ def test_diverged_predictions_still_refused(monkeypatch: pytest.MonkeyPatch) -> 
     est = MoleculeEstimator(model="fp_mlp", task_type="regression", epochs=2)
     with pytest.raises(DatasetError, match="diverged"):
         est.fit(SMILES, np.linspace(0.0, 3.0, len(SMILES)))
+
+
+def test_identifier_named_numeric_column_is_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """'BBB code' with 0/1 values is left out as an identifier by its name (903522e): it was
+    dropped without a word when another label was there, and the error for a table with no
+    other label did not say why; now a warning names it and the error lists it."""
+    from drugscreen.data import load_table
+
+    ds = tiny_dataset(40)
+    frame = pd.DataFrame({"Compound ID": [f"CPD-{i}" for i in range(40)], "smiles": ds.smiles, "BBB code": ds.y[:, 0]})
+    frame.to_csv(tmp_path / "one.csv", index=False)
+    with pytest.raises(DatasetError, match=r"left out as identifiers by their names: Compound ID, BBB code.*--targets"):
+        load_table(tmp_path / "one.csv")
+    frame["logBB"] = ds.y[:, 1]
+    frame.to_csv(tmp_path / "two.csv", index=False)
+    with caplog.at_level(logging.WARNING, logger="drugscreen"):
+        table = load_table(tmp_path / "two.csv")
+    assert table.task_names == ["logBB"]
+    assert "'BBB code' left out as identifiers" in caplog.text and "Compound ID" not in caplog.text  # text ids: no warning
+    assert load_table(tmp_path / "two.csv", targets=["BBB code"]).task_names == ["BBB code"]
+
+
+@pytest.mark.parametrize(("values", "inferred"), [((-1.0, 1.0), None), ((1.0, 2.0), None), ((0.0, 1.0), "classification")])
+def test_two_valued_column_is_not_inferred_as_regression(tmp_path: Path, values: tuple[float, float], inferred: str | None) -> None:
+    """Actives coded -1/1 (or 1/2) were inferred as regression and trained as numbers without a word."""
+    from drugscreen.data import load_table
+
+    ds = tiny_dataset(40)
+    pd.DataFrame({"smiles": ds.smiles, "active": np.where(ds.y[:, 0] > 0.5, values[1], values[0])}).to_csv(
+        tmp_path / "t.csv", index=False)
+    if inferred is None:
+        with pytest.raises(DatasetError, match=r"only the values .* write them as 0 and 1.*--task-type regression"):
+            load_table(tmp_path / "t.csv")
+        assert load_table(tmp_path / "t.csv", task_type="regression").task_type == "regression"
+    else:
+        assert load_table(tmp_path / "t.csv").task_type == inferred

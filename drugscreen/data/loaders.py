@@ -541,6 +541,42 @@ def _numeric_labels(df: pd.DataFrame, column: str, path: Path) -> np.ndarray:
     return out
 
 
+def _report_id_columns(df: pd.DataFrame, id_cols: list[str], path: Path) -> None:
+    """Say which columns were left out as identifiers; warn about those holding only numbers
+    (``Activity code`` with 0/1 values may be a label: its name alone decided)."""
+    import pandas as pd
+
+    if not id_cols:
+        return
+    numeric = []
+    for c in id_cols:
+        col = df[c]
+        given = col.notna() & (col.astype(str).str.strip() != "")
+        if given.any() and pd.to_numeric(col[given], errors="coerce").notna().all():
+            numeric.append(c)
+    if numeric:
+        logger.warning(
+            "%s: column(s) %s left out as identifiers (their names hold id, name, code, ...) though they hold only "
+            "numbers; if they are labels, name every label column with --targets", path.name, ", ".join(map(repr, numeric)),
+        )
+    others = [c for c in id_cols if c not in numeric]
+    if others:
+        logger.info("%s: identifier column(s) %s are not labels", path.name, ", ".join(map(repr, others)))
+
+
+def _refuse_two_valued(labels: np.ndarray, target_cols: list[str], path: Path) -> None:
+    """Refuse to infer regression for a column holding exactly two values (classes coded e.g.
+    -1/1 or 1/2 would be trained as numbers): ``task_type`` decides."""
+    for j, c in enumerate(target_cols):
+        col = labels[:, j][~np.isnan(labels[:, j])]
+        values = np.unique(col)
+        if len(col) > 2 and len(values) == 2:
+            raise DatasetError(
+                f"{path}: column {c!r} holds only the values {values[0]:g} and {values[1]:g}: if they are classes, "
+                "write them as 0 and 1 (1 = active); if they are measurements, give --task-type regression"
+            )
+
+
 def load_table(
     path: str | os.PathLike[str],
     *,
@@ -568,11 +604,13 @@ def load_table(
         ``canonical_smiles`` or ``smi`` in any case).
     targets
         Label columns (default: every column but the SMILES column and identifier columns, whose
-        name is or holds a word such as id, name, title, CAS, ChEMBL or InChIKey).
+        name is or holds a word such as id, name, code, title, CAS, ChEMBL or InChIKey; those
+        left out are logged, with a warning for one holding only numbers).
         An empty cell is a missing label.
     task_type
         ``"classification"`` (labels 0/1) or ``"regression"``; default: classification when every
-        label is 0 or 1, else regression.
+        label is 0 or 1, else regression; a table mixing 0/1 and other columns, or with a column
+        of exactly two values other than 0 and 1 (classes coded -1/1?), is refused instead.
     name
         Dataset name (default: the file name without suffixes, see :func:`table_name`).
     standardizer, use_cache
@@ -581,8 +619,9 @@ def load_table(
     Raises
     ------
     DatasetError
-        A missing or unreadable file, no (or an ambiguous) SMILES column, an unknown, non-numeric
-        or entirely empty label column, classification labels other than 0/1, or no valid molecule.
+        A missing or unreadable file, no (or an ambiguous) SMILES column, no label column, an
+        unknown, non-numeric or entirely empty label column, classification labels other than
+        0/1, a task type that cannot be inferred (see ``task_type``), or no valid molecule.
     """
     path = Path(path)
     if not path.is_file():
@@ -604,10 +643,15 @@ def load_table(
         target_cols = list(dict.fromkeys(targets))
         if smi in target_cols:
             raise DatasetError(f"{path}: {smi!r} is the SMILES column, not a target")
+        id_cols: list[str] = []
     else:
-        target_cols = [c for c in columns if c != smi and not _is_id_column(c)]
+        id_cols = [c for c in columns if c != smi and _is_id_column(c)]
+        target_cols = [c for c in columns if c != smi and c not in id_cols]
+        _report_id_columns(df, id_cols, path)
     if not target_cols:
-        raise DatasetError(f"{path}: no label column besides {smi!r}; columns: {', '.join(columns)}")
+        skipped = f" (left out as identifiers by their names: {', '.join(id_cols)})" if id_cols else ""
+        raise DatasetError(f"{path}: no label column besides {smi!r}{skipped}; columns: {', '.join(columns)}; "
+                           "name the label columns with --targets")
     labels = np.column_stack([_numeric_labels(df, c, path) for c in target_cols])
     empty = [c for j, c in enumerate(target_cols) if np.isnan(labels[:, j]).all()]
     if empty:
@@ -622,6 +666,8 @@ def load_table(
                 f"{path}: column(s) {zero_one} hold only 0/1 (classification) but {others} do not (regression); "
                 "a dataset has one task type: choose the columns of one kind with --targets, or give --task-type"
             )
+    if task_type is None and not binary:
+        _refuse_two_valued(labels, target_cols, path)
     if task_type is None:
         task_type = "classification" if binary else "regression"
         logger.info("%s: %s labels (%s), as inferred from the values; --task-type to choose",
