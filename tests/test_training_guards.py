@@ -97,3 +97,15 @@ def test_two_valued_column_is_not_inferred_as_regression(tmp_path: Path, values:
         assert load_table(tmp_path / "t.csv", task_type="regression").task_type == "regression"
     else:
         assert load_table(tmp_path / "t.csv").task_type == inferred
+
+
+def test_smiles_column_found_as_the_screener_finds_it(tmp_path: Path) -> None:
+    """load_table had its own copy of drugscreen.io's SMILES-column search: --smiles-column SMILES
+    did not find a column 'smiles' (the Screener's search ignores case)."""
+    from drugscreen.data import load_table
+
+    ds = tiny_dataset(40)
+    pd.DataFrame({"Smiles": ds.smiles, "y": ds.y[:, 1]}).to_csv(tmp_path / "t.csv", index=False)
+    assert load_table(tmp_path / "t.csv", smiles_column="SMILES").smiles == list(ds.smiles)
+    with pytest.raises(DatasetError, match=r"t\.csv: smiles column 'mol' not found"):
+        load_table(tmp_path / "t.csv", smiles_column="mol")

@@ -68,7 +68,7 @@ def test_load_table_regression_duplicates_averaged_and_concentration_warned(tmp_
         ({"smiles": ["CCO", "CCN"], "y": [1, 0], "empty": [None, None]}, {}, "hold no value"),
         ({"smiles": ["CCO", "CCN", "CCC"], "a": [1, 0, 1], "b": [0.5, 2.0, 3.0]}, {}, "only 0/1"),
         ({"smiles": ["CCO", "CCN"], "y": [0.5, 2.0]}, {"task_type": "classification"}, "must be 0 or 1"),
-        ({"SMILES": ["CCO"], "smi": ["CCO"], "y": [1]}, {}, "several SMILES columns"),
+        ({"SMILES": ["CCO"], "smi": ["CCO"], "y": [1]}, {}, "several columns could hold the SMILES"),
         ({"mol": ["CCO"], "y": [1]}, {}, "--smiles-column"),
         ({"smiles": ["CCO"], "y": [1]}, {"targets": ["pIC50"]}, "no target column"),
     ],

@@ -475,8 +475,6 @@ def load_affinity(
 
 #: File names ``drugscreen train --dataset`` / a benchmark config reads as a user's own table.
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
-_SMILES_NAMES = ("smiles", "canonical_smiles", "smi")
-_ID_NAMES = ("id", "name", "compound_id", "molecule_id", "mol_id")
 #: Words that make a column an identifier rather than a label when ``targets`` is not given:
 #: ``Compound ID``, ``Drug Name``, ``CAS``, ``chembl_id``, ``InChIKey``, ``Title`` ...
 _ID_WORDS = frozenset({"id", "ids", "name", "names", "title", "cas", "casrn", "inchikey", "inchi", "chembl", "identifier", "code"})
@@ -484,8 +482,7 @@ _ID_WORDS = frozenset({"id", "ids", "name", "names", "title", "cas", "casrn", "i
 
 def _is_id_column(column: str) -> bool:
     """Whether a column's name says it holds identifiers (not labels)."""
-    low = column.strip().lower()
-    return low in _ID_NAMES or bool(_ID_WORDS.intersection(re.split(r"[\s_\-.:/()]+", low)))
+    return bool(_ID_WORDS.intersection(re.split(r"[\s_\-.:/()]+", column.strip().lower())))
 
 
 def is_table_path(name: str | os.PathLike[str]) -> bool:
@@ -507,20 +504,16 @@ def table_name(path: str | os.PathLike[str]) -> str:
 
 
 def _pick_smiles_column(columns: list[str], given: str | None, path: Path) -> str:
-    if given is not None:
-        if given not in columns:
-            from drugscreen.messages import did_you_mean
+    """The SMILES column, found as the Screener finds it in an input table (:mod:`drugscreen.io`)."""
+    from drugscreen.exceptions import InputFormatError
+    from drugscreen.io import SMILES_COLUMN_NAMES, _find_column
 
-            raise DatasetError(f"{path}: no column {given!r}{did_you_mean(given, columns, n=1)}; columns: {', '.join(columns)}")
-        return given
-    found = [c for c in columns if c.strip().lower() in _SMILES_NAMES]
-    if len(found) != 1:
-        what = "no SMILES column" if not found else f"several SMILES columns ({', '.join(found)})"
-        raise DatasetError(
-            f"{path}: {what} among {', '.join(columns)}; name it with --smiles-column "
-            f"(looked for {', '.join(_SMILES_NAMES)} in any case)"
-        )
-    return found[0]
+    try:
+        found = _find_column(columns, given, SMILES_COLUMN_NAMES, "smiles", required=True)
+    except InputFormatError as exc:
+        raise DatasetError(f"{path}: {exc}") from None
+    assert found is not None  # required=True finds one or raises
+    return found
 
 
 def _numeric_labels(df: pd.DataFrame, column: str, path: Path) -> np.ndarray:
