@@ -109,3 +109,19 @@ def test_smiles_column_found_as_the_screener_finds_it(tmp_path: Path) -> None:
     assert load_table(tmp_path / "t.csv", smiles_column="SMILES").smiles == list(ds.smiles)
     with pytest.raises(DatasetError, match=r"t\.csv: smiles column 'mol' not found"):
         load_table(tmp_path / "t.csv", smiles_column="mol")
+
+
+@pytest.mark.parametrize("name", ["assay.parquet", "data/assay.xlsx", "hits.sdf.gz"])
+def test_other_data_formats_refused_as_training_tables(tmp_path: Path, name: str) -> None:
+    """--dataset assay.parquet failed with 'unknown dataset' and data/assay.parquet with a UTF-8
+    decoding error: training reads CSV/TSV only, and says so."""
+    from drugscreen.data import load_table
+    from drugscreen.exceptions import ConfigError
+    from drugscreen.training.config import TrainConfig
+
+    with pytest.raises(ConfigError, match=r"a training table is a \.csv or \.tsv file"):
+        TrainConfig(dataset=[name])
+    path = tmp_path / Path(name).name
+    path.write_bytes(b"PAR1\x00\xc0")
+    with pytest.raises(DatasetError, match=r"not \.(parquet|xlsx|sdf\.gz)"):
+        load_table(path)

@@ -44,6 +44,7 @@ __all__ = [
     "load_table",
     "parse_column",
     "table_name",
+    "unreadable_table_format",
 ]
 
 logger = logging.getLogger(__name__)
@@ -485,10 +486,26 @@ def _is_id_column(column: str) -> bool:
     return bool(_ID_WORDS.intersection(re.split(r"[\s_\-.:/()]+", column.strip().lower())))
 
 
+#: Other data files a user may give as a training table: refused with a clear message (they were
+#: read as an unknown dataset name, or as CSV text).
+_OTHER_SUFFIXES = (".parquet", ".pq", ".feather", ".xlsx", ".xls", ".sdf", ".sdf.gz", ".smi", ".smiles", ".json", ".pkl")
+
+
 def is_table_path(name: str | os.PathLike[str]) -> bool:
     """Whether a ``--dataset`` entry names a file (a user's table) rather than a registered dataset."""
     text = os.fspath(name)
-    return text.lower().endswith(TABLE_SUFFIXES) or os.sep in text or "/" in text
+    return text.lower().endswith(TABLE_SUFFIXES + _OTHER_SUFFIXES) or os.sep in text or "/" in text
+
+
+def unreadable_table_format(name: str | os.PathLike[str]) -> str:
+    """Why a file cannot be trained on as a table ("" when its suffix is one :func:`load_table` reads
+    or none of the known other data formats)."""
+    text = os.fspath(name).lower()
+    other = next((x for x in _OTHER_SUFFIXES if text.endswith(x)), None)
+    if other is None or text.endswith(TABLE_SUFFIXES):
+        return ""
+    return (f"{os.fspath(name)}: a training table is a .csv or .tsv file (gzipped too), not {other}; "
+            "save it as CSV with a SMILES column and label columns")
 
 
 def table_name(path: str | os.PathLike[str]) -> str:
@@ -617,6 +634,8 @@ def load_table(
         0/1, a task type that cannot be inferred (see ``task_type``), or no valid molecule.
     """
     path = Path(path)
+    if unreadable_table_format(path):
+        raise DatasetError(unreadable_table_format(path))
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
     if task_type not in (None, "classification", "regression"):

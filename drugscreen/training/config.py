@@ -238,10 +238,12 @@ class TrainConfig:
 
     def _check_files(self) -> None:
         """File datasets must exist; the table options need one and a valid task type."""
-        from drugscreen.data.loaders import is_table_path, table_name
+        from drugscreen.data.loaders import is_table_path, table_name, unreadable_table_format
 
         files = [d for d in self.dataset if is_table_path(d)]
         for d in files:
+            if unreadable_table_format(d):
+                raise ConfigError(unreadable_table_format(d))
             if not Path(d).is_file():
                 raise ConfigError(f"dataset file {d} not found (a dataset is a registered name or a .csv/.tsv file)")
         if self.task_type not in (None, "classification", "regression"):
