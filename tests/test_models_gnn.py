@@ -84,8 +84,15 @@ def test_hybrid_extra_input_and_grouped_head() -> None:
     assert model(batch, extra).shape == (len(SMILES), 5)
     with pytest.raises(ValueError, match="extra"):
         model(batch)
+    with pytest.raises(ValueError, match="extra has 10 columns, the model needs 8"):
+        model(batch, torch.rand(len(SMILES), 10))  # too wide: refused, not cut to its first 8
     with pytest.raises(ValueError, match="head_groups"):
         _build("gine", n_tasks=5, head_groups=[2, 2])
+    # head-only columns: the trunk takes the first 8, the second group also column 9
+    split = _build("gine", n_tasks=5, extra_dim=8, head_groups=[2, 3], head_extra_columns=[[], [9]]).eval()
+    assert split(batch, torch.rand(len(SMILES), 10)).shape == (len(SMILES), 5)
+    with pytest.raises(ValueError, match="more than 9"):
+        split(batch, extra)
 
 
 def test_unknown_model_name() -> None:

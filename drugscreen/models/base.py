@@ -130,6 +130,10 @@ class GraphModel(nn.Module):
         if self.extra_proj is not None or self.head_only:
             if extra is None:
                 raise ValueError(f"{type(self).__name__} was built with extra_dim={self.extra_dim}; pass extra=")
+            width = int(extra.shape[1])
+            if (not self.head_only and width != self.extra_dim) or (self.head_only and width <= self.head_only[-1]):
+                need = self.extra_dim if not self.head_only else f"more than {self.head_only[-1]}"
+                raise ValueError(f"{type(self).__name__}: extra has {width} columns, the model needs {need}")
             if self.extra_proj is not None:
                 z = torch.cat([z, self.extra_proj(extra[:, : self.extra_dim])], dim=1)
             if self.head_only:
