@@ -203,6 +203,7 @@ def models_list(
     from drugscreen.bundle import installed_models
     from drugscreen.exceptions import BundleError
     from drugscreen.repurposing.affinity_bundle import affinity_summary
+    from drugscreen.training.card import mean_sd_text
 
     infos = installed_models()
     try:
@@ -223,7 +224,7 @@ def models_list(
         for ds, s in m.summary.items():
             metric = "roc_auc" if "roc_auc" in s else "rmse"
             ms = s.get(metric, {})
-            typer.echo(f"    {ds:<22} test {metric.upper().replace('_', '-')} {ms.get('mean', float('nan')):.3f} ± {ms.get('sd', float('nan')):.3f}")
+            typer.echo(f"    {ds:<22} test {metric.upper().replace('_', '-')} {mean_sd_text(ms)}")
     if affinity:
         typer.echo(f"affinity  ({len(affinity['tasks'])} tasks, {affinity['members']} members, {affinity['split']} split)  "
                    f"{affinity['description']}")
@@ -277,6 +278,7 @@ def train_cmd(
     random-type split and several seeds, one bundle per seed in OUTPUT/seed<N>.
     """
     from drugscreen.training import resolve_config, train
+    from drugscreen.training.card import mean_sd_text
 
     with _unknown_name_is_usage({"model": ("'--model'", model)}):
         config = resolve_config(
@@ -291,7 +293,7 @@ def train_cmd(
                 if not s[metric].get("n"):
                     typer.echo(f"{name}: test {metric} n/a (no test task could be scored; see the warnings above) (seeds {s['seeds']})")
                     continue
-                typer.echo(f"{name}: test {metric} {s[metric]['mean']:.3f} ± {s[metric]['sd']:.3f} (seeds {s['seeds']})")
+                typer.echo(f"{name}: test {metric} {mean_sd_text(s[metric])} (seeds {s['seeds']})")
     typer.echo(_train_outputs_message(output, config.model, result.bundle_paths), err=True)
 
 

@@ -138,6 +138,8 @@ def test_train_cli_on_own_csv_end_to_end(tmp_path: Path) -> None:
                                    "--model", "gine", "--split", "random", "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert "my_assay: test rmse" in res.output
+    assert "(one seed) (seeds [0])" in res.output  # not "± 0.000", which reads as no spread
+    assert "(one seed)" in (out / "MODEL_CARD.md").read_text()
     bundle = load_bundle(out)
     assert bundle.config["name"] == "my_assay_gine"  # not the file's path
     assert bundle.task_names == ["logp"]

@@ -11,7 +11,7 @@ from typing import Any
 #: (written by ``benchmarks/publish_panel.py`` from ``benchmarks/domain_evidence.py``).
 METRIC_EVIDENCE_HEADING = "## Applicability domain: each dataset's own metric by similarity (test)"
 
-__all__ = ["render_card"]
+__all__ = ["mean_sd_text", "render_card"]
 
 
 
@@ -39,10 +39,17 @@ def _fmt(x: Any, digits: int = 3) -> str:
     return f"{x:.{digits}f}"
 
 
-def _ms(entry: dict[str, Any] | None) -> str:
+def mean_sd_text(entry: dict[str, Any] | None) -> str:
+    """``"0.781 ± 0.012"`` from a ``{"mean", "sd", "n"}`` summary; ``"0.781 (one seed)"`` when one
+    seed gave it (its sd of 0 would read as no spread); ``"–"`` when none did."""
     if not entry or entry.get("n", 0) == 0:
         return "–"
+    if entry.get("n") == 1:
+        return f"{_fmt(entry['mean'])} (one seed)"
     return f"{_fmt(entry['mean'])} ± {_fmt(entry['sd'])}"
+
+
+_ms = mean_sd_text
 
 
 def _forest_lines(forest: dict[str, Any] | None) -> list[str]:
