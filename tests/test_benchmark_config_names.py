@@ -28,6 +28,8 @@ def _load(tmp_path: Path, text: str):
         ('datasets = ["esol"]\n[[models]]\nname = "mine"\nmodel = "gien"\n', "did you mean 'gine'"),
         ('datasets = ["esol"]\nseeds = [0, 0]\n[[models]]\nname = "rf"\n', "distinct"),
         ('datasets = ["esol"]\nseeds = [-1]\n[[models]]\nname = "rf"\n', ">= 0"),
+        ('datasets = ["esol"]\nseeds = [0, 1.5]\n[[models]]\nname = "rf"\n', "list of integers"),
+        ('datasets = ["esol"]\nseeds = [true]\n[[models]]\nname = "rf"\n', "list of integers"),
     ],
 )
 def test_bad_names_and_seeds_refused_on_reading(tmp_path: Path, text: str, message: str) -> None:

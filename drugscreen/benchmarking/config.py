@@ -188,10 +188,11 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, base: Pat
         value = Path(raw.get(key, default))
         return value if value.is_absolute() else base / value
 
-    try:
-        seeds = tuple(int(x) for x in raw.get("seeds", (0, 1, 2)))
-    except (TypeError, ValueError):
-        raise ConfigError(f"seeds must be a list of integers, got {raw.get('seeds')!r}") from None
+    raw_seeds = raw.get("seeds", (0, 1, 2))
+    if not isinstance(raw_seeds, (list, tuple)) or not all(isinstance(x, int) and not isinstance(x, bool) for x in raw_seeds):
+        # int(1.5) would be 1 and int(True) 1: a typo must not become another seed
+        raise ConfigError(f"seeds must be a list of integers, got {raw_seeds!r}")
+    seeds = tuple(int(x) for x in raw_seeds)
     if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):
         raise ConfigError(f"seeds must be distinct integers >= 0, got {list(seeds)} (a repeated seed re-runs the same cell)")
     data_dir = raw.get("data_dir")
