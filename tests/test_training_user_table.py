@@ -169,3 +169,27 @@ def test_identifier_columns_are_not_labels(tmp_path: Path, id_name: str) -> None
         tmp_path / "t.csv", index=False)
     table = load_table(tmp_path / "t.csv")
     assert [t.name for t in table.tasks] == ["active"]
+
+
+def test_config_table_read_beside_the_config_and_fingerprinted_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relative table path in a TOML config is read beside the config (it was read from the
+    current directory); a checkpoint's fingerprint holds the table's content, not the path as typed."""
+    from drugscreen.training.config import resolve_config
+    from drugscreen.training.trainer import _trunk_config
+
+    sub = tmp_path / "project"
+    sub.mkdir()
+    table = _table(sub / "assay.csv")
+    (sub / "run.toml").write_text('dataset = "assay.csv"\nmodel = "gine"\n')
+    monkeypatch.chdir(tmp_path)
+    cfg = resolve_config(sub / "run.toml")
+    assert cfg.dataset == [str(sub / "assay.csv")]
+    # the same file given another way: the same fingerprint (it retrained); edited: another one
+    other = resolve_config(None, dataset="project/assay.csv", model="gine")
+    assert _trunk_config(other)["dataset"] == _trunk_config(cfg)["dataset"]
+    assert _trunk_config(cfg)["dataset"][0].startswith("table:assay:")
+    before = _trunk_config(cfg)["dataset"]
+    table.write_text(table.read_text().replace(",1.0\n", ",0.0\n", 1))
+    assert _trunk_config(cfg)["dataset"] != before
+    # registered names are fingerprinted as before
+    assert _trunk_config(resolve_config(None, dataset="bbbp", model="gine"))["dataset"] == ["bbbp"]

@@ -366,13 +366,30 @@ def _parse_seeds(seeds: Any) -> list[int]:
     return out
 
 
+def _tables_beside(dataset: Any, base: Path) -> Any:
+    """A config file's relative table paths, read beside the config file (as a benchmark
+    config's are) when the file is there; registered names and other entries unchanged."""
+    from drugscreen.data.loaders import is_table_path
+
+    entries = [d.strip() for d in dataset.split(",")] if isinstance(dataset, str) else dataset
+    if not isinstance(entries, list):
+        return dataset  # TrainConfig's own checks report it
+    out = []
+    for d in entries:
+        if isinstance(d, str) and is_table_path(d) and not Path(d).is_absolute() and (base / d).is_file():
+            d = str(base / d)
+        out.append(d)
+    return out
+
+
 def resolve_config(path: str | Path | None = None, **overrides: Any) -> TrainConfig:
     """Read a TOML config (if any) and apply overrides (``None`` values are ignored).
 
     Parameters
     ----------
     path
-        TOML file whose keys are :class:`TrainConfig` fields.
+        TOML file whose keys are :class:`TrainConfig` fields. A relative table path in its
+        ``dataset`` is read beside the file when it is there (else from the current directory).
     **overrides
         Values that take precedence (CLI flags).
     """
@@ -386,6 +403,8 @@ def resolve_config(path: str | Path | None = None, **overrides: Any) -> TrainCon
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: invalid TOML ({exc})") from None
         data.pop("command", None)  # documentation-only key
+        if "dataset" in data:
+            data["dataset"] = _tables_beside(data["dataset"], Path(path).parent)
     for k, v in overrides.items():
         if v is not None:
             data[k] = v

@@ -108,7 +108,20 @@ def _trunk_config(config: TrainConfig, post_keys: tuple[str, ...] = _POST_TRAINI
     for key in ("smiles_column", "targets", "task_type"):  # a file dataset's options, likewise
         if not d.get(key):
             d.pop(key, None)
+    d["dataset"] = [_dataset_identity(x) for x in d["dataset"]]
     return d
+
+
+def _dataset_identity(name: str) -> str:
+    """What a checkpoint's fingerprint records of one ``dataset`` entry: a registered name as
+    is; a user's table by its content (the path as typed would make the same file given another
+    way retrain, and an edited file at the same path resume on checkpoints of its old labels)."""
+    from drugscreen.data.files import sha256_file
+    from drugscreen.data.loaders import is_table_path, table_name
+
+    if not is_table_path(name) or not Path(name).is_file():
+        return name
+    return f"table:{table_name(name)}:{sha256_file(name)}"
 
 
 def _config_hash(d: dict[str, Any]) -> str:
