@@ -87,6 +87,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ERROR_COLUMN",
     "INPUT_FORMATS",
+    "MOLECULE_FILE_SUFFIXES",
     "OUTPUT_FORMATS",
     "SMILES_COLUMN_NAMES",
     "TableReader",
@@ -129,6 +130,8 @@ _SUFFIXES = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
+#: Suffixes that name a molecule file unambiguously (``.txt`` may hold anything).
+MOLECULE_FILE_SUFFIXES = tuple(s for s, fmt in _SUFFIXES.items() if fmt != "txt")
 _DELIMITERS = (",", "\t", ";", "|")
 _HEADER_WORDS = {
     *SMILES_COLUMN_NAMES,

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import numpy as np
 
+from drugscreen.io import MOLECULE_FILE_SUFFIXES
 from drugscreen.repurposing.inputs import (
     Library,
     LigandSet,
@@ -636,7 +637,7 @@ TOX_ENDPOINTS = ("tox21", "clintox", "sider")
 
 #: Suffixes of FASTA files (optionally .gz), and of the molecule tables ``drugscreen screen`` reads.
 FASTA_SUFFIXES = (".fasta", ".fa", ".faa", ".fas", ".fsa", ".seq")
-MOLECULE_SUFFIXES = (".smi", ".smiles", ".ism", ".csv", ".tsv", ".tab", ".sdf", ".sd", ".parquet", ".pq")
+MOLECULE_SUFFIXES = MOLECULE_FILE_SUFFIXES  # drugscreen.io's table, .txt left out
 #: Text read as a protein sequence where a file name is expected: only letters (and white
 #: space, ``*`` or ``-``), at least this many of them.
 _SEQUENCE_MIN_LETTERS = 30

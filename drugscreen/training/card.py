@@ -49,9 +49,6 @@ def mean_sd_text(entry: dict[str, Any] | None) -> str:
     return f"{_fmt(entry['mean'])} ± {_fmt(entry['sd'])}"
 
 
-_ms = mean_sd_text
-
-
 def _forest_lines(forest: dict[str, Any] | None) -> list[str]:
     """The card section on a blended fingerprint forest (nothing without one)."""
     if not forest:
@@ -158,9 +155,9 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
     for name, s in summary.items():
         e = ens.get(name, {})
         if "roc_auc" in s:
-            lines.append(f"| {name} | ROC-AUC | {_ms(s['roc_auc'])} | {_fmt(e.get('roc_auc'))} | {_fmt(e.get('ece_uncalibrated'))} → {_fmt(e.get('ece'))} |")
+            lines.append(f"| {name} | ROC-AUC | {mean_sd_text(s['roc_auc'])} | {_fmt(e.get('roc_auc'))} | {_fmt(e.get('ece_uncalibrated'))} → {_fmt(e.get('ece'))} |")
         if "rmse" in s:
-            lines.append(f"| {name} | RMSE | {_ms(s.get('rmse'))} | {_fmt(e.get('rmse'))} | – |")
+            lines.append(f"| {name} | RMSE | {mean_sd_text(s.get('rmse'))} | {_fmt(e.get('rmse'))} | – |")
     lines += ["", "## Tasks", "", "| task | dataset | column | type | units | direction |", "|---|---|---|---|---|---|"]
     for t in cfg["tasks"]:
         lines.append(f"| {t['name']} | {t['dataset']} | {t['column']} | {t['type']} | {t['units']} | {t['direction']} |")
