@@ -99,7 +99,8 @@ def run(split: str, minutes: float, epochs: int, seed: int, bundle: str | None, 
         "heldout_targets": heldout,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"affinity_{split}.json").write_text(json.dumps(record, indent=1))
+    from drugscreen.jsonio import write_json
+    write_json(RESULTS / f"affinity_{split}.json", record)
     if bundle:
         save_affinity_bundle(
             model,
@@ -202,11 +203,14 @@ def evaluate(bundle_path: str | None, threads: int) -> dict:
             m["per_target"] = per_target_ranking(t.target_idx[te], t.value[te], pred, binder_threshold=thr)
             record["baselines"].setdefault(name, {})[t.name] = m
     record["time_s"] = time.perf_counter() - t0
-    (RESULTS / f"affinity_{split}_evaluate.json").write_text(json.dumps(record, indent=1))
+    from drugscreen.jsonio import write_json
+    write_json(RESULTS / f"affinity_{split}_evaluate.json", record)
     return record
 
 
 def table() -> str:
+    from drugscreen.jsonio import number
+
     rows = ["| split | dataset | n test | MSE | CI | Spearman | per-target Spearman | top-10% hit rate (base) |", "|---|---|---|---|---|---|---|---|"]
     for split in ("warm", "cold_drug", "cold_target"):
         path = RESULTS / f"affinity_{split}.json"
@@ -215,10 +219,10 @@ def table() -> str:
         rec = json.loads(path.read_text())
         for name, m in rec["metrics"]["test"].items():
             pt = m.get("per_target", {})
-            hit = f"{pt['hit_rate_top']:.3f} ({pt['base_rate']:.3f})" if "hit_rate_top" in pt else "-"
+            hit = f"{number(pt['hit_rate_top']):.3f} ({number(pt['base_rate']):.3f})" if "hit_rate_top" in pt else "-"
             rows.append(
-                f"| {split} | {name} | {m['n']} | {m['mse']:.3f} | {m['ci']:.3f} | {m['spearman']:.3f} | "
-                f"{pt.get('mean_spearman', float('nan')):.3f} (n={pt.get('n_targets', 0)}) | {hit} |"
+                f"| {split} | {name} | {m['n']} | {number(m['mse']):.3f} | {number(m['ci']):.3f} | {number(m['spearman']):.3f} | "
+                f"{number(pt.get('mean_spearman')):.3f} (n={pt.get('n_targets', 0)}) | {hit} |"
             )
         check = RESULTS / f"affinity_{split}_evaluate.json"
         if check.exists():
@@ -226,10 +230,10 @@ def table() -> str:
             for base, per_ds in ev["baselines"].items():
                 for name, m in per_ds.items():
                     pt = m["per_target"]
-                    hit = f"{pt['hit_rate_top']:.3f} ({pt['base_rate']:.3f})" if "hit_rate_top" in pt else "-"
+                    hit = f"{number(pt['hit_rate_top']):.3f} ({number(pt['base_rate']):.3f})" if "hit_rate_top" in pt else "-"
                     rows.append(
-                        f"| {split}, baseline: {base} | {name} | {m['n']} | {m['mse']:.3f} | {m['ci']:.3f} | {m['spearman']:.3f} | "
-                        f"{pt['mean_spearman']:.3f} (n={pt['n_targets']}) | {hit} |"
+                        f"| {split}, baseline: {base} | {name} | {m['n']} | {number(m['mse']):.3f} | {number(m['ci']):.3f} | {number(m['spearman']):.3f} | "
+                        f"{number(pt['mean_spearman']):.3f} (n={pt['n_targets']}) | {hit} |"
                     )
     rows.append("")
     rows.append("Published reference figures (not measured here): " + "; ".join(f"{k}: {v}" for k, v in PUBLISHED.items()))

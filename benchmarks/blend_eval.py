@@ -216,7 +216,8 @@ def run_seed(seed: int, data: Any, bundle: Any, datasets: list[str], args: argpa
                 del rf
                 work.mkdir(parents=True, exist_ok=True)
                 np.savez(cache, **fpred)
-                cache_json.write_text(json.dumps(frep, indent=1))
+                from drugscreen.jsonio import write_json
+                write_json(cache_json, frep)
             entry: dict[str, Any] = {"forest": {p: _score(y[p], fpred[p], kind) for p in y}, "cost": frep, "blend": {}}
             modes = ("prob", "prob_cal", "rank") if kind == "classification" else ("value",)
             for mode in modes:
@@ -361,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
         summary, md = summarize(results, args.datasets)
         payload = {"argv": sys.argv[1:], "seeds": sorted(results), "params": dict(vars(args)),
                    "summary": summary, "per_seed": {str(s): r for s, r in results.items()}}
-        (out_dir / "blend_eval.json").write_text(json.dumps(payload, indent=1, default=float))
+        from drugscreen.jsonio import write_json
+        write_json(out_dir / "blend_eval.json", payload, fallback=float)
         (out_dir / "blend_eval.md").write_text(md)
 
     for seed in args.seeds:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import platform
 import resource
@@ -263,7 +262,8 @@ def main() -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         res["printed"] = lines
-        args.json.write_text(json.dumps(res, indent=2) + "\n")
+        from drugscreen.jsonio import write_json
+        write_json(args.json, res, indent=2)
     return 0
 
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import logging
 import sys
 import time
@@ -313,7 +312,8 @@ def main() -> None:
     results["time_s"] = time.perf_counter() - t_start
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(results, indent=1))
+    from drugscreen.jsonio import write_json
+    write_json(out.with_suffix(".json"), results)
     lines = [
         "# Ligand-mode retrospective evaluation",
         "",

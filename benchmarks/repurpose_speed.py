@@ -112,13 +112,12 @@ def main() -> None:
           "| first run (empty cache) wall:", {m: round(r["total_s"], 2) for m, r in first.items()},
           f"(target: < 10 s wall; load average {load[0]:.1f} on {os.cpu_count()} CPUs; panel {'on' if args.panel else 'off'})")  # fmt: skip
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"repurpose_speed{'_panel' if args.panel else ''}.json").write_text(
-        json.dumps(
-            {"settings": vars(args), "runs": runs, "first_run_empty_cache": first, "best_total_s": summary, "best_cpu_s": cpu, "loadavg_at_end": load, "cpus": os.cpu_count(),
-             "python": platform.python_version(), "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
-            indent=1,
-        )  # fmt: skip
-    )
+    from drugscreen.jsonio import write_json
+    write_json(
+        RESULTS / f"repurpose_speed{'_panel' if args.panel else ''}.json",
+        {"settings": vars(args), "runs": runs, "first_run_empty_cache": first, "best_total_s": summary, "best_cpu_s": cpu, "loadavg_at_end": load, "cpus": os.cpu_count(),
+         "python": platform.python_version(), "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

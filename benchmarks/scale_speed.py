@@ -20,7 +20,6 @@ throughput) and the efficiency is only indicative.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -137,7 +136,8 @@ def main() -> None:
                 "scaling_efficiency_wall": round(eff, 3) if eff is not None else None,
                 "note": "2-core machine shared with other jobs: times are upper bounds, efficiency indicative only",
             }
-            out.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
+            from drugscreen.jsonio import write_json
+            write_json(out.with_suffix(".json"), record)
             out.with_suffix(".txt").write_text("\n".join(lines) + "\n")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from drugscreen.exceptions import BundleError, UnknownNameError
+from drugscreen.jsonio import write_json
 
 __all__ = [
     "FORMAT_VERSION",
@@ -199,9 +200,7 @@ def save_bundle(
         "files": files,
     }
     full.setdefault("versions", bundle_versions())
-    tmp = out / (CONFIG_FILE + ".tmp")
-    tmp.write_text(json.dumps(full, indent=1, sort_keys=False, allow_nan=True) + "\n")
-    os.replace(tmp, out / CONFIG_FILE)
+    write_json(out / CONFIG_FILE, full)
     if card is not None:
         (out / CARD_FILE).write_text(card)
     for stale in [*out.glob("member_*.safetensors"), out / FOREST_FILE]:

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from drugscreen.jsonio import write_json
+
 __all__ = ["SCHEMA", "host_info", "load_records", "peak_rss_mb", "versions", "write_evidence", "write_record"]
 
 SCHEMA = "drugscreen.run/1"
@@ -65,10 +67,7 @@ def write_record(record: dict[str, Any], path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"schema": SCHEMA, **record}
     record.setdefault("finished_at", datetime.now(UTC).isoformat(timespec="seconds"))
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record, indent=1, sort_keys=False, default=_json_default) + "\n")
-    os.replace(tmp, path)
-    return path
+    return write_json(path, record)
 
 
 def write_evidence(out: str | Path | None, result: dict[str, Any], lines: list[str]) -> str:
@@ -78,23 +77,10 @@ def write_evidence(out: str | Path | None, result: dict[str, Any], lines: list[s
     if out:
         path = Path(out)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.with_suffix(".json").write_text(json.dumps(result, indent=1, default=float))
+        write_json(path.with_suffix(".json"), result, fallback=float)
         path.with_suffix(".md").write_text(text)
     return text
 
-
-def _json_default(obj: Any) -> Any:
-    import numpy as np
-
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 def load_records(results_dir: str | Path) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from drugscreen.exceptions import BundleError
+from drugscreen.jsonio import write_json
 
 __all__ = [
     "AFFINITY_FORMAT_VERSION",
@@ -83,7 +84,7 @@ def save_affinity_bundle(model: Any, config: dict[str, Any], path: str | Path) -
     cfg = {"format_version": AFFINITY_FORMAT_VERSION, "kind": "affinity", "drugscreen_version": __version__}
     cfg.update(config)
     cfg["files"] = {WEIGHTS: _sha256(out / WEIGHTS)}
-    (out / "config.json").write_text(json.dumps(cfg, indent=1, sort_keys=False))
+    write_json(out / "config.json", cfg)
     logger.info("saved affinity bundle to %s", out)
     return out
 

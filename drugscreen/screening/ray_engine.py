@@ -63,6 +63,7 @@ from drugscreen.exceptions import (
     InputFormatError,
     MissingDependencyError,
 )
+from drugscreen.jsonio import write_json
 from drugscreen.screening.run import ScreenSummary
 
 if TYPE_CHECKING:
@@ -515,9 +516,7 @@ def run_screen_ray(
             "seconds": round(time.perf_counter() - t0, 3),
             "parts": parts,
         }
-        tmp = out / f".{MANIFEST_FILE}.tmp"
-        tmp.write_text(json.dumps(manifest, indent=1, default=str))
-        os.replace(tmp, out / MANIFEST_FILE)
+        write_json(out / MANIFEST_FILE, manifest, fallback=str)
     except BaseException:
         with contextlib.suppress(OSError):
             (out / MANIFEST_FILE).unlink()

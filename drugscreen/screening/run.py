@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from drugscreen.exceptions import ConfigError, InputFormatError
+from drugscreen.jsonio import write_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -203,9 +204,7 @@ def _chunk_files(work: Path) -> list[Path]:
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True, default=str))
-    os.replace(tmp, path)
+    write_json(path, data, sort_keys=True, fallback=str)
 
 
 def _rendered_path(chunk_file: Path) -> Path:

@@ -7,6 +7,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from drugscreen.jsonio import number
+
 #: Heading of the card section with each dataset's own metric by similarity to the training set
 #: (written by ``benchmarks/publish_panel.py`` from ``benchmarks/domain_evidence.py``).
 METRIC_EVIDENCE_HEADING = "## Applicability domain: each dataset's own metric by similarity (test)"
@@ -102,7 +104,7 @@ def _standardizer_lines(std: dict[str, Any] | None) -> list[str]:
 
 def _pooled_error_caveat(test: dict[str, Any], selection: dict[str, Any], extra_sections: str) -> list[str]:
     """A warning under the domain's error table when its test errors are not larger outside."""
-    if not test or not test.get("n_out") or not test["mean_error_out"] <= test["mean_error_in"]:
+    if not test or not test.get("n_out") or not number(test["mean_error_out"]) <= number(test["mean_error_in"]):
         return []
     where = ("the per-dataset table at the end of this card" if METRIC_EVIDENCE_HEADING in extra_sections
              else "`python benchmarks/domain_evidence.py`")

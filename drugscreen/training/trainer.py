@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from drugscreen.exceptions import ConfigError, DatasetError, DatasetNotAvailableError
+from drugscreen.jsonio import write_json
 from drugscreen.training.calibration import apply_calibration, fit_calibration
 from drugscreen.training.config import TrainConfig
 from drugscreen.training.data import HEAD_DESCRIPTORS, TrainingData, build_training_data
@@ -752,23 +753,6 @@ def summarize_records(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- entry points
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, (np.floating, np.integer)):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(type(o).__name__)
-
-
-def write_json(path: Path, obj: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=1, default=_json_default) + "\n")
-    os.replace(tmp, path)
 
 
 def _train_rf(data: TrainingData, config: TrainConfig, seed: int) -> tuple[dict[str, list[np.ndarray]], float, float]:
