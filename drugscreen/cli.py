@@ -554,11 +554,12 @@ app.add_typer(benchmark_app, name="benchmark", rich_help_panel="Benchmarks")
 @benchmark_app.callback(
     epilog="Examples: drugscreen benchmark --config benchmarks/configs/property_suite.toml ; "
     "drugscreen benchmark --config benchmarks/configs/property_suite.toml --only bbbp/rf/0 --force ; "
+    "drugscreen benchmark --config my_assay_bench.toml (datasets = [\"my_assay.csv\"]) ; "
     "drugscreen benchmark report"
 )
 def benchmark_cmd(
     ctx: typer.Context,
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Benchmark TOML (benchmarks/configs/NAME.toml).")] = None,  # noqa: UP045
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Benchmark TOML (benchmarks/configs/NAME.toml). Its datasets may be registered names or your own tables (datasets = [\"my_assay.csv\"], read beside the config file, with optional targets, smiles_column, task_type as for train).")] = None,  # noqa: UP045
     force: Annotated[bool, typer.Option("--force", help="Re-run cells whose run record already exists.")] = False,
     only: Annotated[Optional[str], typer.Option("--only", help="Only cells matching DATASET/MODEL/SEED/SPLIT (or DATASET/MODEL/SPLIT/SEED, as the log prints cells); trailing parts optional, * = any (e.g. bbbp/rf/0).")] = None,  # noqa: UP045
     in_process: Annotated[bool, typer.Option("--in-process", help="Run cells in this process (faster start; peak memory is then the whole run's).")] = False,

@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from drugscreen.benchmarking.baselines import FitResult, fit_predict_rf, fit_predict_train_mean
-from drugscreen.benchmarking.config import ModelSpec
+from drugscreen.benchmarking.config import ModelSpec, TableSpec
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,8 @@ def is_trained_model(model: ModelSpec) -> bool:
 
 
 def train_record(
-    model: ModelSpec, dataset: str, split_kind: str, seed: int, *, threads: int = 1, data_dir: str | None = None
+    model: ModelSpec, dataset: str, split_kind: str, seed: int, *, threads: int = 1, data_dir: str | None = None,
+    table: TableSpec | None = None,
 ) -> dict[str, Any]:
     """Train one cell with :func:`drugscreen.training.trainer.train` and return its run record.
 
@@ -71,15 +72,21 @@ def train_record(
     makes the split with the same :func:`drugscreen.data.splits.make_split` call as the
     runner, selects on the valid part only and scores valid and test with
     :mod:`drugscreen.training.metrics` (same convention as :mod:`drugscreen.benchmarking.metrics`).
+    With ``table`` (a user's own table) the trainer reads that file with its options, as
+    ``drugscreen train --dataset my.csv`` does.
     """
     from drugscreen.training.config import TrainConfig
     from drugscreen.training.trainer import train
 
     params = model_params_for(model, dataset)
     arch = params.pop("model", model.name)
+    reading: dict[str, Any] = {}
+    if table is not None:
+        reading = {k: v for k, v in table.load_options().items() if k != "name"}
     config = TrainConfig.from_dict(
         {
-            "dataset": [dataset],
+            "dataset": [str(table.path) if table is not None else dataset],
+            **reading,
             "model": arch,
             "split": split_kind,
             "seeds": [seed],

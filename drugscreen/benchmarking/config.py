@@ -17,6 +17,20 @@ A configuration is a TOML file (``benchmarks/configs/*.toml``)::
     epochs = 60
     datasets = ["esol"]                    # optional: this model runs on these datasets only
 
+A dataset may also be a user's own table (a ``.csv``/``.tsv`` file, gzipped too, read by
+:func:`drugscreen.data.load_table`), with the options ``drugscreen train --dataset my.csv``
+takes, given once for every table or per table::
+
+    datasets = ["my_assay.csv", "bbbp"]    # a path: relative to this config file's folder
+    targets = ["pIC50"]                    # optional: label columns (default: all but ids)
+    smiles_column = "SMILES"               # optional
+    task_type = "regression"               # optional: classification | regression
+
+    datasets = [{ path = "data/herg.tsv", targets = ["active"], name = "herg" }, "bbbp"]
+
+A table's dataset name (in ``--only``, a model's ``datasets``, record and split file names) is
+its file name without suffixes (``my_assay``), or ``name``; it may not be a registered name.
+
 Relative paths (``results_dir``, ``splits_dir``) are resolved against the directory holding
 the ``benchmarks/`` folder when the file lies inside one, else against the config's folder.
 """
@@ -31,9 +45,54 @@ from typing import Any
 
 from drugscreen.exceptions import ConfigError
 
-__all__ = ["BenchmarkConfig", "Cell", "ModelSpec", "load_config", "parse_only"]
+__all__ = ["BenchmarkConfig", "Cell", "ModelSpec", "TableSpec", "load_config", "parse_only"]
 
 SPLIT_KINDS = ("scaffold", "balanced_scaffold", "random")
+#: Keys that say how a user's table is read (top level: every table; inline: that table).
+TABLE_OPTIONS = ("smiles_column", "targets", "task_type")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A user's own table in a benchmark grid: where it is and how it is read.
+
+    Attributes
+    ----------
+    name
+        The dataset name of its cells (file name without suffixes unless given).
+    path
+        The file (absolute).
+    smiles_column, targets, task_type
+        As for :func:`drugscreen.data.load_table` (``None``/empty: inferred).
+    """
+
+    name: str
+    path: Path
+    smiles_column: str | None = None
+    targets: tuple[str, ...] = ()
+    task_type: str | None = None
+
+    def load_options(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`drugscreen.data.load_table` (unset ones left out)."""
+        out: dict[str, Any] = {"name": self.name}
+        if self.smiles_column:
+            out["smiles_column"] = self.smiles_column
+        if self.targets:
+            out["targets"] = list(self.targets)
+        if self.task_type:
+            out["task_type"] = self.task_type
+        return out
+
+    def sha256(self) -> str:
+        """The file's content sha256 (what run records and split files are tied to)."""
+        from drugscreen.data.files import sha256_file
+
+        return sha256_file(self.path)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able view (recorded in run records)."""
+        return {"name": self.name, "path": str(self.path), "smiles_column": self.smiles_column,
+                "targets": list(self.targets), "task_type": self.task_type}
 
 
 @dataclass(frozen=True)
@@ -98,6 +157,8 @@ class BenchmarkConfig:
         ``torch.set_num_threads`` for GNN cells and ``n_jobs`` for baselines.
     path
         The file the configuration was read from (``None`` when built in code).
+    tables
+        The user's own tables among ``datasets``, keyed by their dataset name.
     """
 
     name: str
@@ -111,6 +172,7 @@ class BenchmarkConfig:
     data_dir: Path | None = None
     threads: int = 1
     path: Path | None = None
+    tables: dict[str, TableSpec] = field(default_factory=dict)
 
     def cells(self) -> Iterator[Cell]:
         """The grid, dataset-major (so each dataset is loaded once)."""
@@ -133,6 +195,7 @@ class BenchmarkConfig:
             "sizes": list(self.sizes),
             "threads": self.threads,
             "path": str(self.path) if self.path else None,
+            **({"tables": {k: t.to_dict() for k, t in self.tables.items()}} if self.tables else {}),
         }
 
 
@@ -151,13 +214,18 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, base: Pat
     ConfigError
         On a missing key, an unknown split kind or malformed values.
     """
-    known = {"name", "datasets", "models", "splits", "seeds", "sizes", "results_dir", "splits_dir", "data_dir", "threads"}
+    known = {"name", "datasets", "models", "splits", "seeds", "sizes", "results_dir", "splits_dir", "data_dir", "threads",
+             *TABLE_OPTIONS}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown key(s) in benchmark config: {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
     for key in ("datasets", "models"):
         if not raw.get(key):
             raise ConfigError(f"benchmark config needs a non-empty {key!r}")
+    if not isinstance(raw["datasets"], list):
+        raise ConfigError(f"datasets must be a list of dataset names or table paths, not {raw['datasets']!r}")
+    names, tables = _read_datasets(raw, path.parent if path else Path.cwd())
+    raw = {**raw, "datasets": names}
     models = []
     for entry in raw["models"]:
         if not isinstance(entry, dict) or "name" not in entry:
@@ -174,7 +242,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, base: Pat
     names = [m.name for m in models]
     if len(set(names)) != len(names):
         raise ConfigError(f"model names must be unique in one config, got {names}")
-    _check_names([str(d) for d in raw["datasets"]], models)
+    _check_names([str(d) for d in raw["datasets"] if d not in tables], models)
     splits = tuple(raw.get("splits", ["scaffold"]))
     bad = [s for s in splits if s not in SPLIT_KINDS]
     if bad:
@@ -208,7 +276,83 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, base: Pat
         data_dir=(Path(data_dir) if Path(data_dir).is_absolute() else base / data_dir) if data_dir else None,
         threads=int(raw.get("threads", 1)),
         path=path,
+        tables=tables,
     )
+
+
+def _read_datasets(raw: dict[str, Any], folder: Path) -> tuple[list[str], dict[str, TableSpec]]:
+    """The config's dataset names, and its user tables by name (a path entry or an inline table).
+
+    A relative table path is read beside the config file when it is there, else from the
+    current directory (as a training config's is).
+    """
+    from drugscreen.data.loaders import is_table_path, table_name, unreadable_table_format
+
+    shared = {k: raw[k] for k in TABLE_OPTIONS if raw.get(k) is not None}
+    names: list[str] = []
+    tables: dict[str, TableSpec] = {}
+    for entry in raw["datasets"]:
+        if isinstance(entry, dict):
+            bad = sorted(set(entry) - {"path", "name", *TABLE_OPTIONS})
+            if bad or not isinstance(entry.get("path"), str):
+                raise ConfigError(f"a table entry of datasets needs a 'path' and takes only path, name, "
+                                  f"{', '.join(TABLE_OPTIONS)} (got {entry!r})")
+            where, opts = entry["path"], {**shared, **{k: entry[k] for k in TABLE_OPTIONS if k in entry}}
+            given_name = entry.get("name")
+        elif isinstance(entry, str) and is_table_path(entry):
+            where, opts, given_name = entry, shared, None
+        elif isinstance(entry, str):
+            names.append(entry)
+            continue
+        else:
+            raise ConfigError(f"datasets entries are names, table paths or {{ path = ... }} tables, not {entry!r}")
+        if unreadable_table_format(where):
+            raise ConfigError(f"benchmark config: {unreadable_table_format(where)}")
+        file = Path(where).expanduser()
+        if not file.is_absolute():
+            file = folder / file if (folder / file).is_file() or not file.is_file() else file
+        if not file.is_file():
+            raise ConfigError(f"benchmark config: dataset file {where} not found (looked in {folder} and the current directory)")
+        name = str(given_name) if given_name else table_name(file)
+        _check_table_options(opts, where)
+        targets = opts.get("targets") or ()
+        tables[name] = TableSpec(name, file.resolve(), opts.get("smiles_column"),
+                                 tuple(targets.split(",")) if isinstance(targets, str) else tuple(targets), opts.get("task_type"))
+        names.append(name)
+    if len(set(names)) != len(names):
+        raise ConfigError(f"benchmark config: datasets {names} name one dataset twice; give a table its own name = \"...\"")
+    if shared and not tables:
+        raise ConfigError(f"{', '.join(shared)} only apply to a dataset given as a file (.csv/.tsv), not to {', '.join(names)}")
+    _refuse_registered_names(tables)
+    return names, tables
+
+
+def _check_table_options(opts: dict[str, Any], where: str) -> None:
+    task_type = opts.get("task_type")
+    if task_type not in (None, "classification", "regression"):
+        raise ConfigError(f"{where}: task_type must be classification or regression, not {task_type!r}")
+    if opts.get("smiles_column") is not None and not isinstance(opts["smiles_column"], str):
+        raise ConfigError(f"{where}: smiles_column must be a column name, not {opts['smiles_column']!r}")
+    targets = opts.get("targets")
+    if targets is not None and not (isinstance(targets, str) or (isinstance(targets, list) and all(isinstance(t, str) for t in targets))):
+        raise ConfigError(f"{where}: targets must be a list of column names, not {targets!r}")
+
+
+def _refuse_registered_names(tables: dict[str, TableSpec]) -> None:
+    """A table may not take a registered dataset's name: its records and split files would be
+    taken for (and overwrite) that dataset's."""
+    from drugscreen.data import get_spec
+    from drugscreen.exceptions import UnknownNameError
+
+    for name, table in tables.items():
+        try:
+            spec = get_spec(name)
+        except UnknownNameError:
+            continue
+        raise ConfigError(
+            f"benchmark config: table {table.path.name} would be named {name!r}, the registered dataset {spec.name}'s "
+            f"name (its run records and split files would be mixed up); give it another name = \"...\""
+        )
 
 
 #: Benchmark model names handled by the runner itself (every other name is a trained model).

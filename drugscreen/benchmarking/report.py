@@ -53,6 +53,8 @@ class Aggregate:
     split_check: str = ""
     valid_metrics: dict[str, tuple[float, float, int]] = field(default_factory=dict)
     cpu_s: float | None = None
+    #: A user's own table: the newest record's ``table`` entry (name, path, sha256, task type ...).
+    table: dict[str, Any] | None = None
 
     def value(self, metric: str) -> tuple[float, float, int] | None:
         """``(mean, sd, n)`` of ``metric`` or ``None``."""
@@ -86,7 +88,9 @@ def aggregate(records: list[dict[str, Any]]) -> list[Aggregate]:
     """Group records by (split, dataset, model) and average their test metrics over seeds.
 
     When several records share (split, dataset, model, seed) — e.g. a re-run in another
-    folder — the newest (``finished_at``) counts.
+    folder — the newest (``finished_at``) counts. For a user's own table only the seeds run on
+    the newest record's copy of the file (its content sha256) count: seeds of an earlier,
+    edited copy are left out, with a warning, rather than averaged in.
     """
     latest: dict[tuple[str, str, str, int], dict[str, Any]] = {}
     for rec in records:
@@ -94,11 +98,27 @@ def aggregate(records: list[dict[str, Any]]) -> list[Aggregate]:
         old = latest.get(key)
         if old is None or str(rec.get("finished_at", "")) >= str(old.get("finished_at", "")):
             latest[key] = rec
+    # a user's table: the content (sha256) of its newest record, over every model and split
+    current: dict[str, str] = {}
+    for rec in sorted(latest.values(), key=lambda r: str(r.get("finished_at", ""))):
+        if rec.get("table"):
+            current[str(rec.get("dataset"))] = str(rec.get("data_sha256"))
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for (split, ds, model, _), rec in latest.items():
         groups[(split, ds, model)].append(rec)
     out = []
     for (split, ds, model), recs in sorted(groups.items()):
+        newest = max(recs, key=lambda r: str(r.get("finished_at", "")))
+        if newest.get("table"):  # only the seeds run on the table's current copy count
+            sha = current.get(ds, newest.get("data_sha256"))
+            old = sorted(int(r.get("seed", 0)) for r in recs if r.get("data_sha256") != sha)
+            if old:
+                logger.warning("%s/%s/%s: seed(s) %s were run on an earlier copy of %s (another sha256) and are left "
+                               "out; run the benchmark again to re-run them on this copy", ds, model, split, old,
+                               Path(str(newest["table"].get("path", ds))).name)
+                recs = [r for r in recs if r.get("data_sha256") == sha]
+                if not recs:
+                    continue
         recs.sort(key=lambda r: int(r.get("seed", 0)))
         metrics, valid_metrics = {}, {}
         for m in ("roc_auc", "prc_auc", "rmse", "mae", "r2", "mse", "ci", "spearman"):
@@ -121,6 +141,7 @@ def aggregate(records: list[dict[str, Any]]) -> list[Aggregate]:
                 valid_metrics=valid_metrics,
                 cpu_s=_mean(r.get("times", {}).get("cpu_s") for r in recs) if all(
                     r.get("times", {}).get("cpu_s") is not None for r in recs) else None,
+                table=newest.get("table") or None,
             )
         )
     return out
@@ -554,6 +575,7 @@ def render_results(
               "Split files are committed in `benchmarks/splits/` and their sha256 is in every record, so a re-run "
               "uses identical molecules; the scaffold split is deterministic, so a re-run of a random-forest cell "
               "reproduces its figure exactly (same seed), and a GNN cell within its seed-to-seed sd.", ""]
+    lines += _tables_section(aggs)
     lines += _affinity_section(affinity or [])
     lines += ["## Sources of the published numbers", ""]
     for anc in PROPERTY_ANCHORS:
@@ -567,6 +589,29 @@ def render_results(
     if plots:
         lines += ["## Plots", ""] + [f"![{Path(p).stem}]({p})" for p in plots] + [""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _tables_section(aggs: list[Aggregate]) -> list[str]:
+    """Results on the user's own tables (no published numbers), one table per split and metric."""
+    tables = {a.dataset: a.table for a in aggs if a.table}
+    if not tables:
+        return []
+    lines = ["## Your own tables", "",
+             "Datasets read from your files (`datasets = [\"my.csv\"]` in the benchmark config); each record names "
+             "the file and its content sha256:", ""]
+    for name, t in sorted(tables.items()):
+        lines.append(f"- `{name}`: {Path(str(t.get('path', ''))).name}, sha256 {str(t.get('sha256', ''))[:12]}..., "
+                     f"{t.get('molecules')} molecules ({t.get('invalid')} rows refused), {t.get('task_type')}, "
+                     f"tasks {', '.join(map(str, t.get('tasks') or []))}")
+    lines.append("")
+    for split in sorted({a.split for a in aggs if a.table}, key=lambda s: (s != "scaffold", s)):
+        for kind, metric, higher, title in (("classification", "roc_auc", True, "test ROC-AUC ↑"),
+                                            ("regression", "rmse", False, "test RMSE ↓")):
+            names = sorted(n for n, t in tables.items() if t.get("task_type") == kind)
+            t_lines = _table(aggs, split, names, metric, higher, False) if names else []
+            if t_lines:
+                lines += [f"### Your tables: {title} (split: {split})", ""] + t_lines + [""]
+    return lines
 
 
 def _affinity_section(rows: list[dict[str, Any]]) -> list[str]:

@@ -4,7 +4,8 @@
 skips cells whose record already exists (unless ``force``), and runs each remaining cell —
 by default in a fresh process, so its peak memory (``resource.getrusage``) is its own. A cell:
 
-1. loads the dataset (:func:`drugscreen.data.load_dataset`);
+1. loads the dataset (:func:`drugscreen.data.load_dataset`, or :func:`drugscreen.data.load_table`
+   for a user's own table);
 2. loads or writes its split file (:func:`~drugscreen.benchmarking.splitfiles.get_split`);
 3. fits the model on train (early stopping / selection on valid only) and predicts valid and
    test, timing both;
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from drugscreen.benchmarking.config import BenchmarkConfig, Cell, parse_only
+from drugscreen.benchmarking.config import BenchmarkConfig, Cell, TableSpec, parse_only
 from drugscreen.exceptions import ConfigError, DrugscreenError
 
 logger = logging.getLogger(__name__)
@@ -78,14 +79,39 @@ def select_cells(config: BenchmarkConfig, only: str | None = None) -> list[Cell]
 _DATASETS: dict[tuple[str, str | None], Any] = {}
 
 
-def _load(name: str, data_dir: Path | None) -> Any:
-    key = (name, str(data_dir) if data_dir else None)
+def _load(name: str, data_dir: Path | None, table: TableSpec | None = None) -> Any:
+    # a table is keyed by its content too: an edited file is read again
+    key = (name, str(data_dir) if data_dir else None) if table is None else (name, f"{table.to_dict()}|{table.sha256()}")
     if key not in _DATASETS:
-        from drugscreen.data import load_dataset
+        from drugscreen.data import load_dataset, load_table
 
         _DATASETS.clear()  # one dataset in memory at a time
-        _DATASETS[key] = load_dataset(name, data_dir=data_dir)
+        _DATASETS[key] = load_dataset(name, data_dir=data_dir) if table is None else load_table(table.path, **table.load_options())
     return _DATASETS[key]
+
+
+def _stale_record(config: BenchmarkConfig, cell: Cell, path: Path) -> str:
+    """Why a cell's existing record does not count for the table as it is now ("" when it does):
+    the table's content (sha256) or how it is read changed since the record was written."""
+    table = config.tables.get(cell.dataset)
+    if table is None:
+        return ""
+    import json
+
+    try:
+        rec = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return "its record is unreadable"
+    sha = table.sha256()
+    if rec.get("data_sha256") != sha:
+        return f"{table.path.name} changed since its record (sha256 {str(rec.get('data_sha256'))[:12]}... -> {sha[:12]}...)"
+    if (rec.get("table") or {}).get("options") != _table_options(table):
+        return f"{table.path.name} is read with other options than in its record"
+    return ""
+
+
+def _table_options(table: TableSpec) -> dict[str, Any]:
+    return {k: v for k, v in table.to_dict().items() if k in ("smiles_column", "targets", "task_type")}
 
 
 def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
@@ -97,10 +123,12 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
 
     t_start = time.perf_counter()
     cpu_start = time.process_time()
-    dataset = _load(cell.dataset, config.data_dir)
+    table = config.tables.get(cell.dataset)
+    dataset = _load(cell.dataset, config.data_dir, table)
     if dataset.task_type not in ("classification", "regression"):
         raise ConfigError(f"{cell.dataset} has no labels to benchmark on")
-    split, split_file, split_sha = get_split(dataset, cell.split, cell.seed, config.splits_dir, config.sizes)
+    split, split_file, split_sha = get_split(dataset, cell.split, cell.seed, config.splits_dir, config.sizes,
+                                             remake_on_change=table is not None)
     load_s = time.perf_counter() - t_start
     logger.info("%s: %d molecules, %d tasks, split %d/%d/%d", cell.key, len(dataset), dataset.n_tasks,
                 len(split.train), len(split.valid), len(split.test))
@@ -111,9 +139,15 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
         "host": host_info(),
         "command": rerun_command(config, cell),
     }
+    if table is not None:
+        # what the record is tied to: the table's name, file, content and how it was read
+        common["table"] = {"name": table.name, "path": str(table.path), "sha256": dataset.sha256,
+                           "options": _table_options(table), "rows": len(dataset) + len(dataset.invalid),
+                           "molecules": len(dataset), "invalid": len(dataset.invalid),
+                           "task_type": dataset.task_type, "tasks": dataset.task_names}
     if is_trained_model(cell.model):
         record = train_record(cell.model, cell.dataset, cell.split, cell.seed, threads=config.threads,
-                              data_dir=str(config.data_dir) if config.data_dir else None)
+                              data_dir=str(config.data_dir) if config.data_dir else None, table=table)
         notes = list(record.get("notes", []))
         if record.get("split_sha256") != split_sha:
             notes.append(f"trainer's split sha256 {record.get('split_sha256')} differs from the split file's {split_sha}")
@@ -176,7 +210,10 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
             "command": common["command"],
             "notes": result.notes,
         }
+        if table is not None:
+            record["table"] = common["table"]
     record["model"] = cell.model.name
+    record["dataset"] = cell.dataset  # a table's own name (the trainer names it after the file)
     path = write_record(record, Path(config.results_dir) / cell.filename)
     primary = "roc_auc" if dataset.task_type == "classification" else "rmse"
     logger.info("%s: test %s %s (train %.1fs) -> %s", cell.key, primary,
@@ -253,10 +290,13 @@ def run_benchmark(
     logger.info("benchmark %s: %d cell(s)", config.name, len(cells))
     for i, cell in enumerate(cells, 1):
         path = Path(config.results_dir) / cell.filename
-        if path.exists() and not force:
+        stale = _stale_record(config, cell, path) if path.exists() and not force else ""
+        if path.exists() and not force and not stale:
             logger.info("[%d/%d] %s: record exists, skipped (--force to re-run)", i, len(cells), cell.key)
             outcomes.append(CellOutcome(cell, "skipped", path))
             continue
+        if stale:
+            logger.warning("[%d/%d] %s: %s: re-running it", i, len(cells), cell.key, stale)
         logger.info("[%d/%d] %s: running", i, len(cells), cell.key)
         t0 = time.perf_counter()
         if isolate:

@@ -37,6 +37,8 @@ def get_split(
     seed: int,
     splits_dir: str | Path,
     sizes: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    *,
+    remake_on_change: bool = False,
 ) -> tuple[Any, Path, str]:
     """Load the committed split file of a cell, or make and write it the first time.
 
@@ -53,6 +55,10 @@ def get_split(
         Folder of split files.
     sizes
         Train/valid/test fractions, used only when the file is made.
+    remake_on_change
+        Remake (and overwrite) an existing file made from other data (its recorded data
+        sha256 differs) instead of reusing its indices: a user's table that was edited since
+        (its rows may have moved, so the indices would pick other molecules).
 
     Returns
     -------
@@ -68,6 +74,13 @@ def get_split(
     from drugscreen.data.splits import Split, make_split
 
     path = split_path(splits_dir, dataset.name, kind, seed)
+    if remake_on_change and path.exists():
+        meta = Split.load(path).meta
+        want = meta.get("data_sha256")
+        if want != dataset.sha256 or meta.get("n", len(dataset)) != len(dataset):
+            logger.info("split file %s was made from other %s data (sha256 %s...); remaking it for this copy (%s...)",
+                        path, dataset.name, str(want)[:12], dataset.sha256[:12])
+            path.unlink()
     if path.exists():
         split = Split.load(path)
         n = len(dataset)

@@ -1,0 +1,145 @@
+"""``drugscreen benchmark`` on a user's own table: a benchmark config names a CSV file (beside the
+config), the grid runs on it with the same split files, seeds, run records and report as a
+registered dataset, and an edited file is never taken for the one a record was made from."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from tiny_data import tiny_dataset
+
+from drugscreen.exceptions import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRUGSCREEN_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def _assay(path: Path, n: int = 96) -> Path:
+    ds = tiny_dataset(n)
+    frame = pd.DataFrame({"compound_id": [f"c{i}" for i in range(n)], "SMILES": ds.smiles, "has_N": ds.y[:, 0],
+                          "logp": ds.y[:, 1]})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _config(folder: Path, body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg = folder / "cfg.toml"
+    cfg.write_text(body)
+    return cfg
+
+
+def test_config_reads_tables_beside_the_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from drugscreen.benchmarking.config import load_config
+
+    _assay(tmp_path / "proj" / "data" / "assay.csv")
+    _assay(tmp_path / "proj" / "herg data.tsv")
+    cfg = _config(tmp_path / "proj", 'datasets = ["data/assay.csv", { path = "herg data.tsv", name = "herg", targets = ["logp"] }]\n'
+                                     'targets = ["has_N"]\nsmiles_column = "SMILES"\nseeds = [0]\n'
+                                     '[[models]]\nname = "rf"\ndatasets = ["herg"]\n')
+    monkeypatch.chdir(tmp_path)  # not the config's folder: the paths are read beside the config
+    config = load_config(cfg)
+    assert config.datasets == ("assay", "herg")
+    assay, herg = config.tables["assay"], config.tables["herg"]
+    assert assay.path == (tmp_path / "proj" / "data" / "assay.csv").resolve()
+    assert assay.load_options() == {"name": "assay", "smiles_column": "SMILES", "targets": ["has_N"]}
+    assert herg.load_options() == {"name": "herg", "smiles_column": "SMILES", "targets": ["logp"]}
+    assert [c.key for c in config.cells()] == ["herg/rf/scaffold/0"]  # the model is restricted to herg
+    assert config.to_dict()["tables"]["assay"]["targets"] == ["has_N"]
+
+
+@pytest.mark.parametrize(
+    ("datasets", "extra", "message"),
+    [
+        ('["missing.csv"]', "", "missing.csv not found"),
+        ('["assay.csv"]', 'task_type = "ranking"\n', "task_type must be classification or regression"),
+        ('["bbbp"]', 'targets = ["p_np"]\n', "only apply to a dataset given as a file"),
+        ('["assay.csv", { path = "assay.csv" }]', "", "name one dataset twice"),
+        ('[{ path = "assay.csv", name = "BBBP" }]', "", "registered dataset bbbp"),
+        ('["assay.sdf"]', "", "not .sdf"),
+    ],
+)
+def test_config_refuses_bad_table_entries(tmp_path: Path, datasets: str, extra: str, message: str) -> None:
+    from drugscreen.benchmarking.config import load_config
+
+    _assay(tmp_path / "assay.csv")
+    cfg = _config(tmp_path, f"datasets = {datasets}\n{extra}[[models]]\nname = \"rf\"\n")
+    with pytest.raises(ConfigError, match=message):
+        load_config(cfg)
+
+
+def test_benchmark_runs_on_a_table_and_records_its_content(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.report import build_report
+    from drugscreen.benchmarking.runner import run_benchmark
+    from drugscreen.data.files import sha256_file
+
+    table = _assay(tmp_path / "assay.csv")
+    cfg = _config(tmp_path, 'name = "mine"\ndatasets = ["assay.csv"]\ntargets = ["has_N"]\nseeds = [0, 1]\n'
+                            '[[models]]\nname = "rf"\nn_estimators = 10\n'
+                            '[[models]]\nname = "fp_mlp"\nepochs = 2\nbatch_size = 32\n'
+                            'model_params = { hidden = 16 }\n')
+    config = load_config(cfg)
+    outcomes = run_benchmark(config, isolate=False)
+    assert [(o.cell.key, o.status) for o in outcomes] == [
+        ("assay/rf/scaffold/0", "done"), ("assay/rf/scaffold/1", "done"),
+        ("assay/fp_mlp/scaffold/0", "done"), ("assay/fp_mlp/scaffold/1", "done"),
+    ]
+    sha = sha256_file(table)
+    recs = {p.name: json.loads(p.read_text()) for p in config.results_dir.glob("*.json")}
+    assert len(recs) == 4
+    for rec in recs.values():
+        assert rec["dataset"] == "assay" and rec["data_sha256"] == sha
+        assert rec["table"]["name"] == "assay" and rec["table"]["sha256"] == sha
+        assert rec["table"]["path"] == str(table.resolve())
+        assert rec["table"]["options"]["targets"] == ["has_N"] and rec["table"]["task_type"] == "classification"
+        assert sum(rec["sizes"][k] for k in ("train", "valid", "test")) <= 96
+        assert rec["metrics"]["test"]["roc_auc"] is not None
+    split_file = config.splits_dir / "assay_scaffold_0.json"
+    assert recs["assay__rf__scaffold__0.json"]["split_sha256"] == recs["assay__fp_mlp__scaffold__0.json"]["split_sha256"]
+    assert json.loads(split_file.read_text())["meta"]["data_sha256"] == sha
+
+    # unchanged file: every cell is skipped
+    assert {o.status for o in run_benchmark(config, isolate=False)} == {"skipped"}
+
+    # an edited file (rows reordered: the old split's indices would pick other molecules): its
+    # records no longer count, and its split file is remade
+    pd.read_csv(table).iloc[::-1].to_csv(table, index=False)
+    new_sha = sha256_file(table)
+    with caplog.at_level(logging.WARNING, logger="drugscreen"):
+        again = run_benchmark(config, isolate=False, only="assay/rf")
+    assert [o.status for o in again] == ["done", "done"]
+    assert "assay.csv changed since its record" in caplog.text
+    rec = json.loads((config.results_dir / "assay__rf__scaffold__0.json").read_text())
+    assert rec["data_sha256"] == rec["table"]["sha256"] == new_sha
+    assert json.loads(split_file.read_text())["meta"]["data_sha256"] == new_sha
+
+    # the report: a section for the user's tables, only the records of the current copy counted
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="drugscreen"):
+        text = build_report(config.results_dir, tmp_path / "R.md", plots_dir=None, suite_config=None).read_text()
+    section = text.split("## Your own tables")[1].split("\n## ")[0]
+    assert f"sha256 {new_sha[:12]}" in section and "| assay |" in section
+    assert "ECFP4 + random forest" in section and "ECFP4 + MLP" not in section
+    assert "earlier copy of assay.csv" in caplog.text
+
+
+def test_benchmark_cli_on_a_table(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from drugscreen.cli import app
+
+    _assay(tmp_path / "assay.csv")
+    cfg = _config(tmp_path, 'datasets = ["assay.csv"]\ntargets = ["logp"]\nseeds = [0]\n[[models]]\nname = "train_mean"\n')
+    res = CliRunner().invoke(app, ["benchmark", "--config", str(cfg), "--in-process", "--only", "assay/train_mean/0"])
+    assert res.exit_code == 0, res.output
+    assert "done" in res.output and "assay/train_mean/scaffold/0" in res.output
+    rec = json.loads((tmp_path / "benchmarks" / "results" / "runs" / "assay__train_mean__scaffold__0.json").read_text())
+    assert rec["table"]["task_type"] == "regression" and rec["metrics"]["test"]["rmse"] > 0
