@@ -30,9 +30,12 @@ Inputs
     structure becomes a ``smiles`` column. A record RDKit cannot read becomes a row flagged
     with RDKit's reason instead of stopping the run. Records end at a ``$$$$`` line (trailing
     white space allowed); a record holding two molecule blocks (``M  END`` twice: a lost
-    ``$$$$``) becomes a flagged row, not one merged molecule. The columns are the tags of the
-    first records (``min(chunksize, 1000)``); a tag first seen later is not in the output, and
-    a warning names it.
+    ``$$$$``) becomes a flagged row, not one merged molecule. The columns are every tag of the
+    file, in order of first appearance: a file is read once beforehand for its tag names (text
+    only, no RDKit: about 1 s per 40,000 records), so a tag first seen in record 50,000 is a
+    column too. Standard input cannot be read twice: there the columns are the tags of the
+    first records (``min(chunksize, 1000)``), and a tag first seen later is left out with a
+    warning naming it.
 ``.parquet``
     Read in row-group batches with pyarrow; column types are kept.
 ``*.gz``
@@ -1055,8 +1058,7 @@ def _sdf_tags(block: str) -> dict[str, str]:
     while i < len(lines):
         ln = lines[i]
         if ln.startswith(">"):
-            lt, gt = ln.find("<"), ln.find(">", ln.find("<") + 1)
-            name = ln[lt + 1 : gt] if 0 <= lt < gt else ln[1:].strip()
+            name = _sdf_tag_name(ln)
             values: list[str] = []
             i += 1
             while i < len(lines) and lines[i].strip():
@@ -1067,23 +1069,56 @@ def _sdf_tags(block: str) -> dict[str, str]:
     return tags
 
 
+#: A line that may name an SD data field (``>  <TAG>``); :func:`_sdf_tags` decides which are.
+_SDF_TAG_LINE = re.compile(r"^>(.*)$", re.MULTILINE)
+
+
+def _sdf_tag_name(line: str) -> str:
+    """The field name of a ``>`` data header line: between ``<`` and ``>``, else the rest."""
+    lt = line.find("<")
+    gt = line.find(">", lt + 1)
+    return line[lt + 1 : gt] if 0 <= lt < gt else line[1:].strip()
+
+
+def _sdf_file_tag_names(path: str) -> list[str]:
+    """Every SD data field name of the file at ``path``, in order of first appearance.
+
+    One pass over the text, without RDKit. A record whose ``>`` lines name only known fields
+    (nearly every record of a file: the same tags over and over) is not parsed further; any
+    other goes through :func:`_sdf_tags`, so the names are exactly those the reader will find.
+    """
+    binary, head = _open_bytes(path)
+    names: dict[str, None] = {}
+    with io.TextIOWrapper(binary, encoding=_text_encoding(head, path), errors="replace", newline="") as fh:
+        for block in _sdf_records(fh):
+            if all(_sdf_tag_name(">" + rest.rstrip("\r")) in names for rest in _SDF_TAG_LINE.findall(block)):
+                continue
+            for t in _sdf_tags(block):
+                names.setdefault(t, None)
+    return list(names)
+
+
 def _open_sdf(path: str, fh: IO[str], smiles_column: str | None, id_column: str | None, chunksize: int) -> TableReader:
-    """SDF: scan the first records for the tag names, then stream."""
+    """SDF: collect the tag names (a file: all of them, in a first pass; standard input: those
+    of the first records), then stream."""
     from rdkit import Chem, rdBase
 
     from drugscreen.featurizers.molecule import _clean_log
 
     records = _sdf_records(fh)
     head: list[str] = []
-    for block in records:
-        head.append(block)
-        if len(head) >= min(chunksize, 1000):
-            break
     tag_names: list[str] = []
-    for block in head:
-        for t in _sdf_tags(block):
-            if t not in tag_names:
-                tag_names.append(t)
+    if path == "-":  # read once: the tags of the first records
+        for block in records:
+            head.append(block)
+            if len(head) >= min(chunksize, 1000):
+                break
+        for block in head:
+            for t in _sdf_tags(block):
+                if t not in tag_names:
+                    tag_names.append(t)
+    else:
+        tag_names = _sdf_file_tag_names(path)
     smiles_name = "smiles" if not any(t.lower() == "smiles" for t in tag_names) else "structure_smiles"
     columns = ["_Name", smiles_name, *tag_names]
     scol = smiles_column if smiles_column else smiles_name
@@ -1105,7 +1140,8 @@ def _open_sdf(path: str, fh: IO[str], smiles_column: str | None, id_column: str 
                     late_tags.add(t)
                     logger.warning(
                         "SDF record %d: tag %r first seen after the first %d records; not in the output "
-                        "(columns are fixed from the first records)", index + 1, t, len(head),
+                        "(columns are fixed from the first records of standard input; give the file "
+                        "by name to get every tag)", index + 1, t, len(head),
                     )  # fmt: skip
                 continue
             row[t] = v

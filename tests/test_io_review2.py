@@ -112,19 +112,60 @@ def test_csv_field_over_the_csv_module_limit_is_a_row(tmp_path: Path) -> None:
 # -- 4. SDF tags first seen after the scanned records -------------------------------------------
 
 
-def test_sdf_tag_first_seen_late_is_warned_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """Tags are columns only when seen in the first records; a later one was dropped with a
-    DEBUG line only."""
+def test_sdf_file_keeps_a_tag_first_seen_late(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Tags were columns only when seen in the first min(chunksize, 1000) records: a tag first
+    seen later was dropped (with a warning), and a late ``SMILES`` tag did not move the
+    structure column aside. A file is now read once for every tag name."""
+    import gzip
+
     p = tmp_path / "t.sdf"
-    p.write_text(_record("m0", tags={"a": "1"}) + _record("m1", tags={"a": "2"}) + _record("m2", tags={"a": "3", "Comment": "x"})
-                 + _record("m3", tags={"Comment": "y"}))  # fmt: skip
+    text = (_record("m0", tags={"a": "1"}) + _record("m1", tags={"a": ">10"}) + _record("m2", tags={"a": "3", "Comment": "x"})
+            + _record("m3", tags={"Comment": "y", "SMILES": "CCO"}))  # fmt: skip
+    p.write_text(text)
+    gz = tmp_path / "t.sdf.gz"
+    gz.write_bytes(gzip.compress(text.replace("\n", "\r\n").encode()))
+    for path in (p, gz):
+        with caplog.at_level(logging.WARNING, logger="drugscreen.io"):
+            reader = open_input(path, chunksize=2)
+            chunks = list(reader)
+        assert reader.columns == ["_Name", "structure_smiles", "a", "Comment", "SMILES"]
+        assert [list(c.columns) for c in chunks] == [[*reader.columns, ERROR_COLUMN]] * 2
+        df = pd.concat(chunks)
+        assert df["a"].tolist() == ["1", ">10", "3", ""]
+        assert df["Comment"].tolist() == ["", "", "x", "y"]
+        assert df["SMILES"].tolist() == ["", "", "", "CCO"]
+        assert df["structure_smiles"].tolist() == ["CO"] * 4
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_sdf_tag_in_a_lost_records_second_block_is_no_column(tmp_path: Path) -> None:
+    """The first pass finds the tags the reader reads: a record holding two molecule blocks (a
+    lost ``$$$$``) has only the first block's tags, so the second's make no empty column."""
+    p = tmp_path / "t.sdf"
+    p.write_text(_record("m0", tags={"a": "1"}, end="") + _record("m1", tags={"b": "2"}) + _record("m2", tags={"a": "3"}))
+    df = read_table(p)
+    assert list(df.columns) == ["_Name", "smiles", "a", ERROR_COLUMN]
+    assert df["a"].tolist() == ["1", "3"]
+
+
+def test_sdf_stdin_tag_first_seen_late_is_warned_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Standard input is read once: tags are columns only when seen in the first records, and a
+    later one is left out with a warning (once)."""
+    import io
+    import sys
+
+    text = (_record("m0", tags={"a": "1"}) + _record("m1", tags={"a": "2"}) + _record("m2", tags={"a": "3", "Comment": "x"})
+            + _record("m3", tags={"Comment": "y"}))  # fmt: skip
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
     with caplog.at_level(logging.WARNING, logger="drugscreen.io"):
-        chunks = list(open_input(p, chunksize=2))
+        chunks = list(open_input("-", chunksize=2))
     assert [list(c.columns) for c in chunks] == [["_Name", "smiles", "a", ERROR_COLUMN]] * 2
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert warnings == [
         "SDF record 3: tag 'Comment' first seen after the first 2 records; not in the output "
-        "(columns are fixed from the first records)"
+        "(columns are fixed from the first records of standard input; give the file by name to get every tag)"
     ]
 
 
