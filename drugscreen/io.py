@@ -819,8 +819,10 @@ def _open_smi(
                 continue
             skipped_blank += blanks
             blanks = 0
-            if sep is not None and sep in line.strip():
-                parts = [p.strip() for p in line.strip().split(sep, ncols - 1)]
+            if sep is not None and sep in line:
+                # split before stripping: a leading tab is an empty first field (a row without
+                # a SMILES), not white space to drop (that moved the name into the SMILES)
+                parts = [p.strip() for p in line.strip(" ").split(sep, ncols - 1)]
             else:  # a row written with spaces under a tab header: white space, as before
                 parts = line.split(None, ncols - 1)
             parts += [""] * (ncols - len(parts))

@@ -1,0 +1,19 @@
+"""drugscreen.io: defects found by the tenth user-perspective review (each test names its defect)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from drugscreen.io import read_table
+
+
+def test_smi_tab_header_row_without_smiles_keeps_its_name(tmp_path: Path) -> None:
+    """Under a tab-separated ``.smi`` header, a row whose SMILES cell is empty (``\\tname``) had
+    its leading tab stripped as white space: the name became the SMILES (an invalid molecule)
+    and the row lost its id. The empty field stays empty now."""
+    p = tmp_path / "a.smi"
+    p.write_text("smiles\tname\tnote\nCCO\tethanol one\tx\n\tno structure\ty\nCCN\t\tz\n  CCC\tpropane \t\n")
+    df = read_table(p)
+    assert df["smiles"].tolist() == ["CCO", "", "CCN", "CCC"]
+    assert df["name"].tolist() == ["ethanol one", "no structure", "", "propane"]
+    assert df["note"].tolist() == ["x", "y", "z", ""]
