@@ -229,6 +229,21 @@ def _dataset_policy(standardizer: Standardizer | None | object) -> Standardizer 
     return DATASET_STANDARDIZER if standardizer is _DEFAULT else standardizer
 
 
+def _table_policy(standardizer: Standardizer | None | object) -> Standardizer | None | object:
+    """A user's table's policy: the screening one
+    (:data:`~drugscreen.featurizers.molecule.DEFAULT_STANDARDIZER`) unless the caller chose one.
+
+    The registered datasets keep their inorganic salts, radicals and unusual charges for parity
+    with the literature's molecule counts and splits; a user's table has no literature to
+    match, and a model trained on ``[Na+].[Cl-]`` read as hydrogen chloride (or on a molecule the
+    bundle will refuse when it screens) learns a label for another compound. Such rows are
+    refused, with their reasons in ``invalid``, as unparsable ones are.
+    """
+    from drugscreen.featurizers.molecule import DEFAULT_STANDARDIZER
+
+    return DEFAULT_STANDARDIZER if standardizer is _DEFAULT else standardizer
+
+
 def parse_column(
     smiles: list[str],
     standardizer: Standardizer | None | object = _DEFAULT,
@@ -599,7 +614,11 @@ def load_table(
 ) -> MoleculeDataset:
     """Load a user's own labelled table (CSV/TSV, optionally gzipped) as a dataset.
 
-    Molecules are parsed and standardized as the registered datasets are. Molecules whose
+    Molecules are parsed and standardized as the Screener does (the screening policy,
+    :data:`~drugscreen.featurizers.molecule.DEFAULT_STANDARDIZER`): inorganic salts and mixtures
+    (``[Na+].[Cl-]``, which the registered datasets' policy keeps as hydrogen chloride), radicals
+    and over-charged atoms are refused and listed in ``invalid`` with their reasons, as
+    unparsable SMILES are, so the model learns only molecules its bundle will score. Molecules whose
     standardized SMILES are equal (duplicates, salt forms of one parent) are merged into one
     row so that no molecule can sit on both sides of a split: regression labels are averaged;
     a classification label on which the copies disagree becomes missing (NaN). Both are counted
@@ -623,7 +642,9 @@ def load_table(
         of exactly two values other than 0 and 1 (classes coded -1/1?), is refused instead.
     name
         Dataset name (default: the file name without suffixes, see :func:`table_name`).
-    standardizer, use_cache
+    standardizer
+        Standardization policy (default: the screening policy, see above); ``None`` parses only.
+    use_cache
         As for :func:`load_dataset`.
 
     Raises
@@ -699,7 +720,7 @@ def load_table(
 
     digest = sha256_file(path)
     raw = df[smi].fillna("").astype(str).tolist()
-    smiles_std, errors = parse_column(raw, _dataset_policy(standardizer), sha256=digest, use_cache=use_cache)
+    smiles_std, errors = parse_column(raw, _table_policy(standardizer), sha256=digest, use_cache=use_cache)
     name = name or table_name(path)
     invalid = [InvalidRow(i, raw[i], errors[i]) for i, e in enumerate(errors) if e]
     _summarize_invalid(name, invalid, len(raw))

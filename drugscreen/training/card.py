@@ -75,8 +75,9 @@ def _head_descriptor_lines(head_descriptors: dict[str, list[str]] | None) -> lis
     return [f"- Head-only inputs (past the trunk, to these datasets' heads only): {given}"]
 
 
-def _standardizer_lines(std: dict[str, Any] | None) -> list[str]:
-    """The card's line on how molecules are standardized (training and screening alike)."""
+def _standardizer_lines(std: dict[str, Any] | None, datasets: list[str] | None = None) -> list[str]:
+    """The card's line on how molecules are standardized (training and screening alike);
+    ``datasets`` (the training config's entries) says whether some are the user's own tables."""
     if not std:
         return []
     steps = []
@@ -97,8 +98,17 @@ def _standardizer_lines(std: dict[str, Any] | None) -> list[str]:
                if key in std and not std[key]]
     if refused:
         listed = refused[0] if len(refused) == 1 else f"{', '.join(refused[:-1])} and {refused[-1]}"
-        lines.append(f"- Refused when screening: {listed} (the training datasets keep the few "
-                     "they hold, so their splits are the literature's)")
+        from drugscreen.data.loaders import is_table_path
+
+        tables = [d for d in datasets or [] if isinstance(d, str) and is_table_path(d)]
+        if tables and len(tables) == len(datasets or []):
+            why = "your tables' rows of these kinds were refused in training too, with their reasons"
+        elif tables:
+            why = ("the registered training datasets keep the few they hold, so their splits are the literature's; "
+                   "your tables' rows of these kinds were refused in training, with their reasons")
+        else:
+            why = "the training datasets keep the few they hold, so their splits are the literature's"
+        lines.append(f"- Refused when screening: {listed} ({why})")
     return lines
 
 
@@ -141,7 +151,7 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
            "fingerprint+descriptors": " + ECFP4 bits + fast_descriptors (hybrid)"}.get(
             (cfg.get("extra_features") or {}).get("kind"), ""),
         *_head_descriptor_lines(tcfg.get("head_descriptors")),
-        *_standardizer_lines(cfg.get("standardizer")),
+        *_standardizer_lines(cfg.get("standardizer"), (tr.get("config") or {}).get("dataset")),
         f"- Ensemble: {cfg['n_members']} members (seeds {cfg.get('member_seeds')}), weights stored as {cfg.get('weights_dtype')}",
         f"- Trained with drugscreen {cfg['versions'].get('drugscreen')}, torch {cfg['versions'].get('torch')}, rdkit {cfg['versions'].get('rdkit')}",
         f"- Training time on this machine: {_fmt(tr.get('train_s', float('nan')) / 60, 1)} min in total "
