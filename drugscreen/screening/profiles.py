@@ -219,6 +219,20 @@ class Profile:
         def bad(msg: str) -> ConfigError:
             return ConfigError(f"profile {source}: {msg}")
 
+        def number(value: Any, what: str) -> float:
+            # a TOML number; text ("high"), a boolean or inf would otherwise raise a bare
+            # ValueError or turn every score into NaN
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise bad(f"{what} must be a finite number, got {value!r}")
+            return float(value)
+
+        def flag(key: str) -> bool:
+            # bool("false") is True: a quoted "false" would have switched the filter on
+            value = filters.get(key, False)
+            if not isinstance(value, bool):
+                raise bad(f"{key} must be true or false (without quotes), got {value!r}")
+            return value
+
         known = {"name", "description", "aggregate", "filters", "objectives"}
         unknown = set(data) - known
         if unknown:
@@ -232,7 +246,8 @@ class Profile:
         unknown = set(filters) - _FILTER_KEYS
         if unknown:
             raise bad(f"unknown filter(s) {sorted(unknown)}; expected {sorted(_FILTER_KEYS)}")
-        penalty = float(filters.get("out_of_domain_penalty", 1.0))
+        penalty = number(filters.get("out_of_domain_penalty", 1.0), "out_of_domain_penalty")
+        exclude_pains, exclude_brenk = flag("exclude_pains"), flag("exclude_brenk")
         if not 0.0 <= penalty <= 1.0:
             raise bad(f"out_of_domain_penalty must be in 0..1, got {penalty}")
         max_lip = filters.get("max_lipinski_violations")
@@ -265,9 +280,9 @@ class Profile:
                 th = tuple(float(t) for t in thresholds)
             except (TypeError, ValueError) as exc:
                 raise bad(f"{where} ({obj['endpoint']}): thresholds must be numbers") from exc
-            if any(math.isnan(t) for t in th) or list(th) != sorted(th):
-                raise bad(f"{where} ({obj['endpoint']}): thresholds must be increasing, got {list(th)}")
-            weight = float(obj.get("weight", 1.0))
+            if not all(math.isfinite(t) for t in th) or list(th) != sorted(th):
+                raise bad(f"{where} ({obj['endpoint']}): thresholds must be increasing finite numbers, got {list(th)}")
+            weight = number(obj.get("weight", 1.0), f"{where} ({obj['endpoint']}): weight")
             if not weight > 0:
                 raise bad(f"{where} ({obj['endpoint']}): weight must be > 0, got {weight}")
             combine = obj.get("combine", "max")
@@ -280,8 +295,8 @@ class Profile:
             description=str(data.get("description", "")),
             objectives=tuple(objectives),
             aggregate=aggregate,
-            exclude_pains=bool(filters.get("exclude_pains", False)),
-            exclude_brenk=bool(filters.get("exclude_brenk", False)),
+            exclude_pains=exclude_pains,
+            exclude_brenk=exclude_brenk,
             max_lipinski_violations=max_lip,
             min_mw=None if min_mw is None else float(min_mw),
             out_of_domain_penalty=penalty,
