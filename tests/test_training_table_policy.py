@@ -76,3 +76,67 @@ def test_card_of_registered_datasets_unchanged() -> None:
 
     text = "\n".join(_standardizer_lines(DEFAULT_STANDARDIZER.to_config(), ["tox21", "bbbp"]))
     assert "(the training datasets keep the few they hold, so their splits are the literature's)" in text
+
+
+def test_refused_rows_message_names_the_file_and_the_list(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The warning said '(see .invalid)', an attribute a command-line user never sees, and not
+    which file the rows are in."""
+    import logging
+
+    from drugscreen.data import load_table
+
+    path = _table_with_salts(tmp_path / "assay.csv")
+    with caplog.at_level(logging.WARNING, logger="drugscreen"):
+        load_table(path)
+    assert str(path) in caplog.text and "see .invalid" not in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="drugscreen"):
+        ds = load_table(path, invalid_dir=tmp_path / "out")
+    listed = tmp_path / "out" / "assay.invalid.csv"
+    assert f"all listed in {listed}" in caplog.text
+    frame = pd.read_csv(listed)
+    assert list(frame.columns) == ["file", "row", "smiles", "reason"]
+    assert frame["row"].tolist() == [r.row for r in ds.invalid] == [96, 97, 98, 99]
+    assert frame["smiles"].tolist() == [*SALTS, "C[O]"]
+    # the table fixed: the list of an earlier copy does not linger
+    pd.read_csv(path).iloc[:96].to_csv(path, index=False)
+    load_table(path, invalid_dir=tmp_path / "out")
+    assert not listed.exists()
+
+
+def test_training_writes_the_refused_rows_into_its_output(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from drugscreen.exceptions import ConfigError
+    from drugscreen.training import TrainConfig, train
+    from drugscreen.training.trainer import prepare_output_dir
+
+    path = _table_with_salts(tmp_path / "assay.csv")
+    config = TrainConfig(dataset=[str(path)], model="rf", split="random", cache_dir=str(tmp_path / "f"),
+                         model_params={"n_estimators": 5})
+    out = tmp_path / "run"
+    with caplog.at_level(logging.WARNING, logger="drugscreen"):
+        train(config, out)
+    listed = out / "assay.invalid.csv"
+    assert f"all listed in {listed}" in caplog.text
+    assert len(pd.read_csv(listed)) == 4
+    with pytest.raises(ConfigError, match="a finished training run"):
+        prepare_output_dir(out)
+    prepare_output_dir(out, overwrite=True)  # a run's own output: removed with the rest
+    assert not listed.exists()
+
+
+def test_benchmark_record_names_the_refused_rows_file(tmp_path: Path) -> None:
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.runner import run_benchmark
+
+    _table_with_salts(tmp_path / "assay.csv")
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text('datasets = ["assay.csv"]\nseeds = [0]\n[[models]]\nname = "rf"\nn_estimators = 5\n')
+    config = load_config(cfg)
+    run_benchmark(config, isolate=False)
+    rec = json.loads((config.results_dir / "assay__rf__scaffold__0.json").read_text())
+    assert rec["table"]["invalid"] == 4
+    listed = config.results_dir / "assay.invalid.csv"
+    assert Path(rec["table"]["invalid_file"]).resolve() == listed.resolve() or rec["table"]["invalid_file"] == str(listed)
+    assert len(pd.read_csv(listed)) == 4

@@ -79,14 +79,15 @@ def select_cells(config: BenchmarkConfig, only: str | None = None) -> list[Cell]
 _DATASETS: dict[tuple[str, str | None], Any] = {}
 
 
-def _load(name: str, data_dir: Path | None, table: TableSpec | None = None) -> Any:
+def _load(name: str, data_dir: Path | None, table: TableSpec | None = None, invalid_dir: Path | None = None) -> Any:
     # a table is keyed by its content too: an edited file is read again
     key = (name, str(data_dir) if data_dir else None) if table is None else (name, f"{table.to_dict()}|{table.sha256()}")
     if key not in _DATASETS:
         from drugscreen.data import load_dataset, load_table
 
         _DATASETS.clear()  # one dataset in memory at a time
-        _DATASETS[key] = load_dataset(name, data_dir=data_dir) if table is None else load_table(table.path, **table.load_options())
+        _DATASETS[key] = (load_dataset(name, data_dir=data_dir) if table is None
+                          else load_table(table.path, **table.load_options(), invalid_dir=invalid_dir))
     return _DATASETS[key]
 
 
@@ -124,7 +125,7 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
     t_start = time.perf_counter()
     cpu_start = time.process_time()
     table = config.tables.get(cell.dataset)
-    dataset = _load(cell.dataset, config.data_dir, table)
+    dataset = _load(cell.dataset, config.data_dir, table, Path(config.results_dir))
     if dataset.task_type not in ("classification", "regression"):
         raise ConfigError(f"{cell.dataset} has no labels to benchmark on")
     split, split_file, split_sha = get_split(dataset, cell.split, cell.seed, config.splits_dir, config.sizes,
@@ -144,6 +145,8 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
         common["table"] = {"name": table.name, "path": str(table.path), "sha256": dataset.sha256,
                            "options": _table_options(table), "rows": len(dataset) + len(dataset.invalid),
                            "molecules": len(dataset), "invalid": len(dataset.invalid),
+                           "invalid_file": _display_path(Path(config.results_dir) / f"{table.name}.invalid.csv")
+                           if dataset.invalid else None,
                            "task_type": dataset.task_type, "tasks": dataset.task_names}
     if is_trained_model(cell.model):
         record = train_record(cell.model, cell.dataset, cell.split, cell.seed, threads=config.threads,

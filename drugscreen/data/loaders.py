@@ -45,6 +45,7 @@ __all__ = [
     "parse_column",
     "table_name",
     "unreadable_table_format",
+    "write_invalid_rows",
 ]
 
 logger = logging.getLogger(__name__)
@@ -285,19 +286,45 @@ def parse_column(
     return out_std, out_err
 
 
-def _summarize_invalid(name: str, invalid: list[InvalidRow], total: int) -> None:
+def _summarize_invalid(name: str, invalid: list[InvalidRow], total: int, source: Path | None = None,
+                       listed_in: Path | None = None) -> None:
+    """Warn once about the rows left out. For a user's table (``source``) the message names the
+    file the rows are in and where they are all listed (``listed_in``, a CSV; else the dataset's
+    ``.invalid``, which a Python caller holds)."""
     if not invalid:
         return
     shown = "; ".join(f"row {r.row}: {r.reason}" for r in invalid[:3])
     more = f"; ... ({len(invalid) - 3} more)" if len(invalid) > 3 else ""
+    if source is None:
+        logger.warning(
+            "%s: %d of %d molecules could not be parsed and are left out (see .invalid): %s%s",
+            name,
+            len(invalid),
+            total,
+            shown,
+            more,
+        )
+        return
+    where = f"all listed in {listed_in}" if listed_in is not None else "listed in the loaded dataset's .invalid"
     logger.warning(
-        "%s: %d of %d molecules could not be parsed and are left out (see .invalid): %s%s",
-        name,
-        len(invalid),
-        total,
-        shown,
-        more,
+        "%s: %d of %d rows of %s could not be parsed or were refused and are left out (%s; rows count from 0 "
+        "after the header): %s%s", name, len(invalid), total, source, where, shown, more,
     )
+
+
+def write_invalid_rows(invalid: list[InvalidRow], path: str | os.PathLike[str], source: str | os.PathLike[str] | None = None) -> Path:
+    """Write rows left out of a dataset as CSV (``row, smiles, reason``, plus ``file`` when
+    ``source`` is given), atomically; return the path."""
+    import pandas as pd
+
+    path = Path(path)
+    frame = pd.DataFrame({"row": [r.row for r in invalid], "smiles": [r.smiles for r in invalid],
+                          "reason": [r.reason for r in invalid]})
+    if source is not None:
+        frame.insert(0, "file", os.fspath(source))
+    with atomic_write(path) as fh:
+        fh.write(frame.to_csv(index=False).encode("utf-8"))
+    return path
 
 
 def _read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
@@ -609,6 +636,7 @@ def load_table(
     targets: list[str] | None = None,
     task_type: str | None = None,
     name: str | None = None,
+    invalid_dir: str | os.PathLike[str] | None = None,
     standardizer: Standardizer | None | object = _DEFAULT,
     use_cache: bool = True,
 ) -> MoleculeDataset:
@@ -642,6 +670,10 @@ def load_table(
         of exactly two values other than 0 and 1 (classes coded -1/1?), is refused instead.
     name
         Dataset name (default: the file name without suffixes, see :func:`table_name`).
+    invalid_dir
+        A folder to write the rows left out to, as ``<invalid_dir>/<name>.invalid.csv`` (row,
+        SMILES, reason), which the warning then names (``drugscreen train`` gives its output
+        folder); none written when every row is used.
     standardizer
         Standardization policy (default: the screening policy, see above); ``None`` parses only.
     use_cache
@@ -723,7 +755,17 @@ def load_table(
     smiles_std, errors = parse_column(raw, _table_policy(standardizer), sha256=digest, use_cache=use_cache)
     name = name or table_name(path)
     invalid = [InvalidRow(i, raw[i], errors[i]) for i, e in enumerate(errors) if e]
-    _summarize_invalid(name, invalid, len(raw))
+    listed_in = None
+    if invalid_dir is not None:
+        target = Path(invalid_dir) / f"{name}.invalid.csv"
+        try:
+            if invalid:
+                listed_in = write_invalid_rows(invalid, target, path)
+            else:
+                target.unlink(missing_ok=True)  # an earlier copy's list would outlive its rows
+        except OSError as exc:
+            logger.warning("%s: could not write the rows left out to %s: %s", name, target, exc)
+    _summarize_invalid(name, invalid, len(raw), path, listed_in)
     # merge molecules with one standardized structure
     groups: dict[str, list[int]] = {}
     for i, s in enumerate(smiles_std):

@@ -1139,7 +1139,7 @@ _CHECKPOINTS = ".checkpoints"
 
 def _is_run_output(path: Path) -> bool:
     name = path.name
-    if name in _RUN_OUTPUTS or (name.startswith("member_") and name.endswith(".safetensors")):
+    if name in _RUN_OUTPUTS or (name.startswith("member_") and name.endswith(".safetensors")) or name.endswith(".invalid.csv"):
         return True
     # a per-seed sub-run of a random-type split with several seeds
     return path.is_dir() and name.startswith("seed") and name[4:].isdigit()
@@ -1253,7 +1253,7 @@ def train(
             descriptors=config.extra_features in ("descriptors", "ecfp+descriptors"),
             head_descriptors=bool(config.head_descriptors),
             table_options={"smiles_column": config.smiles_column, "targets": config.targets or None,
-                           "task_type": config.task_type},
+                           "task_type": config.task_type, "invalid_dir": out},
         )
     except DatasetNotAvailableError as exc:
         raise _offline_hint(exc) from None
