@@ -378,6 +378,14 @@ def screen_cmd(
         configure_logging(int(_state["verbose"]), quiet or bool(_state.get("quiet")))
     show_progress = progress_enabled(quiet)
     endpoint_list = [e for e in (endpoints or "").split(",") if e.strip()] or None
+    if report is not None:  # before the run: a report that cannot be written failed only at its end
+        from drugscreen.exceptions import InputFormatError
+        from drugscreen.screening.report import check_report_path
+
+        try:
+            check_report_path(report)
+        except InputFormatError as exc:
+            raise typer.BadParameter(str(exc), param_hint="'--report'") from None
     if engine not in ("local", "ray"):
         raise typer.BadParameter(f"{engine!r}: choose local or ray", param_hint="--engine")
     typed_names = {"endpoint": ("'--endpoints'", endpoints), "profile": ("'--profile'", profile), "model bundle": ("'--panel'", panel)}

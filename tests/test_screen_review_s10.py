@@ -32,3 +32,37 @@ def test_profile_filters_given_as_booleans_still_load() -> None:
     prof = Profile.from_toml("[filters]\nexclude_pains=false\nexclude_brenk=true\nout_of_domain_penalty=1\n" + _OBJECTIVE)
     assert (prof.exclude_pains, prof.exclude_brenk, prof.out_of_domain_penalty) == (False, True, 1.0)
     assert Profile.from_dict(prof.to_dict()) == prof
+
+
+def test_report_that_cannot_be_written_is_refused_before_the_run(tmp_path) -> None:
+    """``--report nodir/r.html`` scored the whole input, wrote the output, then stopped with a
+    FileNotFoundError traceback; ``--report r.png`` wrote an HTML page named .png. Both are
+    now usage errors (exit 2) before anything is scored or written."""
+    from screen_fixtures import GOOD, TINY_BUNDLE, write_smi
+    from typer.testing import CliRunner
+
+    from drugscreen.cli import app
+
+    if not (TINY_BUNDLE / "config.json").is_file():
+        pytest.skip("tiny bundle fixture missing")
+    src = write_smi(tmp_path / "a.smi", GOOD)
+    out = tmp_path / "o.csv"
+    for report, words in ((tmp_path / "nodir" / "r.html", "does not exist"), (tmp_path / "r.png", "name it .html")):
+        res = CliRunner().invoke(app, ["screen", str(src), "-o", str(out), "--report", str(report), "--panel", str(TINY_BUNDLE), "-q"])
+        assert res.exit_code == 2, res.output
+        text = " ".join(res.output.replace("│", " ").split())  # rich wraps the message in a box
+        assert words in text and "Traceback" not in text
+        assert not out.exists() and not report.exists()
+
+
+def test_write_report_os_error_is_one_line(tmp_path) -> None:
+    """A report that cannot be written at the end of a run (its folder removed meanwhile) is an
+    InputFormatError naming it, and leaves no temporary file."""
+    from drugscreen.exceptions import InputFormatError
+    from drugscreen.screening import report as report_mod
+
+    target = tmp_path / "gone" / "r.html"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(report_mod, "render_report", lambda *a, **k: "<!DOCTYPE html>")
+        with pytest.raises(InputFormatError, match="cannot write the report .*r.html: No such file or directory"):
+            report_mod.write_report(target, None, None, None, {}, [], 0)  # type: ignore[arg-type]

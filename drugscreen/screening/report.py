@@ -27,13 +27,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from drugscreen.exceptions import InputFormatError
+
 if TYPE_CHECKING:
     import pandas as pd
 
     from drugscreen.screening.run import RunSummary
     from drugscreen.screening.screener import Screener
 
-__all__ = ["mol_svg", "histogram_svg", "write_report", "render_report"]
+__all__ = ["check_report_path", "mol_svg", "histogram_svg", "write_report", "render_report"]
 
 logger = logging.getLogger(__name__)
 
@@ -284,6 +286,32 @@ def render_report(
     return "\n".join(parts)
 
 
+#: Suffixes of the report file: it is one HTML page, whatever it is named.
+REPORT_SUFFIXES = (".html", ".htm")
+
+
+def check_report_path(path: str | Path) -> Path:
+    """Check, before a run starts, that the report can be written at ``path``.
+
+    Raises
+    ------
+    InputFormatError
+        ``path`` is a folder, its folder does not exist, or it is not named ``.html`` (the
+        report is an HTML page: named ``report.png`` or ``report.pdf`` it would not open as
+        one).
+    """
+    target = Path(path)
+    if target.suffix.lower() not in REPORT_SUFFIXES:
+        raise InputFormatError(
+            f"the report is an HTML page; name it .html, not {target.suffix or '(no suffix)'} ({target})"
+        )
+    if target.is_dir():
+        raise InputFormatError(f"the report {target} is a folder; give a file name such as {target / 'report.html'}")
+    if not target.parent.is_dir():
+        raise InputFormatError(f"the report's folder {target.parent} does not exist")
+    return target
+
+
 def write_report(
     path: str | Path,
     summary: RunSummary,
@@ -302,7 +330,11 @@ def write_report(
     text = render_report(summary, screener, top, histograms, invalid, n_invalid, domain)
     target = Path(path)
     tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:  # a missing folder, no permission, a full disk: one line, not a traceback
+        tmp.unlink(missing_ok=True)
+        raise InputFormatError(f"cannot write the report {target}: {exc.strerror or exc}") from exc
     logger.info("report written to %s", target)
     return target
