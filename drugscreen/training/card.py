@@ -51,6 +51,25 @@ def mean_sd_text(entry: dict[str, Any] | None) -> str:
     return f"{_fmt(entry['mean'])} ± {_fmt(entry['sd'])}"
 
 
+def _auto_calibration_lines(cal: dict[str, Any]) -> list[str]:
+    """For ``auto`` calibration: which calibrator each dataset got, with the log losses that chose it."""
+    groups = cal.get("by_group") or {}
+    if cal.get("method") != "auto" or not groups:
+        return []
+    names = {"platt": "Platt", "intercept": "intercept only"}
+    parts = []
+    for group, got in groups.items():
+        pick, losses = got["method"], got.get("cv_log_loss")
+        if not losses:
+            parts.append(f"{group} {names.get(pick, pick)} (too few validation molecules of a class to compare)")
+            continue
+        others = ", ".join(f"{names.get(m, m)} {v:.1f}" for m, v in losses.items() if m != pick)
+        parts.append(f"{group} {names.get(pick, pick)} ({losses[pick]:.1f} vs {others})")
+    return ["", "Per dataset, Platt scaling or an intercept alone (the shift that class weighting puts on the logits), "
+            "whichever had the lower log loss on validation in 5-fold cross-validation (3 repeats, summed over the "
+            "dataset's tasks): " + "; ".join(parts) + "."]
+
+
 def _forest_lines(forest: dict[str, Any] | None) -> list[str]:
     """The card section on a blended fingerprint forest (nothing without one)."""
     if not forest:
@@ -186,6 +205,7 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
         "## Calibration",
         "",
         f"Method `{cal.get('method')}`, fitted on the validation split only (one calibrator per classification task; tasks with fewer than 3 validation positives keep the identity).",
+        *_auto_calibration_lines(cal),
         "",
         *_forest_lines(cfg.get("forest")),
         "## Applicability domain",

@@ -20,6 +20,7 @@ from typing import Any
 
 from drugscreen.exceptions import ConfigError
 from drugscreen.messages import closest_names, did_you_mean
+from drugscreen.training.calibration import CALIBRATION_METHODS
 
 __all__ = ["TrainConfig", "resolve_config"]
 
@@ -86,7 +87,9 @@ class TrainConfig:
         Class-imbalance handling for classification: ``"sqrt"`` (sqrt(neg/pos), capped),
         ``"balanced"`` (neg/pos, capped) or ``"none"``.
     calibration
-        ``"platt"``, ``"isotonic"``, ``"temperature"`` or ``"none"`` (fitted on validation).
+        ``"platt"``, ``"intercept"``, ``"isotonic"``, ``"temperature"``, ``"auto"`` (per dataset,
+        ``platt`` or ``intercept`` by cross-validated log loss on validation) or ``"none"``; fitted
+        on validation (:mod:`drugscreen.training.calibration`).
     device
         ``"cpu"`` (default) or ``"cuda"``.
     num_threads
@@ -178,7 +181,7 @@ class TrainConfig:
             "head": ("shared", "per_dataset"),
             "dataset_weighting": ("equal", "sqrt", "none"),
             "pos_weight": ("sqrt", "balanced", "none"),
-            "calibration": ("platt", "isotonic", "temperature", "none"),
+            "calibration": CALIBRATION_METHODS,
             "weights_dtype": ("float32", "float16"),
         }
         for key, allowed in checks.items():

@@ -685,7 +685,8 @@ def _ensemble_eval(
         for p in ("valid", "test")
     }
     ens = {p: probs[p].mean(axis=0) for p in probs}
-    calib = fit_calibration(data.valid.y, ens["valid"], is_cls, config.calibration)
+    groups = {d.name: tuple(d.task_slice) for d in data.datasets}
+    calib = fit_calibration(data.valid.y, ens["valid"], is_cls, config.calibration, groups=groups)
     cal = {p: apply_calibration(ens[p], calib) for p in ens}
     return {
         "calibration": calib,
