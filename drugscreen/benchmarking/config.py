@@ -250,6 +250,14 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, base: Pat
     sizes = tuple(float(x) for x in raw.get("sizes", (0.8, 0.1, 0.1)))
     if len(sizes) != 3 or abs(sum(sizes) - 1.0) > 1e-6 or min(sizes) <= 0:
         raise ConfigError(f"sizes must be three positive fractions summing to 1, got {list(sizes)}")
+    trained = [m.name for m in models if m.name not in RUNNER_MODELS]  # as adapters.is_trained_model
+    if trained and any(abs(a - b) > 1e-9 for a, b in zip(sizes, TRAINER_SIZES, strict=True)):
+        # the trainer makes its own 80/10/10 split: its cells would be scored on other test molecules
+        raise ConfigError(
+            f"sizes {list(sizes)}: models {trained} are trained by drugscreen train, which splits "
+            f"{'/'.join(f'{x:g}' for x in TRAINER_SIZES)}, so they would be tested on other molecules than rf and "
+            "train_mean; leave sizes out, or run only rf / train_mean with these sizes"
+        )
     base = base or (path.parent if path else Path.cwd())
 
     def _dir(key: str, default: str) -> Path:
@@ -357,6 +365,8 @@ def _refuse_registered_names(tables: dict[str, TableSpec]) -> None:
 
 #: Benchmark model names handled by the runner itself (every other name is a trained model).
 RUNNER_MODELS = ("rf", "train_mean")
+#: The train/valid/test fractions of :func:`drugscreen.training.train`'s split.
+TRAINER_SIZES = (0.8, 0.1, 0.1)
 
 
 def _check_names(datasets: list[str], models: list[ModelSpec]) -> None:
