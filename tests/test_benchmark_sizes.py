@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from tiny_data import tiny_dataset
 
-from drugscreen.exceptions import ConfigError
+from drugscreen.exceptions import ConfigError, DatasetError
 
 
 @pytest.fixture(autouse=True)
@@ -57,3 +57,17 @@ def test_trained_cell_records_the_split_it_was_trained_on(tmp_path: Path, monkey
     file_sha = splitfiles.file_sha256(config.splits_dir / "assay_random_7.json")
     assert rec["split_sha256"] != file_sha
     assert any("trained and tested on the trainer's own split" in n for n in rec["notes"])
+
+
+def test_split_file_made_with_other_sizes_is_not_reused(tmp_path: Path) -> None:
+    from drugscreen.benchmarking.splitfiles import get_split
+    from drugscreen.data import load_table
+
+    _setup(tmp_path, "", "")
+    ds = load_table(tmp_path / "assay.csv")
+    split, path, _ = get_split(ds, "random", 0, tmp_path / "splits", (0.8, 0.1, 0.1))
+    assert len(split.test) == 10
+    with pytest.raises(DatasetError, match=r"made with sizes \[0.8, 0.1, 0.1\], but the config asks for \[0.6, 0.2, 0.2\]"):
+        get_split(ds, "random", 0, tmp_path / "splits", (0.6, 0.2, 0.2))
+    remade, _, _ = get_split(ds, "random", 0, tmp_path / "splits", (0.6, 0.2, 0.2), remake_on_change=True)  # a user's table
+    assert len(remade.test) > 15 and tuple(remade.sizes) == (0.6, 0.2, 0.2)

@@ -82,6 +82,17 @@ def get_split(
                         path, dataset.name, str(want)[:12], dataset.sha256[:12])
             path.unlink()
     if path.exists():
+        made_with = tuple(Split.load(path).sizes)
+        if made_with and any(abs(float(a) - float(b)) > 1e-9 for a, b in zip(made_with, sizes, strict=False)):
+            if remake_on_change:
+                logger.info("split file %s was made with sizes %s; remaking it with %s", path, list(made_with), list(sizes))
+                path.unlink()
+            else:
+                raise DatasetError(
+                    f"split file {path} was made with sizes {list(made_with)}, but the config asks for {list(sizes)}; "
+                    "its cells would silently keep the old fractions: delete the file, or give the config its own splits_dir"
+                )
+    if path.exists():
         split = Split.load(path)
         n = len(dataset)
         top = max((int(a.max()) for a in (split.train, split.valid, split.test) if len(a)), default=-1)
