@@ -14,7 +14,8 @@ Inputs
     ``titleLine=True`` and would eat it). Blank lines and ``#`` comment lines are not records
     and are skipped (counted in the log), as RDKit's supplier does; rows are numbered by
     record. A line without a name gets its 0-based row number as its name (so its id is what
-    a row without an id gets from any other input). A CSV file saved as ``.smi`` (a first
+    a row without an id gets from any other input). A CXSMILES extension after the SMILES
+    (``C[C@H](N)C(=O)O |&1:1| alanine``) stays with the SMILES. A CSV file saved as ``.smi`` (a first
     line such as ``smiles,id``) is read as CSV, with a warning.
 ``.csv`` / ``.tsv`` / ``.txt``
     A header row is assumed. The delimiter is sniffed from the header line (``,``, tab, ``;``
@@ -734,6 +735,12 @@ def _frame(rows: list[list[str]], columns: list[str], start: int) -> pd.DataFram
     return pd.DataFrame(rows, columns=columns, index=pd.RangeIndex(start, start + len(rows)), dtype=object)
 
 
+#: A CXSMILES at the start of a ``.smi`` line: the SMILES, white space, then its extension
+#: ``|...|`` (enhanced stereo ``|&1:1|``, atom labels ``|$;;$|``), which belongs to the SMILES,
+#: not to the name after it.
+_CX_SMILES = re.compile(r"\s*(\S+[ \t]+\|[^|\r\n]*\|)(?=\s|$)")
+
+
 def _smi_skipped(line: str) -> bool:
     """A ``.smi`` line that is no record: blank, or a ``#`` comment (no SMILES starts with ``#``)."""
     text = line.strip()
@@ -824,7 +831,11 @@ def _open_smi(
                 # a SMILES), not white space to drop (that moved the name into the SMILES)
                 parts = [p.strip() for p in line.strip(" ").split(sep, ncols - 1)]
             else:  # a row written with spaces under a tab header: white space, as before
-                parts = line.split(None, ncols - 1)
+                cx = _CX_SMILES.match(line)
+                if cx is not None and ncols > 1:  # "CCO |$;;$| name": the extension is the SMILES'
+                    parts = [cx.group(1), *line[cx.end() :].split(None, ncols - 2)]
+                else:
+                    parts = line.split(None, ncols - 1)
             parts += [""] * (ncols - len(parts))
             if fill_names and not parts[1]:
                 parts[1] = str(start + len(buf))

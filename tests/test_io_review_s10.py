@@ -17,3 +17,15 @@ def test_smi_tab_header_row_without_smiles_keeps_its_name(tmp_path: Path) -> Non
     assert df["smiles"].tolist() == ["CCO", "", "CCN", "CCC"]
     assert df["name"].tolist() == ["ethanol one", "no structure", "", "propane"]
     assert df["note"].tolist() == ["x", "y", "z", ""]
+
+
+def test_smi_cxsmiles_extension_stays_with_the_smiles(tmp_path: Path) -> None:
+    """``C[C@H](N)C(=O)O |&1:1| alanine`` in a space-separated ``.smi`` file was split at white
+    space: the extension ``|&1:1|`` went into the name, so the id read ``|&1:1| alanine``."""
+    p = tmp_path / "a.smi"
+    p.write_text("C[C@H](N)C(=O)O |&1:1| alanine\nCCO |$R1;;$|   ethanol one\nCCC |$;;$|\nCCN amine\n")
+    df = read_table(p)
+    assert df["smiles"].tolist() == ["C[C@H](N)C(=O)O |&1:1|", "CCO |$R1;;$|", "CCC |$;;$|", "CCN"]
+    assert df["name"].tolist() == ["alanine", "ethanol one", "2", "amine"]
+    p.write_text("smiles name note\nCCO |$;;$| ethanol x y\n")
+    assert read_table(p).iloc[0].tolist() == ["CCO |$;;$|", "ethanol", "x y"]
