@@ -143,3 +143,15 @@ def test_benchmark_cli_on_a_table(tmp_path: Path) -> None:
     assert "done" in res.output and "assay/train_mean/scaffold/0" in res.output
     rec = json.loads((tmp_path / "benchmarks" / "results" / "runs" / "assay__train_mean__scaffold__0.json").read_text())
     assert rec["table"]["task_type"] == "regression" and rec["metrics"]["test"]["rmse"] > 0
+
+
+@pytest.mark.parametrize("threads", ["0", '"two"', "1.5", "true"])
+def test_bad_threads_refused_when_the_config_is_read(tmp_path: Path, threads: str) -> None:
+    """threads = 0 failed every cell with joblib's 'n_jobs == 0 in Parallel has no meaning', and
+    threads = "two" with a ValueError traceback."""
+    from drugscreen.benchmarking.config import load_config
+
+    _assay(tmp_path / "assay.csv")
+    cfg = _config(tmp_path, f'datasets = ["assay.csv"]\nthreads = {threads}\n[[models]]\nname = "rf"\n')
+    with pytest.raises(ConfigError, match="threads must be an integer >= 1"):
+        load_config(cfg)

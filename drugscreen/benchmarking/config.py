@@ -271,6 +271,9 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, base: Pat
     seeds = tuple(int(x) for x in raw_seeds)
     if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):
         raise ConfigError(f"seeds must be distinct integers >= 0, got {list(seeds)} (a repeated seed re-runs the same cell)")
+    threads = raw.get("threads", 1)
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ConfigError(f"threads must be an integer >= 1, not {threads!r}")
     data_dir = raw.get("data_dir")
     return BenchmarkConfig(
         name=str(raw.get("name", path.stem if path else "benchmark")),
@@ -282,7 +285,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, base: Pat
         results_dir=_dir("results_dir", "benchmarks/results/runs"),
         splits_dir=_dir("splits_dir", "benchmarks/splits"),
         data_dir=(Path(data_dir) if Path(data_dir).is_absolute() else base / data_dir) if data_dir else None,
-        threads=int(raw.get("threads", 1)),
+        threads=threads,
         path=path,
         tables=tables,
     )
