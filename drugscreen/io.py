@@ -1087,9 +1087,10 @@ _SDF_TAG_LINE = re.compile(r"^>(.*)$", re.MULTILINE)
 
 
 def _sdf_tag_name(line: str) -> str:
-    """The field name of a ``>`` data header line: between ``<`` and ``>``, else the rest."""
+    """The field name of a ``>`` data header line: from the first ``<`` to the last ``>``, as
+    RDKit reads it (``>  <pIC50>6>`` names ``pIC50>6``), else the rest of the line."""
     lt = line.find("<")
-    gt = line.find(">", lt + 1)
+    gt = line.rfind(">")
     return line[lt + 1 : gt] if 0 <= lt < gt else line[1:].strip()
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from drugscreen.io import read_table
 
 
@@ -29,3 +31,19 @@ def test_smi_cxsmiles_extension_stays_with_the_smiles(tmp_path: Path) -> None:
     assert df["name"].tolist() == ["alanine", "ethanol one", "2", "amine"]
     p.write_text("smiles name note\nCCO |$;;$| ethanol x y\n")
     assert read_table(p).iloc[0].tolist() == ["CCO |$;;$|", "ethanol", "x y"]
+
+
+def test_sdf_tag_name_holding_a_greater_than_sign_is_read_whole(tmp_path: Path) -> None:
+    """A column named ``pIC50>6`` written to SDF (``>  <pIC50>6>``, as RDKit writes and reads it)
+    came back as a column ``pIC50``: the name ended at its first ``>``. It ends at the last."""
+    from rdkit import Chem
+
+    from drugscreen.io import TableWriter
+
+    out = tmp_path / "o.sdf"
+    with TableWriter(out, smiles_column="smiles") as w:
+        w.write(pd.DataFrame({"smiles": ["CCO"], "id": ["a"], "pIC50>6": ["yes"], "n": ["1"]}))
+    rdkit_names = list(next(Chem.ForwardSDMolSupplier(str(out))).GetPropNames())
+    df = read_table(out)
+    assert [c for c in df.columns if c in rdkit_names] == rdkit_names == ["smiles", "id", "pIC50>6", "n"]
+    assert df["pIC50>6"].tolist() == ["yes"]
