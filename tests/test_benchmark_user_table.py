@@ -155,3 +155,22 @@ def test_bad_threads_refused_when_the_config_is_read(tmp_path: Path, threads: st
     cfg = _config(tmp_path, f'datasets = ["assay.csv"]\nthreads = {threads}\n[[models]]\nname = "rf"\n')
     with pytest.raises(ConfigError, match="threads must be an integer >= 1"):
         load_config(cfg)
+
+
+def test_named_table_trained_cell_uses_the_split_file(tmp_path: Path) -> None:
+    """A table given its own name: the trainer named it after the file, so its split (which
+    records the dataset's name) never matched the split file and every trained cell got a
+    'split sha256 differs' note."""
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.runner import run_benchmark
+    from drugscreen.benchmarking.splitfiles import file_sha256
+
+    _assay(tmp_path / "assay.csv")
+    cfg = _config(tmp_path, 'datasets = [{ path = "assay.csv", name = "herg", targets = ["has_N"] }]\nseeds = [0]\n'
+                            '[[models]]\nname = "fp_mlp"\nepochs = 1\nbatch_size = 32\nmodel_params = { hidden = 16 }\n')
+    config = load_config(cfg)
+    assert [o.status for o in run_benchmark(config, isolate=False)] == ["done"]
+    rec = json.loads((config.results_dir / "herg__fp_mlp__scaffold__0.json").read_text())
+    assert rec["dataset"] == "herg"
+    assert rec["split_sha256"] == file_sha256(config.splits_dir / "herg_scaffold_0.json")
+    assert not any("differs" in n for n in rec["notes"])

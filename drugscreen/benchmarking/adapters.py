@@ -62,7 +62,7 @@ def is_trained_model(model: ModelSpec) -> bool:
 
 def train_record(
     model: ModelSpec, dataset: str, split_kind: str, seed: int, *, threads: int = 1, data_dir: str | None = None,
-    table: TableSpec | None = None,
+    table: TableSpec | None = None, loaded: Any = None,
 ) -> dict[str, Any]:
     """Train one cell with :func:`drugscreen.training.trainer.train` and return its run record.
 
@@ -73,7 +73,9 @@ def train_record(
     runner, selects on the valid part only and scores valid and test with
     :mod:`drugscreen.training.metrics` (same convention as :mod:`drugscreen.benchmarking.metrics`).
     With ``table`` (a user's own table) the trainer reads that file with its options, as
-    ``drugscreen train --dataset my.csv`` does.
+    ``drugscreen train --dataset my.csv`` does; with ``loaded`` (the runner's copy of it, named
+    as the config names it) it trains on that copy, so its split is the runner's split file's
+    to the byte (a split records its dataset's name).
     """
     from drugscreen.training.config import TrainConfig
     from drugscreen.training.trainer import train
@@ -95,5 +97,30 @@ def train_record(
             **params,
         }
     )
-    result = train(config, None)
-    return dict(result.run_records[0])
+    if loaded is None or table is None or loaded.name == table_name_of(table):
+        result = train(config, None)
+        return dict(result.run_records[0])
+    # a table given its own name: the trainer would name it after the file
+    import torch
+
+    from drugscreen.exceptions import DatasetError
+    from drugscreen.training.data import build_training_data
+    from drugscreen.training.trainer import train_on_data
+
+    torch.set_num_threads(max(1, int(config.num_threads)))
+    data = build_training_data(
+        [loaded], config.split, seed, None, config.cache_dir,
+        descriptors=config.extra_features in ("descriptors", "ecfp+descriptors"),
+        head_descriptors=bool(config.head_descriptors),
+    )
+    if data.meta.get("unscorable_valid"):
+        raise DatasetError("; ".join(data.meta["unscorable_valid"]) + ": no epoch could be chosen (a classification "
+                           "task needs both classes among its labelled validation molecules)")
+    return dict(train_on_data(data, config, None).run_records[0])
+
+
+def table_name_of(table: TableSpec) -> str:
+    """The name the trainer gives a table (its file name without suffixes)."""
+    from drugscreen.data.loaders import table_name
+
+    return table_name(table.path)

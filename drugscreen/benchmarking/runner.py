@@ -150,7 +150,8 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
                            "task_type": dataset.task_type, "tasks": dataset.task_names}
     if is_trained_model(cell.model):
         record = train_record(cell.model, cell.dataset, cell.split, cell.seed, threads=config.threads,
-                              data_dir=str(config.data_dir) if config.data_dir else None, table=table)
+                              data_dir=str(config.data_dir) if config.data_dir else None, table=table,
+                              loaded=dataset)
         notes = list(record.get("notes", []))
         trained_on = record.get("split_sha256") or split_sha
         if trained_on != split_sha:
