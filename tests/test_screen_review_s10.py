@@ -66,3 +66,36 @@ def test_write_report_os_error_is_one_line(tmp_path) -> None:
         mp.setattr(report_mod, "render_report", lambda *a, **k: "<!DOCTYPE html>")
         with pytest.raises(InputFormatError, match="cannot write the report .*r.html: No such file or directory"):
             report_mod.write_report(target, None, None, None, {}, [], 0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("hydrate", "anhydrous"),
+    [("N[Pt](N)(Cl)Cl.O", "N[Pt](N)(Cl)Cl"), ("O.O.N[Pt](N)(Cl)Cl", "N[Pt](N)(Cl)Cl"), ("O=C=O.O", "O=C=O"), ("O.[Gd+3]", "[Gd+3]")],
+)
+def test_hydrate_of_a_carbon_free_molecule_is_scored_as_the_molecule(hydrate: str, anhydrous: str) -> None:
+    """Cisplatin monohydrate ``N[Pt](N)(Cl)Cl.O`` was refused as an 'inorganic salt or mixture'
+    whose largest fragment 'would score [NH2][Pt]... instead, another compound', with the hint
+    to write the bonds to the metal as N[Pt](N)(Cl)Cl, which it was; the anhydrous form is
+    scored. A carbon-free molecule plus water is now scored as the molecule (out of the domain),
+    and a salt with water of crystallization (copper sulfate pentahydrate) is still refused."""
+    from drugscreen.featurizers.molecule import prepare_molecule
+
+    result = prepare_molecule(hydrate)
+    assert result.valid and result.smiles_std == prepare_molecule(anhydrous).smiles_std
+    for salt in ("O.O.[Cu+2].[O-]S([O-])(=O)=O", "O.O", "[Na+].[OH-].O"):
+        assert prepare_molecule(salt).error.startswith("inorganic salt or mixture")
+
+
+def test_screener_flags_a_carbon_free_hydrate_like_its_molecule() -> None:
+    from screen_fixtures import TINY_BUNDLE
+
+    from drugscreen import Screener
+    from drugscreen.screening.screener import INORGANIC_NOTE
+
+    if not (TINY_BUNDLE / "config.json").is_file():
+        pytest.skip("tiny bundle fixture missing")
+    df = Screener.load(TINY_BUNDLE).score(["N[Pt](N)(Cl)Cl.O", "N[Pt](N)(Cl)Cl"])
+    assert df["valid"].tolist() == [True, True] and df["in_domain"].tolist() == [False, False]
+    assert df["out_of_range"].str.startswith(INORGANIC_NOTE).all()
+    numbers = df.select_dtypes("number").drop(columns=["rank"], errors="ignore")
+    assert numbers.iloc[0].equals(numbers.iloc[1])

@@ -146,6 +146,18 @@ def inorganic_kind(mol: Chem.Mol) -> str:
     return "carbon only as carbonate, cyanide, cyanate, thiocyanate, CO, CO2, CS2 or COS"
 
 
+_WATER = Chem.MolFromSmarts("[O;D0;H2;+0]")
+
+
+def _without_water(mol: Chem.Mol) -> Chem.Mol | None:
+    """The one fragment of ``mol`` that is not water (``N[Pt](N)(Cl)Cl.O`` -> cisplatin), or
+    ``None`` when there are several (a salt) or none. A hydrate of a carbon-free molecule is
+    that molecule, scored (outside the domain) as it is without its water of crystallization."""
+    frags = Chem.GetMolFrags(mol, asMols=True)
+    rest = [f for f in frags if not (f.GetNumAtoms() == 1 and f.HasSubstructMatch(_WATER))]
+    return rest[0] if len(rest) == 1 else None
+
+
 def _may_uncharge(mol: Chem.Mol) -> bool:
     """False when RDKit's Uncharger would leave ``mol`` unchanged (see above)."""
     if not mol.HasSubstructMatch(_CHARGED_ATOM):
@@ -372,7 +384,7 @@ class Standardizer:
         sulfate sulfuric acid, lithium carbonate carbonic acid, cisplatin written as fragments
         ammonia, another compound than the one written. Off by default: such an input is
         refused with the reason (one connected molecule, ``N[Pt](N)(Cl)Cl`` or CO2, is still
-        accepted). :data:`DATASET_STANDARDIZER` keeps them (43 molecules of the panel's
+        accepted, also with water of crystallization: ``N[Pt](N)(Cl)Cl.O`` is cisplatin). :data:`DATASET_STANDARDIZER` keeps them (43 molecules of the panel's
         datasets are such mixtures), so training molecules and splits do not change.
         Configurations written before this option existed read as ``False`` too: the option
         only refuses inputs and changes how no accepted molecule is standardized, so a bundle
@@ -439,8 +451,13 @@ class Standardizer:
                     mol = rdMolStandardize.Cleanup(mol)
                 if self.largest_fragment and len(Chem.GetMolFrags(mol)) > 1:
                     if not self.allow_inorganic_mixtures and (kind := inorganic_kind(mol)):
-                        return None, self._inorganic_mixture_reason(mol, kind)
-                    mol = _largest_fragment(mol, self.strip_counterions)
+                        # one molecule with water of crystallization is that molecule, not a salt
+                        parent = _without_water(mol)
+                        if parent is None:
+                            return None, self._inorganic_mixture_reason(mol, kind)
+                        mol = parent
+                    else:
+                        mol = _largest_fragment(mol, self.strip_counterions)
                 if self.neutralize and _may_uncharge(mol):
                     uncharger = self._get("_uncharger", lambda: rdMolStandardize.Uncharger())
                     mol = _checked_uncharge(uncharger, mol)
