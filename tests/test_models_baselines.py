@@ -141,3 +141,18 @@ def test_estimator_is_a_sklearn_classifier_or_regressor() -> None:
     assert reg.score(smiles, yr) == pytest.approx(1 - ((yr - pred) ** 2).sum() / ((yr - yr.mean()) ** 2).sum())
     with pytest.raises(ValueError, match="0 or 1"):
         MoleculeEstimator(model="rf").fit(smiles[:10], np.arange(10.0))
+
+
+def test_estimator_refuses_to_learn_an_inorganic_salt_as_another_compound() -> None:
+    """The datasets' policy keeps [Na+].[Cl-] as hydrogen chloride; fit refuses it, naming the
+    row, as predicting does."""
+    from tiny_data import tiny_smiles
+
+    from drugscreen.exceptions import InvalidMoleculeError
+    from drugscreen.models import MoleculeEstimator
+
+    smiles = [*tiny_smiles(20), "[Na+].[Cl-]"]
+    y = np.array([float(i % 2) for i in range(len(smiles))])
+    with pytest.raises(InvalidMoleculeError, match="inorganic") as err:
+        MoleculeEstimator(model="rf", model_params={"n_estimators": 5}).fit(smiles, y)
+    assert err.value.index == 20

@@ -71,8 +71,13 @@ def _featurize(
     """Graphs, packed ECFP4, standardized SMILES and (with ``descriptors``) the raw descriptors.
 
     Training molecules are standardized with the datasets' policy (a dataset's few radicals are
-    kept, as ``drugscreen train`` keeps them); molecules to predict with the screening default.
+    kept, as ``drugscreen train`` keeps them), except that an inorganic salt or mixture is
+    refused as screening refuses it: the policy would keep its largest fragment's parent, so
+    ``[Na+].[Cl-]`` would be learnt as hydrogen chloride. Molecules to predict use the screening
+    default.
     """
+    from dataclasses import replace
+
     from drugscreen.domain import ecfp4_packed
     from drugscreen.featurizers.base import build_featurizer
     from drugscreen.featurizers.graph import GraphFeaturizer
@@ -84,7 +89,7 @@ def _featurize(
     from drugscreen.training.data import DESCRIPTOR_FEATURIZER
 
     feat = GraphFeaturizer()
-    policy = DATASET_STANDARDIZER if training else DEFAULT_STANDARDIZER
+    policy = replace(DATASET_STANDARDIZER, allow_inorganic_mixtures=False) if training else DEFAULT_STANDARDIZER
     parsed = [prepare_molecule(s, policy) for s in smiles]
     for i, p in enumerate(parsed):
         if not p.valid:
