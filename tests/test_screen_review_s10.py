@@ -99,3 +99,17 @@ def test_screener_flags_a_carbon_free_hydrate_like_its_molecule() -> None:
     assert df["out_of_range"].str.startswith(INORGANIC_NOTE).all()
     numbers = df.select_dtypes("number").drop(columns=["rank"], errors="ignore")
     assert numbers.iloc[0].equals(numbers.iloc[1])
+
+
+def test_run_screen_refuses_an_unwritable_report_before_scoring(tmp_path) -> None:
+    """The Python API checks the report path before the run too (it failed only after scoring)."""
+    from screen_fixtures import GOOD, TINY_BUNDLE, write_smi
+
+    from drugscreen.exceptions import InputFormatError
+    from drugscreen.screening.run import run_screen
+
+    src = write_smi(tmp_path / "a.smi", GOOD)
+    out = tmp_path / "o.csv"
+    with pytest.raises(InputFormatError, match="does not exist"):
+        run_screen(src, out, panel=TINY_BUNDLE, report=tmp_path / "nodir" / "r.html", jobs=1)
+    assert not out.exists() and not any(p.name.startswith(".o.csv") for p in tmp_path.iterdir())

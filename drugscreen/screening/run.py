@@ -516,6 +516,10 @@ def run_screen(
         raise InputFormatError(f"refusing to write the output over the input file {out_str}")
     if report is not None and (same_file(in_str, report) or (out_str != "-" and same_file(out_str, report))):
         raise InputFormatError("the report must not be the input or the output file")
+    if report is not None:
+        from drugscreen.screening.report import check_report_path
+
+        check_report_path(report)  # before any scoring, not after the whole run
     if resume and in_str == "-":
         raise ConfigError("--resume needs an input file, not standard input")
     if top < 0:
