@@ -107,6 +107,12 @@ def _blank(value: Any) -> bool:
     return _missing(value) or (isinstance(value, str) and not value.strip())
 
 
+def _whole_number_id(value: Any) -> Any:
+    """An id read as a float that holds a whole number, as its integer: pandas reads a column of
+    integer ids with one empty cell as floats, which would write ``101.0`` for ``101``."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _row_ids(index: Any) -> list[Any]:
     """Row identifiers from a frame's index: integers for an integer index (row numbers), the
     labels as text otherwise (a DataFrame indexed by name keeps its names)."""
@@ -664,7 +670,7 @@ class Screener:
             ids = row_ids
         else:  # an empty id cell falls back to the row number, as for inputs without ids
             given = frame[id_col].tolist()
-            ids = [i if _blank(v) else v for v, i in zip(given, row_ids, strict=True)]
+            ids = [i if _blank(v) else _whole_number_id(v) for v, i in zip(given, row_ids, strict=True)]
             if any(isinstance(v, str) for v in ids):  # one type per column (Parquet)
                 ids = [v if isinstance(v, str) else str(v) for v in ids]
         out_cols: dict[str, Any] = {
