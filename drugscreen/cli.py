@@ -112,13 +112,12 @@ def datasets_list(
 ) -> None:
     """List the registered datasets: rows (drug-target pairs, drugs and targets for DAVIS and KIBA:
     counted from the files when on disk), tasks, task type, and whether they are on disk."""
-    import json
-
+    from drugscreen import jsonio
     from drugscreen.data.overview import list_datasets
 
     rows = list_datasets(data_dir)
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        typer.echo(jsonio.dumps(rows, indent=2))
         return
 
     from drugscreen.data.overview import COUNTS_REGISTRY
@@ -148,13 +147,12 @@ def datasets_info(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show what the registry records about one dataset: files, URLs, checksums, tasks, licence."""
-    import json
-
+    from drugscreen import jsonio
     from drugscreen.data.overview import dataset_info
 
     info = dataset_info(name, data_dir)
     if as_json:
-        typer.echo(json.dumps(info, indent=2))
+        typer.echo(jsonio.dumps(info, indent=2))
         return
     for key in ("name", "description", "kind", "category", "task_type", "n_tasks", "rows",
                 "transform", "license", "citation", "notes", "data_dir", "available"):  # fmt: skip
@@ -198,8 +196,7 @@ def models_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List the installed model bundles (the shipped panel) with their tasks and test metrics."""
-    import json
-
+    from drugscreen import jsonio
     from drugscreen.bundle import installed_models
     from drugscreen.exceptions import BundleError
     from drugscreen.repurposing.affinity_bundle import affinity_summary
@@ -211,7 +208,7 @@ def models_list(
     except BundleError:
         affinity = None
     if as_json:
-        typer.echo(json.dumps([
+        typer.echo(jsonio.dumps([
             {"name": m.name, "path": str(m.path), "description": m.description, "tasks": m.n_tasks,
              "members": m.n_members, "datasets": list(m.datasets), "test": m.summary} for m in infos
         ] + ([affinity] if affinity else []), indent=2))  # fmt: skip
@@ -229,7 +226,7 @@ def models_list(
         typer.echo(f"affinity  ({len(affinity['tasks'])} tasks, {affinity['members']} members, {affinity['split']} split)  "
                    f"{affinity['description']}")
         for task, m in affinity["test"].items():
-            typer.echo(f"    {task:<22} test CI {m.get('ci', float('nan')):.3f}, Spearman (all pairs) {m.get('spearman', float('nan')):.3f}")
+            typer.echo(f"    {task:<22} test CI {jsonio.number(m.get('ci')):.3f}, Spearman (all pairs) {jsonio.number(m.get('spearman')):.3f}")
 
 
 @models_app.command("info")
@@ -238,17 +235,16 @@ def models_info(
     as_json: Annotated[bool, typer.Option("--json", help="Print the bundle's config.json instead of its card.")] = False,
 ) -> None:
     """Show a model bundle's card: tasks, test metrics, data checksums, calibration, domain."""
-    import json
-
+    from drugscreen import jsonio
     from drugscreen.bundle import installed_models, load_bundle
 
     if name == "affinity" and "affinity" not in {m.name for m in installed_models()}:
         from drugscreen.repurposing.affinity_bundle import affinity_card, affinity_config
 
-        typer.echo(json.dumps(affinity_config(), indent=1) if as_json else affinity_card())
+        typer.echo(jsonio.dumps(affinity_config(), indent=1) if as_json else affinity_card())
         return
     bundle = load_bundle(name)
-    typer.echo(json.dumps(bundle.config, indent=1) if as_json else bundle.card())
+    typer.echo(jsonio.dumps(bundle.config, indent=1) if as_json else bundle.card())
 
 
 @app.command("train", rich_help_panel="Models", epilog="Examples: drugscreen train --dataset bbbp --model dmpnn --split scaffold --seeds 0,1,2 -o runs/bbbp ; "

@@ -87,3 +87,18 @@ def test_run_records_and_evidence_files_are_strict_json(tmp_path: Path) -> None:
     assert load_records(tmp_path / "runs")[0]["metrics"]["test"]["roc_auc"] is None
     write_evidence(str(tmp_path / "ev"), {"ratio": float("nan"), "n": np.int32(2)}, ["# x"])
     assert _strict_load((tmp_path / "ev.json").read_text()) == {"ratio": None, "n": 2}
+
+
+def test_cli_json_output_is_strict_for_a_bundle_written_by_the_old_writer(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from drugscreen.cli import app
+
+    src = tmp_path / "old"
+    shutil.copytree(TINY, src)
+    cfg = json.loads((src / "config.json").read_text())
+    cfg["domain"]["evidence"]["test"]["mean_error_out"] = float("nan")
+    (src / "config.json").write_text(json.dumps(cfg))  # bare NaN, as bundles made before 2026-11-30
+    res = CliRunner().invoke(app, ["models", "info", str(src), "--json"])
+    assert res.exit_code == 0, res.output
+    assert _strict_load(res.output)["domain"]["evidence"]["test"]["mean_error_out"] is None
