@@ -271,13 +271,23 @@ def identical_ligands(
 
 
 def rf_component(train_fps: np.ndarray, labels: np.ndarray, lib_fps: np.ndarray, seed: int = 0, n_trees: int = 300) -> tuple[np.ndarray, np.ndarray]:
-    """Random forest on fingerprints trained on labelled ligands: (P(active), sd over trees)."""
+    """Random forest on fingerprints trained on labelled ligands: (P(active), sd over trees).
+
+    The training rows are put in one canonical order (by fingerprint, then label) before the
+    forest is fitted: its bootstrap samples are drawn by row position, so with a fixed seed the
+    same ligands listed in another order would otherwise give other probabilities (and reorder
+    the ranking).
+    """
     from sklearn.ensemble import RandomForestClassifier
 
+    train_fps = np.asarray(train_fps)
+    labels = np.asarray(labels)
+    packed = np.packbits(train_fps.astype(bool), axis=1)
+    order = sorted(range(len(labels)), key=lambda i: (packed[i].tobytes(), int(labels[i])))
     rf = RandomForestClassifier(
         n_estimators=n_trees, min_samples_leaf=1, class_weight="balanced", n_jobs=1, random_state=seed
     )
-    rf.fit(train_fps, labels)
+    rf.fit(train_fps[order], labels[order])
     per_tree = np.stack([t.predict_proba(lib_fps)[:, 1] for t in rf.estimators_])
     return per_tree.mean(axis=0), per_tree.std(axis=0)
 
