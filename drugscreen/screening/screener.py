@@ -434,8 +434,8 @@ class Screener:
     def score(
         self,
         data: Sequence[str] | pd.DataFrame | pd.Series,
-        smiles_col: str | None = None,
-        id_col: str | None = None,
+        smiles_col: str | int | None = None,
+        id_col: str | int | None = None,
         on_invalid: Literal["flag", "raise"] = "flag",
     ) -> pd.DataFrame:
         """Score molecules; one output row per input, in input order, ranked over all of them.
@@ -445,7 +445,8 @@ class Screener:
         data
             SMILES strings, or a DataFrame holding a SMILES column.
         smiles_col
-            The SMILES column of a DataFrame (default: ``smiles``/``canonical_smiles``/``smi``).
+            The SMILES column of a DataFrame (default: ``smiles``/``canonical_smiles``/``smi``);
+            a frame read without a header (integer column labels) takes ``0`` or ``"0"``.
         id_col
             The identifier column (default: ``id``/``name`` when present, else the row number).
         on_invalid
@@ -468,8 +469,8 @@ class Screener:
         self,
         rows: Iterable[str] | Iterable[pd.DataFrame] | Iterable[Sequence[str]],
         batch_size: int = 4096,
-        smiles_col: str | None = None,
-        id_col: str | None = None,
+        smiles_col: str | int | None = None,
+        id_col: str | int | None = None,
         on_invalid: Literal["flag", "raise"] = "flag",
     ) -> Iterator[pd.DataFrame]:
         """Score a stream of molecules, chunk by chunk; for one DataFrame or list use :meth:`score`.
@@ -553,7 +554,7 @@ class Screener:
         frame = pd.DataFrame({"smiles": pd.Series(smiles, index=index, dtype=object)}, index=index)
         return self.score_chunk(frame, "smiles", None, on_invalid=on_invalid)
 
-    def _as_frame(self, data: Any, smiles_col: str | None, id_col: str | None) -> tuple[pd.DataFrame, str, str | None]:
+    def _as_frame(self, data: Any, smiles_col: str | int | None, id_col: str | int | None) -> tuple[pd.DataFrame, Any, Any]:
         import pandas as pd
 
         from drugscreen.io import ID_COLUMN_NAMES, SMILES_COLUMN_NAMES, _find_column
@@ -573,11 +574,26 @@ class Screener:
         if not isinstance(data, pd.DataFrame):
             data = list(data)
             return pd.DataFrame({"smiles": pd.Series(data, dtype=object)}), "smiles", None
-        columns = [str(c) for c in data.columns]
-        scol = _find_column(columns, smiles_col, SMILES_COLUMN_NAMES, "smiles", required=True)
-        icol = _find_column(columns, id_col, ID_COLUMN_NAMES, "id", required=False)
+        labels = list(data.columns)
+        columns = [str(c) for c in labels]
+        scol = _find_column(columns, None if smiles_col is None else str(smiles_col), SMILES_COLUMN_NAMES, "smiles", required=True)
+        icol = _find_column(columns, None if id_col is None else str(id_col), ID_COLUMN_NAMES, "id", required=False)
         assert scol is not None
-        return data, scol, icol
+        # the columns are matched by their text; a frame read with header=None has the integer
+        # labels 0, 1, ..., which index it as themselves (frame["0"] would be a KeyError)
+        return data, self._column_label(labels, columns, scol), self._column_label(labels, columns, icol)
+
+    @staticmethod
+    def _column_label(labels: list[Any], columns: list[str], name: str | None) -> Any:
+        """The frame's own label of the column whose text is ``name`` (``0`` for ``"0"``)."""
+        if name is None or name in labels:
+            return name
+        hits = [label for label, text in zip(labels, columns, strict=True) if text == name]
+        if len(hits) > 1:
+            from drugscreen.exceptions import InputFormatError
+
+            raise InputFormatError(f"several columns are named {name!r} ({', '.join(map(repr, hits))}); rename them apart")
+        return hits[0]
 
     def empty_output(self, columns: list[str], smiles_col: str, id_col: str | None = None) -> pd.DataFrame:
         """The output of an input without rows: no rows, the input's ``columns`` then the scored
@@ -711,7 +727,7 @@ class Screener:
             added["score"] = np.nan
         added["rank"] = pd.array([pd.NA] * n, dtype="Int64")
         base = frame.drop(columns=[ERROR_COLUMN], errors="ignore")
-        if id_col is not None and id_col.lower() == "id" and id_col in base.columns:
+        if id_col is not None and str(id_col).lower() == "id" and id_col in base.columns:
             # the input's own id column (any case: ID, Id) stays where it is, named id, with its
             # cells as they were but an empty one given its row number; no second id column
             base = base.copy()

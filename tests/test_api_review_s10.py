@@ -1,0 +1,38 @@
+"""Python API review (session 10): what a pipeline calling ``drugscreen`` from its own code hit.
+
+Each test names what the user saw before the fix. The Screener tests use the tiny bundle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from screen_fixtures import TINY_BUNDLE
+
+from drugscreen.screening.screener import Screener
+
+pytestmark = pytest.mark.skipif(not (TINY_BUNDLE / "config.json").is_file(), reason="tiny bundle fixture missing")
+
+SMILES = ["CCO", "c1ccccc1O", "C1CC", "c1ccncc1"]
+
+
+@pytest.fixture(scope="module")
+def screener() -> Screener:
+    return Screener.load(TINY_BUNDLE, profile=None)
+
+
+def test_a_frame_without_a_header_is_scored_by_its_integer_column_label(screener) -> None:
+    """A frame read with ``header=None`` (column labels 0, 1) raised a bare ``KeyError: '0'``
+    for ``smiles_col="0"``, and ``smiles_col=0`` was ignored ("no SMILES column found")."""
+    frame = pd.DataFrame({0: SMILES, 1: ["a", "b", "c", "d"]})
+    ref = screener.score(SMILES)
+    for col in (0, "0"):
+        out = screener.score(frame, smiles_col=col)
+        assert out[0].tolist() == SMILES and out[1].tolist() == ["a", "b", "c", "d"]  # labels kept as they were
+        assert out["valid"].tolist() == [True, True, False, True]
+        np.testing.assert_array_equal(out["has_N"].to_numpy(), ref["has_N"].to_numpy())
+    named = screener.score(frame, smiles_col=0, id_col=1)
+    assert named["id"].tolist() == ["a", "b", "c", "d"]
+    parts = list(screener.score_iter([frame], smiles_col=0))
+    assert parts[0]["valid"].tolist() == [True, True, False, True]
