@@ -68,6 +68,9 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _LIBRARY_CACHE: dict[str, Any] = {}
+#: Decimals the fused score is rounded to: equal sums of percentile ranks computed in another
+#: order can differ in their last bit (1e-17), which must neither split a tie nor order it.
+SCORE_DECIMALS = 12
 #: Bumped when parsing changes under the same standardizer config (2: carbonates, cyanides and
 #: other salts whose carbon is inorganic are refused, as sodium chloride is).
 CACHE_VERSION = 2
@@ -393,7 +396,9 @@ class Repurposer:
             fused percentile rank among the library's parent molecules (in (0, 1), 0.5 = median;
             see :func:`~drugscreen.repurposing.scoring.percentile_rank`): relative to this
             library, not an affinity; ``percentile`` is the drug's position (100 = first, 0 =
-            last). Then per component (``pred_pkd``, ``pred_pkd_sd``, ``pred_kiba``, ``sim_ecfp4``, ``sim_fcfp4``, ``sim_atompair``, ``sim_gnn``,
+            last). Drugs with equal scores are ordered by how far their components stand out
+            from the library (the other fusion rule's score), then by their parent structure's
+            canonical SMILES, so the ranking does not depend on the order of the library. Then per component (``pred_pkd``, ``pred_pkd_sd``, ``pred_kiba``, ``sim_ecfp4``, ``sim_fcfp4``, ``sim_atompair``, ``sim_gnn``,
             ``model_prob``), ``nearest_ligand``, ``nearest_ligand_smiles``,
             ``nearest_ligand_similarity`` (ECFP4 Tanimoto), ``known_ligand`` (the given
             active with the drug's own structure: such drugs are listed first, by their score;
@@ -513,8 +518,15 @@ class Repurposer:
             w = dict.fromkeys(components, 1.0)
             rankers = [(1.0, r[1]) for r in rankers]
         names = [c for c in components if w[c] > 0]
-        score, contrib, _ = fuse({c: components[c][first_of] for c in names}, w, rule=self.rule)
-        score, contrib = score[inverse], {c: v[inverse] for c, v in contrib.items()}
+        parent_components = {c: components[c][first_of] for c in names}
+        score, contrib, _ = fuse(parent_components, w, rule=self.rule)
+        # equal fused scores (common with percentile ranks: weighted sums of whole ranks) are
+        # told apart by how far the components stand out from the library (the other rule),
+        # then by the parent's canonical SMILES, never by library order; both are rounded so a
+        # last-bit difference of a sum does not decide the order either
+        tiebreak, _, _ = fuse(parent_components, w, rule="zscore" if self.rule == "rank" else "rank")
+        score, tiebreak = np.round(score, SCORE_DECIMALS)[inverse], np.round(tiebreak, SCORE_DECIMALS)[inverse]
+        contrib = {c: v[inverse] for c, v in contrib.items()}
         rw = np.array([r[0] for r in rankers if r[0] > 0])
         rr = np.stack([r[1] for r in rankers if r[0] > 0]) if len(rw) else np.zeros((1, n))
         if len(rw) > 1:
@@ -523,9 +535,10 @@ class Repurposer:
         else:
             uncertainty = np.zeros(n)
 
-        # ---- assemble, best first: given actives first, then by score (ties: library order)
+        # ---- assemble, best first: given actives first, then by score; equal scores by the other
+        # rule, then by parent structure; entries of one parent (same scores) in library order
         is_known = known >= 0
-        order = np.lexsort((np.arange(n), -score, -is_known.astype(np.int64)))
+        order = np.lexsort((np.arange(n), inverse, -tiebreak, -score, -is_known.astype(np.int64)))
         rank = np.empty(n, dtype=np.int64)
         rank[order] = np.arange(1, n + 1)
         valid = prep.valid
