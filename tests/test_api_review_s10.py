@@ -36,3 +36,16 @@ def test_a_frame_without_a_header_is_scored_by_its_integer_column_label(screener
     assert named["id"].tolist() == ["a", "b", "c", "d"]
     parts = list(screener.score_iter([frame], smiles_col=0))
     assert parts[0]["valid"].tolist() == [True, True, False, True]
+
+
+def test_a_column_vector_is_scored_and_other_2d_arrays_are_refused(screener) -> None:
+    """``frame[["smiles"]].to_numpy()`` (shape (n, 1)) scored each row as the text "['CCO']", so
+    every molecule came back invalid with a syntax error; a 2-D table did the same."""
+    ref = screener.score(SMILES)
+    col = screener.score(np.array(SMILES, dtype=object).reshape(-1, 1))
+    assert col["smiles"].tolist() == SMILES and col["valid"].tolist() == [True, True, False, True]
+    np.testing.assert_array_equal(col["has_N"].to_numpy(), ref["has_N"].to_numpy())
+    one = screener.score(np.array("CCO"))  # a 0-d array: one SMILES
+    assert one["smiles"].tolist() == ["CCO"] and one["valid"].tolist() == [True]
+    with pytest.raises(TypeError, match=r"1-D sequence of SMILES.*shape \(2, 2\)"):
+        screener.score(np.array([["CCO", "a"], ["CCN", "b"]]))

@@ -443,7 +443,8 @@ class Screener:
         Parameters
         ----------
         data
-            SMILES strings, or a DataFrame holding a SMILES column.
+            SMILES strings (a list, any iterable, a 1-D array or one of shape ``(n, 1)``, a
+            Series, whose index and name the output keeps), or a DataFrame holding a SMILES column.
         smiles_col
             The SMILES column of a DataFrame (default: ``smiles``/``canonical_smiles``/``smi``);
             a frame read without a header (integer column labels) takes ``0`` or ``"0"``.
@@ -571,6 +572,16 @@ class Screener:
         if isinstance(data, pd.Series):  # keeps its index (the ids) and its name
             name = str(data.name) if data.name is not None else "smiles"
             return data.astype(object).rename(name).to_frame(), name, None
+        if isinstance(data, np.ndarray) and data.ndim != 1:
+            if data.ndim == 0:  # np.array("CCO"): one SMILES
+                data = [data.item()]
+            elif data.ndim == 2 and data.shape[1] == 1:  # a column vector, e.g. frame[["smiles"]].to_numpy()
+                data = data[:, 0]
+            else:  # its rows would be scored as the text of arrays ("['CCO' 'x']"), every one invalid
+                raise TypeError(
+                    f"score() takes a 1-D sequence of SMILES (or an array of shape (n, 1)), got an array of shape "
+                    f"{data.shape}; pass the SMILES column, or a DataFrame with smiles_col="
+                )
         if not isinstance(data, pd.DataFrame):
             data = list(data)
             return pd.DataFrame({"smiles": pd.Series(data, dtype=object)}), "smiles", None
