@@ -79,3 +79,22 @@ def test_float_noise_does_not_split_a_tie() -> None:
     score = out["score"].to_numpy(dtype=float)
     gaps = np.diff(np.sort(score))
     assert not ((gaps > 0) & (gaps < 1e-9)).any()
+
+
+def test_ligands_without_names_are_named_by_their_row(tmp_path) -> None:
+    """A .smi file of bare SMILES (or a table with blank names) gave ligands named '': a library drug
+    that is one of them was listed first with an empty known_ligand (the value that means "not a
+    given ligand") and the evidence 'given as a known active ()'."""
+    from drugscreen.repurposing.inputs import load_ligands
+    from drugscreen.repurposing.repurposer import Repurposer
+
+    (tmp_path / "bare.smi").write_text(f"{IMATINIB}\n{DASATINIB}\n")
+    assert load_ligands(tmp_path / "bare.smi").names == ["ligand 1", "ligand 2"]
+    table = pd.DataFrame({"smiles": [IMATINIB, DASATINIB, NILOTINIB], "name": ["", None, " nilotinib "]})
+    assert load_ligands(table).names == ["ligand 1", "ligand 2", "nilotinib"]
+
+    lib = pd.DataFrame({"id": ["imatinib", "aspirin"], "smiles": [IMATINIB, INACTIVES[1]]})
+    out = Repurposer(None, panel=False).rank(ligands=tmp_path / "bare.smi", library=lib)
+    first = out.iloc[0]
+    assert first["id"] == "imatinib" and first["known_ligand"] == "ligand 1"
+    assert first["evidence"].startswith("given as a known active (ligand 1); nearest ligand ligand 1 (")

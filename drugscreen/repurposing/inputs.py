@@ -341,7 +341,8 @@ class LigandSet:
     values
         The activity values when a numeric potency column was given (NaN otherwise).
     names
-        Identifier of each ligand (input name or ``row <n>``).
+        Identifier of each ligand: its input name, or ``ligand <n>`` (its 1-based row) when the
+        input has no name column or leaves the name blank.
     errors
         ``(row, text, reason)`` of each input row that was not used.
     """
@@ -538,7 +539,9 @@ def load_ligands(
         mols.append(p.mol)
         labels.append(label)
         values.append(value)
-        names.append(str(df[name_col].iloc[row]) if name_col else f"ligand {row + 1}")
+        label = df[name_col].iloc[row] if name_col else None
+        label = "" if is_missing(label) else str(label).strip()
+        names.append(label or f"ligand {row + 1}")  # a blank name would leave known_ligand empty
     if errors:
         shown = "; ".join(f"row {r + 1} {t!r}: {e}" for r, t, e in errors[:5])
         logger.warning("%s: %d of %d ligand rows not used: %s%s", source, len(errors), len(df), shown, " ..." if len(errors) > 5 else "")
