@@ -49,3 +49,21 @@ def test_a_column_vector_is_scored_and_other_2d_arrays_are_refused(screener) -> 
     assert one["smiles"].tolist() == ["CCO"] and one["valid"].tolist() == [True]
     with pytest.raises(TypeError, match=r"1-D sequence of SMILES.*shape \(2, 2\)"):
         screener.score(np.array([["CCO", "a"], ["CCN", "b"]]))
+
+
+def test_bytes_are_read_as_text_and_numbers_are_refused_by_their_type(screener) -> None:
+    """SMILES as bytes (an HDF5 or binary Parquet column, ``np.bytes_``) were all invalid with
+    "syntax error while parsing: b'CCO'"; a number was reported as a SMILES syntax error, and a
+    NumPy float NaN as one too, where ``float("nan")`` is an empty SMILES."""
+    cells = [b"CCO", np.bytes_(b"c1ccncc1"), bytearray(b"c1ccccc1O"), b"\xff\xfe", 5, np.float32("nan"), pd.NaT, "CCO"]
+    out = screener.score(pd.Series(cells, dtype=object))
+    assert out["valid"].tolist() == [True, True, True, False, False, False, False, True]
+    assert out["smiles_std"].tolist()[:3] == ["CCO", "c1ccncc1", "Oc1ccccc1"]
+    assert out["has_N"].iloc[0] == out["has_N"].iloc[-1]
+    errors = out["error"].tolist()
+    assert errors[3] == "not a SMILES string: bytes that are not UTF-8 text"
+    assert errors[4] == "not a SMILES string: int (5)"
+    assert errors[5] == errors[6] == screener.score([None])["error"].iloc[0]  # empty, as None is
+    assert out["smiles"].tolist()[0] == b"CCO"  # the input column as it was
+    streamed = pd.concat(list(screener.score_iter(iter([b"CCO", np.float64("nan"), "CCN"]), batch_size=8)))
+    assert streamed["valid"].tolist() == [True, False, True]

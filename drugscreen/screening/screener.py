@@ -107,6 +107,31 @@ def _blank(value: Any) -> bool:
     return _missing(value) or (isinstance(value, str) and not value.strip())
 
 
+def _missing_cell(value: Any) -> bool:
+    """A missing SMILES cell: :func:`_missing`, or a NumPy float NaN or ``pd.NaT`` that a
+    typed column holds."""
+    if _missing(value) or type(value).__name__ == "NaTType":
+        return True
+    return isinstance(value, np.floating) and bool(np.isnan(value))
+
+
+def _smiles_text(value: Any) -> tuple[str, str]:
+    """The text of a non-missing SMILES cell and ``""``, or the text to show and why the cell
+    is not a SMILES: bytes (HDF5 and binary Parquet columns, ``np.bytes_``) are read as UTF-8,
+    a number or any other object is refused by its type instead of being parsed as its
+    ``str()`` (``5`` gave "syntax error while parsing: 5")."""
+    if isinstance(value, str):
+        return value, ""
+    if isinstance(value, bytes | bytearray):
+        try:
+            return bytes(value).decode("utf-8"), ""
+        except UnicodeDecodeError:
+            return repr(bytes(value))[:80], "not a SMILES string: bytes that are not UTF-8 text"
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return str(value), f"not a SMILES string: {type(value).__name__} ({shown})"
+
+
 def _whole_number_id(value: Any) -> Any:
     """An id read as a float that holds a whole number, as its integer: pandas reads a column of
     integer ids with one empty cell as floats, which would write ``101.0`` for ``101``."""
@@ -484,7 +509,7 @@ class Screener:
         ----------
         rows
             An iterable (a generator, a file's lines, a ``pd.read_csv(..., chunksize=...)``
-            reader) whose items are either SMILES strings (``None`` = missing), scored
+            reader) whose items are either SMILES strings (or UTF-8 bytes; ``None`` = missing), scored
             ``batch_size`` at a time, or chunks: DataFrames holding a SMILES column, or lists
             (tuples, Series) of SMILES strings, each scored as one output frame. Not a single
             DataFrame or string, and not dicts (records): those raise ``TypeError``.
@@ -520,7 +545,7 @@ class Screener:
         start = 0
         buf: list[Any] = []
         for item in rows:
-            if isinstance(item, str) or _missing(item):
+            if isinstance(item, str | bytes | bytearray) or _missing_cell(item):
                 buf.append(item)
                 if len(buf) >= batch_size:
                     yield self._score_strings(buf, start, on_invalid)
@@ -639,10 +664,14 @@ class Screener:
             if read_errors is not None and read_errors[i]:
                 parsed.append(ParsedMolecule("" if s is None else str(s), None, "", str(read_errors[i])))
                 continue
-            if _missing(s):
+            if _missing_cell(s):
                 parsed.append(ParsedMolecule("", None, "", EMPTY_SMILES))
                 continue
-            parsed.append(prepare_molecule(s if isinstance(s, str) else str(s), self.standardizer))
+            text, problem = _smiles_text(s)
+            if problem:
+                parsed.append(ParsedMolecule(text, None, "", problem))
+                continue
+            parsed.append(prepare_molecule(text, self.standardizer))
         ok = [i for i, p in enumerate(parsed) if p.valid]
         errors = [p.error for p in parsed]
         mols = [parsed[i].mol for i in ok]
