@@ -626,8 +626,10 @@ def repurpose_cmd(
         raise typer.BadParameter("give --sequence, --fasta or --ligands (or a sequence with ligands)")
     if sequence is not None and fasta is not None:
         raise typer.BadParameter("give either --sequence or --fasta, not both")
+    from drugscreen.repurposing.report import check_output_paths
     from drugscreen.repurposing.repurposer import repurpose
 
+    check_output_paths(output, report, inputs=(library, ligands, fasta))  # before the model loads, not after the run
     ranked = repurpose(
         sequence=sequence, fasta=fasta, ligands=ligands, activity_column=activity_column,
         active_threshold=active_threshold, library=library, top=top, model=model, panel=not no_panel,

@@ -98,3 +98,61 @@ def test_ligands_without_names_are_named_by_their_row(tmp_path) -> None:
     first = out.iloc[0]
     assert first["id"] == "imatinib" and first["known_ligand"] == "ligand 1"
     assert first["evidence"].startswith("given as a known active (ligand 1); nearest ligand ligand 1 (")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["-o", "{lib}"], "refusing to write the output over the input file"),
+        (["-o", "{lig}"], "write the ranking as .csv, .tsv or .parquet"),
+        (["-o", "{tmp}/ligands.csv"], "refusing to write the output over the input file"),
+        (["-o", "{tmp}/no/such/folder/ranked.csv"], "the output's folder"),
+        (["-o", "{tmp}"], "write the ranking as"),
+        (["-o", "{tmp}/ranked.xlsx"], "write the ranking as .csv, .tsv or .parquet"),
+        (["--report", "{tmp}/no/such/folder/r.html"], "the report's folder"),
+        (["--report", "{tmp}/r.pdf"], "the report is an HTML page"),
+        (["--report", "{lib}"], "the report is an HTML page"),
+        (["-o", "{tmp}/same.csv", "--report", "{tmp}/same.csv"], "the report is an HTML page"),
+    ],
+)
+def test_cli_checks_output_paths_before_the_run(tmp_path, monkeypatch, extra, message) -> None:
+    """-o over the library file silently replaced the user's library with the ranking; -o or
+    --report into a missing folder crashed with a traceback after the whole run, and a wrong
+    suffix was refused only after it. Now each is one 'Error:' line before the model loads."""
+    from typer.testing import CliRunner
+
+    import drugscreen.repurposing.repurposer as rep
+    from drugscreen.cli import app
+
+    lib = tmp_path / "library.csv"
+    _library().to_csv(lib, index=False)
+    before = lib.read_bytes()
+    (tmp_path / "ligands.csv").write_text(f"smiles\n{IMATINIB}\n")
+    lig = tmp_path / "lig.smi"
+    lig.write_text(f"{IMATINIB} imatinib\n")
+
+    def never(*args, **kwargs):
+        raise AssertionError("the ranking ran before the output paths were checked")
+
+    monkeypatch.setattr(rep, "repurpose", never)
+    fill = {"lib": str(lib), "lig": str(lig), "tmp": str(tmp_path)}
+    ligands = str(tmp_path / "ligands.csv") if "ligands.csv" in " ".join(extra) else str(lig)
+    args = ["repurpose", "--ligands", ligands, "--library", str(lib), "--no-panel", *[a.format(**fill) for a in extra]]
+    res = CliRunner().invoke(app, args)
+    from drugscreen.exceptions import InputFormatError
+
+    assert res.exit_code == 1 and isinstance(res.exception, InputFormatError)  # main() prints it as one 'Error:' line
+    assert message in str(res.exception)
+    assert lib.read_bytes() == before
+
+
+def test_write_table_and_report_name_a_missing_folder(tmp_path) -> None:
+    """The API's writers raised a bare OSError / FileNotFoundError for a missing folder."""
+    from drugscreen.exceptions import InputFormatError
+    from drugscreen.repurposing.report import write_report, write_table
+
+    ranked = pd.DataFrame({"rank": [1], "id": ["a"], "smiles": ["CCO"], "score": [0.5]})
+    with pytest.raises(InputFormatError, match="folder .*missing does not exist"):
+        write_table(ranked, tmp_path / "missing" / "r.csv")
+    with pytest.raises(InputFormatError, match="folder .*missing does not exist"):
+        write_report(ranked, tmp_path / "missing" / "r.html")

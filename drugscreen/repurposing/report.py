@@ -18,19 +18,87 @@ from drugscreen.exceptions import InputFormatError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["mol_svg", "render_report", "write_report", "write_table"]
+__all__ = ["check_output_paths", "mol_svg", "render_report", "write_report", "write_table"]
+
+#: Suffixes of the report (an HTML page).
+REPORT_SUFFIXES = (".html", ".htm")
+
+
+def _table_kind(path: Path) -> str:
+    """The table suffix of ``path`` (``.csv``, ``.tsv``, ``.txt``, ``.parquet``; a ``.gz`` after
+    it is allowed).
+
+    Raises
+    ------
+    InputFormatError
+        Any other suffix.
+    """
+    suffixes = [s.lower() for s in path.suffixes]
+    kind = suffixes[-2] if suffixes and suffixes[-1] == ".gz" and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+    if kind not in (".csv", ".tsv", ".txt", ".parquet"):
+        raise InputFormatError(f"{path}: write the ranking as .csv, .tsv or .parquet")
+    return kind
+
+
+def _check_writable(path: Path, what: str) -> None:
+    if path.is_dir():
+        raise InputFormatError(f"the {what} {path} is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise InputFormatError(f"the {what}'s folder {path.parent} does not exist")
+
+
+def check_output_paths(
+    output: str | Path | None = None, report: str | Path | None = None, inputs: tuple[str | Path | None, ...] = ()
+) -> None:
+    """Check, before a ranking starts, that its table and report can be written where asked.
+
+    Parameters
+    ----------
+    output
+        The ranking table (see :func:`write_table`), or None.
+    report
+        The HTML report (see :func:`write_report`), or None.
+    inputs
+        The run's input files (library, ligands, FASTA; None and ``"approved"`` are skipped):
+        neither output may replace one of them.
+
+    Raises
+    ------
+    InputFormatError
+        An unsupported suffix (so the table and the report, ``.html``, are never one file), a
+        folder, a missing folder, or an output that is one of the inputs.
+    """
+    from drugscreen.io import same_file
+
+    files = [Path(p) for p in inputs if p is not None and str(p) != "approved" and Path(p).is_file()]
+    for path, what in ((output, "output"), (report, "report")):
+        if path is None:
+            continue
+        path = Path(path)
+        if what == "output":
+            _table_kind(path)
+        elif path.suffix.lower() not in REPORT_SUFFIXES:
+            raise InputFormatError(f"the report is an HTML page; name it .html, not {path.suffix or '(no suffix)'} ({path})")
+        _check_writable(path, what)
+        for src in files:
+            if same_file(src, path):
+                raise InputFormatError(f"refusing to write the {what} over the input file {src}")
 
 
 def write_table(ranked: pd.DataFrame, path: str | Path) -> Path:
-    """Write the ranking as csv, tsv (``.gz`` allowed) or parquet, by the file suffix."""
+    """Write the ranking as csv, tsv (``.gz`` allowed) or parquet, by the file suffix.
+
+    Raises
+    ------
+    InputFormatError
+        An unsupported suffix, or a path whose folder does not exist (or that is a folder).
+    """
     path = Path(path)
-    suffixes = [s.lower() for s in path.suffixes]
-    kind = suffixes[-2] if suffixes and suffixes[-1] == ".gz" and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+    kind = _table_kind(path)
+    _check_writable(path, "output")
     if kind == ".parquet":
         ranked.to_parquet(path, index=False)
         return path
-    if kind not in (".csv", ".tsv", ".txt"):
-        raise InputFormatError(f"{path}: write the ranking as .csv, .tsv or .parquet")
     from drugscreen.io import escape_csv_injection
 
     escape_csv_injection(ranked.copy()).to_csv(path, sep="\t" if kind == ".tsv" else ",", index=False)
@@ -187,7 +255,14 @@ def render_report(ranked: pd.DataFrame, top: int = 25, title: str = "drugscreen 
 
 
 def write_report(ranked: pd.DataFrame, path: str | Path, top: int = 25) -> Path:
-    """Write :func:`render_report` to ``path``."""
+    """Write :func:`render_report` to ``path``.
+
+    Raises
+    ------
+    InputFormatError
+        ``path`` is a folder or its folder does not exist.
+    """
     path = Path(path)
+    _check_writable(path, "report")
     path.write_text(render_report(ranked, top=top), encoding="utf-8")
     return path
