@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from screen_fixtures import TINY_BUNDLE
 
+from drugscreen.exceptions import InvalidMoleculeError
 from drugscreen.screening.screener import Screener
 
 pytestmark = pytest.mark.skipif(not (TINY_BUNDLE / "config.json").is_file(), reason="tiny bundle fixture missing")
@@ -67,3 +68,24 @@ def test_bytes_are_read_as_text_and_numbers_are_refused_by_their_type(screener) 
     assert out["smiles"].tolist()[0] == b"CCO"  # the input column as it was
     streamed = pd.concat(list(screener.score_iter(iter([b"CCO", np.float64("nan"), "CCN"]), batch_size=8)))
     assert streamed["valid"].tolist() == [True, False, True]
+
+
+def test_score_iter_keeps_the_labels_of_labelled_chunks_as_ids(screener, tmp_path) -> None:
+    """``score_iter(pd.read_csv(path, index_col="name", chunksize=2))`` replaced each chunk's index
+    by row numbers, so the compound names (not a column of the chunk) were nowhere in the output,
+    while ``score()`` of the same frame gave them as ``id``."""
+    path = tmp_path / "lib.csv"
+    pd.DataFrame({"name": ["eth", "phe", "bad", "pyr"], "smiles": SMILES}).to_csv(path, index=False)
+    parts = list(screener.score_iter(pd.read_csv(path, index_col="name", chunksize=2)))
+    out = pd.concat(parts)
+    assert out["id"].tolist() == ["eth", "phe", "bad", "pyr"]
+    assert list(out.index) == [0, 1, 2, 3]  # still the running position
+    whole = screener.score(pd.read_csv(path, index_col="name"))
+    assert whole["id"].tolist() == out["id"].tolist()
+    np.testing.assert_array_equal(out["has_N"].to_numpy(), whole["has_N"].to_numpy())
+    # a filtered frame's labels too; row-numbered chunks keep their running numbers
+    frame = pd.DataFrame({"smiles": SMILES})
+    kept = list(screener.score_iter([frame[frame.smiles != "C1CC"], frame]))
+    assert kept[0]["id"].tolist() == [0, 1, 3] and kept[1]["id"].tolist() == [3, 4, 5, 6]
+    with pytest.raises(InvalidMoleculeError, match="row bad"):
+        list(screener.score_iter(pd.read_csv(path, index_col="name", chunksize=2), on_invalid="raise"))

@@ -501,7 +501,9 @@ class Screener:
     ) -> Iterator[pd.DataFrame]:
         """Score a stream of molecules, chunk by chunk; for one DataFrame or list use :meth:`score`.
 
-        Yields one scored DataFrame per chunk, indexed by the running input position. ``rank``
+        Yields one scored DataFrame per chunk, indexed by the running input position; a chunk
+        indexed by labels (``pd.read_csv(..., index_col="name", chunksize=...)``, a filtered
+        frame) keeps them as its ``id`` (without an id column), as :meth:`score` does. ``rank``
         needs the whole run, so it is left empty here; rank the concatenated ``score`` with
         :func:`drugscreen.screening.profiles.rank_scores` (the CLI does this at the end).
 
@@ -566,9 +568,13 @@ class Screener:
                 frame, scol, icol = self._as_frame(item, smiles_col, id_col)
             else:
                 frame, scol, icol = self._as_frame(item, None, None)
-            if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != start:
-                frame = frame.set_axis(pd.RangeIndex(start, start + len(frame)))
-            yield self.score_chunk(frame, scol, icol, on_invalid=on_invalid)
+            running = pd.RangeIndex(start, start + len(frame))
+            if isinstance(frame.index, pd.RangeIndex):
+                if not frame.index.equals(running):
+                    frame = frame.set_axis(running)
+                yield self.score_chunk(frame, scol, icol, on_invalid=on_invalid)
+            else:  # labels (a reader's index_col=, a filtered frame): the ids, as score() makes them
+                yield self.score_chunk(frame, scol, icol, on_invalid=on_invalid).set_axis(running)
             start += len(frame)
         if buf:
             yield self._score_strings(buf, start, on_invalid)
