@@ -156,3 +156,17 @@ def test_write_table_and_report_name_a_missing_folder(tmp_path) -> None:
         write_table(ranked, tmp_path / "missing" / "r.csv")
     with pytest.raises(InputFormatError, match="folder .*missing does not exist"):
         write_report(ranked, tmp_path / "missing" / "r.html")
+
+
+def test_a_library_year_column_that_is_not_whole_years_does_not_crash(tmp_path) -> None:
+    """A user library whose 'year' column held 2001.5 crashed the ranking (TypeError: cannot safely
+    cast non-equivalent object to int64, a traceback in the CLI); whole years are still integers."""
+    from drugscreen.repurposing.repurposer import Repurposer
+
+    rp = Repurposer(None, panel=False)
+    odd = pd.DataFrame({"smiles": [IMATINIB, "CCO", "C1CC1N(", "CCN"], "name": list("abcd"), "year": [2001.5, 1999, 2000, None]})
+    out = rp.rank(ligands=[IMATINIB], library=odd).set_index("name")
+    assert out.loc["a", "first_approval"] == 2001.5 and out.loc["b", "first_approval"] == 1999
+    assert pd.isna(out.loc["d", "first_approval"]) and out.loc["c", "error"]
+    whole = rp.rank(ligands=[IMATINIB], library=odd.assign(year=[2001, 1999, 2000, None])).set_index("name")
+    assert str(whole["first_approval"].dtype) == "Int64" and whole.loc["c", "first_approval"] == 2000

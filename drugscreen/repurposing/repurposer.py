@@ -609,7 +609,7 @@ class Repurposer:
             )
             df = pd.concat([df, bad], ignore_index=True)
         df["rank"] = df["rank"].astype("Int64")
-        df["first_approval"] = df["first_approval"].astype("Int64") if df["first_approval"].notna().any() else df["first_approval"]
+        df["first_approval"] = _years(df["first_approval"])
         if panel if panel is not None else self.panel:
             df = _add_panel(df, prep, np.asarray(rows, dtype=np.int64))
         if lib.extra is not None and len(lib.extra.columns):  # the user's own columns, last
@@ -794,6 +794,19 @@ def _tier_key(score: np.ndarray, known: np.ndarray) -> np.ndarray:
     score = np.asarray(score, dtype=np.float64)
     span = float(score.max() - score.min()) + 1.0 if len(score) else 1.0
     return score + span * np.asarray(known, dtype=np.float64)
+
+
+def _years(values: pd.Series) -> pd.Series:
+    """A year column as whole numbers (``Int64``, so a spreadsheet reads 2001, not 2001.0), or
+    as floats unchanged when a value is not a whole number (a user library's ``year`` column may
+    hold anything; casting 2001.5 to an integer raised a TypeError)."""
+    import pandas as pd
+
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    known = numbers.dropna()
+    if len(known) and bool((known == known.round()).all()):
+        return numbers.astype("Int64")
+    return numbers
 
 
 def _entry_label(lib: Library, i: int) -> str:
