@@ -37,7 +37,7 @@ import json
 import logging
 import os
 import platform
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -245,6 +245,14 @@ class Prediction:
     task_names: list[str]
     members: np.ndarray | None = None
     out_of_range: list[str] | None = None
+
+
+def _check_batch_size(batch_size: Any) -> None:
+    """Refuse a batch size that is not a positive integer (0 gave ``range() arg 3 must not be zero``)."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
+        from drugscreen.exceptions import ConfigError
+
+        raise ConfigError(f"batch_size must be a positive integer, not {batch_size!r}")
 
 
 def _read_config(root: Path) -> dict[str, Any]:
@@ -558,6 +566,7 @@ class ModelBundle:
         from drugscreen.domain import unpack_bits
         from drugscreen.featurizers.graph import collate
 
+        _check_batch_size(batch_size)
         n, n_tasks = len(graphs), len(self.tasks)
         models = self.models
         out = np.empty((len(models), n, n_tasks), dtype=np.float64)
@@ -657,16 +666,37 @@ class ModelBundle:
             sim, in_domain = np.full(n, np.nan), np.zeros(n, dtype=bool)
         return Prediction(mean=mean, std=std, domain_similarity=sim, in_domain=in_domain, task_names=self.task_names, members=members)
 
-    def predict_smiles(self, smiles: Sequence[str], batch_size: int = 512) -> Prediction:
+    def predict_smiles(self, smiles: str | Iterable[str], batch_size: int = 512) -> Prediction:
         """Convenience: parse, standardize and featurize SMILES, then :meth:`predict`.
 
         Invalid molecules get NaN rows (``in_domain`` False, ``out_of_range`` ""). For large
         screens use the Screener, which also reports why a molecule failed.
+
+        Parameters
+        ----------
+        smiles
+            SMILES strings (a list, an array, a Series, a generator), one row each in order;
+            a single string is one molecule, as in ``Screener.score``.
+        batch_size
+            Molecules per forward pass (at least 1).
+
+        Raises
+        ------
+        TypeError
+            ``smiles`` is bytes or not iterable.
+        ConfigError
+            ``batch_size`` is not a positive integer.
         """
         from drugscreen.domain import ecfp4_packed
         from drugscreen.featurizers.base import build_featurizer
         from drugscreen.featurizers.molecule import Standardizer, prepare_molecule
 
+        if isinstance(smiles, str):  # iterating it would predict each character ("C", "C", "O")
+            smiles = [smiles]
+        elif isinstance(smiles, bytes | bytearray) or not isinstance(smiles, Iterable):
+            raise TypeError(f"predict_smiles takes SMILES strings (a list, or one string), got {type(smiles).__name__}")
+        smiles = list(smiles)  # a generator has no len(); read it once
+        _check_batch_size(batch_size)
         std = Standardizer.from_config(self.standardizer_config)
         feat = build_featurizer(self.featurizer_config)
         parsed = [prepare_molecule(s, std) for s in smiles]

@@ -89,3 +89,33 @@ def test_score_iter_keeps_the_labels_of_labelled_chunks_as_ids(screener, tmp_pat
     assert kept[0]["id"].tolist() == [0, 1, 3] and kept[1]["id"].tolist() == [3, 4, 5, 6]
     with pytest.raises(InvalidMoleculeError, match="row bad"):
         list(screener.score_iter(pd.read_csv(path, index_col="name", chunksize=2), on_invalid="raise"))
+
+
+# ----------------------------------------------------------------------------- ModelBundle.predict_smiles
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    from drugscreen.bundle import load_bundle
+
+    return load_bundle(TINY_BUNDLE)
+
+
+def test_predict_smiles_takes_one_string_as_one_molecule_and_any_iterable(tiny) -> None:
+    """``predict_smiles("CCO")`` returned three rows, the predictions of "C", "C" and "O"; a
+    generator raised a bare ``TypeError: object of type 'generator' has no len()``, and
+    ``batch_size=0`` a bare ``ValueError`` from ``range()``."""
+    from drugscreen.exceptions import ConfigError
+
+    ref = tiny.predict_smiles(SMILES)
+    one = tiny.predict_smiles("CCO")
+    assert one.mean.shape == (1, 2)
+    np.testing.assert_array_equal(one.mean[0], tiny.predict_smiles(["CCO"]).mean[0])
+    gen = tiny.predict_smiles(s for s in SMILES)
+    np.testing.assert_array_equal(gen.mean, ref.mean)
+    np.testing.assert_array_equal(gen.in_domain, ref.in_domain)
+    with pytest.raises(TypeError, match="bytes"):
+        tiny.predict_smiles(b"CCO")
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ConfigError, match="batch_size must be a positive integer"):
+            tiny.predict_smiles(SMILES, batch_size=bad)
