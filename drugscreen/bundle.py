@@ -670,7 +670,10 @@ class ModelBundle:
         """Convenience: parse, standardize and featurize SMILES, then :meth:`predict`.
 
         Invalid molecules get NaN rows (``in_domain`` False, ``out_of_range`` ""). For large
-        screens use the Screener, which also reports why a molecule failed.
+        screens use the Screener, which also reports why a molecule failed. The domain is the
+        Screener's: an inorganic molecule (no carbon, or carbon only as CO2, carbonate, cyanide
+        and the like) has ``in_domain`` False whatever its similarity, and ``out_of_range``
+        (for bundles that record ranges) starts with why.
 
         Parameters
         ----------
@@ -714,6 +717,18 @@ class ModelBundle:
             if mols:
                 for i, text in zip(ok, self.descriptor_ranges.describe(self.range_inputs(mols, extra)), strict=True):
                     beyond[i] = text
+        # as the Screener: an inorganic molecule is outside the domain whatever its similarity
+        # (water and HCl are in the datasets, so theirs is 1), and out_of_range says why first
+        from drugscreen.featurizers.molecule import inorganic_kind
+        from drugscreen.screening.screener import INORGANIC_CARBON_NOTE, INORGANIC_NOTE
+
+        for i in ok:
+            kind = inorganic_kind(parsed[i].mol)
+            if kind:
+                ind[i] = False
+                if beyond is not None:
+                    note = INORGANIC_NOTE if kind == "no carbon atom" else INORGANIC_CARBON_NOTE
+                    beyond[i] = f"{note}; {beyond[i]}" if beyond[i] else note
         return Prediction(mean=mean, std=sd, domain_similarity=sim, in_domain=ind, task_names=self.task_names, out_of_range=beyond)
 
 

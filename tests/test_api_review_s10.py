@@ -119,3 +119,23 @@ def test_predict_smiles_takes_one_string_as_one_molecule_and_any_iterable(tiny) 
     for bad in (0, -1, 2.5, True):
         with pytest.raises(ConfigError, match="batch_size must be a positive integer"):
             tiny.predict_smiles(SMILES, batch_size=bad)
+
+
+def test_predict_smiles_puts_inorganic_molecules_outside_the_domain_as_the_screener_does(tiny) -> None:
+    """With the shipped panel, ``predict_smiles(["O", "O=C=O"])`` said water and CO2 were in the
+    domain (water's similarity to the training set is 1) where ``Screener.score`` flags both out
+    of it, "inorganic: ..."; a pipeline filtering on ``in_domain`` kept them. Here every
+    molecule's similarity reaches the threshold (threshold 0), as water's does in the panel."""
+    from drugscreen.bundle import ModelBundle
+
+    config = {**tiny.config, "domain": {**tiny.config["domain"], "threshold": 0.0}}
+    everywhere = ModelBundle(tiny.path, config)
+    mols = ["O", "O=C=O", "CCO", "C1CC"]
+    pred = everywhere.predict_smiles(mols)
+    assert pred.in_domain.tolist() == [False, False, True, False]
+    assert pred.out_of_range[0].startswith("inorganic: no carbon atom")
+    assert pred.out_of_range[1].startswith("inorganic: carbon only as")
+    assert not pred.out_of_range[2].startswith("inorganic") and pred.out_of_range[3] == ""
+    scored = Screener(everywhere, profile=None).score(mols)
+    assert scored["in_domain"].tolist()[:3] == pred.in_domain.tolist()[:3]
+    assert scored["out_of_range"].tolist()[:3] == pred.out_of_range[:3]
