@@ -170,3 +170,38 @@ def test_a_library_year_column_that_is_not_whole_years_does_not_crash(tmp_path) 
     assert pd.isna(out.loc["d", "first_approval"]) and out.loc["c", "error"]
     whole = rp.rank(ligands=[IMATINIB], library=odd.assign(year=[2001, 1999, 2000, None])).set_index("name")
     assert str(whole["first_approval"].dtype) == "Int64" and whole.loc["c", "first_approval"] == 2000
+
+
+ABL1_KINASE = (
+    "SPNYDKWEMERTDITMKHKLGGGQYGEVYEGVWKKYSLTVAVKTLKEDTMEVEEFLKEAAVMKEIKHPNLVQLLGVCTREPPFYIITEFMTYGNLLDYLRECNRQEVNAVVLLYMATQISSAMEYLEKKNFIHRDLAARNCLVGENHLVKVADFGLSRLMTGDTYTAHAGAKFPIKWTAPESLAYNKFSIKSDVWAFGVLLWEIATYGMSPYPGIDLSQVYELLEKDYRMERPEGCPEKVYELMRACWQWNPSDRPSFAEIHQAFETMFQESSISDEVEKEL"
+)
+
+
+def test_a_seq_file_is_judged_by_its_content(tmp_path) -> None:
+    """A .seq file given as the library (or ligands) was refused as 'a FASTA file: pass it as
+    fasta=' whatever it held; a SMILES list named .seq now gets the molecule reader's message
+    (which file types it reads), and only a .seq file holding a sequence is sent to fasta=.
+    Given as fasta=, a .seq file with the bare sequence (no '>' header) is read, not refused as
+    'sequence text before the first > header'."""
+    from drugscreen.exceptions import ConfigError, InputFormatError
+    from drugscreen.repurposing.inputs import read_sequence_input
+    from drugscreen.repurposing.repurposer import Repurposer
+
+    smiles_seq = tmp_path / "drugs.seq"
+    smiles_seq.write_text(f"smiles\n{IMATINIB}\nCCO\n")
+    rp = Repurposer(None, panel=False)
+    for param in ("library", "ligands"):
+        kwargs = {"ligands": [IMATINIB], "library": smiles_seq} if param == "library" else {"ligands": smiles_seq}
+        with pytest.raises(InputFormatError, match=r"unknown file type \.seq; use one of \.smi"):
+            rp.rank(**kwargs)
+    bare = tmp_path / "abl1.seq"
+    bare.write_text("\n".join(ABL1_KINASE[i : i + 60] for i in range(0, len(ABL1_KINASE), 60)) + "\n")
+    fasta = tmp_path / "abl1_fasta.seq"
+    fasta.write_text(f">ABL1 kinase domain\n{ABL1_KINASE.lower()}\n")
+    for path in (bare, fasta):
+        with pytest.raises(ConfigError, match=r"library= got .*a sequence file: pass it as fasta="):
+            rp.rank(ligands=[IMATINIB], library=path)
+        with pytest.raises(ConfigError, match=r"ligands= got .*a sequence file: pass it as fasta="):
+            rp.rank(ligands=path)
+    assert read_sequence_input(fasta=bare) == ("abl1", ABL1_KINASE)
+    assert read_sequence_input(fasta=fasta) == ("ABL1 kinase domain", ABL1_KINASE)

@@ -146,7 +146,10 @@ def parse_fasta(text: str, source: str = "FASTA") -> list[tuple[str, str]]:
 
 
 def read_sequence_input(sequence: str | None = None, fasta: str | Path | None = None) -> tuple[str, str]:
-    """``(name, sequence)`` from a raw sequence (or FASTA text) or a FASTA file with one record."""
+    """``(name, sequence)`` from a raw sequence (or FASTA text) or a FASTA file with one record.
+
+    A ``.seq`` file without a ``>`` header holds the bare sequence (its name is the file's).
+    """
     if (sequence is None) == (fasta is None):
         raise InvalidSequenceError("give exactly one of a sequence and a FASTA file")
     if sequence is not None:
@@ -159,8 +162,38 @@ def read_sequence_input(sequence: str | None = None, fasta: str | Path | None = 
         raise InputFormatError(f"FASTA file not found: {path}")
     from drugscreen.featurizers.protein import read_fasta
 
+    if _is_plain_sequence_file(path):
+        return path.name.split(".")[0], validate_sequence(_read_text(path), name=str(path))
     records = [(r.description, validate_sequence(r.sequence, name=f"{path}: record {r.id!r}")) for r in read_fasta(path)]
     return _single_record(records, str(path))
+
+
+#: Suffixes of plain sequence files: FASTA, or the bare sequence with no ``>`` header.
+PLAIN_SEQUENCE_SUFFIXES = (".seq",)
+
+
+def _read_text(path: Path) -> str:
+    import gzip
+
+    try:
+        if path.suffix.lower() == ".gz":
+            with gzip.open(path, "rt", encoding="utf-8-sig") as handle:
+                return handle.read()
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputFormatError(f"cannot read sequence file {path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputFormatError(f"{path} is not a text sequence file: {exc}") from exc
+
+
+def _is_plain_sequence_file(path: Path) -> bool:
+    """A ``.seq`` file (``.seq.gz``) without any ``>`` header line: the bare sequence."""
+    suffixes = [x.lower() for x in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    if not suffixes or suffixes[-1] not in PLAIN_SEQUENCE_SUFFIXES:
+        return False
+    return not any(line.lstrip().startswith(">") for line in _read_text(path).splitlines())
 
 
 def _single_record(records: list[tuple[str, str]], where: str) -> tuple[str, str]:

@@ -32,6 +32,7 @@ import numpy as np
 
 from drugscreen.io import MOLECULE_FILE_SUFFIXES
 from drugscreen.repurposing.inputs import (
+    PLAIN_SEQUENCE_SUFFIXES,
     Library,
     LigandSet,
     load_library,
@@ -650,6 +651,9 @@ TOX_ENDPOINTS = ("tox21", "clintox", "sider")
 
 #: Suffixes of FASTA files (optionally .gz), and of the molecule tables ``drugscreen screen`` reads.
 FASTA_SUFFIXES = (".fasta", ".fa", ".faa", ".fas", ".fsa", ".seq")
+#: Sequence-file suffixes that do not say FASTA (:data:`~drugscreen.repurposing.inputs.PLAIN_SEQUENCE_SUFFIXES`):
+#: a ``.seq`` file may hold FASTA, a bare sequence or anything else, so as a library or ligands it
+#: is judged by its content (:func:`_holds_sequence`), not by its name.
 MOLECULE_SUFFIXES = MOLECULE_FILE_SUFFIXES  # drugscreen.io's table, .txt left out
 #: Text read as a protein sequence where a file name is expected: only letters (and white
 #: space, ``*`` or ``-``), at least this many of them.
@@ -672,6 +676,35 @@ def _looks_like_sequence(text: str) -> bool:
         return True
     letters = re.sub(r"[\s*-]", "", stripped)
     return len(letters) >= _SEQUENCE_MIN_LETTERS and letters.isalpha() and letters.isascii() and letters.upper() == letters
+
+
+def _holds_sequence(path: str | Path) -> bool:
+    """Whether the file at ``path`` holds FASTA or a bare sequence (judged on its first 64 kB)."""
+    import gzip
+
+    try:
+        opener = gzip.open if str(path).lower().endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace") as handle:
+            text = handle.read(65536)
+    except OSError:
+        return False
+    return _looks_like_sequence(text.upper()) or text.lstrip().startswith(">")
+
+
+def _fasta_given_as(value: Any, param: str) -> str | None:
+    """The message refusing a FASTA (or sequence) file given as ``param`` (``ligands=`` or
+    ``library=``), or None. A ``.seq`` file counts only when it holds a sequence: otherwise it is
+    left to the molecule reader, which names the file types it reads."""
+    if not isinstance(value, (str, Path)):
+        return None
+    suffix = _suffix(value)
+    if suffix in PLAIN_SEQUENCE_SUFFIXES:
+        if _is_file(value) and _holds_sequence(value):
+            return f"{param} got {str(value)!r}, a sequence file: pass it as fasta="
+        return None
+    if suffix in FASTA_SUFFIXES:
+        return f"{param} got {str(value)!r}, a FASTA file: pass it as fasta="
+    return None
 
 
 def _is_file(value: str | Path) -> bool:
@@ -737,8 +770,8 @@ def check_argument_kinds(
                 "ligands= got what looks like a protein sequence: pass the target's sequence as sequence= and the known "
                 "ligands (SMILES list, table or file) as ligands="
             )
-        if isinstance(ligands, (str, Path)) and _suffix(ligands) in FASTA_SUFFIXES:
-            raise ConfigError(f"ligands= got {str(ligands)!r}, a FASTA file: pass it as fasta=")
+        if (message := _fasta_given_as(ligands, "ligands=")) is not None:
+            raise ConfigError(message)
         if not isinstance(ligands, (str, Path, list, tuple, pd.DataFrame, LigandSet)):
             raise TypeError(f"ligands= takes a SMILES list, a DataFrame, a molecule file or a LigandSet, not {kind(ligands)}")
     if isinstance(library, (list, tuple, LigandSet)):
@@ -748,8 +781,8 @@ def check_argument_kinds(
         )
     if isinstance(library, str) and library.lower() != "approved" and not _is_file(library) and _looks_like_sequence(library):
         raise ConfigError("library= got what looks like a protein sequence: pass the target's sequence as sequence=")
-    if isinstance(library, (str, Path)) and _suffix(library) in FASTA_SUFFIXES:
-        raise ConfigError(f"library= got {str(library)!r}, a FASTA file: pass it as fasta=")
+    if (message := _fasta_given_as(library, "library=")) is not None:
+        raise ConfigError(message)
     if not isinstance(library, (str, Path, pd.DataFrame)):
         raise TypeError(f"library= takes 'approved', a molecule file or a DataFrame, not {kind(library)}")
 
