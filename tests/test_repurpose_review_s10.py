@@ -205,3 +205,23 @@ def test_a_seq_file_is_judged_by_its_content(tmp_path) -> None:
             rp.rank(ligands=path)
     assert read_sequence_input(fasta=bare) == ("abl1", ABL1_KINASE)
     assert read_sequence_input(fasta=fasta) == ("ABL1 kinase domain", ABL1_KINASE)
+
+
+def test_a_drug_given_as_active_and_inactive_says_both(caplog) -> None:
+    """Replicate potencies on either side of the threshold (pIC50 7.5 for imatinib, 5.0 for its
+    mesylate) made imatinib a known active, listed first with known_ligand set, while its evidence
+    read only 'given as a known inactive (...)'."""
+    import logging
+
+    from drugscreen.repurposing.repurposer import Repurposer
+
+    lig = pd.DataFrame(
+        {"smiles": [IMATINIB, f"{IMATINIB}.CS(=O)(=O)O", "CCO"], "pIC50": [7.5, 5.0, 4.0], "name": ["assay 1", "assay 2", "ethanol"]}
+    )
+    lib = pd.DataFrame({"id": ["imatinib", "benzene"], "smiles": [IMATINIB, "c1ccccc1"]})
+    with caplog.at_level(logging.WARNING, logger="drugscreen.repurposing.repurposer"):
+        out = Repurposer(None, panel=False).rank(ligands=lig, activity_column="pIC50", library=lib)
+    first = out.iloc[0]
+    assert first["id"] == "imatinib" and first["known_ligand"] == "assay 1"
+    assert first["evidence"].startswith("given as a known active (assay 1) and as a known inactive (assay 2); ")
+    assert "given both as an active and as an inactive (assay 1 / assay 2)" in caplog.text

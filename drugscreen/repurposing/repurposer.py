@@ -565,7 +565,16 @@ class Repurposer:
             for k in np.nonzero(known >= 0)[0]:
                 notes[k] = f"given as a known active ({lig.names[lig.actives[known[k]]]})"
             for k in np.nonzero(known_inactive >= 0)[0]:
-                notes[k] = f"given as a known inactive ({lig.names[lig.inactives[known_inactive[k]]]})"
+                inactive = f"known inactive ({lig.names[lig.inactives[known_inactive[k]]]})"
+                # given both ways (replicate measurements on either side of the threshold): say so
+                notes[k] = f"{notes[k]} and as a {inactive}" if notes[k] else f"given as a {inactive}"
+            both = np.nonzero((known >= 0) & (known_inactive >= 0))[0]
+            if len(both):
+                logger.warning(
+                    "%d library %s given both as an active and as an inactive (%s): listed first as known actives; "
+                    "evidence names both", len(both), "entry was" if len(both) == 1 else "entries were",
+                    "; ".join(f"{lig.names[lig.actives[known[k]]]} / {lig.names[lig.inactives[known_inactive[k]]]}" for k in both[:3]),
+                )  # fmt: skip
         for c in names:
             out[f"contrib_{c}"] = contrib[c]
         out["evidence"] = [self._evidence(k, out, names, notes[k]) for k in range(n)]
