@@ -139,3 +139,36 @@ def test_predict_smiles_puts_inorganic_molecules_outside_the_domain_as_the_scree
     scored = Screener(everywhere, profile=None).score(mols)
     assert scored["in_domain"].tolist()[:3] == pred.in_domain.tolist()[:3]
     assert scored["out_of_range"].tolist()[:3] == pred.out_of_range[:3]
+
+
+# ----------------------------------------------------------------------------- MoleculeEstimator
+
+FIT_SMILES = ["CCO", "c1ccccc1O", "CCN", "CCCl", "c1ccncc1", "CC(=O)O", "CCOC", "CCCCO", "CCCN", "c1ccccc1N"] * 2
+FIT_Y = np.array([0.0, 1.0] * 10)
+
+
+def test_fit_leaves_the_callers_torch_threads_and_random_stream_alone() -> None:
+    """After ``MoleculeEstimator(...).fit``, the whole process ran torch on one thread (the
+    estimator's ``num_threads``) and torch's global generator was reseeded with
+    ``random_state``, so the caller's own torch code slowed down and its random draws repeated."""
+    import torch
+
+    from drugscreen.models import MoleculeEstimator
+
+    before = torch.get_num_threads()
+    want = 2 if before != 2 else 3
+    torch.set_num_threads(want)
+    try:
+        torch.manual_seed(1234)
+        torch.rand(4)
+        expected = torch.rand(4)  # the draw that follows the first one
+        torch.manual_seed(1234)
+        torch.rand(4)
+        est = MoleculeEstimator(model="fp_mlp", epochs=1, num_threads=1).fit(FIT_SMILES, FIT_Y)
+        assert torch.get_num_threads() == want
+        assert torch.equal(torch.rand(4), expected)
+        first = est.predict_proba(FIT_SMILES[:3])
+        again = MoleculeEstimator(model="fp_mlp", epochs=1, num_threads=1).fit(FIT_SMILES, FIT_Y)
+        np.testing.assert_array_equal(again.predict_proba(FIT_SMILES[:3]), first)  # still seeded by random_state
+    finally:
+        torch.set_num_threads(before)

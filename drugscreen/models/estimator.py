@@ -256,17 +256,26 @@ class MoleculeEstimator(BaseEstimator):
             train=part(train_idx), valid=part(valid_idx), test=part(np.zeros(0, dtype=np.int64)),
             featurizer_config={}, standardizer_config={}, split_kind="random",
         )
-        torch.set_num_threads(max(1, self.num_threads))
         is_cls = data.is_classification
         self.y_mean_, self.y_std_ = _scaler(data.train.y, is_cls)
-        if self.model == "rf":
-            from drugscreen.domain import unpack_bits
-            from drugscreen.models import ECFPRandomForest
+        # training sets torch's thread count and seeds its generator; both are process-wide, so
+        # the caller's are put back afterwards (a fit left torch on one thread and reseeded)
+        threads = torch.get_num_threads()
+        try:
+            with torch.random.fork_rng(devices=[]):
+                torch.set_num_threads(max(1, self.num_threads))
+                if self.model == "rf":
+                    from drugscreen.domain import unpack_bits
+                    from drugscreen.models import ECFPRandomForest
 
-            self.model_ = ECFPRandomForest(task_types=self.task_type, random_state=self.random_state, **(self.model_params or {}))
-            self.model_.fit(unpack_bits(fps), y2)
-        else:
-            self.model_, self.history_, self.best_epoch_ = fit_member(data, config, self.random_state)
+                    self.model_ = ECFPRandomForest(
+                        task_types=self.task_type, random_state=self.random_state, **(self.model_params or {})
+                    )
+                    self.model_.fit(unpack_bits(fps), y2)
+                else:
+                    self.model_, self.history_, self.best_epoch_ = fit_member(data, config, self.random_state)
+        finally:
+            torch.set_num_threads(threads)
         self.n_tasks_ = n_tasks
         return self
 
