@@ -172,3 +172,23 @@ def test_fit_leaves_the_callers_torch_threads_and_random_stream_alone() -> None:
         np.testing.assert_array_equal(again.predict_proba(FIT_SMILES[:3]), first)  # still seeded by random_state
     finally:
         torch.set_num_threads(before)
+
+
+def test_random_state_none_or_a_random_state_fits_as_in_scikit_learn() -> None:
+    """``MoleculeEstimator(random_state=None).fit`` (scikit-learn's "unseeded") raised
+    "ConfigError: seeds must be integers such as 0,1,2, not [None]", naming a setting the
+    estimator does not have; a ``RandomState`` was refused the same way."""
+    from drugscreen.exceptions import ConfigError
+    from drugscreen.models import MoleculeEstimator
+
+    for model in ("rf", "fp_mlp"):
+        est = MoleculeEstimator(model=model, epochs=1, random_state=None, model_params={"n_estimators": 5} if model == "rf" else None)
+        assert est.fit(FIT_SMILES, FIT_Y).predict_proba(FIT_SMILES[:2]).shape == (2, 2)
+        assert isinstance(est.seed_, int) and est.get_params()["random_state"] is None  # the parameter is left as given
+    a = MoleculeEstimator(model="fp_mlp", epochs=1, random_state=np.random.RandomState(7)).fit(FIT_SMILES, FIT_Y)
+    b = MoleculeEstimator(model="fp_mlp", epochs=1, random_state=np.random.RandomState(7)).fit(FIT_SMILES, FIT_Y)
+    assert a.seed_ == b.seed_
+    np.testing.assert_array_equal(a.predict_proba(FIT_SMILES), b.predict_proba(FIT_SMILES))
+    assert MoleculeEstimator(model="rf", random_state=np.int64(3), model_params={"n_estimators": 5}).fit(FIT_SMILES, FIT_Y).seed_ == 3
+    with pytest.raises(ConfigError, match="random_state must be an integer, None or a numpy RandomState"):
+        MoleculeEstimator(model="rf", random_state="0").fit(FIT_SMILES, FIT_Y)

@@ -119,7 +119,9 @@ class MoleculeEstimator(BaseEstimator):
     valid_fraction
         Share of the training molecules held out for early stopping.
     random_state
-        Seed for the hold-out split and the model.
+        Seed for the hold-out split and the model: an integer, or (as in scikit-learn) ``None``
+        or a ``numpy.random.RandomState``, from which each ``fit`` draws its seed
+        (``seed_`` after fitting).
     num_threads, device
         torch settings.
     """
@@ -135,7 +137,7 @@ class MoleculeEstimator(BaseEstimator):
         model_params: dict[str, Any] | None = None,
         extra_features: str = "none",
         valid_fraction: float = 0.1,
-        random_state: int = 0,
+        random_state: int | np.random.RandomState | None = 0,
         num_threads: int = 1,
         device: str = "cpu",
     ) -> None:
@@ -181,12 +183,24 @@ class MoleculeEstimator(BaseEstimator):
         if self.task_type not in ("classification", "regression"):
             raise ConfigError(f"task_type must be 'classification' or 'regression', got {self.task_type!r}")
 
-    def _config(self) -> Any:
+    def _seed(self) -> int:
+        """The seed of one fit: ``random_state`` itself, or one drawn from it when it is ``None``
+        or a ``RandomState`` (``seeds=[None]`` was refused as "seeds must be integers")."""
+        rs = self.random_state
+        if rs is None or isinstance(rs, np.random.RandomState):
+            from sklearn.utils import check_random_state
+
+            return int(check_random_state(rs).randint(np.iinfo(np.int32).max))
+        if isinstance(rs, bool) or not isinstance(rs, int | np.integer):
+            raise ConfigError(f"random_state must be an integer, None or a numpy RandomState, not {rs!r}")
+        return int(rs)
+
+    def _config(self, seed: int = 0) -> Any:
         from drugscreen.training.config import TrainConfig
 
         extra = "ecfp" if self.model == "fp_mlp" else self.extra_features
         return TrainConfig(
-            dataset=["estimator"], model=self.model, split="random", seeds=[self.random_state], epochs=self.epochs,
+            dataset=["estimator"], model=self.model, split="random", seeds=[seed], epochs=self.epochs,
             batch_size=self.batch_size, lr=self.lr, patience=self.patience, model_params=dict(self.model_params or {}),
             extra_features=extra, num_threads=self.num_threads, device=self.device, calibration="none",
         )
@@ -228,10 +242,11 @@ class MoleculeEstimator(BaseEstimator):
             self.classes_ = np.array([0, 1]) if self.single_output_ else [np.array([0, 1])] * y2.shape[1]
         elif hasattr(self, "classes_"):  # refitted as a regressor
             del self.classes_
-        config = self._config()
+        self.seed_ = seed = self._seed()
+        config = self._config(seed)
         graphs, fps, smiles_std, raw_desc = _featurize(X, self._uses_descriptors(config), training=True)
         n, n_tasks = y2.shape
-        rng = np.random.default_rng(self.random_state)
+        rng = np.random.default_rng(seed)
         order = rng.permutation(n)
         n_valid = max(1, int(round(self.valid_fraction * n))) if n > 4 else 0
         valid_idx, train_idx = np.sort(order[:n_valid]), np.sort(order[n_valid:])
@@ -269,11 +284,11 @@ class MoleculeEstimator(BaseEstimator):
                     from drugscreen.models import ECFPRandomForest
 
                     self.model_ = ECFPRandomForest(
-                        task_types=self.task_type, random_state=self.random_state, **(self.model_params or {})
+                        task_types=self.task_type, random_state=seed, **(self.model_params or {})
                     )
                     self.model_.fit(unpack_bits(fps), y2)
                 else:
-                    self.model_, self.history_, self.best_epoch_ = fit_member(data, config, self.random_state)
+                    self.model_, self.history_, self.best_epoch_ = fit_member(data, config, seed)
         finally:
             torch.set_num_threads(threads)
         self.n_tasks_ = n_tasks
