@@ -644,6 +644,9 @@ def repurpose_cmd(
         id_column = ranked.attrs.get("id_column", "chembl_id")  # "id" for a user library without ChEMBL ids
         cols = [c for c in ("rank", id_column, "name", "first_approval", "score", "uncertainty", "evidence") if c in ranked.columns]
         shown = ranked[cols].head(top or 25).copy()
+        if "error" in ranked.columns and "evidence" in shown.columns:  # an unparsed entry shows why, not NaN
+            errors = ranked["error"].head(len(shown)).fillna("").astype(str)
+            shown["evidence"] = [f"not ranked: {e}" if e else v for v, e in zip(shown["evidence"], errors, strict=True)]
         if "other_forms" in ranked.columns and not all_forms:  # "IMATINIB (+1 form)": the rest is in the CSV
             from drugscreen.repurposing.repurposer import count_other_forms
 

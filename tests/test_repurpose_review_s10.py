@@ -225,3 +225,19 @@ def test_a_drug_given_as_active_and_inactive_says_both(caplog) -> None:
     assert first["id"] == "imatinib" and first["known_ligand"] == "assay 1"
     assert first["evidence"].startswith("given as a known active (assay 1) and as a known inactive (assay 2); ")
     assert "given both as an active and as an inactive (assay 1 / assay 2)" in caplog.text
+
+
+def test_cli_table_shows_why_an_entry_was_not_ranked(tmp_path) -> None:
+    """The stdout table listed an unparsable library entry with rank <NA> and evidence NaN, without
+    its reason (the error column is only in the CSV)."""
+    from typer.testing import CliRunner
+
+    from drugscreen.cli import app
+
+    (tmp_path / "lib.csv").write_text(f"id,smiles\nima,{IMATINIB}\nbroken,C1CC1N(\n")
+    (tmp_path / "lig.smi").write_text(f"{DASATINIB} dasatinib\n")
+    args = ["repurpose", "--ligands", str(tmp_path / "lig.smi"), "--library", str(tmp_path / "lib.csv"), "--no-panel"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.output.splitlines() if "broken" in x and "library entries" not in x)  # the table row
+    assert "not ranked: syntax error while parsing: C1CC1N(" in line and not line.rstrip().endswith("NaN")
