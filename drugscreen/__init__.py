@@ -2,6 +2,11 @@
 
 Heavy dependencies (torch, PyG, deepchem) are imported only when the objects that need them
 are first used, so ``import drugscreen`` and ``drugscreen --help`` stay fast.
+
+The Python API: :class:`Screener` (score molecules with the shipped panel), :func:`load_bundle`
+(a model bundle, for ``bundle.predict_smiles``), :class:`MoleculeEstimator` (train any model
+with scikit-learn's contract), :class:`Repurposer` / :func:`repurpose`, :func:`load_dataset`
+and :func:`approved_drugs`; errors are the named ones of :mod:`drugscreen.exceptions`.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from drugscreen._version import __version__
 # public name -> module that defines it (imported on first attribute access)
 _LAZY = {
     "Screener": "drugscreen.screening.screener",
+    "load_bundle": "drugscreen.bundle",
+    "MoleculeEstimator": "drugscreen.models.estimator",
     "Repurposer": "drugscreen.repurposing.repurposer",
     "repurpose": "drugscreen.repurposing.repurposer",
     "load_dataset": "drugscreen.data",

@@ -192,3 +192,27 @@ def test_random_state_none_or_a_random_state_fits_as_in_scikit_learn() -> None:
     assert MoleculeEstimator(model="rf", random_state=np.int64(3), model_params={"n_estimators": 5}).fit(FIT_SMILES, FIT_Y).seed_ == 3
     with pytest.raises(ConfigError, match="random_state must be an integer, None or a numpy RandomState"):
         MoleculeEstimator(model="rf", random_state="0").fit(FIT_SMILES, FIT_Y)
+
+
+# ----------------------------------------------------------------------------- package exports
+
+
+def test_package_exports_load_bundle_and_the_estimator_lazily() -> None:
+    """``drugscreen.load_bundle`` and ``drugscreen.MoleculeEstimator``, the inference and training
+    entry points of the Python API, raised AttributeError (only the submodules had them), and
+    ``from drugscreen.bundle import *`` also exported ``json``, ``np`` and ``Path``."""
+    import subprocess
+    import sys
+
+    import drugscreen
+    import drugscreen.bundle
+    from drugscreen.models.estimator import MoleculeEstimator
+
+    assert drugscreen.load_bundle is drugscreen.bundle.load_bundle
+    assert drugscreen.MoleculeEstimator is MoleculeEstimator
+    assert {"load_bundle", "MoleculeEstimator"} <= set(drugscreen.__all__) <= set(dir(drugscreen))
+    assert {"load_bundle", "ModelBundle", "Prediction"} <= set(drugscreen.bundle.__all__)
+    assert not {"json", "np", "Path", "os"} & set(drugscreen.bundle.__all__)
+    # still lazy: importing the package loads none of the heavy dependencies
+    code = "import sys, drugscreen; print(sorted(m for m in ('torch', 'rdkit', 'sklearn', 'pandas', 'numpy') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
