@@ -25,9 +25,12 @@ Inference API (what the Screener calls)::
     pred.mean, pred.std                               # (n, n_tasks): calibrated probabilities / values in units
     pred.domain_similarity, pred.in_domain            # (n,)
 
-Predictions do not depend on the batch size or on the other molecules of a batch (eval
-mode, no batch-statistics layers). A bundle pickles as its path (``load_bundle(path)`` on
-the other side), so it can be sent to worker processes.
+Predictions depend on the batch size and on a molecule's batch neighbours only in the last
+digits (eval mode, no batch-statistics layers; CPU kernels sum a matrix of another shape in
+another order, about 4e-7 on the shipped panel between a molecule alone and in a batch of
+200). The Screener pads every forward pass to one size, so its numbers are exact. A bundle
+pickles as its path (``load_bundle(path)`` on the other side), so it can be sent to worker
+processes.
 """
 
 from __future__ import annotations
@@ -656,7 +659,7 @@ class ModelBundle:
             applicability domain (and as model input when :attr:`needs_fps`). Without it,
             ``domain_similarity`` is NaN and ``in_domain`` False.
         batch_size
-            Molecules per forward pass (does not change the results).
+            Molecules per forward pass (changes the results only in the last digits, ~1e-7).
         domain
             Compute the applicability domain (:meth:`applicability`); ``False`` leaves
             ``domain_similarity`` NaN and ``in_domain`` False, for a caller that computes it
