@@ -38,6 +38,11 @@ class UnknownNameError(DrugscreenError, KeyError):
     def __str__(self) -> str:  # KeyError would otherwise repr() the message
         return str(self.args[0])
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, list[str]]]:
+        # pickled with its own arguments: unpickling from args (the message) failed, so an
+        # error raised in a worker process (joblib, multiprocessing) never reached the caller
+        return (type(self), (self.kind, self.name, self.choices))
+
 
 class InvalidMoleculeError(DrugscreenError, ValueError):
     """A molecule could not be parsed or featurized.
@@ -59,6 +64,11 @@ class InvalidMoleculeError(DrugscreenError, ValueError):
         self.reason = reason
         where = f"row {index}: " if index is not None else ""
         super().__init__(f"{where}invalid molecule {smiles!r}: {reason}")
+
+    def __reduce__(self) -> tuple[type, tuple[int | str | None, str, str]]:
+        # as UnknownNameError: cross_val_score(..., n_jobs=2) on an invalid SMILES gave joblib's
+        # "BrokenProcessPool: A result has failed to un-serialize" instead of this error
+        return (type(self), (self.index, self.smiles, self.reason))
 
 
 class InvalidSequenceError(DrugscreenError, ValueError):

@@ -216,3 +216,39 @@ def test_package_exports_load_bundle_and_the_estimator_lazily() -> None:
     # still lazy: importing the package loads none of the heavy dependencies
     code = "import sys, drugscreen; print(sorted(m for m in ('torch', 'rdkit', 'sklearn', 'pandas', 'numpy') if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+# ----------------------------------------------------------------------------- exceptions
+
+
+def test_errors_with_arguments_survive_pickling_to_reach_the_caller_from_a_worker() -> None:
+    """``InvalidMoleculeError`` and ``UnknownNameError`` could be pickled but not unpickled
+    (``__init__`` missing 'smiles' and 'reason'), so ``cross_val_score(est, smiles, y, n_jobs=2)``
+    on an invalid SMILES failed with joblib's "BrokenProcessPool: A result has failed to
+    un-serialize" (a ``multiprocessing.Pool`` can hang) instead of the error naming the row."""
+    import pickle
+
+    from drugscreen.exceptions import DrugscreenError, InvalidMoleculeError, UnknownNameError
+
+    bad = InvalidMoleculeError("m2", "C1CC", "unclosed ring")
+    back = pickle.loads(pickle.dumps(bad))
+    assert type(back) is InvalidMoleculeError and isinstance(back, DrugscreenError | ValueError)
+    assert (back.index, back.smiles, back.reason, str(back)) == ("m2", "C1CC", "unclosed ring", str(bad))
+    unknown = UnknownNameError("model", "gin", ["gine", "dmpnn"])
+    back = pickle.loads(pickle.dumps(unknown))
+    assert type(back) is UnknownNameError and isinstance(back, KeyError)
+    assert (back.kind, back.name, back.choices, back.suggestions, str(back)) == (
+        "model", "gin", ["dmpnn", "gine"], unknown.suggestions, str(unknown))
+
+
+def test_cross_val_score_in_worker_processes_reports_the_invalid_molecule() -> None:
+    """The same through joblib's worker processes, as a pipeline meets it."""
+    from sklearn.model_selection import cross_val_score
+
+    from drugscreen.exceptions import InvalidMoleculeError
+    from drugscreen.models import MoleculeEstimator
+
+    smiles = [*FIT_SMILES[:9], "C1CC"] * 2
+    with pytest.raises(InvalidMoleculeError, match="C1CC"):
+        cross_val_score(MoleculeEstimator(model="rf", model_params={"n_estimators": 3}), smiles, FIT_Y, cv=2, n_jobs=2,
+                        error_score="raise")
