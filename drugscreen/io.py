@@ -469,8 +469,12 @@ def _display_name(path: str) -> str:
     return "standard input" if path == "-" else path
 
 
-def _find_column(columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, required: bool) -> str | None:
-    """Find ``wanted`` (case-insensitively) or the single column among ``candidates``."""
+def _find_column(
+    columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, required: bool, arg: str | None = None
+) -> str | None:
+    """Find ``wanted`` (case-insensitively) or the single column among ``candidates``; ``arg`` is
+    how the caller names the column in the messages (default the CLI's ``--smiles-column`` /
+    ``--id-column``; the Python API passes its keyword, ``smiles_col=``)."""
     listing = name_listing(columns, _MAX_LISTED_COLUMNS, quote=True)
     if wanted:
         if wanted in columns:
@@ -485,7 +489,7 @@ def _find_column(columns: list[str], wanted: str | None, candidates: tuple[str, 
         if len(hits) > 1:
             raise InputFormatError(
                 f"several columns could hold the {what} ({', '.join(map(repr, hits))}); "
-                f"choose one with --{what}-column; the columns are: {listing}"
+                f"choose one with {arg or f'--{what}-column'}; the columns are: {listing}"
             )
     hits = [c for c in columns if lowered[c] in candidates]
     if len(hits) == 1:
@@ -493,7 +497,7 @@ def _find_column(columns: list[str], wanted: str | None, candidates: tuple[str, 
     if len(hits) > 1 and what == "smiles":
         raise InputFormatError(
             f"several columns could hold the SMILES ({', '.join(map(repr, hits))}); "
-            f"choose one with --smiles-column; the columns are: {listing}"
+            f"choose one with {arg or '--smiles-column'}; the columns are: {listing}"
         )
     if hits:  # several id-like columns: the most preferred one
         return next(c for cand in candidates for c in hits if lowered[c] == cand)
@@ -506,7 +510,7 @@ def _find_column(columns: list[str], wanted: str | None, candidates: tuple[str, 
                     "line is read as such when the file is named .smi")
         raise InputFormatError(
             f"no SMILES column found (looked for {', '.join(candidates)}, any case); "
-            f"name it with --smiles-column; the columns are: {listing}{hint}"
+            f"name it with {arg or '--smiles-column'}; the columns are: {listing}{hint}"
         )
     return None
 

@@ -252,3 +252,28 @@ def test_cross_val_score_in_worker_processes_reports_the_invalid_molecule() -> N
     with pytest.raises(InvalidMoleculeError, match="C1CC"):
         cross_val_score(MoleculeEstimator(model="rf", model_params={"n_estimators": 3}), smiles, FIT_Y, cv=2, n_jobs=2,
                         error_score="raise")
+
+
+def test_api_column_errors_name_the_python_keyword() -> None:
+    """Errors raised from Screener.score told Python callers to use --smiles-column."""
+    import pandas as pd
+    from screen_fixtures import TINY_BUNDLE
+
+    from drugscreen.exceptions import InputFormatError
+    from drugscreen.screening.screener import Screener
+
+    s = Screener.load(TINY_BUNDLE)
+    with pytest.raises(InputFormatError, match="name it with smiles_col=") as err:
+        s.score(pd.DataFrame({"structure": ["CCO"]}))
+    assert "--smiles-column" not in str(err.value)
+    with pytest.raises(InputFormatError, match="choose one with smiles_col="):
+        s.score(pd.DataFrame({"smiles": ["CCO"], "SMILES": ["CCN"]}))
+
+
+def test_a_lone_deuterium_atom_writes_nothing_to_stderr(capfd: pytest.CaptureFixture[str]) -> None:
+    """RDKit printed 'not removing hydrogen atom without neighbors' for [2H] while standardizing."""
+    from drugscreen.featurizers.molecule import prepare_molecule
+
+    prepare_molecule("[2H]")
+    prepare_molecule("[2H][2H]")
+    assert "hydrogen" not in capfd.readouterr().err

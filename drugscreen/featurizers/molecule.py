@@ -526,7 +526,8 @@ def _isotope_parent(mol: Chem.Mol) -> Chem.Mol:
         return out
     params = Chem.RemoveHsParameters()
     params.removeDefiningBondStereo = True  # [2H]/C=C/C: the H would stay as a graph node
-    return Chem.RemoveHs(out, params, sanitize=True)
+    with rdBase.BlockLogs():  # "not removing hydrogen atom without neighbors" ([2H] alone) on stderr
+        return Chem.RemoveHs(out, params, sanitize=True)
 
 
 def _checked_uncharge(uncharger: Any, mol: Chem.Mol) -> Chem.Mol:

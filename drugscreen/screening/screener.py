@@ -618,8 +618,9 @@ class Screener:
             return pd.DataFrame({"smiles": pd.Series(data, dtype=object)}), "smiles", None
         labels = list(data.columns)
         columns = [str(c) for c in labels]
-        scol = _find_column(columns, None if smiles_col is None else str(smiles_col), SMILES_COLUMN_NAMES, "smiles", required=True)
-        icol = _find_column(columns, None if id_col is None else str(id_col), ID_COLUMN_NAMES, "id", required=False)
+        scol = _find_column(columns, None if smiles_col is None else str(smiles_col), SMILES_COLUMN_NAMES, "smiles", required=True,
+                            arg="smiles_col=")
+        icol = _find_column(columns, None if id_col is None else str(id_col), ID_COLUMN_NAMES, "id", required=False, arg="id_col=")
         assert scol is not None
         # the columns are matched by their text; a frame read with header=None has the integer
         # labels 0, 1, ..., which index it as themselves (frame["0"] would be a KeyError)
