@@ -63,18 +63,6 @@ __all__ = [
     "save_bundle",
 ]
 
-__all__ = [
-    "ModelBundle",
-    "ModelInfo",
-    "Prediction",
-    "bundle_versions",
-    "installed_models",
-    "load_bundle",
-    "load_panel",
-    "models_dir",
-    "save_bundle",
-]
-
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
