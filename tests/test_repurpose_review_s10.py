@@ -104,11 +104,11 @@ def test_ligands_without_names_are_named_by_their_row(tmp_path) -> None:
     ("extra", "message"),
     [
         (["-o", "{lib}"], "refusing to write the output over the input file"),
-        (["-o", "{lig}"], "write the ranking as .csv, .tsv or .parquet"),
+        (["-o", "{lig}"], "write the ranking as .csv, .tsv, .txt (tab-separated) or .parquet"),
         (["-o", "{tmp}/ligands.csv"], "refusing to write the output over the input file"),
         (["-o", "{tmp}/no/such/folder/ranked.csv"], "the output's folder"),
         (["-o", "{tmp}"], "write the ranking as"),
-        (["-o", "{tmp}/ranked.xlsx"], "write the ranking as .csv, .tsv or .parquet"),
+        (["-o", "{tmp}/ranked.xlsx"], "write the ranking as .csv, .tsv, .txt (tab-separated) or .parquet"),
         (["--report", "{tmp}/no/such/folder/r.html"], "the report's folder"),
         (["--report", "{tmp}/r.pdf"], "the report is an HTML page"),
         (["--report", "{lib}"], "the report is an HTML page"),
@@ -241,3 +241,15 @@ def test_cli_table_shows_why_an_entry_was_not_ranked(tmp_path) -> None:
     assert res.exit_code == 0, res.output
     line = next(x for x in res.output.splitlines() if "broken" in x and "library entries" not in x)  # the table row
     assert "not ranked: syntax error while parsing: C1CC1N(" in line and not line.rstrip().endswith("NaN")
+
+
+def test_a_txt_ranking_is_tab_separated_as_the_screeners_is(tmp_path) -> None:
+    """-o ranked.txt wrote commas where drugscreen screen -o scored.txt writes tabs."""
+    import pandas as pd
+
+    from drugscreen.repurposing.report import write_table
+
+    ranked = pd.DataFrame({"rank": [1, 2], "name": ["IMATINIB, MESYLATE", "B"], "score": [0.9, 0.5]})
+    path = write_table(ranked, tmp_path / "ranked.txt")
+    assert path.read_text().splitlines()[0] == "rank\tname\tscore"
+    assert pd.read_csv(path, sep="\t")["name"].tolist() == ["IMATINIB, MESYLATE", "B"]

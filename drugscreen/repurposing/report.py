@@ -36,7 +36,7 @@ def _table_kind(path: Path) -> str:
     suffixes = [s.lower() for s in path.suffixes]
     kind = suffixes[-2] if suffixes and suffixes[-1] == ".gz" and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
     if kind not in (".csv", ".tsv", ".txt", ".parquet"):
-        raise InputFormatError(f"{path}: write the ranking as .csv, .tsv or .parquet")
+        raise InputFormatError(f"{path}: write the ranking as .csv, .tsv, .txt (tab-separated) or .parquet")
     return kind
 
 
@@ -86,7 +86,8 @@ def check_output_paths(
 
 
 def write_table(ranked: pd.DataFrame, path: str | Path) -> Path:
-    """Write the ranking as csv, tsv (``.gz`` allowed) or parquet, by the file suffix.
+    """Write the ranking as csv, tsv or txt (tab-separated; ``.gz`` allowed) or parquet, by the
+    file suffix.
 
     Raises
     ------
@@ -101,7 +102,8 @@ def write_table(ranked: pd.DataFrame, path: str | Path) -> Path:
         return path
     from drugscreen.io import escape_csv_injection
 
-    escape_csv_injection(ranked.copy()).to_csv(path, sep="\t" if kind == ".tsv" else ",", index=False)
+    # .txt is tab-separated, as drugscreen screen writes it
+    escape_csv_injection(ranked.copy()).to_csv(path, sep="\t" if kind in (".tsv", ".txt") else ",", index=False)
     return path
 
 
