@@ -145,12 +145,23 @@ def datasets_info(
     name: Annotated[str, typer.Argument(help="Dataset name, e.g. tox21 (see `datasets list`).")],
     data_dir: _DataDirOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    invalid: Annotated[bool, typer.Option(
+        "--invalid", help="Instead, list the molecules the dataset's loader leaves out (row, SMILES, reason) as "
+        "tab-separated text; rows count from 0 after the header.")] = False,
 ) -> None:
     """Show what the registry records about one dataset: files, URLs, checksums, tasks, licence."""
     from drugscreen import jsonio
     from drugscreen.data.overview import dataset_info
 
     info = dataset_info(name, data_dir)
+    if invalid:
+        from drugscreen.data.loaders import invalid_rows_text, load_dataset
+
+        if info["kind"] == "affinity":
+            raise typer.BadParameter(f"lists the rows of a molecule dataset; {info['name']} is drug-target affinity data "
+                                     "(the drugs it cannot parse are named in the log when it is loaded)", param_hint="--invalid")
+        typer.echo(invalid_rows_text(load_dataset(name, data_dir).invalid), nl=False)
+        return
     if as_json:
         typer.echo(jsonio.dumps(info, indent=2))
         return

@@ -111,3 +111,21 @@ def test_list_counts_the_shared_affinity_copies(shared_data_dir):
     assert (rows["davis"]["pairs"], rows["davis"]["drugs"], rows["davis"]["targets"]) == (28288, 68, 416)
     assert (rows["kiba"]["pairs"], rows["kiba"]["drugs"], rows["kiba"]["targets"]) == (116119, 2111, 227)
     assert rows["davis"]["counts"] == rows["kiba"]["counts"] == "local files"
+
+
+def test_info_invalid_lists_the_rows_the_loader_leaves_out(tmp_path):
+    """The loader's warning said '(see .invalid)', a Python attribute a command-line user never
+    sees; it now names `drugscreen datasets info NAME --invalid`, which lists them."""
+    (tmp_path / "moleculenet").mkdir()
+    (tmp_path / "moleculenet" / "SAMPL.csv").write_text("smiles,expt\nCCO,-5.0\nC1CC,-1.0\nCCN,-4.0\n")
+    result = runner.invoke(app, ["datasets", "info", "freesolv", "--invalid", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "row\tsmiles\treason" and lines[1].startswith("1\tC1CC\t") and len(lines) == 2
+    assert "drugscreen datasets info freesolv --invalid" in " ".join(result.stderr.split())
+
+
+def test_info_invalid_refuses_an_affinity_dataset(tmp_path):
+    _write_dti(tmp_path, "davis", drugs=2, targets=2, pairs=3)
+    result = runner.invoke(app, ["datasets", "info", "davis", "--invalid", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "affinity data" in " ".join(result.output.replace("│", " ").split())

@@ -45,6 +45,7 @@ __all__ = [
     "parse_column",
     "table_name",
     "unreadable_table_format",
+    "invalid_rows_text",
     "write_invalid_rows",
 ]
 
@@ -297,10 +298,12 @@ def _summarize_invalid(name: str, invalid: list[InvalidRow], total: int, source:
     more = f"; ... ({len(invalid) - 3} more)" if len(invalid) > 3 else ""
     if source is None:
         logger.warning(
-            "%s: %d of %d molecules could not be parsed and are left out (see .invalid): %s%s",
+            "%s: %d of %d molecules could not be parsed and are left out (all listed by `drugscreen datasets info "
+            "%s --invalid`; in Python, the loaded dataset's .invalid): %s%s",
             name,
             len(invalid),
             total,
+            name,
             shown,
             more,
         )
@@ -310,6 +313,15 @@ def _summarize_invalid(name: str, invalid: list[InvalidRow], total: int, source:
         "%s: %d of %d rows of %s could not be parsed or were refused and are left out (%s; rows count from 0 "
         "after the header): %s%s", name, len(invalid), total, source, where, shown, more,
     )
+
+
+def invalid_rows_text(invalid: list[InvalidRow]) -> str:
+    """Rows left out of a dataset as tab-separated text with a header (``row, smiles, reason``)."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"row": [r.row for r in invalid], "smiles": [r.smiles for r in invalid],
+                          "reason": [r.reason for r in invalid]})
+    return frame.to_csv(sep="\t", index=False)
 
 
 def write_invalid_rows(invalid: list[InvalidRow], path: str | os.PathLike[str], source: str | os.PathLike[str] | None = None) -> Path:
