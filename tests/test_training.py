@@ -152,6 +152,23 @@ def test_rf_baseline_run_records(tiny_data, tmp_path: Path) -> None:
     assert not (tmp_path / "rf" / "config.json").exists()  # forests are not bundled
 
 
+def test_rf_baseline_regression_metrics_are_in_the_labels_units(tiny_data, tmp_path: Path) -> None:
+    """`drugscreen train --model rf` scaled the forest's regression predictions (already in the
+    labels' units) a second time: FreeSolv's test RMSE read 8.2 where the benchmark's rf gets 4.4."""
+    from drugscreen.domain import unpack_bits
+    from drugscreen.models import ECFPRandomForest
+
+    result = train_on_data(tiny_data, _config(model="rf", model_params={"n_estimators": 10}), tmp_path / "rf")
+    got = result.run_records[0]["metrics"]["test"]["per_task"]["logp"]["rmse"]
+    is_cls = tiny_data.is_classification
+    rf = ECFPRandomForest(task_types=["classification" if c else "regression" for c in is_cls], random_state=0,
+                          n_estimators=10).fit(unpack_bits(tiny_data.train.fps), tiny_data.train.y)
+    pred = rf.predict(unpack_bits(tiny_data.test.fps))[:, 1]
+    y = tiny_data.test.y[:, 1]
+    ok = ~np.isnan(y)
+    assert got == pytest.approx(float(np.sqrt(np.mean((pred[ok] - y[ok]) ** 2))), rel=1e-6)
+
+
 # ----------------------------------------------------------------------------- calibration & AD
 
 
