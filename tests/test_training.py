@@ -458,3 +458,12 @@ def test_card_warns_when_pooled_errors_are_not_larger_out_of_domain() -> None:
     # larger errors outside (what the flag promises), or nothing outside: no warning
     assert _pooled_error_caveat({"n_out": 10, "mean_error_in": 1.0, "mean_error_out": 1.3}, {}, "") == []
     assert _pooled_error_caveat({"n_out": 0, "mean_error_in": 1.0, "mean_error_out": float("nan")}, {}, "") == []
+
+
+def test_misspelt_options_and_values_name_the_closest() -> None:
+    """`modle = "gine"` in a TOML config or `--split scafold` listed every known name but not
+    the one meant (a misspelt --model or --dataset already did)."""
+    with pytest.raises(ConfigError, match=r"'modle' \(did you mean 'model'\?\)"):
+        TrainConfig.from_dict({"dataset": ["bbbp"], "modle": "gine"})
+    with pytest.raises(ConfigError, match=r"not 'scafold' \(did you mean 'scaffold'\?\)"):
+        TrainConfig(dataset=["bbbp"], split="scafold")

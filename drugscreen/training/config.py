@@ -186,7 +186,9 @@ class TrainConfig:
         }
         for key, allowed in checks.items():
             if getattr(self, key) not in allowed:
-                raise ConfigError(f"{key} must be one of {', '.join(allowed)}, not {getattr(self, key)!r}")
+                value = getattr(self, key)
+                hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
+                raise ConfigError(f"{key} must be one of {', '.join(allowed)}, not {value!r}{hint}")
         if not self.dataset:
             raise ConfigError("no dataset given")
         self._check_files()
@@ -331,7 +333,8 @@ class TrainConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ConfigError(f"unknown training option(s) {unknown}; known: {', '.join(sorted(known))}")
+            hints = "".join(f"; {u!r}{did_you_mean(u, known)}" for u in unknown if did_you_mean(u, known))
+            raise ConfigError(f"unknown training option(s) {unknown}{hints}; known: {', '.join(sorted(known))}")
         return cls(**data)
 
 
