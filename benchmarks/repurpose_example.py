@@ -17,7 +17,11 @@ ligands are given they are listed first, by rule (``known_ligand``).
 
 Usage::
 
-    python benchmarks/repurpose_example.py      # writes benchmarks/results/repurpose_example.md
+    DRUGSCREEN_DATA_DIR=../shared/datasets python benchmarks/repurpose_example.py
+        [--out benchmarks/results/repurpose_example.md] [--no-cold-target]
+
+Without the DAVIS files (``DRUGSCREEN_DATA_DIR``) the script stops, rather than writing a file
+without query 3, unless ``--no-cold-target`` is given.
 """
 
 from __future__ import annotations
@@ -80,6 +84,16 @@ def _cold_sequence() -> str | None:
 
 
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=RESULTS / "repurpose_example.md", help="markdown file to write")
+    ap.add_argument("--no-cold-target", action="store_true", help="leave out query 3 (needs the DAVIS target list)")
+    args = ap.parse_args()
+    cold = None if args.no_cold_target else _cold_sequence()
+    if cold is None and not args.no_cold_target:
+        raise SystemExit(f"query 3 needs DAVIS's target list ($DRUGSCREEN_DATA_DIR/dti/davis/targets.csv with {COLD_TARGET}); "
+                         "set DRUGSCREEN_DATA_DIR or pass --no-cold-target")
     import pandas as pd
 
     from drugscreen import Repurposer
@@ -127,7 +141,6 @@ def main() -> None:
         if title == "API, sequence + ligands":
             continue
         lines += [f"## {k}. {title}", "", *_table(df), "", _stem_counts(df, n_lib, n_ki), ""]
-    cold = _cold_sequence()
     if cold is not None:
         df = rp.rank(sequence=cold, top=50)
         lines += [
@@ -146,8 +159,8 @@ def main() -> None:
         ]
     lines.append(f"Weights and fusion rule: {runs['API, sequence + ligands'].attrs['weights']}, `{runs['API, sequence + ligands'].attrs['rule']}`.")
     text = "\n".join(lines) + "\n"
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "repurpose_example.md").write_text(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
     print(text)
 
 
