@@ -14,6 +14,11 @@ import time
 
 
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("names", nargs="*", help="registered dataset names (default: all)")
+    args = ap.parse_args()
     if not os.environ.get("DRUGSCREEN_DATA_DIR"):
         sys.exit("set DRUGSCREEN_DATA_DIR (e.g. ../shared/datasets)")
     os.environ["DRUGSCREEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="drugscreen-bench-")
@@ -22,7 +27,7 @@ def main() -> None:
     logging.getLogger("drugscreen").setLevel(logging.ERROR)
     from drugscreen.data import DATASETS, get_spec, load_affinity, load_dataset
 
-    names = sys.argv[1:] or DATASETS.names()
+    names = args.names or DATASETS.names()
     print(f"{'dataset':<20}{'rows':>9}{'invalid':>9}{'first s':>9}{'cached s':>10}")
     for name in names:
         spec = get_spec(name)
