@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from drugscreen.exceptions import ConfigError, InputFormatError
+from drugscreen.exceptions import ConfigError, DrugscreenError, InputFormatError
 from drugscreen.jsonio import write_json
 
 if TYPE_CHECKING:
@@ -168,25 +168,52 @@ def _scored_chunks(
         for index, chunk in enumerate(chunks, start=first_index):
             yield _score_and_store(screener, work, index, chunk, scol, icol, sep)
         return
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
     if method == "fork":
         # load the weights, the domain reference, the alert catalogs and the modules scoring
         # imports once, before forking, so the workers share them instead of each redoing it
         screener.warm_up()
-    ctx = mp.get_context(method)
-    pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(screener, 1))
-    pending: collections.deque[Any] = collections.deque()
+    # concurrent.futures, not multiprocessing.Pool: when a worker dies (the kernel's
+    # out-of-memory killer, a kill -9) a Pool silently replaces it and waits forever for the
+    # chunk it held; the executor fails every pending chunk with BrokenProcessPool instead
+    pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context(method), initializer=_worker_init, initargs=(screener, 1))
+    pending: collections.deque[tuple[int, Any]] = collections.deque()
+
+    def result(index: int, future: Any) -> int:
+        try:
+            return int(future.result())
+        except BrokenProcessPool as exc:
+            raise _WorkerDied(
+                f"a worker process died while scoring chunk {index} (killed, or out of memory?); "
+                "fewer --jobs or a smaller --batch-size need less memory"
+            ) from exc
+
+    finished = False
     try:
         for index, chunk in enumerate(chunks, start=first_index):
-            pending.append(pool.apply_async(_worker_score, ((work, index, chunk, scol, icol, sep),)))
+            pending.append((index, pool.submit(_worker_score, (work, index, chunk, scol, icol, sep))))
             while len(pending) >= 2 * jobs:
-                yield pending.popleft().get()
+                yield result(*pending.popleft())
         while pending:
-            yield pending.popleft().get()
-        pool.close()
+            yield result(*pending.popleft())
+        finished = True
     finally:
-        pool.terminate()
-        pool.join()
+        if finished:
+            pool.shutdown(wait=True)
+        else:  # interrupted or failed: stop the workers now, not after their current chunk
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in processes:
+                proc.terminate()
+            for proc in processes:
+                proc.join()
+
+
+class _WorkerDied(DrugscreenError):
+    """A worker process of a ``jobs > 1`` run died; the chunks stored so far can be resumed."""
 
 
 # ------------------------------------------------------------------------------ work folder
@@ -586,6 +613,14 @@ def run_screen(
             else:
                 logger.warning("interrupted after %d rows; rerun with --resume to continue (work kept in %s)", rows_done, work)
             raise
+        except _WorkerDied as exc:
+            # the chunks already scored are intact (each is stored atomically): keep them for --resume
+            if out_str == "-":
+                shutil.rmtree(work, ignore_errors=True)
+                raise DrugscreenError(str(exc)) from exc
+            raise DrugscreenError(
+                f"{exc}; the {rows_done:,} rows scored so far are kept in {work}: rerun with --resume to continue"
+            ) from exc
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise

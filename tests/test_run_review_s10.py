@@ -1,0 +1,67 @@
+"""Long local screens (run_screen / `drugscreen screen`): failures mid-run keep the work done,
+resume refuses what it cannot continue and says why, and nothing is thrown away unannounced."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from screen_fixtures import TINY_BUNDLE, write_smi
+
+from drugscreen.screening.run import run_screen
+
+pytestmark = pytest.mark.skipif(not (TINY_BUNDLE / "config.json").is_file(), reason="tiny bundle fixture missing")
+
+MANY = [f"{a}{b}" for a in ("c1ccccc1", "C1CCNCC1", "c1ccncc1", "CCO", "CC(=O)N", "C1CCCCC1") for b in ("C", "O", "N", "Cl", "CC", "C(=O)O", "OC")]
+TESTS = Path(__file__).parent
+
+
+def _input(tmp_path: Path) -> Path:
+    return write_smi(tmp_path / "a.smi", [f"{s} m{i}" for i, s in enumerate(MANY)] + ["C1CC bad"])
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs fork")
+def test_a_killed_worker_fails_the_run_and_keeps_the_chunks_for_resume(tmp_path):
+    # A worker killed by the out-of-memory killer made a --jobs 2 run wait forever (the
+    # multiprocessing pool replaced the worker and never answered for its chunk). The run must
+    # stop with an error, keep the chunks already stored, and --resume must complete it.
+    src = _input(tmp_path)
+    clean = tmp_path / "clean.csv"
+    run_screen(src, clean, panel=TINY_BUNDLE, chunk_size=8, jobs=1)
+    marker = tmp_path / "killed"
+    script = textwrap.dedent(
+        f"""
+        import os, sys
+        from pathlib import Path
+        from drugscreen.screening import screener as mod
+        from drugscreen.screening.run import run_screen
+
+        real = mod.Screener.score_chunk
+        def dying(self, frame, *a, **k):
+            # the worker holding the chunk that starts with m24 dies once, as if killed -9
+            if (frame.astype(str) == "m24").to_numpy().any() and not Path({str(marker)!r}).exists():
+                Path({str(marker)!r}).touch()
+                os._exit(137)
+            return real(self, frame, *a, **k)
+        mod.Screener.score_chunk = dying
+        try:
+            run_screen({str(src)!r}, {str(tmp_path / "o.csv")!r}, panel={str(TINY_BUNDLE)!r}, chunk_size=8, jobs=2)
+        except Exception as exc:
+            print(type(exc).__name__, exc)
+            sys.exit(3)
+        """
+    )
+    # the timeout only turns the old hang into a failure; it is not a speed check
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=TESTS.parent)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert marker.exists()
+    assert "worker process died" in proc.stdout and "--resume" in proc.stdout
+    work = tmp_path / ".o.csv.partial"
+    assert (work / "chunk_00000000.parquet").is_file()  # the chunks done before are kept
+    summary = run_screen(src, tmp_path / "o.csv", panel=TINY_BUNDLE, chunk_size=8, jobs=2, resume=True)
+    assert summary.resumed_rows > 0 and summary.rows == len(MANY) + 1
+    assert (tmp_path / "o.csv").read_bytes() == clean.read_bytes()
+    assert not work.exists()
