@@ -3,6 +3,7 @@ resume refuses what it cannot continue and says why, and nothing is thrown away 
 
 from __future__ import annotations
 
+import errno
 import subprocess
 import sys
 import textwrap
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from screen_fixtures import TINY_BUNDLE, write_smi
 
+from drugscreen.exceptions import InputFormatError
 from drugscreen.screening.run import run_screen
 
 pytestmark = pytest.mark.skipif(not (TINY_BUNDLE / "config.json").is_file(), reason="tiny bundle fixture missing")
@@ -65,3 +67,39 @@ def test_a_killed_worker_fails_the_run_and_keeps_the_chunks_for_resume(tmp_path)
     assert summary.resumed_rows > 0 and summary.rows == len(MANY) + 1
     assert (tmp_path / "o.csv").read_bytes() == clean.read_bytes()
     assert not work.exists()
+
+
+@pytest.mark.parametrize("where", ["final write", "chunk store"])
+def test_a_full_disk_keeps_the_scored_chunks_and_says_resume(tmp_path, monkeypatch, where):
+    # "No space left on device" while writing the output (after the whole run was scored)
+    # deleted every scored chunk and ended in a traceback; the chunks must stay, the error
+    # must be one named line, and --resume must finish the run without rescoring them.
+    src = _input(tmp_path)
+    clean = tmp_path / "clean.csv"
+    run_screen(src, clean, panel=TINY_BUNDLE, chunk_size=8, jobs=1)
+    out = tmp_path / "o.csv"
+    from drugscreen import io as dio
+    from drugscreen.screening import run as run_mod
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if where == "final write":
+        monkeypatch.setattr(dio.TableWriter, "write_rendered", full)
+    else:
+        real = run_mod._store_chunk
+
+        def store(work, index, *a, **k):
+            if index == 3:
+                full()
+            return real(work, index, *a, **k)
+
+        monkeypatch.setattr(run_mod, "_store_chunk", store)
+    with pytest.raises(InputFormatError, match="No space left on device.*kept in .*--resume"):
+        run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=1)
+    assert not out.exists()
+    monkeypatch.undo()
+    summary = run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=1, resume=True)
+    assert summary.resumed_rows == (len(MANY) + 1 if where == "final write" else 24)
+    assert out.read_bytes() == clean.read_bytes()
+    assert not (tmp_path / ".o.csv.partial").exists()

@@ -613,14 +613,18 @@ def run_screen(
             else:
                 logger.warning("interrupted after %d rows; rerun with --resume to continue (work kept in %s)", rows_done, work)
             raise
-        except _WorkerDied as exc:
-            # the chunks already scored are intact (each is stored atomically): keep them for --resume
+        except (OSError, _WorkerDied) as exc:
+            # a full disk, an unwritable output, a killed worker: the chunks already scored
+            # are intact (each is stored atomically), so keep them for --resume
             if out_str == "-":
                 shutil.rmtree(work, ignore_errors=True)
+                if isinstance(exc, OSError):
+                    raise
                 raise DrugscreenError(str(exc)) from exc
-            raise DrugscreenError(
-                f"{exc}; the {rows_done:,} rows scored so far are kept in {work}: rerun with --resume to continue"
-            ) from exc
+            kept = f"the {rows_done:,} rows scored so far are kept in {work}: rerun with --resume to continue"
+            if isinstance(exc, OSError):
+                raise InputFormatError(f"{exc}; {kept} once that is fixed") from exc
+            raise DrugscreenError(f"{exc}; {kept}") from exc
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
