@@ -220,3 +220,22 @@ def test_ray_engine_types_pass_through_columns_as_the_local_engine(ray_cluster, 
     assert manifest["types"]["val"] in ("string", "large_string") and manifest["types"]["id"] in ("string", "large_string")
     pd.testing.assert_frame_equal(read_scored(tmp_path / "ray").reset_index(drop=True), local)
     assert local["id"].iloc[7] == "007" and local["val"].iloc[100] == "n/a"
+
+
+@pytest.mark.skipif(not ray_available(), reason="ray is not installed: pip install 'drugscreen[ray]'")
+@pytest.mark.parametrize("option", [{"profile": "cnss"}, {"endpoints": ["no_such_endpoint"]}])
+def test_a_misspelt_name_leaves_the_previous_output_alone(tmp_path, option):
+    # rerunning into the directory of a finished run with a typo in --profile/--endpoints
+    # emptied the directory first and only then failed on the name: the last results were lost
+    from drugscreen.exceptions import UnknownNameError
+
+    src = tmp_path / "a.smi"
+    src.write_text("CCO a\nc1ccccc1O b\n")
+    out = tmp_path / "scored"
+    out.mkdir()
+    previous = {"part-000000000000.parquet": b"rows of the last run", MANIFEST_FILE: b'{"rows": 2}'}
+    for name, data in previous.items():
+        (out / name).write_bytes(data)
+    with pytest.raises(UnknownNameError):
+        run_screen_ray(src, out, panel=TINY_BUNDLE, **option)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == previous

@@ -447,9 +447,11 @@ def run_screen_ray(
     from drugscreen.screening.screener import Screener
 
     parquet_files = _parquet_inputs(in_str)
-    _prepare_output(out, parquet_files or ([in_str] if in_str != "-" else []))
     if screener is None:
+        # before a previous output in ``out`` is cleared: a misspelt --profile, --panel or
+        # --endpoints must not cost the user the results of their last run
         screener = Screener.load(panel=panel, endpoints=endpoints, profile=profile, device=device)
+    _prepare_output(out, parquet_files or ([in_str] if in_str != "-" else []))
     stage = out / _STAGING
     stage_s = 0.0
     try:
