@@ -4,6 +4,7 @@ resume refuses what it cannot continue and says why, and nothing is thrown away 
 from __future__ import annotations
 
 import errno
+import logging
 import subprocess
 import sys
 import textwrap
@@ -103,3 +104,25 @@ def test_a_full_disk_keeps_the_scored_chunks_and_says_resume(tmp_path, monkeypat
     assert summary.resumed_rows == (len(MANY) + 1 if where == "final write" else 24)
     assert out.read_bytes() == clean.read_bytes()
     assert not (tmp_path / ".o.csv.partial").exists()
+
+
+def _stop_after_3_chunks(done: int) -> None:
+    if done >= 24:
+        raise KeyboardInterrupt
+
+
+def test_a_rerun_without_resume_says_it_discards_the_interrupted_work(tmp_path, caplog):
+    # forgetting --resume after an interruption silently threw the scored chunks away
+    src = _input(tmp_path)
+    out = tmp_path / "o.csv"
+    with pytest.raises(KeyboardInterrupt):
+        run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=1, on_progress=_stop_after_3_chunks)
+    with caplog.at_level(logging.WARNING, logger="drugscreen.screening.run"):
+        summary = run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=1)
+    assert summary.resumed_rows == 0 and summary.rows == len(MANY) + 1
+    warned = [r.getMessage() for r in caplog.records if "discarding" in r.getMessage()]
+    assert len(warned) == 1 and "24 rows" in warned[0] and "--resume" in warned[0]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="drugscreen.screening.run"):
+        run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=1)  # nothing left to discard
+    assert not [r for r in caplog.records if "discarding" in r.getMessage()]

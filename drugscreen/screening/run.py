@@ -290,6 +290,13 @@ def _prepare_work(
     if resume:
         logger.info("nothing to resume (no %s); starting from the beginning", work)
     if work.exists():
+        left = _chunk_files(work)
+        if left:  # hours of scoring, maybe: never thrown away without a word
+            rows = sum(pq.ParquetFile(f).metadata.num_rows for f in left)
+            logger.warning(
+                "discarding the %d rows an interrupted run scored in %s and starting again (--resume continues such a run)",
+                rows, work,
+            )  # fmt: skip
         shutil.rmtree(work)
     work.mkdir(parents=True)
     _write_json_atomic(progress, {**state, "rows_done": 0, "chunks_done": 0})
