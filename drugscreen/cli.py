@@ -444,7 +444,11 @@ def screen_cmd(
     except KeyboardInterrupt:
         if progress_bar is not None:
             progress_bar.stop()
-        typer.echo("Interrupted: no output written; rerun with --resume to continue.", err=True)
+        if "-" in (input_path, output):
+            # a run reading stdin or writing stdout keeps no work folder to continue from
+            typer.echo("Interrupted: standard input or output cannot be resumed; rerun from the start.", err=True)
+        else:
+            typer.echo("Interrupted: no output written; rerun with --resume to continue.", err=True)
         raise typer.Exit(130) from None
     finally:
         if progress_bar is not None:

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 from screen_fixtures import TINY_BUNDLE, write_smi
+from typer.testing import CliRunner
 
-from drugscreen.exceptions import InputFormatError
+from drugscreen.cli import app
+from drugscreen.exceptions import ConfigError, InputFormatError
 from drugscreen.screening.run import run_screen
 
 pytestmark = pytest.mark.skipif(not (TINY_BUNDLE / "config.json").is_file(), reason="tiny bundle fixture missing")
@@ -126,3 +128,26 @@ def test_a_rerun_without_resume_says_it_discards_the_interrupted_work(tmp_path, 
     with caplog.at_level(logging.WARNING, logger="drugscreen.screening.run"):
         run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=1)  # nothing left to discard
     assert not [r for r in caplog.records if "discarding" in r.getMessage()]
+
+
+def test_resume_to_standard_output_is_refused_and_ctrl_c_promises_no_resume(tmp_path, monkeypatch):
+    # `-o - --resume` silently started from scratch, and Ctrl-C on a run to stdout said
+    # "rerun with --resume to continue", which could never work (its work folder is deleted)
+    src = _input(tmp_path)
+    with pytest.raises(ConfigError, match="--resume needs an output file"):
+        run_screen(src, "-", panel=TINY_BUNDLE, chunk_size=8, jobs=1, resume=True)
+    res = CliRunner().invoke(app, ["screen", str(src), "-o", "-", "--resume", "--panel", str(TINY_BUNDLE), "-q"])
+    assert res.exit_code == 1 and "--resume needs an output file" in str(res.exception)
+
+    from drugscreen.screening import run as run_mod
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_mod, "run_screen", interrupted)
+    for args in (["-o", "-"], []):  # to stdout: explicitly, and by default for stdin input
+        target = str(src) if args else "-"
+        res = CliRunner().invoke(app, ["screen", target, *args, "--panel", str(TINY_BUNDLE), "-q"], input="CCO\n")
+        assert res.exit_code == 130 and "cannot be resumed" in res.output and "--resume to continue" not in res.output
+    res = CliRunner().invoke(app, ["screen", str(src), "-o", str(tmp_path / "o.csv"), "--panel", str(TINY_BUNDLE), "-q"])
+    assert res.exit_code == 130 and "rerun with --resume to continue" in res.output

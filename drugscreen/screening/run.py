@@ -556,6 +556,8 @@ def run_screen(
         check_report_path(report)  # before any scoring, not after the whole run
     if resume and in_str == "-":
         raise ConfigError("--resume needs an input file, not standard input")
+    if resume and out_str == "-":
+        raise ConfigError("--resume needs an output file: a run writing to standard output keeps nothing to continue")
     if top < 0:
         raise ConfigError(f"--top must be >= 0, got {top}")
     n_jobs = auto_jobs(in_str) if jobs is None or jobs <= 0 else int(jobs)
@@ -578,7 +580,7 @@ def run_screen(
                 "chunk_size": chunk_size,
             },
         }
-        done = _prepare_work(work, state, resume and out_str != "-")
+        done = _prepare_work(work, state, resume)
         summary = RunSummary(
             input=in_str,
             output=out_str,
