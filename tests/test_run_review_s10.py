@@ -151,3 +151,35 @@ def test_resume_to_standard_output_is_refused_and_ctrl_c_promises_no_resume(tmp_
         assert res.exit_code == 130 and "cannot be resumed" in res.output and "--resume to continue" not in res.output
     res = CliRunner().invoke(app, ["screen", str(src), "-o", str(tmp_path / "o.csv"), "--panel", str(TINY_BUNDLE), "-q"])
     assert res.exit_code == 130 and "rerun with --resume to continue" in res.output
+
+
+def test_a_refused_resume_names_the_options_that_changed(tmp_path):
+    # "cannot resume: the options differ" left the user guessing which of a long command line
+    # to change back; the message must name each changed option with both values
+    src = _input(tmp_path)
+    out = tmp_path / "o.csv"
+    with pytest.raises(KeyboardInterrupt):
+        run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=1, on_progress=_stop_after_3_chunks)
+    with pytest.raises(ConfigError) as err:
+        run_screen(src, out, panel=TINY_BUNDLE, chunk_size=10, jobs=1, profile="cns", resume=True)
+    msg = str(err.value)
+    assert "--profile default, now cns" in msg and "--batch-size 8, now 10" in msg and "--panel" not in msg
+    res = CliRunner().invoke(
+        app, ["screen", str(src), "-o", str(out), "--resume", "--batch-size", "8", "--endpoints", "logp", "--panel", str(TINY_BUNDLE), "-q"]
+    )
+    assert res.exit_code == 1 and "--endpoints" in str(res.exception) and "--batch-size" not in str(res.exception)
+    # a profile file edited in between keeps its name: said so
+    prof = tmp_path / "mine.toml"
+    prof.write_text(
+        'name = "mine"\naggregate = "mean"\n[filters]\nmin_mw = 100.0\n'
+        '[[objectives]]\nendpoint = "qed"\ndirection = "up"\nthresholds = [0.2, 0.7]\n'
+    )
+    run_dir = tmp_path / "p.csv"
+    with pytest.raises(KeyboardInterrupt):
+        run_screen(src, run_dir, panel=TINY_BUNDLE, chunk_size=8, jobs=1, profile=prof, on_progress=_stop_after_3_chunks)
+    prof.write_text(prof.read_text().replace("min_mw = 100.0", "min_mw = 150.0"))
+    with pytest.raises(ConfigError, match="its contents changed"):
+        run_screen(src, run_dir, panel=TINY_BUNDLE, chunk_size=8, jobs=1, profile=prof, resume=True)
+    # unchanged options still resume
+    summary = run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=1, resume=True)
+    assert summary.resumed_rows == 24

@@ -256,6 +256,51 @@ def _store_chunk(work: Path, index: int, df: pd.DataFrame, rendered: str | None 
     os.replace(tmp, final)
 
 
+#: The run options kept in ``progress.json``, as the command line names them.
+_OPTION_NAMES = {
+    "panel": "--panel",
+    "panel_name": "--panel",
+    "endpoints": "--endpoints",
+    "profile": "--profile",
+    "smiles_column": "--smiles-column",
+    "id_column": "--id-column",
+    "chunk_size": "--batch-size",
+    "columns": "the input's columns",
+}
+
+
+def _options_changed(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """Which options differ from the interrupted run's, with both values: a refused
+    ``--resume`` must say what to change back (``--profile default, now cns``)."""
+
+    def shown(key: str, value: Any) -> str:
+        if key == "profile" and isinstance(value, dict):
+            return str(value.get("name", "a profile file"))
+        if key == "columns" and isinstance(value, list):
+            return ", ".join(map(str, value))
+        if isinstance(value, list):
+            return ",".join(map(str, value))
+        return "none" if value is None else str(value)
+
+    changed: dict[str, str] = {}
+    for key in [*new, *(k for k in old if k not in new)]:
+        if old.get(key) == new.get(key) or key == "output_columns":
+            continue
+        name = _OPTION_NAMES.get(key, key)
+        if name in changed:
+            continue
+        a, b = shown(key, old.get(key)), shown(key, new.get(key))
+        # a profile file edited in between keeps its name
+        changed[name] = f"{name} {a}, now {b}" if a != b else f"{name} {a} (its contents changed)"
+    if not changed and old.get("output_columns") != new.get("output_columns"):
+        changed["columns"] = "the output columns (another drugscreen version?)"
+    what = "; ".join(changed.values()) or "the options"
+    return (
+        f"the options differ from the interrupted run's ({what}); rerun with the same options, "
+        "or without --resume to start again"
+    )
+
+
 def _prepare_work(
     work: Path, state: dict[str, Any], resume: bool
 ) -> int:
@@ -268,9 +313,10 @@ def _prepare_work(
             old = json.loads(progress.read_text())
         except (OSError, ValueError) as exc:
             raise ConfigError(f"cannot resume: {progress} is unreadable ({exc}); rerun without --resume") from exc
-        for key, what in (("input_sha256", "the input file changed"), ("options", "the options differ")):
-            if old.get(key) != state[key]:
-                raise ConfigError(f"cannot resume: {what} since the interrupted run; rerun without --resume")
+        if old.get("input_sha256") != state["input_sha256"]:
+            raise ConfigError("cannot resume: the input file changed since the interrupted run; rerun without --resume")
+        if old.get("options") != state["options"]:
+            raise ConfigError(f"cannot resume: {_options_changed(old.get('options') or {}, state['options'])}")
         files = _chunk_files(work)
         # keep only a gap-free run of chunks 0..k-1
         rows = 0
