@@ -39,16 +39,18 @@ def test_a_killed_worker_fails_the_run_and_keeps_the_chunks_for_resume(tmp_path)
     marker = tmp_path / "killed"
     script = textwrap.dedent(
         f"""
-        import os, sys
+        import os, sys, time
         from pathlib import Path
         from drugscreen.screening import screener as mod
         from drugscreen.screening.run import run_screen
 
         real = mod.Screener.score_chunk
         def dying(self, frame, *a, **k):
-            # the worker holding the chunk that starts with m24 dies once, as if killed -9
+            # the worker holding the chunk of m24 dies once, as if killed -9, after chunk 0 is stored
             if (frame.astype(str) == "m24").to_numpy().any() and not Path({str(marker)!r}).exists():
                 Path({str(marker)!r}).touch()
+                while not Path({str(tmp_path / ".o.csv.partial" / "chunk_00000000.parquet")!r}).exists():
+                    time.sleep(0.05)
                 os._exit(137)
             return real(self, frame, *a, **k)
         mod.Screener.score_chunk = dying

@@ -180,26 +180,21 @@ def _scored_chunks(
     # out-of-memory killer, a kill -9) a Pool silently replaces it and waits forever for the
     # chunk it held; the executor fails every pending chunk with BrokenProcessPool instead
     pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context(method), initializer=_worker_init, initargs=(screener, 1))
-    pending: collections.deque[tuple[int, Any]] = collections.deque()
-
-    def result(index: int, future: Any) -> int:
-        try:
-            return int(future.result())
-        except BrokenProcessPool as exc:
-            raise _WorkerDied(
-                f"a worker process died while scoring chunk {index} (killed, or out of memory?); "
-                "fewer --jobs or a smaller --batch-size need less memory"
-            ) from exc
-
+    pending: collections.deque[Any] = collections.deque()
     finished = False
     try:
         for index, chunk in enumerate(chunks, start=first_index):
-            pending.append((index, pool.submit(_worker_score, (work, index, chunk, scol, icol, sep))))
+            # submit() raises BrokenProcessPool too, once the pool has noticed a dead worker
+            pending.append(pool.submit(_worker_score, (work, index, chunk, scol, icol, sep)))
             while len(pending) >= 2 * jobs:
-                yield result(*pending.popleft())
+                yield int(pending.popleft().result())
         while pending:
-            yield result(*pending.popleft())
+            yield int(pending.popleft().result())
         finished = True
+    except BrokenProcessPool as exc:
+        raise _WorkerDied(
+            "a worker process died (killed, or out of memory?); fewer --jobs or a smaller --batch-size need less memory"
+        ) from exc
     finally:
         if finished:
             pool.shutdown(wait=True)
