@@ -106,5 +106,10 @@ class MissingDependencyError(DrugscreenError, ImportError):
     """
 
 
+class WorkerProcessError(DrugscreenError):
+    """A worker process of a ``--jobs N`` screen died (killed, out of memory); the chunks it had
+    stored are kept, and ``--resume`` completes the run."""
+
+
 class DistributedRunError(DrugscreenError):
     """A distributed run (``--engine ray``) lost or repeated rows, or its workers failed for good."""

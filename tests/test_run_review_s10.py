@@ -65,7 +65,7 @@ def test_a_killed_worker_fails_the_run_and_keeps_the_chunks_for_resume(tmp_path)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=TESTS.parent)
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert marker.exists()
-    assert "worker process died" in proc.stdout and "--resume" in proc.stdout
+    assert proc.stdout.startswith("WorkerProcessError ") and "worker process died" in proc.stdout and "--resume" in proc.stdout
     work = tmp_path / ".o.csv.partial"
     assert (work / "chunk_00000000.parquet").is_file()  # the chunks done before are kept
     summary = run_screen(src, tmp_path / "o.csv", panel=TINY_BUNDLE, chunk_size=8, jobs=2, resume=True)

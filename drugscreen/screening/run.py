@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from drugscreen.exceptions import ConfigError, DrugscreenError, InputFormatError
+from drugscreen.exceptions import ConfigError, InputFormatError, WorkerProcessError
 from drugscreen.jsonio import write_json
 
 if TYPE_CHECKING:
@@ -192,7 +192,7 @@ def _scored_chunks(
             yield int(pending.popleft().result())
         finished = True
     except BrokenProcessPool as exc:
-        raise _WorkerDied(
+        raise WorkerProcessError(
             "a worker process died (killed, or out of memory?); fewer --jobs or a smaller --batch-size need less memory"
         ) from exc
     finally:
@@ -205,10 +205,6 @@ def _scored_chunks(
                 proc.terminate()
             for proc in processes:
                 proc.join()
-
-
-class _WorkerDied(DrugscreenError):
-    """A worker process of a ``jobs > 1`` run died; the chunks stored so far can be resumed."""
 
 
 # ------------------------------------------------------------------------------ work folder
@@ -663,18 +659,16 @@ def run_screen(
             else:
                 logger.warning("interrupted after %d rows; rerun with --resume to continue (work kept in %s)", rows_done, work)
             raise
-        except (OSError, _WorkerDied) as exc:
+        except (OSError, WorkerProcessError) as exc:
             # a full disk, an unwritable output, a killed worker: the chunks already scored
             # are intact (each is stored atomically), so keep them for --resume
             if out_str == "-":
                 shutil.rmtree(work, ignore_errors=True)
-                if isinstance(exc, OSError):
-                    raise
-                raise DrugscreenError(str(exc)) from exc
+                raise
             kept = f"the {rows_done:,} rows scored so far are kept in {work}: rerun with --resume to continue"
             if isinstance(exc, OSError):
                 raise InputFormatError(f"{exc}; {kept} once that is fixed") from exc
-            raise DrugscreenError(f"{exc}; {kept}") from exc
+            raise WorkerProcessError(f"{exc}; {kept}") from exc
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
