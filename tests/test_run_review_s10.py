@@ -185,3 +185,29 @@ def test_a_refused_resume_names_the_options_that_changed(tmp_path):
     # unchanged options still resume
     summary = run_screen(src, out, panel=TINY_BUNDLE, chunk_size=8, jobs=1, resume=True)
     assert summary.resumed_rows == 24
+
+
+def test_resume_refuses_a_panel_retrained_in_place(tmp_path):
+    """--resume checked the panel's path and name only: a panel retrained into the same folder
+    would have mixed two models' scores in one file."""
+    import json
+    import shutil
+
+    panel = tmp_path / "panel"
+    shutil.copytree(TINY_BUNDLE, panel)
+    src = _input(tmp_path)
+    out = tmp_path / "o.csv"
+    with pytest.raises(KeyboardInterrupt):
+        run_screen(src, out, panel=panel, chunk_size=8, jobs=1, on_progress=_stop_after_3_chunks)
+    import hashlib
+
+    from safetensors.numpy import load_file, save_file
+
+    cfg = json.loads((panel / "config.json").read_text())
+    member = panel / "member_0.safetensors"
+    tensors = {k: v * 1.01 if v.dtype.kind == "f" else v for k, v in load_file(str(member)).items()}
+    save_file(tensors, str(member))  # retrained in place: other weights, same folder and name
+    cfg["files"]["member_0.safetensors"] = hashlib.sha256(member.read_bytes()).hexdigest()
+    (panel / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ConfigError, match=r"--panel: the bundle's weights changed"):
+        run_screen(src, out, panel=panel, chunk_size=8, jobs=1, resume=True)

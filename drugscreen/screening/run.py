@@ -251,6 +251,7 @@ def _store_chunk(work: Path, index: int, df: pd.DataFrame, rendered: str | None 
 _OPTION_NAMES = {
     "panel": "--panel",
     "panel_name": "--panel",
+    "panel_files": "--panel",
     "endpoints": "--endpoints",
     "profile": "--profile",
     "smiles_column": "--smiles-column",
@@ -279,6 +280,9 @@ def _options_changed(old: dict[str, Any], new: dict[str, Any]) -> str:
             continue
         name = _OPTION_NAMES.get(key, key)
         if name in changed:
+            continue
+        if key == "panel_files":
+            changed[name] = f"{name}: the bundle's weights changed (retrained in place?)"
             continue
         a, b = shown(key, old.get(key)), shown(key, new.get(key))
         # a profile file edited in between keeps its name

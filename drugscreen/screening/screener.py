@@ -438,6 +438,8 @@ class Screener:
         return {
             "panel": str(self.bundle.path),
             "panel_name": self.bundle.name,
+            # the weights' checksums: a panel retrained in place keeps its path and name
+            "panel_files": dict(self.bundle.config.get("files", {})),
             "endpoints": [e.name for e in self.endpoints],
             "profile": self.profile.to_dict() if self.profile is not None else None,
             "output_columns": self.output_columns,
