@@ -277,3 +277,13 @@ def test_a_lone_deuterium_atom_writes_nothing_to_stderr(capfd: pytest.CaptureFix
     prepare_molecule("[2H]")
     prepare_molecule("[2H][2H]")
     assert "hydrogen" not in capfd.readouterr().err
+
+
+def test_column_arguments_with_a_list_or_series_are_refused() -> None:
+    """score(series, id_col="name") ignored id_col silently: the ids were the Series's index."""
+    s = Screener.load(TINY_BUNDLE)
+    with pytest.raises(TypeError, match="id_col= names a column of a DataFrame; a Series has none"):
+        s.score(pd.Series(["CCO", "CCN"]), id_col="name")
+    with pytest.raises(TypeError, match="smiles_col= names a column of a DataFrame; a list has none"):
+        s.score(["CCO"], smiles_col="smiles")
+    assert s.score(pd.DataFrame({"smiles": ["CCO"], "name": ["x"]}), id_col="name")["id"].tolist() == ["x"]

@@ -602,6 +602,11 @@ class Screener:
                 raise TypeError(f"score() takes SMILES, not a file path ({data!r}); read the file with "
                                 "drugscreen.io.read_table(path) and pass the frame, or use `drugscreen screen`")
             data = [data]
+        if not isinstance(data, pd.DataFrame) and (smiles_col is not None or id_col is not None):
+            # a list or Series has no columns to choose: the argument would be ignored silently
+            given = "smiles_col" if smiles_col is not None else "id_col"
+            raise TypeError(f"{given}= names a column of a DataFrame; a {type(data).__name__} has none "
+                            "(a Series's index gives the ids)")
         if isinstance(data, pd.Series):  # keeps its index (the ids) and its name
             name = str(data.name) if data.name is not None else "smiles"
             return data.astype(object).rename(name).to_frame(), name, None
