@@ -105,6 +105,10 @@ def test_checkpoint_fingerprinted_before_forest_was_post_training_still_resumes(
     assert old != meta["config_hash"]
     meta.update(config_hash=old, done=False, epoch=0)
     (ckpt / "checkpoint.json").write_text(json.dumps(meta))
+    from safetensors.torch import load_file, save_file
+
+    tensors = ckpt / "checkpoint.safetensors"  # as written then: the meta only in checkpoint.json
+    save_file(load_file(str(tensors)), str(tensors))
     caplog.set_level(logging.INFO, logger="drugscreen")
     trainer.fit_member(tiny_data, cfg, 0, ckpt)
     assert "resuming member seed 0 from epoch 1" in caplog.text and "another configuration" not in caplog.text
@@ -112,12 +116,13 @@ def test_checkpoint_fingerprinted_before_forest_was_post_training_still_resumes(
 
 def test_resume_survives_a_thread_change(tiny_data, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     ckpt = tmp_path / "ck"
-    trainer.fit_member(tiny_data, _config(epochs=2, patience=5), 0, ckpt)
+
+    def interrupt(rec: dict) -> None:
+        raise KeyboardInterrupt  # after epoch 0's checkpoint
+
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit_member(tiny_data, _config(epochs=2, patience=5), 0, ckpt, on_epoch=interrupt)
     caplog.set_level(logging.INFO, logger="drugscreen")
-    meta = json.loads((ckpt / "checkpoint.json").read_text())
-    meta["done"] = False
-    meta["epoch"] = 0
-    (ckpt / "checkpoint.json").write_text(json.dumps(meta))
     trainer.fit_member(tiny_data, _config(epochs=2, patience=5, num_threads=2), 0, ckpt)
     assert "resuming member seed 0 from epoch 1" in caplog.text
     assert "another configuration" not in caplog.text

@@ -293,6 +293,9 @@ def _unscorable_valid(data: TrainingData, std: np.ndarray) -> str:
 
 # ----------------------------------------------------------------------------- checkpoints
 
+#: Key of the safetensors metadata entry that holds a checkpoint's meta (epoch, history, ...).
+_CHECKPOINT_META = "drugscreen.checkpoint"
+
 
 def _save_checkpoint(
     ckpt_dir: Path, model: Any, best_state: dict[str, torch.Tensor], opt: torch.optim.Optimizer, meta: dict[str, Any],
@@ -317,12 +320,15 @@ def _save_checkpoint(
             else:
                 scalars[f"{pid}.{k}"] = float(v)
     tensors["rng.torch"] = torch.get_rng_state()
+    meta_text = json.dumps({**meta, "opt_scalars": scalars, "opt_param_groups": opt_state["param_groups"]}, default=float)
+    # the meta travels inside the tensor file, so one rename replaces weights and meta together:
+    # a run killed between two renames would otherwise resume epoch N's weights with the epoch
+    # count, optimizer scalars and best score of epoch N - 1 (checkpoint.json is a readable copy)
     tmp = ckpt_dir / "checkpoint.tmp.safetensors"
-    save_file(tensors, str(tmp))
+    save_file(tensors, str(tmp), metadata={_CHECKPOINT_META: meta_text})
     os.replace(tmp, ckpt_dir / "checkpoint.safetensors")
-    meta = {**meta, "opt_scalars": scalars, "opt_param_groups": opt_state["param_groups"]}
     tmpj = ckpt_dir / "checkpoint.tmp.json"
-    tmpj.write_text(json.dumps(meta, default=float))
+    tmpj.write_text(meta_text)
     os.replace(tmpj, ckpt_dir / "checkpoint.json")
 
 
@@ -333,14 +339,20 @@ def _load_checkpoint(
     """Restore model, optimizer, RNG (and the weight average into ``ema``) from a checkpoint;
     return its meta and best state, or None when there is none for this configuration
     (``config_hash``, or one of the older fingerprints of the same configuration in ``also``)."""
-    from safetensors.torch import load_file
+    from safetensors import safe_open
 
     jf, tf = ckpt_dir / "checkpoint.json", ckpt_dir / "checkpoint.safetensors"
-    if not (jf.is_file() and tf.is_file()):
+    if not tf.is_file():
         return None
     try:
-        meta = json.loads(jf.read_text())
-        tensors = load_file(str(tf))
+        with safe_open(str(tf), framework="pt") as f:
+            inside = (f.metadata() or {}).get(_CHECKPOINT_META)
+            tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 - safe_open has no iterator
+        if inside is None and not jf.is_file():
+            return None
+        # the meta stored with the weights; a checkpoint written before it was stored there has
+        # only checkpoint.json
+        meta = json.loads(inside if inside is not None else jf.read_text())
     except Exception as exc:  # a checkpoint cut off mid-write: start again
         logger.warning("ignoring unreadable checkpoint in %s (%s)", ckpt_dir, exc)
         return None

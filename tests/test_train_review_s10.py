@@ -1,0 +1,44 @@
+"""Training review (session 10): resuming after a kill, the batch size, what ``--overwrite``
+removes, and ``--device cuda`` without a GPU."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+from tiny_data import tiny_train_config
+
+from drugscreen.training import trainer
+
+# ----------------------------------------------------------------------------- resume
+
+
+def test_kill_between_the_checkpoint_renames_resumes_to_the_uninterrupted_weights(
+    monkeypatch: pytest.MonkeyPatch, tiny_data, tmp_path: Path,
+) -> None:
+    """A checkpoint is two files; a run killed after the weights' rename and before the
+    meta's resumed epoch N's weights as if they were epoch N - 1's and trained that epoch twice."""
+    config = tiny_train_config(epochs=3, patience=10)
+    reference, _, _ = trainer.fit_member(tiny_data, config, 0)
+
+    real_replace = os.replace
+    renamed: list[str] = []
+
+    def killed_after_second_weights_rename(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        real_replace(src, dst)
+        renamed.append(Path(dst).name)
+        if renamed.count("checkpoint.safetensors") == 2 and Path(dst).name == "checkpoint.safetensors":
+            raise KeyboardInterrupt  # epoch 1's weights are in place, its checkpoint.json is not
+
+    ckpt = tmp_path / "ckpt"
+    monkeypatch.setattr(trainer.os, "replace", killed_after_second_weights_rename)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit_member(tiny_data, config, 0, ckpt)
+    monkeypatch.setattr(trainer.os, "replace", real_replace)
+
+    resumed, history, _ = trainer.fit_member(tiny_data, config, 0, ckpt)
+    assert [h["epoch"] for h in history] == [0, 1, 2]
+    for name, value in reference.state_dict().items():
+        assert torch.equal(value, resumed.state_dict()[name]), name
