@@ -42,3 +42,18 @@ def test_kill_between_the_checkpoint_renames_resumes_to_the_uninterrupted_weight
     assert [h["epoch"] for h in history] == [0, 1, 2]
     for name, value in reference.state_dict().items():
         assert torch.equal(value, resumed.state_dict()[name]), name
+
+
+# ----------------------------------------------------------------------------- batch size
+
+
+def test_batch_size_one_trains(tiny_data) -> None:
+    """``--batch-size 1`` skipped every batch (each was a 'lone leftover molecule'): the run
+    wrote a bundle of untrained weights with a loss of NaN and exit status 0."""
+    config = tiny_train_config(batch_size=1, epochs=1)
+    torch.manual_seed(0)
+    untrained = trainer._build_model(tiny_data, config)
+    model, history, _ = trainer.fit_member(tiny_data, config, 0)
+    assert history[0]["train_loss"] == pytest.approx(history[0]["train_loss"])  # a number, not NaN
+    changed = [k for k, v in model.state_dict().items() if not torch.equal(v, untrained.state_dict()[k])]
+    assert changed

@@ -479,8 +479,8 @@ def fit_member(
                 bar.reset(task_id, total=math.ceil(len(rows) / config.batch_size), epoch=epoch)
             for s in range(0, len(rows), config.batch_size):
                 idx = rows[s : s + config.batch_size]
-                if len(idx) < 2 and len(rows) > 2:
-                    continue
+                if len(idx) < 2 and len(rows) > 2 and config.batch_size > 1:
+                    continue  # a lone molecule left over at the end of the epoch (not with --batch-size 1)
                 batch = collate([data.train.graphs[i] for i in idx]).to(device)
                 ex = _extra_tensor(data.train.fps, idx, config, device, data.train.desc)
                 for g in opt.param_groups:
