@@ -10,6 +10,7 @@ import pytest
 import torch
 from tiny_data import tiny_train_config
 
+from drugscreen.exceptions import ConfigError
 from drugscreen.training import trainer
 
 # ----------------------------------------------------------------------------- resume
@@ -57,3 +58,43 @@ def test_batch_size_one_trains(tiny_data) -> None:
     assert history[0]["train_loss"] == pytest.approx(history[0]["train_loss"])  # a number, not NaN
     changed = [k for k, v in model.state_dict().items() if not torch.equal(v, untrained.state_dict()[k])]
     assert changed
+
+
+# ----------------------------------------------------------------------------- --overwrite
+
+
+def _users_folder(path: Path) -> dict[str, str]:
+    """A folder of the user's whose names a run also writes; no training run was ever there."""
+    files = {"config.json": '{"my": "settings"}', "runs/2024-05-01.txt": "lab notebook", "seed42/plate.csv": "x",
+             "assay.invalid.csv": "a", "notes.txt": "n"}
+    for name, text in files.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(text)
+    return files
+
+
+def test_overwrite_never_removes_files_no_run_wrote(tmp_path: Path) -> None:
+    """--overwrite removed a config.json, runs/, seed<N>/ and *.invalid.csv of the user's from a
+    folder that held no training run (and said it held 'a finished training run')."""
+    files = _users_folder(tmp_path)
+    with pytest.raises(ConfigError, match="already holds other files"):
+        trainer.prepare_output_dir(tmp_path)
+    with pytest.raises(ConfigError, match=r"config\.json, runs/.*which no training run wrote.*another --output"):
+        trainer.prepare_output_dir(tmp_path, overwrite=True)
+    for name, text in files.items():
+        assert (tmp_path / name).read_text() == text
+    assert not (tmp_path / ".checkpoints").exists()
+
+
+def test_overwrite_removes_a_previous_runs_outputs_only(tmp_path: Path) -> None:
+    (tmp_path / "seed42").mkdir()
+    (tmp_path / "seed42" / "plate.csv").write_text("x")  # the user's, beside a finished run
+    for name in ("config.json", "train_config.json", "metrics.json", "member_0.safetensors", "runs/tiny_gine_scaffold_seed0.json",
+                 "seed1/train_config.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}")
+    with pytest.raises(ConfigError, match="already holds a finished training run"):
+        trainer.prepare_output_dir(tmp_path)
+    trainer.prepare_output_dir(tmp_path, overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".checkpoints", "seed42"]
+    assert (tmp_path / "seed42" / "plate.csv").read_text() == "x"

@@ -177,6 +177,7 @@ def test_prepare_output_dir(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="already holds other files .*--overwrite"):
         prepare_output_dir(mine)
     (mine / "config.json").write_text("{}")
+    (mine / "train_config.json").write_text("{}")  # what marks a run's outputs
     with pytest.raises(ConfigError, match="already holds a finished training run"):
         prepare_output_dir(mine)
     prepare_output_dir(mine, overwrite=True)

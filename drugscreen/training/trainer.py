@@ -1158,12 +1158,22 @@ _RUN_OUTPUTS = ("config.json", "MODEL_CARD.md", "train_fps.safetensors", "forest
 _CHECKPOINTS = ".checkpoints"
 
 
+def _holds_run(path: Path) -> bool:
+    """Whether the directory ``path`` holds a training run: every run writes ``train_config.json``
+    (an interrupted one holds ``.checkpoints/``)."""
+    return (path / "train_config.json").is_file() or (path / _CHECKPOINTS).is_dir()
+
+
 def _is_run_output(path: Path) -> bool:
     name = path.name
     if name in _RUN_OUTPUTS or (name.startswith("member_") and name.endswith(".safetensors")) or name.endswith(".invalid.csv"):
         return True
     # a per-seed sub-run of a random-type split with several seeds
-    return path.is_dir() and name.startswith("seed") and name[4:].isdigit()
+    return path.is_dir() and name.startswith("seed") and name[4:].isdigit() and _holds_run(path)
+
+
+def _listing(entries: list[Path]) -> str:
+    return ", ".join(e.name + ("/" if e.is_dir() else "") for e in entries[:5]) + (", ..." if len(entries) > 5 else "")
 
 
 def prepare_output_dir(output_dir: str | os.PathLike[str], overwrite: bool = False) -> Path:
@@ -1173,12 +1183,16 @@ def prepare_output_dir(output_dir: str | os.PathLike[str], overwrite: bool = Fal
     interrupted run: it is resumed (checkpoints of another configuration are ignored member by
     member). Anything else (a finished run, or unrelated files) is refused unless ``overwrite``,
     which first removes the previous run's outputs (bundle files, metrics, ``runs/``,
-    ``seed<N>/``); other files are left alone.
+    ``seed<N>/``); other files are left alone. A previous run is recognized by its
+    ``train_config.json`` (at the top or in ``seed<N>/``): files with a run's names in a
+    directory that holds no run (a ``config.json`` or ``runs/`` of the user's) are never
+    removed, and ``overwrite`` is refused there, since the run would write over them.
 
     Raises
     ------
     ConfigError
-        ``output_dir`` is a file, or holds a finished run or other files and ``overwrite`` is off.
+        ``output_dir`` is a file, or holds a finished run or other files and ``overwrite`` is
+        off, or holds files with a run's names that no run wrote.
     """
     out = Path(output_dir)
     if out.exists() and not out.is_dir():
@@ -1186,13 +1200,21 @@ def prepare_output_dir(output_dir: str | os.PathLike[str], overwrite: bool = Fal
     entries = sorted(out.iterdir()) if out.is_dir() else []
     resuming = (out / _CHECKPOINTS).is_dir()
     if entries and not resuming:
+        previous = (out / "train_config.json").is_file() or any(
+            e.is_dir() and e.name.startswith("seed") and e.name[4:].isdigit() and _holds_run(e) for e in entries
+        )
         ours = [e for e in entries if _is_run_output(e)]
         if not overwrite:
-            shown = ", ".join(e.name + ("/" if e.is_dir() else "") for e in entries[:5]) + (", ..." if len(entries) > 5 else "")
-            what = "a finished training run" if ours else "other files"
+            what = "a finished training run" if previous else "other files"
             raise ConfigError(
-                f"output directory {out} already holds {what} ({shown}); pass --overwrite to replace "
+                f"output directory {out} already holds {what} ({_listing(entries)}); pass --overwrite to replace "
                 "the previous run's outputs, or choose another --output"
+            )
+        if ours and not previous:
+            raise ConfigError(
+                f"output directory {out} holds {_listing(ours)}, which no training run wrote there (it has no "
+                "train_config.json); --overwrite removes only a previous run's outputs and the run would write over "
+                "these: choose another --output"
             )
         for e in ours:
             if e.is_dir():
