@@ -98,3 +98,27 @@ def test_overwrite_removes_a_previous_runs_outputs_only(tmp_path: Path) -> None:
     trainer.prepare_output_dir(tmp_path, overwrite=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".checkpoints", "seed42"]
     assert (tmp_path / "seed42" / "plate.csv").read_text() == "x"
+
+
+# ----------------------------------------------------------------------------- --device
+
+
+def test_cuda_without_a_gpu_fails_before_the_data_are_loaded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The README promises bad values fail before any data is loaded; --device cuda on a machine
+    without a GPU failed only after loading and featurizing every dataset (minutes for HIV)."""
+
+    def load(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the data were loaded before the device was checked")
+
+    monkeypatch.setattr(trainer, "build_training_data", load)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ConfigError, match="torch sees no CUDA device"):
+        trainer.train(tiny_train_config(device="cuda"), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_cuda_index_beyond_the_gpus_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(ConfigError, match=r"--device cuda:3 .* sees 1 CUDA device"):
+        trainer._device("cuda:3")

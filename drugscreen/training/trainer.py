@@ -78,6 +78,9 @@ class TrainResult:
 def _device(name: str) -> torch.device:
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError("--device cuda was asked for but torch sees no CUDA device")
+    if name.startswith("cuda:") and int(name[5:]) >= torch.cuda.device_count():
+        raise ConfigError(f"--device {name} was asked for but torch sees {torch.cuda.device_count()} CUDA device(s), "
+                          "numbered from 0")
     return torch.device(name)
 
 
@@ -1288,6 +1291,7 @@ def train(
     from drugscreen.models import MODELS
 
     MODELS.get(config.model)  # an unknown model name fails here, before the data are loaded
+    _device(config.device)  # so does --device cuda without a GPU
     torch.set_num_threads(max(1, int(config.num_threads)))
     t0 = time.perf_counter()
     try:
