@@ -122,3 +122,35 @@ def test_cuda_index_beyond_the_gpus_is_one_line(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
     with pytest.raises(ConfigError, match=r"--device cuda:3 .* sees 1 CUDA device"):
         trainer._device("cuda:3")
+
+
+# ----------------------------------------------------------------------------- resume of several seeds
+
+
+def test_resumed_random_split_run_does_not_retrain_finished_seeds(
+    monkeypatch: pytest.MonkeyPatch, tiny_data, tmp_path: Path,
+) -> None:
+    """--split random --seeds 0,1 writes one bundle per seed; a run interrupted in seed 1
+    trained seed 0 again from its first epoch when resumed (its checkpoints were already gone)."""
+    monkeypatch.setattr(trainer, "build_training_data", lambda *a, **k: tiny_data)
+    config = tiny_train_config(split="random", seeds=[0, 1], epochs=2)
+    out = tmp_path / "out"
+    real_fit = trainer.fit_member
+
+    def killed_in_seed_1(data, cfg, member_seed, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if member_seed == 1:
+            raise KeyboardInterrupt
+        return real_fit(data, cfg, member_seed, *args, **kwargs)
+
+    monkeypatch.setattr(trainer, "fit_member", killed_in_seed_1)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(config, out)
+    monkeypatch.setattr(trainer, "fit_member", real_fit)
+
+    saved: list[Path] = []
+    real_save = trainer._save_checkpoint
+    monkeypatch.setattr(trainer, "_save_checkpoint", lambda d, *a, **k: (saved.append(d), real_save(d, *a, **k)))
+    result = trainer.train(config, out)
+    assert {d.parent.parent.name for d in saved} == {"seed1"}  # seed 0's member was read back, not retrained
+    assert result.bundle_paths == [out / "seed0", out / "seed1"]
+    assert not list(out.rglob(".checkpoints"))

@@ -138,7 +138,7 @@ def test_interrupt_logs_how_to_resume(monkeypatch: pytest.MonkeyPatch, fake_data
         train(_config(), tmp_path / "out")
     assert not (tmp_path / "out").exists()  # nothing was written: no trace left
 
-    def interrupted_later(data, config, out, progress=False):
+    def interrupted_later(data, config, out, progress=False, **kwargs):
         (out / ".checkpoints" / "seed0_member0").mkdir()
         raise KeyboardInterrupt
 

@@ -992,8 +992,15 @@ def train_on_data(
     output_dir: str | os.PathLike[str] | None = None,
     progress: bool = False,
     save: bool = True,
+    *,
+    keep_checkpoints: bool = False,
 ) -> TrainResult:
-    """Train every seed's ensemble on prepared data; write outputs when ``output_dir`` is given."""
+    """Train every seed's ensemble on prepared data; write outputs when ``output_dir`` is given.
+
+    The members' checkpoints (``output_dir/.checkpoints``) are removed once the outputs are
+    written, unless ``keep_checkpoints`` (one seed of a longer run: a resumed run then reads its
+    finished members back instead of training them again).
+    """
     from drugscreen.bundle import bundle_versions, save_bundle
     from drugscreen.domain import (
         ECFP4_CONFIG,
@@ -1141,7 +1148,8 @@ def train_on_data(
         (out / "MODEL_CARD.md").write_text(render_card(out))
         result.bundle_paths = [result.bundle_path]
         _write_outputs(out, config, records, result.metrics, members)
-        shutil.rmtree(out / ".checkpoints", ignore_errors=True)
+        if not keep_checkpoints:
+            shutil.rmtree(out / ".checkpoints", ignore_errors=True)
     result.metrics["bundle_config"] = bundle_config
     return result
 
@@ -1243,7 +1251,7 @@ def _offline_hint(exc: DatasetNotAvailableError) -> DatasetNotAvailableError:
 
 def train(
     config: TrainConfig, output_dir: str | os.PathLike[str] | None = None, progress: bool = False, overwrite: bool = False,
-    *, _nested: bool = False,
+    *, _nested: bool = False, _keep_checkpoints: bool = False,
 ) -> TrainResult:
     """Train a configuration end to end and (with ``output_dir``) write the bundle and records.
 
@@ -1284,7 +1292,13 @@ def train(
         return result
     if config.split != "scaffold" and len(config.seeds) > 1:
         # random-type splits depend on the seed: one data build per seed
-        results = [train(TrainConfig.from_dict({**config.to_dict(), "seeds": [s]}), None if out is None else out / f"seed{s}", progress, _nested=True) for s in config.seeds]
+        # each seed's checkpoints stay until every seed is done: a resumed run reads the finished
+        # seeds' members back instead of training them again
+        results = [train(TrainConfig.from_dict({**config.to_dict(), "seeds": [s]}), None if out is None else out / f"seed{s}",
+                         progress, _nested=True, _keep_checkpoints=True) for s in config.seeds]
+        if out is not None:
+            for s in config.seeds:
+                shutil.rmtree(out / f"seed{s}" / _CHECKPOINTS, ignore_errors=True)
         records = [r for res in results for r in res.run_records]
         return TrainResult(config, out, None, records, {"summary": summarize_records(records)},
                            [m for res in results for m in res.members], [b for res in results for b in res.bundle_paths])
@@ -1313,7 +1327,7 @@ def train(
         "data ready in %.1f s: %d train / %d valid / %d test molecules, %d tasks from %s",
         time.perf_counter() - t0, len(data.train), len(data.valid), len(data.test), data.n_tasks, ", ".join(d.name for d in data.datasets),
     )
-    return train_on_data(data, config, out, progress)
+    return train_on_data(data, config, out, progress, keep_checkpoints=_keep_checkpoints)
 
 
 def train_single_run(
