@@ -260,6 +260,8 @@ def _check_batch_size(batch_size: Any) -> None:
 
 def _read_config(root: Path) -> dict[str, Any]:
     cfg_path = root / CONFIG_FILE
+    if not root.exists():
+        raise BundleError(f"model bundle {root} does not exist (installed bundles: `drugscreen models list`)")
     if not root.is_dir():
         raise BundleError(f"model bundle {root} is not a directory")
     if not cfg_path.is_file():

@@ -217,3 +217,12 @@ def test_bundle_files_follow_the_umask(tmp_path: Path, umask: int) -> None:
         os.umask(old)
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
     assert set(modes.values()) == {0o666 & ~umask}, modes
+
+
+def test_a_bundle_path_that_does_not_exist_says_so(tmp_path: Path) -> None:
+    """A mistyped bundle folder was 'not a directory', which reads as if something were there."""
+    with pytest.raises(BundleError, match="does not exist .*drugscreen models list"):
+        load_bundle(tmp_path / "runs" / "panle")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(BundleError, match="is not a directory"):
+        load_bundle(tmp_path / "file")
