@@ -95,9 +95,13 @@ def available_profiles() -> dict[str, str]:
 
 
 def profile_text(name_or_path: str | Path) -> str:
-    """The TOML text of a shipped profile (by name) or of a profile file."""
+    """The TOML text of a shipped profile (by name) or of a profile file.
+
+    A name ending ``.toml``, or naming a file, is read as a file; anything else (``cns``, even
+    with a folder called ``cns`` in the working directory) is a shipped profile's name.
+    """
     path = Path(str(name_or_path))
-    if path.suffix.lower() == ".toml" or path.exists():
+    if _is_file_reference(name_or_path):
         try:
             return path.read_text(encoding="utf-8")
         except OSError as exc:
@@ -111,7 +115,7 @@ def profile_text(name_or_path: str | Path) -> str:
 def _is_file_reference(name_or_path: str | Path) -> bool:
     """Whether :func:`profile_text` reads ``name_or_path`` as a file (else as a shipped name)."""
     path = Path(str(name_or_path))
-    return path.suffix.lower() == ".toml" or path.exists()
+    return path.suffix.lower() == ".toml" or path.is_file()
 
 
 def load_profile(name_or_path: str | Path | Profile) -> Profile:

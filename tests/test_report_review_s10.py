@@ -1,0 +1,22 @@
+"""Defects found by a medicinal chemist sharing results: reports and ranking profiles."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from drugscreen.cli import app
+from drugscreen.screening.profiles import load_profile, profile_text
+
+runner = CliRunner()
+
+
+def test_a_folder_named_like_a_shipped_profile_does_not_hide_it(tmp_path, monkeypatch):
+    """A project folder called ``cns`` in the working directory made ``--profile cns`` and
+    ``profiles show cns`` fail with "cannot read profile file cns: Is a directory"."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cns").mkdir()
+    assert load_profile("cns").name == "cns"
+    res = runner.invoke(app, ["profiles", "show", "cns"])
+    assert res.exit_code == 0, res.output
+    assert 'endpoint = "bbbp"' in res.output
+    assert profile_text("cns") == res.output
