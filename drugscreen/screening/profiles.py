@@ -103,7 +103,8 @@ def profile_text(name_or_path: str | Path) -> str:
     path = Path(str(name_or_path))
     if _is_file_reference(name_or_path):
         try:
-            return path.read_text(encoding="utf-8")
+            # utf-8-sig: Notepad and Excel save UTF-8 with a byte-order mark, which TOML refuses
+            return path.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise ConfigError(f"cannot read profile file {path}: {exc}") from exc
     entry = _profiles_dir().joinpath(f"{name_or_path}.toml")
