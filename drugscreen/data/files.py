@@ -26,6 +26,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.request import urlopen
 
 from drugscreen.data.specs import DataFile, DatasetSpec
@@ -43,6 +44,7 @@ __all__ = [
     "fetch_dataset",
     "fetch_many",
     "download_file",
+    "IncompleteDownloadError",
     "verify_file",
     "sha256_file",
     "atomic_write",
@@ -231,6 +233,39 @@ def _offline_error(
     )
 
 
+class IncompleteDownloadError(OSError):
+    """The server closed the connection before sending every byte it announced."""
+
+
+def _read_blocks(response: Any, chunk: int = 1 << 20) -> Iterator[bytes]:
+    """The body of ``response`` block by block, checked against its ``Content-Length``.
+
+    ``http.client`` returns a body cut short by a dropped connection as if it were complete
+    when it is read in blocks, so a truncated file would be kept; here it raises
+    :class:`IncompleteDownloadError` (an ``OSError``, as network failures are) instead.
+    """
+    import http.client
+
+    headers = getattr(response, "headers", None)
+    announced = headers.get("Content-Length") if headers is not None else None
+    expected = int(announced) if announced and str(announced).strip().isdigit() else None
+    received = 0
+    try:
+        while block := response.read(chunk):
+            received += len(block)
+            yield block
+    except http.client.HTTPException as exc:  # IncompleteRead of a chunked body
+        raise IncompleteDownloadError(
+            f"the connection closed after {received:,} bytes ({type(exc).__name__}); nothing was kept, "
+            "run the command again"
+        ) from None
+    if expected is not None and received != expected:
+        raise IncompleteDownloadError(
+            f"the connection closed after {received:,} of {expected:,} bytes; nothing was kept, run the "
+            "command again"
+        )
+
+
 def download_file(
     url: str, target: str | os.PathLike[str], *, timeout: float = DOWNLOAD_TIMEOUT_S
 ) -> str:
@@ -244,7 +279,7 @@ def download_file(
     h = hashlib.sha256()
     with urlopen(url, timeout=timeout) as response, atomic_write(target) as out:
         logger.info("downloading %s", url)
-        while block := response.read(1 << 20):
+        for block in _read_blocks(response):
             h.update(block)
             out.write(block)
     return h.hexdigest()
@@ -337,7 +372,7 @@ def _fetch_deepdta(spec: DatasetSpec, root: Path, force: bool) -> list[Path]:
         try:
             with urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
                 logger.info("downloading %s", url)
-                blobs.append(response.read())
+                blobs.append(b"".join(_read_blocks(response)))
         except OSError as exc:
             raise _offline_error(
                 spec, url, targets[0].parent, str(getattr(exc, "reason", exc))
