@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from drugscreen.cli import app
-from drugscreen.screening.profiles import load_profile, profile_text
+from drugscreen.exceptions import ConfigError
+from drugscreen.screening.profiles import Profile, load_profile, profile_text
 
 runner = CliRunner()
 
@@ -31,3 +33,23 @@ def test_a_profile_saved_with_a_byte_order_mark_loads(tmp_path):
     res = runner.invoke(app, ["profiles", "show", str(mine)])
     assert res.exit_code == 0, res.output
     assert res.output.startswith("# drugscreen ranking profile")
+
+
+OBJ = "[[objectives]]\nendpoint = 'qed'\nthresholds = [0.2, 0.7]\n"
+
+
+@pytest.mark.parametrize(
+    ("toml", "match"),
+    [
+        # valid TOML that loaded and then scored every molecule 0
+        ("[filters]\nmin_mw = inf\n" + OBJ, "min_mw must be a finite"),
+        # loaded as "at most 1 violation"
+        ("[filters]\nmax_lipinski_violations = true\n" + OBJ, "max_lipinski_violations"),
+        # loaded as thresholds [0.0, 1.0] and [0.2, 0.7]
+        ("[[objectives]]\nendpoint = 'qed'\nthresholds = [false, true]\n", "thresholds must be numbers"),
+        ("[[objectives]]\nendpoint = 'qed'\nthresholds = ['0.2', '0.7']\n", "thresholds must be numbers"),
+    ],
+)
+def test_profile_values_of_the_wrong_kind_are_refused(toml, match):
+    with pytest.raises(ConfigError, match=match):
+        Profile.from_toml(toml, source="mine.toml")

@@ -256,11 +256,15 @@ class Profile:
         if not 0.0 <= penalty <= 1.0:
             raise bad(f"out_of_domain_penalty must be in 0..1, got {penalty}")
         max_lip = filters.get("max_lipinski_violations")
-        if max_lip is not None and (not isinstance(max_lip, int) or max_lip < 0):
+        # a bool is an int to Python: "max_lipinski_violations = true" would have meant 1
+        if max_lip is not None and (isinstance(max_lip, bool) or not isinstance(max_lip, int) or max_lip < 0):
             raise bad(f"max_lipinski_violations must be a whole number >= 0, got {max_lip!r}")
         min_mw = filters.get("min_mw")
-        if min_mw is not None and (isinstance(min_mw, bool) or not isinstance(min_mw, int | float) or not min_mw >= 0):
-            raise bad(f"min_mw must be a molecular weight >= 0 (g/mol), got {min_mw!r}")
+        # min_mw = inf (valid TOML) would have set every score to 0
+        if min_mw is not None and (
+            isinstance(min_mw, bool) or not isinstance(min_mw, int | float) or not 0 <= min_mw < math.inf
+        ):
+            raise bad(f"min_mw must be a finite molecular weight >= 0 (g/mol), got {min_mw!r}")
         objectives = []
         raw_objectives = data.get("objectives", [])
         if not isinstance(raw_objectives, list) or not raw_objectives:
@@ -281,10 +285,10 @@ class Profile:
             need = 4 if direction == "window" else 2
             if not isinstance(thresholds, list) or len(thresholds) != need:
                 raise bad(f"{where} ({obj['endpoint']}): thresholds must be a list of {need} numbers for direction {direction!r}")
-            try:
-                th = tuple(float(t) for t in thresholds)
-            except (TypeError, ValueError) as exc:
-                raise bad(f"{where} ({obj['endpoint']}): thresholds must be numbers") from exc
+            # float(True) is 1.0 and float("0.5") is 0.5: only TOML numbers are thresholds
+            if not all(isinstance(t, int | float) and not isinstance(t, bool) for t in thresholds):
+                raise bad(f"{where} ({obj['endpoint']}): thresholds must be numbers, got {thresholds!r}")
+            th = tuple(float(t) for t in thresholds)
             if not all(math.isfinite(t) for t in th) or list(th) != sorted(th):
                 raise bad(f"{where} ({obj['endpoint']}): thresholds must be increasing finite numbers, got {list(th)}")
             weight = number(obj.get("weight", 1.0), f"{where} ({obj['endpoint']}): weight")
