@@ -297,7 +297,16 @@ class Profile:
             combine = obj.get("combine", "max")
             if combine not in _COMBINE:
                 raise bad(f"{where} ({obj['endpoint']}): combine must be one of {_COMBINE}, got {combine!r}")
-            objectives.append(Objective(str(obj["endpoint"]), direction, th, weight, combine, str(obj.get("label", ""))))
+            endpoint = str(obj["endpoint"])
+            # a copied block counted twice (its weight doubled) or, with the direction
+            # flipped, cancelled the first one out, with nothing said
+            first = next((j for j, o in enumerate(objectives) if o.endpoint == endpoint), None)
+            if first is not None:
+                raise bad(
+                    f"{where} ({endpoint}): objective {first + 1} already scores {endpoint!r}; "
+                    "keep one (raise its weight to count it more)"
+                )
+            objectives.append(Objective(endpoint, direction, th, weight, combine, str(obj.get("label", ""))))
         default_name = source.removeprefix(SHIPPED_PREFIX) if source.startswith(SHIPPED_PREFIX) else Path(source).stem
         return cls(
             name=str(data.get("name", default_name)),
