@@ -87,3 +87,52 @@ def test_deepdta_download_cut_short_is_refused(monkeypatch, tmp_path):
     with pytest.raises(DatasetNotAvailableError, match="closed after 13 of 25 bytes"):
         files.fetch_dataset("davis", tmp_path)
     assert not (tmp_path / "dti").exists()
+
+
+# ----------------------------------------------------------------------------- odd data directories
+
+
+def test_data_dir_that_is_a_file_is_named_in_one_error(monkeypatch, tmp_path):
+    """``--data-dir`` pointing at a file: a NotADirectoryError traceback (Python and CLI alike)."""
+    from drugscreen.data import load_dataset
+    from drugscreen.exceptions import DatasetError
+
+    _serve(monkeypatch, {})
+    monkeypatch.setenv("DRUGSCREEN_CACHE_DIR", str(tmp_path / "cache"))
+    not_a_dir = tmp_path / "datasets.tar"
+    not_a_dir.write_bytes(b"not a folder")
+    with pytest.raises(DatasetError, match=f"{not_a_dir} is a file, not a folder.*--data-dir"):
+        load_dataset("bbbp", not_a_dir)
+    assert not_a_dir.read_bytes() == b"not a folder"
+
+
+def test_cli_fetch_into_a_file_prints_one_line(monkeypatch, tmp_path, capsys):
+    import sys
+
+    from drugscreen import cli
+
+    _serve(monkeypatch, {})
+    not_a_dir = tmp_path / "datasets.tar"
+    not_a_dir.write_bytes(b"")
+    monkeypatch.setattr(sys, "argv", ["drugscreen", "datasets", "fetch", "bbbp", "--data-dir", str(not_a_dir)])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("Error: ") and "is a file, not a folder" in err[0]
+
+
+def test_read_only_data_dir_is_said_before_downloading(monkeypatch, tmp_path):
+    """A read-only copy (e.g. a cluster's shared folder) lacking a file: the download ran and its
+    failure to be written was reported as a failed download ("could not be downloaded from URL")."""
+    from drugscreen.exceptions import DatasetError
+
+    spec = _spec()
+    calls: list[str] = []
+    monkeypatch.setattr(files, "urlopen", lambda url, timeout=None: calls.append(url) or _Response(BODY))
+    real_access = files.os.access
+    monkeypatch.setattr(files.os, "access", lambda p, mode: False if str(p) == str(tmp_path) else real_access(p, mode))
+    with pytest.raises(DatasetError, match=f"{tmp_path} is read-only\\); give --data-dir"):
+        files.fetch_dataset(spec, tmp_path)
+    assert calls == []  # nothing downloaded for nothing
+    assert list(tmp_path.iterdir()) == []

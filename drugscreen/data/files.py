@@ -285,6 +285,30 @@ def download_file(
     return h.hexdigest()
 
 
+def _writable_folder(spec: DatasetSpec, root: Path, target: Path) -> None:
+    """Make sure ``target``'s folder can be made and written before anything is downloaded.
+
+    Raises
+    ------
+    DatasetError
+        When the data directory (or a folder inside it) is a file, or cannot be created or
+        written (a read-only shared copy): one line naming the file wanted and what to do.
+    """
+    # nothing is created here: an offline attempt leaves the data directory as it was
+    existing = next((p for p in (target.parent, *target.parent.parents) if p.exists()), None)
+    reason = ""
+    if existing is not None and not existing.is_dir():
+        reason = f"{existing} is a file, not a folder"
+    elif existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        reason = f"{existing} is read-only"
+    if reason:
+        raise DatasetError(
+            f"dataset {spec.name!r} is not at {target} and cannot be downloaded into the data directory "
+            f"{root} ({reason}); give --data-dir (or {DATA_DIR_ENV}) a folder you can write to, or one that "
+            "already holds the file"
+        )
+
+
 def _fetch_plain(spec: DatasetSpec, root: Path, force: bool) -> list[Path]:
     paths = []
     for entry in spec.files:
@@ -293,6 +317,7 @@ def _fetch_plain(spec: DatasetSpec, root: Path, force: bool) -> list[Path]:
             paths.append(target)
             continue
         assert entry.url is not None
+        _writable_folder(spec, root, target)
         tmp_target = target.with_name(f".{target.name}.download")
         try:
             download_file(entry.url, tmp_target)
@@ -367,6 +392,7 @@ def _fetch_deepdta(spec: DatasetSpec, root: Path, force: bool) -> list[Path]:
     targets = [root / f.path for f in spec.files]
     if all(p.is_file() for p in targets) and not force:
         return targets
+    _writable_folder(spec, root, targets[0])
     blobs: list[bytes] = []
     for url in spec.sources:
         try:
