@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
+from screen_fixtures import GOOD, TINY_BUNDLE, write_smi
 from typer.testing import CliRunner
 
 from drugscreen.cli import app
@@ -61,3 +64,26 @@ def test_an_objective_repeated_in_a_profile_is_refused():
     text = profile_text("default") + '\n[[objectives]]\nendpoint = "qed"\ndirection = "down"\nthresholds = [0.2, 0.7]\n'
     with pytest.raises(ConfigError, match=r"objective 10 \(qed\): objective 7 already scores 'qed'"):
         Profile.from_toml(text, source="mine.toml")
+
+
+def _tiny_profile(tmp_path, name: str = "cns"):
+    """A copy of a shipped profile edited for the tiny test panel, keeping its ``name``."""
+    text = profile_text("cns")
+    text = text.replace('endpoint = "bbbp"', 'endpoint = "has_N"').replace("tox21_*", "logp").replace('endpoint = "clintox_ct_tox"', 'endpoint = "lipinski_violations"')
+    path = tmp_path / "mine.toml"
+    path.write_text(text.replace('name = "cns"', f'name = "{name}"'))
+    return path
+
+
+def test_report_names_the_profile_file_of_an_edited_copy(tmp_path):
+    """``profiles show cns > mine.toml``, edited, then ``--report``: the report's summary said
+    "Profile: cns: ..." (the name kept inside the copy), passing the edited scoring off as the
+    shipped profile."""
+    src = write_smi(tmp_path / "a.smi", GOOD)
+    mine = _tiny_profile(tmp_path)
+    report = tmp_path / "r.html"
+    res = runner.invoke(app, ["screen", str(src), "-o", str(tmp_path / "o.csv"), "--report", str(report),
+                              "--profile", str(mine), "--panel", str(TINY_BUNDLE), "-q"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    page = report.read_text(encoding="utf-8")
+    assert f"<td>Profile</td><td>cns (file {html.escape(str(mine))}): CNS projects" in page

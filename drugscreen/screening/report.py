@@ -177,6 +177,16 @@ def _domain_rows(domain: dict[str, Any] | None, n_valid: int) -> list[tuple[str,
     return rows
 
 
+def _profile_text(prof: Any) -> str:
+    """The summary's profile line. A profile file is named: a copy of a shipped profile
+    (``profiles show default > mine.toml``, then edited) keeps ``name = "default"``, and the
+    report must not pass the edited scoring off as the shipped one."""
+    if prof is None:
+        return "none (no score)"
+    head = prof.name if prof.shipped or not prof.source else f"{prof.name} (file {prof.source})"
+    return f"{head}: {prof.description}" if prof.description else head
+
+
 def render_report(
     summary: RunSummary,
     screener: Screener,
@@ -197,7 +207,7 @@ def render_report(
         ("Output", summary.output),
         ("Molecules", f"{summary.rows:,} ({summary.valid:,} scored, {summary.invalid:,} invalid)"),
         ("Panel", f"{screener.bundle.name} ({len(screener.all_endpoints)} endpoints, {len(screener.endpoints)} in the output)"),
-        ("Profile", f"{prof.name}: {prof.description}" if prof is not None else "none (no score)"),
+        ("Profile", _profile_text(prof)),
         ("Time", f"{summary.seconds:.1f} s" + (f" ({rate:,.{1 if rate < 10 else 0}f} molecules/s)" if rate > 0 else "")),
         ("Generated", f"{now} by drugscreen {__version__}"),
     ]
