@@ -87,3 +87,16 @@ def test_report_names_the_profile_file_of_an_edited_copy(tmp_path):
     assert res.exit_code == 0, res.output
     page = report.read_text(encoding="utf-8")
     assert f"<td>Profile</td><td>cns (file {html.escape(str(mine))}): CNS projects" in page
+
+
+def test_report_with_top_0_does_not_say_nothing_was_scored(tmp_path):
+    """``--top 0`` (summary and histograms only) headed the grid "No scored molecules." while
+    the summary above counted every molecule as scored."""
+    src = write_smi(tmp_path / "a.smi", GOOD)
+    report = tmp_path / "r.html"
+    res = runner.invoke(app, ["screen", str(src), "-o", str(tmp_path / "o.csv"), "--report", str(report),
+                              "--top", "0", "--profile", str(_tiny_profile(tmp_path)), "--panel", str(TINY_BUNDLE), "-q"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    page = report.read_text(encoding="utf-8")
+    assert "No scored molecules" not in page
+    assert f"None shown (--top 0); the {len(GOOD)} scored molecules are in the output" in page

@@ -230,7 +230,15 @@ def render_report(
     combine = {f"{o.endpoint} ({o.combine})": o.combine for o, _ in getattr(screener, "_resolved", [])}
     if top is None or not len(top):
         parts.append("<h2>Top molecules</h2>")
-        parts.append('<p class="muted">No scored molecules.</p>')
+        if not summary.valid:
+            parts.append('<p class="muted">No scored molecules.</p>')
+        elif prof is None:
+            parts.append(f'<p class="muted">{summary.valid:,} molecules scored; without a profile none is ranked.</p>')
+        else:  # --top 0: the molecules were scored and ranked, only none was asked for here
+            parts.append(
+                f'<p class="muted">None shown (--top 0); the {summary.valid:,} scored molecules are in the output '
+                "with their score and rank.</p>"
+            )
     else:
         parts.append(f"<h2>Top {len(top)} molecules</h2>")
         parts.append(
