@@ -46,6 +46,7 @@ __all__ = [
     "download_file",
     "IncompleteDownloadError",
     "verify_file",
+    "check_present",
     "sha256_file",
     "atomic_write",
     "count_data_rows",
@@ -194,7 +195,8 @@ def verify_file(
 
     A file whose sha256 is one of ``entry.sha256`` passes at once. Otherwise it must hold
     ``entry.columns`` and (when known) a row count within :data:`ROW_TOLERANCE` of the
-    reference, because the checksum of a canonical download cannot be known offline.
+    reference, because the checksum of a canonical download cannot be known offline, and must
+    not end in an incomplete row (a download cut short by a server that sent no length).
 
     Raises
     ------
@@ -215,12 +217,75 @@ def verify_file(
     ref = expected_rows if expected_rows is not None else entry.rows
     if ref and abs(rows - ref) > ROW_TOLERANCE * ref:
         raise DatasetError(f"{path}: {rows} rows, expected about {ref}")
+    why = _cut_short(path)
+    if why:
+        raise DatasetError(f"{path}: the file looks cut short: {why}")
     logger.info(
         "%s: checksum not recorded (%s); columns and %d rows check out",
         path.name,
         digest[:12],
         rows,
     )
+    return digest
+
+
+def _cut_short(path: Path) -> str:
+    """Why ``path`` looks cut short (an interrupted download or copy), or ``""``.
+
+    A gzip stream must be complete; a CSV that does not end in a line break must not end in a
+    row with fewer fields than its header (a cut inside the last field of the last row cannot be
+    told from a complete file). Reading a gzip file decompresses it once, in blocks.
+    """
+    import csv
+    import zlib
+
+    head, tail = b"", b""
+    try:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as fh:  # type: ignore[operator]
+            while block := fh.read(1 << 20):
+                if len(head) < 1 << 16 and b"\n" not in head:
+                    head += block[: 1 << 16]
+                tail = (tail + block)[-(1 << 16) :]
+    except (OSError, EOFError, zlib.error) as exc:
+        return f"its compressed data are incomplete or damaged ({exc})"
+    if not tail or tail.endswith(b"\n"):
+        return ""
+    last = tail.rsplit(b"\n", 1)[-1]
+    first = head.split(b"\n", 1)[0]
+    try:
+        n_header = len(next(csv.reader([first.decode("utf-8-sig").rstrip("\r")])))
+        n_last = len(next(csv.reader([last.decode("utf-8", errors="replace")])))
+    except (csv.Error, StopIteration):
+        return ""
+    if n_last < n_header and b"\n" in tail:
+        return f"its last line has {n_last} of the header's {n_header} fields and no line break"
+    return ""
+
+
+def check_present(spec: DatasetSpec, path: str | os.PathLike[str], entry: DataFile) -> str:
+    """Check a dataset file already in the data directory; return its sha256.
+
+    A file with a recorded checksum passes at once. Any other one (a fresh canonical download, a
+    copy made by hand) is used as it is, unless it is cut short (see :func:`_cut_short`): an
+    interrupted copy or a download made outside drugscreen would otherwise be loaded with its
+    last rows missing, changing the molecules and the splits without a word.
+
+    Raises
+    ------
+    DatasetError
+        For a file cut short: one line saying how to get it again.
+    """
+    path = Path(path)
+    digest = sha256_file(path)
+    if digest in entry.sha256.values():
+        return digest
+    why = _cut_short(path)
+    if why:
+        raise DatasetError(
+            f"{path} looks cut short (an interrupted download or copy): {why}; run `drugscreen datasets fetch "
+            f"{spec.name} --force` to download it again, or copy it again from its source"
+        )
     return digest
 
 
@@ -314,6 +379,7 @@ def _fetch_plain(spec: DatasetSpec, root: Path, force: bool) -> list[Path]:
     for entry in spec.files:
         target = root / entry.path
         if target.is_file() and not force:
+            check_present(spec, target, entry)
             paths.append(target)
             continue
         assert entry.url is not None
@@ -391,6 +457,8 @@ def _convert_deepdta(
 def _fetch_deepdta(spec: DatasetSpec, root: Path, force: bool) -> list[Path]:
     targets = [root / f.path for f in spec.files]
     if all(p.is_file() for p in targets) and not force:
+        for path, entry in zip(targets, spec.files, strict=True):
+            check_present(spec, path, entry)
         return targets
     _writable_folder(spec, root, targets[0])
     blobs: list[bytes] = []
@@ -460,10 +528,15 @@ def fetch_dataset(
 
 
 def ensure_files(spec: DatasetSpec, data_dir: str | os.PathLike[str] | None = None) -> list[Path]:
-    """The dataset's files on disk, downloading them first if needed (see :func:`fetch_dataset`)."""
+    """The dataset's files on disk, downloading them first if needed (see :func:`fetch_dataset`).
+
+    Files already there are checked with :func:`check_present` (a file cut short is refused).
+    """
     root = resolve_data_dir(data_dir)
     paths = [root / f.path for f in spec.files]
     if all(p.is_file() for p in paths):
+        for path, entry in zip(paths, spec.files, strict=True):
+            check_present(spec, path, entry)
         return paths
     return fetch_dataset(spec, data_dir)
 
