@@ -100,3 +100,26 @@ def test_report_with_top_0_does_not_say_nothing_was_scored(tmp_path):
     page = report.read_text(encoding="utf-8")
     assert "No scored molecules" not in page
     assert f"None shown (--top 0); the {len(GOOD)} scored molecules are in the output" in page
+
+
+def _ranked_frame():
+    import pandas as pd
+
+    return pd.DataFrame({"rank": [1], "chembl_id": ["C1"], "name": ["ethanol"], "smiles": ["CCO"], "score": [0.5],
+                         "uncertainty": [0.1], "percentile": [50.0], "evidence": ["e"]})  # fmt: skip
+
+
+def test_repurposing_report_says_when_it_lists_only_the_first_errors():
+    """The report said "Library entries not scored (500)" and listed 200 with no word of the
+    rest; every unusable ligand row was listed, so a wrong ligand file of 20,000 rows made a
+    5 MB page."""
+    from drugscreen.repurposing.report import render_report
+
+    ranked = _ranked_frame()
+    ranked.attrs["invalid"] = [(i, f"D{i}", "C1CC", "unclosed ring") for i in range(500)]
+    ranked.attrs["ligand_errors"] = [(i, "C1CC", "unclosed ring") for i in range(5000)]
+    page = render_report(ranked)
+    assert "Library entries not scored (500)" in page and page.count("<li>D") == 200
+    assert "The first 200 are listed; all are in the ranking table" in page
+    assert "Ligand rows not used (5,000)" in page and page.count("<li>row ") == 200
+    assert "The first 200 are listed (row numbers of the ligand file, 1-based)" in page

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 __all__ = ["check_output_paths", "mol_svg", "render_report", "write_report", "write_table"]
 
+#: Ligand rows and library entries listed in the report (the page stays small for a large file).
+_MAX_LISTED = 200
+
 #: Suffixes of the report (an HTML page).
 REPORT_SUFFIXES = (".html", ".htm")
 
@@ -244,13 +247,19 @@ def render_report(ranked: pd.DataFrame, top: int = 25, title: str = "drugscreen 
         out.append("</tr></table>")
     errs = attrs.get("ligand_errors", [])
     if errs:
-        out.append("<h2>Ligand rows not used</h2><ul>")
-        out += [f"<li>row {r + 1}: <code>{html.escape(t)}</code>: {html.escape(e)}</li>" for r, t, e in errs]
+        out.append(f"<h2>Ligand rows not used ({len(errs):,})</h2>")
+        if len(errs) > _MAX_LISTED:
+            out.append(f"<p class='small'>The first {_MAX_LISTED:,} are listed (row numbers of the ligand file, 1-based).</p>")
+        out.append("<ul>")
+        out += [f"<li>row {r + 1}: <code>{html.escape(str(t))}</code>: {html.escape(str(e))}</li>" for r, t, e in errs[:_MAX_LISTED]]
         out.append("</ul>")
     invalid = attrs.get("invalid", [])
     if invalid:
-        out.append(f"<h2>Library entries not scored ({len(invalid)})</h2><ul>")
-        out += [f"<li>{html.escape(str(i))}: <code>{html.escape(str(s))}</code>: {html.escape(str(e))}</li>" for _, i, s, e in invalid[:200]]
+        out.append(f"<h2>Library entries not scored ({len(invalid):,})</h2>")
+        if len(invalid) > _MAX_LISTED:
+            out.append(f"<p class='small'>The first {_MAX_LISTED:,} are listed; all are in the ranking table, without rank, with their error.</p>")
+        out.append("<ul>")
+        out += [f"<li>{html.escape(str(i))}: <code>{html.escape(str(s))}</code>: {html.escape(str(e))}</li>" for _, i, s, e in invalid[:_MAX_LISTED]]
         out.append("</ul>")
     out.append("</body></html>")
     return "\n".join(out)
