@@ -188,11 +188,23 @@ def datasets_fetch(
     data_dir: _DataDirOption = None,
     force: Annotated[bool, typer.Option("--force", help="Download again even if present.")] = False,
 ) -> None:
-    """Download datasets into the data directory (checked, written atomically)."""
-    from drugscreen.data.files import fetch_many
+    """Download datasets into the data directory (checked, written atomically). A dataset that
+    cannot be fetched is reported and the others are still fetched; the exit code is then 1."""
+    from drugscreen.data.files import fetch_each
+    from drugscreen.exceptions import DatasetError
 
-    for name, paths in fetch_many(names, data_dir, force=force):
-        typer.echo(f"{name}: " + ", ".join(str(p) for p in paths))
+    failed: list[str] = []
+    done = 0
+    for outcome in fetch_each(names, data_dir, force=force):
+        if outcome.error is None:
+            done += 1
+            typer.echo(f"{outcome.name}: " + ", ".join(str(p) for p in outcome.paths))
+        else:
+            failed.append(outcome.name)
+            typer.echo(f"{outcome.name}: not fetched: {outcome.error}", err=True)
+    if failed:
+        raise DatasetError(f"{len(failed)} of {len(failed) + done} datasets not fetched ({', '.join(failed)}; "
+                           "the reasons are above); the others are in place")
 
 
 # === end datasets ===

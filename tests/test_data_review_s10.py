@@ -196,3 +196,37 @@ def test_download_without_length_cut_in_a_row_is_not_installed(monkeypatch, tmp_
     with pytest.raises(DatasetError, match="cut short"):
         files.fetch_dataset(spec, tmp_path)
     assert list((tmp_path / "moleculenet").iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- fetch all
+
+
+def test_fetch_all_goes_on_past_a_failure(monkeypatch, tmp_path):
+    """`datasets fetch all` offline on a folder holding BBBP and FreeSolv stopped at bace (the first
+    dataset it could not download): BBBP and FreeSolv were never checked nor listed."""
+    from typer.testing import CliRunner
+
+    from drugscreen.cli import app
+    from drugscreen.exceptions import DatasetError
+
+    _serve(monkeypatch, {})
+    (tmp_path / "moleculenet").mkdir()
+    (tmp_path / "moleculenet" / "BBBP.csv").write_text("smiles,p_np\nCCO,1\n")
+    (tmp_path / "moleculenet" / "SAMPL.csv").write_text("smiles,expt\nCCO,-5.0\n")
+    result = CliRunner().invoke(app, ["datasets", "fetch", "all", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"bbbp: {tmp_path / 'moleculenet' / 'BBBP.csv'}" in result.stdout
+    assert f"freesolv: {tmp_path / 'moleculenet' / 'SAMPL.csv'}" in result.stdout
+    assert "tox21: not fetched: " in result.stderr  # the last one was tried too
+    assert isinstance(result.exception, DatasetError)
+    assert str(result.exception).startswith("11 of 14 datasets not fetched (bace_classification, ")
+
+
+def test_fetch_each_yields_errors_and_files(monkeypatch, tmp_path):
+    _serve(monkeypatch, {})
+    (tmp_path / "moleculenet").mkdir()
+    (tmp_path / "moleculenet" / "BBBP.csv").write_text("smiles,p_np\nCCO,1\n")
+    outcomes = list(files.fetch_each(["tox21", "bbbp", "BBBP"], tmp_path))
+    assert [o.name for o in outcomes] == ["tox21", "bbbp"]
+    assert isinstance(outcomes[0].error, DatasetNotAvailableError) and outcomes[0].paths == []
+    assert outcomes[1].error is None and outcomes[1].paths == [tmp_path / "moleculenet" / "BBBP.csv"]

@@ -26,11 +26,11 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.request import urlopen
 
 from drugscreen.data.specs import DataFile, DatasetSpec
-from drugscreen.exceptions import DatasetError, DatasetNotAvailableError
+from drugscreen.exceptions import DatasetError, DatasetNotAvailableError, DrugscreenError
 
 __all__ = [
     "DATA_DIR_ENV",
@@ -43,6 +43,8 @@ __all__ = [
     "ensure_files",
     "fetch_dataset",
     "fetch_many",
+    "fetch_each",
+    "FetchOutcome",
     "download_file",
     "IncompleteDownloadError",
     "verify_file",
@@ -541,12 +543,47 @@ def ensure_files(spec: DatasetSpec, data_dir: str | os.PathLike[str] | None = No
     return fetch_dataset(spec, data_dir)
 
 
+class FetchOutcome(NamedTuple):
+    """What fetching one dataset gave: its files, or the error that stopped it."""
+
+    name: str
+    paths: list[Path]
+    error: DrugscreenError | None = None
+
+
+def fetch_each(
+    names: list[str], data_dir: str | os.PathLike[str] | None = None, *, force: bool = False
+) -> Iterator[FetchOutcome]:
+    """Fetch several datasets (``"all"`` = every registered one), going on after a failure.
+
+    Unknown names fail before anything is downloaded. A dataset that cannot be fetched (offline,
+    a damaged file, a data directory that cannot be written) is yielded with its error and the
+    next one is tried, so ``fetch all`` on a machine that can reach only some sources gets every
+    dataset it can, and says which ones it could not.
+
+    Yields
+    ------
+    FetchOutcome
+        ``(name, paths, error)`` per dataset, in order; ``error`` is None on success.
+    """
+    from drugscreen.data.catalog import DATASETS, get_spec
+
+    wanted = DATASETS.names() if any(n.lower() == "all" for n in names) else names
+    specs = list({spec.name: spec for spec in (get_spec(n) for n in wanted)}.values())  # each once
+    for spec in specs:
+        try:
+            yield FetchOutcome(spec.name, fetch_dataset(spec, data_dir, force=force))
+        except DrugscreenError as exc:
+            yield FetchOutcome(spec.name, [], exc)
+
+
 def fetch_many(
     names: list[str], data_dir: str | os.PathLike[str] | None = None, *, force: bool = False
 ) -> Iterator[tuple[str, list[Path]]]:
     """Fetch several datasets (``"all"`` = every registered one), yielding ``(name, paths)``.
 
-    Unknown names fail before anything is downloaded.
+    Unknown names fail before anything is downloaded; the first dataset that cannot be fetched
+    raises (see :func:`fetch_each` to go on past it).
     """
     from drugscreen.data.catalog import DATASETS, get_spec
 
