@@ -193,12 +193,15 @@ def datasets_fetch(
     from drugscreen.data.files import fetch_each
     from drugscreen.exceptions import DatasetError
 
+    outcomes = fetch_each(names, data_dir, force=force)
     failed: list[str] = []
     done = 0
-    for outcome in fetch_each(names, data_dir, force=force):
+    for outcome in outcomes:
         if outcome.error is None:
             done += 1
             typer.echo(f"{outcome.name}: " + ", ".join(str(p) for p in outcome.paths))
+        elif not failed and not done and len(names) == 1 and names[0].lower() != "all":
+            raise outcome.error  # one dataset asked for: its error is the one line
         else:
             failed.append(outcome.name)
             typer.echo(f"{outcome.name}: not fetched: {outcome.error}", err=True)
