@@ -123,3 +123,18 @@ def test_repurposing_report_says_when_it_lists_only_the_first_errors():
     assert "The first 200 are listed; all are in the ranking table" in page
     assert "Ligand rows not used (5,000)" in page and page.count("<li>row ") == 200
     assert "The first 200 are listed (row numbers of the ligand file, 1-based)" in page
+
+
+def test_a_molecule_rdkit_cannot_draw_does_not_lose_the_repurposing_report(monkeypatch):
+    """A drawing error in RDKit (the screening report catches it and shows an empty box)
+    escaped from the repurposing report: the ranking was done and the page was never written."""
+    from rdkit.Chem.Draw import rdMolDraw2D
+
+    from drugscreen.repurposing.report import render_report
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("Pre-condition Violation")
+
+    monkeypatch.setattr(rdMolDraw2D, "PrepareAndDrawMolecule", fail)
+    page = render_report(_ranked_frame())
+    assert "<b>ethanol</b>" in page and "<svg" not in page

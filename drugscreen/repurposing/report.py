@@ -9,6 +9,7 @@ entries that could not be parsed.
 from __future__ import annotations
 
 import html
+import logging
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["check_output_paths", "mol_svg", "render_report", "write_report", "write_table"]
+
+logger = logging.getLogger(__name__)
 
 #: Ligand rows and library entries listed in the report (the page stays small for a large file).
 _MAX_LISTED = 200
@@ -111,18 +114,23 @@ def write_table(ranked: pd.DataFrame, path: str | Path) -> Path:
 
 
 def mol_svg(smiles: str, size: tuple[int, int] = (260, 190)) -> str:
-    """Inline SVG drawing of a molecule (an empty string when it cannot be parsed)."""
-    from rdkit import Chem
+    """Inline SVG drawing of a molecule (an empty string when it cannot be parsed or drawn)."""
+    from rdkit import Chem, rdBase
     from rdkit.Chem.Draw import rdMolDraw2D
 
     if not isinstance(smiles, str) or not smiles:
         return ""
-    mol = Chem.MolFromSmiles(smiles)
+    with rdBase.BlockLogs():  # the table has the molecule's error; no RDKit lines on stderr
+        mol = Chem.MolFromSmiles(smiles)
     if mol is None:
         return ""
     drawer = rdMolDraw2D.MolDraw2DSVG(*size)
     drawer.drawOptions().clearBackground = False
-    rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol)
+    try:
+        rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol)
+    except Exception as exc:  # RDKit drawing can fail on exotic valences: no drawing, not a lost report
+        logger.warning("cannot draw %s in the report: %s", smiles, exc)
+        return ""
     drawer.FinishDrawing()
     svg = drawer.GetDrawingText()
     return svg[svg.find("<svg") :]  # drop the XML declaration
