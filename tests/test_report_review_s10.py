@@ -138,3 +138,27 @@ def test_a_molecule_rdkit_cannot_draw_does_not_lose_the_repurposing_report(monke
     monkeypatch.setattr(rdMolDraw2D, "PrepareAndDrawMolecule", fail)
     page = render_report(_ranked_frame())
     assert "<b>ethanol</b>" in page and "<svg" not in page
+
+
+def test_repurposing_report_that_cannot_be_written_is_one_error_and_keeps_the_old_page(tmp_path, monkeypatch):
+    """A full disk while writing the repurposing report raised a bare OSError (a traceback)
+    after the ranking was done, and left the earlier report of that name cut short."""
+    import pathlib
+
+    from drugscreen.exceptions import InputFormatError
+    from drugscreen.repurposing.report import write_report
+
+    path = tmp_path / "ranked.html"
+    path.write_text("<p>last week's report</p>", encoding="utf-8")
+    real = pathlib.Path.write_text
+
+    def full_disk(self, data, *args, **kwargs):
+        real(self, data[:100], *args, **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pathlib.Path, "write_text", full_disk)
+    with pytest.raises(InputFormatError, match="cannot write the report .*ranked.html: No space left on device"):
+        write_report(_ranked_frame(), path)
+    monkeypatch.undo()
+    assert path.read_text(encoding="utf-8") == "<p>last week's report</p>"
+    assert [p.name for p in tmp_path.iterdir()] == ["ranked.html"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import logging
 import math
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -274,14 +275,23 @@ def render_report(ranked: pd.DataFrame, top: int = 25, title: str = "drugscreen 
 
 
 def write_report(ranked: pd.DataFrame, path: str | Path, top: int = 25) -> Path:
-    """Write :func:`render_report` to ``path``.
+    """Write :func:`render_report` to ``path`` atomically (a temporary file, then a rename), so
+    a failed write never leaves half a page, nor destroys an earlier report of that name.
 
     Raises
     ------
     InputFormatError
-        ``path`` is a folder or its folder does not exist.
+        ``path`` is a folder, its folder does not exist, or the write fails (no permission, a
+        full disk): one line, not a traceback.
     """
     path = Path(path)
     _check_writable(path, "report")
-    path.write_text(render_report(ranked, top=top), encoding="utf-8")
+    text = render_report(ranked, top=top)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputFormatError(f"cannot write the report {path}: {exc.strerror or exc}") from exc
     return path
