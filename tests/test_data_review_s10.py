@@ -230,3 +230,40 @@ def test_fetch_each_yields_errors_and_files(monkeypatch, tmp_path):
     assert [o.name for o in outcomes] == ["tox21", "bbbp"]
     assert isinstance(outcomes[0].error, DatasetNotAvailableError) and outcomes[0].paths == []
     assert outcomes[1].error is None and outcomes[1].paths == [tmp_path / "moleculenet" / "BBBP.csv"]
+
+
+# ----------------------------------------------------------------------------- the parse cache
+
+
+def test_parse_cache_is_not_used_after_the_parsing_code_changed(monkeypatch, tmp_path):
+    """The cache key held the package version, which stayed 0.1.0 through every change of the
+    standardizer: after such a change, a load returned the molecules parsed by the old code."""
+    import shutil
+
+    import drugscreen.featurizers.molecule as molecule
+    from drugscreen.data import load_dataset
+    from drugscreen.featurizers.molecule import ParsedMolecule
+
+    monkeypatch.setenv("DRUGSCREEN_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "moleculenet").mkdir()
+    (tmp_path / "moleculenet" / "BBBP.csv").write_text("smiles,p_np\nCCO,1\nc1ccccc1O,0\n")
+    assert len(load_dataset("bbbp", tmp_path)) == 2  # parsed and cached
+
+    # the standardizer's code changes: molecules under 4 heavy atoms are now refused
+    changed = tmp_path / "molecule.py"
+    shutil.copyfile(molecule.__file__, changed)
+    with changed.open("a") as fh:
+        fh.write("\n# a changed rule: molecules under 4 heavy atoms are refused\n")
+    old_prepare = molecule.prepare_molecule
+
+    def prepare(smiles, standardizer=molecule.DEFAULT_STANDARDIZER):
+        parsed = old_prepare(smiles, standardizer)
+        if parsed.mol is not None and parsed.mol.GetNumAtoms() < 4:
+            return ParsedMolecule(smiles, None, "", "fewer than 4 heavy atoms")
+        return parsed
+
+    monkeypatch.setattr(molecule, "__file__", str(changed))
+    monkeypatch.setattr(molecule, "prepare_molecule", prepare)
+    ds = load_dataset("bbbp", tmp_path)
+    assert ds.smiles == ["c1ccccc1O"]
+    assert [(r.row, r.reason) for r in ds.invalid] == [(0, "fewer than 4 heavy atoms")]

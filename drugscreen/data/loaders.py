@@ -6,8 +6,10 @@ that fail are listed in ``invalid`` with their row number and reason (and summar
 logged warning), never dropped silently. :func:`load_affinity` reads DAVIS/KIBA pairs.
 
 Parsing 41k HIV molecules takes a while, so the outcome (standardized SMILES or reason per
-row) is cached under ``<cache_dir>/parsed/``, keyed by the file's sha256 and the
-standardizer's parameters; a later load skips RDKit entirely.
+row) is cached under ``<cache_dir>/parsed/``, keyed by the file's sha256, the
+standardizer's parameters and the parsing code (the source of
+:mod:`drugscreen.featurizers.molecule`, the RDKit and drugscreen versions); a later load skips
+RDKit entirely.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -211,14 +214,41 @@ class AffinityDataset:
 # ----------------------------------------------------------------------------- parsing
 
 
+@lru_cache(maxsize=16)
+def _file_digest(path: str, mtime_ns: int, size: int) -> str:
+    """sha256 of a source file (memoized on its path, mtime and size)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _parser_code_digest() -> str:
+    """A digest of the code that parses and standardizes molecules (its source files).
+
+    The package version alone did not change when that code did (it stayed 0.1.0 through every
+    change of the standardizer), so a parse cache keyed on it returned the molecules of the old
+    code. A file that cannot be read counts by its module name only.
+    """
+    import drugscreen.featurizers.counterions as counterions
+    import drugscreen.featurizers.molecule as molecule
+
+    parts = []
+    for module in (molecule, counterions):
+        try:
+            stat = os.stat(module.__file__ or "")
+            parts.append(_file_digest(os.fspath(module.__file__), stat.st_mtime_ns, stat.st_size))
+        except (OSError, TypeError):
+            parts.append(module.__name__)
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
 def _parse_cache_path(sha256: str, standardizer: Standardizer | None) -> Path:
     from rdkit import __version__ as rdkit_version
 
     from drugscreen._version import __version__
 
     config = json.dumps(None if standardizer is None else standardizer.to_config(), sort_keys=True)
-    # the versions are part of the key: new RDKit or drugscreen code may parse differently
-    text = f"{PARSE_CACHE_VERSION}|{__version__}|{rdkit_version}|{sha256}|{config}"
+    # the versions and the parsing code are part of the key: new RDKit or drugscreen code may
+    # parse differently
+    text = f"{PARSE_CACHE_VERSION}|{__version__}|{rdkit_version}|{_parser_code_digest()}|{sha256}|{config}"
     key = hashlib.sha256(text.encode()).hexdigest()[:24]
     return cache_dir() / "parsed" / f"{key}.json.gz"
 
