@@ -162,3 +162,21 @@ def test_repurposing_report_that_cannot_be_written_is_one_error_and_keeps_the_ol
     monkeypatch.undo()
     assert path.read_text(encoding="utf-8") == "<p>last week's report</p>"
     assert [p.name for p in tmp_path.iterdir()] == ["ranked.html"]
+
+
+def test_report_does_not_grow_with_the_length_of_invalid_smiles(tmp_path):
+    """Each invalid row's input was listed whole, and again inside RDKit's reason (which
+    quotes it): 50 broken 20,000-character SMILES (a 1 MB file) gave a 2 MB report."""
+    import pandas as pd
+
+    long = "C" * 20_000 + "("
+    src = write_smi(tmp_path / "a.smi", ["CCO ok"] + [f"{long} long{i}" for i in range(50)])
+    report, out = tmp_path / "r.html", tmp_path / "o.csv"
+    res = runner.invoke(app, ["screen", str(src), "-o", str(out), "--report", str(report),
+                              "--profile", str(_tiny_profile(tmp_path)), "--panel", str(TINY_BUNDLE), "-q"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(out)["smiles"].str.len().max() == len(long)  # the output keeps them whole
+    page = report.read_text(encoding="utf-8")
+    assert len(page) < 200_000
+    assert page.count("(20,001 characters, whole in the output)") >= 50
+    assert "Invalid rows (50)" in page and "long49" in page

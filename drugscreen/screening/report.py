@@ -66,6 +66,19 @@ def _esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+#: Characters of an invalid row's input or reason shown in the report (the output has them whole).
+_MAX_CELL = 200
+
+
+def _clip(value: Any, limit: int = _MAX_CELL) -> str:
+    """``value`` escaped, cut to ``limit`` characters with a note of its full length: a long
+    SMILES (and RDKit's reason, which quotes it) would otherwise make the page grow with it."""
+    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    if len(text) <= limit:
+        return _esc(text)
+    return _esc(text[:limit]) + f'<span class="muted">&hellip; ({len(text):,} characters, whole in the output)</span>'
+
+
 def _fmt(value: Any, digits: int = 3) -> str:
     try:
         v = float(value)
@@ -296,7 +309,7 @@ def render_report(
         if n_invalid > len(invalid):
             parts.append(f'<p class="muted">The first {len(invalid):,} are listed; all are in the output with valid = false.</p>')
         trs = "".join(
-            f'<tr><td>{r["row"]}</td><td>{_esc(r.get("id"))}</td><td class="smi">{_esc(r.get("smiles"))}</td><td>{_esc(r.get("error"))}</td></tr>'
+            f'<tr><td>{r["row"]}</td><td>{_clip(r.get("id"))}</td><td class="smi">{_clip(r.get("smiles"))}</td><td>{_clip(r.get("error"))}</td></tr>'
             for r in invalid
         )
         parts.append('<table class="invalid"><tr><th>row (0-based)</th><th>id</th><th>input</th><th>reason</th></tr>' + trs + "</table>")
