@@ -4,7 +4,7 @@ A profile is a TOML file. Each ``[[objectives]]`` entry names an endpoint (``"hi
 over endpoints (``"tox21_*"``, merged with ``combine = "max" | "mean" | "min"``) or a property
 column (``qed``, ``mw``, ``clogp``, ``tpsa``, ``hbd``, ``hba``, ``rotatable_bonds``,
 ``lipinski_violations``), the desirable ``direction`` and a desirability curve given by
-``thresholds``:
+``thresholds`` (TOML numbers, increasing; each endpoint in one objective only):
 
 ``direction = "up"``, ``thresholds = [lo, hi]``
     desirability 0 at or below ``lo``, 1 at or above ``hi``, linear in between
