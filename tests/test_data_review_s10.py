@@ -267,3 +267,27 @@ def test_parse_cache_is_not_used_after_the_parsing_code_changed(monkeypatch, tmp
     ds = load_dataset("bbbp", tmp_path)
     assert ds.smiles == ["c1ccccc1O"]
     assert [(r.row, r.reason) for r in ds.invalid] == [(0, "fewer than 4 heavy atoms")]
+
+
+# ----------------------------------------------------------------------------- two processes at once
+
+
+def test_two_fetches_of_one_file_at_once(monkeypatch, tmp_path):
+    """Two jobs of a cluster array loading one dataset into a fresh data directory download it at the
+    same time: both used the temporary name .tiny.csv.download, so the one that finished second found
+    it moved away and died with FileNotFoundError."""
+    spec = _spec()
+    _serve(monkeypatch, {spec.url: (BODY, len(BODY))})
+    real_verify = files.verify_file
+    state = {"inner": False}
+
+    def verify(path, entry, **kwargs):
+        if not state["inner"]:  # between this download and its check, the other job fetches the file
+            state["inner"] = True
+            files.fetch_dataset(spec, tmp_path, force=True)
+        return real_verify(path, entry, **kwargs)
+
+    monkeypatch.setattr(files, "verify_file", verify)
+    (path,) = files.fetch_dataset(spec, tmp_path, force=True)
+    assert path.read_bytes() == BODY
+    assert [p.name for p in path.parent.iterdir()] == ["tiny.csv"]

@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -386,7 +387,8 @@ def _fetch_plain(spec: DatasetSpec, root: Path, force: bool) -> list[Path]:
             continue
         assert entry.url is not None
         _writable_folder(spec, root, target)
-        tmp_target = target.with_name(f".{target.name}.download")
+        # a name of its own: two processes fetching one file at once must not share it
+        tmp_target = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.download")
         try:
             download_file(entry.url, tmp_target)
         except OSError as exc:
