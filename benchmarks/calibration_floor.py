@@ -26,7 +26,6 @@ calibrator fitted on validation has no way to see.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
@@ -50,6 +49,7 @@ def main() -> None:
     ap.add_argument("--out", default=None, help="also write the table to this file")
     args = ap.parse_args()
 
+    from drugscreen.benchmarking.records import write_table_text
     from drugscreen.bundle import load_bundle
     from drugscreen.jsonio import number
     from drugscreen.training.data import build_training_data, predict_part
@@ -92,11 +92,7 @@ def main() -> None:
             f"{np.median(floor):.3f} ({np.percentile(floor, 95):.3f}) | {auc[0]:.3f} / {auc[1]:.3f} | "
             f"{gap['valid']:.3f} / {gap['test']:.3f} |"
         )
-    text = "\n".join(lines) + "\n"
-    print(text, end="")
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text)
+    print(write_table_text(args.out, lines), end="")
 
 
 if __name__ == "__main__":

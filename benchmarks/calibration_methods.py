@@ -15,7 +15,6 @@ which method each dataset chose. Ranking metrics do not change: every method is 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
@@ -28,6 +27,7 @@ def main() -> None:
     ap.add_argument("--out", default=None, help="also write the table to this file")
     args = ap.parse_args()
 
+    from drugscreen.benchmarking.records import write_table_text
     from drugscreen.bundle import load_bundle
     from drugscreen.training.calibration import apply_calibration, fit_calibration
     from drugscreen.training.data import build_training_data, predict_part
@@ -71,11 +71,7 @@ def main() -> None:
             cells.append(f"{np.mean(vals):.3f}" if vals else "–")
         pick = chosen.get(d.name, {}).get("method", "–")
         lines.append(f"| {d.name} | " + " | ".join(cells) + f" | {pick} | {np.mean(gaps):.3f} |")
-    text = "\n".join(lines) + "\n"
-    print(text, end="")
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text)
+    print(write_table_text(args.out, lines), end="")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from typing import Any
 
 from drugscreen.jsonio import write_json
 
-__all__ = ["SCHEMA", "host_info", "load_records", "peak_rss_mb", "versions", "write_evidence", "write_record"]
+__all__ = ["SCHEMA", "host_info", "load_records", "peak_rss_mb", "versions", "write_evidence", "write_record", "write_table_text"]
 
 SCHEMA = "drugscreen.run/1"
 
@@ -68,6 +68,16 @@ def write_record(record: dict[str, Any], path: str | Path) -> Path:
     record = {"schema": SCHEMA, **record}
     record.setdefault("finished_at", datetime.now(UTC).isoformat(timespec="seconds"))
     return write_json(path, record)
+
+
+def write_table_text(out: str | Path | None, lines: list[str]) -> str:
+    """Join a script's table ``lines``; with ``out``, also write them there (folders made).
+    Return the text (the script prints it)."""
+    text = "\n".join(lines) + "\n"
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text)
+    return text
 
 
 def write_evidence(out: str | Path | None, result: dict[str, Any], lines: list[str]) -> str:
