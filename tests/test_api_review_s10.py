@@ -287,3 +287,19 @@ def test_column_arguments_with_a_list_or_series_are_refused() -> None:
     with pytest.raises(TypeError, match="smiles_col= names a column of a DataFrame; a list has none"):
         s.score(["CCO"], smiles_col="smiles")
     assert s.score(pd.DataFrame({"smiles": ["CCO"], "name": ["x"]}), id_col="name")["id"].tolist() == ["x"]
+
+
+def test_thresholds_beyond_0_1_on_a_probability_are_refused() -> None:
+    """thresholds = [5, 80] (percent) on a probability gave every molecule the same desirability:
+    the objective silently changed nothing in the ranking."""
+    from drugscreen.exceptions import ConfigError
+    from drugscreen.screening.profiles import Profile
+
+    def profile(endpoint: str, thresholds: str) -> Profile:
+        return Profile.from_toml(f'name = "mine"\naggregate = "mean"\n[[objectives]]\nendpoint = "{endpoint}"\n'
+                f'direction = "up"\nthresholds = {thresholds}\n')
+
+    with pytest.raises(ConfigError, match=r"'has_N' scores probabilities .*\[5\.0, 80\.0\] \(as fractions: \[0\.05, 0\.8\]\?\)"):
+        Screener.load(TINY_BUNDLE, profile=profile("has_N", "[5, 80]"))
+    assert Screener.load(TINY_BUNDLE, profile=profile("has_N", "[0.05, 0.8]")).profile is not None
+    assert Screener.load(TINY_BUNDLE, profile=profile("logp_Crippen", "[5, 80]")).profile is not None  # not a probability

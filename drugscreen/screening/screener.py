@@ -201,6 +201,24 @@ class Endpoint:
     alias: str = ""
 
 
+def _check_probability_thresholds(resolved: list[Any], endpoints: dict[str, Endpoint], profile: Profile | None) -> None:
+    """Refuse an objective on a probability (a classification endpoint, 0 to 1) whose thresholds
+    lie outside 0-1: ``thresholds = [5, 80]`` (percent) gives every molecule the same
+    desirability, and the objective would change nothing in the ranking without a word."""
+    for obj, cols in resolved:
+        probs = [c for c in cols if c in endpoints and endpoints[c].type == "classification"]
+        if not probs or all(0.0 <= t <= 1.0 for t in obj.thresholds):
+            continue
+        hint = ""
+        if all(0.0 <= t <= 100.0 for t in obj.thresholds):
+            hint = f" (as fractions: [{', '.join(f'{t / 100:g}' for t in obj.thresholds)}]?)"
+        where = f"profile {profile.name}" if profile is not None else "profile"
+        raise ConfigError(
+            f"{where}: objective {obj.endpoint!r} scores probabilities (0 to 1; {', '.join(probs[:3])}"
+            f"{' ...' if len(probs) > 3 else ''}) but its thresholds are {list(obj.thresholds)}{hint}"
+        )
+
+
 def panel_task_name(task: dict[str, Any], n_dataset_tasks: int) -> str:
     """The name a bundle task has in the shipped panel, whatever run trained the bundle.
 
@@ -345,6 +363,7 @@ class Screener:
         for p in PROFILE_PROPERTIES:
             names[p] = p
         self._resolved = self.profile.resolve(names) if self.profile is not None else []
+        _check_probability_thresholds(self._resolved, {e.column: e for e in self.all_endpoints}, self.profile)
         if self._resolved and all(c in PROFILE_PROPERTIES for _, cols in self._resolved for c in cols):
             logger.warning(
                 "profile %s: none of its model objectives matches this panel, so `score` and `rank` use "
