@@ -154,3 +154,44 @@ def test_resumed_random_split_run_does_not_retrain_finished_seeds(
     assert {d.parent.parent.name for d in saved} == {"seed1"}  # seed 0's member was read back, not retrained
     assert result.bundle_paths == [out / "seed0", out / "seed1"]
     assert not list(out.rglob(".checkpoints"))
+
+
+def test_a_checkpoint_that_does_not_fit_the_model_is_ignored_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, tiny_data, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A checkpoint that reads but holds a tensor of another shape (or none) for the same
+    configuration ended the rerun in a load_state_dict traceback; it is now ignored, with a
+    warning naming the tensor, and training starts afresh to the uninterrupted weights."""
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    config = tiny_train_config(epochs=3, patience=10)
+    reference, _, _ = trainer.fit_member(tiny_data, config, 0)
+
+    real_replace = os.replace
+
+    def killed_after_first_checkpoint(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        real_replace(src, dst)
+        if Path(dst).name == "checkpoint.json":
+            raise KeyboardInterrupt
+
+    ckpt = tmp_path / "ckpt"
+    monkeypatch.setattr(trainer.os, "replace", killed_after_first_checkpoint)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit_member(tiny_data, config, 0, ckpt)
+    monkeypatch.setattr(trainer.os, "replace", real_replace)
+
+    path = ckpt / "checkpoint.safetensors"
+    with safe_open(str(path), framework="pt") as f:
+        meta = f.metadata()
+        tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
+    name = next(k for k in tensors if k.startswith("model.") and tensors[k].dim() == 2)
+    tensors[name] = tensors[name][:, :-1].contiguous()  # another shape, as from an edited model
+    save_file(tensors, str(path), metadata=meta)
+
+    with caplog.at_level("WARNING"):
+        resumed, history, _ = trainer.fit_member(tiny_data, config, 0, ckpt)
+    assert f"{name[6:]}" in caplog.text and "ignoring the checkpoint" in caplog.text
+    assert [h["epoch"] for h in history] == [0, 1, 2]
+    for key, value in reference.state_dict().items():
+        assert torch.equal(value, resumed.state_dict()[key]), key

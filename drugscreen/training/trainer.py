@@ -362,22 +362,52 @@ def _load_checkpoint(
     if meta.get("config_hash") not in (config_hash, *also):
         logger.warning("checkpoint in %s belongs to another configuration; starting afresh", ckpt_dir)
         return None
-    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    weights = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
     best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
+    # everything is checked before anything is loaded: a checkpoint that reads but does not fit
+    # the model (a tensor missing or of another shape) would otherwise end in a traceback, or
+    # leave the model half loaded
+    shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    problem = _state_mismatch(shapes, weights, "weights") or _state_mismatch(shapes, best, "best weights")
+    if not problem and ema is not None:
+        problem = _state_mismatch({k: tuple(v.shape) for k, v in ema.items()},
+                                  {k[4:]: v for k, v in tensors.items() if k.startswith("ema.")}, "averaged weights")
+    if not problem and "rng.torch" not in tensors:
+        problem = "its random-generator state is missing"
+    state: dict[int, dict[str, Any]] = {}
+    try:
+        for k, v in tensors.items():
+            if k.startswith("opt."):
+                _, pid, name = k.split(".", 2)
+                state.setdefault(int(pid), {})[name] = v
+        for k, v in meta["opt_scalars"].items():
+            pid, name = k.split(".", 1)
+            state.setdefault(int(pid), {})[name] = torch.tensor(v)
+        if not problem:  # the optimizer checks its groups before it changes anything
+            opt.load_state_dict({"state": state, "param_groups": meta["opt_param_groups"]})
+    except (KeyError, ValueError, TypeError, RuntimeError) as exc:
+        problem = f"its optimizer state does not fit ({exc})"
+    if problem:
+        logger.warning("ignoring the checkpoint in %s: %s; starting afresh", ckpt_dir, problem)
+        return None
+    model.load_state_dict(weights)
     if ema is not None:
         for k in ema:
             ema[k].copy_(tensors[f"ema.{k}"])
-    state: dict[int, dict[str, Any]] = {}
-    for k, v in tensors.items():
-        if k.startswith("opt."):
-            _, pid, name = k.split(".", 2)
-            state.setdefault(int(pid), {})[name] = v
-    for k, v in meta["opt_scalars"].items():
-        pid, name = k.split(".", 1)
-        state.setdefault(int(pid), {})[name] = torch.tensor(v)
-    opt.load_state_dict({"state": state, "param_groups": meta["opt_param_groups"]})
     torch.set_rng_state(tensors["rng.torch"])
     return meta, best
+
+
+def _state_mismatch(shapes: dict[str, tuple[int, ...]], got: dict[str, torch.Tensor], what: str) -> str:
+    """Why the tensors ``got`` do not fit the expected ``shapes`` (missing, extra or reshaped), or ``""``."""
+    missing = sorted(set(shapes) - set(got))
+    extra = sorted(set(got) - set(shapes))
+    reshaped = sorted(k for k in set(shapes) & set(got) if tuple(got[k].shape) != shapes[k])
+    if not (missing or extra or reshaped):
+        return ""
+    parts = [f"{label} {', '.join(keys[:3])}{' ...' if len(keys) > 3 else ''}"
+             for label, keys in (("missing", missing), ("unexpected", extra), ("of another shape", reshaped)) if keys]
+    return f"its {what} do not fit the model ({'; '.join(parts)})"
 
 
 # ----------------------------------------------------------------------------- one member
