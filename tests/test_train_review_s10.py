@@ -195,3 +195,30 @@ def test_a_checkpoint_that_does_not_fit_the_model_is_ignored_with_a_warning(
     assert [h["epoch"] for h in history] == [0, 1, 2]
     for key, value in reference.state_dict().items():
         assert torch.equal(value, resumed.state_dict()[key]), key
+
+
+def test_a_checkpoint_of_other_options_is_discarded_naming_them(
+    monkeypatch: pytest.MonkeyPatch, tiny_data, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Rerunning with other options discarded the interrupted run's checkpoints with only
+    'belongs to another configuration': which option had changed was left to guess."""
+    real_replace = os.replace
+
+    def killed_after_first_checkpoint(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        real_replace(src, dst)
+        if Path(dst).name == "checkpoint.json":
+            raise KeyboardInterrupt
+
+    ckpt = tmp_path / "ckpt"
+    monkeypatch.setattr(trainer.os, "replace", killed_after_first_checkpoint)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit_member(tiny_data, tiny_train_config(epochs=3, patience=10), 0, ckpt)
+    monkeypatch.setattr(trainer.os, "replace", real_replace)
+    with caplog.at_level("WARNING"):
+        _, history, _ = trainer.fit_member(tiny_data, tiny_train_config(epochs=3, patience=10, lr=1e-3), 0, ckpt)
+    assert "belongs to another configuration (lr 0.003, now 0.001); starting afresh" in caplog.text
+    assert [h["epoch"] for h in history] == [0, 1, 2]
+    caplog.clear()
+    with caplog.at_level("WARNING"):  # the same options resume without a word
+        trainer.fit_member(tiny_data, tiny_train_config(epochs=3, patience=10, lr=1e-3), 0, ckpt)
+    assert "another configuration" not in caplog.text

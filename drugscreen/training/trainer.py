@@ -337,11 +337,12 @@ def _save_checkpoint(
 
 def _load_checkpoint(
     ckpt_dir: Path, model: Any, opt: torch.optim.Optimizer, config_hash: str, ema: dict[str, torch.Tensor] | None = None,
-    also: tuple[str, ...] = (),
+    also: tuple[str, ...] = (), fingerprint: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, torch.Tensor]] | None:
     """Restore model, optimizer, RNG (and the weight average into ``ema``) from a checkpoint;
     return its meta and best state, or None when there is none for this configuration
-    (``config_hash``, or one of the older fingerprints of the same configuration in ``also``)."""
+    (``config_hash``, or one of the older fingerprints of the same configuration in ``also``;
+    ``fingerprint``, what ``config_hash`` hashes, lets the warning name the options that changed)."""
     from safetensors import safe_open
 
     jf, tf = ckpt_dir / "checkpoint.json", ckpt_dir / "checkpoint.safetensors"
@@ -360,7 +361,9 @@ def _load_checkpoint(
         logger.warning("ignoring unreadable checkpoint in %s (%s)", ckpt_dir, exc)
         return None
     if meta.get("config_hash") not in (config_hash, *also):
-        logger.warning("checkpoint in %s belongs to another configuration; starting afresh", ckpt_dir)
+        changed = _fingerprint_changes(meta.get("fingerprint"), fingerprint)
+        logger.warning("checkpoint in %s belongs to another configuration%s; starting afresh", ckpt_dir,
+                       f" ({changed})" if changed else "")
         return None
     weights = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
     best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
@@ -396,6 +399,25 @@ def _load_checkpoint(
             ema[k].copy_(tensors[f"ema.{k}"])
     torch.set_rng_state(tensors["rng.torch"])
     return meta, best
+
+
+def _fingerprint_changes(old: Any, new: dict[str, Any] | None) -> str:
+    """The options in which a checkpoint's fingerprint and this run's differ
+    (``lr 0.001, now 0.003; epochs 20, now 30``), or ``""`` when the checkpoint predates stored
+    fingerprints."""
+    if not isinstance(old, dict) or new is None:
+        return ""
+
+    def short(value: Any) -> str:
+        text = json.dumps(value, default=str)
+        return text if len(text) <= 40 else text[:37] + "..."
+
+    new = json.loads(json.dumps(new, default=str))  # as stored: tuples become lists
+    old_cfg, new_cfg = old.get("config") or {}, new.get("config") or {}
+    parts = [f"{k} {short(old_cfg.get(k))}, now {short(new_cfg.get(k))}"
+             for k in sorted(set(old_cfg) | set(new_cfg)) if old_cfg.get(k) != new_cfg.get(k)]
+    parts += [f"the {what} changed" for what in ("seed", "tasks", "splits") if old.get(what) != new.get(what)]
+    return "; ".join(parts)
 
 
 def _state_mismatch(shapes: dict[str, tuple[int, ...]], got: dict[str, torch.Tensor], what: str) -> str:
@@ -462,7 +484,8 @@ def fit_member(
 
     task_ids = [(t["dataset"], t["column"], t["type"]) for t in data.tasks]  # names are labels only
     splits = [getattr(d, "split_sha256", None) for d in data.datasets]  # the data a member is trained on
-    chash = _config_hash({"config": _trunk_config(config), "seed": member_seed, "tasks": task_ids, "splits": splits})
+    fingerprint = {"config": _trunk_config(config), "seed": member_seed, "tasks": task_ids, "splits": splits}
+    chash = _config_hash(fingerprint)
     legacy = _config_hash({"config": _trunk_config(config, _LEGACY_POST_TRAINING_KEYS), "seed": member_seed,
                            "tasks": task_ids, "splits": splits})
     history: list[dict[str, float]] = []
@@ -478,7 +501,7 @@ def fit_member(
     ema = {k: v.detach().clone() for k, v in model.state_dict().items()} if config.ema_decay > 0 else None
     step = 0
     if checkpoint_dir is not None:
-        loaded = _load_checkpoint(checkpoint_dir, model, opt, chash, ema, also=(legacy,))
+        loaded = _load_checkpoint(checkpoint_dir, model, opt, chash, ema, also=(legacy,), fingerprint=fingerprint)
         if loaded is not None:
             meta, best_state = loaded
             history, best_score, best_epoch = meta["history"], meta["best_score"], meta["best_epoch"]
@@ -559,7 +582,7 @@ def fit_member(
             stop = (not no_valid and epoch - best_epoch >= config.patience and epoch + 1 >= config.min_epochs) or epoch == config.epochs - 1
             if checkpoint_dir is not None:
                 _save_checkpoint(checkpoint_dir, model, best_state, opt, {
-                    "config_hash": chash, "epoch": epoch, "step": step, "history": history,
+                    "config_hash": chash, "fingerprint": fingerprint, "epoch": epoch, "step": step, "history": history,
                     "best_score": best_score, "best_epoch": best_epoch, "done": stop,
                 }, ema)
             if on_epoch is not None:
