@@ -168,18 +168,8 @@ def test_a_checkpoint_that_does_not_fit_the_model_is_ignored_with_a_warning(
     config = tiny_train_config(epochs=3, patience=10)
     reference, _, _ = trainer.fit_member(tiny_data, config, 0)
 
-    real_replace = os.replace
-
-    def killed_after_first_checkpoint(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
-        real_replace(src, dst)
-        if Path(dst).name == "checkpoint.json":
-            raise KeyboardInterrupt
-
     ckpt = tmp_path / "ckpt"
-    monkeypatch.setattr(trainer.os, "replace", killed_after_first_checkpoint)
-    with pytest.raises(KeyboardInterrupt):
-        trainer.fit_member(tiny_data, config, 0, ckpt)
-    monkeypatch.setattr(trainer.os, "replace", real_replace)
+    _interrupted_after_first_checkpoint(monkeypatch, tiny_data, config, ckpt)
 
     path = ckpt / "checkpoint.safetensors"
     with safe_open(str(path), framework="pt") as f:
@@ -202,18 +192,8 @@ def test_a_checkpoint_of_other_options_is_discarded_naming_them(
 ) -> None:
     """Rerunning with other options discarded the interrupted run's checkpoints with only
     'belongs to another configuration': which option had changed was left to guess."""
-    real_replace = os.replace
-
-    def killed_after_first_checkpoint(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
-        real_replace(src, dst)
-        if Path(dst).name == "checkpoint.json":
-            raise KeyboardInterrupt
-
     ckpt = tmp_path / "ckpt"
-    monkeypatch.setattr(trainer.os, "replace", killed_after_first_checkpoint)
-    with pytest.raises(KeyboardInterrupt):
-        trainer.fit_member(tiny_data, tiny_train_config(epochs=3, patience=10), 0, ckpt)
-    monkeypatch.setattr(trainer.os, "replace", real_replace)
+    _interrupted_after_first_checkpoint(monkeypatch, tiny_data, tiny_train_config(epochs=3, patience=10), ckpt)
     with caplog.at_level("WARNING"):
         _, history, _ = trainer.fit_member(tiny_data, tiny_train_config(epochs=3, patience=10, lr=1e-3), 0, ckpt)
     assert "belongs to another configuration (lr 0.003, now 0.001); starting afresh" in caplog.text
@@ -222,3 +202,18 @@ def test_a_checkpoint_of_other_options_is_discarded_naming_them(
     with caplog.at_level("WARNING"):  # the same options resume without a word
         trainer.fit_member(tiny_data, tiny_train_config(epochs=3, patience=10, lr=1e-3), 0, ckpt)
     assert "another configuration" not in caplog.text
+
+
+def _interrupted_after_first_checkpoint(monkeypatch: pytest.MonkeyPatch, tiny_data, config, ckpt: Path) -> None:
+    """Train one member into ``ckpt`` and interrupt it once its first checkpoint is written."""
+    real_replace = os.replace
+
+    def killed_after_first_checkpoint(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        real_replace(src, dst)
+        if Path(dst).name == "checkpoint.json":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(trainer.os, "replace", killed_after_first_checkpoint)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit_member(tiny_data, config, 0, ckpt)
+    monkeypatch.setattr(trainer.os, "replace", real_replace)
