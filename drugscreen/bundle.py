@@ -724,16 +724,13 @@ class ModelBundle:
                     beyond[i] = text
         # as the Screener: an inorganic molecule is outside the domain whatever its similarity
         # (water and HCl are in the datasets, so theirs is 1), and out_of_range says why first
-        from drugscreen.featurizers.molecule import inorganic_kind
-        from drugscreen.screening.screener import INORGANIC_CARBON_NOTE, INORGANIC_NOTE
+        from drugscreen.domain import inorganic_notes, with_note
 
-        for i in ok:
-            kind = inorganic_kind(parsed[i].mol)
-            if kind:
+        for i, note in zip(ok, inorganic_notes(mols), strict=True):
+            if note:
                 ind[i] = False
                 if beyond is not None:
-                    note = INORGANIC_NOTE if kind == "no carbon atom" else INORGANIC_CARBON_NOTE
-                    beyond[i] = f"{note}; {beyond[i]}" if beyond[i] else note
+                    beyond[i] = with_note(note, beyond[i])
         return Prediction(mean=mean, std=sd, domain_similarity=sim, in_domain=ind, task_names=self.task_names, out_of_range=beyond)
 
 

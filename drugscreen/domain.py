@@ -26,6 +26,10 @@ import numpy as np
 
 __all__ = [
     "ECFP4_CONFIG",
+    "INORGANIC_CARBON_NOTE",
+    "INORGANIC_NOTE",
+    "inorganic_notes",
+    "with_note",
     "choose_threshold",
     "domain_error_evidence",
     "domain_metric_evidence",
@@ -37,6 +41,41 @@ __all__ = [
     "relative_error",
     "unpack_bits",
 ]
+
+#: ``out_of_range``'s first entry for a scored molecule without a carbon atom (water, sulfuric
+#: acid, cisplatin written as one molecule), whose ``in_domain`` is then false whatever its
+#: similarity: 182 of the 60,709 molecules of the panel's datasets are carbon-free (Tox21 80,
+#: SIDER 47, HIV 32, ClinTox 22, BBBP 1; none in BACE, ESOL or lipophilicity), so the models
+#: have barely seen such molecules, though the similarity of water or hydrogen chloride to a
+#: training molecule can be 1. Inorganic salts and mixtures (``[Na+].[Cl-]``) are refused by
+#: the standardizer instead (``Standardizer.allow_inorganic_mixtures``).
+INORGANIC_NOTE = "inorganic: no carbon atom (the models learned from organic molecules)"
+#: ``out_of_range``'s first entry for a scored molecule whose carbon is all inorganic (CO2, HCN,
+#: carbonic acid, CO: :data:`~drugscreen.featurizers.molecule.INORGANIC_CARBON`), flagged as
+#: carbon-free ones are; their salts (lithium carbonate, potassium cyanide) are refused.
+INORGANIC_CARBON_NOTE = (
+    "inorganic: carbon only as carbonate, cyanide, cyanate, thiocyanate, CO, CO2, CS2 or COS "
+    "(the models learned from organic molecules)"
+)
+
+
+def inorganic_notes(mols: Sequence[Any]) -> list[str]:
+    """Per molecule, the ``out_of_range`` note that puts it outside the domain whatever its
+    similarity (:data:`INORGANIC_NOTE` or :data:`INORGANIC_CARBON_NOTE`), or ``""`` for an
+    organic one. The Screener and :meth:`ModelBundle.predict_smiles
+    <drugscreen.bundle.ModelBundle.predict_smiles>` both apply this rule."""
+    from drugscreen.featurizers.molecule import inorganic_kind
+
+    notes = []
+    for mol in mols:
+        kind = inorganic_kind(mol)
+        notes.append("" if not kind else INORGANIC_NOTE if kind == "no carbon atom" else INORGANIC_CARBON_NOTE)
+    return notes
+
+
+def with_note(note: str, text: str) -> str:
+    """``text`` (an ``out_of_range`` entry, maybe empty) with ``note`` first."""
+    return f"{note}; {text}" if text else note
 
 logger = logging.getLogger(__name__)
 

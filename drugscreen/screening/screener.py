@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from drugscreen.domain import INORGANIC_CARBON_NOTE, INORGANIC_NOTE, inorganic_notes, with_note
 from drugscreen.exceptions import BundleError, ConfigError, InvalidMoleculeError
 from drugscreen.io import is_missing as _missing
 from drugscreen.messages import EMPTY_SMILES
@@ -64,7 +65,7 @@ if TYPE_CHECKING:
 
     from drugscreen.bundle import ModelBundle
 
-__all__ = ["IDENTITY_COLUMNS", "Endpoint", "Screener", "count_out_of_domain", "endpoint_column_name", "panel_task_name"]
+__all__ = ["IDENTITY_COLUMNS", "INORGANIC_CARBON_NOTE", "INORGANIC_NOTE", "Endpoint", "Screener", "count_out_of_domain", "endpoint_column_name", "panel_task_name"]
 
 logger = logging.getLogger(__name__)
 
@@ -75,21 +76,6 @@ SCORE_COLUMNS = ("score", "rank")
 PROFILE_PROPERTIES = NUMERIC_PROPERTY_COLUMNS + ("ad_similarity",)
 # Output precision: predictions 6 decimals; properties as their definitions warrant.
 _DECIMALS = {"qed": 4, "mw": 3, "clogp": 4, "tpsa": 2}
-#: ``out_of_range``'s first entry for a scored molecule without a carbon atom (water, sulfuric
-#: acid, cisplatin written as one molecule), whose ``in_domain`` is then false whatever its
-#: similarity: 182 of the 60,709 molecules of the panel's datasets are carbon-free (Tox21 80,
-#: SIDER 47, HIV 32, ClinTox 22, BBBP 1; none in BACE, ESOL or lipophilicity), so the models
-#: have barely seen such molecules, though the similarity of water or hydrogen chloride to a
-#: training molecule can be 1. Inorganic salts and mixtures (``[Na+].[Cl-]``) are refused by
-#: the standardizer instead (``Standardizer.allow_inorganic_mixtures``).
-INORGANIC_NOTE = "inorganic: no carbon atom (the models learned from organic molecules)"
-#: ``out_of_range``'s first entry for a scored molecule whose carbon is all inorganic (CO2, HCN,
-#: carbonic acid, CO: :data:`~drugscreen.featurizers.molecule.INORGANIC_CARBON`), flagged as
-#: carbon-free ones are; their salts (lithium carbonate, potassium cyanide) are refused.
-INORGANIC_CARBON_NOTE = (
-    "inorganic: carbon only as carbonate, cyanide, cyanate, thiocyanate, CO, CO2, CS2 or COS "
-    "(the models learned from organic molecules)"
-)
 
 
 def count_out_of_domain(valid: Any, in_domain: Any) -> int:
@@ -686,7 +672,7 @@ class Screener:
         """
         import pandas as pd
 
-        from drugscreen.featurizers.molecule import ParsedMolecule, inorganic_kind, prepare_molecule
+        from drugscreen.featurizers.molecule import ParsedMolecule, prepare_molecule
         from drugscreen.io import ERROR_COLUMN
 
         n = len(frame)
@@ -737,18 +723,14 @@ class Screener:
             mean[okarr] = pred.mean
             std[okarr] = pred.std
             sim[okarr] = pred.domain_similarity
-            dom = np.asarray(pred.in_domain, dtype=bool)
+            dom = np.array(pred.in_domain, dtype=bool)
             raw_desc = self.bundle.range_inputs(mols, extra)
             if raw_desc is not None:
                 out_of_range[okarr] = self.bundle.descriptor_ranges.describe(raw_desc, self.range_datasets)
-            kinds = [inorganic_kind(m) for m in mols]
-            inorganic = np.array([bool(k) for k in kinds], dtype=bool)
-            if inorganic.any():  # outside the domain whatever its similarity (water is in the datasets)
-                dom = dom & ~inorganic
-                for j in np.nonzero(inorganic)[0]:
-                    i = okarr[j]
-                    note = INORGANIC_NOTE if kinds[j] == "no carbon atom" else INORGANIC_CARBON_NOTE
-                    out_of_range[i] = f"{note}; {out_of_range[i]}" if out_of_range[i] else note
+            for j, note in enumerate(inorganic_notes(mols)):
+                if note:  # outside the domain whatever its similarity (water is in the datasets)
+                    dom[j] = False
+                    out_of_range[okarr[j]] = with_note(note, out_of_range[okarr[j]])
             in_dom[okarr] = dom
             props = compute_properties(mols)
         valid = np.zeros(n, dtype=bool)
