@@ -345,23 +345,22 @@ def _summarize_invalid(name: str, invalid: list[InvalidRow], total: int, source:
     )
 
 
-def invalid_rows_text(invalid: list[InvalidRow]) -> str:
-    """Rows left out of a dataset as tab-separated text with a header (``row, smiles, reason``)."""
+def _invalid_frame(invalid: list[InvalidRow]) -> pd.DataFrame:
     import pandas as pd
 
-    frame = pd.DataFrame({"row": [r.row for r in invalid], "smiles": [r.smiles for r in invalid],
-                          "reason": [r.reason for r in invalid]})
-    return frame.to_csv(sep="\t", index=False)
+    return pd.DataFrame(invalid, columns=list(InvalidRow._fields))
+
+
+def invalid_rows_text(invalid: list[InvalidRow]) -> str:
+    """Rows left out of a dataset as tab-separated text with a header (``row, smiles, reason``)."""
+    return _invalid_frame(invalid).to_csv(sep="\t", index=False)
 
 
 def write_invalid_rows(invalid: list[InvalidRow], path: str | os.PathLike[str], source: str | os.PathLike[str] | None = None) -> Path:
     """Write rows left out of a dataset as CSV (``row, smiles, reason``, plus ``file`` when
     ``source`` is given), atomically; return the path."""
-    import pandas as pd
-
     path = Path(path)
-    frame = pd.DataFrame({"row": [r.row for r in invalid], "smiles": [r.smiles for r in invalid],
-                          "reason": [r.reason for r in invalid]})
+    frame = _invalid_frame(invalid)
     if source is not None:
         frame.insert(0, "file", os.fspath(source))
     with atomic_write(path) as fh:
