@@ -291,3 +291,31 @@ def test_two_fetches_of_one_file_at_once(monkeypatch, tmp_path):
     (path,) = files.fetch_dataset(spec, tmp_path, force=True)
     assert path.read_bytes() == BODY
     assert [p.name for p in path.parent.iterdir()] == ["tiny.csv"]
+
+
+# ----------------------------------------------------------------------------- killed downloads
+
+
+def test_killed_download_leftovers_are_removed_on_the_next_fetch(monkeypatch, tmp_path):
+    """A download killed with kill -9 (or the OOM killer) left its hidden temporary files in the
+    data directory for ever; the next fetch of that file removes those not written for an hour,
+    and leaves a download that is still being written (another process's) alone."""
+    import os
+    import time
+
+    spec = _spec()
+    _serve(monkeypatch, {spec.url: (BODY, len(BODY))})
+    folder = tmp_path / "moleculenet"
+    folder.mkdir()
+    old = [folder / ".tiny.csv.4242.deadbeef.download", folder / "..tiny.csv.4242.deadbeef.download.x1y2.part",
+           folder / ".tiny.csv.q9w8.part"]
+    running = folder / ".tiny.csv.777.cafebabe.download"
+    other = folder / ".other.csv.4242.deadbeef.download"
+    for path in [*old, running, other]:
+        path.write_bytes(b"partial")
+    long_ago = time.time() - 2 * files.STALE_DOWNLOAD_S
+    for path in [*old, other]:
+        os.utime(path, (long_ago, long_ago))
+    (path,) = files.fetch_dataset(spec, tmp_path)
+    assert path.read_bytes() == BODY
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["tiny.csv", running.name, other.name])

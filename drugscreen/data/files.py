@@ -377,6 +377,40 @@ def _writable_folder(spec: DatasetSpec, root: Path, target: Path) -> None:
         )
 
 
+#: A temporary download file not written for this long is a killed download's leftover (a
+#: running download writes a block at least every :data:`DOWNLOAD_TIMEOUT_S` or fails).
+STALE_DOWNLOAD_S = 3600.0
+
+
+def _remove_stale_downloads(target: Path, *, now: float | None = None) -> None:
+    """Delete what killed downloads of ``target`` left behind.
+
+    A download is written to a hidden temporary file beside its target
+    (``.<name>.<pid>.<random>.download``, itself written through ``...download.<random>.part``,
+    and :func:`atomic_write`'s ``.<name>.<random>.part``). A process killed mid-download (the
+    OOM killer, a closed laptop, ``kill -9``) leaves that file, possibly hundreds of MB, for ever.
+    One not written for :data:`STALE_DOWNLOAD_S` is removed; a download still running, in this
+    or another process or machine sharing the folder, writes more often than that and is never
+    touched.
+    """
+    import time
+
+    now = time.time() if now is None else now
+    try:
+        candidates = [*target.parent.glob(f".{target.name}.*"), *target.parent.glob(f"..{target.name}.*")]
+    except OSError:
+        return
+    for path in candidates:
+        if not path.name.endswith((".download", ".part")):
+            continue
+        try:
+            if now - path.stat().st_mtime > STALE_DOWNLOAD_S:
+                path.unlink()
+                logger.info("removed %s, left by an interrupted download", path)
+        except OSError:
+            continue
+
+
 def _fetch_plain(spec: DatasetSpec, root: Path, force: bool) -> list[Path]:
     paths = []
     for entry in spec.files:
@@ -387,6 +421,7 @@ def _fetch_plain(spec: DatasetSpec, root: Path, force: bool) -> list[Path]:
             continue
         assert entry.url is not None
         _writable_folder(spec, root, target)
+        _remove_stale_downloads(target)
         # a name of its own: two processes fetching one file at once must not share it
         tmp_target = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.download")
         try:
@@ -465,6 +500,8 @@ def _fetch_deepdta(spec: DatasetSpec, root: Path, force: bool) -> list[Path]:
             check_present(spec, path, entry)
         return targets
     _writable_folder(spec, root, targets[0])
+    for path in targets:
+        _remove_stale_downloads(path)
     blobs: list[bytes] = []
     for url in spec.sources:
         try:
