@@ -156,6 +156,34 @@ def test_resumed_random_split_run_does_not_retrain_finished_seeds(
     assert not list(out.rglob(".checkpoints"))
 
 
+def test_resumed_with_fewer_seeds_removes_the_dropped_seeds_folder(
+    monkeypatch: pytest.MonkeyPatch, tiny_data, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """--split random --seeds 0,1,2 interrupted in seed 2, then resumed with --seeds 0,1: the
+    finished run kept seed2/ with its half-trained checkpoints, which no record mentions and
+    which looked like an interrupted run in the folder."""
+    monkeypatch.setattr(trainer, "build_training_data", lambda *a, **k: tiny_data)
+    out = tmp_path / "out"
+    real_fit = trainer.fit_member
+
+    def killed_in_seed_2(data, cfg, member_seed, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if member_seed == 2:
+            (Path(args[0]) / "partial").mkdir(parents=True, exist_ok=True)  # as after a checkpoint
+            raise KeyboardInterrupt
+        return real_fit(data, cfg, member_seed, *args, **kwargs)
+
+    monkeypatch.setattr(trainer, "fit_member", killed_in_seed_2)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(tiny_train_config(split="random", seeds=[0, 1, 2], epochs=2), out)
+    assert (out / "seed2" / ".checkpoints").is_dir()
+    monkeypatch.setattr(trainer, "fit_member", real_fit)
+    with caplog.at_level("WARNING"):
+        result = trainer.train(tiny_train_config(split="random", seeds=[0, 1], epochs=2), out)
+    assert result.bundle_paths == [out / "seed0", out / "seed1"]
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith("seed")) == ["seed0", "seed1"]
+    assert "removed seed2/" in caplog.text
+
+
 def test_a_checkpoint_that_does_not_fit_the_model_is_ignored_with_a_warning(
     monkeypatch: pytest.MonkeyPatch, tiny_data, tmp_path: Path, caplog: pytest.LogCaptureFixture,
 ) -> None:

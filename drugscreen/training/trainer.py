@@ -1296,6 +1296,27 @@ def _nothing_written(out: Path) -> bool:
     return [p.name for p in out.iterdir()] == [_CHECKPOINTS] and ck.is_dir() and not any(ck.iterdir())
 
 
+def _remove_stale_seed_runs(out: Path, config: TrainConfig) -> None:
+    """Remove the ``seed<N>/`` folders of the interrupted run this one resumed that are not its own.
+
+    A random-type split with several seeds writes one sub-run per seed. Resuming it with other
+    ``--seeds`` (or another split) leaves the dropped seeds' folders, half-trained checkpoints or
+    bundles of a configuration no record mentions, beside the finished run; they go, as the
+    checkpoints of other options do, with a warning naming them. (:func:`prepare_output_dir`
+    lets only an interrupted run of ours, or an emptied folder, reach here.)
+    """
+    own = {f"seed{s}" for s in config.seeds} if config.split != "scaffold" and len(config.seeds) > 1 else set()
+    stale = [e for e in sorted(out.iterdir()) if _is_run_output(e) and e.is_dir() and e.name.startswith("seed")
+             and e.name not in own]
+    for e in stale:
+        shutil.rmtree(e, ignore_errors=True)
+    if stale:
+        logger.warning(
+            "removed %s, left by the interrupted run this one resumed: not among this run's seeds (%s)",
+            ", ".join(e.name + "/" for e in stale), ",".join(str(s) for s in config.seeds),
+        )
+
+
 def _offline_hint(exc: DatasetNotAvailableError) -> DatasetNotAvailableError:
     """The offline-data error with the options ``train`` honours (it has no ``--data-dir``)."""
     msg = str(exc).replace(" (or --data-dir)", "")
@@ -1341,6 +1362,7 @@ def train(
                     "finished epoch", out,
                 )
             raise
+        _remove_stale_seed_runs(out, config)
         shutil.rmtree(out / _CHECKPOINTS, ignore_errors=True)
         return result
     if config.split != "scaffold" and len(config.seeds) > 1:
