@@ -239,3 +239,34 @@ def test_a_misspelt_name_leaves_the_previous_output_alone(tmp_path, option):
     with pytest.raises(UnknownNameError):
         run_screen_ray(src, out, panel=TINY_BUNDLE, **option)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == previous
+
+
+@pytest.mark.skipif(not ray_available(), reason="ray is not installed: pip install 'drugscreen[ray]'")
+@pytest.mark.parametrize("where", ["_stage_text_input", "_score_on_ray"])
+def test_an_interrupted_run_leaves_the_previous_output_alone(tmp_path, monkeypatch, where):
+    # Ctrl-C while a text input was being staged (or while scoring) left the directory of the
+    # last finished run empty: it was cleared before the new run started
+    from drugscreen.screening import ray_engine
+
+    src = tmp_path / "a.smi"
+    src.write_text("CCO a\nc1ccccc1O b\n")
+    out = tmp_path / "scored"
+    out.mkdir()
+    previous = {"part-000000000000.parquet": b"rows of the last run", MANIFEST_FILE: b'{"rows": 2}'}
+    for name, data in previous.items():
+        (out / name).write_bytes(data)
+    real = getattr(ray_engine, where)
+
+    def interrupted(*args, **kwargs):
+        if where == "_stage_text_input":
+            real(*args, **kwargs)  # the staged files are written, then Ctrl-C
+        else:
+            (out / "part-000000000007.parquet").write_bytes(b"half of the new run")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ray_engine, where, interrupted)
+    monkeypatch.setattr(ray_engine, "_ray_session", lambda *a, **k: __import__("contextlib").nullcontext(False))
+    monkeypatch.setattr(ray_engine, "require_ray", lambda: type("R", (), {"cluster_resources": staticmethod(lambda: {"CPU": 1})}))
+    with pytest.raises(KeyboardInterrupt):
+        run_screen_ray(src, out, panel=TINY_BUNDLE)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == previous

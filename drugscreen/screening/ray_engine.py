@@ -94,6 +94,7 @@ MANIFEST_SCHEMA = "drugscreen.ray-screen/1"
 ROW_COLUMN = "input_row"
 RAY_INSTALL_HINT = "the ray engine needs Ray, which is not installed: pip install 'drugscreen[ray]'"
 _STAGING = ".staging"
+_PREVIOUS = ".previous"  # a previous run's output, set aside until this run finishes
 _PART_GLOB = "part-*.parquet"
 _STAGE_FILE_ROWS = 1 << 20  # staged text input: up to ~1M rows (256 row groups) per file
 
@@ -281,27 +282,60 @@ def _block_rows(n_rows: int, workers: int, chunk_size: int, model_batch: int) ->
 # ------------------------------------------------------------------------------ output dir
 
 
-def _prepare_output(out: Path, input_files: list[str]) -> None:
-    """Create ``out``, or clear a previous ray-engine output in it; refuse anything else."""
+def _prepare_output(out: Path, input_files: list[str]) -> Path | None:
+    """Create ``out``, or set a previous ray-engine output in it aside; refuse anything else.
+
+    The previous output's files are moved into ``out/.previous/`` (returned; ``None`` when there
+    was none): :func:`_settle_output` deletes them once the new run has finished, or puts them
+    back when it fails or is interrupted, so a run that does not finish never costs the user
+    the results of the last one.
+    """
     if out.exists() and not out.is_dir():
         raise InputFormatError(f"--engine ray writes a directory of Parquet parts; {out} is a file")
     for f in input_files:
         if Path(f).resolve().parent == out.resolve():
             raise InputFormatError(f"the output directory {out} holds the input {f}; choose another directory")
+    previous = None
     if out.is_dir():
-        ours = {MANIFEST_FILE, _STAGING}
+        ours = {MANIFEST_FILE, _STAGING, _PREVIOUS}
         foreign = [p.name for p in out.iterdir() if not (p.name in ours or p.match(_PART_GLOB) or p.name.endswith(".tmp"))]
         if foreign:
             raise InputFormatError(
                 f"output directory {out} holds files this engine did not write ({', '.join(sorted(foreign)[:3])}); "
                 "choose a new or empty directory"
             )
+        # a .previous left by a run killed outright (kill -9) held the run before that one
+        shutil.rmtree(out / _PREVIOUS, ignore_errors=True)
+        entries = [p for p in out.iterdir() if p.name != _STAGING and not p.name.endswith(".tmp")]
         for p in out.iterdir():
-            if p.is_dir():
-                shutil.rmtree(p)
-            else:
-                p.unlink()
+            if p not in entries:
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+        if entries:
+            previous = out / _PREVIOUS
+            previous.mkdir()
+            for p in entries:
+                os.replace(p, previous / p.name)
     out.mkdir(parents=True, exist_ok=True)
+    return previous
+
+
+def _settle_output(out: Path, previous: Path | None, finished: bool) -> None:
+    """Delete the set-aside previous output after a finished run; otherwise remove what the
+    unfinished run wrote and put the previous output back (see :func:`_prepare_output`)."""
+    if finished:
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+        return
+    with contextlib.suppress(OSError):
+        for p in out.iterdir():
+            if p.name == _PREVIOUS:
+                continue
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink()
+        if previous is not None:
+            for p in previous.iterdir():
+                os.replace(p, out / p.name)
+            previous.rmdir()
+            logger.warning("the run did not finish: the previous output in %s was kept as it was", out)
 
 
 def _empty_output_schema(screener: Screener, source: _Input) -> pa.Schema:
@@ -395,7 +429,8 @@ def run_screen_ray(
         (read in sorted file order, on the workers).
     output_dir
         Directory for the part files and ``_manifest.json``; created if missing. A previous
-        ray-engine output there is replaced; a directory holding other files is refused.
+        ray-engine output there is replaced when this run finishes (a run that fails or is
+        interrupted leaves it as it was); a directory holding other files is refused.
     panel, endpoints, profile, device
         Passed to :meth:`Screener.load` (ignored when ``screener`` is given).
     smiles_column, id_column
@@ -451,9 +486,10 @@ def run_screen_ray(
         # before a previous output in ``out`` is cleared: a misspelt --profile, --panel or
         # --endpoints must not cost the user the results of their last run
         screener = Screener.load(panel=panel, endpoints=endpoints, profile=profile, device=device)
-    _prepare_output(out, parquet_files or ([in_str] if in_str != "-" else []))
+    previous = _prepare_output(out, parquet_files or ([in_str] if in_str != "-" else []))
     stage = out / _STAGING
     stage_s = 0.0
+    finished = False
     try:
         if parquet_files is not None:
             columns, scol, icol = _detect_columns(parquet_files[0], smiles_column, id_column)
@@ -519,12 +555,10 @@ def run_screen_ray(
             "parts": parts,
         }
         write_json(out / MANIFEST_FILE, manifest, fallback=str)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            (out / MANIFEST_FILE).unlink()
-        raise
+        finished = True
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        _settle_output(out, previous, finished)
     return RaySummary(
         input=in_str,
         output=str(out),
