@@ -221,11 +221,20 @@ class ProteinCNNEncoder(nn.Module):
         self.out = nn.Sequential(nn.Linear(c_in + 64, out_dim), nn.ReLU(), nn.Linear(out_dim, out_dim))
 
     def forward(self, tokens: Tensor, composition: Tensor) -> Tensor:
+        """Embeddings of integer-encoded sequences ``(n, L)`` (0 = padding) with their
+        composition profiles ``(n, 420)``.
+
+        Positions past a sequence's end are set to zero after every convolution, so the next
+        convolution sees there what the zero padding of a sequence encoded alone shows it: a
+        sequence's embedding does not depend on the longer sequences padded into its batch
+        (ReLU outputs are >= 0, so a zero never wins a max-pool over a real position).
+        """
         mask = (tokens > 0).unsqueeze(1)  # (n, 1, L)
         h = self.embed(tokens).transpose(1, 2)  # (n, E, L)
         for i, conv in enumerate(self.convs):
             h = torch.relu(conv(h))
             if i < len(self.convs) - 1:
+                h = h * mask
                 h = nn.functional.max_pool1d(h, 2, ceil_mode=True)
                 mask = nn.functional.max_pool1d(mask.float(), 2, ceil_mode=True) > 0
         h = h.masked_fill(~mask, -1e4).amax(dim=2)
