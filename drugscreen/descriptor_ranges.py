@@ -37,11 +37,30 @@ RANGE_FEATURIZER: dict[str, Any] = {"name": "fast_descriptors", "params": {"vers
 RANGES_FORMAT = 1
 
 
-def _fmt(x: float) -> str:
-    """A descriptor value as a user reads it: integers plain, others with 4 significant digits."""
+#: Relative tolerance of :meth:`DescriptorRanges.describe`: a value this close to a bound is
+#: on it. Descriptors such as MolWt, TPSA, LabuteASA, Chi1v and HallKierAlpha are sums over
+#: atoms, whose last bits depend on the order the atoms were written in, so the molecule that
+#: set a bound, written another way, came out "HallKierAlpha -9.85 < -9.85" (a few hundred of
+#: the panel's 60,709 dataset molecules were flagged against some range by rounding alone).
+DESCRIBE_REL_TOL = 1e-9
+
+
+def _fmt(x: float, digits: int = 4) -> str:
+    """A descriptor value as a user reads it: integers plain, others with ``digits``
+    significant digits."""
     if float(x).is_integer():
         return str(int(x))
-    return f"{x:.4g}"
+    return f"{x:.{digits}g}"
+
+
+def _fmt_pair(value: float, bound: float) -> tuple[str, str]:
+    """``value`` and the ``bound`` it leaves, with the fewest significant digits (4 or more)
+    that tell them apart: "LabuteASA 657.03 > 657.01", never "657 > 657"."""
+    for digits in range(4, 18):
+        a, b = _fmt(value, digits), _fmt(bound, digits)
+        if a != b:
+            return a, b
+    return _fmt(value), _fmt(bound)
 
 
 @dataclass
@@ -142,12 +161,15 @@ class DescriptorRanges:
         return cls(featurizer, names, groups, low, high, n_train)
 
     # -- queries -------------------------------------------------------------------------
-    def excess(self, raw: np.ndarray) -> np.ndarray:
+    def excess(self, raw: np.ndarray, rel_tol: float = 0.0) -> np.ndarray:
         """How far each value lies outside each group's range, in units of that range's width.
 
         Returns ``(n, n_groups, n_desc)`` float64: 0 inside the range (or for a NaN value or
         an unrecorded range), ``(x - high) / width`` above it, ``(low - x) / width`` below,
-        with ``width = max(high - low, 1)``.
+        with ``width = max(high - low, 1)``. With ``rel_tol``, a value within
+        ``rel_tol * max(1, |bound|)`` of a bound counts as inside (:meth:`describe` uses
+        :data:`DESCRIBE_REL_TOL`; :meth:`outside`, and so the evidence recorded in a bundle,
+        compares exactly).
         """
         raw = np.asarray(raw, dtype=np.float64)
         if raw.ndim == 1:
@@ -156,9 +178,13 @@ class DescriptorRanges:
             raise ValueError(f"expected {len(self.names)} descriptors per molecule, got {raw.shape[1]}")
         x = raw[:, None, :]
         width = np.maximum(np.nan_to_num(self.high - self.low, nan=1.0), 1.0)
+        high, low = self.high, self.low
+        if rel_tol:
+            high = high + rel_tol * np.maximum(1.0, np.abs(high))
+            low = low - rel_tol * np.maximum(1.0, np.abs(low))
         with np.errstate(invalid="ignore"):
-            above = np.where(x > self.high, (x - self.high) / width, 0.0)
-            below = np.where(x < self.low, (self.low - x) / width, 0.0)
+            above = np.where(x > high, (x - self.high) / width, 0.0)
+            below = np.where(x < low, (self.low - x) / width, 0.0)
         return np.nan_to_num(above + below, nan=0.0)
 
     def outside(self, raw: np.ndarray) -> np.ndarray:
@@ -181,7 +207,7 @@ class DescriptorRanges:
         separated by ``"; "``. ``groups`` restricts the text to those groups (e.g. the
         datasets of the endpoints a screen reports).
         """
-        ex = self.excess(raw)
+        ex = self.excess(raw, DESCRIBE_REL_TOL)
         keep = np.ones(len(self.groups), dtype=bool)
         if groups is not None:
             wanted = set(groups)
@@ -196,9 +222,10 @@ class DescriptorRanges:
             for k in np.flatnonzero(flagged[i]):
                 j = int(furthest[i, k])
                 v = raw[i, j]
-                bound = f"> {_fmt(self.high[k, j])}" if v > self.high[k, j] else f"< {_fmt(self.low[k, j])}"
+                above = v > self.high[k, j]
+                shown, limit = _fmt_pair(v, self.high[k, j] if above else self.low[k, j])
                 more = int((ex[i, k] > 0).sum()) - 1
-                text = f"{self.names[j]} {_fmt(v)} {bound}" + (f" (+{more} more)" if more else "")
+                text = f"{self.names[j]} {shown} {'>' if above else '<'} {limit}" + (f" (+{more} more)" if more else "")
                 messages.setdefault(text, []).append(self.groups[k])
             out[i] = "; ".join(f"{', '.join(gs)}: {m}" for m, gs in messages.items())
         return out

@@ -1,0 +1,36 @@
+"""Review s11 (medicinal chemistry of ``drugscreen screen`` output): properties, alerts,
+profiles and the applicability-domain columns."""
+
+from __future__ import annotations
+
+import numpy as np
+from rdkit import Chem
+
+from drugscreen.descriptor_ranges import RANGE_FEATURIZER, DescriptorRanges
+from drugscreen.featurizers.base import build_featurizer
+
+# fosfomycin (neutral) written two ways: MolWt, LabuteASA, Chi1v and HallKierAlpha differ in
+# their last bits, because RDKit sums over the atoms in the order they were written
+_FOSFOMYCIN = ("C[C@@H]1O[C@@H]1P(=O)(O)O", "OP(O)(=O)[C@@H]1[C@H](C)O1")
+
+
+def test_out_of_range_does_not_flag_a_bound_molecule_written_another_way() -> None:
+    """The molecule that set a dataset's descriptor bound, written in another atom order, was
+    flagged outside that dataset's range by rounding alone ("HallKierAlpha 0.11 > 0.11";
+    in a screen: "tox21: HallKierAlpha -9.85 < -9.85", "clintox: Chi1v 42.29 > 42.29")."""
+    fd = build_featurizer(RANGE_FEATURIZER)
+    a, b = (fd(Chem.MolFromSmiles(s)) for s in _FOSFOMYCIN)
+    assert (a != b).any()  # the premise: the two writings differ in the last bits
+    ranges = DescriptorRanges.fit(a[None, :], np.array([0]), ["tox21"], fd.names)
+    assert ranges.describe(np.stack([a, b])) == ["", ""]
+    # a real excursion is still reported
+    c = a.copy()
+    c[fd.names.index("MolWt")] += 1.0
+    assert ranges.describe(c)[0].startswith("tox21: MolWt 139.1 > 138.1")
+
+
+def test_out_of_range_shows_value_and_bound_apart() -> None:
+    """A value just past a bound read "LabuteASA 657 > 657": both rounded to 4 digits."""
+    ranges = DescriptorRanges.fit(np.array([[600.0], [657.01]]), np.array([0, 0]), ["lipophilicity"], ["LabuteASA"])
+    assert ranges.describe(np.array([[657.03]])) == ["lipophilicity: LabuteASA 657.03 > 657.01"]
+    assert ranges.describe(np.array([[599.5]])) == ["lipophilicity: LabuteASA 599.5 < 600"]
