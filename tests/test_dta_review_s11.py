@@ -4,6 +4,7 @@ user's own table gives them, training on one's own pairs, affinity bundles that 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from tests.test_repurpose_inputs import ABL1_FRAGMENT
@@ -34,3 +35,16 @@ def test_protein_embedding_does_not_depend_on_the_other_sequences_of_the_batch()
         together = embed(batch)[batch.index(short)]
         assert torch.allclose(together, alone[0], atol=1e-5), (together - alone[0]).abs().max()
 
+
+def test_lower_case_and_wrapped_sequences_encode_as_their_clean_form() -> None:
+    """A sequence from a user's table in lower case got an all-zero composition profile (and one
+    with a line break a padding code mid-sequence), unlike the same target given upper case."""
+    from drugscreen.exceptions import InvalidSequenceError
+    from drugscreen.models.affinity import encode_sequences, sequence_composition
+
+    messy = ABL1_FRAGMENT[:60].lower() + "\n" + ABL1_FRAGMENT[60:] + "*"
+    assert torch.equal(encode_sequences([messy]), encode_sequences([ABL1_FRAGMENT]))
+    assert torch.equal(sequence_composition([messy]), sequence_composition([ABL1_FRAGMENT]))
+    assert float(sequence_composition([ABL1_FRAGMENT.lower()]).sum()) > 0
+    with pytest.raises(InvalidSequenceError, match="position 5"):
+        encode_sequences(["MKVL1" + ABL1_FRAGMENT])

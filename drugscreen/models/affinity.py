@@ -59,15 +59,29 @@ for _i, _aa in enumerate(_STANDARD):
     _STD_CODE[ord(_aa)] = _i
 
 
+def _clean(sequences: Sequence[str]) -> list[str]:
+    """Sequences as :func:`~drugscreen.featurizers.protein.validate_sequence` cleans them."""
+    from drugscreen.featurizers.protein import validate_sequence
+
+    return [validate_sequence(s) for s in sequences]
+
+
 def encode_sequences(sequences: Sequence[str], max_len: int = 1000) -> Tensor:
     """Integer-encode protein sequences into a zero-padded ``(n, L)`` int64 tensor.
 
     ``L`` is the longest sequence (capped at ``max_len``: longer sequences keep their first
-    ``max_len`` residues, as DeepDTA does). Sequences are expected to be validated already;
-    unknown letters map to padding.
+    ``max_len`` residues, as DeepDTA does). Each sequence is cleaned first
+    (:func:`~drugscreen.featurizers.protein.validate_sequence`: upper case, no white space, no
+    trailing ``*``), so ``"mkv l"`` encodes as ``"MKVL"`` does.
+
+    Raises
+    ------
+    InvalidSequenceError
+        A sequence holds a character that is not a letter.
     """
     if not sequences:
         raise ValueError("encode_sequences() needs at least one sequence")
+    sequences = _clean(sequences)
     length = min(max(len(s) for s in sequences), max_len)
     out = np.zeros((len(sequences), length), dtype=np.int64)
     for i, seq in enumerate(sequences):
@@ -79,8 +93,11 @@ def encode_sequences(sequences: Sequence[str], max_len: int = 1000) -> Tensor:
 def sequence_composition(sequences: Sequence[str]) -> Tensor:
     """Amino-acid (20) and dipeptide (400) frequencies of each sequence: ``(n, 420)`` float32.
 
-    Computed over the whole sequence (not truncated); non-standard residues are skipped.
+    Computed over the whole sequence (not truncated); non-standard residues are skipped. The
+    sequences are cleaned as by :func:`encode_sequences` (a lower-case sequence has the
+    composition of its upper-case form, not an empty one).
     """
+    sequences = _clean(sequences)
     out = np.zeros((len(sequences), 420), dtype=np.float32)
     for i, seq in enumerate(sequences):
         codes = _STD_CODE[np.frombuffer(seq.encode("ascii", "replace"), dtype=np.uint8)]
