@@ -34,3 +34,22 @@ def test_out_of_range_shows_value_and_bound_apart() -> None:
     ranges = DescriptorRanges.fit(np.array([[600.0], [657.01]]), np.array([0, 0]), ["lipophilicity"], ["LabuteASA"])
     assert ranges.describe(np.array([[657.03]])) == ["lipophilicity: LabuteASA 657.03 > 657.01"]
     assert ranges.describe(np.array([[599.5]])) == ["lipophilicity: LabuteASA 599.5 < 600"]
+
+
+def test_lipinski_violations_unknown_when_properties_fail(monkeypatch) -> None:
+    """A molecule whose RDKit descriptors raised got NaN MW, cLogP, HBD and HBA but
+    ``lipinski_violations`` 0 (NaN > 500 is False), so it passed ``max_lipinski_violations``."""
+    from drugscreen.screening import properties
+
+    real = properties._mol_props
+
+    def flaky(mol, screen):
+        if mol.GetNumAtoms() == 3:
+            raise RuntimeError("descriptor refused")
+        return real(mol, screen)
+
+    monkeypatch.setattr(properties, "_mol_props", flaky)
+    out = properties.compute_properties([Chem.MolFromSmiles(s) for s in ("CCO", "c1ccccc1O")])
+    assert np.isnan(out["mw"][0]) and np.isnan(out["qed"][0])
+    assert np.isnan(out["lipinski_violations"][0])
+    assert out["lipinski_violations"][1] == 0.0

@@ -353,5 +353,9 @@ def _compute_properties(mols: list[Chem.Mol]) -> dict[str, Any]:
     out["hbd"] = hbd
     out["hba"] = hba
     out["rotatable_bonds"] = np.array([p.rotb for p in props], dtype=float)
-    out["lipinski_violations"] = ((mw > 500).astype(float) + (clogp > 5) + (hbd > 5) + (hba > 10)).astype(float)
+    violations = ((mw > 500).astype(float) + (clogp > 5) + (hbd > 5) + (hba > 10)).astype(float)
+    # a molecule whose descriptors could not be computed has no count (NaN > 500 is False: it
+    # read 0 violations, and passed a profile's max_lipinski_violations filter)
+    violations[np.isnan(mw) | np.isnan(clogp) | np.isnan(hbd) | np.isnan(hba)] = np.nan
+    out["lipinski_violations"] = violations
     return out
