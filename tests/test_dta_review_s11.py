@@ -48,3 +48,81 @@ def test_lower_case_and_wrapped_sequences_encode_as_their_clean_form() -> None:
     assert float(sequence_composition([ABL1_FRAGMENT.lower()]).sum()) > 0
     with pytest.raises(InvalidSequenceError, match="position 5"):
         encode_sequences(["MKVL1" + ABL1_FRAGMENT])
+
+
+def _small_model(tasks: tuple[str, ...] = ("mine",)):  # noqa: ANN202
+    from drugscreen.featurizers.graph import GraphFeaturizer
+    from drugscreen.models.affinity import AffinityModel
+
+    torch.manual_seed(0)
+    small = {"drug": {"hidden": 8, "layers": 1, "out_dim": 8, "fp_bits": 16}, "protein": {"embed_dim": 4, "channels": (4, 4, 8), "out_dim": 8}, "head_hidden": 8}
+    kwargs = {"tasks": list(tasks), "n_members": 2, **small}
+    return AffinityModel(GraphFeaturizer.atom_dim, GraphFeaturizer.bond_dim, **kwargs), kwargs
+
+
+@pytest.fixture()
+def small_bundle(tmp_path):
+    from drugscreen.repurposing.affinity_bundle import save_affinity_bundle
+
+    model, kwargs = _small_model()
+    return save_affinity_bundle(model, {"model": kwargs, "scalers": {"mine": [6.0, 1.5]}}, tmp_path / "bundle")
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda cfg: "{not json", "cannot read the affinity bundle's config"),
+        (lambda cfg: "[1, 2]", "a JSON object is needed"),
+        (lambda cfg: {k: v for k, v in cfg.items() if k != "model"}, "no 'model' entry"),
+        (lambda cfg: {k: v for k, v in cfg.items() if k != "scalers"}, "no 'scalers' entry"),
+        (lambda cfg: {**cfg, "scalers": {"other": [0, 1]}}, "no scaler for task 'mine'"),
+        (lambda cfg: {**cfg, "scalers": {"mine": [6.0, 0.0]}}, "positive sd"),
+        (lambda cfg: {**cfg, "scalers": {"mine": "6"}}, r"must be \[mean, sd\]"),
+        (lambda cfg: {**cfg, "model": {**cfg["model"], "dropout_rate": 0.2}}, "does not describe an affinity model"),
+    ],
+)
+def test_broken_bundle_config_is_a_bundle_error(small_bundle, edit, match) -> None:
+    """A hand-edited or damaged config.json ended `repurpose --model DIR` in a JSONDecodeError,
+    KeyError or TypeError traceback (a scaler missing for a task only once the ranking ran)."""
+    import json
+
+    from drugscreen.exceptions import BundleError
+    from drugscreen.repurposing.affinity_bundle import load_affinity_bundle
+
+    assert load_affinity_bundle(small_bundle).scalers == {"mine": (6.0, 1.5)}
+    cfg_path = small_bundle / "config.json"
+    new = edit(json.loads(cfg_path.read_text()))
+    cfg_path.write_text(new if isinstance(new, str) else json.dumps(new))
+    with pytest.raises(BundleError, match=match):
+        load_affinity_bundle(small_bundle)
+
+
+def test_damaged_weights_without_checksum_is_a_bundle_error(small_bundle) -> None:
+    import json
+
+    from drugscreen.exceptions import BundleError
+    from drugscreen.repurposing.affinity_bundle import load_affinity_bundle
+
+    cfg = json.loads((small_bundle / "config.json").read_text())
+    del cfg["files"]
+    (small_bundle / "config.json").write_text(json.dumps(cfg))
+    weights = small_bundle / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    with pytest.raises(BundleError, match="cannot read the weights"):
+        load_affinity_bundle(small_bundle)
+
+
+def test_saving_a_bundle_that_could_not_be_loaded_is_refused(tmp_path) -> None:
+    """save_affinity_bundle wrote a config without scalers (or without the model's arguments)
+    and the failure came only on loading, as a KeyError."""
+    from drugscreen.exceptions import BundleError
+    from drugscreen.repurposing.affinity_bundle import save_affinity_bundle
+
+    model, kwargs = _small_model()
+    with pytest.raises(BundleError, match="no 'scalers'"):
+        save_affinity_bundle(model, {"model": kwargs}, tmp_path / "a")
+    with pytest.raises(BundleError, match="needs 'model'"):
+        save_affinity_bundle(model, {"scalers": {"mine": [0.0, 1.0]}}, tmp_path / "b")
+    with pytest.raises(BundleError, match="the model has"):
+        save_affinity_bundle(model, {"model": {**kwargs, "tasks": ["davis"]}, "scalers": {"davis": [0.0, 1.0]}}, tmp_path / "c")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

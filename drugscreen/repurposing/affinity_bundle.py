@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,11 +73,24 @@ def save_affinity_bundle(model: Any, config: dict[str, Any], path: str | Path) -
 
     ``config`` must hold ``model`` (constructor kwargs), ``scalers`` and may hold anything
     JSON-serializable besides; ``format_version`` and the weights checksum are added.
+
+    Raises
+    ------
+    BundleError
+        ``config`` lacks ``model`` (with the tasks of ``model``) or a ``[mean, sd]`` scaler
+        per task: the bundle could not be loaded again, so nothing is written.
     """
     from safetensors.torch import save_file
 
     from drugscreen import __version__
 
+    kwargs = config.get("model")
+    if not isinstance(kwargs, dict) or not kwargs.get("tasks"):
+        raise BundleError("the affinity bundle's config needs 'model': the model's constructor arguments with its tasks")
+    tasks = [str(t) for t in kwargs["tasks"]]
+    if list(getattr(model, "tasks", tasks)) != tasks:
+        raise BundleError(f"config 'model' names the tasks {tasks}, the model has {list(model.tasks)}")
+    _scalers(config, tasks, "the affinity bundle's config")
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
@@ -107,7 +121,12 @@ def load_affinity_bundle(path: str | Path | None = None) -> AffinityBundle:
     cfg_path = root / "config.json"
     if not cfg_path.is_file() or not (root / WEIGHTS).is_file():
         raise BundleError(f"{root}: not an affinity bundle (needs config.json and {WEIGHTS})")
-    cfg = json.loads(cfg_path.read_text())
+    try:
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise BundleError(f"{cfg_path}: cannot read the affinity bundle's config ({exc})") from None
+    if not isinstance(cfg, dict):
+        raise BundleError(f"{cfg_path}: not an affinity bundle config (a JSON object is needed, found {type(cfg).__name__})")
     if cfg.get("format_version") != AFFINITY_FORMAT_VERSION:
         raise BundleError(
             f"{root}: affinity bundle format_version {cfg.get('format_version')!r} is not supported "
@@ -121,15 +140,51 @@ def load_affinity_bundle(path: str | Path | None = None) -> AffinityBundle:
     feat = cfg.get("featurizer", {})
     if feat.get("name", "graph") != "graph" or feat.get("params", {}).get("version", 1) != 1:
         raise BundleError(f"{root}: the bundle needs featurizer {feat}, not graph v1")
-    kwargs = dict(cfg["model"])
-    model = AffinityModel(atom_dim=GraphFeaturizer.atom_dim, bond_dim=GraphFeaturizer.bond_dim, **kwargs)
+    kwargs = cfg.get("model")
+    if not isinstance(kwargs, dict) or not kwargs.get("tasks"):
+        raise BundleError(f"{cfg_path}: no 'model' entry naming the model's tasks (its constructor arguments)")
+    scalers = _scalers(cfg, [str(t) for t in kwargs["tasks"]], cfg_path)
     try:
-        model.load_state_dict(load_file(str(root / WEIGHTS)))
+        model = AffinityModel(atom_dim=GraphFeaturizer.atom_dim, bond_dim=GraphFeaturizer.bond_dim, **kwargs)
+    except (TypeError, ValueError) as exc:
+        raise BundleError(f"{cfg_path}: the 'model' entry does not describe an affinity model: {exc}") from None
+    try:
+        state = load_file(str(root / WEIGHTS))
+    except Exception as exc:  # safetensors raises its own SafetensorError for a damaged file
+        raise BundleError(f"{root / WEIGHTS}: cannot read the weights ({exc})") from None
+    try:
+        model.load_state_dict(state)
     except RuntimeError as exc:
         raise BundleError(f"{root}: weights do not fit the configured model: {exc}") from exc
     model.eval()
-    scalers = {k: (float(v[0]), float(v[1])) for k, v in cfg["scalers"].items()}
     return AffinityBundle(model=model, config=cfg, path=root, scalers=scalers)
+
+
+def _scalers(cfg: dict[str, Any], tasks: list[str], where: Path | str) -> dict[str, tuple[float, float]]:
+    """The ``(mean, sd)`` of each task from ``cfg["scalers"]``; every task needs one, with a
+    finite mean and a finite positive sd (predictions are ``output * sd + mean``).
+
+    Raises
+    ------
+    BundleError
+        A task without a scaler, or one that is not two finite numbers with sd > 0.
+    """
+    raw = cfg.get("scalers")
+    if not isinstance(raw, dict):
+        raise BundleError(f"{where}: no 'scalers' entry (the mean and sd of each task's values)")
+    out: dict[str, tuple[float, float]] = {}
+    for task in tasks:
+        if task not in raw:
+            raise BundleError(f"{where}: no scaler for task {task!r} (scalers given: {', '.join(map(str, raw)) or 'none'})")
+        value = raw[task]
+        try:
+            mean, sd = (float(x) for x in value)
+        except (TypeError, ValueError):
+            raise BundleError(f"{where}: scaler of task {task!r} must be [mean, sd], got {value!r}") from None
+        if not (math.isfinite(mean) and math.isfinite(sd) and sd > 0):
+            raise BundleError(f"{where}: scaler of task {task!r} must be a finite mean and a positive sd, got {value!r}")
+        out[task] = (mean, sd)
+    return out
 
 
 def affinity_config(path: str | Path | None = None) -> dict[str, Any]:
