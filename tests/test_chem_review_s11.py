@@ -53,3 +53,18 @@ def test_lipinski_violations_unknown_when_properties_fail(monkeypatch) -> None:
     assert np.isnan(out["mw"][0]) and np.isnan(out["qed"][0])
     assert np.isnan(out["lipinski_violations"][0])
     assert out["lipinski_violations"][1] == 0.0
+
+
+def test_cns_profile_comment_states_its_curves() -> None:
+    """cns.toml said "TPSA < 90, MW < 450 g/mol ... cf. CNS MPO" while MW 450 scored 0.36 and
+    TPSA 80 (ideal in CNS MPO) 0.33; its comment now lists each curve against CNS MPO's, and
+    must keep agreeing with the objectives."""
+    from drugscreen.screening.profiles import load_profile, profile_text
+
+    text = profile_text("cns")
+    th = {o.endpoint: (o.direction, o.thresholds) for o in load_profile("cns").objectives}
+    assert th["mw"] == ("down", (360.0, 500.0)) and "MW     360 -> 500 g/mol                      as CNS MPO" in text
+    assert th["hbd"] == ("down", (1.0, 3.0)) and "HBD    1 -> 3" in text
+    assert th["tpsa"] == ("down", (60.0, 90.0)) and "TPSA   60 -> 90 A^2, 1 below 60" in text
+    assert th["clogp"] == ("window", (0.0, 1.5, 3.5, 5.0)) and "cLogP  0 at 0, 1 from 1.5 to 3.5, 0 at 5" in text
+    assert "MW < 450" not in text
