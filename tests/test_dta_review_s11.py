@@ -126,3 +126,87 @@ def test_saving_a_bundle_that_could_not_be_loaded_is_refused(tmp_path) -> None:
     with pytest.raises(BundleError, match="the model has"):
         save_affinity_bundle(model, {"model": {**kwargs, "tasks": ["davis"]}, "scalers": {"davis": [0.0, 1.0]}}, tmp_path / "c")
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+SMALL = {"drug": {"hidden": 8, "layers": 1, "out_dim": 8, "fp_bits": 32}, "protein": {"embed_dim": 4, "channels": (4, 4, 8), "out_dim": 8}, "head_hidden": 8}
+
+
+def _own_table():  # noqa: ANN202
+    import pandas as pd
+
+    from tests.test_repurpose_end_to_end import DRUGS
+
+    rng = np.random.default_rng(0)
+    seqs = [ABL1_FRAGMENT, _random_sequence(120, 2), _random_sequence(150, 3)]
+    rows = [(d, seqs[t], 5.0 + 3.0 * (i < 3 and t == 0) + rng.normal(0, 0.1)) for i, d in enumerate(DRUGS) for t in range(3)]
+    df = pd.DataFrame(rows, columns=["smiles", "sequence", "pKd"]).astype({"pKd": object})
+    df.loc[1, "sequence"] = ABL1_FRAGMENT.lower()[:50] + "\n" + ABL1_FRAGMENT[50:]  # one target, written another way
+    df.loc[4, "pKd"] = "n/a"
+    df.loc[8, "smiles"] = "C1CC("
+    return df
+
+
+def test_train_an_affinity_model_on_ones_own_table(caplog) -> None:
+    """There was no way from a table of (SMILES, sequence, value) to a task train_affinity takes;
+    built by hand without fingerprints it failed inside torch_geometric ('GlobalStorage' object
+    has no attribute 'fp')."""
+    from drugscreen.repurposing.training import (
+        TrainConfig,
+        affinity_task_from_table,
+        make_splits,
+        train_affinity,
+    )
+
+    with caplog.at_level("WARNING"):
+        task = affinity_task_from_table(_own_table(), "mine", value_column="pKd", fp_bits=32)
+    assert "2 of 30 rows left out" in caplog.text and "row 5: value 'n/a'" in caplog.text and "row 9" in caplog.text
+    assert len(task.value) == 28 and len(task.target_ids) == 3 and len(task.drug_ids) == 10
+    assert task.sequences[0] == ABL1_FRAGMENT and task.fps is not None and task.fps.shape == (10, 32)
+    model, rec = train_affinity([task], make_splits([task], "warm", seed=0), TrainConfig(epochs=1, n_members=2, model=SMALL))
+    assert np.isfinite(rec["metrics"]["test"]["mine"]["mse"])
+
+
+def test_concentration_values_and_unfeaturized_tasks_are_refused_clearly() -> None:
+    from drugscreen.exceptions import InputFormatError
+    from drugscreen.repurposing.training import (
+        AffinityTask,
+        TrainConfig,
+        affinity_task_from_table,
+        make_splits,
+        train_affinity,
+    )
+
+    df = _own_table()
+    with pytest.raises(InputFormatError, match="looks like a concentration"):
+        affinity_task_from_table(df.rename(columns={"pKd": "Kd_nM"}), "mine", value_column="Kd_nM")
+    with pytest.raises(InputFormatError, match="no column 'value'"):
+        affinity_task_from_table(df, "mine")
+    task = affinity_task_from_table(df, "mine", value_column="pKd", fp_bits=0)
+    bare = AffinityTask("mine", task.drug_ids, task.drug_smiles, task.graphs, task.target_ids, task.sequences, task.drug_idx, task.target_idx, task.value)
+    with pytest.raises(InputFormatError, match="no ECFP4 fingerprints"):
+        train_affinity([bare], make_splits([bare], "warm"), TrainConfig(epochs=1, n_members=2))
+    args = ("mine", task.drug_ids, task.drug_smiles, task.graphs, task.target_ids, task.sequences)
+    with pytest.raises(InputFormatError, match="pair 0 names target 3, not a position among its 3 targets"):
+        AffinityTask(*args, task.drug_idx, np.where(np.arange(len(task.value)) == 0, 3, task.target_idx), task.value)
+    value = task.value.copy()
+    value[2] = np.nan
+    with pytest.raises(InputFormatError, match="1 pairs without a finite value"):
+        AffinityTask(*args, task.drug_idx, task.target_idx, value)
+
+
+def test_without_validation_pairs_the_last_epoch_is_kept(caplog) -> None:
+    """With no validation part train_affinity silently returned the first epoch's weights (its
+    selection score was -epoch), whatever the number of epochs asked for."""
+    from drugscreen.repurposing.splits import PairSplit
+    from drugscreen.repurposing.training import (
+        TrainConfig,
+        affinity_task_from_table,
+        train_affinity,
+    )
+
+    task = affinity_task_from_table(_own_table(), "mine", value_column="pKd", fp_bits=32)
+    idx = np.arange(len(task.value))
+    split = {"mine": PairSplit(idx[idx % 4 != 0], idx[:0], idx[idx % 4 == 0])}
+    with caplog.at_level("WARNING"):
+        _, rec = train_affinity([task], split, TrainConfig(epochs=3, n_members=2, model=SMALL))
+    assert rec["best_epoch"] == 2 and "no validation pairs" in caplog.text

@@ -24,7 +24,16 @@ import numpy as np
 
 from drugscreen.repurposing.splits import PairSplit, group_split, group_targets
 
-__all__ = ["AffinityTask", "TrainConfig", "evaluate_affinity", "load_affinity_tasks", "make_splits", "predict_pairs", "train_affinity"]
+__all__ = [
+    "AffinityTask",
+    "TrainConfig",
+    "affinity_task_from_table",
+    "evaluate_affinity",
+    "load_affinity_tasks",
+    "make_splits",
+    "predict_pairs",
+    "train_affinity",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +55,91 @@ class AffinityTask:
     value: np.ndarray
     sha256: dict[str, str] = field(default_factory=dict)
     fps: np.ndarray | None = None  # ECFP4 bits per drug (zeros for drugs left out)
+
+    def __post_init__(self) -> None:
+        """Check that the pairs fit the drugs and targets, and clean the sequences.
+
+        Sequences are cleaned as :func:`~drugscreen.featurizers.protein.validate_sequence` does
+        (upper case, no white space or trailing ``*``), as the repurposer cleans its query.
+        ``graphs`` may be empty (a task used for splitting only); training needs one per drug.
+
+        Raises
+        ------
+        InputFormatError
+            Lists of other lengths, a pair naming a drug or target that is not there, or a
+            value that is not a finite number.
+        InvalidSequenceError
+            A target sequence with a character that is not a letter (naming the target).
+        """
+        from drugscreen.exceptions import InputFormatError, InvalidSequenceError
+        from drugscreen.featurizers.protein import validate_sequence
+
+        name = self.name
+        if len(self.drug_smiles) != len(self.drug_ids):
+            raise InputFormatError(f"task {name!r}: {len(self.drug_ids)} drug ids but {len(self.drug_smiles)} drug SMILES")
+        if len(self.sequences) != len(self.target_ids):
+            raise InputFormatError(f"task {name!r}: {len(self.target_ids)} target ids but {len(self.sequences)} sequences")
+        if len(self.graphs) not in (0, len(self.drug_ids)):
+            raise InputFormatError(f"task {name!r}: {len(self.graphs)} drug graphs for {len(self.drug_ids)} drugs")
+        if self.fps is not None and len(self.fps) != len(self.drug_ids):
+            raise InputFormatError(f"task {name!r}: {len(self.fps)} fingerprint rows for {len(self.drug_ids)} drugs")
+        cleaned = []
+        for tid, seq in zip(self.target_ids, self.sequences, strict=True):
+            try:
+                cleaned.append(validate_sequence(seq))
+            except InvalidSequenceError as exc:
+                raise InvalidSequenceError(f"task {name!r}, target {tid!r}: {exc}") from None
+        self.sequences = cleaned
+        value = np.asarray(self.value, dtype=np.float64)
+        n = len(value)
+        for label, idx, size in (("drug", self.drug_idx, len(self.drug_ids)), ("target", self.target_idx, len(self.target_ids))):
+            arr = np.asarray(idx)
+            if arr.shape != (n,):
+                raise InputFormatError(f"task {name!r}: {label}_idx has shape {arr.shape}, value has {n} pairs")
+            if arr.dtype.kind not in "biuf":
+                raise InputFormatError(f"task {name!r}: {label}_idx must hold 0-based positions in {label}s, not {arr.dtype} values")
+            pos = arr.astype(np.float64)
+            ok = (pos == np.floor(pos)) & (pos >= 0) & (pos < size)
+            if not ok.all():
+                bad = int(np.nonzero(~ok)[0][0])
+                raise InputFormatError(
+                    f"task {name!r}: pair {bad} names {label} {arr[bad].item()!r}, not a position among its {size} {label}s (0..{size - 1})"
+                )
+        bad_values = np.nonzero(~np.isfinite(value))[0]
+        if len(bad_values):
+            i = int(bad_values[0])
+            raise InputFormatError(
+                f"task {name!r}: {len(bad_values)} pairs without a finite value (first: pair {i}, drug "
+                f"{self.drug_ids[int(self.drug_idx[i])]!r}, target {self.target_ids[int(self.target_idx[i])]!r}: {value[i]}); "
+                "leave unmeasured pairs out"
+            )
+        self.drug_idx = np.asarray(self.drug_idx, dtype=np.int64)
+        self.target_idx = np.asarray(self.target_idx, dtype=np.int64)
+        self.value = value
+
+
+def _check_featurized(task: AffinityTask, pairs: np.ndarray, fp_bits: int) -> None:
+    """Refuse a task whose drugs lack what the model's drug encoder reads, in one clear line
+    (not an AttributeError from inside the graph library)."""
+    from drugscreen.exceptions import InputFormatError
+
+    hint = "build the task with affinity_task_from_table(), which featurizes the drugs"
+    used = np.unique(task.drug_idx[pairs])
+    if not task.graphs:
+        raise InputFormatError(f"task {task.name!r} has no drug graphs (graphs=[]): {hint}")
+    missing = [task.drug_ids[i] for i in used if task.graphs[i] is None]
+    if missing:
+        raise InputFormatError(f"task {task.name!r}: {len(missing)} drugs of its pairs have no graph (first: {missing[0]!r}); leave their pairs out")
+    if fp_bits:
+        if task.fps is None:
+            raise InputFormatError(
+                f"task {task.name!r} has no ECFP4 fingerprints (fps) but the model's drug encoder reads {fp_bits} bits: "
+                f"{hint}, or pass fps=ecfp4_bits(mols, {fp_bits})"
+            )
+        if task.fps.ndim != 2 or task.fps.shape[1] != fp_bits:
+            raise InputFormatError(
+                f"task {task.name!r}: fingerprints of {task.fps.shape[-1]} bits, the model's drug encoder reads {fp_bits}"
+            )
 
 
 def _read_dataset(name: str, data_dir: str | None) -> tuple[list[str], list[str], list[str], list[str], np.ndarray, np.ndarray, np.ndarray, dict[str, str]]:
@@ -101,6 +195,133 @@ def load_affinity_tasks(names: Sequence[str] = ("davis", "kiba"), data_dir: str 
         )
         logger.info("%s: %d drugs, %d targets, %d pairs", name, len(drug_ids), len(target_ids), int(keep.sum()))
     return tasks
+
+
+def affinity_task_from_table(
+    table: Any,
+    name: str,
+    *,
+    smiles_column: str = "smiles",
+    sequence_column: str = "sequence",
+    value_column: str = "value",
+    target_column: str | None = None,
+    fp_bits: int = 1024,
+) -> AffinityTask:
+    """An :class:`AffinityTask` of one's own measured pairs, featurized for training.
+
+    Parameters
+    ----------
+    table
+        A DataFrame, or a file ``drugscreen screen`` reads (CSV/TSV ...), one row per measured
+        (drug, target) pair.
+    name
+        The task's name (the model's output; ``"davis"`` is the repurposer's ``pred_pkd``).
+    smiles_column, sequence_column, value_column
+        The drug's SMILES, the target's amino-acid sequence and the measured value. Values must
+        grow with binding strength (pKd, pKi, pIC50 or a KIBA score): a column named as a
+        concentration (``Kd``, ``IC50_nM`` ...) is refused; convert with 9 - log10(nM).
+    target_column
+        Target names (default: ``target 1``, ``target 2`` ... in order of first appearance);
+        rows with one sequence are one target either way.
+    fp_bits
+        ECFP4 bits per drug for the drug encoder's fingerprint path (the model's
+        ``drug.fp_bits``; 0 for none).
+
+    Drugs are standardized as the repurposer's library is and are one drug per standardized
+    SMILES (named by it); sequences are checked as a repurposing query is
+    (:func:`drugscreen.repurposing.inputs.validate_sequence`). Rows whose SMILES cannot be
+    parsed or whose value is missing or not a number are left out, with a warning naming the
+    first ones.
+
+    Raises
+    ------
+    InputFormatError
+        A missing column, a value column named as a concentration, a target name given two
+        sequences, or no usable row.
+    InvalidSequenceError
+        A sequence that is not a protein's (naming its row).
+    """
+    import pandas as pd
+
+    from drugscreen.exceptions import InputFormatError
+    from drugscreen.featurizers.graph import GraphFeaturizer
+    from drugscreen.featurizers.molecule import prepare_molecule
+    from drugscreen.io import is_missing
+    from drugscreen.models.affinity import ecfp4_bits
+    from drugscreen.repurposing.inputs import concentration_column_reason, validate_sequence
+
+    if isinstance(table, pd.DataFrame):
+        df, source = table.reset_index(drop=True), f"task {name!r}"
+    else:
+        from pathlib import Path
+
+        from drugscreen.io import read_table
+
+        path = Path(table)
+        if not path.is_file():
+            raise InputFormatError(f"affinity table not found: {path}")
+        df, source = read_table(path, smiles_column=smiles_column).reset_index(drop=True), str(path)
+    wanted = [c for c in (smiles_column, sequence_column, value_column, target_column) if c is not None]
+    missing = [c for c in wanted if c not in df.columns]
+    if missing:
+        raise InputFormatError(f"{source}: no column {', '.join(map(repr, missing))}; columns: {[str(c) for c in df.columns]}")
+    reason = concentration_column_reason(value_column)
+    if reason is not None:
+        raise InputFormatError(
+            f"{source}: value column {value_column!r} looks like a concentration ({reason}); the model ranks higher values "
+            "as stronger binders, so give a -log10 molar value such as pKd = 9 - log10(Kd in nM)"
+        )
+    values = pd.to_numeric(df[value_column], errors="coerce").to_numpy(dtype=np.float64)
+    seq_of: dict[str, str] = {}  # raw text -> cleaned sequence
+    target_of: dict[str, int] = {}  # target key -> position
+    target_ids: list[str] = []
+    sequences: list[str] = []
+    drug_of: dict[str, int] = {}
+    drug_smiles: list[str] = []
+    mols: list[Any] = []
+    di: list[int] = []
+    ti: list[int] = []
+    vals: list[float] = []
+    skipped: list[str] = []
+    for row, (smi, raw_seq) in enumerate(zip(df[smiles_column].tolist(), df[sequence_column].tolist(), strict=True)):
+        text = "" if is_missing(raw_seq) else str(raw_seq)
+        if text not in seq_of:
+            seq_of[text] = validate_sequence(text, name=f"{source}, row {row + 1}")
+        seq = seq_of[text]
+        label = None if target_column is None else df[target_column].iloc[row]
+        key = seq if label is None or is_missing(label) else str(label).strip()
+        if key in target_of and sequences[target_of[key]] != seq:
+            raise InputFormatError(f"{source}, row {row + 1}: target {key!r} was given another sequence on an earlier row")
+        if not np.isfinite(values[row]):
+            skipped.append(f"row {row + 1}: value {df[value_column].iloc[row]!r} is not a number")
+            continue
+        p = prepare_molecule("" if is_missing(smi) else str(smi))
+        if not p.valid:
+            skipped.append(f"row {row + 1}: {p.error}")
+            continue
+        if key not in target_of:
+            target_of[key] = len(target_ids)
+            target_ids.append(key if key != seq else f"target {len(target_ids) + 1}")
+            sequences.append(seq)
+        if p.smiles_std not in drug_of:
+            drug_of[p.smiles_std] = len(drug_smiles)
+            drug_smiles.append(p.smiles_std)
+            mols.append(p.mol)
+        di.append(drug_of[p.smiles_std])
+        ti.append(target_of[key])
+        vals.append(float(values[row]))
+    if skipped:
+        logger.warning("%s: %d of %d rows left out: %s%s", source, len(skipped), len(df), "; ".join(skipped[:3]), " ..." if len(skipped) > 3 else "")
+    if not vals:
+        raise InputFormatError(f"{source}: no usable row ({len(df)} rows, {len(skipped)} left out)")
+    feat = GraphFeaturizer()
+    task = AffinityTask(
+        name, list(drug_smiles), list(drug_smiles), [feat(m) for m in mols], target_ids, sequences,
+        np.asarray(di, dtype=np.int64), np.asarray(ti, dtype=np.int64), np.asarray(vals), {},
+        ecfp4_bits(mols, fp_bits) if fp_bits else None,
+    )  # fmt: skip
+    logger.info("%s: %d drugs, %d targets, %d pairs", source, len(drug_smiles), len(target_ids), len(vals))
+    return task
 
 
 def make_splits(tasks: Sequence[AffinityTask], kind: str, seed: int = 0, frac_valid: float = 0.1, frac_test: float = 0.1) -> dict[str, PairSplit]:
@@ -188,6 +409,7 @@ def predict_pairs(model: Any, task: AffinityTask, pairs: np.ndarray, task_col: i
 
     from drugscreen.models.affinity import drug_batch, encode_sequences, sequence_composition
 
+    _check_featurized(task, pairs, int(model.drug.fp_bits or 0))
     model.eval()
     mean = np.zeros(len(pairs))
     sd = np.zeros(len(pairs))
@@ -267,6 +489,11 @@ def train_affinity(tasks: Sequence[AffinityTask], splits: dict[str, PairSplit], 
         scalers[t.name] = (float(y.mean()), float(y.std()))
     model_kwargs = {"tasks": names, "n_members": cfg.n_members, **cfg.model}
     model = AffinityModel(GraphFeaturizer.atom_dim, GraphFeaturizer.bond_dim, **model_kwargs)
+    for t in tasks:
+        sp = splits[t.name]
+        _check_featurized(t, np.concatenate([sp.train, sp.valid, sp.test]).astype(np.int64), int(model.drug.fp_bits or 0))
+    if not any(len(splits[t.name].valid) for t in tasks):
+        logger.warning("no validation pairs: the weights of the last epoch are kept (with a validation part, those of the epoch with the best validation CI)")
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     total_steps = cfg.epochs * sum(len(_blocks(t, splits[t.name].train, cfg, np.random.default_rng(0))) for t in tasks)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=max(total_steps, 1), pct_start=0.1)
@@ -297,7 +524,10 @@ def train_affinity(tasks: Sequence[AffinityTask], splits: dict[str, PairSplit], 
             step += 1
             losses.append(float(loss.detach()))
         valid = _evaluate(model, tasks, splits, "valid", scalers, full=False)
-        score = float(np.nanmean([v["ci"] for v in valid.values()])) if valid else -epoch
+        cis = [v["ci"] for v in valid.values() if np.isfinite(v["ci"])]
+        # without a finite validation CI (no validation pairs, or all of one value) a later epoch
+        # counts as better, so the last epoch's weights are kept rather than the first's
+        score = float(np.mean(cis)) if cis else float(epoch - 1e6)
         elapsed = time.perf_counter() - start
         history.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "valid": valid, "minutes": elapsed / 60})
         logger.info("epoch %d loss %.4f valid %s (%.1f min)", epoch, np.mean(losses), {k: round(v["ci"], 4) for k, v in valid.items()}, elapsed / 60)
