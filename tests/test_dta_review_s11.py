@@ -210,3 +210,19 @@ def test_without_validation_pairs_the_last_epoch_is_kept(caplog) -> None:
     with caplog.at_level("WARNING"):
         _, rec = train_affinity([task], split, TrainConfig(epochs=3, n_members=2, model=SMALL))
     assert rec["best_epoch"] == 2 and "no validation pairs" in caplog.text
+
+
+@pytest.mark.parametrize("suffix", [".fasta", ".fasta.gz", ".seq"])
+def test_utf16_sequence_files_are_read(tmp_path, suffix) -> None:
+    """A FASTA file saved by Windows Notepad as 'Unicode' (UTF-16) was 'not a text FASTA file',
+    while every molecule table reader takes UTF-16."""
+    import gzip
+
+    from drugscreen.repurposing.inputs import read_sequence_input
+
+    text = ABL1_FRAGMENT if suffix == ".seq" else f">ABL1 kinase domain\r\n{ABL1_FRAGMENT[:60]}\r\n{ABL1_FRAGMENT[60:]}\r\n"
+    data = text.encode("utf-16")
+    path = tmp_path / f"abl1{suffix}"
+    path.write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
+    name, seq = read_sequence_input(fasta=path)
+    assert seq == ABL1_FRAGMENT and name == ("abl1" if suffix == ".seq" else "ABL1 kinase domain")

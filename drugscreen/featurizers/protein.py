@@ -41,6 +41,7 @@ __all__ = [
     "nonstandard_residues",
     "parse_fasta",
     "read_fasta",
+    "read_sequence_text",
     "validate_sequence",
 ]
 
@@ -303,20 +304,34 @@ def parse_fasta(text: str, *, validate: bool = True, source: str = "FASTA") -> l
     return records
 
 
-def read_fasta(path: str | Path, *, validate: bool = True) -> list[FastaRecord]:
-    """Read a FASTA file (``.gz`` is decompressed; a UTF-8 byte-order mark is skipped); see
-    :func:`parse_fasta`."""
+def read_sequence_text(path: str | Path, what: str = "FASTA file") -> str:
+    """The text of a sequence file: ``.gz`` (any case) is decompressed; UTF-8 with or without a
+    byte-order mark, and UTF-16/UTF-32 (Windows Notepad's "Unicode") are decoded.
+
+    Raises
+    ------
+    InputFormatError
+        The file cannot be read or is not text (naming ``what`` it was read as).
+    """
+    import gzip
+
+    from drugscreen.io import _text_encoding
+
     path = Path(path)
     try:
-        if path.suffix == ".gz":
-            import gzip
-
-            with gzip.open(path, "rt", encoding="utf-8-sig") as handle:
-                text = handle.read()
+        if path.suffix.lower() == ".gz":
+            with gzip.open(path, "rb") as handle:
+                data = handle.read()
         else:
-            text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputFormatError(f"cannot read FASTA file {path}: {exc}") from exc
+            data = path.read_bytes()
+        return data.decode(_text_encoding(data[:4096], str(path)))
+    except (OSError, EOFError) as exc:
+        raise InputFormatError(f"cannot read {what} {path}: {exc}") from exc
     except UnicodeDecodeError as exc:
-        raise InputFormatError(f"{path} is not a text FASTA file: {exc}") from exc
-    return parse_fasta(text, validate=validate, source=str(path))
+        raise InputFormatError(f"{path} is not a text {what}: {exc}") from exc
+
+
+def read_fasta(path: str | Path, *, validate: bool = True) -> list[FastaRecord]:
+    """Read a FASTA file (``.gz`` is decompressed; a byte-order mark is skipped, UTF-16 is read
+    too, see :func:`read_sequence_text`); see :func:`parse_fasta`."""
+    return parse_fasta(read_sequence_text(path), validate=validate, source=str(path))

@@ -173,17 +173,9 @@ PLAIN_SEQUENCE_SUFFIXES = (".seq",)
 
 
 def _read_text(path: Path) -> str:
-    import gzip
+    from drugscreen.featurizers.protein import read_sequence_text
 
-    try:
-        if path.suffix.lower() == ".gz":
-            with gzip.open(path, "rt", encoding="utf-8-sig") as handle:
-                return handle.read()
-        return path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputFormatError(f"cannot read sequence file {path}: {exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise InputFormatError(f"{path} is not a text sequence file: {exc}") from exc
+    return read_sequence_text(path, "sequence file")
 
 
 def _is_plain_sequence_file(path: Path) -> bool:
