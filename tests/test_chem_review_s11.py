@@ -68,3 +68,27 @@ def test_cns_profile_comment_states_its_curves() -> None:
     assert th["tpsa"] == ("down", (60.0, 90.0)) and "TPSA   60 -> 90 A^2, 1 below 60" in text
     assert th["clogp"] == ("window", (0.0, 1.5, 3.5, 5.0)) and "cLogP  0 at 0, 1 from 1.5 to 3.5, 0 at 5" in text
     assert "MW < 450" not in text
+
+
+def test_geometric_profile_zero_desirability_sinks_the_molecule() -> None:
+    """``aggregate = "geometric"`` is documented as "any 0 sinks the molecule", but a 0 entered
+    the log as 1e-12 and was softened by its weight: at 1/20 of the total weight, a molecule
+    with TPSA far past the limit kept 25 % of its score (and 0.1 % at 1/4 of the weight)."""
+    import pandas as pd
+
+    from drugscreen.screening.profiles import Profile
+
+    prof = Profile.from_dict(
+        {
+            "aggregate": "geometric",
+            "objectives": [
+                {"endpoint": "qed", "direction": "up", "thresholds": [0.2, 0.7], "weight": 19.0},
+                {"endpoint": "tpsa", "direction": "down", "thresholds": [120.0, 140.0], "weight": 1.0},
+            ],
+        }
+    )
+    df = pd.DataFrame({"valid": [True, True, True], "qed": [0.9, 0.9, 0.9], "tpsa": [60.0, 250.0, 130.0]})
+    score = prof.score(df, prof.resolve({"qed": "qed", "tpsa": "tpsa"}))
+    assert score[0] == 1.0
+    assert score[1] == 0.0
+    assert 0.9 < score[2] < 1.0  # a desirability above 0 still only weighs in

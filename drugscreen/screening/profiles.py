@@ -409,6 +409,7 @@ class Profile:
         num = np.zeros(n)
         den = np.zeros(n)
         logsum = np.zeros(n)
+        sunk = np.zeros(n, dtype=bool)  # some objective's desirability is 0 (geometric: score 0)
         for obj, cols in resolved:
             vals = np.column_stack([df[c].to_numpy(dtype=float, na_value=np.nan) for c in cols])
             with np.errstate(all="ignore"):
@@ -428,10 +429,13 @@ class Profile:
             num[ok] += obj.weight * d[ok]
             den[ok] += obj.weight
             logsum[ok] += obj.weight * np.log(np.maximum(d[ok], 1e-12))
+            sunk |= ok & (d == 0.0)
         with np.errstate(all="ignore"):
             if self.aggregate == "geometric":
                 score = np.where(den > 0, np.exp(logsum / np.maximum(den, 1e-300)), np.nan)
-                score[score < 1e-9] = 0.0
+                # a 0 enters the log as 1e-12, which the weights then soften: an objective with a
+                # 20th of the weight left exp(ln(1e-12) / 20) = 25 % of the score, not 0
+                score[sunk | (score < 1e-9)] = 0.0
             else:
                 score = np.where(den > 0, num / np.maximum(den, 1e-300), np.nan)
         valid = df["valid"].to_numpy(dtype=bool)
