@@ -212,6 +212,19 @@ def test_without_validation_pairs_the_last_epoch_is_kept(caplog) -> None:
     assert rec["best_epoch"] == 2 and "no validation pairs" in caplog.text
 
 
+def test_sequence_pasted_from_a_web_page_is_read() -> None:
+    """A no-break space or zero-width space (text copied from a web page or a PDF) was an
+    'invalid character' of the sequence; a non-ASCII letter that upper() turns into ASCII ('ß'
+    into 'SS') was accepted as two residues."""
+    from drugscreen.exceptions import InvalidSequenceError
+    from drugscreen.repurposing.inputs import read_sequence_input
+
+    pasted = ABL1_FRAGMENT[:40] + "\u00a0" + ABL1_FRAGMENT[40:80] + "\u200b\u2003" + ABL1_FRAGMENT[80:]
+    assert read_sequence_input(pasted) == ("query", ABL1_FRAGMENT)
+    with pytest.raises(InvalidSequenceError, match="'ß' at position 41"):
+        read_sequence_input(ABL1_FRAGMENT[:40] + "ß" + ABL1_FRAGMENT[40:])
+
+
 @pytest.mark.parametrize("suffix", [".fasta", ".fasta.gz", ".seq"])
 def test_utf16_sequence_files_are_read(tmp_path, suffix) -> None:
     """A FASTA file saved by Windows Notepad as 'Unicode' (UTF-16) was 'not a text FASTA file',

@@ -1,7 +1,8 @@
 """Protein sequences: validation, FASTA parsing, integer encoding and k-mer composition.
 
 Sequences are one-letter amino-acid codes. :func:`validate_sequence` upper-cases the text,
-removes white space and one trailing ``*`` (stop), and raises
+removes white space (Unicode spaces such as the no-break space and zero-width characters of
+text copied from a web page too) and one trailing ``*`` (stop), and raises
 :class:`~drugscreen.exceptions.InvalidSequenceError` naming the first character that is not
 a letter and its 1-based position. Letters outside the 20 standard residues (``X``, ``B``,
 ``Z``, ``J``, ``U``, ``O``) are accepted but reported.
@@ -60,6 +61,8 @@ for _i, _aa in enumerate(AMINO_ACIDS):
     _ENCODE[ord(_aa)] = _i + 1
     _STANDARD[ord(_aa)] = _i
 _WHITESPACE = str.maketrans("", "", " \t\r\n\v\f")
+#: Zero-width characters that text copied from web pages carries (removed like white space).
+_INVISIBLE = str.maketrans("", "", "\u200b\u200c\u200d\u2060\ufeff")
 
 
 def validate_sequence(sequence: str) -> str:
@@ -73,12 +76,24 @@ def validate_sequence(sequence: str) -> str:
     """
     if not isinstance(sequence, str):
         raise InvalidSequenceError(f"protein sequence must be a string, got {type(sequence).__name__}")
-    seq = sequence.translate(_WHITESPACE).upper()
+    seq = sequence.translate(_WHITESPACE)
+    if not seq.isascii():
+        # text pasted from a web page or a word processor: no-break and other Unicode spaces,
+        # zero-width characters; any other non-ASCII character is refused below before upper()
+        # could turn it into ASCII letters ("ß" -> "SS", dotless "ı" -> "I")
+        seq = "".join(seq.split()).translate(_INVISIBLE)
+        for pos, ch in enumerate(seq, start=1):
+            if not ch.isascii():
+                raise InvalidSequenceError(
+                    f"invalid character {ch!r} at position {pos} of the protein sequence "
+                    f"(expected one-letter amino-acid codes)"
+                )
+    seq = seq.upper()
     if seq.endswith("*"):
         seq = seq[:-1]
     if not seq:
         raise InvalidSequenceError("empty protein sequence")
-    if not (seq.isascii() and seq.isalpha()):
+    if not seq.isalpha():
         for pos, ch in enumerate(seq, start=1):
             if not ("A" <= ch <= "Z"):
                 raise InvalidSequenceError(
