@@ -239,3 +239,32 @@ def test_utf16_sequence_files_are_read(tmp_path, suffix) -> None:
     path.write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
     name, seq = read_sequence_input(fasta=path)
     assert seq == ABL1_FRAGMENT and name == ("abl1" if suffix == ".seq" else "ABL1 kinase domain")
+
+
+def test_bundle_predicts_pairs_as_the_repurposer_does(tmp_path, monkeypatch) -> None:
+    """There was no call giving an affinity model's prediction for one's own (SMILES, sequence)
+    pairs in its units (predict_pairs gives standardized values of a featurized task)."""
+    import pandas as pd
+
+    from drugscreen.repurposing.affinity_bundle import load_affinity_bundle, save_affinity_bundle
+    from drugscreen.repurposing.repurposer import Repurposer
+    from tests.test_repurpose_end_to_end import DRUGS
+
+    monkeypatch.setenv("DRUGSCREEN_CACHE_DIR", str(tmp_path / "cache"))
+    model, kwargs = _small_model(("davis",))
+    path = save_affinity_bundle(model, {"model": kwargs, "scalers": {"davis": [6.0, 1.5]}}, tmp_path / "bundle")
+    bundle = load_affinity_bundle(path)
+    other = _random_sequence(300, 5)
+    smiles = [DRUGS[3], "C1CC(", DRUGS[0], DRUGS[3], DRUGS[1]]
+    seqs = [ABL1_FRAGMENT, ABL1_FRAGMENT, ABL1_FRAGMENT.lower(), other, "ACGT" * 10]
+    out = bundle.predict(smiles, seqs)
+    assert out.columns.tolist() == ["smiles", "davis", "davis_sd", "error"] and out["smiles"].tolist() == smiles
+    assert out["error"].str.contains("syntax error").tolist() == [False, True, False, False, False]
+    assert "nucleotides" in out["error"].iloc[4] and out["davis"].isna().tolist() == [False, True, False, False, True]
+    assert out["davis"].iloc[0] != out["davis"].iloc[3]  # the target matters
+    ranked = Repurposer(bundle, panel=False).rank(ABL1_FRAGMENT, library=pd.DataFrame({"smiles": DRUGS}), forms="all")
+    alone = bundle.predict(ranked["smiles"].tolist(), ABL1_FRAGMENT)
+    np.testing.assert_allclose(alone["davis"], ranked["pred_pkd"], atol=1e-5)
+    np.testing.assert_allclose(alone["davis_sd"], ranked["pred_pkd_sd"], atol=1e-5)
+    pair = out["davis"].iloc[[0, 2]].to_numpy()
+    np.testing.assert_allclose(pair, alone.set_index("smiles").loc[[DRUGS[3], DRUGS[0]], "davis"], atol=1e-5)

@@ -12,12 +12,16 @@ import hashlib
 import json
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drugscreen.exceptions import BundleError
 from drugscreen.jsonio import write_json
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "AFFINITY_FORMAT_VERSION",
@@ -58,6 +62,101 @@ class AffinityBundle:
     @property
     def tasks(self) -> list[str]:
         return list(self.config["model"]["tasks"])
+
+    def predict(self, smiles: Sequence[str], sequences: str | Sequence[str], chunk: int = 1024) -> pd.DataFrame:
+        """Predicted affinities of (drug, target) pairs, in each task's units.
+
+        Parameters
+        ----------
+        smiles
+            One SMILES per pair.
+        sequences
+            One amino-acid sequence per pair, or one sequence for every pair. Sequences are
+            checked as a repurposing query is (:func:`drugscreen.repurposing.inputs.validate_sequence`).
+        chunk
+            Drugs encoded at a time (the predictions do not depend on it).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per pair, in input order: ``smiles``, then per task ``<task>`` (the member
+            mean, e.g. ``davis`` in pKd, ``kiba`` as a KIBA score; higher = stronger binding)
+            and ``<task>_sd`` (the members' spread), and ``error`` (empty, or why the row has no
+            prediction: a SMILES that cannot be parsed, a sequence that is not a protein's).
+            These are the ``pred_pkd`` / ``pred_kiba`` values ``drugscreen repurpose`` shows.
+        """
+        import numpy as np
+        import pandas as pd
+        import torch
+
+        from drugscreen.exceptions import DrugscreenError
+        from drugscreen.featurizers.graph import GraphFeaturizer
+        from drugscreen.featurizers.molecule import prepare_molecule
+        from drugscreen.models.affinity import drug_batch, ecfp4_bits
+        from drugscreen.repurposing.inputs import validate_sequence
+
+        smiles = [str(x) for x in smiles]
+        n = len(smiles)
+        seqs = [sequences] * n if isinstance(sequences, str) else list(sequences)
+        if len(seqs) != n:
+            raise ValueError(f"{n} SMILES but {len(seqs)} sequences: give one sequence per SMILES, or one for all")
+        errors = [""] * n
+        seq_key: dict[str, str | DrugscreenError] = {}
+        for text in set(seqs):
+            try:
+                seq_key[text] = validate_sequence(str(text))
+            except DrugscreenError as exc:
+                seq_key[text] = exc
+        drugs: dict[str, int] = {}
+        mols: list[Any] = []
+        d_idx = np.full(n, -1)
+        t_idx = np.full(n, -1)
+        targets: dict[str, int] = {}
+        for i, (smi, text) in enumerate(zip(smiles, seqs, strict=True)):
+            seq = seq_key[text]
+            if isinstance(seq, DrugscreenError):
+                errors[i] = str(seq)
+                continue
+            p = prepare_molecule(smi)
+            if not p.valid:
+                errors[i] = p.error
+                continue
+            if p.smiles_std not in drugs:
+                drugs[p.smiles_std] = len(mols)
+                mols.append(p.mol)
+            d_idx[i] = drugs[p.smiles_std]
+            t_idx[i] = targets.setdefault(seq, len(targets))
+        out: dict[str, Any] = {"smiles": smiles}
+        for task in self.tasks:
+            out[task] = np.full(n, np.nan)
+            out[f"{task}_sd"] = np.full(n, np.nan)
+        ok = np.nonzero(d_idx >= 0)[0]
+        if len(ok):
+            model = self.model
+            model.eval()
+            feat = GraphFeaturizer()
+            fp_bits = int(model.drug.fp_bits or 0)
+            limit = int(getattr(model, "max_len", 0) or 0)
+            longer = sum(1 for seq in targets if limit and len(seq) > limit)
+            if longer:
+                logger.warning(
+                    "%d target sequences are longer than the sequence model's limit of %d residues: only their first %d "
+                    "(N-terminal) residues are read", longer, limit, limit,
+                )  # fmt: skip
+            with torch.inference_mode():
+                d_emb = torch.cat([
+                    model.drug(drug_batch([feat(m) for m in mols[s : s + chunk]], ecfp4_bits(mols[s : s + chunk], fp_bits) if fp_bits else None))
+                    for s in range(0, len(mols), chunk)
+                ])  # fmt: skip
+                p_emb = torch.cat([model.encode_proteins([seq]) for seq in targets])
+                scores = model.score(d_emb, p_emb, torch.from_numpy(d_idx[ok]), torch.from_numpy(t_idx[ok])).numpy()
+            for col, task in enumerate(self.tasks):
+                mu, sigma = self.scalers[task]
+                vals = scores[:, :, col] * sigma + mu
+                out[task][ok] = vals.mean(axis=1)
+                out[f"{task}_sd"][ok] = vals.std(axis=1)
+        out["error"] = errors
+        return pd.DataFrame(out)
 
 
 def _sha256(path: Path) -> str:
