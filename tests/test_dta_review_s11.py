@@ -268,3 +268,26 @@ def test_bundle_predicts_pairs_as_the_repurposer_does(tmp_path, monkeypatch) -> 
     np.testing.assert_allclose(alone["davis_sd"], ranked["pred_pkd_sd"], atol=1e-5)
     pair = out["davis"].iloc[[0, 2]].to_numpy()
     np.testing.assert_allclose(pair, alone.set_index("smiles").loc[[DRUGS[3], DRUGS[0]], "davis"], atol=1e-5)
+
+
+def test_a_task_without_training_pairs_or_spread_is_refused() -> None:
+    """One target under a cold-target split (every pair in test) trained nothing and returned a
+    model whose scalers were NaN, with only 'test CI is not finite' logged; values all equal gave
+    sd 0 and NaN predictions."""
+    from drugscreen.exceptions import InputFormatError
+    from drugscreen.repurposing.training import (
+        TrainConfig,
+        affinity_task_from_table,
+        make_splits,
+        train_affinity,
+    )
+
+    df = _own_table()
+    one = affinity_task_from_table(df[df["sequence"] == df["sequence"].iloc[2]], "mine", value_column="pKd", fp_bits=32)
+    with pytest.raises(InputFormatError, match="has no training pairs"):
+        train_affinity([one], make_splits([one], "cold_target"), TrainConfig(epochs=1, n_members=2, model=SMALL))
+    flat = affinity_task_from_table(df.assign(pKd=5.0), "mine", value_column="pKd", fp_bits=32)
+    with pytest.raises(InputFormatError, match="every training pair has the value 5"):
+        train_affinity([flat], make_splits([flat], "warm"), TrainConfig(epochs=1, n_members=2, model=SMALL))
+    with pytest.raises(InputFormatError, match="distinct names"):
+        train_affinity([flat, flat], make_splits([flat], "warm"), TrainConfig(epochs=1, n_members=2, model=SMALL))

@@ -476,16 +476,29 @@ def train_affinity(tasks: Sequence[AffinityTask], splits: dict[str, PairSplit], 
     """
     import torch
 
+    from drugscreen.exceptions import InputFormatError
     from drugscreen.featurizers.graph import GraphFeaturizer
     from drugscreen.models.affinity import AffinityModel
 
+    if not tasks:
+        raise InputFormatError("train_affinity() needs at least one task")
+    if len({t.name for t in tasks}) != len(tasks):
+        raise InputFormatError(f"tasks need distinct names (one model output each), got {[t.name for t in tasks]}")
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     names = [t.name for t in tasks]
     scalers = {}
     for t in tasks:
+        if t.name not in splits:
+            raise InputFormatError(f"no split for task {t.name!r} (splits are given for {', '.join(map(repr, splits)) or 'none'})")
         y = t.value[splits[t.name].train]
+        if len(y) == 0:
+            raise InputFormatError(f"task {t.name!r} has no training pairs ({len(t.value)} pairs, all in the validation or test part)")
+        if not y.std() > 0:
+            raise InputFormatError(
+                f"task {t.name!r}: every training pair has the value {y[0]:g}; the model learns from differences between values"
+            )
         scalers[t.name] = (float(y.mean()), float(y.std()))
     model_kwargs = {"tasks": names, "n_members": cfg.n_members, **cfg.model}
     model = AffinityModel(GraphFeaturizer.atom_dim, GraphFeaturizer.bond_dim, **model_kwargs)
