@@ -299,15 +299,28 @@ def train_cmd(
     With [bold]--model rf[/bold] only metrics and run records are written (no screening bundle); with a
     random-type split and several seeds, one bundle per seed in OUTPUT/seed<N>.
     """
+    from drugscreen.exceptions import ConfigError
     from drugscreen.training import resolve_config, train
     from drugscreen.training.card import mean_sd_text
 
-    with _unknown_name_is_usage({"model": ("'--model'", model)}):
-        config = resolve_config(
-            config_file, dataset=dataset, model=model, split=split, seeds=seeds, ensemble=ensemble, epochs=epochs,
-            batch_size=batch_size, lr=lr, extra_features=extra_features, device=device, num_threads=threads,
-            smiles_column=smiles_column, targets=targets, task_type=task_type,
-        )
+    flags = {"split": split, "extra_features": extra_features, "task_type": task_type}  # names from a fixed set
+    with _unknown_name_is_usage({"model": ("'--model'", model), "dataset": ("'--dataset'", dataset)}):
+        try:
+            config = resolve_config(
+                config_file, dataset=dataset, model=model, split=split, seeds=seeds, ensemble=ensemble, epochs=epochs,
+                batch_size=batch_size, lr=lr, extra_features=extra_features, device=device, num_threads=threads,
+                smiles_column=smiles_column, targets=targets, task_type=task_type,
+            )
+        except ConfigError as exc:
+            _bad_train_flag(exc, flags)  # a misspelt --split is a usage error (exit 2), as a misspelt --model is
+            raise
+        if dataset is not None:  # a misspelt --dataset name, before the output folder is made
+            from drugscreen.data.catalog import get_spec
+            from drugscreen.data.loaders import is_table_path
+
+            for name in config.dataset:
+                if not is_table_path(name):
+                    get_spec(name)
     result = train(config, output, progress=progress_enabled(), overwrite=overwrite)
     for name, s in result.metrics["summary"].items():
         for metric in ("roc_auc", "rmse"):
@@ -317,6 +330,38 @@ def train_cmd(
                     continue
                 typer.echo(f"{name}: test {metric} {mean_sd_text(s[metric])} (seeds {s['seeds']})")
     typer.echo(_train_outputs_message(output, config.model, result.bundle_paths), err=True)
+
+
+#: Choices of ``train`` flags whose config error names no closest choice itself.
+_TRAIN_FLAG_CHOICES = {"task_type": ("classification", "regression")}
+
+
+def _bad_train_flag(exc: Exception, flags: dict[str, str | None]) -> None:
+    """Raise :class:`typer.BadParameter` (exit 2) when one ``train`` flag alone causes ``exc``.
+
+    A misspelt name typed on the command line (``--split scafold``, ``--extra-features ecpf``,
+    ``--task-type regresion``) is a usage error with the closest name, as a misspelt ``--model``
+    is. The flag to blame is the one whose value, checked alone against the defaults, gives the
+    same error; an error from the TOML file or from several values together stays a data error
+    (exit 1), as do numbers out of range (``--epochs 0``), which tests pin to exit 1 for now.
+    """
+    from drugscreen.exceptions import ConfigError
+    from drugscreen.messages import did_you_mean
+    from drugscreen.training.config import TrainConfig
+
+    message = str(exc)
+    for key, value in flags.items():
+        if value is None:
+            continue
+        try:
+            TrainConfig.from_dict({key: value})
+        except ConfigError as alone:
+            if str(alone) != message:
+                continue
+            choices = _TRAIN_FLAG_CHOICES.get(key)
+            if choices and "did you mean" not in message and isinstance(value, str):
+                message += did_you_mean(value, choices)
+            raise typer.BadParameter(message, param_hint=repr("--" + key.replace("_", "-"))) from None
 
 
 def _train_outputs_message(output: Path, model: str, bundles: list[Path]) -> str:

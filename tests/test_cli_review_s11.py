@@ -1,0 +1,46 @@
+"""A new user's review of the command line (s11): exit codes, misspelt names, log file, defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from drugscreen.cli import app
+from drugscreen.exceptions import ConfigError
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("args", "flag", "hint"),
+    [
+        (["--split", "scafold"], "'--split'", "did you mean 'scaffold'?"),
+        (["--extra-features", "ecpf"], "'--extra-features'", "did you mean 'ecfp'?"),
+        (["--dataset", "x.csv", "--task-type", "regresion"], "'--task-type'", "did you mean 'regression'?"),
+        (["--dataset", "bbbpp"], "'--dataset'", "did you mean 'bbbp'?"),
+        (["--dataset", "bbbp,toxx21"], "'--dataset'", "did you mean 'tox21'?"),
+    ],
+)
+def test_train_misspelt_flag_value_is_a_usage_error(args: list[str], flag: str, hint: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # `--split scafold` exited 1 ("Error: split must be one of ...") while `--model dmpn` exited 2
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.csv").write_text("smiles,y\nCCO,1.5\nCCN,2.5\n")
+    res = runner.invoke(app, ["train", *args, "-o", str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output
+    text = " ".join(res.output.replace("│", " ").split())
+    assert f"Invalid value for {flag}" in text and hint in text
+    assert not (tmp_path / "o").exists()
+
+
+def test_train_misspelt_value_in_the_config_file_stays_a_data_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('dataset = "bbbp"\nsplit = "scafold"\n')
+    res = runner.invoke(app, ["train", "--config", str(cfg), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 1 and isinstance(res.exception, ConfigError)  # main() prints one Error: line
+    assert "did you mean 'scaffold'?" in str(res.exception)
+    # the flag wins over the file: the file's misspelling is then harmless, the flag's is a usage error
+    res = runner.invoke(app, ["train", "--config", str(cfg), "--split", "rnadom", "-o", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "random" in res.output
