@@ -22,7 +22,8 @@ with ``;``, ``""`` when none), ``qed``, ``mw`` (average molecular weight, g/mol)
 (Crippen), ``tpsa`` (Å²), ``hbd``, ``hba`` (Lipinski-style donors/acceptors from
 ``rdMolDescriptors.CalcNumLipinskiHBD/HBA``: NH/OH and N/O counts), ``rotatable_bonds``
 (RDKit's strict definition, as in QED), ``lipinski_violations`` (MW > 500,
-cLogP > 5, HBD > 5, HBA > 10).
+cLogP > 5, HBD > 5, HBA > 10). A molecule an RDKit descriptor refuses gets NaN in every
+numeric column (its alerts are still matched).
 """
 
 from __future__ import annotations
