@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -37,7 +37,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-_state = {"verbose": 0}
+_state: dict[str, Any] = {"verbose": 0}
 
 
 def _version_callback(value: bool) -> None:
@@ -54,6 +54,8 @@ def configure_logging(verbose: int = 0, quiet: bool = False, log_file: Path | No
         handlers.append(logging.FileHandler(log_file))
     fmt = logging.Formatter("%(levelname)s %(name)s: %(message)s" if verbose else "%(message)s")
     root = logging.getLogger("drugscreen")
+    for old in root.handlers:
+        old.close()  # a --log-file handler opened by the group options before a command's -v/-q
     root.handlers.clear()
     for h in handlers:
         h.setFormatter(fmt)
@@ -75,7 +77,11 @@ def _main_options(
     """drugscreen: efficacy/toxicity screening, repurposing and benchmarks."""
     _state["verbose"] = verbose
     _state["quiet"] = quiet
-    configure_logging(verbose, quiet, log_file)
+    _state["log_file"] = log_file
+    try:
+        configure_logging(verbose, quiet, log_file)
+    except OSError as exc:  # a missing folder, a directory, no permission: was a traceback
+        raise typer.BadParameter(f"cannot write {log_file}: {exc.strerror or exc}", param_hint="'--log-file'") from None
 
 
 def progress_enabled(quiet: bool = False) -> bool:
@@ -153,7 +159,8 @@ def datasets_info(
     from drugscreen import jsonio
     from drugscreen.data.overview import dataset_info
 
-    info = dataset_info(name, data_dir)
+    with _unknown_name_is_usage({"dataset": ("'NAME'", name)}):  # a misspelt NAME is a usage error (exit 2)
+        info = dataset_info(name, data_dir)
     if invalid:
         from drugscreen.data.loaders import invalid_rows_text, load_dataset
 
@@ -190,9 +197,14 @@ def datasets_fetch(
 ) -> None:
     """Download datasets into the data directory (checked, written atomically). A dataset that
     cannot be fetched is reported and the others are still fetched; the exit code is then 1."""
+    from drugscreen.data.catalog import get_spec
     from drugscreen.data.files import fetch_each
     from drugscreen.exceptions import DatasetError
 
+    for name in names:  # a misspelt NAME is a usage error (exit 2), before anything is downloaded
+        with _unknown_name_is_usage({"dataset": ("'NAMES...'", name)}):
+            if name.lower() != "all":
+                get_spec(name)
     outcomes = fetch_each(names, data_dir, force=force)
     failed: list[str] = []
     done = 0
@@ -269,7 +281,8 @@ def models_info(
 
         typer.echo(jsonio.dumps(affinity_config(), indent=1) if as_json else affinity_card())
         return
-    bundle = load_bundle(name)
+    with _unknown_name_is_usage({"model bundle": ("'NAME'", name)}):  # a misspelt NAME is a usage error (exit 2)
+        bundle = load_bundle(name)
     typer.echo(jsonio.dumps(bundle.config, indent=1) if as_json else bundle.card())
 
 
@@ -442,7 +455,7 @@ def screen_cmd(
 
     if verbose or quiet:
         _state["verbose"] = max(int(_state.get("verbose", 0)), verbose)
-        configure_logging(int(_state["verbose"]), quiet or bool(_state.get("quiet")))
+        configure_logging(int(_state["verbose"]), quiet or bool(_state.get("quiet")), _state.get("log_file"))  # keep --log-file
     show_progress = progress_enabled(quiet)
     endpoint_list = [e for e in (endpoints or "").split(",") if e.strip()] or None
     if report is not None:  # before the run: a report that cannot be written failed only at its end

@@ -44,3 +44,45 @@ def test_train_misspelt_value_in_the_config_file_stays_a_data_error(tmp_path: Pa
     # the flag wins over the file: the file's misspelling is then harmless, the flag's is a usage error
     res = runner.invoke(app, ["train", "--config", str(cfg), "--split", "rnadom", "-o", str(tmp_path / "o")])
     assert res.exit_code == 2 and "random" in res.output
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (["datasets", "info", "bbbpp"], "did you mean 'bbbp'?"),
+        (["datasets", "fetch", "tox21", "bbbpp"], "did you mean 'bbbp'?"),
+        (["models", "info", "pannel"], "did you mean 'panel'?"),
+    ],
+)
+def test_misspelt_name_argument_is_a_usage_error(args: list[str], hint: str, tmp_path: Path) -> None:
+    # exited 1 ("Error: unknown dataset ...") while `screen --panel pannel` and `profiles show cnss` exit 2
+    res = runner.invoke(app, [*args, *(["--data-dir", str(tmp_path)] if args[0] == "datasets" else [])])
+    assert res.exit_code == 2, res.output
+    assert hint in " ".join(res.output.replace("│", " ").split())
+    assert list(tmp_path.iterdir()) == []  # nothing fetched for the good name either
+
+
+@pytest.mark.parametrize("where", ["missing/folder/log.txt", "."])
+def test_unwritable_log_file_is_one_usage_error(where: str, tmp_path: Path) -> None:
+    # `--log-file /no/such/dir/log.txt` (or a folder) ended in a rich traceback of logging.FileHandler
+    res = runner.invoke(app, ["--log-file", str(tmp_path / where), "profiles", "list"])
+    assert res.exit_code == 2, res.output
+    assert "Invalid value for '--log-file'" in res.output and "Traceback" not in res.output
+
+
+def test_log_file_is_kept_when_the_command_has_its_own_quiet(tmp_path: Path) -> None:
+    # `drugscreen --log-file run.log screen ... -q` reconfigured logging for -q and dropped the file
+    from screen_fixtures import TINY_BUNDLE
+
+    from drugscreen.cli import configure_logging
+
+    src = tmp_path / "empty.smi"
+    src.write_text("")
+    log = tmp_path / "run.log"
+    try:
+        res = runner.invoke(app, ["--log-file", str(log), "screen", str(src), "-o", str(tmp_path / "o.csv"), "-q",
+                                  "--panel", str(TINY_BUNDLE)])
+        assert res.exit_code == 0, res.output
+        assert "holds no molecules" in log.read_text()
+    finally:
+        configure_logging()  # close the file handler
