@@ -682,8 +682,17 @@ def benchmark_report(
     suite: Annotated[Path, typer.Option("--suite", help="Config whose total run time RESULTS.md states.")] = Path("benchmarks/configs/property_suite.toml"),
 ) -> None:
     """Aggregate run records (mean +/- sd over seeds) beside published anchors into RESULTS.md + plots."""
+    from drugscreen.benchmarking.records import load_records
     from drugscreen.benchmarking.report import build_report
 
+    # a misspelt or relative --results-dir (another working folder) gave 0 records and replaced
+    # RESULTS.md with an empty report, exit 0
+    if not results_dir.is_dir():
+        raise typer.BadParameter(f"folder {results_dir} does not exist (run from the repository root, or give the "
+                                 "folder of run records)", param_hint="'--results-dir'")
+    if not load_records(results_dir):
+        raise typer.BadParameter(f"{results_dir} holds no run records (*.json); {output} is left as it is",
+                                 param_hint="'--results-dir'")
     path = build_report(results_dir, output, plots_dir=None if no_plots else plots_dir, suite_config=suite)
     typer.echo(str(path))
 # === end benchmark ===

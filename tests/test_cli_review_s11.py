@@ -86,3 +86,16 @@ def test_log_file_is_kept_when_the_command_has_its_own_quiet(tmp_path: Path) -> 
         assert "holds no molecules" in log.read_text()
     finally:
         configure_logging()  # close the file handler
+
+
+def test_benchmark_report_refuses_a_results_dir_without_records(tmp_path: Path) -> None:
+    # a misspelt --results-dir (or the default, run outside the repository) wrote an empty RESULTS.md over the old one
+    out = tmp_path / "RESULTS.md"
+    out.write_text("the previous report\n")
+    empty = tmp_path / "runs"
+    empty.mkdir()
+    for results_dir in (tmp_path / "runz", empty):
+        res = runner.invoke(app, ["benchmark", "report", "--results-dir", str(results_dir), "-o", str(out), "--no-plots",
+                                  "--suite", str(tmp_path / "none.toml")])
+        assert res.exit_code == 2 and "'--results-dir'" in res.output, res.output
+    assert out.read_text() == "the previous report\n"
