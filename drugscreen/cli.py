@@ -466,6 +466,8 @@ def screen_cmd(
             check_report_path(report)
         except InputFormatError as exc:
             raise typer.BadParameter(str(exc), param_hint="'--report'") from None
+    if engine == "local" and output not in (None, "-"):
+        _refuse_directory_output(output, _default_output_name(input_path, "_scored.csv"))
     if engine not in ("local", "ray"):
         raise typer.BadParameter(f"{engine!r}: choose local or ray", param_hint="--engine")
     typed_names = {"endpoint": ("'--endpoints'", endpoints), "profile": ("'--profile'", profile), "model bundle": ("'--panel'", panel)}
@@ -536,6 +538,28 @@ def screen_cmd(
     if strict and summary.invalid:
         typer.echo(f"Error: {summary.invalid:,} invalid molecule(s) and --strict was given.", err=True)
         raise typer.Exit(1)
+
+
+def _default_output_name(input_path: str | Path | None, suffix: str) -> str:
+    """``hits_scored.csv`` for ``hits.sdf.gz``: the input's name without its suffixes, plus ``suffix``."""
+    name = Path(str(input_path or "-")).name
+    if name in ("-", ""):
+        return suffix.lstrip("_")
+    stem = name[:-3] if name.lower().endswith(".gz") else name
+    return Path(stem).stem + suffix
+
+
+def _refuse_directory_output(output: str | Path, example: str) -> None:
+    """A data error (exit 1, as an unknown suffix is) naming the folder, for ``-o`` naming a folder.
+
+    ``-o results`` with ``results/`` a folder was refused as "unknown file type (no suffix)",
+    which sent users hunting for a suffix rule rather than a file name.
+    """
+    from drugscreen.exceptions import InputFormatError
+
+    if Path(output).is_dir():
+        raise InputFormatError(f"cannot write {str(output)!r}: it is a folder; give a file name such as "
+                               f"{Path(output) / example}")
 
 
 def _counts_line(summary: ScreenSummary, where: str) -> str:

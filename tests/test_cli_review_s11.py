@@ -99,3 +99,16 @@ def test_benchmark_report_refuses_a_results_dir_without_records(tmp_path: Path) 
                                   "--suite", str(tmp_path / "none.toml")])
         assert res.exit_code == 2 and "'--results-dir'" in res.output, res.output
     assert out.read_text() == "the previous report\n"
+
+
+def test_output_that_is_a_folder_is_named_as_one(tmp_path: Path) -> None:
+    # `screen hits.smi -o results` (a folder) said "unknown file type (no suffix)"
+    from screen_fixtures import TINY_BUNDLE
+
+    src = tmp_path / "hits.smi"
+    src.write_text("CCO ethanol\n")
+    (tmp_path / "results").mkdir()
+    res = runner.invoke(app, ["screen", str(src), "-o", str(tmp_path / "results"), "-q", "--panel", str(TINY_BUNDLE)])
+    assert res.exit_code == 1  # a file error, as an unknown suffix is; main() prints it as one Error: line
+    assert "it is a folder" in str(res.exception) and str(tmp_path / "results" / "hits_scored.csv") in str(res.exception)
+    assert list((tmp_path / "results").iterdir()) == []
