@@ -291,18 +291,18 @@ def models_info(
 def train_cmd(
     output: Annotated[Path, typer.Option("--output", "-o", help="Output directory: the bundle, metrics, run records.")],
     config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file with the same keys; flags given here take precedence.")] = None,  # noqa: UP045
-    dataset: Annotated[Optional[str], typer.Option("--dataset", help="Dataset name, or your own table (a .csv/.tsv file: SMILES and label columns, an empty cell = not measured), or several joined by commas (a joint panel).")] = None,  # noqa: UP045
+    dataset: Annotated[Optional[str], typer.Option("--dataset", help="Dataset name, or your own table (a .csv/.tsv file: SMILES and label columns, an empty cell = not measured), or several joined by commas (a joint panel); default bbbp.")] = None,  # noqa: UP045
     smiles_column: Annotated[Optional[str], typer.Option("--smiles-column", help="Your table's SMILES column (default: the one named smiles, canonical_smiles or smi, any case).")] = None,  # noqa: UP045
     targets: Annotated[Optional[str], typer.Option("--targets", help="Your table's label columns, joined by commas (default: every other column but identifier columns, whose names hold id, name, code, title, CAS, ChEMBL or InChIKey: Compound ID, Activity code; a warning names one that holds only numbers).")] = None,  # noqa: UP045
     task_type: Annotated[Optional[str], typer.Option("--task-type", help="classification (labels 0/1) or regression for your table (default: classification when every label is 0 or 1, regression otherwise; a column of just two other values, e.g. -1/1, is refused until you choose).")] = None,  # noqa: UP045
-    model: Annotated[Optional[str], typer.Option("--model", help="gine, dmpnn, attentivefp, fp_mlp or rf.")] = None,  # noqa: UP045
+    model: Annotated[Optional[str], typer.Option("--model", help="dmpnn (default), gine, attentivefp, fp_mlp or rf.")] = None,  # noqa: UP045
     split: Annotated[Optional[str], typer.Option("--split", help="scaffold (default), random, balanced_scaffold, stratified.")] = None,  # noqa: UP045
     seeds: Annotated[Optional[str], typer.Option("--seeds", help="Comma-separated seeds, e.g. 0,1,2 (default 0).")] = None,  # noqa: UP045
     ensemble: Annotated[Optional[int], typer.Option("--ensemble", help="Ensemble members per seed (default 1).")] = None,  # noqa: UP045
     epochs: Annotated[Optional[int], typer.Option("--epochs", help="Maximum epochs (default 50).")] = None,  # noqa: UP045
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Batch size (default 64).")] = None,  # noqa: UP045
     lr: Annotated[Optional[float], typer.Option("--lr", help="Peak learning rate (default 1e-3).")] = None,  # noqa: UP045
-    extra_features: Annotated[Optional[str], typer.Option("--extra-features", help="none, ecfp (hybrid: ECFP4 bits next to the graph), descriptors (the 21 fast RDKit descriptors, scaled on the training part) or ecfp+descriptors (both).")] = None,  # noqa: UP045
+    extra_features: Annotated[Optional[str], typer.Option("--extra-features", help="none, ecfp (hybrid: ECFP4 bits next to the graph), descriptors (the 21 fast RDKit descriptors, scaled on the training part) or ecfp+descriptors (both); default none (ecfp for fp_mlp, which reads only these).")] = None,  # noqa: UP045
     device: Annotated[Optional[str], typer.Option("--device", help="cpu (default) or cuda.")] = None,  # noqa: UP045
     threads: Annotated[Optional[int], typer.Option("--threads", help="torch threads (default 1).")] = None,  # noqa: UP045
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a finished run (bundle, metrics, runs/) already in --output; without it such a directory is refused. An interrupted run there is resumed either way.")] = False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,19 @@ def test_output_that_is_a_folder_is_named_as_one(tmp_path: Path) -> None:
     assert res.exit_code == 1  # a file error, as an unknown suffix is; main() prints it as one Error: line
     assert "it is a folder" in str(res.exception) and str(tmp_path / "results" / "hits_scored.csv") in str(res.exception)
     assert list((tmp_path / "results").iterdir()) == []
+
+
+def test_train_help_states_the_defaults_train_uses() -> None:
+    # `train --help` named no default for --dataset, --model or --extra-features: `drugscreen train -o runs/x`
+    # silently trained dmpnn on bbbp for minutes
+    from drugscreen.training.config import TrainConfig
+
+    d = TrainConfig()
+    text = " ".join(runner.invoke(app, ["train", "--help"], terminal_width=200).output.replace("│", " ").split())
+    expected = [f"default {d.dataset[0]}", f"{d.model} (default)", f"{d.split} (default)", f"default {d.extra_features} (ecfp for fp_mlp",
+                f"(default {d.seeds[0]})", f"(default {d.ensemble})", f"(default {d.epochs})", f"(default {d.batch_size})",
+                f"{d.device} (default)", f"(default {d.num_threads})"]
+    missing = [e for e in expected if e not in text]
+    assert not missing, missing
+    lr = re.search(r"Peak learning rate \(default ([0-9.e-]+)\)", text)
+    assert lr and float(lr.group(1)) == d.lr
