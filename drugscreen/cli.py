@@ -342,7 +342,8 @@ def train_cmd(
                     typer.echo(f"{name}: test {metric} n/a (no test task could be scored; see the warnings above) (seeds {s['seeds']})")
                     continue
                 typer.echo(f"{name}: test {metric} {mean_sd_text(s[metric])} (seeds {s['seeds']})")
-    typer.echo(_train_outputs_message(output, config.model, result.bundle_paths), err=True)
+    if not _state.get("quiet"):  # -q: only warnings and errors, as screen -q drops its summary line
+        typer.echo(_train_outputs_message(output, config.model, result.bundle_paths), err=True)
 
 
 #: Choices of ``train`` flags whose config error names no closest choice itself.

@@ -129,3 +129,18 @@ def test_train_help_states_the_defaults_train_uses() -> None:
     assert not missing, missing
     lr = re.search(r"Peak learning rate \(default ([0-9.e-]+)\)", text)
     assert lr and float(lr.group(1)) == d.lr
+
+
+def test_quiet_train_prints_only_its_results(tmp_path: Path) -> None:
+    # `drugscreen -q train ...` still printed "Wrote ... no screening bundle ..." on stderr
+    table = tmp_path / "t.csv"
+    rings = ["c1ccccc1", "C1CCCCC1", "c1ccncc1", "C1CCNCC1", "c1ccoc1", "C1CCOC1", "c1ccsc1", "C1CC1", "C1CCC1", "c1cnccn1"]
+    rows = [f"{ring}{'C' * (i // 10 + 1)}{'ON'[i % 2]},{i / 10:.1f}" for i, ring in enumerate(rings * 4)]
+    table.write_text("smiles,y\n" + "\n".join(rows) + "\n")
+    args = ["train", "--dataset", str(table), "--model", "rf", "-o", str(tmp_path / "o")]
+    loud = runner.invoke(app, args)
+    assert loud.exit_code == 0, loud.output
+    assert "Wrote " in loud.stderr
+    quiet = runner.invoke(app, ["-q", *args, "--overwrite"])
+    assert quiet.exit_code == 0, quiet.output
+    assert "Wrote " not in quiet.stderr and "t: test rmse" in quiet.stdout
