@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from drugscreen._version import __version__
 
@@ -27,7 +28,25 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("drugscreen")
 
+
+class _InterruptibleGroup(TyperGroup):
+    """The top-level command group: Ctrl-C in any command says so on stderr and exits 130.
+
+    Typer turns a ``KeyboardInterrupt`` escaping a command into exit 130 without a word, so an
+    interrupted ``train``, ``repurpose`` or ``datasets fetch`` ended with a blank line; ``screen``
+    catches it itself to say whether ``--resume`` can continue.
+    """
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            typer.echo("Interrupted.", err=True)
+            raise typer.Exit(130) from None
+
+
 app = typer.Typer(
+    cls=_InterruptibleGroup,
     name="drugscreen",
     help="Screen molecules for efficacy and toxicity with pretrained GNNs, repurpose approved "
     "drugs against new targets, and run reproducible benchmarks.",

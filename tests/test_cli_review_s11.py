@@ -144,3 +144,15 @@ def test_quiet_train_prints_only_its_results(tmp_path: Path) -> None:
     quiet = runner.invoke(app, ["-q", *args, "--overwrite"])
     assert quiet.exit_code == 0, quiet.output
     assert "Wrote " not in quiet.stderr and "t: test rmse" in quiet.stdout
+
+
+def test_ctrl_c_in_any_command_says_interrupted_and_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ctrl-C in train, repurpose or datasets fetch exited 130 with only a blank line on stderr
+    import drugscreen.screening.profiles as profiles
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(profiles, "available_profiles", interrupted)
+    res = runner.invoke(app, ["profiles", "list"])
+    assert res.exit_code == 130 and "Interrupted." in res.stderr
