@@ -756,7 +756,7 @@ def repurpose_cmd(
     active_threshold: Annotated[float, typer.Option("--active-threshold", help="Potency at or above which a ligand is active.")] = 6.0,
     library: Annotated[str, typer.Option("--library", help="`approved` (shipped ChEMBL approved drugs) or a molecule file.")] = "approved",
     top: Annotated[Optional[int], typer.Option("--top", min=1, help="Keep the best N drugs.")] = None,  # noqa: UP045
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the ranking (csv/tsv/parquet); default: a table on stdout.")] = None,  # noqa: UP045
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the ranking (csv/tsv/parquet); default: the best 25 (or --top N) as a table on stdout.")] = None,  # noqa: UP045
     report: Annotated[Optional[Path], typer.Option("--report", help="Write a self-contained HTML report.")] = None,  # noqa: UP045
     model: Annotated[Optional[Path], typer.Option("--model", help="Affinity model bundle (default: the shipped one).")] = None,  # noqa: UP045
     no_panel: Annotated[bool, typer.Option("--no-panel", help="Leave out the toxicity panel columns.")] = False,
@@ -794,6 +794,8 @@ def repurpose_cmd(
             n_other = ranked["other_forms"].head(len(shown)).map(count_other_forms)
             shown["name"] = [f"{n} (+{k} form{'s' if k > 1 else ''})" if k else n for n, k in zip(shown["name"], n_other, strict=True)]
         typer.echo(shown.to_string(index=False))
+        if top is None and len(ranked) > len(shown):  # the table stops at 25 rows; the ranking does not
+            logger.info("showing the best %d of %d rows; --top N for more, or -o FILE for all", len(shown), len(ranked))
         return
     from drugscreen.repurposing.report import write_table
 

@@ -156,3 +156,22 @@ def test_ctrl_c_in_any_command_says_interrupted_and_exits_130(monkeypatch: pytes
     monkeypatch.setattr(profiles, "available_profiles", interrupted)
     res = runner.invoke(app, ["profiles", "list"])
     assert res.exit_code == 130 and "Interrupted." in res.stderr
+
+
+def test_repurpose_table_says_when_it_shows_only_the_first_25(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # without -o or --top, stdout showed 25 of 1,698 drugs and said nothing about the rest
+    import pandas as pd
+
+    import drugscreen.repurposing.repurposer as rep
+
+    ranked = pd.DataFrame({"rank": range(1, 31), "chembl_id": [f"C{i}" for i in range(30)], "name": [f"d{i}" for i in range(30)],
+                           "score": [1 - i / 100 for i in range(30)]})
+    monkeypatch.setattr(rep, "repurpose", lambda **kwargs: ranked)
+    lig = tmp_path / "lig.smi"
+    lig.write_text("CCO a\n")
+    res = runner.invoke(app, ["repurpose", "--ligands", str(lig), "--no-panel"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.count("\n") == 26  # header + 25 rows
+    assert "showing the best 25 of 30 rows" in res.stderr
+    res = runner.invoke(app, ["repurpose", "--ligands", str(lig), "--no-panel", "--top", "30"])
+    assert "showing" not in res.stderr
