@@ -477,6 +477,8 @@ def screen_cmd(
         _state["verbose"] = max(int(_state.get("verbose", 0)), verbose)
         configure_logging(int(_state["verbose"]), quiet or bool(_state.get("quiet")), _state.get("log_file"))  # keep --log-file
     show_progress = progress_enabled(quiet)
+    if input_path == "-" and _stdin_is_terminal():  # `screen -` typed at a prompt waited without a word
+        logger.warning("reading molecules from standard input: type or paste them, then Ctrl-D (Ctrl-Z Enter on Windows)")
     endpoint_list = [e for e in (endpoints or "").split(",") if e.strip()] or None
     if report is not None:  # before the run: a report that cannot be written failed only at its end
         from drugscreen.exceptions import InputFormatError
@@ -558,6 +560,14 @@ def screen_cmd(
     if strict and summary.invalid:
         typer.echo(f"Error: {summary.invalid:,} invalid molecule(s) and --strict was given.", err=True)
         raise typer.Exit(1)
+
+
+def _stdin_is_terminal() -> bool:
+    """Whether standard input is an interactive terminal (nothing piped or redirected in)."""
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):  # closed or replaced stdin
+        return False
 
 
 def _default_output_name(input_path: str | Path | None, suffix: str) -> str:

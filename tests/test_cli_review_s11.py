@@ -175,3 +175,15 @@ def test_repurpose_table_says_when_it_shows_only_the_first_25(monkeypatch: pytes
     assert "showing the best 25 of 30 rows" in res.stderr
     res = runner.invoke(app, ["repurpose", "--ligands", str(lig), "--no-panel", "--top", "30"])
     assert "showing" not in res.stderr
+
+
+def test_screen_stdin_at_a_terminal_says_it_is_waiting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # `drugscreen screen -` typed at a prompt sat waiting for input without a word
+    from screen_fixtures import TINY_BUNDLE
+
+    import drugscreen.cli as cli
+
+    monkeypatch.setattr(cli, "_stdin_is_terminal", lambda: True)
+    res = runner.invoke(app, ["screen", "-", "-o", str(tmp_path / "o.csv"), "--panel", str(TINY_BUNDLE)], input="CCO\n")
+    assert res.exit_code == 0, res.output
+    assert "reading molecules from standard input" in res.stderr and "Ctrl-D" in res.stderr
