@@ -89,7 +89,7 @@ def _main_options(
         Optional[bool],  # noqa: UP045 - typer needs Optional here
         typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version and exit."),
     ] = None,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv: debug); tracebacks on errors.")] = 0,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, metavar="", show_default=False, help="More log output (-vv: debug); tracebacks on errors.")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no progress bars.")] = False,
     log_file: Annotated[Optional[Path], typer.Option("--log-file", help="Also write the log to this file.")] = None,  # noqa: UP045
 ) -> None:
@@ -457,7 +457,7 @@ def screen_cmd(
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run of the same input and options.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any molecule is invalid (the output is still written).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary line.")] = False,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, metavar="", show_default=False, help="More log output (-vv: debug); tracebacks on errors.")] = 0,
     engine: Annotated[str, typer.Option("--engine", help="local: this machine (--jobs processes); ray: Ray Data actors, writing -o DIRECTORY of Parquet parts + _manifest.json (pip install 'drugscreen\\[ray]').", rich_help_panel="Scale-out")] = "local",
     address: Annotated[Optional[str], typer.Option("--address", help="--engine ray: the Ray cluster, 'auto' (started with `ray start`) or ray://host:10001; default: start a local Ray.", show_default=False, rich_help_panel="Scale-out")] = None,  # noqa: UP045
     num_workers: Annotated[int, typer.Option("--num-workers", min=0, help="--engine ray: scoring actors (one CPU each); 0 = every CPU of the Ray cluster.", rich_help_panel="Scale-out")] = 0,

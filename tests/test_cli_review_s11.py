@@ -187,3 +187,10 @@ def test_screen_stdin_at_a_terminal_says_it_is_waiting(monkeypatch: pytest.Monke
     res = runner.invoke(app, ["screen", "-", "-o", str(tmp_path / "o.csv"), "--panel", str(TINY_BUNDLE)], input="CCO\n")
     assert res.exit_code == 0, res.output
     assert "reading molecules from standard input" in res.stderr and "Ctrl-D" in res.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["screen"]])
+def test_verbose_is_shown_as_a_flag_not_an_integer_option(command: list[str]) -> None:
+    # `-v <int> [default: 0]` read as `-v 2`, which is taken for a command ("No such command '2'")
+    lines = [ln for ln in runner.invoke(app, [*command, "--help"], terminal_width=200).output.splitlines() if "--verbose" in ln]
+    assert len(lines) == 1 and "<int>" not in lines[0] and "default: 0" not in lines[0] and "-vv" in lines[0]
