@@ -259,3 +259,16 @@ def test_a_glob_matches_dataset_names_too():
            Endpoint("bbbp", "bbbp", "classification", "", "none", "bbbp", 2)]
     assert [e.name for e in _select_endpoints(eps, "bace_*")] == ["bace", "bace_pic50"]
     assert [e.name for e in _select_endpoints(eps, "bbb*")] == ["bbbp"]
+
+
+def test_stereo_molecule_scores_do_not_depend_on_how_it_is_written() -> None:
+    """L-alanine written N[C@@H](C)C(=O)O got D-alanine's numbers, not C[C@H](N)C(=O)O's: the
+    graph's chirality tag followed the written atom order (113 of 127 stereo molecules of a
+    ClinTox sample scored differently when written in another order)."""
+    from screen_fixtures import TINY_BUNDLE
+
+    s = Screener.load(TINY_BUNDLE, profile=None)
+    d = s.score(["C[C@H](N)C(=O)O", "N[C@@H](C)C(=O)O", "OC(=O)[C@@H](N)C", "C[C@@H](N)C(=O)O"])
+    assert d["smiles_std"].nunique() == 2
+    for e in s.endpoints:
+        assert d[e.column][0] == d[e.column][1] == d[e.column][2], e.column

@@ -13,6 +13,14 @@ Atom features (one-hot unless noted): element (with an "other" bucket), degree, 
 charge, chirality tag, total H count, hybridization, aromaticity (bit), ring membership
 (bit), ring sizes 3..8+ (multi-hot), and mass / 100 (scalar). Bond features: bond type,
 conjugation (bit), ring (bit), stereo.
+
+A graph does not depend on the order the molecule's atoms were written in: atoms are put in
+RDKit's canonical order (:func:`rdkit.Chem.CanonicalRankAtoms`, ties broken canonically) and
+bonds sorted by their canonical atoms. That matters for the chirality tag, which RDKit states
+relative to the order of an atom's bonds: ``N[C@@H](C)C(=O)O`` and ``C[C@H](N)C(=O)O`` (both
+L-alanine) carry opposite tags as parsed; the tag is re-expressed relative to the neighbours'
+canonical order, so both give one graph (and D-alanine another). One molecule, however written,
+gets the same arrays, bit for bit, and so the same predictions.
 """
 
 from __future__ import annotations
@@ -131,6 +139,44 @@ _BOND_GETTERS = (
 )
 
 
+_CW, _CCW = int(Chem.ChiralType.CHI_TETRAHEDRAL_CW), int(Chem.ChiralType.CHI_TETRAHEDRAL_CCW)
+
+
+def _canonical_ranks(mol: Chem.Mol, chiral: Sequence[int]) -> tuple[np.ndarray, list[int]]:
+    """Each atom's canonical position, and the atoms whose CW/CCW tag flips in that order.
+
+    ``chiral`` holds the molecule's raw chiral tags. RDKit's tag says whether the neighbours,
+    taken in the order of the atom's bonds, turn clockwise; in the canonical order that order
+    is the neighbours sorted by canonical rank, so the tag flips when sorting them is an odd
+    permutation. (An implicit hydrogen keeps its place in RDKit's convention, so only the
+    heavy neighbours' order counts.)
+    """
+    ranks = np.fromiter(Chem.CanonicalRankAtoms(mol, breakTies=True), dtype=np.int64, count=mol.GetNumAtoms())
+    flips = []
+    for i, tag in enumerate(chiral):
+        if tag == _CW or tag == _CCW:
+            keys = [ranks[b.GetOtherAtomIdx(i)] for b in mol.GetAtomWithIdx(i).GetBonds()]
+            inversions = sum(1 for a in range(len(keys)) for b in range(a + 1, len(keys)) if keys[a] > keys[b])
+            if inversions % 2:
+                flips.append(i)
+    return ranks, flips
+
+
+def _flip_chirality(raw: np.ndarray, atoms: Sequence[int] | np.ndarray) -> None:
+    """Swap CW and CCW in the raw chiral-tag row (row 2) of ``raw`` at ``atoms``, in place."""
+    if len(atoms):
+        raw[2, atoms] = _CW + _CCW - raw[2, atoms]
+
+
+def _canonical_bonds(begin: np.ndarray, end: np.ndarray, group: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bonds given by their atoms' canonical positions: (order, low, high), the bonds sorted by
+    (``group``, low, high), each from its lower to its higher atom."""
+    low, high = np.minimum(begin, end), np.maximum(begin, end)
+    keys = (high, low) if group is None else (high, low, group)
+    order = np.lexsort(keys)
+    return order, low[order], high[order]
+
+
 def _atom_matrix(raw: np.ndarray, degree: np.ndarray) -> np.ndarray:
     """Atom features ``(n, ATOM_DIM)`` but the ring columns, from the raw atom values.
 
@@ -236,6 +282,8 @@ class GraphFeaturizer:
         # than the GetAtoms() iterator) and read each property with one C-level map.
         atoms = list(map(mol.GetAtomWithIdx, range(n)))
         raw = np.array([list(map(f, atoms)) for f in _ATOM_GETTERS], dtype=np.int64).reshape(6, n)
+        ranks, flips = _canonical_ranks(mol, raw[2].tolist())
+        _flip_chirality(raw, flips)
         if m:
             bonds = list(map(mol.GetBondWithIdx, range(m)))
             braw = np.array([list(map(f, bonds)) for f in _BOND_GETTERS], dtype=np.int64)
@@ -254,11 +302,16 @@ class GraphFeaturizer:
                 ring_cols.extend([_RING_BASE + min(len(ring), 8) - 3] * len(ring))
             x[ring_atoms, _N_ONEHOT + 1] = 1.0
             x[ring_atoms, ring_cols] = 1.0
+        perm = np.empty(n, dtype=np.int64)
+        perm[ranks] = np.arange(n)
+        x = x[perm]  # canonical atom order
         if braw is None:
             return MolGraph(x, np.zeros((2, 0), dtype=np.int64), np.zeros((0, BOND_DIM), dtype=np.float32))
+        order, low, high = _canonical_bonds(ranks[braw[0]], ranks[braw[1]])
+        braw = braw[:, order]
         edge_index = np.empty((2, 2 * m), dtype=np.int64)
-        edge_index[0, 0::2] = edge_index[1, 1::2] = braw[0]
-        edge_index[1, 0::2] = edge_index[0, 1::2] = braw[1]
+        edge_index[0, 0::2] = edge_index[1, 1::2] = low
+        edge_index[1, 0::2] = edge_index[0, 1::2] = high
         battr = np.zeros((m, BOND_DIM), dtype=np.float32)
         rows = np.arange(m)
         battr[rows, _BOND_TYPE_SLOT[np.minimum(braw[2], 31)]] = 1.0
@@ -285,12 +338,17 @@ class GraphFeaturizer:
         ring_len: list[int] = []
         ring_off: list[int] = []
         offset = 0
+        ranks: list[np.ndarray] = []
+        flips: list[int] = []
         for mol in mols:
             n = mol.GetNumAtoms()
             m = mol.GetNumBonds()
             atoms = list(map(mol.GetAtomWithIdx, range(n)))
             for col, getter in zip(acols, _ATOM_GETTERS, strict=True):
                 col.extend(map(getter, atoms))
+            mol_ranks, mol_flips = _canonical_ranks(mol, acols[2][offset:])
+            ranks.append(mol_ranks)
+            flips.extend(offset + i for i in mol_flips)
             if m:
                 bonds = list(map(mol.GetBondWithIdx, range(m)))
                 for col, getter in zip(bcols, _BOND_GETTERS, strict=True):
@@ -310,6 +368,7 @@ class GraphFeaturizer:
         bptr = np.zeros(len(mols) + 1, dtype=np.int64)
         np.cumsum(nb, out=bptr[1:])
         raw = np.array(acols, dtype=np.int64).reshape(len(_ATOM_GETTERS), total)
+        _flip_chirality(raw, flips)
         braw = np.array(bcols, dtype=np.int64).reshape(len(_BOND_GETTERS), int(bptr[-1]))
         bond_off = np.repeat(aptr[:-1], nb)
         degree = np.bincount(np.concatenate([braw[0] + bond_off, braw[1] + bond_off]), minlength=total)
@@ -319,11 +378,19 @@ class GraphFeaturizer:
             ra = np.array(ring_atoms, dtype=np.int64) + np.repeat(np.array(ring_off, dtype=np.int64), rl)
             x[ra, _N_ONEHOT + 1] = 1.0
             x[ra, np.repeat(_RING_BASE + np.minimum(rl, 8) - 3, rl)] = 1.0
+        rank_all = np.concatenate(ranks)  # each atom's canonical position within its molecule
+        perm = np.empty(total, dtype=np.int64)
+        perm[rank_all + np.repeat(aptr[:-1], na)] = np.arange(total)
+        x = x[perm]  # canonical atom order, molecule by molecule
 
         m_total = int(bptr[-1])
+        order, low, high = _canonical_bonds(
+            rank_all[braw[0] + bond_off], rank_all[braw[1] + bond_off], np.repeat(np.arange(len(mols)), nb)
+        )
+        braw = braw[:, order]
         edge_index = np.empty((2 * m_total, 2), dtype=np.int64)
-        edge_index[0::2, 0] = edge_index[1::2, 1] = braw[0]
-        edge_index[0::2, 1] = edge_index[1::2, 0] = braw[1]
+        edge_index[0::2, 0] = edge_index[1::2, 1] = low
+        edge_index[0::2, 1] = edge_index[1::2, 0] = high
         battr = np.zeros((m_total, BOND_DIM), dtype=np.float32)
         rows = np.arange(m_total)
         battr[rows, _BOND_TYPE_SLOT[np.minimum(braw[2], 31)]] = 1.0

@@ -37,7 +37,7 @@ __all__ = ["FEATURE_CACHE_VERSION", "DatasetPart", "Part", "TrainingData", "buil
 
 logger = logging.getLogger(__name__)
 
-FEATURE_CACHE_VERSION = 2  # 2: neutralized carbanions read back (e.g. cyclopentadienide)
+FEATURE_CACHE_VERSION = 3  # 2: neutralized carbanions read back (e.g. cyclopentadienide); 3: canonical atom order and chirality
 #: Identity of the cached fingerprint (ECFP4, 2048 bits, no chirality) in cache keys.
 _FP_CACHE_KEY = {"name": "morgan", "params": {"radius": 2, "n_bits": 2048}}
 
