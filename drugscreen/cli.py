@@ -553,10 +553,10 @@ def screen_cmd(
         signal.signal(signal.SIGTERM, old_term)
     if not (quiet or _state.get("quiet")):
         where = "stdout" if summary.output == "-" else summary.output
-        line = _counts_line(summary, where)
-        if summary.report:
+        line = _counts_line(summary, where) + _speed(summary)
+        if summary.report:  # after the time: "...; report r.html in 2.3 s" read as the report's time
             line += f"; report {summary.report}"
-        typer.echo(line + _speed(summary), err=True)
+        typer.echo(line, err=True)
     if strict and summary.invalid:
         typer.echo(f"Error: {summary.invalid:,} invalid molecule(s) and --strict was given.", err=True)
         raise typer.Exit(1)

@@ -194,3 +194,18 @@ def test_verbose_is_shown_as_a_flag_not_an_integer_option(command: list[str]) ->
     # `-v <int> [default: 0]` read as `-v 2`, which is taken for a command ("No such command '2'")
     lines = [ln for ln in runner.invoke(app, [*command, "--help"], terminal_width=200).output.splitlines() if "--verbose" in ln]
     assert len(lines) == 1 and "<int>" not in lines[0] and "default: 0" not in lines[0] and "-vv" in lines[0]
+
+
+def test_summary_line_gives_the_time_before_the_report(tmp_path: Path) -> None:
+    # "5 scored, 0 invalid; wrote o.csv; report r.html in 2.3 s (2/s)" read as the report's time; README:
+    # "N scored ..., M invalid (see column error in OUT) in T s (R/s)" then "; report R"
+    from screen_fixtures import TINY_BUNDLE
+
+    src = tmp_path / "a.smi"
+    src.write_text("CCO\nC1CC\n")
+    res = runner.invoke(app, ["screen", str(src), "-o", str(tmp_path / "o.csv"), "--report", str(tmp_path / "r.html"),
+                              "--panel", str(TINY_BUNDLE)])
+    assert res.exit_code == 0, res.output
+    line = [ln for ln in res.stderr.splitlines() if "scored" in ln][-1]
+    assert re.fullmatch(r"1 scored(?: \(1 outside the applicability domain\))?, 1 invalid \(see column error in .*o\.csv\)"
+                        r" in \d+\.\d s \(\d+(?:\.\d)?/s\); report .*r\.html", line), line
