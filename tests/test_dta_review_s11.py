@@ -291,3 +291,25 @@ def test_a_task_without_training_pairs_or_spread_is_refused() -> None:
         train_affinity([flat], make_splits([flat], "warm"), TrainConfig(epochs=1, n_members=2, model=SMALL))
     with pytest.raises(InputFormatError, match="distinct names"):
         train_affinity([flat, flat], make_splits([flat], "warm"), TrainConfig(epochs=1, n_members=2, model=SMALL))
+
+
+def test_concordance_index_with_a_missing_true_value_is_an_error_not_a_hang() -> None:
+    """concordance_index (and regression_metrics) on a y_true holding a NaN never returned: NaN
+    equals nothing, so the loop over groups of equal true values never advanced. A NaN
+    prediction counted as the highest value, and an empty input was a numpy reduction error."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from drugscreen.repurposing.evaluation import concordance_index\n"
+        "try:\n    concordance_index([1.0, float('nan'), 3.0], [1.0, 2.0, 3.0])\n"
+        "except ValueError as exc:\n    print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "y_true holds 1 values that are not finite numbers (first at 1)" in done.stdout, done.stderr
+    from drugscreen.repurposing.evaluation import concordance_index, per_target_ranking
+
+    assert np.isnan(concordance_index([1.0, 2.0, 3.0], [1.0, float("nan"), 3.0]))
+    assert np.isnan(concordance_index([], []))
+    assert per_target_ranking([0] * 12, list(range(12)), list(range(12)))["mean_spearman"] == pytest.approx(1.0)

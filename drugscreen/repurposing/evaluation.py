@@ -32,12 +32,25 @@ def _dense_rank(values: np.ndarray) -> np.ndarray:
 def concordance_index(y_true: Sequence[float] | np.ndarray, y_pred: Sequence[float] | np.ndarray) -> float:
     """Concordance index, exact, O(n log n).
 
-    Returns NaN when no pair has different true values.
+    Returns NaN when no pair has different true values (none at all when empty) and when a
+    prediction is not a finite number (a NaN would otherwise count as the highest value).
+
+    Raises
+    ------
+    ValueError
+        ``y_true`` and ``y_pred`` differ in shape, or a true value is not a finite number
+        (leave unmeasured pairs out).
     """
     y = np.asarray(y_true, dtype=np.float64)
     f = np.asarray(y_pred, dtype=np.float64)
     if y.shape != f.shape:
         raise ValueError(f"y_true and y_pred differ in shape: {y.shape} vs {f.shape}")
+    bad = ~np.isfinite(y)
+    if bad.any():
+        # a NaN true value equals nothing, not even itself: the grouping loop below never ended
+        raise ValueError(f"y_true holds {int(bad.sum())} values that are not finite numbers (first at {int(np.argmax(bad))}); leave those pairs out")
+    if y.size < 2 or not np.isfinite(f).all():
+        return float("nan")
     order = np.argsort(y, kind="stable")
     y, f = y[order], f[order]
     fr = _dense_rank(f) + 1  # 1-based ranks for the Fenwick tree
@@ -131,6 +144,9 @@ def per_target_ranking(
         top list that are binders), ``recall_top`` (fraction of binders in the top list),
         ``base_rate`` (binder fraction, the hit rate of a random ranking), ``n_targets_with_binders``.
     """
+    target_idx = np.asarray(target_idx)
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
     rhos: list[float] = []
     hits: list[float] = []
     recalls: list[float] = []
