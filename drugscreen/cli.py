@@ -309,7 +309,7 @@ def models_info(
              "drugscreen train --dataset my_assay.csv --targets pIC50 --model gine -o runs/my_assay")
 def train_cmd(
     output: Annotated[Path, typer.Option("--output", "-o", help="Output directory: the bundle, metrics, run records.")],
-    config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file with the same keys; flags given here take precedence.")] = None,  # noqa: UP045
+    config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file whose keys are these options' names with _ for - (threads: num_threads), plus more (benchmarks/configs/panel.toml shows them); flags given here take precedence.")] = None,  # noqa: UP045
     dataset: Annotated[Optional[str], typer.Option("--dataset", help="Dataset name, or your own table (a .csv/.tsv file: SMILES and label columns, an empty cell = not measured), or several joined by commas (a joint panel); default bbbp.")] = None,  # noqa: UP045
     smiles_column: Annotated[Optional[str], typer.Option("--smiles-column", help="Your table's SMILES column (default: the one named smiles, canonical_smiles or smi, any case).")] = None,  # noqa: UP045
     targets: Annotated[Optional[str], typer.Option("--targets", help="Your table's label columns, joined by commas (default: every other column but identifier columns, whose names hold id, name, code, title, CAS, ChEMBL or InChIKey: Compound ID, Activity code; a warning names one that holds only numbers).")] = None,  # noqa: UP045
@@ -651,7 +651,8 @@ def _screen_ray(
     if not (quiet or _state.get("quiet")):
         line = _counts_line(summary, summary.output)
         if summary.parts:
-            line += f" ({summary.parts} parts, {summary.workers} Ray workers)"
+            parts, workers = summary.parts, summary.workers
+            line += f" ({parts} part{'s' * (parts != 1)}, {workers} Ray worker{'s' * (workers != 1)})"
         typer.echo(line + _speed(summary), err=True)
     if strict and summary.invalid:
         typer.echo(f"Error: {summary.invalid:,} invalid molecule(s) and --strict was given.", err=True)
@@ -824,7 +825,8 @@ def main() -> None:
 
     Click (standalone mode) already turns usage errors into one line and exit 2. Commands that
     can be interrupted mid-write catch ``KeyboardInterrupt`` themselves and exit 130 after
-    cleaning up; anything that escapes still exits 130 here.
+    cleaning up; for the others the top-level group (:class:`_InterruptibleGroup`) says
+    "Interrupted." and exits 130, and anything that escapes even that still exits 130 here.
     """
     from drugscreen.exceptions import DrugscreenError
 

@@ -209,3 +209,14 @@ def test_summary_line_gives_the_time_before_the_report(tmp_path: Path) -> None:
     line = [ln for ln in res.stderr.splitlines() if "scored" in ln][-1]
     assert re.fullmatch(r"1 scored(?: \(1 outside the applicability domain\))?, 1 invalid \(see column error in .*o\.csv\)"
                         r" in \d+\.\d s \(\d+(?:\.\d)?/s\); report .*r\.html", line), line
+
+
+def test_train_config_help_names_the_toml_keys_that_differ_from_the_flags(tmp_path: Path) -> None:
+    # "--config: TOML file with the same keys" — but `threads = 2` is refused: the key is num_threads
+    from drugscreen.training import resolve_config
+
+    text = " ".join(runner.invoke(app, ["train", "--help"], terminal_width=200).output.replace("│", " ").split())
+    assert "threads: num_threads" in text
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('dataset = "bbbp"\nnum_threads = 2\nextra_features = "ecfp"\nbatch_size = 32\n')
+    assert resolve_config(cfg).num_threads == 2
