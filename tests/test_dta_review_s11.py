@@ -313,3 +313,26 @@ def test_concordance_index_with_a_missing_true_value_is_an_error_not_a_hang() ->
     assert np.isnan(concordance_index([1.0, 2.0, 3.0], [1.0, float("nan"), 3.0]))
     assert np.isnan(concordance_index([], []))
     assert per_target_ranking([0] * 12, list(range(12)), list(range(12)))["mean_spearman"] == pytest.approx(1.0)
+
+
+def test_training_restores_the_callers_threads_and_warns_when_cut_short(caplog) -> None:
+    """train_affinity set torch to cfg.threads (1) for the rest of the session, so everything a
+    notebook ran after training was single-threaded; a run stopped by max_minutes before its
+    epochs said so only at INFO level."""
+    from drugscreen.repurposing.training import (
+        TrainConfig,
+        affinity_task_from_table,
+        make_splits,
+        train_affinity,
+    )
+
+    task = affinity_task_from_table(_own_table(), "mine", value_column="pKd", fp_bits=32)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with caplog.at_level("WARNING"):
+            _, rec = train_affinity([task], make_splits([task], "warm"), TrainConfig(epochs=5, n_members=2, model=SMALL, threads=1, max_minutes=0.0))
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    assert rec["epochs_run"] == 1 and "1 of 5 epochs run" in caplog.text

@@ -473,7 +473,20 @@ def train_affinity(tasks: Sequence[AffinityTask], splits: dict[str, PairSplit], 
 
     The record holds the scalers, per-epoch validation metrics, the chosen epoch, and valid and
     test metrics of the chosen weights (MSE, CI, Spearman; per-target ranking on test).
+    Training runs on ``cfg.threads`` torch threads; the caller's thread count is restored after.
+    Training stops after ``cfg.max_minutes`` even if fewer than ``cfg.epochs`` epochs ran (a
+    warning says so; ``record["epochs_run"]`` counts them).
     """
+    import torch
+
+    threads = torch.get_num_threads()
+    try:
+        return _train_affinity(tasks, splits, cfg)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train_affinity(tasks: Sequence[AffinityTask], splits: dict[str, PairSplit], cfg: TrainConfig) -> tuple[Any, dict[str, Any]]:
     import torch
 
     from drugscreen.exceptions import InputFormatError
@@ -547,7 +560,10 @@ def train_affinity(tasks: Sequence[AffinityTask], splits: dict[str, PairSplit], 
         if best is None or score > best[0]:
             best = (score, epoch, {k: v.detach().clone() for k, v in model.state_dict().items()})
         if elapsed / 60 > cfg.max_minutes:
-            logger.info("time budget of %.1f min reached after epoch %d", cfg.max_minutes, epoch)
+            if epoch + 1 < cfg.epochs:
+                logger.warning(
+                    "time budget of %.1f min (max_minutes) reached: %d of %d epochs run", cfg.max_minutes, epoch + 1, cfg.epochs
+                )
             break
     assert best is not None
     model.load_state_dict(best[2])
