@@ -488,6 +488,8 @@ def screen_cmd(
             check_report_path(report)
         except InputFormatError as exc:
             raise typer.BadParameter(str(exc), param_hint="'--report'") from None
+    if input_path != "-" and not Path(input_path).exists():
+        _refuse_smiles_as_input(input_path)
     if engine == "local" and output not in (None, "-"):
         _refuse_directory_output(output, _default_output_name(input_path, "_scored.csv"))
     if engine not in ("local", "ray"):
@@ -568,6 +570,28 @@ def _stdin_is_terminal() -> bool:
         return sys.stdin.isatty()
     except (AttributeError, ValueError):  # closed or replaced stdin
         return False
+
+
+def _refuse_smiles_as_input(input_path: str) -> None:
+    """A data error (exit 1) saying how to score a SMILES typed where the input file goes.
+
+    ``drugscreen screen CCO`` was refused as "unknown file type (no suffix)", which does not tell
+    a new user that INPUT is a file, nor how to score one molecule. Only text that is no file,
+    has no known suffix and parses as a SMILES gets this message.
+    """
+    from drugscreen.exceptions import InputFormatError
+
+    if Path(input_path).suffix.lower() in (".smi", ".smiles", ".csv", ".tsv", ".txt", ".sdf", ".parquet", ".gz"):
+        return
+    from rdkit import Chem, rdBase
+
+    with rdBase.BlockLogs():
+        mol = Chem.MolFromSmiles(input_path)
+    if mol is not None and mol.GetNumAtoms():
+        raise InputFormatError(
+            f"{input_path!r} is not a file but reads as a SMILES; INPUT is a file of molecules. To score molecules "
+            f"typed on the command line, pipe them in: echo '{input_path}' | drugscreen screen - -o -"
+        )
 
 
 def _default_output_name(input_path: str | Path | None, suffix: str) -> str:

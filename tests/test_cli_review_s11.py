@@ -220,3 +220,13 @@ def test_train_config_help_names_the_toml_keys_that_differ_from_the_flags(tmp_pa
     cfg = tmp_path / "c.toml"
     cfg.write_text('dataset = "bbbp"\nnum_threads = 2\nextra_features = "ecfp"\nbatch_size = 32\n')
     assert resolve_config(cfg).num_threads == 2
+
+
+def test_a_smiles_given_as_input_says_how_to_score_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `drugscreen screen CCO` said "unknown file type (no suffix)"
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(app, ["screen", "CC(=O)Oc1ccccc1C(=O)O"])
+    assert res.exit_code == 1  # main() prints it as one Error: line
+    assert "reads as a SMILES" in str(res.exception) and "| drugscreen screen - -o -" in str(res.exception)
+    res = runner.invoke(app, ["screen", "hits"])  # a file name without a suffix keeps its message
+    assert res.exit_code == 1 and "reads as a SMILES" not in str(res.exception)
