@@ -5,8 +5,10 @@ heavy (torch, PyG, deepchem, pandas) is imported at module level, so ``drugscree
 starts fast; commands import what they need when they run.
 
 Exit codes: 0 success (even when some molecules were flagged invalid), 1 a runtime or data
-error (one ``Error: ...`` line on stderr; the traceback only with ``-v``), 2 a usage error,
-130 interrupted with Ctrl-C.
+error (one ``Error: ...`` line on stderr; the traceback only with ``-v``), including a file that
+cannot be read or written (missing, unknown suffix, a folder), 2 a usage error: an unknown option,
+a missing argument, or a misspelt name or choice typed on the command line (``--split scafold``,
+``--profile defualt``, ``datasets info bbbpp``; with the closest names), 130 interrupted with Ctrl-C.
 """
 
 from __future__ import annotations
@@ -185,7 +187,7 @@ def datasets_info(
 
         if info["kind"] == "affinity":
             raise typer.BadParameter(f"lists the rows of a molecule dataset; {info['name']} is drug-target affinity data "
-                                     "(the drugs it cannot parse are named in the log when it is loaded)", param_hint="--invalid")
+                                     "(the drugs it cannot parse are named in the log when it is loaded)", param_hint="'--invalid'")
         typer.echo(invalid_rows_text(load_dataset(name, data_dir).invalid), nl=False)
         return
     if as_json:
@@ -491,7 +493,7 @@ def screen_cmd(
     if engine == "local" and output not in (None, "-"):
         _refuse_directory_output(output, _default_output_name(input_path, "_scored.csv"))
     if engine not in ("local", "ray"):
-        raise typer.BadParameter(f"{engine!r}: choose local or ray", param_hint="--engine")
+        raise typer.BadParameter(f"{engine!r}: choose local or ray", param_hint="'--engine'")
     typed_names = {"endpoint": ("'--endpoints'", endpoints), "profile": ("'--profile'", profile), "model bundle": ("'--panel'", panel)}
     if engine == "ray":
         with _unknown_name_is_usage(typed_names):
@@ -502,7 +504,7 @@ def screen_cmd(
             )  # fmt: skip
         return
     if address is not None or num_workers:
-        raise typer.BadParameter("--address and --num-workers need --engine ray", param_hint="--engine")
+        raise typer.BadParameter("--address and --num-workers need --engine ray", param_hint="'--engine'")
 
     def _sigterm(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -656,9 +658,9 @@ def _screen_ray(
     if not ray_available():
         raise MissingDependencyError(RAY_INSTALL_HINT)
     if output is None or output == "-":
-        raise typer.BadParameter("--engine ray writes a directory: give -o DIRECTORY", param_hint="--output")
+        raise typer.BadParameter("--engine ray writes a directory: give -o DIRECTORY", param_hint="'--output'")
     if report is not None or resume:
-        raise typer.BadParameter("--report and --resume work with --engine local only (for now)", param_hint="--engine")
+        raise typer.BadParameter("--report and --resume work with --engine local only (for now)", param_hint="'--engine'")
     if not _state.get("verbose"):
         # Ray and Ray Data log at INFO to stderr by default; keep the screen output to one line
         import os

@@ -245,3 +245,9 @@ def test_screen_report_path_errors_exit_as_other_output_path_errors(report: str,
                               "--panel", str(TINY_BUNDLE)])
     assert res.exit_code == 1 and isinstance(res.exception, InputFormatError)  # main() prints one Error: line
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_usage_errors_quote_the_option_as_click_does() -> None:
+    # "Invalid value for --engine" beside "Invalid value for '--profile'"
+    res = runner.invoke(app, ["screen", "x.smi", "--engine", "rayy"])
+    assert res.exit_code == 2 and "Invalid value for '--engine'" in res.output
