@@ -92,6 +92,8 @@ def test_broken_bundle_config_is_a_bundle_error(small_bundle, edit, match) -> No
     assert load_affinity_bundle(small_bundle).scalers == {"mine": (6.0, 1.5)}
     cfg_path = small_bundle / "config.json"
     new = edit(json.loads(cfg_path.read_text()))
+    if isinstance(new, dict):
+        new.pop("config_sha256")  # as a bundle saved before configs had a checksum
     cfg_path.write_text(new if isinstance(new, str) else json.dumps(new))
     with pytest.raises(BundleError, match=match):
         load_affinity_bundle(small_bundle)
@@ -104,7 +106,7 @@ def test_damaged_weights_without_checksum_is_a_bundle_error(small_bundle) -> Non
     from drugscreen.repurposing.affinity_bundle import load_affinity_bundle
 
     cfg = json.loads((small_bundle / "config.json").read_text())
-    del cfg["files"]
+    del cfg["files"], cfg["config_sha256"]
     (small_bundle / "config.json").write_text(json.dumps(cfg))
     weights = small_bundle / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:100])
@@ -336,3 +338,24 @@ def test_training_restores_the_callers_threads_and_warns_when_cut_short(caplog) 
     finally:
         torch.set_num_threads(before)
     assert rec["epochs_run"] == 1 and "1 of 5 epochs run" in caplog.text
+
+
+def test_an_edited_bundle_config_is_refused(small_bundle) -> None:
+    """config.json had no checksum: an edited scaler (a 'fix' of the units, a copy-paste slip)
+    loaded and shifted every prediction without a word."""
+    import json
+
+    from drugscreen.exceptions import BundleError
+    from drugscreen.repurposing.affinity_bundle import load_affinity_bundle
+
+    cfg_path = small_bundle / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg_path.write_text(json.dumps(cfg, indent=4))  # the same content, laid out otherwise: accepted
+    assert load_affinity_bundle(small_bundle).scalers == {"mine": (6.0, 1.5)}
+    cfg["scalers"]["mine"] = [9.0, 1.5]
+    cfg_path.write_text(json.dumps(cfg))
+    with pytest.raises(BundleError, match="edited after the bundle was saved"):
+        load_affinity_bundle(small_bundle)
+    del cfg["config_sha256"]
+    cfg_path.write_text(json.dumps(cfg))
+    assert load_affinity_bundle(small_bundle).scalers == {"mine": (9.0, 1.5)}

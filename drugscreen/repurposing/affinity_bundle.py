@@ -3,7 +3,9 @@
 ``config.json`` holds ``format_version``, the model's constructor arguments, the graph
 featurizer and standardizer configs, the residue alphabet, the per-task scalers (values are
 predicted standardized), how the model was trained (datasets, split, seed, data checksums), its
-metrics, and the sha256 of the weights file. No pickles.
+metrics, the sha256 of the weights file and (bundles saved by this version) the sha256 of the
+config itself, so an edited scaler is refused rather than silently shifting every prediction.
+No pickles.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drugscreen.exceptions import BundleError
-from drugscreen.jsonio import write_json
+from drugscreen.jsonio import dumps, write_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,6 +40,9 @@ logger = logging.getLogger(__name__)
 
 AFFINITY_FORMAT_VERSION = 1
 WEIGHTS = "model.safetensors"
+#: Key of config.json holding the sha256 of the rest of it (bundles saved since it was added; a
+#: bundle without it, the shipped one among them, is read without this check).
+CONFIG_SHA256 = "config_sha256"
 
 
 def default_affinity_path() -> Path:
@@ -159,6 +164,12 @@ class AffinityBundle:
         return pd.DataFrame(out)
 
 
+def _config_digest(cfg: dict[str, Any]) -> str:
+    """sha256 of a config's content without its own checksum (keys sorted, compact JSON)."""
+    body = {k: v for k, v in cfg.items() if k != CONFIG_SHA256}
+    return hashlib.sha256(dumps(body, indent=None, sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -196,7 +207,10 @@ def save_affinity_bundle(model: Any, config: dict[str, Any], path: str | Path) -
     save_file(state, str(out / WEIGHTS))
     cfg = {"format_version": AFFINITY_FORMAT_VERSION, "kind": "affinity", "drugscreen_version": __version__}
     cfg.update(config)
+    cfg.pop(CONFIG_SHA256, None)
     cfg["files"] = {WEIGHTS: _sha256(out / WEIGHTS)}
+    cfg = json.loads(dumps(cfg))  # as it reads back (strict JSON: NaN -> null, tuples -> lists)
+    cfg[CONFIG_SHA256] = _config_digest(cfg)
     write_json(out / "config.json", cfg)
     logger.info("saved affinity bundle to %s", out)
     return out
@@ -233,6 +247,12 @@ def load_affinity_bundle(path: str | Path | None = None) -> AffinityBundle:
         )
     if cfg.get("alphabet", PROTEIN_ALPHABET) != PROTEIN_ALPHABET:
         raise BundleError(f"{root}: the bundle encodes residues with another alphabet")
+    recorded = cfg.get(CONFIG_SHA256)
+    if recorded is not None and recorded != _config_digest(cfg):
+        raise BundleError(
+            f"{cfg_path}: edited after the bundle was saved (its {CONFIG_SHA256} differs): its scalers or model settings "
+            "may no longer fit the weights; save the bundle again, or delete that line to accept the edit"
+        )
     want = cfg.get("files", {}).get(WEIGHTS)
     if want and want != _sha256(root / WEIGHTS):
         raise BundleError(f"{root}/{WEIGHTS}: checksum differs from config.json (corrupted or edited)")
