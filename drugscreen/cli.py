@@ -50,6 +50,7 @@ class _InterruptibleGroup(TyperGroup):
 app = typer.Typer(
     cls=_InterruptibleGroup,
     name="drugscreen",
+    context_settings={"help_option_names": ["-h", "--help"]},  # `-h` was "No such option"
     help="Screen molecules for efficacy and toxicity with pretrained GNNs, repurpose approved "
     "drugs against new targets, and run reproducible benchmarks.",
     no_args_is_help=True,

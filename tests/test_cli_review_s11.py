@@ -251,3 +251,10 @@ def test_usage_errors_quote_the_option_as_click_does() -> None:
     # "Invalid value for --engine" beside "Invalid value for '--profile'"
     res = runner.invoke(app, ["screen", "x.smi", "--engine", "rayy"])
     assert res.exit_code == 2 and "Invalid value for '--engine'" in res.output
+
+
+@pytest.mark.parametrize("command", [[], ["screen"], ["datasets", "info"], ["benchmark", "report"], ["train"]])
+def test_dash_h_shows_the_help(command: list[str]) -> None:
+    # `drugscreen screen -h` said "No such option: -h"
+    res = runner.invoke(app, [*command, "-h"])
+    assert res.exit_code == 0 and "Usage:" in res.output
