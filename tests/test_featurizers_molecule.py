@@ -12,6 +12,7 @@ from drugscreen.featurizers import (
     prepare_molecule,
     prepare_molecules,
 )
+from drugscreen.featurizers.molecule import DEFAULT_STANDARDIZER
 
 BAD_INPUTS = {
     "": "empty",
@@ -98,9 +99,11 @@ def test_standardizer_config_round_trip() -> None:
     assert set(policy.to_config()) == {
         "largest_fragment", "strip_counterions", "neutralize", "normalize", "canonical_tautomer", "max_heavy_atoms",
         "allow_dummy_atoms", "remove_isotopes", "allow_radicals", "allow_extreme_charges", "allow_inorganic_mixtures",
+        "inner_salts",
     }
     # a configuration from before an option existed (an older bundle's) keeps its behaviour
-    new_options = {"strip_counterions": False, "remove_isotopes": False, "allow_radicals": True, "allow_extreme_charges": True}
+    new_options = {"strip_counterions": False, "remove_isotopes": False, "allow_radicals": True, "allow_extreme_charges": True,
+                   "inner_salts": False}
     older = {k: v for k, v in Standardizer().to_config().items() if k not in new_options and k != "allow_inorganic_mixtures"}
     # ... except inorganic mixtures: refusing them changes no accepted molecule, so older bundles refuse them too
     assert Standardizer.from_config(older).to_config() == {**older, **new_options, "allow_inorganic_mixtures": False}
@@ -245,3 +248,33 @@ def test_datasets_keep_their_radicals_screening_refuses_them() -> None:
     # Tox21's potassium iodide stays what the datasets always made of it; a screened file is refused
     assert prepare_molecule("[I-].[K+]", DATASET_STANDARDIZER).smiles_std == "I"
     assert "inorganic salt" in prepare_molecule("[I-].[K+]").error
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "C[N+](C)(C)C[C@@H](O)CC(=O)O.[Cl-]",  # L-carnitine hydrochloride
+        "OC(=O)C[C@H](O)C[N+](C)(C)C.[Br-]",
+        "C[N+](C)(C)C[C@@H](O)CC(=O)O",  # the cation alone
+        "C[N+](C)(C)C[C@@H](O)CC(=O)[O-]",  # the inner salt, as L-carnitine is written
+    ],
+)
+def test_a_permanent_cation_with_an_acid_is_its_inner_salt(written: str) -> None:
+    # the hydrochloride stayed a cation with a carboxylic acid and scored as another molecule
+    # than the zwitterion (BBBP 0.25 vs 0.74 on the shipped panel)
+    p = prepare_molecule(written)
+    assert p.valid and Chem.MolToSmiles(p.mol) == "C[N+](C)(C)C[C@@H](O)CC(=O)[O-]"
+
+
+def test_inner_salt_takes_the_strongest_acid_and_does_not_depend_on_the_writing() -> None:
+    thiamine_pp = "Cc1ncc(C[n+]2csc(CCOP(=O)(O)OP(=O)(O)O)c2C)c(N)n1.[Cl-]"
+    first = Chem.MolToSmiles(prepare_molecule(thiamine_pp).mol)
+    assert Chem.GetFormalCharge(Chem.MolFromSmiles(first)) == 0 and "C(=O)[O-]" not in first
+    two_acids = Chem.MolFromSmiles("OC(=O)CC[N+](C)(C)CC(=O)O")
+    outs = {Chem.MolToSmiles(prepare_molecule(Chem.MolToSmiles(two_acids, doRandom=True)).mol) for _ in range(20)}
+    assert len(outs) == 1
+    # a cation without an acid, an ester, and a bundle's older policy are left alone
+    assert Chem.MolToSmiles(prepare_molecule("C[N+](C)(C)CC(=O)OC.[Cl-]").mol) == "COC(=O)C[N+](C)(C)C"
+    old = Standardizer.from_config({k: v for k, v in DEFAULT_STANDARDIZER.to_config().items() if k != "inner_salts"})
+    assert old.inner_salts is False
+    assert Chem.MolToSmiles(prepare_molecule("C[N+](C)(C)CC(=O)O.[Cl-]", old).mol) == "C[N+](C)(C)CC(=O)O"

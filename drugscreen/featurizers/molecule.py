@@ -375,6 +375,16 @@ class Standardizer:
     allow_extreme_charges
         Accept atoms charged beyond :data:`MAX_ABS_CHARGE` (``[C+4]``, ``[N+5]``, ``C[O-2]``).
         Off by default. Configurations written before this option existed read as ``True``.
+    inner_salts
+        With ``neutralize``: a molecule still positively charged once neutralized, its charge
+        on atoms no proton can leave (a quaternary ammonium, pyridinium, sulfonium or
+        phosphonium), gives protons of its acid groups (sulfonic and phosphorus acids first,
+        then carboxylic acids) until it is neutral: the inner salt, as such a zwitterion is
+        written. L-carnitine hydrochloride (``C[N+](C)(C)C[C@@H](O)CC(=O)O.[Cl-]``) is then
+        L-carnitine (``C[N+](C)(C)C[C@@H](O)CC(=O)[O-]``), as written in its neutral form; before
+        this, the two were scored as different molecules. Which acid group gives its proton is
+        chosen by canonical atom rank, so it does not depend on how the molecule is written.
+        Configurations written before this option existed read as ``False``.
     allow_inorganic_mixtures
         With ``largest_fragment``: accept an input of several fragments none of which is
         organic: none holds a carbon atom (``[Na+].[Cl-]``, ``[Cu+2].[O-]S([O-])(=O)=O``,
@@ -402,6 +412,7 @@ class Standardizer:
     allow_radicals: bool = False
     allow_extreme_charges: bool = False
     allow_inorganic_mixtures: bool = False
+    inner_salts: bool = True
     _chooser: Any = field(default=None, init=False, repr=False, compare=False)
     _uncharger: Any = field(default=None, init=False, repr=False, compare=False)
     _tautomers: Any = field(default=None, init=False, repr=False, compare=False)
@@ -461,6 +472,8 @@ class Standardizer:
                 if self.neutralize and _may_uncharge(mol):
                     uncharger = self._get("_uncharger", lambda: rdMolStandardize.Uncharger())
                     mol = _checked_uncharge(uncharger, mol)
+                if self.neutralize and self.inner_salts and Chem.GetFormalCharge(mol) > 0:
+                    mol = _inner_salt(mol)
                 if self.canonical_tautomer:
                     enumerator = self._get("_tautomers", rdMolStandardize.TautomerEnumerator)
                     mol = enumerator.Canonicalize(mol)
@@ -511,7 +524,7 @@ class Standardizer:
 #: What a configuration written before an option existed means (:meth:`Standardizer.from_config`).
 _BEFORE_OPTIONS: dict[str, Any] = {
     "strip_counterions": False, "remove_isotopes": False, "allow_radicals": True, "allow_extreme_charges": True,
-    "allow_inorganic_mixtures": False,
+    "allow_inorganic_mixtures": False, "inner_salts": False,
 }
 
 
@@ -528,6 +541,43 @@ def _isotope_parent(mol: Chem.Mol) -> Chem.Mol:
     params.removeDefiningBondStereo = True  # [2H]/C=C/C: the H would stay as a graph node
     with rdBase.BlockLogs():  # "not removing hydrogen atom without neighbors" ([2H] alone) on stderr
         return Chem.RemoveHs(out, params, sanitize=True)
+
+
+#: Acid O-H groups, most acidic first: sulfonic (and sulfuric) and phosphorus acids, then
+#: carboxylic acids.
+_ACID_OH = (
+    Chem.MolFromSmarts("[OX2H1][$([SX4](=O)=O),$([PX4]=O)]"),
+    Chem.MolFromSmarts("[OX2H1][CX3]=O"),
+)
+
+
+def _inner_salt(mol: Chem.Mol) -> Chem.Mol:
+    """``mol`` (net charge > 0 after neutralization) with protons taken from its acid groups
+    until it is neutral or none is left (see ``Standardizer.inner_salts``); ``mol`` itself
+    when it has no acid group, or when the result would not sanitize."""
+    charge = Chem.GetFormalCharge(mol)
+    candidates = [m[0] for query in _ACID_OH for m in mol.GetSubstructMatches(query)]
+    if not candidates:
+        return mol
+    ranks = list(Chem.CanonicalRankAtoms(mol, breakTies=True))
+    chosen: list[int] = []
+    for query in _ACID_OH:  # the stronger acids first, each class in canonical order
+        group = sorted({m[0] for m in mol.GetSubstructMatches(query)} - set(chosen), key=ranks.__getitem__)
+        chosen.extend(group[: charge - len(chosen)])
+        if len(chosen) == charge:
+            break
+    rw = Chem.RWMol(mol)
+    for idx in chosen:
+        atom = rw.GetAtomWithIdx(idx)
+        atom.SetFormalCharge(-1)
+        atom.SetNumExplicitHs(0)
+        atom.SetNoImplicit(True)
+    out = rw.GetMol()
+    try:
+        Chem.SanitizeMol(out)
+    except Exception:  # never seen; keep the molecule as it was rather than lose it
+        return mol
+    return out
 
 
 def _checked_uncharge(uncharger: Any, mol: Chem.Mol) -> Chem.Mol:
