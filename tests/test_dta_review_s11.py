@@ -359,3 +359,20 @@ def test_an_edited_bundle_config_is_refused(small_bundle) -> None:
     del cfg["config_sha256"]
     cfg_path.write_text(json.dumps(cfg))
     assert load_affinity_bundle(small_bundle).scalers == {"mine": (9.0, 1.5)}
+
+
+def test_fasta_with_a_latin1_header_is_read(tmp_path, caplog) -> None:
+    """A FASTA file whose header was written in Latin-1 ('protéine') was refused whole ('not a
+    text FASTA file: utf-8 codec can't decode byte 0xe9'), while molecule tables with such bytes
+    are read; a bad byte inside the sequence is still named as an invalid residue."""
+    from drugscreen.exceptions import InvalidSequenceError
+    from drugscreen.repurposing.inputs import read_sequence_input
+
+    path = tmp_path / "abl1.fasta"
+    path.write_bytes(b">ABL1 prot\xe9ine kinase\n" + ABL1_FRAGMENT.encode() + b"\n")
+    with caplog.at_level("WARNING"):
+        name, seq = read_sequence_input(fasta=path)
+    assert seq == ABL1_FRAGMENT and name == "ABL1 prot\ufffdine kinase" and "not valid UTF-8" in caplog.text
+    path.write_bytes(b">x\n" + ABL1_FRAGMENT[:3].encode() + b"\xe9" + ABL1_FRAGMENT[3:].encode() + b"\n")
+    with pytest.raises(InvalidSequenceError, match="position 4"):
+        read_sequence_input(fasta=path)

@@ -323,6 +323,9 @@ def read_sequence_text(path: str | Path, what: str = "FASTA file") -> str:
     """The text of a sequence file: ``.gz`` (any case) is decompressed; UTF-8 with or without a
     byte-order mark, and UTF-16/UTF-32 (Windows Notepad's "Unicode") are decoded.
 
+    Bytes that are not valid in the encoding (a header written in Latin-1) are read as U+FFFD,
+    with a warning, as the molecule table readers do.
+
     Raises
     ------
     InputFormatError
@@ -339,11 +342,16 @@ def read_sequence_text(path: str | Path, what: str = "FASTA file") -> str:
                 data = handle.read()
         else:
             data = path.read_bytes()
-        return data.decode(_text_encoding(data[:4096], str(path)))
+        encoding = _text_encoding(data[:4096], str(path))
     except (OSError, EOFError) as exc:
         raise InputFormatError(f"cannot read {what} {path}: {exc}") from exc
+    try:
+        return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise InputFormatError(f"{path} is not a text {what}: {exc}") from exc
+        # a header written in Latin-1/cp1252 ("protéine"): read as the molecule tables are, the
+        # bytes that are not UTF-8 replaced; one inside a sequence is then named as invalid there
+        logger.warning("%s is not valid %s (%s); bytes that cannot be decoded are read as U+FFFD", path, encoding.upper(), exc.reason)
+        return data.decode(encoding, errors="replace")
 
 
 def read_fasta(path: str | Path, *, validate: bool = True) -> list[FastaRecord]:
