@@ -376,3 +376,15 @@ def test_fasta_with_a_latin1_header_is_read(tmp_path, caplog) -> None:
     path.write_bytes(b">x\n" + ABL1_FRAGMENT[:3].encode() + b"\xe9" + ABL1_FRAGMENT[3:].encode() + b"\n")
     with pytest.raises(InvalidSequenceError, match="position 4"):
         read_sequence_input(fasta=path)
+
+
+def test_several_fasta_records_are_named(tmp_path) -> None:
+    """A FASTA file of several targets was refused as '3 FASTA records' without naming them, so a
+    UniProt download of a family left the user guessing which record to keep."""
+    from drugscreen.exceptions import InvalidSequenceError
+    from drugscreen.repurposing.inputs import read_sequence_input
+
+    path = tmp_path / "kinases.fasta"
+    path.write_text("".join(f">sp|P{i}|K{i}_HUMAN kinase {i}\n{ABL1_FRAGMENT}\n" for i in range(7)))
+    with pytest.raises(InvalidSequenceError, match=r"7 FASTA records \('sp\|P0\|K0_HUMAN', .*'sp\|P4\|K4_HUMAN', \.\.\.\)"):
+        read_sequence_input(fasta=path)

@@ -190,7 +190,10 @@ def _is_plain_sequence_file(path: Path) -> bool:
 
 def _single_record(records: list[tuple[str, str]], where: str) -> tuple[str, str]:
     if len(records) > 1:
-        raise InvalidSequenceError(f"{where}: {len(records)} FASTA records; give one target at a time")
+        names = ", ".join(repr(h.split()[0]) for h, _ in records[:5]) + (", ..." if len(records) > 5 else "")
+        raise InvalidSequenceError(
+            f"{where}: {len(records)} FASTA records ({names}); give one target at a time (a file with only that record)"
+        )
     return records[0]
 
 
