@@ -388,3 +388,14 @@ def test_several_fasta_records_are_named(tmp_path) -> None:
     path.write_text("".join(f">sp|P{i}|K{i}_HUMAN kinase {i}\n{ABL1_FRAGMENT}\n" for i in range(7)))
     with pytest.raises(InvalidSequenceError, match=r"7 FASTA records \('sp\|P0\|K0_HUMAN', .*'sp\|P4\|K4_HUMAN', \.\.\.\)"):
         read_sequence_input(fasta=path)
+
+
+def test_card_of_a_bundle_with_a_missing_figure(tmp_path) -> None:
+    """A bundle saved with a test metric that did not exist (a CI over one value: NaN, written as
+    null in strict JSON) broke its card: TypeError unsupported format string passed to NoneType."""
+    from drugscreen.repurposing.affinity_bundle import affinity_card, save_affinity_bundle
+
+    model, kwargs = _small_model()
+    metrics = {"test": {"mine": {"ci": float("nan"), "spearman": 0.5, "mse": 0.25}}}
+    path = save_affinity_bundle(model, {"model": kwargs, "scalers": {"mine": [6.0, 1.5]}, "metrics": metrics}, tmp_path / "b")
+    assert "| mine | nan | 0.500 | 0.250 |" in affinity_card(path)

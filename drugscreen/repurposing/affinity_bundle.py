@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drugscreen.exceptions import BundleError
-from drugscreen.jsonio import dumps, write_json
+from drugscreen.jsonio import dumps, number, write_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -357,7 +357,9 @@ def affinity_card(path: str | Path | None = None) -> str:
              + ", ".join(f"{k} {v}" for k, v in s["heldout_targets"].items()) + ")",
              "", "## Test metrics (held-out targets)", "", "| task | CI | Spearman (all test pairs) | MSE |", "|---|---|---|---|"]
     for task, m in s["test"].items():
-        lines.append(f"| {task} | {m.get('ci', float('nan')):.3f} | {m.get('spearman', float('nan')):.3f} | {m.get('mse', float('nan')):.3f} |")
+        # a figure that did not exist (NaN) is null in the strict JSON of config.json
+        ci, rho, mse = (number(m.get(k)) for k in ("ci", "spearman", "mse"))
+        lines.append(f"| {task} | {ci:.3f} | {rho:.3f} | {mse:.3f} |")
     lines += ["", "## Training data (sha256)", ""]
     for ds, files in s["data_sha256"].items():
         lines += [f"- {ds}/{name}: `{digest[:16]}…`" for name, digest in files.items()]
