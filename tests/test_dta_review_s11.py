@@ -399,3 +399,31 @@ def test_card_of_a_bundle_with_a_missing_figure(tmp_path) -> None:
     metrics = {"test": {"mine": {"ci": float("nan"), "spearman": 0.5, "mse": 0.25}}}
     path = save_affinity_bundle(model, {"model": kwargs, "scalers": {"mine": [6.0, 1.5]}, "metrics": metrics}, tmp_path / "b")
     assert "| mine | nan | 0.500 | 0.250 |" in affinity_card(path)
+
+
+def test_evaluation_scores_each_task_with_its_own_output() -> None:
+    """evaluate_affinity scored the i-th task given with the model's i-th output: tasks given in
+    another order than the model's (kiba before davis) were scored with the other dataset's head,
+    silently; a task the model has no output for was a KeyError or, worse, scored anyway."""
+    from dataclasses import replace
+
+    from drugscreen.exceptions import InputFormatError
+    from drugscreen.repurposing.training import (
+        TrainConfig,
+        affinity_task_from_table,
+        evaluate_affinity,
+        make_splits,
+        train_affinity,
+    )
+
+    a = affinity_task_from_table(_own_table(), "a", value_column="pKd", fp_bits=32)
+    b = replace(a, name="b", value=12.0 - a.value)
+    splits = {**make_splits([a], "warm"), "b": make_splits([a], "warm")["a"]}
+    model, rec = train_affinity([a, b], splits, TrainConfig(epochs=1, n_members=2, model=SMALL))
+    scalers = {k: tuple(v) for k, v in rec["scalers"].items()}
+    forward = evaluate_affinity(model, [a, b], splits, "test", scalers)
+    backward = evaluate_affinity(model, [b, a], splits, "test", scalers)
+    for name in ("a", "b"):
+        assert backward[name]["mse"] == pytest.approx(forward[name]["mse"])
+    with pytest.raises(InputFormatError, match="not an output of the model"):
+        evaluate_affinity(model, [replace(a, name="c")], {"c": splits["a"]}, "test", {"c": (0.0, 1.0)})

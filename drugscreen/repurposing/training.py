@@ -436,11 +436,35 @@ def predict_pairs(model: Any, task: AffinityTask, pairs: np.ndarray, task_col: i
     return mean, sd
 
 
+def _output_columns(model: Any, tasks: Sequence[AffinityTask], scalers: dict[str, tuple[float, float]]) -> list[int]:
+    """The model output of each task, found by name (not by the task's position in ``tasks``).
+
+    Raises
+    ------
+    InputFormatError
+        A task that is not one of the model's outputs, or has no scaler.
+    """
+    from drugscreen.exceptions import InputFormatError
+
+    names = [str(x) for x in getattr(model, "tasks", [t.name for t in tasks])]
+    cols = []
+    for t in tasks:
+        if t.name not in names:
+            raise InputFormatError(
+                f"task {t.name!r} is not an output of the model (its outputs: {', '.join(names)}); name the task after the "
+                "output to score it with (e.g. 'davis' for pKd values)"
+            )
+        if t.name not in scalers:
+            raise InputFormatError(f"no scaler for task {t.name!r} (scalers given: {', '.join(scalers) or 'none'})")
+        cols.append(names.index(t.name))
+    return cols
+
+
 def _evaluate(model: Any, tasks: Sequence[AffinityTask], splits: dict[str, PairSplit], part: str, scalers: dict[str, tuple[float, float]], full: bool) -> dict[str, Any]:
     from drugscreen.repurposing.evaluation import per_target_ranking, regression_metrics
 
     out: dict[str, Any] = {}
-    for col, t in enumerate(tasks):
+    for t, col in zip(tasks, _output_columns(model, tasks, scalers), strict=True):
         pairs = getattr(splits[t.name], part)
         if len(pairs) == 0:
             continue
@@ -463,7 +487,12 @@ def evaluate_affinity(
     """Metrics of ``model`` on one part (``"valid"`` or ``"test"``) of every task: MSE, CI,
     Spearman, Pearson, per-target ranking (DAVIS binders: pKd >= 7) and mean member sd.
 
-    ``tasks`` must be in the model's task order (one output column per task).
+    Each task is scored with the model output of its name (``tasks`` may come in any order).
+
+    Raises
+    ------
+    InputFormatError
+        A task that is not an output of the model or has no scaler.
     """
     return _evaluate(model, tasks, splits, part, scalers, full=True)
 
