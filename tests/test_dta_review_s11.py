@@ -268,6 +268,8 @@ def test_bundle_predicts_pairs_as_the_repurposer_does(tmp_path, monkeypatch) -> 
     alone = bundle.predict(ranked["smiles"].tolist(), ABL1_FRAGMENT)
     np.testing.assert_allclose(alone["davis"], ranked["pred_pkd"], atol=1e-5)
     np.testing.assert_allclose(alone["davis_sd"], ranked["pred_pkd_sd"], atol=1e-5)
+    missing = bundle.predict([None, float("nan"), DRUGS[0]], [ABL1_FRAGMENT, ABL1_FRAGMENT, None])
+    assert missing["error"].tolist() == ["empty SMILES", "empty SMILES", "sequence: empty protein sequence"]
     pair = out["davis"].iloc[[0, 2]].to_numpy()
     np.testing.assert_allclose(pair, alone.set_index("smiles").loc[[DRUGS[3], DRUGS[0]], "davis"], atol=1e-5)
 

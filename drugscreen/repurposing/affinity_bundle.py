@@ -97,12 +97,13 @@ class AffinityBundle:
         from drugscreen.exceptions import DrugscreenError
         from drugscreen.featurizers.graph import GraphFeaturizer
         from drugscreen.featurizers.molecule import prepare_molecule
+        from drugscreen.io import is_missing
         from drugscreen.models.affinity import drug_batch, ecfp4_bits
         from drugscreen.repurposing.inputs import validate_sequence
 
-        smiles = [str(x) for x in smiles]
+        smiles = ["" if is_missing(x) else str(x) for x in smiles]  # a missing cell is an empty SMILES, not "nan"
         n = len(smiles)
-        seqs = [sequences] * n if isinstance(sequences, str) else list(sequences)
+        seqs = [sequences] * n if isinstance(sequences, str) else ["" if is_missing(x) else str(x) for x in sequences]
         if len(seqs) != n:
             raise ValueError(f"{n} SMILES but {len(seqs)} sequences: give one sequence per SMILES, or one for all")
         errors = [""] * n
