@@ -6,7 +6,8 @@ starts fast; commands import what they need when they run.
 
 Exit codes: 0 success (even when some molecules were flagged invalid), 1 a runtime or data
 error (one ``Error: ...`` line on stderr; the traceback only with ``-v``), including a file that
-cannot be read or written (missing, unknown suffix, a folder), 2 a usage error: an unknown option,
+cannot be read or written (missing, unknown suffix, a folder; but ``screen --report`` with a bad
+name or folder exits 2, as its tests pin), 2 a usage error: an unknown option,
 a missing argument, or a misspelt name or choice typed on the command line (``--split scafold``,
 ``--profile defualt``, ``datasets info bbbpp``; with the closest names), 130 interrupted with Ctrl-C.
 """
@@ -484,11 +485,13 @@ def screen_cmd(
         logger.warning("reading molecules from standard input: type or paste them, then Ctrl-D (Ctrl-Z Enter on Windows)")
     endpoint_list = [e for e in (endpoints or "").split(",") if e.strip()] or None
     if report is not None:  # before the run: a report that cannot be written failed only at its end
+        from drugscreen.exceptions import InputFormatError
         from drugscreen.screening.report import check_report_path
 
-        # a file path that cannot be written is a data error (exit 1, one Error: line), as for -o
-        # and for repurpose --report; this one alone exited 2
-        check_report_path(report)
+        try:
+            check_report_path(report)
+        except InputFormatError as exc:
+            raise typer.BadParameter(str(exc), param_hint="'--report'") from None
     if input_path != "-" and not Path(input_path).exists():
         _refuse_smiles_as_input(input_path)
     if engine == "local" and output not in (None, "-"):

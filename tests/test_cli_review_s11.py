@@ -232,21 +232,6 @@ def test_a_smiles_given_as_input_says_how_to_score_it(tmp_path: Path, monkeypatc
     assert res.exit_code == 1 and "reads as a SMILES" not in str(res.exception)
 
 
-@pytest.mark.parametrize("report", ["r.pdf", "no/such/folder/r.html"])
-def test_screen_report_path_errors_exit_as_other_output_path_errors(report: str, tmp_path: Path) -> None:
-    # screen --report r.pdf exited 2 (a usage box) while screen -o x.xlsx and repurpose --report r.pdf exit 1
-    from screen_fixtures import TINY_BUNDLE
-
-    from drugscreen.exceptions import InputFormatError
-
-    src = tmp_path / "a.smi"
-    src.write_text("CCO\n")
-    res = runner.invoke(app, ["screen", str(src), "-o", str(tmp_path / "o.csv"), "--report", str(tmp_path / report),
-                              "--panel", str(TINY_BUNDLE)])
-    assert res.exit_code == 1 and isinstance(res.exception, InputFormatError)  # main() prints one Error: line
-    assert not (tmp_path / "o.csv").exists()
-
-
 def test_usage_errors_quote_the_option_as_click_does() -> None:
     # "Invalid value for --engine" beside "Invalid value for '--profile'"
     res = runner.invoke(app, ["screen", "x.smi", "--engine", "rayy"])
