@@ -8,7 +8,16 @@ matrix: a block of 68 drugs x 12 targets is ~800 pairs for 80 encodings). Drug g
 featurized once up front.
 
 Model selection uses the validation part only: the weights of the epoch with the best mean
-validation concordance index are kept; the test part is scored once at the end.
+validation concordance index are kept (without validation pairs, the last epoch's); the test
+part is scored once at the end.
+
+One's own measured pairs train the same way::
+
+    task = affinity_task_from_table("pairs.csv", "mine", value_column="pKd")  # smiles, sequence, pKd
+    splits = make_splits([task], "cold_target", seed=0)
+    model, record = train_affinity([task], splits, TrainConfig(epochs=30))
+    save_affinity_bundle(model, {"model": record["model"], "scalers": record["scalers"]}, "my_model")
+    load_affinity_bundle("my_model").predict(smiles, sequence)  # values in the table's units
 """
 
 from __future__ import annotations
