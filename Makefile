@@ -9,6 +9,10 @@ EXAMPLE = examples/example_drugs.smi
 SCORED  = examples/example_drugs_scored.csv
 REPORT  = examples/example_drugs_report.html
 PYTEST_ARGS ?= -q
+# Extra pip arguments for torch: empty where pip's index serves the CPU wheel (these machines, CI);
+# elsewhere `make demo TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"`, or
+# plain PyPI installs the multi-GB CUDA build on Linux.
+TORCH_PIP_ARGS ?=
 
 # Tests that need the shared datasets run when DRUGSCREEN_DATA_DIR is set, or when
 # ../shared/datasets exists beside the checkout; otherwise they are skipped.
@@ -24,7 +28,7 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install torch==2.13.0
+	$(BIN)/python -m pip install torch==2.13.0 $(TORCH_PIP_ARGS)
 	$(BIN)/python -m pip install -e ".[dev]"
 	touch $(STAMP)
 
@@ -52,7 +56,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check drugscreen tests benchmarks
 
 bench-startup: $(STAMP)
-	$(BIN)/python benchmarks/cli_startup.py
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/cli_startup.py
 
 clean-venv:
 	rm -rf $(VENV)
