@@ -211,3 +211,21 @@ def test_resume_refuses_a_panel_retrained_in_place(tmp_path):
     (panel / "config.json").write_text(json.dumps(cfg))
     with pytest.raises(ConfigError, match=r"--panel: the bundle's weights changed"):
         run_screen(src, out, panel=panel, chunk_size=8, jobs=1, resume=True)
+
+
+def test_ctrl_c_reading_standard_input_keeps_no_work_folder_and_promises_no_resume(tmp_path, monkeypatch, caplog):
+    # `screen - -o out.csv` interrupted logged "rerun with --resume to continue (work kept in
+    # .out.csv.partial)", then "standard input cannot be resumed", and left that folder behind
+    from drugscreen.screening import run as run_mod
+
+    def interrupted(*a, **k):
+        yield 8
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_mod, "_scored_chunks", interrupted)
+    out = tmp_path / "out.csv"
+    with caplog.at_level("WARNING"):
+        res = CliRunner().invoke(app, ["screen", "-", "-o", str(out), "--panel", str(TINY_BUNDLE)], input="CCO\nc1ccccc1\n")
+    assert res.exit_code == 130 and "cannot be resumed" in res.output
+    assert "--resume" not in caplog.text and "--resume to continue" not in res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

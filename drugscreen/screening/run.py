@@ -658,7 +658,7 @@ def run_screen(
                 reader.columns, reader.id_column, text_input=reader.format != "parquet",
             )
         except KeyboardInterrupt:
-            if out_str == "-":
+            if "-" in (in_str, out_str):  # standard input or output: nothing can be resumed
                 shutil.rmtree(work, ignore_errors=True)
             else:
                 logger.warning("interrupted after %d rows; rerun with --resume to continue (work kept in %s)", rows_done, work)
@@ -666,7 +666,7 @@ def run_screen(
         except (OSError, WorkerProcessError) as exc:
             # a full disk, an unwritable output, a killed worker: the chunks already scored
             # are intact (each is stored atomically), so keep them for --resume
-            if out_str == "-":
+            if "-" in (in_str, out_str):
                 shutil.rmtree(work, ignore_errors=True)
                 raise
             kept = f"the {rows_done:,} rows scored so far are kept in {work}: rerun with --resume to continue"
