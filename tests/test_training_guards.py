@@ -125,3 +125,23 @@ def test_other_data_formats_refused_as_training_tables(tmp_path: Path, name: str
     path.write_bytes(b"PAR1\x00\xc0")
     with pytest.raises(DatasetError, match=r"not \.(parquet|xlsx|sdf\.gz)"):
         load_table(path)
+
+
+def test_a_single_dataset_run_says_its_left_out_molecules_are_duplicates(tmp_path, caplog) -> None:
+    """A bbbp-only run logged '2 training molecules left out (in another dataset's valid/test
+    part)' with no other dataset: they were duplicates of its own validation/test molecules."""
+    import dataclasses
+
+    from tiny_data import tiny_dataset
+
+    from drugscreen.training.data import build_training_data
+
+    ds = tiny_dataset(96)
+    doubled = dataclasses.replace(
+        ds, smiles=ds.smiles * 2, smiles_std=ds.smiles_std * 2, y=np.concatenate([ds.y, ds.y]),
+        rows=np.arange(2 * len(ds.smiles)),
+    )
+    with caplog.at_level("INFO", logger="drugscreen.training.data"):
+        build_training_data([doubled], split="random", seed=0, cache_dir=str(tmp_path))
+    line = next(r.getMessage() for r in caplog.records if "training molecules left out" in r.getMessage())
+    assert "duplicates of its own valid/test molecules" in line and "another dataset" not in line

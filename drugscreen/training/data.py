@@ -446,7 +446,10 @@ def build_training_data(
             )
         )
         if removed:
-            logger.info("%s: %d training molecules left out (in another dataset's valid/test part)", ds.name, removed)
+            n_other = int(other.sum())
+            why = [f"{removed - n_other} duplicate{'s' * (removed - n_other != 1)} of its own valid/test molecules"] * (removed > n_other)
+            why += [f"{n_other} in another dataset's valid/test part"] * (n_other > 0)
+            logger.info("%s: %d training molecules left out (%s)", ds.name, removed, "; ".join(why))
 
     from drugscreen.descriptor_ranges import DescriptorRanges
     from drugscreen.featurizers.base import build_featurizer
