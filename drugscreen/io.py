@@ -83,7 +83,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from drugscreen.exceptions import InputFormatError
-from drugscreen.messages import name_listing
+from drugscreen.messages import did_you_mean, name_listing
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -482,7 +482,9 @@ def _find_column(
         hits = [c for c in columns if c.lower() == wanted.lower()]
         if len(hits) == 1:
             return hits[0]
-        raise InputFormatError(f"{what} column {wanted!r} not found; the columns are: {listing}")
+        raise InputFormatError(
+            f"{what} column {wanted!r} not found{did_you_mean(wanted, columns)}; the columns are: {listing}"
+        )
     lowered = {c: c.strip().lower() for c in columns}
     for cand in candidates:
         hits = [c for c in columns if lowered[c] == cand]

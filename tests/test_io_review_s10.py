@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from drugscreen.io import read_table
 
@@ -47,3 +48,15 @@ def test_sdf_tag_name_holding_a_greater_than_sign_is_read_whole(tmp_path: Path) 
     df = read_table(out)
     assert [c for c in df.columns if c in rdkit_names] == rdkit_names == ["smiles", "id", "pIC50>6", "n"]
     assert df["pIC50>6"].tolist() == ["yes"]
+
+
+def test_a_misspelt_smiles_column_gets_the_closest_name(tmp_path):
+    # --smiles-column smile listed the columns but did not point at 'smiles', as a misspelt
+    # endpoint or profile name does
+    from drugscreen.exceptions import InputFormatError
+
+
+    path = tmp_path / "t.csv"
+    path.write_text("smiles,id\nCCO,a\n")
+    with pytest.raises(InputFormatError, match=r"'smile' not found \(did you mean 'smiles'\?\); the columns are"):
+        read_table(str(path), smiles_column="smile")
