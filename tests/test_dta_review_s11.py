@@ -429,3 +429,16 @@ def test_evaluation_scores_each_task_with_its_own_output() -> None:
         assert backward[name]["mse"] == pytest.approx(forward[name]["mse"])
     with pytest.raises(InputFormatError, match="not an output of the model"):
         evaluate_affinity(model, [replace(a, name="c")], {"c": splits["a"]}, "test", {"c": (0.0, 1.0)})
+
+
+def test_predict_pairs_of_no_pairs_is_empty() -> None:
+    """predict_pairs on an empty selection (a part of a split with no pairs) ended in
+    'torch.cat(): expected a non-empty list of Tensors'."""
+    from drugscreen.repurposing.training import affinity_task_from_table, predict_pairs
+
+    task = affinity_task_from_table(_own_table(), "mine", value_column="pKd", fp_bits=16)
+    model, _ = _small_model()
+    mean, sd = predict_pairs(model, task, np.array([], dtype=np.int64), 0)
+    assert mean.shape == (0,) and sd.shape == (0,)
+    mean, _ = predict_pairs(model, task, [0, 1], 0)
+    assert mean.shape == (2,) and np.isfinite(mean).all()

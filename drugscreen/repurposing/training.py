@@ -418,6 +418,9 @@ def predict_pairs(model: Any, task: AffinityTask, pairs: np.ndarray, task_col: i
 
     from drugscreen.models.affinity import drug_batch, encode_sequences, sequence_composition
 
+    pairs = np.asarray(pairs, dtype=np.int64)
+    if len(pairs) == 0:
+        return np.zeros(0), np.zeros(0)
     _check_featurized(task, pairs, int(model.drug.fp_bits or 0))
     model.eval()
     mean = np.zeros(len(pairs))
