@@ -442,3 +442,25 @@ def test_predict_pairs_of_no_pairs_is_empty() -> None:
     assert mean.shape == (0,) and sd.shape == (0,)
     mean, _ = predict_pairs(model, task, [0, 1], 0)
     assert mean.shape == (2,) and np.isfinite(mean).all()
+
+
+def test_same_seed_same_weights_and_predictions_independent_of_chunks() -> None:
+    from drugscreen.repurposing.training import (
+        TrainConfig,
+        affinity_task_from_table,
+        make_splits,
+        predict_pairs,
+        train_affinity,
+    )
+
+    task = affinity_task_from_table(_own_table(), "mine", value_column="pKd", fp_bits=32)
+    splits = make_splits([task], "warm", seed=0)
+    models = [train_affinity([task], splits, TrainConfig(epochs=2, n_members=2, model=SMALL, seed=3))[0] for _ in range(2)]
+    a, b = (m.state_dict() for m in models)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    pairs = np.arange(len(task.value))
+    one, _ = predict_pairs(models[0], task, pairs, 0, chunk_targets=1)
+    many, _ = predict_pairs(models[0], task, pairs, 0, chunk_targets=32)
+    some, _ = predict_pairs(models[0], task, pairs[::3], 0)
+    np.testing.assert_allclose(one, many, atol=1e-6)
+    np.testing.assert_allclose(some, one[::3], atol=1e-6)
