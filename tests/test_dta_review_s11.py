@@ -464,3 +464,25 @@ def test_same_seed_same_weights_and_predictions_independent_of_chunks() -> None:
     some, _ = predict_pairs(models[0], task, pairs[::3], 0)
     np.testing.assert_allclose(one, many, atol=1e-6)
     np.testing.assert_allclose(some, one[::3], atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("targets/abl2.fasta", "looks like a file name, but there is no such file"),
+        ("P00519", "looks like a UniProt accession"),
+        ("A0A024R161", "looks like a UniProt accession"),
+        ("EGFR", "looks like a gene or protein name"),
+    ],
+)
+def test_a_name_given_as_the_sequence_is_explained(text, hint) -> None:
+    """--sequence with a mistyped file name, a UniProt accession or a gene name said only
+    "invalid character '/' at position 8" or "4 residues is too short"."""
+    from drugscreen.exceptions import InvalidSequenceError
+    from drugscreen.repurposing.inputs import read_sequence_input
+
+    with pytest.raises(InvalidSequenceError, match=hint):
+        read_sequence_input(text)
+    with pytest.raises(InvalidSequenceError) as info:
+        read_sequence_input(ABL1_FRAGMENT[:40] + "-" + ABL1_FRAGMENT[40:])
+    assert "looks like" not in str(info.value)

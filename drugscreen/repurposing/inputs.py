@@ -156,7 +156,13 @@ def read_sequence_input(sequence: str | None = None, fasta: str | Path | None = 
         text = sequence.lstrip("\ufeff").strip()  # text pasted from a file may keep its byte-order mark
         if text.startswith(">"):
             return _single_record(parse_fasta(text, "sequence"), "sequence")
-        return "query", validate_sequence(text)
+        try:
+            return "query", validate_sequence(text)
+        except InvalidSequenceError as exc:
+            hint = _not_a_sequence_hint(text)
+            if hint:
+                raise InvalidSequenceError(f"{exc}; {hint}") from None
+            raise
     path = Path(fasta)  # type: ignore[arg-type]
     if not path.is_file():
         raise InputFormatError(f"FASTA file not found: {path}")
@@ -166,6 +172,25 @@ def read_sequence_input(sequence: str | None = None, fasta: str | Path | None = 
         return path.name.split(".")[0], validate_sequence(_read_text(path), name=str(path))
     records = [(r.description, validate_sequence(r.sequence, name=f"{path}: record {r.id!r}")) for r in read_fasta(path)]
     return _single_record(records, str(path))
+
+
+#: A UniProt accession (P00519, Q9Y6R4, A0A024R161), as UniProt documents its format.
+_UNIPROT_ACCESSION = re.compile(r"[OPQ][0-9][A-Z0-9]{3}[0-9]|[A-NR-Z][0-9](?:[A-Z][A-Z0-9]{2}[0-9]){1,2}")
+#: Suffixes of files that hold a sequence or a table (a file name given as the sequence).
+_FILE_SUFFIXES = (".fasta", ".fa", ".faa", ".fas", ".fsa", ".seq", ".txt", ".gz", ".csv", ".tsv")
+
+
+def _not_a_sequence_hint(text: str) -> str:
+    """What a refused raw sequence looks like instead (a file name, an accession, a gene name),
+    or ``""``."""
+    word = text.strip()
+    if any(sep in word for sep in "/\\") or word.lower().endswith(_FILE_SUFFIXES):
+        return f"{word!r} looks like a file name, but there is no such file: a FASTA file goes in fasta= (CLI --fasta)"
+    if _UNIPROT_ACCESSION.fullmatch(word.split("-")[0].upper()):
+        return f"{word!r} looks like a UniProt accession: give the protein's amino-acid sequence (nothing is downloaded)"
+    if len(word) < MIN_SEQUENCE_LENGTH and re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", word):
+        return f"{word!r} looks like a gene or protein name: give its amino-acid sequence (one-letter codes)"
+    return ""
 
 
 #: Suffixes of plain sequence files: FASTA, or the bare sequence with no ``>`` header.
