@@ -25,7 +25,7 @@ class UnknownNameError(DrugscreenError, KeyError):
     """
 
     def __init__(self, kind: str, name: str, choices: list[str]) -> None:
-        from drugscreen.messages import closest_names, did_you_mean
+        from drugscreen.messages import closest_names, did_you_mean, name_listing
 
         self.kind = kind
         self.name = name
@@ -33,7 +33,8 @@ class UnknownNameError(DrugscreenError, KeyError):
         #: The choices closest to ``name`` (a typo's likely meaning), best first; may be empty.
         self.suggestions = closest_names(str(name), self.choices)
         hint = did_you_mean(str(name), self.choices)
-        super().__init__(f"unknown {kind} {name!r}{hint}; choose one of: {', '.join(self.choices)}")
+        # one line however many there are (the panel has 47 endpoints); all are in .choices
+        super().__init__(f"unknown {kind} {name!r}{hint}; choose one of: {name_listing(self.choices, 15)}")
 
     def __str__(self) -> str:  # KeyError would otherwise repr() the message
         return str(self.args[0])
