@@ -486,3 +486,20 @@ def test_a_name_given_as_the_sequence_is_explained(text, hint) -> None:
     with pytest.raises(InvalidSequenceError) as info:
         read_sequence_input(ABL1_FRAGMENT[:40] + "-" + ABL1_FRAGMENT[40:])
     assert "looks like" not in str(info.value)
+
+
+def test_saving_over_a_bundle_with_an_unwritable_config_keeps_the_old_bundle(small_bundle, tmp_path) -> None:
+    """A config holding something JSON cannot write (an object of a class of its own) failed after the new weights
+    were written, leaving them beside the old config.json (then refused as corrupted); a folder
+    that cannot be made was an OSError traceback."""
+    from drugscreen.exceptions import BundleError
+    from drugscreen.repurposing.affinity_bundle import load_affinity_bundle, save_affinity_bundle
+
+    model, kwargs = _small_model()
+    torch.nn.init.zeros_(model.heads[0][0].weight)  # other weights than the saved bundle's
+    with pytest.raises(BundleError, match="cannot be written as JSON"):
+        save_affinity_bundle(model, {"model": kwargs, "scalers": {"mine": [6.0, 1.5]}, "note": object()}, small_bundle)
+    assert load_affinity_bundle(small_bundle).scalers == {"mine": (6.0, 1.5)}  # the old bundle, whole
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(BundleError, match="cannot write the affinity bundle"):
+        save_affinity_bundle(model, {"model": kwargs, "scalers": {"mine": [6.0, 1.5]}}, tmp_path / "file" / "b")

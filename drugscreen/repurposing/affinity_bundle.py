@@ -202,17 +202,23 @@ def save_affinity_bundle(model: Any, config: dict[str, Any], path: str | Path) -
     if list(getattr(model, "tasks", tasks)) != tasks:
         raise BundleError(f"config 'model' names the tasks {tasks}, the model has {list(model.tasks)}")
     _scalers(config, tasks, "the affinity bundle's config")
-    out = Path(path)
-    out.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-    save_file(state, str(out / WEIGHTS))
     cfg = {"format_version": AFFINITY_FORMAT_VERSION, "kind": "affinity", "drugscreen_version": __version__}
     cfg.update(config)
     cfg.pop(CONFIG_SHA256, None)
-    cfg["files"] = {WEIGHTS: _sha256(out / WEIGHTS)}
-    cfg = json.loads(dumps(cfg))  # as it reads back (strict JSON: NaN -> null, tuples -> lists)
-    cfg[CONFIG_SHA256] = _config_digest(cfg)
-    write_json(out / "config.json", cfg)
+    try:  # before anything is written: a config that cannot be JSON must not leave new weights beside an old config
+        cfg = json.loads(dumps(cfg))  # as it reads back (strict JSON: NaN -> null, tuples -> lists)
+    except (TypeError, ValueError) as exc:
+        raise BundleError(f"the affinity bundle's config cannot be written as JSON: {exc}") from None
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+        save_file(state, str(out / WEIGHTS))
+        cfg["files"] = {WEIGHTS: _sha256(out / WEIGHTS)}
+        cfg[CONFIG_SHA256] = _config_digest(cfg)
+        write_json(out / "config.json", cfg)
+    except OSError as exc:
+        raise BundleError(f"cannot write the affinity bundle to {out}: {exc}") from None
     logger.info("saved affinity bundle to %s", out)
     return out
 
