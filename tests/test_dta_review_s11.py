@@ -4,6 +4,7 @@ user's own table gives them, training on one's own pairs, affinity bundles that 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -503,3 +504,20 @@ def test_saving_over_a_bundle_with_an_unwritable_config_keeps_the_old_bundle(sma
     (tmp_path / "file").write_text("x")
     with pytest.raises(BundleError, match="cannot write the affinity bundle"):
         save_affinity_bundle(model, {"model": kwargs, "scalers": {"mine": [6.0, 1.5]}}, tmp_path / "file" / "b")
+
+
+def test_concentrations_in_a_column_with_a_neutral_name_are_warned_of(caplog) -> None:
+    """Kd in nM in a column named 'affinity' trained a model that ranks the weakest binders first,
+    without a word (only names such as Kd or IC50_nM are refused)."""
+    from drugscreen.repurposing.training import affinity_task_from_table
+
+    df = _own_table()
+    nm = pd.to_numeric(df["pKd"], errors="coerce")
+    df["affinity"] = 10 ** (9 - nm)  # 1..10,000 nM
+    with caplog.at_level("WARNING"):
+        affinity_task_from_table(df, "mine", value_column="affinity", fp_bits=0)
+    assert "like concentrations (nM)" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        affinity_task_from_table(df, "mine", value_column="pKd", fp_bits=0)
+    assert "concentrations" not in caplog.text

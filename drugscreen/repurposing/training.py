@@ -281,6 +281,14 @@ def affinity_task_from_table(
             "as stronger binders, so give a -log10 molar value such as pKd = 9 - log10(Kd in nM)"
         )
     values = pd.to_numeric(df[value_column], errors="coerce").to_numpy(dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    if len(finite) and finite.min() > 0 and finite.max() > 20 and finite.max() >= 1000 * finite.min():
+        # pKd/pKi lie in 0..14 and KIBA scores in 0..17.2; positive values over three orders of
+        # magnitude are concentrations (Kd/IC50 in nM), whose order is the reverse of binding strength
+        logger.warning(
+            "%s: values of %r span %g..%g, like concentrations (nM): the model ranks higher values as stronger binders; "
+            "if these are Kd/Ki/IC50, give pX = 9 - log10(value in nM) instead", source, value_column, finite.min(), finite.max(),
+        )  # fmt: skip
     seq_of: dict[str, str] = {}  # raw text -> cleaned sequence
     target_of: dict[str, int] = {}  # target key -> position
     target_ids: list[str] = []
