@@ -162,7 +162,11 @@ def test_train_an_affinity_model_on_ones_own_table(caplog) -> None:
 
     with caplog.at_level("WARNING"):
         task = affinity_task_from_table(_own_table(), "mine", value_column="pKd", fp_bits=32)
-    assert "2 of 30 rows left out" in caplog.text and "row 5: value 'n/a'" in caplog.text and "row 9" in caplog.text
+    assert "2 of 30 rows left out" in caplog.text and "row 5: value 'n/a' is not a finite number" in caplog.text and "row 9" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        affinity_task_from_table(_own_table().assign(pKd=lambda d: pd.to_numeric(d["pKd"], errors="coerce")), "mine", value_column="pKd")
+    assert "row 5: no value;" in caplog.text  # not "value np.float64(nan)"
     assert len(task.value) == 28 and len(task.target_ids) == 3 and len(task.drug_ids) == 10
     assert task.sequences[0] == ABL1_FRAGMENT and task.fps is not None and task.fps.shape == (10, 32)
     model, rec = train_affinity([task], make_splits([task], "warm", seed=0), TrainConfig(epochs=1, n_members=2, model=SMALL))

@@ -310,7 +310,8 @@ def affinity_task_from_table(
         if key in target_of and sequences[target_of[key]] != seq:
             raise InputFormatError(f"{source}, row {row + 1}: target {key!r} was given another sequence on an earlier row")
         if not np.isfinite(values[row]):
-            skipped.append(f"row {row + 1}: value {df[value_column].iloc[row]!r} is not a number")
+            raw = df[value_column].iloc[row]
+            skipped.append(f"row {row + 1}: " + ("no value" if is_missing(raw) else f"value {str(raw)!r} is not a finite number"))
             continue
         p = prepare_molecule("" if is_missing(smi) else str(smi))
         if not p.valid:
