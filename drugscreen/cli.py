@@ -485,13 +485,10 @@ def screen_cmd(
         logger.warning("reading molecules from standard input: type or paste them, then Ctrl-D (Ctrl-Z Enter on Windows)")
     endpoint_list = [e for e in (endpoints or "").split(",") if e.strip()] or None
     if report is not None:  # before the run: a report that cannot be written failed only at its end
-        from drugscreen.exceptions import InputFormatError
         from drugscreen.screening.report import check_report_path
 
-        try:
-            check_report_path(report)
-        except InputFormatError as exc:
-            raise typer.BadParameter(str(exc), param_hint="'--report'") from None
+        # a file that cannot be written is a data error (exit 1), as for -o and repurpose --report
+        check_report_path(report)
     if input_path != "-" and not Path(input_path).exists():
         _refuse_smiles_as_input(input_path)
     if engine == "local" and output not in (None, "-"):
