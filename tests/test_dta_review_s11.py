@@ -525,3 +525,25 @@ def test_concentrations_in_a_column_with_a_neutral_name_are_warned_of(caplog) ->
     with caplog.at_level("WARNING"):
         affinity_task_from_table(df, "mine", value_column="pKd", fp_bits=0)
     assert "concentrations" not in caplog.text
+
+
+def test_training_reads_as_many_residues_as_the_model_predicts_from(monkeypatch) -> None:
+    """Training encoded every sequence up to 1,000 residues whatever the model's max_len, while
+    predict_pairs and the repurposer read max_len: a model configured with max_len 1500 learnt from
+    sequences cut shorter than those it predicts from."""
+    from drugscreen.models import affinity
+    from drugscreen.repurposing.training import (
+        TrainConfig,
+        affinity_task_from_table,
+        make_splits,
+        train_affinity,
+    )
+
+    df = _own_table()
+    df.loc[df["sequence"] == df["sequence"].iloc[2], "sequence"] = _random_sequence(1300, 9)
+    task = affinity_task_from_table(df, "mine", value_column="pKd", fp_bits=32)
+    widths: list[int] = []
+    real = affinity.encode_sequences
+    monkeypatch.setattr(affinity, "encode_sequences", lambda seqs, max_len=1000: widths.append(real(seqs, max_len).shape[1]) or real(seqs, max_len))
+    train_affinity([task], make_splits([task], "warm"), TrainConfig(epochs=1, n_members=2, model={**SMALL, "max_len": 1500}))
+    assert 1300 in widths and 1000 not in widths  # no batch cut at the old fixed 1,000

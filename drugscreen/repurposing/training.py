@@ -409,7 +409,7 @@ def _blocks(task: AffinityTask, pairs: np.ndarray, cfg: TrainConfig, rng: np.ran
     return [pairs[b] for b in np.split(order, bounds) if len(b)]
 
 
-def _batch_inputs(task: AffinityTask, pairs: np.ndarray) -> tuple[Any, Any, Any, Any, Any]:
+def _batch_inputs(task: AffinityTask, pairs: np.ndarray, max_len: int = 1000) -> tuple[Any, Any, Any, Any, Any]:
     import torch
 
     from drugscreen.models.affinity import drug_batch, encode_sequences, sequence_composition
@@ -418,7 +418,7 @@ def _batch_inputs(task: AffinityTask, pairs: np.ndarray) -> tuple[Any, Any, Any,
     t_u, t_inv = np.unique(task.target_idx[pairs], return_inverse=True)
     graphs = drug_batch([task.graphs[i] for i in d_u], None if task.fps is None else task.fps[d_u])
     seqs = [task.sequences[i] for i in t_u]
-    return graphs, encode_sequences(seqs), sequence_composition(seqs), torch.from_numpy(d_inv), torch.from_numpy(t_inv)
+    return graphs, encode_sequences(seqs, max_len), sequence_composition(seqs), torch.from_numpy(d_inv), torch.from_numpy(t_inv)
 
 
 def predict_pairs(model: Any, task: AffinityTask, pairs: np.ndarray, task_col: int, chunk_targets: int = 32) -> tuple[np.ndarray, np.ndarray]:
@@ -586,7 +586,7 @@ def _train_affinity(tasks: Sequence[AffinityTask], splits: dict[str, PairSplit],
             col, pairs = batches[k]
             t = tasks[col]
             mu, sigma = scalers[t.name]
-            graphs, tokens, comp, d_inv, t_inv = _batch_inputs(t, pairs)
+            graphs, tokens, comp, d_inv, t_inv = _batch_inputs(t, pairs, model.max_len)  # as predictions read them
             out = model(graphs, tokens, comp, d_inv, t_inv)[:, :, col]  # (pairs, members)
             y = torch.from_numpy((t.value[pairs] - mu) / sigma).float().unsqueeze(1)
             mask = torch.from_numpy(rng.random(out.shape) < cfg.bootstrap).float()
