@@ -298,15 +298,27 @@ def models_info(
     """Show a model bundle's card: tasks, test metrics, data checksums, calibration, domain."""
     from drugscreen import jsonio
     from drugscreen.bundle import installed_models, load_bundle
+    from drugscreen.repurposing.affinity_bundle import affinity_card, affinity_config
 
     if name == "affinity" and "affinity" not in {m.name for m in installed_models()}:
-        from drugscreen.repurposing.affinity_bundle import affinity_card, affinity_config
-
         typer.echo(jsonio.dumps(affinity_config(), indent=1) if as_json else affinity_card())
+        return
+    if _is_affinity_bundle(Path(name)):  # a directory saved by save_affinity_bundle (repurpose --model DIR)
+        typer.echo(jsonio.dumps(affinity_config(Path(name)), indent=1) if as_json else affinity_card(Path(name)))
         return
     with _unknown_name_is_usage({"model bundle": ("'NAME'", name)}):  # a misspelt NAME is a usage error (exit 2)
         bundle = load_bundle(name)
     typer.echo(jsonio.dumps(bundle.config, indent=1) if as_json else bundle.card())
+
+
+def _is_affinity_bundle(path: Path) -> bool:
+    """Whether ``path`` is a directory holding an affinity bundle (``"kind": "affinity"``)."""
+    import json
+
+    try:
+        return json.loads((path / "config.json").read_text()).get("kind") == "affinity"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 @app.command("train", rich_help_panel="Models", epilog="Examples: drugscreen train --dataset bbbp --model dmpnn --split scaffold --seeds 0,1,2 -o runs/bbbp ; "

@@ -243,3 +243,15 @@ def test_dash_h_shows_the_help(command: list[str]) -> None:
     # `drugscreen screen -h` said "No such option: -h"
     res = runner.invoke(app, [*command, "-h"])
     assert res.exit_code == 0 and "Usage:" in res.output
+
+
+def test_models_info_reads_an_affinity_bundle_directory(tmp_path):
+    # `models info DIR` on a directory saved by save_affinity_bundle (what `repurpose --model
+    # DIR` takes) said "config.json lacks 'n_members'"; it now prints the affinity card
+    from drugscreen.repurposing.affinity_bundle import default_affinity_path
+
+    res = CliRunner().invoke(app, ["models", "info", str(default_affinity_path())])
+    assert res.exit_code == 0, res.output
+    assert "# Model card: affinity" in res.output and "davis" in res.output
+    res = CliRunner().invoke(app, ["models", "info", str(default_affinity_path()), "--json"])
+    assert res.exit_code == 0 and '"kind": "affinity"' in res.output
