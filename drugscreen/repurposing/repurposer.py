@@ -650,7 +650,9 @@ class Repurposer:
         if "nearest_ligand" in out:
             parts.append(f"nearest ligand {out['nearest_ligand'][k]} (ECFP4 Tanimoto {out['nearest_ligand_similarity'][k]:.2f})")
         if "pred_pkd" in out:
-            parts.append(f"predicted pKd {out['pred_pkd'][k]:.2f} +/- {out['pred_pkd_sd'][k]:.2f}")
+            # the heads share their encoders: their spread is agreement, not an error bar (the
+            # cold-target test RMSE is 0.64 pKd), so it is not written as one
+            parts.append(f"predicted pKd {out['pred_pkd'][k]:.2f} (heads' spread {out['pred_pkd_sd'][k]:.2f})")
         if len(names) > 1:
             parts.append(", ".join(f"{c} {100 * out[f'contrib_{c}'][k]:.0f}%" for c in names))
         return "; ".join(parts)
