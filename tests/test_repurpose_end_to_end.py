@@ -23,9 +23,8 @@ def _private_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("DRUGSCREEN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
-@pytest.fixture(scope="module")
-def tiny_bundle(tmp_path_factory):
-    """A tiny affinity model trained here for two epochs on made-up values (seconds)."""
+def _tiny_affinity_bundle(folder, task_name: str = "davis"):
+    """A tiny affinity model of one task trained here for two epochs on made-up values (seconds)."""
     import torch
 
     from drugscreen.featurizers.graph import GraphFeaturizer
@@ -44,23 +43,29 @@ def tiny_bundle(tmp_path_factory):
     di, ti = di.ravel(), ti.ravel()
     value = 5.0 + 3.0 * ((di < 3) & (ti == 0)) + rng.normal(0, 0.1, len(di))
     task = AffinityTask(
-        "davis", [f"d{i}" for i in range(len(DRUGS))], [prepare_molecule(s).smiles_std for s in DRUGS],
+        task_name, [f"d{i}" for i in range(len(DRUGS))], [prepare_molecule(s).smiles_std for s in DRUGS],
         [GraphFeaturizer()(m) for m in mols], [f"t{i}" for i in range(len(seqs))], seqs, di, ti, value,
         fps=ecfp4_bits(mols, 64),
     )  # fmt: skip
     idx = np.arange(len(value))
-    split = {"davis": PairSplit(idx[::2], idx[1::4], idx[3::4])}
+    split = {task_name: PairSplit(idx[::2], idx[1::4], idx[3::4])}
     small = {"drug": {"hidden": 16, "layers": 2, "out_dim": 16, "fp_bits": 64}, "protein": {"embed_dim": 8, "channels": (8, 8, 16), "out_dim": 16}, "head_hidden": 16}
     cfg = TrainConfig(epochs=2, n_members=2, model=small, max_minutes=1.0)
     model, rec = train_affinity([task], split, cfg)
-    assert np.isfinite(rec["metrics"]["test"]["davis"]["mse"])
-    path = tmp_path_factory.mktemp("bundle") / "affinity"
+    assert np.isfinite(rec["metrics"]["test"][task_name]["mse"])
+    path = folder / "affinity"
     save_affinity_bundle(
         model,
         {"model": rec["model"], "scalers": rec["scalers"], "featurizer": GraphFeaturizer().to_config(), "alphabet": PROTEIN_ALPHABET},
         path,
     )
     return path
+
+
+@pytest.fixture(scope="module")
+def tiny_bundle(tmp_path_factory):
+    """A tiny affinity model (task davis) trained here for two epochs on made-up values (seconds)."""
+    return _tiny_affinity_bundle(tmp_path_factory.mktemp("bundle"))
 
 
 @pytest.fixture()
@@ -333,3 +338,15 @@ def test_evidence_does_not_present_the_heads_spread_as_an_error_bar(tiny_bundle,
     out = Repurposer.load(tiny_bundle, panel=False).rank(sequence=ABL1_FRAGMENT, library=library)
     first = out["evidence"].dropna().iloc[0]
     assert "predicted pKd" in first and "heads' spread" in first and "+/-" not in first
+
+
+def test_a_model_of_another_task_gets_its_prediction_columns(tmp_path, library) -> None:
+    # a user's affinity model whose task is not davis or kiba (e.g. "pKi_mine") ranked the
+    # library with no prediction column and no predicted value in the evidence
+    from drugscreen.repurposing.repurposer import Repurposer
+
+    bundle = _tiny_affinity_bundle(tmp_path, "pKi mine")
+    out = Repurposer.load(bundle, panel=False).rank(sequence=ABL1_FRAGMENT, library=library)
+    assert {"pred_pki_mine", "pred_pki_mine_sd"} <= set(out.columns) and "pred_pkd" not in out.columns
+    assert out["pred_pki_mine"].notna().sum() > 0
+    assert "predicted pKi mine " in out["evidence"].dropna().iloc[0]

@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -467,10 +468,11 @@ class Repurposer:
             components["sequence"] = s["members"].mean(axis=1)
             m = s["members"].shape[1]
             rankers += [(self.weights["sequence"] / m, prank(s["members"][:, j])) for j in range(m)]
-            if "davis" in s:
-                cols["pred_pkd"], cols["pred_pkd_sd"] = s["davis"], s["davis_sd"]
-            if "kiba" in s:
-                cols["pred_kiba"] = s["kiba"]
+            for task in self.affinity.tasks:  # davis and kiba under their units' names, others by name
+                name = _PREDICTION_COLUMNS.get(task, f"pred_{_slug(task)}")
+                cols[name] = s[task]
+                if task != "kiba":  # KIBA's spread was never a column; kept so for the shipped model
+                    cols[f"{name}_sd"] = s[f"{task}_sd"]
         if lig is not None:
             act = lig.actives
             fps = self._fps(prep)
@@ -577,7 +579,8 @@ class Repurposer:
                 )  # fmt: skip
         for c in names:
             out[f"contrib_{c}"] = contrib[c]
-        out["evidence"] = [self._evidence(k, out, names, notes[k]) for k in range(n)]
+        predicted = self._predicted_labels()
+        out["evidence"] = [self._evidence(k, out, names, notes[k], predicted) for k in range(n)]
         out["error"] = [""] * n
         df = pd.DataFrame(out).iloc[order].reset_index(drop=True)
         entries = valid[order]
@@ -644,21 +647,38 @@ class Repurposer:
         )
         return df
 
+    def _predicted_labels(self) -> dict[str, str]:
+        """Prediction column -> what the evidence calls it, for the tasks whose value it states
+        (every task of the affinity model but KIBA's score, which the evidence never gave)."""
+        if self.affinity is None:
+            return {}
+        return {_PREDICTION_COLUMNS.get(t, f"pred_{_slug(t)}"): "pKd" if t == "davis" else t
+                for t in self.affinity.tasks if t != "kiba"}
+
     @staticmethod
-    def _evidence(k: int, out: dict[str, Any], names: list[str], note: str = "") -> str:
+    def _evidence(k: int, out: dict[str, Any], names: list[str], note: str = "", predicted: dict[str, str] | None = None) -> str:
         parts = [note] if note else []
         if "nearest_ligand" in out:
             parts.append(f"nearest ligand {out['nearest_ligand'][k]} (ECFP4 Tanimoto {out['nearest_ligand_similarity'][k]:.2f})")
-        if "pred_pkd" in out:
-            # the heads share their encoders: their spread is agreement, not an error bar (the
-            # cold-target test RMSE is 0.64 pKd), so it is not written as one
-            parts.append(f"predicted pKd {out['pred_pkd'][k]:.2f} (heads' spread {out['pred_pkd_sd'][k]:.2f})")
+        for column, label in (predicted or {}).items():
+            if column in out:
+                # the heads share their encoders: their spread is agreement, not an error bar (the
+                # cold-target test RMSE is 0.64 pKd), so it is not written as one
+                parts.append(f"predicted {label} {out[column][k]:.2f} (heads' spread {out[f'{column}_sd'][k]:.2f})")
         if len(names) > 1:
             parts.append(", ".join(f"{c} {100 * out[f'contrib_{c}'][k]:.0f}%" for c in names))
         return "; ".join(parts)
 
 
 TOX_ENDPOINTS = ("tox21", "clintox", "sider")
+
+#: The shipped affinity model's tasks' prediction columns, named by their units; any other
+#: task's is ``pred_<task>`` (lower-case snake case), with ``pred_<task>_sd``.
+_PREDICTION_COLUMNS = {"davis": "pred_pkd", "kiba": "pred_kiba"}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]+", "_", str(text)).strip("_").lower()
 
 #: Suffixes of FASTA files (optionally .gz), and of the molecule tables ``drugscreen screen`` reads.
 FASTA_SUFFIXES = (".fasta", ".fa", ".faa", ".fas", ".fsa", ".seq")
