@@ -6,8 +6,8 @@ starts fast; commands import what they need when they run.
 
 Exit codes: 0 success (even when some molecules were flagged invalid), 1 a runtime or data
 error (one ``Error: ...`` line on stderr; the traceback only with ``-v``), including a file that
-cannot be read or written (missing, unknown suffix, a folder; but ``screen --report`` with a bad
-name or folder exits 2, as its tests pin), 2 a usage error: an unknown option,
+cannot be read or written (missing, unknown suffix, a folder; ``--report`` too), 2 a usage
+error: an unknown option,
 a missing argument, or a misspelt name or choice typed on the command line (``--split scafold``,
 ``--profile defualt``, ``datasets info bbbpp``; with the closest names), 130 interrupted with Ctrl-C.
 """
