@@ -222,13 +222,8 @@ def test_ray_engine_types_pass_through_columns_as_the_local_engine(ray_cluster, 
     assert local["id"].iloc[7] == "007" and local["val"].iloc[100] == "n/a"
 
 
-@pytest.mark.skipif(not ray_available(), reason="ray is not installed: pip install 'drugscreen[ray]'")
-@pytest.mark.parametrize("option", [{"profile": "cnss"}, {"endpoints": ["no_such_endpoint"]}])
-def test_a_misspelt_name_leaves_the_previous_output_alone(tmp_path, option):
-    # rerunning into the directory of a finished run with a typo in --profile/--endpoints
-    # emptied the directory first and only then failed on the name: the last results were lost
-    from drugscreen.exceptions import UnknownNameError
-
+def _finished_run(tmp_path):
+    """An input, and an output directory holding a (pretend) finished run: (input, output, its files)."""
     src = tmp_path / "a.smi"
     src.write_text("CCO a\nc1ccccc1O b\n")
     out = tmp_path / "scored"
@@ -236,6 +231,17 @@ def test_a_misspelt_name_leaves_the_previous_output_alone(tmp_path, option):
     previous = {"part-000000000000.parquet": b"rows of the last run", MANIFEST_FILE: b'{"rows": 2}'}
     for name, data in previous.items():
         (out / name).write_bytes(data)
+    return src, out, previous
+
+
+@pytest.mark.skipif(not ray_available(), reason="ray is not installed: pip install 'drugscreen[ray]'")
+@pytest.mark.parametrize("option", [{"profile": "cnss"}, {"endpoints": ["no_such_endpoint"]}])
+def test_a_misspelt_name_leaves_the_previous_output_alone(tmp_path, option):
+    # rerunning into the directory of a finished run with a typo in --profile/--endpoints
+    # emptied the directory first and only then failed on the name: the last results were lost
+    from drugscreen.exceptions import UnknownNameError
+
+    src, out, previous = _finished_run(tmp_path)
     with pytest.raises(UnknownNameError):
         run_screen_ray(src, out, panel=TINY_BUNDLE, **option)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == previous
@@ -248,13 +254,7 @@ def test_an_interrupted_run_leaves_the_previous_output_alone(tmp_path, monkeypat
     # last finished run empty: it was cleared before the new run started
     from drugscreen.screening import ray_engine
 
-    src = tmp_path / "a.smi"
-    src.write_text("CCO a\nc1ccccc1O b\n")
-    out = tmp_path / "scored"
-    out.mkdir()
-    previous = {"part-000000000000.parquet": b"rows of the last run", MANIFEST_FILE: b'{"rows": 2}'}
-    for name, data in previous.items():
-        (out / name).write_bytes(data)
+    src, out, previous = _finished_run(tmp_path)
     real = getattr(ray_engine, where)
 
     def interrupted(*args, **kwargs):
