@@ -70,11 +70,7 @@ def main() -> None:
         "| dataset | tasks | labelled molecules per task | ECE observed | ECE of a perfectly calibrated model: median (95th pct) | ROC-AUC valid / test | mean p - positive rate: valid / test (floor under ECE) |",
         "|---|---|---|---|---|---|---|",
     ]
-    for k, d in enumerate(data.datasets):
-        a, b = d.task_slice
-        cols = [c for c in range(a, b) if data.is_classification[c]]
-        if not cols:
-            continue
+    for k, d, cols in data.classification_groups():
         rows = part.dataset_index == k
         labelled = [(~np.isnan(part.y[rows, c])) for c in cols]
         observed = float(np.mean([expected_calibration_error(part.y[rows, c], pred[rows, c]) for c in cols]))

@@ -52,11 +52,7 @@ def main() -> None:
         "|---|" + "---|" * (len(METHODS) + 2),
     ]
     chosen = (fitted["auto"].get("by_group") or {})
-    for k, d in enumerate(data.datasets):
-        a, b = d.task_slice
-        cols = [c for c in range(a, b) if data.is_classification[c]]
-        if not cols:
-            continue
+    for k, d, cols in data.classification_groups():
         rows = part.dataset_index == k
         cells, gaps = [], []
         for m in METHODS:

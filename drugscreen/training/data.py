@@ -133,6 +133,16 @@ class TrainingData:
     def group_sizes(self) -> list[int]:
         return [d.task_slice[1] - d.task_slice[0] for d in self.datasets]
 
+    def classification_groups(self) -> list[tuple[int, DatasetPart, list[int]]]:
+        """``(k, dataset, task columns)`` for each dataset with classification tasks; a part's
+        rows of dataset ``k`` are ``part.dataset_index == k``."""
+        out = []
+        for k, d in enumerate(self.datasets):
+            cols = [c for c in range(*d.task_slice) if self.is_classification[c]]
+            if cols:
+                out.append((k, d, cols))
+        return out
+
 
 # ----------------------------------------------------------------------------- featurization
 
