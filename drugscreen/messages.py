@@ -1,6 +1,6 @@
 """Pieces of one-line user messages: the names closest to a misspelt one, name listings that
-stay one line however many names there are, and the wording of reasons given in more than one
-place.
+stay one line however many names there are, the wording of reasons given in more than one
+place, and the snake-case form of a name that becomes a column or task name (:func:`snake_name`).
 
 Every "unknown name" error (registries, profiles, training configs) and every "the file has
 these columns" error builds its text from these, so they read the same everywhere. A blank
@@ -11,9 +11,10 @@ DataFrame or Parquet null, caught by the Screener before parsing).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-__all__ = ["EMPTY_SMILES", "closest_names", "did_you_mean", "name_listing"]
+__all__ = ["EMPTY_SMILES", "closest_names", "did_you_mean", "name_listing", "snake_name"]
 
 #: The reason given for a blank SMILES cell: empty text, white space only, or a missing value
 #: (None, NaN, ``pd.NA``), from the CLI and the Python API alike.
@@ -56,3 +57,16 @@ def name_listing(names: Iterable[str], limit: int = 10, quote: bool = False) -> 
     if not items:
         return "(none)"
     return ", ".join(items[:limit]) + (f", ... ({len(items) - limit} more)" if len(items) > limit else "")
+
+
+def snake_name(text: object) -> str:
+    """``text`` in lower-case snake case, as task, column and dataset names are written
+    (``"SR-HSE"`` -> ``"sr_hse"``, ``"pKi mine"`` -> ``"pki_mine"``); ``""`` when it holds no
+    letter or digit.
+
+    Examples
+    --------
+    >>> snake_name("Hepatobiliary disorders")
+    'hepatobiliary_disorders'
+    """
+    return re.sub(r"[^0-9A-Za-z]+", "_", str(text)).strip("_").lower()

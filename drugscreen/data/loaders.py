@@ -31,6 +31,7 @@ from drugscreen.data.catalog import get_spec
 from drugscreen.data.files import atomic_write, cache_dir, ensure_files, sha256_file
 from drugscreen.data.specs import DatasetSpec, TaskSpec
 from drugscreen.exceptions import DatasetError
+from drugscreen.messages import snake_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -593,14 +594,12 @@ def unreadable_table_format(name: str | os.PathLike[str]) -> str:
 
 def table_name(path: str | os.PathLike[str]) -> str:
     """The dataset name of a user's table: its file name without suffixes, in snake case."""
-    import re
-
     stem = Path(os.fspath(path)).name
     for suffix in sorted(TABLE_SUFFIXES, key=len, reverse=True):
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
             break
-    return re.sub(r"[^0-9A-Za-z]+", "_", stem).strip("_").lower() or "table"
+    return snake_name(stem) or "table"
 
 
 def _pick_smiles_column(columns: list[str], given: str | None, path: Path) -> str:

@@ -24,7 +24,6 @@ Examples
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import numpy as np
 
 from drugscreen.io import MOLECULE_FILE_SUFFIXES
+from drugscreen.messages import snake_name
 from drugscreen.repurposing.inputs import (
     PLAIN_SEQUENCE_SUFFIXES,
     Library,
@@ -469,7 +469,7 @@ class Repurposer:
             m = s["members"].shape[1]
             rankers += [(self.weights["sequence"] / m, prank(s["members"][:, j])) for j in range(m)]
             for task in self.affinity.tasks:  # davis and kiba under their units' names, others by name
-                name = _PREDICTION_COLUMNS.get(task, f"pred_{_slug(task)}")
+                name = _PREDICTION_COLUMNS.get(task, f"pred_{snake_name(task)}")
                 cols[name] = s[task]
                 if task != "kiba":  # KIBA's spread was never a column; kept so for the shipped model
                     cols[f"{name}_sd"] = s[f"{task}_sd"]
@@ -652,7 +652,7 @@ class Repurposer:
         (every task of the affinity model but KIBA's score, which the evidence never gave)."""
         if self.affinity is None:
             return {}
-        return {_PREDICTION_COLUMNS.get(t, f"pred_{_slug(t)}"): "pKd" if t == "davis" else t
+        return {_PREDICTION_COLUMNS.get(t, f"pred_{snake_name(t)}"): "pKd" if t == "davis" else t
                 for t in self.affinity.tasks if t != "kiba"}
 
     @staticmethod
@@ -676,9 +676,6 @@ TOX_ENDPOINTS = ("tox21", "clintox", "sider")
 #: task's is ``pred_<task>`` (lower-case snake case), with ``pred_<task>_sd``.
 _PREDICTION_COLUMNS = {"davis": "pred_pkd", "kiba": "pred_kiba"}
 
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^0-9A-Za-z]+", "_", str(text)).strip("_").lower()
 
 #: Suffixes of FASTA files (optionally .gz), and of the molecule tables ``drugscreen screen`` reads.
 FASTA_SUFFIXES = (".fasta", ".fa", ".faa", ".fas", ".fsa", ".seq")

@@ -22,7 +22,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ import numpy as np
 from drugscreen.descriptor_ranges import RANGE_FEATURIZER
 from drugscreen.domain import ECFP4_CONFIG, ecfp4_packed
 from drugscreen.featurizers.graph import GraphFeaturizer, MolGraph
+from drugscreen.messages import snake_name
 
 __all__ = ["FEATURE_CACHE_VERSION", "DatasetPart", "Part", "TrainingData", "build_training_data", "featurize_smiles", "predict_part"]
 
@@ -45,10 +45,6 @@ _FP_CACHE_KEY = {"name": "morgan", "params": {"radius": 2, "n_bits": 2048}}
 _SINGLE_TASK_NAME = {"bace_classification": "bace", "bace_regression": "bace_pic50"}
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_").lower()
-
-
 def task_name(dataset: str, column: str, multi: bool, n_tasks: int = 1) -> str:
     """The task's name in a bundle (what the Screener's endpoints and profiles refer to).
 
@@ -60,8 +56,8 @@ def task_name(dataset: str, column: str, multi: bool, n_tasks: int = 1) -> str:
     if not multi:
         return column
     if n_tasks == 1:
-        return _SINGLE_TASK_NAME.get(dataset, _slug(dataset))
-    return f"{_slug(dataset)}_{_slug(column)}"
+        return _SINGLE_TASK_NAME.get(dataset, snake_name(dataset))
+    return f"{snake_name(dataset)}_{snake_name(column)}"
 
 
 @dataclass
