@@ -309,7 +309,7 @@ def _prepare_output(out: Path, input_files: list[str]) -> Path | None:
         entries = [p for p in out.iterdir() if p.name != _STAGING and not p.name.endswith(".tmp")]
         for p in out.iterdir():
             if p not in entries:
-                shutil.rmtree(p) if p.is_dir() else p.unlink()
+                _remove(p)
         if entries:
             previous = out / _PREVIOUS
             previous.mkdir()
@@ -326,16 +326,27 @@ def _settle_output(out: Path, previous: Path | None, finished: bool) -> None:
         if previous is not None:
             shutil.rmtree(previous, ignore_errors=True)
         return
-    with contextlib.suppress(OSError):
-        for p in out.iterdir():
-            if p.name == _PREVIOUS:
-                continue
-            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink()
-        if previous is not None:
-            for p in previous.iterdir():
-                os.replace(p, out / p.name)
-            previous.rmdir()
-            logger.warning("the run did not finish: the previous output in %s was kept as it was", out)
+    for p in out.iterdir():
+        if p.name != _PREVIOUS:
+            _remove(p)
+    if previous is None:
+        return
+    try:
+        for p in previous.iterdir():
+            os.replace(p, out / p.name)
+        previous.rmdir()
+    except OSError as exc:  # the run's own error is the one raised; this only says where the files are
+        logger.warning("the run did not finish, and the previous output could not be put back (%s): it is in %s", exc, previous)
+    else:
+        logger.warning("the run did not finish: the previous output in %s was kept as it was", out)
+
+
+def _remove(path: Path) -> None:
+    """Delete a file or a folder; one already gone is fine."""
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _empty_output_schema(screener: Screener, source: _Input) -> pa.Schema:
