@@ -68,6 +68,16 @@ class AffinityBundle:
     def tasks(self) -> list[str]:
         return list(self.config["model"]["tasks"])
 
+    def task_values(self, scores: Any) -> dict[str, Any]:
+        """The model's standardized scores ``(pairs, members, tasks)`` in each task's units:
+        ``{task: member mean, task + "_sd": members' spread}``, one value per pair."""
+        out = {}
+        for col, task in enumerate(self.tasks):
+            mu, sigma = self.scalers[task]
+            values = scores[:, :, col] * sigma + mu
+            out[task], out[f"{task}_sd"] = values.mean(axis=1), values.std(axis=1)
+        return out
+
     def predict(self, smiles: Sequence[str], sequences: str | Sequence[str], chunk: int = 1024) -> pd.DataFrame:
         """Predicted affinities of (drug, target) pairs, in each task's units.
 
@@ -156,11 +166,8 @@ class AffinityBundle:
                 ])  # fmt: skip
                 p_emb = torch.cat([model.encode_proteins([seq]) for seq in targets])
                 scores = model.score(d_emb, p_emb, torch.from_numpy(d_idx[ok]), torch.from_numpy(t_idx[ok])).numpy()
-            for col, task in enumerate(self.tasks):
-                mu, sigma = self.scalers[task]
-                vals = scores[:, :, col] * sigma + mu
-                out[task][ok] = vals.mean(axis=1)
-                out[f"{task}_sd"][ok] = vals.std(axis=1)
+            for key, values in self.task_values(scores).items():
+                out[key][ok] = values
         out["error"] = errors
         return pd.DataFrame(out)
 

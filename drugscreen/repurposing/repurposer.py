@@ -334,13 +334,8 @@ class Repurposer:
             p_emb = model.encode_proteins([sequence])
             n = d_emb.shape[0]
             out = model.score(d_emb, p_emb, torch.arange(n), torch.zeros(n, dtype=torch.long)).numpy()  # (n, M, T)
-        res: dict[str, np.ndarray] = {"members": out.mean(axis=2)}  # standardized, mean over tasks
-        for col, task in enumerate(self.affinity.tasks):
-            mu, sigma = self.affinity.scalers[task]
-            vals = out[:, :, col] * sigma + mu
-            res[task] = vals.mean(axis=1)
-            res[f"{task}_sd"] = vals.std(axis=1)
-        return res
+        # standardized, mean over tasks; then each task in its units
+        return {"members": out.mean(axis=2), **self.affinity.task_values(out)}
 
     # ------------------------------------------------------------------ ranking
 
