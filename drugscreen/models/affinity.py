@@ -43,6 +43,7 @@ __all__ = [
     "ProteinCNNEncoder",
     "drug_batch",
     "ecfp4_bits",
+    "encode_drugs",
     "encode_sequences",
     "sequence_composition",
 ]
@@ -129,6 +130,24 @@ def drug_batch(graphs: Sequence[Any], fps: np.ndarray | None = None) -> Any:
     if fps is not None:
         batch.fp = torch.from_numpy(np.asarray(fps, dtype=np.float32))
     return batch
+
+
+def encode_drugs(encoder: Any, graphs: Sequence[Any], mols: Sequence[Any] | None = None, chunk: int = 1024) -> Any:
+    """The drug encoder's embeddings ``(n, d)`` (a tensor) of featurized graphs, ``chunk`` at a time.
+
+    ``mols`` are needed when the encoder has a fingerprint path (``encoder.fp_bits > 0``).
+    """
+    fps = None
+    if getattr(encoder, "fp_bits", 0):
+        if mols is None:
+            raise ValueError("this drug encoder needs the molecules (for its ECFP4 path)")
+        fps = ecfp4_bits(mols, encoder.fp_bits)
+    encoder.eval()
+    with torch.inference_mode():
+        return torch.cat([
+            encoder(drug_batch(list(graphs[s : s + chunk]), None if fps is None else fps[s : s + chunk]))
+            for s in range(0, len(graphs), chunk)
+        ])  # fmt: skip
 
 
 class _GINELayer(nn.Module):

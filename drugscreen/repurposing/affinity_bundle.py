@@ -108,7 +108,7 @@ class AffinityBundle:
         from drugscreen.featurizers.graph import GraphFeaturizer
         from drugscreen.featurizers.molecule import prepare_molecule
         from drugscreen.io import is_missing
-        from drugscreen.models.affinity import drug_batch, ecfp4_bits
+        from drugscreen.models.affinity import encode_drugs
         from drugscreen.repurposing.inputs import validate_sequence
 
         smiles = ["" if is_missing(x) else str(x) for x in smiles]  # a missing cell is an empty SMILES, not "nan"
@@ -151,7 +151,6 @@ class AffinityBundle:
             model = self.model
             model.eval()
             feat = GraphFeaturizer()
-            fp_bits = int(model.drug.fp_bits or 0)
             limit = int(getattr(model, "max_len", 0) or 0)
             longer = sum(1 for seq in targets if limit and len(seq) > limit)
             if longer:
@@ -159,11 +158,8 @@ class AffinityBundle:
                     "%d target sequences are longer than the sequence model's limit of %d residues: only their first %d "
                     "(N-terminal) residues are read", longer, limit, limit,
                 )  # fmt: skip
+            d_emb = encode_drugs(model.drug, [feat(m) for m in mols], mols, chunk)
             with torch.inference_mode():
-                d_emb = torch.cat([
-                    model.drug(drug_batch([feat(m) for m in mols[s : s + chunk]], ecfp4_bits(mols[s : s + chunk], fp_bits) if fp_bits else None))
-                    for s in range(0, len(mols), chunk)
-                ])  # fmt: skip
                 p_emb = torch.cat([model.encode_proteins([seq]) for seq in targets])
                 scores = model.score(d_emb, p_emb, torch.from_numpy(d_idx[ok]), torch.from_numpy(t_idx[ok])).numpy()
             for key, values in self.task_values(scores).items():

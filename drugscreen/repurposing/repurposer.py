@@ -286,19 +286,10 @@ class Repurposer:
 
     def _drug_embeddings(self, prep: _PreparedLibrary) -> Any:
         if prep.drug_emb is None:
-            import torch
-
-            from drugscreen.models.affinity import drug_batch, ecfp4_bits
+            from drugscreen.models.affinity import encode_drugs
 
             assert self.affinity is not None
-            graphs = self._graphs(prep)
-            enc = self.affinity.model.drug
-            fps = ecfp4_bits(prep.mols, enc.fp_bits) if enc.fp_bits else None
-            enc.eval()
-            with torch.inference_mode():
-                prep.drug_emb = torch.cat(
-                    [enc(drug_batch(graphs[s : s + 1024], None if fps is None else fps[s : s + 1024])) for s in range(0, len(graphs), 1024)]
-                )
+            prep.drug_emb = encode_drugs(self.affinity.model.drug, self._graphs(prep), prep.mols, chunk=1024)
         return prep.drug_emb
 
     def _gnn(self, prep: _PreparedLibrary) -> np.ndarray:

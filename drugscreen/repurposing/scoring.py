@@ -109,25 +109,11 @@ def gnn_embeddings(encoder: Any, graphs: Sequence[Any], mols: Sequence[Any] | No
     """
     import torch
 
-    from drugscreen.models.affinity import drug_batch, ecfp4_bits
+    from drugscreen.models.affinity import encode_drugs
 
     if not graphs:
         return np.zeros((0, 1), dtype=np.float32)
-    fps = None
-    if getattr(encoder, "fp_bits", 0):
-        if mols is None:
-            raise ValueError("this drug encoder needs the molecules (for its ECFP4 path)")
-        fps = ecfp4_bits(mols, encoder.fp_bits)
-    encoder.eval()
-    with torch.inference_mode():
-        emb = torch.cat(
-            [
-                encoder(drug_batch(list(graphs[s : s + chunk]), None if fps is None else fps[s : s + chunk]))
-                for s in range(0, len(graphs), chunk)
-            ]
-        )
-        emb = torch.nn.functional.normalize(emb, dim=1)
-    return emb.numpy()
+    return torch.nn.functional.normalize(encode_drugs(encoder, graphs, mols, chunk), dim=1).numpy()
 
 
 def percentile_rank(x: np.ndarray) -> np.ndarray:
