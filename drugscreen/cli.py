@@ -381,36 +381,18 @@ def train_cmd(
         typer.echo(_train_outputs_message(output, config.model, result.bundle_paths), err=True)
 
 
-#: Choices of ``train`` flags whose config error names no closest choice itself.
-_TRAIN_FLAG_CHOICES = {"task_type": ("classification", "regression")}
-
-
 def _bad_train_flag(exc: Exception, flags: dict[str, str | None]) -> None:
-    """Raise :class:`typer.BadParameter` (exit 2) when one ``train`` flag alone causes ``exc``.
+    """Raise :class:`typer.BadParameter` (exit 2) when ``exc`` is about one of the ``train``
+    flags given on the command line (:attr:`ConfigError.key`).
 
     A misspelt name typed on the command line (``--split scafold``, ``--extra-features ecpf``,
     ``--task-type regresion``) is a usage error with the closest name, as a misspelt ``--model``
-    is. The flag to blame is the one whose value, checked alone against the defaults, gives the
-    same error; an error from the TOML file or from several values together stays a data error
-    (exit 1), as do numbers out of range (``--epochs 0``), which tests pin to exit 1 for now.
+    is; the same value from the TOML file, or an error of several values together, stays a data
+    error (exit 1), as do numbers out of range (``--epochs 0``), which tests pin to exit 1 for now.
     """
-    from drugscreen.exceptions import ConfigError
-    from drugscreen.messages import did_you_mean
-    from drugscreen.training.config import TrainConfig
-
-    message = str(exc)
-    for key, value in flags.items():
-        if value is None:
-            continue
-        try:
-            TrainConfig.from_dict({key: value})
-        except ConfigError as alone:
-            if str(alone) != message:
-                continue
-            choices = _TRAIN_FLAG_CHOICES.get(key)
-            if choices and "did you mean" not in message and isinstance(value, str):
-                message += did_you_mean(value, choices)
-            raise typer.BadParameter(message, param_hint=repr("--" + key.replace("_", "-"))) from None
+    key = getattr(exc, "key", None)
+    if key in flags and flags[key] is not None:
+        raise typer.BadParameter(str(exc), param_hint=repr("--" + key.replace("_", "-"))) from None
 
 
 def _train_outputs_message(output: Path, model: str, bundles: list[Path]) -> str:

@@ -97,7 +97,15 @@ class InputFormatError(DrugscreenError):
 
 
 class ConfigError(DrugscreenError):
-    """A configuration (TOML, profile, option combination) is invalid."""
+    """A configuration (TOML, profile, option combination) is invalid.
+
+    ``key`` names the one setting at fault when there is one (``"split"`` for an unknown split
+    name), so a caller can tell a bad value it passed from a bad configuration file.
+    """
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class MissingDependencyError(DrugscreenError, ImportError):

@@ -188,7 +188,7 @@ class TrainConfig:
             if getattr(self, key) not in allowed:
                 value = getattr(self, key)
                 hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
-                raise ConfigError(f"{key} must be one of {', '.join(allowed)}, not {value!r}{hint}")
+                raise ConfigError(f"{key} must be one of {', '.join(allowed)}, not {value!r}{hint}", key=key)
         if not self.dataset:
             raise ConfigError("no dataset given")
         self._check_files()
@@ -252,7 +252,8 @@ class TrainConfig:
             if not Path(d).is_file():
                 raise ConfigError(f"dataset file {d} not found (a dataset is a registered name or a .csv/.tsv file)")
         if self.task_type not in (None, "classification", "regression"):
-            raise ConfigError(f"task_type must be classification or regression, not {self.task_type!r}")
+            hint = did_you_mean(self.task_type, ("classification", "regression")) if isinstance(self.task_type, str) else ""
+            raise ConfigError(f"task_type must be classification or regression, not {self.task_type!r}{hint}", key="task_type")
         given = [k for k in ("smiles_column", "targets", "task_type") if getattr(self, k)]
         if given and not files:
             raise ConfigError(f"{', '.join(given)} only apply to a dataset given as a file (.csv/.tsv), not to {', '.join(self.dataset)}")
