@@ -351,7 +351,8 @@ def train_cmd(
     from drugscreen.training import resolve_config, train
     from drugscreen.training.card import mean_sd_text
 
-    flags = {"split": split, "extra_features": extra_features, "task_type": task_type}  # names from a fixed set
+    flags = {"split": split, "extra_features": extra_features, "task_type": task_type, "seeds": seeds, "ensemble": ensemble,
+             "epochs": epochs, "batch_size": batch_size, "lr": lr, "device": device, "num_threads": threads}
     with _unknown_name_is_usage({"model": ("'--model'", model), "dataset": ("'--dataset'", dataset)}):
         try:
             config = resolve_config(
@@ -381,18 +382,19 @@ def train_cmd(
         typer.echo(_train_outputs_message(output, config.model, result.bundle_paths), err=True)
 
 
-def _bad_train_flag(exc: Exception, flags: dict[str, str | None]) -> None:
+def _bad_train_flag(exc: Exception, flags: dict[str, object]) -> None:
     """Raise :class:`typer.BadParameter` (exit 2) when ``exc`` is about one of the ``train``
-    flags given on the command line (:attr:`ConfigError.key`).
+    flags given on the command line (:attr:`ConfigError.key`; ``flags`` maps config keys to
+    the values typed, None for a flag not given).
 
-    A misspelt name typed on the command line (``--split scafold``, ``--extra-features ecpf``,
-    ``--task-type regresion``) is a usage error with the closest name, as a misspelt ``--model``
-    is; the same value from the TOML file, or an error of several values together, stays a data
-    error (exit 1), as do numbers out of range (``--epochs 0``), which tests pin to exit 1 for now.
+    A bad value typed on the command line (``--split scafold``, ``--epochs 0``, ``--seeds a``,
+    ``--device gpu``) is a usage error, as a misspelt ``--model`` or ``--epochs x`` is; the same
+    value from the TOML file, or an error of several values together, stays a data error (exit 1).
     """
     key = getattr(exc, "key", None)
     if key in flags and flags[key] is not None:
-        raise typer.BadParameter(str(exc), param_hint=repr("--" + key.replace("_", "-"))) from None
+        flag = "--threads" if key == "num_threads" else "--" + key.replace("_", "-")
+        raise typer.BadParameter(str(exc), param_hint=repr(flag)) from None
 
 
 def _train_outputs_message(output: Path, model: str, bundles: list[Path]) -> str:

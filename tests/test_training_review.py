@@ -237,15 +237,33 @@ def test_cli_says_what_train_wrote(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 @pytest.mark.parametrize(
     ("args", "message"),
     [(["--seeds", "a"], "seeds must be integers"), (["--device", "gpu"], "device must be"),
-     (["--lr", "-0.01"], "lr must be a positive number")],
+     (["--lr", "-0.01"], "lr must be a positive number"), (["--epochs", "0"], "epochs must be >= 1"),
+     (["--seeds", "0,0"], "repeat a seed"), (["--threads", "0"], "num_threads must be >= 1"),
+     (["--ensemble", "0"], "ensemble must be >= 1"), (["--batch-size", "0"], "batch_size must be >= 1")],
 )
-def test_cli_bad_values_are_one_error_line(args: list[str], message: str, tmp_path: Path) -> None:
+def test_cli_bad_values_are_usage_errors(args: list[str], message: str, tmp_path: Path) -> None:
+    """A bad value typed on the command line exits 2 naming its flag, as ``--epochs x`` does."""
     from typer.testing import CliRunner
 
     from drugscreen.cli import app
 
     res = CliRunner().invoke(app, ["train", "--dataset", "bbbp", "-o", str(tmp_path / "o"), *args])
-    assert isinstance(res.exception, ConfigError) and message in str(res.exception)  # main() prints one Error: line
+    assert res.exit_code == 2, res.output
+    flat = " ".join(res.output.replace("│", " ").split())
+    assert message in flat and f"Invalid value for '{args[0]}'" in flat
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_bad_value_from_config_file_stays_a_data_error(tmp_path: Path) -> None:
+    """The same bad value read from a --config file is a data error (exit 1, one Error: line)."""
+    from typer.testing import CliRunner
+
+    from drugscreen.cli import app
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('dataset = "bbbp"\nepochs = 0\n')
+    res = CliRunner().invoke(app, ["train", "--config", str(cfg), "-o", str(tmp_path / "o")])
+    assert isinstance(res.exception, ConfigError) and "epochs must be >= 1" in str(res.exception)
     assert not (tmp_path / "o").exists()
 
 

@@ -193,23 +193,23 @@ class TrainConfig:
             raise ConfigError("no dataset given")
         self._check_files()
         if not self.seeds:
-            raise ConfigError("no seeds given")
+            raise ConfigError("no seeds given", key="seeds")
         if any(s < 0 for s in self.seeds):
-            raise ConfigError(f"seeds must be integers >= 0, not {self.seeds}")
+            raise ConfigError(f"seeds must be integers >= 0, not {self.seeds}", key="seeds")
         if len(set(self.seeds)) != len(self.seeds):
             raise ConfigError(f"seeds {self.seeds} repeat a seed: each seed trains the same model again, so the "
-                              "spread over seeds and the ensemble would be overstated; give each seed once")
+                              "spread over seeds and the ensemble would be overstated; give each seed once", key="seeds")
         if self.model == "fp_mlp" and self.extra_features == "none":
             raise ConfigError("fp_mlp reads only the extra features: extra_features must be ecfp (the default), descriptors or ecfp+descriptors, not 'none'")
         if not re.fullmatch(r"cpu|cuda(:\d+)?", self.device):
-            raise ConfigError(f"device must be cpu, cuda or cuda:N, not {self.device!r}")
+            raise ConfigError(f"device must be cpu, cuda or cuda:N, not {self.device!r}", key="device")
         minimum = {"ensemble": 1, "epochs": 1, "batch_size": 1, "patience": 1, "num_threads": 1, "workers": 1,
                    "min_epochs": 0, "warmup_epochs": 0, "head_finetune_epochs": 0}
         for key, low in minimum.items():
             if getattr(self, key) < low:
-                raise ConfigError(f"{key} must be >= {low}, not {getattr(self, key)!r}")
+                raise ConfigError(f"{key} must be >= {low}, not {getattr(self, key)!r}", key=key)
         if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ConfigError(f"lr must be a positive number, not {self.lr!r}")
+            raise ConfigError(f"lr must be a positive number, not {self.lr!r}", key="lr")
         for key in ("weight_decay", "grad_clip"):
             if not (getattr(self, key) >= 0 and math.isfinite(getattr(self, key))):
                 raise ConfigError(f"{key} must be >= 0, not {getattr(self, key)!r}")
@@ -365,11 +365,11 @@ def _parse_seeds(seeds: Any) -> list[int]:
         if isinstance(s, str) and not s.strip():
             continue
         if isinstance(s, bool) or isinstance(s, float):
-            raise ConfigError(f"seeds must be integers such as 0,1,2, not {seeds!r}")
+            raise ConfigError(f"seeds must be integers such as 0,1,2, not {seeds!r}", key="seeds")
         try:
             out.append(int(str(s).strip()) if isinstance(s, str) else int(s))
         except (TypeError, ValueError):
-            raise ConfigError(f"seeds must be integers such as 0,1,2, not {seeds!r}") from None
+            raise ConfigError(f"seeds must be integers such as 0,1,2, not {seeds!r}", key="seeds") from None
     return out
 
 
