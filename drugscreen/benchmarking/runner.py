@@ -92,23 +92,60 @@ def _load(name: str, data_dir: Path | None, table: TableSpec | None = None, inva
 
 
 def _stale_record(config: BenchmarkConfig, cell: Cell, path: Path) -> str:
-    """Why a cell's existing record does not count for the table as it is now ("" when it does):
-    the table's content (sha256) or how it is read changed since the record was written."""
-    table = config.tables.get(cell.dataset)
-    if table is None:
-        return ""
+    """Why a cell's existing record does not count for the config as it is now ("" when it does):
+    the model's parameters in the config changed since the record was written, or (a user's
+    table) the table's content (sha256) or how it is read did."""
     import json
 
     try:
         rec = json.loads(path.read_text())
     except (OSError, ValueError):
         return "its record is unreadable"
+    if not isinstance(rec, dict):
+        return "its record is unreadable"
+    changed = _changed_params(cell, rec)
+    if changed:
+        return f"the config's {cell.model.name} parameters changed since its record ({changed})"
+    table = config.tables.get(cell.dataset)
+    if table is None:
+        return ""
     sha = table.sha256()
     if rec.get("data_sha256") != sha:
         return f"{table.path.name} changed since its record (sha256 {str(rec.get('data_sha256'))[:12]}... -> {sha[:12]}...)"
     if (rec.get("table") or {}).get("options") != _table_options(table):
         return f"{table.path.name} is read with other options than in its record"
     return ""
+
+
+def _changed_params(cell: Cell, rec: dict[str, Any]) -> str:
+    """The model parameters (as they apply to the cell's dataset, ``per_dataset`` overrides
+    included) whose value in the config differs from the record's, as ``key: old -> new``
+    ("" when none does, or when the record does not say)."""
+    from drugscreen.benchmarking.adapters import model_params_for
+    from drugscreen.benchmarking.baselines import RF_DEFAULTS
+    from drugscreen.benchmarking.config import ModelSpec
+
+    cfg = rec.get("config") if isinstance(rec.get("config"), dict) else {}
+    want = model_params_for(cell.model, cell.dataset)
+    if cell.model.name == "rf":
+        # rf records hold the resolved parameters (defaults filled in, max_features resolved)
+        got = cfg.get("model") if isinstance(cfg.get("model"), dict) else None
+        if got is None:
+            return ""
+        want = {**RF_DEFAULTS, **want}
+        if want["max_features"] is None:
+            want["max_features"] = "sqrt" if cfg.get("task_type") == "classification" else 0.33
+        old = {k: got.get(k) for k in want}
+    elif cell.model.name == "train_mean":
+        return ""
+    else:
+        entry = cfg.get("model_entry")
+        if not isinstance(entry, dict):
+            return ""
+        spec = ModelSpec(str(entry.get("name")), {k: v for k, v in entry.items() if k not in ("name", "datasets")})
+        old = model_params_for(spec, cell.dataset)
+    diff = [f"{k}: {old.get(k)!r} -> {want.get(k)!r}" for k in sorted(set(old) | set(want)) if old.get(k) != want.get(k)]
+    return ", ".join(diff)
 
 
 def _table_options(table: TableSpec) -> dict[str, Any]:
@@ -191,6 +228,7 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
             "config": {
                 "benchmark": config.name,
                 "model": {"name": cell.model.name, **result.params},
+                "model_entry": cell.model.to_dict(),
                 "split_sizes": list(config.sizes),
                 "threads": config.threads,
                 "task_type": dataset.task_type,
