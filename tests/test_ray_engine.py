@@ -270,3 +270,23 @@ def test_an_interrupted_run_leaves_the_previous_output_alone(tmp_path, monkeypat
     with pytest.raises(KeyboardInterrupt):
         run_screen_ray(src, out, panel=TINY_BUNDLE)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == previous
+
+
+@pytest.mark.ray
+@pytest.mark.skipif(not ray_available(), reason="ray is not installed: pip install 'drugscreen[ray]'")
+def test_fewer_blocks_than_workers_starts_one_actor_per_block(ray_cluster, tmp_path):
+    """Three molecules are one block: one actor scores it (no idle actor loading the panel, no
+    Ray warning about a pool larger than its input), and the manifest says 1 worker."""
+    import json
+    import warnings
+
+    from drugscreen.screening.screener import Screener
+
+    src = tmp_path / "three.smi"
+    src.write_text("CCO\nCCN\nc1ccccc1\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        summary = run_screen_ray(src, tmp_path / "out", screener=Screener.load(panel=str(TINY_BUNDLE)), num_workers=2)
+    assert summary.rows == 3 and summary.parts == 1
+    assert json.loads((tmp_path / "out" / MANIFEST_FILE).read_text())["engine"]["workers"] == 1
+    assert not [w for w in caught if "concurrent actors" in str(w.message)]

@@ -533,11 +533,12 @@ def run_screen_ray(
             with _ray_session(ray, address, num_workers) as started:
                 workers = int(num_workers) if num_workers else max(1, int(ray.cluster_resources().get("CPU", 1)))
                 block = _block_rows(n_rows, workers, chunk_size, screener.batch_size)
+                blocks = _plan_blocks(groups, block)
+                workers = min(workers, len(blocks))  # an actor with no block to score would only load the panel
                 logger.info(
                     "ray engine: %d rows, blocks of %d, %d workers%s",
                     n_rows, block, workers, " (local Ray started)" if started else "",
                 )  # fmt: skip
-                blocks = _plan_blocks(groups, block)
                 summaries, score_s = _score_on_ray(ray, screener, source, blocks, workers, out, on_progress, _fault_injection)
                 t_finish = time.perf_counter()
                 parts = _check_parts(out, summaries, n_rows, blocks)
