@@ -64,3 +64,37 @@ def test_edited_model_parameters_make_the_record_stale(tmp_path: Path, caplog: p
     cfg.write_text(body.replace("n_estimators = 5", "n_estimators = 7\nper_dataset = { assay = { n_estimators = 3 } }")
                    .replace("hidden = 16", "hidden = 8"))
     assert [o.status for o in run_benchmark(load_config(cfg), isolate=False)] == ["done", "skipped"]
+
+
+def test_report_of_own_runs_says_only_true_things(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A report of one's own records (another results_dir/splits_dir) said the records came from
+    benchmarks/results/runs/, stated the time of a suite whose records were not these ("about 0.0 h"),
+    put "no split file" beside cells whose split file exists, "yes" (same split file) beside rows
+    whose records give no split sha256 at all, and averaged seeds run with other parameters as one."""
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.report import Aggregate, _split_check, build_report
+    from drugscreen.benchmarking.runner import run_benchmark
+
+    _assay(tmp_path / "assay.csv")
+    body = ('datasets = ["assay.csv"]\ntargets = ["logp"]\nseeds = [0, 1]\nresults_dir = "out/runs"\n'
+            'splits_dir = "out/my_splits"\n[[models]]\nname = "rf"\nn_estimators = 5\n')
+    cfg = _config(tmp_path, body)
+    run_benchmark(load_config(cfg), isolate=False)
+    cfg.write_text(body.replace("n_estimators = 5", "n_estimators = 6"))
+    assert [o.status for o in run_benchmark(load_config(cfg), isolate=False, only="assay/rf/0")] == ["done"]
+    suite = _config(tmp_path / "suite", 'datasets = ["bbbp"]\nresults_dir = "elsewhere"\n[[models]]\nname = "rf"\n')
+
+    runs = tmp_path / "out" / "runs"
+    with caplog.at_level(logging.WARNING, logger="drugscreen"):
+        text = build_report(runs, tmp_path / "R.md", plots_dir=None, suite_config=suite, extra_dirs=()).read_text()
+    assert "from the run records in `benchmarks/results/runs/`" not in text
+    assert str(runs) in text.split("\n\n")[1]
+    assert "How long the suite takes" not in text
+    row = next(line for line in text.splitlines() if line.startswith("| assay |") and "| rf |" in line)
+    assert row.endswith("| yes |"), row
+    assert "assay/rf/scaffold: n_estimators: 6 (seed 0) / 5 (seed 1)" in text
+    assert "seeds run with different parameters" in caplog.text
+    # nothing to compare: not a "yes"
+    bare = Aggregate(split="scaffold", dataset="bbbp", model="panel:gine", seeds=[0, 1, 2], metrics={}, train_s=None,
+                     total_s=None, predict_mol_per_s=None, peak_rss_mb=None)
+    assert _split_check(bare, tmp_path) == "not recorded"
