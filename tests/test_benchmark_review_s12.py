@@ -46,9 +46,9 @@ def test_edited_model_parameters_make_the_record_stale(tmp_path: Path, caplog: p
     assert [o.status for o in run_benchmark(load_config(cfg), isolate=False)] == ["done", "done"]
     # nothing changed: both skipped
     assert [o.status for o in run_benchmark(load_config(cfg), isolate=False)] == ["skipped", "skipped"]
-    # a restriction of the model's datasets, or an override for another dataset, changes nothing
-    cfg.write_text(body.replace("n_estimators = 5", 'n_estimators = 5\ndatasets = ["assay"]\n'
-                                "per_dataset = { other = { n_estimators = 9 } }"))
+    # a restriction of the model's datasets, or an override giving the same value, changes nothing
+    cfg.write_text(body.replace("n_estimators = 5", 'n_estimators = 9\ndatasets = ["assay"]\n'
+                                "per_dataset = { assay = { n_estimators = 5 } }"))
     assert [o.status for o in run_benchmark(load_config(cfg), isolate=False)] == ["skipped", "skipped"]
 
     cfg.write_text(body.replace("n_estimators = 5", "n_estimators = 7").replace("hidden = 16", "hidden = 8"))
@@ -98,3 +98,44 @@ def test_report_of_own_runs_says_only_true_things(tmp_path: Path, caplog: pytest
     bare = Aggregate(split="scaffold", dataset="bbbp", model="panel:gine", seeds=[0, 1, 2], metrics={}, train_s=None,
                      total_s=None, predict_mol_per_s=None, peak_rss_mb=None)
     assert _split_check(bare, tmp_path) == "not recorded"
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('name = "rf"\nn_estimator = 5', r"unknown rf parameter\(s\) \['n_estimator'\]; 'n_estimator' \(did you mean 'n_estimators'"),
+        ('name = "rf"\nper_dataset = { asay = { n_estimators = 5 } }', "per_dataset names 'asay', not a dataset of this config"),
+        ('name = "fp_mlp"\nepoch = 1', r"model 'fp_mlp' on assay: unknown training option\(s\) \['epoch'\]"),
+        ('name = "fp_mlp"\nepochs = 0', "model 'fp_mlp' on assay: epochs must be >= 1"),
+        ('name = "fp_mlp"\nmodel_params = { hiden = 8 }', "'hiden' not accepted by model 'fp_mlp'"),
+        ('name = "fp_mlp"\nsplit = "random"', "split cannot be set per model"),
+        ('name = "fp_mlp"\ndataset = ["bbbp"]', "dataset cannot be set per model"),
+        ('name = "train_mean"\nn_estimators = 5', "takes no parameters"),
+    ],
+)
+def test_bad_model_parameters_refused_when_the_config_is_read(tmp_path: Path, entry: str, message: str) -> None:
+    """A misspelt parameter failed each cell on its own after loading its data (and writing its split
+    file); a per_dataset override naming no dataset was ignored; split/dataset in a model entry
+    overrode the cell's own, so a record filed as a scaffold cell of bbbp could be another split or dataset."""
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.exceptions import ConfigError
+
+    _assay(tmp_path / "assay.csv")
+    cfg = _config(tmp_path, f'datasets = ["assay.csv"]\ntargets = ["logp"]\nseeds = [0]\n[[models]]\n{entry}\n')
+    with pytest.raises(ConfigError, match=message):
+        load_config(cfg)
+    assert not (tmp_path / "benchmarks").exists()
+
+
+@pytest.mark.parametrize("only", ["other/rf", "assay/rf/x", "a/b/c/d/e", "assay/rf/0/scafold"])
+def test_only_errors_name_the_only_flag(tmp_path: Path, only: str) -> None:
+    """--only is typed on the command line: its errors carry key="only", so the CLI can exit 2 (usage)."""
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.runner import select_cells
+    from drugscreen.exceptions import ConfigError
+
+    _assay(tmp_path / "assay.csv")
+    config = load_config(_config(tmp_path, 'datasets = ["assay.csv"]\nseeds = [0]\n[[models]]\nname = "rf"\n'))
+    with pytest.raises(ConfigError, match="--only") as err:
+        select_cells(config, only)
+    assert err.value.key == "only"

@@ -258,6 +258,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, base: Pat
             f"{'/'.join(f'{x:g}' for x in TRAINER_SIZES)}, so they would be tested on other molecules than rf and "
             "train_mean; leave sizes out, or run only rf / train_mean with these sizes"
         )
+    _check_params(models, [str(d) for d in raw["datasets"]], tables, splits)
     base = base or (path.parent if path else Path.cwd())
 
     def _dir(key: str, default: str) -> Path:
@@ -398,6 +399,63 @@ def _check_names(datasets: list[str], models: list[ModelSpec]) -> None:
             )
 
 
+#: Keys the runner sets for each cell: in a [[models]] entry they would override the cell's own
+#: dataset, split or seed (the record would then be filed under a cell it was not trained as).
+CELL_KEYS = {"dataset": "datasets", "split": "splits", "seeds": "seeds", "num_threads": "threads",
+             "data_dir": "data_dir"}
+
+
+def _check_params(models: list[ModelSpec], datasets: list[str], tables: dict[str, TableSpec],
+                  splits: tuple[str, ...]) -> None:
+    """Refuse a [[models]] entry's misspelt or misplaced parameters when the config is read, not
+    in every cell after its data are loaded (each cell failed alone, and a ``per_dataset`` key
+    naming no dataset of the config was ignored without a word)."""
+    from drugscreen.benchmarking.baselines import RF_DEFAULTS
+    from drugscreen.messages import did_you_mean
+
+    for m in models:
+        where = f"benchmark config: model {m.name!r}"
+        misplaced = sorted(set(m.params) & set(CELL_KEYS))
+        if misplaced:
+            raise ConfigError(f"{where}: {', '.join(misplaced)} cannot be set per model (the runner sets it for each "
+                              f"cell); use the config's {', '.join(CELL_KEYS[k] for k in misplaced)}, or a model's "
+                              "datasets = [...] to restrict it")
+        per = m.params.get("per_dataset", {})
+        if not isinstance(per, dict) or not all(isinstance(v, dict) for v in per.values()):
+            raise ConfigError(f"{where}: per_dataset must be a table of tables, e.g. per_dataset = {{ bbbp = {{ epochs = 5 }} }}")
+        for ds in per:
+            if ds not in datasets:
+                raise ConfigError(f"{where}: per_dataset names {ds!r}, not a dataset of this config"
+                                  f"{did_you_mean(ds, datasets, n=1)}; datasets: {', '.join(datasets)}")
+        arch = str(m.params.get("model", m.name))
+        for ds in datasets:
+            if not m.runs_on(ds):
+                continue
+            params = {k: v for k, v in m.params.items() if k != "per_dataset"}
+            params.update(per.get(ds, {}))
+            if m.name == "train_mean":
+                if params:
+                    raise ConfigError(f"{where} takes no parameters (it predicts the training mean), got {sorted(params)}")
+            elif m.name == "rf":
+                unknown = sorted(set(params) - set(RF_DEFAULTS))
+                if unknown:
+                    hints = "".join(f"; {u!r}{did_you_mean(u, list(RF_DEFAULTS), n=1)}" for u in unknown
+                                    if did_you_mean(u, list(RF_DEFAULTS), n=1))
+                    raise ConfigError(f"{where}: unknown rf parameter(s) {unknown}{hints}; allowed: "
+                                      f"{', '.join(sorted(RF_DEFAULTS))}")
+            else:
+                from drugscreen.training.config import TrainConfig
+
+                table = tables.get(ds)
+                try:
+                    TrainConfig.from_dict({"dataset": [str(table.path) if table else ds], "split": splits[0],
+                                           "seeds": [0], **params, "model": arch})
+                except ConfigError as exc:
+                    raise ConfigError(f"{where} on {ds}: {exc}") from None
+                except (TypeError, ValueError) as exc:
+                    raise ConfigError(f"{where} on {ds}: {exc}") from None
+
+
 def load_config(path: str | Path) -> BenchmarkConfig:
     """Read a benchmark configuration from a TOML file.
 
@@ -423,7 +481,7 @@ def parse_only(only: str | None) -> tuple[str | None, str | None, int | None, st
         return None, None, None, None
     parts = [p if p not in ("", "*") else None for p in only.split("/")]
     if len(parts) > 4:
-        raise ConfigError(f"--only takes dataset[/model[/seed[/split]]], got {only!r}")
+        raise ConfigError(f"--only takes dataset[/model[/seed[/split]]], got {only!r}", key="only")
     parts += [None] * (4 - len(parts))
     dataset, model, seed, split = parts
     if seed in SPLIT_KINDS and (split is None or split.lstrip("-").isdigit()):
@@ -431,5 +489,5 @@ def parse_only(only: str | None) -> tuple[str | None, str | None, int | None, st
     try:
         seed_int = int(seed) if seed is not None else None
     except ValueError:
-        raise ConfigError(f"--only: seed must be an integer, got {seed!r}") from None
+        raise ConfigError(f"--only: seed must be an integer, got {seed!r}", key="only") from None
     return dataset, model, seed_int, split

@@ -71,7 +71,8 @@ def select_cells(config: BenchmarkConfig, only: str | None = None) -> list[Cell]
     if only and not cells:
         raise ConfigError(
             f"--only {only!r} matches no cell of {config.name}: datasets {list(config.datasets)}, "
-            f"models {[m.name for m in config.models]}, seeds {list(config.seeds)}, splits {list(config.splits)}"
+            f"models {[m.name for m in config.models]}, seeds {list(config.seeds)}, splits {list(config.splits)}",
+            key="only",
         )
     return cells
 
