@@ -139,3 +139,25 @@ def test_only_errors_name_the_only_flag(tmp_path: Path, only: str) -> None:
     with pytest.raises(ConfigError, match="--only") as err:
         select_cells(config, only)
     assert err.value.key == "only"
+
+
+def test_record_names_the_code_commit(tmp_path: Path) -> None:
+    """Every record said drugscreen "0.1.0", whatever commit made it: a record could not say which
+    code made its figures. It now carries the git commit (+dirty) when run from a checkout."""
+    import subprocess
+
+    import drugscreen
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.runner import run_benchmark
+
+    repo = Path(drugscreen.__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout")
+    _assay(tmp_path / "assay.csv")
+    cfg = _config(tmp_path, 'datasets = ["assay.csv"]\ntargets = ["logp"]\nseeds = [0]\n[[models]]\nname = "train_mean"\n')
+    run_benchmark(load_config(cfg), isolate=False)
+    rec = json.loads((tmp_path / "benchmarks" / "results" / "runs" / "assay__train_mean__scaffold__0.json").read_text())
+    assert rec["versions"]["git"] in (head, head + "+dirty")

@@ -17,16 +17,46 @@ from typing import Any
 
 from drugscreen.jsonio import write_json
 
-__all__ = ["SCHEMA", "host_info", "load_records", "peak_rss_mb", "versions", "write_evidence", "write_record", "write_table_text"]
+__all__ = ["SCHEMA", "code_version", "host_info", "load_records", "peak_rss_mb", "versions", "write_evidence", "write_record", "write_table_text"]
 
 SCHEMA = "drugscreen.run/1"
 
 
+def code_version() -> str | None:
+    """The git commit of the drugscreen source this process runs, with ``+dirty`` when files
+    under ``drugscreen/`` differ from it; ``None`` outside a git checkout (an installed package).
+
+    ``__version__`` alone names every commit of a release the same, so a record could not say
+    which code made it.
+    """
+    import subprocess
+
+    pkg = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(pkg), *args], capture_output=True, text=True, timeout=20,
+                              check=True).stdout.strip()
+
+    try:
+        top = Path(git("rev-parse", "--show-toplevel")).resolve()
+        if top / pkg.name != pkg:  # a package installed inside some other repository
+            return None
+        sha = git("rev-parse", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return sha + ("+dirty" if dirty else "")
+
+
 def versions() -> dict[str, str]:
-    """Versions of drugscreen and of the libraries that decide the numbers."""
+    """Versions of drugscreen (``git``: its commit, when run from a checkout) and of the libraries
+    that decide the numbers."""
     from drugscreen._version import __version__
 
     out = {"drugscreen": __version__, "python": platform.python_version()}
+    commit = code_version()
+    if commit:
+        out["git"] = commit
     for mod in ("rdkit", "torch", "torch_geometric", "sklearn", "numpy"):
         m = sys.modules.get(mod)
         if m is None:
