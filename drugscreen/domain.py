@@ -51,8 +51,9 @@ __all__ = [
 #: the standardizer instead (``Standardizer.allow_inorganic_mixtures``).
 INORGANIC_NOTE = "inorganic: no carbon atom (the models learned from organic molecules)"
 #: ``out_of_range``'s first entry for a scored molecule whose carbon is all inorganic (CO2, HCN,
-#: carbonic acid, CO: :data:`~drugscreen.featurizers.molecule.INORGANIC_CARBON`), flagged as
-#: carbon-free ones are; their salts (lithium carbonate, potassium cyanide) are refused.
+#: carbonic acid, CO: :data:`~drugscreen.featurizers.molecule.INORGANIC_CARBON`, also as ligands
+#: of a metal: sodium nitroprusside, nickel carbonyl), flagged as carbon-free ones are; their
+#: salts (lithium carbonate, potassium cyanide) are refused.
 INORGANIC_CARBON_NOTE = (
     "inorganic: carbon only as carbonate, cyanide, cyanate, thiocyanate, CO, CO2, CS2 or COS "
     "(the models learned from organic molecules)"

@@ -97,7 +97,9 @@ def has_carbon(mol: Chem.Mol) -> bool:
 #: fragments are compared neutralized, as counter-ions are). Their salts (lithium carbonate,
 #: potassium cyanide, sodium thiocyanate, sodium nitroprusside written as ions) are inorganic
 #: salts, refused like sodium chloride, and the molecules themselves (CO2, HCN) are flagged
-#: outside the domain like water. Urea, phosgene and carbon tetrachloride stay organic.
+#: outside the domain like water. So are metal complexes whose only carbon is in such ligands
+#: (sodium nitroprusside written with its bonds, nickel carbonyl, potassium ferrocyanide).
+#: Urea, phosgene and carbon tetrachloride stay organic.
 INORGANIC_CARBON: dict[str, str] = {
     "carbonic acid (carbonate, bicarbonate)": "OC(=O)O",
     "hydrogen cyanide (cyanide)": "C#N",
@@ -112,8 +114,14 @@ INORGANIC_CARBON: dict[str, str] = {
 }
 #: The largest of them (carbonic acid) has 4 heavy atoms: a larger fragment with carbon is organic.
 _INORGANIC_CARBON_ATOMS = 4
-#: A carbon bonded to something other than N, O or S: never in one of them, so organic.
-_CARBON_BEYOND_NOS = Chem.MolFromSmarts("[#6]~[!#1;!#7;!#8;!#16]")
+#: Atomic numbers that are not metals here: hydrogen, the non-metals, the metalloids B, Si, Ge,
+#: As, Sb and Te, the noble gases, and the dummy atom. Every other element is a metal.
+_NON_METALS = frozenset({0, 1, 2, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 32, 33, 34, 35, 36, 51, 52, 53, 54, 85, 86})
+#: A carbon bonded to a non-metal other than H, N, O or S: never in one of them, so organic. (A
+#: carbon bonded to a metal may be a cyanide or CO ligand: see :func:`_complex_is_organic`.)
+_CARBON_BEYOND_NOS = Chem.MolFromSmarts(
+    "[#6]~[" + ",".join(f"#{z}" for z in sorted(_NON_METALS - {1, 7, 8, 16})) + "]"
+)
 
 
 @cache
@@ -121,20 +129,89 @@ def _inorganic_carbon_keys() -> frozenset[str]:
     return frozenset(_fragment_key(Chem.MolFromSmiles(s)) for s in INORGANIC_CARBON.values())
 
 
+@cache
+def _inorganic_ligand_shapes() -> frozenset[tuple[str, ...]]:
+    """The elements around the one carbon of each of :data:`INORGANIC_CARBON` (``("N",)`` for
+    cyanide, ``("O",)`` for CO, ``("O", "O", "O")`` for carbonate)."""
+    shapes = set()
+    for smiles in INORGANIC_CARBON.values():
+        mol = Chem.MolFromSmiles(smiles)
+        carbon = next(a for a in mol.GetAtoms() if a.GetAtomicNum() == 6)
+        shapes.add(tuple(sorted(n.GetSymbol() for n in carbon.GetNeighbors())))
+    return frozenset(shapes)
+
+
 def _organic_fragment(frag: Chem.Mol) -> bool:
     """True when the connected ``frag`` holds carbon other than as one of :data:`INORGANIC_CARBON`."""
     if not frag.HasSubstructMatch(_CARBON):
         return False
+    if any(_is_metal_bond(b) for b in frag.GetBonds()):
+        return _complex_is_organic(frag)
     return frag.GetNumHeavyAtoms() > _INORGANIC_CARBON_ATOMS or _fragment_key(frag) not in _inorganic_carbon_keys()
+
+
+def _is_metal_bond(bond: Chem.Bond) -> bool:
+    """A bond between a metal and a non-metal."""
+    return (bond.GetBeginAtom().GetAtomicNum() in _NON_METALS) != (bond.GetEndAtom().GetAtomicNum() in _NON_METALS)
+
+
+def _complex_is_organic(mol: Chem.Mol) -> bool:
+    """Whether the metal complex ``mol`` (one connected molecule with bonds to a metal) holds
+    organic carbon: cut at its bonds to metals, some ligand holding carbon is not one of
+    :data:`INORGANIC_CARBON` bound to the metal.
+
+    A bound cyanide, CO, cyanate, thiocyanate or carbonate is recognised by its shape: one
+    carbon without hydrogen, with only the N, O and S atoms of one of :data:`INORGANIC_CARBON`
+    around it, and those bonded to nothing else but hydrogen and metals (however the bonds to
+    the metal are written: ``N#C[Fe]``, ``[C-]#[O+]->[Ni]``, ``O=C=[Fe]``). A methyl, acetate or
+    urea ligand is organic, so ``C[Hg]Cl`` and cyanocobalamin stay organic.
+    """
+    parent = list(range(mol.GetNumAtoms()))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for bond in mol.GetBonds():
+        if not _is_metal_bond(bond):
+            parent[root(bond.GetBeginAtomIdx())] = root(bond.GetEndAtomIdx())
+    ligands: dict[int, list[int]] = {}
+    for i in range(mol.GetNumAtoms()):
+        ligands.setdefault(root(i), []).append(i)
+    shapes = _inorganic_ligand_shapes()
+    for atoms in ligands.values():
+        carbons = [mol.GetAtomWithIdx(i) for i in atoms if mol.GetAtomWithIdx(i).GetAtomicNum() == 6]
+        if not carbons:
+            continue
+        heavy = [i for i in atoms if mol.GetAtomWithIdx(i).GetAtomicNum() > 1]
+        if len(carbons) > 1 or len(heavy) > _INORGANIC_CARBON_ATOMS or carbons[0].GetTotalNumHs(includeNeighbors=True) > 0:
+            return True
+        carbon = carbons[0]
+        around = [n for n in carbon.GetNeighbors() if n.GetAtomicNum() in _NON_METALS and n.GetAtomicNum() > 1]
+        if tuple(sorted(n.GetSymbol() for n in around)) not in shapes:
+            return True
+        for n in around:
+            if any(m.GetIdx() != carbon.GetIdx() and m.GetAtomicNum() in _NON_METALS and m.GetAtomicNum() > 1
+                   for m in n.GetNeighbors()):
+                return True
+    return False
+
+
+#: :func:`inorganic_kind`'s answer for a molecule whose carbon is all inorganic.
+_INORGANIC_CARBON_KIND = "carbon only as carbonate, cyanide, cyanate, thiocyanate, CO, CO2, CS2 or COS"
 
 
 def inorganic_kind(mol: Chem.Mol) -> str:
     """Why ``mol`` counts as inorganic, or ``""`` when one of its fragments is organic.
 
     ``"no carbon atom"`` (water, sodium chloride, ``N[Pt](N)(Cl)Cl``), or ``"carbon only as
-    ..."`` when every carbon is in one of :data:`INORGANIC_CARBON` (CO2, lithium carbonate,
-    potassium cyanide). A carbon bonded to an atom other than N, O or S (as in nearly every
-    organic molecule, and in none of those) decides it in one substructure match (~1 us).
+    ..."`` when every carbon is in one of :data:`INORGANIC_CARBON`, free or as a ligand of a
+    metal (CO2, lithium carbonate, potassium cyanide, sodium nitroprusside, nickel carbonyl;
+    :func:`_complex_is_organic`). A carbon bonded to a non-metal other than N, O or S (as in
+    nearly every organic molecule, and in none of those) decides it in one substructure match
+    (~1 us).
     """
     if mol.HasSubstructMatch(_CARBON_BEYOND_NOS):
         return ""
@@ -143,19 +220,42 @@ def inorganic_kind(mol: Chem.Mol) -> str:
     frags = Chem.GetMolFrags(mol, asMols=True) if len(Chem.GetMolFrags(mol)) > 1 else (mol,)
     if any(_organic_fragment(f) for f in frags):
         return ""
-    return "carbon only as carbonate, cyanide, cyanate, thiocyanate, CO, CO2, CS2 or COS"
+    return _INORGANIC_CARBON_KIND
 
 
 _WATER = Chem.MolFromSmarts("[O;D0;H2;+0]")
 
 
-def _without_water(mol: Chem.Mol) -> Chem.Mol | None:
-    """The one fragment of ``mol`` that is not water (``N[Pt](N)(Cl)Cl.O`` -> cisplatin), or
-    ``None`` when there are several (a salt) or none. A hydrate of a carbon-free molecule is
-    that molecule, scored (outside the domain) as it is without its water of crystallization."""
+def _inorganic_parent(mol: Chem.Mol) -> Chem.Mol | None:
+    """The molecule an input of several inorganic fragments stands for, or ``None`` (a salt).
+
+    The one fragment that is not water (``N[Pt](N)(Cl)Cl.O`` -> cisplatin: a hydrate of a
+    carbon-free molecule is that molecule, scored outside the domain as it is without its water
+    of crystallization); or, in a salt of a metal complex ion, the complex: the one fragment left
+    once water and simple ions (a metal or halide ion of one atom without hydrogen) are set
+    aside, when it holds a bond to a metal (sodium
+    nitroprusside ``[Na+].[Na+].N#C[Fe-2](C#N)(C#N)(C#N)(C#N)N=O`` -> the nitroprusside ion, the
+    fragment kept before it counted as inorganic; ``N[Co](N)(N)(N)(N)N.[Cl-].[Cl-].[Cl-]``).
+    Sodium chloride, copper sulfate, ``N.N.Cl[Pt]Cl`` or ``[NH2-].[NH2-].Cl[Pt+2]Cl`` (ligands
+    written as ions) give ``None``.
+    """
     frags = Chem.GetMolFrags(mol, asMols=True)
     rest = [f for f in frags if not (f.GetNumAtoms() == 1 and f.HasSubstructMatch(_WATER))]
-    return rest[0] if len(rest) == 1 else None
+    if len(rest) == 1:
+        return rest[0]
+    complexes = [f for f in rest if not _simple_ion(f)]
+    if len(complexes) == 1 and any(_is_metal_bond(b) for b in complexes[0].GetBonds()):
+        return complexes[0]
+    return None
+
+
+def _simple_ion(frag: Chem.Mol) -> bool:
+    """A counter-ion of one metal or halogen atom without hydrogen (``[Na+]``, ``[Cl-]``)."""
+    if frag.GetNumAtoms() != 1:
+        return False
+    atom = frag.GetAtomWithIdx(0)
+    return (atom.GetFormalCharge() != 0 and atom.GetTotalNumHs() == 0
+            and (atom.GetAtomicNum() not in _NON_METALS or atom.GetAtomicNum() in (9, 17, 35, 53)))
 
 
 def _may_uncharge(mol: Chem.Mol) -> bool:
@@ -462,8 +562,9 @@ class Standardizer:
                     mol = rdMolStandardize.Cleanup(mol)
                 if self.largest_fragment and len(Chem.GetMolFrags(mol)) > 1:
                     if not self.allow_inorganic_mixtures and (kind := inorganic_kind(mol)):
-                        # one molecule with water of crystallization is that molecule, not a salt
-                        parent = _without_water(mol)
+                        # one molecule with water of crystallization is that molecule, and a
+                        # complex ion with its counter-ions that complex, not a salt
+                        parent = _inorganic_parent(mol)
                         if parent is None:
                             return None, self._inorganic_mixture_reason(mol, kind)
                         mol = parent
@@ -513,6 +614,11 @@ class Standardizer:
         if self.neutralize and _may_uncharge(instead):
             instead = _checked_uncharge(self._get("_uncharger", lambda: rdMolStandardize.Uncharger()), instead)
         which = "holds carbon" if kind == "no carbon atom" else f"is organic ({kind})"
+        if any(_is_metal_bond(b) for b in instead.GetBonds()):
+            # a complex ion with counter-ions other than water and simple ions (_inorganic_parent)
+            return (f"inorganic salt or mixture: none of its {n} fragments {which}, so it has no organic "
+                    f"parent to score; its largest fragment, the metal complex {Chem.MolToSmiles(instead)}, is "
+                    "scored (outside the domain) when given alone or with only water and metal or halide ions")
         hint = ""
         if any(a.GetSymbol() in _COMPLEX_METALS for a in mol.GetAtoms()):
             hint = "; a metal complex written as separate ions is scored once its bonds to the metal are written, e.g. N[Pt](N)(Cl)Cl"
