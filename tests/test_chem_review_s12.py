@@ -85,3 +85,30 @@ def test_screener_flags_nitroprusside_outside_the_domain() -> None:
     assert df["in_domain"].iloc[:2].tolist() == [False, False]
     assert df["out_of_range"].iloc[:2].str.startswith(INORGANIC_CARBON_NOTE).all()
     assert "inorganic" not in df["out_of_range"].iloc[2]
+
+
+# ----------------------------------------------------------------- 2. halide ions bonded to a metal
+
+#: HIV writes halide ligands as ions bonded to the metal ([I-][Pd]): RDKit gives such an atom an
+#: unpaired electron, and the refusal spoke of "a bracket atom without its hydrogens"
+BOUND_HALIDE_IONS = [
+    "N[Co-4](N)(N)([I-])([I-])[I-]",
+    "[I-][Pd-2]([I-])([PH](N1CC1)(N1CC1)N1CC1)[PH](N1CC1)(N1CC1)N1CC1",
+    "CN(C)[PH](F)(F)[Fe+2]1234([I-])([PH](F)(F)N(C)C)C5=C1[C-]2C3=C54",
+]
+
+
+@pytest.mark.parametrize("smiles", BOUND_HALIDE_IONS)
+def test_halide_ion_bonded_to_a_metal_refused_as_such(smiles: str) -> None:
+    error = prepare_molecule(smiles).error
+    assert error.startswith("metal complex the standardizer cannot handle: ")
+    assert "[I-]" in error and "bonded to" in error
+    assert "bracket atom without its hydrogens" not in error
+    assert "\n" not in error
+    # the datasets' policy keeps them, as before
+    assert prepare_molecule(smiles, DATASET_STANDARDIZER).valid
+
+
+def test_ordinary_radicals_keep_their_message() -> None:
+    for smiles in ("C[O]", "[CH2]C", "C[Hg]CC[O]"):
+        assert prepare_molecule(smiles).error.startswith("radical: "), smiles

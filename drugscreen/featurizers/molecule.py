@@ -588,6 +588,9 @@ class Standardizer:
             radicals = [a for a in mol.GetAtomsMatchingQuery(_RADICAL) if a.GetSymbol() in RADICAL_CHECKED]
             if radicals:
                 a = radicals[0]
+                metal = next((m for m in a.GetNeighbors() if m.GetAtomicNum() not in _NON_METALS), None)
+                if metal is not None:
+                    return None, _bound_radical_reason(a, metal)
                 n = a.GetNumRadicalElectrons()
                 return None, (f"radical: atom {a.GetIdx() + 1} ({a.GetSymbol()}) has {n} unpaired electron{'s' * (n > 1)}; "
                               "a bracket atom without its hydrogens ([O] for O or [OH], [CH2] for [CH3]) reads as a "
@@ -625,6 +628,25 @@ class Standardizer:
         return (f"inorganic salt or mixture: none of its {n} fragments {which}, so it has no organic "
                 f"parent to score (keeping the largest fragment would score {Chem.MolToSmiles(instead)} "
                 f"instead, another compound){hint}")
+
+
+def _bound_radical_reason(atom: Chem.Atom, metal: Chem.Atom) -> str:
+    """Why a molecule is refused whose radical ``atom`` is bonded to ``metal``.
+
+    In HIV's metal complexes (``N[Co-4](N)(N)([I-])([I-])[I-]``, ``[I-][Pd-2]...``) a halide
+    ligand is written as an ion and bonded to the metal too; RDKit counts both the charge and the
+    bond, which leaves the halogen an unpaired electron no chemist meant (neutralizing it then
+    gives ``[IH]``). The molecule is not a radical: it is written in a way the standardizer
+    cannot turn into one it can score.
+    """
+    sym, m = atom.GetSymbol(), metal.GetSymbol()
+    where = f"atom {atom.GetIdx() + 1} ({sym}) bonded to {m}"
+    if sym in ("F", "Cl", "Br", "I"):
+        return (f"metal complex the standardizer cannot handle: {where} reads as a radical, as a halide written "
+                f"as an ion ([{sym}-]) and bonded to the metal too does; write the bond with a neutral {sym} "
+                f"({sym}[{m}]) or the ion as a separate fragment without the bond")
+    return (f"metal complex the standardizer cannot handle: {where} has an unpaired electron; write its bond "
+            f"order to the metal (=) or its hydrogens")
 
 
 #: What a configuration written before an option existed means (:meth:`Standardizer.from_config`).
