@@ -4,13 +4,20 @@ SMILES again gives it back, and the cns profile holds back permanently charged m
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
 import pytest
-from rdkit import Chem
+from rdkit import Chem, rdBase
 from screen_fixtures import TINY_BUNDLE
 
 from drugscreen.domain import INORGANIC_CARBON_NOTE
 from drugscreen.featurizers.molecule import (
     DATASET_STANDARDIZER,
+    DEFAULT_STANDARDIZER,
+    Standardizer,
     inorganic_kind,
     prepare_molecule,
 )
@@ -112,3 +119,67 @@ def test_halide_ion_bonded_to_a_metal_refused_as_such(smiles: str) -> None:
 def test_ordinary_radicals_keep_their_message() -> None:
     for smiles in ("C[O]", "[CH2]C", "C[Hg]CC[O]"):
         assert prepare_molecule(smiles).error.startswith("radical: "), smiles
+
+
+# ----------------------------------------------------------------- 3. standardizing twice
+
+#: HIV molecules whose standardized SMILES standardized again gave another SMILES: the Uncharger
+#: took the proton off a ring [NH+] (porphyrin and phthalocyanine nitrogens bound to the metal,
+#: a protonated pyrimidine) without perceiving the ring's aromaticity again, and left the stereo
+#: tag of an [N@H+] on the neutral amine
+NOT_IDEMPOTENT = [
+    "C1=CC2=[N+]3C1=C(c1ccccc1)C1=CC=C4C(c5ccccc5)=C5C=CC6=[N+]5[Zn-2]3([NH+]14)[NH+]1C(=C2c2ccccc2)C=CC1=C6c1ccccc1",
+    "C1=NC2=[S+][Pt-2]3([S+]=C4NC=NC5=C4[NH+]3C=N5)[NH+]3C=NC(=C23)N1",
+    "COP(=O)([O-])OC.C[NH+]1C(=N)C=CN(C2CCC(CO)O2)C1=O",
+    "N=C1N2N=C(c3ccccc3)SC2=N[NH+]1CC(=O)c1ccccc1.[Br-]",
+    "CC1=CSC(=NC23CC4CC(CC(C4)C2)C3)[NH+]1C(P(=O)([O-])O)P(=O)(O)O",
+    "o1cccc1C[N@H+](Cc1cc(ccc1)CCc1cccnc1N)C",  # BACE: the neutral amine kept its stereo tag
+]
+
+
+@pytest.mark.parametrize("smiles", NOT_IDEMPOTENT)
+def test_standardizing_the_standardized_smiles_gives_it_back(smiles: str) -> None:
+    for policy in (DEFAULT_STANDARDIZER, DATASET_STANDARDIZER):
+        once = prepare_molecule(smiles, policy)
+        assert once.valid, once.error
+        twice = prepare_molecule(once.smiles_std, policy)
+        assert twice.smiles_std == once.smiles_std
+
+
+def test_bundles_saved_before_keep_their_standardized_smiles() -> None:
+    """A bundle's recorded policy without the option standardizes as its models learned."""
+    import json
+
+    from drugscreen.bundle import installed_models
+
+    old = {k: v for k, v in DEFAULT_STANDARDIZER.to_config().items() if k != "reperceive_aromaticity"}
+    policy = Standardizer.from_config(old)
+    assert policy.reperceive_aromaticity is False
+    # the second pass of the old policy gives what the new one gives at once
+    smiles = NOT_IDEMPOTENT[2]
+    first = prepare_molecule(smiles, policy).smiles_std
+    assert first == "CN1C(=N)C=CN(C2CCC(CO)O2)C1=O"  # the aromatic ring written as a Kekule one
+    assert prepare_molecule(smiles).smiles_std == prepare_molecule(first, policy).smiles_std
+    panel = next((m for m in installed_models() if m.name == "panel"), None)
+    if panel is not None:
+        config = json.loads((Path(panel.path) / "config.json").read_text())["standardizer"]
+        assert Standardizer.from_config(config).reperceive_aromaticity is False
+
+
+_METAL = re.compile(r"\[(?:Li|Na|K|Mg|Ca|Al|Ti|V|Cr|Mn|Fe|Co|Ni|Cu|Zn|Ga|Mo|Ru|Rh|Pd|Ag|Cd|Sn|Sb|W|Re|Os|Ir|Pt|Au|Hg|Tl|Pb|Bi)")
+
+
+@pytest.mark.shared_data
+def test_hiv_metal_molecules_standardize_idempotently() -> None:
+    path = Path(os.environ["DRUGSCREEN_DATA_DIR"]) / "moleculenet" / "HIV.csv"
+    if not path.is_file():
+        pytest.skip("HIV.csv not in DRUGSCREEN_DATA_DIR")
+    smiles = [s for s in pd.read_csv(path)["smiles"] if _METAL.search(s)]
+    assert len(smiles) > 1000
+    moved = []
+    with rdBase.BlockLogs():
+        for s in smiles:
+            once = prepare_molecule(s)
+            if once.valid and prepare_molecule(once.smiles_std).smiles_std != once.smiles_std:
+                moved.append(s)
+    assert moved == []
