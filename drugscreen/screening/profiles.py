@@ -3,7 +3,7 @@
 A profile is a TOML file. Each ``[[objectives]]`` entry names an endpoint (``"hiv"``), a glob
 over endpoints (``"tox21_*"``, merged with ``combine = "max" | "mean" | "min"``) or a property
 column (``qed``, ``mw``, ``clogp``, ``tpsa``, ``hbd``, ``hba``, ``rotatable_bonds``,
-``lipinski_violations``, ``ad_similarity``), the desirable ``direction`` and a desirability curve given by
+``lipinski_violations``, ``permanent_charges``, ``ad_similarity``), the desirable ``direction`` and a desirability curve given by
 ``thresholds`` (TOML numbers, increasing; each endpoint in one objective only):
 
 ``direction = "up"``, ``thresholds = [lo, hi]``

@@ -22,8 +22,12 @@ with ``;``, ``""`` when none), ``qed``, ``mw`` (average molecular weight, g/mol)
 (Crippen), ``tpsa`` (Å²), ``hbd``, ``hba`` (Lipinski-style donors/acceptors from
 ``rdMolDescriptors.CalcNumLipinskiHBD/HBA``: NH/OH and N/O counts), ``rotatable_bonds``
 (RDKit's strict definition, as in QED), ``lipinski_violations`` (MW > 500,
-cLogP > 5, HBD > 5, HBA > 10). A molecule an RDKit descriptor refuses gets NaN in every
-numeric column (its alerts are still matched).
+cLogP > 5, HBD > 5, HBA > 10), ``permanent_charges`` (atoms carrying a positive charge no
+proton can leave once the molecule is standardized: the N of a quaternary ammonium such as
+methylnaltrexone or of an N-alkylpyridinium, a sulfonium S, a phosphonium P; the N of nitro
+groups and N-oxides, whose charge is balanced by the O- next to it, is not counted). A molecule
+an RDKit descriptor refuses gets NaN in every numeric column but ``permanent_charges`` (its
+alerts are still matched).
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ NUMERIC_PROPERTY_COLUMNS = (
     "hba",
     "rotatable_bonds",
     "lipinski_violations",
+    "permanent_charges",
 )
 PROPERTY_COLUMNS = ALERT_COLUMNS + NUMERIC_PROPERTY_COLUMNS
 logger = logging.getLogger(__name__)
@@ -282,6 +287,16 @@ def _mol_props(mol: Chem.Mol, screen: AlertScreen) -> _Props:
 
 _NAN_PROPS = _Props(*([float("nan")] * 9))  # type: ignore[arg-type]
 
+#: A positively charged N, P, S, As, Se or O without hydrogen and with no negatively charged
+#: neighbour: a permanent cation (quaternary ammonium, pyridinium, sulfonium, phosphonium), not a
+#: protonated base (which carries H and which the standardizer neutralizes anyway) nor the
+#: charge-separated writing of a neutral group (nitro, N-oxide, azide, diazo, nitrone, isocyanide).
+_PERMANENT_CATION = Chem.MolFromSmarts("[#7,#8,#15,#16,#33,#34;+;H0;!$(*~[-])]")
+
+
+def _permanent_charges(mol: Chem.Mol) -> float:
+    return float(len(mol.GetSubstructMatches(_PERMANENT_CATION, uniquify=True, maxMatches=1000)))
+
 
 def _without_hs(mol: Chem.Mol) -> Chem.Mol:
     """Drop explicit H atoms (QED's convention); keep the molecule if RDKit refuses (bridging H)."""
@@ -359,4 +374,5 @@ def _compute_properties(mols: list[Chem.Mol]) -> dict[str, Any]:
     # read 0 violations, and passed a profile's max_lipinski_violations filter)
     violations[np.isnan(mw) | np.isnan(clogp) | np.isnan(hbd) | np.isnan(hba)] = np.nan
     out["lipinski_violations"] = violations
+    out["permanent_charges"] = np.array([_permanent_charges(m) for m in mols], dtype=float)
     return out
