@@ -233,7 +233,10 @@ def test_cns_charge_term_ranks_methylnaltrexone_below_naltrexone() -> None:
     from drugscreen.screening.screener import PROFILE_PROPERTIES
 
     assert "permanent_charges" in PROFILE_PROPERTIES
-    profile = Profile.from_toml(profile_text("cns") + CNS_CHARGE_TERM, source="cns_with_charge.toml")
+    text = profile_text("cns")
+    if 'endpoint = "permanent_charges"' not in text:  # until cns.toml carries the term
+        text += CNS_CHARGE_TERM
+    profile = Profile.from_toml(text, source="cns_with_charge.toml")
     names = {"bbbp": "bbbp", **{p: p for p in PROFILE_PROPERTIES}, "tox21_*": "tox21_nr_ar",
              "tox21_nr_ar": "tox21_nr_ar", "clintox_ct_tox": "clintox_ct_tox"}
     resolved = profile.resolve(names)
