@@ -32,7 +32,7 @@ def test_columns_in_order_and_types(screener):
     for c in ends:
         expected += [c, f"{c}_unc"]
     expected += ["ad_similarity", "in_domain", "out_of_range", "alerts_pains", "alerts_brenk", "qed", "mw", "clogp", "tpsa",
-                 "hbd", "hba", "rotatable_bonds", "lipinski_violations", "score", "rank"]  # fmt: skip
+                 "hbd", "hba", "rotatable_bonds", "lipinski_violations", "permanent_charges", "score", "rank"]  # fmt: skip
     assert list(df.columns) == expected
     for c in ends + [f"{c}_unc" for c in ends] + ["ad_similarity", "qed", "mw", "score"]:
         assert df[c].dtype == np.float64, c
