@@ -8,6 +8,7 @@ read-back and the missing-Ray message need no Ray.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -290,3 +291,38 @@ def test_fewer_blocks_than_workers_starts_one_actor_per_block(ray_cluster, tmp_p
     assert summary.rows == 3 and summary.parts == 1
     assert json.loads((tmp_path / "out" / MANIFEST_FILE).read_text())["engine"]["workers"] == 1
     assert not [w for w in caught if "concurrent actors" in str(w.message)]
+
+
+@pytest.mark.skipif(not ray_available(), reason="ray is not installed: pip install 'drugscreen[ray]'")
+def test_a_run_killed_outright_does_not_cost_the_last_finished_output(tmp_path, monkeypatch):
+    """kill -9 leaves the last finished output in .previous/ beside the killed run's parts: the
+    next run put those parts aside as 'previous' and deleted the finished output. Now it puts the
+    finished output back first, so a next run that is interrupted too restores it."""
+    from drugscreen.screening import ray_engine
+
+    src, out, previous = _finished_run(tmp_path)
+    (out / ".previous").mkdir()
+    for name in previous:
+        os.replace(out / name, out / ".previous" / name)  # as _prepare_output sets it aside
+    (out / "part-000000000009.parquet").write_bytes(b"part of the killed run")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ray_engine, "_score_on_ray", interrupted)
+    monkeypatch.setattr(ray_engine, "_ray_session", lambda *a, **k: __import__("contextlib").nullcontext(False))
+    monkeypatch.setattr(ray_engine, "require_ray", lambda: type("R", (), {"cluster_resources": staticmethod(lambda: {"CPU": 1})}))
+    with pytest.raises(KeyboardInterrupt):
+        run_screen_ray(src, out, panel=TINY_BUNDLE)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == previous
+
+
+def test_a_leftover_previous_beside_a_finished_run_is_deleted(tmp_path):
+    """A .previous/ beside a manifest is from a run that finished (killed while deleting it)."""
+    from drugscreen.screening.ray_engine import _prepare_output
+
+    _, out, previous = _finished_run(tmp_path)
+    (out / ".previous").mkdir()
+    (out / ".previous" / MANIFEST_FILE).write_bytes(b'{"rows": 1}')
+    kept = _prepare_output(out, [])
+    assert kept == out / ".previous" and {p.name: p.read_bytes() for p in kept.iterdir()} == previous

@@ -304,8 +304,7 @@ def _prepare_output(out: Path, input_files: list[str]) -> Path | None:
                 f"output directory {out} holds files this engine did not write ({', '.join(sorted(foreign)[:3])}); "
                 "choose a new or empty directory"
             )
-        # a .previous left by a run killed outright (kill -9) held the run before that one
-        shutil.rmtree(out / _PREVIOUS, ignore_errors=True)
+        _recover_previous(out)
         entries = [p for p in out.iterdir() if p.name != _STAGING and not p.name.endswith(".tmp")]
         for p in out.iterdir():
             if p not in entries:
@@ -317,6 +316,29 @@ def _prepare_output(out: Path, input_files: list[str]) -> Path | None:
                 os.replace(p, previous / p.name)
     out.mkdir(parents=True, exist_ok=True)
     return previous
+
+
+def _recover_previous(out: Path) -> None:
+    """Deal with a ``.previous/`` left in ``out`` by a run killed outright (kill -9, a lost node).
+
+    Without a manifest beside it, that run never finished: its parts are dropped and the output
+    it set aside, the last finished one, is put back (so the next run sets that one aside in
+    turn). With a manifest, the run finished and was killed while deleting it: it is outdated.
+    """
+    stale = out / _PREVIOUS
+    if not stale.is_dir():
+        return
+    if (out / MANIFEST_FILE).is_file():
+        shutil.rmtree(stale, ignore_errors=True)
+        return
+    for p in out.iterdir():
+        if p.name != _PREVIOUS:
+            _remove(p)
+    for p in stale.iterdir():
+        os.replace(p, out / p.name)
+    stale.rmdir()
+    logger.warning("%s held the parts of a run that was killed before it finished: they were removed, "
+                   "and the output of the run before it was put back", out)
 
 
 def _settle_output(out: Path, previous: Path | None, finished: bool) -> None:
