@@ -161,3 +161,29 @@ def test_record_names_the_code_commit(tmp_path: Path) -> None:
     run_benchmark(load_config(cfg), isolate=False)
     rec = json.loads((tmp_path / "benchmarks" / "results" / "runs" / "assay__train_mean__scaffold__0.json").read_text())
     assert rec["versions"]["git"] in (head, head + "+dirty")
+
+
+def test_registered_dataset_under_another_spelling_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """datasets = ["BBBP"] passed the config check (names are matched ignoring case) but its cells,
+    records and report rows were named "BBBP": the random forest's figure was missing from the
+    summary and the classification table (which list "bbbp"), and --only bbbp matched nothing."""
+    from test_benchmark_runner import _write_tiny_data
+
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.report import build_report
+    from drugscreen.benchmarking.runner import run_benchmark, select_cells
+
+    _write_tiny_data(tmp_path / "data")
+    cfg = _config(tmp_path, f'datasets = ["BBBP"]\nseeds = [0]\ndata_dir = "{tmp_path / "data"}"\n'
+                            '[[models]]\nname = "rf"\nn_estimators = 5\ndatasets = ["BBBP"]\n'
+                            'per_dataset = { BBBP = { n_estimators = 4 } }\n')
+    config = load_config(cfg)
+    assert [c.key for c in select_cells(config, "bbbp/rf")] == ["bbbp/rf/scaffold/0"]
+    assert [c.key for c in select_cells(config, "BBBP/rf/0")] == ["bbbp/rf/scaffold/0"]
+    assert [o.status for o in run_benchmark(config, isolate=False)] == ["done"]
+    rec = json.loads((config.results_dir / "bbbp__rf__scaffold__0.json").read_text())
+    assert rec["dataset"] == "bbbp" and rec["config"]["model"]["n_estimators"] == 4
+    text = build_report(config.results_dir, tmp_path / "R.md", plots_dir=None, suite_config=None, extra_dirs=()).read_text()
+    table = text.split("### Classification: test ROC-AUC")[1].split("\n\n")[1]
+    rf_row = next(line for line in table.splitlines() if line.startswith("| ECFP4 + random forest"))
+    assert f"{rec['metrics']['test']['roc_auc']:.3f} (n=1)" in rf_row.split("|")[2]

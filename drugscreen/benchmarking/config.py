@@ -225,16 +225,25 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, base: Pat
     if not isinstance(raw["datasets"], list):
         raise ConfigError(f"datasets must be a list of dataset names or table paths, not {raw['datasets']!r}")
     names, tables = _read_datasets(raw, path.parent if path else Path.cwd())
+    # a registered dataset by its own name ("BBBP", "tox-21" -> "bbbp", "tox21"): records, split files,
+    # --only and the report's tables all key on it (a "BBBP" cell was left out of every results table)
+    names = [n if n in tables else canonical_name(n) for n in names]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"benchmark config: datasets {raw['datasets']} name one dataset twice")
     raw = {**raw, "datasets": names}
     models = []
     for entry in raw["models"]:
         if not isinstance(entry, dict) or "name" not in entry:
             raise ConfigError("each [[models]] entry needs a 'name'")
         params = {k: v for k, v in entry.items() if k not in ("name", "datasets")}
+        if isinstance(params.get("per_dataset"), dict):
+            params["per_dataset"] = {canonical_name(str(k)) if k not in tables else k: v
+                                     for k, v in params["per_dataset"].items()}
         only_on = entry.get("datasets")
         if only_on is not None:
             if not isinstance(only_on, list) or not only_on:
                 raise ConfigError(f"model {entry['name']!r}: 'datasets' must be a non-empty list of dataset names")
+            only_on = [d if d in tables else canonical_name(str(d)) for d in only_on]
             outside = sorted(set(map(str, only_on)) - set(map(str, raw["datasets"])))
             if outside:
                 raise ConfigError(f"model {entry['name']!r}: datasets {outside} are not in the config's datasets")
@@ -337,6 +346,17 @@ def _read_datasets(raw: dict[str, Any], folder: Path) -> tuple[list[str], dict[s
         raise ConfigError(f"{', '.join(shared)} only apply to a dataset given as a file (.csv/.tsv), not to {', '.join(names)}")
     _refuse_registered_names(tables)
     return names, tables
+
+
+def canonical_name(name: str) -> str:
+    """A registered dataset's own name (``"BBBP"`` -> ``"bbbp"``); any other name as it is."""
+    from drugscreen.data import get_spec
+    from drugscreen.exceptions import UnknownNameError
+
+    try:
+        return get_spec(name).name
+    except UnknownNameError:
+        return name
 
 
 def _check_table_options(opts: dict[str, Any], where: str) -> None:

@@ -60,6 +60,10 @@ def rerun_command(config: BenchmarkConfig, cell: Cell) -> str:
 def select_cells(config: BenchmarkConfig, only: str | None = None) -> list[Cell]:
     """The cells of the grid matching ``only`` (``dataset[/model[/seed[/split]]]``)."""
     dataset, model, seed, split = parse_only(only)
+    if dataset is not None and dataset not in config.datasets:
+        from drugscreen.benchmarking.config import canonical_name
+
+        dataset = canonical_name(dataset)  # --only BBBP/rf: the cells of bbbp
     cells = [
         c
         for c in config.cells()
