@@ -326,3 +326,23 @@ def test_a_leftover_previous_beside_a_finished_run_is_deleted(tmp_path):
     (out / ".previous" / MANIFEST_FILE).write_bytes(b'{"rows": 1}')
     kept = _prepare_output(out, [])
     assert kept == out / ".previous" and {p.name: p.read_bytes() for p in kept.iterdir()} == previous
+
+
+def test_ray_auth_warning_hidden_when_starting_a_local_ray(monkeypatch):
+    """ray.init's 'token authentication is enabled' warning on every local start is hidden
+    (shown with -v); the logger's level is restored afterwards."""
+    import logging
+
+    from drugscreen.screening import ray_engine
+
+    auth = logging.getLogger("ray._private.authentication.authentication_token_setup")
+    seen = []
+    fake = type("R", (), {"is_initialized": staticmethod(lambda: False), "shutdown": staticmethod(lambda: None),
+                          "init": staticmethod(lambda **kw: seen.append(auth.isEnabledFor(logging.WARNING)))})
+    monkeypatch.setattr(ray_engine.logger, "level", logging.INFO)
+    with ray_engine._ray_session(fake, None, 1):
+        pass
+    monkeypatch.setattr(ray_engine.logger, "level", logging.DEBUG)  # -v
+    with ray_engine._ray_session(fake, None, 1):
+        pass
+    assert seen == [False, True] and auth.level == logging.NOTSET

@@ -140,10 +140,18 @@ def _ray_session(ray: Any, address: str | None, num_workers: int | None) -> Iter
         # Ray starts its workers 15 nice levels below the driver; here the workers do all the
         # scoring (as the local engine's processes do), so they keep the driver's priority.
         os.environ.setdefault("RAY_worker_niceness", "0")
+    # Starting a local Ray, ray.init warns on every run that token authentication is on by
+    # default (its default since 2.5x; nothing for a screening user to act on): shown with -v only.
+    auth_logger = logging.getLogger("ray._private.authentication.authentication_token_setup")
+    saved_level = auth_logger.level
+    if not address and not logger.isEnabledFor(logging.DEBUG):
+        auth_logger.setLevel(logging.ERROR)
     try:
         ray.init(**kwargs)
     except ConnectionError as exc:
         raise ConfigError(f"cannot connect to the Ray cluster at {address!r}: {exc}") from exc
+    finally:
+        auth_logger.setLevel(saved_level)
     try:
         yield True
     finally:
