@@ -187,3 +187,17 @@ def test_registered_dataset_under_another_spelling_is_reported(tmp_path: Path, m
     table = text.split("### Classification: test ROC-AUC")[1].split("\n\n")[1]
     rf_row = next(line for line in table.splitlines() if line.startswith("| ECFP4 + random forest"))
     assert f"{rec['metrics']['test']['roc_auc']:.3f} (n=1)" in rf_row.split("|")[2]
+
+
+def test_panel_rows_from_a_bundle_summary_are_not_called_run_records(tmp_path: Path) -> None:
+    """Without the panel's run records (any results_dir but the repository's), its rows come from the
+    bundle's config.json summary, yet the note said 'test metrics per seed from its run records' and
+    'the same split files as here'."""
+    from drugscreen.benchmarking.report import Aggregate, _provenance_notes
+
+    bundle = Aggregate(split="scaffold", dataset="bbbp", model="panel:gine", seeds=[0, 1, 2],
+                       metrics={"roc_auc": (0.76, 0.01, 3)}, train_s=None, total_s=None, predict_mol_per_s=None,
+                       peak_rss_mb=None, source=str(tmp_path / "panel" / "config.json"))
+    note = " ".join(_provenance_notes([], [bundle], tmp_path))
+    assert "from its run records" not in note and "the same split files as here" not in note
+    assert "summary" in note and "config.json" in note

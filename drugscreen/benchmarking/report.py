@@ -917,6 +917,12 @@ def _provenance_notes(records: list[dict[str, Any]], aggs: list[Aggregate], conf
         found = _panel_command([{"config": {"name": n}} for n in names], configs_dir)
         cmds = [found] if found else []
     sources = sorted({_rel(Path(a.source).parent) for a in panel_aggs if a.source})
+    if all(not a.split_shas for a in panel_aggs):  # bundle_summaries: no run record, no split sha256
+        bundles = sorted({_rel(a.source) for a in panel_aggs if a.source})
+        return ["Rows `drugscreen panel, multitask ...` are the shipped panel: one shared-trunk model trained on all "
+                "panel datasets at once, each dataset on its own scaffold split; mean ± sd over seeds as its bundle's "
+                "summary states it (" + ", ".join(f"`{x}`" for x in bundles) + "): no run records of it were read, so "
+                "its split files are not compared (`same split file`: not recorded)."]
     return ["Rows `drugscreen panel, multitask ...` are the shipped panel: one shared-trunk model trained on all "
             "panel datasets at once, each dataset on its own scaffold split (the same split files as here: see "
             "the `same split file` column), test metrics per seed from its run records (" + ", ".join(f"`{x}`" for x in sources)
