@@ -336,7 +336,7 @@ def test_ray_auth_warning_hidden_when_starting_a_local_ray(monkeypatch):
     from drugscreen.screening import ray_engine
 
     auth = logging.getLogger("ray._private.authentication.authentication_token_setup")
-    seen = []
+    before, seen = auth.level, []
     fake = type("R", (), {"is_initialized": staticmethod(lambda: False), "shutdown": staticmethod(lambda: None),
                           "init": staticmethod(lambda **kw: seen.append(auth.isEnabledFor(logging.WARNING)))})
     monkeypatch.setattr(ray_engine.logger, "level", logging.INFO)
@@ -345,4 +345,4 @@ def test_ray_auth_warning_hidden_when_starting_a_local_ray(monkeypatch):
     monkeypatch.setattr(ray_engine.logger, "level", logging.DEBUG)  # -v
     with ray_engine._ray_session(fake, None, 1):
         pass
-    assert seen == [False, True] and auth.level == logging.NOTSET
+    assert seen == [False, True] and auth.level == before
