@@ -171,10 +171,10 @@ def test_unknown_endpoint_in_a_user_profile_is_an_error_with_suggestions():
 def test_shipped_profile_with_a_smaller_panel_warns(caplog):
     prof = load_profile("cns")
     assert prof.shipped and prof.name == "cns"
-    names = {n: n for n in ("bbb", "tpsa", "mw", "hbd", "clogp")}
+    names = {n: n for n in ("bbb", "tpsa", "mw", "hbd", "clogp", "permanent_charges")}
     with caplog.at_level(logging.WARNING, logger="drugscreen.screening.profiles"):
         resolved = prof.resolve(names)
-    assert [o.endpoint for o, _ in resolved] == ["tpsa", "mw", "hbd", "clogp"]
+    assert [o.endpoint for o, _ in resolved] == ["tpsa", "mw", "hbd", "clogp", "permanent_charges"]
     assert "this panel has no bbbp (did you mean 'bbb'?), tox21_*, clintox_ct_tox" in caplog.text
     with pytest.raises(ConfigError, match="none of its objectives matches"):
         prof.resolve({"other": "other"})
