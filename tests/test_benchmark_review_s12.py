@@ -201,3 +201,15 @@ def test_panel_rows_from_a_bundle_summary_are_not_called_run_records(tmp_path: P
     note = " ".join(_provenance_notes([], [bundle], tmp_path))
     assert "from its run records" not in note and "the same split files as here" not in note
     assert "summary" in note and "config.json" in note
+
+
+def test_a_killed_cell_process_is_named_as_killed() -> None:
+    """A cell process killed (kill -9, the out-of-memory killer) was reported as 'cell process exited
+    with code -9'."""
+    import signal
+
+    from drugscreen.benchmarking.runner import _exit_message
+
+    assert _exit_message(-signal.SIGKILL).startswith("cell process killed by SIGKILL (out of memory?")
+    assert _exit_message(-signal.SIGTERM) == "cell process killed by SIGTERM; no record written"
+    assert _exit_message(3) == "cell process exited with code 3; no record written"

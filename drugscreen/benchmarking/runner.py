@@ -300,10 +300,25 @@ def _run_isolated(config: BenchmarkConfig, cell: Cell) -> str:
     try:
         message = queue.get(timeout=1)
     except Exception:
-        message = f"cell process exited with code {proc.exitcode}"
+        message = _exit_message(proc.exitcode)
     if proc.exitcode and not message:
-        message = f"cell process exited with code {proc.exitcode}"
+        message = _exit_message(proc.exitcode)
     return message
+
+
+def _exit_message(exitcode: int | None) -> str:
+    """Why a cell process that reported nothing ended: a signal by name (SIGKILL: most often the
+    kernel's out-of-memory killer), else its exit code. No record is written either way."""
+    import signal
+
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        hint = " (out of memory? see dmesg)" if name == "SIGKILL" else ""
+        return f"cell process killed by {name}{hint}; no record written"
+    return f"cell process exited with code {exitcode}; no record written"
 
 
 def run_benchmark(
