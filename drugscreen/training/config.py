@@ -24,6 +24,10 @@ from drugscreen.training.calibration import CALIBRATION_METHODS
 
 __all__ = ["TrainConfig", "resolve_config"]
 
+# The trainable models' registered names: ``model`` is stored as one of these (the registry reads
+# "FP-MLP" or "RF" too, but the trainer and the bundle compare the name with "fp_mlp" and "rf").
+_TRAINABLE_MODELS = ("gine", "dmpnn", "attentivefp", "fp_mlp", "rf")
+
 
 @dataclass
 class TrainConfig:
@@ -171,6 +175,8 @@ class TrainConfig:
         if isinstance(self.targets, str):
             self.targets = [t.strip() for t in self.targets.split(",") if t.strip()]
         self.seeds = _parse_seeds(self.seeds)
+        if isinstance(self.model, str):  # "FP-MLP", "fpmlp" -> "fp_mlp"; an unknown name is refused below
+            self.model = _canonical_model_name(self.model)
         if self.extra_features is None:
             # fp_mlp reads only the extra features: ECFP4 by default, as MoleculeEstimator does
             self.extra_features = "ecfp" if self.model == "fp_mlp" else "none"
@@ -387,6 +393,14 @@ def _tables_beside(dataset: Any, base: Path) -> Any:
             d = str(base / d)
         out.append(d)
     return out
+
+
+def _canonical_model_name(name: str) -> str:
+    """The registered spelling of a trainable model's ``name`` (case, ``-`` and ``_`` ignored, as
+    the model registry reads it); ``name`` itself when it is none of them."""
+    from drugscreen.registry import normalize_name
+
+    return {normalize_name(m): m for m in _TRAINABLE_MODELS}.get(normalize_name(name), name)
 
 
 def resolve_config(path: str | Path | None = None, **overrides: Any) -> TrainConfig:
