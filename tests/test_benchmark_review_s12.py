@@ -213,3 +213,45 @@ def test_a_killed_cell_process_is_named_as_killed() -> None:
     assert _exit_message(-signal.SIGKILL).startswith("cell process killed by SIGKILL (out of memory?")
     assert _exit_message(-signal.SIGTERM) == "cell process killed by SIGTERM; no record written"
     assert _exit_message(3) == "cell process exited with code 3; no record written"
+
+
+def test_record_of_other_data_sizes_or_split_file_is_stale(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A registered dataset's record was reused whatever copy of the data, split fractions or split
+    file the config now points at: another data_dir copy, sizes changed with a new splits_dir, or a
+    deleted (to be remade) split file all kept the old figures."""
+    from test_benchmark_runner import _write_tiny_data
+
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.runner import run_benchmark
+
+    _write_tiny_data(tmp_path / "data")
+    body = f'datasets = ["bbbp"]\nseeds = [0]\ndata_dir = "{tmp_path / "data"}"\n[[models]]\nname = "rf"\nn_estimators = 5\n'
+    cfg = _config(tmp_path, body)
+
+    def statuses() -> list[str]:
+        return [o.status for o in run_benchmark(load_config(cfg), isolate=False)]
+
+    assert statuses() == ["done"]
+    assert statuses() == ["skipped"]
+    # another copy of the data (one label flipped)
+    csv = tmp_path / "data" / "moleculenet" / "BBBP.csv"
+    lines = csv.read_text().splitlines()
+    lines[1] = lines[1][:-1] + ("0" if lines[1].endswith("1") else "1")
+    csv.write_text("\n".join(lines) + "\n")
+    with caplog.at_level(logging.WARNING, logger="drugscreen"):
+        assert statuses() == ["done"]
+    assert "data file is another copy than its record's" in caplog.text
+    assert statuses() == ["skipped"]
+    # the split file deleted (to be remade)
+    (tmp_path / "benchmarks" / "splits" / "bbbp_scaffold_0.json").unlink()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="drugscreen"):
+        assert statuses() == ["done"]
+    assert "split file" in caplog.text and "does not exist" in caplog.text
+    # other fractions, in a split folder of their own
+    cfg.write_text(body.replace("seeds = [0]", 'seeds = [0]\nsizes = [0.7, 0.15, 0.15]\nsplits_dir = "splits_70"'))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="drugscreen"):
+        assert statuses() == ["done"]
+    assert "made with sizes [0.8, 0.1, 0.1]" in caplog.text
+    assert statuses() == ["skipped"]

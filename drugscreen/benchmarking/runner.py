@@ -81,12 +81,13 @@ def select_cells(config: BenchmarkConfig, only: str | None = None) -> list[Cell]
     return cells
 
 
-_DATASETS: dict[tuple[str, str | None], Any] = {}
+_DATASETS: dict[tuple[str, str], Any] = {}
 
 
 def _load(name: str, data_dir: Path | None, table: TableSpec | None = None, invalid_dir: Path | None = None) -> Any:
-    # a table is keyed by its content too: an edited file is read again
-    key = (name, str(data_dir) if data_dir else None) if table is None else (name, f"{table.to_dict()}|{table.sha256()}")
+    # keyed by the file's content too: an edited table, or another copy of a registered dataset, is read again
+    key = ((name, f"{data_dir}|{_registered_sha(name, data_dir)}") if table is None
+           else (name, f"{table.to_dict()}|{table.sha256()}"))
     if key not in _DATASETS:
         from drugscreen.data import load_dataset, load_table
 
@@ -96,11 +97,17 @@ def _load(name: str, data_dir: Path | None, table: TableSpec | None = None, inva
     return _DATASETS[key]
 
 
-def _stale_record(config: BenchmarkConfig, cell: Cell, path: Path) -> str:
+def _stale_record(config: BenchmarkConfig, cell: Cell, path: Path, data_shas: dict[str, str | None] | None = None) -> str:
     """Why a cell's existing record does not count for the config as it is now ("" when it does):
-    the model's parameters in the config changed since the record was written, or (a user's
-    table) the table's content (sha256) or how it is read did."""
+    the model's parameters in the config changed since the record was written, the data file's
+    content (sha256; a user's table: or how it is read), the split fractions, or the split file
+    (remade, deleted, or another ``splits_dir``'s) did.
+
+    ``data_shas`` memoizes the registered datasets' file checksums over one run.
+    """
     import json
+
+    from drugscreen.benchmarking.splitfiles import file_sha256, split_path
 
     try:
         rec = json.loads(path.read_text())
@@ -112,14 +119,45 @@ def _stale_record(config: BenchmarkConfig, cell: Cell, path: Path) -> str:
     if changed:
         return f"the config's {cell.model.name} parameters changed since its record ({changed})"
     table = config.tables.get(cell.dataset)
-    if table is None:
-        return ""
-    sha = table.sha256()
-    if rec.get("data_sha256") != sha:
-        return f"{table.path.name} changed since its record (sha256 {str(rec.get('data_sha256'))[:12]}... -> {sha[:12]}...)"
-    if (rec.get("table") or {}).get("options") != _table_options(table):
-        return f"{table.path.name} is read with other options than in its record"
+    if table is not None:
+        sha = table.sha256()
+        if rec.get("data_sha256") != sha:
+            return f"{table.path.name} changed since its record (sha256 {str(rec.get('data_sha256'))[:12]}... -> {sha[:12]}...)"
+        if (rec.get("table") or {}).get("options") != _table_options(table):
+            return f"{table.path.name} is read with other options than in its record"
+    else:
+        memo = {} if data_shas is None else data_shas
+        if cell.dataset not in memo:
+            memo[cell.dataset] = _registered_sha(cell.dataset, config.data_dir)
+        sha = memo[cell.dataset]
+        if sha and rec.get("data_sha256") and rec["data_sha256"] != sha:
+            return (f"{cell.dataset}'s data file is another copy than its record's (sha256 "
+                    f"{str(rec['data_sha256'])[:12]}... -> {sha[:12]}...)")
+    made_with = (rec.get("config") or {}).get("split_sizes") if isinstance(rec.get("config"), dict) else None
+    if made_with and any(abs(float(a) - float(b)) > 1e-9 for a, b in zip(made_with, config.sizes, strict=False)):
+        return f"its record was made with sizes {list(made_with)}, the config asks for {list(config.sizes)}"
+    if rec.get("split_sha256") and not any("trainer's split sha256" in str(n) for n in rec.get("notes") or []):
+        split_file = split_path(config.splits_dir, cell.dataset, cell.split, cell.seed)
+        if not split_file.exists():
+            return f"its split file {_display_path(split_file)} does not exist (it will be made)"
+        if file_sha256(split_file) != rec["split_sha256"]:
+            return f"its record was made on another split file than {_display_path(split_file)} (sha256 differs)"
     return ""
+
+
+def _registered_sha(name: str, data_dir: Path | None) -> str | None:
+    """sha256 of a registered dataset's data file as a cell would read it (``None``: not present here;
+    nothing is downloaded to check a record)."""
+    from drugscreen.data import get_spec
+    from drugscreen.data.files import ensure_files, is_available, sha256_file
+
+    try:
+        spec = get_spec(name)
+        if not is_available(spec, data_dir):
+            return None
+        return sha256_file(ensure_files(spec, data_dir)[0])
+    except (DrugscreenError, OSError):
+        return None
 
 
 def _changed_params(cell: Cell, rec: dict[str, Any]) -> str:
@@ -350,11 +388,12 @@ def run_benchmark(
         One per selected cell, in grid order.
     """
     outcomes: list[CellOutcome] = []
+    data_shas: dict[str, str | None] = {}
     cells = select_cells(config, only)
     logger.info("benchmark %s: %d cell(s)", config.name, len(cells))
     for i, cell in enumerate(cells, 1):
         path = Path(config.results_dir) / cell.filename
-        stale = _stale_record(config, cell, path) if path.exists() and not force else ""
+        stale = _stale_record(config, cell, path, data_shas) if path.exists() and not force else ""
         if path.exists() and not force and not stale:
             logger.info("[%d/%d] %s: record exists, skipped (--force to re-run)", i, len(cells), cell.key)
             outcomes.append(CellOutcome(cell, "skipped", path))
