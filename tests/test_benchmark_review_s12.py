@@ -255,3 +255,23 @@ def test_record_of_other_data_sizes_or_split_file_is_stale(tmp_path: Path, caplo
         assert statuses() == ["done"]
     assert "made with sizes [0.8, 0.1, 0.1]" in caplog.text
     assert statuses() == ["skipped"]
+
+
+def test_report_machine_line_comes_from_the_records(tmp_path: Path) -> None:
+    """The report said 'Machine: 2 CPU cores, no GPU, shared with other jobs' whatever machine made
+    the records (each record carries host.cpus and host.gpu)."""
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.report import build_report
+    from drugscreen.benchmarking.runner import run_benchmark
+
+    _assay(tmp_path / "assay.csv")
+    cfg = _config(tmp_path, 'datasets = ["assay.csv"]\ntargets = ["logp"]\nseeds = [0]\n[[models]]\nname = "train_mean"\n')
+    config = load_config(cfg)
+    run_benchmark(config, isolate=False)
+    rec_path = config.results_dir / "assay__train_mean__scaffold__0.json"
+    rec = json.loads(rec_path.read_text())
+    rec["host"] = {**rec["host"], "cpus": 16, "gpu": False}
+    rec_path.write_text(json.dumps(rec))
+    text = build_report(config.results_dir, tmp_path / "R.md", plots_dir=None, suite_config=None, extra_dirs=()).read_text()
+    assert "Machine: 2 CPU cores" not in text
+    assert "16 CPU cores usable by each cell, no GPU" in text

@@ -514,11 +514,14 @@ def render_results(
     data_lines: list[str] | None = None,
     repro: list[str] | None = None,
     sources: str | None = None,
+    machine: str | None = None,
 ) -> str:
     """Render RESULTS.md from aggregates (pure function of its inputs).
 
     ``sources`` names the folders the records were read from when they are not the
-    repository's own (``benchmarks/results/runs/`` and ``benchmarks/results/panel/``).
+    repository's own (``benchmarks/results/runs/`` and ``benchmarks/results/panel/``);
+    ``machine`` replaces the line on the repository's machine (2 shared CPU cores) when the
+    records were made elsewhere (:func:`machine_line`).
     """
     lines = [
         "# drugscreen benchmark results",
@@ -541,7 +544,7 @@ def render_results(
         "better). `mean ± sd (n=seeds)`; sd is the sample sd over seeds. Models are selected on the",
         "validation part only. **Bold** = best mean in the column among rows measured on the same split",
         "(published numbers from a different split are shown in brackets and never bolded).",
-        "Machine: 2 CPU cores, no GPU, shared with other jobs while these ran (times are upper bounds).",
+        machine or "Machine: 2 CPU cores, no GPU, shared with other jobs while these ran (times are upper bounds).",
         "",
     ]
     for n in notes or []:
@@ -795,8 +798,9 @@ def build_report(
                 "included; the sum is counted in the total);")
         else:
             lines.append("- the panel: no run records found (`benchmarks/results/panel/`), not included;")
+        where = "this 2-core machine" if machine_line(records) is None else "the records' machine (see above)"
         lines += [
-            f"- total: about **{total / 3600:.1f} h** of wall time on this 2-core machine, one job at a time"
+            f"- total: about **{total / 3600:.1f} h** of wall time on {where}, one job at a time"
             + (f"; not included (no measurement to scale from): {', '.join(st['missing'])}" if st["missing"] else "") + ".",
             "- the machine was shared by other training jobs while these ran, so these are upper bounds; a fresh "
             "process per cell adds a few seconds each.",
@@ -813,13 +817,28 @@ def build_report(
             logger.warning("plots skipped (%s); install matplotlib (the dev extra)", exc)
     notes = _provenance_notes(records, aggs, results_dir.parent.parent / "configs") + _mixed_notes(aggs)
     own = results_dir.resolve() == Path("benchmarks/results/runs").resolve()
-    text = render_results(aggs, affinity=affinity, suite=suite, plots=plots, notes=notes,
+    text = render_results(aggs, affinity=affinity, suite=suite, plots=plots, notes=notes, machine=machine_line(records),
                           data_lines=_data_table(records), repro=_repro_lines(records, results_dir.parent / "repro"),
                           sources=None if own else f"`{_rel(results_dir)}/`")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)
     logger.info("wrote %s (%d records, %d aggregates)", output, len(records), len(aggs))
     return output
+
+
+def machine_line(records: list[dict[str, Any]]) -> str | None:
+    """The report's machine line from the records' ``host`` entries; ``None`` when they were all
+    made with 2 CPU cores and no GPU (the repository's machine, whose line is the default)."""
+    hosts = [r.get("host") for r in records if isinstance(r.get("host"), dict)]
+    cpus = sorted({int(h["cpus"]) for h in hosts if h.get("cpus")})
+    gpu = any(h.get("gpu") for h in hosts)
+    if cpus == [2] and not gpu:
+        return None
+    if not cpus:
+        return "Machine: not recorded in these records (times are not comparable with other runs)."
+    cores = f"{cpus[0]} CPU cores" if len(cpus) == 1 else f"{', '.join(map(str, cpus))} CPU cores (several machines)"
+    return (f"Machine (from the records' `host`): {cores} usable by each cell, {'a GPU' if gpu else 'no GPU'}; "
+            "times depend on what else ran there.")
 
 
 def _mixed_notes(aggs: list[Aggregate]) -> list[str]:
