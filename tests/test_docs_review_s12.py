@@ -48,3 +48,16 @@ def test_train_cli_model_in_other_case_trains(tmp_path: Path, typed: str) -> Non
                                       "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert (out / "metrics.json").is_file()
+
+
+def test_short_nucleotide_sequence_is_not_called_a_gene_name() -> None:
+    """README: a nucleotide sequence is refused ("give the protein's amino-acid sequence"); a
+    short one (under 30 letters) also got "looks like a gene or protein name", which contradicts it."""
+    from drugscreen.exceptions import InvalidSequenceError
+    from drugscreen.repurposing.inputs import read_sequence_input
+
+    with pytest.raises(InvalidSequenceError, match="nucleotides") as info:
+        read_sequence_input(sequence="ACGTACGTACGTACGTAACGTTGCA")
+    assert "gene or protein name" not in str(info.value)
+    with pytest.raises(InvalidSequenceError, match="gene or protein name"):  # a gene name still gets its hint
+        read_sequence_input(sequence="ABL1")

@@ -188,7 +188,9 @@ def _not_a_sequence_hint(text: str) -> str:
         return f"{word!r} looks like a file name, but there is no such file: a FASTA file goes in fasta= (CLI --fasta)"
     if _UNIPROT_ACCESSION.fullmatch(word.split("-")[0].upper()):
         return f"{word!r} looks like a UniProt accession: give the protein's amino-acid sequence (nothing is downloaded)"
-    if len(word) < MIN_SEQUENCE_LENGTH and re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", word):
+    if len(word) < MIN_SEQUENCE_LENGTH and re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", word) and not (
+        len(word) >= NUCLEOTIDE_MIN_LENGTH and nucleotide_fraction(word.upper()) >= NUCLEOTIDE_FRACTION
+    ):  # a short DNA string is refused as nucleotides, not taken for a gene name
         return f"{word!r} looks like a gene or protein name: give its amino-acid sequence (one-letter codes)"
     return ""
 
