@@ -61,3 +61,41 @@ def test_short_nucleotide_sequence_is_not_called_a_gene_name() -> None:
     assert "gene or protein name" not in str(info.value)
     with pytest.raises(InvalidSequenceError, match="gene or protein name"):  # a gene name still gets its hint
         read_sequence_input(sequence="ABL1")
+
+
+def _small_affinity_bundle(path: Path, **extra: object) -> Path:
+    import torch
+
+    from drugscreen.featurizers.graph import GraphFeaturizer
+    from drugscreen.models.affinity import AffinityModel
+    from drugscreen.repurposing.affinity_bundle import save_affinity_bundle
+
+    torch.manual_seed(0)
+    kwargs = {"tasks": ["mine"], "n_members": 2, "drug": {"hidden": 8, "layers": 1, "out_dim": 8, "fp_bits": 16},
+              "protein": {"embed_dim": 4, "channels": (4, 4, 8), "out_dim": 8}, "head_hidden": 8}
+    model = AffinityModel(GraphFeaturizer.atom_dim, GraphFeaturizer.bond_dim, **kwargs)
+    return save_affinity_bundle(model, {"model": kwargs, "scalers": {"mine": [6.0, 1.5]}, **extra}, path)
+
+
+def test_card_of_own_affinity_bundle_says_what_was_not_recorded(tmp_path: Path) -> None:
+    """README: `drugscreen models info DIR` shows an own affinity bundle's card. Saved as the README
+    shows (model and scalers only), the card read "Split:  (held-out targets: )" with an empty
+    metrics table, and was titled "affinity" like the shipped model."""
+    from drugscreen.repurposing.affinity_bundle import affinity_card
+
+    card = affinity_card(_small_affinity_bundle(tmp_path / "my_model"))
+    assert card.startswith("# Model card: my_model")
+    assert "held-out targets: )" not in card and "Split: not recorded" in card
+    assert "Test metrics: not recorded" in card and "| task | CI" not in card
+    metrics = {"test": {"mine": {"ci": 0.71, "spearman": 0.42, "mse": 0.5}}}
+    card = affinity_card(_small_affinity_bundle(tmp_path / "with_metrics", metrics=metrics))
+    assert "| mine | 0.710 | 0.420 | 0.500 |" in card
+
+
+def test_card_of_shipped_affinity_model_unchanged() -> None:
+    from drugscreen.repurposing.affinity_bundle import affinity_card
+
+    card = affinity_card()
+    assert card.startswith("# Model card: affinity\n")
+    assert "- Split: cold_target (held-out targets: davis 79, kiba 52)" in card
+    assert "| davis | 0.792 |" in card and "- davis/drugs.csv: `" in card

@@ -345,7 +345,7 @@ def affinity_summary(path: str | Path | None = None) -> dict[str, Any]:
     model = cfg.get("model", {})
     training = cfg.get("training", {})
     return {
-        "name": "affinity",
+        "name": "affinity" if path is None else str(cfg.get("name") or folder.resolve().name),
         "path": str(folder),
         "description": "drug-target affinity model for `drugscreen repurpose` (sequence mode): "
                        "graph + ECFP4 drug encoder, protein CNN with composition features",
@@ -361,17 +361,24 @@ def affinity_summary(path: str | Path | None = None) -> dict[str, Any]:
 def affinity_card(path: str | Path | None = None) -> str:
     """A short markdown card of an affinity model (``drugscreen models info affinity``)."""
     s = affinity_summary(path)
+    # an own bundle saved with the model and scalers alone records no split, metrics or data: say so
+    split = s["split"] or "not recorded"
+    if s["heldout_targets"]:
+        split += " (held-out targets: " + ", ".join(f"{k} {v}" for k, v in s["heldout_targets"].items()) + ")"
     lines = [f"# Model card: {s['name']}", "", s["description"] + ".", "",
-             f"- Tasks: {', '.join(s['tasks'])}; {s['members']} ensemble members",
-             f"- Split: {s['split']} (held-out targets: "
-             + ", ".join(f"{k} {v}" for k, v in s["heldout_targets"].items()) + ")",
-             "", "## Test metrics (held-out targets)", "", "| task | CI | Spearman (all test pairs) | MSE |", "|---|---|---|---|"]
-    for task, m in s["test"].items():
-        # a figure that did not exist (NaN) is null in the strict JSON of config.json
-        ci, rho, mse = (number(m.get(k)) for k in ("ci", "spearman", "mse"))
-        lines.append(f"| {task} | {ci:.3f} | {rho:.3f} | {mse:.3f} |")
-    lines += ["", "## Training data (sha256)", ""]
-    for ds, files in s["data_sha256"].items():
-        lines += [f"- {ds}/{name}: `{digest[:16]}…`" for name, digest in files.items()]
+             f"- Tasks: {', '.join(s['tasks'])}; {s['members']} ensemble members", f"- Split: {split}", ""]
+    if s["test"]:
+        lines += ["## Test metrics (held-out targets)", "", "| task | CI | Spearman (all test pairs) | MSE |", "|---|---|---|---|"]
+        for task, m in s["test"].items():
+            # a figure that did not exist (NaN) is null in the strict JSON of config.json
+            ci, rho, mse = (number(m.get(k)) for k in ("ci", "spearman", "mse"))
+            lines.append(f"| {task} | {ci:.3f} | {rho:.3f} | {mse:.3f} |")
+    else:
+        lines.append("- Test metrics: not recorded (save_affinity_bundle keeps them when its config holds "
+                     "\"metrics\": record[\"metrics\"] from train_affinity)")
+    if s["data_sha256"]:
+        lines += ["", "## Training data (sha256)", ""]
+        for ds, files in s["data_sha256"].items():
+            lines += [f"- {ds}/{name}: `{digest[:16]}…`" for name, digest in files.items()]
     lines += ["", "Benchmarks and how it was made: README.md (Repurpose) and benchmarks/results/affinity.md."]
     return "\n".join(lines) + "\n"
