@@ -51,3 +51,8 @@ def test_configurations_from_before_keep_the_charge_separated_form() -> None:
     policy = Standardizer.from_config(older)
     assert policy.hypervalent_oxides is False
     assert _std("C[S+](C)[O-]", policy) == "C[S+](C)[O-]"
+
+
+def test_dmso_written_charge_separated_is_still_the_listed_solvent() -> None:
+    """Glycine with DMSO written C[S+](C)[O-]: the solvent is dropped, as CS(C)=O is."""
+    assert _std("NCC(=O)O.C[S+](C)[O-]") == _std("NCC(=O)O.CS(C)=O") == "NCC(=O)O"

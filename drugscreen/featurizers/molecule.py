@@ -581,6 +581,9 @@ class Standardizer:
                     mol = _isotope_parent(mol)
                 if self.normalize:
                     mol = rdMolStandardize.Cleanup(mol)
+                if self.hypervalent_oxides and mol.HasSubstructMatch(_HYPERVALENT_OXIDE):
+                    # before the fragments are told apart: DMSO written C[S+](C)[O-] is the listed solvent
+                    mol = _oxides_as_double_bonds(mol)
                 if self.largest_fragment and len(Chem.GetMolFrags(mol)) > 1:
                     if not self.allow_inorganic_mixtures and (kind := inorganic_kind(mol)):
                         # one molecule with water of crystallization is that molecule, and a
@@ -591,8 +594,6 @@ class Standardizer:
                         mol = parent
                     else:
                         mol = _largest_fragment(mol, self.strip_counterions)
-                if self.hypervalent_oxides and mol.HasSubstructMatch(_HYPERVALENT_OXIDE):
-                    mol = _oxides_as_double_bonds(mol)
                 if self.neutralize and _may_uncharge(mol):
                     uncharger = self._get("_uncharger", lambda: rdMolStandardize.Uncharger())
                     neutral = _checked_uncharge(uncharger, mol)
