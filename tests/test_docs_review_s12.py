@@ -99,3 +99,33 @@ def test_card_of_shipped_affinity_model_unchanged() -> None:
     assert card.startswith("# Model card: affinity\n")
     assert "- Split: cold_target (held-out targets: davis 79, kiba 52)" in card
     assert "| davis | 0.792 |" in card and "- davis/drugs.csv: `" in card
+
+
+LIGANDS = ["Cc1ccc(NC(=O)c2ccc(CN3CCN(C)CC3)cc2)cc1Nc1nccc(-c2cccnc2)n1", "Cc1nc(Nc2ncc(C(=O)Nc3c(C)cccc3Cl)s2)cc(N2CCN(CCO)CC2)n1",
+           "CCOc1ccccc1", "CC(=O)Nc1ccc(O)cc1"]
+
+
+@pytest.mark.parametrize("column", ["pIC50", "active", "Activity", "label", "pchembl_value", "IC50_nM"])
+def test_ligand_table_with_an_unused_activity_column_warns(column: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Without --activity-column every ligand counts as an active. A table holding a pIC50 (or
+    active/label) column had it ignored silently, so its weak or inactive rows were used as actives."""
+    import logging
+
+    from drugscreen.repurposing.inputs import load_ligands
+
+    frame = pd.DataFrame({"smiles": LIGANDS, "name": ["a", "b", "c", "d"], column: [8.1, 7.5, 4.2, 3.9]})
+    with caplog.at_level(logging.WARNING, logger="drugscreen"):
+        lig = load_ligands(frame)
+    assert len(lig.actives) == 4  # behaviour kept: every ligand an active
+    assert f"{column!r}" in caplog.text and "--activity-column" in caplog.text and "activity_column=" in caplog.text
+
+
+def test_ligand_table_without_activity_like_column_does_not_warn(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from drugscreen.repurposing.inputs import load_ligands
+
+    with caplog.at_level(logging.WARNING, logger="drugscreen"):
+        load_ligands(pd.DataFrame({"smiles": LIGANDS, "name": ["a", "b", "c", "d"], "chembl_id": ["C1", "C2", "C3", "C4"]}))
+        load_ligands(pd.DataFrame({"smiles": LIGANDS, "pIC50": [8.1, 7.5, 6.2, 6.9]}), activity_column="pIC50")
+    assert "--activity-column" not in caplog.text

@@ -508,6 +508,26 @@ def _check_potency_name(column: str, values: np.ndarray, source: str) -> None:
     )
 
 
+#: Column names that hold activities (labels or potencies): a ligand table with one of them and no
+#: activity column given would have its inactive rows used as actives.
+_ACTIVITY_NAME = re.compile(r"(?<![a-z])(?:active|activity|activities|label|labels|class|outcome|potency|is_active)(?![a-z])",
+                            re.IGNORECASE)
+
+
+def _warn_unused_activity_columns(columns: list[str], source: str) -> None:
+    """Warn about columns of a ligand table that look like activities (``pIC50``, ``active``,
+    ``label``, ``IC50_nM`` ...) when no activity column was given: every ligand then counts as
+    an active, inactive rows included."""
+    found = [c for c in columns if _ACTIVITY_NAME.search(c.replace("_", " ")) or _LOG_SCALE_NAME.search(c)
+             or concentration_column_reason(c)]
+    if found:
+        logger.warning(
+            "%s: column(s) %s not used: without an activity column every ligand counts as an active; to use one, "
+            "give --activity-column %s (activity_column= in Python)",
+            source, ", ".join(repr(c) for c in found), found[0],
+        )
+
+
 def load_ligands(
     ligands: str | Path | list[str] | pd.DataFrame,
     activity_column: str | None = None,
@@ -566,6 +586,8 @@ def load_ligands(
     if activity_column is not None and activity_column not in df.columns:
         raise InputFormatError(f"{source}: activity column {activity_column!r} not found; columns: {cols}")
     name_col = _find(cols, ("name", "id", "_name", "compound_id", "pref_name", "title"))
+    if activity_column is None:
+        _warn_unused_activity_columns(cols, source)
     raw_act = df[activity_column].tolist() if activity_column else [1] * len(df)
     # a numeric column holding only 0/1 is read as labels, not potencies
     threshold = active_threshold
