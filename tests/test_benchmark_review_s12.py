@@ -275,3 +275,28 @@ def test_report_machine_line_comes_from_the_records(tmp_path: Path) -> None:
     text = build_report(config.results_dir, tmp_path / "R.md", plots_dir=None, suite_config=None, extra_dirs=()).read_text()
     assert "Machine: 2 CPU cores" not in text
     assert "16 CPU cores usable by each cell, no GPU" in text
+
+
+def test_other_fractions_are_not_reported_as_the_published_split(tmp_path: Path) -> None:
+    """rf cells run with sizes = [0.7, 0.15, 0.15] were reported under 'Split: deterministic
+    Bemis-Murcko scaffold split, 80/10/10, DeepChem-identical', beside (and bolded against) the
+    published 80/10/10 scaffold numbers."""
+    from test_benchmark_runner import _write_tiny_data
+
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.report import build_report
+    from drugscreen.benchmarking.runner import run_benchmark
+
+    _write_tiny_data(tmp_path / "data")
+    cfg = _config(tmp_path, f'datasets = ["bbbp"]\nseeds = [0]\nsizes = [0.7, 0.15, 0.15]\ndata_dir = "{tmp_path / "data"}"\n'
+                            '[[models]]\nname = "rf"\nn_estimators = 5\n')
+    config = load_config(cfg)
+    assert [o.status for o in run_benchmark(config, isolate=False)] == ["done"]
+    text = build_report(config.results_dir, tmp_path / "R.md", plots_dir=None, suite_config=None,
+                        extra_dirs=()).read_text()
+    scaffold = text.split("## Property prediction — split: scaffold\n")[1].split("\n## ")[0]
+    assert "ECFP4 + random forest" not in scaffold
+    other = text.split("## Property prediction — split: scaffold_70-15-15\n")[1].split("\n## ")[0]
+    assert "scaffold split, 70/15/15" in other and "80/10/10, DeepChem-identical" not in other
+    assert "ECFP4 + random forest" in other and "[published]" not in other
+    assert other.rstrip().endswith("| yes |")  # its own split file is found

@@ -55,6 +55,9 @@ class Aggregate:
     split_files: dict[int, str] = field(default_factory=dict)
     #: Model parameters that differ between the seeds (``""``: the same for every seed).
     mixed_params: str = ""
+    #: The split kind of the records (``split`` is :func:`split_label`: the kind, plus the
+    #: fractions when they are not 80/10/10); ``""``: ``split``.
+    split_kind: str = ""
     valid_metrics: dict[str, tuple[float, float, int]] = field(default_factory=dict)
     cpu_s: float | None = None
     #: A user's own table: the newest record's ``table`` entry (name, path, sha256, task type ...).
@@ -80,6 +83,39 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return got[0] if got else None
 
 
+#: The fractions every published scaffold number (and the trainer) uses.
+STANDARD_SIZES = (0.8, 0.1, 0.1)
+
+
+def split_label(rec: dict[str, Any]) -> str:
+    """The split a record's figures belong with: its kind (``scaffold``), with the fractions
+    appended when the record was made with others (``scaffold_70-15-15``): a scaffold split of
+    other fractions is another split, not comparable with 80/10/10 numbers."""
+    split = str(rec.get("split"))
+    cfg = rec.get("config") if isinstance(rec.get("config"), dict) else {}
+    sizes = cfg.get("split_sizes")
+    if isinstance(sizes, list) and len(sizes) == 3 and any(
+            abs(float(a) - b) > 1e-9 for a, b in zip(sizes, STANDARD_SIZES, strict=True)):
+        return f"{split}_" + "-".join(f"{float(x) * 100:g}" for x in sizes)
+    return split
+
+
+def _split_desc(split: str) -> str:
+    """What a split label means, fractions included."""
+    kind, _, fractions = split.rpartition("_") if split.split("_")[-1][:1].isdigit() else (split, "", "")
+    desc = {
+        "scaffold": "deterministic Bemis-Murcko scaffold split, 80/10/10, DeepChem-identical (the split of GEM, "
+                    "Uni-Mol and the chemprop re-run in GEM); the seed changes model initialisation only",
+        "balanced_scaffold": "balanced scaffold split (chemprop's), 80/10/10, seeded",
+        "random": "random split, 80/10/10, seeded",
+    }.get(kind, kind)
+    if fractions:
+        desc = desc.replace("80/10/10", fractions.replace("-", "/")).replace(
+            ", DeepChem-identical (the split of GEM, Uni-Mol and the chemprop re-run in GEM)",
+            " (other fractions than the published 80/10/10 numbers: none of them is comparable)")
+    return desc
+
+
 def model_label(rec: dict[str, Any]) -> str:
     """The row name of a record's model (multitask panel runs get their own row)."""
     name = str(rec.get("model", "?"))
@@ -98,7 +134,7 @@ def aggregate(records: list[dict[str, Any]]) -> list[Aggregate]:
     """
     latest: dict[tuple[str, str, str, int], dict[str, Any]] = {}
     for rec in records:
-        key = (str(rec.get("split")), str(rec.get("dataset")), model_label(rec), int(rec.get("seed", 0)))
+        key = (split_label(rec), str(rec.get("dataset")), model_label(rec), int(rec.get("seed", 0)))
         old = latest.get(key)
         if old is None or str(rec.get("finished_at", "")) >= str(old.get("finished_at", "")):
             latest[key] = rec
@@ -135,6 +171,7 @@ def aggregate(records: list[dict[str, Any]]) -> list[Aggregate]:
         out.append(
             Aggregate(
                 split=split, dataset=ds, model=model, seeds=[int(r.get("seed", 0)) for r in recs], metrics=metrics,
+                split_kind=str(recs[0].get("split")),
                 train_s=_mean(r.get("times", {}).get("train_s") for r in recs),
                 total_s=_mean(r.get("times", {}).get("total_s") for r in recs),
                 predict_mol_per_s=_mean((r.get("throughput") or {}).get("predict_mol_per_s") for r in recs),
@@ -571,12 +608,7 @@ def render_results(
         splits.insert(0, "scaffold")
     for split in splits:
         anchors = True
-        split_desc = {
-            "scaffold": "deterministic Bemis-Murcko scaffold split, 80/10/10, DeepChem-identical (the split of GEM, "
-                        "Uni-Mol and the chemprop re-run in GEM); the seed changes model initialisation only",
-            "balanced_scaffold": "balanced scaffold split (chemprop's), 80/10/10, seeded",
-            "random": "random split, 80/10/10, seeded",
-        }.get(split, split)
+        split_desc = _split_desc(split)
         lines += [f"## Property prediction — split: {split}", "", f"Split: {split_desc}.", ""]
         t = _table(aggs, split, CLASSIFICATION, "roc_auc", True, anchors)
         if t:
@@ -865,7 +897,7 @@ def _split_check(a: Aggregate, splits_dir: Path) -> str:
         return "not recorded"
     bad = []
     for seed, sha in sorted(a.split_shas.items()):
-        path = split_path(splits_dir, a.dataset, a.split, seed)
+        path = split_path(splits_dir, a.dataset, a.split_kind or a.split, seed)
         if not path.exists() and a.split_files.get(seed):
             path = Path(a.split_files[seed])  # a config of one's own: its own splits_dir
         if not path.exists():
