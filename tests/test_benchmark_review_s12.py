@@ -300,3 +300,26 @@ def test_other_fractions_are_not_reported_as_the_published_split(tmp_path: Path)
     assert "scaffold split, 70/15/15" in other and "80/10/10, DeepChem-identical" not in other
     assert "ECFP4 + random forest" in other and "[published]" not in other
     assert other.rstrip().endswith("| yes |")  # its own split file is found
+
+
+def test_table_record_counts_the_file_rows(tmp_path: Path) -> None:
+    """A table with duplicate molecules: its record said rows = molecules + refused (98 for a
+    100-row file with 2 duplicates) and the report '97 molecules (1 rows refused)', so the two
+    merged rows were nowhere."""
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.report import build_report
+    from drugscreen.benchmarking.runner import run_benchmark
+
+    table = _assay(tmp_path / "assay.csv", n=97)
+    frame = pd.read_csv(table)
+    frame = pd.concat([frame, frame.iloc[[3, 4]], pd.DataFrame({"SMILES": ["not_a_smiles"], "has_N": [1.0],
+                                                                "logp": [0.5]})], ignore_index=True)
+    frame.to_csv(table, index=False)
+    cfg = _config(tmp_path, 'datasets = ["assay.csv"]\ntargets = ["logp"]\nseeds = [0]\n[[models]]\nname = "train_mean"\n')
+    config = load_config(cfg)
+    run_benchmark(config, isolate=False)
+    rec = json.loads((config.results_dir / "assay__train_mean__scaffold__0.json").read_text())
+    assert rec["table"]["rows"] == 100 and rec["table"]["molecules"] == 97 and rec["table"]["invalid"] == 1
+    assert rec["table"]["duplicates_merged"] == 2
+    text = build_report(config.results_dir, tmp_path / "R.md", plots_dir=None, suite_config=None, extra_dirs=()).read_text()
+    assert "97 molecules from 100 rows (1 refused, 2 duplicates merged into their first row)" in text

@@ -683,7 +683,7 @@ def _tables_section(aggs: list[Aggregate]) -> list[str]:
              "the file and its content sha256:", ""]
     for name, t in sorted(tables.items()):
         lines.append(f"- `{name}`: {Path(str(t.get('path', ''))).name}, sha256 {str(t.get('sha256', ''))[:12]}..., "
-                     f"{t.get('molecules')} molecules ({t.get('invalid')} rows refused), {t.get('task_type')}, "
+                     f"{_table_counts(t)}, {t.get('task_type')}, "
                      f"tasks {', '.join(map(str, t.get('tasks') or []))}")
     lines.append("")
     for split in sorted({a.split for a in aggs if a.table}, key=lambda s: (s != "scaffold", s)):
@@ -694,6 +694,15 @@ def _tables_section(aggs: list[Aggregate]) -> list[str]:
             if t_lines:
                 lines += [f"### Your tables: {title} (split: {split})", ""] + t_lines + [""]
     return lines
+
+
+def _table_counts(t: dict[str, Any]) -> str:
+    """``"297 molecules from 300 rows (1 refused, 2 duplicates merged)"``; records made before
+    ``duplicates_merged`` was recorded say only what they know."""
+    if t.get("duplicates_merged") is None:
+        return f"{t.get('molecules')} molecules ({t.get('invalid')} rows refused)"
+    return (f"{t.get('molecules')} molecules from {t.get('rows')} rows ({t.get('invalid')} refused, "
+            f"{t.get('duplicates_merged')} duplicates merged into their first row)")
 
 
 def _affinity_section(rows: list[dict[str, Any]]) -> list[str]:

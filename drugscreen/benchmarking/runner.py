@@ -221,10 +221,15 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
         "command": rerun_command(config, cell),
     }
     if table is not None:
-        # what the record is tied to: the table's name, file, content and how it was read
+        # what the record is tied to: the table's name, file, content and how it was read; rows =
+        # the file's data lines (molecules + refused + duplicates merged into their first row)
+        from drugscreen.data.files import count_data_rows
+
+        rows = max(count_data_rows(table.path), len(dataset) + len(dataset.invalid))
         common["table"] = {"name": table.name, "path": str(table.path), "sha256": dataset.sha256,
-                           "options": _table_options(table), "rows": len(dataset) + len(dataset.invalid),
+                           "options": _table_options(table), "rows": rows,
                            "molecules": len(dataset), "invalid": len(dataset.invalid),
+                           "duplicates_merged": rows - len(dataset) - len(dataset.invalid),
                            "invalid_file": _display_path(Path(config.results_dir) / f"{table.name}.invalid.csv")
                            if dataset.invalid else None,
                            "task_type": dataset.task_type, "tasks": dataset.task_names}
