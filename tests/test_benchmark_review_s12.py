@@ -161,6 +161,10 @@ def test_record_names_the_code_commit(tmp_path: Path) -> None:
     run_benchmark(load_config(cfg), isolate=False)
     rec = json.loads((tmp_path / "benchmarks" / "results" / "runs" / "assay__train_mean__scaffold__0.json").read_text())
     assert rec["versions"]["git"] in (head, head + "+dirty")
+    # and which copy of the config file
+    import hashlib
+
+    assert rec["config_file"]["sha256"] == hashlib.sha256(cfg.read_bytes()).hexdigest()
 
 
 def test_registered_dataset_under_another_spelling_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -304,6 +304,11 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
         }
         if table is not None:
             record["table"] = common["table"]
+    if config.path is not None and Path(config.path).is_file():
+        # which copy of the config file made the record (the command names only its path)
+        from drugscreen.benchmarking.splitfiles import file_sha256
+
+        record["config_file"] = {"path": _display_path(config.path), "sha256": file_sha256(config.path)}
     record["model"] = cell.model.name
     record["dataset"] = cell.dataset  # a table's own name (the trainer names it after the file)
     path = write_record(record, Path(config.results_dir) / cell.filename)
