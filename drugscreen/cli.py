@@ -306,8 +306,15 @@ def models_info(
     if _is_affinity_bundle(Path(name)):  # a directory saved by save_affinity_bundle (repurpose --model DIR)
         typer.echo(jsonio.dumps(affinity_config(Path(name)), indent=1) if as_json else affinity_card(Path(name)))
         return
+    from drugscreen.exceptions import UnknownNameError
+
     with _unknown_name_is_usage({"model bundle": ("'NAME'", name)}):  # a misspelt NAME is a usage error (exit 2)
-        bundle = load_bundle(name)
+        try:
+            bundle = load_bundle(name)
+        except UnknownNameError as exc:  # `affinity` is a NAME here too: suggest it as well
+            if exc.kind != "model bundle" or "affinity" in exc.choices:
+                raise
+            raise UnknownNameError(exc.kind, exc.name, [*exc.choices, "affinity"]) from None
     typer.echo(jsonio.dumps(bundle.config, indent=1) if as_json else bundle.card())
 
 

@@ -129,3 +129,16 @@ def test_ligand_table_without_activity_like_column_does_not_warn(caplog: pytest.
         load_ligands(pd.DataFrame({"smiles": LIGANDS, "name": ["a", "b", "c", "d"], "chembl_id": ["C1", "C2", "C3", "C4"]}))
         load_ligands(pd.DataFrame({"smiles": LIGANDS, "pIC50": [8.1, 7.5, 6.2, 6.9]}), activity_column="pIC50")
     assert "--activity-column" not in caplog.text
+
+
+def test_models_info_misspelt_affinity_suggests_it() -> None:
+    """README: `drugscreen models info affinity` shows the affinity model's card, and a misspelt
+    name gets the closest names; `models info affinty` listed only 'panel'."""
+    from typer.testing import CliRunner
+
+    from drugscreen.cli import app
+
+    result = CliRunner().invoke(app, ["models", "info", "affinty"])
+    assert result.exit_code == 2
+    text = " ".join("".join(" " if ch in "│╭╮╰╯─" else ch for ch in result.output).split())  # rich's box, unwrapped
+    assert "did you mean 'affinity'" in text and "choose one of: affinity, panel" in text
