@@ -142,3 +142,15 @@ def test_models_info_misspelt_affinity_suggests_it() -> None:
     assert result.exit_code == 2
     text = " ".join("".join(" " if ch in "│╭╮╰╯─" else ch for ch in result.output).split())  # rich's box, unwrapped
     assert "did you mean 'affinity'" in text and "choose one of: affinity, panel" in text
+
+
+def test_train_targets_in_other_case_suggests_the_column(tmp_path: Path) -> None:
+    """`--smiles-column` is matched in any case, `--targets` exactly; `--targets pic50` for a
+    column pIC50 said only "no target column(s) ['pic50']"; it now names the column meant."""
+    from drugscreen.data import load_table
+    from drugscreen.exceptions import DatasetError
+
+    table = tmp_path / "assay.csv"
+    pd.DataFrame({"SMILES": ["CCO", "CCN", "CCC"], "pIC50": [5.0, 6.0, 7.0]}).to_csv(table, index=False)
+    with pytest.raises(DatasetError, match=r"no target column\(s\) \['pic50'\] \(did you mean 'pIC50'\?\)"):
+        load_table(table, targets=["pic50"])

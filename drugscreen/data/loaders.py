@@ -744,7 +744,10 @@ def load_table(
     if targets:
         missing = [t for t in targets if t not in columns]
         if missing:
-            raise DatasetError(f"{path}: no target column(s) {missing}; columns: {', '.join(columns)}")
+            from drugscreen.messages import did_you_mean
+
+            hint = "".join(did_you_mean(t, columns, n=1) for t in missing)  # column names are matched exactly
+            raise DatasetError(f"{path}: no target column(s) {missing}{hint}; columns: {', '.join(columns)}")
         target_cols = list(dict.fromkeys(targets))
         if smi in target_cols:
             raise DatasetError(f"{path}: {smi!r} is the SMILES column, not a target")
