@@ -154,3 +154,22 @@ def test_train_targets_in_other_case_suggests_the_column(tmp_path: Path) -> None
     pd.DataFrame({"SMILES": ["CCO", "CCN", "CCC"], "pIC50": [5.0, 6.0, 7.0]}).to_csv(table, index=False)
     with pytest.raises(DatasetError, match=r"no target column\(s\) \['pic50'\] \(did you mean 'pIC50'\?\)"):
         load_table(table, targets=["pic50"])
+
+
+def test_drug_given_both_ways_warning_names_the_library_entries(caplog: pytest.LogCaptureFixture) -> None:
+    """A drug given both as an active and as an inactive is warned of; with two library forms
+    of it (imatinib and its mesylate) the warning repeated 'imatinib / imatinib_rep' twice
+    without saying which entries those were."""
+    import logging
+
+    from drugscreen import Repurposer
+
+    imatinib = LIGANDS[0]
+    library = pd.DataFrame({"smiles": [imatinib, imatinib + ".CS(=O)(=O)O", "CCOc1ccccc1", "CC(=O)Nc1ccc(O)cc1"],
+                            "name": ["IMATINIB", "IMATINIB MESYLATE", "PHENETOLE", "PARACETAMOL"]})
+    ligands = pd.DataFrame({"smiles": [imatinib, imatinib, LIGANDS[1]], "name": ["imatinib", "imatinib_rep", "dasatinib"],
+                            "active": [1, 0, 1]})
+    with caplog.at_level(logging.WARNING, logger="drugscreen"):
+        Repurposer.load(panel=False).rank(ligands=ligands, library=library, activity_column="active", forms="all")
+    line = next(r.getMessage() for r in caplog.records if "both as an active and as an inactive" in r.getMessage())
+    assert "IMATINIB: imatinib / imatinib_rep" in line and "IMATINIB MESYLATE: imatinib / imatinib_rep" in line

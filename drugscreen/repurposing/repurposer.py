@@ -561,7 +561,8 @@ class Repurposer:
                 logger.warning(
                     "%d library %s given both as an active and as an inactive (%s): listed first as known actives; "
                     "evidence names both", len(both), "entry was" if len(both) == 1 else "entries were",
-                    "; ".join(f"{lig.names[lig.actives[known[k]]]} / {lig.names[lig.inactives[known_inactive[k]]]}" for k in both[:3]),
+                    "; ".join(f"{out['name'][k]}: {lig.names[lig.actives[known[k]]]} / {lig.names[lig.inactives[known_inactive[k]]]}"
+                              for k in both[:3]),  # the library entry, then the ligands (two forms of a drug match the same)
                 )  # fmt: skip
         for c in names:
             out[f"contrib_{c}"] = contrib[c]
