@@ -172,4 +172,4 @@ def test_drug_given_both_ways_warning_names_the_library_entries(caplog: pytest.L
     with caplog.at_level(logging.WARNING, logger="drugscreen"):
         Repurposer.load(panel=False).rank(ligands=ligands, library=library, activity_column="active", forms="all")
     line = next(r.getMessage() for r in caplog.records if "both as an active and as an inactive" in r.getMessage())
-    assert "IMATINIB: imatinib / imatinib_rep" in line and "IMATINIB MESYLATE: imatinib / imatinib_rep" in line
+    assert "(imatinib / imatinib_rep (library entries IMATINIB, IMATINIB MESYLATE))" in line

@@ -558,11 +558,17 @@ class Repurposer:
                 notes[k] = f"{notes[k]} and as a {inactive}" if notes[k] else f"given as a {inactive}"
             both = np.nonzero((known >= 0) & (known_inactive >= 0))[0]
             if len(both):
+                # each pair of ligands once; the library entries it matched when several forms of a drug did
+                pairs: dict[str, list[str]] = {}
+                for k in both:
+                    pair = f"{lig.names[lig.actives[known[k]]]} / {lig.names[lig.inactives[known_inactive[k]]]}"
+                    pairs.setdefault(pair, []).append(str(out["name"][k] or out[lib.id_column][k]))
+                shown = [pair if len(entries) == 1 else f"{pair} (library entries {', '.join(entries)})"
+                         for pair, entries in list(pairs.items())[:3]]
                 logger.warning(
-                    "%d library %s given both as an active and as an inactive (%s): listed first as known actives; "
+                    "%d library %s given both as an active and as an inactive (%s%s): listed first as known actives; "
                     "evidence names both", len(both), "entry was" if len(both) == 1 else "entries were",
-                    "; ".join(f"{out['name'][k]}: {lig.names[lig.actives[known[k]]]} / {lig.names[lig.inactives[known_inactive[k]]]}"
-                              for k in both[:3]),  # the library entry, then the ligands (two forms of a drug match the same)
+                    "; ".join(shown), "; ..." if len(pairs) > 3 else "",
                 )  # fmt: skip
         for c in names:
             out[f"contrib_{c}"] = contrib[c]
