@@ -35,7 +35,7 @@ def test_sulfoxide_stereo_kept_however_written() -> None:
     mol = Chem.MolFromSmiles(ESOMEPRAZOLE)
     expected = _std(ESOMEPRAZOLE)
     assert "@" in expected and "+" not in expected
-    for seed in range(10):
+    for _ in range(10):
         assert _std(Chem.MolToSmiles(mol, doRandom=True, canonical=False)) == expected
     assert _std(ESOMEPRAZOLE.replace("@@", "@")) != expected  # the enantiomer stays another molecule
     assert _std(ESOMEPRAZOLE.replace("[S@@+]([O-])", "[S@@](=O)")) == expected
