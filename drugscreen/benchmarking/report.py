@@ -359,7 +359,7 @@ def _cost_table(aggs: list[Aggregate], split: str) -> list[str]:
     rows = [a for a in aggs if a.split == split]
     if not rows:
         return []
-    lines = ["| dataset | model | seeds | test PRC-AUC / MAE | train s (mean) | cell wall s (mean) | cell CPU s (mean) | predict mol/s | peak RSS MiB | same split file |",
+    lines = ["| dataset | model | seeds | test PRC-AUC (average precision) / MAE | train s (mean) | cell wall s (mean) | cell CPU s (mean) | predict mol/s | peak RSS MiB | same split file |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     order = {d: i for i, d in enumerate(PROPERTY_DATASETS)}
     for a in sorted(rows, key=lambda a: (order.get(a.dataset, 99), a.model)):
