@@ -295,9 +295,12 @@ def _table(aggs: list[Aggregate], split: str, datasets: list[str], metric: str, 
                 if d not in anc.values or (split != "scaffold" and asplit != split):
                     cells[d] = "—"
                     continue
-                mark = "" if asplit == split else f" ({asplit})"
+                # A random split is drawn anew by each paper: the same kind of split, not the same
+                # test molecules, so such a number is marked and never bolded.
+                same = asplit == split and split != "random"
+                mark = "" if same else (" (its own random split)" if asplit == split else f" ({asplit})")
                 cells[d] = f"{anc.values[d]:.3f}{mark}"
-                if asplit == split:  # only same-split numbers compete for bold
+                if same:  # only numbers on the same test molecules compete for bold
                     means[d] = anc.values[d]
             if any(c != "—" for c in cells.values()):
                 rows.append((f"{anc.label} [published]", cells, means))
@@ -580,7 +583,8 @@ def render_results(
         "classes in the test set (higher is better); regression = test RMSE in the task's units (lower is",
         "better). `mean ± sd (n=seeds)`; sd is the sample sd over seeds. Models are selected on the",
         "validation part only. **Bold** = best mean in the column among rows measured on the same split",
-        "(published numbers from a different split are shown in brackets and never bolded).",
+        "(published numbers from a different split, or from a random split of their own, are shown with",
+        "that split in brackets and never bolded).",
         machine or "Machine: 2 CPU cores, no GPU, shared with other jobs while these ran (times are upper bounds).",
         "",
     ]
