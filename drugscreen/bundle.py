@@ -258,6 +258,25 @@ def _check_batch_size(batch_size: Any) -> None:
         raise ConfigError(f"batch_size must be a positive integer, not {batch_size!r}")
 
 
+def _not_a_bundle_hint(root: Path) -> str:
+    """What a training output without a ``config.json`` holds instead: one bundle per seed
+    (``--split random`` with several seeds), or an ``rf`` run's metrics; ``""`` otherwise."""
+    import re
+
+    seeds = sorted((d for d in root.iterdir() if re.fullmatch(r"seed\d+", d.name) and (d / CONFIG_FILE).is_file()),
+                   key=lambda d: int(d.name[4:]))
+    if seeds:
+        listed = " or ".join(str(d) for d in seeds[:3]) + (" ..." if len(seeds) > 3 else "")
+        return f"; it is a training output with one bundle per seed: give {listed}"
+    try:
+        model = json.loads((root / "train_config.json").read_text()).get("model")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    if model == "rf":
+        return "; it holds an rf run (metrics and run records only: rf writes no screening bundle); train another --model for one"
+    return ""
+
+
 def _read_config(root: Path) -> dict[str, Any]:
     cfg_path = root / CONFIG_FILE
     if not root.exists():
@@ -265,7 +284,7 @@ def _read_config(root: Path) -> dict[str, Any]:
     if not root.is_dir():
         raise BundleError(f"model bundle {root} is not a directory")
     if not cfg_path.is_file():
-        raise BundleError(f"model bundle {root}: {CONFIG_FILE} is missing")
+        raise BundleError(f"model bundle {root}: {CONFIG_FILE} is missing{_not_a_bundle_hint(root)}")
     try:
         config = json.loads(cfg_path.read_text())
     except (OSError, ValueError, UnicodeDecodeError) as exc:

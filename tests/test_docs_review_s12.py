@@ -173,3 +173,28 @@ def test_drug_given_both_ways_warning_names_the_library_entries(caplog: pytest.L
         Repurposer.load(panel=False).rank(ligands=ligands, library=library, activity_column="active", forms="all")
     line = next(r.getMessage() for r in caplog.records if "both as an active and as an inactive" in r.getMessage())
     assert "(imatinib / imatinib_rep (library entries IMATINIB, IMATINIB MESYLATE))" in line
+
+
+def test_panel_of_a_per_seed_or_rf_training_output_says_what_it_is(tmp_path: Path) -> None:
+    """README: `--split random` with several seeds writes one bundle per seed (DIR/seed0, ...) and
+    `rf` writes no bundle. `screen --panel DIR` / `models info DIR` on such an output said only
+    "config.json is missing"."""
+    import json
+
+    from drugscreen.bundle import load_bundle
+    from drugscreen.exceptions import BundleError
+
+    per_seed = tmp_path / "rand"
+    for s in (0, 1):
+        (per_seed / f"seed{s}").mkdir(parents=True)
+        (per_seed / f"seed{s}" / "config.json").write_text("{}")
+    with pytest.raises(BundleError, match=r"one bundle per seed: give .*seed0.* or .*seed1"):
+        load_bundle(per_seed)
+    rf = tmp_path / "rf"
+    (rf / "runs").mkdir(parents=True)
+    (rf / "train_config.json").write_text(json.dumps({"model": "rf", "dataset": ["bbbp"]}))
+    (rf / "metrics.json").write_text("{}")
+    with pytest.raises(BundleError, match="rf run.*no screening bundle"):
+        load_bundle(rf)
+    with pytest.raises(BundleError, match=r"config.json is missing$"):  # any other folder: as before
+        load_bundle(tmp_path / "rf" / "runs")
