@@ -202,10 +202,16 @@ def _fmt(x: Any, digits: int = 3) -> str:
     return f"{x:.{digits}f}"
 
 
-def verdict(lo: float, hi: float) -> str:
-    """What a 95 % interval of a ROC-AUC says: separates, no signal shown, reversed, or too few."""
-    if np.isnan(lo):
-        return "too few drugs for an interval"
+#: fewest positives and negatives for a verdict: a bootstrap interval of 3 against 2 drugs is
+#: degenerate (1.00-1.00 when they happen to separate), not evidence
+MIN_PER_SIDE = 5
+
+
+def verdict(lo: float, hi: float, n_pos: int = MIN_PER_SIDE, n_neg: int = MIN_PER_SIDE) -> str:
+    """What a 95 % interval of a ROC-AUC says: separates, no signal shown, reversed, or too few
+    drugs (fewer than :data:`MIN_PER_SIDE` on a side, or no interval)."""
+    if np.isnan(lo) or min(n_pos, n_neg) < MIN_PER_SIDE:
+        return f"too few drugs to judge ({n_pos} / {n_neg}; {MIN_PER_SIDE} a side needed)"
     if lo > 0.5:
         return "separates"
     if hi < 0.5:
@@ -225,6 +231,10 @@ def caveats(entry: dict[str, Any]) -> str:
                    "not generalization")
     elif n_pos and n_out < 3:
         out.append(f"only {n_out} of {n_pos} positives are outside {ds}'s training data")
+    top = entry["all"].get("pos_above_neg_p95")
+    if n_pos and top is not None and top < n_pos / 2:
+        out.append(f"only {top} of {n_pos} positives score above the negatives' 95th percentile: a screen "
+                   "flagging its top 5 % would miss most of the class")
     neg = entry["assay_labels"]["negatives"]
     if neg["labelled"] >= 3 and neg["active"] / neg["labelled"] >= 0.5:
         out.append(f"{ds} itself labels {neg['active']} of its {neg['labelled']} labelled negatives active: the "
@@ -591,11 +601,15 @@ def main(argv: list[str] | None = None) -> int:
     notes += [f"- {c.id}, {k.name}: {k.note}" for c in lists.classes for k in c.comparisons if k.note]
     if notes:
         lines += ["", "## Notes from the list file (written before scoring)", "", *notes]
-    verdicts = [f"- {e['class']} / {e['comparison']} / `{e['endpoint']}`: all drugs: {verdict(*e['all']['ci95'])}; "
-                f"not in {e['endpoint_dataset']}: {verdict(*e['not_in_endpoint_dataset']['ci95'])}; "
-                f"unseen: {verdict(*e['unseen']['ci95'])}{caveats(e)}" for e in result["comparisons"]]
-    lines += ["", "## Signal (95 % CI above 0.5 = separates; containing 0.5 = no signal shown; below = reversed)", "",
-              *verdicts]
+    def judged(e: dict[str, Any], subset: str) -> str:
+        x = e[subset]
+        return verdict(*x["ci95"], x["n_pos"], x["n_neg"])
+
+    verdicts = [f"- {e['class']} / {e['comparison']} / `{e['endpoint']}`: all drugs: {judged(e, 'all')}; "
+                f"not in {e['endpoint_dataset']}: {judged(e, 'not_in_endpoint_dataset')}; "
+                f"unseen: {judged(e, 'unseen')}{caveats(e)}" for e in result["comparisons"]]
+    lines += ["", "## Signal (95 % CI above 0.5 = separates; containing 0.5 = no signal shown; below = reversed; "
+              f"at least {MIN_PER_SIDE} positives and {MIN_PER_SIDE} negatives needed)", "", *verdicts]
     result["seconds"] = {"wall": round(time.perf_counter() - t_start, 1), "cpu": round(cpu, 1)}
     text = write_evidence(args.out, result, lines)
     if not args.out:

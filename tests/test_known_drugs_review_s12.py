@@ -119,3 +119,12 @@ def test_heavy_atom_composition_read_from_smiles(kd):
     assert kd.heavy_atom_composition("C[N+](C)(C)CCOC(N)=O") == "C6N2O2"
     assert kd.heavy_atom_composition("[2H]C([2H])Cl.[Na+].c1cc[nH]c1Br") == "Br1C5Cl1N1Na1"
     assert kd.heavy_atom_composition("[se]1cccc1") == "C4Se1"
+
+
+def test_verdict_needs_an_interval_and_enough_drugs(kd):
+    assert kd.verdict(0.6, 0.9, 10, 10) == "separates"
+    assert kd.verdict(0.4, 0.7, 10, 10).startswith("no signal")
+    assert kd.verdict(0.1, 0.4, 10, 10).startswith("reversed")
+    # a degenerate interval from 3 against 2 drugs is not evidence
+    assert kd.verdict(1.0, 1.0, 3, 2).startswith("too few")
+    assert kd.verdict(float("nan"), float("nan"), 1, 200).startswith("too few")
