@@ -198,3 +198,22 @@ def test_panel_of_a_per_seed_or_rf_training_output_says_what_it_is(tmp_path: Pat
         load_bundle(rf)
     with pytest.raises(BundleError, match=r"config.json is missing$"):  # any other folder: as before
         load_bundle(tmp_path / "rf" / "runs")
+
+
+def test_train_toml_relative_data_dir_is_read_beside_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """README: files are looked for in `data_dir` of a training or benchmark TOML config. A
+    benchmark config reads a relative data_dir beside itself, as a training config reads its
+    `dataset` tables; a training config's relative data_dir was taken from the current directory."""
+    from drugscreen.training.config import resolve_config
+
+    cfg_dir = tmp_path / "project"
+    (cfg_dir / "data").mkdir(parents=True)
+    (cfg_dir / "cache").mkdir()
+    (cfg_dir / "train.toml").write_text('dataset = "esol"\nmodel = "rf"\ndata_dir = "data"\ncache_dir = "cache"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = resolve_config(cfg_dir / "train.toml")
+    assert Path(config.data_dir) == cfg_dir / "data" and Path(config.cache_dir) == cfg_dir / "cache"
+    (cfg_dir / "other.toml").write_text('dataset = "esol"\nmodel = "rf"\ndata_dir = "not_there"\n')
+    assert resolve_config(cfg_dir / "other.toml").data_dir == "not_there"  # none beside it: as given (current directory)

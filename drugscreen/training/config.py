@@ -410,7 +410,8 @@ def resolve_config(path: str | Path | None = None, **overrides: Any) -> TrainCon
     ----------
     path
         TOML file whose keys are :class:`TrainConfig` fields. A relative table path in its
-        ``dataset`` is read beside the file when it is there (else from the current directory).
+        ``dataset``, and a relative ``data_dir`` or ``cache_dir`` folder, is read beside the file
+        when it is there (else from the current directory).
     **overrides
         Values that take precedence (CLI flags).
     """
@@ -426,6 +427,12 @@ def resolve_config(path: str | Path | None = None, **overrides: Any) -> TrainCon
         data.pop("command", None)  # documentation-only key
         if "dataset" in data:
             data["dataset"] = _tables_beside(data["dataset"], Path(path).parent)
+        for key in ("data_dir", "cache_dir"):  # beside the file when that folder is there, as a benchmark config reads it
+            value = data.get(key)
+            if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+                beside = Path(path).parent / Path(value).expanduser()
+                if beside.is_dir():
+                    data[key] = str(beside)
     for k, v in overrides.items():
         if v is not None:
             data[k] = v
