@@ -217,3 +217,18 @@ def test_train_toml_relative_data_dir_is_read_beside_the_config(tmp_path: Path, 
     assert Path(config.data_dir) == cfg_dir / "data" and Path(config.cache_dir) == cfg_dir / "cache"
     (cfg_dir / "other.toml").write_text('dataset = "esol"\nmodel = "rf"\ndata_dir = "not_there"\n')
     assert resolve_config(cfg_dir / "other.toml").data_dir == "not_there"  # none beside it: as given (current directory)
+
+
+def test_affinity_table_columns_matched_in_any_case() -> None:
+    """The README's own-affinity-data example reads `smiles, sequence, pKd`; a table headed
+    `SMILES, Sequence` (a ChEMBL export's case) was refused, while every other SMILES column in
+    drugscreen is matched in any case. A column that is not there still names the closest one."""
+    from drugscreen.exceptions import InputFormatError
+    from drugscreen.repurposing.training import affinity_task_from_table
+
+    seq = "MSLLKRLRRGSPEQAKLQGAGAEAPSEEEALLEAHLLSEQKVSPEGAPERAEE"
+    frame = pd.DataFrame({"SMILES": ["CCO", "c1ccccc1O", "CCN"], "Sequence": [seq] * 3, "pKd": [5.0, 6.0, 7.0]})
+    task = affinity_task_from_table(frame, "mine", value_column="pKd")
+    assert len(task.value) == 3
+    with pytest.raises(InputFormatError, match=r"no column 'pK_d' \(did you mean 'pKd'\?\)"):
+        affinity_task_from_table(frame, "mine", value_column="pK_d")

@@ -270,10 +270,20 @@ def affinity_task_from_table(
         if not path.is_file():
             raise InputFormatError(f"affinity table not found: {path}")
         df, source = read_table(path, smiles_column=smiles_column).reset_index(drop=True), str(path)
-    wanted = [c for c in (smiles_column, sequence_column, value_column, target_column) if c is not None]
-    missing = [c for c in wanted if c not in df.columns]
+    from drugscreen.messages import did_you_mean
+
+    columns = [str(c) for c in df.columns]
+    found: dict[Any, Any] = {}  # each column asked for -> the table's: exact, else the one column equal in any case
+    for c in (smiles_column, sequence_column, value_column, target_column):
+        if c is None:
+            continue
+        same_case = [col for col in df.columns if str(col).lower() == str(c).lower()]
+        found[c] = c if c in df.columns else (same_case[0] if len(same_case) == 1 else None)
+    missing = [c for c, col in found.items() if col is None]
     if missing:
-        raise InputFormatError(f"{source}: no column {', '.join(map(repr, missing))}; columns: {[str(c) for c in df.columns]}")
+        hint = "".join(did_you_mean(str(c), columns, n=1) for c in missing)
+        raise InputFormatError(f"{source}: no column {', '.join(map(repr, missing))}{hint}; columns: {columns}")
+    df = df.rename(columns={col: c for c, col in found.items() if col != c})
     reason = concentration_column_reason(value_column)
     if reason is not None:
         raise InputFormatError(
