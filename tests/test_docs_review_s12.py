@@ -232,3 +232,26 @@ def test_affinity_table_columns_matched_in_any_case() -> None:
     assert len(task.value) == 3
     with pytest.raises(InputFormatError, match=r"no column 'pK_d' \(did you mean 'pKd'\?\)"):
         affinity_task_from_table(frame, "mine", value_column="pK_d")
+
+
+@pytest.mark.parametrize("column", ["mw", "score", "qed", "in_domain", "logp_unc"])
+def test_train_refuses_a_label_column_named_as_a_screen_column(tmp_path: Path, column: str) -> None:
+    """A bundle trained on one's own table names its endpoints after the columns; a label column
+    named mw, score, qed ... (or x_unc beside x) gave an endpoint whose column `drugscreen screen`
+    also writes, so the prediction was silently replaced by the molecular weight, the profile
+    score ... in the output. It is refused before training, naming the column."""
+    from typer.testing import CliRunner
+
+    from drugscreen.cli import app
+
+    ds = tiny_dataset(64)
+    table = tmp_path / "assay.csv"
+    pd.DataFrame({"SMILES": ds.smiles, "logp": ds.y[:, 1], column: ds.y[:, 1] * 2}).to_csv(table, index=False)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["train", "--dataset", str(table), "--model", "fp_mlp", "--epochs", "1", "--split", "random",
+                                      "-o", str(out)])
+    from drugscreen.exceptions import DatasetError
+
+    assert isinstance(result.exception, DatasetError), result.output  # a data error: one `Error:` line, exit 1
+    assert f"column {column!r}" in str(result.exception) and "drugscreen screen" in str(result.exception)
+    assert not (out / "config.json").exists()

@@ -1398,11 +1398,44 @@ def train(
             "; ".join(data.meta["unscorable_valid"]) + ": no epoch could be chosen (a classification task needs both "
             "classes among its labelled validation molecules); try --split stratified or random, or more molecules"
         )
+    if out is not None and config.model != "rf":  # a screening bundle will be written
+        _check_endpoint_columns(data.tasks)
     logger.info(
         "data ready in %.1f s: %d train / %d valid / %d test molecules, %d tasks from %s",
         time.perf_counter() - t0, len(data.train), len(data.valid), len(data.test), data.n_tasks, ", ".join(d.name for d in data.datasets),
     )
     return train_on_data(data, config, out, progress, keep_checkpoints=_keep_checkpoints)
+
+
+def _check_endpoint_columns(tasks: list[dict[str, Any]]) -> None:
+    """Refuse tasks whose output column in ``drugscreen screen`` would be one of the columns it
+    writes itself (``mw``, ``qed``, ``score``, ``in_domain`` ..., or another endpoint's ``_unc``):
+    the prediction would be replaced by that column in the output, silently.
+
+    Raises
+    ------
+    DatasetError
+        Naming the table column and what the screen column holds.
+    """
+    from drugscreen.screening.properties import PROPERTY_COLUMNS
+    from drugscreen.screening.screener import (
+        DOMAIN_COLUMNS,
+        IDENTITY_COLUMNS,
+        SCORE_COLUMNS,
+        endpoint_column_name,
+    )
+
+    reserved = {**{c: "an identity column" for c in IDENTITY_COLUMNS}, **{c: "an applicability-domain column" for c in DOMAIN_COLUMNS},
+                **{c: "a property of every molecule" for c in PROPERTY_COLUMNS}, **{c: "the profile's score and rank" for c in SCORE_COLUMNS}}
+    columns = [endpoint_column_name(t) for t in tasks]
+    reserved.update({f"{c}_unc": f"the uncertainty of endpoint {c!r}" for c in columns})
+    for task, col in zip(tasks, columns, strict=True):
+        if col in reserved or col.lower() in {"smiles"}:
+            raise DatasetError(
+                f"{task['dataset']}: column {task['column']!r} would be the endpoint column {col!r}, which `drugscreen screen` "
+                f"also writes ({reserved.get(col, 'the input SMILES')}): its predictions would be lost; rename the column in "
+                f"the table (e.g. {task['column']}_measured)"
+            )
 
 
 def train_single_run(
