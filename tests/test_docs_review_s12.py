@@ -255,3 +255,16 @@ def test_train_refuses_a_label_column_named_as_a_screen_column(tmp_path: Path, c
     assert isinstance(result.exception, DatasetError), result.output  # a data error: one `Error:` line, exit 1
     assert f"column {column!r}" in str(result.exception) and "drugscreen screen" in str(result.exception)
     assert not (out / "config.json").exists()
+
+
+def test_fasta_given_as_ligands_names_the_cli_flag(tmp_path: Path) -> None:
+    """`drugscreen repurpose --ligands abl1.fasta` (or a .seq file) was refused with "pass it as
+    fasta=", the Python keyword, on the command line too; it now names --fasta as well."""
+    from drugscreen.exceptions import ConfigError
+    from drugscreen.repurposing.repurposer import check_argument_kinds
+
+    seq_file = tmp_path / "abl1.seq"
+    seq_file.write_text("MSLLKRLRRGSPEQAKLQGAGAEAPSEEEALLEAHLLSEQKVSPEGAPERAEE\n")
+    for kwargs in ({"ligands": str(seq_file)}, {"library": str(seq_file)}, {"ligands": "examples/abl1.fasta"}):
+        with pytest.raises(ConfigError, match=r"pass it as fasta= \(CLI --fasta\)"):
+            check_argument_kinds(**kwargs)

@@ -721,10 +721,10 @@ def _fasta_given_as(value: Any, param: str) -> str | None:
     suffix = _suffix(value)
     if suffix in PLAIN_SEQUENCE_SUFFIXES:
         if _is_file(value) and _holds_sequence(value):
-            return f"{param} got {str(value)!r}, a sequence file: pass it as fasta="
+            return f"{param} got {str(value)!r}, a sequence file: pass it as fasta= (CLI --fasta)"
         return None
     if suffix in FASTA_SUFFIXES:
-        return f"{param} got {str(value)!r}, a FASTA file: pass it as fasta="
+        return f"{param} got {str(value)!r}, a FASTA file: pass it as fasta= (CLI --fasta)"
     return None
 
 
