@@ -268,3 +268,16 @@ def test_fasta_given_as_ligands_names_the_cli_flag(tmp_path: Path) -> None:
     for kwargs in ({"ligands": str(seq_file)}, {"library": str(seq_file)}, {"ligands": "examples/abl1.fasta"}):
         with pytest.raises(ConfigError, match=r"pass it as fasta= \(CLI --fasta\)"):
             check_argument_kinds(**kwargs)
+
+
+def test_joint_training_refuses_a_table_file_named_as_a_screen_column(tmp_path: Path) -> None:
+    """In a joint panel a single-task dataset's endpoint is named after the dataset (the file):
+    a table `mw.csv` beside bbbp would give the endpoint `mw`; the error must say to rename the
+    file, not the column (renaming the column would not help)."""
+    from drugscreen.exceptions import DatasetError
+    from drugscreen.training.trainer import _check_endpoint_columns
+
+    tasks = [{"name": "mw", "column": "pIC50", "type": "regression", "units": "", "dataset": "mw"},
+             {"name": "bbbp", "column": "p_np", "type": "classification", "units": "", "dataset": "bbbp"}]
+    with pytest.raises(DatasetError, match=r"rename the file \(e\.g\. mw_assay\.csv\)"):
+        _check_endpoint_columns(tasks)

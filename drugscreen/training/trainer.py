@@ -1417,6 +1417,7 @@ def _check_endpoint_columns(tasks: list[dict[str, Any]]) -> None:
     DatasetError
         Naming the table column and what the screen column holds.
     """
+    from drugscreen.messages import snake_name
     from drugscreen.screening.properties import PROPERTY_COLUMNS
     from drugscreen.screening.screener import (
         DOMAIN_COLUMNS,
@@ -1431,10 +1432,13 @@ def _check_endpoint_columns(tasks: list[dict[str, Any]]) -> None:
     reserved.update({f"{c}_unc": f"the uncertainty of endpoint {c!r}" for c in columns})
     for task, col in zip(tasks, columns, strict=True):
         if col in reserved or col.lower() in {"smiles"}:
+            # a joint panel names a single-task dataset's endpoint after the dataset (the file), not the column
+            named_by_file = task["name"] != task["column"] and task["name"] == snake_name(task["dataset"])
+            fix = (f"rename the file (e.g. {task['dataset']}_assay.csv)" if named_by_file
+                   else f"rename the column in the table (e.g. {task['column']}_measured)")
             raise DatasetError(
                 f"{task['dataset']}: column {task['column']!r} would be the endpoint column {col!r}, which `drugscreen screen` "
-                f"also writes ({reserved.get(col, 'the input SMILES')}): its predictions would be lost; rename the column in "
-                f"the table (e.g. {task['column']}_measured)"
+                f"also writes ({reserved.get(col, 'the input SMILES')}): its predictions would be lost; {fix}"
             )
 
 
