@@ -13,6 +13,7 @@ epoch). Every epoch writes a checkpoint (JSON + safetensors, no pickles) under
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -906,12 +907,19 @@ def _fit_forests(data: TrainingData, config: TrainConfig, seed: int) -> tuple[li
     return parts, preds
 
 
+#: Bootstrap draws and seed of ``weight_rule = "one_se"``.
+_ONE_SE_DRAWS, _ONE_SE_SEED = 200, 0
+
+
 def _choose_forest_weights(data: TrainingData, config: TrainConfig, member_units: list[np.ndarray], member_forest: list[np.ndarray]) -> dict[str, float]:
-    """Per forest dataset, the members' weight ``w`` in ``0, 0.1, ..., 1`` that scores best on
-    validation (ensemble mean of blended members; ties go to the larger ``w``)."""
+    """Per forest dataset, the members' weight ``w`` in ``0, 0.1, ..., 1`` chosen on validation
+    (ensemble mean of blended members): the best score, ties to the larger ``w``
+    (``weight_rule = "best"``), or the largest ``w`` within one standard error of the best
+    (``"one_se"``, :func:`_one_se_weight`)."""
     gnn = np.mean(member_units, axis=0)
     forest = np.mean(member_forest, axis=0)
     names = [d.name for d in data.datasets]
+    rule = (config.forest or {}).get("weight_rule", "best")
     chosen: dict[str, float] = {}
     for name in (config.forest or {}).get("datasets", []):
         k = names.index(name)
@@ -923,14 +931,48 @@ def _choose_forest_weights(data: TrainingData, config: TrainConfig, member_units
         kind = "classification" if cls.any() else "regression"
         y = data.valid.y[rows][:, sel]
         cols = [data.tasks[t]["column"] for t in sel]
+        grid = [float(w) for w in np.round(np.linspace(1.0, 0.0, 11), 1)]
+        score = functools.partial(_blend_score, y, gnn[rows][:, sel], forest[rows][:, sel], cols, kind)
+        scores = [score(w) for w in grid]
         best_w, best = 1.0, -np.inf
-        for w in np.round(np.linspace(1.0, 0.0, 11), 1):
-            m = task_metrics(y, w * gnn[rows][:, sel] + (1 - w) * forest[rows][:, sel], cols, kind)
-            score = m["roc_auc"] if kind == "classification" else -m["rmse"]
-            if np.isfinite(score) and score > best + 1e-12:
-                best_w, best = float(w), float(score)
+        for w, sc in zip(grid, scores, strict=True):
+            if sc > best + 1e-12:
+                best_w, best = w, sc
+        if rule == "one_se" and best_w < 1.0:
+            best_w = _one_se_weight(grid, scores, best_w, score, len(y))
         chosen[name] = best_w
     return chosen
+
+
+def _blend_score(y: np.ndarray, gnn: np.ndarray, forest: np.ndarray, cols: list[str], kind: str, w: float,
+                 idx: np.ndarray | slice = slice(None)) -> float:
+    """Validation score (ROC-AUC, or -RMSE) of ``w * gnn + (1 - w) * forest`` on rows ``idx``;
+    ``-inf`` when undefined."""
+    m = task_metrics(y[idx], w * gnn[idx] + (1 - w) * forest[idx], cols, kind)
+    value = m["roc_auc"] if kind == "classification" else -m["rmse"]
+    return float(value) if value is not None and np.isfinite(value) else -np.inf
+
+
+def _one_se_weight(grid: list[float], scores: list[float], best_w: float, score: Any, n: int) -> float:
+    """The largest ``w`` of ``grid`` (which runs from 1 down) whose validation score is below
+    the best one (at ``best_w``) by at most one standard error of that difference: the standard
+    deviation of the paired difference over bootstrap resamples of the ``n`` validation molecules
+    (:data:`_ONE_SE_DRAWS` draws, seed :data:`_ONE_SE_SEED`; draws where a score is undefined, e.g.
+    a task with one class, are skipped)."""
+    rng = np.random.default_rng(_ONE_SE_SEED)
+    draws = [rng.integers(0, n, n) for _ in range(_ONE_SE_DRAWS)]
+    best_idx = grid.index(best_w)
+    best_draws = [score(best_w, idx) for idx in draws]
+    for w, sc in zip(grid, scores, strict=True):
+        if w <= best_w:
+            break
+        if not np.isfinite(sc):
+            continue
+        diffs = [b - score(w, idx) for b, idx in zip(best_draws, draws, strict=True)]
+        diffs = [d for d in diffs if np.isfinite(d)]
+        if len(diffs) >= 2 and scores[best_idx] - sc <= float(np.std(diffs, ddof=1)):
+            return w
+    return best_w
 
 
 def _forest_blend(
@@ -974,7 +1016,9 @@ def _bundle_forest(data: TrainingData, config: TrainConfig, blend: ForestBlend) 
         "params": dict(config.forest or {}),
         "seeds": list(config.seeds),
         "selection": "members' weight w per dataset from 0, 0.1, ..., 1 by the validation metric of the "
-                     "ensemble mean; value = w * member + (1 - w) * forest, then calibration",
+                     "ensemble mean" + (", the largest w within one standard error (paired bootstrap) of the best"
+                                        if (config.forest or {}).get("weight_rule", "best") == "one_se" else "")
+                     + "; value = w * member + (1 - w) * forest, then calibration",
     }
     return forest, spec
 
