@@ -746,8 +746,14 @@ def benchmark_cmd(
         typer.echo(ctx.get_help())
         raise typer.Exit(2)
     from drugscreen.benchmarking.runner import run_from_config
+    from drugscreen.exceptions import ConfigError
 
-    outcomes = run_from_config(config, force=force, only=only, isolate=not in_process)
+    try:
+        outcomes = run_from_config(config, force=force, only=only, isolate=not in_process)
+    except ConfigError as exc:
+        if getattr(exc, "key", None) == "only":  # a pattern typed on the command line: a usage error
+            raise typer.BadParameter(str(exc), param_hint="'--only'") from None
+        raise
     failed = [o for o in outcomes if o.status == "failed"]
     for o in outcomes:
         typer.echo(f"{o.status:<8} {o.cell.key:<45} {o.seconds:7.1f}s  {o.path}" + (f"  {o.error}" if o.error else ""))
@@ -756,11 +762,14 @@ def benchmark_cmd(
         raise typer.Exit(1)
 
 
+_RESULTS_RUNS = Path("benchmarks/results/runs")
+
+
 @benchmark_app.command("report")
 def benchmark_report(
-    results_dir: Annotated[Path, typer.Option("--results-dir", help="Folder of run records.")] = Path("benchmarks/results/runs"),
-    output: Annotated[Path, typer.Option("--output", "-o", help="Markdown file to write.")] = Path("benchmarks/RESULTS.md"),
-    plots_dir: Annotated[Path, typer.Option("--plots-dir", help="Folder for the PNG plots.")] = Path("benchmarks/plots"),
+    results_dir: Annotated[Path, typer.Option("--results-dir", help="Folder of run records.")] = _RESULTS_RUNS,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Markdown file to write (default benchmarks/RESULTS.md; with another --results-dir, RESULTS.md beside that folder).")] = None,  # noqa: UP045
+    plots_dir: Annotated[Optional[Path], typer.Option("--plots-dir", help="Folder for the PNG plots (default benchmarks/plots; with another --results-dir, plots/ beside that folder).")] = None,  # noqa: UP045
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Do not draw plots.")] = False,
     suite: Annotated[Path, typer.Option("--suite", help="Config whose total run time RESULTS.md states.")] = Path("benchmarks/configs/property_suite.toml"),
 ) -> None:
@@ -768,6 +777,11 @@ def benchmark_report(
     from drugscreen.benchmarking.records import load_records
     from drugscreen.benchmarking.report import build_report
 
+    # the committed report and plots are rewritten only from the committed records: a report of
+    # one's own records goes beside them unless -o / --plots-dir say otherwise
+    own = results_dir.resolve() != _RESULTS_RUNS.resolve()
+    output = output or (results_dir.parent / "RESULTS.md" if own else Path("benchmarks/RESULTS.md"))
+    plots_dir = plots_dir or (results_dir.parent / "plots" if own else Path("benchmarks/plots"))
     # a misspelt or relative --results-dir (another working folder) gave 0 records and replaced
     # RESULTS.md with an empty report, exit 0
     if not results_dir.is_dir():
