@@ -176,12 +176,20 @@ class MoleculeEstimator(BaseEstimator):
         tags.input_tags.string = True
         tags.target_tags.required = True
         tags.target_tags.multi_output = True
-        tags.non_deterministic = self.model != "rf"
+        tags.non_deterministic = self._model_name != "rf"
         return tags
 
     def _check_task_type(self) -> None:
         if self.task_type not in ("classification", "regression"):
             raise ConfigError(f"task_type must be 'classification' or 'regression', got {self.task_type!r}")
+
+    @property
+    def _model_name(self) -> str:
+        """``model`` as registered (``"FP-MLP"`` and ``"fpmlp"`` are ``"fp_mlp"``, ``"RF"`` is
+        ``"rf"``); the parameter itself is left as given, as scikit-learn requires."""
+        from drugscreen.training.config import _canonical_model_name
+
+        return _canonical_model_name(self.model) if isinstance(self.model, str) else self.model
 
     def _seed(self) -> int:
         """The seed of one fit: ``random_state`` itself, or one drawn from it when it is ``None``
@@ -198,15 +206,15 @@ class MoleculeEstimator(BaseEstimator):
     def _config(self, seed: int = 0) -> Any:
         from drugscreen.training.config import TrainConfig
 
-        extra = "ecfp" if self.model == "fp_mlp" else self.extra_features
+        extra = "ecfp" if self._model_name == "fp_mlp" else self.extra_features
         return TrainConfig(
-            dataset=["estimator"], model=self.model, split="random", seeds=[seed], epochs=self.epochs,
+            dataset=["estimator"], model=self._model_name, split="random", seeds=[seed], epochs=self.epochs,
             batch_size=self.batch_size, lr=self.lr, patience=self.patience, model_params=dict(self.model_params or {}),
             extra_features=extra, num_threads=self.num_threads, device=self.device, calibration="none",
         )
 
     def _uses_descriptors(self, config: Any) -> bool:
-        return self.model != "rf" and config.extra_features in ("descriptors", "ecfp+descriptors")
+        return self._model_name != "rf" and config.extra_features in ("descriptors", "ecfp+descriptors")
 
     def fit(self, X: Sequence[str], y: np.ndarray) -> MoleculeEstimator:
         """Train on SMILES ``X`` and labels ``y`` (``(n,)`` or ``(n, n_tasks)``, NaN = missing).
@@ -279,7 +287,7 @@ class MoleculeEstimator(BaseEstimator):
         try:
             with torch.random.fork_rng(devices=[]):
                 torch.set_num_threads(max(1, self.num_threads))
-                if self.model == "rf":
+                if self._model_name == "rf":
                     from drugscreen.domain import unpack_bits
                     from drugscreen.models import ECFPRandomForest
 
@@ -303,7 +311,7 @@ class MoleculeEstimator(BaseEstimator):
         check_is_fitted(self, "model_")
         config = self._config()
         graphs, fps, _, raw_desc = _featurize(_as_smiles(X), self._uses_descriptors(config))
-        if self.model == "rf":
+        if self._model_name == "rf":
             return self.model_.predict(unpack_bits(fps))
         import torch
 
