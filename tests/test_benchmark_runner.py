@@ -121,7 +121,7 @@ def test_cli_benchmark_and_report(bench: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "done" in res.output and "esol/rf/scaffold/0" in res.output
     res = runner.invoke(app, ["benchmark", "--config", str(bench), "--only", "nosuch"])
-    assert res.exit_code == 1
+    assert res.exit_code == 2 and "'--only'" in res.output  # a pattern typed on the command line: a usage error
     res = runner.invoke(app, ["benchmark", "report", "--results-dir", "benchmarks/results/runs",
                               "--output", "benchmarks/RESULTS.md", "--no-plots", "--suite", str(bench)])
     assert res.exit_code == 0, res.output
