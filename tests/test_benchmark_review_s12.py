@@ -3,13 +3,14 @@ stale records after a config edit, ``--only`` errors, what the report says (tiny
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from tiny_data import tiny_dataset
+from tiny_data import write_assay_table, write_config
 
 
 @pytest.fixture(autouse=True)
@@ -17,19 +18,8 @@ def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DRUGSCREEN_CACHE_DIR", str(tmp_path / "cache"))
 
 
-def _assay(path: Path, n: int = 96) -> Path:
-    ds = tiny_dataset(n)
-    frame = pd.DataFrame({"SMILES": ds.smiles, "has_N": ds.y[:, 0], "logp": ds.y[:, 1]})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
-    return path
-
-
-def _config(folder: Path, body: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    cfg = folder / "cfg.toml"
-    cfg.write_text(body)
-    return cfg
+_assay = functools.partial(write_assay_table, ids=False)  # a user's table of tiny molecules
+_config = write_config
 
 
 def test_edited_model_parameters_make_the_record_stale(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

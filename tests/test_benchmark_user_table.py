@@ -4,13 +4,14 @@ registered dataset, and an edited file is never taken for the one a record was m
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from tiny_data import tiny_dataset
+from tiny_data import write_assay_table, write_config
 
 from drugscreen.exceptions import ConfigError
 
@@ -20,20 +21,8 @@ def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DRUGSCREEN_CACHE_DIR", str(tmp_path / "cache"))
 
 
-def _assay(path: Path, n: int = 96) -> Path:
-    ds = tiny_dataset(n)
-    frame = pd.DataFrame({"compound_id": [f"c{i}" for i in range(n)], "SMILES": ds.smiles, "has_N": ds.y[:, 0],
-                          "logp": ds.y[:, 1]})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
-    return path
-
-
-def _config(folder: Path, body: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    cfg = folder / "cfg.toml"
-    cfg.write_text(body)
-    return cfg
+_assay = functools.partial(write_assay_table, ids=True)  # a user's table of tiny molecules
+_config = write_config
 
 
 def test_config_reads_tables_beside_the_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -58,3 +58,24 @@ def tiny_train_config(**overrides):
                 lr=3e-3, model_params={"hidden": 16, "depth": 2, "head_hidden": 16})
     base.update(overrides)
     return TrainConfig(**base)
+
+
+def write_assay_table(path, n: int = 96, ids: bool = False):
+    """A user's table of ``n`` tiny molecules at ``path``: ``SMILES``, ``has_N`` (0/1) and ``logp``
+    columns (and ``compound_id`` first with ``ids``); returns ``path``."""
+    import pandas as pd
+
+    ds = tiny_dataset(n)
+    columns = {"compound_id": [f"c{i}" for i in range(n)]} if ids else {}
+    frame = pd.DataFrame({**columns, "SMILES": ds.smiles, "has_N": ds.y[:, 0], "logp": ds.y[:, 1]})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    return path
+
+
+def write_config(folder, body: str):
+    """``body`` written to ``folder/cfg.toml`` (the folder made); returns the file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg = folder / "cfg.toml"
+    cfg.write_text(body)
+    return cfg
