@@ -56,3 +56,14 @@ def test_configurations_from_before_keep_the_charge_separated_form() -> None:
 def test_dmso_written_charge_separated_is_still_the_listed_solvent() -> None:
     """Glycine with DMSO written C[S+](C)[O-]: the solvent is dropped, as CS(C)=O is."""
     assert _std("NCC(=O)O.C[S+](C)[O-]") == _std("NCC(=O)O.CS(C)=O") == "NCC(=O)O"
+
+
+def test_model_card_states_the_standardization_options() -> None:
+    """The card said 'charges neutralized' whatever else the recorded policy did."""
+    from drugscreen.training.card import _standardizer_lines
+
+    line = _standardizer_lines(Standardizer().to_config())[0]
+    assert "[S+][O-] as S=O" in line and "inner salt" in line and "aromaticity perceived again" in line
+    older = {k: v for k, v in Standardizer().to_config().items()
+             if k not in ("hypervalent_oxides", "inner_salts", "reperceive_aromaticity")}
+    assert "S=O" not in _standardizer_lines(older)[0] and "inner salt" not in _standardizer_lines(older)[0]

@@ -105,10 +105,15 @@ def _standardizer_lines(std: dict[str, Any] | None, datasets: list[str] | None =
     if std.get("largest_fragment"):
         steps.append("listed counter-ions and solvents dropped, then the largest organic fragment kept"
                      if std.get("strip_counterions") else "the largest organic fragment kept")
-    for key, text in (("normalize", "functional groups normalized"), ("neutralize", "charges neutralized"),
+    for key, text in (("normalize", "functional groups normalized"),
+                      ("hypervalent_oxides", "charge-separated S, Se, P and As oxides written as double bonds ([S+][O-] as S=O)"),
+                      ("neutralize", "charges neutralized"),
+                      ("reperceive_aromaticity", "aromaticity perceived again once neutralized"),
                       ("canonical_tautomer", "canonical tautomer")):
         if std.get(key):
             steps.append(text)
+    if std.get("neutralize") and std.get("inner_salts"):
+        steps.append("a permanent cation with an acid group written as its inner salt")
     steps.append(f"at most {std.get('max_heavy_atoms')} heavy atoms")
     lines = [f"- Standardization (training and screening): {'; '.join(steps)}"]
     refused = [text for key, text in (("allow_radicals", "radicals on non-metals"),
