@@ -281,3 +281,23 @@ def test_joint_training_refuses_a_table_file_named_as_a_screen_column(tmp_path: 
              {"name": "bbbp", "column": "p_np", "type": "classification", "units": "", "dataset": "bbbp"}]
     with pytest.raises(DatasetError, match=r"rename the file \(e\.g\. mw_assay\.csv\)"):
         _check_endpoint_columns(tasks)
+
+
+def test_screener_refuses_an_older_bundle_whose_endpoint_is_named_as_a_screen_column(tmp_path: Path) -> None:
+    """A bundle trained before training refused such names (a label column called 'mw') lost its
+    predictions in the output silently; loading it now says why and what to do."""
+    import json
+    import shutil
+
+    from screen_fixtures import TINY_BUNDLE
+
+    from drugscreen.exceptions import BundleError
+    from drugscreen.screening.screener import Screener
+
+    bundle = tmp_path / "old"
+    shutil.copytree(TINY_BUNDLE, bundle)
+    config = json.loads((bundle / "config.json").read_text())
+    config["tasks"][0]["name"] = "mw"
+    (bundle / "config.json").write_text(json.dumps(config))
+    with pytest.raises(BundleError, match="'mw' is also a property of every molecule"):
+        Screener.load(panel=str(bundle))

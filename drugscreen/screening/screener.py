@@ -233,6 +233,21 @@ def panel_task_name(task: dict[str, Any], n_dataset_tasks: int) -> str:
     return task_name(dataset, column, multi=True, n_tasks=n_dataset_tasks)
 
 
+def column_collisions(endpoint_columns: Sequence[str]) -> dict[str, str]:
+    """The endpoint columns that are also columns the screen writes itself (``mw``, ``qed``,
+    ``score``, ``in_domain``, ..., another endpoint's ``<name>_unc``, ``smiles``), each with what
+    that column holds; such an endpoint's predictions would be overwritten in the output."""
+    reserved = {**{c: "an identity column" for c in IDENTITY_COLUMNS}, **{c: "an applicability-domain column" for c in DOMAIN_COLUMNS},
+                **{c: "a property of every molecule" for c in ALERT_COLUMNS + NUMERIC_PROPERTY_COLUMNS},
+                **{c: "the profile's score and rank" for c in SCORE_COLUMNS}, "smiles": "the input SMILES"}
+    reserved.update({f"{c}_unc": f"the uncertainty of endpoint {c!r}" for c in endpoint_columns})
+    clashes = {}
+    for c in endpoint_columns:
+        if c in reserved or c.lower() == "smiles":
+            clashes[c] = reserved.get(c, "the input SMILES")
+    return clashes
+
+
 def _bundle_endpoints(tasks: Sequence[dict[str, Any]]) -> list[Endpoint]:
     """The endpoints of a bundle's tasks, named as in the shipped panel (:func:`panel_task_name`)."""
     per_dataset: dict[str, int] = {}
@@ -336,6 +351,11 @@ class Screener:
         columns = [e.column for e in self.all_endpoints]
         if len(set(columns)) != len(columns):
             raise BundleError(f"bundle {bundle.name}: two tasks map to the same output column: {columns}")
+        clashes = column_collisions(columns)
+        if clashes:  # a bundle trained before training refused such names
+            col, what = next(iter(clashes.items()))
+            raise BundleError(f"bundle {bundle.name}: endpoint column {col!r} is also {what} in the screen's output, so its "
+                              f"predictions would be lost; retrain it with the label column renamed (e.g. {col}_measured)")
         self._endpoint_request = endpoints
         self.endpoints = _select_endpoints(self.all_endpoints, endpoints)
         self.profile: Profile | None = load_profile(profile) if profile is not None else None

@@ -1462,27 +1462,19 @@ def _check_endpoint_columns(tasks: list[dict[str, Any]]) -> None:
         Naming the table column and what the screen column holds.
     """
     from drugscreen.messages import snake_name
-    from drugscreen.screening.properties import PROPERTY_COLUMNS
-    from drugscreen.screening.screener import (
-        DOMAIN_COLUMNS,
-        IDENTITY_COLUMNS,
-        SCORE_COLUMNS,
-        endpoint_column_name,
-    )
+    from drugscreen.screening.screener import column_collisions, endpoint_column_name
 
-    reserved = {**{c: "an identity column" for c in IDENTITY_COLUMNS}, **{c: "an applicability-domain column" for c in DOMAIN_COLUMNS},
-                **{c: "a property of every molecule" for c in PROPERTY_COLUMNS}, **{c: "the profile's score and rank" for c in SCORE_COLUMNS}}
     columns = [endpoint_column_name(t) for t in tasks]
-    reserved.update({f"{c}_unc": f"the uncertainty of endpoint {c!r}" for c in columns})
+    clashes = column_collisions(columns)
     for task, col in zip(tasks, columns, strict=True):
-        if col in reserved or col.lower() in {"smiles"}:
+        if col in clashes:
             # a joint panel names a single-task dataset's endpoint after the dataset (the file), not the column
             named_by_file = task["name"] != task["column"] and task["name"] == snake_name(task["dataset"])
             fix = (f"rename the file (e.g. {task['dataset']}_assay.csv)" if named_by_file
                    else f"rename the column in the table (e.g. {task['column']}_measured)")
             raise DatasetError(
                 f"{task['dataset']}: column {task['column']!r} would be the endpoint column {col!r}, which `drugscreen screen` "
-                f"also writes ({reserved.get(col, 'the input SMILES')}): its predictions would be lost; {fix}"
+                f"also writes ({clashes[col]}): its predictions would be lost; {fix}"
             )
 
 
