@@ -166,22 +166,12 @@ def _complex_is_organic(mol: Chem.Mol) -> bool:
     the metal are written: ``N#C[Fe]``, ``[C-]#[O+]->[Ni]``, ``O=C=[Fe]``). A methyl, acetate or
     urea ligand is organic, so ``C[Hg]Cl`` and cyanocobalamin stay organic.
     """
-    parent = list(range(mol.GetNumAtoms()))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    cut = Chem.RWMol(mol)  # the ligands: the molecule's pieces once its bonds to metals are removed
     for bond in mol.GetBonds():
-        if not _is_metal_bond(bond):
-            parent[root(bond.GetBeginAtomIdx())] = root(bond.GetEndAtomIdx())
-    ligands: dict[int, list[int]] = {}
-    for i in range(mol.GetNumAtoms()):
-        ligands.setdefault(root(i), []).append(i)
+        if _is_metal_bond(bond):
+            cut.RemoveBond(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx())
     shapes = _inorganic_ligand_shapes()
-    for atoms in ligands.values():
+    for atoms in Chem.GetMolFrags(cut, sanitizeFrags=False):
         carbons = [mol.GetAtomWithIdx(i) for i in atoms if mol.GetAtomWithIdx(i).GetAtomicNum() == 6]
         if not carbons:
             continue
@@ -700,12 +690,7 @@ def _oxides_as_double_bonds(mol: Chem.Mol) -> Chem.Mol:
         atom.SetFormalCharge(atom.GetFormalCharge() - 1)
         rw.GetAtomWithIdx(oxygen).SetFormalCharge(0)
         rw.GetBondBetweenAtoms(center, oxygen).SetBondType(Chem.BondType.DOUBLE)
-    out = rw.GetMol()
-    try:
-        Chem.SanitizeMol(out)
-    except Exception:  # AtomValenceException, ...: keep it as written
-        return mol
-    return out
+    return _sanitized(rw.GetMol(), fallback=mol)  # AtomValenceException, ...: keep it as written
 
 
 def _isotope_parent(mol: Chem.Mol) -> Chem.Mol:
@@ -736,13 +721,13 @@ def _inner_salt(mol: Chem.Mol) -> Chem.Mol:
     until it is neutral or none is left (see ``Standardizer.inner_salts``); ``mol`` itself
     when it has no acid group, or when the result would not sanitize."""
     charge = Chem.GetFormalCharge(mol)
-    candidates = [m[0] for query in _ACID_OH for m in mol.GetSubstructMatches(query)]
-    if not candidates:
+    groups = [{m[0] for m in mol.GetSubstructMatches(query)} for query in _ACID_OH]
+    if not any(groups):
         return mol
     ranks = list(Chem.CanonicalRankAtoms(mol, breakTies=True))
     chosen: list[int] = []
-    for query in _ACID_OH:  # the stronger acids first, each class in canonical order
-        group = sorted({m[0] for m in mol.GetSubstructMatches(query)} - set(chosen), key=ranks.__getitem__)
+    for found in groups:  # the stronger acids first, each class in canonical order
+        group = sorted(found - set(chosen), key=ranks.__getitem__)
         chosen.extend(group[: charge - len(chosen)])
         if len(chosen) == charge:
             break
@@ -752,22 +737,18 @@ def _inner_salt(mol: Chem.Mol) -> Chem.Mol:
         atom.SetFormalCharge(-1)
         atom.SetNumExplicitHs(0)
         atom.SetNoImplicit(True)
-    out = rw.GetMol()
-    try:
-        Chem.SanitizeMol(out)
-    except Exception:  # never seen; keep the molecule as it was rather than lose it
-        return mol
-    return out
+    return _sanitized(rw.GetMol(), fallback=mol)  # a failure was never seen; keep the molecule as it was
 
 
-def _sanitized(mol: Chem.Mol) -> Chem.Mol:
+def _sanitized(mol: Chem.Mol, fallback: Chem.Mol | None = None) -> Chem.Mol:
     """``mol`` sanitized again (aromaticity perceived anew), as reading its SMILES back would;
-    ``mol`` itself when that fails (``Standardizer.reperceive_aromaticity``)."""
+    ``fallback`` (default ``mol`` itself) when that fails (``Standardizer.reperceive_aromaticity``,
+    and the edits of :func:`_inner_salt` and :func:`_oxides_as_double_bonds`)."""
     out = Chem.Mol(mol)
     try:
         Chem.SanitizeMol(out)
     except Exception:  # KekulizeException, AtomValenceException, ...: keep it as it was
-        return mol
+        return mol if fallback is None else fallback
     return out
 
 
