@@ -762,24 +762,23 @@ def benchmark_cmd(
         raise typer.Exit(1)
 
 
-_RESULTS_RUNS = Path("benchmarks/results/runs")
-
-
 @benchmark_app.command("report")
 def benchmark_report(
-    results_dir: Annotated[Path, typer.Option("--results-dir", help="Folder of run records.")] = _RESULTS_RUNS,
+    results_dir: Annotated[Optional[Path], typer.Option("--results-dir", help="Folder of run records (default benchmarks/results/runs).")] = None,  # noqa: UP045
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Markdown file to write (default benchmarks/RESULTS.md; with another --results-dir, RESULTS.md beside that folder).")] = None,  # noqa: UP045
     plots_dir: Annotated[Optional[Path], typer.Option("--plots-dir", help="Folder for the PNG plots (default benchmarks/plots; with another --results-dir, plots/ beside that folder).")] = None,  # noqa: UP045
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Do not draw plots.")] = False,
     suite: Annotated[Path, typer.Option("--suite", help="Config whose total run time RESULTS.md states.")] = Path("benchmarks/configs/property_suite.toml"),
 ) -> None:
     """Aggregate run records (mean +/- sd over seeds) beside published anchors into RESULTS.md + plots."""
+    from drugscreen.benchmarking.config import RESULTS_DIR
     from drugscreen.benchmarking.records import load_records
     from drugscreen.benchmarking.report import build_report
 
     # the committed report and plots are rewritten only from the committed records: a report of
     # one's own records goes beside them unless -o / --plots-dir say otherwise
-    own = results_dir.resolve() != _RESULTS_RUNS.resolve()
+    results_dir = results_dir or RESULTS_DIR
+    own = results_dir.resolve() != RESULTS_DIR.resolve()
     output = output or (results_dir.parent / "RESULTS.md" if own else Path("benchmarks/RESULTS.md"))
     plots_dir = plots_dir or (results_dir.parent / "plots" if own else Path("benchmarks/plots"))
     # a misspelt or relative --results-dir (another working folder) gave 0 records and replaced

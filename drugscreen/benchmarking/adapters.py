@@ -49,6 +49,20 @@ def model_params_for(model: ModelSpec, dataset: str) -> dict[str, Any]:
     return {**params, **overrides.get(dataset, {})}
 
 
+def recorded_entry_params(rec: dict[str, Any], dataset: str) -> dict[str, Any] | None:
+    """The parameters a trained model's run record was made with on ``dataset``: its config's
+    ``[[models]]`` entry (``config.model_entry``) with the ``per_dataset`` overrides applied;
+    ``None`` when the record does not keep the entry (records made before it was kept)."""
+    from drugscreen.benchmarking.config import ModelSpec
+
+    cfg = rec.get("config") if isinstance(rec.get("config"), dict) else {}
+    entry = cfg.get("model_entry")
+    if not isinstance(entry, dict):
+        return None
+    spec = ModelSpec(str(entry.get("name")), {k: v for k, v in entry.items() if k not in ("name", "datasets")})
+    return model_params_for(spec, dataset)
+
+
 def _fit_predict_trained(model: ModelSpec, dataset: Any, split: Any, *, seed: int, threads: int) -> FitResult:
     from drugscreen.exceptions import ConfigError
 

@@ -45,7 +45,11 @@ from typing import Any
 
 from drugscreen.exceptions import ConfigError
 
-__all__ = ["BenchmarkConfig", "Cell", "ModelSpec", "TableSpec", "load_config", "parse_only"]
+__all__ = ["RESULTS_DIR", "BenchmarkConfig", "Cell", "ModelSpec", "TableSpec", "load_config", "parse_only"]
+
+#: Where the repository's run records live (relative to its root); ``benchmark report`` rewrites
+#: the committed RESULTS.md only from these.
+RESULTS_DIR = Path("benchmarks/results/runs")
 
 SPLIT_KINDS = ("scaffold", "balanced_scaffold", "random")
 #: Keys that say how a user's table is read (top level: every table; inline: that table).
@@ -167,7 +171,7 @@ class BenchmarkConfig:
     splits: tuple[str, ...] = ("scaffold",)
     seeds: tuple[int, ...] = (0, 1, 2)
     sizes: tuple[float, float, float] = (0.8, 0.1, 0.1)
-    results_dir: Path = Path("benchmarks/results/runs")
+    results_dir: Path = RESULTS_DIR
     splits_dir: Path = Path("benchmarks/splits")
     data_dir: Path | None = None
     threads: int = 1
@@ -292,7 +296,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None, base: Pat
         splits=splits,
         seeds=seeds,
         sizes=sizes,  # type: ignore[arg-type]
-        results_dir=_dir("results_dir", "benchmarks/results/runs"),
+        results_dir=_dir("results_dir", str(RESULTS_DIR)),
         splits_dir=_dir("splits_dir", "benchmarks/splits"),
         data_dir=(Path(data_dir) if Path(data_dir).is_absolute() else base / data_dir) if data_dir else None,
         threads=threads,

@@ -24,6 +24,7 @@ from drugscreen.benchmarking.anchors import (
     PROPERTY_ANCHORS,
     PROPERTY_DATASETS,
 )
+from drugscreen.benchmarking.config import RESULTS_DIR
 from drugscreen.benchmarking.records import load_records
 
 logger = logging.getLogger(__name__)
@@ -196,11 +197,9 @@ def _params_of(rec: dict[str, Any]) -> dict[str, Any] | None:
     model = cfg.get("model")
     if isinstance(model, dict):  # rf / train_mean records: the resolved parameters
         return {k: v for k, v in model.items() if k not in ("name", "mode")}
-    entry = cfg.get("model_entry")
-    if isinstance(entry, dict):  # trained models: the config's [[models]] entry
-        params = {k: v for k, v in entry.items() if k not in ("name", "datasets", "per_dataset")}
-        return {**params, **((entry.get("per_dataset") or {}).get(str(rec.get("dataset")), {}))}
-    return None
+    from drugscreen.benchmarking.adapters import recorded_entry_params
+
+    return recorded_entry_params(rec, str(rec.get("dataset")))  # trained models: the config's [[models]] entry
 
 
 def _mixed_params(recs: list[dict[str, Any]]) -> str:
@@ -748,7 +747,7 @@ def _affinity_section(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def build_report(
-    results_dir: str | Path = "benchmarks/results/runs",
+    results_dir: str | Path = RESULTS_DIR,
     output: str | Path = "benchmarks/RESULTS.md",
     *,
     extra_dirs: Iterable[str | Path] = ("drugscreen/resources/models",),
@@ -861,7 +860,7 @@ def build_report(
         except ImportError as exc:
             logger.warning("plots skipped (%s); install matplotlib (the dev extra)", exc)
     notes = _provenance_notes(records, aggs, results_dir.parent.parent / "configs") + _mixed_notes(aggs)
-    own = results_dir.resolve() == Path("benchmarks/results/runs").resolve()
+    own = results_dir.resolve() == RESULTS_DIR.resolve()
     text = render_results(aggs, affinity=affinity, suite=suite, plots=plots, notes=notes, machine=machine_line(records),
                           data_lines=_data_table(records), repro=_repro_lines(records, results_dir.parent / "repro"),
                           sources=None if own else f"`{_rel(results_dir)}/`")

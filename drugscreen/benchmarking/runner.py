@@ -164,9 +164,8 @@ def _changed_params(cell: Cell, rec: dict[str, Any]) -> str:
     """The model parameters (as they apply to the cell's dataset, ``per_dataset`` overrides
     included) whose value in the config differs from the record's, as ``key: old -> new``
     ("" when none does, or when the record does not say)."""
-    from drugscreen.benchmarking.adapters import model_params_for
+    from drugscreen.benchmarking.adapters import model_params_for, recorded_entry_params
     from drugscreen.benchmarking.baselines import RF_DEFAULTS
-    from drugscreen.benchmarking.config import ModelSpec
 
     cfg = rec.get("config") if isinstance(rec.get("config"), dict) else {}
     want = model_params_for(cell.model, cell.dataset)
@@ -182,11 +181,10 @@ def _changed_params(cell: Cell, rec: dict[str, Any]) -> str:
     elif cell.model.name == "train_mean":
         return ""
     else:
-        entry = cfg.get("model_entry")
-        if not isinstance(entry, dict):
+        recorded = recorded_entry_params(rec, cell.dataset)
+        if recorded is None:
             return ""
-        spec = ModelSpec(str(entry.get("name")), {k: v for k, v in entry.items() if k not in ("name", "datasets")})
-        old = model_params_for(spec, cell.dataset)
+        old = recorded
     diff = [f"{k}: {old.get(k)!r} -> {want.get(k)!r}" for k in sorted(set(old) | set(want)) if old.get(k) != want.get(k)]
     return ", ".join(diff)
 
