@@ -166,15 +166,9 @@ def roc_auc(pos: np.ndarray, neg: np.ndarray) -> float:
     neg = np.asarray(neg, dtype=float)
     if len(pos) == 0 or len(neg) == 0:
         return float("nan")
-    allv = np.concatenate([pos, neg])
-    order = np.argsort(allv, kind="mergesort")
-    sorted_v = allv[order]
-    ranks = np.empty(len(allv), dtype=float)
-    # mid-ranks of tied runs
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_v)) + 1]
-    ends = np.r_[starts[1:], len(allv)]
-    mid = (starts + ends + 1) / 2.0  # 1-based mean rank of each run
-    ranks[order] = np.repeat(mid, ends - starts)
+    from scipy.stats import rankdata
+
+    ranks = rankdata(np.concatenate([pos, neg]))  # mid-ranks for ties (1-based)
     u = ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2.0
     return float(u / (len(pos) * len(neg)))
 
