@@ -99,3 +99,12 @@ def tiny_data(tmp_path_factory: pytest.TempPathFactory):
 
     cache = tmp_path_factory.mktemp("features")
     return build_training_data([tiny_dataset(96)], split="random", seed=0, cache_dir=str(cache))
+
+
+@pytest.fixture
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A test's own ``DRUGSCREEN_CACHE_DIR`` (``tmp_path / "cache"``): nothing read from or left in
+    the user's cache. Use with ``pytestmark = pytest.mark.usefixtures("own_cache")``."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("DRUGSCREEN_CACHE_DIR", str(cache))
+    return cache

@@ -13,10 +13,7 @@ from tiny_data import tiny_dataset
 
 from drugscreen.exceptions import ConfigError, DatasetError
 
-
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DRUGSCREEN_CACHE_DIR", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("own_cache")
 
 
 def _setup(tmp_path: Path, sizes: str, models: str) -> Path:

@@ -15,10 +15,7 @@ from tiny_data import write_assay_table, write_config
 
 from drugscreen.exceptions import ConfigError
 
-
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DRUGSCREEN_CACHE_DIR", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("own_cache")
 
 
 _assay = functools.partial(write_assay_table, ids=True)  # a user's table of tiny molecules
