@@ -358,15 +358,12 @@ def train_cmd(
     from drugscreen.training import resolve_config, train
     from drugscreen.training.card import mean_sd_text
 
-    flags = {"split": split, "extra_features": extra_features, "task_type": task_type, "seeds": seeds, "ensemble": ensemble,
-             "epochs": epochs, "batch_size": batch_size, "lr": lr, "device": device, "num_threads": threads}
+    flags = {"dataset": dataset, "model": model, "split": split, "seeds": seeds, "ensemble": ensemble, "epochs": epochs,
+             "batch_size": batch_size, "lr": lr, "extra_features": extra_features, "device": device, "num_threads": threads,
+             "smiles_column": smiles_column, "targets": targets, "task_type": task_type}  # config key -> value typed
     with _unknown_name_is_usage({"model": ("'--model'", model), "dataset": ("'--dataset'", dataset)}):
         try:
-            config = resolve_config(
-                config_file, dataset=dataset, model=model, split=split, seeds=seeds, ensemble=ensemble, epochs=epochs,
-                batch_size=batch_size, lr=lr, extra_features=extra_features, device=device, num_threads=threads,
-                smiles_column=smiles_column, targets=targets, task_type=task_type,
-            )
+            config = resolve_config(config_file, **flags)
         except ConfigError as exc:
             _bad_train_flag(exc, flags)  # a misspelt --split is a usage error (exit 2), as a misspelt --model is
             raise
@@ -400,8 +397,12 @@ def _bad_train_flag(exc: Exception, flags: dict[str, object]) -> None:
     """
     key = getattr(exc, "key", None)
     if key in flags and flags[key] is not None:
-        flag = "--threads" if key == "num_threads" else "--" + key.replace("_", "-")
+        flag = _TRAIN_FLAG_NAMES.get(key, "--" + key.replace("_", "-"))
         raise typer.BadParameter(str(exc), param_hint=repr(flag)) from None
+
+
+#: ``train`` flags not named after their config key with ``-`` for ``_``.
+_TRAIN_FLAG_NAMES = {"num_threads": "--threads"}
 
 
 def _train_outputs_message(output: Path, model: str, bundles: list[Path]) -> str:
