@@ -10,9 +10,10 @@ and by similarity quantile.
 
 Similarities are exact (float64 ``|A & B| / |A | B|``) and computed by
 :func:`drugscreen.featurizers.fingerprints.max_tanimoto`'s kernel: matrix products of the
-unpacked bit vectors (``|A & B| = A . B``) in bfloat16 (exact for queries with up to 256 bits
-set; float32 above), against the training set's bits sorted by bit count and prepared once
-per bundle, so a screen pays only the matrix product.
+unpacked bit vectors (``|A & B| = A . B``) in int8 with int32 sums (exact; with a torch that
+lacks them, bfloat16 for queries with up to 256 bits set and float32 above), against the
+training set's bits sorted by bit count and prepared once per bundle, so a screen pays only
+the matrix product.
 """
 
 from __future__ import annotations
@@ -177,7 +178,7 @@ def prepare_reference(reference: np.ndarray) -> None:
     """Prepare ``reference`` (packed bits) for :func:`max_tanimoto` now rather than on first use.
 
     Call it before forking worker processes: they then share the prepared matrix (about
-    200 MB for 50,000 fingerprints) instead of each building its own copy.
+    100 MB for 50,000 ECFP4 fingerprints) instead of each building its own copy.
     """
     _reference(reference)
 

@@ -1,0 +1,60 @@
+"""Speed-ups of the screening path pinned to the results of the code they replaced.
+
+Each test compares a fast path with the plain computation it stands for (no timings here:
+speed is measured by ``benchmarks/screen_speed.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from drugscreen.featurizers import fingerprints as fpmod
+from drugscreen.featurizers.fingerprints import TanimotoReference, max_tanimoto, pack_bits
+
+
+def _exact(query: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Max Tanimoto (float64 ratio of integer counts) and first index reaching it, pair by pair."""
+    inter = query.astype(np.int64) @ ref.astype(np.int64).T
+    union = query.sum(1)[:, None] + ref.sum(1)[None, :] - inter
+    sim = np.divide(inter, union, out=np.zeros(inter.shape), where=union > 0)
+    return sim.max(1), sim.argmax(1)
+
+
+@pytest.mark.parametrize("int8", [True, False])
+def test_int8_and_bfloat16_products_give_the_exact_similarities(monkeypatch: pytest.MonkeyPatch, int8: bool) -> None:
+    if int8 and not fpmod._int8_products():
+        pytest.skip("this torch has no int8 matrix product")
+    monkeypatch.setattr(fpmod, "_INT8_OK", [int8])
+    rng = np.random.default_rng(13)
+    n_bits = 2048
+    ref = (rng.random((700, n_bits)) < rng.choice([0.01, 0.03, 0.2], size=700)[:, None]).astype(np.uint8)
+    # dense queries (over 256 bits set) took the float32 path in bfloat16; int8 has no limit
+    query = (rng.random((120, n_bits)) < rng.choice([0.01, 0.03, 0.3], size=120)[:, None]).astype(np.uint8)
+    query[0] = 0
+    query[1] = ref[5]
+    query[2] = ref[650]
+    assert (query.sum(1) > 256).any()
+    expected, expected_idx = _exact(query, ref)
+    prepared = TanimotoReference(pack_bits(ref), n_bits)
+    assert prepared.int8 is int8
+    for got, idx in (
+        max_tanimoto(pack_bits(query), prepared, n_bits, return_index=True),
+        max_tanimoto(query, ref, return_index=True, chunk_size=50),
+        max_tanimoto(query, TanimotoReference(ref, keep_unpacked=False), return_index=True),
+    ):
+        np.testing.assert_array_equal(got, expected.astype(np.float32))
+        np.testing.assert_array_equal(idx, expected_idx)
+
+
+def test_domain_similarity_is_the_exact_float64_ratio_with_int8_products() -> None:
+    from drugscreen.domain import max_tanimoto as domain_max_tanimoto
+
+    rng = np.random.default_rng(5)
+    ref = (rng.random((400, 2048)) < 0.03).astype(np.uint8)
+    query = (rng.random((80, 2048)) < rng.choice([0.02, 0.3], size=80)[:, None]).astype(np.uint8)
+    query[3] = ref[7]
+    packed_ref = pack_bits(ref)
+    got = domain_max_tanimoto(pack_bits(query), packed_ref)  # 80 queries: the prepared path
+    np.testing.assert_array_equal(got, _exact(query, ref)[0])
+    assert got.dtype == np.float64 and got[3] == 1.0
