@@ -494,6 +494,16 @@ class Standardizer:
         molecules (omeprazole's logD 1.18 against 2.70 on the panel of 2026-11-30): Lipophilicity
         writes 28 of its 29 sulfoxides charge-separated, every other panel dataset 356 of 357 with
         ``S=O``. Configurations written before this option existed read as ``False``.
+    imidates_as_amides
+        With ``neutralize``: an imidate anion, an oxide on a non-aromatic carbon double-bonded to
+        nitrogen (``[O-]C=N``, as the sodium salts of barbiturates and hydantoins are written),
+        takes its proton on the nitrogen, giving the amide the drug is (``O=C-NH``), not on the
+        oxygen, which gave an imidic acid: phenytoin sodium scored as another molecule than
+        phenytoin (likewise pentobarbital and methohexital sodium; Tox21 holds 4 such salts,
+        SIDER 3). Aromatic oxide anions are neutralized as before (a hydroxy-heteroarene):
+        ChEMBL writes acyclovir as a lactam but ceftriaxone and allopurinol as hydroxy forms,
+        so their tautomers stay as written. Configurations written before this option existed
+        read as ``False``.
     allow_inorganic_mixtures
         With ``largest_fragment``: accept an input of several fragments none of which is
         organic: none holds a carbon atom (``[Na+].[Cl-]``, ``[Cu+2].[O-]S([O-])(=O)=O``,
@@ -524,6 +534,7 @@ class Standardizer:
     inner_salts: bool = True
     reperceive_aromaticity: bool = True
     hypervalent_oxides: bool = True
+    imidates_as_amides: bool = True
     _chooser: Any = field(default=None, init=False, repr=False, compare=False)
     _uncharger: Any = field(default=None, init=False, repr=False, compare=False)
     _tautomers: Any = field(default=None, init=False, repr=False, compare=False)
@@ -584,6 +595,8 @@ class Standardizer:
                         mol = parent
                     else:
                         mol = _largest_fragment(mol, self.strip_counterions)
+                if self.neutralize and self.imidates_as_amides and mol.HasSubstructMatch(_IMIDATE):
+                    mol = _imidates_as_amides(mol)
                 if self.neutralize and _may_uncharge(mol):
                     uncharger = self._get("_uncharger", lambda: rdMolStandardize.Uncharger())
                     neutral = _checked_uncharge(uncharger, mol)
@@ -670,6 +683,7 @@ def _bound_radical_reason(atom: Chem.Atom, metal: Chem.Atom) -> str:
 _BEFORE_OPTIONS: dict[str, Any] = {
     "strip_counterions": False, "remove_isotopes": False, "allow_radicals": True, "allow_extreme_charges": True,
     "allow_inorganic_mixtures": False, "inner_salts": False, "reperceive_aromaticity": False, "hypervalent_oxides": False,
+    "imidates_as_amides": False,
 }
 
 #: An oxide anion on a sulfur, selenium, phosphorus or arsenic cation: the charge-separated
@@ -691,6 +705,30 @@ def _oxides_as_double_bonds(mol: Chem.Mol) -> Chem.Mol:
         rw.GetAtomWithIdx(oxygen).SetFormalCharge(0)
         rw.GetBondBetweenAtoms(center, oxygen).SetBondType(Chem.BondType.DOUBLE)
     return _sanitized(rw.GetMol(), fallback=mol)  # AtomValenceException, ...: keep it as written
+
+
+#: An imidate anion: an oxide on a non-aromatic carbon double-bonded to a neutral nitrogen
+#: (``Standardizer.imidates_as_amides``).
+_IMIDATE = Chem.MolFromSmarts("[#8X1-]-[#6X3;!a]=[#7;!a;+0]")
+
+
+def _imidates_as_amides(mol: Chem.Mol) -> Chem.Mol:
+    """``mol`` with each :data:`_IMIDATE` written as the neutral amide: ``[O-]C=N`` becomes
+    ``O=C-[NH]`` (the proton on the nitrogen). ``mol`` itself when the result cannot be
+    sanitized."""
+    rw = Chem.RWMol(mol)
+    for oxygen, carbon, nitrogen in mol.GetSubstructMatches(_IMIDATE):
+        if rw.GetAtomWithIdx(oxygen).GetFormalCharge() == 0:  # a carbon with two imidate matches
+            continue
+        rw.GetAtomWithIdx(oxygen).SetFormalCharge(0)
+        rw.GetBondBetweenAtoms(carbon, oxygen).SetBondType(Chem.BondType.DOUBLE)
+        imine = rw.GetBondBetweenAtoms(carbon, nitrogen)
+        imine.SetBondType(Chem.BondType.SINGLE)
+        imine.SetStereo(Chem.BondStereo.STEREONONE)
+        atom = rw.GetAtomWithIdx(nitrogen)
+        if atom.GetNoImplicit():  # a bracket atom: its hydrogens are explicit
+            atom.SetNumExplicitHs(atom.GetNumExplicitHs() + 1)
+    return _sanitized(rw.GetMol(), fallback=mol)
 
 
 def _isotope_parent(mol: Chem.Mol) -> Chem.Mol:

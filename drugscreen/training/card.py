@@ -114,6 +114,8 @@ def _standardizer_lines(std: dict[str, Any] | None, datasets: list[str] | None =
             steps.append(text)
     if std.get("neutralize") and std.get("inner_salts"):
         steps.append("a permanent cation with an acid group written as its inner salt")
+    if std.get("neutralize") and std.get("imidates_as_amides"):
+        steps.append("imidate anions ([O-]C=N, sodium barbiturates and hydantoins) protonated on nitrogen, as amides")
     steps.append(f"at most {std.get('max_heavy_atoms')} heavy atoms")
     lines = [f"- Standardization (training and screening): {'; '.join(steps)}"]
     refused = [text for key, text in (("allow_radicals", "radicals on non-metals"),
