@@ -58,3 +58,33 @@ def test_domain_similarity_is_the_exact_float64_ratio_with_int8_products() -> No
     got = domain_max_tanimoto(pack_bits(query), packed_ref)  # 80 queries: the prepared path
     np.testing.assert_array_equal(got, _exact(query, ref)[0])
     assert got.dtype == np.float64 and got[3] == 1.0
+
+
+@pytest.mark.parametrize("block, rows, chunk", [(256, 2048, 8192), (7, 33, 50), (1, 5, 3)])
+def test_count_bounded_search_gives_the_full_search_maximum(monkeypatch: pytest.MonkeyPatch, block: int, rows: int,
+                                                            chunk: int) -> None:
+    if not fpmod._int8_products():
+        pytest.skip("this torch has no int8 matrix product")
+    monkeypatch.setattr(fpmod, "_BOUND_BLOCK", block)
+    monkeypatch.setattr(fpmod, "_BOUND_ROWS", rows)
+    rng = np.random.default_rng(7)
+    n_bits = 1024
+    density = rng.choice([0.005, 0.02, 0.05, 0.1, 0.4], size=600)
+    ref = (rng.random((600, n_bits)) < density[:, None]).astype(np.uint8)
+    query = (rng.random((150, n_bits)) < rng.choice([0.01, 0.03, 0.08], size=150)[:, None]).astype(np.uint8)
+    query[:40] = ref[rng.choice(600, 40, replace=False)]  # reference molecules: similarity 1
+    for i in range(40, 80):  # near ones: a reference with a few bits flipped
+        query[i] = ref[i * 7]
+        query[i, rng.choice(n_bits, 3, replace=False)] ^= 1
+    query[80] = 0
+    query[81, :] = 1
+    expected = _exact(query, ref)[0]
+    prepared = TanimotoReference(pack_bits(ref), n_bits)
+    assert prepared.int8
+    got = fpmod._max_tanimoto_exact(query, prepared, False, chunk)[0]
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(max_tanimoto(query, prepared, chunk_size=chunk), expected.astype(np.float32))
+    # the full search (return_index) agrees, on the same prepared reference
+    full, _ = fpmod._max_tanimoto_exact(query, prepared, True, chunk)
+    np.testing.assert_array_equal(full, got)

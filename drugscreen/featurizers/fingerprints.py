@@ -475,6 +475,81 @@ def _first_index(
     return out
 
 
+#: Queries per block of the first pass of :func:`_max_tanimoto_bounded` (int8 products are as
+#: fast per query in blocks of 256 as of 2,048).
+_BOUND_BLOCK = 256
+#: The references each block meets first: bit counts within this factor of the block's.
+_NEAR_COUNTS = 0.9
+#: References per step of the second pass (each step meets only the queries that need it).
+_BOUND_ROWS = 2048
+
+
+def _best_in_rows(q: Any, qa: np.ndarray, ref: TanimotoReference, r0: int, r1: int, chunk_size: int) -> np.ndarray:
+    """Each query's largest float64 Tanimoto over the sorted references ``r0:r1`` (int8
+    products; ``q`` the queries' int8 tensor, ``qa`` their bit counts)."""
+    import torch
+
+    best = np.zeros(len(qa), dtype=np.float64)
+    runs = ref._run_starts
+    for s in range(r0, r1, chunk_size):
+        e = min(s + chunk_size, r1)
+        starts = np.r_[s, runs[(runs > s) & (runs < e)]]  # pieces of one bit count
+        keys = torch._int_mm(q, ref._block(s, e, _INT8).T).numpy()
+        inter = np.maximum.reduceat(keys, starts - s, axis=1).astype(np.float64)
+        union = qa[:, None] + ref.counts[starts][None, :] - inter
+        sim = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+        np.maximum(best, sim.max(axis=1), out=best)
+    return best
+
+
+def _max_tanimoto_bounded(q_bits: np.ndarray, ref: TanimotoReference, chunk_size: int) -> np.ndarray:
+    """Exact float64 max Tanimoto (int8 products), skipping references that cannot reach it.
+
+    A reference with ``b`` bits is at most ``min(a, b) / max(a, b)`` similar to a query with
+    ``a``. First pass: the queries, sorted by bit count, meet in blocks the references whose
+    counts are within :data:`_NEAR_COUNTS` of the block's, which gives each query a similarity
+    ``s`` it reaches. Second pass: each step of :data:`_BOUND_ROWS` references meets the
+    queries for which one of them could give ``min(a, b) / max(a, b) >= s`` (bounds taken a
+    bit wide of the float products) and that have not met all of them yet. A reference a
+    query never meets is less similar to it than ``s``, so each maximum is the full search's,
+    the same float64 ratio. A query close to the reference set (one of its molecules:
+    ``s = 1``) meets few references, a far one (``s`` about 0.3) nearly all of them, in about
+    as many products as a full search.
+    """
+    import torch
+
+    a = q_bits.sum(1, dtype=np.int64)
+    best = np.zeros(q_bits.shape[0], dtype=np.float64)
+    order = np.argsort(a, kind="stable")
+    order = order[a[order] > 0]  # an empty fingerprint is 0 similar to everything
+    if not len(order):
+        return best
+    counts = ref.counts
+    qa = a[order]
+    q = _query_tensor(q_bits[order], _INT8)
+    sim = np.zeros(len(order), dtype=np.float64)
+    met = np.zeros((2, len(order)), dtype=np.int64)  # the rows each query met in the first pass
+    for b0 in range(0, len(order), _BOUND_BLOCK):
+        part = slice(b0, b0 + _BOUND_BLOCK)
+        r0 = int(np.searchsorted(counts, np.floor(qa[part][0] * _NEAR_COUNTS), "left"))
+        r1 = int(np.searchsorted(counts, np.ceil(qa[part][-1] / _NEAR_COUNTS), "right"))
+        sim[part] = _best_in_rows(q[part], qa[part], ref, r0, r1, chunk_size)
+        met[:, part] = [[r0], [r1]]
+    found = sim > 0
+    low = np.where(found, np.floor(qa * sim) - 1, 0)
+    high = np.where(found, np.ceil(qa / np.where(found, sim, 1.0)) + 1, np.inf)
+    need0 = np.searchsorted(counts, low, "left")
+    need1 = np.searchsorted(counts, high, "right")
+    for s in range(0, ref.n, _BOUND_ROWS):
+        e = min(s + _BOUND_ROWS, ref.n)
+        sel = np.flatnonzero((need0 < e) & (need1 > s) & ~((met[0] <= s) & (met[1] >= e)))
+        if len(sel):
+            more = _best_in_rows(q[torch.from_numpy(sel)], qa[sel], ref, s, e, chunk_size)
+            sim[sel] = np.maximum(sim[sel], more)
+    best[order] = sim
+    return best
+
+
 def _max_tanimoto_exact(
     q_bits: np.ndarray, ref: TanimotoReference, return_index: bool, chunk_size: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -487,6 +562,8 @@ def _max_tanimoto_exact(
     if q_bits.shape[1] != ref.n_bits:
         raise ValueError(f"query fingerprints have {q_bits.shape[1]} bits, the reference {ref.n_bits}")
     chunk_size = max(1, int(chunk_size))
+    if ref.int8 and not return_index:
+        return _max_tanimoto_bounded(q_bits, ref, chunk_size), best_idx
     bounds = np.r_[np.arange(0, ref.n, chunk_size), ref.n]
     starts = np.union1d(ref._run_starts, bounds[:-1])  # pieces: one bit count, one chunk
     piece_count = ref.counts[starts].astype(np.float64)
