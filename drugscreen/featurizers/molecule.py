@@ -504,6 +504,13 @@ class Standardizer:
         ChEMBL writes acyclovir as a lactam but ceftriaxone and allopurinol as hydroxy forms,
         so their tautomers stay as written. Configurations written before this option existed
         read as ``False``.
+    ranked_inner_salts
+        With ``inner_salts``: a zwitterion written with its negative charge on one of several
+        acid groups has it moved to the acid :func:`_inner_salt` chooses (the strongest kind,
+        then canonical atom rank), as a salt of it gets. Ceftazidime written with its
+        carboxylate on the beta-lactam ring and ceftazidime sodium (the other carboxylic acid
+        once neutralized) were two molecules; so were two writings of isosulfan blue.
+        Configurations written before this option existed read as ``False``.
     allow_inorganic_mixtures
         With ``largest_fragment``: accept an input of several fragments none of which is
         organic: none holds a carbon atom (``[Na+].[Cl-]``, ``[Cu+2].[O-]S([O-])(=O)=O``,
@@ -535,6 +542,7 @@ class Standardizer:
     reperceive_aromaticity: bool = True
     hypervalent_oxides: bool = True
     imidates_as_amides: bool = True
+    ranked_inner_salts: bool = True
     _chooser: Any = field(default=None, init=False, repr=False, compare=False)
     _uncharger: Any = field(default=None, init=False, repr=False, compare=False)
     _tautomers: Any = field(default=None, init=False, repr=False, compare=False)
@@ -603,6 +611,9 @@ class Standardizer:
                     if self.reperceive_aromaticity and neutral is not mol:
                         neutral = _sanitized(neutral)
                     mol = neutral
+                if (self.neutralize and self.inner_salts and self.ranked_inner_salts
+                        and Chem.GetFormalCharge(mol) >= 0 and mol.HasSubstructMatch(_ACID_ANION)):
+                    mol = _acid_anions_protonated(mol)  # then charged > 0: _inner_salt chooses the acid
                 if self.neutralize and self.inner_salts and Chem.GetFormalCharge(mol) > 0:
                     mol = _inner_salt(mol)
                 if self.canonical_tautomer:
@@ -683,7 +694,7 @@ def _bound_radical_reason(atom: Chem.Atom, metal: Chem.Atom) -> str:
 _BEFORE_OPTIONS: dict[str, Any] = {
     "strip_counterions": False, "remove_isotopes": False, "allow_radicals": True, "allow_extreme_charges": True,
     "allow_inorganic_mixtures": False, "inner_salts": False, "reperceive_aromaticity": False, "hypervalent_oxides": False,
-    "imidates_as_amides": False,
+    "imidates_as_amides": False, "ranked_inner_salts": False,
 }
 
 #: An oxide anion on a sulfur, selenium, phosphorus or arsenic cation: the charge-separated
@@ -752,6 +763,22 @@ _ACID_OH = (
     Chem.MolFromSmarts("[OX2H1][$([SX4](=O)=O),$([PX4]=O)]"),
     Chem.MolFromSmarts("[OX2H1][CX3]=O"),
 )
+
+
+#: A deprotonated acid group of :data:`_ACID_OH` (``Standardizer.ranked_inner_salts``).
+_ACID_ANION = Chem.MolFromSmarts("[OX1-;$(*[$([SX4](=O)=O),$([PX4]=O),$([CX3]=O)])]")
+
+
+def _acid_anions_protonated(mol: Chem.Mol) -> Chem.Mol:
+    """``mol`` with every :data:`_ACID_ANION` given its proton back (``mol`` itself when the
+    result cannot be sanitized)."""
+    rw = Chem.RWMol(mol)
+    for (idx,) in mol.GetSubstructMatches(_ACID_ANION):
+        atom = rw.GetAtomWithIdx(idx)
+        atom.SetFormalCharge(0)
+        atom.SetNumExplicitHs(1)
+        atom.SetNoImplicit(True)
+    return _sanitized(rw.GetMol(), fallback=mol)
 
 
 def _inner_salt(mol: Chem.Mol) -> Chem.Mol:

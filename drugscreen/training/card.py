@@ -113,7 +113,9 @@ def _standardizer_lines(std: dict[str, Any] | None, datasets: list[str] | None =
         if std.get(key):
             steps.append(text)
     if std.get("neutralize") and std.get("inner_salts"):
-        steps.append("a permanent cation with an acid group written as its inner salt")
+        steps.append("a permanent cation with an acid group written as its inner salt"
+                     + (" (of several acid groups, the strongest, then by canonical atom rank, however written)"
+                        if std.get("ranked_inner_salts") else ""))
     if std.get("neutralize") and std.get("imidates_as_amides"):
         steps.append("imidate anions ([O-]C=N, sodium barbiturates and hydantoins) protonated on nitrogen, as amides")
     steps.append(f"at most {std.get('max_heavy_atoms')} heavy atoms")

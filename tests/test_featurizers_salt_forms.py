@@ -1,5 +1,7 @@
-"""Imidate anions (``Standardizer.imidates_as_amides``): a sodium barbiturate or hydantoin
-written ``[O-]C=N`` is scored as the drug, an amide, not as an imidic acid."""
+"""Salt forms that standardized to another molecule than their parent: imidate anions
+(``Standardizer.imidates_as_amides``: a sodium barbiturate or hydantoin written ``[O-]C=N`` is
+scored as the drug, an amide, not as an imidic acid) and zwitterions with several acid groups
+(``Standardizer.ranked_inner_salts``)."""
 
 from __future__ import annotations
 
@@ -73,3 +75,28 @@ def test_model_card_states_the_option() -> None:
     assert "imidate" in _standardizer_lines(Standardizer().to_config())[0]
     older = {k: v for k, v in Standardizer().to_config().items() if k != "imidates_as_amides"}
     assert "imidate" not in _standardizer_lines(older)[0]
+    assert "several acid groups" in _standardizer_lines(Standardizer().to_config())[0]
+
+
+CEFTAZIDIME = "CC(C)(O/N=C(\\C(=O)N[C@@H]1C(=O)N2C(C(=O)[O-])=C(C[n+]3ccccc3)CS[C@H]12)c1csc(N)n1)C(=O)O"  # ChEMBL's parent
+ISOSULFAN_BLUE = "CCN(CC)c1ccc(C(=C2C=CC(=[N+](CC)CC)C=C2)c2cc(S(=O)(=O)O)ccc2S(=O)(=O)[O-])cc1"
+
+
+def test_zwitterion_charge_goes_to_the_ranked_acid_however_written() -> None:
+    other = CEFTAZIDIME[:-len("C(=O)O")] + "C(=O)[O-]"
+    other = other.replace("N2C(C(=O)[O-])=C", "N2C(C(=O)O)=C")
+    assert other != CEFTAZIDIME and Chem.MolFromSmiles(other) is not None
+    sodium = other.replace("C(=O)O)=C", "C(=O)[O-])=C") + ".[Na+]"  # the disodium writing, one Na lost
+    assert _std(CEFTAZIDIME) == _std(other) == _std(sodium)
+    swapped = ISOSULFAN_BLUE.replace("S(=O)(=O)O)", "S(=O)(=O)[O-])", 1).replace("ccc2S(=O)(=O)[O-]", "ccc2S(=O)(=O)O")
+    assert swapped != ISOSULFAN_BLUE
+    assert _std(ISOSULFAN_BLUE) == _std(swapped)
+    older = {k: v for k, v in Standardizer().to_config().items() if k != "ranked_inner_salts"}
+    assert _std(CEFTAZIDIME, Standardizer.from_config(older)) != _std(other, Standardizer.from_config(older))
+
+
+@pytest.mark.parametrize("smiles", ["C[N+](C)(C)CC(=O)[O-]", "C[N+](C)(C)CC(=O)O.[Cl-]", "CC(=O)[O-]", "OC(=O)CC(=O)[O-].[Na+]",
+                                    "C[n+]1ccccc1", "CC(=O)O"])
+def test_ranked_inner_salts_leave_one_acid_zwitterions_and_plain_acids(smiles: str) -> None:
+    older = {k: v for k, v in Standardizer().to_config().items() if k != "ranked_inner_salts"}
+    assert _std(smiles) == _std(smiles, Standardizer.from_config(older))
