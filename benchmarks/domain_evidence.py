@@ -15,8 +15,10 @@ Error per molecule = mean over its labelled tasks of |y - p| (classification, ca
 |y - y_hat| / sd_train (regression), as in the model card. Because that error says little for
 rare positives, the script also reports each dataset's own metric (ROC-AUC / RMSE) by
 similarity tertile and in vs out of the domain on the test split
-(:func:`drugscreen.domain.domain_metric_evidence`). Last, the other half of the domain: held-out
-molecules outside their own dataset's training descriptor range
+(:func:`drugscreen.domain.domain_metric_evidence`), and the same metric by tertile of the
+ensemble's spread (the screen's ``<endpoint>_unc``, averaged over the dataset's tasks), with the
+rank correlation between spread and absolute error for the regressions. Last, the other half of
+the domain: held-out molecules outside their own dataset's training descriptor range
 (:mod:`drugscreen.descriptor_ranges`, the screen's ``out_of_range``) against those inside.
 """
 
@@ -58,7 +60,7 @@ def main() -> None:
     std = np.array([1.0 if v is None else v for v in scaler.get("std", [1.0] * len(names))], dtype=np.float64)
     ds_names = [d.name for d in data.datasets]
 
-    sims, errs, groups, preds = {}, {}, {}, {}
+    sims, errs, groups, preds, spreads = {}, {}, {}, {}, {}
     for part_name in ("valid", "test"):
         part = getattr(data, part_name)
         pred = predict_part(bundle, part)
@@ -66,6 +68,7 @@ def main() -> None:
         sims[part_name] = pred.domain_similarity
         groups[part_name] = part.dataset_index
         preds[part_name] = pred.mean
+        spreads[part_name] = pred.std
 
     stored = float(bundle.domain_threshold)
     chosen = choose_threshold(sims["valid"], errs["valid"], groups=groups["valid"])
@@ -132,6 +135,7 @@ def main() -> None:
     lines += ["", f"The lowest-similarity tertile scores worse than the highest in {worse_low} of {n_low} datasets; "
               f"out-of-domain molecules score worse than in-domain ones in {worse_out} of {n_out} datasets "
               "where both sides have a defined metric (out-of-domain groups are small: see n)."]
+    lines += _uncertainty_section(data, preds["test"], spreads["test"], result)
     # the second half of the domain: each dataset's training descriptor ranges
     ranges = bundle.descriptor_ranges
     if ranges is not None:
@@ -168,6 +172,52 @@ def main() -> None:
     from drugscreen.benchmarking.records import write_evidence
 
     print(write_evidence(args.out, result, lines))
+
+
+def _uncertainty_section(data, pred: np.ndarray, spread: np.ndarray, result: dict) -> list[str]:
+    """Each dataset's test metric by tertile of the ensemble spread (``pred.std``), lowest spread
+    last; Spearman correlation of spread and absolute error for the regressions."""
+    from scipy.stats import spearmanr
+
+    from drugscreen.domain import domain_metric_evidence
+
+    if np.isnan(spread).all():
+        return ["", "## Test split: metric by ensemble spread", "", "One-member bundle: no spread to test."]
+    test = data.test
+    rows_out, lines = [], ["", "## Test split: each dataset's own metric by the ensemble's spread (`<endpoint>_unc`)", "",
+                           "Tertiles of the molecule's spread (standard deviation over the members, mean over the "
+                           "dataset's tasks; probabilities for classification, units for regression), the most "
+                           "uncertain third first. Spearman ρ: spread against absolute error, regressions only "
+                           "(a classifier's spread follows its probability, so there it says little).", "",
+                           "| dataset | metric | most uncertain third (spread range, n) | middle | least uncertain | Spearman ρ (spread, abs. error) |",
+                           "|---|---|---|---|---|---|"]
+    better = counted = 0
+    for k, ds in enumerate(data.datasets):
+        a, b = ds.task_slice
+        rows = test.dataset_index == k
+        sd = np.nanmean(spread[rows, a:b], axis=1)
+        y, p = test.y[rows, a:b], pred[rows, a:b]
+        # the evidence function bins on "higher = more trusted": the negated spread
+        ev = domain_metric_evidence(-sd, y, p, ds.task_type, float(-np.median(sd)))
+        rho = float("nan")
+        if ds.task_type != "classification":
+            ok = ~np.isnan(y).all(axis=1)
+            err = np.nanmean(np.abs(y - p), axis=1)
+            rho = float(spearmanr(sd[ok], err[ok]).statistic)
+        bins = ev["by_bin"]
+        rows_out.append({"dataset": ds.name, "metric": ev["metric"], "spearman_spread_abs_error": rho,
+                         "by_tertile": [{**bn, "from": -bn["to"], "to": -bn["from"]} for bn in bins]})
+        cells = [f"{_fmt(bn['metric'])} ({-bn['to']:.3g}–{-bn['from']:.3g}, {bn['n']})" for bn in bins]
+        cells += ["–"] * (3 - len(cells))
+        arrow = "↑" if ev["higher_is_better"] else "↓"
+        lines.append(f"| {ds.name} | {ev['metric']} {arrow} | " + " | ".join(cells) + f" | {_fmt(rho, 2)} |")
+        if len(bins) == 3 and not (math.isnan(bins[0]["metric"]) or math.isnan(bins[2]["metric"])):
+            counted += 1
+            sign = 1.0 if ev["higher_is_better"] else -1.0
+            better += sign * (bins[2]["metric"] - bins[0]["metric"]) > 0
+    result["spread_evidence_test"] = rows_out
+    lines += ["", f"The least uncertain third scores better than the most uncertain third in {better} of {counted} datasets."]
+    return lines
 
 
 if __name__ == "__main__":

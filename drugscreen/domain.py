@@ -441,7 +441,9 @@ def domain_metric_evidence(
     Parameters
     ----------
     similarity
-        ``(n,)`` max-Tanimoto similarity to the training set.
+        ``(n,)`` max-Tanimoto similarity to the training set, or any per-molecule score where
+        higher means more trusted (``benchmarks/domain_evidence.py`` also bins the negated
+        ensemble spread).
     y, pred
         ``(n, n_tasks)`` labels (NaN = not labelled) and predictions (probabilities / values)
         of this dataset's tasks only.

@@ -245,6 +245,22 @@ def test_domain_evidence_within_datasets_not_confounded() -> None:
     assert all(g["mean_error_out"] > g["mean_error_in"] for g in ev["by_group"] if g["n_out"] and g["n_in"])
 
 
+def test_metric_evidence_bins_any_trust_score_such_as_the_negated_spread() -> None:
+    """benchmarks/domain_evidence.py bins the ensemble spread through domain_metric_evidence by
+    passing -spread: the first bin is then the most uncertain third."""
+    from drugscreen.domain import domain_metric_evidence
+
+    rng = np.random.default_rng(0)
+    spread = rng.uniform(0.05, 1.0, 300)
+    y = rng.normal(0.0, 1.0, (300, 1))
+    pred = y + rng.normal(0.0, 1.0, (300, 1)) * spread[:, None]  # errors grow with the spread
+    ev = domain_metric_evidence(-spread, y, pred, "regression", float(-np.median(spread)))
+    first, last = ev["by_bin"][0], ev["by_bin"][-1]
+    assert -first["from"] == spread.max() and -last["to"] == spread.min()
+    assert first["metric"] > 2 * last["metric"]  # RMSE of the most uncertain third
+    assert ev["in"]["n"] == 150 and ev["in"]["metric"] < ev["out"]["metric"]  # "in" = the less uncertain half
+
+
 # ----------------------------------------------------------------------------- config & CLI
 
 
