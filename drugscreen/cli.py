@@ -862,6 +862,27 @@ def repurpose_cmd(
 # === end repurpose ===
 
 
+def _help_from_docstrings(typer_app: typer.Typer) -> None:
+    """Give each command its docstring as help with the line breaks inside a paragraph joined.
+
+    Rich keeps the source line breaks of every paragraph after the first, so on an 80-column
+    terminal each source line was wrapped on its own and sentences broke mid-line
+    (``drugscreen screen --help``). Paragraphs (blank-line separated) stay paragraphs.
+    """
+    import inspect
+
+    for command in typer_app.registered_commands:
+        if command.help is None and command.callback is not None and command.callback.__doc__:
+            paragraphs = inspect.cleandoc(command.callback.__doc__).split("\n\n")
+            command.help = "\n\n".join(" ".join(p.split()) for p in paragraphs)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _help_from_docstrings(group.typer_instance)
+
+
+_help_from_docstrings(app)
+
+
 def main() -> None:
     """Console-script entry point: run the app, mapping library errors to one line, exit 1.
 

@@ -1,0 +1,23 @@
+"""`--help` text: a command's description reads as paragraphs at any terminal width."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from drugscreen.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(("args", "sentence"), [
+    (["screen", "--help"], "in input order, with its input columns, predictions (probabilities 0-1;"),
+    (["train", "--help"], "(no screening bundle); with a random-type split and several seeds"),
+])
+def test_docstring_paragraphs_are_not_cut_where_the_source_line_ends(args: list[str], sentence: str) -> None:
+    """Rich kept the line breaks of a docstring's second paragraph, so at 80 columns each source
+    line broke early ("...with its input columns," then "predictions ..." on a line of its own);
+    on a wide terminal the sentence now stays on one line."""
+    result = runner.invoke(app, args, terminal_width=300, env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert any(sentence in line for line in result.output.splitlines())
