@@ -88,3 +88,24 @@ def test_count_bounded_search_gives_the_full_search_maximum(monkeypatch: pytest.
     # the full search (return_index) agrees, on the same prepared reference
     full, _ = fpmod._max_tanimoto_exact(query, prepared, True, chunk)
     np.testing.assert_array_equal(full, got)
+
+
+QED_SMILES = [
+    "CCO", "Oc1ccc(O)cc1", "O=C(C=Cc1ccccc1)c1ccccc1", "CN(C)c1ccc(N=Nc2ccccc2)cc1", "O=C1C(=Cc2ccccc2)SC(=S)N1",
+    "C1CCc2ccccc2C1", "c1ccc2c(c1)Cc1ccccc1-2", "C1CC2CCC1C2", "O=C1CCCN1c1ccc2OCOc2c1", "C[N+](C)(C)Cc1ccccc1",
+    "CC(C)Cc1ccc(C(C)C(=O)O)cc1", "N=C(CCSCc1csc(N=C(N)N)n1)NS(N)(=O)=O", "CCCCCNC(=N)NN=Cc1c[nH]c2ccc(CO)cc12",
+    "O=C(O)c1ccccc1OC(=O)C", "FC(F)(F)c1ccc(Oc2ccc(Cl)cc2)cc1", "OC[C@H]1OC(O)[C@H](O)[C@@H](O)[C@@H]1O",
+]
+
+
+def test_qed_is_rdkits_to_the_last_bit() -> None:
+    # the drug-likeness columns compute QED from properties shared with the other columns and
+    # without RDKit's named tuple; every bit must still be rdkit.Chem.QED.qed's
+    from rdkit import Chem
+    from rdkit.Chem import QED
+
+    from drugscreen.screening.properties import compute_properties
+
+    mols = [Chem.MolFromSmiles(s) for s in QED_SMILES]
+    got = compute_properties(mols)["qed"]
+    np.testing.assert_array_equal(got, np.array([QED.qed(m) for m in mols]))

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import math
 import re
 import threading
 from dataclasses import dataclass
@@ -192,21 +193,22 @@ class AlertScreen:
 
     def pains_matches(self, mols: list[Chem.Mol], fps: np.ndarray) -> list[str]:
         """PAINS names per molecule, joined with ``;`` (exactly the catalog's matches)."""
-        cand = _candidates(fps, self._pains_fps)
-        out = []
-        for i, mol in enumerate(mols):
-            names = [self._pains_names[j] for j in np.flatnonzero(cand[i]) if self._pains_entries[j].HasFilterMatch(mol)]
-            out.append(";".join(names))
-        return out
+        rows, cols = np.nonzero(_candidates(fps, self._pains_fps))  # by molecule, entries in catalog order
+        entries, names = self._pains_entries, self._pains_names
+        found: list[list[str]] = [[] for _ in mols]
+        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+            if entries[j].HasFilterMatch(mols[i]):
+                found[i].append(names[j])
+        return [";".join(f) for f in found]
 
     def brenk_hits(self, mols: list[Chem.Mol], fps: np.ndarray | None = None) -> np.ndarray:
         """Which Brenk entries each molecule matches: boolean ``(n, n_entries)``."""
         if fps is None:
             fps = self.fingerprints(mols)
         cand = _candidates(fps, self._brenk_fps)
-        for i, mol in enumerate(mols):
-            for j in np.flatnonzero(cand[i]):
-                cand[i, j] = self._brenk_entries[j].HasFilterMatch(mol)
+        rows, cols = np.nonzero(cand)
+        entries = self._brenk_entries
+        cand[rows, cols] = [entries[j].HasFilterMatch(mols[i]) for i, j in zip(rows.tolist(), cols.tolist(), strict=True)]
         return cand
 
     def brenk_names(self, hits: np.ndarray) -> list[str]:
@@ -230,8 +232,10 @@ class AlertScreen:
             counts = brenk_hits[:, self._qed_brenk[shared]].sum(axis=1, dtype=np.int64)
         else:
             counts = np.zeros(len(mols), dtype=np.int64)
-        for i, mol in enumerate(mols):
-            counts[i] += sum(1 for j in np.flatnonzero(cand[i]) if mol.HasSubstructMatch(self._qed_alerts[j]))
+        rows, cols = np.nonzero(cand)
+        alerts = self._qed_alerts
+        hit = [mols[i].HasSubstructMatch(alerts[j]) for i, j in zip(rows.tolist(), cols.tolist(), strict=True)]
+        counts += np.bincount(rows[np.array(hit, dtype=bool)], minlength=len(mols))
         return counts
 
     def qed_acceptors(self, mol: Chem.Mol) -> int:
@@ -281,11 +285,26 @@ def _mol_props(mol: Chem.Mol, screen: AlertScreen) -> _Props:
         rotb=rdMolDescriptors.CalcNumRotatableBonds(mol, _ROTB_STRICT),
         qed_hba=screen.qed_acceptors(mol),
         qed_hbd=rdMolDescriptors.CalcNumHBD(mol),
-        arom=len(Chem.GetSSSR(Chem.DeleteSubstructs(Chem.Mol(mol), _ALIPHATIC_RINGS))),
+        arom=len(Chem.GetSSSR(Chem.DeleteSubstructs(mol, _ALIPHATIC_RINGS))),  # a new molecule: mol is untouched
     )
 
 
 _NAN_PROPS = _Props(*([float("nan")] * 9))  # type: ignore[arg-type]
+
+#: QED's desirability parameters and weights in its property order (MW, ALOGP, HBA, HBD, PSA,
+#: ROTB, AROM, ALERTS), read from :mod:`rdkit.Chem.QED` once.
+_QED_PARAMETERS = tuple(QED.adsParameters[name] for name in QED.QEDproperties._fields)
+_QED_WEIGHTS = tuple(QED.WEIGHT_MEAN)
+_QED_WEIGHT_SUM = sum(QED.WEIGHT_MEAN)
+
+
+def _qed(values: tuple[float, ...]) -> float:
+    """``QED.qed(mol, qedProperties=QEDproperties(*values))`` without building the named tuple
+    and its dict: the same :func:`rdkit.Chem.QED.ads` calls and sums in the same order, so the
+    same float."""
+    d = [QED.ads(x, p) for x, p in zip(values, _QED_PARAMETERS, strict=True)]
+    t = sum(wi * math.log(di) for wi, di in zip(_QED_WEIGHTS, d, strict=True))
+    return math.exp(t / _QED_WEIGHT_SUM)
 
 #: A positively charged N, P, S, As, Se or O without hydrogen and with no negatively charged
 #: neighbour: a permanent cation (quaternary ammonium, pyridinium, sulfonium, phosphonium), not a
@@ -354,10 +373,7 @@ def _compute_properties(mols: list[Chem.Mol]) -> dict[str, Any]:
         if p is _NAN_PROPS:
             qed[i] = np.nan
             continue
-        qp = QED.QEDproperties(
-            MW=p.mw, ALOGP=p.clogp, HBA=p.qed_hba, HBD=p.qed_hbd, PSA=p.tpsa, ROTB=p.rotb, AROM=p.arom, ALERTS=int(alerts[i])
-        )
-        qed[i] = QED.qed(mols[i], qedProperties=qp)
+        qed[i] = _qed((p.mw, p.clogp, p.qed_hba, p.qed_hbd, p.tpsa, p.rotb, p.arom, int(alerts[i])))
     mw = np.array([p.mw for p in props])
     clogp = np.array([p.clogp for p in props])
     hbd = np.array([p.hbd for p in props], dtype=float)
