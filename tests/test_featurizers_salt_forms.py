@@ -24,6 +24,7 @@ SALT_AND_PARENT = [
     ("C=CCC1(C(C)C#CCC)C(=O)N=C([O-])N(C)C1=O.[Na+]", "C=CCC1(C(C)C#CCC)C(=O)NC(=O)N(C)C1=O"),  # methohexital sodium
     ("C=CCC1(C(C)CCC)C(=O)[N-]C(=O)NC1=O.[Na+]", "C=CCC1(C(C)CCC)C(=O)NC(=O)NC1=O"),  # secobarbital sodium ([N-] already)
     ("CC[C@]1(C)C(=O)N=C([O-])N1", "CC[C@]1(C)C(=O)NC(=O)N1"),  # stereo kept
+    ("[O-]C(=N)[O-].[Na+].[Na+]", "NC(=O)O"),  # two oxides on one carbon: one takes the amide
 ]
 
 
