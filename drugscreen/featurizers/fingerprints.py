@@ -298,8 +298,9 @@ def tanimoto_matrix(query: np.ndarray, reference: np.ndarray, n_bits: int | None
 
 
 # Kinds of matrix product for the intersections: "int8" (int8 x int8 -> int32 with
-# torch._int_mm, exact for any count: what every torch since 2.2 has), else "bf16" (exact for
-# queries with up to 256 bits set) and "f32" (the denser queries).
+# torch._int_mm, exact for any count; whether this torch has it on the CPU is tried once, see
+# _int8_products), else "bf16" (exact for queries with up to 256 bits set) and "f32" (the
+# denser queries).
 _INT8, _BF16, _F32 = "int8", "bf16", "f32"
 # bfloat16 1.0 as a bit pattern: 0/1 bytes times this are 0/1 bfloat16 values, built with
 # one numpy multiply (faster than torch's uint8 -> bfloat16 conversion for a query block of
