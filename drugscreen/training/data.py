@@ -324,11 +324,32 @@ def _check_split_parts(ds: Any, sp: Any) -> str:
         if part_name == "valid" and len(bad) == len(ds.tasks):
             reason = (f"{ds.name}: no task can be scored on the {part_name} part of the {sp.kind} split "
                       f"({'; '.join(bad[:5])}{'; ...' if len(bad) > 5 else ''})")
+            one_class = _one_class_columns(ds)
+            if len(one_class) == len(ds.tasks):  # no split can help: the labels hold one class
+                reason += (f": {'; '.join(one_class[:5])}{'; ...' if len(one_class) > 5 else ''}, so no split can "
+                           "give validation both classes; a classifier needs labels of both 0 and 1")
+            else:
+                others = [k for k in ("stratified", "random") if k != sp.kind]
+                reason += f"; try --split {' or '.join(others)}, or more molecules"
         logger.warning("%s: %s %s cannot be computed for %d task(s) (%s); %s",
                        ds.name, part_name, metric, len(bad), "; ".join(bad[:5]) + ("; ..." if len(bad) > 5 else ""),
                        "they do not steer early stopping" if part_name == "valid"
                        else ("there is no test metric" if len(bad) == len(ds.tasks) else "the test metric averages the others"))
     return reason
+
+
+def _one_class_columns(ds: Any) -> list[str]:
+    """The classification tasks of ``ds`` whose labels (all of them, every part) hold one class,
+    each as ``"<task> holds only <value>s (<n> labels)"``."""
+    out = []
+    for t, task in enumerate(ds.tasks):
+        if task.type != "classification":
+            continue
+        col = ds.y[:, t][~np.isnan(ds.y[:, t])]
+        values = np.unique(col > 0.5)
+        if len(values) == 1:
+            out.append(f"{task.name} holds only {int(values[0])}s ({len(col)} labels)")
+    return out
 
 
 def _load_one(name: str, data_dir: str | None, table_options: dict[str, Any] | None) -> Any:

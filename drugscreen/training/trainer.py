@@ -1439,8 +1439,8 @@ def train(
         raise _offline_hint(exc) from None
     if data.meta.get("unscorable_valid"):
         raise DatasetError(
-            "; ".join(data.meta["unscorable_valid"]) + ": no epoch could be chosen (a classification task needs both "
-            "classes among its labelled validation molecules); try --split stratified or random, or more molecules"
+            "; ".join(data.meta["unscorable_valid"]) + " (no epoch could be chosen: a classification task needs both "
+            "classes among its labelled validation molecules)"
         )
     if out is not None and config.model != "rf":  # a screening bundle will be written
         _check_endpoint_columns(data.tasks)

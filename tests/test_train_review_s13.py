@@ -1,0 +1,58 @@
+"""Review of training on a user's own table (session 13): what a biologist meets with
+``drugscreen train --dataset my.csv`` and a bundle's card."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from tiny_data import tiny_smiles
+
+from drugscreen.exceptions import DatasetError
+
+_TINY = {"epochs": 1, "batch_size": 16, "model": "gine", "model_params": {"hidden": 16, "depth": 2, "head_hidden": 16}}
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRUGSCREEN_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+def _table(path: Path, labels: np.ndarray, extra_rows: list[tuple[str, float]] = ()) -> Path:
+    smiles = tiny_smiles(len(labels))
+    rows = [*zip(smiles, labels, strict=True), *extra_rows]
+    pd.DataFrame(rows, columns=["Canonical_SMILES", "active"]).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("split", ["scaffold", "stratified", "random"])
+def test_one_class_label_column_says_so_instead_of_suggesting_another_split(tmp_path: Path, split: str) -> None:
+    """Every label 1: the refusal suggested ``--split stratified or random``, even to a run that
+    used ``--split stratified``; no split can give validation two classes from one."""
+    from drugscreen.training import TrainConfig, train
+
+    path = _table(tmp_path / "allone.csv", np.ones(120))
+    config = TrainConfig(dataset=[str(path)], split=split, cache_dir=str(tmp_path / "f"), **_TINY)
+    with pytest.raises(DatasetError) as info:
+        train(config, tmp_path / "out")
+    message = str(info.value)
+    assert "active holds only 1s (120 labels)" in message and "no split can" in message
+    assert "--split" not in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_unscorable_validation_never_suggests_the_split_already_used(tmp_path: Path) -> None:
+    """Two positives in 60: stratified leaves validation without one; the hint named stratified again."""
+    from drugscreen.training import TrainConfig, train
+
+    labels = np.zeros(60)
+    labels[:2] = 1
+    path = _table(tmp_path / "rare.csv", labels)
+    config = TrainConfig(dataset=[str(path)], split="stratified", cache_dir=str(tmp_path / "f"), **_TINY)
+    with pytest.raises(DatasetError) as info:
+        train(config, tmp_path / "out")
+    message = str(info.value)
+    assert "no epoch could be chosen" in message
+    assert "try --split random" in message and "stratified or" not in message and "--split stratified" not in message
