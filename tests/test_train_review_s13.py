@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -56,3 +57,23 @@ def test_unscorable_validation_never_suggests_the_split_already_used(tmp_path: P
     message = str(info.value)
     assert "no epoch could be chosen" in message
     assert "try --split random" in message and "stratified or" not in message and "--split stratified" not in message
+
+
+def test_card_and_config_say_which_rows_of_the_table_were_left_out_or_merged(tmp_path: Path) -> None:
+    """The log counted the invalid rows and merged duplicates, but the bundle (config.json and
+    MODEL_CARD.md) kept only the molecule count: a card read later could not say that rows were dropped."""
+    from drugscreen.bundle import load_bundle
+    from drugscreen.training import TrainConfig, train
+
+    labels = (np.arange(120) % 3 == 0).astype(float)
+    smiles = tiny_smiles(120)
+    extra = [("C1CC(", 1.0), ("[Na+].[Cl-]", 0.0), (smiles[4], 0.0 if labels[4] else 1.0), (smiles[5], labels[5])]
+    path = _table(tmp_path / "assay.csv", labels, extra)
+    config = TrainConfig(dataset=[str(path)], split="random", cache_dir=str(tmp_path / "f"), **_TINY)
+    train(config, tmp_path / "out")
+    rows = json.loads((tmp_path / "out" / "config.json").read_text())["data"]["assay"]["rows"]
+    assert rows == {"n_rows": 124, "n_invalid": 2, "n_duplicates_merged": 2, "n_labels_conflicting": 1}
+    card = load_bundle(tmp_path / "out").card()
+    assert ("- assay: 124 rows read; 2 left out as unparsable or refused (listed in `assay.invalid.csv` in the training "
+            "output); 2 duplicate row(s) (same standardized molecule) merged, 1 disagreeing class label(s) set missing; "
+            "120 molecules") in card

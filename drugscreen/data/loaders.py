@@ -93,6 +93,11 @@ class MoleculeDataset:
         Checksum of the file read.
     path
         The file read.
+    load_stats
+        For a user's table (:func:`load_table`): how its rows became molecules, ``n_rows``,
+        ``n_invalid`` (left out, listed in ``invalid``), ``n_duplicates_merged`` and
+        ``n_labels_conflicting`` (class labels set missing because copies disagree); ``None``
+        for registered datasets and subsets.
     """
 
     name: str
@@ -106,6 +111,7 @@ class MoleculeDataset:
     sha256: str
     path: Path | None = None
     spec: DatasetSpec | None = field(default=None, repr=False)
+    load_stats: dict[str, int] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.smiles)
@@ -862,4 +868,6 @@ def load_table(
         invalid=invalid,
         sha256=digest,
         path=path,
+        load_stats={"n_rows": len(raw), "n_invalid": len(invalid), "n_duplicates_merged": n_dup,
+                    "n_labels_conflicting": n_conflict},
     )

@@ -157,6 +157,23 @@ def _pooled_error_caveat(test: dict[str, Any], selection: dict[str, Any], extra_
             f"instead, which is where the flag can show its worth (and where it does not): see {where}.{chosen}"]
 
 
+def _table_rows_lines(data: dict[str, Any]) -> list[str]:
+    """How a user's table's rows became the dataset's molecules (rows left out, duplicates merged),
+    for the datasets whose record has them (tables read by :func:`drugscreen.data.load_table`)."""
+    out = []
+    for name, d in data.items():
+        r = d.get("rows") if isinstance(d, dict) else None
+        if not r:
+            continue
+        n_invalid, n_dup, conflicts = r.get("n_invalid", 0), r.get("n_duplicates_merged", 0), r.get("n_labels_conflicting", 0)
+        left_out = (f"{n_invalid} left out as unparsable or refused (listed in `{name}.invalid.csv` in the training output)"
+                    if n_invalid else "none left out")
+        merged = f"{n_dup} duplicate row(s) (same standardized molecule) merged" + (
+            f", {conflicts} disagreeing class label(s) set missing" if conflicts else "")
+        out.append(f"- {name}: {r.get('n_rows')} rows read; {left_out}; {merged}; {d.get('n_molecules')} molecules")
+    return ["", "Rows of the tables trained on:", "", *out] if out else []
+
+
 def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
     """Markdown card for the bundle in ``bundle_dir`` (metrics, data, calibration, domain, command)."""
     root = Path(bundle_dir)
@@ -204,6 +221,7 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
     lines += ["", "## Data", "", "| dataset | sha256 | split sha256 | train | valid | test | train removed (in another split) |", "|---|---|---|---|---|---|---|"]
     for name, d in cfg.get("data", {}).items():
         lines.append(f"| {name} | `{d['sha256'][:16]}…` | `{d['split_sha256'][:16]}…` | {d['n_train']} | {d['n_valid']} | {d['n_test']} | {d['n_train_removed_leak']} |")
+    lines += _table_rows_lines(cfg.get("data", {}))
     cal = cfg.get("calibration", {})
     dom = cfg.get("domain", {})
     ev = dom.get("evidence", {})

@@ -91,6 +91,7 @@ class DatasetPart:
     n_removed_leak: int
     task_slice: tuple[int, int]
     task_type: str
+    load_stats: dict[str, int] | None = None  # a user's table: rows read, invalid, duplicates merged
 
 
 @dataclass
@@ -470,6 +471,7 @@ def build_training_data(
                 name=ds.name, sha256=ds.sha256, split_sha256=sp.sha256(), n_molecules=len(ds),
                 n_train=counts["train"], n_valid=counts["valid"], n_test=counts["test"],
                 n_removed_leak=removed, task_slice=(a, b), task_type=ds.task_type or "classification",
+                load_stats=getattr(ds, "load_stats", None),
             )
         )
         if removed:

@@ -1225,7 +1225,8 @@ def train_on_data(
                    "descriptor_ranges": data.descriptor_ranges, "range_evidence": range_evidence},
         "data": {d.name: {"sha256": d.sha256, "split_sha256": d.split_sha256, "n_molecules": d.n_molecules,
                           "n_train": d.n_train, "n_valid": d.n_valid, "n_test": d.n_test,
-                          "n_train_removed_leak": d.n_removed_leak} for d in data.datasets},
+                          "n_train_removed_leak": d.n_removed_leak}
+                 | ({"rows": dict(d.load_stats)} if d.load_stats else {}) for d in data.datasets},
         "split": {"kind": config.split, "sizes": [0.8, 0.1, 0.1], "per_dataset": True},
         "metrics": result.metrics,
         "training": {"config": config.to_dict(), "train_s": sum(m.train_s for m in members),
