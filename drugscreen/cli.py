@@ -282,7 +282,7 @@ def models_list(
         for ds, s in m.summary.items():
             metric = "roc_auc" if "roc_auc" in s else "rmse"
             ms = s.get(metric, {})
-            typer.echo(f"    {ds:<22} test {metric.upper().replace('_', '-')} {mean_sd_text(ms)}")
+            typer.echo(f"    {ds:<22} test {metric.upper().replace('_', '-')} {mean_sd_text(ms, len(s.get('seeds') or []) or None)}")
     if affinity:
         typer.echo(f"affinity  ({len(affinity['tasks'])} tasks, {affinity['members']} members, {affinity['split']} split)  "
                    f"{affinity['description']}")
@@ -381,7 +381,7 @@ def train_cmd(
                 if not s[metric].get("n"):
                     typer.echo(f"{name}: test {metric} n/a (no test task could be scored; see the warnings above) (seeds {s['seeds']})")
                     continue
-                typer.echo(f"{name}: test {metric} {mean_sd_text(s[metric])} (seeds {s['seeds']})")
+                typer.echo(f"{name}: test {metric} {mean_sd_text(s[metric], len(s['seeds']))} (seeds {s['seeds']})")
     if not _state.get("quiet"):  # -q: only warnings and errors, as screen -q drops its summary line
         typer.echo(_train_outputs_message(output, config.model, result.bundle_paths), err=True)
 

@@ -77,3 +77,29 @@ def test_card_and_config_say_which_rows_of_the_table_were_left_out_or_merged(tmp
     assert ("- assay: 124 rows read; 2 left out as unparsable or refused (listed in `assay.invalid.csv` in the training "
             "output); 2 duplicate row(s) (same standardized molecule) merged, 1 disagreeing class label(s) set missing; "
             "120 molecules") in card
+
+
+def test_a_seed_whose_test_part_cannot_be_scored_is_counted_not_called_one_seed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two seeds, one of whose random test parts held no positive: the summary printed
+    ``0.607 (one seed) (seeds [0, 1])``, and the card the same, as if one seed had been trained."""
+    from typer.testing import CliRunner
+
+    import drugscreen.training as training
+    from drugscreen.cli import app
+    from drugscreen.training.card import mean_sd_text
+    from drugscreen.training.trainer import TrainResult
+
+    assert mean_sd_text({"mean": 0.607, "sd": 0.0, "n": 1}, 2) == "0.607 (1 of 2 seeds scored)"
+    assert mean_sd_text({"mean": 0.6, "sd": 0.05, "n": 2}, 3) == "0.600 ± 0.050 (2 of 3 seeds scored)"
+    assert mean_sd_text({"mean": 0.6, "sd": 0.05, "n": 3}, 3) == "0.600 ± 0.050"  # the panel's lines unchanged
+    assert mean_sd_text({"mean": 0.6, "sd": 0.0, "n": 1}, 1) == "0.600 (one seed)"
+
+    def fake_train(config, output, progress=True, overwrite=False):  # noqa: ANN001, ANN202
+        summary = {"cls": {"roc_auc": {"mean": 0.607, "sd": 0.0, "n": 1}, "seeds": [0, 1]}}
+        return TrainResult(config, output, None, [], {"summary": summary})
+
+    monkeypatch.setattr(training, "train", fake_train)
+    path = _table(tmp_path / "cls.csv", (np.arange(40) % 2).astype(float))
+    res = CliRunner().invoke(app, ["train", "--dataset", str(path), "--split", "random", "--seeds", "0,1", "-o", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "cls: test roc_auc 0.607 (1 of 2 seeds scored) (seeds [0, 1])" in res.output

@@ -41,12 +41,18 @@ def _fmt(x: Any, digits: int = 3) -> str:
     return f"{x:.{digits}f}"
 
 
-def mean_sd_text(entry: dict[str, Any] | None) -> str:
+def mean_sd_text(entry: dict[str, Any] | None, of: int | None = None) -> str:
     """``"0.781 ± 0.012"`` from a ``{"mean", "sd", "n"}`` summary; ``"0.781 (one seed)"`` when one
-    seed gave it (its sd of 0 would read as no spread); ``"–"`` when none did."""
+    seed gave it (its sd of 0 would read as no spread); ``"–"`` when none did. With ``of`` (the
+    seeds trained) larger than ``n``, the seeds whose test part could be scored are counted:
+    ``"0.781 (1 of 2 seeds scored)"``."""
     if not entry or entry.get("n", 0) == 0:
         return "–"
-    if entry.get("n") == 1:
+    n = int(entry.get("n", 0))
+    if of is not None and n < of:
+        spread = "" if n == 1 else f" ± {_fmt(entry['sd'])}"
+        return f"{_fmt(entry['mean'])}{spread} ({n} of {of} seeds scored)"
+    if n == 1:
         return f"{_fmt(entry['mean'])} (one seed)"
     return f"{_fmt(entry['mean'])} ± {_fmt(entry['sd'])}"
 
@@ -212,9 +218,9 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
     for name, s in summary.items():
         e = ens.get(name, {})
         if "roc_auc" in s:
-            lines.append(f"| {name} | ROC-AUC | {mean_sd_text(s['roc_auc'])} | {_fmt(e.get('roc_auc'))} | {_fmt(e.get('ece_uncalibrated'))} → {_fmt(e.get('ece'))} |")
+            lines.append(f"| {name} | ROC-AUC | {mean_sd_text(s['roc_auc'], len(s.get('seeds') or []) or None)} | {_fmt(e.get('roc_auc'))} | {_fmt(e.get('ece_uncalibrated'))} → {_fmt(e.get('ece'))} |")
         if "rmse" in s:
-            lines.append(f"| {name} | RMSE | {mean_sd_text(s.get('rmse'))} | {_fmt(e.get('rmse'))} | – |")
+            lines.append(f"| {name} | RMSE | {mean_sd_text(s.get('rmse'), len(s.get('seeds') or []) or None)} | {_fmt(e.get('rmse'))} | – |")
     lines += ["", "## Tasks", "", "| task | dataset | column | type | units | direction |", "|---|---|---|---|---|---|"]
     for t in cfg["tasks"]:
         lines.append(f"| {t['name']} | {t['dataset']} | {t['column']} | {t['type']} | {t['units']} | {t['direction']} |")
