@@ -103,3 +103,31 @@ def test_a_seed_whose_test_part_cannot_be_scored_is_counted_not_called_one_seed(
     res = CliRunner().invoke(app, ["train", "--dataset", str(path), "--split", "random", "--seeds", "0,1", "-o", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
     assert "cls: test roc_auc 0.607 (1 of 2 seeds scored) (seeds [0, 1])" in res.output
+
+
+@pytest.mark.parametrize(("words", "targets"), [(("yes", "no"), None), (("active", "inactive"), ["outcome"])])
+def test_classes_written_as_words_are_refused_with_how_to_write_them(tmp_path: Path, words: tuple[str, str], targets: list[str] | None) -> None:
+    """yes/no labels were refused with 'choose the label columns with --targets', which the user
+    had done (or which does not help): the column is the label, written as words."""
+    from drugscreen.data import load_table
+
+    values = [words[i % 2] for i in range(20)]
+    values[3] = ""
+    pd.DataFrame({"smiles": tiny_smiles(20), "outcome": values}).to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(DatasetError) as info:
+        load_table(tmp_path / "t.csv", targets=targets)
+    message = str(info.value)
+    first, second = sorted(words)
+    assert f"if {first!r} and {second!r} are classes, write them as 0 and 1 (1 = the active class)" in message
+    assert "--targets" not in message
+
+
+def test_a_text_value_in_a_named_target_does_not_suggest_naming_targets(tmp_path: Path) -> None:
+    from drugscreen.data import load_table
+
+    pd.DataFrame({"smiles": tiny_smiles(6), "logd": ["1.2", ">4.5", "2.0", "0.3", "", "1.1"]}).to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(DatasetError, match=r"row 1: '>4.5'") as info:
+        load_table(tmp_path / "t.csv", targets=["logd"])
+    assert "--targets" not in str(info.value)
+    with pytest.raises(DatasetError, match="choose the label columns with --targets"):  # columns taken by default: the hint stays
+        load_table(tmp_path / "t.csv")

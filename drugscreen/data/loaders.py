@@ -621,7 +621,9 @@ def _pick_smiles_column(columns: list[str], given: str | None, path: Path) -> st
     return found
 
 
-def _numeric_labels(df: pd.DataFrame, column: str, path: Path) -> np.ndarray:
+def _numeric_labels(df: pd.DataFrame, column: str, path: Path, chosen: bool = False) -> np.ndarray:
+    """The column's labels as float64 (NaN = empty); text is refused with what to do about it
+    (``chosen``: the user named the column with ``targets``, so it is not suggested again)."""
     import pandas as pd
 
     values = pd.to_numeric(df[column], errors="coerce")
@@ -629,9 +631,15 @@ def _numeric_labels(df: pd.DataFrame, column: str, path: Path) -> np.ndarray:
     if bad.any():
         rows = np.flatnonzero(bad.to_numpy())
         shown = ", ".join(f"row {r}: {df[column].iloc[r]!r}" for r in rows[:3])
+        words = sorted({str(v).strip() for v in df[column][bad]})
+        if len(words) == 2 and values.notna().sum() == 0:  # yes/no, active/inactive: classes written as words
+            what = (f"if {words[0]!r} and {words[1]!r} are classes, write them as 0 and 1 (1 = the active class); "
+                    "an empty cell = not measured")
+        else:
+            what = "an empty cell = not measured" + ("" if chosen else "; choose the label columns with --targets")
         raise DatasetError(
             f"{path}: column {column!r} holds {len(rows)} non-numeric value(s) ({shown}); labels must be numbers "
-            "(0/1 for classification), an empty cell = not measured; choose the label columns with --targets"
+            f"(0/1 for classification); {what}"
         )
     out = values.to_numpy(dtype=np.float64)
     if not np.isfinite(out[~np.isnan(out)]).all():
@@ -766,7 +774,7 @@ def load_table(
         skipped = f" (left out as identifiers by their names: {', '.join(id_cols)})" if id_cols else ""
         raise DatasetError(f"{path}: no label column besides {smi!r}{skipped}; columns: {', '.join(columns)}; "
                            "name the label columns with --targets")
-    labels = np.column_stack([_numeric_labels(df, c, path) for c in target_cols])
+    labels = np.column_stack([_numeric_labels(df, c, path, chosen=bool(targets)) for c in target_cols])
     empty = [c for j, c in enumerate(target_cols) if np.isnan(labels[:, j]).all()]
     if empty:
         raise DatasetError(f"{path}: target column(s) {empty} hold no value; leave them out with --targets")
