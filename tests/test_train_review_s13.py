@@ -131,3 +131,17 @@ def test_a_text_value_in_a_named_target_does_not_suggest_naming_targets(tmp_path
     assert "--targets" not in str(info.value)
     with pytest.raises(DatasetError, match="choose the label columns with --targets"):  # columns taken by default: the hint stays
         load_table(tmp_path / "t.csv")
+
+
+def test_estimator_labels_as_words_or_pandas_missing_values(tmp_path: Path) -> None:
+    """fit(smiles, y) with y = 'yes'/'no' raised numpy's bare 'could not convert string to float',
+    and a label Series holding pd.NA (NaN = missing, as documented) a TypeError about NAType."""
+    from drugscreen.models import MoleculeEstimator
+
+    smiles = pd.Series(tiny_smiles(30))
+    est = MoleculeEstimator(model="fp_mlp", epochs=1, batch_size=16, model_params={"hidden": 16})
+    with pytest.raises(ValueError, match=r"label 0 is 'yes': write classes as 0 and 1"):
+        est.fit(smiles, pd.Series(["yes", "no"] * 15))
+    y = pd.Series([1.0, 0.0, pd.NA] * 10, dtype=object)
+    est.fit(smiles, y)
+    assert est.predict_proba(smiles[:3]).shape == (3, 2)

@@ -65,6 +65,37 @@ def _as_smiles(X: Any) -> list[str]:
     return list(X)
 
 
+def _as_labels(y: Any) -> np.ndarray:
+    """``y`` as a float64 array, NaN where missing (``None``, NaN, ``pd.NA``).
+
+    Raises
+    ------
+    ValueError
+        A label is not a number (``"yes"``, ``"active"``): it names the first such label.
+    """
+    import pandas as pd
+
+    try:
+        if isinstance(y, pd.Series | pd.DataFrame):
+            return y.to_numpy(dtype=float, na_value=np.nan)
+        return np.asarray(y, dtype=float)
+    except (TypeError, ValueError):
+        pass
+    obj = np.asarray(y, dtype=object)
+    flat = obj.ravel()
+    for i, v in enumerate(flat):
+        if v is None or v is pd.NA:
+            continue
+        try:
+            float(v)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"y must hold numbers (0/1 for classification; NaN, None or pd.NA = missing), but label {i} is {v!r}: "
+                "write classes as 0 and 1 (1 = the active class)"
+            ) from None
+    return np.array([np.nan if v is None or v is pd.NA else float(v) for v in flat]).reshape(obj.shape)
+
+
 def _featurize(
     smiles: Sequence[str], descriptors: bool = False, training: bool = False
 ) -> tuple[list[Any], np.ndarray, list[str], np.ndarray | None]:
@@ -234,7 +265,7 @@ class MoleculeEstimator(BaseEstimator):
 
         self._check_task_type()
         X = _as_smiles(X)
-        y = np.asarray(y, dtype=float)
+        y = _as_labels(y)
         if y.ndim not in (1, 2):
             raise ValueError(f"y must have shape (n,) or (n, n_tasks), got {y.shape}")
         if len(X) != len(y):
