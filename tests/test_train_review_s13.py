@@ -145,3 +145,18 @@ def test_estimator_labels_as_words_or_pandas_missing_values(tmp_path: Path) -> N
     y = pd.Series([1.0, 0.0, pd.NA] * 10, dtype=object)
     est.fit(smiles, y)
     assert est.predict_proba(smiles[:3]).shape == (3, 2)
+
+
+def test_card_says_a_seed_figure_is_its_members_together_with_ensemble(tmp_path: Path) -> None:
+    """--ensemble 2: each seed's test figure is its two members averaged, but the card said
+    'each seed one model'."""
+    from drugscreen.bundle import load_bundle
+    from drugscreen.training import TrainConfig, train
+
+    path = _table(tmp_path / "assay.csv", (np.arange(120) % 3 == 0).astype(float))
+    config = TrainConfig(dataset=[str(path)], split="random", ensemble=2, cache_dir=str(tmp_path / "f"),
+                         **{**_TINY, "model": "fp_mlp", "model_params": {"hidden": 16}})
+    train(config, tmp_path / "out")
+    card = load_bundle(tmp_path / "out").card()
+    assert "Mean ± sd over seeds (each seed its 2 members together, as an ensemble)" in card
+    assert "each seed one model" not in card
