@@ -160,3 +160,25 @@ def test_card_says_a_seed_figure_is_its_members_together_with_ensemble(tmp_path:
     card = load_bundle(tmp_path / "out").card()
     assert "Mean ± sd over seeds (each seed its 2 members together, as an ensemble)" in card
     assert "each seed one model" not in card
+
+
+def test_card_shows_the_training_command(tmp_path: Path) -> None:
+    """`drugscreen models info DIR` showed the resolved configuration but not the command that
+    trained the bundle (the shipped panel's card has it, written by hand by publish_panel)."""
+    from typer.testing import CliRunner
+
+    from drugscreen.bundle import load_bundle
+    from drugscreen.cli import app
+
+    path = _table(tmp_path / "my assay.csv", (np.arange(120) % 3 == 0).astype(float))
+    cfg = tmp_path / "run.toml"
+    cfg.write_text('epochs = 1\nbatch_size = 16\n[model_params]\nhidden = 16\n')
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["train", "--config", str(cfg), "--dataset", str(path), "--model", "fp_mlp",
+                                   "--split", "random", "--threads", "1", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    expected = (f"drugscreen train --config {cfg} --dataset '{path}' --model fp_mlp --split random --threads 1 -o {out}")
+    bundle = load_bundle(out)
+    assert bundle.config["training"]["command"] == expected
+    assert bundle.config["training"]["working_dir"] == str(Path.cwd())
+    assert f"- Training command: `{expected}` (run in `{Path.cwd()}`)" in bundle.card()

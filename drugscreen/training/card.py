@@ -213,6 +213,8 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
         *_standardizer_lines(cfg.get("standardizer"), (tr.get("config") or {}).get("dataset")),
         f"- Ensemble: {cfg['n_members']} members (seeds {cfg.get('member_seeds')}), weights stored as {cfg.get('weights_dtype')}",
         f"- Trained with drugscreen {cfg['versions'].get('drugscreen')}, torch {cfg['versions'].get('torch')}, rdkit {cfg['versions'].get('rdkit')}",
+        *([f"- Training command: `{tr['command']}`" + (f" (run in `{tr['working_dir']}`)" if tr.get("working_dir") else "")]
+          if tr.get("command") else []),
         f"- Training time on this machine: {_fmt(tr.get('train_s', float('nan')) / 60, 1)} min in total "
         f"({tr.get('cpus')} CPUs, {tr.get('torch_threads')} torch threads, device {tr.get('device')}); best epochs {tr.get('member_best_epochs')}",
         "",

@@ -23,7 +23,9 @@ import resource
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1083,6 +1085,22 @@ def _range_evidence(data: TrainingData, errors: dict[str, np.ndarray]) -> dict[s
     return out
 
 
+#: The command line of the run in progress (set by :func:`recording_command`).
+_COMMAND: ContextVar[str | None] = ContextVar("drugscreen_train_command", default=None)
+
+
+@contextmanager
+def recording_command(command: str) -> Iterator[None]:
+    """Record ``command`` (``drugscreen train ...``) in the bundles trained inside the block
+    (``config.json`` ``training.command``, with the working directory its relative paths are
+    read from as ``training.working_dir``, and the model card): the CLI's ``train`` does."""
+    token = _COMMAND.set(command)
+    try:
+        yield
+    finally:
+        _COMMAND.reset(token)
+
+
 def train_on_data(
     data: TrainingData,
     config: TrainConfig,
@@ -1091,13 +1109,17 @@ def train_on_data(
     save: bool = True,
     *,
     keep_checkpoints: bool = False,
+    command: str | None = None,
 ) -> TrainResult:
     """Train every seed's ensemble on prepared data; write outputs when ``output_dir`` is given.
 
     The members' checkpoints (``output_dir/.checkpoints``) are removed once the outputs are
     written, unless ``keep_checkpoints`` (one seed of a longer run: a resumed run then reads its
-    finished members back instead of training them again).
+    finished members back instead of training them again). ``command`` (default: the one given
+    to an enclosing :func:`recording_command`) is recorded in the bundle's config
+    (``training.command``) and on its card.
     """
+    command = command or _COMMAND.get()
     from drugscreen.bundle import bundle_versions, save_bundle
     from drugscreen.domain import (
         ECFP4_CONFIG,
@@ -1232,7 +1254,8 @@ def train_on_data(
         "training": {"config": config.to_dict(), "train_s": sum(m.train_s for m in members),
                      "member_best_epochs": [m.best_epoch for m in members],
                      "member_train_s": [m.train_s for m in members],
-                     "torch_threads": torch.get_num_threads(), "cpus": os.cpu_count(), "device": config.device},
+                     "torch_threads": torch.get_num_threads(), "cpus": os.cpu_count(), "device": config.device}
+        | ({"command": command, "working_dir": os.getcwd()} if command else {}),
     }
     forest = None
     if blend is not None and (blend.weights < 1.0).any():
@@ -1389,6 +1412,9 @@ def train(
         Show a progress bar (the CLI passes ``True`` only on a terminal without ``-q``).
     overwrite
         Replace the outputs of a previous run in ``output_dir``.
+
+    Within :func:`recording_command` the command line given there is recorded in the bundle's
+    ``config.json`` (``training.command``) and shown on its card.
     """
     out = Path(output_dir) if output_dir is not None else None
     if out is not None and not _nested:
