@@ -182,3 +182,19 @@ def test_card_shows_the_training_command(tmp_path: Path) -> None:
     assert bundle.config["training"]["command"] == expected
     assert bundle.config["training"]["working_dir"] == str(Path.cwd())
     assert f"- Training command: `{expected}` (run in `{Path.cwd()}`)" in bundle.card()
+
+
+def test_a_saved_row_index_is_not_learnt_as_a_label(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A table saved with pandas' default ``to_csv()`` starts with an unnamed row-index column;
+    it was read as a label 'Unnamed: 0' and a model was trained to predict the row number."""
+    import logging
+
+    from drugscreen.data import load_table
+
+    frame = pd.DataFrame({"smiles": tiny_smiles(20), "logd": np.linspace(-1, 3, 20)})
+    frame.to_csv(tmp_path / "t.csv")  # index=True: ",smiles,logd" then "0,...", "1,..."
+    with caplog.at_level(logging.INFO, logger="drugscreen"):
+        ds = load_table(tmp_path / "t.csv")
+    assert ds.task_names == ["logd"] and ds.task_type == "regression"
+    assert "names no column number 1" in caplog.text
+    assert load_table(tmp_path / "t.csv", targets=["Unnamed: 0", "logd"]).task_names == ["Unnamed: 0", "logd"]  # named: taken

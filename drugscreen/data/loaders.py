@@ -576,6 +576,12 @@ def _is_id_column(column: str) -> bool:
     return bool(_ID_WORDS.intersection(re.split(r"[\s_\-.:/()]+", column.strip().lower())))
 
 
+def _is_unnamed_column(column: str) -> bool:
+    """Whether the header left the column without a name (pandas reads it as ``Unnamed: 0``):
+    most often the row index a ``DataFrame.to_csv()`` wrote, never a label to learn."""
+    return not column.strip() or re.fullmatch(r"Unnamed: \d+(_level_\d+)?", column) is not None
+
+
 #: Other data files a user may give as a training table: refused with a clear message (they were
 #: read as an unknown dataset name, or as CSV text).
 _OTHER_SUFFIXES = (".parquet", ".pq", ".feather", ".xlsx", ".xls", ".sdf", ".sdf.gz", ".smi", ".smiles", ".json", ".pkl")
@@ -767,8 +773,13 @@ def load_table(
             raise DatasetError(f"{path}: {smi!r} is the SMILES column, not a target")
         id_cols: list[str] = []
     else:
-        id_cols = [c for c in columns if c != smi and _is_id_column(c)]
-        target_cols = [c for c in columns if c != smi and c not in id_cols]
+        unnamed = [c for c in columns if c != smi and _is_unnamed_column(c)]
+        if unnamed:
+            logger.info("%s: the header names no column number %s (counting from 1; a saved row index?): not a label "
+                        "(to learn one, name it in the header and give --targets)", path.name,
+                        ", ".join(str(columns.index(c) + 1) for c in unnamed))
+        id_cols = [c for c in columns if c != smi and c not in unnamed and _is_id_column(c)]
+        target_cols = [c for c in columns if c != smi and c not in id_cols and c not in unnamed]
         _report_id_columns(df, id_cols, path)
     if not target_cols:
         skipped = f" (left out as identifiers by their names: {', '.join(id_cols)})" if id_cols else ""
