@@ -198,3 +198,13 @@ def test_a_saved_row_index_is_not_learnt_as_a_label(tmp_path: Path, caplog: pyte
     assert ds.task_names == ["logd"] and ds.task_type == "regression"
     assert "names no column number 1" in caplog.text
     assert load_table(tmp_path / "t.csv", targets=["Unnamed: 0", "logd"]).task_names == ["Unnamed: 0", "logd"]  # named: taken
+
+
+def test_a_semicolon_separated_csv_is_named_as_such(tmp_path: Path) -> None:
+    """A CSV saved by a European spreadsheet uses ';': the refusal said only that no SMILES
+    column was found among the columns 'SMILES;logD'."""
+    from drugscreen.data import load_table
+
+    (tmp_path / "t.csv").write_text("SMILES;logD\nCCO;1,5\nCCN;0,3\n")
+    with pytest.raises(DatasetError, match=r"seems separated by ';', not by commas: save it with commas"):
+        load_table(tmp_path / "t.csv")

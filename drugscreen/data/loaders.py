@@ -622,7 +622,10 @@ def _pick_smiles_column(columns: list[str], given: str | None, path: Path) -> st
     try:
         found = _find_column(columns, given, SMILES_COLUMN_NAMES, "smiles", required=True)
     except InputFormatError as exc:
-        raise DatasetError(f"{path}: {exc}") from None
+        other = next((sep for sep in (";", "\t", "|") if len(columns) == 1 and sep in columns[0]), None)
+        hint = (f"; the header reads as one column: the file seems separated by {other!r}, not by commas: "
+                "save it with commas (or tabs, as .tsv)") if other else ""
+        raise DatasetError(f"{path}: {exc}{hint}") from None
     assert found is not None  # required=True finds one or raises
     return found
 
