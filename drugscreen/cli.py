@@ -421,7 +421,7 @@ def _train_outputs_message(output: Path, model: str, bundles: list[Path]) -> str
         return f"Wrote screening bundle {output} (use with `drugscreen screen --panel {output}`); metrics in {output / 'metrics.json'}"
     listed = ", ".join(str(b) for b in bundles)
     return (f"Wrote one screening bundle per seed: {listed} (use one with `drugscreen screen --panel`); "
-            f"{output} itself is not a bundle; metrics in each bundle's metrics.json")
+            f"{output} itself is not a bundle; metrics in each bundle's metrics.json, over seeds in {output / 'metrics.json'}")
 # === end models & train ===
 
 # === screen & profiles (drugscreen.screening, drugscreen.io) ===

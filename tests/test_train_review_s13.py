@@ -208,3 +208,21 @@ def test_a_semicolon_separated_csv_is_named_as_such(tmp_path: Path) -> None:
     (tmp_path / "t.csv").write_text("SMILES;logD\nCCO;1,5\nCCN;0,3\n")
     with pytest.raises(DatasetError, match=r"seems separated by ';', not by commas: save it with commas"):
         load_table(tmp_path / "t.csv")
+
+
+def test_per_seed_run_keeps_the_figures_over_seeds(tmp_path: Path) -> None:
+    """--split random --seeds 0,1 printed 'test roc_auc 0.70 ± 0.03 (seeds [0, 1])' but wrote it
+    nowhere: each seed<N>/metrics.json holds its own seed only, and OUTPUT held nothing else."""
+    from drugscreen.training import TrainConfig, train
+    from drugscreen.training.trainer import prepare_output_dir
+
+    path = _table(tmp_path / "assay.csv", (np.arange(120) % 3 == 0).astype(float))
+    config = TrainConfig(dataset=[str(path)], split="random", seeds=[0, 1], cache_dir=str(tmp_path / "f"),
+                         **{**_TINY, "model": "fp_mlp", "model_params": {"hidden": 16}})
+    result = train(config, tmp_path / "out")
+    saved = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert saved["summary"]["assay"]["roc_auc"]["n"] == 2 and saved["summary"]["assay"]["seeds"] == [0, 1]
+    assert saved["summary"]["assay"]["roc_auc"]["mean"] == pytest.approx(result.metrics["summary"]["assay"]["roc_auc"]["mean"])
+    assert saved["bundles"] == ["seed0", "seed1"]
+    prepare_output_dir(tmp_path / "out", overwrite=True)  # --overwrite removes it with the seeds' bundles
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".checkpoints"]

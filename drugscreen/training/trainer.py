@@ -1442,11 +1442,14 @@ def train(
         # seeds' members back instead of training them again
         results = [train(TrainConfig.from_dict({**config.to_dict(), "seeds": [s]}), None if out is None else out / f"seed{s}",
                          progress, _nested=True, _keep_checkpoints=True) for s in config.seeds]
+        records = [r for res in results for r in res.run_records]
+        summary = {"summary": summarize_records(records)}
         if out is not None:
             for s in config.seeds:
                 shutil.rmtree(out / f"seed{s}" / _CHECKPOINTS, ignore_errors=True)
-        records = [r for res in results for r in res.run_records]
-        return TrainResult(config, out, None, records, {"summary": summarize_records(records)},
+            # the figures over seeds (the CLI prints them) kept beside the per-seed bundles
+            write_json(out / "metrics.json", {**summary, "bundles": [f"seed{s}" for s in config.seeds if (out / f"seed{s}").is_dir()]})
+        return TrainResult(config, out, None, records, summary,
                            [m for res in results for m in res.members], [b for res in results for b in res.bundle_paths])
     from drugscreen.models import MODELS
 
