@@ -226,3 +226,20 @@ def test_per_seed_run_keeps_the_figures_over_seeds(tmp_path: Path) -> None:
     assert saved["bundles"] == ["seed0", "seed1"]
     prepare_output_dir(tmp_path / "out", overwrite=True)  # --overwrite removes it with the seeds' bundles
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".checkpoints"]
+
+
+def test_rows_left_out_are_readable_like_the_other_outputs(tmp_path: Path) -> None:
+    """OUTPUT/<name>.invalid.csv (and every file atomic_write wrote: fetched datasets, split
+    files) was created owner-only (0600, mkstemp's mode) while the bundle's files are 0644, so a
+    colleague reading the training output could not open the list of refused rows."""
+    import os
+
+    from drugscreen.data.loaders import InvalidRow, write_invalid_rows
+
+    old = os.umask(0o022)
+    try:
+        path = write_invalid_rows([InvalidRow(3, "C1CC(", "syntax error")], tmp_path / "t.invalid.csv")
+        (tmp_path / "plain.txt").write_text("x")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == (tmp_path / "plain.txt").stat().st_mode & 0o777 == 0o644

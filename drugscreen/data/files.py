@@ -16,6 +16,7 @@ URL, the expected path and the environment variable.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
@@ -133,7 +134,9 @@ def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
 def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[io.IOBase]:
     """Open a temporary file beside ``path``; on success move it onto ``path`` atomically.
 
-    On any error the temporary file is removed and ``path`` is left as it was.
+    On any error the temporary file is removed and ``path`` is left as it was. The file gets the
+    permissions a plain ``open`` would give it (``0o666`` less the umask), not ``mkstemp``'s
+    owner-only ``0o600``.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -143,6 +146,10 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[io.
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     except BaseException:
         try:
