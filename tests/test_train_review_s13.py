@@ -243,3 +243,16 @@ def test_rows_left_out_are_readable_like_the_other_outputs(tmp_path: Path) -> No
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == (tmp_path / "plain.txt").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_misspelt_forest_key_names_the_closest_one(tmp_path: Path) -> None:
+    """README: a bad TOML key fails 'with one line naming the key (and the closest known name)';
+    ``[forest] n_estimator = 5`` got only the list of keys, with the misspelt one unnamed."""
+    from drugscreen.exceptions import ConfigError
+    from drugscreen.training import resolve_config
+
+    path = _table(tmp_path / "assay.csv", (np.arange(40) % 2).astype(float))
+    cfg = tmp_path / "run.toml"
+    cfg.write_text(f'dataset = "{path}"\n[forest]\ndatasets = ["assay"]\nn_estimator = 5\n')
+    with pytest.raises(ConfigError, match=r"not 'n_estimator'; 'n_estimator' \(did you mean 'n_estimators'\?\)"):
+        resolve_config(cfg)

@@ -243,7 +243,10 @@ class TrainConfig:
         if self.forest is not None:
             allowed = {"datasets", "n_estimators", "min_samples_leaf", "max_features", "molecules", "weight_rule"}
             unknown = sorted(set(self.forest) - allowed)
-            if unknown or not self.forest.get("datasets"):
+            if unknown:
+                hints = "".join(f"; {u!r}{did_you_mean(u, allowed)}" for u in unknown if did_you_mean(u, allowed))
+                raise ConfigError(f"[forest] takes only {', '.join(sorted(allowed))}, not {', '.join(map(repr, unknown))}{hints}", key="forest")
+            if not self.forest.get("datasets"):
                 raise ConfigError(f"forest needs 'datasets' and takes only {', '.join(sorted(allowed))} (got {sorted(self.forest)})")
             if self.forest.get("molecules", "joint") not in ("joint", "dataset"):
                 raise ConfigError(f"forest molecules must be 'joint' or 'dataset', not {self.forest['molecules']!r}")
