@@ -256,3 +256,15 @@ def test_a_misspelt_forest_key_names_the_closest_one(tmp_path: Path) -> None:
     cfg.write_text(f'dataset = "{path}"\n[forest]\ndatasets = ["assay"]\nn_estimator = 5\n')
     with pytest.raises(ConfigError, match=r"not 'n_estimator'; 'n_estimator' \(did you mean 'n_estimators'\?\)"):
         resolve_config(cfg)
+
+
+@pytest.mark.parametrize("split", ["scaffold", "random", "stratified"])
+def test_five_molecules_are_not_told_to_try_another_split(tmp_path: Path, split: str) -> None:
+    """Five rows: every split leaves validation empty, but the refusal said 'or another --split'."""
+    from drugscreen.training import TrainConfig, train
+
+    path = _table(tmp_path / "five.csv", np.array([0.0, 1.0, 0.0, 1.0, 1.0]))
+    config = TrainConfig(dataset=[str(path)], split=split, cache_dir=str(tmp_path / "f"), **_TINY)
+    with pytest.raises(DatasetError, match="leaves the valid part empty; give more molecules") as info:
+        train(config, tmp_path / "out")
+    assert "--split" not in str(info.value)

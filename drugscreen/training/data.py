@@ -310,10 +310,9 @@ def _check_split_parts(ds: Any, sp: Any) -> str:
     reason = ""
     for part_name, idx in (("valid", sp.valid), ("test", sp.test)):
         if len(idx) == 0:
-            raise DatasetError(
-                f"{ds.name}: the {sp.kind} split of its {len(ds)} molecules leaves the {part_name} part empty; "
-                "give more molecules or another --split"
-            )
+            what = ("give more molecules (with fewer than 10, any 80/10/10 split leaves a part empty)" if len(ds) < 10
+                    else "give more molecules or another --split")
+            raise DatasetError(f"{ds.name}: the {sp.kind} split of its {len(ds)} molecules leaves the {part_name} part empty; {what}")
         bad = []
         for t, task in enumerate(ds.tasks):
             ok, what = scorable(idx, t, task.type)
