@@ -268,3 +268,14 @@ def test_five_molecules_are_not_told_to_try_another_split(tmp_path: Path, split:
     with pytest.raises(DatasetError, match="leaves the valid part empty; give more molecules") as info:
         train(config, tmp_path / "out")
     assert "--split" not in str(info.value)
+
+
+def test_a_table_with_a_header_and_no_rows_says_so(tmp_path: Path) -> None:
+    """A header-only file was refused with "target column(s) ['active'] hold no value; leave them
+    out with --targets", which sends the user to the wrong fix."""
+    from drugscreen.data import load_table
+
+    (tmp_path / "t.csv").write_text("Compound Name,Canonical_SMILES,active\n")
+    with pytest.raises(DatasetError, match=r"has a header \(Compound Name, Canonical_SMILES, active\) but no rows") as info:
+        load_table(tmp_path / "t.csv")
+    assert "--targets" not in str(info.value)

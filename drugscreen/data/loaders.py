@@ -764,6 +764,8 @@ def load_table(
     df = _read_csv(path, sep=sep, engine="python" if sep is None else "c", dtype={smi: str}, keep_default_na=True,
                    encoding="utf-8-sig")
     df.columns = columns
+    if not len(df):
+        raise DatasetError(f"{path}: the table has a header ({', '.join(columns)}) but no rows")
     if targets:
         missing = [t for t in targets if t not in columns]
         if missing:
