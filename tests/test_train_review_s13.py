@@ -279,3 +279,15 @@ def test_a_table_with_a_header_and_no_rows_says_so(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match=r"has a header \(Compound Name, Canonical_SMILES, active\) but no rows") as info:
         load_table(tmp_path / "t.csv")
     assert "--targets" not in str(info.value)
+
+
+def test_a_column_named_twice_is_refused_not_learnt_twice(tmp_path: Path) -> None:
+    """Two assay exports pasted side by side: 'smiles,pIC50,pIC50' was read as two tasks,
+    'pIC50' and 'pIC50.1' (pandas' renaming), without a word."""
+    from drugscreen.data import load_table
+
+    (tmp_path / "t.csv").write_text("smiles,pIC50,pIC50\nCCO,5.1,5.3\nCCN,6.0,\nCCC,4.2,4.0\n")
+    with pytest.raises(DatasetError, match=r"names column\(s\) 'pIC50' more than once"):
+        load_table(tmp_path / "t.csv")
+    (tmp_path / "ok.csv").write_text("smiles,,pIC50\nCCO,0,5.1\nCCN,1,6.0\nCCC,2,4.2\n")  # unnamed columns are not names
+    assert load_table(tmp_path / "ok.csv").task_names == ["pIC50"]
