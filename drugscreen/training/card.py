@@ -180,7 +180,7 @@ def _table_rows_lines(data: dict[str, Any]) -> list[str]:
     return ["", "Rows of the tables trained on:", "", *out] if out else []
 
 
-def _per_seed_text(cfg: dict[str, Any], tcfg: dict[str, Any]) -> str:
+def _per_seed_text(tcfg: dict[str, Any]) -> str:
     """What one seed's figure is: one model, or (``ensemble`` > 1) that seed's members averaged."""
     per_seed = tcfg.get("ensemble", 1)
     if not isinstance(per_seed, int) or per_seed <= 1:
@@ -220,7 +220,7 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
         "",
         f"## Test metrics (each dataset's own {cfg.get('split', {}).get('kind')} split)",
         "",
-        f"Mean ± sd over seeds ({_per_seed_text(cfg, tcfg)}), and the shipped ensemble of all members.",
+        f"Mean ± sd over seeds ({_per_seed_text(tcfg)}), and the shipped ensemble of all members.",
         "",
         "| dataset | metric | per-seed mean ± sd | ensemble | ECE before → after calibration (ensemble) |",
         "|---|---|---|---|---|",
