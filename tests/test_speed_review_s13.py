@@ -99,8 +99,8 @@ QED_SMILES = [
 
 
 def test_qed_is_rdkits_to_the_last_bit() -> None:
-    # the drug-likeness columns compute QED from properties shared with the other columns and
-    # without RDKit's named tuple; every bit must still be rdkit.Chem.QED.qed's
+    # the drug-likeness columns compute QED from properties shared with the other columns;
+    # every bit must still be rdkit.Chem.QED.qed's
     from rdkit import Chem
     from rdkit.Chem import QED
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import math
 import re
 import threading
 from dataclasses import dataclass
@@ -291,21 +290,6 @@ def _mol_props(mol: Chem.Mol, screen: AlertScreen) -> _Props:
 
 _NAN_PROPS = _Props(*([float("nan")] * 9))  # type: ignore[arg-type]
 
-#: QED's desirability parameters and weights in its property order (MW, ALOGP, HBA, HBD, PSA,
-#: ROTB, AROM, ALERTS), read from :mod:`rdkit.Chem.QED` once.
-_QED_PARAMETERS = tuple(QED.adsParameters[name] for name in QED.QEDproperties._fields)
-_QED_WEIGHTS = tuple(QED.WEIGHT_MEAN)
-_QED_WEIGHT_SUM = sum(QED.WEIGHT_MEAN)
-
-
-def _qed(values: tuple[float, ...]) -> float:
-    """``QED.qed(mol, qedProperties=QEDproperties(*values))`` without building the named tuple
-    and its dict: the same :func:`rdkit.Chem.QED.ads` calls and sums in the same order, so the
-    same float."""
-    d = [QED.ads(x, p) for x, p in zip(values, _QED_PARAMETERS, strict=True)]
-    t = sum(wi * math.log(di) for wi, di in zip(_QED_WEIGHTS, d, strict=True))
-    return math.exp(t / _QED_WEIGHT_SUM)
-
 #: A positively charged N, P, S, As, Se or O without hydrogen and with no negatively charged
 #: neighbour: a permanent cation (quaternary ammonium, pyridinium, sulfonium, phosphonium), not a
 #: protonated base (which carries H and which the standardizer neutralizes anyway) nor the
@@ -373,7 +357,10 @@ def _compute_properties(mols: list[Chem.Mol]) -> dict[str, Any]:
         if p is _NAN_PROPS:
             qed[i] = np.nan
             continue
-        qed[i] = _qed((p.mw, p.clogp, p.qed_hba, p.qed_hbd, p.tpsa, p.rotb, p.arom, int(alerts[i])))
+        qp = QED.QEDproperties(
+            MW=p.mw, ALOGP=p.clogp, HBA=p.qed_hba, HBD=p.qed_hbd, PSA=p.tpsa, ROTB=p.rotb, AROM=p.arom, ALERTS=int(alerts[i])
+        )
+        qed[i] = QED.qed(mols[i], qedProperties=qp)
     mw = np.array([p.mw for p in props])
     clogp = np.array([p.clogp for p in props])
     hbd = np.array([p.hbd for p in props], dtype=float)
