@@ -25,7 +25,7 @@ def _exact(query: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def test_int8_and_bfloat16_products_give_the_exact_similarities(monkeypatch: pytest.MonkeyPatch, int8: bool) -> None:
     if int8 and not fpmod._int8_products():
         pytest.skip("this torch has no int8 matrix product")
-    monkeypatch.setattr(fpmod, "_INT8_OK", [int8])
+    monkeypatch.setattr(fpmod, "_int8_products", lambda: int8)
     rng = np.random.default_rng(13)
     n_bits = 2048
     ref = (rng.random((700, n_bits)) < rng.choice([0.01, 0.03, 0.2], size=700)[:, None]).astype(np.uint8)
