@@ -16,9 +16,7 @@ from drugscreen.exceptions import DatasetError
 _TINY = {"epochs": 1, "batch_size": 16, "model": "gine", "model_params": {"hidden": 16, "depth": 2, "head_hidden": 16}}
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DRUGSCREEN_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+pytestmark = pytest.mark.usefixtures("own_cache")
 
 
 def _table(path: Path, labels: np.ndarray, extra_rows: list[tuple[str, float]] = ()) -> Path:
