@@ -604,7 +604,9 @@ class Standardizer:
                         mol = parent
                     else:
                         mol = _largest_fragment(mol, self.strip_counterions)
-                if self.neutralize and self.imidates_as_amides and mol.HasSubstructMatch(_IMIDATE):
+                # this edit and the ranked inner salt below need a negative atom: a cheap first match
+                if (self.neutralize and self.imidates_as_amides and mol.HasSubstructMatch(_NEGATIVE)
+                        and mol.HasSubstructMatch(_IMIDATE)):
                     mol = _imidates_as_amides(mol)
                 if self.neutralize and _may_uncharge(mol):
                     uncharger = self._get("_uncharger", lambda: rdMolStandardize.Uncharger())
@@ -613,7 +615,8 @@ class Standardizer:
                         neutral = _sanitized(neutral)
                     mol = neutral
                 if (self.neutralize and self.inner_salts and self.ranked_inner_salts
-                        and Chem.GetFormalCharge(mol) >= 0 and mol.HasSubstructMatch(_ACID_ANION)):
+                        and Chem.GetFormalCharge(mol) >= 0 and mol.HasSubstructMatch(_NEGATIVE)
+                        and mol.HasSubstructMatch(_ACID_ANION)):
                     mol = _acid_anions_protonated(mol)  # then charged > 0: _inner_salt chooses the acid
                 if self.neutralize and self.inner_salts and Chem.GetFormalCharge(mol) > 0:
                     mol = _inner_salt(mol)
