@@ -357,7 +357,6 @@ def train_cmd(
     from drugscreen.exceptions import ConfigError
     from drugscreen.training import resolve_config, train
     from drugscreen.training.card import mean_sd_text
-    from drugscreen.training.trainer import recording_command
 
     flags = {"dataset": dataset, "model": model, "split": split, "seeds": seeds, "ensemble": ensemble, "epochs": epochs,
              "batch_size": batch_size, "lr": lr, "extra_features": extra_features, "device": device, "num_threads": threads,
@@ -380,8 +379,7 @@ def train_cmd(
     given = [(f"--{k.replace('_', '-')}" if k != "num_threads" else "--threads", v) for k, v in flags.items() if v is not None]
     argv = ["drugscreen", "train", *(["--config", str(config_file)] if config_file is not None else []),
             *[str(a) for flag, v in given for a in (flag, v)], "-o", str(output), *(["--overwrite"] if overwrite else [])]
-    with recording_command(shlex.join(argv)):  # into the bundle's config.json and card
-        result = train(config, output, progress=progress_enabled(), overwrite=overwrite)
+    result = train(config, output, progress=progress_enabled(), overwrite=overwrite, command=shlex.join(argv))
     for name, s in result.metrics["summary"].items():
         for metric in ("roc_auc", "rmse"):
             if metric in s:

@@ -92,7 +92,7 @@ def test_a_seed_whose_test_part_cannot_be_scored_is_counted_not_called_one_seed(
     assert mean_sd_text({"mean": 0.6, "sd": 0.05, "n": 3}, 3) == "0.600 ± 0.050"  # the panel's lines unchanged
     assert mean_sd_text({"mean": 0.6, "sd": 0.0, "n": 1}, 1) == "0.600 (one seed)"
 
-    def fake_train(config, output, progress=True, overwrite=False):  # noqa: ANN001, ANN202
+    def fake_train(config, output, progress=True, overwrite=False, command=None):  # noqa: ANN001, ANN202
         summary = {"cls": {"roc_auc": {"mean": 0.607, "sd": 0.0, "n": 1}, "seeds": [0, 1]}}
         return TrainResult(config, output, None, [], {"summary": summary})
 

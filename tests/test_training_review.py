@@ -219,7 +219,7 @@ def test_cli_says_what_train_wrote(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 
     out = tmp_path / "o"
 
-    def fake_train(config, output, progress=False, overwrite=False):
+    def fake_train(config, output, progress=False, overwrite=False, command=None):
         bundles = [] if config.model == "rf" else ([Path(output) / f"seed{s}" for s in config.seeds] if len(config.seeds) > 1 else [Path(output)])
         return trainer.TrainResult(config, Path(output), None, [], {"summary": {}}, bundle_paths=bundles)
 

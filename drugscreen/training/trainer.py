@@ -23,9 +23,7 @@ import resource
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1085,22 +1083,6 @@ def _range_evidence(data: TrainingData, errors: dict[str, np.ndarray]) -> dict[s
     return out
 
 
-#: The command line of the run in progress (set by :func:`recording_command`).
-_COMMAND: ContextVar[str | None] = ContextVar("drugscreen_train_command", default=None)
-
-
-@contextmanager
-def recording_command(command: str) -> Iterator[None]:
-    """Record ``command`` (``drugscreen train ...``) in the bundles trained inside the block
-    (``config.json`` ``training.command``, with the working directory its relative paths are
-    read from as ``training.working_dir``, and the model card): the CLI's ``train`` does."""
-    token = _COMMAND.set(command)
-    try:
-        yield
-    finally:
-        _COMMAND.reset(token)
-
-
 def train_on_data(
     data: TrainingData,
     config: TrainConfig,
@@ -1115,11 +1097,9 @@ def train_on_data(
 
     The members' checkpoints (``output_dir/.checkpoints``) are removed once the outputs are
     written, unless ``keep_checkpoints`` (one seed of a longer run: a resumed run then reads its
-    finished members back instead of training them again). ``command`` (default: the one given
-    to an enclosing :func:`recording_command`) is recorded in the bundle's config
-    (``training.command``) and on its card.
+    finished members back instead of training them again). ``command`` (the command line that
+    started the run) is recorded in the bundle's config (``training.command``) and on its card.
     """
-    command = command or _COMMAND.get()
     from drugscreen.bundle import bundle_versions, save_bundle
     from drugscreen.domain import (
         ECFP4_CONFIG,
@@ -1393,7 +1373,7 @@ def _offline_hint(exc: DatasetNotAvailableError) -> DatasetNotAvailableError:
 
 def train(
     config: TrainConfig, output_dir: str | os.PathLike[str] | None = None, progress: bool = False, overwrite: bool = False,
-    *, _nested: bool = False, _keep_checkpoints: bool = False,
+    *, command: str | None = None, _nested: bool = False, _keep_checkpoints: bool = False,
 ) -> TrainResult:
     """Train a configuration end to end and (with ``output_dir``) write the bundle and records.
 
@@ -1412,16 +1392,17 @@ def train(
         Show a progress bar (the CLI passes ``True`` only on a terminal without ``-q``).
     overwrite
         Replace the outputs of a previous run in ``output_dir``.
-
-    Within :func:`recording_command` the command line given there is recorded in the bundle's
-    ``config.json`` (``training.command``) and shown on its card.
+    command
+        The command line that started the run (the CLI's ``drugscreen train ...``), recorded in
+        each bundle's ``config.json`` (``training.command``, with the working directory its
+        relative paths are read from) and shown on its card.
     """
     out = Path(output_dir) if output_dir is not None else None
     if out is not None and not _nested:
         created = not out.exists()
         prepare_output_dir(out, overwrite)
         try:
-            result = train(config, out, progress, _nested=True)
+            result = train(config, out, progress, command=command, _nested=True)
         except BaseException as exc:
             if _nothing_written(out):  # failed before any output or checkpoint: leave no trace
                 (out / _CHECKPOINTS).rmdir()
@@ -1441,7 +1422,7 @@ def train(
         # each seed's checkpoints stay until every seed is done: a resumed run reads the finished
         # seeds' members back instead of training them again
         results = [train(TrainConfig.from_dict({**config.to_dict(), "seeds": [s]}), None if out is None else out / f"seed{s}",
-                         progress, _nested=True, _keep_checkpoints=True) for s in config.seeds]
+                         progress, command=command, _nested=True, _keep_checkpoints=True) for s in config.seeds]
         records = [r for res in results for r in res.run_records]
         summary = {"summary": summarize_records(records)}
         if out is not None:
@@ -1478,7 +1459,7 @@ def train(
         "data ready in %.1f s: %d train / %d valid / %d test molecules, %d tasks from %s",
         time.perf_counter() - t0, len(data.train), len(data.valid), len(data.test), data.n_tasks, ", ".join(d.name for d in data.datasets),
     )
-    return train_on_data(data, config, out, progress, keep_checkpoints=_keep_checkpoints)
+    return train_on_data(data, config, out, progress, keep_checkpoints=_keep_checkpoints, command=command)
 
 
 def _check_endpoint_columns(tasks: list[dict[str, Any]]) -> None:
