@@ -233,18 +233,41 @@ def panel_task_name(task: dict[str, Any], n_dataset_tasks: int) -> str:
     return task_name(dataset, column, multi=True, n_tasks=n_dataset_tasks)
 
 
-def column_collisions(endpoint_columns: Sequence[str]) -> dict[str, str]:
-    """The endpoint columns that are also columns the screen writes itself (``mw``, ``qed``,
-    ``score``, ``in_domain``, ..., another endpoint's ``<name>_unc``, ``smiles``), each with what
-    that column holds; such an endpoint's predictions would be overwritten in the output."""
+def _reserved_columns(endpoint_columns: Sequence[str]) -> dict[str, str]:
+    """The columns the screen writes itself, each with what it holds."""
     reserved = {**{c: "an identity column" for c in IDENTITY_COLUMNS}, **{c: "an applicability-domain column" for c in DOMAIN_COLUMNS},
                 **{c: "a property of every molecule" for c in ALERT_COLUMNS + NUMERIC_PROPERTY_COLUMNS},
                 **{c: "the profile's score and rank" for c in SCORE_COLUMNS}, "smiles": "the input SMILES"}
     reserved.update({f"{c}_unc": f"the uncertainty of endpoint {c!r}" for c in endpoint_columns})
+    return reserved
+
+
+def column_collisions(endpoint_columns: Sequence[str]) -> dict[str, str]:
+    """The endpoint columns that are also columns the screen writes itself (``mw``, ``qed``,
+    ``score``, ``in_domain``, ..., another endpoint's ``<name>_unc``, ``smiles``), each with what
+    that column holds; such an endpoint's predictions would be overwritten in the output."""
+    reserved = _reserved_columns(endpoint_columns)
     clashes = {}
     for c in endpoint_columns:
         if c in reserved or c.lower() == "smiles":
             clashes[c] = reserved.get(c, "the input SMILES")
+    return clashes
+
+
+def case_collisions(endpoint_columns: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """The endpoint columns that differ only in case from a column the screen writes itself or
+    from an earlier endpoint column (``MW`` beside ``mw``), each with ``(that column, what it
+    holds)``. The output keeps both, but spreadsheets and SQL databases take them for one."""
+    folded = {k.lower(): (k, what) for k, what in _reserved_columns(endpoint_columns).items()}
+    clashes: dict[str, tuple[str, str]] = {}
+    seen: dict[str, str] = {}
+    for c in endpoint_columns:
+        key = c.lower()
+        if key in folded and folded[key][0] != c:
+            clashes[c] = folded[key]
+        elif key in seen and seen[key] != c:
+            clashes[c] = (seen[key], "another endpoint")
+        seen.setdefault(key, c)
     return clashes
 
 

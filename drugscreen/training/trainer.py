@@ -1465,7 +1465,8 @@ def train(
 def _check_endpoint_columns(tasks: list[dict[str, Any]]) -> None:
     """Refuse tasks whose output column in ``drugscreen screen`` would be one of the columns it
     writes itself (``mw``, ``qed``, ``score``, ``in_domain`` ..., or another endpoint's ``_unc``):
-    the prediction would be replaced by that column in the output, silently.
+    the prediction would be replaced by that column in the output, silently. Also refused: a
+    column that differs from such a column, or from another endpoint's, only in case (``MW``).
 
     Raises
     ------
@@ -1473,20 +1474,28 @@ def _check_endpoint_columns(tasks: list[dict[str, Any]]) -> None:
         Naming the table column and what the screen column holds.
     """
     from drugscreen.messages import snake_name
-    from drugscreen.screening.screener import column_collisions, endpoint_column_name
+    from drugscreen.screening.screener import case_collisions, column_collisions, endpoint_column_name
 
     columns = [endpoint_column_name(t) for t in tasks]
-    clashes = column_collisions(columns)
+    clashes, in_case = column_collisions(columns), case_collisions(columns)
     for task, col in zip(tasks, columns, strict=True):
+        if col not in clashes and col not in in_case:
+            continue
+        # a joint panel names a single-task dataset's endpoint after the dataset (the file), not the column
+        named_by_file = task["name"] != task["column"] and task["name"] == snake_name(task["dataset"])
+        fix = (f"rename the file (e.g. {task['dataset']}_assay.csv)" if named_by_file
+               else f"rename the column in the table (e.g. {task['column']}_measured)")
         if col in clashes:
-            # a joint panel names a single-task dataset's endpoint after the dataset (the file), not the column
-            named_by_file = task["name"] != task["column"] and task["name"] == snake_name(task["dataset"])
-            fix = (f"rename the file (e.g. {task['dataset']}_assay.csv)" if named_by_file
-                   else f"rename the column in the table (e.g. {task['column']}_measured)")
             raise DatasetError(
                 f"{task['dataset']}: column {task['column']!r} would be the endpoint column {col!r}, which `drugscreen screen` "
                 f"also writes ({clashes[col]}): its predictions would be lost; {fix}"
             )
+        other, what = in_case[col]
+        raise DatasetError(
+            f"{task['dataset']}: column {task['column']!r} would be the endpoint column {col!r}, which would differ only in "
+            f"case from {other!r} ({what}) in `drugscreen screen`'s output, and spreadsheets and databases take the two "
+            f"for one column; {fix}"
+        )
 
 
 def train_single_run(
