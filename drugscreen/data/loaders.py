@@ -758,19 +758,20 @@ def load_table(
         raise DatasetError(f"task_type must be classification or regression, not {task_type!r}")
     lower = path.name.lower()
     sep: str | None = "\t" if lower.endswith((".tsv", ".tsv.gz")) else ("," if lower.endswith((".csv", ".csv.gz")) else None)
-    head = _read_csv(path, sep=sep, engine="python" if sep is None else "c", nrows=0, encoding="utf-8-sig")
-    columns = [str(c) for c in head.columns]
-    raw_header = _read_csv(path, sep=sep, engine="python" if sep is None else "c", header=None, nrows=1, dtype=str,
-                           keep_default_na=False, encoding="utf-8-sig")
-    named = [str(c) for c in raw_header.iloc[0].tolist() if str(c).strip()] if len(raw_header) else []
+    engine = "python" if sep is None else "c"
+    # The header as written (pandas would read a second 'name' as 'name.1', a label of its own):
+    raw_header = _read_csv(path, sep=sep, engine=engine, header=None, nrows=1, dtype=str, keep_default_na=False,
+                           encoding="utf-8-sig")
+    header = [str(c) for c in raw_header.iloc[0].tolist()] if len(raw_header) else []
+    named = [c for c in header if c.strip()]
     twice = sorted({c for c in named if named.count(c) > 1})
-    if twice:  # pandas would read the second as 'name.1', a label of its own
+    if twice:
         raise DatasetError(f"{path}: the header names column(s) {', '.join(map(repr, twice))} more than once; "
                            "give each column its own name")
-    smi = _pick_smiles_column(columns, smiles_column, path)
-    df = _read_csv(path, sep=sep, engine="python" if sep is None else "c", dtype={smi: str}, keep_default_na=True,
-                   encoding="utf-8-sig")
-    df.columns = columns
+    # names distinct, so pandas names each column as written (an empty one 'Unnamed: <i>')
+    smi = _pick_smiles_column([c if c else f"Unnamed: {i}" for i, c in enumerate(header)], smiles_column, path)
+    df = _read_csv(path, sep=sep, engine=engine, dtype={smi: str}, keep_default_na=True, encoding="utf-8-sig")
+    df.columns = columns = [str(c) for c in df.columns]
     if not len(df):
         raise DatasetError(f"{path}: the table has a header ({', '.join(columns)}) but no rows")
     if targets:
