@@ -44,10 +44,22 @@ class Registry(Generic[T]):
         self._names: dict[str, str] = {}
 
     def register(self, name: str) -> Callable[[T], T]:
-        """Return a decorator that registers its argument under ``name``."""
+        """Return a decorator that registers its argument under ``name``.
+
+        Raises
+        ------
+        TypeError
+            ``name`` is not a string, e.g. ``@MODELS.register`` used without ``("name")``.
+        """
+        if not isinstance(name, str):
+            what = getattr(name, "__name__", repr(name))
+            raise TypeError(f"{self.kind} registry: register() takes the name to register under, "
+                            f"not {what}: write @register(\"my_name\") above the definition")
+        key = normalize_name(name)
+        if not key:
+            raise ValueError(f"{self.kind} name {name!r} is empty once '-' and '_' are ignored; give a real name")
 
         def decorator(obj: T) -> T:
-            key = normalize_name(name)
             if key in self._items and self._items[key] is not obj:
                 raise ValueError(f"{self.kind} {name!r} is already registered")
             self._items[key] = obj
