@@ -17,7 +17,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from drugscreen.exceptions import UnknownNameError
 
@@ -46,6 +46,9 @@ class Registry(Generic[T]):
     def register(self, name: str) -> Callable[[T], T]:
         """Return a decorator that registers its argument under ``name``.
 
+        The same definition registered again (a module reloaded, a notebook cell run twice)
+        replaces the earlier one; another object under a taken name is refused.
+
         Raises
         ------
         TypeError
@@ -60,8 +63,12 @@ class Registry(Generic[T]):
             raise ValueError(f"{self.kind} name {name!r} is empty once '-' and '_' are ignored; give a real name")
 
         def decorator(obj: T) -> T:
-            if key in self._items and self._items[key] is not obj:
-                raise ValueError(f"{self.kind} {name!r} is already registered")
+            old = self._items.get(key)
+            if old is not None and old is not obj and not _same_definition(old, obj):
+                raise ValueError(
+                    f"{self.kind} {name!r} is already registered (to {_qualified(old)}); register "
+                    f"{_qualified(obj)} under another name"
+                )
             self._items[key] = obj
             self._names[key] = name
             return obj
@@ -90,3 +97,17 @@ class Registry(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Registry({self.kind!r}, {self.names()})"
+
+
+def _qualified(obj: Any) -> str:
+    """``module.QualName`` of a class or function, else its repr."""
+    qual = getattr(obj, "__qualname__", None)
+    return f"{getattr(obj, '__module__', '?')}.{qual}" if qual else repr(obj)
+
+
+def _same_definition(old: Any, new: Any) -> bool:
+    """Whether ``new`` is ``old`` defined again (same module and qualified name): a reload."""
+    qual = getattr(old, "__qualname__", None)
+    return qual is not None and qual == getattr(new, "__qualname__", None) and (
+        getattr(old, "__module__", None) == getattr(new, "__module__", None)
+    )
