@@ -100,17 +100,19 @@ def test_standardizer_config_round_trip() -> None:
         "largest_fragment", "strip_counterions", "neutralize", "normalize", "canonical_tautomer", "max_heavy_atoms",
         "allow_dummy_atoms", "remove_isotopes", "allow_radicals", "allow_extreme_charges", "allow_inorganic_mixtures",
         "inner_salts", "reperceive_aromaticity", "hypervalent_oxides", "imidates_as_amides",
-        "ranked_inner_salts",
+        "ranked_inner_salts", "counterion_list",
     }
     # a configuration from before an option existed (an older bundle's) keeps its behaviour
     new_options = {"strip_counterions": False, "remove_isotopes": False, "allow_radicals": True, "allow_extreme_charges": True,
                    "inner_salts": False, "reperceive_aromaticity": False, "hypervalent_oxides": False,
-                   "imidates_as_amides": False, "ranked_inner_salts": False}
+                   "imidates_as_amides": False, "ranked_inner_salts": False, "counterion_list": 1}
     older = {k: v for k, v in Standardizer().to_config().items() if k not in new_options and k != "allow_inorganic_mixtures"}
     # ... except inorganic mixtures: refusing them changes no accepted molecule, so older bundles refuse them too
     assert Standardizer.from_config(older).to_config() == {**older, **new_options, "allow_inorganic_mixtures": False}
     assert not prepare_molecule("[Na+].[Cl-]", Standardizer.from_config(older)).valid
-    assert {k: getattr(Standardizer(), k) for k in new_options} == {k: not v for k, v in new_options.items()}
+    flags = {k: v for k, v in new_options.items() if isinstance(v, bool)}
+    assert {k: getattr(Standardizer(), k) for k in flags} == {k: not v for k, v in flags.items()}
+    assert Standardizer().counterion_list > new_options["counterion_list"]
     assert prepare_molecule("CC[O-5]", Standardizer.from_config(older)).valid
 
 

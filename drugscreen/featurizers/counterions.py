@@ -7,12 +7,17 @@ organic fragment that is not listed remains (sodium citrate stays citrate; citri
 stays citric acid), and the largest-fragment rule then chooses among the rest.
 
 The list holds organic acids, bases and crystallization solvents common in the salt forms of
-approved drugs (checked against the ChEMBL approved-drug list: 9 of its 2,628 entries change
+approved drugs (checked against the ChEMBL approved-drug list: 11 of its 2,628 entries change
 parent, among them the pamoates, citrates, meglumines and tromethamines;
 ``benchmarks/counterion_effect.py`` lists them and counts the changes per dataset). Fatty acids and alkyl sulfates are left out on purpose: in
 products such as triethanolamine lauryl sulfate they are the active part. Fragments are
 compared without stereochemistry and with charges neutralized, so maleate and fumarate, or
 tartrate in any of its forms, match one entry.
+
+The list has versions (:data:`COUNTERION_LIST_VERSION`), so that a model bundle keeps the parents
+it was trained on: version 2 (2026-12-01) adds :data:`ADDED_IN_VERSION_2`, whose first two entries
+were the larger part of approved salts (methenamine hippurate was scored as hippuric acid,
+dextroamphetamine saccharate as glucaric acid).
 """
 
 from __future__ import annotations
@@ -23,9 +28,11 @@ from functools import cache
 from rdkit import Chem
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
-__all__ = ["COUNTERIONS", "drop_counterions", "is_counterion"]
+__all__ = ["ADDED_IN_VERSION_2", "COUNTERIONS", "COUNTERION_LIST_VERSION", "counterion_list", "drop_counterions",
+           "is_counterion"]
 
-#: name -> SMILES (any protonation state: fragments are compared neutralized, without stereo).
+#: Version 1 of the list: name -> SMILES (any protonation state: fragments are compared
+#: neutralized, without stereo).
 COUNTERIONS: dict[str, str] = {
     # acids
     "acetic acid": "CC(=O)O",
@@ -70,6 +77,41 @@ COUNTERIONS: dict[str, str] = {
     "dimethyl sulfoxide": "CS(C)=O",
 }
 
+#: What version 2 adds: acids seen as the counter-ion of an approved drug in ChEMBL (the first two
+#: the larger part of their salts). Piperazine, glycine and ethylenediamine are left out: they are
+#: drugs in their own right, and a salt of two listed fragments keeps both (piperazine citrate
+#: would become citric acid again).
+ADDED_IN_VERSION_2: dict[str, str] = {
+    "hippuric acid": "OC(=O)CNC(=O)c1ccccc1",
+    "saccharic (glucaric) acid": "OC(=O)C(O)C(O)C(O)C(O)C(=O)O",
+    "glucuronic acid": "OC1OC(C(=O)O)C(O)C(O)C1O",
+    "lactobionic acid": "OCC(O)C(OC1OC(CO)C(O)C(O)C1O)C(O)C(O)C(=O)O",
+    "glucoheptonic acid (gluceptate)": "OCC(O)C(O)C(O)C(O)C(O)C(=O)O",
+    "terephthalic acid": "OC(=O)c1ccc(C(=O)O)cc1",
+    "sulfosalicylic acid": "OC(=O)c1cc(S(=O)(=O)O)ccc1O",
+    "triphenylacetic acid (trifenatate)": "OC(=O)C(c1ccccc1)(c1ccccc1)c1ccccc1",
+    "methyl sulfate": "COS(=O)(=O)O",
+}
+
+#: The newest version of the list, the one :class:`~drugscreen.featurizers.molecule.Standardizer`
+#: uses unless a configuration names another.
+COUNTERION_LIST_VERSION = 2
+
+
+def counterion_list(version: int = COUNTERION_LIST_VERSION) -> dict[str, str]:
+    """The counter-ions and solvents of a version of the list (name -> SMILES).
+
+    Raises
+    ------
+    ValueError
+        For a version other than 1 or 2.
+    """
+    if version == 1:
+        return dict(COUNTERIONS)
+    if version == 2:
+        return {**COUNTERIONS, **ADDED_IN_VERSION_2}
+    raise ValueError(f"counterion_list must be 1 or {COUNTERION_LIST_VERSION}, not {version!r}")
+
 _CARBON = Chem.MolFromSmarts("[#6]")
 
 
@@ -87,26 +129,26 @@ def _uncharger() -> rdMolStandardize.Uncharger:
 
 
 @cache
-def _keys() -> frozenset[str]:
-    return frozenset(_key(Chem.MolFromSmiles(s)) for s in COUNTERIONS.values())
+def _keys(version: int) -> frozenset[str]:
+    return frozenset(_key(Chem.MolFromSmiles(s)) for s in counterion_list(version).values())
 
 
 @cache
-def _sizes() -> frozenset[int]:
-    return frozenset(Chem.MolFromSmiles(s).GetNumHeavyAtoms() for s in COUNTERIONS.values())
+def _sizes(version: int) -> frozenset[int]:
+    return frozenset(Chem.MolFromSmiles(s).GetNumHeavyAtoms() for s in counterion_list(version).values())
 
 
-def is_counterion(fragment: Chem.Mol) -> bool:
-    """Whether ``fragment`` is one of :data:`COUNTERIONS` (in any protonation state)."""
-    if fragment.GetNumHeavyAtoms() not in _sizes() or not fragment.HasSubstructMatch(_CARBON):
+def is_counterion(fragment: Chem.Mol, version: int = COUNTERION_LIST_VERSION) -> bool:
+    """Whether ``fragment`` is on version ``version`` of the list (in any protonation state)."""
+    if fragment.GetNumHeavyAtoms() not in _sizes(version) or not fragment.HasSubstructMatch(_CARBON):
         return False
-    return _key(fragment) in _keys()
+    return _key(fragment) in _keys(version)
 
 
-def drop_counterions(fragments: Sequence[Chem.Mol]) -> list[Chem.Mol]:
-    """``fragments`` without the listed counter-ions and solvents, if an organic fragment that
-    is not one of them remains; otherwise all of ``fragments``, unchanged."""
-    kept = [f for f in fragments if not is_counterion(f)]
+def drop_counterions(fragments: Sequence[Chem.Mol], version: int = COUNTERION_LIST_VERSION) -> list[Chem.Mol]:
+    """``fragments`` without the counter-ions and solvents of version ``version`` of the list, if
+    an organic fragment that is not one of them remains; otherwise all of ``fragments``, unchanged."""
+    kept = [f for f in fragments if not is_counterion(f, version)]
     if len(kept) < len(fragments) and any(f.HasSubstructMatch(_CARBON) for f in kept):
         return kept
     return list(fragments)

@@ -28,7 +28,7 @@ from rdkit.Chem import rdqueries
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
 from drugscreen.featurizers.counterions import _key as _fragment_key
-from drugscreen.featurizers.counterions import drop_counterions
+from drugscreen.featurizers.counterions import COUNTERION_LIST_VERSION, counterion_list, drop_counterions
 from drugscreen.messages import EMPTY_SMILES
 
 __all__ = [
@@ -440,6 +440,11 @@ class Standardizer:
         :data:`~drugscreen.featurizers.counterions.COUNTERIONS` (pamoate, citrate, meglumine,
         ...) while another organic fragment remains, so that olanzapine pamoate is olanzapine,
         not pamoic acid. Configurations written before this option existed read as ``False``.
+    counterion_list
+        Which version of that list (:func:`~drugscreen.featurizers.counterions.counterion_list`):
+        2 (the default) adds hippuric and glucaric acid, the larger part of methenamine hippurate
+        and dextroamphetamine saccharate, and other acids of approved salts. Configurations
+        written before this option existed read as 1, so a bundle keeps the parents it learned.
     neutralize
         Neutralize charges where a neutral form exists (RDKit ``Uncharger``).
     normalize
@@ -544,9 +549,13 @@ class Standardizer:
     hypervalent_oxides: bool = True
     imidates_as_amides: bool = True
     ranked_inner_salts: bool = True
+    counterion_list: int = COUNTERION_LIST_VERSION
     _chooser: Any = field(default=None, init=False, repr=False, compare=False)
     _uncharger: Any = field(default=None, init=False, repr=False, compare=False)
     _tautomers: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        counterion_list(self.counterion_list)  # ValueError for an unknown version
 
     def to_config(self) -> dict[str, Any]:
         """The policy's parameters, for a model bundle's ``config.json``."""
@@ -603,7 +612,7 @@ class Standardizer:
                             return None, self._inorganic_mixture_reason(mol, kind)
                         mol = parent
                     else:
-                        mol = _largest_fragment(mol, self.strip_counterions)
+                        mol = _largest_fragment(mol, self.strip_counterions, self.counterion_list)
                 # this edit and the ranked inner salt below need a negative atom: a cheap first match
                 if (self.neutralize and self.imidates_as_amides and mol.HasSubstructMatch(_NEGATIVE)
                         and mol.HasSubstructMatch(_IMIDATE)):
@@ -658,7 +667,7 @@ class Standardizer:
         """Why ``mol`` (several fragments, none organic: :func:`inorganic_kind` says ``kind``) is
         refused, naming what it would have been scored as."""
         n = len(Chem.GetMolFrags(mol))
-        instead = _largest_fragment(mol, self.strip_counterions)
+        instead = _largest_fragment(mol, self.strip_counterions, self.counterion_list)
         if self.neutralize and _may_uncharge(instead):
             instead = _checked_uncharge(self._get("_uncharger", lambda: rdMolStandardize.Uncharger()), instead)
         which = "holds carbon" if kind == "no carbon atom" else f"is organic ({kind})"
@@ -698,7 +707,7 @@ def _bound_radical_reason(atom: Chem.Atom, metal: Chem.Atom) -> str:
 _BEFORE_OPTIONS: dict[str, Any] = {
     "strip_counterions": False, "remove_isotopes": False, "allow_radicals": True, "allow_extreme_charges": True,
     "allow_inorganic_mixtures": False, "inner_salts": False, "reperceive_aromaticity": False, "hypervalent_oxides": False,
-    "imidates_as_amides": False, "ranked_inner_salts": False,
+    "imidates_as_amides": False, "ranked_inner_salts": False, "counterion_list": 1,
 }
 
 #: An oxide anion on a sulfur, selenium, phosphorus or arsenic cation: the charge-separated
@@ -845,18 +854,18 @@ def _checked_uncharge(uncharger: Any, mol: Chem.Mol) -> Chem.Mol:
     return fixed if Chem.MolFromSmiles(Chem.MolToSmiles(fixed)) is not None else mol
 
 
-def _largest_fragment(mol: Chem.Mol, strip_counterions: bool = False) -> Chem.Mol:
+def _largest_fragment(mol: Chem.Mol, strip_counterions: bool = False, counterions: int = 1) -> Chem.Mol:
     """The fragment RDKit's ``LargestFragmentChooser(preferOrganic=True)`` picks, ~20x faster.
 
     Organic fragments (with a carbon atom) first; then most atoms counting hydrogens, then
     highest molecular weight, then the alphabetically first canonical SMILES. Checked to give the same
     canonical SMILES as RDKit's chooser on 62k MoleculeNet molecules. With ``strip_counterions``
-    the listed counter-ions and solvents are dropped first
+    the counter-ions and solvents of version ``counterions`` of the list are dropped first
     (:func:`~drugscreen.featurizers.counterions.drop_counterions`).
     """
     frags = Chem.GetMolFrags(mol, asMols=True)
     if strip_counterions:
-        frags = tuple(drop_counterions(frags))
+        frags = tuple(drop_counterions(frags, counterions))
     organic = [f for f in frags if f.HasSubstructMatch(_CARBON)]
     pool = organic or list(frags)
     if len(pool) == 1:
