@@ -47,7 +47,9 @@ class Registry(Generic[T]):
         """Return a decorator that registers its argument under ``name``.
 
         The same definition registered again (a module reloaded, a notebook cell run twice)
-        replaces the earlier one; another object under a taken name is refused.
+        replaces the earlier one; another object under a taken name is refused. A class with
+        a ``name`` attribute (what ``to_config`` and ``model_config`` record) must carry the name
+        it is registered under.
 
         Raises
         ------
@@ -63,6 +65,14 @@ class Registry(Generic[T]):
             raise ValueError(f"{self.kind} name {name!r} is empty once '-' and '_' are ignored; give a real name")
 
         def decorator(obj: T) -> T:
+            own = getattr(obj, "name", None)
+            if isinstance(obj, type) and isinstance(own, str) and normalize_name(own) != key:
+                inherited = next((b.__name__ for b in obj.__mro__[1:] if b.__dict__.get("name") == own), None)
+                source = f" (inherited from {inherited})" if inherited and "name" not in obj.__dict__ else ""
+                raise ValueError(
+                    f"{obj.__name__}.name is {own!r}{source}, but it is registered as {self.kind} {name!r}: set "
+                    f"name = {name!r} in the class (configs and bundles record that name and look it up again)"
+                )
             old = self._items.get(key)
             if old is not None and old is not obj and not _same_definition(old, obj):
                 raise ValueError(
