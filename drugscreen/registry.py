@@ -5,6 +5,15 @@ function. Registration is explicit, with a decorator, so what exists never depen
 import order; unknown names raise :class:`~drugscreen.exceptions.UnknownNameError`
 listing the valid ones.
 
+Components of your own (a featurizer, a model) are registered the same way from your own
+module. For the command line (``drugscreen train --model``, ``drugscreen screen --panel`` of a
+bundle trained with it, ``drugscreen benchmark``) to find them, name the module in
+``$DRUGSCREEN_PLUGINS`` (comma-separated importable modules, e.g.
+``DRUGSCREEN_PLUGINS=mylab.drugscreen_models``) or declare it as an entry point of the group
+``drugscreen.plugins`` in your package's metadata. :func:`load_plugins` imports them once, the
+first time a registry is asked for a name it does not hold or for its list of names; a lookup
+of a built-in name never imports them.
+
 Examples
 --------
 >>> FEATURIZERS = Registry("featurizer")
@@ -16,17 +25,94 @@ True
 
 from __future__ import annotations
 
+import functools
+import logging
+import os
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
-from drugscreen.exceptions import UnknownNameError
+from drugscreen.exceptions import ConfigError, UnknownNameError
+
+__all__ = ["ENTRY_POINT_GROUP", "PLUGINS_ENV", "Registry", "load_plugins", "normalize_name"]
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: Environment variable naming plugin modules to import (comma-separated).
+PLUGINS_ENV = "DRUGSCREEN_PLUGINS"
+#: Entry-point group of installed plugin packages (``[project.entry-points."drugscreen.plugins"]``).
+ENTRY_POINT_GROUP = "drugscreen.plugins"
+
+# the plugin sources already imported ("env:<module>" / "ep:<name>"), and whether an import is
+# running (a plugin that lists a registry while it is imported must not start another round)
+_loaded: set[str] = set()
+_loading = False
 
 
 def normalize_name(name: str) -> str:
     """Return ``name`` lower-cased with ``-`` and ``_`` removed."""
     return name.lower().replace("-", "").replace("_", "")
+
+
+@functools.cache
+def _entry_points() -> tuple[Any, ...]:
+    """The installed entry points of :data:`ENTRY_POINT_GROUP` (read once per process)."""
+    from importlib.metadata import entry_points
+
+    try:
+        return tuple(entry_points(group=ENTRY_POINT_GROUP))
+    except Exception as exc:  # pragma: no cover - broken package metadata must not stop a lookup
+        logger.warning("could not read the %s entry points (%s: %s)", ENTRY_POINT_GROUP, type(exc).__name__, exc)
+        return ()
+
+
+def load_plugins() -> list[str]:
+    """Import the plugin modules not imported yet: those named in ``$DRUGSCREEN_PLUGINS`` and the
+    ``drugscreen.plugins`` entry points. Importing a plugin runs its ``register`` decorators.
+
+    Returns
+    -------
+    list[str]
+        The plugins imported by this call (``[]`` when there was nothing new).
+
+    Raises
+    ------
+    ConfigError
+        A plugin could not be imported (not on the path, or its import failed); the message
+        names it, the error, and the import to run to see the traceback.
+    """
+    global _loading
+    if _loading:
+        return []
+    import importlib
+
+    # (key, what the message calls it, module to import, loader)
+    sources: list[tuple[str, str, str, Callable[[], Any]]] = []
+    for module in (m.strip() for m in os.environ.get(PLUGINS_ENV, "").split(",")):
+        if module and f"env:{module}" not in _loaded:
+            sources.append((f"env:{module}", f"{PLUGINS_ENV} module {module!r}", module,
+                            lambda module=module: importlib.import_module(module)))
+    for ep in _entry_points():
+        if f"ep:{ep.name}={ep.value}" not in _loaded:
+            sources.append((f"ep:{ep.name}={ep.value}", f"{ENTRY_POINT_GROUP} entry point {ep.name!r} ({ep.value})",
+                            ep.value.split(":")[0].strip(), ep.load))
+    done: list[str] = []
+    _loading = True
+    try:
+        for key, what, module, load in sources:
+            _loaded.add(key)  # tried once: a failing plugin is reported, not retried at every lookup
+            try:
+                load()
+            except Exception as exc:
+                hint = " (is its folder on PYTHONPATH, or its package installed?)" if isinstance(exc, ModuleNotFoundError) else ""
+                raise ConfigError(f"plugin {what} could not be imported{hint}: {type(exc).__name__}: {exc}; "
+                                  f"python -c 'import {module}' shows the traceback") from exc
+            done.append(what)
+            logger.debug("imported plugin %s", what)
+    finally:
+        _loading = False
+    return done
 
 
 class Registry(Generic[T]):
@@ -36,10 +122,14 @@ class Registry(Generic[T]):
     ----------
     kind
         What the registry holds; used in error messages.
+    extensible
+        Whether users register their own entries (featurizers, models): an unknown name's error
+        then says how to make a plugin's entries known.
     """
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, extensible: bool = False) -> None:
         self.kind = kind
+        self.extensible = extensible
         self._items: dict[str, T] = {}
         self._names: dict[str, str] = {}
 
@@ -86,23 +176,39 @@ class Registry(Generic[T]):
         return decorator
 
     def get(self, name: str) -> T:
-        """Look ``name`` up; raise :class:`UnknownNameError` listing the choices."""
-        try:
-            return self._items[normalize_name(name)]
-        except KeyError:
-            raise UnknownNameError(self.kind, name, self.names()) from None
+        """Look ``name`` up; raise :class:`UnknownNameError` listing the choices (after importing
+        any plugins not imported yet, see :func:`load_plugins`)."""
+        key = normalize_name(name) if isinstance(name, str) else None
+        if key is not None and key in self._items:
+            return self._items[key]
+        if key is not None and load_plugins() and key in self._items:
+            return self._items[key]
+        exc = UnknownNameError(self.kind, name, self.names())
+        if self.extensible and not exc.suggestions:
+            exc.args = (f"{exc}; a {self.kind} of your own is found once its module is imported: name it in "
+                        f"${PLUGINS_ENV} (e.g. {PLUGINS_ENV}=mypackage.my_{self.kind}s) or in a "
+                        f"'{ENTRY_POINT_GROUP}' entry point",)
+        raise exc
 
     def names(self) -> list[str]:
-        """The registered names, as they were registered, sorted."""
+        """The registered names, as they were registered, sorted (plugins included)."""
+        load_plugins()
         return sorted(self._names.values())
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and normalize_name(name) in self._items
+        if not isinstance(name, str):
+            return False
+        key = normalize_name(name)
+        if key in self._items:
+            return True
+        load_plugins()
+        return key in self._items
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
 
     def __len__(self) -> int:
+        load_plugins()
         return len(self._items)
 
     def __repr__(self) -> str:

@@ -4,7 +4,9 @@ A featurizer turns one RDKit molecule (or, for proteins, one sequence) into what
 eats. It is registered by name with :data:`FEATURIZERS` and its parameters are plain JSON
 values, so a model bundle records exactly which featurizer it needs
 (:meth:`Featurizer.to_config`) and a different one is refused
-(:func:`check_featurizer_config`).
+(:func:`check_featurizer_config`). A featurizer of your own is registered the same way from
+your own module, found by the command line through ``$DRUGSCREEN_PLUGINS`` or a
+``drugscreen.plugins`` entry point (:func:`drugscreen.registry.load_plugins`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from drugscreen.registry import Registry
 
 __all__ = ["FEATURIZERS", "Featurizer", "build_featurizer", "check_featurizer_config"]
 
-FEATURIZERS: Registry[Any] = Registry("featurizer")
+FEATURIZERS: Registry[Any] = Registry("featurizer", extensible=True)
 
 
 @runtime_checkable

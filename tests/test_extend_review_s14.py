@@ -1,0 +1,256 @@
+"""Extending drugscreen from outside the package (review s14): a featurizer and a model
+registered from a user's own module, used by the Python API and the command line (through
+``$DRUGSCREEN_PLUGINS`` / the ``drugscreen.plugins`` entry points), and ``MoleculeEstimator``
+inside scikit-learn tooling (nested parameters, empty training sets, ``predict_proba`` on a
+regressor, a registered model the estimator cannot train)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from tiny_data import tiny_smiles
+
+from drugscreen import registry as registry_module
+from drugscreen.exceptions import ConfigError, UnknownNameError
+from drugscreen.registry import Registry
+
+pytestmark = pytest.mark.usefixtures("own_cache")
+
+# a user's plugin module: a GCN registered as a model and a fingerprint registered as a featurizer
+PLUGIN = textwrap.dedent(
+    '''
+    from typing import Any
+
+    import numpy as np
+    import torch
+    from torch import Tensor, nn
+
+    from drugscreen.featurizers.base import FEATURIZERS
+    from drugscreen.models import GraphModel
+    from drugscreen.models.base import scatter_mean, scatter_sum
+    from drugscreen.models.registry import MODELS
+
+
+    @FEATURIZERS.register("{fp}")
+    class PathFingerprint:
+        name = "{fp}"
+
+        def __init__(self, n_bits: int = 256) -> None:
+            self.n_bits = n_bits
+
+        def params(self) -> dict[str, Any]:
+            return {{"n_bits": self.n_bits}}
+
+        def to_config(self) -> dict[str, Any]:
+            return {{"name": self.name, "params": self.params()}}
+
+        def __call__(self, mol) -> np.ndarray:
+            from rdkit.Chem import rdFingerprintGenerator
+
+            return rdFingerprintGenerator.GetRDKitFPGenerator(fpSize=self.n_bits).GetFingerprintAsNumPy(mol)
+
+
+    @MODELS.register("{model}")
+    class UserGCN(GraphModel):
+        name = "{model}"
+
+        def __init__(self, atom_dim: int, bond_dim: int, n_tasks: int, hidden: int = 16, extra_dim: int = 0,
+                     head_groups=None) -> None:
+            super().__init__(n_tasks, hidden, extra_dim, head_hidden=16, head_groups=head_groups)
+            self._store_params(atom_dim=atom_dim, bond_dim=bond_dim, n_tasks=n_tasks, hidden=hidden,
+                               extra_dim=extra_dim, head_groups=list(head_groups) if head_groups else None)
+            self.inp = nn.Linear(atom_dim, hidden)
+            self.lin = nn.Linear(hidden, hidden)
+
+        def encode(self, batch: Any) -> Tensor:
+            h = torch.relu(self.inp(batch.x))
+            src, dst = batch.edge_index
+            h = torch.relu(self.lin(h + scatter_sum(h[src], dst, h.shape[0])))
+            return scatter_mean(h, batch.batch, int(batch.num_graphs))
+    '''
+)
+
+
+@pytest.fixture
+def fresh_plugins(monkeypatch: pytest.MonkeyPatch):
+    """No plugin imported yet in this test, no entry point installed, no $DRUGSCREEN_PLUGINS."""
+    monkeypatch.setattr(registry_module, "_loaded", set(), raising=False)
+    monkeypatch.setattr(registry_module, "_entry_points", lambda: (), raising=False)
+    monkeypatch.delenv("DRUGSCREEN_PLUGINS", raising=False)
+
+
+def _write_plugin(folder: Path, module: str, model: str, fp: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{module}.py").write_text(PLUGIN.format(model=model, fp=fp))
+
+
+def _forget(module: str, names: list[tuple[Registry, str]]) -> None:
+    """Undo a test plugin's import and registrations (the registries are process-wide)."""
+    sys.modules.pop(module, None)
+    for reg, name in names:
+        key = registry_module.normalize_name(name)
+        reg._items.pop(key, None)
+        reg._names.pop(key, None)
+
+
+# -- registering ----------------------------------------------------------------------------
+
+
+def test_register_used_without_a_name_is_refused_at_once() -> None:
+    """``@MODELS.register`` without ``("name")`` replaced the class by the inner decorator
+    function and registered nothing, without a word; the model then was 'unknown'."""
+    reg: Registry = Registry("model")
+    with pytest.raises(TypeError, match=r'register\("my_name"\)'):
+
+        @reg.register  # type: ignore[arg-type]
+        class Forgot:
+            name = "forgot"
+
+    assert len(reg) == 0
+
+
+def test_the_same_definition_registered_again_replaces_it() -> None:
+    """Running a notebook cell (or reloading a module) that defines a registered class again
+    raised 'already registered', so a user could not fix their model without restarting."""
+    reg: Registry = Registry("model")
+    source = "class UserModel:\n    name = 'user_model'\n"
+    first: dict = {"__name__": "user_notebook"}
+    exec(source, first)
+    reg.register("user_model")(first["UserModel"])
+    second: dict = {"__name__": "user_notebook"}
+    exec(source, second)
+    reg.register("user_model")(second["UserModel"])  # the cell run again
+    assert reg.get("user_model") is second["UserModel"]
+    other: dict = {"__name__": "someone_else"}
+    exec(source, other)
+    with pytest.raises(ValueError, match="already registered.*user_notebook.UserModel"):
+        reg.register("user_model")(other["UserModel"])
+
+
+def test_a_class_whose_name_attribute_differs_is_refused() -> None:
+    """A GraphModel subclass that did not set ``name`` inherited "graph": ``model_config(model)``
+    (what a bundle records) then named a model that is not registered, or another one."""
+    from drugscreen.models import GraphModel, model_config
+
+    reg: Registry = Registry("model")
+
+    class NoName(GraphModel):
+        def __init__(self, n_tasks: int = 1) -> None:
+            super().__init__(n_tasks, 4)
+            self._store_params(n_tasks=n_tasks)
+
+    assert model_config(NoName())["name"] == "graph"  # what would have been recorded
+    with pytest.raises(ValueError, match=r"NoName.name is 'graph' \(inherited from GraphModel\).*name = 'no_name'"):
+        reg.register("no_name")(NoName)
+
+
+# -- plugins ----------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("fresh_plugins")
+def test_plugin_named_in_the_environment_is_found_by_the_registries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model or featurizer registered in the user's own module could be used only by code
+    that imported that module first: ``drugscreen train --model``, ``screen --panel`` of its
+    bundle and ``benchmark`` said 'unknown model'. ``$DRUGSCREEN_PLUGINS`` names the module."""
+    from drugscreen.featurizers.base import FEATURIZERS, build_featurizer
+    from drugscreen.models.registry import MODELS
+
+    module, model, fp = "s14_env_plugin", "s14_env_gcn", "s14_env_fp"
+    _write_plugin(tmp_path, module, model, fp)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("DRUGSCREEN_PLUGINS", f" {module} ")
+    try:
+        assert module not in sys.modules
+        assert MODELS.get(model).__name__ == "UserGCN"
+        assert model in MODELS.names() and fp in FEATURIZERS
+        from rdkit import Chem
+
+        assert build_featurizer({"name": fp, "params": {"n_bits": 64}})(Chem.MolFromSmiles("CCO")).shape == (64,)
+    finally:
+        _forget(module, [(MODELS, model), (FEATURIZERS, fp)])
+
+
+@pytest.mark.usefixtures("fresh_plugins")
+def test_plugin_entry_point_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An installed package declares ``[project.entry-points."drugscreen.plugins"]``."""
+    from importlib.metadata import EntryPoint
+
+    from drugscreen.featurizers.base import FEATURIZERS
+    from drugscreen.models.registry import MODELS
+
+    module, model, fp = "s14_ep_plugin", "s14_ep_gcn", "s14_ep_fp"
+    _write_plugin(tmp_path, module, model, fp)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(registry_module, "_entry_points", lambda: (EntryPoint("mine", module, "drugscreen.plugins"),))
+    try:
+        assert MODELS.get(model.upper()).name == model
+    finally:
+        _forget(module, [(MODELS, model), (FEATURIZERS, fp)])
+
+
+@pytest.mark.usefixtures("fresh_plugins")
+def test_built_in_names_never_import_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Screening the shipped panel looks up only built-in names: no plugin code runs for it."""
+    from drugscreen.models.registry import MODELS
+
+    monkeypatch.setenv("DRUGSCREEN_PLUGINS", "s14_no_such_module")
+    assert MODELS.get("gine").name == "gine"
+    assert "dmpnn" in MODELS
+
+
+@pytest.mark.usefixtures("fresh_plugins")
+def test_a_plugin_that_cannot_be_imported_is_one_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from drugscreen.models.registry import MODELS
+
+    monkeypatch.setenv("DRUGSCREEN_PLUGINS", "s14_no_such_module")
+    with pytest.raises(ConfigError, match=r"DRUGSCREEN_PLUGINS module 's14_no_such_module' could not be imported \(is its "
+                                          r"folder on PYTHONPATH.*python -c 'import s14_no_such_module'") as info:
+        MODELS.get("s14_unknown")
+    assert "\n" not in str(info.value)
+    with pytest.raises(UnknownNameError):  # tried once, then the name is just unknown
+        MODELS.get("s14_unknown")
+
+
+@pytest.mark.usefixtures("fresh_plugins")
+def test_unknown_model_says_how_a_model_of_ones_own_is_found() -> None:
+    """'unknown model 'my_gcn'; choose one of: ...' did not say that a bundle trained with a
+    model of one's own needs the module that registers it."""
+    from drugscreen.models.registry import MODELS
+
+    with pytest.raises(UnknownNameError, match=r"unknown model 's14_my_gcn'; choose one of: .*gine.*; a model of your "
+                                               r"own is found once its module is imported: name it in \$DRUGSCREEN_PLUGINS"):
+        MODELS.get("s14_my_gcn")
+    with pytest.raises(UnknownNameError) as typo:  # a typo gets the close match only
+        MODELS.get("gien")
+    assert "did you mean 'gine'" in str(typo.value) and "DRUGSCREEN_PLUGINS" not in str(typo.value)
+
+
+@pytest.mark.usefixtures("fresh_plugins")
+def test_cli_trains_and_screens_with_a_plugin_model(tmp_path: Path) -> None:
+    """The user story end to end: ``drugscreen train --model <own model>`` on their CSV, then
+    ``drugscreen screen --panel <that bundle>``, with the module named in $DRUGSCREEN_PLUGINS."""
+    module, model = "s14_cli_plugin", "s14_cli_gcn"
+    _write_plugin(tmp_path / "plugins", module, model, "s14_cli_fp")
+    smiles = tiny_smiles(60)
+    table = tmp_path / "assay.csv"
+    table.write_text("smiles,active\n" + "".join(f"{s},{int('N' in s)}\n" for s in smiles))
+    (tmp_path / "hits.csv").write_text("smiles\nCCN\nc1ccccc1\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "plugins"), "DRUGSCREEN_PLUGINS": module,
+           "DRUGSCREEN_CACHE_DIR": str(tmp_path / "cache")}
+    cli = [sys.executable, "-m", "drugscreen"]
+    train = subprocess.run([*cli, "train", "--dataset", str(table), "--model", model, "--epochs", "1", "--split", "random",
+                            "-o", str(tmp_path / "run")], env=env, capture_output=True, text=True, timeout=600)
+    assert train.returncode == 0, train.stderr[-2000:]
+    screen = subprocess.run([*cli, "screen", str(tmp_path / "hits.csv"), "--panel", str(tmp_path / "run"),
+                             "-o", str(tmp_path / "scored.csv")], env=env, capture_output=True, text=True, timeout=600)
+    assert screen.returncode == 0, screen.stderr[-2000:]
+    import pandas as pd
+
+    scored = pd.read_csv(tmp_path / "scored.csv")
+    assert list(scored["smiles"]) == ["CCN", "c1ccccc1"]
+    assert scored["active"].between(0, 1).all()
