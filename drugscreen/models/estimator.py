@@ -96,6 +96,26 @@ def _as_labels(y: Any) -> np.ndarray:
     return np.array([np.nan if v is None or v is pd.NA else float(v) for v in flat]).reshape(obj.shape)
 
 
+def _check_labelled(y: np.ndarray) -> None:
+    """Refuse a training set with no molecule, no label, or a task column with no label (it
+    would "fit" and then predict from the initial weights, or a class for everything).
+
+    Raises
+    ------
+    ValueError
+        As scikit-learn does for an empty ``X`` (``Found array with 0 sample(s)``), and naming the
+        first task column without a label.
+    """
+    if y.shape[0] == 0:
+        raise ValueError(f"Found array with 0 sample(s) (shape={y.shape}) while a minimum of 1 is required by MoleculeEstimator.")
+    labelled = ~np.isnan(y)
+    if not labelled.any():
+        raise ValueError("y holds no label (every value is NaN, None or pd.NA): give measured values to learn from")
+    empty = np.flatnonzero(~labelled.any(axis=0))
+    if len(empty):
+        raise ValueError(f"y column {int(empty[0])} holds no label (every value is missing); leave that task out")
+
+
 def _featurize(
     smiles: Sequence[str], descriptors: bool = False, training: bool = False
 ) -> tuple[list[Any], np.ndarray, list[str], np.ndarray | None]:
@@ -253,8 +273,8 @@ class MoleculeEstimator(BaseEstimator):
         Raises
         ------
         ValueError
-            ``X`` and ``y`` hold different numbers of samples, or classification labels other
-            than 0/1.
+            ``X`` and ``y`` hold different numbers of samples, ``X`` is empty, ``y`` (or one of
+            its columns) holds no label, or classification labels are other than 0/1.
         TypeError
             ``X`` is not a sequence of SMILES (see :func:`_as_smiles`).
         """
@@ -270,8 +290,9 @@ class MoleculeEstimator(BaseEstimator):
             raise ValueError(f"y must have shape (n,) or (n, n_tasks), got {y.shape}")
         if len(X) != len(y):
             raise ValueError(f"Found input variables with inconsistent numbers of samples: [{len(X)}, {len(y)}]")
-        self.single_output_ = y.ndim == 1
         y2 = y[:, None] if y.ndim == 1 else y
+        _check_labelled(y2)
+        self.single_output_ = y.ndim == 1
         if self.task_type == "classification":
             labels = y2[~np.isnan(y2)]
             if not np.isin(labels, (0.0, 1.0)).all():
