@@ -205,6 +205,17 @@ class MoleculeEstimator(BaseEstimator):
         self.num_threads = num_threads
         self.device = device
 
+    def set_params(self, **params: Any) -> MoleculeEstimator:
+        """Set parameters, as scikit-learn's ``set_params``; ``model_params__<name>=value`` sets one
+        model constructor argument (``GridSearchCV(est, {"model_params__hidden": [64, 128]})``, or
+        ``"moleculeestimator__model_params__hidden"`` in a pipeline), on a copy of ``model_params``.
+        """
+        nested = {k.split("__", 1)[1]: params.pop(k) for k in list(params) if k.startswith("model_params__")}
+        super().set_params(**params)
+        if nested:
+            self.model_params = {**(self.model_params or {}), **nested}
+        return self
+
     # -- what scikit-learn reads: classifier or regressor, from task_type ----------------------
     @property
     def _estimator_type(self) -> str:
