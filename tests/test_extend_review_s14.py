@@ -254,3 +254,91 @@ def test_cli_trains_and_screens_with_a_plugin_model(tmp_path: Path) -> None:
     scored = pd.read_csv(tmp_path / "scored.csv")
     assert list(scored["smiles"]) == ["CCN", "c1ccccc1"]
     assert scored["active"].between(0, 1).all()
+
+
+# -- MoleculeEstimator in scikit-learn tooling --------------------------------------------------
+
+
+@pytest.mark.parametrize("model", ["rf", "gine"])
+def test_estimator_refuses_to_fit_on_nothing(model: str) -> None:
+    """``fit([], [])`` and ``fit(X, all NaN)`` 'fitted' (a forest of no trees' worth of data, a
+    GNN at its random weights) and then predicted class 1 / 0.5 for everything, where
+    scikit-learn raises 'Found array with 0 sample(s)'."""
+    from drugscreen.models.estimator import MoleculeEstimator
+
+    est = MoleculeEstimator(model=model, epochs=1, model_params={"hidden": 8, "depth": 1} if model == "gine" else None)
+    with pytest.raises(ValueError, match=r"0 sample\(s\)"):
+        est.fit([], [])
+    smiles = tiny_smiles(12)
+    with pytest.raises(ValueError, match="no label"):
+        est.fit(smiles, [float("nan")] * 12)
+    y = [[float(i % 2), float("nan")] for i in range(12)]
+    with pytest.raises(ValueError, match=r"y column 1 holds no label"):
+        est.fit(smiles, y)
+    assert not hasattr(est, "model_")
+
+
+def test_estimator_model_params_are_tunable_one_by_one() -> None:
+    """``GridSearchCV(pipe, {"moleculeestimator__model_params__n_estimators": [...]})`` failed
+    with "'dict' object has no attribute 'set_params'": the model's parameters could only be
+    searched as whole dicts. ``set_params(model_params__<name>=...)`` now sets one of them (on a
+    copy: the dict the user passed, and a clone's, are left as they were)."""
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+
+    from drugscreen.models.estimator import MoleculeEstimator
+
+    given = {"n_estimators": 5}
+    est = MoleculeEstimator(model="rf", model_params=given)
+    twin = clone(est)
+    assert est.set_params(model_params__min_samples_leaf=2, epochs=3) is est
+    assert est.model_params == {"n_estimators": 5, "min_samples_leaf": 2} and est.epochs == 3
+    assert given == {"n_estimators": 5} and twin.model_params == {"n_estimators": 5}
+    assert MoleculeEstimator(model="rf").set_params(model_params__n_estimators=7).model_params == {"n_estimators": 7}
+    smiles = tiny_smiles(40)
+    y = [int("N" in s) for s in smiles]
+    search = GridSearchCV(make_pipeline(MoleculeEstimator(model="rf", model_params={"n_estimators": 3})),
+                          {"moleculeestimator__model_params__n_estimators": [3, 6]}, cv=2)
+    search.fit(smiles, y)
+    assert search.best_params_["moleculeestimator__model_params__n_estimators"] in (3, 6)
+    assert search.best_estimator_[-1].model_params["n_estimators"] == search.best_params_[
+        "moleculeestimator__model_params__n_estimators"]
+
+
+def test_a_regressor_has_no_predict_proba() -> None:
+    """``hasattr(regressor, "predict_proba")`` was True (the method raised only when called), where
+    scikit-learn's estimators (``available_if``) and tools that ask hasattr expect False."""
+    from drugscreen.models.estimator import MoleculeEstimator
+
+    assert not hasattr(MoleculeEstimator(task_type="regression"), "predict_proba")
+    assert hasattr(MoleculeEstimator(task_type="classification"), "predict_proba")
+    reg = MoleculeEstimator(model="rf", task_type="regression", model_params={"n_estimators": 3})
+    reg.fit(tiny_smiles(20), [float(len(s)) for s in tiny_smiles(20)])
+    with pytest.raises(AttributeError, match="has no attribute 'predict_proba'") as info:
+        reg.predict_proba(["CCO"])
+    assert "only available for classification" in str(info.value.__cause__)  # as SVC(probability=False) says why
+
+
+def test_a_registered_model_the_estimator_cannot_train_is_refused_before_featurizing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scikit-learn style model registered from outside (a logistic regression on fingerprints)
+    failed deep in training with "__init__() got an unexpected keyword argument 'atom_dim'"."""
+    from drugscreen.models.estimator import MoleculeEstimator
+    from drugscreen.models.registry import MODELS
+
+    class FPLogReg:
+        name = "s14_logreg"
+
+        def __init__(self, C: float = 1.0) -> None:
+            self.C = C
+
+    monkeypatch.setitem(MODELS._items, "s14logreg", FPLogReg)
+    monkeypatch.setitem(MODELS._names, "s14logreg", "s14_logreg")
+    import drugscreen.models.estimator as estimator_module
+
+    def no_featurizing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("featurized before refusing the model")
+
+    monkeypatch.setattr(estimator_module, "_featurize", no_featurizing)
+    with pytest.raises(ConfigError, match=r"model 's14_logreg' .*not a GraphModel.*subclass drugscreen.models.GraphModel"):
+        MoleculeEstimator(model="s14_logreg").fit(tiny_smiles(10), [0, 1] * 5)

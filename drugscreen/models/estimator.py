@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils.metaestimators import available_if
 
 from drugscreen.exceptions import ConfigError, InvalidMoleculeError
 
@@ -390,10 +391,16 @@ class MoleculeEstimator(BaseEstimator):
             out = (out >= 0.5).astype(int)
         return out[:, 0] if self.single_output_ else out
 
-    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
-        """Classification: ``(n, 2)`` for one task (sklearn convention), else ``(n, n_tasks)`` positive-class probabilities."""
+    def _is_classification(self) -> bool:
+        """``available_if`` check of :meth:`predict_proba` (the reason becomes the error's cause)."""
         if self.task_type != "classification":
-            raise AttributeError("predict_proba is only available for classification")
+            raise AttributeError(f"predict_proba is only available for classification, not task_type={self.task_type!r}")
+        return True
+
+    @available_if(_is_classification)
+    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
+        """Classification: ``(n, 2)`` for one task (sklearn convention), else ``(n, n_tasks)`` positive-class
+        probabilities. A regressor has no ``predict_proba`` (``hasattr`` is False, as in scikit-learn)."""
         p = self._predict(X)
         return np.stack([1 - p[:, 0], p[:, 0]], axis=1) if self.single_output_ else p
 
