@@ -246,6 +246,28 @@ class MoleculeEstimator(BaseEstimator):
         if self.task_type not in ("classification", "regression"):
             raise ConfigError(f"task_type must be 'classification' or 'regression', got {self.task_type!r}")
 
+    def _check_trainable(self) -> None:
+        """Refuse a registered model this estimator cannot train (before any featurizing): it trains
+        :class:`~drugscreen.models.base.GraphModel` subclasses, and ``rf``.
+
+        Raises
+        ------
+        UnknownNameError
+            ``model`` is not registered.
+        ConfigError
+            ``model`` is registered but is not a ``GraphModel`` (e.g. a scikit-learn style class).
+        """
+        from drugscreen.models import MODELS, GraphModel
+
+        cls = MODELS.get(self._model_name)
+        if self._model_name != "rf" and not (isinstance(cls, type) and issubclass(cls, GraphModel)):
+            what = f"{getattr(cls, '__module__', '?')}.{getattr(cls, '__qualname__', cls)}"
+            raise ConfigError(
+                f"model {self.model!r} ({what}) is not a GraphModel, which is what MoleculeEstimator (and drugscreen "
+                "train) can train besides the built-in rf: subclass drugscreen.models.GraphModel (a model of a "
+                "fingerprint reads it as `extra`, as fp_mlp does)"
+            )
+
     @property
     def _model_name(self) -> str:
         """``model`` as registered (``"FP-MLP"`` and ``"fpmlp"`` are ``"fp_mlp"``, ``"RF"`` is
@@ -296,6 +318,7 @@ class MoleculeEstimator(BaseEstimator):
         from drugscreen.training.trainer import _scaler, fit_member
 
         self._check_task_type()
+        self._check_trainable()
         X = _as_smiles(X)
         y = _as_labels(y)
         if y.ndim not in (1, 2):
