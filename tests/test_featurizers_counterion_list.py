@@ -6,7 +6,11 @@ from __future__ import annotations
 import pytest
 from rdkit import Chem
 
-from drugscreen.featurizers.counterions import COUNTERION_LIST_VERSION, drop_counterions, is_counterion
+from drugscreen.featurizers.counterions import (
+    COUNTERION_LIST_VERSION,
+    drop_counterions,
+    is_counterion,
+)
 from drugscreen.featurizers.molecule import DEFAULT_STANDARDIZER, Standardizer
 
 METHENAMINE = "C1N2CN3CN1CN(C2)C3"

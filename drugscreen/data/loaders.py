@@ -617,10 +617,11 @@ def table_name(path: str | os.PathLike[str]) -> str:
 def _pick_smiles_column(columns: list[str], given: str | None, path: Path) -> str:
     """The SMILES column, found as the Screener finds it in an input table (:mod:`drugscreen.io`)."""
     from drugscreen.exceptions import InputFormatError
-    from drugscreen.io import SMILES_COLUMN_NAMES, _find_column
+    from drugscreen.io.formats import SMILES_COLUMN_NAMES
+    from drugscreen.io.tables import find_column
 
     try:
-        found = _find_column(columns, given, SMILES_COLUMN_NAMES, "smiles", required=True)
+        found = find_column(columns, given, SMILES_COLUMN_NAMES, "smiles", required=True)
     except InputFormatError as exc:
         other = next((sep for sep in (";", "\t", "|") if len(columns) == 1 and sep in columns[0]), None)
         hint = (f"; the header reads as one column: the file seems separated by {other!r}, not by commas: "

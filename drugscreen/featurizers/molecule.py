@@ -27,8 +27,12 @@ from rdkit import Chem, rdBase
 from rdkit.Chem import rdqueries
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
+from drugscreen.featurizers.counterions import (
+    COUNTERION_LIST_VERSION,
+    counterion_list,
+    drop_counterions,
+)
 from drugscreen.featurizers.counterions import _key as _fragment_key
-from drugscreen.featurizers.counterions import COUNTERION_LIST_VERSION, counterion_list, drop_counterions
 from drugscreen.messages import EMPTY_SMILES
 
 __all__ = [

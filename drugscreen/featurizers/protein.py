@@ -333,7 +333,7 @@ def read_sequence_text(path: str | Path, what: str = "FASTA file") -> str:
     """
     import gzip
 
-    from drugscreen.io import _text_encoding
+    from drugscreen.io.streams import text_encoding
 
     path = Path(path)
     try:
@@ -342,7 +342,7 @@ def read_sequence_text(path: str | Path, what: str = "FASTA file") -> str:
                 data = handle.read()
         else:
             data = path.read_bytes()
-        encoding = _text_encoding(data[:4096], str(path))
+        encoding = text_encoding(data[:4096], str(path))
     except (OSError, EOFError) as exc:
         raise InputFormatError(f"cannot read {what} {path}: {exc}") from exc
     try:

@@ -639,7 +639,8 @@ class Screener:
     def _as_frame(self, data: Any, smiles_col: str | int | None, id_col: str | int | None) -> tuple[pd.DataFrame, Any, Any]:
         import pandas as pd
 
-        from drugscreen.io import ID_COLUMN_NAMES, SMILES_COLUMN_NAMES, _find_column
+        from drugscreen.io.formats import ID_COLUMN_NAMES, SMILES_COLUMN_NAMES
+        from drugscreen.io.tables import find_column
 
         if isinstance(data, bytes | bytearray | set | frozenset | dict):
             what = {"set": "a set (it has no order)", "frozenset": "a set (it has no order)"}.get(
@@ -673,9 +674,9 @@ class Screener:
             return pd.DataFrame({"smiles": pd.Series(data, dtype=object)}), "smiles", None
         labels = list(data.columns)
         columns = [str(c) for c in labels]
-        scol = _find_column(columns, None if smiles_col is None else str(smiles_col), SMILES_COLUMN_NAMES, "smiles", required=True,
+        scol = find_column(columns, None if smiles_col is None else str(smiles_col), SMILES_COLUMN_NAMES, "smiles", required=True,
                             arg="smiles_col=")
-        icol = _find_column(columns, None if id_col is None else str(id_col), ID_COLUMN_NAMES, "id", required=False, arg="id_col=")
+        icol = find_column(columns, None if id_col is None else str(id_col), ID_COLUMN_NAMES, "id", required=False, arg="id_col=")
         assert scol is not None
         # the columns are matched by their text; a frame read with header=None has the integer
         # labels 0, 1, ..., which index it as themselves (frame["0"] would be a KeyError)

@@ -1474,7 +1474,11 @@ def _check_endpoint_columns(tasks: list[dict[str, Any]]) -> None:
         Naming the table column and what the screen column holds.
     """
     from drugscreen.messages import snake_name
-    from drugscreen.screening.screener import case_collisions, column_collisions, endpoint_column_name
+    from drugscreen.screening.screener import (
+        case_collisions,
+        column_collisions,
+        endpoint_column_name,
+    )
 
     columns = [endpoint_column_name(t) for t in tasks]
     clashes, in_case = column_collisions(columns), case_collisions(columns)

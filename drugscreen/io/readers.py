@@ -1,0 +1,488 @@
+"""Opening a molecule table of any input format for streamed reading (:func:`open_input`):
+``.smi``, delimited text, Parquet and standard input; SDF in :mod:`drugscreen.io.sdf`."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import logging
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from drugscreen.exceptions import InputFormatError
+from drugscreen.io.formats import (
+    _DELIMITERS,
+    _HEADER_WORDS,
+    ID_COLUMN_NAMES,
+    SMILES_COLUMN_NAMES,
+    detect_format,
+    display_name,
+)
+from drugscreen.io.sdf import _is_sdf_separator, _open_sdf
+from drugscreen.io.streams import _PARQUET_MAGIC, _open_bytes, _peek_lines, _Peeked, text_encoding
+from drugscreen.io.tables import TableReader, _check_unique, _frame, find_column
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+
+#: Lines of standard input looked at to guess its format (a molfile's counts line is the 4th).
+_SNIFF_LINES = 5
+#: A molfile counts line: atom and bond counts, ..., the format version.
+_COUNTS_LINE = re.compile(r"^\s*\d+\s*\d+.*V[23]000\s*$")
+
+
+def _looks_like_header(first_token: str) -> bool:
+    """A ``.smi`` first line is a header when its first token is a column-like word, not SMILES."""
+    from drugscreen.featurizers.molecule import parse_smiles
+
+    word = first_token.strip().lower()
+    if word in _HEADER_WORDS:
+        mol, _ = parse_smiles(first_token)
+        # 'smi', 'id', 'mol' etc. never parse; 'C' would, but is no header word.
+        return mol is None or word in SMILES_COLUMN_NAMES
+    return False
+
+
+def open_input(
+    path: str | Path,
+    *,
+    smiles_column: str | None = None,
+    id_column: str | None = None,
+    chunksize: int = 4096,
+    header: bool | None = None,
+) -> TableReader:
+    """Open a molecule table for streamed reading.
+
+    Parameters
+    ----------
+    path
+        The file (format from its suffix, see the module docstring), or ``"-"`` for stdin.
+    smiles_column
+        The column holding SMILES; default: the one column named ``smiles``,
+        ``canonical_smiles`` or ``smi`` in any case.
+    id_column
+        The identifier column; default: ``id``, ``name`` or ``_Name`` when present.
+    chunksize
+        Rows per chunk.
+    header
+        For ``.smi`` input: force (``True``) or forbid (``False``) a header line; ``None``
+        detects it.
+
+    Raises
+    ------
+    InputFormatError
+        Unknown suffix, missing file, or no (or an ambiguous) SMILES column.
+    """
+    if chunksize < 1:
+        raise InputFormatError(f"chunk size must be at least 1, got {chunksize}")
+    fmt, gz = detect_format(path)
+    spath = str(path)
+    if fmt == "parquet":
+        return _open_parquet(spath, gz, smiles_column, id_column, chunksize)
+    binary, head = _open_bytes(spath)
+    try:
+        if head.startswith(_PARQUET_MAGIC):
+            if fmt != "stdin":
+                raise InputFormatError(f"{spath} is a Parquet file; name it .parquet to read it")
+            data = binary.read()
+            binary.close()
+            return _open_parquet(spath, False, smiles_column, id_column, chunksize, data=data)
+        fh: IO[str] = io.TextIOWrapper(binary, encoding=text_encoding(head, spath), errors="replace", newline="")
+    except BaseException:
+        binary.close()
+        raise
+    try:
+        if fmt == "stdin":
+            lead = [line for line in (fh.readline() for _ in range(_SNIFF_LINES)) if line]
+            fh = _Peeked(lead, fh)
+            fmt = _sniff_stdin_format(lead, smiles_column)
+            logger.debug("standard input read as %s", fmt)
+        if fmt == "sdf":
+            return _open_sdf(spath, fh, smiles_column, id_column, chunksize)
+        first_lines = _peek_lines(fh)
+        if fmt == "smi":
+            return _open_smi(spath, fh, first_lines, smiles_column, id_column, chunksize, header)
+        return _open_delimited(spath, fmt, gz, fh, first_lines, smiles_column, id_column, chunksize)
+    except BaseException:
+        fh.close()
+        raise
+
+
+def _first_nonblank(lines: list[str]) -> str:
+    return next((ln for ln in lines if ln.strip()), "")
+
+
+def _sniff_delimiter(line: str, default: str) -> str:
+    counts = {d: line.count(d) for d in _DELIMITERS}
+    best = max(counts.values())
+    if best == 0:
+        return default
+    if counts.get(default, 0) == best:
+        return default
+    return max(_DELIMITERS, key=lambda d: counts[d])
+
+
+def _sniff_stdin_format(lines: list[str], smiles_column: str | None = None) -> str:
+    """``"sdf"``, ``"csv"``, ``"tsv"`` or ``"smi"`` from the first lines of standard input.
+
+    SDF: a molfile counts line (``... V2000``/``V3000``), ``M  END`` or ``$$$$``. CSV/TSV: the
+    first non-blank line holds a delimiter and a SMILES column name (``smiles_column`` when
+    given, else one of :data:`SMILES_COLUMN_NAMES`). Anything else: ``.smi``.
+    """
+    stripped = [ln.rstrip("\r\n") for ln in lines]
+    if any(ln.rstrip() == "M  END" or _is_sdf_separator(ln) or _COUNTS_LINE.match(ln) for ln in stripped):
+        return "sdf"
+    first = _first_nonblank(lines).rstrip("\r\n")
+    names = {smiles_column.strip().lower()} if smiles_column else set(SMILES_COLUMN_NAMES)
+    if any(d in first for d in _DELIMITERS):
+        delim = _sniff_delimiter(first, ",")
+        cells = [c.strip().strip('"').lower() for c in first.split(delim)]
+        if any(c in names for c in cells):
+            return "csv" if delim != "\t" else "tsv"
+    return "smi"
+
+
+#: A CXSMILES at the start of a ``.smi`` line: the SMILES, white space, then its extension
+#: ``|...|`` (enhanced stereo ``|&1:1|``, atom labels ``|$;;$|``), which belongs to the SMILES,
+#: not to the name after it.
+_CX_SMILES = re.compile(r"\s*(\S+[ \t]+\|[^|\r\n]*\|)(?=\s|$)")
+
+
+def _smi_skipped(line: str) -> bool:
+    """A ``.smi`` line that is no record: blank, or a ``#`` comment (no SMILES starts with ``#``)."""
+    text = line.strip()
+    return not text or text.startswith("#")
+
+
+def _open_smi(
+    path: str,
+    fh: IO[str],
+    first_lines: list[str],
+    smiles_column: str | None,
+    id_column: str | None,
+    chunksize: int,
+    header: bool | None,
+) -> TableReader:
+    """``.smi``: one record per line, ``SMILES [name]``; blank and ``#`` lines are skipped.
+
+    This is the format's convention (RDKit's ``SmilesMolSupplier`` skips them too), so row
+    numbers count records, not lines. Fields are split at white space; under a header written
+    with tabs they are split at tabs, so a name with spaces stays one field. A line without a name gets its row number as its name,
+    the id any other input gives a row without one.
+
+    A CSV file saved as ``.smi``: when the first record line's first token holds a comma
+    (which no SMILES does) and a comma-separated cell of it names a SMILES column (``smiles``,
+    ``canonical_smiles``, ``smi``, the ``smiles_column`` asked for, or any name containing
+    "smiles"), the file is read as CSV, with a warning to name it ``.csv``. Read as ``.smi``,
+    every row of such a file, the header included, would be an invalid SMILES, so nothing a
+    ``.smi`` reading could give is lost. ``header=False`` turns this off.
+    """
+    lead = list(first_lines)
+    while all(_smi_skipped(ln) for ln in lead):  # comments before the first record
+        line = fh.readline()
+        if not line:
+            break
+        lead.append(line)
+    first = next((ln for ln in lead if not _smi_skipped(ln)), "")
+    tokens = first.split()
+    if header is not False and tokens and "," in tokens[0]:
+        names = {smiles_column.strip().lower()} if smiles_column else set(SMILES_COLUMN_NAMES)
+        cells = [c.strip().strip('"').lower() for c in first.split(",")]
+        if any(c in names or "smiles" in c for c in cells):
+            logger.warning(
+                "%s: the first line %r is a comma-separated header; reading the file as CSV (name it .csv)",
+                display_name(path), first.strip()[:80],
+            )  # fmt: skip
+            return _open_delimited(path, "csv", False, fh, lead, smiles_column, id_column, chunksize, header_at=len(lead) - 1)
+    named = bool(tokens) and smiles_column is not None and tokens[0].lower() == smiles_column.strip().lower()
+    is_header = header if header is not None else bool(tokens) and (named or _looks_like_header(tokens[0]))
+    # a tab-separated header: the rows are split at tabs too, so a name with spaces stays whole
+    sep = "\t" if is_header and "\t" in first.strip() else None
+    if is_header:
+        columns = ([c.strip() for c in first.strip().split("\t")] if sep else list(tokens)) or ["smiles"]
+        pending: list[str] = []  # lines up to the header (blank, comments, the header) are not rows
+        comments_before = sum(1 for ln in lead if ln.strip().startswith("#"))
+    else:
+        columns = ["smiles", "name"]
+        pending = list(lead)
+        comments_before = 0
+    _check_unique(columns, path)
+    scol = find_column(columns, smiles_column, SMILES_COLUMN_NAMES, "smiles", required=is_header)
+    if scol is None:
+        scol = "smiles"
+    icol = find_column(columns, id_column, ID_COLUMN_NAMES, "id", required=False)
+    if not is_header and id_column is None and len(tokens) < 2:
+        icol = None  # a bare list of SMILES: the row number is the id
+    fill_names = not is_header and icol == "name"
+    ncols = len(columns)
+
+    def rows() -> Iterator[pd.DataFrame]:
+        buf: list[list[str]] = []
+        start = 0
+        blanks = 0  # blank lines count as skipped only when a record follows (not trailing ones)
+        skipped_blank = 0
+        skipped_comment = comments_before
+        stream = _Peeked(pending, fh)
+        for raw in stream:
+            line = raw.rstrip("\r\n")
+            if _smi_skipped(line):
+                if line.strip():
+                    skipped_comment += 1
+                else:
+                    blanks += 1
+                continue
+            skipped_blank += blanks
+            blanks = 0
+            if sep is not None and sep in line:
+                # split before stripping: a leading tab is an empty first field (a row without
+                # a SMILES), not white space to drop (that moved the name into the SMILES)
+                parts = [p.strip() for p in line.strip(" ").split(sep, ncols - 1)]
+            else:  # a row written with spaces under a tab header: white space, as before
+                cx = _CX_SMILES.match(line)
+                if cx is not None and ncols > 1:  # "CCO |$;;$| name": the extension is the SMILES'
+                    parts = [cx.group(1), *line[cx.end() :].split(None, ncols - 2)]
+                else:
+                    parts = line.split(None, ncols - 1)
+            parts += [""] * (ncols - len(parts))
+            if fill_names and not parts[1]:
+                parts[1] = str(start + len(buf))
+            buf.append(parts)
+            if len(buf) >= chunksize:
+                yield _frame(buf, columns, start)
+                start += len(buf)
+                buf = []
+        if buf:
+            yield _frame(buf, columns, start)
+        if skipped_blank or skipped_comment:
+            logger.info(
+                "%s: %d comment line(s) and %d blank line(s) skipped (not molecules; rows are numbered by molecule)",
+                display_name(path), skipped_comment, skipped_blank,
+            )  # fmt: skip
+
+    reader = TableReader(path, "smi", False, columns, scol, icol, chunksize)
+    reader._chunks = rows()
+    reader._close = fh.close
+    return reader
+
+
+#: The csv module's field size limit while reading (its default, 131,072 characters, would
+#: stop the file at one long SMILES; the row reaches the per-row size check instead). The C
+#: long of some platforms is 32 bits, hence not ``sys.maxsize``.
+_CSV_FIELD_LIMIT = 2**31 - 1
+
+
+def _quote_problem(lines: list[str], delim: str) -> tuple[int, str] | None:
+    """A stray quote in one CSV record that spans several lines, or ``None``.
+
+    ``lines`` are the record's raw lines. They are read as the csv module reads them (double
+    quotes, not strict): a field starting with ``"`` runs to the next lone ``"``, line breaks
+    included. The record is refused when such a field is still open at the end of the file
+    (it swallowed the rest), or when it spans lines and its closing quote is followed by
+    more text than white space (a legitimately quoted field ends at a delimiter or the line
+    end; this one merged rows).
+
+    Returns
+    -------
+    tuple or None
+        ``(index of the line where the quoted field opened, what is wrong)``.
+    """
+    start, unquoted, quoted, quote_in_quoted, after_close = range(5)
+    state = start
+    opened = 0
+
+    def merged(k: int, ch: str) -> tuple[int, str]:
+        return opened, (
+            f"a quoted field opened here runs over {k - opened + 1} lines and its closing quote "
+            f"is followed by {ch!r}, so it merged rows; remove the stray quote, or close the "
+            'quote where the field ends (a quote inside a quoted field is written twice: "")'
+        )
+
+    for k, line in enumerate(lines):
+        for ch in line:
+            if state == quoted:
+                if ch == '"':
+                    state = quote_in_quoted
+            elif ch == delim:
+                state = start
+            elif ch in "\r\n":
+                continue  # the record's end (its last line); inside quotes it was kept above
+            elif state == start:
+                if ch == '"':
+                    state, opened = quoted, k
+                else:
+                    state = unquoted
+            elif state == quote_in_quoted:
+                if ch == '"':
+                    state = quoted  # a doubled quote: a literal one
+                elif k == opened:
+                    state = unquoted
+                elif ch.isspace():
+                    state = after_close  # white space may follow; text may not (5" tube)
+                else:
+                    return merged(k, ch)
+            elif state == after_close and not ch.isspace():
+                return merged(k, ch)
+    if state == quoted:
+        n = len(lines) - opened
+        return opened, (
+            f"a quote opened here is never closed: its field runs to the end of the file ({n} line"
+            f'{"s" if n != 1 else ""}); remove the stray quote, or close it (a quote inside a quoted '
+            'field is written twice: "")'
+        )
+    return None
+
+
+def _open_delimited(
+    path: str,
+    fmt: str,
+    gz: bool,
+    fh: IO[str],
+    first_lines: list[str],
+    smiles_column: str | None,
+    id_column: str | None,
+    chunksize: int,
+    header_at: int | None = None,
+) -> TableReader:
+    """CSV/TSV (``fmt``): the header is ``first_lines[header_at]`` (default: the first non-blank
+    line); the lines before it are not rows. See the module docstring."""
+    name = display_name(path)
+    if header_at is None:
+        header_at = next((i for i, ln in enumerate(first_lines) if ln.strip()), len(first_lines))
+    if header_at >= len(first_lines):
+        # an empty file: no rows, as for an empty .smi file (the run warns and writes a header)
+        columns = [smiles_column or "smiles"]
+        if id_column and id_column not in columns:
+            columns.append(id_column)
+        reader = TableReader(path, fmt, gz, columns, columns[0], id_column, chunksize)
+        reader._chunks = iter(())
+        reader._close = fh.close
+        return reader
+    header_line = first_lines[header_at]
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
+    delim = _sniff_delimiter(header_line.rstrip("\r\n"), "\t" if fmt == "tsv" else ",")
+    columns = next(csv.reader([header_line.rstrip("\r\n")], delimiter=delim))
+    columns = [c.strip() for c in columns]
+    _check_unique(columns, path)
+    scol = find_column(columns, smiles_column, SMILES_COLUMN_NAMES, "smiles", required=True)
+    icol = find_column(columns, id_column, ID_COLUMN_NAMES, "id", required=False)
+    ncols = len(columns)
+    stream = _Peeked([header_line], fh)
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        record: list[str] = []  # the raw lines of the record being read
+
+        def lines() -> Iterator[str]:
+            for line in stream:
+                record.append(line)
+                yield line
+
+        reader = csv.reader(lines(), delimiter=delim)
+        next(reader)  # header
+        buf: list[list[str]] = []
+        blanks: list[list[str]] = []
+        start = 0
+        end = reader.line_num  # lines read so far (a record may span several)
+        while True:
+            record.clear()
+            first_line = header_at + end + 1  # the record's first line (1-based, in the file)
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                raise InputFormatError(f"{name}, line {first_line}: {exc}") from exc
+            if reader.line_num - end > 1 or record[-1].count('"') % 2:
+                # a quoted field with line breaks, or one left open on the last line: check it
+                problem = _quote_problem(record, delim)
+                if problem is not None:
+                    raise InputFormatError(f"{name}, line {first_line + problem[0]}: {problem[1]}")
+            line_no, end = first_line, reader.line_num
+            if not row or all(not c.strip() for c in row):
+                blanks.append([""] * ncols)
+                continue
+            if blanks:
+                buf.extend(blanks)
+                blanks = []
+            if len(row) != ncols:
+                if len(row) > ncols and all(not c.strip() for c in row[ncols:]):
+                    row = row[:ncols]
+                elif len(row) < ncols:
+                    row = row + [""] * (ncols - len(row))
+                else:
+                    raise InputFormatError(
+                        f"{path}, line {line_no}: {len(row)} fields where the header has {ncols} "
+                        f"(delimiter {delim!r}); quote fields holding the delimiter"
+                    )
+            buf.append([c.rstrip("\r") for c in row])
+            if len(buf) >= chunksize:
+                yield _frame(buf, columns, start)
+                start += len(buf)
+                buf = []
+        if buf:
+            yield _frame(buf, columns, start)
+
+    reader = TableReader(path, fmt, gz, columns, scol, icol, chunksize)
+    reader._chunks = chunks()
+    reader._close = fh.close
+    return reader
+
+
+def _open_parquet(
+    path: str, gz: bool, smiles_column: str | None, id_column: str | None, chunksize: int, data: bytes | None = None
+) -> TableReader:
+    """Parquet, streamed in row-group batches; ``data``: the file's bytes, already read (stdin)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        if data is not None:
+            source: Any = pa.BufferReader(data)
+        elif path == "-":
+            source = pa.BufferReader(sys.stdin.buffer.read())
+        elif gz:
+            with gzip.open(path, "rb") as g:
+                source = pa.BufferReader(g.read())
+        else:
+            source = path
+        pf = pq.ParquetFile(source)
+    except FileNotFoundError as exc:
+        raise InputFormatError(f"input file not found: {path}") from exc
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputFormatError(f"cannot read {path} as Parquet: {exc}") from exc
+    columns = list(pf.schema_arrow.names)
+    scol = find_column(columns, smiles_column, SMILES_COLUMN_NAMES, "smiles", required=True)
+    icol = find_column(columns, id_column, ID_COLUMN_NAMES, "id", required=False)
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        import pandas as pd
+
+        start = 0
+        for batch in pf.iter_batches(batch_size=chunksize):
+            df = batch.to_pandas()
+            df.index = pd.RangeIndex(start, start + len(df))
+            start += len(df)
+            yield df
+
+    reader = TableReader(path, "parquet", gz, columns, scol or "smiles", icol, chunksize)
+    reader._chunks = chunks()
+    reader._close = pf.close if hasattr(pf, "close") else None
+    return reader
+
+
+def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
+    """Read a whole table into one DataFrame (small files; the CLI streams instead)."""
+    import pandas as pd
+
+    reader = open_input(path, **kwargs)
+    parts = list(reader)
+    if not parts:
+        return pd.DataFrame({c: [] for c in reader.columns})
+    return pd.concat(parts)

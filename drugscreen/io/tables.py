@@ -1,0 +1,146 @@
+"""The streamed table every reader returns (:class:`TableReader`) and how its SMILES and
+identifier columns are found."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from drugscreen.exceptions import InputFormatError
+from drugscreen.io.formats import display_name
+from drugscreen.messages import did_you_mean, name_listing
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+
+#: Columns named in full in error messages; the rest are counted.
+_MAX_LISTED_COLUMNS = 10
+
+
+def _check_unique(columns: list[str], path: str) -> None:
+    """Refuse a header that names a column twice (naming the repeated ones)."""
+    counts = Counter(columns)
+    repeated = [c for c in counts if counts[c] > 1]
+    if repeated:
+        names = name_listing(repeated, _MAX_LISTED_COLUMNS, quote=True)
+        raise InputFormatError(f"duplicate column names in the header of {display_name(path)}: {names}")
+
+
+
+
+def find_column(
+    columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, required: bool, arg: str | None = None
+) -> str | None:
+    """Find ``wanted`` (case-insensitively) or the single column among ``candidates``; ``arg`` is
+    how the caller names the column in the messages (default the CLI's ``--smiles-column`` /
+    ``--id-column``; the Python API passes its keyword, ``smiles_col=``)."""
+    listing = name_listing(columns, _MAX_LISTED_COLUMNS, quote=True)
+    if wanted:
+        if wanted in columns:
+            return wanted
+        hits = [c for c in columns if c.lower() == wanted.lower()]
+        if len(hits) == 1:
+            return hits[0]
+        raise InputFormatError(
+            f"{what} column {wanted!r} not found{did_you_mean(wanted, columns)}; the columns are: {listing}"
+        )
+    lowered = {c: c.strip().lower() for c in columns}
+    for cand in candidates:
+        hits = [c for c in columns if lowered[c] == cand]
+        if len(hits) > 1:
+            raise InputFormatError(
+                f"several columns could hold the {what} ({', '.join(map(repr, hits))}); "
+                f"choose one with {arg or f'--{what}-column'}; the columns are: {listing}"
+            )
+    hits = [c for c in columns if lowered[c] in candidates]
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1 and what == "smiles":
+        raise InputFormatError(
+            f"several columns could hold the SMILES ({', '.join(map(repr, hits))}); "
+            f"choose one with {arg or '--smiles-column'}; the columns are: {listing}"
+        )
+    if hits:  # several id-like columns: the most preferred one
+        return next(c for cand in candidates for c in hits if lowered[c] == cand)
+    if required:
+        from drugscreen.featurizers.molecule import parse_smiles
+
+        hint = ""
+        if columns and parse_smiles(columns[0])[0] is not None:  # the "header" is a molecule
+            hint = (f"; the first line starts with a SMILES ({columns[0]!r}): a list without a header "
+                    "line is read as such when the file is named .smi")
+        raise InputFormatError(
+            f"no SMILES column found (looked for {', '.join(candidates)}, any case); "
+            f"name it with {arg or '--smiles-column'}; the columns are: {listing}{hint}"
+        )
+    return None
+
+
+@dataclass
+class TableReader:
+    """A streamed table of molecules.
+
+    Iterating yields DataFrames of at most ``chunksize`` rows, indexed by the 0-based input
+    row number. ``columns`` are the input columns (in order), ``smiles_column`` the one with
+    SMILES, ``id_column`` the identifier (or ``None``: the row number is used).
+
+    Use :meth:`skip` before iterating to drop the first ``n`` rows (``--resume``).
+    """
+
+    path: str
+    format: str
+    gz: bool
+    columns: list[str]
+    smiles_column: str
+    id_column: str | None
+    chunksize: int = 4096
+    _chunks: Iterator[pd.DataFrame] | None = field(default=None, repr=False)
+    _close: Any = field(default=None, repr=False)
+    _skip: int = 0
+
+    def skip(self, n: int) -> None:
+        """Skip the first ``n`` rows (they are still read, but not yielded)."""
+        self._skip = int(n)
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        assert self._chunks is not None, "reader already consumed"
+        chunks, self._chunks = self._chunks, None
+        to_skip = self._skip
+        try:
+            for chunk in chunks:
+                if to_skip:
+                    if len(chunk) <= to_skip:
+                        to_skip -= len(chunk)
+                        continue
+                    chunk = chunk.iloc[to_skip:]
+                    to_skip = 0
+                if len(chunk):
+                    yield chunk
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Close the underlying file."""
+        if self._close is not None:
+            with contextlib.suppress(Exception):
+                self._close()
+            self._close = None
+
+    def __enter__(self) -> TableReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _frame(rows: list[list[str]], columns: list[str], start: int) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=columns, index=pd.RangeIndex(start, start + len(rows)), dtype=object)
+
+
