@@ -342,3 +342,79 @@ def test_a_registered_model_the_estimator_cannot_train_is_refused_before_featuri
     monkeypatch.setattr(estimator_module, "_featurize", no_featurizing)
     with pytest.raises(ConfigError, match=r"model 's14_logreg' .*not a GraphModel.*subclass drugscreen.models.GraphModel"):
         MoleculeEstimator(model="s14_logreg").fit(tiny_smiles(10), [0, 1] * 5)
+
+
+# -- a model of one's own records its constructor arguments ------------------------------------
+
+
+def _lazy_model_classes():
+    """A user's GraphModel that never calls the private ``_store_params``, and a user's subclass of
+    GINE with a constructor argument of its own."""
+    import torch
+    from torch import nn
+
+    from drugscreen.models import GINE, GraphModel
+    from drugscreen.models.base import scatter_mean
+
+    class LazyGCN(GraphModel):
+        name = "s14_lazy_gcn"
+
+        def __init__(self, atom_dim: int, bond_dim: int, n_tasks: int, hidden: int = 8, head_groups=None) -> None:
+            super().__init__(n_tasks, hidden, head_hidden=8, head_groups=head_groups)
+            self.inp = nn.Linear(atom_dim, hidden)
+
+        def encode(self, batch):
+            return scatter_mean(torch.relu(self.inp(batch.x)), batch.batch, int(batch.num_graphs))
+
+    class WideGINE(GINE):
+        name = "s14_wide_gine"
+
+        def __init__(self, atom_dim: int, bond_dim: int, n_tasks: int, width: int = 4, head_groups=None) -> None:
+            super().__init__(atom_dim, bond_dim, n_tasks, hidden=2 * width, depth=1, head_hidden=8, head_groups=head_groups)
+
+    return LazyGCN, WideGINE
+
+
+def test_a_model_of_ones_own_records_its_arguments_without_store_params(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A GraphModel subclass that did not call the private, undocumented ``_store_params`` trained
+    for every epoch and then failed writing its bundle with "'LazyGCN' object has no attribute
+    '_p_atom_dim'"; a subclass of GINE with an argument of its own failed the same way."""
+    from drugscreen.featurizers.graph import GraphFeaturizer
+    from drugscreen.models import GINE, build_model
+    from drugscreen.models.registry import MODELS
+
+    lazy_cls, wide_cls = _lazy_model_classes()
+    for cls in (lazy_cls, wide_cls):
+        monkeypatch.setitem(MODELS._items, registry_module.normalize_name(cls.name), cls)
+    a, b = GraphFeaturizer.atom_dim, GraphFeaturizer.bond_dim
+    lazy = lazy_cls(a, b, 2, hidden=6)
+    assert lazy.params() == {"atom_dim": a, "bond_dim": b, "n_tasks": 2, "hidden": 6, "head_groups": None}
+    wide = wide_cls(a, b, n_tasks=1, width=3)
+    assert wide.params() == {"atom_dim": a, "bond_dim": b, "n_tasks": 1, "width": 3, "head_groups": None}
+    for model in (lazy, wide):
+        again = build_model({"name": model.name, "params": model.params()})
+        again.load_state_dict(model.state_dict())  # same shapes: the bundle loads
+    # the built-in models record what they recorded before
+    assert GINE(a, b, 2, hidden=32, depth=2, head_groups=(1, 1)).params() == {
+        "atom_dim": a, "bond_dim": b, "n_tasks": 2, "hidden": 32, "depth": 2, "dropout": 0.1, "virtual_node": True,
+        "use_edges": True, "pooling": "meanmax", "extra_dim": 0, "extra_hidden": 128, "head_hidden": 256,
+        "head_layers": 2, "head_groups": [1, 1], "extra_dropout": None, "head_extra_columns": None}
+
+
+def test_train_writes_a_bundle_of_a_model_without_store_params(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from drugscreen.bundle import load_bundle
+    from drugscreen.models.registry import MODELS
+    from drugscreen.training import TrainConfig, train
+
+    lazy_cls, _ = _lazy_model_classes()
+    monkeypatch.setitem(MODELS._items, "s14lazygcn", lazy_cls)
+    monkeypatch.setitem(MODELS._names, "s14lazygcn", "s14_lazy_gcn")
+    smiles = tiny_smiles(60)
+    table = tmp_path / "assay.csv"
+    table.write_text("smiles,active\n" + "".join(f"{s},{int('N' in s)}\n" for s in smiles))
+    config = TrainConfig(dataset=[str(table)], model="s14_lazy_gcn", split="random", epochs=1, model_params={"hidden": 4},
+                         calibration="none")
+    result = train(config, tmp_path / "run")
+    bundle = load_bundle(result.bundle_path)
+    assert bundle.config["model"]["params"]["hidden"] == 4
+    assert bundle.predict_smiles(["CCN", "CCO"]).mean.shape == (2, 1)

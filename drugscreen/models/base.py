@@ -3,8 +3,9 @@
 A :class:`GraphModel` subclass implements :meth:`GraphModel.encode` (a batch of molecular
 graphs to one vector per molecule); this base class adds the optional extra-feature branch
 (descriptors or fingerprints concatenated to the graph embedding, the "hybrid" models) and
-the multitask head. Constructor arguments are plain values recorded by :meth:`params`, so a
-model is rebuilt from its config (``{"name": ..., "params": ...}``) without pickles.
+the multitask head. Constructor arguments are plain values recorded by :meth:`params` (every
+subclass's constructor records its own arguments), so a model is rebuilt from its config
+(``{"name": ..., "params": ...}``) without pickles.
 
 No layer uses batch statistics at inference (LayerNorm only), so a molecule's prediction
 does not depend on the other molecules in its batch.
@@ -12,6 +13,7 @@ does not depend on the other molecules in its batch.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Sequence
 from typing import Any
@@ -73,6 +75,30 @@ class GraphModel(nn.Module):
     """
 
     name = "graph"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Make the subclass's constructor record its own arguments (what :meth:`params` returns),
+        so a model of one's own needs no call to :meth:`_store_params`; a constructor that calls it
+        still decides the stored form of the values it stores."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+        sig = inspect.signature(init)
+
+        @functools.wraps(init)
+        def __init__(self: GraphModel, *args: Any, **kw: Any) -> None:
+            # only the constructor of the object's own class records: a subclass passing other
+            # values to its parent (hidden=2 * width) keeps its own arguments
+            if type(self).__init__ is __init__:
+                bound = sig.bind(self, *args, **kw)
+                bound.apply_defaults()
+                values = {k: v for k, v in list(bound.arguments.items())[1:]
+                          if sig.parameters[k].kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)}
+                self._store_params(**values)
+            init(self, *args, **kw)
+
+        cls.__init__ = __init__  # type: ignore[method-assign]
 
     def __init__(
         self,
@@ -161,6 +187,8 @@ class GraphModel(nn.Module):
         return out
 
     def _store_params(self, **kwargs: Any) -> None:
+        """Record constructor arguments for :meth:`params` (done for every subclass's own
+        arguments already; a constructor calls it to store a normalized form, e.g. lists)."""
         for k, v in kwargs.items():
             object.__setattr__(self, f"_p_{k}", list(v) if isinstance(v, (tuple, list)) else v)
 
