@@ -125,11 +125,15 @@ class Registry(Generic[T]):
     extensible
         Whether users register their own entries (featurizers, models): an unknown name's error
         then says how to make a plugin's entries known.
+    validate
+        Called as ``validate(name, obj)`` before ``obj`` is registered; raises (``ValueError``)
+        when the registry's users could not use it, so the author learns it at once.
     """
 
-    def __init__(self, kind: str, extensible: bool = False) -> None:
+    def __init__(self, kind: str, extensible: bool = False, validate: Callable[[str, Any], None] | None = None) -> None:
         self.kind = kind
         self.extensible = extensible
+        self.validate = validate
         self._items: dict[str, T] = {}
         self._names: dict[str, str] = {}
 
@@ -163,6 +167,8 @@ class Registry(Generic[T]):
                     f"{obj.__name__}.name is {own!r}{source}, but it is registered as {self.kind} {name!r}: set "
                     f"name = {name!r} in the class (configs and bundles record that name and look it up again)"
                 )
+            if self.validate is not None:
+                self.validate(name, obj)
             old = self._items.get(key)
             if old is not None and old is not obj and not _same_definition(old, obj):
                 raise ValueError(

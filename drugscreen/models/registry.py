@@ -1,7 +1,9 @@
 """The model registry: name -> model class (``gine``, ``dmpnn``, ``attentivefp``, ``rf``, ``fp_mlp``).
 
 A model of your own is a :class:`~drugscreen.models.base.GraphModel` subclass with
-``name = "my_model"``, registered with ``@MODELS.register("my_model")`` in your own module;
+``name = "my_model"``, a constructor taking ``atom_dim``, ``bond_dim`` and ``n_tasks`` (and
+``extra_dim`` / ``head_groups`` to allow extra features / per-dataset heads) and an ``encode``
+method, registered with ``@MODELS.register("my_model")`` in your own module;
 ``drugscreen train --model my_model``, ``drugscreen screen --panel`` of its bundle and
 ``drugscreen benchmark`` find it when that module is named in ``$DRUGSCREEN_PLUGINS`` or in a
 ``drugscreen.plugins`` entry point (:func:`drugscreen.registry.load_plugins`).
@@ -9,10 +11,40 @@ A model of your own is a :class:`~drugscreen.models.base.GraphModel` subclass wi
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from drugscreen.registry import Registry
 
-__all__ = ["MODELS"]
+__all__ = ["MODELS", "TRAINER_ARGUMENTS"]
 
-MODELS: Registry[Any] = Registry("model", extensible=True)
+#: What the trainer passes to every model's constructor (``extra_dim`` too with extra features,
+#: ``head_groups`` with ``head = "per_dataset"``).
+TRAINER_ARGUMENTS = ("atom_dim", "bond_dim", "n_tasks")
+
+
+def _check_model_class(name: str, obj: Any) -> None:
+    """Refuse a :class:`~drugscreen.models.base.GraphModel` whose constructor the trainer cannot
+    call (it builds every model as ``cls(atom_dim=..., bond_dim=..., n_tasks=..., **model_params)``).
+
+    Raises
+    ------
+    ValueError
+        Naming the arguments the constructor lacks.
+    """
+    from drugscreen.models.base import GraphModel
+
+    if not (isinstance(obj, type) and issubclass(obj, GraphModel)):
+        return
+    params = inspect.signature(obj.__init__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    missing = [a for a in TRAINER_ARGUMENTS if a not in params]
+    if missing:
+        raise ValueError(
+            f"model {name!r}: {obj.__name__}.__init__ must take {', '.join(TRAINER_ARGUMENTS)} (the trainer passes them; "
+            f"also extra_dim for extra features and head_groups for per-dataset heads), but lacks {', '.join(missing)}"
+        )
+
+
+MODELS: Registry[Any] = Registry("model", extensible=True, validate=_check_model_class)
