@@ -418,3 +418,43 @@ def test_train_writes_a_bundle_of_a_model_without_store_params(tmp_path: Path, m
     bundle = load_bundle(result.bundle_path)
     assert bundle.config["model"]["params"]["hidden"] == 4
     assert bundle.predict_smiles(["CCN", "CCO"]).mean.shape == (2, 1)
+
+
+def test_a_model_whose_constructor_the_trainer_cannot_call_is_refused_when_registered() -> None:
+    """The trainer builds every model as ``cls(atom_dim=, bond_dim=, n_tasks=, ...)``; a model of
+    one's own taking other names was registered, then failed after featurizing with
+    "__init__() got an unexpected keyword argument 'atom_dim'"."""
+    from torch import nn
+
+    from drugscreen.models import GraphModel
+    from drugscreen.models.registry import MODELS
+
+    class InDim(GraphModel):
+        name = "s14_in_dim"
+
+        def __init__(self, in_dim: int, n_out: int = 1) -> None:
+            super().__init__(n_out, 4)
+            self.lin = nn.Linear(in_dim, 4)
+
+    with pytest.raises(ValueError, match=r"InDim.__init__ must take atom_dim, bond_dim, n_tasks \(the trainer passes them"):
+        MODELS.register("s14_in_dim")(InDim)
+    assert "s14_in_dim" not in MODELS._names.values()
+
+
+def test_estimator_refuses_extra_features_a_model_cannot_take(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``extra_features="ecfp"`` with a model whose constructor has no ``extra_dim`` failed after
+    featurizing with "unexpected keyword argument 'extra_dim'"."""
+    import drugscreen.models.estimator as estimator_module
+    from drugscreen.models.estimator import MoleculeEstimator
+    from drugscreen.models.registry import MODELS
+
+    lazy_cls, _ = _lazy_model_classes()
+    monkeypatch.setitem(MODELS._items, "s14lazygcn", lazy_cls)
+    monkeypatch.setitem(MODELS._names, "s14lazygcn", "s14_lazy_gcn")
+
+    def no_featurizing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("featurized before refusing the option")
+
+    monkeypatch.setattr(estimator_module, "_featurize", no_featurizing)
+    with pytest.raises(ConfigError, match=r"extra_features='ecfp' needs model 's14_lazy_gcn' to take extra_dim"):
+        MoleculeEstimator(model="s14_lazy_gcn", extra_features="ecfp").fit(tiny_smiles(10), [0, 1] * 5)

@@ -255,17 +255,29 @@ class MoleculeEstimator(BaseEstimator):
         UnknownNameError
             ``model`` is not registered.
         ConfigError
-            ``model`` is registered but is not a ``GraphModel`` (e.g. a scikit-learn style class).
+            ``model`` is registered but is not a ``GraphModel`` (e.g. a scikit-learn style class),
+            or ``extra_features`` are asked of a model whose constructor takes no ``extra_dim``.
         """
+        import inspect
+
         from drugscreen.models import MODELS, GraphModel
 
         cls = MODELS.get(self._model_name)
-        if self._model_name != "rf" and not (isinstance(cls, type) and issubclass(cls, GraphModel)):
+        if self._model_name == "rf":
+            return
+        if not (isinstance(cls, type) and issubclass(cls, GraphModel)):
             what = f"{getattr(cls, '__module__', '?')}.{getattr(cls, '__qualname__', cls)}"
             raise ConfigError(
                 f"model {self.model!r} ({what}) is not a GraphModel, which is what MoleculeEstimator (and drugscreen "
                 "train) can train besides the built-in rf: subclass drugscreen.models.GraphModel (a model of a "
                 "fingerprint reads it as `extra`, as fp_mlp does)"
+            )
+        params = inspect.signature(cls.__init__).parameters
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        if self.extra_features != "none" and "extra_dim" not in params and not takes_any:
+            raise ConfigError(
+                f"extra_features={self.extra_features!r} needs model {self.model!r} to take extra_dim (the width of the "
+                f"extra input) in its constructor; give extra_features='none' or add extra_dim to {cls.__name__}"
             )
 
     @property
@@ -393,7 +405,8 @@ class MoleculeEstimator(BaseEstimator):
         from sklearn.utils.validation import check_is_fitted
 
         from drugscreen.domain import unpack_bits
-        from drugscreen.training.trainer import _predict_raw, _to_units
+        from drugscreen.training.metrics import to_units
+        from drugscreen.training.trainer import _predict_raw
 
         check_is_fitted(self, "model_")
         config = self._config()
@@ -405,7 +418,7 @@ class MoleculeEstimator(BaseEstimator):
         desc = None if raw_desc is None else self.descriptor_scaler_.transform(raw_desc)
         raw = _predict_raw(self.model_, graphs, fps, config, torch.device(self.device), desc=desc)
         is_cls = np.full(self.n_tasks_, self.task_type == "classification")
-        return _to_units(raw, is_cls, self.y_mean_, self.y_std_)
+        return to_units(raw, is_cls, self.y_mean_, self.y_std_)
 
     def predict(self, X: Sequence[str]) -> np.ndarray:
         """Values (regression) or 0/1 labels (classification, threshold 0.5)."""
