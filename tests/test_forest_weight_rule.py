@@ -10,7 +10,7 @@ import pytest
 
 from drugscreen.exceptions import ConfigError
 from drugscreen.training.config import TrainConfig
-from drugscreen.training.trainer import _blend_score, _one_se_weight
+from drugscreen.training.forest_blend import _blend_score, _one_se_weight
 
 GRID = [float(w) for w in np.round(np.linspace(1.0, 0.0, 11), 1)]
 

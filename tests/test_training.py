@@ -403,7 +403,7 @@ def test_forest_may_learn_from_molecules_the_joint_training_set_leaves_out(tmp_p
     from tiny_data import tiny_dataset
 
     from drugscreen.training.data import build_training_data
-    from drugscreen.training.trainer import _fit_forests
+    from drugscreen.training.forest_blend import _fit_forests
 
     a, b = tiny_dataset(96, name="a"), tiny_dataset(80, name="b")
     data = build_training_data([a, b], split="random", seed=0, cache_dir=str(tmp_path))
@@ -429,7 +429,7 @@ def test_forest_may_learn_from_molecules_the_joint_training_set_leaves_out(tmp_p
     for molecules in ("joint", "dataset"):
         cfg = _config(dataset=["a", "b"], forest={"datasets": ["a"], "n_estimators": 3, "molecules": molecules})
         caplog.clear()
-        with caplog.at_level(logging.INFO, logger="drugscreen.training.trainer"):
+        with caplog.at_level(logging.INFO, logger="drugscreen.training.forest_blend"):
             parts, preds = _fit_forests(data, cfg, seed=0)
         assert [cols for _, cols in parts] == [[0, 1]]
         assert np.isfinite(preds["test"][:, :2]).all() and np.isnan(preds["test"][:, 2:]).all()

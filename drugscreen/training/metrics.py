@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["classification_metrics", "expected_calibration_error", "regression_metrics", "task_metrics"]
+__all__ = ["classification_metrics", "expected_calibration_error", "regression_metrics", "task_metrics", "to_units"]
 
 
 def _nanmean(values: list[float]) -> float:
@@ -88,3 +88,13 @@ def task_metrics(y: np.ndarray, p: np.ndarray, names: Sequence[str], task_type: 
     if task_type == "classification":
         return classification_metrics(y, p, names)
     return regression_metrics(y, p, names)
+
+
+def to_units(raw: np.ndarray, is_cls: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """A network's raw outputs in the tasks' units: probabilities (sigmoid of the logit) for the
+    classification columns ``is_cls``, regression outputs scaled back with the training ``mean``
+    and ``std``. Works on any leading shape (the last axis is the task)."""
+    out = raw.copy()
+    out[..., is_cls] = 1.0 / (1.0 + np.exp(-raw[..., is_cls]))
+    out[..., ~is_cls] = raw[..., ~is_cls] * std[~is_cls] + mean[~is_cls]
+    return out

@@ -13,7 +13,6 @@ epoch). Every epoch writes a checkpoint (JSON + safetensors, no pickles) under
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -34,10 +33,18 @@ import torch
 from drugscreen.exceptions import ConfigError, DatasetError, DatasetNotAvailableError
 from drugscreen.jsonio import write_json
 from drugscreen.training.calibration import apply_calibration, fit_calibration
+from drugscreen.training.checkpoints import _load_checkpoint, _save_checkpoint
 from drugscreen.training.config import TrainConfig
 from drugscreen.training.data import HEAD_DESCRIPTORS, TrainingData, build_training_data
+from drugscreen.training.forest_blend import ForestBlend, _bundle_forest, _forest_blend
 from drugscreen.training.losses import masked_loss, pos_weights
-from drugscreen.training.metrics import expected_calibration_error, task_metrics
+from drugscreen.training.metrics import expected_calibration_error, task_metrics, to_units
+from drugscreen.training.output_dir import (
+    _CHECKPOINTS,
+    _nothing_written,
+    _remove_stale_seed_runs,
+    prepare_output_dir,
+)
 
 __all__ = ["MemberResult", "TrainResult", "fit_member", "prepare_output_dir", "train", "train_on_data", "train_single_run"]
 
@@ -256,13 +263,6 @@ def _predict_raw(
     return out
 
 
-def _to_units(raw: np.ndarray, is_cls: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-    out = raw.copy()
-    out[..., is_cls] = 1.0 / (1.0 + np.exp(-raw[..., is_cls]))
-    out[..., ~is_cls] = raw[..., ~is_cls] * std[~is_cls] + mean[~is_cls]
-    return out
-
-
 def _selection_score(data: TrainingData, y: np.ndarray, pred: np.ndarray, std: np.ndarray) -> tuple[float, dict[str, float]]:
     """Mean over datasets of validation ROC-AUC (classification) or 1 - RMSE/sd (regression)."""
     from sklearn.metrics import roc_auc_score
@@ -295,142 +295,6 @@ def _unscorable_valid(data: TrainingData, std: np.ndarray) -> str:
     return "no validation task can be scored (a classification task needs both classes)" if math.isnan(score) else ""
 
 
-# ----------------------------------------------------------------------------- checkpoints
-
-#: Key of the safetensors metadata entry that holds a checkpoint's meta (epoch, history, ...).
-_CHECKPOINT_META = "drugscreen.checkpoint"
-
-
-def _save_checkpoint(
-    ckpt_dir: Path, model: Any, best_state: dict[str, torch.Tensor], opt: torch.optim.Optimizer, meta: dict[str, Any],
-    ema: dict[str, torch.Tensor] | None = None,
-) -> None:
-    from safetensors.torch import save_file
-
-    ckpt_dir.mkdir(parents=True, exist_ok=True)
-    tensors: dict[str, torch.Tensor] = {}
-    for k, v in model.state_dict().items():
-        tensors[f"model.{k}"] = v.detach().cpu().contiguous()
-    for k, v in best_state.items():
-        tensors[f"best.{k}"] = v.detach().cpu().contiguous()
-    for k, v in (ema or {}).items():
-        tensors[f"ema.{k}"] = v.detach().cpu().contiguous()
-    opt_state = opt.state_dict()
-    scalars: dict[str, Any] = {}
-    for pid, st in opt_state["state"].items():
-        for k, v in st.items():
-            if torch.is_tensor(v) and v.dim() > 0:
-                tensors[f"opt.{pid}.{k}"] = v.detach().cpu().contiguous()
-            else:
-                scalars[f"{pid}.{k}"] = float(v)
-    tensors["rng.torch"] = torch.get_rng_state()
-    meta_text = json.dumps({**meta, "opt_scalars": scalars, "opt_param_groups": opt_state["param_groups"]}, default=float)
-    # the meta travels inside the tensor file, so one rename replaces weights and meta together:
-    # a run killed between two renames would otherwise resume epoch N's weights with the epoch
-    # count, optimizer scalars and best score of epoch N - 1 (checkpoint.json is a readable copy)
-    tmp = ckpt_dir / "checkpoint.tmp.safetensors"
-    save_file(tensors, str(tmp), metadata={_CHECKPOINT_META: meta_text})
-    os.replace(tmp, ckpt_dir / "checkpoint.safetensors")
-    tmpj = ckpt_dir / "checkpoint.tmp.json"
-    tmpj.write_text(meta_text)
-    os.replace(tmpj, ckpt_dir / "checkpoint.json")
-
-
-def _load_checkpoint(
-    ckpt_dir: Path, model: Any, opt: torch.optim.Optimizer, config_hash: str, ema: dict[str, torch.Tensor] | None = None,
-    also: tuple[str, ...] = (), fingerprint: dict[str, Any] | None = None,
-) -> tuple[dict[str, Any], dict[str, torch.Tensor]] | None:
-    """Restore model, optimizer, RNG (and the weight average into ``ema``) from a checkpoint;
-    return its meta and best state, or None when there is none for this configuration
-    (``config_hash``, or one of the older fingerprints of the same configuration in ``also``;
-    ``fingerprint``, what ``config_hash`` hashes, lets the warning name the options that changed)."""
-    from safetensors import safe_open
-
-    jf, tf = ckpt_dir / "checkpoint.json", ckpt_dir / "checkpoint.safetensors"
-    if not tf.is_file():
-        return None
-    try:
-        with safe_open(str(tf), framework="pt") as f:
-            inside = (f.metadata() or {}).get(_CHECKPOINT_META)
-            tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 - safe_open has no iterator
-        if inside is None and not jf.is_file():
-            return None
-        # the meta stored with the weights; a checkpoint written before it was stored there has
-        # only checkpoint.json
-        meta = json.loads(inside if inside is not None else jf.read_text())
-    except Exception as exc:  # a checkpoint cut off mid-write: start again
-        logger.warning("ignoring unreadable checkpoint in %s (%s)", ckpt_dir, exc)
-        return None
-    if meta.get("config_hash") not in (config_hash, *also):
-        changed = _fingerprint_changes(meta.get("fingerprint"), fingerprint)
-        logger.warning("checkpoint in %s belongs to another configuration%s; starting afresh", ckpt_dir,
-                       f" ({changed})" if changed else "")
-        return None
-    weights = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
-    best = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
-    # everything is checked before anything is loaded: a checkpoint that reads but does not fit
-    # the model (a tensor missing or of another shape) would otherwise end in a traceback, or
-    # leave the model half loaded
-    shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    problem = _state_mismatch(shapes, weights, "weights") or _state_mismatch(shapes, best, "best weights")
-    if not problem and ema is not None:
-        problem = _state_mismatch({k: tuple(v.shape) for k, v in ema.items()},
-                                  {k[4:]: v for k, v in tensors.items() if k.startswith("ema.")}, "averaged weights")
-    if not problem and "rng.torch" not in tensors:
-        problem = "its random-generator state is missing"
-    state: dict[int, dict[str, Any]] = {}
-    try:
-        for k, v in tensors.items():
-            if k.startswith("opt."):
-                _, pid, name = k.split(".", 2)
-                state.setdefault(int(pid), {})[name] = v
-        for k, v in meta["opt_scalars"].items():
-            pid, name = k.split(".", 1)
-            state.setdefault(int(pid), {})[name] = torch.tensor(v)
-        if not problem:  # the optimizer checks its groups before it changes anything
-            opt.load_state_dict({"state": state, "param_groups": meta["opt_param_groups"]})
-    except (KeyError, ValueError, TypeError, RuntimeError) as exc:
-        problem = f"its optimizer state does not fit ({exc})"
-    if problem:
-        logger.warning("ignoring the checkpoint in %s: %s; starting afresh", ckpt_dir, problem)
-        return None
-    model.load_state_dict(weights)
-    if ema is not None:
-        for k in ema:
-            ema[k].copy_(tensors[f"ema.{k}"])
-    torch.set_rng_state(tensors["rng.torch"])
-    return meta, best
-
-
-def _fingerprint_changes(old: Any, new: dict[str, Any] | None) -> str:
-    """The options in which a checkpoint's fingerprint and this run's differ
-    (``lr 0.001, now 0.003; epochs 20, now 30``), or ``""`` when the checkpoint predates stored
-    fingerprints."""
-    if not isinstance(old, dict) or new is None:
-        return ""
-
-    def short(value: Any) -> str:
-        text = json.dumps(value, default=str)
-        return text if len(text) <= 40 else text[:37] + "..."
-
-    new = json.loads(json.dumps(new, default=str))  # as stored: tuples become lists
-    old_cfg, new_cfg = old.get("config") or {}, new.get("config") or {}
-    parts = [f"{k} {short(old_cfg.get(k))}, now {short(new_cfg.get(k))}"
-             for k in sorted(set(old_cfg) | set(new_cfg)) if old_cfg.get(k) != new_cfg.get(k)]
-    parts += [f"the {what} changed" for what in ("seed", "tasks", "splits") if old.get(what) != new.get(what)]
-    return "; ".join(parts)
-
-
-def _state_mismatch(shapes: dict[str, tuple[int, ...]], got: dict[str, torch.Tensor], what: str) -> str:
-    """Why the tensors ``got`` do not fit the expected ``shapes`` (missing, extra or reshaped), or ``""``."""
-    missing = sorted(set(shapes) - set(got))
-    extra = sorted(set(got) - set(shapes))
-    reshaped = sorted(k for k in set(shapes) & set(got) if tuple(got[k].shape) != shapes[k])
-    if not (missing or extra or reshaped):
-        return ""
-    parts = [f"{label} {', '.join(keys[:3])}{' ...' if len(keys) > 3 else ''}"
-             for label, keys in (("missing", missing), ("unexpected", extra), ("of another shape", reshaped)) if keys]
-    return f"its {what} do not fit the model ({'; '.join(parts)})"
 
 
 # ----------------------------------------------------------------------------- one member
@@ -561,7 +425,7 @@ def fit_member(
                 live = {k: v.detach().clone() for k, v in model.state_dict().items()}
                 model.load_state_dict(ema)
             raw = _predict_raw(model, data.valid.graphs, data.valid.fps, config, device, desc=data.valid.desc)
-            val_pred = _to_units(raw, is_cls, mean, std)
+            val_pred = to_units(raw, is_cls, mean, std)
             score, per_ds = _selection_score(data, data.valid.y, val_pred, std)
             rec = {"epoch": epoch, "train_loss": float(np.mean(losses)) if losses else float("nan"), "valid_score": score,
                    "lr": lr_at(step), "epoch_s": time.perf_counter() - t0, "train_s": train_s,
@@ -661,7 +525,7 @@ def finetune_heads(model: Any, data: TrainingData, config: TrainConfig, member_s
                 raw = h(zv).double().numpy()
             full = np.zeros((len(zv), data.n_tasks))
             full[:, a:b] = raw
-            pred = _to_units(full, is_cls, mean, std)
+            pred = to_units(full, is_cls, mean, std)
             s, per = _selection_score(data, data.valid.y, pred, std)
             return per.get(name, s) if d is not None else s
 
@@ -750,7 +614,7 @@ def _ensemble_eval(
     (each member blended with its seed's forest first when ``blend`` is given)."""
     is_cls = data.is_classification
     probs = {
-        p: np.stack([_blend(_to_units(r, is_cls, mean, std), blend, i, p) for i, r in enumerate(raws[p])])
+        p: np.stack([_blend(to_units(r, is_cls, mean, std), blend, i, p) for i, r in enumerate(raws[p])])
         for p in ("valid", "test")
     }
     ens = {p: probs[p].mean(axis=0) for p in probs}
@@ -853,174 +717,6 @@ def _train_rf(
         out[p] = [raw]
     return out, train_s, time.perf_counter() - t1
 
-
-@dataclass
-class ForestBlend:
-    """Forests blended into the members' outputs (see ``TrainConfig.forest``)."""
-
-    weights: np.ndarray  # (n_tasks,) the members' share; 1.0 for tasks without a forest
-    member_preds: list[dict[str, np.ndarray]]  # per member: its seed's forest on valid/test, (n, n_tasks), NaN off-forest
-    by_dataset: dict[str, float]  # chosen weight per forest dataset
-    parts: list[tuple[Any, list[int]]]  # (ForestArrays, task columns) of every seed and dataset
-
-
-def _fit_forests(data: TrainingData, config: TrainConfig, seed: int) -> tuple[list[tuple[Any, list[int]]], dict[str, np.ndarray]]:
-    """Fit one ECFP4 forest per ``config.forest`` dataset on its training molecules: the joint
-    (leak-free) training set's, or with ``molecules = "dataset"`` the dataset's whole training
-    split (:attr:`TrainingData.left_out` added back).
-
-    Returns the forests as arrays with their task columns, and their predictions on the
-    valid and test parts, ``(n, n_tasks)`` with NaN in the other tasks' columns.
-    """
-    from drugscreen.domain import unpack_bits
-    from drugscreen.models import ECFPRandomForest
-    from drugscreen.models.forest import ForestArrays
-
-    spec = config.forest or {}
-    names = [d.name for d in data.datasets]
-    parts: list[tuple[Any, list[int]]] = []
-    preds = {p: np.full((len(getattr(data, p)), data.n_tasks), np.nan) for p in ("valid", "test")}
-    for name in spec.get("datasets", []):
-        k = names.index(name)
-        a, b = data.datasets[k].task_slice
-        rows = data.train.dataset_index == k
-        fps, y = data.train.fps[rows], data.train.y[rows, a:b]
-        if spec.get("molecules", "joint") == "dataset" and data.left_out is not None:
-            extra = data.left_out.dataset_index == k
-            fps = np.concatenate([fps, data.left_out.fps[extra]])
-            y = np.concatenate([y, data.left_out.y[extra, a:b]])
-        types = ["classification" if c else "regression" for c in data.is_classification[a:b]]
-        # a value may be one number or {dataset: number}
-        params = {
-            key: (spec[key][name] if isinstance(spec[key], dict) else spec[key])
-            for key in ("n_estimators", "min_samples_leaf", "max_features")
-            if key in spec and (not isinstance(spec[key], dict) or name in spec[key])
-        }
-        t0 = time.perf_counter()
-        rf = ECFPRandomForest(task_types=types, random_state=seed, **params)
-        rf.fit(unpack_bits(fps), y)
-        arrays = ForestArrays.from_estimator(rf)
-        parts.append((arrays, list(range(a, b))))
-        for p in preds:
-            preds[p][:, a:b] = arrays.predict(np.unpackbits(getattr(data, p).fps, axis=1))
-        logger.info("forest %s seed %d: %d molecules, %d trees, %d nodes, %.0f s", name, seed, len(y), len(arrays.roots), len(arrays.feature), time.perf_counter() - t0)
-    return parts, preds
-
-
-#: Bootstrap draws and seed of ``weight_rule = "one_se"``.
-_ONE_SE_DRAWS, _ONE_SE_SEED = 200, 0
-
-
-def _choose_forest_weights(data: TrainingData, config: TrainConfig, member_units: list[np.ndarray], member_forest: list[np.ndarray]) -> dict[str, float]:
-    """Per forest dataset, the members' weight ``w`` in ``0, 0.1, ..., 1`` chosen on validation
-    (ensemble mean of blended members): the best score, ties to the larger ``w``
-    (``weight_rule = "best"``), or the largest ``w`` within one standard error of the best
-    (``"one_se"``, :func:`_one_se_weight`)."""
-    gnn = np.mean(member_units, axis=0)
-    forest = np.mean(member_forest, axis=0)
-    names = [d.name for d in data.datasets]
-    rule = (config.forest or {}).get("weight_rule", "best")
-    chosen: dict[str, float] = {}
-    for name in (config.forest or {}).get("datasets", []):
-        k = names.index(name)
-        a, b = data.datasets[k].task_slice
-        rows = data.valid.dataset_index == k
-        # classification tasks (ROC-AUC) decide when the dataset has any, else regression (-RMSE)
-        cls = data.is_classification[a:b]
-        sel = np.arange(a, b)[cls] if cls.any() else np.arange(a, b)
-        kind = "classification" if cls.any() else "regression"
-        y = data.valid.y[rows][:, sel]
-        cols = [data.tasks[t]["column"] for t in sel]
-        grid = [float(w) for w in np.round(np.linspace(1.0, 0.0, 11), 1)]
-        score = functools.partial(_blend_score, y, gnn[rows][:, sel], forest[rows][:, sel], cols, kind)
-        scores = [score(w) for w in grid]
-        best_w, best = 1.0, -np.inf
-        for w, sc in zip(grid, scores, strict=True):
-            if sc > best + 1e-12:
-                best_w, best = w, sc
-        if rule == "one_se" and best_w < 1.0:
-            best_w = _one_se_weight(grid, scores, best_w, score, len(y))
-        chosen[name] = best_w
-    return chosen
-
-
-def _blend_score(y: np.ndarray, gnn: np.ndarray, forest: np.ndarray, cols: list[str], kind: str, w: float,
-                 idx: np.ndarray | slice = slice(None)) -> float:
-    """Validation score (ROC-AUC, or -RMSE) of ``w * gnn + (1 - w) * forest`` on rows ``idx``;
-    ``-inf`` when undefined."""
-    m = task_metrics(y[idx], w * gnn[idx] + (1 - w) * forest[idx], cols, kind)
-    value = m["roc_auc"] if kind == "classification" else -m["rmse"]
-    return float(value) if value is not None and np.isfinite(value) else -np.inf
-
-
-def _one_se_weight(grid: list[float], scores: list[float], best_w: float, score: Any, n: int) -> float:
-    """The largest ``w`` of ``grid`` (which runs from 1 down) whose validation score is below
-    the best one (at ``best_w``) by at most one standard error of that difference: the standard
-    deviation of the paired difference over bootstrap resamples of the ``n`` validation molecules
-    (:data:`_ONE_SE_DRAWS` draws, seed :data:`_ONE_SE_SEED`; draws where a score is undefined, e.g.
-    a task with one class, are skipped)."""
-    rng = np.random.default_rng(_ONE_SE_SEED)
-    draws = [rng.integers(0, n, n) for _ in range(_ONE_SE_DRAWS)]
-    best_idx = grid.index(best_w)
-    best_draws = [score(best_w, idx) for idx in draws]
-    for w, sc in zip(grid, scores, strict=True):
-        if w <= best_w:
-            break
-        if not np.isfinite(sc):
-            continue
-        diffs = [b - score(w, idx) for b, idx in zip(best_draws, draws, strict=True)]
-        diffs = [d for d in diffs if np.isfinite(d)]
-        if len(diffs) >= 2 and scores[best_idx] - sc <= float(np.std(diffs, ddof=1)):
-            return w
-    return best_w
-
-
-def _forest_blend(
-    data: TrainingData, config: TrainConfig, raws_by_seed: dict[int, dict[str, list[np.ndarray]]], mean: np.ndarray, std: np.ndarray,
-) -> ForestBlend:
-    """Fit every seed's forests, choose the blend weights on validation (all members)."""
-    is_cls = data.is_classification
-    parts: list[tuple[Any, list[int]]] = []
-    member_preds: list[dict[str, np.ndarray]] = []
-    units_valid: list[np.ndarray] = []
-    for seed in config.seeds:
-        seed_parts, preds = _fit_forests(data, config, seed)
-        parts += seed_parts
-        for r in raws_by_seed[seed]["valid"]:
-            member_preds.append(preds)
-            units_valid.append(_to_units(r, is_cls, mean, std))
-    by_dataset = _choose_forest_weights(data, config, units_valid, [m["valid"] for m in member_preds])
-    weights = np.ones(data.n_tasks)
-    names = [d.name for d in data.datasets]
-    for name, w in by_dataset.items():
-        a, b = data.datasets[names.index(name)].task_slice
-        weights[a:b] = w
-    logger.info("forest blend weights (members' share): %s", by_dataset)
-    return ForestBlend(weights, member_preds, by_dataset, parts)
-
-
-def _bundle_forest(data: TrainingData, config: TrainConfig, blend: ForestBlend) -> tuple[Any, dict[str, Any]]:
-    """All seeds' forests as one :class:`~drugscreen.models.forest.ForestArrays` over the forest
-    tasks (a task's trees pooled over seeds = the mean of the seeds' forests) and its config."""
-    from drugscreen.models.forest import ForestArrays
-
-    # a dataset whose chosen weight is 1.0 does not use its forest: it is not stored
-    parts = [(f, cols) for f, cols in blend.parts if blend.weights[cols[0]] < 1.0]
-    covered = sorted({c for _, cols in parts for c in cols})
-    where = {c: i for i, c in enumerate(covered)}
-    forest = ForestArrays.combine([(f, [where[c] for c in cols]) for f, cols in parts], n_tasks=len(covered))
-    spec = {
-        "tasks": covered,
-        "weights": [float(blend.weights[c]) for c in covered],
-        "weights_by_dataset": blend.by_dataset,
-        "params": dict(config.forest or {}),
-        "seeds": list(config.seeds),
-        "selection": "members' weight w per dataset from 0, 0.1, ..., 1 by the validation metric of the "
-                     "ensemble mean" + (", the largest w within one standard error (paired bootstrap) of the best"
-                                        if (config.forest or {}).get("weight_rule", "best") == "one_se" else "")
-                     + "; value = w * member + (1 - w) * forest, then calibration",
-    }
-    return forest, spec
 
 
 _FORK_STATE: dict[str, Any] = {}
@@ -1263,106 +959,6 @@ def _write_outputs(out: Path, config: TrainConfig, records: list[dict[str, Any]]
     if members:
         write_json(out / "history.json", [{"member_seed": m.member_seed, "best_epoch": m.best_epoch, "history": m.history} for m in members])
 
-
-#: Top-level names a training run writes into its output directory (besides ``seed<N>/``).
-_RUN_OUTPUTS = ("config.json", "MODEL_CARD.md", "train_fps.safetensors", "forest.safetensors", "metrics.json",
-                "train_config.json", "history.json", "runs")
-_CHECKPOINTS = ".checkpoints"
-
-
-def _holds_run(path: Path) -> bool:
-    """Whether the directory ``path`` holds a training run: every run writes ``train_config.json``
-    (an interrupted one holds ``.checkpoints/``)."""
-    return (path / "train_config.json").is_file() or (path / _CHECKPOINTS).is_dir()
-
-
-def _is_run_output(path: Path) -> bool:
-    name = path.name
-    if name in _RUN_OUTPUTS or (name.startswith("member_") and name.endswith(".safetensors")) or name.endswith(".invalid.csv"):
-        return True
-    # a per-seed sub-run of a random-type split with several seeds
-    return path.is_dir() and name.startswith("seed") and name[4:].isdigit() and _holds_run(path)
-
-
-def _listing(entries: list[Path]) -> str:
-    return ", ".join(e.name + ("/" if e.is_dir() else "") for e in entries[:5]) + (", ..." if len(entries) > 5 else "")
-
-
-def prepare_output_dir(output_dir: str | os.PathLike[str], overwrite: bool = False) -> Path:
-    """Check (and with ``overwrite`` clear) a training output directory; mark it as in progress.
-
-    A missing or empty directory is used as is. A directory holding ``.checkpoints/`` is an
-    interrupted run: it is resumed (checkpoints of another configuration are ignored member by
-    member). Anything else (a finished run, or unrelated files) is refused unless ``overwrite``,
-    which first removes the previous run's outputs (bundle files, metrics, ``runs/``,
-    ``seed<N>/``); other files are left alone. A previous run is recognized by its
-    ``train_config.json`` (at the top or in ``seed<N>/``): files with a run's names in a
-    directory that holds no run (a ``config.json`` or ``runs/`` of the user's) are never
-    removed, and ``overwrite`` is refused there, since the run would write over them.
-
-    Raises
-    ------
-    ConfigError
-        ``output_dir`` is a file, or holds a finished run or other files and ``overwrite`` is
-        off, or holds files with a run's names that no run wrote.
-    """
-    out = Path(output_dir)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"output {out} is a file, not a directory")
-    entries = sorted(out.iterdir()) if out.is_dir() else []
-    resuming = (out / _CHECKPOINTS).is_dir()
-    if entries and not resuming:
-        previous = (out / "train_config.json").is_file() or any(
-            e.is_dir() and e.name.startswith("seed") and e.name[4:].isdigit() and _holds_run(e) for e in entries
-        )
-        ours = [e for e in entries if _is_run_output(e)]
-        if not overwrite:
-            what = "a finished training run" if previous else "other files"
-            raise ConfigError(
-                f"output directory {out} already holds {what} ({_listing(entries)}); pass --overwrite to replace "
-                "the previous run's outputs, or choose another --output"
-            )
-        if ours and not previous:
-            raise ConfigError(
-                f"output directory {out} holds {_listing(ours)}, which no training run wrote there (it has no "
-                "train_config.json); --overwrite removes only a previous run's outputs and the run would write over "
-                "these: choose another --output"
-            )
-        for e in ours:
-            if e.is_dir():
-                shutil.rmtree(e)
-            else:
-                e.unlink()
-        logger.info("--overwrite: removed the previous run's outputs in %s (%d entries)", out, len(ours))
-    (out / _CHECKPOINTS).mkdir(parents=True, exist_ok=True)  # marks the run as in progress
-    return out
-
-
-def _nothing_written(out: Path) -> bool:
-    """Whether ``out`` holds only the empty in-progress marker."""
-    ck = out / _CHECKPOINTS
-    return [p.name for p in out.iterdir()] == [_CHECKPOINTS] and ck.is_dir() and not any(ck.iterdir())
-
-
-def _remove_stale_seed_runs(out: Path, config: TrainConfig) -> None:
-    """Remove the ``seed<N>/`` folders of the interrupted run this one resumed that are not its own.
-
-    A random-type split with several seeds writes one sub-run per seed. Resuming it with other
-    ``--seeds`` (or another split) leaves the dropped seeds' folders, half-trained checkpoints or
-    bundles of a configuration no record mentions, beside the finished run; they go, as the
-    checkpoints of other options do, with a warning naming them. (:func:`prepare_output_dir`
-    lets only an interrupted run of ours, or an emptied folder, reach here.)
-    """
-    own = {f"seed{s}" for s in config.seeds} if config.split != "scaffold" and len(config.seeds) > 1 else set()
-    stale = [e for e in sorted(out.iterdir()) if _is_run_output(e) and e.is_dir() and e.name.startswith("seed")
-             and e.name not in own]
-    for e in stale:
-        shutil.rmtree(e, ignore_errors=True)
-    if stale:
-        logger.warning(
-            "removed %s, left by the interrupted run this one resumed: not among this run's seeds (%s)",
-            ", ".join(e.name + "/" for e in stale), ",".join(str(s) for s in config.seeds),
-        )
 
 
 def _offline_hint(exc: DatasetNotAvailableError) -> DatasetNotAvailableError:
