@@ -458,3 +458,24 @@ def test_estimator_refuses_extra_features_a_model_cannot_take(monkeypatch: pytes
     monkeypatch.setattr(estimator_module, "_featurize", no_featurizing)
     with pytest.raises(ConfigError, match=r"extra_features='ecfp' needs model 's14_lazy_gcn' to take extra_dim"):
         MoleculeEstimator(model="s14_lazy_gcn", extra_features="ecfp").fit(tiny_smiles(10), [0, 1] * 5)
+
+
+def test_registering_a_model_the_trainer_cannot_build_is_refused() -> None:
+    """A scikit-learn style class registered as a model from a user's module was accepted, then
+    ``drugscreen train --model logreg`` (and benchmark) crashed with a traceback ending in
+    "FPLogReg.__init__() got an unexpected keyword argument 'atom_dim'": the trainer builds every
+    registered name but the built-in rf as a GraphModel."""
+    from drugscreen.models.registry import MODELS
+
+    class FPLogReg:
+        name = "s14_logreg"
+
+        def __init__(self, C: float = 1.0) -> None:
+            self.C = C
+
+        def fit(self, X, y):
+            return self
+
+    with pytest.raises(ValueError, match=r"model 's14_logreg': FPLogReg is not a drugscreen.models.GraphModel subclass"):
+        MODELS.register("s14_logreg")(FPLogReg)
+    assert "s14_logreg" not in MODELS._names.values()

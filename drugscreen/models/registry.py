@@ -24,18 +24,28 @@ TRAINER_ARGUMENTS = ("atom_dim", "bond_dim", "n_tasks")
 
 
 def _check_model_class(name: str, obj: Any) -> None:
-    """Refuse a :class:`~drugscreen.models.base.GraphModel` whose constructor the trainer cannot
-    call (it builds every model as ``cls(atom_dim=..., bond_dim=..., n_tasks=..., **model_params)``).
+    """Refuse a model the trainer cannot build: anything but a
+    :class:`~drugscreen.models.base.GraphModel` (outside drugscreen itself), or one whose
+    constructor it cannot call (it builds every model as ``cls(atom_dim=..., bond_dim=...,
+    n_tasks=..., **model_params)``).
 
     Raises
     ------
     ValueError
-        Naming the arguments the constructor lacks.
+        Saying what the model is not, or naming the arguments its constructor lacks.
     """
     from drugscreen.models.base import GraphModel
 
     if not (isinstance(obj, type) and issubclass(obj, GraphModel)):
-        return
+        if str(getattr(obj, "__module__", "")).split(".")[0] == "drugscreen":
+            return  # rf (the trainer's ECFP4 forest) and the affinity model are handled by name
+        what = getattr(obj, "__name__", repr(obj))
+        raise ValueError(
+            f"model {name!r}: {what} is not a drugscreen.models.GraphModel subclass, and drugscreen train, benchmark "
+            "and MoleculeEstimator build every registered model as one (the built-in rf aside): write it as a "
+            "GraphModel (a fingerprint model reads the fingerprint as `extra`, as fp_mlp does), or use it in "
+            "scikit-learn directly on drugscreen.featurizers fingerprints"
+        )
     params = inspect.signature(obj.__init__).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return
