@@ -479,3 +479,20 @@ def test_registering_a_model_the_trainer_cannot_build_is_refused() -> None:
     with pytest.raises(ValueError, match=r"model 's14_logreg': FPLogReg is not a drugscreen.models.GraphModel subclass"):
         MODELS.register("s14_logreg")(FPLogReg)
     assert "s14_logreg" not in MODELS._names.values()
+
+
+def test_a_model_taking_kwargs_is_refused_when_registered() -> None:
+    """A model of one's own whose constructor took ``**kwargs`` (passing them on to GINE) was
+    registered and trained, then writing its bundle failed with "no attribute '_p_kwargs'": a
+    bundle rebuilds the model from named arguments only."""
+    from drugscreen.models import GINE
+    from drugscreen.models.registry import MODELS
+
+    class KwGINE(GINE):
+        name = "s14_kw_gine"
+
+        def __init__(self, atom_dim: int, bond_dim: int, n_tasks: int, **kwargs) -> None:
+            super().__init__(atom_dim, bond_dim, n_tasks, **kwargs)
+
+    with pytest.raises(ValueError, match=r"KwGINE.__init__ takes \*\*kwargs.*name each argument"):
+        MODELS.register("s14_kw_gine")(KwGINE)

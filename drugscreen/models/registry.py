@@ -32,7 +32,8 @@ def _check_model_class(name: str, obj: Any) -> None:
     Raises
     ------
     ValueError
-        Saying what the model is not, or naming the arguments its constructor lacks.
+        Saying what the model is not, naming the arguments its constructor lacks, or its
+        ``*args``/``**kwargs`` (a bundle records named arguments only).
     """
     from drugscreen.models.base import GraphModel
 
@@ -47,8 +48,13 @@ def _check_model_class(name: str, obj: Any) -> None:
             "scikit-learn directly on drugscreen.featurizers fingerprints"
         )
     params = inspect.signature(obj.__init__).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return
+    star = [p for p in params.values() if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)]
+    if star:
+        raise ValueError(
+            f"model {name!r}: {obj.__name__}.__init__ takes {'**' if star[0].kind is inspect.Parameter.VAR_KEYWORD else '*'}"
+            f"{star[0].name}, which a bundle cannot record (it rebuilds the model from its named arguments, "
+            "GraphModel.params()): name each argument"
+        )
     missing = [a for a in TRAINER_ARGUMENTS if a not in params]
     if missing:
         raise ValueError(
