@@ -126,7 +126,7 @@ def test_train_writes_bundle_and_run_records(tiny_data, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert (out / "config.json").is_file() and (out / "MODEL_CARD.md").is_file()
     card = (out / "MODEL_CARD.md").read_text()
-    assert "- Standardization (training and screening): isotope labels removed; listed counter-ions and solvents dropped" in card
+    assert "- Standardization (training and screening): isotope labels removed; listed counter-ions and solvents (list version 2) dropped" in card
     assert ("- Refused when screening: radicals on non-metals, charges beyond what the models score and inorganic "
             "salts and mixtures (no carbon, or carbon only as carbonate, cyanide, CO2, ...)") in card
     assert not (out / ".checkpoints").exists()

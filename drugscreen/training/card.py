@@ -109,8 +109,9 @@ def _standardizer_lines(std: dict[str, Any] | None, datasets: list[str] | None =
     if std.get("remove_isotopes"):
         steps.append("isotope labels removed")
     if std.get("largest_fragment"):
-        steps.append("listed counter-ions and solvents dropped, then the largest organic fragment kept"
-                     if std.get("strip_counterions") else "the largest organic fragment kept")
+        listed = f"listed counter-ions and solvents (list version {int(std.get('counterion_list', 1))}) dropped"
+        steps.append(f"{listed}, then the largest organic fragment kept" if std.get("strip_counterions")
+                     else "the largest organic fragment kept")
     for key, text in (("normalize", "functional groups normalized"),
                       ("hypervalent_oxides", "charge-separated S, Se, P and As oxides written as double bonds ([S+][O-] as S=O)"),
                       ("neutralize", "charges neutralized"),

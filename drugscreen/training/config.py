@@ -39,12 +39,18 @@ class TrainConfig:
         One registered dataset name, or several (a joint panel, one head group per dataset). An
         entry that is a file (``.csv``, ``.tsv``, ``.txt``, optionally gzipped, or any path with
         a ``/``) is the user's own table, read by :func:`drugscreen.data.load_table` (its
-        dataset name is the file name without suffixes).
+        dataset name is the file name without suffixes). An entry may also be a table of the
+        file's own options, ``{"path": "herg.csv", "targets": ["active"]}`` (in TOML an inline
+        table, as in a benchmark config): it is stored as its path here and its options in
+        ``tables``.
     smiles_column, targets, task_type
         How a file dataset is read: its SMILES column (default: the one named ``smiles``,
         ``canonical_smiles`` or ``smi``), its label columns (default: all others but an id/name
         column) and ``"classification"`` / ``"regression"`` (default: inferred from the values).
-        Only for file datasets.
+        Only for file datasets; they apply to every file that ``tables`` gives no value of its own.
+    tables
+        Per-file options, ``{path: {"targets": [...], "smiles_column": ..., "task_type": ...}}``,
+        keyed by the path as in ``dataset``; a value given here wins over the run-wide one.
     model
         Registered model name (``gine``, ``dmpnn``, ``attentivefp``, ``fp_mlp``, ``rf``).
     split
@@ -140,6 +146,7 @@ class TrainConfig:
     smiles_column: str | None = None
     targets: list[str] = field(default_factory=list)
     task_type: str | None = None
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     model: str = "dmpnn"
     split: str = "scaffold"
     seeds: list[int] = field(default_factory=lambda: [0])
@@ -176,6 +183,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if isinstance(self.dataset, str):
             self.dataset = [d.strip() for d in self.dataset.split(",") if d.strip()]
+        if isinstance(self.dataset, list) and isinstance(self.tables, dict):
+            self.dataset, self.tables = _table_entries(self.dataset, self.tables)
         if isinstance(self.targets, str):
             self.targets = [t.strip() for t in self.targets.split(",") if t.strip()]
         self.seeds = _parse_seeds(self.seeds)
@@ -272,6 +281,15 @@ class TrainConfig:
         given = [k for k in ("smiles_column", "targets", "task_type") if getattr(self, k)]
         if given and not files:
             raise ConfigError(f"{', '.join(given)} only apply to a dataset given as a file (.csv/.tsv), not to {', '.join(self.dataset)}")
+        for path, options in self.tables.items():
+            if path not in files:
+                hint = did_you_mean(path, files, n=1) if files else ""
+                raise ConfigError(f"[tables] names {path!r}, which is not a table of dataset{hint}; tables: "
+                                  f"{', '.join(files) or 'none'}", key="tables")
+            kind = options.get("task_type")
+            if kind not in (None, "classification", "regression"):
+                hint = did_you_mean(kind, ("classification", "regression")) if isinstance(kind, str) else ""
+                raise ConfigError(f"{path}: task_type must be classification or regression, not {kind!r}{hint}", key="tables")
         names = [table_name(d) if is_table_path(d) else d for d in self.dataset]
         if len(set(names)) != len(names):
             raise ConfigError(f"datasets {self.dataset} have the same name twice ({names}); rename a file")
@@ -356,7 +374,7 @@ class TrainConfig:
 
 #: Expected type of each scalar/table field (ints are accepted where floats are expected).
 _FIELD_TYPES: dict[str, type] = {
-    "model": str, "split": str, "ensemble": int, "epochs": int, "patience": int, "min_epochs": int,
+    "tables": dict, "model": str, "split": str, "ensemble": int, "epochs": int, "patience": int, "min_epochs": int,
     "batch_size": int, "lr": float, "weight_decay": float, "warmup_epochs": int, "grad_clip": float,
     "ema_decay": float, "model_params": dict, "extra_features": str, "head": str, "head_descriptors": dict, "dataset_weighting": str,
     "dataset_weights": dict, "epoch_fraction": dict, "pos_weight": str, "calibration": str, "device": str,
@@ -388,20 +406,77 @@ def _parse_seeds(seeds: Any) -> list[int]:
     return out
 
 
-def _tables_beside(dataset: Any, base: Path) -> Any:
-    """A config file's relative table paths, read beside the config file (as a benchmark
-    config's are) when the file is there; registered names and other entries unchanged."""
+#: What an inline ``dataset`` entry (a table of one file's options) may hold besides its path.
+TABLE_ENTRY_OPTIONS = ("smiles_column", "targets", "task_type")
+
+
+def _table_entries(dataset: list[Any], tables: dict[str, Any]) -> tuple[list[Any], dict[str, dict[str, Any]]]:
+    """``dataset`` with its inline entries (``{"path": ..., "targets": [...]}``) replaced by their
+    paths, and ``tables`` with their options added (targets given as ``"a,b"`` become a list).
+
+    Raises
+    ------
+    ConfigError
+        An entry without a string ``path``, with other keys than ``path`` and
+        :data:`TABLE_ENTRY_OPTIONS`, naming a registered dataset, or options of the wrong type.
+    """
     from drugscreen.data.loaders import is_table_path
+
+    names: list[Any] = []
+    merged: dict[str, dict[str, Any]] = {str(k): dict(v) if isinstance(v, dict) else v for k, v in tables.items()}
+    for entry in dataset:
+        if not isinstance(entry, dict):
+            names.append(entry)
+            continue
+        allowed = ("path", *TABLE_ENTRY_OPTIONS)
+        unknown = sorted(set(entry) - set(allowed))
+        if unknown:
+            hints = "".join(f"; {u!r}{did_you_mean(u, allowed)}" for u in unknown if did_you_mean(u, allowed))
+            raise ConfigError(f"a table entry of dataset takes only {', '.join(allowed)}, not "
+                              f"{', '.join(map(repr, unknown))}{hints}", key="dataset")
+        path = entry.get("path")
+        if not isinstance(path, str) or not path.strip():
+            raise ConfigError(f"a table entry of dataset needs a 'path' (the file), got {entry!r}", key="dataset")
+        if not is_table_path(path):
+            raise ConfigError(f"{path!r} is a registered dataset, not a file: only a file's entry takes "
+                              f"{', '.join(TABLE_ENTRY_OPTIONS)}; give the name alone", key="dataset")
+        names.append(path)
+        options = {k: entry[k] for k in TABLE_ENTRY_OPTIONS if entry.get(k) is not None}
+        if options:
+            merged[path] = {**merged.get(path, {}), **options}
+    for path, options in merged.items():
+        if not isinstance(options, dict):
+            raise ConfigError(f"[tables] {path} must be a table of {', '.join(TABLE_ENTRY_OPTIONS)}, not {options!r}", key="tables")
+        unknown = sorted(set(options) - set(TABLE_ENTRY_OPTIONS))
+        if unknown:
+            raise ConfigError(f"[tables] {path} takes only {', '.join(TABLE_ENTRY_OPTIONS)}, not {', '.join(map(repr, unknown))}",
+                              key="tables")
+        targets = options.get("targets")
+        if isinstance(targets, str):
+            options["targets"] = [t.strip() for t in targets.split(",") if t.strip()]
+        elif targets is not None and not (isinstance(targets, list) and all(isinstance(t, str) for t in targets)):
+            raise ConfigError(f"{path}: targets must be a list of column names, not {targets!r}", key="tables")
+        for key in ("smiles_column", "task_type"):
+            if options.get(key) is not None and not isinstance(options[key], str):
+                raise ConfigError(f"{path}: {key} must be a string, not {options[key]!r}", key="tables")
+    return names, merged
+
+
+def _tables_beside(dataset: Any, base: Path) -> Any:
+    """A config file's relative table paths (also an inline entry's ``path``), read beside the
+    config file (as a benchmark config's are) when the file is there; registered names and
+    other entries unchanged."""
+    from drugscreen.data.loaders import is_table_path
+
+    def beside(d: Any) -> Any:
+        if isinstance(d, str) and is_table_path(d) and not Path(d).is_absolute() and (base / d).is_file():
+            return str(base / d)
+        return d
 
     entries = [d.strip() for d in dataset.split(",")] if isinstance(dataset, str) else dataset
     if not isinstance(entries, list):
         return dataset  # TrainConfig's own checks report it
-    out = []
-    for d in entries:
-        if isinstance(d, str) and is_table_path(d) and not Path(d).is_absolute() and (base / d).is_file():
-            d = str(base / d)
-        out.append(d)
-    return out
+    return [{**d, "path": beside(d["path"])} if isinstance(d, dict) and "path" in d else beside(d) for d in entries]
 
 
 def _canonical_model_name(name: str) -> str:

@@ -371,6 +371,7 @@ def build_training_data(
     descriptors: bool = False,
     head_descriptors: bool = False,
     table_options: dict[str, Any] | None = None,
+    per_table: dict[str, dict[str, Any]] | None = None,
 ) -> TrainingData:
     """Load, split, featurize and join datasets.
 
@@ -380,6 +381,9 @@ def build_training_data(
         Registered dataset names, paths of a user's own tables (read by
         :func:`~drugscreen.data.load_table` with ``table_options``), or already-loaded
         ``MoleculeDataset`` objects.
+    table_options, per_table
+        Options of :func:`~drugscreen.data.load_table` for every table, and for each table by
+        its path as in ``datasets`` (those win; ``None`` values are not given).
     split
         Split kind (:func:`drugscreen.data.splits.make_split`), applied to each dataset.
     seed
@@ -401,7 +405,8 @@ def build_training_data(
     if head_descriptors and not descriptors:
         raise ValueError("head_descriptors needs descriptors=True")
     desc_config = HEAD_DESCRIPTOR_FEATURIZER if head_descriptors else DESCRIPTOR_FEATURIZER
-    loaded = [_load_one(d, data_dir, table_options) if isinstance(d, str) else d for d in datasets]
+    loaded = [_load_one(d, data_dir, {**(table_options or {}), **(per_table or {}).get(d, {})}) if isinstance(d, str) else d
+              for d in datasets]
     multi = len(loaded) > 1
     tasks: list[dict[str, Any]] = []
     parts_raw = []

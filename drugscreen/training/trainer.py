@@ -117,10 +117,12 @@ def _trunk_config(config: TrainConfig, post_keys: tuple[str, ...] = _POST_TRAINI
         d.pop("ema_decay", None)  # off: checkpoints written before the option existed stay valid
     if not d.get("head_descriptors"):
         d.pop("head_descriptors", None)  # likewise
-    for key in ("smiles_column", "targets", "task_type"):  # a file dataset's options, likewise
+    for key in ("smiles_column", "targets", "task_type", "tables"):  # a file dataset's options, likewise
         if not d.get(key):
             d.pop(key, None)
     d["dataset"] = [_dataset_identity(x) for x in d["dataset"]]
+    if "tables" in d:
+        d["tables"] = {_dataset_identity(k): v for k, v in sorted(d["tables"].items())}
     return d
 
 
@@ -1041,6 +1043,7 @@ def train(
             head_descriptors=bool(config.head_descriptors),
             table_options={"smiles_column": config.smiles_column, "targets": config.targets or None,
                            "task_type": config.task_type, "invalid_dir": out},
+            per_table=config.tables,
         )
     except DatasetNotAvailableError as exc:
         raise _offline_hint(exc) from None
