@@ -2,19 +2,29 @@
 
 Alerts come from RDKit's :class:`~rdkit.Chem.FilterCatalog.FilterCatalog` (PAINS A/B/C and
 Brenk). Calling ``FilterCatalog.GetMatches`` for PAINS costs ~1.2 ms per molecule, most of it
-spent trying 480 SMARTS that cannot match. :class:`AlertScreen` therefore prescreens with
-RDKit *pattern fingerprints*: a query can only match a molecule whose pattern fingerprint
-holds every bit of the query's, so each molecule's fingerprint (computed once, shared with
-the QED alert count below) is compared with all query fingerprints at once in numpy, and only
-the surviving catalog entries are asked ``HasFilterMatch``. The entries are RDKit's own, so
-the answer is exactly the catalog's (checked in the tests); only the prescreen uses the PAINS
-SMARTS shipped with RDKit (``RDConfig.RDDataDir/Pains/wehi_pains.csv``). Brenk is prescreened
-the same way, its query molecules read back from the catalog entries' own serialization.
+spent trying 480 SMARTS that cannot match. :class:`AlertScreen` therefore asks
+``HasFilterMatch`` only of the (molecule, entry) pairs that pass two exact prescreens, each a
+necessary condition for a match, on the entries' query molecules read back from their own
+serialization:
+
+1. RDKit *pattern fingerprints*: a query can only match a molecule whose pattern fingerprint
+   holds every bit of the query's. Each molecule's fingerprint is computed once (shared with
+   the QED alert count below) and compared with all query fingerprints at once in numpy. (The
+   PAINS fingerprints are taken of the PAINS SMARTS shipped with RDKit,
+   ``RDConfig.RDDataDir/Pains/wehi_pains.csv``.)
+2. Atom counts: a match maps the query's atoms to distinct atoms of the molecule, so a query
+   with k atoms that can only be, say, aromatic N cannot match a molecule with fewer than k
+   of them. The classes (element, aromaticity, formal charge) a query atom can match are read
+   from its query tree; a test this reading does not follow counts as "any atom".
+
+The entries are RDKit's own, so the answer is exactly the catalog's (checked in the tests on
+every pair, not only the candidates).
 
 Drug-likeness follows :func:`rdkit.Chem.QED.properties` but computes each property once and
 reuses it: MW, cLogP (Crippen), TPSA, HBD, HBA, rotatable bonds feed both QED and the output
-columns, and QED's own 116 unwanted-group alerts use the same pattern-fingerprint prescreen;
-82 of them are Brenk entries with the same SMARTS, whose Brenk match is reused.
+columns, and QED's own 116 unwanted-group alerts use the same two prescreens (its 11 acceptor
+patterns and ``permanent_charges``' pattern the atom counts); 82 of the alerts are Brenk
+entries with the same SMARTS, whose Brenk match is reused.
 The QED value equals ``rdkit.Chem.QED.qed`` (checked in the tests).
 
 Output columns (:data:`PROPERTY_COLUMNS`): ``alerts_pains``, ``alerts_brenk`` (names joined
@@ -79,15 +89,35 @@ def _pattern_bits(mol: Chem.Mol) -> np.ndarray:
     return np.frombuffer(DataStructs.BitVectToBinaryText(fp), dtype=np.uint64).copy()
 
 
-def _candidates(mol_fps: np.ndarray, query_fps: np.ndarray) -> np.ndarray:
-    """Boolean (n_mols, n_queries): the query's bits are all set in the molecule's."""
+def _candidates(mol_fps: np.ndarray, query_fps: np.ndarray, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The (molecule, query) pairs where every bit of the query's fingerprint is set in the
+    molecule's, as ``(rows, cols)`` index arrays ordered by molecule, then query.
+
+    The words are tested in ``order`` (by default in turn), the first few on every pair, the
+    others only on the pairs still standing. The result is the same in any order: a pair
+    stands only if it passes on every word.
+    """
+    words = [w for w in (range(query_fps.shape[1]) if order is None else order.tolist()) if query_fps[:, w].any()]
     out = np.ones((mol_fps.shape[0], query_fps.shape[0]), dtype=bool)
-    for w in range(query_fps.shape[1]):
+    for w in words[:_FULL_WORDS]:
         q = query_fps[:, w]
-        if not q.any():
-            continue
         out &= (mol_fps[:, w : w + 1] & q[None, :]) == q[None, :]
-    return out
+    rows, cols = np.nonzero(out)
+    for w in words[_FULL_WORDS:]:
+        q = query_fps[cols, w]
+        ok = (mol_fps[rows, w] & q) == q
+        rows, cols = rows[ok], cols[ok]
+    return rows, cols
+
+
+_FULL_WORDS = 4  # words tested on every (molecule, query) pair before the survivors are gathered
+
+
+def _word_order(query_fps: np.ndarray) -> np.ndarray:
+    """The fingerprint words by how many query bits they hold, most first: the order in which
+    :func:`_candidates` tests them, so that the pairs thin out early."""
+    bits = np.unpackbits(query_fps.view(np.uint8), axis=1).reshape(len(query_fps), -1, 64).sum(axis=(0, 2)).tolist()
+    return np.array(sorted(range(len(bits)), key=lambda w: -bits[w]), dtype=np.int64)
 
 
 _PICKLED_MOL = re.compile(rb"(\d+) (\xef\xbe\xad\xde)")  # "<length> " + RDKit mol-pickle magic
@@ -128,6 +158,283 @@ def _entry_query_bits(entry: Any) -> np.ndarray:
     return _pattern_bits(query)
 
 
+# ---- second prescreen: how many atoms of each element a query needs ----------------------------
+#
+# An atom class is (atomic number 0..118, aromatic or not, formal charge -3..3 or "other"). For
+# each query atom, the classes it can match are read from its query tree (``DescribeQuery``):
+# atomic number, atom type (element + aromaticity), aromatic/aliphatic and formal-charge tests,
+# combined by AND/OR; any other test (H count, degree, ring, recursive SMARTS...) is read as
+# "any class", so the set read is never smaller than the true one. A match maps the query atoms
+# to distinct atoms of the molecule, so a molecule holding fewer atoms in a set of classes than
+# the query has atoms confined to it cannot match: those pairs are dropped without calling RDKit.
+
+_CHARGES = (-3, -2, -1, 0, 1, 2, 3)  # formal charges with a class of their own; others share one
+_N_CHARGE = len(_CHARGES) + 1
+_N_Z = 119
+_N_CLASSES = _N_Z * 2 * _N_CHARGE
+# sets of classes are Python ints used as bit sets (bit k: class k)
+_ANY_CLASS = (1 << _N_CLASSES) - 1
+_QUERY_LINE = re.compile(r"( *)(\S+) ?(.*)")
+_LEAF_VALUE = re.compile(r"(-?\d+) (=|!=) val")
+
+
+def _charge_index(charge: int) -> int:
+    return _CHARGES.index(charge) if charge in _CHARGES else len(_CHARGES)
+
+
+def _atom_class(z: int, aromatic: bool, charge: int) -> int:
+    return (z * 2 + int(aromatic)) * _N_CHARGE + _charge_index(charge)
+
+
+def _class_set(zs: range | list[int], aromatic: tuple[bool, ...] = (False, True), charges: range | None = None) -> int:
+    """The bit set of the classes with an atomic number in ``zs``, aromaticity in ``aromatic``
+    and charge index in ``charges`` (default: all)."""
+    out = 0
+    for z in zs:
+        for a in aromatic:
+            for c in range(_N_CHARGE) if charges is None else charges:
+                out |= 1 << ((z * 2 + int(a)) * _N_CHARGE + c)
+    return out
+
+
+_AROMATIC = _class_set(range(_N_Z), (True,))
+_ALIPHATIC = _ANY_CLASS & ~_AROMATIC
+
+
+def _query_tree(description: str) -> tuple[str, str, list[Any]]:
+    """``Atom.DescribeQuery()`` text as a ``(name, rest, children)`` tree (children are indented)."""
+    lines = [m.groups() for m in map(_QUERY_LINE.fullmatch, description.splitlines()) if m is not None]
+    pos = 0
+
+    def node() -> tuple[str, str, list[Any]]:
+        nonlocal pos
+        indent, name, rest = lines[pos]
+        pos += 1
+        children = []
+        while pos < len(lines) and len(lines[pos][0]) > len(indent):
+            children.append(node())
+        return name, rest, children
+
+    if not lines:
+        raise ValueError("empty query description")
+    return node()
+
+
+def _leaf_classes(name: str, value: int) -> tuple[int, bool] | None:
+    """Classes an ``= value`` leaf test can hold, and whether exactly those (None: unknown test)."""
+    if name == "AtomAtomicNum" and 0 <= value < _N_Z:
+        return _class_set([value]), True
+    if name == "AtomType" and 0 <= value % 1000 < _N_Z and value < 2000:  # Z + 1000 if aromatic
+        return _class_set([value % 1000], (value >= 1000,)), True
+    if name == "AtomIsAromatic" and value == 1:
+        return _AROMATIC, True
+    if name == "AtomIsAliphatic" and value == 1:
+        return _ALIPHATIC, True
+    if name == "AtomFormalCharge":
+        k = _charge_index(value)
+        return _class_set(range(_N_Z), charges=range(k, k + 1)), value in _CHARGES
+    return None
+
+
+def _tree_classes(tree: tuple[str, str, list[Any]]) -> tuple[int, bool]:
+    """A superset of the classes a query (sub)tree matches, and whether it is exactly them."""
+    name, rest, children = tree
+    if name in ("AtomAnd", "AtomOr") and not rest and children:
+        parts = [_tree_classes(c) for c in children]
+        exact = all(p[1] for p in parts)
+        out = parts[0][0]
+        for classes, _ in parts[1:]:
+            out = out & classes if name == "AtomAnd" else out | classes
+        return out, exact
+    leaf = _LEAF_VALUE.fullmatch(rest)
+    if children or leaf is None:
+        return _ANY_CLASS, name == "AtomNull" and not rest and not children
+    found = _leaf_classes(name, int(leaf.group(1)))
+    if found is None:
+        return _ANY_CLASS, False
+    classes, exact = found
+    if leaf.group(2) == "!=":
+        return (_ANY_CLASS & ~classes, True) if exact else (_ANY_CLASS, False)
+    return classes, exact
+
+
+def _without_recursion(smarts: str) -> str:
+    """``smarts`` with every recursive ``$(...)`` part cut out."""
+    if "$(" not in smarts:
+        return smarts
+    out, i = [], 0
+    while i < len(smarts):
+        if smarts.startswith("$(", i):
+            depth, i = 1, i + 2
+            while i < len(smarts) and depth:
+                depth += {"(": 1, ")": -1}.get(smarts[i], 0)
+                i += 1
+            continue
+        out.append(smarts[i])
+        i += 1
+    return "".join(out)
+
+
+def _query_atom_classes(atom: Chem.Atom) -> int | None:
+    """The classes a query atom can match (a superset, as a bit set), or None when it may match
+    any atom.
+
+    ``DescribeQuery`` does not show a negated AND/OR node; RDKit's SMARTS writer shows every
+    negation as a ``!`` (pushing it down to the tests). An atom whose SMARTS, recursive parts
+    cut out, holds another number of ``!`` than its query tree has negated tests is read as
+    "any class".
+    """
+    if not atom.HasQuery():
+        return None
+    try:
+        return _described_classes(atom.DescribeQuery(), _without_recursion(atom.GetSmarts()).count("!"))
+    except Exception:  # a query this reading does not follow: no prescreen for the atom
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _described_classes(description: str, negations: int) -> int | None:
+    if description.count(" != val") + description.count(" val not in") != negations:
+        return None
+    classes, _ = _tree_classes(_query_tree(description))
+    return None if classes == _ANY_CLASS else classes
+
+
+def _atom_classes(query: Chem.Mol) -> list[int | None]:
+    """:func:`_query_atom_classes` of each atom of ``query``."""
+    return [_query_atom_classes(atom) for atom in query.GetAtoms()]
+
+
+def _query_needs(atom_classes: list[int | None]) -> list[tuple[int, int]]:
+    """What a query (its :func:`_atom_classes`) needs of a molecule: ``(classes, k)`` pairs,
+    "at least k atoms in classes"."""
+    sets = [c for c in atom_classes if c is not None]
+    return [(c, sum(1 for t in sets if t & c == t)) for c in dict.fromkeys(sets)]
+
+
+def _bits(classes: int) -> np.ndarray:
+    """A bit set of classes as a boolean array over the classes."""
+    raw = np.frombuffer(classes.to_bytes((_N_CLASSES + 7) // 8, "little"), dtype=np.uint8)
+    return np.unpackbits(raw, bitorder="little")[:_N_CLASSES].astype(bool)
+
+
+_FORMULA = re.compile(r"((?:(?:\*|[A-Z][a-z]?)\d*)*)([+-]\d*)?")
+_FORMULA_PART = re.compile(r"(\*|[A-Z][a-z]?)(\d*)")
+_CHARGED_ATOM = Chem.MolFromSmarts("[!+0]")
+_NEUTRAL_AROMATIC_HETERO = Chem.MolFromSmarts("[a;!#6;+0]")
+_PERIODIC = Chem.GetPeriodicTable()
+
+
+@lru_cache(maxsize=256)
+def _atomic_number(symbol: str) -> int:
+    return 0 if symbol == "*" else _PERIODIC.GetAtomicNumber(symbol)
+
+
+def _mol_classes(mol: Chem.Mol) -> dict[int, int] | None:
+    """Atoms of ``mol`` per class, or None if the counts cannot be read (no prescreen then).
+
+    Heavy atoms per element come from the molecular formula, explicit H atoms from the atom
+    counts; the few charged atoms and neutral aromatic heteroatoms are visited one by one and
+    the remaining aromatic atoms are neutral aromatic carbons. The counts must add up to the
+    number of atoms, else the molecule is not prescreened.
+    """
+    found = _FORMULA.fullmatch(rdMolDescriptors.CalcMolFormula(mol))
+    if found is None:
+        return None
+    element: dict[int, int] = {}
+    for symbol, count in _FORMULA_PART.findall(found.group(1)):
+        z = _atomic_number(symbol)
+        if z != 1:
+            element[z] = element.get(z, 0) + (int(count) if count else 1)
+    n_atoms = mol.GetNumAtoms()
+    element[1] = n_atoms - mol.GetNumHeavyAtoms() - element.get(0, 0)  # H atoms in the graph
+    out: dict[int, int] = {}
+    aromatic_left = len(mol.GetAromaticAtoms())
+    visited = []
+    for (i,) in mol.GetSubstructMatches(_CHARGED_ATOM, uniquify=False, maxMatches=n_atoms):
+        atom = mol.GetAtomWithIdx(i)
+        visited.append((atom.GetAtomicNum(), atom.GetIsAromatic(), atom.GetFormalCharge()))
+    for (i,) in mol.GetSubstructMatches(_NEUTRAL_AROMATIC_HETERO, uniquify=False, maxMatches=n_atoms):
+        visited.append((mol.GetAtomWithIdx(i).GetAtomicNum(), True, 0))
+    for z, aromatic, charge in visited:
+        k = _atom_class(z, aromatic, charge)
+        out[k] = out.get(k, 0) + 1
+        element[z] = element.get(z, 0) - 1
+        aromatic_left -= bool(aromatic)
+    if aromatic_left:
+        out[_atom_class(6, True, 0)] = aromatic_left
+        element[6] = element.get(6, 0) - aromatic_left
+    for z, count in element.items():
+        if count < 0 or z >= _N_Z:
+            return None
+        if count:
+            k = _atom_class(z, False, 0)
+            out[k] = out.get(k, 0) + count
+    return out if sum(out.values()) == n_atoms else None
+
+
+class _CountScreen:
+    """The element-count prescreen for several groups of queries (one per catalog).
+
+    ``needs`` maps a group name to its queries, each as its :func:`_atom_classes` (None: no
+    prescreen for that query). For each query, :meth:`keep` tests "at least k atoms in these
+    classes" for every class set one of its atoms is confined to.
+    """
+
+    def __init__(self, needs: dict[str, list[list[int | None] | None]]) -> None:
+        bins: dict[int, int] = {}
+        bin_sets: list[np.ndarray] = []
+        tables: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for group, queries in needs.items():
+            rows = []
+            for query in queries:
+                row = []
+                for classes, k in _query_needs(query) if query is not None else []:  # query: atom classes
+                    if classes not in bins:
+                        bins[classes] = len(bin_sets)
+                        bin_sets.append(_bits(classes))
+                    row.append((bins[classes], k))
+                rows.append(row)
+            width = max([len(r) for r in rows] + [1])
+            which = np.zeros((len(rows), width), dtype=np.int64)
+            least = np.zeros((len(rows), width), dtype=np.int64)
+            for i, row in enumerate(rows):
+                for j, (b, k) in enumerate(row):
+                    which[i, j], least[i, j] = b, k
+            tables[group] = (which, least)
+        self._tables = tables
+        member = np.stack(bin_sets, axis=1) if bin_sets else np.zeros((_N_CLASSES, 1), dtype=bool)
+        # classes in the same bins are one column of the molecules' count matrix
+        column: dict[bytes, int] = {}
+        self._class_column = np.array([column.setdefault(row.tobytes(), len(column)) for row in member], dtype=np.int64)
+        self._member = np.zeros((len(column), member.shape[1]))  # (columns, bins)
+        self._member[self._class_column] = member
+
+    def counts(self, mols: list[Chem.Mol]) -> np.ndarray:
+        """Atoms of each molecule in each bin: float ``(n, bins)``; inf for a molecule whose
+        classes could not be read (every one of its pairs is kept)."""
+        per_column = np.zeros((len(mols), self._member.shape[0]))
+        unread = []
+        for i, mol in enumerate(mols):
+            try:
+                classes = _mol_classes(mol)
+            except Exception:  # e.g. a formula symbol RDKit's periodic table does not know
+                classes = None
+            if classes is None:
+                unread.append(i)
+                continue
+            for k, count in classes.items():
+                per_column[i, self._class_column[k]] += count
+        out = per_column @ self._member
+        out[unread] = np.inf
+        return out
+
+    def keep(self, group: str, counts: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Which (molecule ``rows``, query ``cols``) pairs of ``group`` pass the count test."""
+        which, least = self._tables[group]
+        return (counts[rows[:, None], which[cols]] >= least[cols]).all(axis=1)
+
+
 def _catalog(which: Any) -> FC.FilterCatalog:
     params = FC.FilterCatalogParams()
     params.AddCatalog(which)
@@ -147,6 +454,19 @@ class AlertScreen:
         self.brenk = _catalog(kinds.BRENK)
         self._pains_entries = [self.pains.GetEntryWithIdx(i) for i in range(self.pains.GetNumEntries())]
         self._pains_names = [e.GetDescription() for e in self._pains_entries]
+        pains_queries = [_entry_query(e) for e in self._pains_entries]
+        self._brenk_entries = [self.brenk.GetEntryWithIdx(i) for i in range(self.brenk.GetNumEntries())]
+        self._brenk_names = [e.GetDescription() for e in self._brenk_entries]
+        brenk_queries = [_entry_query(e) for e in self._brenk_entries]
+        self._qed_alerts = list(QED.StructuralAlerts)
+        self._qed_acceptors = list(QED.Acceptors)
+        read = {  # each query with its atoms' classes, read once for both prescreens
+            "pains": [(q, _atom_classes(q) if q is not None else None, plain) for q, plain in pains_queries],
+            "brenk": [(q, _atom_classes(q) if q is not None else None, plain) for q, plain in brenk_queries],
+            "qed": [(q, _atom_classes(q), True) for q in self._qed_alerts],
+            "acceptors": [(q, _atom_classes(q), True) for q in self._qed_acceptors],
+            "permanent": [(_PERMANENT_CATION, _atom_classes(_PERMANENT_CATION), True)],
+        }
         smarts = self._pains_smarts()
         fps = []
         for name in self._pains_names:
@@ -156,20 +476,24 @@ class AlertScreen:
                 continue
             fps.append(_pattern_bits(Chem.MergeQueryHs(query)))
         self._pains_fps = np.stack(fps)
-        self._brenk_entries = [self.brenk.GetEntryWithIdx(i) for i in range(self.brenk.GetNumEntries())]
-        self._brenk_names = [e.GetDescription() for e in self._brenk_entries]
         self._brenk_fps = np.stack([_entry_query_bits(e) for e in self._brenk_entries])
-        self._qed_alerts = list(QED.StructuralAlerts)
         self._qed_fps = np.stack([_pattern_bits(q) for q in self._qed_alerts])
-        self._qed_acceptors = list(QED.Acceptors)
+        # the count prescreen reads each entry's own query, and only "matches at least once" entries
+        self._count_screen = _CountScreen({g: [c if plain else None for _, c, plain in v] for g, v in read.items()})
         # 82 of QED's 116 unwanted groups are Brenk entries with the same SMARTS (both come from
         # Brenk et al. 2008): for those, QED's count reuses the Brenk match instead of matching again
         plain_brenk: dict[str, int] = {}
-        for k, entry in enumerate(self._brenk_entries):
-            query, plain = _entry_query(entry)
+        for k, (query, plain) in enumerate(brenk_queries):
             if query is not None and plain:
                 plain_brenk.setdefault(Chem.MolToSmarts(query), k)
         self._qed_brenk = np.array([plain_brenk.get(Chem.MolToSmarts(q), -1) for q in self._qed_alerts], dtype=np.int64)
+        self._qed_own = np.flatnonzero(self._qed_brenk < 0)  # the groups matched for QED itself
+        self._order = {
+            "pains": _word_order(self._pains_fps),
+            "brenk": _word_order(self._brenk_fps),
+            "qed": _word_order(self._qed_fps),
+            "qed_own": _word_order(self._qed_fps[self._qed_own]),
+        }
 
     @staticmethod
     def _pains_smarts() -> dict[str, str]:
@@ -190,9 +514,30 @@ class AlertScreen:
             return np.zeros((0, _FP_WORDS), dtype=np.uint64)
         return np.stack([_pattern_bits(m) for m in mols])
 
-    def pains_matches(self, mols: list[Chem.Mol], fps: np.ndarray) -> list[str]:
+    def atom_counts(self, mols: list[Chem.Mol]) -> np.ndarray:
+        """What the element-count prescreen needs of ``mols`` (pass it to the matching methods
+        to compute it once per batch)."""
+        return self._count_screen.counts(mols)
+
+    def _pairs(
+        self, group: str, mols: list[Chem.Mol], fps: np.ndarray, counts: np.ndarray | None, qed_own: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The (molecule, query) pairs of ``group`` that pass both prescreens, by molecule, then
+        query; with ``qed_own``, only QED's groups that are not Brenk entries."""
+        query_fps = {"pains": self._pains_fps, "brenk": self._brenk_fps, "qed": self._qed_fps}[group]
+        if not qed_own:
+            rows, cols = _candidates(fps, query_fps, self._order[group])
+        else:
+            rows, cols = _candidates(fps, query_fps[self._qed_own], self._order["qed_own"])
+            cols = self._qed_own[cols]
+        if counts is None:
+            counts = self.atom_counts(mols)
+        ok = self._count_screen.keep(group, counts, rows, cols)
+        return rows[ok], cols[ok]
+
+    def pains_matches(self, mols: list[Chem.Mol], fps: np.ndarray, counts: np.ndarray | None = None) -> list[str]:
         """PAINS names per molecule, joined with ``;`` (exactly the catalog's matches)."""
-        rows, cols = np.nonzero(_candidates(fps, self._pains_fps))  # by molecule, entries in catalog order
+        rows, cols = self._pairs("pains", mols, fps, counts)  # by molecule, entries in catalog order
         entries, names = self._pains_entries, self._pains_names
         found: list[list[str]] = [[] for _ in mols]
         for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
@@ -200,15 +545,15 @@ class AlertScreen:
                 found[i].append(names[j])
         return [";".join(f) for f in found]
 
-    def brenk_hits(self, mols: list[Chem.Mol], fps: np.ndarray | None = None) -> np.ndarray:
+    def brenk_hits(self, mols: list[Chem.Mol], fps: np.ndarray | None = None, counts: np.ndarray | None = None) -> np.ndarray:
         """Which Brenk entries each molecule matches: boolean ``(n, n_entries)``."""
         if fps is None:
             fps = self.fingerprints(mols)
-        cand = _candidates(fps, self._brenk_fps)
-        rows, cols = np.nonzero(cand)
+        rows, cols = self._pairs("brenk", mols, fps, counts)
         entries = self._brenk_entries
-        cand[rows, cols] = [entries[j].HasFilterMatch(mols[i]) for i, j in zip(rows.tolist(), cols.tolist(), strict=True)]
-        return cand
+        hits = np.zeros((len(mols), len(entries)), dtype=bool)
+        hits[rows, cols] = [entries[j].HasFilterMatch(mols[i]) for i, j in zip(rows.tolist(), cols.tolist(), strict=True)]
+        return hits
 
     def brenk_names(self, hits: np.ndarray) -> list[str]:
         """Brenk names per molecule from :meth:`brenk_hits`, joined with ``;``."""
@@ -218,28 +563,58 @@ class AlertScreen:
         """Brenk names per molecule, joined with ``;`` (exactly the catalog's matches)."""
         return self.brenk_names(self.brenk_hits(mols, fps))
 
-    def qed_alert_counts(self, mols: list[Chem.Mol], fps: np.ndarray, brenk_hits: np.ndarray | None = None) -> np.ndarray:
+    def qed_alert_counts(
+        self, mols: list[Chem.Mol], fps: np.ndarray, brenk_hits: np.ndarray | None = None, counts: np.ndarray | None = None
+    ) -> np.ndarray:
         """QED's count of unwanted groups (``QEDproperties.ALERTS``) per molecule.
 
         With ``brenk_hits`` (:meth:`brenk_hits` of the same molecules), the groups that are
         Brenk entries with the same SMARTS are read from it instead of being matched again.
         """
-        cand = _candidates(fps, self._qed_fps)
         if brenk_hits is not None:
+            rows, cols = self._pairs("qed", mols, fps, counts, qed_own=True)
             shared = self._qed_brenk >= 0
-            cand[:, shared] = False
-            counts = brenk_hits[:, self._qed_brenk[shared]].sum(axis=1, dtype=np.int64)
+            out = brenk_hits[:, self._qed_brenk[shared]].sum(axis=1, dtype=np.int64)
         else:
-            counts = np.zeros(len(mols), dtype=np.int64)
-        rows, cols = np.nonzero(cand)
+            rows, cols = self._pairs("qed", mols, fps, counts)
+            out = np.zeros(len(mols), dtype=np.int64)
         alerts = self._qed_alerts
         hit = [mols[i].HasSubstructMatch(alerts[j]) for i, j in zip(rows.tolist(), cols.tolist(), strict=True)]
-        counts += np.bincount(rows[np.array(hit, dtype=bool)], minlength=len(mols))
-        return counts
+        out += np.bincount(rows[np.array(hit, dtype=bool)], minlength=len(mols))
+        return out
 
     def qed_acceptors(self, mol: Chem.Mol) -> int:
         """QED's acceptor count (its own SMARTS, not Lipinski's; a pattern absent gives 0 matches)."""
         return sum(len(mol.GetSubstructMatches(p)) for p in self._qed_acceptors)
+
+    def qed_acceptor_counts(self, mols: list[Chem.Mol], counts: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`qed_acceptors` of each molecule (float; NaN where RDKit raised), skipping the
+        patterns the element-count prescreen rules out (they match 0 times)."""
+        if counts is None:
+            counts = self.atom_counts(mols)
+        n, k = len(mols), len(self._qed_acceptors)
+        rows, cols = np.divmod(np.arange(n * k), k)
+        ok = self._count_screen.keep("acceptors", counts, rows, cols)
+        out = np.zeros(n)
+        patterns = self._qed_acceptors
+        for i, j in zip(rows[ok].tolist(), cols[ok].tolist(), strict=True):
+            try:
+                out[i] += len(mols[i].GetSubstructMatches(patterns[j]))
+            except Exception:  # as _safe_props: a molecule RDKit refuses gets NaN
+                out[i] = np.nan
+        return out
+
+    def permanent_charge_counts(self, mols: list[Chem.Mol], counts: np.ndarray | None = None) -> np.ndarray:
+        """The ``permanent_charges`` column (float): 0 without matching RDKit when the molecule
+        holds no positively charged N, O, P, S, As or Se (the count prescreen)."""
+        if counts is None:
+            counts = self.atom_counts(mols)
+        rows = np.arange(len(mols))
+        ok = self._count_screen.keep("permanent", counts, rows, np.zeros_like(rows))
+        out = np.zeros(len(mols))
+        for i in np.flatnonzero(ok).tolist():
+            out[i] = _permanent_charges(mols[i])
+        return out
 
 
 _LOCK = threading.Lock()
@@ -268,7 +643,6 @@ class _Props:
     hbd: int
     hba: int
     rotb: int
-    qed_hba: int
     qed_hbd: int
     arom: int
 
@@ -282,13 +656,12 @@ def _mol_props(mol: Chem.Mol, screen: AlertScreen) -> _Props:
         hbd=rdMolDescriptors.CalcNumLipinskiHBD(mol),
         hba=rdMolDescriptors.CalcNumLipinskiHBA(mol),
         rotb=rdMolDescriptors.CalcNumRotatableBonds(mol, _ROTB_STRICT),
-        qed_hba=screen.qed_acceptors(mol),
         qed_hbd=rdMolDescriptors.CalcNumHBD(mol),
         arom=len(Chem.GetSSSR(Chem.DeleteSubstructs(mol, _ALIPHATIC_RINGS))),  # a new molecule: mol is untouched
     )
 
 
-_NAN_PROPS = _Props(*([float("nan")] * 9))  # type: ignore[arg-type]
+_NAN_PROPS = _Props(*([float("nan")] * 8))  # type: ignore[arg-type]
 
 #: A positively charged N, P, S, As, Se or O without hydrogen and with no negatively charged
 #: neighbour: a permanent cation (quaternary ammonium, pyridinium, sulfonium, phosphonium), not a
@@ -347,18 +720,21 @@ def _compute_properties(mols: list[Chem.Mol]) -> dict[str, Any]:
         return out
     mols = [_without_hs(m) for m in mols]
     fps = screen.fingerprints(mols)
-    out["alerts_pains"] = screen.pains_matches(mols, fps)
-    brenk = screen.brenk_hits(mols, fps)
+    counts = screen.atom_counts(mols)
+    out["alerts_pains"] = screen.pains_matches(mols, fps, counts)
+    brenk = screen.brenk_hits(mols, fps, counts)
     out["alerts_brenk"] = screen.brenk_names(brenk)
-    alerts = screen.qed_alert_counts(mols, fps, brenk)
+    alerts = screen.qed_alert_counts(mols, fps, brenk, counts)
+    acceptors = screen.qed_acceptor_counts(mols, counts)
     props = [_safe_props(m, screen) for m in mols]
+    props = [_NAN_PROPS if np.isnan(a) else p for p, a in zip(props, acceptors.tolist(), strict=True)]
     qed = np.empty(n)
     for i, p in enumerate(props):
         if p is _NAN_PROPS:
             qed[i] = np.nan
             continue
         qp = QED.QEDproperties(
-            MW=p.mw, ALOGP=p.clogp, HBA=p.qed_hba, HBD=p.qed_hbd, PSA=p.tpsa, ROTB=p.rotb, AROM=p.arom, ALERTS=int(alerts[i])
+            MW=p.mw, ALOGP=p.clogp, HBA=int(acceptors[i]), HBD=p.qed_hbd, PSA=p.tpsa, ROTB=p.rotb, AROM=p.arom, ALERTS=int(alerts[i])
         )
         qed[i] = QED.qed(mols[i], qedProperties=qp)
     mw = np.array([p.mw for p in props])
@@ -377,5 +753,5 @@ def _compute_properties(mols: list[Chem.Mol]) -> dict[str, Any]:
     # read 0 violations, and passed a profile's max_lipinski_violations filter)
     violations[np.isnan(mw) | np.isnan(clogp) | np.isnan(hbd) | np.isnan(hba)] = np.nan
     out["lipinski_violations"] = violations
-    out["permanent_charges"] = np.array([_permanent_charges(m) for m in mols], dtype=float)
+    out["permanent_charges"] = screen.permanent_charge_counts(mols, counts)
     return out
