@@ -496,3 +496,30 @@ def test_a_model_taking_kwargs_is_refused_when_registered() -> None:
 
     with pytest.raises(ValueError, match=r"KwGINE.__init__ takes \*\*kwargs.*name each argument"):
         MODELS.register("s14_kw_gine")(KwGINE)
+
+
+@pytest.mark.usefixtures("fresh_plugins")
+def test_an_estimator_of_a_plugin_model_unpickles_with_its_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``cross_val_score(MoleculeEstimator(model="my_gcn"), ..., n_jobs=2)`` failed in every fold
+    with "unknown model 'my_gcn'": the worker processes unpickle the estimator without ever
+    importing the module that registers the model (the parent had). The pickle now carries that
+    module, imported when the estimator is unpickled."""
+    import pickle
+
+    from drugscreen.featurizers.base import FEATURIZERS
+    from drugscreen.models.estimator import MoleculeEstimator
+    from drugscreen.models.registry import MODELS
+
+    module, model, fp = "s14_pickle_plugin", "s14_pickle_gcn", "s14_pickle_fp"
+    _write_plugin(tmp_path, module, model, fp)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        __import__(module)
+        blob = pickle.dumps(MoleculeEstimator(model=model, epochs=1))
+        _forget(module, [(MODELS, model), (FEATURIZERS, fp)])  # what a fresh worker process knows
+        est = pickle.loads(blob)
+        assert model in MODELS and est.model == model
+        smiles = tiny_smiles(20)
+        assert est.fit(smiles, [int("N" in s) for s in smiles]).predict_proba(smiles[:2]).shape == (2, 2)
+    finally:
+        _forget(module, [(MODELS, model), (FEATURIZERS, fp)])

@@ -23,6 +23,8 @@ It is a classifier or a regressor as ``task_type`` says, for scikit-learn too
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +35,8 @@ from sklearn.utils.metaestimators import available_if
 from drugscreen.exceptions import ConfigError, InvalidMoleculeError
 
 __all__ = ["MoleculeEstimator"]
+
+logger = logging.getLogger(__name__)
 
 
 def _as_smiles(X: Any) -> list[str]:
@@ -95,6 +99,22 @@ def _as_labels(y: Any) -> np.ndarray:
                 "write classes as 0 and 1 (1 = the active class)"
             ) from None
     return np.array([np.nan if v is None or v is pd.NA else float(v) for v in flat]).reshape(obj.shape)
+
+
+def _registering_module(name: Any) -> str | None:
+    """The module of the class registered as model ``name`` when it lies outside drugscreen (a
+    model of one's own) and can be imported by name (not ``__main__``); else ``None``."""
+    from drugscreen.exceptions import UnknownNameError
+    from drugscreen.models.registry import MODELS
+
+    if not isinstance(name, str):
+        return None
+    try:
+        cls = MODELS.get(name)
+    except (UnknownNameError, ConfigError):
+        return None
+    module = str(getattr(cls, "__module__", "") or "")
+    return None if not module or module == "__main__" or module.split(".")[0] == "drugscreen" else module
 
 
 def _check_labelled(y: np.ndarray) -> None:
@@ -205,6 +225,27 @@ class MoleculeEstimator(BaseEstimator):
         self.random_state = random_state
         self.num_threads = num_threads
         self.device = device
+
+    def __getstate__(self) -> dict[str, Any]:
+        """scikit-learn's state, plus the module that registers a model of one's own: a process
+        that unpickles the estimator (``cross_val_score(..., n_jobs=2)``'s workers) imports it, so
+        the model name is known there too."""
+        state = super().__getstate__()
+        module = _registering_module(self._model_name)
+        if module is not None:
+            state["_model_module"] = module
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        module = state.pop("_model_module", None)
+        if module is not None and module not in sys.modules:
+            import importlib
+
+            try:
+                importlib.import_module(module)
+            except ImportError as exc:  # fit then says the model is unknown, and how plugins are found
+                logger.warning("could not import %s, which registers model %r: %s", module, state.get("model"), exc)
+        super().__setstate__(state)
 
     def set_params(self, **params: Any) -> MoleculeEstimator:
         """Set parameters, as scikit-learn's ``set_params``; ``model_params__<name>=value`` sets one
