@@ -10,13 +10,17 @@ Learned attributes end in ``_``; ``get_params``/``set_params``/``clone`` come fr
 ``BaseEstimator``. Invalid SMILES raise :class:`~drugscreen.exceptions.InvalidMoleculeError`.
 ``X`` is a sequence of SMILES: a list, a 1-D array (or an ``(n, 1)`` one), a pandas Series or a
 one-column DataFrame. As in scikit-learn, ``fit`` refuses ``X`` and ``y`` of different lengths
-(``ValueError``) and ``predict``/``predict_proba`` before ``fit`` raise
-:class:`~sklearn.exceptions.NotFittedError`.
+(``ValueError``), as it refuses an empty ``X`` and a ``y`` (or task column) without a label, and
+``predict``/``predict_proba`` before ``fit`` raise :class:`~sklearn.exceptions.NotFittedError`.
+One model argument is set (or searched by ``GridSearchCV``) as ``model_params__<name>``.
+A model of one's own (a registered :class:`~drugscreen.models.base.GraphModel`) trains here too;
+an unfitted estimator pickles with the module that registers it, so worker processes know it.
 
 It is a classifier or a regressor as ``task_type`` says, for scikit-learn too
 (``is_classifier``; stratified folds and the ``predict_proba`` column in
-``cross_val_score(..., scoring="roc_auc")``): ``classes_`` after fitting a classifier, and
-``score`` is sklearn's default (accuracy, or R²):
+``cross_val_score(..., scoring="roc_auc")``): ``classes_`` after fitting a classifier, no
+``predict_proba`` on a regressor (``hasattr`` is False), and ``score`` is sklearn's default
+(accuracy, or R²):
 
 >>> cross_val_score(MoleculeEstimator(epochs=30), smiles, y, cv=5, scoring="roc_auc")  # doctest: +SKIP
 """
