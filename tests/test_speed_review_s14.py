@@ -305,3 +305,25 @@ def test_qed_alert_counts_with_and_without_the_brenk_hits() -> None:
         shared = screen.qed_alert_counts(mols, fps, screen.brenk_hits(mols, fps))
     assert alone.tolist() == want and shared.tolist() == want
     assert sum(want) > 100
+
+
+def test_query_fingerprints_keep_every_match_and_see_the_elements() -> None:
+    """The query fingerprints are taken of copies with one-element atoms written as bare element
+    tests: every (molecule, entry) pair RDKit matches still passes the fingerprint test, and
+    far fewer PAINS pairs pass than with the fingerprints of the queries as they are."""
+    screen = properties.get_alert_screen()
+    mols = [properties._without_hs(m) for m in _mols()]
+    fps = screen.fingerprints(mols)
+    groups = [
+        (screen._pains_fps, [lambda m, e=e: e.HasFilterMatch(m) for e in screen._pains_entries]),
+        (screen._brenk_fps, [lambda m, e=e: e.HasFilterMatch(m) for e in screen._brenk_entries]),
+        (screen._qed_fps, [lambda m, q=q: m.HasSubstructMatch(q) for q in screen._qed_alerts]),
+    ]
+    with rdBase.BlockLogs():
+        for query_fps, matchers in groups:
+            rows, cols = properties._candidates(fps, query_fps)
+            passed = set(zip(rows.tolist(), cols.tolist(), strict=True))
+            matched = {(i, j) for i, m in enumerate(mols) for j, match in enumerate(matchers) if match(m)}
+            assert matched and matched <= passed
+    as_they_are = np.stack([properties._pattern_bits(properties._entry_query(e)[0]) for e in screen._pains_entries])
+    assert len(properties._candidates(fps, screen._pains_fps)[0]) < 0.5 * len(properties._candidates(fps, as_they_are)[0])

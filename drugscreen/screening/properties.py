@@ -9,9 +9,10 @@ serialization:
 
 1. RDKit *pattern fingerprints*: a query can only match a molecule whose pattern fingerprint
    holds every bit of the query's. Each molecule's fingerprint is computed once (shared with
-   the QED alert count below) and compared with all query fingerprints at once in numpy. (The
-   PAINS fingerprints are taken of the PAINS SMARTS shipped with RDKit,
-   ``RDConfig.RDDataDir/Pains/wehi_pains.csv``.)
+   the QED alert count below) and compared with all query fingerprints at once in numpy. A
+   query's fingerprint is taken with its atoms confined to one element written as bare element
+   tests (a query the fingerprint sees more of; whatever the query matches, it matches too),
+   which leaves a third of the PAINS candidates.
 2. Atom counts: a match maps the query's atoms to distinct atoms of the molecule, so a query
    with k atoms that can only be, say, aromatic N cannot match a molecule with fewer than k
    of them. The classes (element, aromaticity, formal charge) a query atom can match are read
@@ -42,7 +43,6 @@ alerts are still matched).
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
 import threading
@@ -51,7 +51,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from rdkit import Chem, DataStructs, RDConfig, rdBase
+from rdkit import Chem, DataStructs, rdBase
 from rdkit.Chem import QED, Crippen, rdMolDescriptors
 from rdkit.Chem import FilterCatalog as FC
 
@@ -144,18 +144,6 @@ def _entry_query(entry: Any) -> tuple[Chem.Mol | None, bool]:
     except Exception:  # unknown serialization
         pass
     return None, False
-
-
-def _entry_query_bits(entry: Any) -> np.ndarray:
-    """Pattern fingerprint of a catalog entry's query, for the prescreen.
-
-    When the entry is not one query molecule (a compound matcher), an all-zero fingerprint
-    is returned: every molecule is then a candidate, so nothing is ever missed.
-    """
-    query, _ = _entry_query(entry)
-    if query is None:
-        return np.zeros(_FP_WORDS, dtype=np.uint64)
-    return _pattern_bits(query)
 
 
 # ---- second prescreen: how many atoms of each element a query needs ----------------------------
@@ -435,6 +423,51 @@ class _CountScreen:
         return (counts[rows[:, None], which[cols]] >= least[cols]).all(axis=1)
 
 
+def _bare_atom(z: int) -> Chem.Atom:
+    return Chem.AtomFromSmarts(f"[#{z}]")
+
+
+@lru_cache(maxsize=_N_Z)
+def _element(z: int) -> int:
+    return _class_set([z])
+
+
+def _single_element(classes: int | None) -> int | None:
+    """The atomic number when every class in ``classes`` has it, else None."""
+    if not classes:
+        return None
+    z = ((classes & -classes).bit_length() - 1) // (2 * _N_CHARGE)
+    return z if classes & ~_element(z) == 0 else None
+
+
+def _query_bits(query: Chem.Mol | None, atom_classes: list[int | None] | None = None) -> np.ndarray:
+    """Pattern fingerprint of a query, for the prescreen.
+
+    The fingerprint sets bits for a query atom's element only when the atom is a plain element
+    test, not for e.g. ``[#6;!H0]`` or ``[O+0]``. So it is taken of a relaxed copy of the query
+    where every atom confined to one element (read as in :func:`_query_atom_classes`) is a bare
+    ``[#Z]``: whatever the query matches, the relaxed copy matches too, so its bits are still
+    all set in any molecule the query matches, and there are more of them.
+
+    For no query (a compound matcher), or one RDKit cannot fingerprint, an all-zero
+    fingerprint is returned: every molecule is then a candidate, so nothing is ever missed.
+    ``atom_classes``: the query's :func:`_atom_classes`, if already read.
+    """
+    if query is None:
+        return np.zeros(_FP_WORDS, dtype=np.uint64)
+    relaxed = Chem.RWMol(query)
+    for idx, classes in enumerate(_atom_classes(query) if atom_classes is None else atom_classes):
+        z = _single_element(classes)
+        if z is not None:
+            relaxed.ReplaceAtom(idx, _bare_atom(z))
+    for candidate in (relaxed.GetMol(), query):
+        try:
+            return _pattern_bits(candidate)
+        except Exception:  # RDKit refusing the copy: the query's own bits, else none
+            continue
+    return np.zeros(_FP_WORDS, dtype=np.uint64)
+
+
 def _catalog(which: Any) -> FC.FilterCatalog:
     params = FC.FilterCatalogParams()
     params.AddCatalog(which)
@@ -467,17 +500,9 @@ class AlertScreen:
             "acceptors": [(q, _atom_classes(q), True) for q in self._qed_acceptors],
             "permanent": [(_PERMANENT_CATION, _atom_classes(_PERMANENT_CATION), True)],
         }
-        smarts = self._pains_smarts()
-        fps = []
-        for name in self._pains_names:
-            query = Chem.MolFromSmarts(smarts[name]) if name in smarts else None
-            if query is None:  # no prescreen possible: every molecule is a candidate
-                fps.append(np.zeros(_FP_WORDS, dtype=np.uint64))
-                continue
-            fps.append(_pattern_bits(Chem.MergeQueryHs(query)))
-        self._pains_fps = np.stack(fps)
-        self._brenk_fps = np.stack([_entry_query_bits(e) for e in self._brenk_entries])
-        self._qed_fps = np.stack([_pattern_bits(q) for q in self._qed_alerts])
+        self._pains_fps = np.stack([_query_bits(q, c) for q, c, _ in read["pains"]])
+        self._brenk_fps = np.stack([_query_bits(q, c) for q, c, _ in read["brenk"]])
+        self._qed_fps = np.stack([_query_bits(q, c) for q, c, _ in read["qed"]])
         # the count prescreen reads each entry's own query, and only "matches at least once" entries
         self._count_screen = _CountScreen({g: [c if plain else None for _, c, plain in v] for g, v in read.items()})
         # 82 of QED's 116 unwanted groups are Brenk entries with the same SMARTS (both come from
@@ -494,19 +519,6 @@ class AlertScreen:
             "qed": _word_order(self._qed_fps),
             "qed_own": _word_order(self._qed_fps[self._qed_own]),
         }
-
-    @staticmethod
-    def _pains_smarts() -> dict[str, str]:
-        path = f"{RDConfig.RDDataDir}/Pains/wehi_pains.csv"
-        out: dict[str, str] = {}
-        try:
-            with open(path, encoding="utf-8") as fh:
-                for row in csv.reader(fh):
-                    if len(row) >= 2:
-                        out[row[1].replace("<regId=", "").rstrip(">")] = row[0]
-        except OSError:  # no prescreen data: fall back to trying every entry
-            return {}
-        return out
 
     def fingerprints(self, mols: list[Chem.Mol]) -> np.ndarray:
         """Pattern fingerprints of ``mols`` as an (n, words) uint64 array."""
