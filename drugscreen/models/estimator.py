@@ -175,6 +175,38 @@ def _featurize(
     return [feat(m) for m in mols], ecfp4_packed(mols), [p.smiles_std for p in parsed], desc
 
 
+def _holdout(smiles_std: Sequence[str], valid_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(train_idx, valid_idx)``, sorted: the early-stopping holdout, drawn so that no
+    standardized parent is on both sides.
+
+    Molecules are visited in a seeded random order (``np.random.default_rng(seed).permutation``)
+    and each one not held out yet brings all its copies (same standardized SMILES: a duplicate
+    row, another salt form of its parent) into the holdout, until it holds
+    ``round(valid_fraction * n)`` molecules (at least one; none for ``n <= 4``). Distinct
+    molecules are thus held out exactly as a plain permutation's first rows; a parent whose copies
+    would leave nothing to train on is skipped.
+    """
+    n = len(smiles_std)
+    order = np.random.default_rng(seed).permutation(n)
+    n_valid = max(1, int(round(valid_fraction * n))) if n > 4 else 0
+    groups: dict[str, list[int]] = {}
+    for i, s in enumerate(smiles_std):
+        groups.setdefault(s, []).append(i)
+    held = np.zeros(n, dtype=bool)
+    count = 0
+    for i in order:
+        if count >= n_valid:
+            break
+        if held[i]:
+            continue
+        rows = groups[smiles_std[i]]
+        if count + len(rows) >= n:  # would leave no molecule to train on
+            continue
+        held[rows] = True
+        count += len(rows)
+    return np.flatnonzero(~held), np.flatnonzero(held)
+
+
 class MoleculeEstimator(BaseEstimator):
     """Train any registered model on SMILES with the sklearn ``fit/predict/predict_proba`` contract.
 
@@ -193,7 +225,9 @@ class MoleculeEstimator(BaseEstimator):
         :class:`~drugscreen.training.config.TrainConfig`; the descriptor scaler is fitted on
         the molecules that train); ``fp_mlp`` always uses ``"ecfp"``.
     valid_fraction
-        Share of the training molecules held out for early stopping.
+        Share of the training molecules held out for early stopping (drawn by standardized
+        parent: copies of one molecule, or salt forms of one parent, are all held out or all
+        trained on).
     random_state
         Seed for the hold-out split and the model: an integer, or (as in scikit-learn) ``None``
         or a ``numpy.random.RandomState``, from which each ``fit`` draws its seed
@@ -398,10 +432,7 @@ class MoleculeEstimator(BaseEstimator):
         config = self._config(seed)
         graphs, fps, smiles_std, raw_desc = _featurize(X, self._uses_descriptors(config), training=True)
         n, n_tasks = y2.shape
-        rng = np.random.default_rng(seed)
-        order = rng.permutation(n)
-        n_valid = max(1, int(round(self.valid_fraction * n))) if n > 4 else 0
-        valid_idx, train_idx = np.sort(order[:n_valid]), np.sort(order[n_valid:])
+        train_idx, valid_idx = _holdout(smiles_std, self.valid_fraction, seed)
 
         desc = None
         self.descriptor_scaler_ = None
