@@ -7,7 +7,8 @@
 ``valid_fraction`` of the molecules (random, seeded) for early stopping, and trains one
 model (``model`` is any name of :data:`~drugscreen.models.MODELS`, including ``rf``).
 Learned attributes end in ``_``; ``get_params``/``set_params``/``clone`` come from
-``BaseEstimator``. Invalid SMILES raise :class:`~drugscreen.exceptions.InvalidMoleculeError`.
+``BaseEstimator``; a fitted estimator predicts as it was fitted (``task_type_``, ``config_``),
+whatever ``set_params`` changed since, until the next ``fit``. Invalid SMILES raise :class:`~drugscreen.exceptions.InvalidMoleculeError`.
 ``X`` is a sequence of SMILES: a list, a 1-D array (or an ``(n, 1)`` one), a pandas Series or a
 one-column DataFrame. As in scikit-learn, ``fit`` refuses ``X`` and ``y`` of different lengths
 (``ValueError``), as it refuses an empty ``X`` and a ``y`` (or task column) without a label, and
@@ -389,8 +390,9 @@ class MoleculeEstimator(BaseEstimator):
             extra_features=extra, num_threads=self.num_threads, device=self.device, calibration="none",
         )
 
-    def _uses_descriptors(self, config: Any) -> bool:
-        return self._model_name != "rf" and config.extra_features in ("descriptors", "ecfp+descriptors")
+    @staticmethod
+    def _uses_descriptors(config: Any) -> bool:
+        return bool(config.model != "rf" and config.extra_features in ("descriptors", "ecfp+descriptors"))
 
     def fit(self, X: Sequence[str], y: np.ndarray) -> MoleculeEstimator:
         """Train on SMILES ``X`` and labels ``y`` (``(n,)`` or ``(n, n_tasks)``, NaN = missing).
@@ -475,6 +477,9 @@ class MoleculeEstimator(BaseEstimator):
         finally:
             torch.set_num_threads(threads)
         self.n_tasks_ = n_tasks
+        # what predict reads: set_params after fit must not change what the fitted model means
+        self.task_type_ = self.task_type
+        self.config_ = config
         return self
 
     def _predict(self, X: Sequence[str]) -> np.ndarray:
@@ -485,28 +490,44 @@ class MoleculeEstimator(BaseEstimator):
         from drugscreen.training.trainer import _predict_raw
 
         check_is_fitted(self, "model_")
-        config = self._config()
+        config = self._fitted_config()
         graphs, fps, _, raw_desc = _featurize(_as_smiles(X), self._uses_descriptors(config))
-        if self._model_name == "rf":
+        if config.model == "rf":
             return self.model_.predict(unpack_bits(fps))
         import torch
 
         desc = None if raw_desc is None else self.descriptor_scaler_.transform(raw_desc)
         raw = _predict_raw(self.model_, graphs, fps, config, torch.device(self.device), desc=desc)
-        is_cls = np.full(self.n_tasks_, self.task_type == "classification")
+        is_cls = np.full(self.n_tasks_, self._fitted_task_type() == "classification")
         return to_units(raw, is_cls, self.y_mean_, self.y_std_)
 
     def predict(self, X: Sequence[str]) -> np.ndarray:
-        """Values (regression) or 0/1 labels (classification, threshold 0.5)."""
+        """Values (regression) or 0/1 labels (classification, threshold 0.5), as the model was
+        fitted (``set_params`` takes effect at the next ``fit``)."""
         out = self._predict(X)
-        if self.task_type == "classification":
+        if self._fitted_task_type() == "classification":
             out = (out >= 0.5).astype(int)
         return out[:, 0] if self.single_output_ else out
 
+    def _fitted_task_type(self) -> str:
+        """The ``task_type`` the model was fitted as (``task_type`` itself before fitting, or for an
+        estimator fitted by an older drugscreen): ``set_params`` after ``fit`` does not change
+        what the fitted model predicts."""
+        return str(getattr(self, "task_type_", self.task_type))
+
+    def _fitted_config(self) -> Any:
+        """The :class:`~drugscreen.training.config.TrainConfig` the model was fitted with (model
+        name, ``extra_features``); built from the current parameters for an estimator fitted by an
+        older drugscreen."""
+        config = getattr(self, "config_", None)
+        return config if config is not None else self._config()
+
     def _is_classification(self) -> bool:
-        """``available_if`` check of :meth:`predict_proba` (the reason becomes the error's cause)."""
-        if self.task_type != "classification":
-            raise AttributeError(f"predict_proba is only available for classification, not task_type={self.task_type!r}")
+        """``available_if`` check of :meth:`predict_proba` (the reason becomes the error's cause):
+        the fitted task type once fitted."""
+        task_type = self._fitted_task_type()
+        if task_type != "classification":
+            raise AttributeError(f"predict_proba is only available for classification, not task_type={task_type!r}")
         return True
 
     @available_if(_is_classification)
@@ -521,6 +542,6 @@ class MoleculeEstimator(BaseEstimator):
         tasks) or R² (regression; averaged over tasks) of :meth:`predict` on ``X`` against ``y``."""
         from sklearn.metrics import accuracy_score, r2_score
 
-        if self.task_type == "classification":
+        if self._fitted_task_type() == "classification":
             return float(accuracy_score(y, self.predict(X), sample_weight=sample_weight))
         return float(r2_score(y, self.predict(X), sample_weight=sample_weight))
