@@ -5,6 +5,8 @@ registered featurizers as training's extra features."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from tiny_data import tiny_smiles
@@ -91,3 +93,61 @@ def test_estimator_predicts_with_what_was_fitted_after_set_params(model: str) ->
     np.testing.assert_array_equal(est.predict(X[:5]), labels)
     np.testing.assert_allclose(est.predict_proba(X[:5]), proba)
     assert est.score(X, y) == pytest.approx(float(np.mean(est.predict(X) == np.asarray(y))))
+
+
+# -- TrainConfig: a model of one's own and the trainer's options ----------------------------
+
+
+@pytest.fixture
+def plain_model():
+    """A model of one's own registered as ``s14_plain_gcn`` whose constructor takes only what the
+    trainer always passes (no ``extra_dim``, no ``head_groups``); unregistered afterwards."""
+    import torch
+    from torch import nn
+
+    from drugscreen.models import GraphModel
+    from drugscreen.models.base import scatter_mean
+    from drugscreen.models.registry import MODELS
+    from drugscreen.registry import normalize_name
+
+    class PlainGCN(GraphModel):
+        name = "s14_plain_gcn"
+
+        def __init__(self, atom_dim: int, bond_dim: int, n_tasks: int, hidden: int = 8) -> None:
+            super().__init__(n_tasks, hidden, 0, head_hidden=8)
+            self.inp = nn.Linear(atom_dim, hidden)
+
+        def encode(self, batch):  # type: ignore[no-untyped-def]
+            return scatter_mean(torch.relu(self.inp(batch.x)), batch.batch, int(batch.num_graphs))
+
+    MODELS.register("s14_plain_gcn")(PlainGCN)
+    try:
+        yield PlainGCN
+    finally:
+        MODELS._items.pop(normalize_name("s14_plain_gcn"), None)
+        MODELS._names.pop(normalize_name("s14_plain_gcn"), None)
+
+
+def test_train_config_refuses_per_dataset_heads_for_a_model_without_head_groups(plain_model: type) -> None:
+    """``head = "per_dataset"`` with a model of one's own whose constructor has no ``head_groups``
+    was accepted, then failed with "__init__() got an unexpected keyword argument 'head_groups'"
+    once the data were loaded and featurized."""
+    from drugscreen.exceptions import ConfigError
+    from drugscreen.training.config import TrainConfig
+
+    with pytest.raises(ConfigError, match=r"head = 'per_dataset' needs model 's14_plain_gcn' \(.*PlainGCN\) to take head_groups") as info:
+        TrainConfig(dataset=["bbbp", "bace_classification"], model="s14_plain_gcn", head="per_dataset")
+    assert "\n" not in str(info.value) and "head = 'shared'" in str(info.value)
+    assert TrainConfig(dataset=["bbbp"], model="s14_plain_gcn").head == "shared"  # what it can do is accepted
+
+
+@pytest.mark.parametrize("extra", ["ecfp", "descriptors", "ecfp+descriptors"])
+def test_train_config_refuses_extra_features_for_a_model_without_extra_dim(plain_model: type, extra: str) -> None:
+    """``extra_features = "ecfp"`` (or descriptors) with a model of one's own whose constructor has
+    no ``extra_dim`` was accepted, then failed with "unexpected keyword argument 'extra_dim'"
+    after loading the data."""
+    from drugscreen.exceptions import ConfigError
+    from drugscreen.training.config import TrainConfig
+
+    with pytest.raises(ConfigError, match=rf"extra_features = '{re.escape(extra)}' needs model 's14_plain_gcn' \(.*PlainGCN\) to take extra_dim"):
+        TrainConfig(dataset=["bbbp"], model="s14_plain_gcn", extra_features=extra)

@@ -248,6 +248,7 @@ class TrainConfig:
             if not 0.0 < value <= 1.0:
                 raise ConfigError(f"[epoch_fraction] {name} must be in (0, 1], not {value!r}")
         self._check_model_params()
+        self._check_trainer_arguments()
         self._check_head_descriptors()
         if self.forest is not None:
             allowed = {"datasets", "n_estimators", "min_samples_leaf", "max_features", "molecules", "weight_rule"}
@@ -356,6 +357,43 @@ class TrainConfig:
                 f"[model_params] {', '.join(repr(u) for u in unknown)} not accepted by model {self.model!r}{hint}; "
                 f"it accepts: {', '.join(accepted)}"
             )
+
+    def _check_trainer_arguments(self) -> None:
+        """Refuse options whose argument the model's constructor does not take: the trainer
+        passes ``extra_dim`` with ``extra_features`` and ``head_groups`` with ``head =
+        "per_dataset"``, besides what every model takes (``TRAINER_ARGUMENTS``, checked when a
+        model is registered). A model of one's own without them would fail only after the data
+        were loaded and featurized.
+
+        Raises
+        ------
+        ConfigError
+            One line naming the option, the model (and its class) and the missing argument.
+        """
+        from drugscreen.models import MODELS
+
+        if self.model == "rf":
+            return
+        cls = MODELS.get(self.model)
+        try:
+            params = inspect.signature(cls.__init__).parameters
+        except (TypeError, ValueError):  # pragma: no cover - builtin constructor
+            return
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+            return
+        what = f"{getattr(cls, '__module__', '?')}.{getattr(cls, '__qualname__', cls)}"
+        needs = [
+            ("extra_features", f"extra_features = {self.extra_features!r}", "extra_dim",
+             "the width of the extra input", "extra_features = 'none'", self.extra_features != "none"),
+            ("head", "head = 'per_dataset'", "head_groups", "each dataset's number of tasks, passed on to "
+             "GraphModel.__init__", "head = 'shared'", self.head == "per_dataset"),
+        ]
+        for key, option, arg, meaning, instead, asked in needs:
+            if asked and arg not in params:
+                raise ConfigError(
+                    f"{option} needs model {self.model!r} ({what}) to take {arg} ({meaning}) in its constructor; "
+                    f"give {instead} or add {arg} to {getattr(cls, '__name__', cls)}.__init__", key=key
+                )
 
     def to_dict(self) -> dict[str, Any]:
         """The config as JSON/TOML values."""
