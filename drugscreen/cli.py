@@ -107,6 +107,20 @@ def _main_options(
         raise typer.BadParameter(f"cannot write {log_file}: {exc.strerror or exc}", param_hint="'--log-file'") from None
 
 
+#: A command's own -v/-q: the group's options, also accepted after the command name
+#: (``drugscreen train ... -q`` as ``drugscreen -q train ...``).
+VerboseOption = Annotated[int, typer.Option("--verbose", "-v", count=True, metavar="", show_default=False, help="More log output (-vv: debug); tracebacks on errors.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no progress bars.")]
+
+
+def command_verbosity(verbose: int, quiet: bool) -> None:
+    """Apply a command's own ``-v``/``-q`` on top of the group's (the log file is kept)."""
+    if verbose or quiet:
+        _state["verbose"] = max(int(_state.get("verbose", 0)), verbose)
+        _state["quiet"] = quiet or bool(_state.get("quiet"))
+        configure_logging(int(_state["verbose"]), bool(_state["quiet"]), _state.get("log_file"))
+
+
 def progress_enabled(quiet: bool = False) -> bool:
     """Progress bars only on an interactive stderr and without ``-q``."""
     return not (quiet or _state.get("quiet")) and sys.stderr.isatty()
@@ -348,12 +362,15 @@ def train_cmd(
     device: Annotated[Optional[str], typer.Option("--device", help="cpu (default) or cuda.")] = None,  # noqa: UP045
     threads: Annotated[Optional[int], typer.Option("--threads", help="torch threads (default 1).")] = None,  # noqa: UP045
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a finished run (bundle, metrics, runs/) already in --output; without it such a directory is refused. An interrupted run there is resumed either way.")] = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = 0,
 ) -> None:
     """Train a model (or a joint panel) with early stopping and calibration on validation; write a bundle.
 
     With [bold]--model rf[/bold] only metrics and run records are written (no screening bundle); with a
     random-type split and several seeds, one bundle per seed in OUTPUT/seed<N>.
     """
+    command_verbosity(verbose, quiet)
     from drugscreen.exceptions import ConfigError
     from drugscreen.training import resolve_config, train
     from drugscreen.training.card import mean_sd_text
@@ -470,7 +487,7 @@ def screen_cmd(
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run of the same input and options.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any molecule is invalid (the output is still written).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary line.")] = False,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, metavar="", show_default=False, help="More log output (-vv: debug); tracebacks on errors.")] = 0,
+    verbose: VerboseOption = 0,
     engine: Annotated[str, typer.Option("--engine", help="local: this machine (--jobs processes); ray: Ray Data actors, writing -o DIRECTORY of Parquet parts + _manifest.json (pip install 'drugscreen\\[ray]').", rich_help_panel="Scale-out")] = "local",
     address: Annotated[Optional[str], typer.Option("--address", help="--engine ray: the Ray cluster, 'auto' (started with `ray start`) or ray://host:10001; default: start a local Ray.", show_default=False, rich_help_panel="Scale-out")] = None,  # noqa: UP045
     num_workers: Annotated[int, typer.Option("--num-workers", min=0, help="--engine ray: scoring actors (one CPU each); 0 = every CPU of the Ray cluster.", rich_help_panel="Scale-out")] = 0,
@@ -486,9 +503,7 @@ def screen_cmd(
 
     from drugscreen.screening.run import run_screen
 
-    if verbose or quiet:
-        _state["verbose"] = max(int(_state.get("verbose", 0)), verbose)
-        configure_logging(int(_state["verbose"]), quiet or bool(_state.get("quiet")), _state.get("log_file"))  # keep --log-file
+    command_verbosity(verbose, quiet)
     show_progress = progress_enabled(quiet)
     if input_path == "-" and _stdin_is_terminal():  # `screen -` typed at a prompt waited without a word
         logger.warning("reading molecules from standard input: type or paste them, then Ctrl-D (Ctrl-Z Enter on Windows)")
@@ -744,8 +759,11 @@ def benchmark_cmd(
     force: Annotated[bool, typer.Option("--force", help="Re-run cells whose run record already exists.")] = False,
     only: Annotated[Optional[str], typer.Option("--only", help="Only cells matching DATASET/MODEL/SEED/SPLIT (or DATASET/MODEL/SPLIT/SEED, as the log prints cells); trailing parts optional, * = any (e.g. bbbp/rf/0).")] = None,  # noqa: UP045
     in_process: Annotated[bool, typer.Option("--in-process", help="Run cells in this process (faster start; peak memory is then the whole run's).")] = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = 0,
 ) -> None:
     """Run the missing cells of a benchmark grid (cells with a record are skipped unless --force)."""
+    command_verbosity(verbose, quiet)
     if ctx.invoked_subcommand is not None:
         return
     if config is None:
@@ -819,8 +837,11 @@ def repurpose_cmd(
     model: Annotated[Optional[Path], typer.Option("--model", help="Affinity model bundle (default: the shipped one).")] = None,  # noqa: UP045
     no_panel: Annotated[bool, typer.Option("--no-panel", help="Leave out the toxicity panel columns.")] = False,
     all_forms: Annotated[bool, typer.Option("--all-forms", help="One row per library entry; by default salt forms and hydrates of one drug are listed once (column other_forms names the rest).")] = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = 0,
 ) -> None:
     """Rank approved drugs (or a library) against a new target, by its sequence and/or known ligands."""
+    command_verbosity(verbose, quiet)
     if sequence is None and fasta is None and ligands is None:
         raise typer.BadParameter("give --sequence, --fasta or --ligands (or a sequence with ligands)")
     if sequence is not None and fasta is not None:
