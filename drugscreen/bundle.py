@@ -774,7 +774,8 @@ def load_bundle(name_or_path: str | os.PathLike[str], verify: bool = True) -> Mo
     Raises
     ------
     BundleError
-        Missing file, checksum mismatch, truncated file or unknown ``format_version`` (one line).
+        Missing file, checksum mismatch, truncated file or unknown ``format_version``, or a model
+        that is not registered (a model of one's own whose plugin is not made known) (one line).
     UnknownNameError
         A name that is neither a directory nor an installed bundle.
     """
@@ -782,7 +783,41 @@ def load_bundle(name_or_path: str | os.PathLike[str], verify: bool = True) -> Mo
     config = _read_config(root)
     if verify:
         _verify_files(root, config)
+    _check_model_known(root, config)
     return ModelBundle(root, config)
+
+
+def _check_model_known(root: Path, config: dict[str, Any]) -> None:
+    """Refuse a bundle whose model is not registered in this process (a model of one's own whose
+    plugin is not made known): its members could not be built, and the first molecule scored
+    would fail with an error naming no bundle.
+
+    Raises
+    ------
+    BundleError
+        Naming the bundle folder, the model, the registered models and how a model of one's own
+        is made known (:data:`~drugscreen.registry.PLUGINS_ENV`, entry points of
+        :data:`~drugscreen.registry.ENTRY_POINT_GROUP`).
+    ConfigError
+        A plugin named in ``$DRUGSCREEN_PLUGINS`` (or an entry point) cannot be imported.
+    """
+    model = config["model"]
+    name = model.get("name") if isinstance(model, dict) else None
+    if not isinstance(name, str) or not name:
+        raise BundleError(f"model bundle {root}: {CONFIG_FILE} names no model ('model' is {model!r})")
+    from drugscreen.models import MODELS  # the built-in models registered, then plugins on a miss
+    from drugscreen.registry import ENTRY_POINT_GROUP, PLUGINS_ENV
+
+    try:
+        MODELS.get(name)
+    except UnknownNameError as exc:
+        # not the registry's message itself: for a name close to a built-in one ('my_gine') it
+        # says "did you mean 'gine'?" in place of how plugins are found, and a bundle's name is no typo
+        raise BundleError(
+            f"model bundle {root} was trained with model {name!r}, which is not registered in this Python "
+            f"(registered: {', '.join(exc.choices)}): name the module that registers it in ${PLUGINS_ENV} (e.g. "
+            f"{PLUGINS_ENV}=mypackage.my_models) or in a '{ENTRY_POINT_GROUP}' entry point"
+        ) from None
 
 
 @dataclass(frozen=True)

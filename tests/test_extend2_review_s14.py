@@ -151,3 +151,97 @@ def test_train_config_refuses_extra_features_for_a_model_without_extra_dim(plain
 
     with pytest.raises(ConfigError, match=rf"extra_features = '{re.escape(extra)}' needs model 's14_plain_gcn' \(.*PlainGCN\) to take extra_dim"):
         TrainConfig(dataset=["bbbp"], model="s14_plain_gcn", extra_features=extra)
+
+
+# -- bundles of a model nobody registered ---------------------------------------------------
+
+
+@pytest.fixture
+def fresh_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No plugin imported yet in this test, no entry point installed, no $DRUGSCREEN_PLUGINS."""
+    from drugscreen import registry as registry_module
+
+    monkeypatch.setattr(registry_module, "_loaded", set(), raising=False)
+    monkeypatch.setattr(registry_module, "_entry_points", lambda: (), raising=False)
+    monkeypatch.delenv("DRUGSCREEN_PLUGINS", raising=False)
+
+
+def _bundle_of_model(tmp_path, model: str):  # type: ignore[no-untyped-def]
+    """A copy of tests/data/tiny_bundle whose config names ``model`` (config.json carries no
+    checksum of its own, so the copy verifies)."""
+    import json
+    import shutil
+    from pathlib import Path
+
+    root = tmp_path / "lab_bundle"
+    shutil.copytree(Path(__file__).parent / "data" / "tiny_bundle", root)
+    config = json.loads((root / "config.json").read_text())
+    config["model"]["name"] = model
+    (root / "config.json").write_text(json.dumps(config))
+    return root
+
+
+@pytest.mark.usefixtures("fresh_plugins")
+def test_a_bundle_of_an_unregistered_model_is_refused_at_load(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A bundle trained with a model of one's own loaded without its plugin: load_bundle accepted
+    it, and the first use of ``.models`` (the first molecule scored) raised UnknownNameError
+    ("unknown model ...", not a BundleError, and naming no bundle). It is now refused at load,
+    naming the folder, the model and how plugins are made known."""
+    from drugscreen.bundle import load_bundle
+    from drugscreen.exceptions import BundleError
+
+    root = _bundle_of_model(tmp_path, "s14_lab_only_gcn")
+    with pytest.raises(BundleError) as info:
+        load_bundle(root)
+    message = str(info.value)
+    assert str(root) in message and "'s14_lab_only_gcn'" in message and "$DRUGSCREEN_PLUGINS" in message
+    assert "drugscreen.plugins" in message and "\n" not in message
+    with pytest.raises(BundleError, match=r"model 'my_gine'.*\$DRUGSCREEN_PLUGINS") as close:  # no "did you mean 'gine'"
+        load_bundle(_bundle_of_model(tmp_path / "close", "my_gine"))
+    assert "did you mean" not in str(close.value)
+    assert load_bundle(_bundle_of_model(tmp_path / "ok", "gine")).models  # a registered model loads as before
+
+
+@pytest.mark.usefixtures("fresh_plugins")
+def test_screening_a_bundle_of_an_unregistered_model_is_one_error_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``drugscreen screen --panel <bundle>`` of such a bundle: one ``Error:`` line naming the
+    bundle (exit 1), not a message that names no bundle."""
+    import os
+    import subprocess
+    import sys
+
+    root = _bundle_of_model(tmp_path, "s14_lab_only_gcn")
+    (tmp_path / "in.csv").write_text("smiles\nCCO\n")
+    env = {k: v for k, v in os.environ.items() if k != "DRUGSCREEN_PLUGINS"}
+    run = subprocess.run([sys.executable, "-m", "drugscreen", "screen", str(tmp_path / "in.csv"), "--panel", str(root),
+                          "-o", str(tmp_path / "out.csv")], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1, run.stderr[-2000:]
+    errors = [ln for ln in run.stderr.splitlines() if ln.startswith("Error")]
+    assert len(errors) == 1 and errors[0].startswith(f"Error: model bundle {root}") and "s14_lab_only_gcn" in errors[0], run.stderr
+
+
+# -- registry errors across processes -------------------------------------------------------
+
+
+@pytest.mark.usefixtures("fresh_plugins")
+def test_unknown_name_error_keeps_its_whole_message_across_processes() -> None:
+    """``UnknownNameError`` pickled as ``(kind, name, choices)`` and so was rebuilt without what the
+    registry had added to its message (how a model of one's own is made known): a worker
+    process's "unknown model" reached the caller without the hint. Its whole message (and its
+    other attributes) now survive, and it still unpickles as before."""
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor
+
+    from drugscreen.exceptions import UnknownNameError
+    from drugscreen.models.registry import MODELS
+
+    with pytest.raises(UnknownNameError) as info:
+        MODELS.get("s14_worker_gcn")
+    assert "$DRUGSCREEN_PLUGINS" in str(info.value)
+    back = pickle.loads(pickle.dumps(info.value))
+    assert type(back) is UnknownNameError and str(back) == str(info.value)
+    assert (back.kind, back.name, back.choices, back.suggestions) == (
+        info.value.kind, info.value.name, info.value.choices, info.value.suggestions)
+    with ProcessPoolExecutor(1) as pool:  # raised in a worker process, as joblib's loky meets it
+        with pytest.raises(UnknownNameError, match=r"unknown model 's14_worker_gcn'.*\$DRUGSCREEN_PLUGINS"):
+            pool.submit(MODELS.get, "s14_worker_gcn").result()
