@@ -39,10 +39,13 @@ class UnknownNameError(DrugscreenError, KeyError):
     def __str__(self) -> str:  # KeyError would otherwise repr() the message
         return str(self.args[0])
 
-    def __reduce__(self) -> tuple[type, tuple[str, str, list[str]]]:
+    def __reduce__(self) -> tuple[type, tuple[str, str, list[str]], dict[str, object]]:
         # pickled with its own arguments: unpickling from args (the message) failed, so an
-        # error raised in a worker process (joblib, multiprocessing) never reached the caller
-        return (type(self), (self.kind, self.name, self.choices))
+        # error raised in a worker process (joblib, multiprocessing) never reached the caller.
+        # The state then puts back the whole message (args) and any attribute set since: a
+        # registry adds how a plugin's names are made known, which (kind, name, choices) alone
+        # rebuilt without
+        return (type(self), (self.kind, self.name, self.choices), {**self.__dict__, "args": self.args})
 
 
 class InvalidMoleculeError(DrugscreenError, ValueError):
