@@ -288,6 +288,36 @@ def _described_classes(description: str, negations: int) -> int | None:
     return None if classes == _ANY_CLASS else classes
 
 
+#: Probe query atoms and molecules for :func:`_query_reading_agrees`: element, aromaticity and
+#: charge tests, AND/OR, negations (also of an OR) and tests read as "any atom".
+_PROBE_QUERIES = ("[#7]", "n", "[N+]", "[O-]", "[!#6]", "[C,N]", "[c,n;+0]", "[!C&!N]", "[#6;!H0]", "[S;X2]", "a",
+                  "[Cl,Br,I]", "[n+;H0]", "[$(C=O)]")
+_PROBE_MOLECULES = ("C[n+]1ccccc1", "O=C([O-])c1ccncc1", "CC(=O)Nc1ccc(Cl)cc1Br", "C[N+](C)(C)CCO", "c1ccsc1CSC",
+                    "[O-][N+](=O)c1ccccc1I", "[NH3+]CC(=O)[O-]", "Oc1cccc2ncccc12")
+#: Probes that must be read (not left as "any atom"): a format RDKit stopped writing would leave
+#: every atom unread, a safe but silent loss of the prescreen.
+_PROBES_READ = ("[#7]", "n", "[N+]", "[O-]", "[!#6]", "[C,N]")
+
+
+def _query_reading_agrees() -> bool:
+    """Whether :func:`_query_atom_classes` reads this RDKit's query descriptions soundly: on
+    probe queries, every atom RDKit matches in probe molecules is in the classes read, and the
+    plain probes are read at all. Checked once when the alert screen is built (a few ms)."""
+    mols = [Chem.MolFromSmiles(s) for s in _PROBE_MOLECULES]
+    for smarts in _PROBE_QUERIES:
+        classes = _query_atom_classes(Chem.MolFromSmarts(smarts).GetAtomWithIdx(0))
+        if classes is None:
+            if smarts in _PROBES_READ:
+                return False
+            continue
+        for mol in mols:
+            for (i,) in mol.GetSubstructMatches(Chem.MolFromSmarts(smarts), uniquify=False):
+                atom = mol.GetAtomWithIdx(i)
+                if not classes >> _atom_class(atom.GetAtomicNum(), atom.GetIsAromatic(), atom.GetFormalCharge()) & 1:
+                    return False
+    return True
+
+
 def _atom_classes(query: Chem.Mol) -> list[int | None]:
     """:func:`_query_atom_classes` of each atom of ``query``."""
     return [_query_atom_classes(atom) for atom in query.GetAtoms()]
@@ -493,12 +523,17 @@ class AlertScreen:
         brenk_queries = [_entry_query(e) for e in self._brenk_entries]
         self._qed_alerts = list(QED.StructuralAlerts)
         self._qed_acceptors = list(QED.Acceptors)
+        classes_of = _atom_classes
+        if not _query_reading_agrees():  # another RDKit's query descriptions: no reading, no risk
+            logger.warning("RDKit %s describes query atoms otherwise than drugscreen reads them: the alerts' count "
+                           "prescreen is off (the same alerts, found more slowly)", rdBase.rdkitVersion)
+            classes_of = lambda q: [None] * q.GetNumAtoms()  # noqa: E731
         read = {  # each query with its atoms' classes, read once for both prescreens
-            "pains": [(q, _atom_classes(q) if q is not None else None, plain) for q, plain in pains_queries],
-            "brenk": [(q, _atom_classes(q) if q is not None else None, plain) for q, plain in brenk_queries],
-            "qed": [(q, _atom_classes(q), True) for q in self._qed_alerts],
-            "acceptors": [(q, _atom_classes(q), True) for q in self._qed_acceptors],
-            "permanent": [(_PERMANENT_CATION, _atom_classes(_PERMANENT_CATION), True)],
+            "pains": [(q, classes_of(q) if q is not None else None, plain) for q, plain in pains_queries],
+            "brenk": [(q, classes_of(q) if q is not None else None, plain) for q, plain in brenk_queries],
+            "qed": [(q, classes_of(q), True) for q in self._qed_alerts],
+            "acceptors": [(q, classes_of(q), True) for q in self._qed_acceptors],
+            "permanent": [(_PERMANENT_CATION, classes_of(_PERMANENT_CATION), True)],
         }
         self._pains_fps = np.stack([_query_bits(q, c) for q, c, _ in read["pains"]])
         self._brenk_fps = np.stack([_query_bits(q, c) for q, c, _ in read["brenk"]])
