@@ -385,7 +385,9 @@ class ModelBundle:
             from drugscreen.featurizers.base import build_featurizer
 
             self._extra_featurizer = build_featurizer(cfg)
-        return self._extra_featurizer.featurize_many(mols)
+        from drugscreen.featurizers.base import featurize_rows
+
+        return featurize_rows(self._extra_featurizer, mols)
 
     @property
     def descriptor_ranges(self) -> Any:
@@ -431,7 +433,8 @@ class ModelBundle:
             from drugscreen.featurizers.base import build_featurizer
 
             self._extra_featurizer = build_featurizer(cfg)
-        return list(self._extra_featurizer.names[: len(ranges.names)]) == list(ranges.names)
+        names = getattr(self._extra_featurizer, "names", None)  # a fingerprint has none
+        return names is not None and list(names[: len(ranges.names)]) == list(ranges.names)
 
     @property
     def fingerprint_config(self) -> dict[str, Any]:
@@ -818,6 +821,18 @@ def _check_model_known(root: Path, config: dict[str, Any]) -> None:
             f"(registered: {', '.join(exc.choices)}): name the module that registers it in ${PLUGINS_ENV} (e.g. "
             f"{PLUGINS_ENV}=mypackage.my_models) or in a '{ENTRY_POINT_GROUP}' entry point"
         ) from None
+    extra = (config.get("extra_features") or {}).get("featurizer")
+    if isinstance(extra, dict) and isinstance(extra.get("name"), str):
+        from drugscreen.featurizers.base import FEATURIZERS
+
+        try:
+            FEATURIZERS.get(extra["name"])
+        except UnknownNameError as exc:
+            raise BundleError(
+                f"model bundle {root} takes the features of featurizer {extra['name']!r}, which is not registered in "
+                f"this Python (registered: {', '.join(exc.choices)}): name the module that registers it in "
+                f"${PLUGINS_ENV} or in a '{ENTRY_POINT_GROUP}' entry point"
+            ) from None
 
 
 @dataclass(frozen=True)

@@ -358,7 +358,7 @@ def train_cmd(
     epochs: Annotated[Optional[int], typer.Option("--epochs", help="Maximum epochs (default 50).")] = None,  # noqa: UP045
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Batch size (default 64).")] = None,  # noqa: UP045
     lr: Annotated[Optional[float], typer.Option("--lr", help="Peak learning rate (default 1e-3).")] = None,  # noqa: UP045
-    extra_features: Annotated[Optional[str], typer.Option("--extra-features", help="none, ecfp (hybrid: ECFP4 bits next to the graph), descriptors (the 21 fast RDKit descriptors, scaled on the training part) or ecfp+descriptors (both); default none (ecfp for fp_mlp, which reads only these).")] = None,  # noqa: UP045
+    extra_features: Annotated[Optional[str], typer.Option("--extra-features", help="none, ecfp (hybrid: ECFP4 bits next to the graph), descriptors (the 21 fast RDKit descriptors, scaled on the training part), ecfp+descriptors (both), or the name of a registered fingerprint or descriptor featurizer (maccs, morgan, a plugin's; scaled likewise); default none (ecfp for fp_mlp, which reads only these).")] = None,  # noqa: UP045
     device: Annotated[Optional[str], typer.Option("--device", help="cpu (default) or cuda.")] = None,  # noqa: UP045
     threads: Annotated[Optional[int], typer.Option("--threads", help="torch threads (default 1).")] = None,  # noqa: UP045
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a finished run (bundle, metrics, runs/) already in --output; without it such a directory is refused. An interrupted run there is resumed either way.")] = False,

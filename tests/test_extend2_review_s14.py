@@ -245,3 +245,134 @@ def test_unknown_name_error_keeps_its_whole_message_across_processes() -> None:
     with ProcessPoolExecutor(1) as pool:  # raised in a worker process, as joblib's loky meets it
         with pytest.raises(UnknownNameError, match=r"unknown model 's14_worker_gcn'.*\$DRUGSCREEN_PLUGINS"):
             pool.submit(MODELS.get, "s14_worker_gcn").result()
+
+
+# -- registered featurizers as training's extra features ------------------------------------
+
+
+def test_extra_features_takes_a_registered_vector_featurizer() -> None:
+    """``extra_features`` was one of four fixed values; it now also takes the name of a registered
+    fingerprint or descriptor featurizer (stored as registered), and refuses one that makes no
+    vector (the graph or a protein featurizer) in one line."""
+    from drugscreen.exceptions import ConfigError
+    from drugscreen.training.config import TrainConfig
+
+    cfg = TrainConfig(dataset=["bbbp"], model="gine", extra_features="MACCS")
+    assert cfg.extra_features == "maccs" and cfg.extra_vector
+    assert cfg.extra_featurizer == {"name": "maccs", "params": {}}
+    for value in ("none", "ecfp", "descriptors", "ecfp+descriptors"):  # as before
+        assert TrainConfig(dataset=["bbbp"], model="gine", extra_features=value).extra_featurizer is None
+    for bad, why in (("graph", "does not turn a molecule into a numeric vector"), ("protein_kmer", "does not turn a molecule"),
+                     ("s14_no_such_fp", "the name of a registered fingerprint or descriptor featurizer")):
+        with pytest.raises(ConfigError, match=why) as info:
+            TrainConfig(dataset=["bbbp"], model="gine", extra_features=bad)
+        assert "\n" not in str(info.value)
+
+
+def test_a_maccs_hybrid_trains_saves_its_featurizer_and_screens(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``extra_features = "maccs"``: the GNN takes the scaled MACCS keys next to its graph
+    embedding, the bundle records the featurizer's config, and a screen rebuilds it with
+    ``build_featurizer`` (same predictions as the trained model's own MACCS input)."""
+    from tiny_data import tiny_dataset
+
+    from drugscreen.bundle import load_bundle
+    from drugscreen.featurizers.fingerprints import MACCSFingerprint
+    from drugscreen.featurizers.molecule import prepare_molecule
+    from drugscreen.screening import Screener
+    from drugscreen.training.config import TrainConfig
+    from drugscreen.training.data import build_training_data
+    from drugscreen.training.trainer import train_on_data
+
+    cfg = TrainConfig(dataset=["tiny"], model="gine", split="random", seeds=[0], epochs=2, batch_size=16,
+                      extra_features="maccs", model_params={"hidden": 8, "depth": 1, "head_hidden": 8}, name="maccs_hybrid")
+    data = build_training_data([tiny_dataset(64)], split="random", seed=0, cache_dir=str(tmp_path / "cache"),
+                               descriptors=cfg.extra_vector, extra_featurizer=cfg.extra_featurizer)
+    assert data.train.desc.shape == (len(data.train), len(MACCSFingerprint()))
+    assert data.train.desc_raw.shape[1] == 21  # the descriptor ranges keep their own values
+    train_on_data(data, cfg, tmp_path / "bundle")
+    bundle = load_bundle(tmp_path / "bundle")
+    assert bundle.config["extra_features"]["kind"] == "descriptors"
+    assert bundle.extra_featurizer_config == {"name": "maccs", "params": {}}
+    assert bundle.config["model"]["params"]["extra_dim"] == len(MACCSFingerprint())
+    smiles = ["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1"]
+    mols = [prepare_molecule(s).mol for s in smiles]
+    np.testing.assert_array_equal(bundle.extra_inputs(mols), MACCSFingerprint().featurize_many(mols))
+    scored = Screener.load(panel=str(tmp_path / "bundle"), profile=None).score(smiles)
+    direct = bundle.predict_smiles(smiles)
+    np.testing.assert_allclose(scored["has_N"].to_numpy(dtype=float), direct.mean[:, 0], atol=1e-6)
+
+
+def test_estimator_takes_a_registered_featurizer_as_extra_features() -> None:
+    """MoleculeEstimator(extra_features="maccs") trains the GNN with the scaled MACCS keys."""
+    from drugscreen.featurizers.fingerprints import MACCSFingerprint
+    from drugscreen.models.estimator import MoleculeEstimator
+
+    X = tiny_smiles(24)
+    est = MoleculeEstimator(model="gine", epochs=1, extra_features="maccs", model_params={"hidden": 8, "depth": 1})
+    est.fit(X, [int("N" in s) for s in X])
+    assert est.model_.params()["extra_dim"] == len(MACCSFingerprint())
+    assert est.predict_proba(X[:3]).shape == (3, 2)
+
+
+PLUGIN_FP = '''
+from typing import Any
+
+import numpy as np
+
+from drugscreen.featurizers.base import FEATURIZERS
+
+
+@FEATURIZERS.register("s14_path_fp")
+class PathFingerprint:
+    name = "s14_path_fp"
+
+    def __init__(self, n_bits: int = 128) -> None:
+        self.n_bits = n_bits
+
+    def params(self) -> dict[str, Any]:
+        return {"n_bits": self.n_bits}
+
+    def to_config(self) -> dict[str, Any]:
+        return {"name": self.name, "params": self.params()}
+
+    def __call__(self, mol) -> np.ndarray:  # no featurize_many: one molecule at a time
+        from rdkit.Chem import rdFingerprintGenerator
+
+        return rdFingerprintGenerator.GetRDKitFPGenerator(fpSize=self.n_bits).GetFingerprintAsNumPy(mol)
+'''
+
+
+def test_cli_trains_and_screens_a_hybrid_of_a_plugin_featurizer(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``drugscreen train --extra-features <a plugin's fingerprint>`` then ``drugscreen screen
+    --panel`` of the bundle (the featurizer rebuilt from the bundle's config); without the plugin
+    the bundle is refused at load, naming the featurizer."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "s14_fp_plugin.py").write_text(PLUGIN_FP)
+    table = tmp_path / "assay.csv"
+    table.write_text("smiles,active\n" + "".join(f"{s},{int('N' in s)}\n" for s in tiny_smiles(60)))
+    (tmp_path / "hits.csv").write_text("smiles\nCCN\nc1ccccc1\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "plugins"), "DRUGSCREEN_PLUGINS": "s14_fp_plugin",
+           "DRUGSCREEN_CACHE_DIR": str(tmp_path / "cache")}
+    cli = [sys.executable, "-m", "drugscreen"]
+    train = subprocess.run([*cli, "train", "--dataset", str(table), "--model", "gine", "--extra-features", "s14_path_fp",
+                            "--epochs", "1", "--split", "random", "-o", str(tmp_path / "run")],
+                           env=env, capture_output=True, text=True, timeout=600)
+    assert train.returncode == 0, train.stderr[-2000:]
+    extra = json.loads((tmp_path / "run" / "config.json").read_text())["extra_features"]
+    assert extra["featurizer"] == {"name": "s14_path_fp", "params": {"n_bits": 128}}
+    screen = subprocess.run([*cli, "screen", str(tmp_path / "hits.csv"), "--panel", str(tmp_path / "run"),
+                             "-o", str(tmp_path / "scored.csv")], env=env, capture_output=True, text=True, timeout=600)
+    assert screen.returncode == 0, screen.stderr[-2000:]
+    import pandas as pd
+
+    scored = pd.read_csv(tmp_path / "scored.csv")
+    assert list(scored["smiles"]) == ["CCN", "c1ccccc1"] and scored["active"].between(0, 1).all()
+    del env["DRUGSCREEN_PLUGINS"]
+    refused = subprocess.run([*cli, "screen", str(tmp_path / "hits.csv"), "--panel", str(tmp_path / "run"),
+                              "-o", str(tmp_path / "again.csv")], env=env, capture_output=True, text=True, timeout=600)
+    assert refused.returncode == 1 and "featurizer 's14_path_fp'" in refused.stderr and "$DRUGSCREEN_PLUGINS" in refused.stderr

@@ -124,7 +124,7 @@ def train_record(
     torch.set_num_threads(max(1, int(config.num_threads)))
     data = build_training_data(
         [loaded], config.split, seed, None, config.cache_dir,
-        descriptors=config.extra_features in ("descriptors", "ecfp+descriptors"),
+        descriptors=config.extra_vector, extra_featurizer=config.extra_featurizer,
         head_descriptors=bool(config.head_descriptors),
     )
     if data.meta.get("unscorable_valid"):

@@ -143,9 +143,10 @@ def _check_labelled(y: np.ndarray) -> None:
 
 
 def _featurize(
-    smiles: Sequence[str], descriptors: bool = False, training: bool = False
+    smiles: Sequence[str], descriptors: dict[str, Any] | None = None, training: bool = False
 ) -> tuple[list[Any], np.ndarray, list[str], np.ndarray | None]:
-    """Graphs, packed ECFP4, standardized SMILES and (with ``descriptors``) the raw descriptors.
+    """Graphs, packed ECFP4, standardized SMILES and (with ``descriptors``, a featurizer config)
+    the raw values of that featurizer (the descriptors, or a fingerprint named by ``extra_features``).
 
     Training molecules are standardized with the datasets' policy (a dataset's few radicals are
     kept, as ``drugscreen train`` keeps them), except that an inorganic salt or mixture is
@@ -156,14 +157,13 @@ def _featurize(
     from dataclasses import replace
 
     from drugscreen.domain import ecfp4_packed
-    from drugscreen.featurizers.base import build_featurizer
+    from drugscreen.featurizers.base import build_featurizer, featurize_rows
     from drugscreen.featurizers.graph import GraphFeaturizer
     from drugscreen.featurizers.molecule import (
         DATASET_STANDARDIZER,
         DEFAULT_STANDARDIZER,
         prepare_molecule,
     )
-    from drugscreen.training.data import DESCRIPTOR_FEATURIZER
 
     feat = GraphFeaturizer()
     policy = replace(DATASET_STANDARDIZER, allow_inorganic_mixtures=False) if training else DEFAULT_STANDARDIZER
@@ -172,7 +172,7 @@ def _featurize(
         if not p.valid:
             raise InvalidMoleculeError(i, p.smiles, p.error)
     mols = [p.mol for p in parsed]
-    desc = build_featurizer(DESCRIPTOR_FEATURIZER).featurize_many(mols) if descriptors else None
+    desc = None if descriptors is None else featurize_rows(build_featurizer(descriptors), mols).astype(np.float64)
     return [feat(m) for m in mols], ecfp4_packed(mols), [p.smiles_std for p in parsed], desc
 
 
@@ -222,9 +222,10 @@ class MoleculeEstimator(BaseEstimator):
     model_params
         Model constructor arguments.
     extra_features
-        ``"none"``, ``"ecfp"``, ``"descriptors"`` or ``"ecfp+descriptors"`` (hybrids, as in
-        :class:`~drugscreen.training.config.TrainConfig`; the descriptor scaler is fitted on
-        the molecules that train); ``fp_mlp`` always uses ``"ecfp"``.
+        ``"none"``, ``"ecfp"``, ``"descriptors"``, ``"ecfp+descriptors"`` or the name of a
+        registered fingerprint or descriptor featurizer (hybrids, as in
+        :class:`~drugscreen.training.config.TrainConfig`; the scaler is fitted on the molecules
+        that train); ``fp_mlp`` always uses ``"ecfp"``.
     valid_fraction
         Share of the training molecules held out for early stopping (drawn by standardized
         parent: copies of one molecule, or salt forms of one parent, are all held out or all
@@ -391,8 +392,13 @@ class MoleculeEstimator(BaseEstimator):
         )
 
     @staticmethod
-    def _uses_descriptors(config: Any) -> bool:
-        return bool(config.model != "rf" and config.extra_features in ("descriptors", "ecfp+descriptors"))
+    def _uses_descriptors(config: Any) -> dict[str, Any] | None:
+        """The featurizer config of the scaled extra vector the model takes, or ``None``."""
+        from drugscreen.training.data import DESCRIPTOR_FEATURIZER
+
+        if config.model == "rf" or not config.extra_vector:
+            return None
+        return config.extra_featurizer or DESCRIPTOR_FEATURIZER
 
     def fit(self, X: Sequence[str], y: np.ndarray) -> MoleculeEstimator:
         """Train on SMILES ``X`` and labels ``y`` (``(n,)`` or ``(n, n_tasks)``, NaN = missing).

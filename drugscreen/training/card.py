@@ -207,7 +207,8 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
         f"- Architecture: `{cfg['model']['name']}` "
         + ", ".join(f"{k}={v}" for k, v in mp.items() if k in ("hidden", "depth", "dropout", "virtual_node", "pooling", "extra_dim", "head_hidden", "head_groups")),
         f"- Input: graph featurizer `{cfg['featurizer']['name']}` {cfg['featurizer'].get('params', {})}"
-        + {"fingerprint": " + ECFP4 bits (hybrid)", "descriptors": " + fast_descriptors (hybrid)",
+        + {"fingerprint": " + ECFP4 bits (hybrid)",
+           "descriptors": f" + {((cfg.get('extra_features') or {}).get('featurizer') or {}).get('name', 'fast_descriptors')} (hybrid)",
            "fingerprint+descriptors": " + ECFP4 bits + fast_descriptors (hybrid)"}.get(
             (cfg.get("extra_features") or {}).get("kind"), ""),
         *_head_descriptor_lines(tcfg.get("head_descriptors")),

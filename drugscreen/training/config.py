@@ -24,6 +24,9 @@ from drugscreen.training.calibration import CALIBRATION_METHODS
 
 __all__ = ["TrainConfig", "resolve_config"]
 
+#: The ``extra_features`` values that are not a featurizer's name.
+EXTRA_FEATURES = ("none", "ecfp", "descriptors", "ecfp+descriptors")
+
 # The trainable models' registered names: ``model`` is stored as one of these (the registry reads
 # "FP-MLP" or "RF" too, but the trainer and the bundle compare the name with "fp_mlp" and "rf").
 _TRAINABLE_MODELS = ("gine", "dmpnn", "attentivefp", "fp_mlp", "rf")
@@ -74,7 +77,10 @@ class TrainConfig:
     extra_features
         ``None`` (not given: ``"ecfp"`` for ``fp_mlp``, else ``"none"``), ``"none"``, ``"ecfp"`` (ECFP4 bits concatenated to the graph embedding: a hybrid),
         ``"descriptors"`` (the 21 ``fast_descriptors``, standardized with a scaler fitted on the
-        training part, clipped to +-5) or ``"ecfp+descriptors"`` (both).
+        training part, clipped to +-5) or ``"ecfp+descriptors"`` (both), or the name of a
+        registered featurizer that turns a molecule into a vector (``"maccs"``, ``"morgan"``,
+        one of a plugin's; default parameters), its values scaled as the descriptors are; the
+        bundle records its config and a screen rebuilds it.
     head
         ``"shared"`` (one MLP for all tasks) or ``"per_dataset"`` (one MLP per dataset).
     head_descriptors
@@ -196,13 +202,13 @@ class TrainConfig:
         self._check_types()
         checks = {
             "split": ("scaffold", "random", "balanced_scaffold", "stratified"),
-            "extra_features": ("none", "ecfp", "descriptors", "ecfp+descriptors"),
             "head": ("shared", "per_dataset"),
             "dataset_weighting": ("equal", "sqrt", "none"),
             "pos_weight": ("sqrt", "balanced", "none"),
             "calibration": CALIBRATION_METHODS,
             "weights_dtype": ("float32", "float16"),
         }
+        self._check_extra_features()
         for key, allowed in checks.items():
             if getattr(self, key) not in allowed:
                 value = getattr(self, key)
@@ -357,6 +363,47 @@ class TrainConfig:
                 f"[model_params] {', '.join(repr(u) for u in unknown)} not accepted by model {self.model!r}{hint}; "
                 f"it accepts: {', '.join(accepted)}"
             )
+
+    def _check_extra_features(self) -> None:
+        """``extra_features`` is one of :data:`EXTRA_FEATURES`, or the name of a registered
+        featurizer that turns a molecule into a vector (``maccs``, ``morgan``, one of a plugin's),
+        stored as registered (``"MACCS"`` -> ``"maccs"``)."""
+        from drugscreen.exceptions import UnknownNameError
+        from drugscreen.featurizers.base import molecule_vector_config
+
+        value = self.extra_features
+        if value in EXTRA_FEATURES:
+            return
+        choices = f"one of {', '.join(EXTRA_FEATURES)}, or the name of a registered fingerprint or descriptor featurizer"
+        if not isinstance(value, str):
+            raise ConfigError(f"extra_features must be {choices}, not {value!r}", key="extra_features")
+        import drugscreen.featurizers  # noqa: F401  (registers the built-in featurizers)
+
+        try:
+            config = molecule_vector_config(value)
+        except UnknownNameError as exc:
+            hint = did_you_mean(value, EXTRA_FEATURES)
+            raise ConfigError(f"extra_features must be {choices}, not {value!r}{hint or f' ({exc})'}", key="extra_features") from None
+        except ValueError as exc:
+            raise ConfigError(f"extra_features {value!r}: {exc}; give a fingerprint or descriptor featurizer",
+                              key="extra_features") from None
+        self.extra_features = config["name"]
+
+    @property
+    def extra_featurizer(self) -> dict[str, Any] | None:
+        """The featurizer config of ``extra_features`` given as a featurizer name (default
+        parameters), else ``None`` (``descriptors`` is the data's own descriptor set)."""
+        if self.extra_features in EXTRA_FEATURES:
+            return None
+        from drugscreen.featurizers.base import molecule_vector_config
+
+        return molecule_vector_config(str(self.extra_features))
+
+    @property
+    def extra_vector(self) -> bool:
+        """Whether the models take a scaled feature vector besides any ECFP4 bits (``descriptors``,
+        ``ecfp+descriptors`` or a featurizer's name)."""
+        return self.extra_features not in ("none", "ecfp")
 
     def _check_trainer_arguments(self) -> None:
         """Refuse options whose argument the model's constructor does not take: the trainer

@@ -248,7 +248,7 @@ def cached_descriptors(
     ``featurizer_config`` defaults to :data:`DESCRIPTOR_FEATURIZER`."""
     from rdkit import rdBase
 
-    from drugscreen.featurizers.base import build_featurizer
+    from drugscreen.featurizers.base import build_featurizer, featurize_rows
     from drugscreen.featurizers.molecule import DATASET_STANDARDIZER, prepare_molecule
 
     featurizer = build_featurizer(featurizer_config or DESCRIPTOR_FEATURIZER)
@@ -269,7 +269,7 @@ def cached_descriptors(
     bad = [p for p in parsed if not p.valid]
     if bad:
         raise ValueError(f"{len(bad)} SMILES are invalid, e.g. {bad[0].smiles!r}: {bad[0].error}")
-    values = featurizer.featurize_many([p.mol for p in parsed])
+    values = featurize_rows(featurizer, [p.mol for p in parsed])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
@@ -372,6 +372,7 @@ def build_training_data(
     head_descriptors: bool = False,
     table_options: dict[str, Any] | None = None,
     per_table: dict[str, dict[str, Any]] | None = None,
+    extra_featurizer: dict[str, Any] | None = None,
 ) -> TrainingData:
     """Load, split, featurize and join datasets.
 
@@ -398,12 +399,19 @@ def build_training_data(
         With ``descriptors``: use :data:`HEAD_DESCRIPTOR_FEATURIZER` (the trunk's set followed
         by :data:`HEAD_DESCRIPTORS`, which a model may hand to chosen heads only). The
         descriptor ranges stay on :data:`DESCRIPTOR_FEATURIZER`'s columns.
+    extra_featurizer
+        With ``descriptors``: the config of another featurizer whose vectors (e.g. MACCS keys, or
+        a plugin's fingerprint) are scaled into :attr:`Part.desc` in place of the descriptors
+        (``TrainConfig.extra_features`` naming a featurizer); :attr:`Part.desc_raw` keeps the
+        descriptor ranges' values.
     """
     from drugscreen.data.splits import make_split
     from drugscreen.featurizers.molecule import DEFAULT_STANDARDIZER
 
     if head_descriptors and not descriptors:
         raise ValueError("head_descriptors needs descriptors=True")
+    if extra_featurizer is not None and (head_descriptors or not descriptors):
+        raise ValueError("extra_featurizer needs descriptors=True and no head_descriptors")
     desc_config = HEAD_DESCRIPTOR_FEATURIZER if head_descriptors else DESCRIPTOR_FEATURIZER
     loaded = [_load_one(d, data_dir, {**(table_options or {}), **(per_table or {}).get(d, {})}) if isinstance(d, str) else d
               for d in datasets]
@@ -431,7 +439,8 @@ def build_training_data(
         key = {"dataset": ds.name, "sha256": ds.sha256}
         graphs, fps = cached_features(key, list(ds.smiles), cache_dir)
         desc = cached_descriptors(key, list(ds.smiles), cache_dir, desc_config)  # raw; also for the descriptor ranges
-        parts_raw.append((ds, sp, graphs, fps, desc, (start, len(tasks))))
+        extra = None if extra_featurizer is None else cached_descriptors(key, list(ds.smiles), cache_dir, extra_featurizer)
+        parts_raw.append((ds, sp, graphs, fps, (desc, extra), (start, len(tasks))))
     names = [t["name"] for t in tasks]
     if len(set(names)) != len(names):
         raise ValueError(f"duplicate task names in {names}")
@@ -443,10 +452,10 @@ def build_training_data(
 
     n_tasks = len(tasks)
     acc: dict[str, dict[str, list[Any]]] = {
-        p: {"graphs": [], "y": [], "fps": [], "desc": [], "smiles": [], "ds": []} for p in ("train", "valid", "test", "left_out")
+        p: {"graphs": [], "y": [], "fps": [], "desc": [], "extra": [], "smiles": [], "ds": []} for p in ("train", "valid", "test", "left_out")
     }
     infos: list[DatasetPart] = []
-    for k, (ds, sp, graphs, fps, desc, (a, b)) in enumerate(parts_raw):
+    for k, (ds, sp, graphs, fps, (desc, extra), (a, b)) in enumerate(parts_raw):
         removed = 0
         counts = {}
         train_idx = np.asarray(sp.train, dtype=np.int64)
@@ -467,6 +476,8 @@ def build_training_data(
             store["y"].append(y)
             store["fps"].append(fps[idx])
             store["desc"].append(desc[idx])
+            if extra is not None:
+                store["extra"].append(extra[idx])
             store["smiles"].extend(ds.smiles_std[i] for i in idx)
             store["ds"].append(np.full(len(idx), k, dtype=np.int64))
             counts[part_name] = len(idx)
@@ -501,15 +512,20 @@ def build_training_data(
     if descriptors:
         from drugscreen.featurizers.descriptors import DescriptorScaler
 
-        scaler = DescriptorScaler(clip=DESCRIPTOR_CLIP).fit(train_desc, desc_names)
-        desc_state = {"featurizer": dict(desc_config), "scaler": scaler.to_dict()}
+        if extra_featurizer is None:
+            scaler = DescriptorScaler(clip=DESCRIPTOR_CLIP).fit(train_desc, desc_names)
+            desc_state = {"featurizer": dict(desc_config), "scaler": scaler.to_dict()}
+        else:  # another featurizer's vectors, scaled as the descriptors are
+            scaler = DescriptorScaler(clip=DESCRIPTOR_CLIP).fit(np.concatenate(acc["train"]["extra"]).astype(np.float64))
+            desc_state = {"featurizer": dict(extra_featurizer), "scaler": scaler.to_dict()}
 
     def part(name: str) -> Part:
         s = acc[name]
         raw = np.concatenate(s["desc"]) if s["desc"] else np.zeros((0, len(desc_names)))
         desc_scaled = None
         if scaler is not None:
-            desc_scaled = scaler.transform(raw) if len(raw) else raw.astype(np.float32)
+            x = raw if extra_featurizer is None else np.concatenate(s["extra"]).astype(np.float64)
+            desc_scaled = scaler.transform(x) if len(x) else x.astype(np.float32)
         return Part(
             graphs=s["graphs"],
             y=np.concatenate(s["y"]) if s["y"] else np.zeros((0, n_tasks)),

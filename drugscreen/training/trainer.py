@@ -207,7 +207,7 @@ def _extra_tensor(
     parts = []
     if config.extra_features in ("ecfp", "ecfp+descriptors"):
         parts.append(unpack_bits(data_fps[rows]))
-    if config.extra_features in ("descriptors", "ecfp+descriptors"):
+    if config.extra_vector:
         if desc is None:
             raise ConfigError(f"extra_features = {config.extra_features!r} needs the scaled descriptors (build_training_data(descriptors=True))")
         parts.append(np.asarray(desc[rows], dtype=np.float32))
@@ -222,11 +222,11 @@ def _build_model(data: TrainingData, config: TrainConfig) -> Any:
     params.setdefault("atom_dim", GraphFeaturizer.atom_dim)
     params.setdefault("bond_dim", GraphFeaturizer.bond_dim)
     params["n_tasks"] = data.n_tasks
-    if config.extra_features in ("descriptors", "ecfp+descriptors") and data.train.desc is None:
+    if config.extra_vector and data.train.desc is None:
         raise ConfigError(f"extra_features = {config.extra_features!r} needs data built with descriptors=True")
     if config.extra_features == "ecfp":
         params["extra_dim"] = 2048
-    elif config.extra_features in ("descriptors", "ecfp+descriptors"):
+    elif config.extra_vector:
         offset = 2048 if config.extra_features == "ecfp+descriptors" else 0
         n_desc = int(data.train.desc.shape[1])
         params["extra_dim"] = offset + n_desc
@@ -755,10 +755,10 @@ def _extra_features_config(data: TrainingData, config: TrainConfig) -> dict[str,
 
     if config.extra_features == "ecfp":
         return {"kind": "fingerprint", "fingerprint": ECFP4_CONFIG}
-    if config.extra_features in ("descriptors", "ecfp+descriptors"):
+    if config.extra_vector:
         if data.descriptors is None:
             raise ConfigError(f"extra_features = {config.extra_features!r} needs data built with descriptors=True")
-        if config.extra_features == "descriptors":
+        if config.extra_features != "ecfp+descriptors":  # descriptors, or a featurizer's vectors
             return {"kind": "descriptors", **data.descriptors}
         return {"kind": "fingerprint+descriptors", "fingerprint": ECFP4_CONFIG, **data.descriptors}
     return None
@@ -1039,7 +1039,7 @@ def train(
     try:
         data = build_training_data(
             config.dataset, config.split, config.seeds[0], config.data_dir, config.cache_dir,
-            descriptors=config.extra_features in ("descriptors", "ecfp+descriptors"),
+            descriptors=config.extra_vector, extra_featurizer=config.extra_featurizer,
             head_descriptors=bool(config.head_descriptors),
             table_options={"smiles_column": config.smiles_column, "targets": config.targets or None,
                            "task_type": config.task_type, "invalid_dir": out},
