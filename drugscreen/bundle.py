@@ -790,6 +790,12 @@ def load_bundle(name_or_path: str | os.PathLike[str], verify: bool = True) -> Mo
     return ModelBundle(root, config)
 
 
+#: The models drugscreen itself registers (:data:`~drugscreen.models.MODELS`): a bundle of one of
+#: them is not looked up at load, which would import torch (``drugscreen models info`` stays at
+#: a fraction of a second); a test keeps this list equal to the registry's own models.
+BUILTIN_MODELS = ("affinity", "attentivefp", "dmpnn", "fp_mlp", "gine", "rf")
+
+
 def _check_model_known(root: Path, config: dict[str, Any]) -> None:
     """Refuse a bundle whose model is not registered in this process (a model of one's own whose
     plugin is not made known): its members could not be built, and the first molecule scored
@@ -808,11 +814,13 @@ def _check_model_known(root: Path, config: dict[str, Any]) -> None:
     name = model.get("name") if isinstance(model, dict) else None
     if not isinstance(name, str) or not name:
         raise BundleError(f"model bundle {root}: {CONFIG_FILE} names no model ('model' is {model!r})")
-    from drugscreen.models import MODELS  # the built-in models registered, then plugins on a miss
-    from drugscreen.registry import ENTRY_POINT_GROUP, PLUGINS_ENV
+    from drugscreen.registry import ENTRY_POINT_GROUP, PLUGINS_ENV, normalize_name
 
     try:
-        MODELS.get(name)
+        if normalize_name(name) not in {normalize_name(m) for m in BUILTIN_MODELS}:
+            from drugscreen.models import MODELS  # the built-in models registered, then plugins on a miss
+
+            MODELS.get(name)
     except UnknownNameError as exc:
         # not the registry's message itself: for a name close to a built-in one ('my_gine') it
         # says "did you mean 'gine'?" in place of how plugins are found, and a bundle's name is no typo

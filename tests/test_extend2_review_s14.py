@@ -376,3 +376,14 @@ def test_cli_trains_and_screens_a_hybrid_of_a_plugin_featurizer(tmp_path) -> Non
     refused = subprocess.run([*cli, "screen", str(tmp_path / "hits.csv"), "--panel", str(tmp_path / "run"),
                               "-o", str(tmp_path / "again.csv")], env=env, capture_output=True, text=True, timeout=600)
     assert refused.returncode == 1 and "featurizer 's14_path_fp'" in refused.stderr and "$DRUGSCREEN_PLUGINS" in refused.stderr
+
+
+def test_builtin_model_list_of_bundles_is_the_registrys() -> None:
+    """load_bundle skips the registry (and torch's import) for drugscreen's own models: the list
+    it uses must stay the registry's own models."""
+    import drugscreen.models.affinity  # noqa: F401 (registers 'affinity')
+    from drugscreen.bundle import BUILTIN_MODELS
+    from drugscreen.models import MODELS
+
+    own = sorted(n for n in MODELS.names() if MODELS.get(n).__module__.startswith("drugscreen."))
+    assert sorted(BUILTIN_MODELS) == own
