@@ -73,3 +73,13 @@ def test_a_joint_run_trains_each_table_on_its_own_labels(tmp_path: Path) -> None
     assert tasks == {"herg": "classification", "sol": "regression"}
     # options a table does not give fall back to the run-wide ones; the fingerprint holds them
     assert _trunk_config(cfg)["tables"] and "tables" not in _trunk_config(TrainConfig(dataset=[str(herg)], targets=["active"]))
+
+
+def test_a_tables_section_in_toml_reads_its_paths_beside_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``[tables."herg.csv"]`` (the normalized form train_config.json holds) names the file as the
+    ``dataset`` entry does: beside the config file, whatever the current directory."""
+    herg, _ = _tables(tmp_path)
+    (tmp_path / "run.toml").write_text('dataset = ["herg.csv"]\nmodel = "gine"\n[tables."herg.csv"]\ntargets = ["active"]\n')
+    monkeypatch.chdir(tmp_path.parent)
+    cfg = resolve_config(tmp_path / "run.toml")
+    assert cfg.dataset == [str(herg)] and cfg.tables == {str(herg): {"targets": ["active"]}}

@@ -596,6 +596,9 @@ def resolve_config(path: str | Path | None = None, **overrides: Any) -> TrainCon
         data.pop("command", None)  # documentation-only key
         if "dataset" in data:
             data["dataset"] = _tables_beside(data["dataset"], Path(path).parent)
+        if isinstance(data.get("tables"), dict):  # [tables."herg.csv"]: the same file as the dataset entry
+            data["tables"] = dict(zip(_tables_beside(list(data["tables"]), Path(path).parent), data["tables"].values(),
+                                      strict=True))
         for key in ("data_dir", "cache_dir"):  # beside the file when that folder is there, as a benchmark config reads it
             value = data.get(key)
             if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
