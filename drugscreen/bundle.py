@@ -814,11 +814,12 @@ def _check_model_known(root: Path, config: dict[str, Any]) -> None:
     name = model.get("name") if isinstance(model, dict) else None
     if not isinstance(name, str) or not name:
         raise BundleError(f"model bundle {root}: {CONFIG_FILE} names no model ('model' is {model!r})")
-    from drugscreen.registry import ENTRY_POINT_GROUP, PLUGINS_ENV, normalize_name
+    from drugscreen.registry import normalize_name, plugin_hint
 
     try:
         if normalize_name(name) not in {normalize_name(m) for m in BUILTIN_MODELS}:
-            from drugscreen.models import MODELS  # the built-in models registered, then plugins on a miss
+            # importing the package registers the built-in models; the registry imports plugins on a miss
+            from drugscreen.models import MODELS
 
             MODELS.get(name)
     except UnknownNameError as exc:
@@ -826,8 +827,7 @@ def _check_model_known(root: Path, config: dict[str, Any]) -> None:
         # says "did you mean 'gine'?" in place of how plugins are found, and a bundle's name is no typo
         raise BundleError(
             f"model bundle {root} was trained with model {name!r}, which is not registered in this Python "
-            f"(registered: {', '.join(exc.choices)}): name the module that registers it in ${PLUGINS_ENV} (e.g. "
-            f"{PLUGINS_ENV}=mypackage.my_models) or in a '{ENTRY_POINT_GROUP}' entry point"
+            f"(registered: {', '.join(exc.choices)}): {plugin_hint('model')}"
         ) from None
     extra = (config.get("extra_features") or {}).get("featurizer")
     if isinstance(extra, dict) and isinstance(extra.get("name"), str):
@@ -838,8 +838,7 @@ def _check_model_known(root: Path, config: dict[str, Any]) -> None:
         except UnknownNameError as exc:
             raise BundleError(
                 f"model bundle {root} takes the features of featurizer {extra['name']!r}, which is not registered in "
-                f"this Python (registered: {', '.join(exc.choices)}): name the module that registers it in "
-                f"${PLUGINS_ENV} or in a '{ENTRY_POINT_GROUP}' entry point"
+                f"this Python (registered: {', '.join(exc.choices)}): {plugin_hint('featurizer')}"
             ) from None
 
 

@@ -33,7 +33,7 @@ from typing import Any, Generic, TypeVar
 
 from drugscreen.exceptions import ConfigError, UnknownNameError
 
-__all__ = ["ENTRY_POINT_GROUP", "PLUGINS_ENV", "Registry", "load_plugins", "normalize_name"]
+__all__ = ["ENTRY_POINT_GROUP", "PLUGINS_ENV", "Registry", "load_plugins", "normalize_name", "plugin_hint"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,12 @@ def _entry_points() -> tuple[Any, ...]:
     except Exception as exc:  # pragma: no cover - broken package metadata must not stop a lookup
         logger.warning("could not read the %s entry points (%s: %s)", ENTRY_POINT_GROUP, type(exc).__name__, exc)
         return ()
+
+
+def plugin_hint(kind: str) -> str:
+    """How a ``kind`` (model, featurizer) of one's own is made known, for error messages."""
+    return (f"name the module that registers it in ${PLUGINS_ENV} (e.g. {PLUGINS_ENV}=mypackage.my_{kind}s) or in a "
+            f"'{ENTRY_POINT_GROUP}' entry point")
 
 
 def load_plugins() -> list[str]:
@@ -191,9 +197,7 @@ class Registry(Generic[T]):
             return self._items[key]
         exc = UnknownNameError(self.kind, name, self.names())
         if self.extensible and not exc.suggestions:
-            exc.args = (f"{exc}; a {self.kind} of your own is found once its module is imported: name it in "
-                        f"${PLUGINS_ENV} (e.g. {PLUGINS_ENV}=mypackage.my_{self.kind}s) or in a "
-                        f"'{ENTRY_POINT_GROUP}' entry point",)
+            exc.args = (f"{exc}; a {self.kind} of your own is found once its module is imported: {plugin_hint(self.kind)}",)
         raise exc
 
     def names(self) -> list[str]:

@@ -223,7 +223,7 @@ def test_unknown_model_says_how_a_model_of_ones_own_is_found() -> None:
     from drugscreen.models.registry import MODELS
 
     with pytest.raises(UnknownNameError, match=r"unknown model 's14_my_gcn'; choose one of: .*gine.*; a model of your "
-                                               r"own is found once its module is imported: name it in \$DRUGSCREEN_PLUGINS"):
+                                               r"own is found once its module is imported: name the module that registers it in \$DRUGSCREEN_PLUGINS"):
         MODELS.get("s14_my_gcn")
     with pytest.raises(UnknownNameError) as typo:  # a typo gets the close match only
         MODELS.get("gien")
