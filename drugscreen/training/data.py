@@ -251,8 +251,11 @@ def cached_descriptors(
     from drugscreen.featurizers.base import build_featurizer, featurize_rows
     from drugscreen.featurizers.molecule import DATASET_STANDARDIZER, prepare_molecule
 
-    featurizer = build_featurizer(featurizer_config or DESCRIPTOR_FEATURIZER)
-    key = json.dumps({"v": FEATURE_CACHE_VERSION, "desc": featurizer.to_config(),
+    config = featurizer_config or DESCRIPTOR_FEATURIZER
+    featurizer = build_featurizer(config)
+    # a featurizer of one's own may have __call__ only (no to_config): its config is then the one given
+    desc_key = featurizer.to_config() if hasattr(featurizer, "to_config") else config
+    key = json.dumps({"v": FEATURE_CACHE_VERSION, "desc": desc_key,
                       "standardizer": DATASET_STANDARDIZER.to_config(), **key_parts, "n": len(smiles)}, sort_keys=True)
     digest = hashlib.sha256(key.encode() + "\n".join(smiles).encode()).hexdigest()[:24]
     path = (Path(cache_dir) if cache_dir else default_cache_dir()) / f"desc_{digest}.npz"
