@@ -60,3 +60,26 @@ def test_a_call_only_featurizer_of_ones_own_trains_and_screens_as_extra_features
     smiles = ["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1"]
     scored = Screener.load(panel=str(tmp_path / "bundle"), profile=None).score(smiles)
     np.testing.assert_allclose(scored["has_N"].to_numpy(dtype=float), bundle.predict_smiles(smiles).mean[:, 0], atol=1e-6)
+
+
+def test_benchmark_config_naming_an_unregistered_model_says_how_to_make_ones_own_known(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The README: "DRUGSCREEN_PLUGINS=mylab.models drugscreen train ... then drugscreen screen
+    ... (and drugscreen benchmark) find it". Run without the plugin, ``drugscreen benchmark``
+    said only "model 'my_gcn' is not a known model; known: ... (a label of your own needs model =
+    "<one of these>" in its [[models]] entry)", pointing the user at the wrong fix, while ``train``
+    names $DRUGSCREEN_PLUGINS; the benchmark's refusal now says it too (a close built-in name
+    still gets its suggestion)."""
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.exceptions import ConfigError
+
+    (tmp_path / "assay.csv").write_text("smiles,y\nCCO,1.0\nCCN,2.0\n")
+    config = tmp_path / "bench.toml"
+    config.write_text('name = "p"\ndatasets = ["assay.csv"]\nseeds = [0]\n[[models]]\nname = "s14_lab_gcn"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(config)
+    message = str(info.value)
+    assert "s14_lab_gcn" in message and "$DRUGSCREEN_PLUGINS" in message and "'drugscreen.plugins' entry point" in message
+    assert "\n" not in message
+    config.write_text('name = "p"\ndatasets = ["assay.csv"]\nseeds = [0]\n[[models]]\nname = "rff"\n')
+    with pytest.raises(ConfigError, match=r"did you mean 'rf'\?"):
+        load_config(config)

@@ -404,6 +404,7 @@ def _check_names(datasets: list[str], models: list[ModelSpec]) -> None:
     from drugscreen.exceptions import UnknownNameError
     from drugscreen.messages import did_you_mean
     from drugscreen.models import MODELS
+    from drugscreen.registry import plugin_hint
 
     for name in datasets:
         try:
@@ -417,9 +418,12 @@ def _check_names(datasets: list[str], models: list[ModelSpec]) -> None:
         arch = str(m.params.get("model", m.name))
         if arch not in known:
             where = f"model {m.name!r}" + (f" (model = {arch!r})" if arch != m.name else "")
+            close = did_you_mean(arch, known, n=1)
+            # no close name: most likely a model of one's own whose plugin was not imported
+            own = "" if close else f"; a model of your own is found once its module is imported: {plugin_hint('model')}"
             raise ConfigError(
-                f"benchmark config: {where} is not a known model{did_you_mean(arch, known, n=1)}; known: {', '.join(known)} "
-                "(a label of your own needs model = \"<one of these>\" in its [[models]] entry)"
+                f"benchmark config: {where} is not a known model{close}; known: {', '.join(known)} "
+                f"(a label of your own needs model = \"<one of these>\" in its [[models]] entry){own}"
             )
 
 
