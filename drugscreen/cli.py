@@ -231,9 +231,12 @@ def datasets_fetch(
     names: Annotated[list[str], typer.Argument(help="Dataset names, or `all`.")],
     data_dir: _DataDirOption = None,
     force: Annotated[bool, typer.Option("--force", help="Download again even if present.")] = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = 0,
 ) -> None:
     """Download datasets into the data directory (checked, written atomically). A dataset that
     cannot be fetched is reported and the others are still fetched; the exit code is then 1."""
+    command_verbosity(verbose, quiet)
     from drugscreen.data.catalog import get_spec
     from drugscreen.data.files import fetch_each
     from drugscreen.exceptions import DatasetError
@@ -793,8 +796,11 @@ def benchmark_report(
     plots_dir: Annotated[Optional[Path], typer.Option("--plots-dir", help="Folder for the PNG plots (default benchmarks/plots; with another --results-dir, plots/ beside that folder).")] = None,  # noqa: UP045
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Do not draw plots.")] = False,
     suite: Annotated[Path, typer.Option("--suite", help="Config whose total run time RESULTS.md states.")] = Path("benchmarks/configs/property_suite.toml"),
+    quiet: QuietOption = False,
+    verbose: VerboseOption = 0,
 ) -> None:
     """Aggregate run records (mean +/- sd over seeds) beside published anchors into RESULTS.md + plots."""
+    command_verbosity(verbose, quiet)
     from drugscreen.benchmarking.config import RESULTS_DIR
     from drugscreen.benchmarking.records import load_records
     from drugscreen.benchmarking.report import build_report

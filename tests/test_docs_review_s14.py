@@ -83,3 +83,27 @@ def test_benchmark_config_naming_an_unregistered_model_says_how_to_make_ones_own
     config.write_text('name = "p"\ndatasets = ["assay.csv"]\nseeds = [0]\n[[models]]\nname = "rff"\n')
     with pytest.raises(ConfigError, match=r"did you mean 'rf'\?"):
         load_config(config)
+
+
+@pytest.mark.parametrize("command", [["benchmark", "report"], ["datasets", "fetch"]])
+def test_subcommands_that_log_take_q_and_v_after_their_name(command: list[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``drugscreen benchmark report --results-dir my_runs/runs -q`` (and ``datasets fetch NAME -q``)
+    said "No such option: -q", though ``drugscreen -q benchmark report ...`` worked and 778f783
+    gave train, repurpose and benchmark their own -q/-v; they now take them too, with the same
+    effect as the group's."""
+    import logging
+
+    from typer.testing import CliRunner
+
+    from drugscreen.cli import app
+
+    out = CliRunner().invoke(app, [*command, "--help"], terminal_width=200)
+    assert out.exit_code == 0 and "--quiet" in out.output and "--verbose" in out.output
+    root = logging.getLogger("drugscreen")
+    # a usage error raised after the options are read: the command's -q has set the level by then
+    args = ["--results-dir", str(tmp_path / "no_runs")] if command[0] == "benchmark" else ["no_such_dataset"]
+    res = CliRunner().invoke(app, [*command, *args, "-q"])
+    assert "No such option" not in res.output and res.exit_code == 2
+    assert root.level == logging.WARNING
+    res = CliRunner().invoke(app, [*command, *args, "-vv"])
+    assert "No such option" not in res.output and root.level == logging.DEBUG
