@@ -49,6 +49,7 @@ import math
 import os
 import platform
 import shutil
+import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -120,6 +121,38 @@ def require_ray() -> Any:
     except ImportError as exc:
         raise MissingDependencyError(RAY_INSTALL_HINT) from exc
     return ray
+
+
+def _check_address(ray: Any, address: str | None) -> None:
+    """Refuse, in one line and at once, an ``--address`` Ray could only wait on or fail on with a traceback.
+
+    ``ray.init(address="HOST:PORT")`` with nothing listening there waits minutes, printing GCS
+    retries; ``ray://`` without Ray Client installed raises Ray's ``ValueError``. ``auto`` (and
+    ``local``) are left to Ray, which fails fast when no cluster runs here.
+    """
+    if not address or address in ("auto", "local") or ray.is_initialized():
+        return
+    client = address.startswith("ray://")
+    if client:
+        from ray._private.utils import get_ray_client_dependency_error
+
+        if get_ray_client_dependency_error() is not None:
+            raise MissingDependencyError(
+                f"--address {address} connects through Ray Client, which is not installed: pip install 'ray[client]'"
+            )
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit():
+        raise ConfigError(f"--address {address!r}: give auto, HOST:PORT (the head's GCS, 6379) or ray://HOST:10001")
+    try:
+        with socket.create_connection((host, int(port)), timeout=10):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise ConfigError(
+            f"cannot connect to the Ray cluster at {address!r}: nothing answers at {host}:{port} ({reason}); "
+            "start it with `ray start --head` there, or check --address"
+        ) from exc
 
 
 @contextlib.contextmanager
@@ -518,6 +551,8 @@ def run_screen_ray(
         raise ConfigError(f"chunk size must be at least 1, got {chunk_size}")
     if num_workers is not None and num_workers < 1:
         raise ConfigError(f"--num-workers must be at least 1, got {num_workers}")
+
+    _check_address(ray, address)
 
     from drugscreen.io import file_fingerprint
     from drugscreen.screening.screener import Screener

@@ -1,0 +1,78 @@
+"""`drugscreen screen --engine ray` as a pipeline engineer meets it: cluster addresses, output
+folders that cannot be written, workers that fail with an I/O error.
+
+Each failure must be one ``Error:`` line (exit 1), quickly, with the previous output left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from screen_fixtures import TINY_BUNDLE
+
+from drugscreen.exceptions import ConfigError, MissingDependencyError
+from drugscreen.screening.ray_engine import ray_available, run_screen_ray
+
+pytestmark = [
+    pytest.mark.skipif(not (TINY_BUNDLE / "config.json").is_file(), reason="tiny bundle fixture missing"),
+    pytest.mark.skipif(not ray_available(), reason="ray is not installed: pip install 'drugscreen[ray]'"),
+]
+
+CLI = [sys.executable, "-c", "from drugscreen.cli import main; main()"]
+
+
+def _smi(tmp_path: Path) -> Path:
+    src = tmp_path / "in.smi"
+    src.write_text("CCO a\nc1ccccc1O b\nCC(=O)Nc1ccc(O)cc1 c\n")
+    return src
+
+
+def _free_port() -> int:
+    """A local TCP port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _cli(args: list[str], timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, RAY_worker_niceness="0")
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def test_an_address_nothing_answers_at_fails_fast_in_one_line(tmp_path):
+    """`--address HOST:PORT` with no Ray there waited minutes in ray.init, printing GCS retries."""
+    out = tmp_path / "scored"
+    t0 = time.monotonic()
+    try:
+        res = _cli(["screen", str(_smi(tmp_path)), "-o", str(out), "--engine", "ray", "--panel", str(TINY_BUNDLE),
+                    "--address", f"127.0.0.1:{_free_port()}"], timeout=60)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail("drugscreen screen --address <nothing there> still waiting after 60 s")
+    assert time.monotonic() - t0 < 45
+    assert res.returncode == 1, res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert lines[-1].startswith("Error: cannot connect to the Ray cluster at") and "127.0.0.1" in lines[-1], res.stderr
+    assert "Traceback" not in res.stderr and "gcs" not in res.stderr.lower(), res.stderr
+    assert not out.exists()  # nothing created for a run that could not start
+
+
+def test_a_malformed_address_is_refused_before_anything_starts(tmp_path):
+    with pytest.raises(ConfigError, match="--address"):
+        run_screen_ray(_smi(tmp_path), tmp_path / "o", panel=str(TINY_BUNDLE), address="localhost")
+    assert not (tmp_path / "o").exists()
+
+
+def test_ray_client_address_without_ray_client_says_how_to_install(tmp_path, monkeypatch):
+    """`--address ray://...` without ray[client] ended in Ray's ValueError traceback."""
+    import ray._private.utils as ray_utils
+
+    monkeypatch.setattr(ray_utils, "get_ray_client_dependency_error", lambda: ImportError("No module named 'grpc'"))
+    with pytest.raises(MissingDependencyError, match=r"ray\[client\]"):
+        run_screen_ray(_smi(tmp_path), tmp_path / "o", panel=str(TINY_BUNDLE), address=f"ray://127.0.0.1:{_free_port()}")
+    assert not (tmp_path / "o").exists()
