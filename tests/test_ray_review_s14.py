@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from screen_fixtures import TINY_BUNDLE
 
-from drugscreen.exceptions import ConfigError, MissingDependencyError
+from drugscreen.exceptions import ConfigError, InputFormatError, MissingDependencyError
 from drugscreen.screening.ray_engine import ray_available, run_screen_ray
 
 pytestmark = [
@@ -76,3 +76,50 @@ def test_ray_client_address_without_ray_client_says_how_to_install(tmp_path, mon
     with pytest.raises(MissingDependencyError, match=r"ray\[client\]"):
         run_screen_ray(_smi(tmp_path), tmp_path / "o", panel=str(TINY_BUNDLE), address=f"ray://127.0.0.1:{_free_port()}")
     assert not (tmp_path / "o").exists()
+
+
+def test_an_output_folder_that_cannot_be_created_is_one_error_line(tmp_path):
+    """-o under a file (or on a read-only file system) ended in an OSError traceback."""
+    src = _smi(tmp_path)
+    res = _cli(["screen", str(src), "-o", str(src / "scored"), "--engine", "ray", "--panel", str(TINY_BUNDLE)])
+    assert res.returncode == 1, res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert lines[-1].startswith("Error: cannot write the output directory") and str(src) in lines[-1], res.stderr
+    assert "Traceback" not in res.stderr and "│" not in res.stderr, res.stderr
+    with pytest.raises(InputFormatError, match="cannot write the output directory"):
+        run_screen_ray(src, src / "scored", panel=str(TINY_BUNDLE))
+
+
+def test_a_read_only_output_folder_is_one_error_line_and_keeps_the_last_output(tmp_path):
+    """An existing output folder one may not write in: the staging failed with an OSError traceback.
+
+    Root writes anywhere, so as root the command runs as ``nobody`` (``setpriv``) in a folder of
+    its own under /tmp.
+    """
+    import shutil
+    import tempfile
+
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: cannot make a folder read-only for the run")
+    base = Path(tempfile.mkdtemp(prefix="ray_ro_"))
+    try:
+        base.chmod(0o755)
+        src = base / "in.smi"
+        src.write_text("CCO a\nc1ccccc1O b\n")
+        src.chmod(0o644)
+        out = base / "scored"
+        out.mkdir()
+        (out / "_manifest.json").write_text('{"rows": 2}')  # the last run's output
+        out.chmod(0o555)
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+        env = dict(os.environ, HOME=str(base), RAY_worker_niceness="0")
+        res = subprocess.run([*prefix, *CLI, "screen", str(src), "-o", str(out), "--engine", "ray", "--panel", str(TINY_BUNDLE)],
+                             capture_output=True, text=True, timeout=120, env=env)  # fmt: skip
+        lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+        assert res.returncode == 1, res.stderr
+        assert lines[-1].startswith(f"Error: cannot write the output directory {out}"), res.stderr
+        assert "Traceback" not in res.stderr and "│" not in res.stderr, res.stderr
+        assert sorted(p.name for p in out.iterdir()) == ["_manifest.json"]
+    finally:
+        (base / "scored").chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)

@@ -356,6 +356,9 @@ def _prepare_output(out: Path, input_files: list[str]) -> Path | None:
             for p in entries:
                 os.replace(p, previous / p.name)
     out.mkdir(parents=True, exist_ok=True)
+    probe = out / f".write-probe.{os.getpid()}.tmp"  # a read-only folder fails here, not in the staging or a worker
+    probe.touch()
+    probe.unlink()
     return previous
 
 
@@ -562,7 +565,10 @@ def run_screen_ray(
         # before a previous output in ``out`` is cleared: a misspelt --profile, --panel or
         # --endpoints must not cost the user the results of their last run
         screener = Screener.load(panel=panel, endpoints=endpoints, profile=profile, device=device)
-    previous = _prepare_output(out, parquet_files or ([in_str] if in_str != "-" else []))
+    try:
+        previous = _prepare_output(out, parquet_files or ([in_str] if in_str != "-" else []))
+    except OSError as exc:  # a read-only or full file system, a parent that is a file, no permission
+        raise InputFormatError(f"cannot write the output directory {out}: {exc.strerror or exc}") from exc
     stage = out / _STAGING
     stage_s = 0.0
     finished = False
