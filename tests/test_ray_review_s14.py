@@ -123,3 +123,34 @@ def test_a_read_only_output_folder_is_one_error_line_and_keeps_the_last_output(t
     finally:
         (base / "scored").chmod(0o755)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_full_disk_under_the_workers_is_one_error_line_and_keeps_the_last_output(tmp_path, capfd):
+    """A worker's OSError writing its part (here: no space left) came back as Ray's 150-line
+    RayTaskError(UserCodeException) traceback, after Ray Data's own ERROR log lines."""
+    src = _smi(tmp_path)
+    out = tmp_path / "scored"
+    out.mkdir()
+    (out / "_manifest.json").write_text('{"rows": 3}')  # the last run's output
+    with pytest.raises(InputFormatError) as info:
+        run_screen_ray(src, out, panel=str(TINY_BUNDLE), num_workers=1, _fault_injection={"errno": 28})
+    assert str(info.value) == f"cannot write the output directory {out}: No space left on device"
+    assert sorted(p.name for p in out.iterdir()) == ["_manifest.json"]
+    err = capfd.readouterr().err
+    assert "ERROR" not in err and "Traceback" not in err, err
+
+
+def test_a_worker_error_is_said_as_the_worker_raised_it():
+    """Ray sends back only the text of a worker's error; the line kept is the worker's own."""
+    from drugscreen.screening.ray_engine import _worker_error_line
+
+    text = (
+        "ray::MapWorker(MapBatches(ScoreActor)).submit() (pid=1, ip=10.0.0.1)\n"
+        '  File "drugscreen/screening/_ray_tasks.py", line 146, in __call__\n'
+        "    summary = self._score_block(batch)\n"
+        "ValueError: could not convert string to float: 'x'\n\n"
+        "The above exception was the direct cause of the following exception:\n\n"
+        "ray.exceptions.UserCodeException: UDF failed to process a data block.\n"
+        "To change retry attempts, backoff, or which errors are retried, configure `ray.data.DataContext.get_current()`"
+    )
+    assert _worker_error_line(RuntimeError(text)) == "ValueError: could not convert string to float: 'x'"

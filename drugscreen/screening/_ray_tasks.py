@@ -105,10 +105,12 @@ class ScoreActor:
     """Scores blocks and writes each as a Parquet part; one Screener (models loaded once) per actor.
 
     Returns one summary row per block (``part``, ``first_row``, ``rows``, ``valid``,
-    ``out_of_domain``). With
+    ``out_of_domain``, ``error``: empty, or an ``OSError``'s reason and file, tab-separated,
+    when the part could not be written). With
     ``fault`` (tests only: ``{"marker": path, "after": k}``) the actor kills its own process
     with SIGKILL after writing its ``k``-th part, once per run (the marker file says it
-    happened), which is what a preempted node looks like to Ray.
+    happened), which is what a preempted node looks like to Ray. With ``{"errno": n}`` every
+    part fails to write with ``OSError(n)`` (28: no space left on device).
     """
 
     def __init__(
@@ -139,10 +141,16 @@ class ScoreActor:
     def __call__(self, batch: pa.Table) -> pa.Table:
         # Ray may hand over several blocks in one batch: each block becomes its own part
         ids = batch.column(BLOCK_COLUMN).to_numpy()
-        out: dict[str, list[Any]] = {"part": [], "first_row": [], "rows": [], "valid": [], "out_of_domain": []}
+        out: dict[str, list[Any]] = {"part": [], "first_row": [], "rows": [], "valid": [], "out_of_domain": [], "error": []}
         cuts = np.flatnonzero(np.diff(ids)) + 1
         for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(ids)], strict=True):
-            summary = self._score_block(batch.slice(int(lo), int(hi - lo)).drop_columns([BLOCK_COLUMN]))
+            try:
+                summary = (*self._score_block(batch.slice(int(lo), int(hi - lo)).drop_columns([BLOCK_COLUMN])), "")
+            except OSError as exc:
+                # A full or read-only disk: said to the driver in the summary, which raises it in
+                # one line (raised here, Ray would bring back only its text, inside a page of traceback)
+                first = int(ids[lo])
+                summary = (part_name(first), first, int(hi - lo), 0, 0, f"{exc.strerror or exc}\t{exc.filename or ''}")
             for key, value in zip(out, summary, strict=True):
                 out[key].append(value)
         return pa.table(out)
@@ -163,6 +171,9 @@ class ScoreActor:
         scored.index = pd.Index(rows, dtype="int64", name=self.row_column)
         table = pa.Table.from_pandas(scored, preserve_index=True)
         name = part_name(first)
+        if self.fault and self.fault.get("errno"):  # tests: a full or read-only disk under the workers
+            code = int(self.fault["errno"])
+            raise OSError(code, os.strerror(code), str(self.out_dir / name))
         write_part(self.out_dir / name, table)
         self.parts_written += 1
         self._maybe_crash()

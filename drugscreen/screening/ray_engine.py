@@ -48,6 +48,7 @@ import logging
 import math
 import os
 import platform
+import re
 import shutil
 import socket
 import time
@@ -714,13 +715,63 @@ def _score_on_ray(
     )
     summaries: list[dict[str, Any]] = []
     done = 0
-    with _no_execution_banner():
+    with _no_execution_banner(), _ray_errors(out):
         for row in ds.iter_rows():
-            summaries.append({k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()})
+            if row.get("error"):
+                reason, _, filename = str(row["error"]).partition("\t")
+                raise _os_error(out, reason, filename)
+            summaries.append({k: (v.item() if hasattr(v, "item") else v) for k, v in row.items() if k != "error"})
             done += int(row["rows"])
             if on_progress is not None:
                 on_progress(done)
     return summaries, time.perf_counter() - t0
+
+
+def _os_error(out: Path, reason: str, filename: str) -> InputFormatError:
+    """One line for an ``OSError`` on a worker: writing a part of ``out``, or reading the input."""
+    if not filename or filename.startswith((str(out), str(out.resolve()))):
+        return InputFormatError(f"cannot write the output directory {out}: {reason}")
+    return InputFormatError(f"a Ray worker cannot read {filename}: {reason}")
+
+
+def _worker_error_line(exc: BaseException) -> str:
+    """``Type: message`` of the error a worker raised, from Ray's text of it (its object is not sent back)."""
+    cause = getattr(exc, "cause", None)
+    lines = [ln.strip() for ln in str(exc).splitlines()]
+    wrappers = ("UserCodeException", "RayTaskError", "ray.exceptions")
+    found = [ln for ln in lines if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)\b[^:]*:", ln) and not ln.startswith(wrappers)]
+    if found:
+        return found[-1]
+    return f"{type(cause or exc).__name__}: {lines[0] if lines else ''}"
+
+
+@contextlib.contextmanager
+def _ray_errors(out: Path) -> Iterator[None]:
+    """Turn a worker's failure, which Ray raises wrapped in a page of traceback, into one line.
+
+    An ``OSError`` writing a part (a full or read-only disk) comes back in the block's summary
+    and is raised by :func:`_score_on_ray` as an :class:`InputFormatError`; any other error of
+    a worker becomes a :class:`DistributedRunError` with the worker's ``Type: message`` (Ray's
+    whole text of it is logged with ``-v``). Ray Data's own error log lines are kept
+    to ``-v`` too, since the error raised here says it.
+    """
+    import ray.exceptions
+
+    from drugscreen.exceptions import DrugscreenError
+
+    data_logger = logging.getLogger("ray.data")
+    saved = data_logger.level
+    if not logger.isEnabledFor(logging.DEBUG):
+        data_logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    except DrugscreenError:
+        raise
+    except ray.exceptions.RayError as exc:
+        logger.debug("the Ray pipeline failed", exc_info=True)
+        raise DistributedRunError(f"a Ray worker failed: {_worker_error_line(exc)} (run with -v for its traceback)") from exc
+    finally:
+        data_logger.setLevel(saved)
 
 
 def _check_parts(out: Path, summaries: list[dict[str, Any]], n_rows: int, blocks: list[Any]) -> list[dict[str, Any]]:
