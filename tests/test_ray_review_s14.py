@@ -154,3 +154,20 @@ def test_a_worker_error_is_said_as_the_worker_raised_it():
         "To change retry attempts, backoff, or which errors are retried, configure `ray.data.DataContext.get_current()`"
     )
     assert _worker_error_line(RuntimeError(text)) == "ValueError: could not convert string to float: 'x'"
+
+
+def test_a_full_disk_while_staging_a_text_input_is_one_error_line(tmp_path, monkeypatch):
+    """The driver stages a text input as Parquet in the output folder; a full disk there ended in
+    pyarrow's OSError traceback. (ParquetWriter.write_table is made to fail as a full disk does.)"""
+    import errno
+
+    import pyarrow.parquet as pq
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "Error writing bytes to file. Detail: [errno 28] No space left on device")
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", full)
+    out = tmp_path / "scored"
+    with pytest.raises(InputFormatError, match=r"^cannot write the output directory .*scored: .*No space left on device"):
+        run_screen_ray(_smi(tmp_path), out, panel=str(TINY_BUNDLE), num_workers=1)
+    assert list(out.iterdir()) == []  # the staging is removed

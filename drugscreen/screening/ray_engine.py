@@ -248,30 +248,46 @@ def _stage_text_input(
     from drugscreen.io import open_input
 
     reader = open_input(path, smiles_column=smiles_column, id_column=id_column, chunksize=chunk_size)
-    stage.mkdir(parents=True, exist_ok=True)
     writer: Any = None
     schema: pa.Schema | None = None
     files: list[str] = []
     in_file = 0
     try:
+        with _writing(stage.parent):
+            stage.mkdir(parents=True, exist_ok=True)
         for chunk in reader:
             table = pa.Table.from_pandas(chunk, preserve_index=False)
             if schema is None:
                 schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema])
             table = table.cast(schema, safe=False) if table.schema != schema else table
-            if writer is None or in_file >= _STAGE_FILE_ROWS:
-                if writer is not None:
-                    writer.close()
-                files.append(str(stage / f"input-{len(files):06d}.parquet"))
-                writer = pq.ParquetWriter(files[-1], schema)
-                in_file = 0
-            writer.write_table(table, row_group_size=chunk_size)
+            with _writing(stage.parent):  # a full disk while staging: one line, not pyarrow's traceback
+                if writer is None or in_file >= _STAGE_FILE_ROWS:
+                    if writer is not None:
+                        writer.close()
+                    files.append(str(stage / f"input-{len(files):06d}.parquet"))
+                    writer = pq.ParquetWriter(files[-1], schema)
+                    in_file = 0
+                writer.write_table(table, row_group_size=chunk_size)
             in_file += table.num_rows
+        if writer is not None:
+            with _writing(stage.parent):
+                writer.close()
+            writer = None
     finally:
         if writer is not None:
-            writer.close()
+            with contextlib.suppress(OSError):
+                writer.close()
         reader.close()
     return _Input(files, list(reader.columns), reader.smiles_column, reader.id_column, staged=True)
+
+
+@contextlib.contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """Writes into the output directory ``out``: an ``OSError`` (full disk, read-only) becomes one line."""
+    try:
+        yield
+    except OSError as exc:
+        raise InputFormatError(f"cannot write the output directory {out}: {exc.strerror or exc}") from exc
 
 
 def _row_groups(files: list[str]) -> tuple[list[tuple[str, int, int, int, int]], int]:
@@ -566,10 +582,8 @@ def run_screen_ray(
         # before a previous output in ``out`` is cleared: a misspelt --profile, --panel or
         # --endpoints must not cost the user the results of their last run
         screener = Screener.load(panel=panel, endpoints=endpoints, profile=profile, device=device)
-    try:
+    with _writing(out):  # a read-only or full file system, a parent that is a file, no permission
         previous = _prepare_output(out, parquet_files or ([in_str] if in_str != "-" else []))
-    except OSError as exc:  # a read-only or full file system, a parent that is a file, no permission
-        raise InputFormatError(f"cannot write the output directory {out}: {exc.strerror or exc}") from exc
     stage = out / _STAGING
     stage_s = 0.0
     finished = False
@@ -638,7 +652,8 @@ def run_screen_ray(
             "seconds": round(time.perf_counter() - t0, 3),
             "parts": parts,
         }
-        write_json(out / MANIFEST_FILE, manifest, fallback=str)
+        with _writing(out):
+            write_json(out / MANIFEST_FILE, manifest, fallback=str)
         finished = True
     finally:
         shutil.rmtree(stage, ignore_errors=True)
