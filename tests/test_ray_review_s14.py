@@ -171,3 +171,14 @@ def test_a_full_disk_while_staging_a_text_input_is_one_error_line(tmp_path, monk
     with pytest.raises(InputFormatError, match=r"^cannot write the output directory .*scored: .*No space left on device"):
         run_screen_ray(_smi(tmp_path), out, panel=str(TINY_BUNDLE), num_workers=1)
     assert list(out.iterdir()) == []  # the staging is removed
+
+
+def test_ray_address_in_the_environment_is_the_cluster_used_and_checked(tmp_path, monkeypatch):
+    """With $RAY_ADDRESS set (as in a Ray job), `--num-workers 2` ended in Ray's ValueError
+    traceback ('num_cpus ... must not be provided'), and without it ray.init waited on the address."""
+    monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{_free_port()}")
+    t0 = time.monotonic()
+    with pytest.raises(ConfigError, match=r"cannot connect to the Ray cluster at '127\.0\.0\.1:\d+'.*\$RAY_ADDRESS"):
+        run_screen_ray(_smi(tmp_path), tmp_path / "o", panel=str(TINY_BUNDLE), num_workers=2)
+    assert time.monotonic() - t0 < 30
+    assert not (tmp_path / "o").exists()

@@ -124,7 +124,7 @@ def require_ray() -> Any:
     return ray
 
 
-def _check_address(ray: Any, address: str | None) -> None:
+def _check_address(ray: Any, address: str | None, option: str = "--address") -> None:
     """Refuse, in one line and at once, an ``--address`` Ray could only wait on or fail on with a traceback.
 
     ``ray.init(address="HOST:PORT")`` with nothing listening there waits minutes, printing GCS
@@ -139,12 +139,12 @@ def _check_address(ray: Any, address: str | None) -> None:
 
         if get_ray_client_dependency_error() is not None:
             raise MissingDependencyError(
-                f"--address {address} connects through Ray Client, which is not installed: pip install 'ray[client]'"
+                f"{option} {address} connects through Ray Client, which is not installed: pip install 'ray[client]'"
             )
     host, sep, port = address.removeprefix("ray://").rpartition(":")
     host = host.strip("[]")
     if not sep or not host or not port.isdigit():
-        raise ConfigError(f"--address {address!r}: give auto, HOST:PORT (the head's GCS, 6379) or ray://HOST:10001")
+        raise ConfigError(f"{option} {address!r}: give auto, HOST:PORT (the head's GCS, 6379) or ray://HOST:10001")
     try:
         with socket.create_connection((host, int(port)), timeout=10):
             pass
@@ -152,7 +152,7 @@ def _check_address(ray: Any, address: str | None) -> None:
         reason = exc.strerror or str(exc) or type(exc).__name__
         raise ConfigError(
             f"cannot connect to the Ray cluster at {address!r}: nothing answers at {host}:{port} ({reason}); "
-            "start it with `ray start --head` there, or check --address"
+            f"start it with `ray start --head` there, or check {option}"
         ) from exc
 
 
@@ -572,7 +572,12 @@ def run_screen_ray(
     if num_workers is not None and num_workers < 1:
         raise ConfigError(f"--num-workers must be at least 1, got {num_workers}")
 
-    _check_address(ray, address)
+    option = "--address"
+    if not address and not ray.is_initialized() and os.environ.get("RAY_ADDRESS"):
+        # ray.init() would connect there anyway (and refuse the num_cpus of a local Ray)
+        address, option = os.environ["RAY_ADDRESS"], "$RAY_ADDRESS"
+        logger.info("ray engine: the Ray cluster at %s ($RAY_ADDRESS)", address)
+    _check_address(ray, address, option)
 
     from drugscreen.io import file_fingerprint
     from drugscreen.screening.screener import Screener
