@@ -573,7 +573,7 @@ def run_screen_ray(
         raise ConfigError(f"--num-workers must be at least 1, got {num_workers}")
 
     option = "--address"
-    if not address and not ray.is_initialized() and os.environ.get("RAY_ADDRESS"):
+    if not address and os.environ.get("RAY_ADDRESS") and not ray.is_initialized():
         # ray.init() would connect there anyway (and refuse the num_cpus of a local Ray)
         address, option = os.environ["RAY_ADDRESS"], "$RAY_ADDRESS"
         logger.info("ray engine: the Ray cluster at %s ($RAY_ADDRESS)", address)
