@@ -182,3 +182,13 @@ def test_ray_address_in_the_environment_is_the_cluster_used_and_checked(tmp_path
         run_screen_ray(_smi(tmp_path), tmp_path / "o", panel=str(TINY_BUNDLE), num_workers=2)
     assert time.monotonic() - t0 < 30
     assert not (tmp_path / "o").exists()
+
+
+def test_the_start_line_counts_as_the_summary_line_does(tmp_path, caplog):
+    """The INFO line every run shows said '1 workers' (and '50000 rows' where the summary says 49,980)."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="drugscreen.screening.ray_engine")
+    run_screen_ray(_smi(tmp_path), tmp_path / "o", panel=str(TINY_BUNDLE), num_workers=1)
+    start = [r.getMessage() for r in caplog.records if r.getMessage().startswith("ray engine: ")]
+    assert start == ["ray engine: 3 rows, blocks of 256, 1 worker (local Ray started)"], start

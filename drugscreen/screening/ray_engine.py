@@ -627,8 +627,8 @@ def run_screen_ray(
                 blocks = _plan_blocks(groups, block)
                 workers = min(workers, len(blocks))  # an actor with no block to score would only load the panel
                 logger.info(
-                    "ray engine: %d rows, blocks of %d, %d workers%s",
-                    n_rows, block, workers, " (local Ray started)" if started else "",
+                    "ray engine: %s rows, blocks of %s, %d worker%s%s",
+                    f"{n_rows:,}", f"{block:,}", workers, "s" * (workers != 1), " (local Ray started)" if started else "",
                 )  # fmt: skip
                 summaries, score_s = _score_on_ray(ray, screener, source, blocks, workers, out, on_progress, _fault_injection)
                 t_finish = time.perf_counter()
