@@ -135,8 +135,10 @@ def _check_address(ray: Any, address: str | None, option: str = "--address") -> 
         return
     client = address.startswith("ray://")
     if client:
-        from ray._private.utils import get_ray_client_dependency_error
-
+        try:  # a private helper of Ray's: another Ray may lack it, then ray.init says it itself
+            from ray._private.utils import get_ray_client_dependency_error
+        except ImportError:
+            get_ray_client_dependency_error = lambda: None  # noqa: E731
         if get_ray_client_dependency_error() is not None:
             raise MissingDependencyError(
                 f"{option} {address} connects through Ray Client, which is not installed: pip install 'ray[client]'"
