@@ -24,8 +24,11 @@ Inputs
     span lines, but one whose quote is never closed (it would swallow the rest of the file),
     or that spans lines and is closed by a quote followed by more text (a stray quote that
     merged rows), is refused with the line where it opened. Fields have no size limit (an
-    over-long SMILES is flagged per row, as in ``.smi`` input). An empty file (or only blank
-    lines) is read as a table with a ``smiles`` column and no rows.
+    over-long SMILES is flagged per row, as in ``.smi`` input). A wholly blank line (nothing
+    or only white space; in a TSV a tab is a delimiter, not white space) is no row, anywhere in
+    the file, as in ``.smi`` input and pandas ``read_csv`` (counted in the log; rows are
+    numbered by record); a line of delimiters only (``,,``) is a row with an empty SMILES.
+    An empty file (or only blank lines) is read as a table with a ``smiles`` column and no rows.
 ``.sdf`` / ``.sd``
     Streamed record by record. SD tags become columns, the title line becomes ``_Name``, the
     structure becomes a ``smiles`` column. A record RDKit cannot read becomes a row flagged

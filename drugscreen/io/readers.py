@@ -339,6 +339,14 @@ def _quote_problem(lines: list[str], delim: str) -> tuple[int, str] | None:
     return None
 
 
+def _blank_record(lines: list[str], delim: str) -> bool:
+    """Whether a CSV/TSV record (its raw ``lines``) is a wholly blank line: nothing but white
+    space, and no delimiter (a tab is the delimiter of a TSV, not white space). Such a line is
+    no row, wherever it is in the file, as pandas ``read_csv`` and the ``.smi`` reader treat
+    it; a line of delimiters only (``,,``) is a row whose cells are all empty."""
+    return not "".join(lines).replace(delim, "x").strip()
+
+
 def _open_delimited(
     path: str,
     fmt: str,
@@ -387,7 +395,7 @@ def _open_delimited(
         reader = csv.reader(lines(), delimiter=delim)
         next(reader)  # header
         buf: list[list[str]] = []
-        blanks: list[list[str]] = []
+        blank_lines = 0
         start = 0
         end = reader.line_num  # lines read so far (a record may span several)
         while True:
@@ -405,12 +413,9 @@ def _open_delimited(
                 if problem is not None:
                     raise InputFormatError(f"{name}, line {first_line + problem[0]}: {problem[1]}")
             line_no, end = first_line, reader.line_num
-            if not row or all(not c.strip() for c in row):
-                blanks.append([""] * ncols)
+            if _blank_record(record, delim):
+                blank_lines += 1
                 continue
-            if blanks:
-                buf.extend(blanks)
-                blanks = []
             if len(row) != ncols:
                 if len(row) > ncols and all(not c.strip() for c in row[ncols:]):
                     row = row[:ncols]
@@ -428,6 +433,8 @@ def _open_delimited(
                 buf = []
         if buf:
             yield _frame(buf, columns, start)
+        if blank_lines:
+            logger.info("%s: %d blank line(s) skipped (not rows; rows are numbered by record)", name, blank_lines)
 
     reader = TableReader(path, fmt, gz, columns, scol, icol, chunksize)
     reader._chunks = chunks()
