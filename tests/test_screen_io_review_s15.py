@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from screen_fixtures import TINY_BUNDLE
+from screen_fixtures import TINY_BUNDLE, write_smi
 
+from drugscreen.exceptions import InputFormatError
 from drugscreen.io import open_input, read_table
 from drugscreen.screening.run import run_screen
 
@@ -129,3 +130,109 @@ def test_a_csv_with_blank_lines_scores_and_resumes_with_one_row_per_record(tmp_p
     summary = run_screen(src, out, panel=TINY_BUNDLE, chunk_size=2, jobs=1, resume=True)
     assert summary.resumed_rows == 4 and summary.rows == 6
     pd.testing.assert_frame_equal(pd.read_csv(out), pd.read_csv(clean))
+
+
+# -- 2. output and report paths that cannot be written ----------------------------------------
+
+
+def test_an_output_folder_that_cannot_be_written_is_one_error_line_before_scoring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-o rodir/x.csv`` with ``rodir`` unwritable ended in a PermissionError traceback from
+    the work folder's mkdir (after loading the panel)."""
+    src = write_smi(tmp_path / "x.smi", ["CCO a", "c1ccccc1O b"])
+    rodir = tmp_path / "rodir"
+    rodir.mkdir()
+    with _immutable(rodir):
+        line = _one_error_line(_cli(str(src), "-o", str(rodir / "x.csv")))
+        assert line.startswith(f"Error: cannot write {rodir / 'x.csv'}: ") and "not permitted" in line, line
+        _no_scoring(monkeypatch)
+        with pytest.raises(InputFormatError, match="cannot write .*x.csv: .*not permitted"):
+            run_screen(src, rodir / "x.csv", panel=TINY_BUNDLE)
+        assert list(rodir.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rodir", "x.smi"]
+
+
+def test_an_output_file_that_cannot_be_replaced_is_refused_before_scoring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``chattr +i ro.csv``: every molecule was scored, then the rename failed with
+    ``[Errno 1] Operation not permitted: '.../.ro.csv.2vqh0cdu.tmp' -> 'ro.csv'``."""
+    src = write_smi(tmp_path / "x.smi", ["CCO a", "c1ccccc1O b"])
+    ro = tmp_path / "ro.csv"
+    ro.write_text("previous\n")
+    with _immutable(ro):
+        _no_scoring(monkeypatch)
+        with pytest.raises(InputFormatError) as err:
+            run_screen(src, ro, panel=TINY_BUNDLE)
+        assert str(err.value).startswith(f"cannot write {ro}: ") and "immutable" in str(err.value), err.value
+    assert ro.read_text() == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ro.csv", "x.smi"]
+
+
+def test_an_output_that_fails_at_the_rename_says_in_words_which_file_and_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the output cannot be put in place only at the end, the message named the temporary
+    file and Python's errno ("[Errno 1] ... '.ro.csv.x.tmp' -> 'ro.csv'"); it says now that ro.csv
+    cannot be written and why, and keeps the --resume hint."""
+    src = write_smi(tmp_path / "x.smi", ["CCO a", "c1ccccc1O b"])
+    out = tmp_path / "ro.csv"
+    real = os.replace
+
+    def replace(a: object, b: object, *args: object, **kw: object) -> None:
+        if str(b) == str(out):
+            raise PermissionError(1, "Operation not permitted", str(a), None, str(b))
+        real(a, b, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(InputFormatError) as err:
+        run_screen(src, out, panel=TINY_BUNDLE, jobs=1)
+    msg = str(err.value)
+    assert msg.startswith(f"cannot write {out}: Operation not permitted; the 2 rows scored so far are kept in "), msg
+    assert "--resume" in msg and ".tmp" not in msg and "[Errno" not in msg, msg
+    assert not out.exists()
+
+
+def test_a_report_that_cannot_be_written_is_refused_before_scoring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--report rodir/r.html`` (or an immutable r.html) was found out only after the whole run."""
+    src = write_smi(tmp_path / "x.smi", ["CCO a"])
+    rodir = tmp_path / "rodir"
+    rodir.mkdir()
+    _no_scoring(monkeypatch)
+    with _immutable(rodir), pytest.raises(InputFormatError, match=r"cannot write the report .*r.html: .*not permitted"):
+        run_screen(src, tmp_path / "o.csv", panel=TINY_BUNDLE, report=rodir / "r.html")
+    report = tmp_path / "r.html"
+    report.write_text("old")
+    with _immutable(report), pytest.raises(InputFormatError, match=r"cannot write the report .*r.html: .*immutable"):
+        run_screen(src, tmp_path / "o.csv", panel=TINY_BUNDLE, report=report)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "rodir", "x.smi"]
+
+
+# -- 3. more awkward outputs -------------------------------------------------------------------
+
+
+def test_a_file_in_the_way_of_the_work_folder_is_one_error_line(tmp_path: Path) -> None:
+    """A file named ``.o.csv.partial`` beside the output gave a NotADirectoryError traceback."""
+    src = write_smi(tmp_path / "x.smi", ["CCO a"])
+    (tmp_path / ".o.csv.partial").write_text("not mine")
+    line = _one_error_line(_cli(str(src), "-o", str(tmp_path / "o.csv")))
+    assert ".o.csv.partial" in line and "not a folder" in line, line
+    assert (tmp_path / ".o.csv.partial").read_text() == "not mine"
+
+
+def test_a_long_output_name_is_written(tmp_path: Path) -> None:
+    """An output named with 250 characters (the file system allows 255) ended in an
+    "[Errno 36] File name too long" traceback: the work folder's name adds 9."""
+    src = write_smi(tmp_path / "x.smi", ["CCO a", "CCN b"])
+    out = tmp_path / ("a" * 250 + ".csv")
+    summary = run_screen(src, out, panel=TINY_BUNDLE, jobs=1, report=tmp_path / ("r" * 250 + ".html"))
+    assert summary.rows == 2 and pd.read_csv(out)["id"].tolist() == ["a", "b"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([out.name, "r" * 250 + ".html", "x.smi"])
+
+
+@pytest.mark.parametrize("name", ["o.csv/", "folder.csv"])
+def test_an_output_naming_a_folder_is_refused_before_scoring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """``-o o.csv/`` (a trailing slash) scored everything, then failed with "[Errno 20] Not a
+    directory: '.o.csv.x.tmp' -> 'o.csv/'"; run_screen given an existing folder named
+    ``folder.csv`` also scored everything before its refusal."""
+    src = write_smi(tmp_path / "x.smi", ["CCO a"])
+    (tmp_path / "folder.csv").mkdir()
+    _no_scoring(monkeypatch)
+    with pytest.raises(InputFormatError, match="folder"):
+        run_screen(src, f"{tmp_path}/{name}", panel=TINY_BUNDLE)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.csv", "x.smi"]

@@ -91,7 +91,15 @@ from drugscreen.io.formats import (
 )
 from drugscreen.io.readers import open_input, read_table
 from drugscreen.io.tables import TableReader
-from drugscreen.io.writers import TableWriter, TextColumnTypes, open_output, type_text_columns
+from drugscreen.io.writers import (
+    TableWriter,
+    TextColumnTypes,
+    check_writable,
+    hidden_sibling_name,
+    open_output,
+    type_text_columns,
+    unwritable_reason,
+)
 
 __all__ = [
     "CSV_SEPARATORS",
@@ -105,11 +113,13 @@ __all__ = [
     "TableReader",
     "TableWriter",
     "TextColumnTypes",
+    "check_writable",
     "default_output_path",
     "detect_format",
     "escape_csv_injection",
     "file_fingerprint",
     "fill_csv_slots",
+    "hidden_sibling_name",
     "is_missing",
     "open_input",
     "open_output",
@@ -117,4 +127,5 @@ __all__ = [
     "render_csv_rows",
     "same_file",
     "type_text_columns",
+    "unwritable_reason",
 ]

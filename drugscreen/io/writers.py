@@ -158,6 +158,110 @@ def type_text_columns(table: Any, column_types: dict[str, str]) -> Any:
     return table
 
 
+#: The longest file name most file systems allow (bytes): a hidden file beside the output
+#: (``.<name>.partial``, ``.<name>.<random>.tmp``) must fit in it too.
+_NAME_MAX = 255
+#: Linux ``FS_IOC_GETFLAGS`` and its immutable / append-only flags (``chattr +i`` / ``+a``).
+_FS_IOC_GETFLAGS = 0x80086601
+_FS_IMMUTABLE_FL = 0x10
+_FS_APPEND_FL = 0x20
+
+
+def hidden_sibling_name(name: str, tag: str, room: int = 0) -> str:
+    """``.<name><tag>``: the name of a hidden file or folder kept beside the file ``name`` (a
+    work folder, a temporary file), shortened when it would not fit the file system's name
+    limit with ``room`` more characters (``mkstemp``'s random part): the name's start, then
+    ``~`` and 8 hex digits of its hash, so one name always gets the same sibling."""
+    import hashlib
+
+    full = f".{name}{tag}"
+    limit = _NAME_MAX - room
+    if len(full.encode("utf-8")) <= limit:
+        return full
+    digest = "~" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+    keep = name
+    while len(f".{keep}{digest}{tag}".encode()) > limit and keep:
+        keep = keep[:-1]
+    return f".{keep}{digest}{tag}"
+
+
+def unwritable_reason(path: str | Path) -> str | None:
+    """Why the existing file ``path`` cannot be replaced although its folder can be written in:
+    it is marked immutable or append-only (``chattr +i`` / ``+a`` on Linux, ``chflags uchg`` on
+    BSD and macOS), which not even root may rename over. ``None`` when it is not (or cannot
+    be told cheaply)."""
+    flags = 0
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        st_flags = getattr(os.stat(path), "st_flags", None)
+        if st_flags is not None:  # BSD, macOS
+            import stat
+
+            if st_flags & (stat.UF_IMMUTABLE | stat.SF_IMMUTABLE):
+                flags |= _FS_IMMUTABLE_FL
+            if st_flags & (stat.UF_APPEND | stat.SF_APPEND):
+                flags |= _FS_APPEND_FL
+        elif sys.platform.startswith("linux"):
+            import fcntl
+            import struct
+
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            try:
+                flags = struct.unpack("i", fcntl.ioctl(fd, _FS_IOC_GETFLAGS, b"\0" * 8)[:4])[0]
+            finally:
+                os.close(fd)
+    if flags & _FS_IMMUTABLE_FL:
+        return "it is marked immutable (chattr +i), so it cannot be replaced"
+    if flags & _FS_APPEND_FL:
+        return "it is marked append-only (chattr +a), so it cannot be replaced"
+    return None
+
+
+def check_writable(path: str | Path, what: str = "") -> Path:
+    """Check, before any work, that a file can be written at ``path`` the way
+    :class:`TableWriter` writes it (a temporary file in its folder, renamed over it).
+
+    Parameters
+    ----------
+    path
+        The file (``"-"``, standard output, always passes).
+    what
+        How the messages name it after "cannot write" (``"the report "``); default nothing.
+
+    Raises
+    ------
+    InputFormatError
+        One line ``cannot write PATH: REASON``: ``path`` is a folder (or ends with a slash), its
+        folder does not exist or is not a folder, a file cannot be created there (no permission,
+        a read-only file system: the system's reason), or the file is immutable.
+    """
+    raw = str(path)
+    if raw == "-":
+        return Path(raw)
+    target = Path(raw)
+    head = f"cannot write {what}{raw}"
+    if target.is_dir():
+        example = target / ("report.html" if what else "scored.csv")
+        raise InputFormatError(f"{head}: it is a folder; give a file name such as {example}")
+    if raw.endswith(("/", os.sep)):  # pathlib drops the slash: 'o.csv/' would be written as o.csv
+        raise InputFormatError(f"{head}: a name ending in {raw[-1]!r} names a folder; did you mean {target}?")
+    folder = target.parent
+    if not folder.exists():
+        raise InputFormatError(f"{head}: its folder {folder} does not exist")
+    if not folder.is_dir():
+        raise InputFormatError(f"{head}: {folder} is not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=hidden_sibling_name(target.name, ".", room=16), suffix=".tmp", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InputFormatError(f"{head}: no file can be created in its folder {folder} ({exc.strerror or exc})") from exc
+    if target.exists():
+        reason = unwritable_reason(target)
+        if reason is not None:
+            raise InputFormatError(f"{head}: {reason}")
+    return target
+
+
 class TableWriter:
     """Write a table chunk by chunk to a temporary file, then move it into place.
 
@@ -216,7 +320,7 @@ class TableWriter:
             self._fh = sys.stdout
             return
         target = Path(self.path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=hidden_sibling_name(target.name, ".", room=16), suffix=".tmp", dir=target.parent)
         os.close(fd)
         self._tmp = tmp
         if self.format == "parquet":

@@ -329,8 +329,11 @@ def check_report_path(path: str | Path) -> Path:
     InputFormatError
         ``path`` is a folder, its folder does not exist, or it is not named ``.html`` (the
         report is an HTML page: named ``report.png`` or ``report.pdf`` it would not open as
-        one).
+        one); or it cannot be written (:func:`drugscreen.io.check_writable`: a folder one may
+        not write in, an immutable file).
     """
+    from drugscreen.io import check_writable
+
     target = Path(path)
     if target.suffix.lower() not in REPORT_SUFFIXES:
         raise InputFormatError(
@@ -340,6 +343,7 @@ def check_report_path(path: str | Path) -> Path:
         raise InputFormatError(f"the report {target} is a folder; give a file name such as {target / 'report.html'}")
     if not target.parent.is_dir():
         raise InputFormatError(f"the report's folder {target.parent} does not exist")
+    check_writable(path, "the report ")  # a folder one may not write in, an immutable file
     return target
 
 
@@ -358,9 +362,11 @@ def write_report(
     ``domain``: counts of valid molecules outside the applicability domain
     (``{"out_of_domain", "out_of_range", "by_dataset": {dataset: n}}``), shown in the summary.
     """
+    from drugscreen.io import hidden_sibling_name
+
     text = render_report(summary, screener, top, histograms, invalid, n_invalid, domain)
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp")
+    tmp = target.with_name(hidden_sibling_name(target.name, ".tmp"))
     try:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, target)

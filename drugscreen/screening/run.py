@@ -213,8 +213,10 @@ def _scored_chunks(
 def _work_dir(output: str) -> Path:
     if output == "-":
         return Path(tempfile.mkdtemp(prefix="drugscreen-screen-"))
+    from drugscreen.io import hidden_sibling_name
+
     p = Path(output)
-    return p.with_name(f".{p.name}.partial")
+    return p.with_name(hidden_sibling_name(p.name, ".partial"))
 
 
 def _chunk_files(work: Path) -> list[Path]:
@@ -297,12 +299,25 @@ def _options_changed(old: dict[str, Any], new: dict[str, Any]) -> str:
 
 
 def _prepare_work(
-    work: Path, state: dict[str, Any], resume: bool
+    work: Path, state: dict[str, Any], resume: bool, output: str | None = None
 ) -> int:
-    """Create/validate the work folder; return the number of rows already scored."""
+    """Create/validate the work folder; return the number of rows already scored.
+
+    Raises
+    ------
+    InputFormatError
+        The work folder cannot be made (``output``'s folder cannot be written in), or a file
+        that is not a folder stands in its place: one line naming it, nothing written.
+    """
     import pyarrow.parquet as pq
 
     progress = work / PROGRESS_FILE
+    head = f"cannot write {output}" if output not in (None, "-") else "cannot screen"
+    if (work.exists() or work.is_symlink()) and not work.is_dir():
+        raise InputFormatError(
+            f"{head}: {work} is not a folder, but a run keeps its work in a folder of that name; "
+            "move or delete that file"
+        )
     if work.exists() and resume and progress.is_file():
         try:
             old = json.loads(progress.read_text())
@@ -339,8 +354,12 @@ def _prepare_work(
                 rows, work,
             )  # fmt: skip
         shutil.rmtree(work)
-    work.mkdir(parents=True)
-    _write_json_atomic(progress, {**state, "rows_done": 0, "chunks_done": 0})
+    try:
+        work.mkdir(parents=True)
+        _write_json_atomic(progress, {**state, "rows_done": 0, "chunks_done": 0})
+    except OSError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise InputFormatError(f"{head}: cannot create its work folder {work} ({exc.strerror or exc})") from exc
     return 0
 
 
@@ -530,6 +549,27 @@ def _finish(
 # ------------------------------------------------------------------------------ the run
 
 
+def _write_failure(exc: OSError, output: str, work: Path) -> str:
+    """``cannot write OUTPUT: REASON`` for an OSError met while storing chunks or writing the
+    output, in words: not Python's ``[Errno 1] ...: '/tmp/d/.ro.csv.2vqh0cdu.tmp' -> 'ro.csv'``,
+    whose temporary names mean nothing to the user. A file other than the output, its
+    temporary file or the work folder is named in brackets."""
+    reason = exc.strerror or str(exc)
+    out = Path(output)
+    ours = {str(out), os.path.abspath(output)}
+    for name in (exc.filename, exc.filename2):
+        if name is None:
+            continue
+        p = Path(os.fsdecode(name))
+        if str(p) in ours or os.path.abspath(p) in ours:
+            continue
+        if p.parent == work or p == work or (os.path.abspath(p.parent) == os.path.abspath(out.parent) and p.name.startswith(".")):
+            continue  # the work folder or a temporary file beside the output: the output's own
+        return f"cannot write {output}: {reason} ({p})"
+    return f"cannot write {output}: {reason}"
+
+
+
 def run_screen(
     input_path: str | Path,
     output: str | Path | None = None,
@@ -575,6 +615,7 @@ def run_screen(
     """
     from drugscreen.io import (
         CSV_SEPARATORS,
+        check_writable,
         default_output_path,
         detect_format,
         file_fingerprint,
@@ -591,10 +632,13 @@ def run_screen(
         raise InputFormatError(f"refusing to write the output over the input file {out_str}")
     if report is not None and (same_file(in_str, report) or (out_str != "-" and same_file(out_str, report))):
         raise InputFormatError("the report must not be the input or the output file")
+    # before any scoring, not after the whole run: a folder, a missing or read-only folder,
+    # an immutable file
+    check_writable(out_str)
     if report is not None:
         from drugscreen.screening.report import check_report_path
 
-        check_report_path(report)  # before any scoring, not after the whole run
+        check_report_path(report)
     if resume and in_str == "-":
         raise ConfigError("--resume needs an input file, not standard input")
     if resume and out_str == "-":
@@ -621,7 +665,7 @@ def run_screen(
                 "chunk_size": chunk_size,
             },
         }
-        done = _prepare_work(work, state, resume)
+        done = _prepare_work(work, state, resume, out_str)
         summary = RunSummary(
             input=in_str,
             output=out_str,
@@ -671,7 +715,7 @@ def run_screen(
                 raise
             kept = f"the {rows_done:,} rows scored so far are kept in {work}: rerun with --resume to continue"
             if isinstance(exc, OSError):
-                raise InputFormatError(f"{exc}; {kept} once that is fixed") from exc
+                raise InputFormatError(f"{_write_failure(exc, out_str, work)}; {kept} once that is fixed") from exc
             raise WorkerProcessError(f"{exc}; {kept}") from exc
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
