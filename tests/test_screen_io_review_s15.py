@@ -236,3 +236,68 @@ def test_an_output_naming_a_folder_is_refused_before_scoring(tmp_path: Path, mon
     with pytest.raises(InputFormatError, match="folder"):
         run_screen(src, f"{tmp_path}/{name}", panel=TINY_BUNDLE)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.csv", "x.smi"]
+
+
+# -- 4. more awkward inputs --------------------------------------------------------------------
+
+
+def test_a_header_with_trailing_delimiters_is_read(tmp_path: Path) -> None:
+    """A spreadsheet export with empty columns at the end (``smiles,name,,``) was refused as
+    "duplicate column names in the header of t.csv: ''"; empty header cells are named as pandas
+    names them (``Unnamed: 2``), one name per position."""
+    p = tmp_path / "t.csv"
+    p.write_text("smiles,name,,\nCCO,a,,\nCCN,b,x,\n")
+    df = read_table(p)
+    assert list(df.columns) == ["smiles", "name", "Unnamed: 2", "Unnamed: 3"]
+    assert df["Unnamed: 2"].tolist() == ["", "x"]
+    out = tmp_path / "o.csv"
+    run_screen(p, out, panel=TINY_BUNDLE, jobs=1)
+    assert pd.read_csv(out, keep_default_na=False).columns[:4].tolist() == list(df.columns)
+
+
+def test_an_input_that_cannot_be_read_is_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An input file without read permission ended in a PermissionError traceback (only a
+    missing file or a folder had a message)."""
+    from drugscreen.io import streams
+
+    src = write_smi(tmp_path / "x.smi", ["CCO a"])
+    real = open
+
+    def no_read(path: object, *a: object, **k: object) -> object:
+        if str(path) == str(src):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, *a, **k)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(streams, "open", no_read, raising=False)
+    with pytest.raises(InputFormatError, match=f"^cannot read {src}: Permission denied$"):
+        read_table(src)
+
+
+def test_a_windows_1252_file_keeps_its_accents(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A CSV saved by Excel as Windows-1252 / Latin-1 (``café``, ``IC50 (µM)``) was read as UTF-8
+    with every accented letter silently replaced by U+FFFD, in the ids and the column names. A
+    file whose first 64 KiB are not UTF-8 and hold no UTF-8 character is read as Windows-1252,
+    with a warning; a UTF-8 file with one stray byte stays UTF-8 (its characters are kept)."""
+    p = tmp_path / "w.csv"
+    p.write_bytes("smiles,name,IC50 (µM)\nCCO,café,1.5\nCCN,naïve,2\n".encode("cp1252"))
+    with caplog.at_level("WARNING", logger="drugscreen"):
+        df = read_table(p)
+    assert list(df.columns) == ["smiles", "name", "IC50 (µM)"]
+    assert df["name"].tolist() == ["café", "naïve"]
+    assert "not UTF-8" in caplog.text and "Windows-1252" in caplog.text
+    mixed = tmp_path / "m.csv"
+    mixed.write_bytes("smiles,name\nCCO,café\nCCN,x\xff\n".encode().replace(b"\xc3\xbf", b"\xff"))
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="drugscreen"):
+        assert read_table(mixed)["name"].tolist() == ["café", "x\ufffd"]
+    assert "not UTF-8" in caplog.text
+
+
+def test_a_nul_byte_after_the_first_64_bytes_is_refused_as_binary(tmp_path: Path) -> None:
+    """Only the first 64 bytes were looked at for NUL bytes: one further on was read into a
+    SMILES (``CC\\x00O``, flagged "syntax error while parsing: CC") and written out raw into the
+    CSV output. A NUL in the first 64 KiB is refused as for one at the start."""
+    p = tmp_path / "n.csv"
+    p.write_bytes(b"smiles,name\nCCO," + b"a" * 60 + b"\nCC\x00O,c\nCCN,d\n")
+    with pytest.raises(InputFormatError, match="not a text file .*NUL"):
+        read_table(p)

@@ -51,8 +51,11 @@ Inputs
     Parquet by its magic bytes; otherwise ``.smi``.
 
 Any text input may be gzipped (recognised by its bytes, whatever its name) and UTF-8 (with or
-without a BOM), UTF-16 or UTF-32 (by BOM, or UTF-16 by its NUL bytes). A ZIP archive (an
-Excel workbook) or another binary file is refused with a one-line error.
+without a BOM), UTF-16 or UTF-32 (by BOM, or UTF-16 by its NUL bytes). A file whose first
+64 KiB are not UTF-8 and hold no UTF-8 character is read as Windows-1252 (Latin-1; Excel's
+"CSV" on Western Windows), with a warning; a UTF-8 file with stray bytes stays UTF-8, they read
+as U+FFFD, with a warning. A ZIP archive (an Excel workbook) or another binary file (a NUL byte
+in the first 64 KiB) is refused with a one-line error, as is a file that cannot be read.
 
 Writers (:class:`TableWriter`) append chunk by chunk to a temporary file beside the target
 and rename it into place on :meth:`TableWriter.commit`, so a failed or interrupted run never

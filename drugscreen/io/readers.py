@@ -24,7 +24,7 @@ from drugscreen.io.formats import (
 )
 from drugscreen.io.sdf import _is_sdf_separator, _open_sdf
 from drugscreen.io.streams import _PARQUET_MAGIC, _open_bytes, _peek_lines, _Peeked, text_encoding
-from drugscreen.io.tables import TableReader, _check_unique, _frame, find_column
+from drugscreen.io.tables import TableReader, _check_unique, _frame, _name_unnamed, find_column
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,7 +94,7 @@ def open_input(
             data = binary.read()
             binary.close()
             return _open_parquet(spath, False, smiles_column, id_column, chunksize, data=data)
-        fh: IO[str] = io.TextIOWrapper(binary, encoding=text_encoding(head, spath), errors="replace", newline="")
+        fh: IO[str] = io.TextIOWrapper(binary, encoding=text_encoding(head, spath, windows_1252=True), errors="replace", newline="")
     except BaseException:
         binary.close()
         raise
@@ -206,7 +206,7 @@ def _open_smi(
     # a tab-separated header: the rows are split at tabs too, so a name with spaces stays whole
     sep = "\t" if is_header and "\t" in first.strip() else None
     if is_header:
-        columns = ([c.strip() for c in first.strip().split("\t")] if sep else list(tokens)) or ["smiles"]
+        columns = _name_unnamed([c.strip() for c in first.strip().split("\t")] if sep else list(tokens)) or ["smiles"]
         pending: list[str] = []  # lines up to the header (blank, comments, the header) are not rows
         comments_before = sum(1 for ln in lead if ln.strip().startswith("#"))
     else:
@@ -377,7 +377,7 @@ def _open_delimited(
         csv.field_size_limit(_CSV_FIELD_LIMIT)
     delim = _sniff_delimiter(header_line.rstrip("\r\n"), "\t" if fmt == "tsv" else ",")
     columns = next(csv.reader([header_line.rstrip("\r\n")], delimiter=delim))
-    columns = [c.strip() for c in columns]
+    columns = _name_unnamed([c.strip() for c in columns])
     _check_unique(columns, path)
     scol = find_column(columns, smiles_column, SMILES_COLUMN_NAMES, "smiles", required=True)
     icol = find_column(columns, id_column, ID_COLUMN_NAMES, "id", required=False)

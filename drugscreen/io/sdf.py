@@ -101,7 +101,7 @@ def _sdf_file_tag_names(path: str) -> list[str]:
     """
     binary, head = _open_bytes(path)
     names: dict[str, None] = {}
-    with io.TextIOWrapper(binary, encoding=text_encoding(head, path), errors="replace", newline="") as fh:
+    with io.TextIOWrapper(binary, encoding=text_encoding(head, path, windows_1252=True), errors="replace", newline="") as fh:
         for block in _sdf_records(fh):
             if all(_sdf_tag_name(">" + rest.rstrip("\r")) in names for rest in _SDF_TAG_LINE.findall(block)):
                 continue

@@ -26,6 +26,10 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _PARQUET_MAGIC = b"PAR1"
 #: Bytes looked at to tell compression, encoding and binary files apart.
 _SNIFF_BYTES = 64
+#: Bytes of a named file (after gunzipping) looked at for its text encoding (:func:`text_encoding`):
+#: reading them first costs nothing, and they hold the header and many rows. Standard input,
+#: which may be typed, is sniffed from its first :data:`_SNIFF_BYTES` only.
+_SAMPLE_BYTES = 1 << 16
 
 
 class _Prefixed(io.RawIOBase):
@@ -80,7 +84,8 @@ def _read_head(stream: IO[bytes], n: int) -> bytes:
 def _open_bytes(path: str) -> tuple[IO[bytes], bytes]:
     """Open a file or stdin as bytes, gunzipped when it is gzip (by content, whatever its name).
 
-    Returns the stream (its start not consumed) and its first :data:`_SNIFF_BYTES` bytes.
+    Returns the stream (its start not consumed) and its first bytes: :data:`_SAMPLE_BYTES` of
+    a file, :data:`_SNIFF_BYTES` of standard input (fewer when it is shorter).
     """
     name = display_name(path)
     if path == "-":
@@ -93,13 +98,16 @@ def _open_bytes(path: str) -> tuple[IO[bytes], bytes]:
             raise InputFormatError(f"input file not found: {path}") from exc
         except IsADirectoryError as exc:
             raise InputFormatError(f"input is a directory, not a file: {path}") from exc
+        except OSError as exc:  # no permission, a device error: was a traceback
+            raise InputFormatError(f"cannot read {path}: {exc.strerror or exc}") from exc
         closers = [raw.close]
-    head = _read_head(raw, _SNIFF_BYTES)
+    size = _SNIFF_BYTES if path == "-" else _SAMPLE_BYTES
+    head = _read_head(raw, size)
     stream: IO[bytes] = io.BufferedReader(_Prefixed(head, raw, closers))
     if head.startswith(_GZIP_MAGIC):
         unzipped = gzip.GzipFile(fileobj=stream, mode="rb")
         try:
-            head = _read_head(unzipped, _SNIFF_BYTES)  # type: ignore[arg-type]
+            head = _read_head(unzipped, size)  # type: ignore[arg-type]
         except (OSError, EOFError) as exc:
             stream.close()
             raise InputFormatError(f"{name} is not a readable gzip file: {exc}") from exc
@@ -109,8 +117,50 @@ def _open_bytes(path: str) -> tuple[IO[bytes], bytes]:
     return stream, head
 
 
-def text_encoding(head: bytes, path: str) -> str:
-    """The encoding of a text file from its first bytes: UTF-8 (BOM or not), UTF-16 or UTF-32.
+def _not_utf8(head: bytes) -> int | None:
+    """The offset of the first byte of ``head`` that is not UTF-8, or ``None`` (a character cut
+    at the end of ``head`` is no error: the file goes on)."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.end == len(head) and exc.reason == "unexpected end of data":
+            return _not_utf8(head[: exc.start])
+        return exc.start
+    return None
+
+
+def _utf8_or_windows_1252(head: bytes, name: str) -> str:
+    """``"utf-8-sig"``, or ``"cp1252"`` for a file saved as Windows-1252 / Latin-1 (Excel's
+    "CSV" on Western Windows): its first bytes are not UTF-8 and hold no UTF-8 character.
+
+    Read as UTF-8, such a file had every accented letter (``café``, ``IC50 (µM)``) silently
+    replaced by U+FFFD. A file that does hold UTF-8 characters is UTF-8 with stray bytes: it
+    stays UTF-8 (its characters are kept; the stray bytes read as U+FFFD), with a warning.
+    """
+    bad = _not_utf8(head)
+    if bad is None:
+        return "utf-8-sig"
+    text = head.decode("utf-8", errors="replace")
+    where = f"byte 0x{head[bad]:02X} at offset {bad}"
+    if any(ord(c) > 127 and c != "\ufffd" for c in text):
+        logger.warning(
+            "%s is not UTF-8 throughout (%s): such bytes read as \ufffd; save the file as UTF-8",
+            name, where,
+        )  # fmt: skip
+        return "utf-8-sig"
+    logger.warning(
+        "%s is not UTF-8 (%s); reading it as Windows-1252 (Latin-1, as Excel saves CSV); save it "
+        "as UTF-8 to be sure",
+        name, where,
+    )  # fmt: skip
+    return "cp1252"
+
+
+def text_encoding(head: bytes, path: str, *, windows_1252: bool = False) -> str:
+    """The encoding of a text file from its first bytes: UTF-8 (BOM or not), UTF-16 or UTF-32;
+    with ``windows_1252`` (the molecule readers), Windows-1252 when they are not UTF-8 and hold
+    no UTF-8 character (:func:`_utf8_or_windows_1252`, with a warning). Bytes further on that
+    do not decode read as U+FFFD.
 
     Raises
     ------
@@ -134,7 +184,7 @@ def text_encoding(head: bytes, path: str) -> str:
         else:
             raise InputFormatError(f"{name} is not a text file (it holds NUL bytes); save it as CSV or SMILES text (UTF-8)")
     else:
-        return "utf-8-sig"
+        return _utf8_or_windows_1252(head, name) if windows_1252 else "utf-8-sig"
     logger.info("%s is %s text; reading it as such (UTF-8 is the usual encoding)", name, encoding.upper())
     return encoding
 

@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 _MAX_LISTED_COLUMNS = 10
 
 
+def _name_unnamed(columns: list[str]) -> list[str]:
+    """Header cells left empty (``smiles,name,,``: a spreadsheet's empty columns) named as
+    pandas names them, ``Unnamed: <0-based position>``; two of them were refused as the
+    duplicate column name ``''``."""
+    return [c or f"Unnamed: {i}" for i, c in enumerate(columns)]
+
+
 def _check_unique(columns: list[str], path: str) -> None:
     """Refuse a header that names a column twice (naming the repeated ones)."""
     counts = Counter(columns)
