@@ -10,10 +10,10 @@ and by similarity quantile.
 
 Similarities are exact (float64 ``|A & B| / |A | B|``) and computed by
 :func:`drugscreen.featurizers.fingerprints.max_tanimoto`'s kernel: matrix products of the
-unpacked bit vectors (``|A & B| = A . B``) in int8 with int32 sums (exact; with a torch that
-lacks them, bfloat16 for queries with up to 256 bits set and float32 above), against the
-training set's bits sorted by bit count and prepared once per bundle, so a screen pays only
-the matrix product.
+unpacked bit vectors (``|A & B| = A . B``), int8 with int32 sums or float32 (or bfloat16),
+whichever is exact and fastest on this CPU (:func:`~drugscreen.featurizers.fingerprints.product_kind`),
+against the training set's bits sorted by bit count and prepared once per bundle, so a screen
+pays only the matrix product.
 """
 
 from __future__ import annotations

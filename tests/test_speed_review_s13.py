@@ -21,15 +21,27 @@ def _exact(query: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return sim.max(1), sim.argmax(1)
 
 
-@pytest.mark.parametrize("int8", [True, False])
-def test_int8_and_bfloat16_products_give_the_exact_similarities(monkeypatch: pytest.MonkeyPatch, int8: bool) -> None:
-    if int8 and not fpmod._int8_products():
-        pytest.skip("this torch has no int8 matrix product")
-    monkeypatch.setattr(fpmod, "_int8_products", lambda: int8)
+@pytest.fixture
+def products(monkeypatch: pytest.MonkeyPatch):
+    """Set the kind of Tanimoto product (skipping a kind this torch lacks); restored after."""
+
+    def use(kind: str) -> None:
+        if kind == "int8" and not fpmod._int8_products():
+            pytest.skip("this torch has no int8 matrix product")
+        monkeypatch.setenv(fpmod.PRODUCTS_ENV, kind)
+        fpmod.product_kind.cache_clear()
+
+    yield use
+    fpmod.product_kind.cache_clear()
+
+
+@pytest.mark.parametrize("kind", ["int8", "bf16", "f32"])
+def test_every_kind_of_product_gives_the_exact_similarities(products, kind: str) -> None:
+    products(kind)
     rng = np.random.default_rng(13)
     n_bits = 2048
     ref = (rng.random((700, n_bits)) < rng.choice([0.01, 0.03, 0.2], size=700)[:, None]).astype(np.uint8)
-    # dense queries (over 256 bits set) took the float32 path in bfloat16; int8 has no limit
+    # dense queries (over 256 bits set) take the float32 path with bf16; int8 and f32 have no limit
     query = (rng.random((120, n_bits)) < rng.choice([0.01, 0.03, 0.3], size=120)[:, None]).astype(np.uint8)
     query[0] = 0
     query[1] = ref[5]
@@ -37,7 +49,7 @@ def test_int8_and_bfloat16_products_give_the_exact_similarities(monkeypatch: pyt
     assert (query.sum(1) > 256).any()
     expected, expected_idx = _exact(query, ref)
     prepared = TanimotoReference(pack_bits(ref), n_bits)
-    assert prepared.int8 is int8
+    assert prepared.kind == kind and prepared.int8 is (kind == "int8")
     for got, idx in (
         max_tanimoto(pack_bits(query), prepared, n_bits, return_index=True),
         max_tanimoto(query, ref, return_index=True, chunk_size=50),
@@ -60,11 +72,12 @@ def test_domain_similarity_is_the_exact_float64_ratio_with_int8_products() -> No
     assert got.dtype == np.float64 and got[3] == 1.0
 
 
-@pytest.mark.parametrize("block, rows, chunk", [(256, 2048, 8192), (7, 33, 50), (1, 5, 3)])
-def test_count_bounded_search_gives_the_full_search_maximum(monkeypatch: pytest.MonkeyPatch, block: int, rows: int,
-                                                            chunk: int) -> None:
-    if not fpmod._int8_products():
-        pytest.skip("this torch has no int8 matrix product")
+@pytest.mark.parametrize("kind, block, rows, chunk", [
+    ("int8", 256, 2048, 8192), ("int8", 7, 33, 50), ("f32", 256, 2048, 8192), ("f32", 7, 33, 50), ("f32", 1, 5, 3),
+])
+def test_count_bounded_search_gives_the_full_search_maximum(monkeypatch: pytest.MonkeyPatch, products, kind: str, block: int,
+                                                            rows: int, chunk: int) -> None:
+    products(kind)
     monkeypatch.setattr(fpmod, "_BOUND_BLOCK", block)
     monkeypatch.setattr(fpmod, "_BOUND_ROWS", rows)
     rng = np.random.default_rng(7)
@@ -80,7 +93,7 @@ def test_count_bounded_search_gives_the_full_search_maximum(monkeypatch: pytest.
     query[81, :] = 1
     expected = _exact(query, ref)[0]
     prepared = TanimotoReference(pack_bits(ref), n_bits)
-    assert prepared.int8
+    assert prepared.kind == kind
     got = fpmod._max_tanimoto_exact(query, prepared, False, chunk)[0]
     assert got.dtype == np.float64
     np.testing.assert_array_equal(got, expected)

@@ -15,9 +15,11 @@ For similarity search, :func:`pack_bits` packs 0/1 rows into ``uint8`` bytes (8x
 this is how reference sets are stored in model bundles) and :func:`max_tanimoto` returns,
 for every query, the highest Tanimoto similarity to a reference set (and optionally the
 index of that nearest neighbour), exactly. Intersections are matrix products of the bit
-matrices in ``int8`` with ``int32`` sums (``torch._int_mm``; exact for any count), which run
-on the CPU's integer dot-product units (VNNI) where present; a torch without it uses
-``bfloat16`` (exact: 0/1 inputs, counts up to 256; float32 for denser queries). The
+matrices, in whichever exact form is fastest on this CPU (tried once per process, see
+:func:`product_kind`): ``int8`` with ``int32`` sums (``torch._int_mm``; exact for any count;
+fast on CPUs with integer dot-product units, VNNI), ``float32`` (exact for any fingerprint
+length under 2**24 bits; the fast one on CPUs without VNNI, where ``int8`` products are 20x
+slower), or ``bfloat16`` (exact for queries with up to 256 bits set, ``float32`` above). The
 references are sorted by bit count,
 so only the largest intersection per run of equal counts is kept: no pair-by-pair division.
 A reference set searched repeatedly (a model's training set) is prepared once as a
@@ -28,6 +30,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,6 +47,7 @@ __all__ = [
     "MorganFingerprint",
     "TanimotoReference",
     "max_tanimoto",
+    "product_kind",
     "pack_bits",
     "tanimoto_matrix",
     "unpack_bits",
@@ -300,9 +305,11 @@ def tanimoto_matrix(query: np.ndarray, reference: np.ndarray, n_bits: int | None
 
 # Kinds of matrix product for the intersections: "int8" (int8 x int8 -> int32 with
 # torch._int_mm, exact for any count; whether this torch has it on the CPU is tried once, see
-# _int8_products), else "bf16" (exact for queries with up to 256 bits set) and "f32" (the
-# denser queries).
+# _int8_products), "f32" (exact for any count below 2**24) and "bf16" (exact for queries with
+# up to 256 bits set; the denser ones take "f32"). product_kind() picks the fastest.
 _INT8, _BF16, _F32 = "int8", "bf16", "f32"
+#: Environment variable that fixes the kind of product instead of timing them.
+PRODUCTS_ENV = "DRUGSCREEN_TANIMOTO_PRODUCTS"
 # bfloat16 1.0 as a bit pattern: 0/1 bytes times this are 0/1 bfloat16 values, built with
 # one numpy multiply (faster than torch's uint8 -> bfloat16 conversion for a query block of
 # ~1,000 rows; for a whole reference set of ~50,000 rows torch's conversion is ~3x faster).
@@ -314,8 +321,7 @@ _QUERY_BLOCK = 2048
 
 @functools.cache
 def _int8_products() -> bool:
-    """Whether this torch multiplies int8 matrices into int32 on the CPU (``torch._int_mm``):
-    1.6x faster than bfloat16 on a CPU with VNNI, half the memory, exact for any bit count."""
+    """Whether this torch multiplies int8 matrices into int32 on the CPU (``torch._int_mm``)."""
     try:
         import torch
 
@@ -325,15 +331,83 @@ def _int8_products() -> bool:
         return False
 
 
+def _probe_seconds(kinds: list[str], rounds: int = 5) -> dict[str, float]:
+    """Least time of ``rounds`` small products ``q @ r.T`` of each kind, taken in turns so that
+    another process's load falls on every kind alike; a kind 4x slower than the best after
+    a round is not timed again."""
+    rng = np.random.default_rng(0)
+    q_bits = (rng.random((32, 2048)) < 0.03).astype(np.uint8)
+    r_bits = (rng.random((256, 2048)) < 0.03).astype(np.uint8)
+    tensors: dict[str, Any] = {}
+    for kind in kinds:
+        try:
+            tensors[kind] = (_query_tensor(q_bits, kind), _query_tensor(r_bits, kind))
+            _products(*tensors[kind], kind)
+        except Exception:  # a kernel this torch lacks on this CPU
+            tensors.pop(kind, None)
+    best = dict.fromkeys(tensors, float("inf"))
+    for _ in range(rounds):
+        for kind in list(tensors):
+            t0 = time.perf_counter()
+            _products(*tensors[kind], kind)
+            best[kind] = min(best[kind], time.perf_counter() - t0)
+        fastest = min(best.values())
+        for kind in [k for k in tensors if best[k] > 4 * fastest]:
+            del tensors[kind]
+    return best
+
+
+@functools.cache
+def product_kind() -> str:
+    """The kind of matrix product this process uses for Tanimoto intersections.
+
+    Every kind gives the exact integer intersections, so the similarities do not depend on
+    the choice, only the speed does, and that differs by 20x between CPUs: ``int8`` products
+    are the fastest on CPUs with VNNI and about 20x slower than ``float32`` on an AVX2 CPU
+    without it (bfloat16 about 6x slower there). Without AVX-512 (torch's CPU capability)
+    there are no such units: ``float32``. With it, the first call times a small product of
+    each kind (32 x 2,048 by 2,048 x 256, five times in turns, a few ms in all) and keeps
+    the fastest. :data:`PRODUCTS_ENV` (``int8``, ``f32`` or ``bf16``) fixes it instead.
+
+    Returns
+    -------
+    str
+        ``"int8"``, ``"f32"`` or ``"bf16"``.
+    """
+    kinds = [_F32, _BF16] + ([_INT8] if _int8_products() else [])
+    wanted = os.environ.get(PRODUCTS_ENV, "").strip().lower()
+    if wanted:
+        if wanted in kinds:
+            return wanted
+        logger.warning("%s=%s ignored: use one of %s", PRODUCTS_ENV, wanted, ", ".join(kinds))
+    import torch
+
+    capability = str(torch.backends.cpu.get_cpu_capability())
+    if not capability.startswith("AVX512"):
+        # no AVX-512 (an AVX2 x86 CPU, or an ARM one): no VNNI or bfloat16 units either
+        logger.debug("Tanimoto products: f32 (CPU capability %s)", capability)
+        return _F32
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one thread: a busy core does not make one kind wait for another
+    try:
+        times = _probe_seconds(kinds)
+    finally:
+        torch.set_num_threads(threads)
+    chosen = min(times, key=times.__getitem__) if times else _F32
+    logger.debug("Tanimoto products: %s (%s)", chosen, ", ".join(f"{k} {v * 1e3:.2f} ms" for k, v in times.items()))
+    return chosen
+
+
 class TanimotoReference:
     """Reference fingerprints prepared once for repeated :func:`max_tanimoto` calls.
 
     The references are sorted by bit count (stably) and kept as an ``int8`` 0/1 matrix
-    (``bfloat16`` with a torch that has no int8 matrix product),
+    (``bfloat16`` where bfloat16 products are this CPU's fastest, see :func:`product_kind`),
     so a query pays only the matrix product: keep one of these for a reference set that is
     searched again and again (a model's training set for the applicability domain).
     Memory: ``n_reference * n_bits`` bytes (about 100 MB for 50,000 ECFP4 fingerprints;
-    twice that in ``bfloat16``).
+    twice that in ``bfloat16``); with ``float32`` products each block of references is
+    converted when it is used, so memory stays that of ``int8``.
 
     Parameters
     ----------
@@ -373,13 +447,15 @@ class TanimotoReference:
         self.counts = counts[self.order]
         self._packed = packed[self.order]
         self._run_starts = np.flatnonzero(np.r_[True, self.counts[1:] != self.counts[:-1]]) if self.n else np.zeros(0, np.int64)
-        #: intersections are int8 matrix products (else bfloat16 / float32 ones)
-        self.int8 = _int8_products()
-        self._bits: Any = None  # the unpacked rows: int8, or bfloat16 without int8 products
+        #: the kind of matrix product for the intersections: "int8", "f32" or "bf16" (:func:`product_kind`)
+        self.kind = product_kind()
+        #: intersections are int8 matrix products
+        self.int8 = self.kind == _INT8
+        self._bits: Any = None  # the unpacked rows: bfloat16 for "bf16" products, else int8
         if keep_unpacked and self.n:
             import torch
 
-            if self.int8:
+            if self.kind != _BF16:
                 self._bits = torch.from_numpy(np.unpackbits(self._packed, axis=1, count=self.n_bits).view(np.int8))
             else:
                 self._bits = torch.empty((self.n, self.n_bits), dtype=torch.bfloat16)
@@ -390,16 +466,19 @@ class TanimotoReference:
         return self.n
 
     def __repr__(self) -> str:
-        return f"TanimotoReference(n={self.n}, n_bits={self.n_bits}, unpacked={self._bits is not None})"
+        return f"TanimotoReference(n={self.n}, n_bits={self.n_bits}, products={self.kind!r}, unpacked={self._bits is not None})"
 
     def _unpack(self, start: int, stop: int) -> np.ndarray:
         return np.unpackbits(self._packed[start:stop], axis=1, count=self.n_bits)
 
     def _block(self, start: int, stop: int, kind: str) -> Any:
         """Sorted rows ``start:stop`` as a 0/1 tensor of ``kind`` (:data:`_INT8`, ...)."""
-        if self._bits is not None and (kind == _INT8) == self.int8:
+        if self._bits is not None:
             block = self._bits[start:stop]
-            return block if kind != _F32 else block.float()
+            if kind == _F32:
+                return block.float()
+            if (kind == _BF16) == (self.kind == _BF16):  # kept in this kind
+                return block
         return _query_tensor(self._unpack(start, stop), kind)
 
 
@@ -485,16 +564,15 @@ _BOUND_ROWS = 2048
 
 
 def _best_in_rows(q: Any, qa: np.ndarray, ref: TanimotoReference, r0: int, r1: int, chunk_size: int) -> np.ndarray:
-    """Each query's largest float64 Tanimoto over the sorted references ``r0:r1`` (int8
-    products; ``q`` the queries' int8 tensor, ``qa`` their bit counts)."""
-    import torch
-
+    """Each query's largest float64 Tanimoto over the sorted references ``r0:r1`` (products
+    of ``ref.kind``, int8 or float32; ``q`` the queries' tensor of that kind, ``qa`` their
+    bit counts)."""
     best = np.zeros(len(qa), dtype=np.float64)
     runs = ref._run_starts
     for s in range(r0, r1, chunk_size):
         e = min(s + chunk_size, r1)
         starts = np.r_[s, runs[(runs > s) & (runs < e)]]  # pieces of one bit count
-        keys = torch._int_mm(q, ref._block(s, e, _INT8).T).numpy()
+        keys = _products(q, ref._block(s, e, ref.kind), ref.kind).numpy()
         inter = np.maximum.reduceat(keys, starts - s, axis=1).astype(np.float64)
         union = qa[:, None] + ref.counts[starts][None, :] - inter
         sim = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
@@ -503,7 +581,8 @@ def _best_in_rows(q: Any, qa: np.ndarray, ref: TanimotoReference, r0: int, r1: i
 
 
 def _max_tanimoto_bounded(q_bits: np.ndarray, ref: TanimotoReference, chunk_size: int) -> np.ndarray:
-    """Exact float64 max Tanimoto (int8 products), skipping references that cannot reach it.
+    """Exact float64 max Tanimoto (int8 or float32 products, exact for any bit count),
+    skipping references that cannot reach it.
 
     A reference with ``b`` bits is at most ``min(a, b) / max(a, b)`` similar to a query with
     ``a``. First pass: the queries, sorted by bit count, meet in blocks the references whose
@@ -526,7 +605,7 @@ def _max_tanimoto_bounded(q_bits: np.ndarray, ref: TanimotoReference, chunk_size
         return best
     counts = ref.counts
     qa = a[order]
-    q = _query_tensor(q_bits[order], _INT8)
+    q = _query_tensor(q_bits[order], ref.kind)
     sim = np.zeros(len(order), dtype=np.float64)
     met = np.zeros((2, len(order)), dtype=np.int64)  # the rows each query met in the first pass
     for b0 in range(0, len(order), _BOUND_BLOCK):
@@ -562,14 +641,14 @@ def _max_tanimoto_exact(
     if q_bits.shape[1] != ref.n_bits:
         raise ValueError(f"query fingerprints have {q_bits.shape[1]} bits, the reference {ref.n_bits}")
     chunk_size = max(1, int(chunk_size))
-    if ref.int8 and not return_index:
+    if ref.kind != _BF16 and not return_index:
         return _max_tanimoto_bounded(q_bits, ref, chunk_size), best_idx
     bounds = np.r_[np.arange(0, ref.n, chunk_size), ref.n]
     starts = np.union1d(ref._run_starts, bounds[:-1])  # pieces: one bit count, one chunk
     piece_count = ref.counts[starts].astype(np.float64)
     a = q_bits.sum(1, dtype=np.int64)
-    if ref.int8:
-        groups = [(_INT8, np.arange(n_q))]
+    if ref.kind != _BF16:
+        groups = [(ref.kind, np.arange(n_q))]
     else:
         small = a <= _BF16_EXACT
         groups = [(_BF16, np.flatnonzero(small)), (_F32, np.flatnonzero(~small))]
@@ -634,9 +713,10 @@ def max_tanimoto(
     Notes
     -----
     Exact: each value is the float32 rounding of the exact ratio ``|A & B| / |A | B|``.
-    Intersections are matrix products of the 0/1 bit matrices in ``int8`` with ``int32``
-    sums (without torch's int8 product: ``bfloat16``, exact for queries with at most 256
-    bits set, and ``float32`` for those with more). References are
+    Intersections are matrix products of the 0/1 bit matrices of the kind
+    :func:`product_kind` found fastest on this CPU (``int8`` with ``int32`` sums,
+    ``float32``, or ``bfloat16`` for queries with at most 256 bits set and ``float32`` for
+    denser ones); each is exact, so the results do not depend on it. References are
     sorted by bit count, and for one bit count the best Tanimoto is the largest
     intersection, so only the maximum intersection per run of equal counts is kept and the
     ratios are formed on that small table, in float64.
