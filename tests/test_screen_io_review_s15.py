@@ -301,3 +301,32 @@ def test_a_nul_byte_after_the_first_64_bytes_is_refused_as_binary(tmp_path: Path
     p.write_bytes(b"smiles,name\nCCO," + b"a" * 60 + b"\nCC\x00O,c\nCCN,d\n")
     with pytest.raises(InputFormatError, match="not a text file .*NUL"):
         read_table(p)
+
+
+def _damaged_gzip(tmp_path: Path) -> tuple[Path, Path]:
+    data = ("smiles,name\n" + "".join(f"CCO,n{i}\n" for i in range(50_000))).encode()
+    packed = gzip.compress(data)
+    truncated = tmp_path / "trunc.csv.gz"
+    truncated.write_bytes(packed[: len(packed) // 2])
+    corrupt = tmp_path / "corrupt.csv.gz"
+    corrupt.write_bytes(packed[:5000] + b"garbage" * 100 + packed[5700:])
+    return truncated, corrupt
+
+
+def test_a_damaged_gzip_input_is_one_error_line(tmp_path: Path) -> None:
+    """A truncated .csv.gz ended the run with click's bare "Aborted." (an EOFError), a corrupt
+    one with a zlib.error traceback ("Error -3 while decompressing data"); both name the file
+    now, and leave no output or work folder."""
+    truncated, corrupt = _damaged_gzip(tmp_path)
+    for path, why in ((truncated, "ended before the end-of-stream marker"), (corrupt, "Error -3 while decompressing")):
+        with pytest.raises(InputFormatError, match=f"^.*{path.name} is not a readable gzip file: its data is damaged.*{why}"):
+            read_table(path)
+        line = _one_error_line(_cli(str(path), "-o", str(tmp_path / "o.csv"), "--batch-size", "100000", "-j", "1"))
+        assert path.name in line and "data is damaged" in line, line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corrupt.csv.gz", "trunc.csv.gz"]
+    parquet = tmp_path / "t.parquet.gz"
+    buf = io.BytesIO()
+    pd.DataFrame({"smiles": ["CCO"] * 1000}).to_parquet(buf)
+    parquet.write_bytes(gzip.compress(buf.getvalue())[:-20])
+    with pytest.raises(InputFormatError, match="t.parquet.gz is not a readable gzip file: its data is damaged"):
+        read_table(parquet)

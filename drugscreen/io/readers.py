@@ -9,6 +9,7 @@ import io
 import logging
 import re
 import sys
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -23,7 +24,14 @@ from drugscreen.io.formats import (
     display_name,
 )
 from drugscreen.io.sdf import _is_sdf_separator, _open_sdf
-from drugscreen.io.streams import _PARQUET_MAGIC, _open_bytes, _peek_lines, _Peeked, text_encoding
+from drugscreen.io.streams import (
+    _PARQUET_MAGIC,
+    _open_bytes,
+    _peek_lines,
+    _Peeked,
+    damaged_gzip,
+    text_encoding,
+)
 from drugscreen.io.tables import TableReader, _check_unique, _frame, _name_unnamed, find_column
 
 if TYPE_CHECKING:
@@ -462,6 +470,8 @@ def _open_parquet(
         pf = pq.ParquetFile(source)
     except FileNotFoundError as exc:
         raise InputFormatError(f"input file not found: {path}") from exc
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:  # was a traceback (EOFError, zlib.error)
+        raise InputFormatError(damaged_gzip(display_name(path), exc)) from exc
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputFormatError(f"cannot read {path} as Parquet: {exc}") from exc
     columns = list(pf.schema_arrow.names)

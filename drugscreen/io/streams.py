@@ -8,6 +8,7 @@ import gzip
 import io
 import logging
 import sys
+import zlib
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
@@ -39,11 +40,12 @@ class _Prefixed(io.RawIOBase):
     compressed file beneath it, which :class:`gzip.GzipFile` does not close itself).
     """
 
-    def __init__(self, head: bytes, rest: IO[bytes], closers: list[Any] | None = None) -> None:
+    def __init__(self, head: bytes, rest: IO[bytes], closers: list[Any] | None = None, gzip_of: str | None = None) -> None:
         super().__init__()
         self._head = head
         self._rest = rest
         self._closers = closers or []
+        self._gzip_of = gzip_of  # the file's name when ``rest`` gunzips it
 
     def readable(self) -> bool:
         return True
@@ -56,7 +58,14 @@ class _Prefixed(io.RawIOBase):
             self._head = self._head[n:]
             return n
         read1 = getattr(self._rest, "read1", None)
-        data = read1(len(view)) if read1 is not None else self._rest.read(len(view))
+        try:
+            data = read1(len(view)) if read1 is not None else self._rest.read(len(view))
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            if self._gzip_of is None:
+                raise
+            # a truncated file ended in click's bare "Aborted." (EOFError), a corrupt one in a
+            # zlib.error traceback
+            raise InputFormatError(damaged_gzip(self._gzip_of, exc)) from exc
         view[: len(data)] = data
         return len(data)
 
@@ -79,6 +88,11 @@ def _read_head(stream: IO[bytes], n: int) -> bytes:
         parts.append(block)
         got += len(block)
     return b"".join(parts)
+
+
+def damaged_gzip(name: str, exc: BaseException) -> str:
+    """The one-line message for gzip data that cannot be unpacked (truncated or corrupt)."""
+    return f"{name} is not a readable gzip file: its data is damaged, truncated or corrupt ({exc}); download or compress it again"
 
 
 def _open_bytes(path: str) -> tuple[IO[bytes], bytes]:
@@ -108,10 +122,12 @@ def _open_bytes(path: str) -> tuple[IO[bytes], bytes]:
         unzipped = gzip.GzipFile(fileobj=stream, mode="rb")
         try:
             head = _read_head(unzipped, size)  # type: ignore[arg-type]
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             stream.close()
-            raise InputFormatError(f"{name} is not a readable gzip file: {exc}") from exc
-        stream = io.BufferedReader(_Prefixed(head, unzipped, [unzipped.close, stream.close]))  # type: ignore[arg-type]
+            if isinstance(exc, OSError) and not isinstance(exc, gzip.BadGzipFile):
+                raise InputFormatError(f"cannot read {path}: {exc.strerror or exc}") from exc
+            raise InputFormatError(damaged_gzip(name, exc)) from exc
+        stream = io.BufferedReader(_Prefixed(head, unzipped, [unzipped.close, stream.close], gzip_of=name))  # type: ignore[arg-type]
     elif path.lower().endswith(".gz"):
         logger.debug("%s is named .gz but is not gzip-compressed; read as it is", name)
     return stream, head
