@@ -521,6 +521,15 @@ class Standardizer:
         once neutralized) were two molecules; so were two writings of isosulfan blue (Tox21 8,
         ToxCast 10, HIV 5, ClinTox 3 molecules change). Configurations written before this
         option existed read as ``False``.
+    keep_metal_anions
+        With ``neutralize``: a metal atom carrying a negative charge (an -ate complex:
+        dicyanoaurate ``N#C[Au-]C#N``, Zeise's anion ``Cl[Pt-](Cl)(Cl)C=C``) keeps it. RDKit's
+        Uncharger neutralized such a metal by giving it a hydrogen, so potassium dicyanoaurate
+        (Tox21, ToxCast) was scored as gold(I) hydride ``N#[C][AuH][C]#N``, a molecule no chemist
+        writes; the parent is the complex anion, as nitroprusside's ``[Fe-2]`` always was (4
+        molecules of the panel's datasets change: 2 in HIV, 1 in Tox21, 1 in ToxCast).
+        Configurations written before this option existed read as ``False``, so a bundle scores
+        each molecule as it learned it.
     allow_inorganic_mixtures
         With ``largest_fragment``: accept an input of several fragments none of which is
         organic: none holds a carbon atom (``[Na+].[Cl-]``, ``[Cu+2].[O-]S([O-])(=O)=O``,
@@ -554,6 +563,7 @@ class Standardizer:
     imidates_as_amides: bool = True
     ranked_inner_salts: bool = True
     counterion_list: int = COUNTERION_LIST_VERSION
+    keep_metal_anions: bool = True
     _chooser: Any = field(default=None, init=False, repr=False, compare=False)
     _uncharger: Any = field(default=None, init=False, repr=False, compare=False)
     _tautomers: Any = field(default=None, init=False, repr=False, compare=False)
@@ -624,6 +634,8 @@ class Standardizer:
                 if self.neutralize and _may_uncharge(mol):
                     uncharger = self._get("_uncharger", lambda: rdMolStandardize.Uncharger())
                     neutral = _checked_uncharge(uncharger, mol)
+                    if self.keep_metal_anions and neutral is not mol:
+                        neutral = _metal_anions_kept(mol, neutral)
                     if self.reperceive_aromaticity and neutral is not mol:
                         neutral = _sanitized(neutral)
                     mol = neutral
@@ -711,7 +723,7 @@ def _bound_radical_reason(atom: Chem.Atom, metal: Chem.Atom) -> str:
 _BEFORE_OPTIONS: dict[str, Any] = {
     "strip_counterions": False, "remove_isotopes": False, "allow_radicals": True, "allow_extreme_charges": True,
     "allow_inorganic_mixtures": False, "inner_salts": False, "reperceive_aromaticity": False, "hypervalent_oxides": False,
-    "imidates_as_amides": False, "ranked_inner_salts": False, "counterion_list": 1,
+    "imidates_as_amides": False, "ranked_inner_salts": False, "counterion_list": 1, "keep_metal_anions": False,
 }
 
 #: An oxide anion on a sulfur, selenium, phosphorus or arsenic cation: the charge-separated
@@ -856,6 +868,29 @@ def _checked_uncharge(uncharger: Any, mol: Chem.Mol) -> Chem.Mol:
     except Exception:  # KekulizeException, AtomValenceException, ...
         return mol
     return fixed if Chem.MolFromSmiles(Chem.MolToSmiles(fixed)) is not None else mol
+
+
+_NEGATIVE_ATOM = rdqueries.FormalChargeLessQueryAtom(0)
+
+
+def _metal_anions_kept(before: Chem.Mol, after: Chem.Mol) -> Chem.Mol:
+    """``after`` (``before`` as RDKit's Uncharger left it, atoms in the same order) with every
+    negatively charged metal atom of ``before`` given back its charge and hydrogen count
+    (``Standardizer.keep_metal_anions``): the Uncharger neutralized ``N#C[Au-]C#N`` as
+    ``N#[C][AuH][C]#N``. ``after`` itself when no metal atom was changed, or when the result
+    cannot be sanitized."""
+    changed = [a.GetIdx() for a in before.GetAtomsMatchingQuery(_NEGATIVE_ATOM)
+               if a.GetAtomicNum() not in _NON_METALS
+               and after.GetAtomWithIdx(a.GetIdx()).GetFormalCharge() != a.GetFormalCharge()]
+    if not changed or before.GetNumAtoms() != after.GetNumAtoms():
+        return after
+    rw = Chem.RWMol(after)
+    for idx in changed:
+        old, atom = before.GetAtomWithIdx(idx), rw.GetAtomWithIdx(idx)
+        atom.SetFormalCharge(old.GetFormalCharge())
+        atom.SetNumExplicitHs(old.GetNumExplicitHs())
+        atom.SetNoImplicit(old.GetNoImplicit())
+    return _sanitized(rw.GetMol(), fallback=after)
 
 
 def _largest_fragment(mol: Chem.Mol, strip_counterions: bool = False, counterions: int = 1) -> Chem.Mol:
