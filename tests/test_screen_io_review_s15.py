@@ -330,3 +330,23 @@ def test_a_damaged_gzip_input_is_one_error_line(tmp_path: Path) -> None:
     parquet.write_bytes(gzip.compress(buf.getvalue())[:-20])
     with pytest.raises(InputFormatError, match="t.parquet.gz is not a readable gzip file: its data is damaged"):
         read_table(parquet)
+
+
+def test_an_input_damaged_mid_file_is_a_read_error_not_a_write_error(tmp_path: Path) -> None:
+    """A Parquet input whose fourth row group is damaged was reported as a failure to write the
+    output ("cannot write bp.csv: Couldn't deserialize thrift ...; the 6,000 rows scored so far
+    are kept ...: rerun with --resume", though no resume can read that file). It says now that
+    the input cannot be read, and keeps nothing."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"smiles": ["CCO", "CCN"] * 40}), src, row_group_size=20, compression="none")
+    offset = pq.ParquetFile(src).metadata.row_group(2).column(0).data_page_offset
+    data = bytearray(src.read_bytes())
+    data[offset + 4 : offset + 40] = b"\xff" * 36
+    src.write_bytes(bytes(data))
+    out = tmp_path / "bp.csv"
+    with pytest.raises(InputFormatError, match=f"^cannot read {src}: "):
+        run_screen(src, out, panel=TINY_BUNDLE, chunk_size=20, jobs=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.parquet"]

@@ -482,7 +482,14 @@ def _open_parquet(
         import pandas as pd
 
         start = 0
-        for batch in pf.iter_batches(batch_size=chunksize):
+        batches = pf.iter_batches(batch_size=chunksize)
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                break
+            except (pa.ArrowException, OSError) as exc:  # a damaged row group: was "cannot write OUTPUT"
+                raise InputFormatError(f"cannot read {path}: {' '.join(str(exc).split())} (after row {start:,})") from exc
             df = batch.to_pandas()
             df.index = pd.RangeIndex(start, start + len(df))
             start += len(df)

@@ -128,6 +128,9 @@ class TableReader:
                     to_skip = 0
                 if len(chunk):
                     yield chunk
+        except OSError as exc:  # a device error, a file gone unreadable mid-run: not a write error
+            reason = exc.strerror or " ".join(str(exc).split())
+            raise InputFormatError(f"cannot read {self.path}: {reason}") from exc
         finally:
             self.close()
 

@@ -554,7 +554,7 @@ def _write_failure(exc: OSError, output: str, work: Path) -> str:
     output, in words: not Python's ``[Errno 1] ...: '/tmp/d/.ro.csv.2vqh0cdu.tmp' -> 'ro.csv'``,
     whose temporary names mean nothing to the user. A file other than the output, its
     temporary file or the work folder is named in brackets."""
-    reason = exc.strerror or str(exc)
+    reason = exc.strerror or " ".join(str(exc).split())  # one line (Arrow's messages hold line breaks)
     out = Path(output)
     ours = {str(out), os.path.abspath(output)}
     for name in (exc.filename, exc.filename2):
