@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rdkit import Chem
 
@@ -87,3 +88,111 @@ def test_bundles_saved_before_keep_the_metal_hydride() -> None:
         recorded = json.loads(panel.read_text())["standardizer"]
         assert "keep_metal_anions" not in recorded
         assert Standardizer.from_config(recorded).keep_metal_anions is False
+
+
+# ----------------------------------------------------------------- 2. one drug written as two tautomers
+
+ACYCLOVIR = "Nc1nc2c(ncn2COCCO)c(=O)[nH]1"  # CHEMBL184, the lactam ChEMBL writes
+ACYCLOVIR_SODIUM = "Nc1nc([O-])c2ncn(COCCO)c2n1.[Na+]"  # CHEMBL1200380: neutralized, the lactim
+NORETHINDRONE = "C#C[C@]1(O)CC[C@H]2[C@@H]3CCC4=CC(=O)CC[C@@H]4[C@H]3CC[C@@]21C"
+NORETHYNODREL = "C#C[C@]1(O)CC[C@H]2[C@@H]3CCC4=C(CCC(=O)C4)[C@H]3CC[C@@]21C"
+LEVOTHYROXINE = "N[C@@H](Cc1cc(I)c(Oc2cc(I)c(O)c(I)c2)c(I)c1)C(=O)O"
+DEXTROTHYROXINE = "N[C@H](Cc1cc(I)c(Oc2cc(I)c(O)c(I)c2)c(I)c1)C(=O)O"
+
+
+def _stds(smiles: list[str]) -> list[str]:
+    out = [prepare_molecule(s) for s in smiles]
+    assert all(p.valid for p in out)
+    return [p.smiles_std for p in out]
+
+
+def test_compound_keys_join_tautomers_and_keep_isomers_apart() -> None:
+    from drugscreen.repurposing.scoring import compound_keys
+
+    stds = _stds([ACYCLOVIR, ACYCLOVIR_SODIUM, NORETHINDRONE, NORETHYNODREL, LEVOTHYROXINE, DEXTROTHYROXINE, "CCO"])
+    assert stds[0] != stds[1]  # the standardizer does not choose tautomers (the panel learned them so)
+    keys = compound_keys(stds)
+    assert keys[0] == keys[1] == min(stds[:2])
+    # norethynodrel is another drug (a double-bond isomer, not a mobile-hydrogen tautomer), the
+    # thyroxines are enantiomers: each keeps its own key, its own SMILES
+    assert keys[2:] == stds[2:]
+    # the key does not depend on the order of the list
+    assert compound_keys(stds[::-1]) == keys[::-1]
+
+
+def test_identical_ligands_recognise_a_tautomer_of_a_given_active() -> None:
+    """Acyclovir given as a known active: acyclovir sodium's parent (the lactim) is the same
+    drug; it was not recognised (ECFP4 Tanimoto 0.61 to acyclovir, another SMILES)."""
+    from drugscreen.repurposing.scoring import fingerprint_sets, identical_ligands
+
+    lib = [ACYCLOVIR_SODIUM, ACYCLOVIR, NORETHYNODREL, "N[C@@H](C)C(=O)O"]
+    ligands = [NORETHINDRONE, ACYCLOVIR, "CC(N)C(=O)O"]
+    lib_std, lig_std = _stds(lib), _stds(ligands)
+    lib_fp = fingerprint_sets([Chem.MolFromSmiles(s) for s in lib_std], ("ecfp4",))["ecfp4"]
+    lig_fp = fingerprint_sets([Chem.MolFromSmiles(s) for s in lig_std], ("ecfp4",))["ecfp4"]
+    assert identical_ligands(lib_fp, lib_std, lig_fp, lig_std).tolist() == [1, 1, -1, 2]
+    # a ligand written as the other tautomer and with stereo, a library entry without
+    lig_std2 = _stds(["Nc1nc(O)c2ncn(COC[C@H](C)O)c2n1"])
+    lib_std2 = _stds(["Nc1nc2c(ncn2COCC(C)O)c(=O)[nH]1", "Nc1nc2c(ncn2COC[C@@H](C)O)c(=O)[nH]1"])
+    lib_fp2 = fingerprint_sets([Chem.MolFromSmiles(s) for s in lib_std2], ("ecfp4",))["ecfp4"]
+    lig_fp2 = fingerprint_sets([Chem.MolFromSmiles(s) for s in lig_std2], ("ecfp4",))["ecfp4"]
+    assert identical_ligands(lib_fp2, lib_std2, lig_fp2, lig_std2).tolist() == [0, -1]
+
+
+#: The approved library's entries whose parents are one compound written as two tautomers (10
+#: pairs; pemetrexed has three entries), and pralidoxime (its chloride written (E), the other
+#: without the oxime's geometry; standard InChI does not keep it in the pyridinium): by name
+APPROVED_SAME_COMPOUND = [
+    {"VARDENAFIL HYDROCHLORIDE", "VARDENAFIL"},
+    {"MERCAPTOPURINE"},
+    {"GANCICLOVIR", "GANCICLOVIR SODIUM"},
+    {"ACYCLOVIR", "ACYCLOVIR SODIUM"},
+    {"PEMETREXED", "PEMETREXED DISODIUM", "PEMETREXED TROMETHAMINE"},
+    {"ALLOPURINOL", "ALLOPURINOL SODIUM"},
+    {"AZATHIOPRINE", "AZATHIOPRINE SODIUM"},
+    {"VALGANCICLOVIR HYDROCHLORIDE", "VALGANCICLOVIR"},
+    {"SAPROPTERIN", "SAPROPTERIN DIHYDROCHLORIDE"},
+    {"PACRITINIB", "PACRITINIB CITRATE"},
+    {"PRALIDOXIME CHLORIDE", "PRALIDOXIME"},
+]
+
+
+def test_approved_library_compounds_written_as_two_tautomers() -> None:
+    from collections import defaultdict
+
+    from rdkit import rdBase
+
+    from drugscreen.data import approved_drugs
+    from drugscreen.repurposing.scoring import compound_keys
+
+    df = approved_drugs()
+    with rdBase.BlockLogs():
+        parsed = [prepare_molecule(s) if isinstance(s, str) else None for s in df["smiles"]]
+    rows = [i for i, p in enumerate(parsed) if p is not None and p.valid]
+    stds = [parsed[i].smiles_std for i in rows]
+    keys = compound_keys(stds)
+    joined: dict[str, set[str]] = defaultdict(set)
+    names: dict[str, set[str]] = defaultdict(set)
+    for i, s, k in zip(rows, stds, keys, strict=True):
+        joined[k].add(s)
+        names[k].add(df["pref_name"].iloc[i])
+    found = [names[k] for k, v in joined.items() if len(v) > 1]
+    assert sorted(map(sorted, found)) == sorted(map(sorted, APPROVED_SAME_COMPOUND))
+    assert len(set(stds)) - len(set(keys)) == 11
+    assert not np.any([{"NORETHINDRONE", "NORETHYNODREL"} <= n for n in names.values()])
+
+
+def test_repurposing_names_acyclovir_sodium_a_known_active_when_acyclovir_is_given(tmp_path, monkeypatch) -> None:
+    """What a user saw: acyclovir given as an active, ACYCLOVIR listed first as the known ligand,
+    ACYCLOVIR SODIUM (the same drug, its parent the lactim) ranked as a prediction below it."""
+    import pandas as pd
+
+    from drugscreen.repurposing.repurposer import Repurposer
+
+    monkeypatch.setenv("DRUGSCREEN_CACHE_DIR", str(tmp_path / "cache"))
+    lib = pd.DataFrame({"id": ["a", "a2", "b", "c"], "name": ["acyclovir", "acyclovir sodium", "aspirin", "caffeine"],
+                        "smiles": [ACYCLOVIR, ACYCLOVIR_SODIUM, "CC(=O)Oc1ccccc1C(=O)O", "Cn1cnc2c1c(=O)n(C)c(=O)n2C"]})
+    out = Repurposer(None, panel=False).rank(ligands=[ACYCLOVIR], library=lib, forms="all").set_index("id")
+    assert out.loc[["a", "a2"], "known_ligand"].tolist() == ["ligand 1", "ligand 1"]
+    assert out.loc[["a", "a2"], "rank"].tolist() == [1, 2]
+    assert out.loc["a2", "evidence"].startswith("given as a known active")

@@ -37,6 +37,8 @@ actives is not a prediction but a fact the user supplied. A percentile rank cann
 exact match and the runner-up at Tanimoto 0.26 both sit near the top of every similarity, so a
 better sequence percentile outweighs it); the repurposer therefore lists known actives first, by
 their fused score, and the rest after them. The ordering stays monotone in every component.
+Structures are compared as compounds (:func:`compound_keys`): one drug written as two tautomers
+(acyclovir as ChEMBL writes it, a lactam, and acyclovir sodium's parent, the lactim) is one.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ __all__ = [
     "FINGERPRINTS",
     "FUSION_RULES",
     "MIN_LABELLED",
+    "compound_keys",
     "fingerprint_sets",
     "fuse",
     "gnn_embeddings",
@@ -209,50 +212,83 @@ def _without_stereo(smiles: str) -> str:
     return Chem.MolToSmiles(mol)
 
 
+def compound_keys(smiles: Sequence[str]) -> list[str]:
+    """One key per standardized SMILES, the same for SMILES that are one compound.
+
+    The standardizer keeps tautomers as written (choosing one would change what every model
+    learned), so one drug can have two parents: ChEMBL writes acyclovir as the lactam and the
+    parent of acyclovir sodium is the lactim; vardenafil and its hydrochloride, mercaptopurine and
+    its hydrate, valganciclovir and its hydrochloride are written as different tautomers. SMILES
+    with the same standard InChI (whose mobile-hydrogen layer makes such tautomers one structure;
+    isomers with a carbon-hydrogen shift, such as norethindrone and norethynodrel, and
+    stereoisomers stay apart) get as key the first of them in sorted order; any other SMILES is
+    its own key. The InChI is computed only for SMILES sharing a molecular formula with another,
+    so a list of distinct compounds costs one parse per SMILES. Unreadable SMILES are their own key.
+    """
+    from rdkit import Chem, rdBase
+    from rdkit.Chem.rdMolDescriptors import CalcMolFormula
+
+    by_formula: dict[str, list[tuple[str, Any]]] = {}
+    representative: dict[str, str] = {}
+    with rdBase.BlockLogs():  # InChI's warnings ("Proton(s) added/removed") would reach stderr
+        for smi in sorted(set(smiles)):
+            mol = Chem.MolFromSmiles(smi)
+            if mol is not None:
+                by_formula.setdefault(CalcMolFormula(mol), []).append((smi, mol))
+        for group in by_formula.values():
+            if len(group) < 2:
+                continue
+            by_inchi: dict[str, str] = {}
+            for smi, mol in group:  # sorted: the first SMILES of an InChI is the smallest
+                try:
+                    inchi = Chem.MolToInchi(mol)
+                except Exception:  # InChI refuses some inputs (a few metal complexes): its own key
+                    inchi = ""
+                if inchi:
+                    representative[smi] = by_inchi.setdefault(inchi, smi)
+    return [representative.get(smi, smi) for smi in smiles]
+
+
 def identical_ligands(
     lib_ecfp4: np.ndarray, lib_std: Sequence[str], ligand_ecfp4: np.ndarray, ligand_std: Sequence[str]
 ) -> np.ndarray:
     """For each library molecule, the index of a given ligand with the same structure (-1: none).
 
     Structures are compared as standardized parent SMILES (salts and hydrates of a ligand match
-    it). When either side leaves stereochemistry unspecified they are compared without it (a
-    ligand written without stereo matches each stereoisomer in the library, and a library entry
-    without stereo matches a ligand written with it); two different specified stereoisomers do
-    not match. Only molecules at ECFP4 Tanimoto 1 to a ligand (which holds for identical
-    structures and stereoisomers alike: the fingerprint ignores chirality) or with the exact same
-    SMILES are compared, so this costs little.
+    it), tautomers as one compound (:func:`compound_keys`: acyclovir sodium, whose parent is the
+    lactim, matches acyclovir given as the lactam). When either side leaves stereochemistry
+    unspecified they are compared without it (a ligand written without stereo matches each
+    stereoisomer in the library, and a library entry without stereo matches a ligand written with
+    it); two different specified stereoisomers do not match.
 
     Parameters
     ----------
     lib_ecfp4, ligand_ecfp4
-        0/1 ECFP4 matrices (see :func:`fingerprint_sets`).
+        0/1 ECFP4 matrices (see :func:`fingerprint_sets`); kept for the signature, the
+        comparison is by structure.
     lib_std, ligand_std
         Standardized SMILES, aligned with the matrices.
     """
-    from drugscreen.featurizers.fingerprints import max_tanimoto
-
     out = np.full(len(lib_std), -1, dtype=np.int64)
     if len(ligand_std) == 0 or len(lib_std) == 0:
         return out
+    n = len(lib_std)
+    both = [*lib_std, *ligand_std]
+    keys = compound_keys(both)
+    flat = compound_keys([_without_stereo(smi) for smi in both])
     exact: dict[str, int] = {}
-    flat_of_stereo: dict[str, int] = {}  # ligands with stereo, by their stereo-free SMILES
+    flat_of_stereo: dict[str, int] = {}  # ligands with stereo, by their stereo-free compound
     flat_of_plain: dict[str, int] = {}  # ligands without stereo
     for j, smi in enumerate(ligand_std):
-        exact.setdefault(smi, j)
-        if _has_stereo(smi):
-            flat_of_stereo.setdefault(_without_stereo(smi), j)
-        else:
-            flat_of_plain.setdefault(smi, j)
-    sim = np.asarray(max_tanimoto(lib_ecfp4, ligand_ecfp4), dtype=np.float64)
-    candidates = set(np.nonzero(sim >= 1.0 - 1e-9)[0].tolist()) | {k for k, smi in enumerate(lib_std) if smi in exact}
-    for k in sorted(candidates):
-        smi = lib_std[k]
-        if smi in exact:
-            out[k] = exact[smi]
+        exact.setdefault(keys[n + j], j)
+        (flat_of_stereo if _has_stereo(smi) else flat_of_plain).setdefault(flat[n + j], j)
+    for k, smi in enumerate(lib_std):
+        if keys[k] in exact:
+            out[k] = exact[keys[k]]
         elif _has_stereo(smi):
-            out[k] = flat_of_plain.get(_without_stereo(smi), -1)
+            out[k] = flat_of_plain.get(flat[k], -1)
         else:
-            out[k] = flat_of_stereo.get(smi, -1)
+            out[k] = flat_of_stereo.get(flat[k], -1)
     return out
 
 
