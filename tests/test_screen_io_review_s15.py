@@ -350,3 +350,19 @@ def test_an_input_damaged_mid_file_is_a_read_error_not_a_write_error(tmp_path: P
     with pytest.raises(InputFormatError, match=f"^cannot read {src}: "):
         run_screen(src, out, panel=TINY_BUNDLE, chunk_size=20, jobs=1)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.parquet"]
+
+
+def test_an_output_that_is_a_named_pipe_is_refused_not_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``mkfifo scored.csv; consumer < scored.csv & drugscreen screen x.smi -o scored.csv``: the
+    pipe was silently replaced by a regular file at the end of the run (the temporary file
+    renamed over it), so the consumer waited forever. A pipe or device is refused up front,
+    pointing at ``-o -``."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    src = write_smi(tmp_path / "x.smi", ["CCO a"])
+    fifo = tmp_path / "scored.csv"
+    os.mkfifo(fifo)
+    _no_scoring(monkeypatch)
+    with pytest.raises(InputFormatError, match=r"cannot write .*scored.csv: it is a named pipe.*-o -"):
+        run_screen(src, fifo, panel=TINY_BUNDLE)
+    assert fifo.is_fifo()

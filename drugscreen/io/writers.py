@@ -232,7 +232,8 @@ def check_writable(path: str | Path, what: str = "") -> Path:
     InputFormatError
         One line ``cannot write PATH: REASON``: ``path`` is a folder (or ends with a slash), its
         folder does not exist or is not a folder, a file cannot be created there (no permission,
-        a read-only file system: the system's reason), or the file is immutable.
+        a read-only file system: the system's reason), the file is immutable, or it is a named
+        pipe or a device (the renamed output would replace it; ``-o -`` streams instead).
     """
     raw = str(path)
     if raw == "-":
@@ -255,6 +256,15 @@ def check_writable(path: str | Path, what: str = "") -> Path:
         os.unlink(probe)
     except OSError as exc:
         raise InputFormatError(f"{head}: no file can be created in its folder {folder} ({exc.strerror or exc})") from exc
+    if target.exists() and not target.is_file():
+        import stat
+
+        mode = target.stat().st_mode
+        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
+        raise InputFormatError(
+            f"{head}: it is {kind}, which the finished output, written to a temporary file and "
+            "renamed into place, would replace; write to standard output with -o - and redirect it there"
+        )
     if target.exists():
         reason = unwritable_reason(target)
         if reason is not None:
