@@ -366,3 +366,37 @@ def test_an_output_that_is_a_named_pipe_is_refused_not_replaced(tmp_path: Path, 
     with pytest.raises(InputFormatError, match=r"cannot write .*scored.csv: it is a named pipe.*-o -"):
         run_screen(src, fifo, panel=TINY_BUNDLE)
     assert fifo.is_fifo()
+
+
+def test_resuming_a_csv_run_interrupted_before_the_blank_line_rule_is_refused(tmp_path: Path) -> None:
+    """A CSV run interrupted under the old reading (a blank line in the middle was a row) and
+    resumed now would skip as many records as it had rows, silently losing rows: the progress
+    file did not say how rows were counted. Such a resume is refused; a .smi run, whose rows
+    are counted as before, still resumes."""
+    import json
+
+    src = tmp_path / "in.csv"
+    src.write_text("smiles\nCCO\n\nCCN\nCCC\nCCCl\n")
+    out = tmp_path / "o.csv"
+
+    def stop(done: int) -> None:
+        if done >= 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_screen(src, out, panel=TINY_BUNDLE, chunk_size=2, jobs=1, on_progress=stop)
+    progress = tmp_path / ".o.csv.partial" / "progress.json"
+    state = json.loads(progress.read_text())
+    state["schema"] = "drugscreen.screen-progress/1"
+    progress.write_text(json.dumps(state))
+    with pytest.raises(Exception, match="cannot resume: .*earlier drugscreen.*rerun without --resume"):
+        run_screen(src, out, panel=TINY_BUNDLE, chunk_size=2, jobs=1, resume=True)
+    smi = write_smi(tmp_path / "in.smi", ["CCO", "CCN", "CCC", "CCCl"])
+    out2 = tmp_path / "o2.csv"
+    with pytest.raises(KeyboardInterrupt):
+        run_screen(smi, out2, panel=TINY_BUNDLE, chunk_size=2, jobs=1, on_progress=stop)
+    progress = tmp_path / ".o2.csv.partial" / "progress.json"
+    state = json.loads(progress.read_text())
+    state["schema"] = "drugscreen.screen-progress/1"
+    progress.write_text(json.dumps(state))
+    assert run_screen(smi, out2, panel=TINY_BUNDLE, chunk_size=2, jobs=1, resume=True).resumed_rows == 2

@@ -49,7 +49,11 @@ __all__ = ["RunSummary", "ScreenSummary", "run_screen", "auto_jobs"]
 logger = logging.getLogger(__name__)
 
 PROGRESS_FILE = "progress.json"
-_PROGRESS_SCHEMA = "drugscreen.screen-progress/1"
+#: /2: a wholly blank line of a CSV/TSV input is no row (it was one in the middle of a file under
+#: /1), so a CSV/TSV run of /1 counted its rows differently and cannot be resumed by /2.
+_PROGRESS_SCHEMA = "drugscreen.screen-progress/2"
+#: Input formats whose rows are counted as under the schema before (a run of it resumes).
+_ROWS_AS_BEFORE = {"drugscreen.screen-progress/1": ("smi", "sdf", "parquet")}
 _MAX_INVALID_LISTED = 1000
 _HIST_BINS = 20
 
@@ -323,6 +327,12 @@ def _prepare_work(
             old = json.loads(progress.read_text())
         except (OSError, ValueError) as exc:
             raise ConfigError(f"cannot resume: {progress} is unreadable ({exc}); rerun without --resume") from exc
+        if old.get("schema") != state["schema"] and state.get("input_format") not in _ROWS_AS_BEFORE.get(str(old.get("schema")), ()):
+            raise ConfigError(
+                "cannot resume: the interrupted run was made by an earlier drugscreen version, which counted "
+                f"this {str(state.get('input_format', '')).upper()} input's rows differently (a blank line was a row); "
+                "rerun without --resume"
+            )
         if old.get("input_sha256") != state["input_sha256"]:
             raise ConfigError("cannot resume: the input file changed since the interrupted run; rerun without --resume")
         if old.get("options") != state["options"]:
@@ -657,6 +667,7 @@ def run_screen(
             "schema": _PROGRESS_SCHEMA,
             "input": os.path.abspath(in_str) if in_str != "-" else "-",
             "input_sha256": file_fingerprint(in_str) if resume or in_str != "-" else "",
+            "input_format": reader.format,
             "options": {
                 **screener.config(),
                 "smiles_column": reader.smiles_column,
