@@ -9,11 +9,9 @@ compares per-molecule errors of in- and out-of-domain molecules on held-out data
 and by similarity quantile.
 
 Similarities are exact (float64 ``|A & B| / |A | B|``) and computed by
-:func:`drugscreen.featurizers.fingerprints.max_tanimoto`'s kernel: matrix products of the
-unpacked bit vectors (``|A & B| = A . B``), int8 with int32 sums or float32 (or bfloat16),
-whichever is exact and fastest on this CPU (:func:`~drugscreen.featurizers.fingerprints.product_kind`),
-against the training set's bits sorted by bit count and prepared once per bundle, so a screen
-pays only the matrix product.
+:func:`drugscreen.featurizers.fingerprints.max_tanimoto`'s kernel: integer intersections
+(the sum of the training bits' rows over the bits a query has) against the training set's
+bits sorted by bit count and prepared once per bundle, so a screen pays only those sums.
 """
 
 from __future__ import annotations
@@ -193,7 +191,7 @@ def max_tanimoto(query: np.ndarray, reference: np.ndarray, chunk: int = 8192) ->
         once per array object and reused while that array lives (do not modify it in place
         between calls).
     chunk
-        References per matrix product (bounds memory).
+        References unpacked at a time when the reference is not prepared (bounds memory).
 
     Returns
     -------
