@@ -400,3 +400,19 @@ def test_resuming_a_csv_run_interrupted_before_the_blank_line_rule_is_refused(tm
     state["schema"] = "drugscreen.screen-progress/1"
     progress.write_text(json.dumps(state))
     assert run_screen(smi, out2, panel=TINY_BUNDLE, chunk_size=2, jobs=1, resume=True).resumed_rows == 2
+
+
+def test_standard_output_closed_or_full_is_one_error_line(tmp_path: Path) -> None:
+    """``screen x.smi -o - >&-`` ended in "AttributeError: 'NoneType' object has no attribute
+    'write'" and ``> /dev/full`` in an "OSError: [Errno 28] No space left on device" traceback."""
+    src = write_smi(tmp_path / "x.smi", ["CCO a"])
+    cmd = [*CLI, "screen", str(src), "-o", "-", "--panel", str(TINY_BUNDLE), "-q"]
+    closed = subprocess.run(cmd, capture_output=False, stderr=subprocess.PIPE, text=True, timeout=120,
+                            preexec_fn=lambda: os.close(1))  # fmt: skip
+    line = _one_error_line(subprocess.CompletedProcess(cmd, closed.returncode, "", closed.stderr))
+    assert line == "Error: cannot write to standard output: it is closed; give a file with -o", line
+    if Path("/dev/full").exists():
+        with open("/dev/full", "w") as full:
+            res = subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+        line = _one_error_line(subprocess.CompletedProcess(cmd, res.returncode, "", res.stderr))
+        assert line == "Error: cannot write to standard output: No space left on device", line

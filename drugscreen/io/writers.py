@@ -223,7 +223,7 @@ def check_writable(path: str | Path, what: str = "") -> Path:
     Parameters
     ----------
     path
-        The file (``"-"``, standard output, always passes).
+        The file, or ``"-"``: standard output, which must be open.
     what
         How the messages name it after "cannot write" (``"the report "``); default nothing.
 
@@ -237,6 +237,8 @@ def check_writable(path: str | Path, what: str = "") -> Path:
     """
     raw = str(path)
     if raw == "-":
+        if sys.stdout is None or getattr(sys.stdout, "closed", False):  # started with >&-
+            raise InputFormatError("cannot write to standard output: it is closed; give a file with -o")
         return Path(raw)
     target = Path(raw)
     head = f"cannot write {what}{raw}"

@@ -565,6 +565,11 @@ def _write_failure(exc: OSError, output: str, work: Path) -> str:
     whose temporary names mean nothing to the user. A file other than the output, its
     temporary file or the work folder is named in brackets."""
     reason = exc.strerror or " ".join(str(exc).split())  # one line (Arrow's messages hold line breaks)
+    if output == "-":
+        name = exc.filename
+        if name is not None and (Path(os.fsdecode(name)) == work or Path(os.fsdecode(name)).parent == work):
+            return f"cannot store the scored rows in {work}: {reason}"
+        return f"cannot write to standard output: {reason}"
     out = Path(output)
     ours = {str(out), os.path.abspath(output)}
     for name in (exc.filename, exc.filename2):
@@ -721,8 +726,12 @@ def run_screen(
         except (OSError, WorkerProcessError) as exc:
             # a full disk, an unwritable output, a killed worker: the chunks already scored
             # are intact (each is stored atomically), so keep them for --resume
-            if "-" in (in_str, out_str):
+            if "-" in (in_str, out_str):  # nothing can be resumed
                 shutil.rmtree(work, ignore_errors=True)
+                # /dev/full: was a traceback; a reader gone (`| head`) is left to click, which
+                # exits 1 without a word, as before
+                if isinstance(exc, OSError) and not (out_str == "-" and isinstance(exc, BrokenPipeError)):
+                    raise InputFormatError(_write_failure(exc, out_str, work)) from exc
                 raise
             kept = f"the {rows_done:,} rows scored so far are kept in {work}: rerun with --resume to continue"
             if isinstance(exc, OSError):
