@@ -416,3 +416,14 @@ def test_standard_output_closed_or_full_is_one_error_line(tmp_path: Path) -> Non
             res = subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
         line = _one_error_line(subprocess.CompletedProcess(cmd, res.returncode, "", res.stderr))
         assert line == "Error: cannot write to standard output: No space left on device", line
+
+
+def test_standard_input_closed_is_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``screen - -o o.csv <&-`` ended in "AttributeError: 'NoneType' object has no attribute 'buffer'"."""
+    monkeypatch.setattr(sys, "stdin", None)
+    with pytest.raises(InputFormatError, match="^cannot read standard input: it is closed; give an input file$"):
+        open_input("-")
+    cmd = [*CLI, "screen", "-", "-o", str(tmp_path / "o.csv"), "--panel", str(TINY_BUNDLE), "-q"]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, stdin=None, preexec_fn=lambda: os.close(0))
+    assert _one_error_line(res) == "Error: cannot read standard input: it is closed; give an input file"
+    assert list(tmp_path.iterdir()) == []

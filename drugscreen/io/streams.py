@@ -103,6 +103,8 @@ def _open_bytes(path: str) -> tuple[IO[bytes], bytes]:
     """
     name = display_name(path)
     if path == "-":
+        if sys.stdin is None or getattr(sys.stdin, "closed", False):  # started with <&-
+            raise InputFormatError("cannot read standard input: it is closed; give an input file")
         raw: IO[bytes] = sys.stdin.buffer
         closers: list[Any] = []  # standard input is not ours to close
     else:
