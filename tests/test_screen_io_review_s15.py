@@ -18,7 +18,7 @@ import pytest
 from screen_fixtures import TINY_BUNDLE, write_smi
 
 from drugscreen.exceptions import InputFormatError
-from drugscreen.io import open_input, read_table
+from drugscreen.io import ERROR_COLUMN, open_input, read_table
 from drugscreen.screening.run import run_screen
 
 pytestmark = pytest.mark.skipif(not (TINY_BUNDLE / "config.json").is_file(), reason="tiny bundle fixture missing")
@@ -427,3 +427,18 @@ def test_standard_input_closed_is_one_error_line(tmp_path: Path, monkeypatch: py
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, stdin=None, preexec_fn=lambda: os.close(0))
     assert _one_error_line(res) == "Error: cannot read standard input: it is closed; give an input file"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_truncated_sdf_says_so_without_rdkit_noise(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """An SDF cut off inside its last record printed RDKit's "[11:26:37] EOF hit while reading
+    atoms" on stderr (around the progress bar) and flagged the row "RDKit could not read the
+    record"; the row now says the record is truncated, and nothing is printed."""
+    from rdkit import Chem
+
+    text = "".join(Chem.MolToMolBlock(Chem.MolFromSmiles(s)) + f">  <n>\n{i}\n\n$$$$\n" for i, s in enumerate(["CCO", "CCN"]))
+    p = tmp_path / "t.sdf"
+    p.write_text(text[: len(text) - 120])
+    capfd.readouterr()
+    errors = read_table(p)[ERROR_COLUMN].tolist()
+    assert errors[0] == "" and errors[1] == "SDF record 2: truncated (no 'M  END' line: the file was cut off?)", errors
+    assert capfd.readouterr().err == ""

@@ -160,7 +160,8 @@ def _open_sdf(path: str, fh: IO[str], smiles_column: str | None, id_column: str 
         if len(_mol_ends(block.splitlines())) > 1:
             row[ERROR_COLUMN] = f"SDF record {index + 1}: holds more than one molecule block (a missing $$$$ line?)"
             return row
-        with rdBase.CaptureErrorLog() as log:
+        # BlockLogs outside: RDKit's warnings ("EOF hit while reading atoms") went to stderr
+        with rdBase.BlockLogs(), rdBase.CaptureErrorLog() as log:
             try:
                 mol = Chem.MolFromMolBlock(block, sanitize=True, removeHs=True)
             except Exception as exc:  # RDKit raises on some malformed blocks
@@ -169,7 +170,10 @@ def _open_sdf(path: str, fh: IO[str], smiles_column: str | None, id_column: str 
             else:
                 log_text = ""
         if mol is None:
-            reason = _clean_log(log.messages) or log_text or "RDKit could not read the record"
+            reason = _clean_log(log.messages) or log_text
+            if not reason and not _mol_ends(block.splitlines()):  # the last record of a cut-off file
+                reason = "truncated (no 'M  END' line: the file was cut off?)"
+            reason = reason or "RDKit could not read the record"
             row[ERROR_COLUMN] = f"SDF record {index + 1}: {reason}"
         elif mol.GetNumAtoms() == 0:
             row[ERROR_COLUMN] = f"SDF record {index + 1}: no atoms"
