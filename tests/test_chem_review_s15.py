@@ -118,6 +118,9 @@ def test_compound_keys_join_tautomers_and_keep_isomers_apart() -> None:
     assert keys[2:] == stds[2:]
     # the key does not depend on the order of the list
     assert compound_keys(stds[::-1]) == keys[::-1]
+    # across=n compares only the first n with the rest (a library with ligands)
+    assert compound_keys(stds[:2], across=1) == [keys[0]] * 2
+    assert compound_keys([*stds[:2], "CCO"], across=2) == [*stds[:2], "CCO"]
 
 
 def test_identical_ligands_recognise_a_tautomer_of_a_given_active() -> None:

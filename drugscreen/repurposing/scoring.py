@@ -212,7 +212,7 @@ def _without_stereo(smiles: str) -> str:
     return Chem.MolToSmiles(mol)
 
 
-def compound_keys(smiles: Sequence[str]) -> list[str]:
+def compound_keys(smiles: Sequence[str], across: int | None = None) -> list[str]:
     """One key per standardized SMILES, the same for SMILES that are one compound.
 
     The standardizer keeps tautomers as written (choosing one would change what every model
@@ -224,19 +224,31 @@ def compound_keys(smiles: Sequence[str]) -> list[str]:
     stereoisomers stay apart) get as key the first of them in sorted order; any other SMILES is
     its own key. The InChI is computed only for SMILES sharing a molecular formula with another,
     so a list of distinct compounds costs one parse per SMILES. Unreadable SMILES are their own key.
+
+    Parameters
+    ----------
+    smiles
+        Standardized SMILES.
+    across
+        When given, only SMILES of ``smiles[:across]`` and of ``smiles[across:]`` are compared with
+        each other (a library and a set of ligands): a formula found on one side only is not
+        looked at, which spares the InChI of most isomers.
     """
     from rdkit import Chem, rdBase
     from rdkit.Chem.rdMolDescriptors import CalcMolFormula
 
+    sides: dict[str, set[bool]] = {}
+    for i, smi in enumerate(smiles):
+        sides.setdefault(smi, set()).add(across is not None and i >= across)
     by_formula: dict[str, list[tuple[str, Any]]] = {}
     representative: dict[str, str] = {}
     with rdBase.BlockLogs():  # InChI's warnings ("Proton(s) added/removed") would reach stderr
-        for smi in sorted(set(smiles)):
+        for smi in sorted(sides):
             mol = Chem.MolFromSmiles(smi)
             if mol is not None:
                 by_formula.setdefault(CalcMolFormula(mol), []).append((smi, mol))
         for group in by_formula.values():
-            if len(group) < 2:
+            if len(group) < 2 or (across is not None and len(set().union(*(sides[smi] for smi, _ in group))) < 2):
                 continue
             by_inchi: dict[str, str] = {}
             for smi, mol in group:  # sorted: the first SMILES of an InChI is the smallest
@@ -274,8 +286,8 @@ def identical_ligands(
         return out
     n = len(lib_std)
     both = [*lib_std, *ligand_std]
-    keys = compound_keys(both)
-    flat = compound_keys([_without_stereo(smi) for smi in both])
+    keys = compound_keys(both, across=n)
+    flat = compound_keys([_without_stereo(smi) for smi in both], across=n)
     exact: dict[str, int] = {}
     flat_of_stereo: dict[str, int] = {}  # ligands with stereo, by their stereo-free compound
     flat_of_plain: dict[str, int] = {}  # ligands without stereo
