@@ -442,3 +442,16 @@ def test_a_truncated_sdf_says_so_without_rdkit_noise(tmp_path: Path, capfd: pyte
     errors = read_table(p)[ERROR_COLUMN].tolist()
     assert errors[0] == "" and errors[1] == "SDF record 2: truncated (no 'M  END' line: the file was cut off?)", errors
     assert capfd.readouterr().err == ""
+
+
+def test_an_old_work_folder_that_cannot_be_removed_is_one_error_line(tmp_path: Path) -> None:
+    """A work folder left by an earlier run that cannot be cleared (immutable, another user's)
+    ended in "PermissionError: [Errno 1] Operation not permitted: 'progress.json'" (a traceback)."""
+    src = write_smi(tmp_path / "x.smi", ["CCO a"])
+    work = tmp_path / ".w.csv.partial"
+    work.mkdir()
+    (work / "progress.json").write_text("{}")
+    with _immutable(work):
+        with pytest.raises(InputFormatError, match=r"^cannot write .*w.csv: cannot clear the work folder .*\.w\.csv\.partial .*not permitted"):
+            run_screen(src, tmp_path / "w.csv", panel=TINY_BUNDLE)
+    assert not (tmp_path / "w.csv").exists()

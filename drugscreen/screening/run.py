@@ -681,7 +681,11 @@ def run_screen(
                 "chunk_size": chunk_size,
             },
         }
-        done = _prepare_work(work, state, resume, out_str)
+        try:
+            done = _prepare_work(work, state, resume, out_str)
+        except OSError as exc:  # an old work folder that cannot be cleared: was a traceback
+            what = f"cannot write {out_str}" if out_str != "-" else "cannot screen"
+            raise InputFormatError(f"{what}: cannot clear the work folder {work} ({exc.strerror or exc}); remove it by hand") from exc
         summary = RunSummary(
             input=in_str,
             output=out_str,
