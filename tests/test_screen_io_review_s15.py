@@ -455,3 +455,31 @@ def test_an_old_work_folder_that_cannot_be_removed_is_one_error_line(tmp_path: P
         with pytest.raises(InputFormatError, match=r"^cannot write .*w.csv: cannot clear the work folder .*\.w\.csv\.partial .*not permitted"):
             run_screen(src, tmp_path / "w.csv", panel=TINY_BUNDLE)
     assert not (tmp_path / "w.csv").exists()
+
+
+def test_a_report_failing_at_the_end_says_the_output_is_written_and_how_to_get_the_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report that could not be written at the end (a full disk) said only "cannot write the
+    report r.html: No space left on device": not that the output was written, nor that the
+    scored rows were left in .o.csv.partial, from which --resume writes the report without
+    scoring again."""
+    import errno
+
+    src = write_smi(tmp_path / "x.smi", ["CCO a", "CCN b"])
+    out, report = tmp_path / "o.csv", tmp_path / "r.html"
+    real = os.replace
+
+    def replace(a: object, b: object, *args: object, **kw: object) -> None:
+        if str(b) == str(report):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(a, b, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(InputFormatError) as err:
+        run_screen(src, out, panel=TINY_BUNDLE, report=report, jobs=1)
+    msg = str(err.value)
+    assert msg.startswith(f"cannot write the report {report}: No space left on device; the output {out} is written"), msg
+    assert "--resume" in msg, msg
+    monkeypatch.undo()
+    summary = run_screen(src, out, panel=TINY_BUNDLE, report=report, jobs=1, resume=True)
+    assert summary.resumed_rows == 2 and report.is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.csv", "r.html", "x.smi"]

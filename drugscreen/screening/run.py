@@ -752,8 +752,18 @@ def run_screen(
         if report is not None:
             from drugscreen.screening.report import write_report
 
-            write_report(report, summary, screener, collected.top, collected.histograms, collected.invalid, collected.n_invalid,
-                         domain=collected.domain)
+            try:
+                write_report(report, summary, screener, collected.top, collected.histograms, collected.invalid,
+                             collected.n_invalid, domain=collected.domain)  # fmt: skip
+            except InputFormatError as exc:  # a full disk at the very end: the output is there
+                if "-" in (in_str, out_str):
+                    shutil.rmtree(work, ignore_errors=True)
+                    where = "standard output" if out_str == "-" else out_str
+                    raise InputFormatError(f"{exc}; the output {where} is written") from exc
+                raise InputFormatError(
+                    f"{exc}; the output {out_str} is written, and its scored rows are kept in {work}: "
+                    "rerun with --resume to write the report without scoring again"
+                ) from exc
             summary.report = str(report)
         shutil.rmtree(work, ignore_errors=True)
         summary.seconds = time.perf_counter() - t0
