@@ -483,3 +483,17 @@ def test_a_report_failing_at_the_end_says_the_output_is_written_and_how_to_get_t
     summary = run_screen(src, out, panel=TINY_BUNDLE, report=report, jobs=1, resume=True)
     assert summary.resumed_rows == 2 and report.is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o.csv", "r.html", "x.smi"]
+
+
+def test_a_header_repeated_mid_file_is_named_in_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Two CSV files joined with ``cat`` repeat the header mid-file: that row was flagged
+    "syntax error while parsing: smiles" without a word on why. A warning names the line."""
+    a = "smiles,name\nCCO,a\nCCN,b\n"
+    src = tmp_path / "all.csv"
+    src.write_text(a + a.replace("CCO", "CCC").replace(",a", ",c").replace(",b", ",d"))
+    out = tmp_path / "o.csv"
+    with caplog.at_level("WARNING", logger="drugscreen"):
+        summary = run_screen(src, out, panel=TINY_BUNDLE, jobs=1, chunk_size=2)
+    assert summary.rows == 5 and summary.invalid == 1
+    assert pd.read_csv(out, keep_default_na=False)["id"].tolist() == ["a", "b", "name", "c", "d"]
+    assert "line 4 repeats the header line (files joined with cat?); that row (2) is flagged" in caplog.text

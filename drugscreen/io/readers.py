@@ -385,6 +385,7 @@ def _open_delimited(
         csv.field_size_limit(_CSV_FIELD_LIMIT)
     delim = _sniff_delimiter(header_line.rstrip("\r\n"), "\t" if fmt == "tsv" else ",")
     columns = next(csv.reader([header_line.rstrip("\r\n")], delimiter=delim))
+    header_cells = [c.strip().lower() for c in columns]
     columns = _name_unnamed([c.strip() for c in columns])
     _check_unique(columns, path)
     scol = find_column(columns, smiles_column, SMILES_COLUMN_NAMES, "smiles", required=True)
@@ -404,7 +405,9 @@ def _open_delimited(
         next(reader)  # header
         buf: list[list[str]] = []
         blank_lines = 0
+        repeats: list[int] = []  # lines repeating the header
         start = 0
+
         end = reader.line_num  # lines read so far (a record may span several)
         while True:
             record.clear()
@@ -435,12 +438,24 @@ def _open_delimited(
                         f"(delimiter {delim!r}); quote fields holding the delimiter"
                     )
             buf.append([c.rstrip("\r") for c in row])
+            if [c.strip().lower() for c in row] == header_cells:
+                # files joined with cat: the row is an invalid molecule, whose error says only
+                # "syntax error while parsing: smiles"; the chunks keep their columns (no read
+                # error column here: the Ray engine stages them under one schema)
+                if not repeats:
+                    logger.warning(
+                        "%s, line %d repeats the header line (files joined with cat?); that row (%d) "
+                        "is flagged as an invalid SMILES", name, line_no, start + len(buf) - 1,
+                    )  # fmt: skip
+                repeats.append(line_no)
             if len(buf) >= chunksize:
                 yield _frame(buf, columns, start)
                 start += len(buf)
                 buf = []
         if buf:
             yield _frame(buf, columns, start)
+        if len(repeats) > 1:
+            logger.warning("%s: %d lines repeat the header line (%s)", name, len(repeats), ", ".join(map(str, repeats[:10])))
         if blank_lines:
             logger.info("%s: %d blank line(s) skipped (not rows; rows are numbered by record)", name, blank_lines)
 
