@@ -529,6 +529,7 @@ def screen_cmd(
                 input_path, output, panel=panel, endpoints=endpoint_list, profile=profile, report=report,
                 smiles_column=smiles_column, id_column=id_column, chunk_size=batch_size, device=device,
                 resume=resume, strict=strict, quiet=quiet, address=address, num_workers=num_workers,
+                show_progress=show_progress,
             )  # fmt: skip
         return
     if address is not None or num_workers:
@@ -661,6 +662,48 @@ def _speed(summary: ScreenSummary) -> str:
     return f" in {summary.seconds:.1f} s ({rate:,.{1 if rate < 10 else 0}f}/s)"
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread as Ctrl-C is, so the run cleans up the same way."""
+
+
+class _RowsProgress:
+    """The progress bar of a ``--engine ray`` run, as the local engine's: rows done of the total.
+
+    Started (``start(total)``) when the run knows its rows, so that the set-up lines come
+    before it; ``update(done)`` as parts complete; ``stop()`` removes it (idempotent).
+    """
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+
+    def start(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._bar = Progress(
+            SpinnerColumn(), TextColumn("scoring"), MofNCompleteColumn(), TextColumn("molecules"),
+            TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+        )  # fmt: skip
+        self._task = self._bar.add_task("scoring", total=total)
+        self._bar.start()
+
+    def update(self, done: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done)
+
+    def stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
 def _screen_ray(
     input_path: str,
     output: str | None,
@@ -678,10 +721,22 @@ def _screen_ray(
     quiet: bool,
     address: str | None,
     num_workers: int,
+    show_progress: bool = False,
 ) -> None:
-    """`drugscreen screen --engine ray`: run_screen_ray and the summary line."""
+    """`drugscreen screen --engine ray`: run_screen_ray, its progress bar and the summary line.
+
+    Ctrl-C, or SIGTERM (a scheduler's cancel), ends the run with one line saying what the
+    output directory holds (the last finished output, or nothing) and exit 130 (143 for SIGTERM).
+    """
+    import signal
+
     from drugscreen.exceptions import MissingDependencyError
-    from drugscreen.screening.ray_engine import RAY_INSTALL_HINT, ray_available, run_screen_ray
+    from drugscreen.screening.ray_engine import (
+        MANIFEST_FILE,
+        RAY_INSTALL_HINT,
+        ray_available,
+        run_screen_ray,
+    )
 
     if not ray_available():
         raise MissingDependencyError(RAY_INSTALL_HINT)
@@ -695,11 +750,32 @@ def _screen_ray(
 
         os.environ.setdefault("RAY_DATA_LOG_LEVEL", "WARNING")
         logging.getLogger("ray").setLevel(logging.WARNING)
-    summary = run_screen_ray(
-        input_path, output, panel=panel, endpoints=endpoints, profile=profile,
-        smiles_column=smiles_column, id_column=id_column, chunk_size=chunk_size,
-        num_workers=num_workers or None, address=address, device=device,
-    )  # fmt: skip
+
+    def _sigterm(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    old_term = signal.signal(signal.SIGTERM, _sigterm)
+    bar = _RowsProgress() if show_progress else None
+    try:
+        summary = run_screen_ray(
+            input_path, output, panel=panel, endpoints=endpoints, profile=profile,
+            smiles_column=smiles_column, id_column=id_column, chunk_size=chunk_size,
+            num_workers=num_workers or None, address=address, device=device,
+            on_progress=bar.update if bar else None, on_total=bar.start if bar else None,
+        )  # fmt: skip
+    except KeyboardInterrupt as exc:
+        if bar is not None:
+            bar.stop()
+        if (Path(output) / MANIFEST_FILE).is_file():
+            kept = f"the last finished output in {output} was kept as it was; rerun the command to score again"
+        else:
+            kept = "no output written; rerun the command to start again"
+        typer.echo(f"Interrupted: {kept}.", err=True)
+        raise typer.Exit(143 if isinstance(exc, _Terminated) else 130) from None
+    finally:
+        if bar is not None:
+            bar.stop()
+        signal.signal(signal.SIGTERM, old_term)
     if not (quiet or _state.get("quiet")):
         line = _counts_line(summary, summary.output)
         if summary.parts:

@@ -22,7 +22,16 @@ import pyarrow.parquet as pq
 from ray.data.block import BlockMetadata
 from ray.data.datasource import Datasource, ReadTask
 
-__all__ = ["BLOCK_COLUMN", "InputBlock", "MoleculeSource", "ScoreActor", "finish_part", "part_name", "write_part"]
+__all__ = [
+    "BLOCK_COLUMN",
+    "InputBlock",
+    "MoleculeSource",
+    "ScoreActor",
+    "finish_part",
+    "large_text",
+    "part_name",
+    "write_part",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +55,20 @@ def write_part(path: Path, table: pa.Table) -> None:
             tmp.unlink()
 
 
+def large_text(table: pa.Table) -> pa.Table:
+    """``table`` with its ``string`` columns as ``large_string``, the local engine's Parquet type for text.
+
+    pandas hands text columns to Arrow as ``string`` (object columns) or ``large_string`` (its
+    ``str`` dtype) depending on how each block's frame was built; one type for all parts lets
+    the output directory be read as one dataset. Null-typed columns (no value in this block)
+    are left to the run-wide schema (:func:`drugscreen.screening.ray_engine._unified_schema`).
+    """
+    fields = [f.with_type(pa.large_string()) if pa.types.is_string(f.type) else f for f in table.schema]
+    if all(a.type == b.type for a, b in zip(fields, table.schema, strict=True)):
+        return table
+    return table.cast(pa.schema(fields, metadata=table.schema.metadata))
+
+
 @dataclass(frozen=True)
 class InputBlock:
     """Input rows ``first_row .. first_row + rows - 1``: a run of one row group of one Parquet file."""
@@ -62,10 +85,12 @@ class InputBlock:
 BLOCK_COLUMN = "__block__"
 
 
-def _read_block(block: InputBlock, row_column: str) -> Iterator[pa.Table]:
-    """The block's rows with their input row numbers and block id appended."""
+def _read_block(block: InputBlock, row_column: str, schema: pa.Schema | None = None) -> Iterator[pa.Table]:
+    """The block's rows (as ``schema``, the input files' common one, when given) with their input row numbers and block id appended."""
     table = pq.ParquetFile(block.path).read_row_group(block.row_group)
     table = table.slice(block.first_row - block.group_first_row, block.rows)
+    if schema is not None and not table.schema.equals(schema, check_metadata=False):
+        table = table.cast(schema)  # only promotions (int64 -> double, string -> large_string): safe
     if table.num_rows != block.rows:
         raise OSError(f"{block.path} row group {block.row_group}: {table.num_rows} rows, planned {block.rows}")
     rows = np.arange(block.first_row, block.first_row + block.rows, dtype=np.int64)
@@ -82,10 +107,11 @@ class MoleculeSource(Datasource):
     file it becomes) is the same whichever worker reads it and however often.
     """
 
-    def __init__(self, blocks: list[InputBlock], row_column: str) -> None:
+    def __init__(self, blocks: list[InputBlock], row_column: str, schema: pa.Schema | None = None) -> None:
         super().__init__()
         self._blocks = list(blocks)
         self._row_column = row_column
+        self._schema = schema
 
     def get_name(self) -> str:
         return "Molecules"
@@ -97,7 +123,7 @@ class MoleculeSource(Datasource):
         tasks = []
         for b in self._blocks:
             meta = BlockMetadata(num_rows=b.rows, size_bytes=int(b.bytes), input_files=[b.path], exec_stats=None)
-            tasks.append(ReadTask(functools.partial(_read_block, b, self._row_column), meta))
+            tasks.append(ReadTask(functools.partial(_read_block, b, self._row_column, self._schema), meta))
         return tasks
 
 
@@ -169,7 +195,7 @@ class ScoreActor:
         frame.index = pd.RangeIndex(first, first + n)
         scored = self.screener.score_chunk(frame, self.smiles_column, self.id_column)
         scored.index = pd.Index(rows, dtype="int64", name=self.row_column)
-        table = pa.Table.from_pandas(scored, preserve_index=True)
+        table = large_text(pa.Table.from_pandas(scored, preserve_index=True))
         name = part_name(first)
         if self.fault and self.fault.get("errno"):  # tests: a full or read-only disk under the workers
             code = int(self.fault["errno"])

@@ -182,16 +182,50 @@ def _ray_session(ray: Any, address: str | None, num_workers: int | None) -> Iter
     saved_level = auth_logger.level
     if not address and not logger.isEnabledFor(logging.DEBUG):
         auth_logger.setLevel(logging.ERROR)
+    sigterm = _sigterm_handler()
     try:
         ray.init(**kwargs)
     except ConnectionError as exc:
         raise ConfigError(f"cannot connect to the Ray cluster at {address!r}: {exc}") from exc
     finally:
         auth_logger.setLevel(saved_level)
+    _set_sigterm_handler(sigterm, ray_default=True)
     try:
         yield True
     finally:
         ray.shutdown()
+        _set_sigterm_handler(sigterm)
+
+
+def _sigterm_handler() -> Any:
+    """This process's Python SIGTERM handler (``None`` outside the main thread, where none can be set)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.getsignal(signal.SIGTERM)
+
+
+def _set_sigterm_handler(handler: Any, ray_default: bool = False) -> None:
+    """Put back the SIGTERM handler that ``ray.init`` replaced (see :func:`_ray_session`).
+
+    ``ray.init`` sets a Python handler calling ``sys.exit(15)``, and its C++ core then installs a
+    failure-signal handler in front of it that prints a stack dump (``*** SIGTERM received at
+    time=... PC: @ ...``) before passing the signal on. A scheduler's cancel is no crash: setting
+    a Python handler again takes the C++ one out of the way. The handler in place before
+    ``ray.init`` comes back; when that was the default (the process just ends), Ray's own Python
+    handler is kept while Ray runs (``ray_default``), so that a library caller's ``finally``
+    blocks still run on SIGTERM.
+    """
+    import signal
+
+    if handler is None:  # not the main thread
+        return
+    if ray_default and not callable(handler):
+        handler = signal.getsignal(signal.SIGTERM)
+    with contextlib.suppress(ValueError, TypeError):  # a handler Python cannot set again (set from C)
+        signal.signal(signal.SIGTERM, handler)
 
 
 # ------------------------------------------------------------------------------ input
@@ -292,13 +326,15 @@ def _writing(out: Path) -> Iterator[None]:
         raise InputFormatError(f"cannot write the output directory {out}: {exc.strerror or exc}") from exc
 
 
-def _row_groups(files: list[str]) -> tuple[list[tuple[str, int, int, int, int]], int]:
-    """(file, row group, first input row, rows, bytes) of every non-empty row group, numbered across files; total rows."""
+def _row_groups(files: list[str]) -> tuple[list[tuple[str, int, int, int, int]], int, pa.Schema | None]:
+    """(file, row group, first input row, rows, bytes) of every non-empty row group, numbered
+    across files; total rows; the input schema (see :func:`_input_schema`)."""
     import pyarrow.parquet as pq
 
     groups: list[tuple[str, int, int, int, int]] = []
     start = 0
     names: list[str] | None = None
+    schemas: list[pa.Schema] = []
     for f in files:
         try:
             pf = pq.ParquetFile(f)
@@ -309,13 +345,44 @@ def _row_groups(files: list[str]) -> tuple[list[tuple[str, int, int, int, int]],
             names = cols
         elif cols != names:
             raise InputFormatError(f"{f} has columns {cols}, the first input file {names}")
+        schemas.append(pf.schema_arrow)
         md = pf.metadata
         for g in range(md.num_row_groups):
             rg = md.row_group(g)
             if rg.num_rows:
                 groups.append((f, g, start, rg.num_rows, int(rg.total_byte_size)))
                 start += rg.num_rows
-    return groups, start
+    return groups, start, _input_schema(files, schemas)
+
+
+def _input_schema(files: list[str], schemas: list[pa.Schema]) -> pa.Schema | None:
+    """The one schema every input file is read as; ``None`` when they all have the first file's.
+
+    Files of one library written at different times may store a column with different types:
+    ``string`` and ``large_string``, ``int64`` and ``double``, ``null`` (no value in that file)
+    and anything. Each is read as the type that holds both (Arrow's permissive promotion), so
+    that no part is cast to another part's narrower type (1.5 became 1). Types that hold
+    different kinds of values (a number in one file, text in another) are refused here, before
+    anything runs.
+    """
+    import pyarrow as pa
+
+    if all(s.equals(schemas[0], check_metadata=False) for s in schemas[1:]):
+        return None
+    try:
+        merged = pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        for i, f in enumerate(schemas[0]):
+            for path, s in zip(files[1:], schemas[1:], strict=True):
+                try:
+                    pa.unify_schemas([pa.schema([f]), pa.schema([s.field(i)])], promote_options="permissive")
+                except (pa.ArrowTypeError, pa.ArrowInvalid):
+                    raise InputFormatError(
+                        f"{path} stores column {f.name!r} as {s.field(i).type}, the first input file {files[0]} as "
+                        f"{f.type}; convert one of them so the files agree"
+                    ) from None
+        raise
+    return pa.schema(list(merged), metadata=schemas[0].metadata)
 
 
 def _plan_blocks(groups: list[tuple[str, int, int, int, int]], block_rows: int) -> list[Any]:
@@ -404,9 +471,13 @@ def _recover_previous(out: Path) -> None:
                    "and the output of the run before it was put back", out)
 
 
-def _settle_output(out: Path, previous: Path | None, finished: bool) -> None:
+def _settle_output(out: Path, previous: Path | None, finished: bool, quiet: bool = False) -> None:
     """Delete the set-aside previous output after a finished run; otherwise remove what the
-    unfinished run wrote and put the previous output back (see :func:`_prepare_output`)."""
+    unfinished run wrote and put the previous output back (see :func:`_prepare_output`).
+
+    ``quiet``: the run was interrupted, and whoever interrupted it says so (the CLI's one
+    line); that the previous output was kept is logged at debug level only.
+    """
     if finished:
         if previous is not None:
             shutil.rmtree(previous, ignore_errors=True)
@@ -423,7 +494,36 @@ def _settle_output(out: Path, previous: Path | None, finished: bool) -> None:
     except OSError as exc:  # the run's own error is the one raised; this only says where the files are
         logger.warning("the run did not finish, and the previous output could not be put back (%s): it is in %s", exc, previous)
     else:
-        logger.warning("the run did not finish: the previous output in %s was kept as it was", out)
+        logger.log(logging.DEBUG if quiet else logging.WARNING,
+                   "the run did not finish: the previous output in %s was kept as it was", out)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back while the output directory is put in order; deliver them after.
+
+    (Replacing the Python handlers for that time: blocking the signals in the main thread would
+    not do, since another of Ray's threads would take them.)
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+    saved = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError, TypeError):
+            saved[sig] = signal.signal(sig, lambda signum, frame: arrived.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            with contextlib.suppress(ValueError, TypeError):
+                signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        for sig in dict.fromkeys(arrived):
+            signal.raise_signal(sig)
 
 
 def _remove(path: Path) -> None:
@@ -439,14 +539,26 @@ def _empty_output_schema(screener: Screener, source: _Input) -> pa.Schema:
     import pyarrow as pa
 
     scored = screener.empty_output(source.columns, source.smiles_column, source.id_column)
-    return pa.Table.from_pandas(scored, preserve_index=False).schema.remove_metadata()
+    schema = pa.Table.from_pandas(scored, preserve_index=False).schema.remove_metadata()
+    return pa.schema([_text_type(f) for f in schema])
+
+
+def _text_type(field: pa.Field) -> pa.Field:
+    """Text (``string``, or ``null``: no value anywhere) as ``large_string``, as the local engine's Parquet has it."""
+    import pyarrow as pa
+
+    if pa.types.is_string(field.type) or pa.types.is_null(field.type):
+        return field.with_type(pa.large_string())
+    return field
 
 
 def _unified_schema(part_paths: list[Path]) -> pa.Schema:
-    """Each column's first non-null type over the parts in order (null-only -> string).
+    """Each column's first non-null type over the parts in order; text as ``large_string``
+    (null-only columns too), the local engine's Parquet type for text.
 
     Without pandas metadata, like the local engine's Parquet output, so that both read back
-    with the same dtypes.
+    with the same dtypes. Every part is cast to it (:func:`_finish_parts`), so all parts of a
+    run have one schema and the directory reads as one dataset.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -457,8 +569,8 @@ def _unified_schema(part_paths: list[Path]) -> pa.Schema:
     for i, f in enumerate(first):
         typ = f.type
         if pa.types.is_null(typ):
-            typ = next((s.field(i).type for s in schemas[1:] if not pa.types.is_null(s.field(i).type)), pa.string())
-        fields.append(pa.field(f.name, typ))
+            typ = next((s.field(i).type for s in schemas[1:] if not pa.types.is_null(s.field(i).type)), pa.null())
+        fields.append(_text_type(pa.field(f.name, typ)))
     for s in schemas[1:]:
         if s.names != first.names:
             raise DistributedRunError(f"parts with different columns: {first.names} and {s.names}")
@@ -513,6 +625,7 @@ def run_screen_ray(
     device: str = "cpu",
     screener: Screener | None = None,
     on_progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
     _fault_injection: dict[str, Any] | None = None,
 ) -> RaySummary:
     """Screen ``input_path`` on Ray Data into the directory ``output_dir``; see the module docstring.
@@ -544,7 +657,11 @@ def run_screen_ray(
     screener
         Use this Screener (it is pickled to the workers as its configuration).
     on_progress
-        Called with the number of rows scored so far after each block.
+        Called with the number of rows scored so far (valid or not) each time a part is written.
+    on_total
+        Called once with the number of input rows, when it is known (after a text input is
+        staged and Ray has started) and before scoring starts; not called for an input without
+        rows. With ``on_progress`` it drives a progress bar of rows done of the total.
     _fault_injection
         Tests only: ``{"marker": path, "after": k}`` makes one actor SIGKILL itself after
         writing its ``k``-th part (see :class:`~drugscreen.screening._ray_tasks.ScoreActor`).
@@ -589,22 +706,27 @@ def run_screen_ray(
         # before a previous output in ``out`` is cleared: a misspelt --profile, --panel or
         # --endpoints must not cost the user the results of their last run
         screener = Screener.load(panel=panel, endpoints=endpoints, profile=profile, device=device)
+    planned = None
+    if parquet_files is not None:  # checked before the output directory is touched, as the names above
+        columns, scol, icol = _detect_columns(parquet_files[0], smiles_column, id_column)
+        planned = _Input(parquet_files, columns, scol, icol, staged=False), _row_groups(parquet_files)
+    created = not out.exists()
     with _writing(out):  # a read-only or full file system, a parent that is a file, no permission
         previous = _prepare_output(out, parquet_files or ([in_str] if in_str != "-" else []))
     stage = out / _STAGING
     stage_s = 0.0
     finished = False
+    interrupted = False
     try:
-        if parquet_files is not None:
-            columns, scol, icol = _detect_columns(parquet_files[0], smiles_column, id_column)
-            source = _Input(parquet_files, columns, scol, icol, staged=False)
+        if planned is not None:
+            source, (groups, n_rows, input_schema) = planned
         else:
             t_stage = time.perf_counter()
             source = _stage_text_input(in_str, stage, smiles_column, id_column, chunk_size)
             stage_s = time.perf_counter() - t_stage
+            groups, n_rows, input_schema = _row_groups(source.files)
         if ROW_COLUMN in source.columns:
             raise InputFormatError(f"the input has a column named {ROW_COLUMN!r}, which the ray engine's output uses; rename it")
-        groups, n_rows = _row_groups(source.files)
         input_record = {
             "path": os.path.abspath(in_str) if in_str != "-" else "-",
             "files": [os.path.abspath(f) for f in parquet_files] if parquet_files else None,
@@ -632,7 +754,11 @@ def run_screen_ray(
                     "ray engine: %s rows, blocks of %s, %d worker%s%s",
                     f"{n_rows:,}", f"{block:,}", workers, "s" * (workers != 1), " (local Ray started)" if started else "",
                 )  # fmt: skip
-                summaries, score_s = _score_on_ray(ray, screener, source, blocks, workers, out, on_progress, _fault_injection)
+                if on_total is not None:
+                    on_total(n_rows)
+                summaries, score_s = _score_on_ray(
+                    ray, screener, source, blocks, workers, out, on_progress, _fault_injection, input_schema
+                )
                 t_finish = time.perf_counter()
                 parts = _check_parts(out, summaries, n_rows, blocks)
                 ranks_done = _finish_parts(ray, out, parts, screener, source)
@@ -662,9 +788,16 @@ def run_screen_ray(
         with _writing(out):
             write_json(out / MANIFEST_FILE, manifest, fallback=str)
         finished = True
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM where the caller turns it into one (the CLI)
+        interrupted = True
+        raise
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
-        _settle_output(out, previous, finished)
+        with _signals_held():  # a second Ctrl-C must not stop the clean-up halfway
+            shutil.rmtree(stage, ignore_errors=True)
+            _settle_output(out, previous, finished, quiet=interrupted)
+            if interrupted and created:
+                with contextlib.suppress(OSError):  # only when empty: nothing of this run is left
+                    out.rmdir()
     return RaySummary(
         input=in_str,
         output=str(out),
@@ -707,6 +840,7 @@ def _score_on_ray(
     out: Path,
     on_progress: Callable[[int], None] | None,
     fault: dict[str, Any] | None,
+    input_schema: pa.Schema | None = None,
 ) -> tuple[list[dict[str, Any]], float]:
     """Run the read -> score -> write pipeline; return one summary per block written, and its seconds."""
     import ray.data  # noqa: F401 - makes ray.data available on the module passed in
@@ -717,7 +851,7 @@ def _score_on_ray(
     # One read task per planned block: Ray has no reason to re-split them, and the blocks are
     # spread over all actors even for small inputs. Reading takes no CPU of its own, so it never
     # waits for the actors, which may hold every CPU of a small cluster.
-    source_ds = ray.data.read_datasource(MoleculeSource(blocks, ROW_COLUMN), override_num_blocks=len(blocks), num_cpus=0)
+    source_ds = ray.data.read_datasource(MoleculeSource(blocks, ROW_COLUMN, input_schema), override_num_blocks=len(blocks), num_cpus=0)
     ds = source_ds.map_batches(
         ScoreActor,
         fn_constructor_kwargs={
