@@ -497,3 +497,27 @@ def test_a_header_repeated_mid_file_is_named_in_a_warning(tmp_path: Path, caplog
     assert summary.rows == 5 and summary.invalid == 1
     assert pd.read_csv(out, keep_default_na=False)["id"].tolist() == ["a", "b", "name", "c", "d"]
     assert "line 4 repeats the header line (files joined with cat?); that row (2) is flagged" in caplog.text
+
+
+def test_a_second_run_writing_the_same_output_is_refused_while_the_first_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two runs started with one -o (a retried job, a second terminal): the second said
+    "discarding the 500 rows an interrupted run scored" and deleted the first run's work folder
+    while it ran; the first then failed ("cannot write same.csv: No such file or directory"),
+    and the second's output held rows of the first's input. The second run is refused now, and
+    the first run's work is left alone."""
+    fcntl = pytest.importorskip("fcntl")
+    src = write_smi(tmp_path / "x.smi", ["CCO a", "CCN b"])
+    out = tmp_path / "same.csv"
+    work = tmp_path / ".same.csv.partial"
+    work.mkdir()
+    (work / "chunk_00000000.parquet").write_bytes(b"the first run's")
+    fd = os.open(work, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as the running first run holds it
+        with pytest.raises(InputFormatError, match=r"^cannot write .*same.csv: another drugscreen run is writing it"):
+            run_screen(src, out, panel=TINY_BUNDLE, jobs=1)
+        assert (work / "chunk_00000000.parquet").read_bytes() == b"the first run's"
+    finally:
+        os.close(fd)
+    summary = run_screen(src, out, panel=TINY_BUNDLE, jobs=1)  # once the first run is gone
+    assert summary.rows == 2 and not work.exists()

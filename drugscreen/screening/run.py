@@ -302,6 +302,71 @@ def _options_changed(old: dict[str, Any], new: dict[str, Any]) -> str:
     )
 
 
+def _refuse_file_in_the_way(work: Path, head: str) -> None:
+    """A file (not a folder) where the work folder goes: one line asking to move it (was a
+    NotADirectoryError traceback)."""
+    if (work.exists() or work.is_symlink()) and not work.is_dir():
+        raise InputFormatError(
+            f"{head}: {work} is not a folder, but a run keeps its work in a folder of that name; "
+            "move or delete that file"
+        )
+
+
+def _lock_work(work: Path, output: str) -> int | None:
+    """Create the work folder if needed and hold an exclusive lock on it for the run; return
+    the descriptor to close at the end (``None`` where ``fcntl`` is missing, or standard output).
+
+    Two runs given one ``-o`` (a retried job, a second terminal) shared the folder: the second
+    deleted the first's chunks as "an interrupted run's" and its output held rows of the first's
+    input. The lock is on the folder itself (held by a descriptor, gone when the process dies),
+    so a killed run never leaves a stale lock behind.
+
+    Raises
+    ------
+    InputFormatError
+        Another run holds the folder, or it cannot be created.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here
+        return None
+    head = f"cannot write {output}"
+    _refuse_file_in_the_way(work, head)
+    for _ in range(5):  # the folder may be removed by a run finishing between the calls
+        try:
+            work.mkdir(parents=True, exist_ok=True)
+            fd = os.open(work, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise InputFormatError(f"{head}: cannot create its work folder {work} ({exc.strerror or exc})") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            raise InputFormatError(
+                f"{head}: another drugscreen run is writing it (its work folder {work} is in use); wait for "
+                "that run to finish, or give another output file"
+            ) from exc
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(work))
+        except OSError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)  # locked a folder that a finishing run removed meanwhile: lock the new one
+    raise InputFormatError(f"{head}: its work folder {work} keeps being replaced by another run")
+
+
+def _clear_folder(folder: Path) -> None:
+    """Remove what ``folder`` holds, keeping the folder (and the lock held on it)."""
+    for child in folder.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
 def _prepare_work(
     work: Path, state: dict[str, Any], resume: bool, output: str | None = None
 ) -> int:
@@ -317,11 +382,7 @@ def _prepare_work(
 
     progress = work / PROGRESS_FILE
     head = f"cannot write {output}" if output not in (None, "-") else "cannot screen"
-    if (work.exists() or work.is_symlink()) and not work.is_dir():
-        raise InputFormatError(
-            f"{head}: {work} is not a folder, but a run keeps its work in a folder of that name; "
-            "move or delete that file"
-        )
+    _refuse_file_in_the_way(work, head)
     if work.exists() and resume and progress.is_file():
         try:
             old = json.loads(progress.read_text())
@@ -358,14 +419,17 @@ def _prepare_work(
     if work.exists():
         left = _chunk_files(work)
         if left:  # hours of scoring, maybe: never thrown away without a word
-            rows = sum(pq.ParquetFile(f).metadata.num_rows for f in left)
+            rows = 0
+            for f in left:
+                with contextlib.suppress(Exception):  # a damaged chunk is discarded all the same
+                    rows += pq.ParquetFile(f).metadata.num_rows
             logger.warning(
                 "discarding the %d rows an interrupted run scored in %s and starting again (--resume continues such a run)",
                 rows, work,
             )  # fmt: skip
-        shutil.rmtree(work)
+        _clear_folder(work)  # not the folder itself: this run holds its lock
     try:
-        work.mkdir(parents=True)
+        work.mkdir(parents=True, exist_ok=True)
         _write_json_atomic(progress, {**state, "rows_done": 0, "chunks_done": 0})
     except OSError as exc:
         shutil.rmtree(work, ignore_errors=True)
@@ -664,6 +728,7 @@ def run_screen(
     # with several workers, smaller chunks keep them all busy (and the output order is kept)
     read_size = min(chunk_size, 1024) if n_jobs > 1 else chunk_size
     reader = open_input(in_str, smiles_column=smiles_column, id_column=id_column, chunksize=read_size)
+    lock: int | None = None
     try:
         if screener is None:
             screener = Screener.load(panel=panel, endpoints=endpoints, profile=profile, device=device)
@@ -681,6 +746,7 @@ def run_screen(
                 "chunk_size": chunk_size,
             },
         }
+        lock = _lock_work(work, out_str) if out_str != "-" else None
         try:
             done = _prepare_work(work, state, resume, out_str)
         except OSError as exc:  # an old work folder that cannot be cleared: was a traceback
@@ -769,6 +835,8 @@ def run_screen(
         summary.seconds = time.perf_counter() - t0
         return summary
     finally:
+        if lock is not None:
+            os.close(lock)
         reader.close()
 
 
