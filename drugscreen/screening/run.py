@@ -16,6 +16,13 @@ which of those hold nothing but numbers in every chunk
 id and SMILES columns) as text. Memory stays bounded by the chunk size whatever the input
 length, an interrupted run leaves no half-written output, and ``resume=True`` continues from
 the last stored chunk (no row lost or repeated) when the input and options are unchanged.
+
+Before any work (before the panel is loaded) the output and the report are checked to be
+writable (:func:`drugscreen.io.check_writable`: a file can be created in the folder, the target
+is no folder, pipe, device or immutable file), and the run takes an exclusive lock on its work
+folder, so a second run given the same output is refused instead of deleting the first's
+chunks. Write failures say in words which file cannot be written and why, and keep the
+scored chunks for ``resume=True`` when that can continue the run.
 """
 
 from __future__ import annotations
