@@ -90,6 +90,7 @@ from drugscreen.io.formats import (
     detect_format,
     file_fingerprint,
     is_missing,
+    read_once,
     same_file,
 )
 from drugscreen.io.readers import open_input, read_table
@@ -126,6 +127,7 @@ __all__ = [
     "is_missing",
     "open_input",
     "open_output",
+    "read_once",
     "read_table",
     "render_csv_rows",
     "same_file",

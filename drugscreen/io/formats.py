@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,6 +135,19 @@ def default_output_path(input_path: str | Path) -> Path:
         if Path(name).suffix.lower() not in (*_SUFFIXES, ".gz"):
             break
     return p.with_name(f"{name}_scored.csv")
+
+
+def read_once(path: str | Path) -> bool:
+    """Whether the input ``path`` can be read only once: standard input (``"-"``), or a named
+    pipe or device given by name (``mkfifo in.smi``). Such an input is read as standard input
+    is: no second pass (an SDF's tag names, the ``--resume`` checksum), which would consume
+    rows the reader never sees."""
+    if str(path) == "-":
+        return True
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False  # missing: the reader says so
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:

@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-from drugscreen.io.formats import ERROR_COLUMN, ID_COLUMN_NAMES, SMILES_COLUMN_NAMES
+from drugscreen.io.formats import ERROR_COLUMN, ID_COLUMN_NAMES, SMILES_COLUMN_NAMES, read_once
 from drugscreen.io.streams import _open_bytes, text_encoding
 from drugscreen.io.tables import TableReader, find_column
 
@@ -120,7 +120,7 @@ def _open_sdf(path: str, fh: IO[str], smiles_column: str | None, id_column: str 
     records = _sdf_records(fh)
     head: list[str] = []
     tag_names: list[str] = []
-    if path == "-":  # read once: the tags of the first records
+    if read_once(path):  # standard input or a pipe, read once: the tags of the first records
         for block in records:
             head.append(block)
             if len(head) >= min(chunksize, 1000):

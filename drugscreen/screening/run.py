@@ -706,6 +706,7 @@ def run_screen(
         detect_format,
         file_fingerprint,
         open_input,
+        read_once,
         same_file,
     )
     from drugscreen.screening.screener import Screener
@@ -725,8 +726,10 @@ def run_screen(
         from drugscreen.screening.report import check_report_path
 
         check_report_path(report)
-    if resume and in_str == "-":
-        raise ConfigError("--resume needs an input file, not standard input")
+    once = read_once(in_str)  # standard input or a named pipe: no second pass, no resume
+    if resume and once:
+        what = "standard input" if in_str == "-" else f"{in_str}, a pipe that can be read only once"
+        raise ConfigError(f"--resume needs an input file, not {what}")
     if resume and out_str == "-":
         raise ConfigError("--resume needs an output file: a run writing to standard output keeps nothing to continue")
     if top < 0:
@@ -743,7 +746,8 @@ def run_screen(
         state = {
             "schema": _PROGRESS_SCHEMA,
             "input": os.path.abspath(in_str) if in_str != "-" else "-",
-            "input_sha256": file_fingerprint(in_str) if resume or in_str != "-" else "",
+            # not of a pipe: reading it here would take the rows from the reader
+            "input_sha256": file_fingerprint(in_str) if not once else "",
             "input_format": reader.format,
             "options": {
                 **screener.config(),
@@ -795,7 +799,7 @@ def run_screen(
                 reader.columns, reader.id_column, text_input=reader.format != "parquet",
             )
         except KeyboardInterrupt:
-            if "-" in (in_str, out_str):  # standard input or output: nothing can be resumed
+            if once or out_str == "-":  # standard input or output: nothing can be resumed
                 shutil.rmtree(work, ignore_errors=True)
             else:
                 logger.warning("interrupted after %d rows; rerun with --resume to continue (work kept in %s)", rows_done, work)
@@ -803,7 +807,7 @@ def run_screen(
         except (OSError, WorkerProcessError) as exc:
             # a full disk, an unwritable output, a killed worker: the chunks already scored
             # are intact (each is stored atomically), so keep them for --resume
-            if "-" in (in_str, out_str):  # nothing can be resumed
+            if once or out_str == "-":  # nothing can be resumed
                 shutil.rmtree(work, ignore_errors=True)
                 # /dev/full: was a traceback; a reader gone (`| head`) is left to click, which
                 # exits 1 without a word, as before
@@ -829,7 +833,7 @@ def run_screen(
                 write_report(report, summary, screener, collected.top, collected.histograms, collected.invalid,
                              collected.n_invalid, domain=collected.domain)  # fmt: skip
             except InputFormatError as exc:  # a full disk at the very end: the output is there
-                if "-" in (in_str, out_str):
+                if once or out_str == "-":
                     shutil.rmtree(work, ignore_errors=True)
                     where = "standard output" if out_str == "-" else out_str
                     raise InputFormatError(f"{exc}; the output {where} is written") from exc
