@@ -497,6 +497,11 @@ def test_a_header_repeated_mid_file_is_named_in_a_warning(tmp_path: Path, caplog
     assert summary.rows == 5 and summary.invalid == 1
     assert pd.read_csv(out, keep_default_na=False)["id"].tolist() == ["a", "b", "name", "c", "d"]
     assert "line 4 repeats the header line (files joined with cat?); that row (2) is flagged" in caplog.text
+    src.write_bytes(a.encode() + b"\xef\xbb\xbf" + a.encode())  # Excel's CSVs start with a BOM
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="drugscreen"):
+        assert len(read_table(src)) == 5
+    assert "line 4 repeats the header line" in caplog.text
 
 
 def test_a_second_run_writing_the_same_output_is_refused_while_the_first_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

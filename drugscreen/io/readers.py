@@ -438,7 +438,7 @@ def _open_delimited(
                         f"(delimiter {delim!r}); quote fields holding the delimiter"
                     )
             buf.append([c.rstrip("\r") for c in row])
-            if [c.strip().lower() for c in row] == header_cells:
+            if [c.strip().lstrip("\ufeff").lower() for c in row] == header_cells:  # a BOM: an Excel CSV
                 # files joined with cat: the row is an invalid molecule, whose error says only
                 # "syntax error while parsing: smiles"; the chunks keep their columns (no read
                 # error column here: the Ray engine stages them under one schema)
