@@ -260,3 +260,75 @@ def test_a_column_that_is_int_in_one_input_file_and_float_in_another_keeps_its_v
     assert summary.rows == 5
     scored = read_scored(tmp_path / "out")
     assert scored["n"].tolist() == [1.0, 2.0, 3.0, 1.5, 2.5]
+
+
+# ------------------------------------------------------------------------------ --resume
+
+
+def test_an_interrupted_run_continues_with_resume_and_scores_only_the_rest(tmp_path):
+    """--resume was refused with --engine ray ('work with --engine local only'), and an
+    interrupted run deleted the parts it had scored: hours of a big library started again."""
+    import json
+
+    import pandas as pd
+
+    from drugscreen.cli import app
+    from drugscreen.screening.ray_engine import partial_dir, read_scored
+
+    rc, stderr, out = _interrupt(tmp_path, signal.SIGTERM, None)
+    assert rc == 143, stderr
+    partial = partial_dir(out)
+    kept = sorted(partial.glob("part-*.parquet"))
+    last = [ln for ln in stderr.splitlines() if ln.strip()][-1]
+    assert kept and "--resume" in last and str(partial) in last, (stderr, kept)
+    assert not out.exists()  # nothing that looks like an output
+    import pyarrow.parquet as pq
+
+    kept_rows = sum(pq.ParquetFile(p).metadata.num_rows for p in kept)
+
+    src = tmp_path / "lib.csv"
+    args = ["screen", str(src), "-o", str(out), "--engine", "ray", *PANEL, "--batch-size", "64", "--num-workers", "2"]
+    res = subprocess.run([*CLI, *args, "--resume"], capture_output=True, text=True, timeout=240, env=_env())
+    assert res.returncode == 0, res.stderr
+    assert f"{kept_rows:,} rows resumed" in res.stderr, res.stderr
+    manifest = json.loads((out / MANIFEST_FILE).read_text())
+    assert manifest["rows"] == 306 and manifest["engine"]["resumed_rows"] == kept_rows
+    assert not partial.exists()  # a finished run keeps nothing aside
+    local = tmp_path / "local.parquet"
+    res = CliRunner().invoke(app, ["screen", str(src), "-o", str(local), *PANEL, "-q", "--batch-size", "64"])
+    assert res.exit_code == 0, res.output
+    pd.testing.assert_frame_equal(read_scored(out).reset_index(drop=True), pd.read_parquet(local))
+
+
+def test_resume_with_other_options_is_refused_and_without_resume_the_kept_parts_are_discarded(tmp_path, caplog, monkeypatch):
+    """A --resume whose input or options differ from the interrupted run's must say what
+    differs and touch nothing; a run without --resume says that it discards the kept parts."""
+    import json
+    import logging
+
+    from drugscreen.exceptions import ConfigError
+    from drugscreen.screening import ray_engine
+
+    src = tmp_path / "in.smi"
+    src.write_text("CCO a\nCCN b\n")
+    out = tmp_path / "scored"
+    partial = ray_engine.partial_dir(out)
+    partial.mkdir()
+    (partial / "part-000000000000.parquet").write_bytes(b"a part of the interrupted run")
+    identity = {"input": str(src.resolve()), "input_sha256": "0" * 64, "input_files": None, "screener": {},
+                "smiles_column": None, "id_column": None, "batch_size": 4096}  # fmt: skip
+    (partial / "plan.json").write_text(json.dumps({"schema": ray_engine.PLAN_SCHEMA, "identity": identity,
+                                                   "rows": 2, "block_rows": 256}))  # fmt: skip
+    with pytest.raises(ConfigError, match=r"cannot resume: the input file's contents, the panel, --profile or --endpoints differ"):
+        ray_engine.run_screen_ray(src, out, panel=str(TINY_BUNDLE), resume=True)
+    assert not out.exists() and (partial / "part-000000000000.parquet").is_file()
+
+    def no_ray(*args, **kwargs):  # the discarding happens before Ray starts; stop there
+        raise KeyboardInterrupt
+
+    caplog.set_level(logging.WARNING, logger="drugscreen.screening.ray_engine")
+    monkeypatch.setattr(ray_engine, "_stage_text_input", no_ray)
+    with pytest.raises(KeyboardInterrupt):
+        ray_engine.run_screen_ray(src, out, panel=str(TINY_BUNDLE))
+    assert not partial.exists()
+    assert any("discarding the 1 part(s) an interrupted run scored" in r.getMessage() for r in caplog.records)
