@@ -567,3 +567,22 @@ def test_a_named_pipe_as_input_is_read_once_and_whole(tmp_path: Path, suffix: st
     os.mkfifo(src)
     with pytest.raises(Exception, match="--resume needs an input file"):
         run_screen(src, tmp_path / "o2.csv", panel=TINY_BUNDLE, jobs=1, resume=True)
+
+
+def test_replacing_an_output_keeps_its_permissions(tmp_path: Path) -> None:
+    """An output replaced by a new run got the umask's permissions (0644 under umask 022): a
+    group-writable results file (0664) shared with colleagues was no longer writable by them.
+    An existing output keeps its mode, as ``sed -i`` keeps it."""
+    src = write_smi(tmp_path / "x.smi", ["CCO a"])
+    out = tmp_path / "o.csv"
+    out.write_text("old\n")
+    out.chmod(0o664)
+    old = os.umask(0o022)
+    try:
+        run_screen(src, out, panel=TINY_BUNDLE, jobs=1)
+        assert out.stat().st_mode & 0o777 == 0o664
+        fresh = tmp_path / "new.csv"
+        run_screen(src, fresh, panel=TINY_BUNDLE, jobs=1)
+        assert fresh.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)

@@ -450,11 +450,16 @@ class TableWriter:
                 os.fsync(self._fh.fileno())
             self._fh.close()
         assert self._tmp is not None
-        # mkstemp makes 0600 files; give the output the usual permissions
+        # mkstemp makes 0600 files: give a new output the usual permissions, and one that is
+        # replaced its own (a group-writable shared file stays so, as sed -i keeps it)
         with contextlib.suppress(OSError):
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(self._tmp, 0o666 & ~umask)
+            try:
+                mode = os.stat(self.path).st_mode & 0o777
+            except OSError:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask
+            os.chmod(self._tmp, mode)
         os.replace(self._tmp, self.path)
         self._tmp = None
 
