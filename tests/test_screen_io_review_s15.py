@@ -586,3 +586,14 @@ def test_replacing_an_output_keeps_its_permissions(tmp_path: Path) -> None:
         assert fresh.stat().st_mode & 0o777 == 0o644
     finally:
         os.umask(old)
+
+
+def test_an_output_in_folders_not_made_yet_is_still_written(tmp_path: Path) -> None:
+    """``-o results/2026-12-01/scored.csv`` creates the missing folders, as before the check of
+    the output's folder; a missing folder under an unwritable one is refused up front."""
+    src = write_smi(tmp_path / "x.smi", ["CCO a"])
+    out = tmp_path / "results" / "today" / "scored.csv"
+    assert run_screen(src, out, panel=TINY_BUNDLE, jobs=1).rows == 1 and out.is_file()
+    blocked = tmp_path / "x.smi" / "sub" / "o.csv"
+    with pytest.raises(InputFormatError, match=r"cannot write .*o.csv: .*x.smi is not a folder"):
+        run_screen(src, blocked, panel=TINY_BUNDLE, jobs=1)

@@ -231,7 +231,8 @@ def check_writable(path: str | Path, what: str = "") -> Path:
     ------
     InputFormatError
         One line ``cannot write PATH: REASON``: ``path`` is a folder (or ends with a slash), its
-        folder does not exist or is not a folder, a file cannot be created there (no permission,
+        folder is a file, a file cannot be created there or, for folders not made yet (the run
+        makes them), in the nearest existing one (no permission,
         a read-only file system: the system's reason), the file is immutable, or it is a named
         pipe or a device (the renamed output would replace it; ``-o -`` streams instead).
     """
@@ -248,8 +249,8 @@ def check_writable(path: str | Path, what: str = "") -> Path:
     if raw.endswith(("/", os.sep)):  # pathlib drops the slash: 'o.csv/' would be written as o.csv
         raise InputFormatError(f"{head}: a name ending in {raw[-1]!r} names a folder; did you mean {target}?")
     folder = target.parent
-    if not folder.exists():
-        raise InputFormatError(f"{head}: its folder {folder} does not exist")
+    while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+        folder = folder.parent  # folders not made yet: the run makes them, in the nearest existing one
     if not folder.is_dir():
         raise InputFormatError(f"{head}: {folder} is not a folder")
     try:
