@@ -597,3 +597,17 @@ def test_an_output_in_folders_not_made_yet_is_still_written(tmp_path: Path) -> N
     blocked = tmp_path / "x.smi" / "sub" / "o.csv"
     with pytest.raises(InputFormatError, match=r"cannot write .*o.csv: .*x.smi is not a folder"):
         run_screen(src, blocked, panel=TINY_BUNDLE, jobs=1)
+
+
+def test_a_file_system_without_locks_still_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where flock is not supported (some NFS or FUSE mounts: ENOLCK), the run goes on unlocked
+    instead of being refused as if another run held the folder."""
+    fcntl = pytest.importorskip("fcntl")
+    import errno
+
+    def no_locks(fd: int, op: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    src = write_smi(tmp_path / "x.smi", ["CCO a"])
+    assert run_screen(src, tmp_path / "o.csv", panel=TINY_BUNDLE, jobs=1).rows == 1

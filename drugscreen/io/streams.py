@@ -200,7 +200,10 @@ def text_encoding(head: bytes, path: str, *, windows_1252: bool = False) -> str:
         elif b"\x00" not in odd and even.count(0) * 2 >= len(even):
             encoding = "utf-16-be"
         else:
-            raise InputFormatError(f"{name} is not a text file (it holds NUL bytes); save it as CSV or SMILES text (UTF-8)")
+            raise InputFormatError(
+                f"{name} is not a text file (it holds NUL bytes, the first at byte {head.index(0):,}); save it as "
+                "CSV or SMILES text (UTF-8)"
+            )
     else:
         return _utf8_or_windows_1252(head, name) if windows_1252 else "utf-8-sig"
     logger.info("%s is %s text; reading it as such (UTF-8 is the usual encoding)", name, encoding.upper())

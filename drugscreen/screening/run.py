@@ -349,12 +349,15 @@ def _lock_work(work: Path, output: str) -> int | None:
             raise InputFormatError(f"{head}: cannot create its work folder {work} ({exc.strerror or exc})") from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
+        except BlockingIOError as exc:
             os.close(fd)
             raise InputFormatError(
                 f"{head}: another drugscreen run is writing it (its work folder {work} is in use); wait for "
                 "that run to finish, or give another output file"
             ) from exc
+        except OSError as exc:  # a file system without locks (some NFS, FUSE): run unlocked, as before
+            logger.debug("cannot lock %s (%s); running without the lock", work, exc)
+            return fd
         try:
             same = os.path.samestat(os.fstat(fd), os.stat(work))
         except OSError:
