@@ -734,6 +734,7 @@ def _screen_ray(
     from drugscreen.screening.ray_engine import (
         MANIFEST_FILE,
         RAY_INSTALL_HINT,
+        partial_dir,
         ray_available,
         run_screen_ray,
     )
@@ -742,8 +743,8 @@ def _screen_ray(
         raise MissingDependencyError(RAY_INSTALL_HINT)
     if output is None or output == "-":
         raise typer.BadParameter("--engine ray writes a directory: give -o DIRECTORY", param_hint="'--output'")
-    if report is not None or resume:
-        raise typer.BadParameter("--report and --resume work with --engine local only (for now)", param_hint="'--engine'")
+    if report is not None:
+        raise typer.BadParameter("--report works with --engine local only (for now)", param_hint="'--engine'")
     if not _state.get("verbose"):
         # Ray and Ray Data log at INFO to stderr by default; keep the screen output to one line
         import os
@@ -760,13 +761,18 @@ def _screen_ray(
         summary = run_screen_ray(
             input_path, output, panel=panel, endpoints=endpoints, profile=profile,
             smiles_column=smiles_column, id_column=id_column, chunk_size=chunk_size,
-            num_workers=num_workers or None, address=address, device=device,
+            num_workers=num_workers or None, address=address, device=device, resume=resume,
             on_progress=bar.update if bar else None, on_total=bar.start if bar else None,
         )  # fmt: skip
     except KeyboardInterrupt as exc:
         if bar is not None:
             bar.stop()
-        if (Path(output) / MANIFEST_FILE).is_file():
+        last = (Path(output) / MANIFEST_FILE).is_file()
+        if (partial_dir(output) / "plan.json").is_file():
+            kept = f"the parts scored so far are kept in {partial_dir(output)}; rerun with --resume to continue"
+            if last:
+                kept += f" (the last finished output in {output} is as it was)"
+        elif last:
             kept = f"the last finished output in {output} was kept as it was; rerun the command to score again"
         else:
             kept = "no output written; rerun the command to start again"
@@ -780,7 +786,8 @@ def _screen_ray(
         line = _counts_line(summary, summary.output)
         if summary.parts:
             parts, workers = summary.parts, summary.workers
-            line += f" ({parts} part{'s' * (parts != 1)}, {workers} Ray worker{'s' * (workers != 1)})"
+            resumed = f", {summary.resumed_rows:,} rows resumed" if summary.resumed_rows else ""
+            line += f" ({parts} part{'s' * (parts != 1)}, {workers} Ray worker{'s' * (workers != 1)}{resumed})"
         typer.echo(line + _speed(summary), err=True)
     if strict and summary.invalid:
         typer.echo(f"Error: {summary.invalid:,} invalid molecule(s) and --strict was given.", err=True)

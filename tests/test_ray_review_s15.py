@@ -7,6 +7,7 @@ starting its own local Ray; one run on a pseudo-terminal serves the progress and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
@@ -332,3 +333,33 @@ def test_resume_with_other_options_is_refused_and_without_resume_the_kept_parts_
         ray_engine.run_screen_ray(src, out, panel=str(TINY_BUNDLE))
     assert not partial.exists()
     assert any("discarding the 1 part(s) an interrupted run scored" in r.getMessage() for r in caplog.records)
+
+
+def test_a_named_pipe_as_input_is_read_once_and_resume_on_it_is_refused(tmp_path):
+    """A named pipe as INPUT (mkfifo in.smi; producer > in.smi &): the driver staged it, then
+    opened it again for the manifest's checksum and waited there forever for a second writer."""
+    import threading
+
+    fifo = tmp_path / "in.smi"
+    os.mkfifo(fifo)
+
+    def producer() -> None:
+        with open(fifo, "w") as fh:
+            fh.write("CCO a\nc1ccccc1O b\nCCN c\n")
+
+    out = tmp_path / "scored"
+    writer = threading.Thread(target=producer, daemon=True)
+    writer.start()
+    try:
+        res = subprocess.run([*CLI, "screen", str(fifo), "-o", str(out), "--engine", "ray", *PANEL, "--num-workers", "1"],
+                             capture_output=True, text=True, timeout=120, env=_env())  # fmt: skip
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(OSError):  # let the reader waiting for a second writer go
+            with open(fifo, "w"):
+                pass
+        pytest.fail("screen --engine ray on a named pipe still waiting after 120 s")
+    assert res.returncode == 0, res.stderr
+    assert "3 scored" in res.stderr, res.stderr
+    res = subprocess.run([*CLI, "screen", str(fifo), "-o", str(out), "--engine", "ray", *PANEL, "--resume"],
+                         capture_output=True, text=True, timeout=60, env=_env())  # fmt: skip
+    assert res.returncode == 1 and "--resume needs an input file" in res.stderr.splitlines()[-1], res.stderr

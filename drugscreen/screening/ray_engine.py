@@ -30,6 +30,12 @@ input row exactly once, nothing else in the directory) and raises
 :class:`~drugscreen.exceptions.DistributedRunError` otherwise, then ranks all scores (as the
 local engine does) and writes ``rank`` into the parts with Ray tasks.
 
+A run that fails or is interrupted (Ctrl-C, SIGTERM) leaves the previous output as it was and
+keeps the parts it wrote in :func:`partial_dir` (``.<OUT>.partial/``, beside the output
+directory) with its plan (input checksum or Parquet files' sizes and times, Screener config,
+block size); ``resume=True`` (``--resume``) checks them against this run and scores only the
+blocks without a kept part. A run without it discards them, with a warning.
+
 :func:`read_scored` / :func:`iter_scored` read the directory back in input order;
 :func:`verify_output` re-checks it. ``ray.data.read_parquet(outdir)`` or any Parquet reader
 (DuckDB, Spark, ``pyarrow.dataset``) reads it too.
@@ -80,6 +86,7 @@ __all__ = [
     "ROW_COLUMN",
     "RaySummary",
     "iter_scored",
+    "partial_dir",
     "ray_available",
     "read_manifest",
     "read_scored",
@@ -97,6 +104,8 @@ ROW_COLUMN = "input_row"
 RAY_INSTALL_HINT = "the ray engine needs Ray, which is not installed: pip install 'drugscreen[ray]'"
 _STAGING = ".staging"
 _PREVIOUS = ".previous"  # a previous run's output, set aside until this run finishes
+_PLAN_FILE = "plan.json"  # in the partial folder: what the parts kept there were scored from
+PLAN_SCHEMA = "drugscreen.ray-partial/1"
 _PART_GLOB = "part-*.parquet"
 _STAGE_FILE_ROWS = 1 << 20  # staged text input: up to ~1M rows (256 row groups) per file
 
@@ -526,6 +535,152 @@ def _signals_held() -> Iterator[None]:
             signal.raise_signal(sig)
 
 
+def partial_dir(output_dir: str | Path) -> Path:
+    """Where the parts of a run that did not finish are kept for ``--resume``: ``.<OUT>.partial``
+    beside the output directory (hidden, outside it, as the local engine's work folder)."""
+    from drugscreen.io import hidden_sibling_name
+
+    out = Path(os.path.abspath(output_dir))
+    return out.with_name(hidden_sibling_name(out.name, ".partial"))
+
+
+def _run_identity(
+    in_str: str,
+    parquet_files: list[str] | None,
+    text_sha256: str | None,
+    screener: Screener,
+    smiles_column: str | None,
+    id_column: str | None,
+    chunk_size: int,
+) -> dict[str, Any]:
+    """What a kept part depends on: the input (checksum of a text input; paths, sizes and times
+    of Parquet files), the Screener's config, the column options and the block size limit."""
+    files = None
+    if parquet_files is not None:
+        files = []
+        for f in parquet_files:
+            st = os.stat(f)
+            files.append([os.path.abspath(f), st.st_size, st.st_mtime_ns])
+    identity = {
+        "input": os.path.abspath(in_str) if in_str != "-" else "-",
+        "input_sha256": text_sha256,
+        "input_files": files,
+        "screener": screener.config(),
+        "smiles_column": smiles_column,
+        "id_column": id_column,
+        "batch_size": chunk_size,
+    }
+    return json.loads(json.dumps(identity, default=str))  # as read back from plan.json
+
+
+_IDENTITY_NAMES = {
+    "input": "the input path",
+    "input_sha256": "the input file's contents",
+    "input_files": "the input's Parquet files",
+    "screener": "the panel, --profile or --endpoints",
+    "smiles_column": "--smiles-column",
+    "id_column": "--id-column",
+    "batch_size": "--batch-size",
+}
+
+
+def _kept_parts(partial: Path, identity: dict[str, Any], resume: bool) -> dict[str, Any] | None:
+    """The plan of the parts kept in ``partial`` when this run resumes them; ``None`` otherwise.
+
+    Raises
+    ------
+    ConfigError
+        ``resume`` and the kept parts were scored from another input or with other options.
+    """
+    if not resume:
+        return None
+    path = partial / _PLAN_FILE
+    if not path.is_file():
+        logger.info("nothing to resume (no %s); starting from the beginning", partial)
+        return None
+    try:
+        plan = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot resume: {path} is unreadable ({exc}); rerun without --resume") from exc
+    if plan.get("schema") != PLAN_SCHEMA:
+        raise ConfigError(f"cannot resume: {path} was written by another drugscreen version; rerun without --resume")
+    old = plan.get("identity") or {}
+    changed = [name for key, name in _IDENTITY_NAMES.items() if old.get(key) != identity.get(key)]
+    if changed:
+        raise ConfigError(
+            f"cannot resume: {', '.join(changed)} differ from the interrupted run's; rerun with the same input and "
+            "options, or without --resume to start again"
+        )
+    return plan
+
+
+def _discard_partial(partial: Path) -> None:
+    """Delete the kept parts of an interrupted run (a run without --resume starts again), with a warning."""
+    parts = list(partial.glob(_PART_GLOB))
+    if parts:  # hours of scoring, maybe: never thrown away without a word
+        logger.warning(
+            "discarding the %d part(s) an interrupted run scored in %s and starting again (--resume continues such a run)",
+            len(parts), partial,
+        )  # fmt: skip
+    shutil.rmtree(partial, ignore_errors=True)
+
+
+def _reuse_parts(partial: Path, out: Path, blocks: list[Any]) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Link the kept parts of planned blocks into ``out``; (their summaries, the blocks left to score).
+
+    A kept part is reused when it holds the block's rows (its ``input_row`` column is checked);
+    it is hard-linked (copied where links are not possible), so the kept copy stays until
+    this run finishes.
+    """
+    import pyarrow.parquet as pq
+
+    from drugscreen.screening._ray_tasks import part_name
+    from drugscreen.screening.screener import count_out_of_domain
+
+    reused: list[dict[str, Any]] = []
+    todo = []
+    for b in blocks:
+        name = part_name(b.first_row)
+        kept = partial / name
+        try:
+            table = pq.read_table(kept, columns=[ROW_COLUMN, "valid", "in_domain"])
+            rows = table.column(ROW_COLUMN).to_numpy()
+            if not np.array_equal(rows, np.arange(b.first_row, b.first_row + b.rows)):
+                raise ValueError("other rows")
+        except Exception:  # missing, unreadable, other rows: scored again
+            todo.append(b)
+            continue
+        target = out / name
+        target.unlink(missing_ok=True)
+        try:
+            os.link(kept, target)
+        except OSError:
+            shutil.copy2(kept, target)
+        valid = table.column("valid").to_numpy(zero_copy_only=False).astype(bool)
+        in_domain = table.column("in_domain").to_pandas()
+        reused.append({"part": name, "first_row": b.first_row, "rows": b.rows, "valid": int(valid.sum()),
+                       "out_of_domain": count_out_of_domain(valid, in_domain)})  # fmt: skip
+    return reused, todo
+
+
+def _keep_partial(out: Path, partial: Path, plan: dict[str, Any], quiet: bool = False) -> None:
+    """Move the parts an unfinished run wrote into ``partial`` with its plan, for ``--resume``."""
+    parts = sorted(out.glob(_PART_GLOB))
+    if not parts and not (partial / _PLAN_FILE).is_file():
+        return
+    try:
+        partial.mkdir(exist_ok=True)
+        for p in parts:
+            os.replace(p, partial / p.name)
+        write_json(partial / _PLAN_FILE, plan, fallback=str)
+    except OSError as exc:
+        logger.warning("the parts scored so far could not be kept for --resume (%s)", exc.strerror or exc)
+        return
+    n = len(list(partial.glob(_PART_GLOB)))
+    logger.log(logging.DEBUG if quiet else logging.WARNING,
+               "the %d part(s) scored so far are kept in %s: rerun with --resume to continue", n, partial)
+
+
 def _remove(path: Path) -> None:
     """Delete a file or a folder; one already gone is fine."""
     if path.is_dir():
@@ -591,6 +746,13 @@ class RaySummary(ScreenSummary):
     score_seconds: float = 0.0
     finish_seconds: float = 0.0
     manifest: str = ""
+    #: rows of an interrupted run's parts reused by ``resume=True`` (not scored by this run)
+    resumed_rows: int = 0
+
+    @property
+    def molecules_per_second(self) -> float:
+        done = self.rows - self.resumed_rows
+        return done / self.seconds if self.seconds > 0 else float("nan")
 
 
 def _versions(ray: Any) -> dict[str, str]:
@@ -626,6 +788,7 @@ def run_screen_ray(
     screener: Screener | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    resume: bool = False,
     _fault_injection: dict[str, Any] | None = None,
 ) -> RaySummary:
     """Screen ``input_path`` on Ray Data into the directory ``output_dir``; see the module docstring.
@@ -662,6 +825,11 @@ def run_screen_ray(
         Called once with the number of input rows, when it is known (after a text input is
         staged and Ray has started) and before scoring starts; not called for an input without
         rows. With ``on_progress`` it drives a progress bar of rows done of the total.
+    resume
+        Continue a run of the same input and options that was interrupted or failed: its parts,
+        kept in :func:`partial_dir` (``.<OUT>.partial`` beside the output directory), are reused
+        and only the other blocks are scored. Without it, such parts are discarded (with a
+        warning) and the run starts from the beginning.
     _fault_injection
         Tests only: ``{"marker": path, "after": k}`` makes one actor SIGKILL itself after
         writing its ``k``-th part (see :class:`~drugscreen.screening._ray_tasks.ScoreActor`).
@@ -698,7 +866,7 @@ def run_screen_ray(
         logger.info("ray engine: the Ray cluster at %s ($RAY_ADDRESS)", address)
     _check_address(ray, address, option)
 
-    from drugscreen.io import file_fingerprint
+    from drugscreen.io import file_fingerprint, read_once
     from drugscreen.screening.screener import Screener
 
     parquet_files = _parquet_inputs(in_str)
@@ -710,9 +878,22 @@ def run_screen_ray(
     if parquet_files is not None:  # checked before the output directory is touched, as the names above
         columns, scol, icol = _detect_columns(parquet_files[0], smiles_column, id_column)
         planned = _Input(parquet_files, columns, scol, icol, staged=False), _row_groups(parquet_files)
+    # standard input, a named pipe or a device: read once, by the staging (no checksum, no --resume)
+    once = parquet_files is None and read_once(in_str)
+    if resume and once:
+        raise ConfigError("--resume needs an input file, not standard input or a pipe")
+    # (a missing or unreadable file: None here, and the reader says why in one line)
+    text_sha256 = file_fingerprint(in_str) if parquet_files is None and not once and os.path.isfile(in_str) else None
+    identity = _run_identity(in_str, parquet_files, text_sha256, screener, smiles_column, id_column, chunk_size)
+    partial = partial_dir(out)
+    kept = _kept_parts(partial, identity, resume)  # refuses a --resume with other input or options
     created = not out.exists()
     with _writing(out):  # a read-only or full file system, a parent that is a file, no permission
         previous = _prepare_output(out, parquet_files or ([in_str] if in_str != "-" else []))
+    if kept is None and partial.exists():
+        _discard_partial(partial)
+    plan: dict[str, Any] | None = None
+    resumed_rows = 0
     stage = out / _STAGING
     stage_s = 0.0
     finished = False
@@ -730,7 +911,7 @@ def run_screen_ray(
         input_record = {
             "path": os.path.abspath(in_str) if in_str != "-" else "-",
             "files": [os.path.abspath(f) for f in parquet_files] if parquet_files else None,
-            "sha256": file_fingerprint(in_str) if parquet_files is None and in_str != "-" else None,
+            "sha256": text_sha256,
             "columns": source.columns,
             "smiles_column": source.smiles_column,
             "id_column": source.id_column,
@@ -748,17 +929,37 @@ def run_screen_ray(
             with _ray_session(ray, address, num_workers) as started:
                 workers = int(num_workers) if num_workers else max(1, int(ray.cluster_resources().get("CPU", 1)))
                 block = _block_rows(n_rows, workers, chunk_size, screener.batch_size)
+                if kept is not None:  # the interrupted run's blocks, so that its parts are this run's
+                    if int(kept["rows"]) != n_rows:
+                        raise ConfigError(
+                            f"cannot resume: the input has {n_rows:,} rows, the interrupted run's {int(kept['rows']):,}; "
+                            "rerun without --resume"
+                        )
+                    block = int(kept["block_rows"])
                 blocks = _plan_blocks(groups, block)
-                workers = min(workers, len(blocks))  # an actor with no block to score would only load the panel
+                plan = {"schema": PLAN_SCHEMA, "identity": identity, "rows": n_rows, "block_rows": block}
+                reused, todo = _reuse_parts(partial, out, blocks) if kept is not None else ([], blocks)
+                resumed_rows = sum(int(r["rows"]) for r in reused)
+                workers = min(workers, len(todo))  # an actor with no block to score would only load the panel
                 logger.info(
                     "ray engine: %s rows, blocks of %s, %d worker%s%s",
                     f"{n_rows:,}", f"{block:,}", workers, "s" * (workers != 1), " (local Ray started)" if started else "",
                 )  # fmt: skip
+                if reused:
+                    logger.info("resuming: %s rows already scored in %d parts", f"{resumed_rows:,}", len(reused))
                 if on_total is not None:
                     on_total(n_rows)
-                summaries, score_s = _score_on_ray(
-                    ray, screener, source, blocks, workers, out, on_progress, _fault_injection, input_schema
-                )
+                if on_progress is not None and resumed_rows:
+                    on_progress(resumed_rows)
+                summaries, score_s = list(reused), 0.0
+                if todo:
+                    progress = on_progress if on_progress is None or not resumed_rows else (
+                        lambda done: on_progress(resumed_rows + done)  # type: ignore[misc]
+                    )
+                    scored, score_s = _score_on_ray(
+                        ray, screener, source, todo, workers, out, progress, _fault_injection, input_schema
+                    )
+                    summaries += scored
                 t_finish = time.perf_counter()
                 parts = _check_parts(out, summaries, n_rows, blocks)
                 ranks_done = _finish_parts(ray, out, parts, screener, source)
@@ -780,7 +981,7 @@ def run_screen_ray(
             "columns": [n for n in schema.names if n != ROW_COLUMN],
             "types": {f.name: str(f.type) for f in schema if f.name != ROW_COLUMN},
             "screener": screener.config(),
-            "engine": {"name": "ray", "workers": workers, "block_rows": block, "address": address},
+            "engine": {"name": "ray", "workers": workers, "block_rows": block, "address": address, "resumed_rows": resumed_rows},
             "versions": _versions(ray),
             "seconds": round(time.perf_counter() - t0, 3),
             "parts": parts,
@@ -794,6 +995,10 @@ def run_screen_ray(
     finally:
         with _signals_held():  # a second Ctrl-C must not stop the clean-up halfway
             shutil.rmtree(stage, ignore_errors=True)
+            if finished:
+                shutil.rmtree(partial, ignore_errors=True)
+            elif plan is not None and not once:
+                _keep_partial(out, partial, plan, quiet=interrupted)
             _settle_output(out, previous, finished, quiet=interrupted)
             if interrupted and created:
                 with contextlib.suppress(OSError):  # only when empty: nothing of this run is left
@@ -813,6 +1018,7 @@ def run_screen_ray(
         score_seconds=score_s,
         finish_seconds=finish_s,
         manifest=str(out / MANIFEST_FILE),
+        resumed_rows=resumed_rows,
         **ScreenSummary.screener_fields(screener),
     )
 
