@@ -100,12 +100,13 @@ def test_standardizer_config_round_trip() -> None:
         "largest_fragment", "strip_counterions", "neutralize", "normalize", "canonical_tautomer", "max_heavy_atoms",
         "allow_dummy_atoms", "remove_isotopes", "allow_radicals", "allow_extreme_charges", "allow_inorganic_mixtures",
         "inner_salts", "reperceive_aromaticity", "hypervalent_oxides", "imidates_as_amides",
-        "ranked_inner_salts", "counterion_list",
+        "ranked_inner_salts", "counterion_list", "keep_metal_anions",
     }
     # a configuration from before an option existed (an older bundle's) keeps its behaviour
     new_options = {"strip_counterions": False, "remove_isotopes": False, "allow_radicals": True, "allow_extreme_charges": True,
                    "inner_salts": False, "reperceive_aromaticity": False, "hypervalent_oxides": False,
-                   "imidates_as_amides": False, "ranked_inner_salts": False, "counterion_list": 1}
+                   "imidates_as_amides": False, "ranked_inner_salts": False, "counterion_list": 1,
+                   "keep_metal_anions": False}
     older = {k: v for k, v in Standardizer().to_config().items() if k not in new_options and k != "allow_inorganic_mixtures"}
     # ... except inorganic mixtures: refusing them changes no accepted molecule, so older bundles refuse them too
     assert Standardizer.from_config(older).to_config() == {**older, **new_options, "allow_inorganic_mixtures": False}
