@@ -925,7 +925,7 @@ def repurpose_cmd(
     report: Annotated[Optional[Path], typer.Option("--report", help="Write a self-contained HTML report.")] = None,  # noqa: UP045
     model: Annotated[Optional[Path], typer.Option("--model", help="Affinity model bundle (default: the shipped one).")] = None,  # noqa: UP045
     no_panel: Annotated[bool, typer.Option("--no-panel", help="Leave out the toxicity panel columns.")] = False,
-    all_forms: Annotated[bool, typer.Option("--all-forms", help="One row per library entry; by default salt forms and hydrates of one drug are listed once (column other_forms names the rest).")] = False,
+    all_forms: Annotated[bool, typer.Option("--all-forms", help="One row per library entry; by default salt forms, hydrates and tautomers of one drug are listed once (column other_forms names the rest).")] = False,
     quiet: QuietOption = False,
     verbose: VerboseOption = 0,
 ) -> None:

@@ -45,6 +45,7 @@ from drugscreen.repurposing.scoring import (
     DEFAULT_WEIGHTS,
     FUSION_RULES,
     MIN_LABELLED,
+    compound_keys,
     fingerprint_sets,
     fuse,
     gnn_embeddings,
@@ -74,8 +75,9 @@ _LIBRARY_CACHE: dict[str, Any] = {}
 #: order can differ in their last bit (1e-17), which must neither split a tie nor order it.
 SCORE_DECIMALS = 12
 #: Bumped when parsing changes under the same standardizer config (2: carbonates, cyanides and
-#: other salts whose carbon is inorganic are refused, as sodium chloride is).
-CACHE_VERSION = 2
+#: other salts whose carbon is inorganic are refused, as sodium chloride is) or the cache gains
+#: an entry (3: the parents' compound keys).
+CACHE_VERSION = 3
 
 
 def _cache_paths(key: str) -> tuple[Path, Path]:
@@ -96,6 +98,8 @@ def _read_cache(key: str) -> dict[str, Any] | None:
         info = json.loads(meta.read_text())
         with np.load(npz, allow_pickle=False) as arrays:
             out: dict[str, Any] = {"smiles_std": info["smiles_std"], "errors": info["errors"]}
+            if isinstance(info.get("compounds"), dict):
+                out["compounds"] = info["compounds"]
             out["fps"] = {k: np.unpackbits(arrays[f"fp_{k}"], axis=1, count=int(info["n_bits"])) for k in info["fps"]}
             if "drug_emb" in arrays.files:
                 out["drug_emb"] = arrays["drug_emb"]
@@ -106,7 +110,8 @@ def _read_cache(key: str) -> dict[str, Any] | None:
 
 
 def _write_cache(key: str, prep: _PreparedLibrary) -> None:
-    """Save parsed SMILES, errors, packed fingerprints and drug embeddings (atomic; no pickles)."""
+    """Save parsed SMILES, errors, compound keys, packed fingerprints and drug embeddings
+    (atomic; no pickles)."""
     import json
     import os
     import tempfile
@@ -123,7 +128,10 @@ def _write_cache(key: str, prep: _PreparedLibrary) -> None:
             np.savez(fh, **arrays)
         os.replace(tmp, npz)
         lib = prep.library
-        meta.write_text(json.dumps({"smiles_std": lib.smiles_std, "errors": lib.errors, "fps": list(prep.fps), "n_bits": n_bits}))
+        meta.write_text(json.dumps({
+            "smiles_std": lib.smiles_std, "errors": lib.errors, "fps": list(prep.fps), "n_bits": n_bits,
+            "compounds": prep.compounds,
+        }))  # fmt: skip
     except OSError as exc:  # a read-only home must not stop the ranking
         logger.warning("could not write the repurposing cache (%s); the next run recomputes the features", exc)
 
@@ -140,6 +148,7 @@ class _PreparedLibrary:
     gnn_emb: np.ndarray | None = None  # normalized, numpy
     key: str = ""  # cache key of the library (and affinity model)
     tox: dict[str, Any] = field(default_factory=dict)  # panel checksum -> (columns, values per valid entry)
+    compounds: dict[str, str] | None = None  # parent SMILES -> compound key (scoring.compound_keys)
 
     @property
     def mols(self) -> list[Any]:
@@ -256,6 +265,7 @@ class Repurposer:
             report_library_errors(lib)
             prep = _PreparedLibrary(lib, np.nonzero(lib.valid)[0])
             prep.fps = cached["fps"]
+            prep.compounds = cached.get("compounds")
             if "drug_emb" in cached:
                 import torch
 
@@ -265,6 +275,7 @@ class Repurposer:
             prep = _PreparedLibrary(lib, np.nonzero(lib.valid)[0])
             if len(prep.valid):
                 self._fps(prep)
+                _compounds(prep)
                 if self.affinity is not None:
                     self._drug_embeddings(prep)
                 _write_cache(key, prep)
@@ -372,8 +383,12 @@ class Repurposer:
             ``"parent"`` (default): entries with the same parent molecule after standardization
             (salt forms and hydrates of one drug: imatinib and imatinib mesylate) score the same
             and are listed once, as the entry written without a counter-ion if there is one
-            (else the first in library order), the others named in ``other_forms``; ranks and
-            percentiles count parents. ``"all"``: one row per entry.
+            (else the first in library order), the others named in ``other_forms``. Parents that
+            are one compound written as two tautomers (see
+            :func:`~drugscreen.repurposing.scoring.compound_keys`; acyclovir and acyclovir
+            sodium) score apart and are listed once too, at the better one's place, the other's
+            entries named in ``other_forms`` with ``" [another tautomer]"``; ranks and
+            percentiles count these compounds. ``"all"``: one row per entry.
 
         Returns
         -------
@@ -394,7 +409,7 @@ class Repurposer:
             given inactive is named in ``evidence`` but not moved), ``contrib_<component>``,
             ``evidence``, ``error``, and toxicity columns ``tox_*`` when the panel is available;
             ``other_forms`` (after ``smiles``) names the library's other entries with the same
-            parent (``NAME (ID)``, ``; ``-separated). ``attrs`` holds ``invalid`` (library rows
+            parent or another tautomer of it (``NAME (ID)``, ``; ``-separated). ``attrs`` holds ``invalid`` (library rows
             not scored), ``ligand_errors``, the ``weights`` and ``components`` used and
             ``forms_merged`` (entries listed under another's row). A user library's other
             columns come last, unchanged (renamed ``input_<name>`` where a name is taken).
@@ -577,10 +592,12 @@ class Repurposer:
         out["error"] = [""] * n
         df = pd.DataFrame(out).iloc[order].reset_index(drop=True)
         entries = valid[order]
+        parents = [lib.smiles_std[i] for i in entries]
+        compound = _compounds(prep)
         first, other_forms = _same_parent(
-            [lib.smiles_std[i] for i in entries], [_entry_label(lib, i) for i in entries],
-            ["." not in lib.smiles[i] for i in entries],
-        )
+            parents, [_entry_label(lib, i) for i in entries], ["." not in lib.smiles[i] for i in entries],
+            [compound[p] for p in parents],
+        )  # fmt: skip
         df.insert(df.columns.get_loc("smiles") + 1, "other_forms", other_forms)
         merged = 0
         if forms == "parent" and len(first) < len(df):
@@ -590,8 +607,8 @@ class Repurposer:
             df["rank"] = np.arange(1, len(df) + 1)
             df["percentile"] = position_percentile(_tier_key(df["score"].to_numpy(dtype=float), is_known[order]))
             logger.info(
-                "%s: %d library %s merged into their parent forms (salts, hydrates or duplicates of a listed "
-                "molecule, named in other_forms); forms='all' (CLI: --all-forms) keeps every entry",
+                "%s: %d library %s merged into their parent forms (salts, hydrates, duplicates or another "
+                "tautomer of a listed molecule, named in other_forms); forms='all' (CLI: --all-forms) keeps every entry",
                 lib.source, merged, "entry" if merged == 1 else "entries",
             )  # fmt: skip
         invalid = [(int(i), lib.ids[i], lib.smiles[i], lib.errors[i]) for i in range(len(lib)) if lib.errors[i]]
@@ -868,23 +885,52 @@ def _entry_label(lib: Library, i: int) -> str:
     return f"{lib.names[i]} ({lib.ids[i]})" if lib.names[i] else lib.ids[i]
 
 
-def _same_parent(parents: list[str], labels: list[str], single: list[bool]) -> tuple[np.ndarray, list[str]]:
-    """For entries in ranking order: one position per parent molecule, in the order of each
-    parent's best position (its entries score the same), choosing the first entry written as a
-    single fragment (``single``: the free form, not a salt or hydrate) or else the first; and
-    per entry the labels of the other entries with its parent (``"; "``-joined)."""
+#: Added to the label of an entry in ``other_forms`` whose parent is the same compound written
+#: as another tautomer (it scored on its own, as that tautomer).
+ANOTHER_TAUTOMER = " [another tautomer]"
+
+
+def _same_parent(
+    parents: list[str], labels: list[str], single: list[bool], compounds: list[str] | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """For entries in ranking order: one position per compound, in the order of each compound's
+    best position, and per entry the labels of the other entries of its compound (``"; "``-joined).
+
+    Entries of one parent molecule score the same. ``compounds`` (:func:`compound_keys` of
+    ``parents``; default: the parents themselves) also joins parents that are one compound
+    written as two tautomers (acyclovir, the lactam, and acyclovir sodium, whose parent is the
+    lactim); those score apart, so the position kept is among the entries of the best-ranked
+    parent, and the other tautomer's entries are labelled with :data:`ANOTHER_TAUTOMER`. Of
+    the best parent's entries the first written as a single fragment (``single``: the free form,
+    not a salt or hydrate) is kept, or else the first.
+    """
+    keys = parents if compounds is None else compounds
     groups: dict[str, list[int]] = {}
-    for pos, parent in enumerate(parents):
-        groups.setdefault(parent, []).append(pos)
-    first = np.array(
-        [next((q for q in g if single[q]), g[0]) for g in sorted(groups.values(), key=lambda g: g[0])], dtype=np.int64
-    )
+    for pos, key in enumerate(keys):
+        groups.setdefault(key, []).append(pos)
+
+    def kept(g: list[int]) -> int:
+        best = [q for q in g if parents[q] == parents[g[0]]]
+        return next((q for q in best if single[q]), best[0])
+
+    first = np.array([kept(g) for g in sorted(groups.values(), key=lambda g: g[0])], dtype=np.int64)
     other = [""] * len(parents)
     for g in groups.values():
         if len(g) > 1:
             for pos in g:
-                other[pos] = FORMS_SEPARATOR.join(labels[q] for q in g if q != pos)
+                other[pos] = FORMS_SEPARATOR.join(
+                    labels[q] + ("" if parents[q] == parents[pos] else ANOTHER_TAUTOMER) for q in g if q != pos
+                )
     return first, other
+
+
+def _compounds(prep: _PreparedLibrary) -> dict[str, str]:
+    """The compound key (:func:`compound_keys`) of each parent of the library, computed once
+    (about 0.7 s for the approved list: the InChI of the parents sharing a formula) and cached."""
+    if prep.compounds is None:
+        parents = sorted({prep.library.smiles_std[i] for i in prep.valid})
+        prep.compounds = dict(zip(parents, compound_keys(parents), strict=True))
+    return prep.compounds
 
 
 def _panel_key(screener: Any) -> str:
