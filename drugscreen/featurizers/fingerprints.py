@@ -453,7 +453,7 @@ def max_tanimoto(
     n_bits: int | None = None,
     *,
     return_index: bool = False,
-    chunk_size: int = 8192,
+    chunk_size: int = 32768,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Highest Tanimoto similarity of each query fingerprint to a reference set.
 
@@ -472,7 +472,9 @@ def max_tanimoto(
         first one in reference order when several are equally similar).
     chunk_size
         References of a plain (not prepared) reference set unpacked at a time (bounds
-        memory: ``chunk_size * n_bits`` bytes); a prepared one is searched whole.
+        memory: ``chunk_size * n_bits`` bytes, 64 MB for ECFP4 by default; smaller chunks
+        cost more calls per query: 8192 took 1.7x as long on 2,628 x 50,000); a prepared one
+        is searched whole.
 
     Returns
     -------
