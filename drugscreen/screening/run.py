@@ -658,7 +658,6 @@ def _write_failure(exc: OSError, output: str, work: Path) -> str:
     return f"cannot write {output}: {reason}"
 
 
-
 def run_screen(
     input_path: str | Path,
     output: str | Path | None = None,
