@@ -22,8 +22,10 @@ of the score silently); a shipped profile used with a smaller panel skips such o
 with a warning. No matching objective at all is always an error. Then the
 ``[filters]`` apply: ``exclude_pains`` / ``exclude_brenk`` (a hit sets the score to 0),
 ``max_lipinski_violations`` (more sets it to 0), ``min_mw`` (a lighter molecule, in g/mol: a
-solvent, a salt's ion, a fragment, scores 0), ``out_of_domain_penalty`` (the score of a
-molecule outside the models' applicability domain is multiplied by it). ``rank`` orders the
+solvent, a salt's ion, a fragment, scores 0; a molecule whose MW or violations RDKit could
+not compute passes neither filter), ``out_of_domain_penalty`` (the score of a
+molecule outside the models' applicability domain is multiplied by it);
+:meth:`Profile.filter_notes` says which filter set a row's score to 0. ``rank`` orders the
 valid molecules by score, 1 = best, ties broken by input order; invalid rows get no score and
 no rank.
 
@@ -397,6 +399,61 @@ class Profile:
         logger.warning("profile %s: this panel has no %s; %s skipped", self.name, ", ".join(missing), what)
         return out
 
+    def _filter_hits(self, df: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+        """``(filter, rows it sets to 0)`` for each of the profile's zeroing filters, in the
+        order :meth:`score` applies them. A value the filter cannot read (NaN ``mw`` or
+        ``lipinski_violations``: RDKit's descriptors failed) does not pass it."""
+        out = []
+        if self.exclude_pains and "alerts_pains" in df:
+            out.append(("exclude_pains", df["alerts_pains"].fillna("").astype(str).to_numpy() != ""))
+        if self.exclude_brenk and "alerts_brenk" in df:
+            out.append(("exclude_brenk", df["alerts_brenk"].fillna("").astype(str).to_numpy() != ""))
+        if self.max_lipinski_violations is not None and "lipinski_violations" in df:
+            lv = df["lipinski_violations"].to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                out.append(("max_lipinski_violations", ~(lv <= self.max_lipinski_violations)))
+        if self.min_mw is not None and "mw" in df:
+            mw = df["mw"].to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                out.append(("min_mw", ~(mw >= self.min_mw)))
+        return out
+
+    def filter_notes(self, df: pd.DataFrame) -> list[list[str]]:
+        """Why the filters set each valid row's score to 0, one note per filter that did
+        (``"score 0: MW 89.1 g/mol, under the profile's min_mw 100"``); ``[]`` for a row
+        no filter touched and for invalid rows.
+
+        ``df`` needs the columns :meth:`score` reads for the filters (``valid``,
+        ``alerts_pains``, ``alerts_brenk``, ``lipinski_violations``, ``mw``).
+        """
+        valid = df["valid"].to_numpy(dtype=bool)
+        notes: list[list[str]] = [[] for _ in range(len(df))]
+        for name, hit in self._filter_hits(df):
+            rows = np.flatnonzero(hit & valid).tolist()
+            if name in ("exclude_pains", "exclude_brenk"):
+                catalog = "PAINS" if name == "exclude_pains" else "Brenk"
+                for i in rows:
+                    notes[i].append(f"score 0: {catalog} alert (the profile excludes {catalog} hits)")
+            elif name == "max_lipinski_violations":
+                lv = df["lipinski_violations"].to_numpy(dtype=float, na_value=np.nan)
+                for i in rows:
+                    n = lv[i]
+                    notes[i].append(
+                        "score 0: Lipinski violations unknown (RDKit could not compute the properties)"
+                        if np.isnan(n)
+                        else f"score 0: {n:.0f} Lipinski violation{'' if n == 1 else 's'}, more than the profile "
+                        f"allows ({self.max_lipinski_violations})"
+                    )
+            else:
+                mw = df["mw"].to_numpy(dtype=float, na_value=np.nan)
+                for i in rows:
+                    notes[i].append(
+                        "score 0: MW unknown (RDKit could not compute it)"
+                        if np.isnan(mw[i])
+                        else f"score 0: MW {mw[i]:.1f} g/mol, under the profile's min_mw {self.min_mw:g}"
+                    )
+        return notes
+
     def score(self, df: pd.DataFrame, resolved: list[tuple[Objective, list[str]]]) -> np.ndarray:
         """Scores (0-1, NaN for invalid rows) of a scored chunk.
 
@@ -440,18 +497,8 @@ class Profile:
                 score = np.where(den > 0, num / np.maximum(den, 1e-300), np.nan)
         valid = df["valid"].to_numpy(dtype=bool)
         score[~valid] = np.nan
-        if self.exclude_pains and "alerts_pains" in df:
-            hit = df["alerts_pains"].fillna("").astype(str).to_numpy() != ""
+        for _, hit in self._filter_hits(df):
             score[hit & valid] = 0.0
-        if self.exclude_brenk and "alerts_brenk" in df:
-            hit = df["alerts_brenk"].fillna("").astype(str).to_numpy() != ""
-            score[hit & valid] = 0.0
-        if self.max_lipinski_violations is not None and "lipinski_violations" in df:
-            lv = df["lipinski_violations"].to_numpy(dtype=float, na_value=np.nan)
-            score[(lv > self.max_lipinski_violations) & valid] = 0.0
-        if self.min_mw is not None and "mw" in df:
-            mw = df["mw"].to_numpy(dtype=float, na_value=np.nan)
-            score[(mw < self.min_mw) & valid] = 0.0
         if self.out_of_domain_penalty < 1.0 and "in_domain" in df:
             ind = df["in_domain"].astype("boolean").fillna(True).to_numpy(dtype=bool)
             score[~ind & valid] *= self.out_of_domain_penalty
