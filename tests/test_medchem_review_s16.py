@@ -3,10 +3,17 @@ molecules (approved drugs, PAINS, amino acids, salts)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
+from screen_fixtures import TINY_BUNDLE, write_smi
+from typer.testing import CliRunner
 
+from drugscreen.cli import app
 from drugscreen.screening.profiles import Profile
+
+runner = CliRunner()
 
 #: A profile for the tiny test panel with every filter switched on.
 FILTERS_TOML = """
@@ -20,6 +27,54 @@ out_of_domain_penalty = 0.5
 endpoint = "qed"
 thresholds = [0.2, 0.7]
 """
+
+MOLECULES = [
+    "O=C1NC(=S)SC1=Cc1ccc(O)cc1 rhodanine",  # PAINS ene_rhod_A, Brenk Michael acceptor
+    "C[C@H](N)C(=O)O alanine",  # 89 g/mol, under min_mw
+    "CCCCCCCCCCCCCCCCCC(=O)O stearic_acid",  # cLogP 6.3: one Lipinski violation
+    "CC(C)NCC(O)COc1cccc2ccccc12 propranolol",  # passes every filter
+]
+
+
+def _cards(page: str) -> dict[str, str]:
+    """The report's molecule cards by id, drawings cut out."""
+    page = re.sub(r"<svg.*?</svg>", "", page, flags=re.S)
+    out = {}
+    for card in page.split('<div class="card">')[1:]:
+        found = re.search(r'<div class="id">(.*?)</div>', card)
+        assert found is not None
+        out[found.group(1)] = card
+    return out
+
+
+def _screen_report(tmp_path) -> tuple[pd.DataFrame, dict[str, str]]:
+    src = write_smi(tmp_path / "hits.smi", MOLECULES)
+    prof = tmp_path / "filters.toml"
+    prof.write_text(FILTERS_TOML)
+    report = tmp_path / "r.html"
+    res = runner.invoke(app, ["screen", str(src), "-o", str(tmp_path / "o.csv"), "--report", str(report),
+                              "--profile", str(prof), "--panel", str(TINY_BUNDLE), "-q"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    return pd.read_csv(tmp_path / "o.csv"), _cards(report.read_text(encoding="utf-8"))
+
+
+def test_report_card_says_which_filter_set_a_score_to_0(tmp_path):
+    """Cards of molecules a profile filter zeroed showed "score 0.000" and nothing else: L-alanine
+    (under min_mw) had no alert and no note, so the chemist could not tell a filtered molecule
+    from one every model disliked, and the out-of-domain chip did not say that the score had been
+    multiplied by the penalty. Each card now names the filter and the value that tripped it."""
+    df, cards = _screen_report(tmp_path)
+    scores = dict(zip(df["id"], df["score"], strict=True))
+    assert scores["rhodanine"] == 0.0 and scores["alanine"] == 0.0 and scores["stearic_acid"] == 0.0
+    assert "score 0: PAINS alert (the profile excludes PAINS hits)" in cards["rhodanine"]
+    assert "score 0: MW 89.1 g/mol, under the profile&#x27;s min_mw 100" in cards["alanine"]
+    assert "score 0: 1 Lipinski violation, more than the profile allows (0)" in cards["stearic_acid"]
+    assert 'class="note"' not in cards["propranolol"] and scores["propranolol"] > 0
+    # the out-of-domain chip says what the profile's penalty did to the score
+    outside = df.loc[~df["in_domain"].astype(bool), "id"].tolist()
+    assert outside
+    for name in outside:
+        assert "outside applicability domain (score &times; 0.5)" in cards[name]
 
 
 def _frame(**columns) -> pd.DataFrame:

@@ -52,6 +52,7 @@ table.summary td{padding:2px 14px 2px 0;font-size:14px;vertical-align:top} table
 .card table{font-size:12px;width:100%;border-collapse:collapse} .card td{padding:1px 2px} .card td.v{text-align:right;font-variant-numeric:tabular-nums}
 .alert{display:inline-block;background:#fde8e6;color:#8a1c12;border-radius:3px;padding:0 4px;margin:1px;font-size:11px}
 .ood{display:inline-block;background:#fff3cd;color:#7a5a00;border-radius:3px;padding:0 4px;font-size:11px}
+.note{font-size:11px;color:#8a1c12;font-weight:600;margin:2px 0}
 .hists{display:grid;grid-template-columns:repeat(auto-fill,minmax(270px,1fr));gap:10px}
 .hist{border:1px solid #dde3ea;border-radius:6px;padding:6px}
 .hist .t{font-size:13px;font-weight:600;margin-bottom:2px;overflow-wrap:anywhere}
@@ -259,7 +260,10 @@ def render_report(
             "regression values are in the units of their column name. Unc = ensemble spread.</p>"
         )
         cards = []
-        for _, row in top.iterrows():
+        # why a profile filter set a card's score to 0 (a PAINS hit, min_mw, Lipinski)
+        notes = prof.filter_notes(top) if prof is not None else [[] for _ in range(len(top))]
+        penalty = prof.out_of_domain_penalty if prof is not None else 1.0
+        for (_, row), row_notes in zip(top.iterrows(), notes, strict=True):
             smi = str(row.get("smiles_std", "") or "")
             cells = []
             for label, spec in keys:
@@ -273,7 +277,13 @@ def render_report(
             alert_html = "".join(f'<span class="alert">{_esc(a)}</span>' for a in alerts[:6])
             if len(alerts) > 6:
                 alert_html += f'<span class="muted"> +{len(alerts) - 6}</span>'
-            ood = "" if bool(row.get("in_domain", True)) else '<span class="ood">outside applicability domain</span>'
+            ood = (
+                ""
+                if bool(row.get("in_domain", True))
+                else '<span class="ood">outside applicability domain'
+                + (f" (score &times; {penalty:g})" if penalty < 1.0 else "")
+                + "</span>"
+            )
             beyond = str(row.get("out_of_range", "") or "")
             if beyond:
                 ood += f'<span class="ood" title="outside these training sets\' descriptor range">beyond training range: {_esc(beyond)}</span>'
@@ -283,7 +293,8 @@ def render_report(
                 f'<div class="id">{_esc(row.get("id"))}</div>'
                 f"{mol_svg(smi)}"
                 f"<table>{''.join(cells)}</table>"
-                f"<div>{alert_html}{ood}</div>"
+                + "".join(f'<div class="note">{_esc(n)}</div>' for n in row_notes)
+                + f"<div>{alert_html}{ood}</div>"
                 "</div>"
             )
         parts.append('<div class="grid">' + "".join(cards) + "</div>")
