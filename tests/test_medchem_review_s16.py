@@ -77,6 +77,15 @@ def test_report_card_says_which_filter_set_a_score_to_0(tmp_path):
         assert "outside applicability domain (score &times; 0.5)" in cards[name]
 
 
+def test_report_card_tells_pains_from_brenk_alerts(tmp_path):
+    """The card showed PAINS and Brenk alerts as identical red chips (``ene_rhod_A(235)``,
+    ``Michael_acceptor_1``), while the default profile zeroes a PAINS hit and keeps a Brenk one:
+    the chip now names its catalog."""
+    _, cards = _screen_report(tmp_path)
+    assert '<span class="alert">PAINS: ene_rhod_A(235)</span>' in cards["rhodanine"]
+    assert '<span class="alert">Brenk: Michael_acceptor_1</span>' in cards["rhodanine"]
+
+
 def _frame(**columns) -> pd.DataFrame:
     base = {"valid": [True], "in_domain": [True], "alerts_pains": [""], "alerts_brenk": [""], "qed": [0.7]}
     base.update(columns)

@@ -6,8 +6,8 @@ fetched from anywhere, so the file renders the same from an e-mail attachment, a
 drive or an air-gapped laptop.
 
 Sections: run summary; the top-N molecules as a grid (drawing, rank, id, score, key
-endpoints, alerts); one histogram per endpoint (plus QED and score); invalid rows with the
-reason (first 1000).
+endpoints, PAINS and Brenk alerts named by catalog, why a filter set the score to 0); one
+histogram per endpoint (plus QED and score); invalid rows with the reason (first 1000).
 
 Check the rendering with headless Chromium (Debian package ``chromium``)::
 
@@ -273,7 +273,13 @@ def render_report(
                 cells.append(f'<tr><td>{_esc(label)}</td><td class="v">{_fmt(v)}{_esc(unc_txt)}</td></tr>')
             if "qed" not in {spec for _, spec in keys}:
                 cells.append(f'<tr><td>qed</td><td class="v">{_fmt(row.get("qed"))}</td></tr>')
-            alerts = [a for col in ("alerts_pains", "alerts_brenk") for a in str(row.get(col, "") or "").split(";") if a]
+            # each chip names its catalog: a profile may exclude PAINS hits and keep Brenk ones
+            alerts = [
+                f"{catalog}: {a}"
+                for catalog, col in (("PAINS", "alerts_pains"), ("Brenk", "alerts_brenk"))
+                for a in str(row.get(col, "") or "").split(";")
+                if a
+            ]
             alert_html = "".join(f'<span class="alert">{_esc(a)}</span>' for a in alerts[:6])
             if len(alerts) > 6:
                 alert_html += f'<span class="muted"> +{len(alerts) - 6}</span>'
