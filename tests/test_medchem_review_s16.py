@@ -86,6 +86,26 @@ def test_report_card_tells_pains_from_brenk_alerts(tmp_path):
     assert '<span class="alert">Brenk: Michael_acceptor_1</span>' in cards["rhodanine"]
 
 
+def test_report_card_shows_counts_as_whole_numbers(tmp_path):
+    """The ``cns`` card read "hbd 2.000", "permanent_charges 0.000" and "tpsa 16.130" (the output
+    has TPSA to 2 decimals): counts are whole numbers."""
+    src = write_smi(tmp_path / "hits.smi", MOLECULES[3:])
+    prof = tmp_path / "props.toml"
+    prof.write_text(
+        '[[objectives]]\nendpoint = "hbd"\ndirection = "down"\nthresholds = [1.0, 3.0]\n'
+        '[[objectives]]\nendpoint = "tpsa"\ndirection = "down"\nthresholds = [60.0, 90.0]\n'
+        '[[objectives]]\nendpoint = "permanent_charges"\ndirection = "down"\nthresholds = [0.0, 1.0]\n'
+    )
+    report = tmp_path / "r.html"
+    res = runner.invoke(app, ["screen", str(src), "-o", str(tmp_path / "o.csv"), "--report", str(report),
+                              "--profile", str(prof), "--panel", str(TINY_BUNDLE), "-q"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    card = _cards(report.read_text(encoding="utf-8"))["propranolol"]
+    assert '<td>hbd</td><td class="v">2</td>' in card
+    assert '<td>permanent_charges</td><td class="v">0</td>' in card
+    assert '<td>tpsa</td><td class="v">41.49</td>' in card
+
+
 def _frame(**columns) -> pd.DataFrame:
     base = {"valid": [True], "in_domain": [True], "alerts_pains": [""], "alerts_brenk": [""], "qed": [0.7]}
     base.update(columns)

@@ -90,6 +90,11 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return f"{v:.{digits}f}" if abs(v) < 1000 else f"{v:.0f}"
 
 
+#: Decimals of a property on a card where the default 3 would misstate it: counts are whole
+#: numbers ("hbd 2", not "2.000"), TPSA has 2 decimals in the output.
+_CARD_DIGITS = {"hbd": 0, "hba": 0, "rotatable_bonds": 0, "lipinski_violations": 0, "permanent_charges": 0, "tpsa": 2}
+
+
 def mol_svg(smiles: str, width: int = 220, height: int = 160) -> str:
     """An inline SVG drawing of ``smiles`` (an empty box when it cannot be drawn)."""
     from rdkit import Chem, rdBase
@@ -270,7 +275,8 @@ def render_report(
                 v = _card_value(row, spec, combine.get(label, "mean"))
                 unc = row.get(f"{spec}_unc") if "|" not in spec else None
                 unc_txt = f" ± {_fmt(unc, 2)}" if unc is not None and not (isinstance(unc, float) and math.isnan(unc)) and float(unc) > 0 else ""
-                cells.append(f'<tr><td>{_esc(label)}</td><td class="v">{_fmt(v)}{_esc(unc_txt)}</td></tr>')
+                digits = _CARD_DIGITS.get(spec, 3)
+                cells.append(f'<tr><td>{_esc(label)}</td><td class="v">{_fmt(v, digits)}{_esc(unc_txt)}</td></tr>')
             if "qed" not in {spec for _, spec in keys}:
                 cells.append(f'<tr><td>qed</td><td class="v">{_fmt(row.get("qed"))}</td></tr>')
             # each chip names its catalog: a profile may exclude PAINS hits and keep Brenk ones
