@@ -643,7 +643,7 @@ class ModelBundle:
         Tanimoto similarity to the training set, and whether it reaches the bundle's threshold."""
         from drugscreen.domain import max_tanimoto
 
-        sim = max_tanimoto(np.asarray(fps, dtype=np.uint8), self.train_fps)
+        sim = max_tanimoto(np.asarray(fps), self.train_fps)  # it refuses bits or another width
         with np.errstate(invalid="ignore"):
             return sim, sim >= self.domain_threshold
 

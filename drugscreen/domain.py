@@ -198,15 +198,35 @@ def max_tanimoto(query: np.ndarray, reference: np.ndarray, chunk: int = 8192) ->
     np.ndarray
         ``(n,)`` float64 in [0, 1], exactly ``|A & B| / |A | B|`` of the nearest reference;
         0 for an all-zero query, NaN if the reference is empty.
+
+    Raises
+    ------
+    ValueError
+        The query rows are not as wide as the reference rows (unpacked 0/1 bits given for
+        packed bytes, another fingerprint length), or the query is a boolean array (bits).
     """
     from drugscreen.featurizers.fingerprints import _max_tanimoto_exact
 
-    query = np.asarray(query, dtype=np.uint8)
+    query = np.asarray(query)
+    if query.dtype == np.bool_:
+        raise ValueError(f"max_tanimoto takes packed fingerprints (uint8 bytes), got 0/1 bits as booleans {query.shape}; "
+                         "pack them with np.packbits(bits, axis=1) (or use ecfp4_packed)")
+    query = query.astype(np.uint8, copy=False)
     if query.ndim == 1:
         query = query[None, :]
+    reference = np.asarray(reference) if not isinstance(reference, np.ndarray) else reference
+    if reference.ndim and reference.shape[0] == 0:
+        return np.full(query.shape[0] if query.ndim == 2 else 1, np.nan)
+    if query.ndim != 2 or reference.ndim != 2 or query.shape[1] != reference.shape[1]:
+        # otherwise a few queries ended in NumPy's broadcast error and more than _FEW_QUERIES
+        # were unpacked to the reference's length and compared wrongly, without a word
+        hint = (" (unpacked 0/1 bits? pack them with np.packbits(bits, axis=1), or use ecfp4_packed)"
+                if query.ndim == 2 and reference.ndim == 2 and query.shape[1] == 8 * reference.shape[1] else
+                "; both must be packed bits of one fingerprint (np.packbits(bits, axis=1), ecfp4_packed)")
+        raise ValueError(f"max_tanimoto: the query fingerprints have {query.shape[-1] if query.ndim else 0} bytes per row "
+                         f"(shape {query.shape}), the reference {reference.shape[-1] if reference.ndim else 0} "
+                         f"(shape {reference.shape}){hint}")
     n = query.shape[0]
-    if reference.shape[0] == 0:
-        return np.full(n, np.nan)
     # (the popcount path counts intersections in uint16: fingerprints of up to 65,535 bits)
     if n <= _FEW_QUERIES and query.shape[1] <= 8191 and _prepared(reference) is None:
         return _max_tanimoto_few(query, np.asarray(reference, dtype=np.uint8))

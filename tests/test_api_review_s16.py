@@ -1,0 +1,48 @@
+"""Python API review (session 16): what a pipeline or notebook calling ``drugscreen`` hit.
+
+Each test names what the user saw before the fix. The tests use the tiny bundle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rdkit import Chem
+from screen_fixtures import TINY_BUNDLE
+
+from drugscreen.bundle import load_bundle
+from drugscreen.domain import ecfp4_packed, max_tanimoto, unpack_bits
+from drugscreen.screening.screener import Screener
+
+pytestmark = pytest.mark.skipif(not (TINY_BUNDLE / "config.json").is_file(), reason="tiny bundle fixture missing")
+
+SMILES = ["CCO", "c1ccccc1O", "C1CC", "c1ccncc1"]
+
+
+@pytest.fixture(scope="module")
+def screener() -> Screener:
+    return Screener.load(TINY_BUNDLE, profile=None)
+
+
+def test_fingerprints_of_another_width_are_refused_not_scored() -> None:
+    """Unpacked bits ((n, 2048) instead of packed (n, 256)) given to ``max_tanimoto`` or
+    ``ModelBundle.applicability``: up to 32 queries ended in NumPy's "operands could not be
+    broadcast together with shapes (43040,32) (256,)", more than 32 gave wrong similarities
+    without a word (0.2 for a training molecule whose similarity is 1)."""
+    bundle = load_bundle(TINY_BUNDLE)
+    mols = [Chem.MolFromSmiles(s) for s in ("CCO", "c1ccccc1O")]
+    packed = ecfp4_packed(mols)
+    width = bundle.train_fps.shape[1]
+    assert packed.shape[1] == width
+    expected = max_tanimoto(packed, bundle.train_fps)
+    for n in (1, 40):  # the popcount path for a few queries, the prepared reference beyond
+        bits = np.repeat(unpack_bits(packed).astype(np.uint8), n, axis=0)
+        with pytest.raises(ValueError, match=f"{bits.shape[1]} bytes per row.*{width}.*packbits"):
+            max_tanimoto(bits, bundle.train_fps)
+        with pytest.raises(ValueError, match="packbits"):
+            bundle.applicability(bits)
+        with pytest.raises(ValueError, match="0/1 bits"):  # a bool array is bits, whatever its width
+            max_tanimoto(np.repeat(packed, n, axis=0).astype(bool), bundle.train_fps)
+        with pytest.raises(ValueError, match="bytes per row"):
+            max_tanimoto(np.repeat(packed, n, axis=0), bundle.train_fps[:, : width // 2].copy())
+        np.testing.assert_array_equal(max_tanimoto(np.repeat(packed, n, axis=0), bundle.train_fps), np.repeat(expected, n))
