@@ -705,15 +705,17 @@ class ModelBundle:
         Parameters
         ----------
         smiles
-            SMILES strings (a list, an array, a Series, a generator), one row each in order;
-            a single string is one molecule, as in ``Screener.score``.
+            SMILES strings (a list, an array of shape ``(n,)`` or ``(n, 1)``, a Series, a
+            generator), one row each in order; a single string is one molecule, as in
+            ``Screener.score``. Items given as bytes are read as UTF-8 text.
         batch_size
             Molecules per forward pass (at least 1).
 
         Raises
         ------
         TypeError
-            ``smiles`` is bytes or not iterable.
+            ``smiles`` is bytes, a DataFrame (pass its SMILES column), a dict or a set, an
+            array of another shape, or not iterable.
         ConfigError
             ``batch_size`` is not a positive integer.
         """
@@ -721,11 +723,7 @@ class ModelBundle:
         from drugscreen.featurizers.base import build_featurizer
         from drugscreen.featurizers.molecule import Standardizer, prepare_molecule
 
-        if isinstance(smiles, str):  # iterating it would predict each character ("C", "C", "O")
-            smiles = [smiles]
-        elif isinstance(smiles, bytes | bytearray) or not isinstance(smiles, Iterable):
-            raise TypeError(f"predict_smiles takes SMILES strings (a list, or one string), got {type(smiles).__name__}")
-        smiles = list(smiles)  # a generator has no len(); read it once
+        smiles = _smiles_list(smiles)
         _check_batch_size(batch_size)
         std = Standardizer.from_config(self.standardizer_config)
         feat = build_featurizer(self.featurizer_config)
@@ -754,6 +752,43 @@ class ModelBundle:
                 if beyond is not None:
                     beyond[i] = with_note(note, beyond[i])
         return Prediction(mean=mean, std=sd, domain_similarity=sim, in_domain=ind, task_names=self.task_names, out_of_range=beyond)
+
+
+def _smiles_list(smiles: Any) -> list[Any]:
+    """The molecules of :meth:`ModelBundle.predict_smiles`'s argument, one item per row.
+
+    A DataFrame iterated gives its column names, a dict its keys and a 2-D array its rows as
+    arrays, each then predicted as one (invalid) molecule without a word; they are refused or
+    read as ``Screener.score`` reads them. Bytes items are decoded as UTF-8.
+    """
+    if isinstance(smiles, str):  # iterating it would predict each character ("C", "C", "O")
+        return [smiles]
+    what = type(smiles).__name__
+    if what == "DataFrame":
+        raise TypeError("predict_smiles takes SMILES strings, got a DataFrame (iterating it gives its column names); "
+                        "pass its SMILES column, e.g. frame['smiles']")
+    if isinstance(smiles, dict | set | frozenset):
+        raise TypeError(f"predict_smiles takes SMILES strings (a list, a Series, an array), got a {what}"
+                        f"{' (it has no order)' if what != 'dict' else ' (iterating it gives its keys)'}")
+    if isinstance(smiles, np.ndarray) and smiles.ndim != 1:
+        if smiles.ndim == 0:  # np.array("CCO"): one SMILES
+            smiles = smiles.reshape(1)
+        elif smiles.ndim == 2 and smiles.shape[1] == 1:  # a column vector, frame[["smiles"]].to_numpy()
+            smiles = smiles[:, 0]
+        else:
+            raise TypeError(f"predict_smiles takes a 1-D sequence of SMILES (or an array of shape (n, 1)), got an "
+                            f"array of shape {smiles.shape}")
+    if isinstance(smiles, bytes | bytearray) or not isinstance(smiles, Iterable):
+        raise TypeError(f"predict_smiles takes SMILES strings (a list, or one string), got {what}")
+    items = []
+    for s in smiles:  # a generator has no len(); read it once
+        if isinstance(s, bytes | bytearray):  # an HDF5 or binary Parquet column, np.bytes_
+            try:
+                s = bytes(s).decode("utf-8")
+            except UnicodeDecodeError:
+                s = None  # not text: an invalid row, as a missing SMILES is
+        items.append(s)
+    return items
 
 
 def _resolve(name_or_path: str | os.PathLike[str]) -> Path:

@@ -6,6 +6,7 @@ Each test names what the user saw before the fix. The tests use the tiny bundle.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from rdkit import Chem
 from screen_fixtures import TINY_BUNDLE
@@ -46,3 +47,26 @@ def test_fingerprints_of_another_width_are_refused_not_scored() -> None:
         with pytest.raises(ValueError, match="bytes per row"):
             max_tanimoto(np.repeat(packed, n, axis=0), bundle.train_fps[:, : width // 2].copy())
         np.testing.assert_array_equal(max_tanimoto(np.repeat(packed, n, axis=0), bundle.train_fps), np.repeat(expected, n))
+
+
+def test_predict_smiles_takes_what_screener_score_takes_or_refuses_it() -> None:
+    """``bundle.predict_smiles(frame)`` predicted the column name ``"smiles"`` as a molecule (one
+    NaN row for a two-row frame), a column vector ``(n, 1)`` (``frame[["smiles"]].to_numpy()``)
+    gave NaN for every row, UTF-8 bytes (an HDF5 column) were all invalid, and a dict predicted
+    its keys, all without a word; ``Screener.score`` reads or refuses each of these."""
+    bundle = load_bundle(TINY_BUNDLE)
+    ref = bundle.predict_smiles(["CCO", "c1ccncc1"])
+    assert np.isfinite(ref.mean).all()
+    for given in (np.array([["CCO"], ["c1ccncc1"]]), [b"CCO", b"c1ccncc1"], np.array([b"CCO", b"c1ccncc1"])):
+        got = bundle.predict_smiles(given)
+        np.testing.assert_array_equal(got.mean, ref.mean)
+        np.testing.assert_array_equal(got.in_domain, ref.in_domain)
+    frame = pd.DataFrame({"smiles": ["CCO", "c1ccncc1"]})
+    with pytest.raises(TypeError, match=r"DataFrame.*frame\['smiles'\]"):
+        bundle.predict_smiles(frame)
+    np.testing.assert_array_equal(bundle.predict_smiles(frame["smiles"]).mean, ref.mean)
+    for wrong, what in (({"a": "CCO"}, "dict"), ({"CCO"}, "set"), (np.array([["CCO", "x"]]), r"shape \(1, 2\)")):
+        with pytest.raises(TypeError, match=what):
+            bundle.predict_smiles(wrong)
+    one = bundle.predict_smiles(np.array("CCO"))  # a 0-d array is one SMILES
+    np.testing.assert_allclose(one.mean, ref.mean[:1], rtol=1e-6)  # alone: the last digits may differ (predict pads nothing)
