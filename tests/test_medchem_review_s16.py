@@ -7,10 +7,12 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
 from screen_fixtures import TINY_BUNDLE, write_smi
 from typer.testing import CliRunner
 
 from drugscreen.cli import app
+from drugscreen.exceptions import ConfigError
 from drugscreen.screening.profiles import Profile
 
 runner = CliRunner()
@@ -126,3 +128,35 @@ def test_a_molecule_whose_properties_failed_does_not_pass_the_filters():
     notes = prof.filter_notes(_frame(mw=[np.nan], lipinski_violations=[np.nan]))
     assert notes == [["score 0: Lipinski violations unknown (RDKit could not compute the properties)",
                       "score 0: MW unknown (RDKit could not compute it)"]]  # fmt: skip
+
+
+def test_a_profile_can_exclude_named_alerts_without_excluding_every_brenk_hit():
+    """The ``default`` profile ranked methyl tosylate (an alkylating sulfonate ester) 1st of 14
+    and benzyl bromide 3rd, above diazepam: the models call small reactive molecules harmless,
+    and ``exclude_brenk`` was the only way to hold them back, which zeroes every Brenk hit
+    (1,189 of the 2,592 approved drugs: aspirin's phenol ester, paracetamol's hydroquinone). A
+    profile now names the alerts it excludes, from either catalog."""
+    prof = Profile.from_toml(
+        FILTERS_TOML.replace("exclude_pains = true", 'exclude_alerts = ["Sulfonic_acid_1", "alkyl_halide"]'),
+        source="mine.toml",
+    )
+    assert prof.exclude_alerts == ("Sulfonic_acid_1", "alkyl_halide")
+    frame = pd.DataFrame({
+        "valid": [True] * 3, "in_domain": [True] * 3, "qed": [0.7] * 3, "mw": [200.0] * 3,
+        "lipinski_violations": [0.0] * 3, "alerts_pains": ["", "", ""],
+        "alerts_brenk": ["Sulfonic_acid_1", "phenol_ester", "imine_1;alkyl_halide"],
+    })  # fmt: skip
+    resolved = prof.resolve({"qed": "qed"})
+    assert prof.score(frame, resolved).tolist() == [0.0, 1.0, 0.0]
+    assert prof.filter_notes(frame) == [["score 0: Brenk alert Sulfonic_acid_1 (the profile excludes it)"], [],
+                                        ["score 0: Brenk alert alkyl_halide (the profile excludes it)"]]  # fmt: skip
+    assert Profile.from_dict(prof.to_dict(), source="mine.toml") == prof
+
+
+def test_an_excluded_alert_name_the_catalogs_lack_is_refused():
+    """A misspelt alert name would exclude nothing, silently."""
+    bad = FILTERS_TOML.replace("exclude_pains = true", 'exclude_alerts = ["alkyl_halides"]')
+    with pytest.raises(ConfigError, match=r"exclude_alerts: no PAINS or Brenk alert is named 'alkyl_halides'.*alkyl_halide"):
+        Profile.from_toml(bad, source="mine.toml")
+    with pytest.raises(ConfigError, match="exclude_alerts must be a list of alert names"):
+        Profile.from_toml(FILTERS_TOML.replace("exclude_pains = true", 'exclude_alerts = "alkyl_halide"'), source="m.toml")

@@ -21,6 +21,10 @@ wrote (the message suggests the closest names: a misspelt endpoint would otherwi
 of the score silently); a shipped profile used with a smaller panel skips such objectives
 with a warning. No matching objective at all is always an error. Then the
 ``[filters]`` apply: ``exclude_pains`` / ``exclude_brenk`` (a hit sets the score to 0),
+``exclude_alerts`` (a list of alert names as the ``alerts_pains`` and ``alerts_brenk``
+columns write them, ``["acid_halide", "alkyl_halide"]``: a hit on one of them sets the score
+to 0, where ``exclude_brenk`` would zero the 46 % of approved drugs with any Brenk alert; a
+name neither catalog has is refused),
 ``max_lipinski_violations`` (more sets it to 0), ``min_mw`` (a lighter molecule, in g/mol: a
 solvent, a salt's ion, a fragment, scores 0; a molecule whose MW or violations RDKit could
 not compute passes neither filter), ``out_of_domain_penalty`` (the score of a
@@ -67,7 +71,7 @@ logger = logging.getLogger(__name__)
 _DIRECTIONS = ("up", "down", "window")
 _COMBINE = ("max", "mean", "min")
 _AGGREGATE = ("mean", "geometric")
-_FILTER_KEYS = {"exclude_pains", "exclude_brenk", "max_lipinski_violations", "min_mw", "out_of_domain_penalty"}
+_FILTER_KEYS = {"exclude_pains", "exclude_brenk", "exclude_alerts", "max_lipinski_violations", "min_mw", "out_of_domain_penalty"}
 _OBJECTIVE_KEYS = {"endpoint", "direction", "weight", "thresholds", "combine", "label"}
 #: ``Profile.source`` of a shipped profile: this prefix, then the profile's name.
 SHIPPED_PREFIX = "shipped:"
@@ -171,6 +175,11 @@ def rank_scores(scores: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def _has_alert(cells: pd.Series, name: str) -> np.ndarray:
+    """Which cells of an alerts column (names joined with ``;``) hold the alert ``name``."""
+    return np.array([name in str(c).split(";") for c in cells.fillna("")], dtype=bool)
+
+
 @dataclass(frozen=True)
 class Objective:
     """One term of a profile (see the module docstring)."""
@@ -204,6 +213,7 @@ class Profile:
     aggregate: str = "mean"
     exclude_pains: bool = False
     exclude_brenk: bool = False
+    exclude_alerts: tuple[str, ...] = ()
     max_lipinski_violations: int | None = None
     min_mw: float | None = None
     out_of_domain_penalty: float = 1.0
@@ -257,6 +267,17 @@ class Profile:
         exclude_pains, exclude_brenk = flag("exclude_pains"), flag("exclude_brenk")
         if not 0.0 <= penalty <= 1.0:
             raise bad(f"out_of_domain_penalty must be in 0..1, got {penalty}")
+        exclude_alerts = filters.get("exclude_alerts", [])
+        # a string would have been read letter by letter, a misspelt name matched nothing
+        if not isinstance(exclude_alerts, list) or not all(isinstance(a, str) for a in exclude_alerts):
+            raise bad(f"exclude_alerts must be a list of alert names (TOML strings), got {exclude_alerts!r}")
+        if exclude_alerts:
+            from drugscreen.screening.properties import alert_names
+
+            every = [n for names in alert_names().values() for n in names]
+            for name in exclude_alerts:
+                if name not in every:
+                    raise bad(f"exclude_alerts: no PAINS or Brenk alert is named {name!r}{did_you_mean(name, every)}")
         max_lip = filters.get("max_lipinski_violations")
         # a bool is an int to Python: "max_lipinski_violations = true" would have meant 1
         if max_lip is not None and (isinstance(max_lip, bool) or not isinstance(max_lip, int) or max_lip < 0):
@@ -317,6 +338,7 @@ class Profile:
             aggregate=aggregate,
             exclude_pains=exclude_pains,
             exclude_brenk=exclude_brenk,
+            exclude_alerts=tuple(dict.fromkeys(exclude_alerts)),
             max_lipinski_violations=max_lip,
             min_mw=None if min_mw is None else float(min_mw),
             out_of_domain_penalty=penalty,
@@ -330,6 +352,8 @@ class Profile:
             "exclude_brenk": self.exclude_brenk,
             "out_of_domain_penalty": self.out_of_domain_penalty,
         }
+        if self.exclude_alerts:
+            filters["exclude_alerts"] = list(self.exclude_alerts)
         if self.max_lipinski_violations is not None:
             filters["max_lipinski_violations"] = self.max_lipinski_violations
         if self.min_mw is not None:
@@ -399,6 +423,11 @@ class Profile:
         logger.warning("profile %s: this panel has no %s; %s skipped", self.name, ", ".join(missing), what)
         return out
 
+    def _excluded_alert_columns(self, df: pd.DataFrame) -> list[tuple[str, str]]:
+        """``(alert, column)`` for each ``exclude_alerts`` name and alert column of ``df``."""
+        cols = [c for c in ("alerts_pains", "alerts_brenk") if c in df]
+        return [(name, col) for name in self.exclude_alerts for col in cols]
+
     def _filter_hits(self, df: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
         """``(filter, rows it sets to 0)`` for each of the profile's zeroing filters, in the
         order :meth:`score` applies them. A value the filter cannot read (NaN ``mw`` or
@@ -408,6 +437,8 @@ class Profile:
             out.append(("exclude_pains", df["alerts_pains"].fillna("").astype(str).to_numpy() != ""))
         if self.exclude_brenk and "alerts_brenk" in df:
             out.append(("exclude_brenk", df["alerts_brenk"].fillna("").astype(str).to_numpy() != ""))
+        for name, col in self._excluded_alert_columns(df):
+            out.append((f"exclude_alerts:{col}:{name}", _has_alert(df[col], name)))
         if self.max_lipinski_violations is not None and "lipinski_violations" in df:
             lv = df["lipinski_violations"].to_numpy(dtype=float, na_value=np.nan)
             with np.errstate(invalid="ignore"):
@@ -430,7 +461,12 @@ class Profile:
         notes: list[list[str]] = [[] for _ in range(len(df))]
         for name, hit in self._filter_hits(df):
             rows = np.flatnonzero(hit & valid).tolist()
-            if name in ("exclude_pains", "exclude_brenk"):
+            if name.startswith("exclude_alerts:"):
+                col, alert = name.removeprefix("exclude_alerts:").split(":", 1)
+                catalog = "PAINS" if col == "alerts_pains" else "Brenk"
+                for i in rows:
+                    notes[i].append(f"score 0: {catalog} alert {alert} (the profile excludes it)")
+            elif name in ("exclude_pains", "exclude_brenk"):
                 catalog = "PAINS" if name == "exclude_pains" else "Brenk"
                 for i in rows:
                     notes[i].append(f"score 0: {catalog} alert (the profile excludes {catalog} hits)")

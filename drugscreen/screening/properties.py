@@ -60,6 +60,7 @@ __all__ = [
     "NUMERIC_PROPERTY_COLUMNS",
     "PROPERTY_COLUMNS",
     "AlertScreen",
+    "alert_names",
     "compute_properties",
     "get_alert_screen",
 ]
@@ -676,6 +677,14 @@ def get_alert_screen() -> AlertScreen:
     """The process-wide :class:`AlertScreen` (built on first use, ~50 ms)."""
     with _LOCK:
         return _build_alert_screen()
+
+
+def alert_names() -> dict[str, tuple[str, ...]]:
+    """The alert names each catalog can write, ``{"PAINS": (...), "Brenk": (...)}``: the
+    values of the ``alerts_pains`` and ``alerts_brenk`` columns (what a profile's
+    ``exclude_alerts`` may name)."""
+    screen = get_alert_screen()
+    return {"PAINS": tuple(dict.fromkeys(screen._pains_names)), "Brenk": tuple(dict.fromkeys(screen._brenk_names))}
 
 
 _ALIPHATIC_RINGS = QED.AliphaticRings
