@@ -44,6 +44,9 @@ logger = logging.getLogger(__name__)
 _SNIFF_LINES = 5
 #: A molfile counts line: atom and bond counts, ..., the format version.
 _COUNTS_LINE = re.compile(r"^\s*\d+\s*\d+.*V[23]000\s*$")
+#: Excel's first line naming a CSV's delimiter (``sep=;``; written by Excel in locales whose
+#: list separator is ';', and read by it): not the header, and not a row.
+_EXCEL_SEP_LINE = re.compile(r"^\ufeff?sep=([^\r\n])[ ]*\r?\n?$", re.IGNORECASE)
 
 
 def _looks_like_header(first_token: str) -> bool:
@@ -147,6 +150,10 @@ def _sniff_stdin_format(lines: list[str], smiles_column: str | None = None) -> s
     stripped = [ln.rstrip("\r\n") for ln in lines]
     if any(ln.rstrip() == "M  END" or _is_sdf_separator(ln) or _COUNTS_LINE.match(ln) for ln in stripped):
         return "sdf"
+    nonblank = [ln for ln in lines if ln.strip()]
+    sep = _EXCEL_SEP_LINE.match(nonblank[0]) if nonblank else None
+    if sep is not None:  # Excel's "sep=;": the header follows, with that delimiter
+        return "tsv" if sep.group(1) == "\t" else "csv"
     first = _first_nonblank(lines).rstrip("\r\n")
     names = {smiles_column.strip().lower()} if smiles_column else set(SMILES_COLUMN_NAMES)
     if any(d in first for d in _DELIMITERS):
@@ -371,6 +378,11 @@ def _open_delimited(
     name = display_name(path)
     if header_at is None:
         header_at = next((i for i, ln in enumerate(first_lines) if ln.strip()), len(first_lines))
+    sep = _EXCEL_SEP_LINE.match(first_lines[header_at]) if header_at < len(first_lines) else None
+    if sep is not None:  # Excel's "sep=;" line: the delimiter, then the header on the next line
+        logger.debug("%s: line %d names the delimiter (%r)", name, header_at + 1, sep.group(1))
+        first_lines = [*first_lines[: header_at + 1], *_peek_lines(fh)]
+        header_at = next((i for i in range(header_at + 1, len(first_lines)) if first_lines[i].strip()), len(first_lines))
     if header_at >= len(first_lines):
         # an empty file: no rows, as for an empty .smi file (the run warns and writes a header)
         columns = [smiles_column or "smiles"]
@@ -383,7 +395,7 @@ def _open_delimited(
     header_line = first_lines[header_at]
     if csv.field_size_limit() < _CSV_FIELD_LIMIT:
         csv.field_size_limit(_CSV_FIELD_LIMIT)
-    delim = _sniff_delimiter(header_line.rstrip("\r\n"), "\t" if fmt == "tsv" else ",")
+    delim = sep.group(1) if sep is not None else _sniff_delimiter(header_line.rstrip("\r\n"), "\t" if fmt == "tsv" else ",")
     columns = next(csv.reader([header_line.rstrip("\r\n")], delimiter=delim))
     header_cells = [c.strip().lower() for c in columns]
     columns = _name_unnamed([c.strip() for c in columns])
