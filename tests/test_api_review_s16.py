@@ -70,3 +70,23 @@ def test_predict_smiles_takes_what_screener_score_takes_or_refuses_it() -> None:
             bundle.predict_smiles(wrong)
     one = bundle.predict_smiles(np.array("CCO"))  # a 0-d array is one SMILES
     np.testing.assert_allclose(one.mean, ref.mean[:1], rtol=1e-6)  # alone: the last digits may differ (predict pads nothing)
+
+
+def test_score_iter_takes_numpy_batch_sizes_and_array_chunks(screener) -> None:
+    """``score_iter(rows, batch_size=np.int64(2))`` (a size computed with NumPy) was refused,
+    "batch_size must be a positive integer, not np.int64(2)", and the chunks of
+    ``np.array_split(smiles, k)`` were refused, "item 0 is a ndarray"; both are scored now."""
+    ref = screener.score(SMILES)
+    parts = list(screener.score_iter(SMILES, batch_size=np.int64(3)))
+    assert [len(p) for p in parts] == [3, 1]
+    chunks = np.array_split(np.array(SMILES, dtype=object), 2)
+    for given in (chunks, [np.array(SMILES)[:, None]]):  # 1-D chunks, and a column vector
+        out = pd.concat(list(screener.score_iter(given)))
+        assert out.index.tolist() == [0, 1, 2, 3] and out["id"].tolist() == [0, 1, 2, 3]
+        assert out["valid"].tolist() == ref["valid"].tolist()
+        np.testing.assert_array_equal(out["has_N"].to_numpy(), ref["has_N"].to_numpy())
+    with pytest.raises(TypeError, match=r"shape \(1, 2\)"):
+        list(screener.score_iter([np.array([["CCO", "x"]])]))
+    for bad in (np.float64(2.0), True, 0):
+        with pytest.raises(Exception, match="positive integer"):
+            list(screener.score_iter(SMILES, batch_size=bad))

@@ -563,10 +563,12 @@ class Screener:
             An iterable (a generator, a file's lines, a ``pd.read_csv(..., chunksize=...)``
             reader) whose items are either SMILES strings (or UTF-8 bytes; ``None`` = missing), scored
             ``batch_size`` at a time, or chunks: DataFrames holding a SMILES column, or lists
-            (tuples, Series) of SMILES strings, each scored as one output frame. Not a single
-            DataFrame or string, and not dicts (records): those raise ``TypeError``.
+            (tuples, Series, NumPy arrays of shape ``(n,)`` or ``(n, 1)``, as
+            ``np.array_split`` makes them) of SMILES strings, each scored as one output frame.
+            Not a single DataFrame or string, and not dicts (records): those raise ``TypeError``.
         batch_size
-            SMILES strings per yielded frame (chunks keep their own size).
+            SMILES strings per yielded frame (chunks keep their own size); a Python or NumPy
+            integer.
         smiles_col, id_col, on_invalid
             As in :meth:`score`, for DataFrame chunks.
 
@@ -581,7 +583,7 @@ class Screener:
         import pandas as pd
 
         _check_on_invalid(on_invalid)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        if isinstance(batch_size, bool | np.bool_) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
             from drugscreen.exceptions import ConfigError
 
             raise ConfigError(f"batch_size must be a positive integer, not {batch_size!r}")
@@ -604,11 +606,11 @@ class Screener:
                     start += len(buf)
                     buf = []
                 continue
-            if not isinstance(item, pd.DataFrame | pd.Series | list | tuple):
+            if not isinstance(item, pd.DataFrame | pd.Series | list | tuple | np.ndarray):
                 raise TypeError(
                     f"score_iter: item {start + len(buf)} is a {type(item).__name__} ({str(item)[:60]!r}); items must be "
-                    "SMILES strings or chunks (DataFrames, lists of SMILES); for records (dicts) build a DataFrame "
-                    "and call score(pd.DataFrame(records))"
+                    "SMILES strings or chunks (DataFrames, lists or arrays of SMILES); for records (dicts) build a "
+                    "DataFrame and call score(pd.DataFrame(records))"
                 )
             if buf:
                 yield self._score_strings(buf, start, on_invalid)
