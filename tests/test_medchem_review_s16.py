@@ -160,3 +160,16 @@ def test_an_excluded_alert_name_the_catalogs_lack_is_refused():
         Profile.from_toml(bad, source="mine.toml")
     with pytest.raises(ConfigError, match="exclude_alerts must be a list of alert names"):
         Profile.from_toml(FILTERS_TOML.replace("exclude_pains = true", 'exclude_alerts = "alkyl_halide"'), source="m.toml")
+
+
+def test_report_summary_lists_the_profile_filters(tmp_path):
+    """The summary named the profile and its description, never its filters: with a profile
+    file (whose description is whatever its author left there) nothing on the page said that
+    PAINS hits, molecules under 100 g/mol or with a Lipinski violation scored 0, or that scores
+    outside the domain were halved."""
+    _screen_report(tmp_path)
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert (
+        "<tr><td>Filters</td><td>score 0 for a PAINS alert, more than 0 Lipinski violations, MW under 100 g/mol; "
+        "score × 0.5 outside the applicability domain</td></tr>"
+    ) in page

@@ -206,6 +206,27 @@ def _profile_text(prof: Any) -> str:
     return f"{head}: {prof.description}" if prof.description else head
 
 
+def _filters_text(prof: Any) -> str:
+    """The summary's filters line: what set a score to 0 or scaled it, read from the profile
+    itself (a profile file's description says whatever its author left there)."""
+    zero = []
+    if prof.exclude_pains:
+        zero.append("a PAINS alert")
+    if prof.exclude_brenk:
+        zero.append("a Brenk alert")
+    if prof.exclude_alerts:
+        zero.append("the alert" + ("s " if len(prof.exclude_alerts) > 1 else " ") + ", ".join(prof.exclude_alerts))
+    if prof.max_lipinski_violations is not None:
+        n = prof.max_lipinski_violations
+        zero.append(f"more than {n} Lipinski violation{'' if n == 1 else 's'}")
+    if prof.min_mw is not None:
+        zero.append(f"MW under {prof.min_mw:g} g/mol")
+    parts = [f"score 0 for {', '.join(zero)}"] if zero else []
+    if prof.out_of_domain_penalty < 1.0:
+        parts.append(f"score × {prof.out_of_domain_penalty:g} outside the applicability domain")
+    return "; ".join(parts) or "none"
+
+
 def render_report(
     summary: RunSummary,
     screener: Screener,
@@ -227,6 +248,7 @@ def render_report(
         ("Molecules", f"{summary.rows:,} ({summary.valid:,} scored, {summary.invalid:,} invalid)"),
         ("Panel", f"{screener.bundle.name} ({len(screener.all_endpoints)} endpoints, {len(screener.endpoints)} in the output)"),
         ("Profile", _profile_text(prof)),
+        *([("Filters", _filters_text(prof))] if prof is not None else []),
         ("Time", f"{summary.seconds:.1f} s" + (f" ({rate:,.{1 if rate < 10 else 0}f} molecules/s)" if rate > 0 else "")),
         ("Generated", f"{now} by drugscreen {__version__}"),
     ]
