@@ -700,11 +700,14 @@ def _tables_section(aggs: list[Aggregate]) -> list[str]:
 
 
 def _table_counts(t: dict[str, Any]) -> str:
-    """``"297 molecules from 300 rows (1 refused, 2 duplicates merged)"``; records made before
+    """``"297 molecules from 300 rows (1 refused, 2 duplicates merged)"`` (with ``"3 without a label, "``
+    after the refused when rows were left out for having none); records made before
     ``duplicates_merged`` was recorded say only what they know."""
     if t.get("duplicates_merged") is None:
         return f"{t.get('molecules')} molecules ({t.get('invalid')} rows refused)"
-    return (f"{t.get('molecules')} molecules from {t.get('rows')} rows ({t.get('invalid')} refused, "
+    unlabelled = t.get("unlabelled") or 0
+    without = f"{unlabelled} without a label, " if unlabelled else ""
+    return (f"{t.get('molecules')} molecules from {t.get('rows')} rows ({t.get('invalid')} refused, {without}"
             f"{t.get('duplicates_merged')} duplicates merged into their first row)")
 
 

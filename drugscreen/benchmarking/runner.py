@@ -220,14 +220,17 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
     }
     if table is not None:
         # what the record is tied to: the table's name, file, content and how it was read; rows =
-        # the file's data lines (molecules + refused + duplicates merged into their first row)
+        # the file's data lines (molecules + refused + rows without any label + duplicates merged
+        # into their first row)
         from drugscreen.data.files import count_data_rows
 
-        rows = max(count_data_rows(table.path), len(dataset) + len(dataset.invalid))
+        unlabelled = (dataset.load_stats or {}).get("n_unlabelled", 0)
+        rows = max(count_data_rows(table.path), len(dataset) + len(dataset.invalid) + unlabelled)
         common["table"] = {"name": table.name, "path": str(table.path), "sha256": dataset.sha256,
                            "options": _table_options(table), "rows": rows,
                            "molecules": len(dataset), "invalid": len(dataset.invalid),
-                           "duplicates_merged": rows - len(dataset) - len(dataset.invalid),
+                           "unlabelled": unlabelled,
+                           "duplicates_merged": rows - len(dataset) - len(dataset.invalid) - unlabelled,
                            "invalid_file": _display_path(Path(config.results_dir) / f"{table.name}.invalid.csv")
                            if dataset.invalid else None,
                            "task_type": dataset.task_type, "tasks": dataset.task_names}

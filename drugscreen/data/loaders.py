@@ -96,8 +96,9 @@ class MoleculeDataset:
     load_stats
         For a user's table (:func:`load_table`): how its rows became molecules, ``n_rows``,
         ``n_invalid`` (left out, listed in ``invalid``), ``n_duplicates_merged`` and
-        ``n_labels_conflicting`` (class labels set missing because copies disagree); ``None``
-        for registered datasets and subsets.
+        ``n_labels_conflicting`` (class labels set missing because copies disagree), and
+        ``n_unlabelled`` (rows of molecules without any label, left out) when there are such
+        rows; ``None`` for registered datasets and subsets.
     """
 
     name: str
@@ -714,7 +715,9 @@ def load_table(
     standardized SMILES are equal (duplicates, salt forms of one parent) are merged into one
     row so that no molecule can sit on both sides of a split: regression labels are averaged;
     a classification label on which the copies disagree becomes missing (NaN). Both are counted
-    in a logged warning.
+    in a logged warning. A molecule with no label at all (every label cell of its rows empty:
+    not measured) is left out too, its rows counted in a warning that names them: it would take
+    a place in the split and in the applicability domain without anything to learn or score.
 
     Parameters
     ----------
@@ -837,6 +840,20 @@ def load_table(
     smiles_std, errors = parse_column(raw, _table_policy(standardizer), sha256=digest, use_cache=use_cache)
     name = name or table_name(path)
     invalid = [InvalidRow(i, raw[i], errors[i]) for i, e in enumerate(errors) if e]
+    # merge molecules with one standardized structure
+    groups: dict[str, list[int]] = {}
+    for i, s in enumerate(smiles_std):
+        if not errors[i]:
+            groups.setdefault(s, []).append(i)
+    if not groups:
+        raise DatasetError(f"{path}: no valid molecule in {len(raw)} rows")
+    # a molecule whose every row leaves every label cell empty (not measured) has nothing to learn
+    # from: left out and counted, so that it takes no place in a split, the domain or the ranges
+    unlabelled_rows = sorted(i for rows in groups.values() if np.isnan(labels[rows]).all() for i in rows)
+    groups = {s: rows for s, rows in groups.items() if not np.isnan(labels[rows]).all()}
+    if not groups:
+        raise DatasetError(f"{path}: no valid molecule with a label in {len(raw)} rows")
+    shown_cols = ", ".join(target_cols[:3]) + (f", ... ({len(target_cols)} columns)" if len(target_cols) > 3 else "")
     listed_in = None
     if invalid_dir is not None:
         target = Path(invalid_dir) / f"{name}.invalid.csv"
@@ -848,13 +865,11 @@ def load_table(
         except OSError as exc:
             logger.warning("%s: could not write the rows left out to %s: %s", name, target, exc)
     _summarize_invalid(name, invalid, len(raw), path, listed_in)
-    # merge molecules with one standardized structure
-    groups: dict[str, list[int]] = {}
-    for i, s in enumerate(smiles_std):
-        if not errors[i]:
-            groups.setdefault(s, []).append(i)
-    if not groups:
-        raise DatasetError(f"{path}: no valid molecule in {len(raw)} rows")
+    if unlabelled_rows:
+        shown = ", ".join(str(i) for i in unlabelled_rows[:10]) + (", ..." if len(unlabelled_rows) > 10 else "")
+        logger.warning("%s: %d of %d rows of %s hold no label (%s empty: not measured) and are left out (rows count "
+                       "from 0 after the header): %s %s", name, len(unlabelled_rows), len(raw), path, shown_cols,
+                       "row" if len(unlabelled_rows) == 1 else "rows", shown)
     first = [rows[0] for rows in groups.values()]
     y = np.full((len(first), len(target_cols)), np.nan)
     n_dup = n_conflict = 0
@@ -902,5 +917,5 @@ def load_table(
         sha256=digest,
         path=path,
         load_stats={"n_rows": len(raw), "n_invalid": len(invalid), "n_duplicates_merged": n_dup,
-                    "n_labels_conflicting": n_conflict},
+                    "n_labels_conflicting": n_conflict} | ({"n_unlabelled": len(unlabelled_rows)} if unlabelled_rows else {}),
     )

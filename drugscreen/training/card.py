@@ -165,16 +165,19 @@ def _pooled_error_caveat(test: dict[str, Any], selection: dict[str, Any], extra_
 
 
 def _table_rows_lines(data: dict[str, Any]) -> list[str]:
-    """How a user's table's rows became the dataset's molecules (rows left out, duplicates merged),
-    for the datasets whose record has them (tables read by :func:`drugscreen.data.load_table`)."""
+    """How a user's table's rows became the dataset's molecules (rows left out as refused or for
+    having no label, duplicates merged), for the datasets whose record has them (tables read by
+    :func:`drugscreen.data.load_table`)."""
     out = []
     for name, d in data.items():
         r = d.get("rows") if isinstance(d, dict) else None
         if not r:
             continue
         n_invalid, n_dup, conflicts = r.get("n_invalid", 0), r.get("n_duplicates_merged", 0), r.get("n_labels_conflicting", 0)
-        left_out = (f"{n_invalid} left out as unparsable or refused (listed in `{name}.invalid.csv` in the training output)"
-                    if n_invalid else "none left out")
+        n_unlabelled = r.get("n_unlabelled", 0)
+        parts = [f"{n_invalid} left out as unparsable or refused (listed in `{name}.invalid.csv` in the training output)"] * bool(n_invalid)
+        parts += [f"{n_unlabelled} left out without any label (every label cell empty: not measured)"] * bool(n_unlabelled)
+        left_out = "; ".join(parts) or "none left out"
         merged = f"{n_dup} duplicate row(s) (same standardized molecule) merged" + (
             f", {conflicts} disagreeing class label(s) set missing" if conflicts else "")
         out.append(f"- {name}: {r.get('n_rows')} rows read; {left_out}; {merged}; {d.get('n_molecules')} molecules")

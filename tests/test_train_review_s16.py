@@ -1,0 +1,86 @@
+"""Review of training and benchmarking on a lab's own assay table (session 16): rows without a
+label, too-small tables, and what the card, the records and the error lines say."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from tiny_data import tiny_smiles
+
+_TINY = {"epochs": 1, "batch_size": 16, "model": "gine", "model_params": {"hidden": 16, "depth": 2, "head_hidden": 16}}
+
+pytestmark = pytest.mark.usefixtures("own_cache")
+
+
+def _assay_with_unmeasured_rows(path: Path, n: int = 60, unmeasured: tuple[int, ...] = (3, 7, 11)) -> Path:
+    """An assay export: a pIC50 column (a few compounds not measured: empty cells) and an id column."""
+    smiles = tiny_smiles(n)
+    pic50 = np.round(5.0 + (np.arange(n) % 9) * 0.4, 2)
+    frame = pd.DataFrame({"Compound ID": [f"CPD-{i:03d}" for i in range(n)], "SMILES": smiles, "pIC50": pic50})
+    frame.loc[list(unmeasured), "pIC50"] = np.nan
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_rows_without_any_label_are_left_out_and_listed_not_kept_as_molecules(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Three compounds not measured (empty pIC50): they were kept as molecules with no label, so
+    they took places in the split (valid and test counted molecules that could not be scored),
+    joined the applicability domain's training fingerprints and the descriptor ranges, and the
+    card said '60 rows read; none left out; ... 60 molecules'."""
+    from drugscreen.data import load_table
+
+    path = _assay_with_unmeasured_rows(tmp_path / "assay.csv")
+    with caplog.at_level(logging.WARNING, logger="drugscreen"):
+        ds = load_table(path, targets=["pIC50"], invalid_dir=tmp_path)
+    assert len(ds) == 57
+    assert not np.isnan(ds.y).all(axis=1).any()
+    assert tiny_smiles(60)[3] not in ds.smiles and not ds.invalid  # nothing refused: not measured
+    assert ds.load_stats == {"n_rows": 60, "n_invalid": 0, "n_duplicates_merged": 0, "n_labels_conflicting": 0,
+                             "n_unlabelled": 3}
+    assert f"3 of 60 rows of {path} hold no label (pIC50 empty: not measured) and are left out" in caplog.text
+    assert "rows 3, 7, 11" in caplog.text
+
+
+def test_the_card_counts_the_rows_without_a_label(tmp_path: Path) -> None:
+    from drugscreen.bundle import load_bundle
+    from drugscreen.training import TrainConfig, train
+
+    path = _assay_with_unmeasured_rows(tmp_path / "assay.csv")
+    frame = pd.read_csv(path)
+    frame = pd.concat([frame, pd.DataFrame({"Compound ID": ["BAD"], "SMILES": ["C1CC("], "pIC50": [6.0]})],
+                      ignore_index=True)
+    frame.to_csv(path, index=False)
+    config = TrainConfig(dataset=[str(path)], targets=["pIC50"], split="random", cache_dir=str(tmp_path / "f"), **_TINY)
+    train(config, tmp_path / "out")
+    data = json.loads((tmp_path / "out" / "config.json").read_text())["data"]["assay"]
+    assert data["rows"]["n_unlabelled"] == 3 and data["rows"]["n_invalid"] == 1
+    assert data["n_molecules"] == 57
+    assert data["n_train"] + data["n_valid"] + data["n_test"] == 57
+    card = load_bundle(tmp_path / "out").card()
+    assert ("- assay: 61 rows read; 1 left out as unparsable or refused (listed in `assay.invalid.csv` in the training "
+            "output); 3 left out without any label (every label cell empty: not measured); 0 duplicate row(s) (same "
+            "standardized molecule) merged; 57 molecules") in card
+    assert len(pd.read_csv(tmp_path / "out" / "assay.invalid.csv")) == 1
+
+
+def test_benchmark_record_and_report_count_the_rows_without_a_label(tmp_path: Path) -> None:
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.report import build_report
+    from drugscreen.benchmarking.runner import run_benchmark
+
+    _assay_with_unmeasured_rows(tmp_path / "assay.csv", n=120)
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text('datasets = ["assay.csv"]\ntargets = ["pIC50"]\nseeds = [0]\n[[models]]\nname = "train_mean"\n')
+    config = load_config(cfg)
+    run_benchmark(config, isolate=False)
+    rec = json.loads((config.results_dir / "assay__train_mean__scaffold__0.json").read_text())
+    table = rec["table"]
+    assert (table["rows"], table["molecules"], table["invalid"], table["unlabelled"], table["duplicates_merged"]) == (120, 117, 0, 3, 0)
+    assert sum(rec["sizes"].values()) == 117
+    text = build_report(config.results_dir, tmp_path / "R.md", plots_dir=None, suite_config=None, extra_dirs=()).read_text()
+    assert "117 molecules from 120 rows (0 refused, 3 without a label, 0 duplicates merged into their first row)" in text
