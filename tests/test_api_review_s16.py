@@ -90,3 +90,12 @@ def test_score_iter_takes_numpy_batch_sizes_and_array_chunks(screener) -> None:
     for bad in (np.float64(2.0), True, 0):
         with pytest.raises(Exception, match="positive integer"):
             list(screener.score_iter(SMILES, batch_size=bad))
+
+
+def test_score_of_something_that_is_not_smiles_says_what_score_takes(screener) -> None:
+    """``score(None)`` (a variable not yet set in a notebook) and ``score(5)`` raised Python's
+    bare "'NoneType' object is not iterable", which names neither score nor what it takes."""
+    for bad, what in ((None, "None"), (5, "int"), (2.5, "float")):
+        with pytest.raises(TypeError, match=rf"score\(\) takes SMILES strings .*got {what}"):
+            screener.score(bad)
+    assert screener.score(np.str_("CCO"))["valid"].tolist() == [True]  # one NumPy string is one molecule

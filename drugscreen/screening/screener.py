@@ -529,6 +529,18 @@ class Screener:
             ``"flag"``: keep invalid rows with ``valid=False`` and the reason in ``error``;
             ``"raise"``: raise :class:`~drugscreen.exceptions.InvalidMoleculeError` for the
             first one (with its index and reason).
+
+        Raises
+        ------
+        TypeError
+            ``data`` holds no SMILES sequence (``None``, a number, bytes, a set or dict, a file
+            path, an array of another shape), or ``smiles_col``/``id_col`` is given without a DataFrame.
+        InputFormatError
+            The SMILES or id column is missing or ambiguous.
+        ConfigError
+            ``on_invalid`` is neither ``"flag"`` nor ``"raise"``.
+        InvalidMoleculeError
+            With ``on_invalid="raise"``, for the first invalid molecule.
         """
         import pandas as pd
 
@@ -672,6 +684,9 @@ class Screener:
                     f"{data.shape}; pass the SMILES column, or a DataFrame with smiles_col="
                 )
         if not isinstance(data, pd.DataFrame):
+            if not isinstance(data, Iterable):  # None, a number: Python's "'NoneType' object is not iterable"
+                raise TypeError(f"score() takes SMILES strings (a list, a Series, an array, one string) or a DataFrame, "
+                                f"got {'None' if data is None else type(data).__name__}")
             data = list(data)
             return pd.DataFrame({"smiles": pd.Series(data, dtype=object)}), "smiles", None
         labels = list(data.columns)
