@@ -167,6 +167,15 @@ _FS_IMMUTABLE_FL = 0x10
 _FS_APPEND_FL = 0x20
 
 
+def written_path(path: str | Path) -> str:
+    """The file that writing ``path`` replaces: ``path`` itself, or, when it is a symbolic link
+    (``latest.csv -> runs/12/scored.csv``), the file it points to, followed to the end (it may
+    not exist yet), so that the link stays a link, as the shell's ``>`` keeps it. The finished
+    output is renamed over that file, beside which its temporary file is made."""
+    raw = os.fspath(path)
+    return os.path.realpath(raw) if os.path.islink(raw) else raw
+
+
 def hidden_sibling_name(name: str, tag: str, room: int = 0) -> str:
     """``.<name><tag>``: the name of a hidden file or folder kept beside the file ``name`` (a
     work folder, a temporary file), shortened when it would not fit the file system's name
@@ -248,13 +257,14 @@ def check_writable(path: str | Path, what: str = "") -> Path:
         raise InputFormatError(f"{head}: it is a folder; give a file name such as {example}")
     if raw.endswith(("/", os.sep)):  # pathlib drops the slash: 'o.csv/' would be written as o.csv
         raise InputFormatError(f"{head}: a name ending in {raw[-1]!r} names a folder; did you mean {target}?")
-    folder = target.parent
+    written = Path(written_path(raw))  # through a symbolic link: its target's folder
+    folder = written.parent
     while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
         folder = folder.parent  # folders not made yet: the run makes them, in the nearest existing one
     if not folder.is_dir():
         raise InputFormatError(f"{head}: {folder} is not a folder")
     try:
-        fd, probe = tempfile.mkstemp(prefix=hidden_sibling_name(target.name, ".", room=16), suffix=".tmp", dir=folder)
+        fd, probe = tempfile.mkstemp(prefix=hidden_sibling_name(written.name, ".", room=16), suffix=".tmp", dir=folder)
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
@@ -316,14 +326,16 @@ class TableWriter:
         self._pq: Any = None
         self._schema: Any = None
         self._columns: list[str] | None = None
+        #: the file written: the output, or the file it links to (see :func:`written_path`)
+        self._dest = written_path(self.path) if self.path != "-" else self.path
         if self.path != "-":
             target = Path(self.path)
             if input_path is not None and same_file(input_path, target):
                 raise InputFormatError(f"refusing to write the output over the input file {target}")
             if target.is_dir():
                 raise InputFormatError(f"output {target} is a directory")
-            if not target.parent.exists():
-                raise InputFormatError(f"output folder {target.parent} does not exist")
+            if not Path(self._dest).parent.exists():
+                raise InputFormatError(f"output folder {Path(self._dest).parent} does not exist")
             if target.exists() and not overwrite:
                 raise InputFormatError(f"output {target} exists (use --force to replace it)")
 
@@ -332,7 +344,7 @@ class TableWriter:
         if self.path == "-":
             self._fh = sys.stdout
             return
-        target = Path(self.path)
+        target = Path(self._dest)
         fd, tmp = tempfile.mkstemp(prefix=hidden_sibling_name(target.name, ".", room=16), suffix=".tmp", dir=target.parent)
         os.close(fd)
         self._tmp = tmp
@@ -455,13 +467,13 @@ class TableWriter:
         # replaced its own (a group-writable shared file stays so, as sed -i keeps it)
         with contextlib.suppress(OSError):
             try:
-                mode = os.stat(self.path).st_mode & 0o777
+                mode = os.stat(self._dest).st_mode & 0o777
             except OSError:
                 umask = os.umask(0)
                 os.umask(umask)
                 mode = 0o666 & ~umask
             os.chmod(self._tmp, mode)
-        os.replace(self._tmp, self.path)
+        os.replace(self._tmp, self._dest)
         self._tmp = None
 
     def abort(self) -> None:
