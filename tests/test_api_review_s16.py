@@ -99,3 +99,14 @@ def test_score_of_something_that_is_not_smiles_says_what_score_takes(screener) -
         with pytest.raises(TypeError, match=rf"score\(\) takes SMILES strings .*got {what}"):
             screener.score(bad)
     assert screener.score(np.str_("CCO"))["valid"].tolist() == [True]  # one NumPy string is one molecule
+
+
+def test_screener_load_takes_a_bundle_already_loaded(screener) -> None:
+    """``Screener.load(panel=bundle)`` with a bundle loaded by ``drugscreen.load_bundle`` (to look
+    at its tasks first) raised "expected str, bytes or os.PathLike object, not ModelBundle"."""
+    bundle = load_bundle(TINY_BUNDLE)
+    s = Screener.load(panel=bundle, profile=None)
+    assert s.bundle is bundle
+    pd.testing.assert_frame_equal(s.score(SMILES), screener.score(SMILES))
+    with pytest.raises(TypeError, match="panel= takes .*got int"):
+        Screener.load(panel=5)

@@ -405,7 +405,7 @@ class Screener:
     @classmethod
     def load(
         cls,
-        panel: str | Path | None = None,
+        panel: str | Path | ModelBundle | None = None,
         endpoints: Sequence[str] | str | None = None,
         profile: str | Path | Profile | None = "default",
         batch_size: int = 256,
@@ -416,7 +416,8 @@ class Screener:
         Parameters
         ----------
         panel
-            Installed bundle name or bundle directory; ``None`` = the shipped panel.
+            Installed bundle name, bundle directory, or a
+            :class:`~drugscreen.bundle.ModelBundle` already loaded; ``None`` = the shipped panel.
         endpoints
             Endpoints to output: names (``"hiv"``), datasets (``"tox21"``), globs
             (``"sider_*"``), as a list or one comma-separated string; ``None`` = all. The
@@ -434,10 +435,16 @@ class Screener:
         ------
         BundleError, UnknownNameError, ConfigError
         """
-        from drugscreen.bundle import load_bundle
+        import os
+
+        from drugscreen.bundle import ModelBundle, load_bundle
 
         if device not in ("cpu", "auto"):
             raise ConfigError(f"device {device!r} is not supported yet; the Screener runs on 'cpu'")
+        if isinstance(panel, ModelBundle):  # loaded already (drugscreen.load_bundle), e.g. to read its tasks
+            return cls(panel, endpoints=endpoints, profile=profile, batch_size=batch_size)
+        if panel is not None and not isinstance(panel, str | os.PathLike):
+            raise TypeError(f"panel= takes a bundle name, a bundle directory or a loaded ModelBundle, got {type(panel).__name__}")
         bundle = load_bundle(panel if panel is not None else _default_bundle_name())
         return cls(bundle, endpoints=endpoints, profile=profile, batch_size=batch_size)
 
