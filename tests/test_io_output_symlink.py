@@ -75,3 +75,14 @@ def test_the_input_behind_a_symlinked_output_is_still_refused(tmp_path: Path) ->
     link.symlink_to(src)
     with pytest.raises(InputFormatError, match="over the input"):
         TableWriter(link, input_path=src)
+
+
+def test_a_repurposing_report_written_to_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    from drugscreen.repurposing.report import write_report
+
+    real, link = _link(tmp_path)
+    ranked = pd.DataFrame({"rank": [1], "chembl_id": ["CHEMBL25"], "name": ["ASPIRIN"],
+                           "smiles": ["CC(=O)Oc1ccccc1C(=O)O"], "score": [0.9], "uncertainty": [0.01],
+                           "percentile": [100.0], "evidence": [""], "error": [""]})  # fmt: skip
+    write_report(ranked, link)
+    assert link.is_symlink() and "ASPIRIN" in real.read_text()

@@ -103,6 +103,7 @@ from drugscreen.io.writers import (
     open_output,
     type_text_columns,
     unwritable_reason,
+    written_path,
 )
 
 __all__ = [
@@ -133,4 +134,5 @@ __all__ = [
     "same_file",
     "type_text_columns",
     "unwritable_reason",
+    "written_path",
 ]

@@ -287,10 +287,13 @@ def write_report(ranked: pd.DataFrame, path: str | Path, top: int = 25) -> Path:
     path = Path(path)
     _check_writable(path, "report")
     text = render_report(ranked, top=top)
-    tmp = path.with_name(f".{path.name}.tmp")
+    from drugscreen.io import hidden_sibling_name, written_path
+
+    dest = Path(written_path(path))  # a symbolic link stays one: the file it points to is written
+    tmp = dest.with_name(hidden_sibling_name(dest.name, ".tmp"))
     try:
         tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        os.replace(tmp, dest)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise InputFormatError(f"cannot write the report {path}: {exc.strerror or exc}") from exc
