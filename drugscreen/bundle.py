@@ -792,9 +792,9 @@ def _smiles_list(smiles: Any) -> list[Any]:
 
 
 def _resolve(name_or_path: str | os.PathLike[str]) -> Path:
-    p = Path(name_or_path)
+    p = Path(name_or_path).expanduser()  # "~/runs/mine", as pandas and the shell read it
     text = str(name_or_path)
-    if p.exists() or os.sep in text or "/" in text or text.startswith("."):
+    if p.exists() or os.sep in text or "/" in text or text.startswith((".", "~")):
         return p
     for d in _search_dirs():
         cand = d / str(name_or_path)
@@ -807,7 +807,7 @@ def _resolve(name_or_path: str | os.PathLike[str]) -> Path:
 
 
 def load_bundle(name_or_path: str | os.PathLike[str], verify: bool = True) -> ModelBundle:
-    """Load and verify a bundle by installed name (``"panel"``) or directory path.
+    """Load and verify a bundle by installed name (``"panel"``) or directory path (``~`` = home).
 
     Raises
     ------

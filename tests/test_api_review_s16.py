@@ -110,3 +110,16 @@ def test_screener_load_takes_a_bundle_already_loaded(screener) -> None:
     pd.testing.assert_frame_equal(s.score(SMILES), screener.score(SMILES))
     with pytest.raises(TypeError, match="panel= takes .*got int"):
         Screener.load(panel=5)
+
+
+def test_a_bundle_path_starting_with_a_tilde_is_the_home_folder(tmp_path, monkeypatch) -> None:
+    """``load_bundle("~/runs/mine")`` (as ``pd.read_csv("~/...")`` takes it) said "model bundle
+    /work/main/~/runs/mine does not exist": the ``~`` was read as a folder of the current one."""
+    import shutil
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    shutil.copytree(TINY_BUNDLE, tmp_path / "runs" / "mine")
+    bundle = load_bundle("~/runs/mine")
+    assert bundle.path == (tmp_path / "runs" / "mine").resolve()
+    s = Screener.load(panel="~/runs/mine", profile=None)
+    assert s.score(["CCO"])["valid"].tolist() == [True]
