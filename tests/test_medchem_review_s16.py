@@ -4,6 +4,7 @@ molecules (approved drugs, PAINS, amino acids, salts)."""
 from __future__ import annotations
 
 import re
+from html import escape as html_escape
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,7 @@ def _cards(page: str) -> dict[str, str]:
     page = re.sub(r"<svg.*?</svg>", "", page, flags=re.S)
     out = {}
     for card in page.split('<div class="card">')[1:]:
+        card = card.split("<h2>")[0]  # the last card: not the sections after the grid
         found = re.search(r'<div class="id">(.*?)</div>', card)
         assert found is not None
         out[found.group(1)] = card
@@ -173,3 +175,24 @@ def test_report_summary_lists_the_profile_filters(tmp_path):
         "<tr><td>Filters</td><td>score 0 for a PAINS alert, more than 0 Lipinski violations, MW under 100 g/mol; "
         "score × 0.5 outside the applicability domain</td></tr>"
     ) in page
+
+
+def test_report_card_names_only_the_training_ranges_of_the_values_it_shows(tmp_path):
+    """Under the ``cns`` profile the cards of nicotine, fluoxetine and imipramine carried
+    "beyond training range: bace_classification, bace_regression: TPSA 16.13 < 32.34": BACE's
+    inhibitors are more polar than CNS drugs, but no BACE value is on the card or in the cns
+    score, so the chip flagged the CNS drugs for a model that did not rank them. The card names
+    the ranges of the datasets behind its values; the ``out_of_range`` column keeps them all."""
+    src = write_smi(tmp_path / "hits.smi", ["CN1CCC[C@H]1c1cccnc1 nicotine"])
+    out = {}
+    for profile in ("cns", "default"):
+        report = tmp_path / f"{profile}.html"
+        res = runner.invoke(app, ["screen", str(src), "-o", str(tmp_path / f"{profile}.csv"), "--report", str(report),
+                                  "--profile", profile, "-q"])  # fmt: skip
+        assert res.exit_code == 0, res.output
+        column = pd.read_csv(tmp_path / f"{profile}.csv")["out_of_range"][0]
+        assert "bace_classification, bace_regression: TPSA 16.13 &lt; 32.34" in html_escape(column)
+        out[profile] = _cards(report.read_text(encoding="utf-8"))["nicotine"]
+    assert "bace_classification" not in out["cns"]
+    # the default profile scores BACE's classifier (not its pIC50): its card keeps that range
+    assert "range: bace_classification: TPSA 16.13 &lt; 32.34" in out["default"]

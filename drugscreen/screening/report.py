@@ -169,6 +169,21 @@ def _key_columns(screener: Screener) -> list[tuple[str, str]]:
     return out[:10]
 
 
+def _card_ranges(text: str, datasets: set[str]) -> str:
+    """The parts of an ``out_of_range`` text that name a dataset in ``datasets`` (those behind
+    a card's values), and the inorganic note; ``""`` when none. The column keeps them all."""
+    keep = []
+    for part in text.split("; "):
+        head, _, message = part.partition(": ")
+        if head == "inorganic":
+            keep.append(part)
+            continue
+        named = [g for g in head.split(", ") if g in datasets]
+        if named:
+            keep.append(f"{', '.join(named)}: {message}")
+    return "; ".join(keep)
+
+
 def _card_value(row: pd.Series, spec: str, combine: str) -> float:
     cols = spec.split("|")
     vals = [float(row[c]) for c in cols if c in row.index and row[c] is not None and not (isinstance(row[c], float) and math.isnan(row[c]))]
@@ -287,6 +302,9 @@ def render_report(
             "regression values are in the units of their column name. Unc = ensemble spread.</p>"
         )
         cards = []
+        # the training ranges a card speaks of: the datasets of the endpoints it shows
+        by_column = {e.column: e.dataset for e in screener.endpoints}
+        card_datasets = {by_column[c] for _, spec in keys for c in spec.split("|") if c in by_column}
         # why a profile filter set a card's score to 0 (a PAINS hit, min_mw, Lipinski)
         notes = prof.filter_notes(top) if prof is not None else [[] for _ in range(len(top))]
         penalty = prof.out_of_domain_penalty if prof is not None else 1.0
@@ -318,7 +336,7 @@ def render_report(
                 + (f" (score &times; {penalty:g})" if penalty < 1.0 else "")
                 + "</span>"
             )
-            beyond = str(row.get("out_of_range", "") or "")
+            beyond = _card_ranges(str(row.get("out_of_range", "") or ""), card_datasets)
             if beyond:
                 ood += f'<span class="ood" title="outside these training sets\' descriptor range">beyond training range: {_esc(beyond)}</span>'
             cards.append(
