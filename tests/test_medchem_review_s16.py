@@ -196,3 +196,25 @@ def test_report_card_names_only_the_training_ranges_of_the_values_it_shows(tmp_p
     assert "bace_classification" not in out["cns"]
     # the default profile scores BACE's classifier (not its pIC50): its card keeps that range
     assert "range: bace_classification: TPSA 16.13 &lt; 32.34" in out["default"]
+
+
+def test_report_card_does_not_round_a_small_ensemble_spread_to_zero(tmp_path):
+    """Cards read "bbbp 0.928 ± 0.00" and "hiv 0.000 ± 0.00": a spread under 0.005 was printed
+    with 2 decimals, so the ensemble looked certain. The spread now has the value's 3 decimals,
+    and one under 0.0005 reads "< 0.001"."""
+    from drugscreen.screening.report import _spread_text
+
+    assert _spread_text(0.0042, 3) == " ± 0.004"
+    assert _spread_text(0.00004, 3) == " ± < 0.001"
+    assert _spread_text(0.16, 3) == " ± 0.160"
+    assert _spread_text(0.0, 3) == "" and _spread_text(float("nan"), 3) == "" and _spread_text(None, 3) == ""
+    src = write_smi(tmp_path / "hits.smi", MOLECULES[3:])
+    prof = tmp_path / "logp.toml"
+    prof.write_text('[[objectives]]\nendpoint = "logp"\ndirection = "window"\nthresholds = [0.0, 1.0, 3.0, 5.0]\n')
+    report = tmp_path / "r.html"
+    res = runner.invoke(app, ["screen", str(src), "-o", str(tmp_path / "o.csv"), "--report", str(report),
+                              "--profile", str(prof), "--panel", str(TINY_BUNDLE), "-q"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    row = pd.read_csv(tmp_path / "o.csv").iloc[0]
+    card = _cards(report.read_text(encoding="utf-8"))["propranolol"]
+    assert f"{row['logp_Crippen']:.3f}{_spread_text(row['logp_Crippen_unc'], 3)}" in card

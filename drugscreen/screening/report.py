@@ -95,6 +95,19 @@ def _fmt(value: Any, digits: int = 3) -> str:
 _CARD_DIGITS = {"hbd": 0, "hba": 0, "rotatable_bonds": 0, "lipinski_violations": 0, "permanent_charges": 0, "tpsa": 2}
 
 
+def _spread_text(unc: Any, digits: int) -> str:
+    """`` ± spread`` with the value's ``digits`` decimals, ``"< 0.001"`` for a spread that would
+    round to 0 (a 2-decimal "± 0.00" read as no spread at all), ``""`` for none (0, NaN)."""
+    try:
+        u = float(unc)
+    except (TypeError, ValueError):
+        return ""
+    if math.isnan(u) or u <= 0:
+        return ""
+    step = 10.0**-digits
+    return f" ± < {step:.{digits}f}" if u < step / 2 else f" ± {_fmt(u, digits)}"
+
+
 def mol_svg(smiles: str, width: int = 220, height: int = 160) -> str:
     """An inline SVG drawing of ``smiles`` (an empty box when it cannot be drawn)."""
     from rdkit import Chem, rdBase
@@ -314,8 +327,8 @@ def render_report(
             for label, spec in keys:
                 v = _card_value(row, spec, combine.get(label, "mean"))
                 unc = row.get(f"{spec}_unc") if "|" not in spec else None
-                unc_txt = f" ± {_fmt(unc, 2)}" if unc is not None and not (isinstance(unc, float) and math.isnan(unc)) and float(unc) > 0 else ""
                 digits = _CARD_DIGITS.get(spec, 3)
+                unc_txt = _spread_text(unc, digits)
                 cells.append(f'<tr><td>{_esc(label)}</td><td class="v">{_fmt(v, digits)}{_esc(unc_txt)}</td></tr>')
             if "qed" not in {spec for _, spec in keys}:
                 cells.append(f'<tr><td>qed</td><td class="v">{_fmt(row.get("qed"))}</td></tr>')
