@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 from tiny_data import tiny_smiles
 
+from drugscreen.exceptions import DatasetError
+
 _TINY = {"epochs": 1, "batch_size": 16, "model": "gine", "model_params": {"hidden": 16, "depth": 2, "head_hidden": 16}}
 
 pytestmark = pytest.mark.usefixtures("own_cache")
@@ -84,3 +86,60 @@ def test_benchmark_record_and_report_count_the_rows_without_a_label(tmp_path: Pa
     assert sum(rec["sizes"].values()) == 117
     text = build_report(config.results_dir, tmp_path / "R.md", plots_dir=None, suite_config=None, extra_dirs=()).read_text()
     assert "117 molecules from 120 rows (0 refused, 3 without a label, 0 duplicates merged into their first row)" in text
+
+
+@pytest.mark.parametrize("split", ["scaffold", "random"])
+def test_a_regression_table_too_small_to_validate_gets_a_regression_hint(tmp_path: Path, split: str) -> None:
+    """12 measured compounds: the refusal said 'try --split stratified or random' (stratified
+    refuses regression: 'stratified splits need classification data') and '(no epoch could be
+    chosen: a classification task needs both classes ...)' of a pIC50 column."""
+    from drugscreen.training import TrainConfig, train
+
+    rings = ["C1CC1", "C1CCC1", "C1CCCC1", "C1CCCCC1", "C1CCCCCC1", "c1ccccc1", "c1ccncc1", "c1ccoc1", "c1ccsc1",
+             "c1ccc2ccccc2c1", "C1CCNCC1", "C1CCOCC1"]  # one scaffold each: a scaffold split's valid part is 1 molecule
+    path = tmp_path / "small.csv"
+    pd.DataFrame({"smiles": [f"{r}CO" if r[0] == "C" else f"OC{r}" for r in rings],
+                  "pIC50": 5.0 + np.arange(12) * 0.25}).to_csv(path, index=False)
+    config = TrainConfig(dataset=[str(path)], targets=["pIC50"], split=split, cache_dir=str(tmp_path / "f"), **_TINY)
+    with pytest.raises(DatasetError) as info:
+        train(config, tmp_path / "out")
+    message = str(info.value)
+    assert "no task can be scored on the valid part" in message
+    assert "stratified" not in message and "classification" not in message and "both classes" not in message
+    assert "a regression task needs two labelled validation molecules" in message
+    assert ("try --split random, or more molecules" in message) == (split != "random")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_classification_table_keeps_its_hint(tmp_path: Path) -> None:
+    from drugscreen.training import TrainConfig, train
+
+    path = tmp_path / "cls.csv"
+    labels = np.zeros(40)
+    labels[:2] = 1
+    pd.DataFrame({"smiles": tiny_smiles(40), "active": labels}).to_csv(path, index=False)
+    config = TrainConfig(dataset=[str(path)], split="random", cache_dir=str(tmp_path / "f"), **_TINY)
+    with pytest.raises(DatasetError) as info:
+        train(config, tmp_path / "out")
+    message = str(info.value)
+    assert "try --split stratified, or more molecules" in message
+    assert "(no epoch could be chosen: a classification task needs both classes among its labelled validation molecules)" in message
+
+
+def test_a_benchmark_cell_on_a_too_small_regression_table_says_why_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The benchmark's trained-model cell appended 'no epoch could be chosen (a classification task
+    needs both classes ...)' to a regression table's reason."""
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.runner import run_benchmark
+
+    rings = ["C1CC1", "C1CCC1", "C1CCCC1", "C1CCCCC1", "C1CCCCCC1", "c1ccccc1", "c1ccncc1", "c1ccoc1", "c1ccsc1",
+             "c1ccc2ccccc2c1", "C1CCNCC1", "C1CCOCC1"]
+    pd.DataFrame({"smiles": [f"{r}CO" if r[0] == "C" else f"OC{r}" for r in rings],
+                  "pIC50": 5.0 + np.arange(12) * 0.25}).to_csv(tmp_path / "small.csv", index=False)
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text('datasets = ["small.csv"]\nseeds = [0]\n[[models]]\nname = "fp_mlp"\nepochs = 1\n')
+    with caplog.at_level(logging.ERROR, logger="drugscreen"):
+        run_benchmark(load_config(cfg), isolate=False)
+    assert "small/fp_mlp/scaffold/0 failed" in caplog.text
+    assert "a regression task needs two labelled validation molecules" in caplog.text
+    assert "classification" not in caplog.text and caplog.text.count("no epoch could be chosen") == 1

@@ -128,8 +128,7 @@ def train_record(
         head_descriptors=bool(config.head_descriptors),
     )
     if data.meta.get("unscorable_valid"):
-        raise DatasetError("; ".join(data.meta["unscorable_valid"]) + ": no epoch could be chosen (a classification "
-                           "task needs both classes among its labelled validation molecules)")
+        raise DatasetError("; ".join(data.meta["unscorable_valid"]))  # each says why no epoch could be chosen
     return dict(train_on_data(data, config, None).run_records[0])
 
 

@@ -331,9 +331,13 @@ def _check_split_parts(ds: Any, sp: Any) -> str:
             if len(one_class) == len(ds.tasks):  # no split can help: the labels hold one class
                 reason += (f": {'; '.join(one_class[:5])}{'; ...' if len(one_class) > 5 else ''}, so no split can "
                            "give validation both classes; a classifier needs labels of both 0 and 1")
-            else:
-                others = [k for k in ("stratified", "random") if k != sp.kind]
-                reason += f"; try --split {' or '.join(others)}, or more molecules"
+            else:  # stratified splits classification data only
+                kinds = ("stratified", "random") if ds.task_type == "classification" else ("random",)
+                others = [k for k in kinds if k != sp.kind]
+                reason += f"; try --split {' or '.join(others)}, or more molecules" if others else "; give more molecules"
+            reason += (" (no epoch could be chosen: a classification task needs both classes among its labelled "
+                       "validation molecules)" if ds.task_type == "classification" else
+                       " (no epoch could be chosen: a regression task needs two labelled validation molecules)")
         logger.warning("%s: %s %s cannot be computed for %d task(s) (%s); %s",
                        ds.name, part_name, metric, len(bad), "; ".join(bad[:5]) + ("; ..." if len(bad) > 5 else ""),
                        "they do not steer early stopping" if part_name == "valid"

@@ -294,7 +294,8 @@ def _unscorable_valid(data: TrainingData, std: np.ndarray) -> str:
         return "no validation molecules"
     y = data.valid.y
     score, _ = _selection_score(data, y, np.nan_to_num(y), std)  # the labels as predictions: a number when scorable
-    return "no validation task can be scored (a classification task needs both classes)" if math.isnan(score) else ""
+    return ("no validation task can be scored (a classification task needs both classes, a regression task two "
+            "labels)") if math.isnan(score) else ""
 
 
 
@@ -1048,10 +1049,7 @@ def train(
     except DatasetNotAvailableError as exc:
         raise _offline_hint(exc) from None
     if data.meta.get("unscorable_valid"):
-        raise DatasetError(
-            "; ".join(data.meta["unscorable_valid"]) + " (no epoch could be chosen: a classification task needs both "
-            "classes among its labelled validation molecules)"
-        )
+        raise DatasetError("; ".join(data.meta["unscorable_valid"]))  # each says why no epoch could be chosen
     if out is not None and config.model != "rf":  # a screening bundle will be written
         _check_endpoint_columns(data.tasks)
     logger.info(
