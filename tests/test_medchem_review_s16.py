@@ -182,7 +182,8 @@ def test_report_card_names_only_the_training_ranges_of_the_values_it_shows(tmp_p
     "beyond training range: bace_classification, bace_regression: TPSA 16.13 < 32.34": BACE's
     inhibitors are more polar than CNS drugs, but no BACE value is on the card or in the cns
     score, so the chip flagged the CNS drugs for a model that did not rank them. The card names
-    the ranges of the datasets behind its values; the ``out_of_range`` column keeps them all."""
+    the ranges of the datasets behind its values (all of them when it shows no endpoint); the
+    ``out_of_range`` column keeps them all."""
     src = write_smi(tmp_path / "hits.smi", ["CN1CCC[C@H]1c1cccnc1 nicotine"])
     out = {}
     for profile in ("cns", "default"):

@@ -315,7 +315,8 @@ def render_report(
             "regression values are in the units of their column name. Unc = ensemble spread.</p>"
         )
         cards = []
-        # the training ranges a card speaks of: the datasets of the endpoints it shows
+        # the training ranges a card speaks of: the datasets of the endpoints it shows (all of
+        # them when it shows none: a profile of properties alone)
         by_column = {e.column: e.dataset for e in screener.endpoints}
         card_datasets = {by_column[c] for _, spec in keys for c in spec.split("|") if c in by_column}
         # why a profile filter set a card's score to 0 (a PAINS hit, min_mw, Lipinski)
@@ -349,7 +350,9 @@ def render_report(
                 + (f" (score &times; {penalty:g})" if penalty < 1.0 else "")
                 + "</span>"
             )
-            beyond = _card_ranges(str(row.get("out_of_range", "") or ""), card_datasets)
+            beyond = str(row.get("out_of_range", "") or "")
+            if card_datasets:
+                beyond = _card_ranges(beyond, card_datasets)
             if beyond:
                 ood += f'<span class="ood" title="outside these training sets\' descriptor range">beyond training range: {_esc(beyond)}</span>'
             cards.append(
