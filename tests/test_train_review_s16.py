@@ -143,3 +143,23 @@ def test_a_benchmark_cell_on_a_too_small_regression_table_says_why_once(tmp_path
     assert "small/fp_mlp/scaffold/0 failed" in caplog.text
     assert "a regression task needs two labelled validation molecules" in caplog.text
     assert "classification" not in caplog.text and caplog.text.count("no epoch could be chosen") == 1
+
+
+@pytest.mark.parametrize("model", ["rf", "train_mean"])
+def test_a_benchmark_split_with_an_empty_part_is_one_clear_failure(tmp_path: Path, caplog: pytest.LogCaptureFixture, model: str) -> None:
+    """60 molecules of 4 scaffolds: the scaffold split is 45/0/15. The random forest's cell failed
+    with scikit-learn's 'Found array with 0 sample(s) (shape=(0, 2048))', train_mean's with numpy's
+    'cannot reshape array of size 0', and with --in-process the whole benchmark ended in a traceback;
+    the trained models' cells said what was wrong."""
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.runner import run_benchmark
+
+    _assay_with_unmeasured_rows(tmp_path / "t.csv", n=60, unmeasured=())
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text(f'datasets = ["t.csv"]\nseeds = [0]\n[[models]]\nname = "{model}"\n')
+    with caplog.at_level(logging.ERROR, logger="drugscreen"):
+        outcomes = run_benchmark(load_config(cfg), isolate=False)
+    assert [o.status for o in outcomes] == ["failed"]
+    assert ("DatasetError: t: the scaffold split of its 60 molecules leaves the valid part empty (45/0/15); give more "
+            "molecules or another split (splits = [...] in the config)") in outcomes[0].error
+    assert "ValueError" not in caplog.text

@@ -208,6 +208,15 @@ def run_cell(config: BenchmarkConfig, cell: Cell) -> Path:
         raise ConfigError(f"{cell.dataset} has no labels to benchmark on")
     split, split_file, split_sha = get_split(dataset, cell.split, cell.seed, config.splits_dir, config.sizes,
                                              remake_on_change=table is not None)
+    for part, idx in (("train", split.train), ("valid", split.valid), ("test", split.test)):
+        if not len(idx):  # a small table: no model can be fitted, selected or scored on an empty part
+            from drugscreen.exceptions import DatasetError
+
+            raise DatasetError(
+                f"{cell.dataset}: the {cell.split} split of its {len(dataset)} molecules leaves the {part} part empty "
+                f"({len(split.train)}/{len(split.valid)}/{len(split.test)}); give more molecules or another split "
+                "(splits = [...] in the config)"
+            )
     load_s = time.perf_counter() - t_start
     logger.info("%s: %d molecules, %d tasks, split %d/%d/%d", cell.key, len(dataset), dataset.n_tasks,
                 len(split.train), len(split.valid), len(split.test))
