@@ -163,3 +163,13 @@ def test_a_benchmark_split_with_an_empty_part_is_one_clear_failure(tmp_path: Pat
     assert ("DatasetError: t: the scaffold split of its 60 molecules leaves the valid part empty (45/0/15); give more "
             "molecules or another split (splits = [...] in the config)") in outcomes[0].error
     assert "ValueError" not in caplog.text
+
+
+def test_the_summary_line_adds_up_to_the_rows_read(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """'297 molecules (303 rows, 0 invalid, 3 duplicates merged)': three rows were nowhere in the sum."""
+    from drugscreen.data import load_table
+
+    path = _assay_with_unmeasured_rows(tmp_path / "assay.csv")
+    with caplog.at_level(logging.INFO, logger="drugscreen"):
+        load_table(path, targets=["pIC50"])
+    assert "assay: 57 molecules (60 rows, 0 invalid, 3 without a label, 0 duplicates merged)" in caplog.text

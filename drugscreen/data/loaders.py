@@ -903,8 +903,10 @@ def load_table(
         raise DatasetError(f"{path}: target column(s) {still_empty} hold no usable label after merging duplicates")
     tasks = [TaskSpec(c, task_type, "1 = active" if task_type == "classification" else "", "neutral")  # type: ignore[arg-type]
              for c in target_cols]
-    logger.info("%s: %d molecules (%d rows, %d invalid, %d duplicates merged), %d %s task(s): %s",
-                name, len(first), len(raw), len(invalid), n_dup, len(tasks), task_type, ", ".join(target_cols))
+    logger.info("%s: %d molecules (%d rows, %d invalid, %s%d duplicates merged), %d %s task(s): %s",
+                name, len(first), len(raw), len(invalid),
+                f"{len(unlabelled_rows)} without a label, " if unlabelled_rows else "", n_dup, len(tasks), task_type,
+                ", ".join(target_cols))
     return MoleculeDataset(
         name=name,
         smiles=[raw[i] for i in first],
