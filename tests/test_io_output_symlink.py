@@ -62,10 +62,15 @@ def test_screening_to_a_symlinked_output_keeps_the_link(tmp_path: Path) -> None:
     real, link = _link(tmp_path)
     src = tmp_path / "in.smi"
     src.write_text("CCO a\nc1ccccc1O b\n")
-    summary = run_screen(src, link, panel=TINY_BUNDLE, jobs=1)
+    report_real = tmp_path / "runs" / "report.html"
+    report_real.write_text("old")
+    report_link = tmp_path / "report.html"
+    report_link.symlink_to(report_real)
+    summary = run_screen(src, link, panel=TINY_BUNDLE, jobs=1, report=report_link)
     assert summary.rows == 2
-    assert link.is_symlink()
+    assert link.is_symlink() and report_link.is_symlink()
     assert pd.read_csv(real)["id"].tolist() == ["a", "b"]
+    assert report_real.read_text().startswith("<!DOCTYPE html>")
 
 
 def test_the_input_behind_a_symlinked_output_is_still_refused(tmp_path: Path) -> None:

@@ -441,14 +441,15 @@ def write_report(
     ``domain``: counts of valid molecules outside the applicability domain
     (``{"out_of_domain", "out_of_range", "by_dataset": {dataset: n}}``), shown in the summary.
     """
-    from drugscreen.io import hidden_sibling_name
+    from drugscreen.io import hidden_sibling_name, written_path
 
     text = render_report(summary, screener, top, histograms, invalid, n_invalid, domain)
     target = Path(path)
-    tmp = target.with_name(hidden_sibling_name(target.name, ".tmp"))
+    dest = Path(written_path(target))  # a symbolic link stays one: the file it points to is written
+    tmp = dest.with_name(hidden_sibling_name(dest.name, ".tmp"))
     try:
         tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
+        os.replace(tmp, dest)
     except OSError as exc:  # a missing folder, no permission, a full disk: one line, not a traceback
         tmp.unlink(missing_ok=True)
         raise InputFormatError(f"cannot write the report {target}: {exc.strerror or exc}") from exc
