@@ -173,3 +173,22 @@ def test_the_summary_line_adds_up_to_the_rows_read(tmp_path: Path, caplog: pytes
     with caplog.at_level(logging.INFO, logger="drugscreen"):
         load_table(path, targets=["pIC50"])
     assert "assay: 57 molecules (60 rows, 0 invalid, 3 without a label, 0 duplicates merged)" in caplog.text
+
+
+def test_the_card_of_a_short_regression_run_says_its_time_and_that_nothing_was_calibrated(tmp_path: Path) -> None:
+    """A pIC50 model trained in seconds: its card said 'Training time on this machine: 0.0 min in
+    total' and 'Method `platt`, fitted on the validation split only (one calibrator per
+    classification task ...)' though it has no classification task and no calibrator."""
+    from drugscreen.bundle import load_bundle
+    from drugscreen.training import TrainConfig, train
+
+    path = _assay_with_unmeasured_rows(tmp_path / "assay.csv", unmeasured=())
+    config = TrainConfig(dataset=[str(path)], targets=["pIC50"], split="random", cache_dir=str(tmp_path / "f"), **_TINY)
+    train(config, tmp_path / "out")
+    card = load_bundle(tmp_path / "out").card()
+    train_s = json.loads((tmp_path / "out" / "config.json").read_text())["training"]["train_s"]
+    assert train_s < 60 and f"- Training time on this machine: {train_s:.1f} s in total" in card
+    assert "0.0 min" not in card
+    calibration = card.split("## Calibration\n")[1].split("\n## ")[0]
+    assert "No classification task: there are no probabilities to calibrate" in calibration
+    assert "platt" not in calibration

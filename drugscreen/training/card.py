@@ -184,6 +184,20 @@ def _table_rows_lines(data: dict[str, Any]) -> list[str]:
     return ["", "Rows of the tables trained on:", "", *out] if out else []
 
 
+def _duration_text(seconds: Any) -> str:
+    """A training time as the card gives it: minutes, or seconds for a run under a minute
+    (``0.0 min`` said nothing about a small table's run)."""
+    if not isinstance(seconds, (int, float)) or math.isnan(seconds):
+        return "– min"
+    return f"{seconds:.1f} s" if seconds < 60 else f"{_fmt(seconds / 60, 1)} min"
+
+
+def _calibration_lines(cal: dict[str, Any]) -> list[str]:
+    """The calibration section's text for a bundle with classification tasks."""
+    return [f"Method `{cal.get('method')}`, fitted on the validation split only (one calibrator per classification task; "
+            "tasks with fewer than 3 validation positives keep the identity).", *_auto_calibration_lines(cal)]
+
+
 def _per_seed_text(tcfg: dict[str, Any]) -> str:
     """What one seed's figure is: one model, or (``ensemble`` > 1) that seed's members averaged."""
     per_seed = tcfg.get("ensemble", 1)
@@ -220,7 +234,7 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
         f"- Trained with drugscreen {cfg['versions'].get('drugscreen')}, torch {cfg['versions'].get('torch')}, rdkit {cfg['versions'].get('rdkit')}",
         *([f"- Training command: `{tr['command']}`" + (f" (run in `{tr['working_dir']}`)" if tr.get("working_dir") else "")]
           if tr.get("command") else []),
-        f"- Training time on this machine: {_fmt(tr.get('train_s', float('nan')) / 60, 1)} min in total "
+        f"- Training time on this machine: {_duration_text(tr.get('train_s'))} in total "
         f"({tr.get('cpus')} CPUs, {tr.get('torch_threads')} torch threads, device {tr.get('device')}); best epochs {tr.get('member_best_epochs')}",
         "",
         f"## Test metrics (each dataset's own {cfg.get('split', {}).get('kind')} split)",
@@ -252,8 +266,9 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
         "",
         "## Calibration",
         "",
-        f"Method `{cal.get('method')}`, fitted on the validation split only (one calibrator per classification task; tasks with fewer than 3 validation positives keep the identity).",
-        *_auto_calibration_lines(cal),
+        *(_calibration_lines(cal) if any(t.get("type") == "classification" for t in cfg["tasks"]) else
+          ["No classification task: there are no probabilities to calibrate (regression predictions are used as "
+           "the model gives them)."]),
         "",
         *_forest_lines(cfg.get("forest")),
         "## Applicability domain",
