@@ -634,7 +634,10 @@ class ModelBundle:
         if forest is not None:
             cols = np.asarray(self.config["forest"]["tasks"], dtype=np.int64)
             w = np.asarray(self.config["forest"]["weights"], dtype=np.float64)
-            pf = forest.predict(np.unpackbits(np.asarray(fps, dtype=np.uint8), axis=1)[:, : forest.n_features])
+            # each distinct fingerprint once: a Screener's padding repeats one row up to 255 times
+            # (a tree walk is per row, so the values are the same as walking every row)
+            rows, back = np.unique(np.asarray(fps, dtype=np.uint8), axis=0, return_inverse=True)
+            pf = forest.predict(np.unpackbits(rows, axis=1)[:, : forest.n_features])[back.reshape(-1)]
             out[..., cols] = w * out[..., cols] + (1.0 - w) * pf[None]
         return out
 
