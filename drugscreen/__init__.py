@@ -6,7 +6,9 @@ are first used, so ``import drugscreen`` and ``drugscreen --help`` stay fast.
 The Python API: :class:`Screener` (score molecules with the shipped panel), :func:`load_bundle`
 (a model bundle, for ``bundle.predict_smiles``), :class:`MoleculeEstimator` (train any model
 with scikit-learn's contract), :class:`Repurposer` / :func:`repurpose`, :func:`load_dataset`
-and :func:`approved_drugs`; errors are the named ones of :mod:`drugscreen.exceptions`.
+and :func:`approved_drugs`; errors are the named ones of :mod:`drugscreen.exceptions`. The
+submodules (``drugscreen.bundle``, ``drugscreen.domain``, ``drugscreen.exceptions``, ...) are
+imported on first use, so ``import drugscreen`` alone reaches them.
 """
 
 from __future__ import annotations
@@ -27,10 +29,20 @@ _LAZY = {
     "approved_drugs": "drugscreen.data",
 }
 
+# submodules reached as attributes after a plain ``import drugscreen`` (``drugscreen.bundle``,
+# ``except drugscreen.exceptions.BundleError``), imported on first access; not in __all__, so a
+# star import does not load them all
+_SUBMODULES = frozenset({
+    "benchmarking", "bundle", "data", "descriptor_ranges", "domain", "exceptions", "featurizers", "io",
+    "jsonio", "models", "registry", "repurposing", "screening", "training",
+})
+
 __all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"drugscreen.{name}")  # the import sets the attribute too
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'drugscreen' has no attribute {name!r}")
@@ -40,4 +52,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    return sorted({*__all__, *_SUBMODULES})

@@ -177,3 +177,33 @@ def test_the_forests_are_not_run_on_copies_of_one_fingerprint(monkeypatch) -> No
     pd.testing.assert_frame_equal(again[cols], alone[cols])
     for i in (1, 3, 39):
         pd.testing.assert_frame_equal(among.iloc[[i]].reset_index(drop=True)[cols], alone[cols])
+
+
+def test_submodules_are_reached_from_the_package_after_a_plain_import() -> None:
+    """After ``import drugscreen`` alone (a fresh notebook), ``drugscreen.bundle.installed_models()``,
+    ``drugscreen.domain.max_tanimoto`` or ``except drugscreen.exceptions.BundleError`` raised
+    "module 'drugscreen' has no attribute 'bundle'": the submodules the docs name had to be
+    imported by hand first. They load on first use now, and importing the package stays light."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, drugscreen\n"
+        "light = sorted(m for m in ('torch', 'rdkit', 'sklearn', 'pandas', 'numpy') if m in sys.modules)\n"
+        "print(light)\n"
+        "print(drugscreen.exceptions.BundleError.__name__, callable(drugscreen.bundle.installed_models),\n"
+        "      callable(drugscreen.domain.max_tanimoto), drugscreen.screening.Screener is drugscreen.Screener)\n"
+        "print({'bundle', 'domain', 'exceptions', 'screening'} <= set(dir(drugscreen)), 'bundle' in drugscreen.__all__)\n"
+        "try:\n"
+        "    drugscreen.no_such_thing\n"
+        "except AttributeError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines() == [
+        "[]",
+        "BundleError True True True",
+        "True False",
+        "module 'drugscreen' has no attribute 'no_such_thing'",
+    ]
