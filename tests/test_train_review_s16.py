@@ -192,3 +192,27 @@ def test_the_card_of_a_short_regression_run_says_its_time_and_that_nothing_was_c
     calibration = card.split("## Calibration\n")[1].split("\n## ")[0]
     assert "No classification task: there are no probabilities to calibrate" in calibration
     assert "platt" not in calibration
+
+
+def test_a_report_of_ones_own_records_says_how_to_rerun_them(tmp_path: Path) -> None:
+    """`drugscreen benchmark report --results-dir my_runs/runs` wrote, under 'Re-running one cell',
+    the project's commands: 'drugscreen benchmark --config benchmarks/configs/property_suite.toml
+    --only bbbp/rf/0 --force', 'drugscreen benchmark report' (which reads benchmarks/results/runs,
+    not the user's records) and the panel's retraining, none of which re-runs the user's cells."""
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.report import build_report
+    from drugscreen.benchmarking.runner import run_benchmark
+
+    _assay_with_unmeasured_rows(tmp_path / "assay.csv", n=120, unmeasured=())
+    cfg = tmp_path / "mine.toml"
+    cfg.write_text('datasets = ["assay.csv"]\nresults_dir = "my_runs/runs"\nseeds = [0]\n[[models]]\nname = "train_mean"\n')
+    config = load_config(cfg)
+    run_benchmark(config, isolate=False)
+    record = json.loads((config.results_dir / "assay__train_mean__scaffold__0.json").read_text())
+    text = build_report(config.results_dir, tmp_path / "my_runs" / "RESULTS.md", plots_dir=None, suite_config=None,
+                        extra_dirs=()).read_text()
+    rerun = text.split("## Re-running one cell\n")[1].split("\n## ")[0]
+    assert record["command"] in rerun
+    assert f"drugscreen benchmark report --results-dir {config.results_dir}" in rerun
+    for project_only in ("property_suite.toml", "panel.toml", "chemprop_run.py", "DRUGSCREEN_DATA_DIR", "benchmarks/splits/"):
+        assert project_only not in rerun

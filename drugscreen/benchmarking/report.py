@@ -543,6 +543,26 @@ def _affinity_rows(rec: dict[str, Any], path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def _project_rerun_lines() -> list[str]:
+    """The 'Re-running one cell' section of the repository's own RESULTS.md."""
+    return ["## Re-running one cell", "",
+            "Each run record holds the exact command that re-runs it (`command`), e.g.", "",
+            "```bash",
+            "export DRUGSCREEN_DATA_DIR=../shared/datasets",
+            "drugscreen benchmark --config benchmarks/configs/property_suite.toml --only bbbp/rf/0 --force",
+            "drugscreen benchmark report        # regenerate this file and the plots",
+            "python benchmarks/peers/chemprop_run.py --dataset bbbp --seeds 0 --force   # chemprop cell",
+            "drugscreen train --config benchmarks/configs/panel.toml --seeds 0 -o runs/panel_seed0   # panel, seed 0",
+            "```", "",
+            "The panel is one model over all its datasets, so its cells are re-run per seed: the `train` line above "
+            "re-trains seed 0 of every panel dataset and writes their records to `runs/panel_seed0/runs/*.json` "
+            "(copy them to `benchmarks/results/panel/` to replace the committed ones).", "",
+            "`--only dataset[/model[/seed[/split]]]`; without `--force` cells that have a record are skipped. "
+            "Split files are committed in `benchmarks/splits/` and their sha256 is in every record, so a re-run "
+            "uses identical molecules; the scaffold split is deterministic, so a re-run of a random-forest cell "
+            "reproduces its figure exactly (same seed), and a GNN cell within its seed-to-seed sd.", ""]
+
+
 def render_results(
     aggs: list[Aggregate],
     *,
@@ -554,13 +574,15 @@ def render_results(
     repro: list[str] | None = None,
     sources: str | None = None,
     machine: str | None = None,
+    rerun: list[str] | None = None,
 ) -> str:
     """Render RESULTS.md from aggregates (pure function of its inputs).
 
     ``sources`` names the folders the records were read from when they are not the
     repository's own (``benchmarks/results/runs/`` and ``benchmarks/results/panel/``);
     ``machine`` replaces the line on the repository's machine (2 shared CPU cores) when the
-    records were made elsewhere (:func:`machine_line`).
+    records were made elsewhere (:func:`machine_line`); ``rerun`` replaces the repository's
+    commands under "Re-running one cell" with those of the records read (:func:`_rerun_lines`).
     """
     lines = [
         "# drugscreen benchmark results",
@@ -644,22 +666,16 @@ def render_results(
                   "Cells re-run from scratch with their own `command` (on a copy of the config whose `results_dir` "
                   "points elsewhere, so the committed record is kept; records in `benchmarks/results/repro/`), same "
                   "split file and seed, compared with the committed record:", ""] + repro + [""]
-    lines += ["## Re-running one cell", "",
-              "Each run record holds the exact command that re-runs it (`command`), e.g.", "",
-              "```bash",
-              "export DRUGSCREEN_DATA_DIR=../shared/datasets",
-              "drugscreen benchmark --config benchmarks/configs/property_suite.toml --only bbbp/rf/0 --force",
-              "drugscreen benchmark report        # regenerate this file and the plots",
-              "python benchmarks/peers/chemprop_run.py --dataset bbbp --seeds 0 --force   # chemprop cell",
-              "drugscreen train --config benchmarks/configs/panel.toml --seeds 0 -o runs/panel_seed0   # panel, seed 0",
-              "```", "",
-              "The panel is one model over all its datasets, so its cells are re-run per seed: the `train` line above "
-              "re-trains seed 0 of every panel dataset and writes their records to `runs/panel_seed0/runs/*.json` "
-              "(copy them to `benchmarks/results/panel/` to replace the committed ones).", "",
-              "`--only dataset[/model[/seed[/split]]]`; without `--force` cells that have a record are skipped. "
-              "Split files are committed in `benchmarks/splits/` and their sha256 is in every record, so a re-run "
-              "uses identical molecules; the scaffold split is deterministic, so a re-run of a random-forest cell "
-              "reproduces its figure exactly (same seed), and a GNN cell within its seed-to-seed sd.", ""]
+    if rerun is not None:  # records of one's own: their own commands, not the project's
+        lines += ["## Re-running one cell", "",
+                  "Each run record holds the exact command that re-runs it (`command`), e.g.", "",
+                  "```bash", *rerun, "```", "",
+                  "`--only dataset[/model[/seed[/split]]]`; without `--force` cells that have a record are skipped. "
+                  "Each record gives the sha256 of its split file, so a re-run with the same file uses identical "
+                  "molecules.", ""]
+    else:
+        lines += _project_rerun_lines()
+    lines += _tables_section(aggs)
     lines += _tables_section(aggs)
     lines += _affinity_section(affinity or [])
     lines += ["## Sources of the published numbers", ""]
@@ -866,11 +882,23 @@ def build_report(
     own = results_dir.resolve() == RESULTS_DIR.resolve()
     text = render_results(aggs, affinity=affinity, suite=suite, plots=plots, notes=notes, machine=machine_line(records),
                           data_lines=_data_table(records), repro=_repro_lines(records, results_dir.parent / "repro"),
-                          sources=None if own else f"`{_rel(results_dir)}/`")
+                          sources=None if own else f"`{_rel(results_dir)}/`",
+                          rerun=None if own else _rerun_lines(records, results_dir))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)
     logger.info("wrote %s (%d records, %d aggregates)", output, len(records), len(aggs))
     return output
+
+
+def _rerun_lines(records: list[dict[str, Any]], results_dir: Path) -> list[str]:
+    """Commands for a report of one's own records: one record's ``command`` (the first in
+    dataset/model/seed order) and the report command for their folder."""
+    import shlex
+
+    commands = sorted((str(r.get("dataset")), str(r.get("model")), str(r.get("seed")), r["command"])
+                      for r in records if isinstance(r.get("command"), str))
+    lines = [commands[0][3]] if commands else []
+    return [*lines, f"drugscreen benchmark report --results-dir {shlex.quote(str(results_dir))}   # regenerate this file"]
 
 
 def machine_line(records: list[dict[str, Any]]) -> str | None:
