@@ -207,3 +207,26 @@ def test_submodules_are_reached_from_the_package_after_a_plain_import() -> None:
         "True False",
         "module 'drugscreen' has no attribute 'no_such_thing'",
     ]
+
+
+def test_an_index_named_like_an_output_column_is_renamed_as_input_columns_are(screener, tmp_path) -> None:
+    """A frame indexed by its ids (``frame.set_index("id")``) came back with an index named
+    ``id`` beside the new ``id`` column: ``out.reset_index()`` raised "cannot insert id, already
+    exists", ``out.groupby("id")`` "'id' is both an index level and a column label, which is
+    ambiguous", and ``to_csv`` wrote two ``id`` columns. The index name takes ``_input``, as an
+    input column with an output column's name does; its labels stay."""
+    frame = pd.DataFrame({"id": ["a", "b", "c", "d"], "smiles": SMILES}).set_index("id")
+    for given in (frame, frame["smiles"]):
+        out = screener.score(given)
+        assert out.index.tolist() == ["a", "b", "c", "d"] and out.index.name == "id_input"
+        assert out["id"].tolist() == ["a", "b", "c", "d"]
+        assert out.reset_index()["id_input"].tolist() == ["a", "b", "c", "d"]
+        assert out.groupby("id").size().tolist() == [1, 1, 1, 1]
+        assert given.index.name == "id"  # the caller's own frame is left as it was
+    parts = list(screener.score_iter([frame.iloc[:2], frame.iloc[2:]]))
+    assert pd.concat(parts)["id"].tolist() == ["a", "b", "c", "d"]
+    levels = frame.set_index(pd.MultiIndex.from_tuples([(1, "a"), (1, "b"), (2, "c"), (2, "d")], names=["batch", "valid"]))
+    out = screener.score(levels)
+    assert list(out.index.names) == ["batch", "valid_input"] and out["valid"].tolist() == [True, True, False, True]
+    untouched = screener.score(frame.rename_axis("compound"))
+    assert untouched.index.name == "compound"

@@ -528,6 +528,8 @@ class Screener:
         data
             SMILES strings (a list, any iterable, a 1-D array or one of shape ``(n, 1)``, a
             Series, whose index and name the output keeps), or a DataFrame holding a SMILES column.
+            An index named like an output column (a frame indexed by ``id``) keeps its labels,
+            its name taking ``_input`` (``id_input``), as such an input column's name does.
         smiles_col
             The SMILES column of a DataFrame (default: ``smiles``/``canonical_smiles``/``smi``);
             a frame read without a header (integer column labels) takes ``0`` or ``"0"``.
@@ -873,7 +875,23 @@ class Screener:
                 taken.add(new)
                 renames[c] = new
             base = base.rename(columns=renames)
-        return pd.concat([base, added], axis=1)
+        out = pd.concat([base, added], axis=1)
+        names = list(out.index.names)
+        if any(n is not None and n in out.columns for n in names):
+            # a frame indexed by its ids (frame.set_index("id")): an index named like a column made
+            # reset_index() fail ("cannot insert id, already exists") and groupby("id") ambiguous;
+            # the name takes _input as such an input column does, the labels stay
+            taken = {*out.columns, *names}
+            for k, name in enumerate(names):
+                if name is not None and name in out.columns:
+                    new, j = f"{name}_input", 1
+                    while new in taken:
+                        j += 1
+                        new = f"{name}_input{j}"
+                    taken.add(new)
+                    names[k] = new
+            out.index = out.index.set_names(names)
+        return out
 
     def _predict(self, graphs: list[Any], extra: np.ndarray | None, fps: np.ndarray) -> Any:
         """Model predictions with every forward pass exactly ``batch_size`` graphs long.
