@@ -216,3 +216,22 @@ def test_a_report_of_ones_own_records_says_how_to_rerun_them(tmp_path: Path) -> 
     assert f"drugscreen benchmark report --results-dir {config.results_dir}" in rerun
     for project_only in ("property_suite.toml", "panel.toml", "chemprop_run.py", "DRUGSCREEN_DATA_DIR", "benchmarks/splits/"):
         assert project_only not in rerun
+
+
+def test_a_misnamed_column_in_a_benchmark_config_is_one_error_before_any_cell(tmp_path: Path) -> None:
+    """targets = ["pic50"] (the column is pIC50) with two models and two seeds: each of the 4
+    cells loaded the table and failed with the same 'no target column(s) ['pic50']' line, and the
+    run ended 'Error: 4 of 4 cell(s) failed'; it is now one error, raised before any cell runs."""
+    from typer.testing import CliRunner
+
+    from drugscreen.cli import app
+
+    _assay_with_unmeasured_rows(tmp_path / "assay.csv", n=120, unmeasured=())
+    cfg = tmp_path / "mine.toml"
+    cfg.write_text('datasets = ["assay.csv"]\ntargets = ["pic50"]\nseeds = [0, 1]\n[[models]]\nname = "rf"\n'
+                   '[[models]]\nname = "train_mean"\n')
+    res = CliRunner().invoke(app, ["benchmark", "--config", str(cfg), "--in-process"])
+    assert isinstance(res.exception, DatasetError), res.output  # drugscreen's main() prints it as one Error: line
+    assert "no target column(s) ['pic50'] (did you mean 'pIC50'?)" in str(res.exception)
+    assert "failed" not in res.output and "running" not in res.output
+    assert not (tmp_path / "benchmarks" / "results" / "runs").exists() or not any((tmp_path / "benchmarks" / "results" / "runs").iterdir())

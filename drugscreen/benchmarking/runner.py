@@ -411,6 +411,15 @@ def run_benchmark(
     data_shas: dict[str, str | None] = {}
     cells = select_cells(config, only)
     logger.info("benchmark %s: %d cell(s)", config.name, len(cells))
+    # a table's header errors (a misnamed SMILES or target column, a missing file) would fail every
+    # cell of it alike: said once, before any cell runs
+    from drugscreen.data.loaders import check_table_columns
+
+    for name in dict.fromkeys(c.dataset for c in cells):
+        table = config.tables.get(name)
+        if table is not None:
+            options = table.load_options()
+            check_table_columns(table.path, smiles_column=options.get("smiles_column"), targets=options.get("targets"))
     for i, cell in enumerate(cells, 1):
         path = Path(config.results_dir) / cell.filename
         stale = _stale_record(config, cell, path, data_shas) if path.exists() and not force else ""

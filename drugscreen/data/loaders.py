@@ -694,6 +694,51 @@ def _refuse_two_valued(labels: np.ndarray, target_cols: list[str], path: Path) -
             )
 
 
+def _table_header(path: Path, smiles_column: str | None, targets: list[str] | None) -> tuple[str | None, str, str]:
+    """Check what a table's header decides (a readable file, distinct column names, the SMILES
+    column, the named targets present) and return ``(sep, engine, smiles column)`` for reading it."""
+    if unreadable_table_format(path):
+        raise DatasetError(unreadable_table_format(path))
+    if not path.is_file():
+        raise DatasetError(f"{path}: no such file")
+    lower = path.name.lower()
+    sep: str | None = "\t" if lower.endswith((".tsv", ".tsv.gz")) else ("," if lower.endswith((".csv", ".csv.gz")) else None)
+    engine = "python" if sep is None else "c"
+    # The header as written (pandas would read a second 'name' as 'name.1', a label of its own):
+    raw_header = _read_csv(path, sep=sep, engine=engine, header=None, nrows=1, dtype=str, keep_default_na=False,
+                           encoding="utf-8-sig")
+    header = [str(c) for c in raw_header.iloc[0].tolist()] if len(raw_header) else []
+    named = [c for c in header if c.strip()]
+    twice = sorted({c for c in named if named.count(c) > 1})
+    if twice:
+        raise DatasetError(f"{path}: the header names column(s) {', '.join(map(repr, twice))} more than once; "
+                           "give each column its own name")
+    # names distinct, so pandas names each column as written (an empty one 'Unnamed: <i>')
+    columns = [c if c else f"Unnamed: {i}" for i, c in enumerate(header)]
+    smi = _pick_smiles_column(columns, smiles_column, path)
+    missing = [t for t in targets or [] if t not in columns]
+    if missing:
+        from drugscreen.messages import did_you_mean
+
+        hint = "".join(did_you_mean(t, columns, n=1) for t in missing)  # column names are matched exactly
+        raise DatasetError(f"{path}: no target column(s) {missing}{hint}; columns: {', '.join(columns)}")
+    return sep, engine, smi
+
+
+def check_table_columns(path: str | os.PathLike[str], *, smiles_column: str | None = None,
+                        targets: list[str] | None = None) -> None:
+    """Refuse, from its header alone, a table :func:`load_table` would refuse for its columns: no
+    such file, a column named twice, no (or an ambiguous) SMILES column, a named target column
+    missing; the same messages. ``drugscreen benchmark`` checks each table so before any cell runs.
+
+    Raises
+    ------
+    DatasetError
+        As :func:`load_table` does for these.
+    """
+    _table_header(Path(path), smiles_column, targets)
+
+
 def load_table(
     path: str | os.PathLike[str],
     *,
@@ -754,37 +799,14 @@ def load_table(
         0/1, a task type that cannot be inferred (see ``task_type``), or no valid molecule.
     """
     path = Path(path)
-    if unreadable_table_format(path):
-        raise DatasetError(unreadable_table_format(path))
-    if not path.is_file():
-        raise DatasetError(f"{path}: no such file")
     if task_type not in (None, "classification", "regression"):
         raise DatasetError(f"task_type must be classification or regression, not {task_type!r}")
-    lower = path.name.lower()
-    sep: str | None = "\t" if lower.endswith((".tsv", ".tsv.gz")) else ("," if lower.endswith((".csv", ".csv.gz")) else None)
-    engine = "python" if sep is None else "c"
-    # The header as written (pandas would read a second 'name' as 'name.1', a label of its own):
-    raw_header = _read_csv(path, sep=sep, engine=engine, header=None, nrows=1, dtype=str, keep_default_na=False,
-                           encoding="utf-8-sig")
-    header = [str(c) for c in raw_header.iloc[0].tolist()] if len(raw_header) else []
-    named = [c for c in header if c.strip()]
-    twice = sorted({c for c in named if named.count(c) > 1})
-    if twice:
-        raise DatasetError(f"{path}: the header names column(s) {', '.join(map(repr, twice))} more than once; "
-                           "give each column its own name")
-    # names distinct, so pandas names each column as written (an empty one 'Unnamed: <i>')
-    smi = _pick_smiles_column([c if c else f"Unnamed: {i}" for i, c in enumerate(header)], smiles_column, path)
+    sep, engine, smi = _table_header(path, smiles_column, targets)
     df = _read_csv(path, sep=sep, engine=engine, dtype={smi: str}, keep_default_na=True, encoding="utf-8-sig")
     df.columns = columns = [str(c) for c in df.columns]
     if not len(df):
         raise DatasetError(f"{path}: the table has a header ({', '.join(columns)}) but no rows")
     if targets:
-        missing = [t for t in targets if t not in columns]
-        if missing:
-            from drugscreen.messages import did_you_mean
-
-            hint = "".join(did_you_mean(t, columns, n=1) for t in missing)  # column names are matched exactly
-            raise DatasetError(f"{path}: no target column(s) {missing}{hint}; columns: {', '.join(columns)}")
         target_cols = list(dict.fromkeys(targets))
         if smi in target_cols:
             raise DatasetError(f"{path}: {smi!r} is the SMILES column, not a target")
