@@ -922,7 +922,10 @@ def installed_models() -> list[ModelInfo]:
     return [out[k] for k in sorted(out)]
 
 
-def load_panel(names: Sequence[str] | None = None) -> list[ModelBundle]:
-    """Load the installed bundles (all, or those named)."""
-    names = list(names) if names is not None else [m.name for m in installed_models()]
+def load_panel(names: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None) -> list[ModelBundle]:
+    """Load the installed bundles (all, or those named: one name or path, or a list of them)."""
+    if names is None:
+        names = [m.name for m in installed_models()]
+    elif isinstance(names, str | os.PathLike):  # iterating "panel" would ask for bundles 'p', 'a', ...
+        names = [names]
     return [load_bundle(n) for n in names]

@@ -230,3 +230,18 @@ def test_an_index_named_like_an_output_column_is_renamed_as_input_columns_are(sc
     assert list(out.index.names) == ["batch", "valid_input"] and out["valid"].tolist() == [True, True, False, True]
     untouched = screener.score(frame.rename_axis("compound"))
     assert untouched.index.name == "compound"
+
+
+def test_load_panel_takes_one_name_as_one_bundle(monkeypatch, tmp_path) -> None:
+    """``load_panel("panel")`` read the string as its letters and raised "unknown model bundle
+    'p'"; one name (or path) is one bundle, as ``predict_smiles("CCO")`` is one molecule."""
+    import shutil
+
+    from drugscreen.bundle import load_panel
+
+    shutil.copytree(TINY_BUNDLE, tmp_path / "tiny")
+    monkeypatch.setenv("DRUGSCREEN_MODELS_DIR", str(tmp_path))
+    one = load_panel("tiny")
+    assert [b.name for b in one] == ["tiny"]
+    assert [b.path for b in load_panel(tmp_path / "tiny")] == [(tmp_path / "tiny").resolve()]
+    assert [b.path for b in load_panel(["tiny"])] == [b.path for b in one]
