@@ -245,3 +245,22 @@ def test_load_panel_takes_one_name_as_one_bundle(monkeypatch, tmp_path) -> None:
     assert [b.name for b in one] == ["tiny"]
     assert [b.path for b in load_panel(tmp_path / "tiny")] == [(tmp_path / "tiny").resolve()]
     assert [b.path for b in load_panel(["tiny"])] == [b.path for b in one]
+
+
+def test_a_featurizer_that_refuses_the_padding_still_scores(monkeypatch) -> None:
+    """A featurizer of one's own that cannot take ethane (the small graph that fills a model
+    batch) falls back to repeating the chunk's molecules, with the same numbers."""
+    s = Screener.load(TINY_BUNDLE, profile=None)
+    ref = s.score(SMILES)
+    own = s.featurizer
+
+    def picky(mol):
+        if mol.GetNumAtoms() < 3:
+            raise ValueError("needs three atoms")
+        return own(mol)
+
+    fresh = Screener.load(TINY_BUNDLE, profile=None)
+    monkeypatch.setattr(fresh, "featurizer", picky)
+    out = fresh.score(SMILES)
+    assert fresh._padding() is None
+    pd.testing.assert_frame_equal(out, ref)

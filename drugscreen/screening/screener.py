@@ -400,7 +400,7 @@ class Screener:
                 self.profile.name, ", ".join(e.name for e in self.all_endpoints[:6]),
             )
         self._lock = threading.Lock()
-        self._pad: tuple[Any, np.ndarray, np.ndarray | None] | None = None
+        self._pad: tuple[Any, np.ndarray, np.ndarray | None] | bool | None = None  # _padding(); False: none
 
     # -- construction --------------------------------------------------------------------------
     @classmethod
@@ -907,12 +907,19 @@ class Screener:
         n = len(graphs)
         bs = self.batch_size
         pad = (-n) % bs
-        if pad:
-            g, f, e = self._padding()
+        filler = self._padding() if pad else None
+        if filler is not None:
+            g, f, e = filler
             graphs = list(graphs) + [g] * pad
             fps = np.concatenate([fps, np.repeat(f, pad, axis=0)])
             if extra is not None:
                 extra = np.concatenate([extra, np.repeat(np.asarray(e, dtype=extra.dtype), pad, axis=0)])
+        elif pad:  # a featurizer of one's own that cannot take ethane: repeats of the chunk's own
+            reps = [i % n for i in range(pad)]
+            graphs = list(graphs) + [graphs[i] for i in reps]
+            fps = np.concatenate([fps, fps[reps]])
+            if extra is not None:
+                extra = np.concatenate([extra, extra[reps]])
         with self._lock:
             pred = self.bundle.predict(graphs, extra=extra, fps=fps, batch_size=bs, domain=False)
             # the domain of the real molecules only: similarities are exact whatever the batch
@@ -923,17 +930,22 @@ class Screener:
                 pred.members = pred.members[:, :n]
         return pred
 
-    def _padding(self) -> tuple[Any, np.ndarray, np.ndarray | None]:
+    def _padding(self) -> tuple[Any, np.ndarray, np.ndarray | None] | None:
         """The graph, packed fingerprint row and extra-feature row that fill a model batch:
-        ethane's, made once with the bundle's own standardizer and featurizers."""
+        ethane's, made once with the bundle's own standardizer and featurizers; ``None`` when
+        a featurizer of one's own refuses ethane (the chunk's own molecules are repeated then)."""
         if self._pad is None:
             from drugscreen.domain import ecfp4_packed
             from drugscreen.featurizers.molecule import prepare_molecule
 
-            mol = prepare_molecule("CC", self.standardizer).mol
-            extra = self.bundle.extra_inputs([mol])
-            self._pad = (self.featurizer(mol), ecfp4_packed([mol], self._fp_config), extra)
-        return self._pad
+            try:
+                mol = prepare_molecule("CC", self.standardizer).mol
+                extra = self.bundle.extra_inputs([mol])
+                self._pad = (self.featurizer(mol), ecfp4_packed([mol], self._fp_config), extra)
+            except Exception as exc:  # any featurizer's refusal
+                logger.debug("no ethane padding for bundle %s (%s); padding with the chunk's molecules", self.bundle.name, exc)
+                self._pad = False
+        return self._pad if isinstance(self._pad, tuple) else None
 
     def _featurize(self, mols: list[Any], errors: list[str], ok: list[int]) -> tuple[list[Any], list[int]]:
         """Graphs for ``mols``; a molecule the featurizer rejects is flagged instead."""
