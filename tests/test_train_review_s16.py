@@ -235,3 +235,24 @@ def test_a_misnamed_column_in_a_benchmark_config_is_one_error_before_any_cell(tm
     assert "no target column(s) ['pic50'] (did you mean 'pIC50'?)" in str(res.exception)
     assert "failed" not in res.output and "running" not in res.output
     assert not (tmp_path / "benchmarks" / "results" / "runs").exists() or not any((tmp_path / "benchmarks" / "results" / "runs").iterdir())
+
+
+def test_a_split_file_remade_for_the_same_file_says_why(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The same file read into another number of molecules (other targets, so other rows without
+    a label): the log said 'split file ... was made from other assay data (sha256 5a2e...); remaking
+    it for this copy (5a2e...)', the same checksum twice."""
+    from drugscreen.benchmarking.splitfiles import get_split
+    from drugscreen.data import load_table
+
+    path = _assay_with_unmeasured_rows(tmp_path / "assay.csv", n=120)
+    frame = pd.read_csv(path)
+    frame["logd"] = np.linspace(0, 3, len(frame))
+    frame.to_csv(path, index=False)
+    first = load_table(path, targets=["pIC50"])
+    get_split(first, "random", 0, tmp_path / "splits", remake_on_change=True)
+    second = load_table(path, targets=["logd"])
+    with caplog.at_level(logging.INFO, logger="drugscreen"):
+        split, _, _ = get_split(second, "random", 0, tmp_path / "splits", remake_on_change=True)
+    assert len(split.train) + len(split.valid) + len(split.test) == 120
+    assert "was made from other assay data" not in caplog.text
+    assert "covers 117 molecules of this file, which now gives 120 (read with other options, or by another drugscreen version?); remaking it" in caplog.text

@@ -77,9 +77,13 @@ def get_split(
     if remake_on_change and path.exists():
         meta = Split.load(path).meta
         want = meta.get("data_sha256")
-        if want != dataset.sha256 or meta.get("n", len(dataset)) != len(dataset):
+        if want != dataset.sha256:
             logger.info("split file %s was made from other %s data (sha256 %s...); remaking it for this copy (%s...)",
                         path, dataset.name, str(want)[:12], dataset.sha256[:12])
+            path.unlink()
+        elif meta.get("n", len(dataset)) != len(dataset):  # the same file read into other molecules
+            logger.info("split file %s covers %s molecules of this file, which now gives %d (read with other options, "
+                        "or by another drugscreen version?); remaking it", path, meta.get("n"), len(dataset))
             path.unlink()
     if path.exists():
         made_with = tuple(Split.load(path).sizes)
