@@ -264,3 +264,11 @@ def test_a_featurizer_that_refuses_the_padding_still_scores(monkeypatch) -> None
     out = fresh.score(SMILES)
     assert fresh._padding() is None
     pd.testing.assert_frame_equal(out, ref)
+
+
+def test_endpoints_of_the_wrong_type_say_what_endpoints_takes() -> None:
+    """``Screener.load(endpoints=5)`` raised Python's bare "'int' object is not iterable"."""
+    with pytest.raises(TypeError, match=r"endpoints= takes endpoint names .*got int"):
+        Screener.load(TINY_BUNDLE, endpoints=5, profile=None)
+    s = Screener.load(TINY_BUNDLE, endpoints=np.array(["has_N"]), profile=None)
+    assert [e.name for e in s.endpoints] == ["has_N"]

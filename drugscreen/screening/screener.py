@@ -300,6 +300,9 @@ def _select_endpoints(all_endpoints: list[Endpoint], request: Sequence[str] | st
     """Endpoints named (or globbed, or by dataset) in ``request``; all when ``None``."""
     if request is None:
         return list(all_endpoints)
+    if not isinstance(request, str | Iterable):  # list(5): "'int' object is not iterable"
+        raise TypeError(f"endpoints= takes endpoint names (a list, or one comma-separated string such as "
+                        f"'tox21,bbbp'), got {type(request).__name__}")
     items = [request] if isinstance(request, str) else list(request)
     words = [w.strip() for item in items for w in str(item).split(",") if w.strip()]
     if not words:
