@@ -256,3 +256,17 @@ def test_a_split_file_remade_for_the_same_file_says_why(tmp_path: Path, caplog: 
     assert len(split.train) + len(split.valid) + len(split.test) == 120
     assert "was made from other assay data" not in caplog.text
     assert "covers 117 molecules of this file, which now gives 120 (read with other options, or by another drugscreen version?); remaking it" in caplog.text
+
+
+def test_labels_written_with_decimal_commas_say_so(tmp_path: Path) -> None:
+    """A European spreadsheet export (decimal commas, quoted in a comma-separated file): 'column
+    'pIC50' holds 60 non-numeric value(s) (row 0: '5,0', ...); labels must be numbers' did not say why."""
+    from drugscreen.data import load_table
+
+    pic50 = [f"{5 + (i % 9) * 0.4:.1f}".replace(".", ",") for i in range(60)]
+    pd.DataFrame({"smiles": tiny_smiles(60), "pIC50": pic50}).to_csv(tmp_path / "eu.csv", index=False)
+    with pytest.raises(DatasetError) as info:
+        load_table(tmp_path / "eu.csv", targets=["pIC50"])
+    message = str(info.value)
+    assert "row 0: '5,0'" in message
+    assert "numbers written with commas (5,0): save the table with decimal points and no thousands separators" in message

@@ -643,7 +643,11 @@ def _numeric_labels(df: pd.DataFrame, column: str, path: Path, chosen: bool = Fa
         rows = np.flatnonzero(bad.to_numpy())
         shown = ", ".join(f"row {r}: {df[column].iloc[r]!r}" for r in rows[:3])
         words = sorted({str(v).strip() for v in df[column][bad]})
-        if len(words) == 2 and values.notna().sum() == 0:  # yes/no, active/inactive: classes written as words
+        comma = [w for w in words if re.fullmatch(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?", w)]
+        if len(comma) == len(words):  # a spreadsheet's decimal commas (5,0), or thousands separators (1,500)
+            what = (f"numbers written with commas ({comma[0]}): save the table with decimal points and no thousands "
+                    "separators")
+        elif len(words) == 2 and values.notna().sum() == 0:  # yes/no, active/inactive: classes written as words
             what = (f"if {words[0]!r} and {words[1]!r} are classes, write them as 0 and 1 (1 = the active class); "
                     "an empty cell = not measured")
         else:
