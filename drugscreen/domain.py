@@ -91,14 +91,27 @@ def ecfp4_packed(mols: Sequence[Any], config: dict[str, Any] | None = None) -> n
     """Packed fingerprint bits ``(n, n_bits // 8)`` uint8 (``np.packbits`` order) of RDKit molecules.
 
     Uses the registered featurizer given by ``config`` (default :data:`ECFP4_CONFIG`); a
-    ``None`` molecule gives an all-zero row.
+    ``None`` molecule gives an all-zero row, and one molecule (not in a list) one row.
+
+    Raises
+    ------
+    TypeError
+        An item is not an RDKit molecule (a SMILES string: parse it with ``Chem.MolFromSmiles``).
     """
+    from rdkit import Chem
+
     from drugscreen.featurizers.base import build_featurizer
 
+    if isinstance(mols, Chem.Mol):
+        mols = [mols]
     fp = build_featurizer(config or ECFP4_CONFIG)
     n_bits = len(fp)
     out = np.zeros((len(mols), (n_bits + 7) // 8), dtype=np.uint8)
     ok = [i for i, m in enumerate(mols) if m is not None]
+    for i in ok:  # a SMILES string ended in Boost.Python's "did not match C++ signature"
+        if not isinstance(mols[i], Chem.Mol):
+            raise TypeError(f"ecfp4_packed takes RDKit molecules (Chem.MolFromSmiles(smiles)); item {i} is a "
+                            f"{type(mols[i]).__name__} ({str(mols[i])[:60]!r})")
     if ok:
         out[ok] = np.packbits(fp.featurize_many([mols[i] for i in ok]).astype(bool), axis=1)
     return out

@@ -272,3 +272,14 @@ def test_endpoints_of_the_wrong_type_say_what_endpoints_takes() -> None:
         Screener.load(TINY_BUNDLE, endpoints=5, profile=None)
     s = Screener.load(TINY_BUNDLE, endpoints=np.array(["has_N"]), profile=None)
     assert [e.name for e in s.endpoints] == ["has_N"]
+
+
+def test_ecfp4_packed_says_it_takes_molecules() -> None:
+    """``ecfp4_packed(["CCO"])`` (SMILES for molecules) ended in Boost.Python's "ArgumentError:
+    Python argument types in FingerprintGenerator64.GetFingerprintAsNumPy(..., str) did not
+    match C++ signature", and one molecule in "object of type 'Mol' has no len()"."""
+    mol = Chem.MolFromSmiles("CCO")
+    with pytest.raises(TypeError, match=r"RDKit molecules .*Chem.MolFromSmiles.*item 1 is a str \('CCO'\)"):
+        ecfp4_packed([mol, "CCO"])
+    np.testing.assert_array_equal(ecfp4_packed(mol), ecfp4_packed([mol]))  # one molecule, one row
+    assert ecfp4_packed([None, mol]).shape == (2, 256)
