@@ -270,3 +270,22 @@ def test_labels_written_with_decimal_commas_say_so(tmp_path: Path) -> None:
     message = str(info.value)
     assert "row 0: '5,0'" in message
     assert "numbers written with commas (5,0): save the table with decimal points and no thousands separators" in message
+
+
+def test_a_table_without_a_usable_molecule_still_lists_why(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Every row refused: since rows without a label are left out (682edbe), the refusal came before
+    the refused rows were listed, so the run said only 'no valid molecule in 2 rows' with no reason
+    and no assay.invalid.csv (the code before it logged and listed them first)."""
+    from drugscreen.data import load_table
+
+    pd.DataFrame({"smiles": ["C1CC(", "C[O]", "CCN"], "pIC50": [6.0, 5.0, None]}).to_csv(tmp_path / "assay.csv", index=False)
+    with caplog.at_level(logging.WARNING, logger="drugscreen"), pytest.raises(DatasetError, match="no valid molecule with a label in 3 rows"):
+        load_table(tmp_path / "assay.csv", invalid_dir=tmp_path / "out")
+    assert "2 of 3 rows of" in caplog.text and "syntax error while parsing" in caplog.text
+    assert "1 of 3 rows of" in caplog.text and "hold no label" in caplog.text
+    assert pd.read_csv(tmp_path / "out" / "assay.invalid.csv")["row"].tolist() == [0, 1]
+    caplog.clear()
+    pd.DataFrame({"smiles": ["C1CC(", "C[O]"], "pIC50": [6.0, 5.0]}).to_csv(tmp_path / "bad.csv", index=False)
+    with caplog.at_level(logging.WARNING, logger="drugscreen"), pytest.raises(DatasetError, match="no valid molecule in 2 rows"):
+        load_table(tmp_path / "bad.csv", invalid_dir=tmp_path / "out")
+    assert "2 of 2 rows of" in caplog.text and (tmp_path / "out" / "bad.invalid.csv").exists()

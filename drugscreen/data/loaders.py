@@ -871,14 +871,11 @@ def load_table(
     for i, s in enumerate(smiles_std):
         if not errors[i]:
             groups.setdefault(s, []).append(i)
-    if not groups:
-        raise DatasetError(f"{path}: no valid molecule in {len(raw)} rows")
+    any_valid = bool(groups)
     # a molecule whose every row leaves every label cell empty (not measured) has nothing to learn
     # from: left out and counted, so that it takes no place in a split, the domain or the ranges
     unlabelled_rows = sorted(i for rows in groups.values() if np.isnan(labels[rows]).all() for i in rows)
     groups = {s: rows for s, rows in groups.items() if not np.isnan(labels[rows]).all()}
-    if not groups:
-        raise DatasetError(f"{path}: no valid molecule with a label in {len(raw)} rows")
     shown_cols = ", ".join(target_cols[:3]) + (f", ... ({len(target_cols)} columns)" if len(target_cols) > 3 else "")
     listed_in = None
     if invalid_dir is not None:
@@ -896,6 +893,8 @@ def load_table(
         logger.warning("%s: %d of %d rows of %s hold no label (%s empty: not measured) and are left out (rows count "
                        "from 0 after the header): %s %s", name, len(unlabelled_rows), len(raw), path, shown_cols,
                        "row" if len(unlabelled_rows) == 1 else "rows", shown)
+    if not groups:  # raised once the rows left out are logged and listed
+        raise DatasetError(f"{path}: no valid molecule {'with a label ' if any_valid else ''}in {len(raw)} rows")
     first = [rows[0] for rows in groups.values()]
     y = np.full((len(first), len(target_cols)), np.nan)
     n_dup = n_conflict = 0
