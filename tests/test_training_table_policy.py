@@ -63,7 +63,8 @@ def test_bundle_trained_on_a_table_screens_with_the_screening_policy(tmp_path: P
     result = train(config, out)
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["standardizer"] == DEFAULT_STANDARDIZER.to_config()
-    assert cfg["data"]["assay"]["n_molecules"] == 96  # the four refused rows are not trained on
+    # the four refused rows are not trained on, nor the 14 without a label (tiny_dataset leaves every 7th empty)
+    assert cfg["data"]["assay"]["n_molecules"] == 82
     assert result.bundle_path is not None
     card = (out / "MODEL_CARD.md").read_text()
     assert "your tables' rows of these kinds were refused in training too" in card

@@ -113,7 +113,9 @@ def test_one_class_validation_part_is_refused_not_trained_untrained(tmp_path: Pa
     y = np.ones(len(ds))
     y[sp.train[:20]] = 0
     frame = pd.read_csv(path)
-    frame["has_N"] = y  # rows and molecules align: the table has no duplicates
+    labels = np.full(len(frame), np.nan)  # the rows without a label stay without one (left out)
+    labels[ds.rows] = y
+    frame["has_N"] = labels
     frame.to_csv(path, index=False)
     data = build_training_data([str(path)], split="scaffold", cache_dir=str(tmp_path / "f"), table_options={"targets": ["has_N"]})
     assert data.meta["unscorable_valid"]
