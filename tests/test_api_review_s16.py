@@ -283,3 +283,18 @@ def test_ecfp4_packed_says_it_takes_molecules() -> None:
         ecfp4_packed([mol, "CCO"])
     np.testing.assert_array_equal(ecfp4_packed(mol), ecfp4_packed([mol]))  # one molecule, one row
     assert ecfp4_packed([None, mol]).shape == (2, 256)
+
+
+def test_screening_submodules_are_reached_after_a_plain_import() -> None:
+    """``drugscreen.screening.profiles.rank_scores`` (which the ``score_iter`` docstring points to)
+    raised "module 'drugscreen.screening' has no attribute 'profiles'" after ``import drugscreen``."""
+    import subprocess
+    import sys
+
+    code = (
+        "import drugscreen\n"
+        "print(callable(drugscreen.screening.profiles.rank_scores), drugscreen.screening.run.__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "drugscreen.screening.run"]

@@ -23,7 +23,12 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
+_SUBMODULES = frozenset({"screener", "profiles", "properties", "run", "ray_engine", "report"})
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:  # drugscreen.screening.profiles.rank_scores after a plain import
+        return importlib.import_module(f"drugscreen.screening.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'drugscreen.screening' has no attribute {name!r}")
