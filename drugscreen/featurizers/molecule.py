@@ -369,6 +369,8 @@ class ParsedMolecule:
 
 
 _WHITE_SPACE = re.compile(r"\s+")
+#: ASCII control characters that are not white space (white space has its own message)
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def _text_problem(text: str) -> str:
@@ -377,9 +379,14 @@ def _text_problem(text: str) -> str:
     RDKit reads a SMILES up to the first white space and takes the rest as the molecule's name,
     so ``c1ccccc1 Cl`` would silently become benzene; only a CXSMILES extension (``CCO |$;;$|``)
     may follow a space. SMILES are ASCII: other characters are refused here with their position
-    (RDKit's own message about them can be cut in the middle of a character). RDKit also reads
-    the SMARTS any-bond ``~`` (``C~N``) and would score the query as a molecule.
+    (RDKit's own message about them can be cut in the middle of a character). So are control
+    characters: RDKit reads the text as a C string, so ``c1ccccc1\x00Cl`` was benzene. RDKit also
+    reads the SMARTS any-bond ``~`` (``C~N``) and would score the query as a molecule.
     """
+    control = _CONTROL.search(text)
+    if control is not None:
+        return (f"control character U+{ord(control.group()):04X} at position {control.start()}: SMILES hold "
+                "none (a damaged or binary file?)")
     if not text.isascii():
         pos, char = next((i, c) for i, c in enumerate(text) if not c.isascii())
         return f"SMILES contain only ASCII characters; found {char!r} at position {pos}"
@@ -399,7 +406,7 @@ def parse_smiles(smiles: str) -> tuple[Chem.Mol | None, str]:
     Parameters
     ----------
     smiles
-        SMILES text. Surrounding white space is ignored.
+        SMILES text. Surrounding white space and a leading byte-order mark are ignored.
 
     Returns
     -------
@@ -409,6 +416,8 @@ def parse_smiles(smiles: str) -> tuple[Chem.Mol | None, str]:
     if not isinstance(smiles, str):
         return None, f"not a SMILES string: {type(smiles).__name__}"
     text = smiles.strip()
+    if text.startswith("\ufeff"):  # a byte-order mark: the first line of a file read as "utf-8"
+        text = text[1:].strip()
     if not text:
         return None, EMPTY_SMILES
     problem = _text_problem(text)
