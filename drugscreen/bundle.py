@@ -35,6 +35,7 @@ processes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -258,13 +259,21 @@ def _check_batch_size(batch_size: Any) -> None:
         raise ConfigError(f"batch_size must be a positive integer, not {batch_size!r}")
 
 
+def _seed_bundles(root: Path) -> list[Path]:
+    """The ``seed<K>`` bundles of a training output with one bundle per seed, by seed."""
+    import re
+
+    with contextlib.suppress(OSError):
+        return sorted((d for d in root.iterdir() if re.fullmatch(r"seed\d+", d.name) and (d / CONFIG_FILE).is_file()),
+                      key=lambda d: int(d.name[4:]))
+    return []
+
+
 def _not_a_bundle_hint(root: Path) -> str:
     """What a training output without a ``config.json`` holds instead: one bundle per seed
     (``--split random`` with several seeds), or an ``rf`` run's metrics; ``""`` otherwise."""
-    import re
 
-    seeds = sorted((d for d in root.iterdir() if re.fullmatch(r"seed\d+", d.name) and (d / CONFIG_FILE).is_file()),
-                   key=lambda d: int(d.name[4:]))
+    seeds = _seed_bundles(root)
     if seeds:
         listed = " or ".join(str(d) for d in seeds[:3]) + (" ..." if len(seeds) > 3 else "")
         return f"; it is a training output with one bundle per seed: give {listed}"
@@ -797,12 +806,16 @@ def _smiles_list(smiles: Any) -> list[Any]:
 def _resolve(name_or_path: str | os.PathLike[str]) -> Path:
     p = Path(name_or_path).expanduser()  # "~/runs/mine", as pandas and the shell read it
     text = str(name_or_path)
-    if p.exists() or os.sep in text or "/" in text or text.startswith((".", "~")):
+    if p.exists() or p.is_absolute() or text.startswith((".", "~")):
         return p
     for d in _search_dirs():
-        cand = d / str(name_or_path)
+        cand = d / text  # a bundle's name, or NAME/seedK of a training output with one per seed
         if (cand / CONFIG_FILE).is_file():
             return cand
+        if _seed_bundles(cand):  # load_bundle names the seeds' bundles
+            return cand
+    if os.sep in text or "/" in text:
+        return p  # a path that is not there: load_bundle says so
     names = [m.name for m in installed_models()]
     if not names:
         raise BundleError(f"unknown model bundle {text!r}: not a directory, and no bundles are installed")
@@ -899,18 +912,23 @@ def installed_models() -> list[ModelInfo]:
     for d in _search_dirs():
         if not d.is_dir():
             continue
-        for cfg in sorted(d.glob(f"*/{CONFIG_FILE}")):
+        # a bundle, or the seed<K> bundles of a training output with one per seed ("runs/ms/seed0": "ms/seed0")
+        found = sorted(d.glob(f"*/{CONFIG_FILE}"))
+        found += [s / CONFIG_FILE for run in sorted(d.iterdir()) if run.is_dir() and not (run / CONFIG_FILE).is_file()
+                  for s in _seed_bundles(run)]
+        for cfg in found:
             try:
                 config = json.loads(cfg.read_text())
             except (OSError, ValueError):
                 logger.warning("skipping unreadable bundle config %s", cfg)
                 continue
+            label = cfg.parent.relative_to(d).as_posix()
             name = str(config.get("name") or cfg.parent.name)
             tasks = config.get("tasks", [])
             out.setdefault(
-                cfg.parent.name,
+                label,
                 ModelInfo(
-                    name=cfg.parent.name,
+                    name=label,
                     path=cfg.parent,
                     description=str(config.get("description", "")) or name,
                     n_tasks=len(tasks),
