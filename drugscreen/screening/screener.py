@@ -345,6 +345,17 @@ def _default_bundle_name() -> str:
     return names[0]
 
 
+def _input_name(name: str, taken: set[str]) -> str:
+    """``<name>_input`` (or ``<name>_input2``, ... when taken) for an input column or index
+    named like an output column; the name returned is added to ``taken``."""
+    new, k = f"{name}_input", 1
+    while new in taken:
+        k += 1
+        new = f"{name}_input{k}"
+    taken.add(new)
+    return new
+
+
 class Screener:
     """Score molecules with a model panel; see the module docstring.
 
@@ -869,15 +880,7 @@ class Screener:
             # an input column with an output name (e.g. a re-scored file): keep the input's as
             # <name>_input, or <name>_input2, ... when that name is taken too (a file scored twice)
             taken = {*base.columns, *added.columns}
-            renames: dict[str, str] = {}
-            for c in clash:
-                new, k = f"{c}_input", 1
-                while new in taken:
-                    k += 1
-                    new = f"{c}_input{k}"
-                taken.add(new)
-                renames[c] = new
-            base = base.rename(columns=renames)
+            base = base.rename(columns={c: _input_name(c, taken) for c in clash})
         out = pd.concat([base, added], axis=1)
         names = list(out.index.names)
         if any(n is not None and n in out.columns for n in names):
@@ -885,14 +888,7 @@ class Screener:
             # reset_index() fail ("cannot insert id, already exists") and groupby("id") ambiguous;
             # the name takes _input as such an input column does, the labels stay
             taken = {*out.columns, *names}
-            for k, name in enumerate(names):
-                if name is not None and name in out.columns:
-                    new, j = f"{name}_input", 1
-                    while new in taken:
-                        j += 1
-                        new = f"{name}_input{j}"
-                    taken.add(new)
-                    names[k] = new
+            names = [_input_name(n, taken) if n is not None and n in out.columns else n for n in names]
             out.index = out.index.set_names(names)
         return out
 
