@@ -26,6 +26,7 @@ from drugscreen.io.formats import (
 from drugscreen.io.sdf import _is_sdf_separator, _open_sdf
 from drugscreen.io.streams import (
     _PARQUET_MAGIC,
+    _not_utf8,
     _open_bytes,
     _peek_lines,
     _Peeked,
@@ -105,7 +106,8 @@ def open_input(
             data = binary.read()
             binary.close()
             return _open_parquet(spath, False, smiles_column, id_column, chunksize, data=data)
-        fh: IO[str] = io.TextIOWrapper(binary, encoding=text_encoding(head, spath, windows_1252=True), errors="replace", newline="")
+        encoding = text_encoding(head, spath, windows_1252=True)
+        fh: IO[str] = io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="")
     except BaseException:
         binary.close()
         raise
@@ -116,14 +118,21 @@ def open_input(
             fmt = _sniff_stdin_format(lead, smiles_column)
             logger.debug("standard input read as %s", fmt)
         if fmt == "sdf":
-            return _open_sdf(spath, fh, smiles_column, id_column, chunksize)
-        first_lines = _peek_lines(fh)
-        if fmt == "smi":
-            return _open_smi(spath, fh, first_lines, smiles_column, id_column, chunksize, header)
-        return _open_delimited(spath, fmt, gz, fh, first_lines, smiles_column, id_column, chunksize)
+            reader = _open_sdf(spath, fh, smiles_column, id_column, chunksize)
+        else:
+            first_lines = _peek_lines(fh)
+            if fmt == "smi":
+                reader = _open_smi(spath, fh, first_lines, smiles_column, id_column, chunksize, header)
+            else:
+                reader = _open_delimited(spath, fmt, gz, fh, first_lines, smiles_column, id_column, chunksize)
     except BaseException:
         fh.close()
         raise
+    # bytes that do not decode read as U+FFFD: the sniffed start said so already when it held
+    # some (text_encoding's warning); further on, the first cell holding one is named
+    if not (encoding.startswith("utf-8") and _not_utf8(head) is not None):
+        reader.watch_encoding = encoding
+    return reader
 
 
 def _first_nonblank(lines: list[str]) -> str:

@@ -4,6 +4,7 @@ identifier columns are found."""
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from drugscreen.messages import did_you_mean, name_listing
 if TYPE_CHECKING:
     import pandas as pd
 
-
+logger = logging.getLogger(__name__)
 
 #: Columns named in full in error messages; the rest are counted.
 _MAX_LISTED_COLUMNS = 10
@@ -109,6 +110,9 @@ class TableReader:
     _chunks: Iterator[pd.DataFrame] | None = field(default=None, repr=False)
     _close: Any = field(default=None, repr=False)
     _skip: int = 0
+    #: the text encoding the file is read with; when set, the first cell holding U+FFFD (a byte
+    #: that did not decode, past the part sniffed for the encoding) is named in a warning
+    watch_encoding: str | None = field(default=None, repr=False)
 
     def skip(self, n: int) -> None:
         """Skip the first ``n`` rows (they are still read, but not yielded)."""
@@ -127,6 +131,8 @@ class TableReader:
                     chunk = chunk.iloc[to_skip:]
                     to_skip = 0
                 if len(chunk):
+                    if self.watch_encoding is not None and _warn_replacement(chunk, self.path, self.watch_encoding):
+                        self.watch_encoding = None  # once per file
                     yield chunk
         except OSError as exc:  # a device error, a file gone unreadable mid-run: not a write error
             reason = exc.strerror or " ".join(str(exc).split())
@@ -146,6 +152,24 @@ class TableReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _warn_replacement(chunk: pd.DataFrame, path: str, encoding: str) -> bool:
+    """Warn about the first cell of ``chunk`` holding U+FFFD, the character a byte that does not
+    decode is read as; return whether one was found."""
+    for col in chunk.columns:
+        cells = chunk[col]
+        if cells.dtype != object:
+            continue
+        hit = cells.str.contains("\ufffd", regex=False, na=False).to_numpy()
+        if hit.any():
+            logger.warning(
+                "%s, row %s (%r): bytes there are not %s text and were read as U+FFFD; save the "
+                "file as UTF-8 (further rows are not named)",
+                display_name(path), chunk.index[hit.argmax()], col, encoding.upper().removesuffix("-SIG"),
+            )  # fmt: skip
+            return True
+    return False
 
 
 def _frame(rows: list[list[str]], columns: list[str], start: int) -> pd.DataFrame:
