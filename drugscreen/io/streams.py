@@ -178,7 +178,7 @@ def text_encoding(head: bytes, path: str, *, windows_1252: bool = False) -> str:
     """The encoding of a text file from its first bytes: UTF-8 (BOM or not), UTF-16 or UTF-32;
     with ``windows_1252`` (the molecule readers), Windows-1252 when they are not UTF-8 and hold
     no UTF-8 character (:func:`_utf8_or_windows_1252`, with a warning). Bytes further on that
-    do not decode read as U+FFFD.
+    do not decode read as U+FFFD (the reader names the first cell holding one in a warning).
 
     Raises
     ------
