@@ -512,9 +512,10 @@ class Repurposer:
                 rankers.append((self.weights["model"], prank(prob)))
             elif len(lig.inactives):
                 logger.info(
-                    "%d actives and %d inactives given: a model is trained on the fly from %d of each",
-                    len(act), len(lig.inactives), MIN_LABELLED,
-                )
+                    "%d %s and %d %s given: no model is trained on the fly (it needs at least %d of each)",
+                    len(act), "active" if len(act) == 1 else "actives",
+                    len(lig.inactives), "inactive" if len(lig.inactives) == 1 else "inactives", MIN_LABELLED,
+                )  # fmt: skip
 
         w = {c: self.weights.get(c, 0.0) for c in components}
         if not any(v > 0 for v in w.values()):
