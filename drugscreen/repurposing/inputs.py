@@ -520,12 +520,19 @@ def _warn_unused_activity_columns(columns: list[str], source: str) -> None:
     an active, inactive rows included."""
     found = [c for c in columns if _ACTIVITY_NAME.search(c.replace("_", " ")) or _LOG_SCALE_NAME.search(c)
              or concentration_column_reason(c)]
-    if found:
-        logger.warning(
-            "%s: column(s) %s not used: without an activity column every ligand counts as an active; to use one, "
-            "give --activity-column %s (activity_column= in Python)",
-            source, ", ".join(repr(c) for c in found), found[0],
-        )
+    if not found:
+        return
+    usable = [c for c in found if concentration_column_reason(c) is None]
+    if usable:  # a concentration column would be refused as the activity column: offer a usable one
+        hint = f"to use one, give --activity-column {usable[0]} (activity_column= in Python)"
+    else:
+        hint = (f"{found[0]!r} is named as a concentration, which is refused as the activity column: convert it to "
+                "pX = 9 - log10(value in nM) in a column named e.g. pIC50 and give --activity-column pIC50 "
+                "(activity_column= in Python)")
+    logger.warning(
+        "%s: column(s) %s not used: without an activity column every ligand counts as an active; %s",
+        source, ", ".join(repr(c) for c in found), hint,
+    )  # fmt: skip
 
 
 def load_ligands(
