@@ -9,9 +9,14 @@ import logging
 import pandas as pd
 import pytest
 
-from drugscreen.exceptions import InputFormatError
+from drugscreen.exceptions import InputFormatError, InvalidSequenceError
 from tests.test_repurpose_inputs import IMATINIB
 from tests.test_repurpose_review_s10 import LIBRARY
+
+KINASE = (
+    "FEKIKVLGSGAFGTVYKGLWIPEGEKVKIPVAIKELREATSPKANKEILDEAYVMASVDNPHVCRLLGICLTSTVQLITQLMPFGCLLDYVREHK"
+    "DNIGSQYLLNWCVQIAKGMNYLEDRRLVHRDLAARNVLVKTPQHVKITDFGLAKLLGAEEKEYHAEGGKVPIKWMALESILHRIYTHQSDVWSYG"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -54,3 +59,28 @@ def test_unused_concentration_column_is_not_offered_as_the_activity_column(caplo
     (msg,) = [r.getMessage() for r in caplog.records if "not used" in r.getMessage()]
     assert "--activity-column pIC50" in msg
 
+
+@pytest.mark.parametrize("short_first", [False, True])
+def test_multi_record_fasta_is_refused_as_multi_record(tmp_path, short_first: bool) -> None:
+    """A FASTA file with a kinase domain and a short peptide was refused as "record 'pep': 22
+    residues is too short for a protein target": the user trims the peptide's record, when the
+    file's problem is that it holds two targets."""
+    from drugscreen.repurposing.inputs import read_sequence_input
+
+    records = [">kin EGFR kinase domain", KINASE, ">pep", "MKTAYIAKQRQISFVKSHFSRQ"]
+    if short_first:
+        records = records[2:] + records[:2]
+    path = tmp_path / "two.fasta"
+    path.write_text("\n".join(records) + "\n")
+    with pytest.raises(InvalidSequenceError, match=r"2 FASTA records \('(kin|pep)', '(kin|pep)'\); give one target at a time"):
+        read_sequence_input(fasta=path)
+    with pytest.raises(InvalidSequenceError, match="2 FASTA records"):
+        read_sequence_input(sequence=path.read_text())
+    # a record with a character no sequence holds does not hide the second record either
+    path.write_text("\n".join([">kin", KINASE, ">dna", "ACGT-1ACGT"]) + "\n")
+    with pytest.raises(InvalidSequenceError, match="2 FASTA records"):
+        read_sequence_input(fasta=path)
+    # one record is still validated as before
+    path.write_text(">pep\nMKTAYIAKQRQISFVKSHFSRQ\n")
+    with pytest.raises(InvalidSequenceError, match="too short"):
+        read_sequence_input(fasta=path)

@@ -155,7 +155,10 @@ def read_sequence_input(sequence: str | None = None, fasta: str | Path | None = 
     if sequence is not None:
         text = sequence.lstrip("\ufeff").strip()  # text pasted from a file may keep its byte-order mark
         if text.startswith(">"):
-            return _single_record(parse_fasta(text, "sequence"), "sequence")
+            from drugscreen.featurizers.protein import parse_fasta as _parse
+
+            _check_one_record(_parse(text, validate=False, source="sequence"), "sequence")
+            return _single_record(_parse(text, source="sequence"), "sequence")
         try:
             return "query", validate_sequence(text)
         except InvalidSequenceError as exc:
@@ -170,8 +173,8 @@ def read_sequence_input(sequence: str | None = None, fasta: str | Path | None = 
 
     if _is_plain_sequence_file(path):
         return path.name.split(".")[0], validate_sequence(_read_text(path), name=str(path))
-    records = [(r.description, validate_sequence(r.sequence, name=f"{path}: record {r.id!r}")) for r in read_fasta(path)]
-    return _single_record(records, str(path))
+    _check_one_record(read_fasta(path, validate=False), str(path))
+    return _single_record(read_fasta(path), str(path))
 
 
 #: A UniProt accession (P00519, Q9Y6R4, A0A024R161), as UniProt documents its format.
@@ -215,13 +218,22 @@ def _is_plain_sequence_file(path: Path) -> bool:
     return not any(line.lstrip().startswith(">") for line in _read_text(path).splitlines())
 
 
-def _single_record(records: list[tuple[str, str]], where: str) -> tuple[str, str]:
+def _check_one_record(records: list[Any], where: str) -> None:
+    """Refuse a FASTA text or file of more than one record (as
+    :func:`drugscreen.featurizers.protein.parse_fasta` reads them, unvalidated) before any record
+    is validated: a short peptide or a DNA record next to the target is not what is wrong."""
     if len(records) > 1:
-        names = ", ".join(repr(h.split()[0]) for h, _ in records[:5]) + (", ..." if len(records) > 5 else "")
+        names = ", ".join(repr(r.id) for r in records[:5]) + (", ..." if len(records) > 5 else "")
         raise InvalidSequenceError(
             f"{where}: {len(records)} FASTA records ({names}); give one target at a time (a file with only that record)"
         )
-    return records[0]
+
+
+def _single_record(records: list[Any], where: str) -> tuple[str, str]:
+    """``(header, validated sequence)`` of the one record of a FASTA text or file."""
+    _check_one_record(records, where)
+    (rec,) = records
+    return rec.description, validate_sequence(rec.sequence, name=f"{where}: record {rec.id!r}")
 
 
 # ----------------------------------------------------------------------------- library
