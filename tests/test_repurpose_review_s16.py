@@ -84,3 +84,25 @@ def test_multi_record_fasta_is_refused_as_multi_record(tmp_path, short_first: bo
     path.write_text(">pep\nMKTAYIAKQRQISFVKSHFSRQ\n")
     with pytest.raises(InvalidSequenceError, match="too short"):
         read_sequence_input(fasta=path)
+
+
+def test_ligands_of_a_chembl_activity_export_keep_their_names(tmp_path) -> None:
+    """A ChEMBL activity export (';'-separated, 'Molecule ChEMBL ID', 'Molecule Name', 'Smiles',
+    'pChEMBL Value') named its ligands 'ligand 1', 'ligand 2' ... in known_ligand, nearest_ligand
+    and evidence: 'Molecule Name' was not read as a name column. A blank name (most ChEMBL
+    compounds have none) falls back to the ChEMBL id."""
+    from drugscreen.repurposing.inputs import load_ligands
+
+    path = tmp_path / "chembl_export.csv"
+    path.write_text(
+        '"Molecule ChEMBL ID";"Molecule Name";"Smiles";"Standard Type";"pChEMBL Value"\n'
+        f'"CHEMBL941";"IMATINIB";"{IMATINIB}";"IC50";"7.52"\n'
+        '"CHEMBL4000001";"";"Cc1nc(Nc2ncc(C(=O)Nc3c(C)cccc3Cl)s2)cc(N2CCN(CCO)CC2)n1";"IC50";"9.3"\n'
+        '"CHEMBL25";"ASPIRIN";"CC(=O)Oc1ccccc1C(=O)O";"IC50";"4.0"\n'
+    )
+    lig = load_ligands(path, activity_column="pChEMBL Value")
+    assert lig.names == ["IMATINIB", "CHEMBL4000001", "ASPIRIN"]
+    # a plain name column still wins over an id column, and a table with neither keeps row names
+    table = pd.DataFrame({"compound_id": ["C1", "C2"], "name": ["imatinib", ""], "smiles": [IMATINIB, "CCO"]})
+    assert load_ligands(table).names == ["imatinib", "C2"]
+    assert load_ligands(pd.DataFrame({"smiles": [IMATINIB, "CCO"]})).names == ["ligand 1", "ligand 2"]

@@ -275,8 +275,16 @@ class Library:
         return np.array([not e for e in self.errors], dtype=bool)
 
 
+def _column_key(column: str) -> str:
+    """A column name compared in any case, with spaces and hyphens as underscores (ChEMBL's
+    exports name theirs 'Molecule ChEMBL ID', 'Molecule Name', 'Smiles')."""
+    return re.sub(r"[\s\-]+", "_", column.strip().lower())
+
+
 def _find(columns: list[str], candidates: tuple[str, ...]) -> str | None:
-    low = {c.lower(): c for c in columns}
+    low: dict[str, str] = {}
+    for c in columns:
+        low.setdefault(_column_key(c), c)
     for cand in candidates:
         if cand in low:
             return low[cand]
@@ -311,6 +319,11 @@ def report_library_errors(lib: Library) -> None:
 ID_COLUMNS = ("molecule_chembl_id", "chembl_id", "id", "compound_id", "mol_id", "molecule_id", "drug_id", "_name", "name", "title")
 #: Name columns of a library, most specific first (any case).
 NAME_COLUMNS = ("pref_name", "name", "drug_name", "drug", "compound_name", "molecule_name", "_name", "title")
+#: Name columns of a ligand table, most specific first (any case; spaces read as underscores).
+LIGAND_NAME_COLUMNS = ("name", "pref_name", "molecule_name", "compound_name", "drug_name", "drug", "_name", "title")
+#: Identifier columns of a ligand table: a row's name when it has no name (ChEMBL exports leave
+#: most compounds' 'Molecule Name' blank).
+LIGAND_ID_COLUMNS = ("id", "molecule_chembl_id", "chembl_id", "compound_id", "mol_id", "molecule_id", "drug_id")
 #: First-approval (year) columns of a library.
 YEAR_COLUMNS = ("first_approval", "approval_year", "year")
 
@@ -547,6 +560,19 @@ def _warn_unused_activity_columns(columns: list[str], source: str) -> None:
     )  # fmt: skip
 
 
+def _ligand_name(df: pd.DataFrame, row: int, name_col: str | None, id_col: str | None) -> str:
+    """The ligand's name: its name cell, else its identifier, else ``ligand <row>`` (a blank
+    name would leave ``known_ligand`` empty)."""
+    from drugscreen.io import is_missing
+
+    for col in (name_col, id_col):
+        value = df[col].iloc[row] if col else None
+        text = "" if is_missing(value) else str(value).strip()
+        if text:
+            return text
+    return f"ligand {row + 1}"
+
+
 def load_ligands(
     ligands: str | Path | list[str] | pd.DataFrame,
     activity_column: str | None = None,
@@ -604,7 +630,8 @@ def load_ligands(
         raise InputFormatError(f"{source}: no SMILES column (looked for smiles, canonical_smiles, smi); columns: {cols}")
     if activity_column is not None and activity_column not in df.columns:
         raise InputFormatError(f"{source}: activity column {activity_column!r} not found; columns: {cols}")
-    name_col = _find(cols, ("name", "id", "_name", "compound_id", "pref_name", "title"))
+    name_col = _find(cols, LIGAND_NAME_COLUMNS)
+    id_col = _find([c for c in cols if c not in (name_col, smi_col, activity_column)], LIGAND_ID_COLUMNS)
     if activity_column is None:
         _warn_unused_activity_columns(cols, source)
     raw_act = df[activity_column].tolist() if activity_column else [1] * len(df)
@@ -635,9 +662,7 @@ def load_ligands(
         mols.append(p.mol)
         labels.append(label)
         values.append(value)
-        label = df[name_col].iloc[row] if name_col else None
-        label = "" if is_missing(label) else str(label).strip()
-        names.append(label or f"ligand {row + 1}")  # a blank name would leave known_ligand empty
+        names.append(_ligand_name(df, row, name_col, id_col))
     if errors:
         shown = "; ".join(f"row {r + 1} {t!r}: {e}" for r, t, e in errors[:5])
         logger.warning("%s: %d of %d ligand rows not used: %s%s", source, len(errors), len(df), shown, " ..." if len(errors) > 5 else "")
