@@ -106,3 +106,17 @@ def test_ligands_of_a_chembl_activity_export_keep_their_names(tmp_path) -> None:
     table = pd.DataFrame({"compound_id": ["C1", "C2"], "name": ["imatinib", ""], "smiles": [IMATINIB, "CCO"]})
     assert load_ligands(table).names == ["imatinib", "C2"]
     assert load_ligands(pd.DataFrame({"smiles": [IMATINIB, "CCO"]})).names == ["ligand 1", "ligand 2"]
+
+
+def test_blank_activity_cell_is_reported_as_missing(tmp_path, caplog) -> None:
+    """A blank pIC50 cell in a CSV file (ChEMBL leaves 'pChEMBL Value' blank for '>' results) was
+    reported as "activity '' is neither a number nor active/inactive"; it is a missing value."""
+    from drugscreen.repurposing.inputs import load_ligands
+
+    path = tmp_path / "lig.csv"
+    path.write_text(f"name,smiles,pIC50\nimatinib,{IMATINIB},7.5\nethanol,CCO,\nwater,O,   \n")
+    with caplog.at_level(logging.WARNING, logger="drugscreen"):
+        lig = load_ligands(path, activity_column="pIC50")
+    assert lig.names == ["imatinib"]
+    assert [e for _, _, e in lig.errors] == ["missing activity value", "missing activity value"]
+    assert "neither a number" not in caplog.text

@@ -446,8 +446,8 @@ class LigandSet:
 
 def _activity(value: Any, threshold: float) -> tuple[int | None, float, str]:
     """(label, numeric value, error) of one activity cell."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None, float("nan"), "missing activity value"
+    if value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip():
+        return None, float("nan"), "missing activity value"  # a blank cell of a file read as text too
     text = str(value).strip().lower()
     if text in _ACTIVE_WORDS:
         return 1, float("nan"), ""
