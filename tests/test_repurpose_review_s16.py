@@ -120,3 +120,28 @@ def test_blank_activity_cell_is_reported_as_missing(tmp_path, caplog) -> None:
     assert lig.names == ["imatinib"]
     assert [e for _, _, e in lig.errors] == ["missing activity value", "missing activity value"]
     assert "neither a number" not in caplog.text
+
+
+def test_repurposing_package_exports_the_repurposer() -> None:
+    """'from drugscreen.repurposing import Repurposer' (the package the README names for the
+    repurposing library) failed with ImportError: the names lived only in its submodules and in
+    the top-level package. They are now reached from the package too, still loaded on first use."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, drugscreen.repurposing as r\n"
+        "assert 'torch' not in sys.modules and 'drugscreen.repurposing.repurposer' not in sys.modules\n"
+        "from drugscreen.repurposing import Repurposer, repurpose, load_affinity_bundle\n"
+        "import drugscreen\n"
+        "assert Repurposer is drugscreen.Repurposer and repurpose is drugscreen.repurpose\n"
+        "assert {'Repurposer', 'repurpose', 'load_affinity_bundle'} <= set(dir(r))\n"
+        "try:\n"
+        "    r.no_such_name\n"
+        "except AttributeError as exc:\n"
+        "    assert 'drugscreen.repurposing' in str(exc)\n"
+        "else:\n"
+        "    raise SystemExit('no AttributeError')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
