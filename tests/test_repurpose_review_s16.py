@@ -145,3 +145,31 @@ def test_repurposing_package_exports_the_repurposer() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_report_says_how_many_known_actives_it_draws() -> None:
+    """With 473 actives given (a KIBA target's ligands), the report's 'Known actives used'
+    section drew 24 of them without a word of the other 449, and the header gave no count of
+    the inactives the on-the-fly model was trained with."""
+    from drugscreen.repurposing.report import render_report
+
+    ranked = pd.DataFrame({"rank": [1], "chembl_id": ["C1"], "name": ["ethanol"], "smiles": ["CCO"], "score": [0.5],
+                           "uncertainty": [0.1], "percentile": [100.0], "evidence": ["e"]})  # fmt: skip
+    ranked.attrs.update({"n_actives": 473, "n_inactives": 978, "ligands": [(f"L{i}", "CCO") for i in range(473)]})
+    page = render_report(ranked)
+    assert "known actives: 473 (inactives: 978)" in page
+    assert "<h2>Known actives used (473)</h2>" in page
+    assert "The first 24 are drawn; all 473 were used" in page and page.count("<br>L") == 24
+    # a handful are all drawn, without the note
+    ranked.attrs.update({"n_actives": 3, "n_inactives": 0, "ligands": [(f"L{i}", "CCO") for i in range(3)]})
+    page = render_report(ranked)
+    assert "<h2>Known actives used (3)</h2>" in page and "are drawn" not in page and "inactives" not in page
+
+
+def test_rank_records_the_number_of_inactives() -> None:
+    """The ranking's attrs carry n_inactives next to n_actives, for the report's header."""
+    from drugscreen.repurposing.repurposer import Repurposer
+
+    ligands = pd.DataFrame({"smiles": [IMATINIB, "CC(=O)Oc1ccccc1C(=O)O", "CCO"], "active": [1, 0, 0]})
+    out = Repurposer(None, panel=False).rank(ligands=ligands, activity_column="active", library=pd.DataFrame({"smiles": LIBRARY}))
+    assert out.attrs["n_actives"] == 1 and out.attrs["n_inactives"] == 2

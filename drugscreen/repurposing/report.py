@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 #: Ligand rows and library entries listed in the report (the page stays small for a large file).
 _MAX_LISTED = 200
+#: Known actives drawn in the report (the rest are counted in its heading).
+_MAX_DRAWN_LIGANDS = 24
 
 #: Suffixes of the report (an HTML page).
 REPORT_SUFFIXES = (".html", ".htm")
@@ -211,7 +213,9 @@ def render_report(ranked: pd.DataFrame, top: int = 25, title: str = "drugscreen 
         "<p class='small'>",
         f"Target: {html.escape(str(attrs.get('target') or '(no sequence given)'))} &middot; ",
         f"library: {html.escape(str(attrs.get('library', '')))} &middot; ",
-        f"known actives: {attrs.get('n_actives', 0)} &middot; ",
+        f"known actives: {attrs.get('n_actives', 0)}"
+        + (f" (inactives: {attrs['n_inactives']})" if attrs.get("n_inactives") else "")
+        + " &middot; ",
         "components and fusion weights: "
         + html.escape(", ".join(f"{k} {v:g}" for k, v in attrs.get("weights", {}).items()))
         + f" &middot; drugscreen {html.escape(__version__)}</p>",
@@ -248,8 +252,11 @@ def render_report(ranked: pd.DataFrame, top: int = 25, title: str = "drugscreen 
     out.append("</tbody></table>")
     ligs = attrs.get("ligands", [])
     if ligs:
-        out.append("<h2>Known actives used</h2><table><tr>")
-        for i, (name, smi) in enumerate(ligs[:24]):
+        out.append(f"<h2>Known actives used ({len(ligs):,})</h2>")
+        if len(ligs) > _MAX_DRAWN_LIGANDS:
+            out.append(f"<p class='small'>The first {_MAX_DRAWN_LIGANDS} are drawn; all {len(ligs):,} were used.</p>")
+        out.append("<table><tr>")
+        for i, (name, smi) in enumerate(ligs[:_MAX_DRAWN_LIGANDS]):
             if i and i % 4 == 0:
                 out.append("</tr><tr>")
             out.append(f"<td class='mol'>{mol_svg(smi)}<br>{html.escape(str(name))}</td>")

@@ -650,6 +650,7 @@ class Repurposer:
                 "invalid": invalid,
                 "ligand_errors": list(lig.errors) if lig is not None else [],
                 "n_actives": int(len(lig.actives)) if lig is not None else 0,
+                "n_inactives": int(len(lig.inactives)) if lig is not None else 0,
                 "ligands": [(lig.names[i], lig.smiles[i]) for i in lig.actives] if lig is not None else [],
                 "library": lib.source,
                 "id_column": lib.id_column,
