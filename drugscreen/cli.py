@@ -480,7 +480,7 @@ def screen_cmd(
     endpoints: Annotated[Optional[str], typer.Option("--endpoints", help="Endpoints to output, comma-separated: names, datasets (tox21) or globs (sider_*); default all.", show_default=False)] = None,  # noqa: UP045
     profile: Annotated[str, typer.Option("--profile", help="Ranking profile: a shipped name (see `drugscreen profiles list`) or a TOML file.")] = "default",
     report: Annotated[Optional[Path], typer.Option("--report", help="Also write a self-contained HTML report here.", show_default=False)] = None,  # noqa: UP045
-    top: Annotated[int, typer.Option("--top", min=0, help="Molecules shown in the report's grid.")] = 50,
+    top: Annotated[Optional[int], typer.Option("--top", min=0, help="Molecules shown in the report's grid (with --report; the output keeps every row). \\[default: 50]", show_default=False)] = None,  # noqa: UP045
     smiles_column: Annotated[Optional[str], typer.Option("--smiles-column", help="Column holding SMILES (default: smiles/canonical_smiles/smi, any case).", show_default=False)] = None,  # noqa: UP045
     id_column: Annotated[Optional[str], typer.Option("--id-column", help="Column holding ids (default: id/name/_Name, else the row number).", show_default=False)] = None,  # noqa: UP045
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows read, scored and written at a time.")] = 4096,
@@ -511,6 +511,10 @@ def screen_cmd(
     if input_path == "-" and _stdin_is_terminal():  # `screen -` typed at a prompt waited without a word
         logger.warning("reading molecules from standard input: type or paste them, then Ctrl-D (Ctrl-Z Enter on Windows)")
     endpoint_list = [e for e in (endpoints or "").split(",") if e.strip()] or None
+    if top is not None and report is None:  # `repurpose --top N` keeps N rows; this --top only sizes the report
+        logger.warning("--top sets how many molecules the report shows; without --report it changes nothing "
+                       "(the output keeps every row, ordered by input, with its rank)")
+    top = 50 if top is None else top
     if report is not None:  # before the run: a report that cannot be written failed only at its end
         from drugscreen.screening.report import check_report_path
 
