@@ -295,7 +295,8 @@ def models_list(
         typer.echo("No model bundles installed.")
         return
     for m in infos:
-        typer.echo(f"{m.name}  ({m.n_tasks} tasks, {m.n_members} members)  {m.description}")
+        typer.echo(f"{m.name}  ({m.n_tasks} task{'s' * (m.n_tasks != 1)}, {m.n_members} member{'s' * (m.n_members != 1)})  "
+                   f"{m.description}")
         for ds, s in m.summary.items():
             metric = "roc_auc" if "roc_auc" in s else "rmse"
             ms = s.get(metric, {})
@@ -967,7 +968,7 @@ def repurpose_cmd(
             shown["name"] = [f"{n} (+{k} form{'s' if k > 1 else ''})" if k else n for n, k in zip(shown["name"], n_other, strict=True)]
         typer.echo(shown.to_string(index=False))
         if top is None and len(ranked) > len(shown):  # the table stops at 25 rows; the ranking does not
-            logger.info("showing the best %d of %d rows; --top N for more, or -o FILE for all", len(shown), len(ranked))
+            logger.info("showing the best %d of %s rows; --top N for more, or -o FILE for all", len(shown), f"{len(ranked):,}")
         return
     from drugscreen.repurposing.report import write_table
 

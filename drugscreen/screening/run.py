@@ -434,8 +434,8 @@ def _prepare_work(
                 with contextlib.suppress(Exception):  # a damaged chunk is discarded all the same
                     rows += pq.ParquetFile(f).metadata.num_rows
             logger.warning(
-                "discarding the %d rows an interrupted run scored in %s and starting again (--resume continues such a run)",
-                rows, work,
+                "discarding the %s rows an interrupted run scored in %s and starting again (--resume continues such a run)",
+                f"{rows:,}", work,
             )  # fmt: skip
         _clear_folder(work)  # not the folder itself: this run holds its lock
     try:
@@ -804,7 +804,7 @@ def run_screen(
             if once or out_str == "-":  # standard input or output: nothing can be resumed
                 shutil.rmtree(work, ignore_errors=True)
             else:
-                logger.warning("interrupted after %d rows; rerun with --resume to continue (work kept in %s)", rows_done, work)
+                logger.warning("interrupted after %s rows; rerun with --resume to continue (work kept in %s)", f"{rows_done:,}", work)
             raise
         except (OSError, WorkerProcessError) as exc:
             # a full disk, an unwritable output, a killed worker: the chunks already scored

@@ -230,7 +230,8 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
             (cfg.get("extra_features") or {}).get("kind"), ""),
         *_head_descriptor_lines(tcfg.get("head_descriptors")),
         *_standardizer_lines(cfg.get("standardizer"), (tr.get("config") or {}).get("dataset")),
-        f"- Ensemble: {cfg['n_members']} members (seeds {cfg.get('member_seeds')}), weights stored as {cfg.get('weights_dtype')}",
+        f"- Ensemble: {cfg['n_members']} member{'s' * (cfg['n_members'] != 1)} (seeds {cfg.get('member_seeds')}), "
+        f"weights stored as {cfg.get('weights_dtype')}",
         f"- Trained with drugscreen {cfg['versions'].get('drugscreen')}, torch {cfg['versions'].get('torch')}, rdkit {cfg['versions'].get('rdkit')}",
         *([f"- Training command: `{tr['command']}`" + (f" (run in `{tr['working_dir']}`)" if tr.get("working_dir") else "")]
           if tr.get("command") else []),
