@@ -13,9 +13,7 @@ imported on first use, so ``import drugscreen`` alone reaches them.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from drugscreen._lazy import lazy_getattr
 from drugscreen._version import __version__
 
 # public name -> module that defines it (imported on first attribute access)
@@ -40,15 +38,7 @@ _SUBMODULES = frozenset({
 __all__ = ["__version__", *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"drugscreen.{name}")  # the import sets the attribute too
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'drugscreen' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, _SUBMODULES, globals())
 
 
 def __dir__() -> list[str]:

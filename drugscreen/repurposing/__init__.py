@@ -9,8 +9,7 @@ as :mod:`~drugscreen.repurposing.training`, does not load the others.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from drugscreen._lazy import lazy_getattr
 
 # public name -> submodule that defines it (imported on first attribute access)
 _LAZY = {
@@ -23,13 +22,7 @@ _LAZY = {
 __all__ = list(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'drugscreen.repurposing' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, namespace=globals())
 
 
 def __dir__() -> list[str]:

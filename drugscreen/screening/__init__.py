@@ -5,8 +5,7 @@ Submodules are imported on first use so that ``import drugscreen`` stays light.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from drugscreen._lazy import lazy_getattr
 
 _LAZY = {
     "Screener": "drugscreen.screening.screener",
@@ -21,15 +20,8 @@ _LAZY = {
 }
 
 __all__ = sorted(_LAZY)
-
-
 _SUBMODULES = frozenset({"screener", "profiles", "properties", "run", "ray_engine", "report"})
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:  # drugscreen.screening.profiles.rank_scores after a plain import
-        return importlib.import_module(f"drugscreen.screening.{name}")
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'drugscreen.screening' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+# drugscreen.screening.profiles.rank_scores after a plain import: the submodules too
+__getattr__ = lazy_getattr(__name__, _LAZY, _SUBMODULES, globals())
