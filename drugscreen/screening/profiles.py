@@ -175,9 +175,21 @@ def rank_scores(scores: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _has_alert(cells: pd.Series, name: str) -> np.ndarray:
-    """Which cells of an alerts column (names joined with ``;``) hold the alert ``name``."""
-    return np.array([name in str(c).split(";") for c in cells.fillna("")], dtype=bool)
+def _alert_hits(cells: pd.Series, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Which cells of an alerts column (names joined with ``;``) hold each alert of ``names``.
+
+    Each cell is split once, and only the cells holding an alert are looked at (most are
+    empty): this runs on every chunk a profile with ``exclude_alerts`` scores.
+    """
+    text = cells.fillna("").astype(str).to_numpy()
+    rows = np.flatnonzero(text != "")
+    alerts = [set(text[i].split(";")) for i in rows]
+    out = {}
+    for name in names:
+        hit = np.zeros(len(text), dtype=bool)
+        hit[rows[[name in a for a in alerts]]] = True
+        out[name] = hit
+    return out
 
 
 @dataclass(frozen=True)
@@ -423,11 +435,6 @@ class Profile:
         logger.warning("profile %s: this panel has no %s; %s skipped", self.name, ", ".join(missing), what)
         return out
 
-    def _excluded_alert_columns(self, df: pd.DataFrame) -> list[tuple[str, str]]:
-        """``(alert, column)`` for each ``exclude_alerts`` name and alert column of ``df``."""
-        cols = [c for c in ("alerts_pains", "alerts_brenk") if c in df]
-        return [(name, col) for name in self.exclude_alerts for col in cols]
-
     def _filter_hits(self, df: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
         """``(filter, rows it sets to 0)`` for each of the profile's zeroing filters, in the
         order :meth:`score` applies them. A value the filter cannot read (NaN ``mw`` or
@@ -437,8 +444,9 @@ class Profile:
             out.append(("exclude_pains", df["alerts_pains"].fillna("").astype(str).to_numpy() != ""))
         if self.exclude_brenk and "alerts_brenk" in df:
             out.append(("exclude_brenk", df["alerts_brenk"].fillna("").astype(str).to_numpy() != ""))
-        for name, col in self._excluded_alert_columns(df):
-            out.append((f"exclude_alerts:{col}:{name}", _has_alert(df[col], name)))
+        if self.exclude_alerts:
+            hits = {col: _alert_hits(df[col], self.exclude_alerts) for col in ("alerts_pains", "alerts_brenk") if col in df}
+            out += [(f"exclude_alerts:{col}:{name}", hits[col][name]) for name in self.exclude_alerts for col in hits]
         if self.max_lipinski_violations is not None and "lipinski_violations" in df:
             lv = df["lipinski_violations"].to_numpy(dtype=float, na_value=np.nan)
             with np.errstate(invalid="ignore"):
