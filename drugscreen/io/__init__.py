@@ -13,8 +13,8 @@ Inputs
     headerless file is never swallowed (RDKit's ``SmilesMolSupplier`` defaults to
     ``titleLine=True`` and would eat it). Blank lines and ``#`` comment lines are not records
     and are skipped (counted in the log), as RDKit's supplier does; rows are numbered by
-    record. A line without a name gets its 0-based row number as its name (so its id is what
-    a row without an id gets from any other input). A CXSMILES extension after the SMILES
+    record. A line without a name has an empty name, as an empty id cell of any other input
+    (:func:`fallback_id` gives such a row its id, ``row 3``). A CXSMILES extension after the SMILES
     (``C[C@H](N)C(=O)O |&1:1| alanine``) stays with the SMILES. A CSV file saved as ``.smi`` (a first
     line such as ``smiles,id``) is read as CSV, with a warning.
 ``.csv`` / ``.tsv`` / ``.txt``
@@ -94,7 +94,7 @@ from drugscreen.io.formats import (
     same_file,
 )
 from drugscreen.io.readers import open_input, read_table
-from drugscreen.io.tables import TableReader
+from drugscreen.io.tables import TableReader, column_key, fallback_id, find_column
 from drugscreen.io.writers import (
     TableWriter,
     TextColumnTypes,
@@ -119,11 +119,14 @@ __all__ = [
     "TableWriter",
     "TextColumnTypes",
     "check_writable",
+    "column_key",
     "default_output_path",
     "detect_format",
     "escape_csv_injection",
+    "fallback_id",
     "file_fingerprint",
     "fill_csv_slots",
+    "find_column",
     "hidden_sibling_name",
     "is_missing",
     "open_input",

@@ -198,8 +198,10 @@ def _open_smi(
 
     This is the format's convention (RDKit's ``SmilesMolSupplier`` skips them too), so row
     numbers count records, not lines. Fields are split at white space; under a header written
-    with tabs they are split at tabs, so a name with spaces stays one field. A line without a name gets its row number as its name,
-    the id any other input gives a row without one.
+    with tabs they are split at tabs, so a name with spaces stays one field. A line without a
+    name has an empty name, as an empty id cell of any other input: its id in a screen is
+    :func:`~drugscreen.io.tables.fallback_id` (``row 3``), which no other row's name can be
+    mistaken for (the row number itself, ``3``, was filled in, the name of another row).
 
     A CSV file saved as ``.smi``: when the first record line's first token holds a comma
     (which no SMILES does) and a comma-separated cell of it names a SMILES column (``smiles``,
@@ -244,7 +246,6 @@ def _open_smi(
     icol = find_column(columns, id_column, ID_COLUMN_NAMES, "id", required=False)
     if not is_header and id_column is None and len(tokens) < 2:
         icol = None  # a bare list of SMILES: the row number is the id
-    fill_names = not is_header and icol == "name"
     ncols = len(columns)
 
     def rows() -> Iterator[pd.DataFrame]:
@@ -275,8 +276,6 @@ def _open_smi(
                 else:
                     parts = line.split(None, ncols - 1)
             parts += [""] * (ncols - len(parts))
-            if fill_names and not parts[1]:
-                parts[1] = str(start + len(buf))
             buf.append(parts)
             if len(buf) >= chunksize:
                 yield _frame(buf, columns, start)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,6 +40,26 @@ def _check_unique(columns: list[str], path: str) -> None:
         raise InputFormatError(f"duplicate column names in the header of {display_name(path)}: {names}")
 
 
+def column_key(column: str) -> str:
+    """A column name as :func:`find_column` compares it with the names it looks for: in any case,
+    outer white space dropped, and runs of spaces, hyphens and underscores read as one
+    underscore (``"Compound ID"``, ``"compound-id"`` and ``"COMPOUND_ID"`` are all
+    ``compound_id``), as training tables and repurposing libraries read them."""
+    return re.sub(r"[\s_\-]+", "_", column.strip().lower())
+
+
+def fallback_id(row: Any) -> Any:
+    """The id of a row whose id cell is empty, from its row label: ``"row 3"`` for the 0-based row
+    number 3, so it cannot be taken for the row whose id is ``3``; a label that is not a row
+    number (a DataFrame indexed by name) is kept as it is.
+
+    An input without an id column keeps the bare row numbers as its ids (every id is then a row
+    number, so none can collide)."""
+    import numpy as np
+
+    if isinstance(row, int | np.integer) and not isinstance(row, bool):
+        return f"row {int(row)}"
+    return row
 
 
 def find_column(
@@ -46,7 +67,12 @@ def find_column(
 ) -> str | None:
     """Find ``wanted`` (case-insensitively) or the single column among ``candidates``; ``arg`` is
     how the caller names the column in the messages (default the CLI's ``--smiles-column`` /
-    ``--id-column``; the Python API passes its keyword, ``smiles_col=``)."""
+    ``--id-column``; the Python API passes its keyword, ``smiles_col=``).
+
+    A column matches a candidate when its :func:`column_key` equals it (``"Compound ID"`` is
+    ``compound_id``). Two columns matching one candidate are ambiguous (an error); among
+    several id-like columns the one of the most preferred candidate is taken, while several
+    SMILES-like columns are an error."""
     listing = name_listing(columns, _MAX_LISTED_COLUMNS, quote=True)
     if wanted:
         if wanted in columns:
@@ -57,7 +83,7 @@ def find_column(
         raise InputFormatError(
             f"{what} column {wanted!r} not found{did_you_mean(wanted, columns)}; the columns are: {listing}"
         )
-    lowered = {c: c.strip().lower() for c in columns}
+    lowered = {c: column_key(c) for c in columns}
     for cand in candidates:
         hits = [c for c in columns if lowered[c] == cand]
         if len(hits) > 1:
