@@ -94,9 +94,32 @@ def check_output_paths(
                 raise InputFormatError(f"refusing to write the {what} over the input file {src}")
 
 
+#: Text columns of a ranking that the ranker writes (the library's and user's own columns are
+#: not among them): "none" is ``""`` in them, as in the ``error`` column and in every text column
+#: of `drugscreen screen`'s Parquet output; the entries that could not be parsed had nulls there.
+RANKING_TEXT_COLUMNS = ("other_forms", "nearest_ligand", "nearest_ligand_smiles", "known_ligand", "evidence", "error")
+#: Prefix of the toxicity panel's text columns (its structural alerts), "" when none.
+_ALERT_PREFIX = "tox_alerts_"
+
+
+def _empty_text_not_null(ranked: pd.DataFrame) -> pd.DataFrame:
+    """``ranked`` with the nulls of :data:`RANKING_TEXT_COLUMNS` (and the panel's alert columns)
+    as ``""``: the rows of unparsed entries left them null beside the ``""`` of scored ones, so a
+    Parquet reader had to test for both. Numbers stay missing (NaN/null), not zero."""
+    cols = [c for c in ranked.columns if c in RANKING_TEXT_COLUMNS or str(c).startswith(_ALERT_PREFIX)]
+    fix = [c for c in cols if ranked[c].isna().any()]
+    if not fix:
+        return ranked
+    out = ranked.copy()
+    for c in fix:
+        out[c] = out[c].fillna("")
+    return out
+
+
 def write_table(ranked: pd.DataFrame, path: str | Path) -> Path:
     """Write the ranking as csv, tsv or txt (tab-separated; ``.gz`` allowed) or parquet, by the
-    file suffix.
+    file suffix. An empty text cell of the ranker's columns (:data:`RANKING_TEXT_COLUMNS`) is
+    ``""`` in Parquet too, never null.
 
     Raises
     ------
@@ -107,7 +130,7 @@ def write_table(ranked: pd.DataFrame, path: str | Path) -> Path:
     kind = _table_kind(path)
     _check_writable(path, "output")
     if kind == ".parquet":
-        ranked.to_parquet(path, index=False)
+        _empty_text_not_null(ranked).to_parquet(path, index=False)
         return path
     from drugscreen.io import escape_csv_injection
 
