@@ -8,7 +8,8 @@
   (0/1 labels, ``active``/``inactive`` words, or potencies on a -log10 molar scale such as pIC50
   where values at or above ``active_threshold`` are actives; values outside 0..14, e.g. IC50 in
   nM, are refused, and so is a column named as a concentration, such as ``IC50_nM`` or ``Ki``,
-  whatever its values). Rows that fail (bad SMILES, unreadable activity) are
+  whatever its values; in a ``.smi`` file, ``SMILES name 7.5``, the number ending each line is
+  that column when one is named that the file has not). Rows that fail (bad SMILES, unreadable activity) are
   listed in ``LigandSet.errors`` with their row number and reason and logged as a warning.
 * :func:`read_sequence_input`: a raw sequence or a FASTA file/text, validated (a sequence
   made mostly of unknown residues such as ``X`` is refused).
@@ -573,6 +574,102 @@ def _ligand_name(df: pd.DataFrame, row: int, name_col: str | None, id_col: str |
     return f"ligand {row + 1}"
 
 
+def _given_column(columns: list[str], wanted: str, what: str, source: str, missing_ok: bool = False) -> str | None:
+    """The column ``wanted`` names: itself, else the one column equal to it in another case
+    (``pic50`` for ``pIC50``), else ``None`` with ``missing_ok``.
+
+    Raises
+    ------
+    InputFormatError
+        No such column (or several in other cases), listing the columns.
+    """
+    if wanted in columns:
+        return wanted
+    hits = [c for c in columns if c.lower() == wanted.lower()]
+    if len(hits) == 1:
+        return hits[0]
+    if missing_ok and not hits:
+        return None
+    from drugscreen.messages import did_you_mean, name_listing
+
+    listing = name_listing(columns, 10, quote=True)
+    raise InputFormatError(f"{source}: {what} column {wanted!r} not found{did_you_mean(wanted, columns)}; the columns are: {listing}")
+
+
+def _is_smi(path: str) -> bool:
+    """Whether ``path`` is read as a ``.smi`` file (``SMILES name``, the name taking the rest of the line)."""
+    from drugscreen.io import detect_format
+
+    try:
+        return detect_format(path)[0] == "smi"
+    except InputFormatError:
+        return False
+
+
+def _trailing_number(text: str) -> tuple[str, str] | None:
+    """``(name, value)`` of a ``.smi`` name field ending in a finite number (``"imatinib 7.5"``:
+    ``("imatinib", "7.5")``; ``"7.5"``: ``("", "7.5")``), else None."""
+    parts = text.strip().rsplit(None, 1)
+    if not parts:
+        return None
+    try:
+        value = float(parts[-1])
+    except ValueError:
+        return None
+    if not np.isfinite(value):
+        return None
+    return (parts[0] if len(parts) == 2 else ""), parts[-1]
+
+
+def _warn_trailing_numbers(cells: list[Any], source: str) -> None:
+    """Warn when every name of a ``.smi`` ligand file ends in a number after a name (``imatinib
+    7.5``): most likely an activity, which is read as part of the name, every ligand an active.
+    Nothing is guessed (``cmpd 12`` is a name): the warning says how to read the value."""
+    from drugscreen.io import is_missing
+
+    texts = [str(c).strip() for c in cells if not is_missing(c) and str(c).strip()]
+    split = [_trailing_number(t) for t in texts]
+    if not texts or not all(p is not None and (p[0] or "." in p[1]) for p in split):
+        return
+    logger.warning(
+        "%s: every name ends in a number (first: %r), read as part of the name: every ligand counts as an active. "
+        "If the number is the activity (pIC50, pKi or 0/1), name it with --activity-column (e.g. --activity-column "
+        "pIC50; activity_column= in Python) to read the last field of each line as that column, or start the file "
+        "with a header line such as 'smiles name pIC50'", source, texts[0],
+    )  # fmt: skip
+
+
+def _split_trailing_values(df: pd.DataFrame, column: str, activity_column: str, source: str) -> pd.DataFrame:
+    """``df`` with the number ending each cell of the ``.smi`` name field ``column`` moved to a new
+    column ``activity_column`` (a cell without one gets an empty value: that row is listed as
+    missing its activity).
+
+    Raises
+    ------
+    InputFormatError
+        No cell ends in a number: there is no value to read (the column list is given).
+    """
+    from drugscreen.io import is_missing
+
+    names, values = [], []
+    for cell in df[column].tolist():
+        text = "" if is_missing(cell) else str(cell)
+        split = _trailing_number(text)
+        names.append(split[0] if split else text)
+        values.append(split[1] if split else "")
+    if not any(values):
+        cols = [str(c) for c in df.columns]
+        raise InputFormatError(
+            f"{source}: activity column {activity_column!r} not found, and no line ends in a value after its name "
+            f"('SMILES name 7.5'); the columns are: {', '.join(map(repr, cols))}"
+        )
+    logger.info("%s: the number ending each line is read as %r (the rest is the name)", source, activity_column)
+    out = df.copy()
+    out[column] = names
+    out[activity_column] = values
+    return out
+
+
 def load_ligands(
     ligands: str | Path | list[str] | pd.DataFrame,
     activity_column: str | None = None,
@@ -591,7 +688,13 @@ def load_ligands(
         scale: a column whose name says concentration (``IC50``, ``Ki``, ``Kd``, ``EC50``
         without a leading ``p``, or a unit such as ``nM``/``uM``/``µM``) is refused even when
         its values lie in 0..14; ``pIC50``, ``pKi``, ``pchembl_value`` pass, and names that do
-        not say (``potency``, ``activity``) are judged on their values alone.
+        not say (``potency``, ``activity``) are judged on their values alone. Found in any case
+        (an exact match first, then the one column equal to it in another case). In a ``.smi``
+        file without such a column (``SMILES name 7.5``: the name takes the rest of the line),
+        the number ending each line becomes this column and the rest stays the name; a line
+        without one is listed as missing its value. Without ``activity_column``, a ``.smi``
+        file whose every name ends in a number is read as before (the number is part of the
+        name) with a warning saying how to read it as the activity.
     smiles_column
         The SMILES column (default: detected).
     active_threshold
@@ -610,6 +713,7 @@ def load_ligands(
     from drugscreen.featurizers.molecule import prepare_molecule
     from drugscreen.io import is_missing
 
+    smi_file = False  # a .smi file: its last field (the name) takes the rest of each line
     if isinstance(ligands, (list, tuple)):
         df = pd.DataFrame({"smiles": list(ligands)})
         source = "ligands"
@@ -624,12 +728,23 @@ def load_ligands(
             raise InputFormatError(f"ligands file not found: {path}")
         df = read_table(path, smiles_column=smiles_column).reset_index(drop=True)
         source = str(path)
+        smi_file = _is_smi(source)
     cols = [str(c) for c in df.columns]
-    smi_col = smiles_column or _find(cols, ("smiles", "canonical_smiles", "smi"))
+    smi_col = _given_column(cols, smiles_column, "SMILES", source) if smiles_column else None
+    smi_col = smi_col or _find(cols, ("smiles", "canonical_smiles", "smi"))
     if smi_col is None or smi_col not in df.columns:
         raise InputFormatError(f"{source}: no SMILES column (looked for smiles, canonical_smiles, smi); columns: {cols}")
-    if activity_column is not None and activity_column not in df.columns:
-        raise InputFormatError(f"{source}: activity column {activity_column!r} not found; columns: {cols}")
+    last_field = cols[-1] if smi_file and cols[-1] != smi_col else None
+    if activity_column is not None:
+        found = _given_column(cols, activity_column, "activity", source, missing_ok=last_field is not None)
+        if found is None:  # a .smi file "SMILES name 7.5": the value is the last field of its name
+            assert last_field is not None
+            df = _split_trailing_values(df, last_field, activity_column, source)
+            cols = [str(c) for c in df.columns]
+            found = activity_column
+        activity_column = found
+    elif last_field is not None:
+        _warn_trailing_numbers(df[last_field].tolist(), source)
     name_col = _find(cols, LIGAND_NAME_COLUMNS)
     id_col = _find([c for c in cols if c not in (name_col, smi_col, activity_column)], LIGAND_ID_COLUMNS)
     if activity_column is None:
