@@ -36,9 +36,13 @@ with ``;``, ``""`` when none), ``qed``, ``mw`` (average molecular weight, g/mol)
 cLogP > 5, HBD > 5, HBA > 10), ``permanent_charges`` (atoms carrying a positive charge no
 proton can leave once the molecule is standardized: the N of a quaternary ammonium such as
 methylnaltrexone or of an N-alkylpyridinium, a sulfonium S, a phosphonium P; the N of nitro
-groups and N-oxides, whose charge is balanced by the O- next to it, is not counted). A molecule
-an RDKit descriptor refuses gets NaN in every numeric column but ``permanent_charges`` (its
-alerts are still matched).
+groups and N-oxides, whose charge is balanced by the O- next to it, is not counted),
+``acidic_groups`` (acidic groups mostly ionized at pH 7.4, which rarely cross the blood-brain
+barrier: carboxylic acids, 1H-tetrazoles, acyl sulfonamides (sulfonylureas among them),
+sulfonic and sulfuric acids, phosphonic, phosphinic and phosphoric acids, each counted once by
+its acidic atom; phenols, sulfonamides and hydroxamic acids, weaker acids, are not). A
+molecule an RDKit descriptor refuses gets NaN in every numeric column but ``permanent_charges``
+and ``acidic_groups`` (its alerts are still matched).
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ NUMERIC_PROPERTY_COLUMNS = (
     "rotatable_bonds",
     "lipinski_violations",
     "permanent_charges",
+    "acidic_groups",
 )
 PROPERTY_COLUMNS = ALERT_COLUMNS + NUMERIC_PROPERTY_COLUMNS
 logger = logging.getLogger(__name__)
@@ -730,6 +735,24 @@ def _permanent_charges(mol: Chem.Mol) -> float:
     return float(len(mol.GetSubstructMatches(_PERMANENT_CATION, uniquify=True, maxMatches=1000)))
 
 
+#: The acidic atom of a group mostly ionized at pH 7.4 (pKa under ~6): the C of a carboxylic
+#: acid (or carboxylate), the S of a sulfonic or sulfuric acid, the P of a phosphonic,
+#: phosphinic or phosphoric acid (once however many OH it has), the C of a 5-substituted 1H- or
+#: 2H-tetrazole, the N of an acyl sulfonamide (N-acylsulfonamides, sulfonylureas). One match is
+#: one group; standardized molecules are neutral, the anions are matched too.
+_ACIDIC_GROUP = Chem.MolFromSmarts(
+    "[$([CX3](=O)[OX2H1,OX1-]),"
+    "$([SX4](=O)(=O)[OX2H1,OX1-]),"
+    "$([PX4](=O)[OX2H1,OX1-]),"
+    "$([#6]1:[#7]:[#7]:[#7]:[#7;H1,-]:1),$([#6]1:[#7]:[#7;H1,-]:[#7]:[#7]:1),"
+    "$([NX3H1,NX2-]([CX3]=O)[SX4](=O)=O)]"
+)
+
+
+def _acidic_groups(mol: Chem.Mol) -> float:
+    return float(len(mol.GetSubstructMatches(_ACIDIC_GROUP, uniquify=True, maxMatches=1000)))
+
+
 def _without_hs(mol: Chem.Mol) -> Chem.Mol:
     """Drop explicit H atoms (QED's convention); keep the molecule if RDKit refuses (bridging H)."""
     if mol.GetNumHeavyAtoms() == mol.GetNumAtoms() or not any(a.GetAtomicNum() == 1 for a in mol.GetAtoms()):
@@ -810,4 +833,16 @@ def _compute_properties(mols: list[Chem.Mol]) -> dict[str, Any]:
     violations[np.isnan(mw) | np.isnan(clogp) | np.isnan(hbd) | np.isnan(hba)] = np.nan
     out["lipinski_violations"] = violations
     out["permanent_charges"] = screen.permanent_charge_counts(mols, counts)
+    out["acidic_groups"] = _acidic_group_counts(mols)
+    return out
+
+
+def _acidic_group_counts(mols: list[Chem.Mol]) -> np.ndarray:
+    """The ``acidic_groups`` column (float; NaN where RDKit raised)."""
+    out = np.zeros(len(mols))
+    for i, mol in enumerate(mols):
+        try:
+            out[i] = _acidic_groups(mol)
+        except Exception:  # as _safe_props: a molecule RDKit refuses gets NaN
+            out[i] = np.nan
     return out
