@@ -3,7 +3,8 @@
 A profile is a TOML file. Each ``[[objectives]]`` entry names an endpoint (``"hiv"``), a glob
 over endpoints (``"tox21_*"``, merged with ``combine = "max" | "mean" | "min"``) or a property
 column (``qed``, ``mw``, ``clogp``, ``tpsa``, ``hbd``, ``hba``, ``rotatable_bonds``,
-``lipinski_violations``, ``permanent_charges``, ``ad_similarity``), the desirable ``direction`` and a desirability curve given by
+``lipinski_violations``, ``permanent_charges``, ``acidic_groups``, ``ad_similarity``), the
+desirable ``direction`` and a desirability curve given by
 ``thresholds`` (TOML numbers, increasing; each endpoint in one objective only):
 
 ``direction = "up"``, ``thresholds = [lo, hi]``
@@ -17,17 +18,20 @@ column (``qed``, ``mw``, ``clogp``, ``tpsa``, ``hbd``, ``hba``, ``rotatable_bond
 The ``score`` (0-1) is the weighted mean of the desirabilities (``aggregate = "mean"``) or
 their weighted geometric mean (``aggregate = "geometric"``, where one 0 sinks the molecule).
 An objective naming an endpoint the loaded panel lacks is an error in a profile the user
-wrote (the message suggests the closest names: a misspelt endpoint would otherwise drop out
-of the score silently); a shipped profile used with a smaller panel skips such objectives
+wrote (a misspelt endpoint would otherwise drop out of the score silently; the message
+suggests a name only when one is genuinely close: one typo away, or the same name with a
+suffix, never for a glob); a shipped profile used with a smaller panel skips such objectives
 with a warning. No matching objective at all is always an error. Then the
 ``[filters]`` apply: ``exclude_pains`` / ``exclude_brenk`` (a hit sets the score to 0),
 ``exclude_alerts`` (a list of alert names as the ``alerts_pains`` and ``alerts_brenk``
 columns write them, ``["acid_halide", "alkyl_halide"]``: a hit on one of them sets the score
 to 0, where ``exclude_brenk`` would zero the 46 % of approved drugs with any Brenk alert; a
 name neither catalog has is refused),
-``max_lipinski_violations`` (more sets it to 0), ``min_mw`` (a lighter molecule, in g/mol: a
-solvent, a salt's ion, a fragment, scores 0; a molecule whose MW or violations RDKit could
-not compute passes neither filter), ``out_of_domain_penalty`` (the score of a
+``max_lipinski_violations`` (more sets it to 0), ``exclude_inorganic`` (a molecule without
+carbon, a bare metal such as ``[Pt]`` or cisplatin, or whose carbon is all inorganic, CO2 or
+cyanide: the ones the screen's ``out_of_range`` marks ``inorganic:``, scores 0), ``min_mw``
+(a lighter molecule, in g/mol: a solvent, a salt's ion, a fragment, scores 0; a molecule
+whose MW or violations RDKit could not compute passes neither filter), ``out_of_domain_penalty`` (the score of a
 molecule outside the models' applicability domain is multiplied by it);
 :meth:`Profile.filter_notes` says which filter set a row's score to 0. ``rank`` orders the
 valid molecules by score, 1 = best, ties broken by input order; invalid rows get no score and
@@ -63,6 +67,7 @@ __all__ = [
     "desirability",
     "load_profile",
     "profile_text",
+    "rank_positions",
     "rank_scores",
 ]
 
@@ -71,7 +76,10 @@ logger = logging.getLogger(__name__)
 _DIRECTIONS = ("up", "down", "window")
 _COMBINE = ("max", "mean", "min")
 _AGGREGATE = ("mean", "geometric")
-_FILTER_KEYS = {"exclude_pains", "exclude_brenk", "exclude_alerts", "max_lipinski_violations", "min_mw", "out_of_domain_penalty"}
+_FILTER_KEYS = {
+    "exclude_pains", "exclude_brenk", "exclude_alerts", "exclude_inorganic", "max_lipinski_violations", "min_mw",
+    "out_of_domain_penalty",
+}
 _OBJECTIVE_KEYS = {"endpoint", "direction", "weight", "thresholds", "combine", "label"}
 #: ``Profile.source`` of a shipped profile: this prefix, then the profile's name.
 SHIPPED_PREFIX = "shipped:"
@@ -165,14 +173,57 @@ def desirability(values: np.ndarray, direction: str, thresholds: tuple[float, ..
     return np.where(np.isnan(x), np.nan, out)
 
 
-def rank_scores(scores: np.ndarray) -> np.ndarray:
+def rank_scores(scores: Any) -> np.ndarray:
     """Ranks 1..n by descending score (ties by position); NaN scores get rank 0 (= none)."""
+    return rank_positions(scores)
+
+
+def rank_positions(scores: Any) -> np.ndarray:
+    """:func:`rank_scores` as a NumPy ``int64`` array, where 0 stands for "no rank" (the form
+    the screening engines write into Arrow and CSV columns, mapping 0 to a missing cell)."""
     s = np.asarray(scores, dtype=float)
     ranks = np.zeros(len(s), dtype=np.int64)
     ok = np.flatnonzero(~np.isnan(s))
     order = ok[np.argsort(-s[ok], kind="stable")]
     ranks[order] = np.arange(1, len(order) + 1)
     return ranks
+
+
+def _close_names(name: str, choices: list[str]) -> str:
+    """`` (did you mean 'bbbp'?)`` for an objective's endpoint the panel lacks, naming only
+    genuinely close names: one edit (or one swap of neighbouring letters) away, a quarter of
+    the name's length for longer names, or the name with a suffix (``hiv`` -> ``hiv_active``)
+    or without one. ``""`` for a glob (``tox21_*`` matched nothing, so no single name is what
+    was meant) and when nothing is close: a single-task bundle's ``active`` is not a
+    misspelling of ``bace``, which difflib's ratio (0.6) took it for."""
+    if any(ch in name for ch in "*?["):
+        return ""
+    low = name.lower()
+    limit = max(1, len(low) // 4)
+    scored = []
+    for c in dict.fromkeys(str(c) for c in choices):
+        other = c.lower()
+        distance = _edit_distance(low, other)
+        if distance <= limit or other.startswith(low + "_") or low.startswith(other + "_"):
+            scored.append((distance, c))
+    close = [c for _, c in sorted(scored)[:3]]
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of
+    two neighbouring characters (``bbpb`` -> ``bbbp`` is 1)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[len(b)]
 
 
 def _alert_hits(cells: pd.Series, names: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -190,6 +241,16 @@ def _alert_hits(cells: pd.Series, names: tuple[str, ...]) -> dict[str, np.ndarra
         hit[rows[[name in a for a in alerts]]] = True
         out[name] = hit
     return out
+
+
+def _inorganic(cells: pd.Series) -> np.ndarray:
+    """Which ``out_of_range`` cells start with the screen's inorganic note (no carbon atom, or
+    carbon only as carbonate, cyanide, CO, CO2...)."""
+    from drugscreen.domain import INORGANIC_CARBON_NOTE, INORGANIC_NOTE
+
+    notes = {INORGANIC_NOTE, INORGANIC_CARBON_NOTE}
+    text = cells.fillna("").astype(str).tolist()
+    return np.array([t.split("; ", 1)[0] in notes for t in text], dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -226,6 +287,7 @@ class Profile:
     exclude_pains: bool = False
     exclude_brenk: bool = False
     exclude_alerts: tuple[str, ...] = ()
+    exclude_inorganic: bool = False
     max_lipinski_violations: int | None = None
     min_mw: float | None = None
     out_of_domain_penalty: float = 1.0
@@ -351,6 +413,7 @@ class Profile:
             exclude_pains=exclude_pains,
             exclude_brenk=exclude_brenk,
             exclude_alerts=tuple(dict.fromkeys(exclude_alerts)),
+            exclude_inorganic=flag("exclude_inorganic"),
             max_lipinski_violations=max_lip,
             min_mw=None if min_mw is None else float(min_mw),
             out_of_domain_penalty=penalty,
@@ -366,6 +429,8 @@ class Profile:
         }
         if self.exclude_alerts:
             filters["exclude_alerts"] = list(self.exclude_alerts)
+        if self.exclude_inorganic:
+            filters["exclude_inorganic"] = True
         if self.max_lipinski_violations is not None:
             filters["max_lipinski_violations"] = self.max_lipinski_violations
         if self.min_mw is not None:
@@ -417,7 +482,7 @@ class Profile:
             if cols:
                 out.append((obj, cols))
             else:
-                missing.append(obj.endpoint + did_you_mean(obj.endpoint, list(columns)))
+                missing.append(obj.endpoint + _close_names(obj.endpoint, list(columns)))
         if not missing:
             return out
         where = f"profile {self.source.removeprefix(SHIPPED_PREFIX) if self.shipped else self.source}"
@@ -438,7 +503,10 @@ class Profile:
     def _filter_hits(self, df: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
         """``(filter, rows it sets to 0)`` for each of the profile's zeroing filters, in the
         order :meth:`score` applies them. A value the filter cannot read (NaN ``mw`` or
-        ``lipinski_violations``: RDKit's descriptors failed) does not pass it."""
+        ``lipinski_violations``: RDKit's descriptors failed) does not pass it.
+        ``exclude_inorganic`` reads the ``out_of_range`` column (its first entry is
+        :data:`~drugscreen.domain.INORGANIC_NOTE` or
+        :data:`~drugscreen.domain.INORGANIC_CARBON_NOTE` for an inorganic molecule)."""
         out = []
         if self.exclude_pains and "alerts_pains" in df:
             out.append(("exclude_pains", df["alerts_pains"].fillna("").astype(str).to_numpy() != ""))
@@ -447,6 +515,8 @@ class Profile:
         if self.exclude_alerts:
             hits = {col: _alert_hits(df[col], self.exclude_alerts) for col in ("alerts_pains", "alerts_brenk") if col in df}
             out += [(f"exclude_alerts:{col}:{name}", hits[col][name]) for name in self.exclude_alerts for col in hits]
+        if self.exclude_inorganic and "out_of_range" in df:
+            out.append(("exclude_inorganic", _inorganic(df["out_of_range"])))
         if self.max_lipinski_violations is not None and "lipinski_violations" in df:
             lv = df["lipinski_violations"].to_numpy(dtype=float, na_value=np.nan)
             with np.errstate(invalid="ignore"):
@@ -463,7 +533,7 @@ class Profile:
         no filter touched and for invalid rows.
 
         ``df`` needs the columns :meth:`score` reads for the filters (``valid``,
-        ``alerts_pains``, ``alerts_brenk``, ``lipinski_violations``, ``mw``).
+        ``alerts_pains``, ``alerts_brenk``, ``lipinski_violations``, ``mw``, ``out_of_range``).
         """
         valid = df["valid"].to_numpy(dtype=bool)
         notes: list[list[str]] = [[] for _ in range(len(df))]
@@ -478,6 +548,9 @@ class Profile:
                 catalog = "PAINS" if name == "exclude_pains" else "Brenk"
                 for i in rows:
                     notes[i].append(f"score 0: {catalog} alert (the profile excludes {catalog} hits)")
+            elif name == "exclude_inorganic":
+                for i in rows:
+                    notes[i].append("score 0: inorganic, no organic carbon (the profile excludes inorganic molecules)")
             elif name == "max_lipinski_violations":
                 lv = df["lipinski_violations"].to_numpy(dtype=float, na_value=np.nan)
                 for i in rows:
@@ -502,7 +575,8 @@ class Profile:
         """Scores (0-1, NaN for invalid rows) of a scored chunk.
 
         ``df`` needs the columns named in ``resolved`` plus ``valid``, ``in_domain``,
-        ``alerts_pains``, ``alerts_brenk``, ``lipinski_violations`` and (for ``min_mw``) ``mw``.
+        ``alerts_pains``, ``alerts_brenk``, ``lipinski_violations``, (for ``min_mw``) ``mw`` and
+        (for ``exclude_inorganic``) ``out_of_range``.
         """
         n = len(df)
         if not resolved:
