@@ -545,9 +545,11 @@ def screen_cmd(
 
     old_term = signal.signal(signal.SIGTERM, _sigterm)
     progress_bar = None
-    # the summary line ends "; report R": the run's "report written to R" would say it twice
-    report_log = logging.getLogger("drugscreen.screening.report")
-    report_log.addFilter(_report_in_summary)
+    # the summary line ends "; report R": on the terminal the run's "report written to R" would
+    # say it twice; a --log-file, which never gets the summary line, keeps it
+    console = [h for h in logging.getLogger("drugscreen").handlers if not isinstance(h, logging.FileHandler)]
+    for h in console:
+        h.addFilter(_report_in_summary)
     try:
         on_progress = None
         if show_progress:
@@ -590,7 +592,8 @@ def screen_cmd(
         if progress_bar is not None:
             progress_bar.stop()
         signal.signal(signal.SIGTERM, old_term)
-        report_log.removeFilter(_report_in_summary)
+        for h in console:
+            h.removeFilter(_report_in_summary)
     if not (quiet or _state.get("quiet")):
         where = "stdout" if summary.output == "-" else summary.output
         line = _counts_line(summary, where) + _speed(summary)
@@ -604,7 +607,7 @@ def screen_cmd(
 
 def _report_in_summary(record: logging.LogRecord) -> bool:
     """Leave out the log line "report written to R" of `screen`, whose summary line names R."""
-    return record.msg != "report written to %s"
+    return not (record.name == "drugscreen.screening.report" and record.msg == "report written to %s")
 
 
 def _stdin_is_terminal() -> bool:

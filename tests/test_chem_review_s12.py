@@ -246,10 +246,11 @@ def test_cns_charge_term_ranks_methylnaltrexone_below_naltrexone() -> None:
         "valid": [True, True], "in_domain": [True, True], "bbbp": [0.8, 0.8], "permanent_charges": [0.0, 1.0],
         "tpsa": [70.0, 70.0], "mw": [341.0, 341.0], "hbd": [2.0, 2.0], "clogp": [1.6, 1.6],
         "lipinski_violations": [0.0, 0.0], "alerts_pains": ["", ""], "tox21_nr_ar": [0.05, 0.05],
-        "clintox_ct_tox": [0.05, 0.05],
+        "clintox_ct_tox": [0.05, 0.05], "acidic_groups": [0.0, 0.0],
     })
     score = profile.score(df, resolved)
-    assert np.isfinite(score).all() and score[0] - score[1] == pytest.approx(3.0 / 12.0)
+    total_weight = sum(o.weight for o, _ in resolved)  # 14 since cns also scores acidic_groups
+    assert np.isfinite(score).all() and score[0] - score[1] == pytest.approx(3.0 / total_weight)
     # and the property counts methylnaltrexone's quaternary N, not naltrexone's amine
     from drugscreen.screening.properties import compute_properties
 

@@ -384,12 +384,12 @@ def test_utf16_csv_is_scored(tmp_path):
     assert [ln.split(",")[:3] for ln in res.stdout.splitlines()[1:]] == [["CCO", "a", "CCO"], ["CCN", "b", "CCN"]]
 
 
-def test_smi_comments_are_not_rows_and_missing_names_get_row_numbers(tmp_path):
+def test_smi_comments_are_not_rows_and_missing_names_get_row_n(tmp_path):
     src = write_smi(tmp_path / "a.smi", ["# my hits", "CCO a", "", "# second batch", "CCN", "c1ccccc1O c"])
     res = runner.invoke(app, ["screen", str(src), "-o", str(tmp_path / "o.csv"), *PANEL])
     assert res.exit_code == 0, res.output
     df = pd.read_csv(tmp_path / "o.csv", keep_default_na=False, dtype=str)
-    assert df["id"].tolist() == ["a", "1", "c"] and df["valid"].tolist() == ["True"] * 3
+    assert df["id"].tolist() == ["a", "row 1", "c"] and df["valid"].tolist() == ["True"] * 3
     assert "2 comment line(s) and 1 blank line(s) skipped" in res.output
 
 

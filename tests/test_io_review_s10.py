@@ -29,7 +29,7 @@ def test_smi_cxsmiles_extension_stays_with_the_smiles(tmp_path: Path) -> None:
     p.write_text("C[C@H](N)C(=O)O |&1:1| alanine\nCCO |$R1;;$|   ethanol one\nCCC |$;;$|\nCCN amine\n")
     df = read_table(p)
     assert df["smiles"].tolist() == ["C[C@H](N)C(=O)O |&1:1|", "CCO |$R1;;$|", "CCC |$;;$|", "CCN"]
-    assert df["name"].tolist() == ["alanine", "ethanol one", "2", "amine"]
+    assert df["name"].tolist() == ["alanine", "ethanol one", "", "amine"]
     p.write_text("smiles name note\nCCO |$;;$| ethanol x y\n")
     assert read_table(p).iloc[0].tolist() == ["CCO |$;;$|", "ethanol", "x y"]
 

@@ -46,7 +46,6 @@ def test_smi_row_without_a_name_leaves_the_name_empty(tmp_path: Path) -> None:
 
 
 @needs_bundle
-@pytest.mark.xfail(strict=True, reason="needs /work/scratch/s17/patches/h-io-screener.diff (screening/screener.py)")
 @pytest.mark.parametrize("kind", ["csv", "smi"])
 def test_screen_empty_id_cell_does_not_take_another_rows_id(tmp_path: Path, kind: str) -> None:
     if kind == "csv":
@@ -128,6 +127,20 @@ def test_screen_names_the_report_once(tmp_path: Path) -> None:
     mentions = [ln for ln in res.stderr.splitlines() if "r.html" in ln]
     assert len(mentions) == 1, res.stderr
     assert mentions[0].endswith(f"; report {report}")  # the summary line, as the README has it
+
+
+@needs_bundle
+def test_a_log_file_still_records_the_report(tmp_path: Path) -> None:
+    # the terminal leaves the line out (the summary line names the report); the log file, which
+    # never gets the summary line, keeps it
+    src = tmp_path / "in.smi"
+    src.write_text("CCO a\n")
+    report, log = tmp_path / "r.html", tmp_path / "run.log"
+    res = runner.invoke(app, ["--log-file", str(log), "screen", str(src), "-o", str(tmp_path / "o.csv"),
+                              "--panel", str(TINY_BUNDLE), "--report", str(report)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert f"report written to {report}" in log.read_text()
+    assert sum("r.html" in ln for ln in res.stderr.splitlines()) == 1, res.stderr
 
 
 def test_the_python_api_still_logs_the_report(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

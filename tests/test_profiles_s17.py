@@ -119,6 +119,16 @@ def test_rank_positions_marks_unranked_rows_0() -> None:
     assert list(rank_scores([0.2, np.nan, 0.9]))[0] == 2
 
 
+def test_rank_scores_leaves_an_unscored_row_without_a_rank() -> None:
+    """The public ``rank_scores`` gave a NaN score rank 0, a number that sorts above rank 1; it
+    now gives ``<NA>`` in an ``Int64`` array, as the ``rank`` column holds it."""
+    ranks = rank_scores([0.2, np.nan, 0.9, 0.2])
+    assert str(ranks.dtype) == "Int64"
+    assert ranks.isna().tolist() == [False, True, False, False]
+    assert ranks.dropna().tolist() == [2, 1, 3]
+    assert rank_scores([]).tolist() == []
+
+
 def test_missing_endpoint_warning_suggests_only_close_names(caplog: pytest.LogCaptureFixture) -> None:
     """A single-task bundle (endpoint ``active``) with ``default``: 'bace (did you mean 'active'?)'."""
     single = {n: n for n in ("active", "qed", "mw", "clogp", "tpsa", "hbd", "hba", "acidic_groups", "ad_similarity")}

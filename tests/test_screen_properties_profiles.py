@@ -138,7 +138,7 @@ thresholds = [0.0, 1.0]
     assert [cols for _, cols in resolved] == [["act"], ["tox_a", "tox_b"]]
     score = prof.score(df, resolved)
     np.testing.assert_allclose(score, [1.0, (3 * 0.5 + 0) / 4, 0.5, 0.0, np.nan])
-    assert rank_scores(score).tolist() == [1, 3, 2, 4, 0]
+    assert rank_scores(score).tolist() == [1, 3, 2, 4, pd.NA]
     again = Profile.from_dict(prof.to_dict())
     assert again == prof
 
@@ -171,10 +171,10 @@ def test_unknown_endpoint_in_a_user_profile_is_an_error_with_suggestions():
 def test_shipped_profile_with_a_smaller_panel_warns(caplog):
     prof = load_profile("cns")
     assert prof.shipped and prof.name == "cns"
-    names = {n: n for n in ("bbb", "tpsa", "mw", "hbd", "clogp", "permanent_charges")}
+    names = {n: n for n in ("bbb", "tpsa", "mw", "hbd", "clogp", "permanent_charges", "acidic_groups")}
     with caplog.at_level(logging.WARNING, logger="drugscreen.screening.profiles"):
         resolved = prof.resolve(names)
-    assert [o.endpoint for o, _ in resolved] == ["tpsa", "mw", "hbd", "clogp", "permanent_charges"]
+    assert [o.endpoint for o, _ in resolved] == ["tpsa", "mw", "hbd", "clogp", "permanent_charges", "acidic_groups"]
     assert "this panel has no bbbp (did you mean 'bbb'?), tox21_*, clintox_ct_tox" in caplog.text
     with pytest.raises(ConfigError, match="none of its objectives matches"):
         prof.resolve({"other": "other"})

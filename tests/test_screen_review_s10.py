@@ -118,7 +118,7 @@ def test_run_screen_refuses_an_unwritable_report_before_scoring(tmp_path) -> Non
 
 def test_integer_ids_with_a_gap_stay_integers(tmp_path) -> None:
     """pandas reads an integer id column with one empty cell as floats: the ids were written
-    101.0, 1 (the row-number fallback), 103.0 in one column, and a join on 101 failed."""
+    101.0, 1 (the row-number fallback, now "row 1"), 103.0 in one column, and a join on 101 failed."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -130,8 +130,8 @@ def test_integer_ids_with_a_gap_stay_integers(tmp_path) -> None:
     pq.write_table(pa.table({"smiles": GOOD[:3], "id": pa.array([101, None, 103], pa.int64())}), src)
     out = tmp_path / "o.csv"
     run_screen(src, out, panel=TINY_BUNDLE, jobs=1)
-    assert pd.read_csv(out, dtype=str)["id"].tolist() == ["101", "1", "103"]
+    assert pd.read_csv(out, dtype=str)["id"].tolist() == ["101", "row 1", "103"]
     frame = pd.DataFrame({"smiles": GOOD[:3], "id": [1.5, float("nan"), 7.0]})
     from drugscreen.screening.screener import Screener
 
-    assert Screener.load(TINY_BUNDLE).score(frame, id_col="id")["id"].tolist() == [1.5, 1, 7]
+    assert Screener.load(TINY_BUNDLE).score(frame, id_col="id")["id"].tolist() == ["1.5", "row 1", "7"]

@@ -32,7 +32,7 @@ def test_columns_in_order_and_types(screener):
     for c in ends:
         expected += [c, f"{c}_unc"]
     expected += ["ad_similarity", "in_domain", "out_of_range", "alerts_pains", "alerts_brenk", "qed", "mw", "clogp", "tpsa",
-                 "hbd", "hba", "rotatable_bonds", "lipinski_violations", "permanent_charges", "score", "rank"]  # fmt: skip
+                 "hbd", "hba", "rotatable_bonds", "lipinski_violations", "permanent_charges", "acidic_groups", "score", "rank"]  # fmt: skip
     assert list(df.columns) == expected
     for c in ends + [f"{c}_unc" for c in ends] + ["ad_similarity", "qed", "mw", "score"]:
         assert df[c].dtype == np.float64, c
@@ -80,10 +80,10 @@ def test_an_id_column_in_any_case_is_the_id_and_empty_ids_fall_back_to_the_row(s
     again = screener.score(df[["id", "SMILES"]])
     assert again["id"].tolist() == ["m1", "m2"]
     named = pd.DataFrame({"smiles": ["CCO", "CCN", "CCC"], "name": ["ethanol", "", None]})
-    assert screener.score(named)["id"].tolist() == ["ethanol", "1", "2"]
+    assert screener.score(named)["id"].tolist() == ["ethanol", "row 1", "row 2"]  # never another row's id "1"
     # an empty cell of the input's own id column too (it stayed empty)
     own = pd.DataFrame({"ID": ["a", "", "c"], "smiles": ["CCO", "CCN", "CCC"]})
-    assert screener.score(own)["id"].tolist() == ["a", "1", "c"]
+    assert screener.score(own)["id"].tolist() == ["a", "row 1", "c"]
 
 
 def test_deterministic_across_batch_composition(screener):

@@ -173,9 +173,24 @@ def desirability(values: np.ndarray, direction: str, thresholds: tuple[float, ..
     return np.where(np.isnan(x), np.nan, out)
 
 
-def rank_scores(scores: Any) -> np.ndarray:
-    """Ranks 1..n by descending score (ties by position); NaN scores get rank 0 (= none)."""
-    return rank_positions(scores)
+def rank_scores(scores: Any) -> Any:
+    """Ranks 1..n by descending score (ties by input position), as the ``rank`` column holds them.
+
+    Parameters
+    ----------
+    scores
+        One score per row; NaN for a row that has none (an invalid molecule, a filtered one).
+
+    Returns
+    -------
+    pandas.arrays.IntegerArray
+        ``Int64`` ranks, missing (``<NA>``) for the NaN scores: an unranked row has no rank
+        rather than a rank 0 that sorts above rank 1.
+    """
+    import pandas as pd
+
+    ranks = rank_positions(scores)
+    return pd.arrays.IntegerArray(ranks, ranks == 0)
 
 
 def rank_positions(scores: Any) -> np.ndarray:

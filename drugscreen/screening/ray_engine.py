@@ -1183,14 +1183,14 @@ def _finish_parts(ray: Any, out: Path, parts: list[dict[str, Any]], screener: Sc
     import pyarrow.parquet as pq
 
     from drugscreen.screening._ray_tasks import finish_part
-    from drugscreen.screening.profiles import rank_scores
+    from drugscreen.screening.profiles import rank_positions
     from drugscreen.screening.run import _passthrough_types
 
     scores = []
     for p in parts:
         col = pq.read_table(out / p["file"], columns=["score"]).column("score")
         scores.append(col.to_numpy(zero_copy_only=False).astype(float))
-    ranks = rank_scores(np.concatenate(scores))
+    ranks = rank_positions(np.concatenate(scores))
     paths = [out / p["file"] for p in parts]
     schema = _unified_schema(paths)
     column_types = _passthrough_types(paths, screener, source.smiles_column, source.id_column) if source.staged else {}

@@ -530,7 +530,7 @@ def _finish(
     import pyarrow.parquet as pq
 
     from drugscreen.io import TableWriter, detect_format, fill_csv_slots
-    from drugscreen.screening.profiles import rank_scores
+    from drugscreen.screening.profiles import rank_positions
     from drugscreen.screening.screener import count_out_of_domain
 
     files = _chunk_files(work)
@@ -548,7 +548,7 @@ def _finish(
                 lo[c] = min(lo[c], float(v.min()))
                 hi[c] = max(hi[c], float(v.max()))
     all_scores = np.concatenate(scores) if scores else np.zeros(0)
-    ranks = rank_scores(all_scores)
+    ranks = rank_positions(all_scores)
     collected = _Collected()
     edges: dict[str, np.ndarray] = {}
     probs = {e.column for e in screener.endpoints if e.type == "classification"} | {"qed", "score"}

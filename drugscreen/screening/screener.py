@@ -51,6 +51,7 @@ import numpy as np
 
 from drugscreen.domain import INORGANIC_CARBON_NOTE, INORGANIC_NOTE, inorganic_notes, with_note
 from drugscreen.exceptions import BundleError, ConfigError, InvalidMoleculeError
+from drugscreen.io import fallback_id
 from drugscreen.io import is_missing as _missing
 from drugscreen.messages import EMPTY_SMILES
 from drugscreen.screening.profiles import Profile, load_profile, rank_scores
@@ -573,8 +574,7 @@ class Screener:
         chunks = [frame.iloc[i : i + 4096] for i in range(0, len(frame), 4096)] or [frame]
         parts = [self.score_chunk(c, scol, icol, on_invalid=on_invalid) for c in chunks]
         out = pd.concat(parts) if len(parts) > 1 else parts[0]
-        out["rank"] = pd.array(rank_scores(out["score"].to_numpy(dtype=float)), dtype="Int64")
-        out.loc[out["rank"] == 0, "rank"] = pd.NA
+        out["rank"] = rank_scores(out["score"].to_numpy(dtype=float))
         return out
 
     def score_iter(
@@ -824,9 +824,9 @@ class Screener:
         row_ids = _row_ids(frame.index)
         if id_col is None:
             ids = row_ids
-        else:  # an empty id cell falls back to the row number, as for inputs without ids
+        else:  # an empty id cell gets "row N", which no other row's id "N" can be taken for
             given = frame[id_col].tolist()
-            ids = [i if _blank(v) else _whole_number_id(v) for v, i in zip(given, row_ids, strict=True)]
+            ids = [fallback_id(i) if _blank(v) else _whole_number_id(v) for v, i in zip(given, row_ids, strict=True)]
             if any(isinstance(v, str) for v in ids):  # one type per column (Parquet)
                 ids = [v if isinstance(v, str) else str(v) for v in ids]
         out_cols: dict[str, Any] = {
