@@ -117,6 +117,9 @@ def test_parquet_ranking_text_columns_hold_no_nulls(tmp_path: Path) -> None:
         "smiles": [IMATINIB, ASPIRIN, "C1CC(", f"{ASPIRIN}.Cl"],
     })  # fmt: skip
     ranked = Repurposer(None, panel=False).rank(ligands=[IMATINIB], library=library)
+    # in memory too: the unparsed entry's text cells are "" as the scored ones', not None/NaN
+    for col in ("known_ligand", "other_forms", "nearest_ligand", "nearest_ligand_smiles", "evidence", "error"):
+        assert all(isinstance(v, str) for v in ranked[col]), (col, ranked[col].tolist())
     out = write_table(ranked, tmp_path / "ranked.parquet")
     table = pq.read_table(out)
     back = table.to_pandas()
@@ -132,3 +135,19 @@ def test_parquet_ranking_text_columns_hold_no_nulls(tmp_path: Path) -> None:
     # the CSV is unchanged by this: an empty cell either way
     csv = pd.read_csv(write_table(ranked, tmp_path / "ranked.csv"), keep_default_na=False, dtype=str)
     assert csv["known_ligand"].tolist() == ["ligand 1", "", ""]
+
+
+# -- 6. a library line without a name -----------------------------------------------------------
+
+
+def test_smi_library_line_without_a_name_gets_row_n(tmp_path: Path) -> None:
+    """A nameless ``.smi`` library line had the id "" (since the reader keeps an empty name);
+    it now gets ``row N`` (1-based, as the library's rows are numbered), which no other
+    line's name ``N`` can be taken for."""
+    from drugscreen.repurposing.inputs import load_library
+
+    p = tmp_path / "lib.smi"
+    p.write_text(f"{IMATINIB} imatinib\n{ASPIRIN}\nCCO 2\n")
+    lib = load_library(p, parse=False)
+    assert lib.ids == ["imatinib", "row 2", "2"]
+    assert len(set(lib.ids)) == 3

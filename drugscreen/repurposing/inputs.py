@@ -354,7 +354,10 @@ def _library_from_frame(df: pd.DataFrame, source: str, smiles_column: str | None
     year_col = _find(others, YEAR_COLUMNS)
     n = len(df)
     smiles = _texts(df[smi_col].tolist())
-    ids = _texts(df[id_col].tolist()) if id_col else [str(i + 1) for i in range(n)]
+    if id_col:  # an empty id cell (a nameless .smi line) gets "row N", which no other id "N" can be
+        ids = [v if v.strip() else f"row {i + 1}" for i, v in enumerate(_texts(df[id_col].tolist()))]
+    else:  # 1-based, as the library's rows are numbered in messages
+        ids = [str(i + 1) for i in range(n)]
     names = _texts(df[name_col].tolist()) if name_col else [""] * n
     years = list(pd.to_numeric(df[year_col], errors="coerce").to_numpy(dtype=np.float64)) if year_col else [float("nan")] * n
     id_column = "chembl_id" if id_col is not None and "chembl" in id_col.lower() else "id"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drugscreen.exceptions import InputFormatError
+from drugscreen.repurposing.repurposer import RANKING_TEXT_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,10 +95,6 @@ def check_output_paths(
                 raise InputFormatError(f"refusing to write the {what} over the input file {src}")
 
 
-#: Text columns of a ranking that the ranker writes (the library's and user's own columns are
-#: not among them): "none" is ``""`` in them, as in the ``error`` column and in every text column
-#: of `drugscreen screen`'s Parquet output; the entries that could not be parsed had nulls there.
-RANKING_TEXT_COLUMNS = ("other_forms", "nearest_ligand", "nearest_ligand_smiles", "known_ligand", "evidence", "error")
 #: Prefix of the toxicity panel's text columns (its structural alerts), "" when none.
 _ALERT_PREFIX = "tox_alerts_"
 

@@ -632,6 +632,8 @@ class Repurposer:
                 }
             )
             df = pd.concat([df, bad], ignore_index=True)
+            text = [c for c in RANKING_TEXT_COLUMNS if c in df.columns]
+            df[text] = df[text].fillna("")  # "none" is "" for these rows too, not a null
         df["rank"] = df["rank"].astype("Int64")
         df["first_approval"] = _years(df["first_approval"])
         if panel if panel is not None else self.panel:
@@ -852,6 +854,10 @@ def _check_top(top: Any) -> int | None:
     return value
 
 
+#: Text columns of a ranking that the ranker writes (the library's and user's own columns are
+#: not among them): "none" is ``""`` in them, as in the ``error`` column and in every text column
+#: of `drugscreen screen`'s output, for the entries that could not be parsed too.
+RANKING_TEXT_COLUMNS = ("other_forms", "nearest_ligand", "nearest_ligand_smiles", "known_ligand", "evidence", "error")
 #: Separator of the labels in ``other_forms``.
 FORMS_SEPARATOR = "; "
 
