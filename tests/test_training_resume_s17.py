@@ -104,3 +104,48 @@ def test_interrupt_after_the_checkpoint_resumes_from_the_next_epoch(
     assert [h["train_loss"] for h in history] == [h["train_loss"] for h in ref_history]
     for name, value in reference.state_dict().items():
         assert torch.equal(value, resumed.state_dict()[name]), name
+
+
+def test_cuda_generator_states_are_saved_and_restored(monkeypatch: pytest.MonkeyPatch, tiny_data, tmp_path: Path) -> None:
+    """Only the CPU generator was saved: a run resumed on the GPU drew other dropout masks than
+    the run it continued. The CUDA states (one per device) now travel in the checkpoint; faked
+    here, as this machine may have no GPU."""
+    states = [torch.arange(16, dtype=torch.uint8), torch.arange(16, 32, dtype=torch.uint8)]
+    monkeypatch.setattr(checkpoints, "_cuda_rng_states", lambda: [s.clone() for s in states])
+    config = tiny_train_config(epochs=1, patience=10)
+    ckpt = tmp_path / "ckpt"
+    trainer.fit_member(tiny_data, config, 0, ckpt)
+    saved = safetensors.torch.load_file(str(ckpt / "checkpoint.safetensors"))
+    assert torch.equal(saved["rng.cuda.0"], states[0]) and torch.equal(saved["rng.cuda.1"], states[1])
+
+    restored: list[list[torch.Tensor]] = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "set_rng_state_all", lambda s: restored.append(list(s)))
+    checkpoints._restore_cuda_rng(saved, ckpt)
+    assert len(restored) == 1 and all(torch.equal(a, b) for a, b in zip(restored[0], states, strict=True))
+    # resumed where there are fewer devices: the CPU state alone, said in the log, no error
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    checkpoints._restore_cuda_rng(saved, ckpt)
+    assert len(restored) == 1
+
+
+def test_the_checkpoint_reaches_the_disk_before_its_rename(monkeypatch: pytest.MonkeyPatch, tiny_data, tmp_path: Path) -> None:
+    """The tensor file was renamed into place unflushed: after a power cut the rename could
+    survive with the file's bytes lost. It is fsync'd first (then its folder)."""
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append("fsync")
+        real_fsync(fd)
+
+    def replace(src: Any, dst: Any) -> None:
+        events.append(f"replace {Path(dst).name}")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(checkpoints.os, "fsync", fsync)
+    monkeypatch.setattr(checkpoints.os, "replace", replace)
+    trainer.fit_member(tiny_data, tiny_train_config(epochs=1, patience=10), 0, tmp_path / "ckpt")
+    i = events.index("replace checkpoint.safetensors")
+    assert events[i - 1] == "fsync"

@@ -41,16 +41,60 @@ def _save_checkpoint(
             else:
                 scalars[f"{pid}.{k}"] = float(v)
     tensors["rng.torch"] = torch.get_rng_state()
+    # the CUDA generators too (dropout on the GPU draws from them), when this process has used CUDA:
+    # without them a run resumed on the GPU is not the run it continues
+    for i, st in enumerate(_cuda_rng_states()):
+        tensors[f"rng.cuda.{i}"] = st
     meta_text = json.dumps({**meta, "opt_scalars": scalars, "opt_param_groups": opt_state["param_groups"]}, default=float)
     # the meta travels inside the tensor file, so one rename replaces weights and meta together:
     # a run killed between two renames would otherwise resume epoch N's weights with the epoch
     # count, optimizer scalars and best score of epoch N - 1 (checkpoint.json is a readable copy)
     tmp = ckpt_dir / "checkpoint.tmp.safetensors"
     save_file(tensors, str(tmp), metadata={_CHECKPOINT_META: meta_text})
-    os.replace(tmp, ckpt_dir / "checkpoint.safetensors")
+    _durable_replace(tmp, ckpt_dir / "checkpoint.safetensors")
     tmpj = ckpt_dir / "checkpoint.tmp.json"
     tmpj.write_text(meta_text)
-    os.replace(tmpj, ckpt_dir / "checkpoint.json")
+    os.replace(tmpj, ckpt_dir / "checkpoint.json")  # a readable copy: no need to wait for the disk
+
+
+def _durable_replace(tmp: Path, target: Path) -> None:
+    """Rename ``tmp`` over ``target`` once its bytes are on the disk (``fsync``), then make the
+    rename itself durable where the platform allows (``fsync`` of the folder; not on Windows):
+    after a power cut the checkpoint is the old one or the new one, never a renamed empty file."""
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    try:
+        fd = os.open(target.parent, os.O_RDONLY)
+    except OSError:  # Windows cannot open a folder
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems refuse fsync on a folder
+        pass
+    finally:
+        os.close(fd)
+
+
+def _cuda_rng_states() -> list[torch.Tensor]:
+    """The CUDA generators' states, one per device, when CUDA has been initialized in this
+    process (``[]`` otherwise: asking would start CUDA for a CPU run)."""
+    if not (torch.cuda.is_available() and torch.cuda.is_initialized()):
+        return []
+    return [st.cpu() for st in torch.cuda.get_rng_state_all()]
+
+
+def _restore_cuda_rng(tensors: dict[str, torch.Tensor], where: Path) -> None:
+    """Set the CUDA generators saved in a checkpoint (``rng.cuda.<i>``); a checkpoint written
+    on the GPU and resumed without one (or with fewer devices) keeps the CPU state alone."""
+    saved = sorted((int(k.rsplit(".", 1)[1]), v) for k, v in tensors.items() if k.startswith("rng.cuda."))
+    if not saved:
+        return
+    if not torch.cuda.is_available() or torch.cuda.device_count() < len(saved):
+        logger.info("checkpoint in %s holds the random state of %d CUDA device(s), which this machine lacks; "
+                    "the resumed run draws dropout anew", where, len(saved))
+        return
+    torch.cuda.set_rng_state_all([v for _, v in saved])
 
 
 def _load_checkpoint(
@@ -116,6 +160,7 @@ def _load_checkpoint(
         for k in ema:
             ema[k].copy_(tensors[f"ema.{k}"])
     torch.set_rng_state(tensors["rng.torch"])
+    _restore_cuda_rng(tensors, ckpt_dir)
     return meta, best
 
 
