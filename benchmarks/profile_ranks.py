@@ -1,0 +1,142 @@
+"""Where a ranking profile puts named approved drugs, with and without some of its objectives.
+
+A profile's objective is easiest to judge by what it does to drugs whose fate is known: the
+``cns`` profile's permanent-charge term should push methylnaltrexone (a quaternary ammonium
+that does not cross the blood-brain barrier) far below naltrexone, and its acid term should
+push acids down. This script scores the shipped ChEMBL approved-drug list once with the panel,
+ranks every valid row with the profile as shipped and with each ``--without`` objective left
+out, and reports
+
+- the rank of each ``--drug`` (by ``pref_name``; every row of that name) under each variant;
+- for each ``--group PROPERTY``, how many valid rows have the property above 0 and their
+  median rank under each variant.
+
+    python benchmarks/profile_ranks.py --profile cns --without permanent_charges --without acidic_groups \\
+        --drug METHYLNALTREXONE --drug NALTREXONE --group permanent_charges --group acidic_groups \\
+        --out benchmarks/results/profile_ranks_cns
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger("profile_ranks")
+
+
+def _commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=True).stdout
+        return head + ("+dirty" if dirty.strip() else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _variant(profile, without: str):
+    """``profile`` with the objective on endpoint ``without`` left out."""
+    from drugscreen.screening.profiles import Profile
+
+    data = profile.to_dict()
+    kept = [o for o in data["objectives"] if o["endpoint"] != without]
+    if len(kept) == len(data["objectives"]):
+        raise SystemExit(f"profile {profile.name} has no objective on {without!r} "
+                         f"(it has {', '.join(o['endpoint'] for o in data['objectives'])})")
+    return Profile.from_dict({**data, "objectives": kept}, source=f"{profile.name} without {without}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--panel", default=None, help="model bundle (default: the shipped panel)")
+    ap.add_argument("--profile", default="cns", help="shipped profile name or TOML file")
+    ap.add_argument("--without", action="append", default=[], metavar="ENDPOINT", help="also rank without this objective (repeatable)")
+    ap.add_argument("--drug", action="append", default=[], metavar="PREF_NAME", help="approved drug to report (repeatable)")
+    ap.add_argument("--group", action="append", default=[], metavar="PROPERTY", help="report the median rank of rows with PROPERTY > 0 (repeatable)")
+    ap.add_argument("--out", type=Path, default=None, help="write OUT.md and OUT.json")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from drugscreen.data import approved_drugs
+    from drugscreen.screening.profiles import load_profile
+    from drugscreen.screening.screener import Screener
+
+    table = approved_drugs()
+    names = table["pref_name"].astype(str).str.upper().tolist()
+    for d in args.drug:
+        if d.upper() not in names:
+            raise SystemExit(f"{d!r} is not a pref_name of the approved-drug list")
+    base = load_profile(args.profile)
+    variants = {"as shipped": base} | {f"without {w}": _variant(base, w) for w in args.without}
+
+    t0 = time.perf_counter()
+    cpu0 = time.process_time()
+    screener = Screener.load(args.panel, profile=base)
+    scored = screener.score(table["smiles"].tolist())
+    valid = scored["valid"].to_numpy(dtype=bool)
+    logger.info("scored %d approved rows (%d valid) in %.1f s", len(scored), valid.sum(), time.perf_counter() - t0)
+    for g in args.group:
+        if g not in scored.columns:
+            raise SystemExit(f"no output column {g!r} to group by")
+
+    ranks: dict[str, pd.Series] = {}
+    for label, prof in variants.items():
+        s = Screener(screener.bundle, profile=prof).score(table["smiles"].tolist()) if prof is not base else scored
+        ranks[label] = s["rank"]
+    result: dict = {
+        "command": "python " + " ".join([sys.argv[0], *(argv if argv is not None else sys.argv[1:])]),
+        "commit": _commit(),
+        "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "panel": screener.bundle.name,
+        "profile": base.name,
+        "rows": len(scored),
+        "valid_rows": int(valid.sum()),
+        "variants": list(variants),
+        "drugs": [],
+        "groups": [],
+    }
+    for d in args.drug:
+        for i in np.flatnonzero(np.array(names) == d.upper()):
+            result["drugs"].append({
+                "drug": d.upper(), "row": int(i), "smiles": table["smiles"].iloc[i], "score": None if pd.isna(scored["score"].iloc[i]) else float(scored["score"].iloc[i]),
+                "ranks": {v: None if pd.isna(ranks[v].iloc[i]) else int(ranks[v].iloc[i]) for v in variants},
+            })  # fmt: skip
+    for g in args.group:
+        has = valid & (scored[g].to_numpy(dtype=float, na_value=0.0) > 0)
+        result["groups"].append({
+            "property": g, "rows": int(has.sum()),
+            "median_rank": {v: float(np.median(ranks[v][has].dropna().to_numpy(dtype=float))) if has.any() else None for v in variants},
+        })  # fmt: skip
+    result["wall_s"] = round(time.perf_counter() - t0, 1)
+    result["cpu_s"] = round(time.process_time() - cpu0, 1)
+
+    lines = [f"# Profile `{base.name}`: ranks of named approved drugs", "",
+             f"Command: `{result['command']}`  ",
+             f"Git commit: `{result['commit']}` ({result['date_utc']}); panel `{result['panel']}`; "
+             f"{result['rows']:,} approved rows, {result['valid_rows']:,} valid and ranked; {result['wall_s']} s wall.", "",
+             "| drug | row | " + " | ".join(f"rank {v}" for v in variants) + " |",
+             "|---|---|" + "---|" * len(variants)]  # fmt: skip
+    for r in result["drugs"]:
+        lines.append(f"| {r['drug']} | {r['row']} | " + " | ".join(f"{r['ranks'][v]:,}" if r["ranks"][v] else "–" for v in variants) + " |")
+    if result["groups"]:
+        lines += ["", "| rows with | n | " + " | ".join(f"median rank {v}" for v in variants) + " |", "|---|---|" + "---|" * len(variants)]
+        for g in result["groups"]:
+            lines.append(f"| `{g['property']}` > 0 | {g['rows']} | " + " | ".join(f"{g['median_rank'][v]:,.0f}" if g["median_rank"][v] is not None else "–" for v in variants) + " |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.with_suffix(".md").write_text(text)
+        args.out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
