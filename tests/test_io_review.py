@@ -153,15 +153,7 @@ def test_smi_header_after_a_comment(tmp_path):
     assert pd.concat(list(reader))["Name"].tolist() == ["a"]
 
 
-def test_smi_row_without_a_name_keeps_an_empty_name(tmp_path):
-    # it was given its row number ("1"), which another row's name can be; screen gives such a
-    # row the id "row 1" (tests/test_io_s17.py)
-    p = tmp_path / "a.smi"
-    p.write_text("CCO a\nCCN\n# skipped\nCCC c\nCCCC\n")
-    reader = open_input(p)
-    assert reader.id_column == "name"
-    df = pd.concat(list(reader))
-    assert df["name"].tolist() == ["a", "", "c", ""]
+# a .smi row without a name: tests/test_io_s17.py (empty name; screen's id "row N")
 
 
 # -- 4. long column lists in errors -------------------------------------------------------------
