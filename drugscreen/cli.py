@@ -483,7 +483,7 @@ def screen_cmd(
     report: Annotated[Optional[Path], typer.Option("--report", help="Also write a self-contained HTML report here.", show_default=False)] = None,  # noqa: UP045
     top: Annotated[Optional[int], typer.Option("--top", min=0, help="Molecules shown in the report's grid (with --report; the output keeps every row). \\[default: 50]", show_default=False)] = None,  # noqa: UP045
     smiles_column: Annotated[Optional[str], typer.Option("--smiles-column", help="Column holding SMILES (default: smiles/canonical_smiles/smi, any case).", show_default=False)] = None,  # noqa: UP045
-    id_column: Annotated[Optional[str], typer.Option("--id-column", help="Column holding ids (default: id/name/_Name, else the row number).", show_default=False)] = None,  # noqa: UP045
+    id_column: Annotated[Optional[str], typer.Option("--id-column", help="Column holding ids (default: id/name/_Name, else the row number; an empty cell gets 'row N').", show_default=False)] = None,  # noqa: UP045
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows read, scored and written at a time.")] = 4096,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes; 0 = auto (one per core for inputs over ~4000 molecules).")] = 0,
     device: Annotated[str, typer.Option("--device", help="Where the models run: cpu (auto = cpu in this version).")] = "cpu",

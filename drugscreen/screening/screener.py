@@ -549,7 +549,8 @@ class Screener:
             The SMILES column of a DataFrame (default: ``smiles``/``canonical_smiles``/``smi``);
             a frame read without a header (integer column labels) takes ``0`` or ``"0"``.
         id_col
-            The identifier column (default: ``id``/``name`` when present, else the row number).
+            The identifier column (default: ``id``/``name`` when present, else the row number);
+            an empty cell of it gets ``"row N"`` (:func:`drugscreen.io.fallback_id`).
         on_invalid
             ``"flag"``: keep invalid rows with ``valid=False`` and the reason in ``error``;
             ``"raise"``: raise :class:`~drugscreen.exceptions.InvalidMoleculeError` for the
@@ -869,7 +870,7 @@ class Screener:
         base = frame.drop(columns=[ERROR_COLUMN], errors="ignore")
         if id_col is not None and str(id_col).lower() == "id" and id_col in base.columns:
             # the input's own id column (any case: ID, Id) stays where it is, named id, with its
-            # cells as they were but an empty one given its row number; no second id column
+            # cells as they were but an empty one given "row N"; no second id column
             base = base.copy()
             base[id_col] = added["id"]
             added = added.drop(columns=["id"])
