@@ -99,6 +99,7 @@ def test_report_card_shows_counts_as_whole_numbers(tmp_path):
         '[[objectives]]\nendpoint = "hbd"\ndirection = "down"\nthresholds = [1.0, 3.0]\n'
         '[[objectives]]\nendpoint = "tpsa"\ndirection = "down"\nthresholds = [60.0, 90.0]\n'
         '[[objectives]]\nendpoint = "permanent_charges"\ndirection = "down"\nthresholds = [0.0, 1.0]\n'
+        '[[objectives]]\nendpoint = "acidic_groups"\ndirection = "down"\nthresholds = [0.0, 1.0]\n'
     )
     report = tmp_path / "r.html"
     res = runner.invoke(app, ["screen", str(src), "-o", str(tmp_path / "o.csv"), "--report", str(report),
@@ -107,6 +108,7 @@ def test_report_card_shows_counts_as_whole_numbers(tmp_path):
     card = _cards(report.read_text(encoding="utf-8"))["propranolol"]
     assert '<td>hbd</td><td class="v">2</td>' in card
     assert '<td>permanent_charges</td><td class="v">0</td>' in card
+    assert '<td>acidic_groups</td><td class="v">0</td>' in card  # was "0.000"
     assert '<td>tpsa</td><td class="v">41.49</td>' in card
 
 

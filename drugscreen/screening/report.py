@@ -92,7 +92,8 @@ def _fmt(value: Any, digits: int = 3) -> str:
 
 #: Decimals of a property on a card where the default 3 would misstate it: counts are whole
 #: numbers ("hbd 2", not "2.000"), TPSA has 2 decimals in the output.
-_CARD_DIGITS = {"hbd": 0, "hba": 0, "rotatable_bonds": 0, "lipinski_violations": 0, "permanent_charges": 0, "tpsa": 2}
+_CARD_DIGITS = {"hbd": 0, "hba": 0, "rotatable_bonds": 0, "lipinski_violations": 0, "permanent_charges": 0, "acidic_groups": 0,
+                "tpsa": 2}
 
 
 def _spread_text(unc: Any, digits: int) -> str:
