@@ -4,7 +4,7 @@ A profile's objective is easiest to judge by what it does to drugs whose fate is
 ``cns`` profile's permanent-charge term should push methylnaltrexone (a quaternary ammonium
 that does not cross the blood-brain barrier) far below naltrexone, and its acid term should
 push acids down. This script scores the shipped ChEMBL approved-drug list once with the panel,
-ranks every valid row with the profile as shipped and with each ``--without`` objective left
+then ranks every valid row with the profile as shipped and with each ``--without`` objective left
 out, and reports
 
 - the rank of each ``--drug`` (by ``pref_name``; every row of that name) under each variant;
@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,15 +29,6 @@ import numpy as np
 import pandas as pd
 
 logger = logging.getLogger("profile_ranks")
-
-
-def _commit() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=True).stdout
-        return head + ("+dirty" if dirty.strip() else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def _variant(profile, without: str):
@@ -64,8 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    from drugscreen.benchmarking.records import code_version
     from drugscreen.data import approved_drugs
-    from drugscreen.screening.profiles import load_profile
+    from drugscreen.screening.profiles import load_profile, rank_scores
     from drugscreen.screening.screener import Screener
 
     table = approved_drugs()
@@ -86,13 +77,16 @@ def main(argv: list[str] | None = None) -> int:
         if g not in scored.columns:
             raise SystemExit(f"no output column {g!r} to group by")
 
+    # each variant re-scores the columns the panel wrote once (no second model run)
+    column_of = {**{c: c for c in scored.columns}, **{e.name: e.column for e in screener.all_endpoints}}
     ranks: dict[str, pd.Series] = {}
     for label, prof in variants.items():
-        s = Screener(screener.bundle, profile=prof).score(table["smiles"].tolist()) if prof is not base else scored
-        ranks[label] = s["rank"]
+        ranks[label] = pd.Series(rank_scores(prof.score(scored, prof.resolve(column_of))), index=scored.index)
+    if not ranks["as shipped"].equals(scored["rank"]):
+        raise SystemExit("re-scoring the panel's columns did not give the screen's own ranks")
     result: dict = {
         "command": "python " + " ".join([sys.argv[0], *(argv if argv is not None else sys.argv[1:])]),
-        "commit": _commit(),
+        "commit": code_version() or "unknown",
         "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "panel": screener.bundle.name,
         "profile": base.name,
