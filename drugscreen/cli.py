@@ -32,6 +32,32 @@ if TYPE_CHECKING:
 logger = logging.getLogger("drugscreen")
 
 
+def _hide_flag_types() -> None:
+    """Show no value type after a flag in ``--help``.
+
+    Typer 0.29's help panels print ``<bool>`` after every flag (``--resume <bool>``,
+    ``--help <bool>``), which reads as if the flag took a value: ``--resume true`` then fails
+    with "unexpected extra argument". Typer 0.20-0.28 printed nothing there, and typer's own
+    plain-text help skips flags too, so flags and counters get no type again. A typer without
+    the method is left alone.
+    """
+    option_class = getattr(typer.core, "TyperOption", None)
+    display_type = getattr(option_class, "display_type_rich", None)
+    if display_type is None or getattr(display_type, "_drugscreen_flags_hidden", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        if getattr(self, "is_flag", False) or getattr(self, "count", False):
+            return None
+        return display_type(self, ctx)
+
+    display_type_rich._drugscreen_flags_hidden = True  # type: ignore[attr-defined]
+    option_class.display_type_rich = display_type_rich  # type: ignore[union-attr]
+
+
+_hide_flag_types()
+
+
 class _InterruptibleGroup(TyperGroup):
     """The top-level command group: Ctrl-C in any command says so on stderr and exits 130.
 

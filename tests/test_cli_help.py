@@ -21,3 +21,20 @@ def test_docstring_paragraphs_are_not_cut_where_the_source_line_ends(args: list[
     result = runner.invoke(app, args, terminal_width=300, env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
     assert any(sentence in line for line in result.output.splitlines())
+
+
+@pytest.mark.parametrize(("args", "flag", "option"), [
+    (["--help"], "--quiet", "--log-file"),
+    (["screen", "--help"], "--resume", "--top"),
+    (["train", "--help"], "--overwrite", "--epochs"),
+])
+def test_flags_show_no_value_type_but_options_do(args: list[str], flag: str, option: str) -> None:
+    """Typer 0.29 printed `--resume <bool>`, which reads as if the flag took a value
+    (`--resume true` then fails); a flag's row names no type, an option's row still does."""
+    result = runner.invoke(app, args, terminal_width=200, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[1]: line for line in result.output.splitlines()
+            if line.startswith("│") and line.split()[1].startswith("--")}
+    assert "<" not in rows[flag], rows[flag]
+    assert "<bool>" not in result.output
+    assert "<" in rows[option], rows[option]
