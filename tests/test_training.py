@@ -483,3 +483,21 @@ def test_misspelt_options_and_values_name_the_closest() -> None:
         TrainConfig.from_dict({"dataset": ["bbbp"], "modle": "gine"})
     with pytest.raises(ConfigError, match=r"not 'scafold' \(did you mean 'scaffold'\?\)"):
         TrainConfig(dataset=["bbbp"], split="scafold")
+
+
+def test_epoch_lines_name_the_validation_score(tiny_data, caplog: pytest.LogCaptureFixture) -> None:
+    """`valid -0.1348` named nothing: a user could not tell a ROC-AUC from an R²-like number that
+    may be negative; each epoch line now says which score it is."""
+    from types import SimpleNamespace
+
+    from drugscreen.training.trainer import _selection_label
+
+    def kinds(*cls: bool) -> str:
+        return _selection_label(SimpleNamespace(is_classification=np.array(cls)))
+
+    assert (kinds(True, True), kinds(False), kinds(True, False)) == ("ROC-AUC", "1-RMSE/sd", "score")
+    with caplog.at_level("INFO", logger="drugscreen.training.trainer"):
+        fit_member(tiny_data, _config(epochs=1), member_seed=0)
+    label = _selection_label(tiny_data)
+    lines = [r.getMessage() for r in caplog.records if "epoch 0: loss" in r.getMessage()]
+    assert lines and all(f" valid {label} " in line for line in lines), lines

@@ -287,6 +287,19 @@ def _selection_score(data: TrainingData, y: np.ndarray, pred: np.ndarray, std: n
     return (float(np.mean(list(scores.values()))) if scores else float("nan")), scores
 
 
+def _selection_label(data: TrainingData) -> str:
+    """What :func:`_selection_score` measures, as the epoch lines name it: ``ROC-AUC`` when every
+    task is a classification, ``1-RMSE/sd`` when every task is a regression (the validation RMSE
+    in training-label standard deviations, taken from 1: higher is better, 0 is as good as
+    predicting the mean), and ``score`` for a mix (their mean over datasets)."""
+    kinds = set(map(bool, data.is_classification))
+    if kinds == {True}:
+        return "ROC-AUC"
+    if kinds == {False}:
+        return "1-RMSE/sd"
+    return "score"
+
+
 def _unscorable_valid(data: TrainingData, std: np.ndarray) -> str:
     """Why :func:`_selection_score` can score no task on the validation part ("" when it can
     score one): the part is empty, or no task has what its metric needs there."""
@@ -379,6 +392,7 @@ def fit_member(
                 return model, history, best_epoch
             logger.info("resuming member seed %d from epoch %d", member_seed, start_epoch)
 
+    valid_label = _selection_label(data)
     bar = None
     if progress:
         from rich.progress import (
@@ -441,12 +455,12 @@ def fit_member(
             if live is not None:
                 model.load_state_dict(live)
             logger.info(
-                "seed %d epoch %d: loss %.4f valid %.4f%s (%.0f s) %s",
-                member_seed, epoch, rec["train_loss"], score, " *" if improved else "", rec["epoch_s"],
+                "seed %d epoch %d: loss %.4f valid %s %.4f%s (%.0f s) %s",
+                member_seed, epoch, rec["train_loss"], valid_label, score, " *" if improved else "", rec["epoch_s"],
                 " ".join(f"{k}={v:.3f}" for k, v in per_ds.items()) if len(per_ds) > 1 else "",
             )
             if bar is not None:
-                bar.update(task_id, info=f"loss {rec['train_loss']:.3f} valid {score:.3f}")
+                bar.update(task_id, info=f"loss {rec['train_loss']:.3f} valid {valid_label} {score:.3f}")
             stop = (not no_valid and epoch - best_epoch >= config.patience and epoch + 1 >= config.min_epochs) or epoch == config.epochs - 1
             if checkpoint_dir is not None:
                 _save_checkpoint(checkpoint_dir, model, best_state, opt, {
