@@ -160,3 +160,46 @@ def test_named_table_trained_cell_uses_the_split_file(tmp_path: Path) -> None:
     assert rec["dataset"] == "herg"
     assert rec["split_sha256"] == file_sha256(config.splits_dir / "herg_scaffold_0.json")
     assert not any("differs" in n for n in rec["notes"])
+
+
+def test_a_tables_rows_left_out_are_reported_once_per_run(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Each trained cell read the table a second time (the runner, then the trainer), so a run of
+    4 cells warned 6 times about the same unparsable row, the trainer's copy pointing at "the loaded
+    dataset's .invalid" instead of the file listing it; and every cell process said it again.
+    Now the first cell to read the table says it, naming the file, and the others keep quiet.
+    The metrics are those of the trainer reading the table itself."""
+    from drugscreen.benchmarking.config import load_config
+    from drugscreen.benchmarking.runner import _loader_quiet, run_benchmark
+
+    table = _assay(tmp_path / "assay.csv")
+    frame = pd.read_csv(table)
+    frame.loc[3, "SMILES"] = "C1CC"  # unclosed ring
+    frame.to_csv(table, index=False)
+    cfg = _config(tmp_path, 'name = "mine"\ndatasets = ["assay.csv"]\ntargets = ["logp"]\nseeds = [0, 1]\n'
+                            '[[models]]\nname = "fp_mlp"\nepochs = 2\nbatch_size = 32\nmodel_params = { hidden = 16 }\n'
+                            '[[models]]\nname = "rf"\nn_estimators = 5\n')
+    config = load_config(cfg)
+    with caplog.at_level(logging.INFO, logger="drugscreen"):
+        outcomes = run_benchmark(config, isolate=False)
+    assert {o.status for o in outcomes} == {"done"}
+    left_out = [r.getMessage() for r in caplog.records if "could not be parsed" in r.getMessage()]
+    assert len(left_out) == 1, left_out
+    assert str(config.results_dir / "assay.invalid.csv") in left_out[0]
+
+    # a cell process after the first: the loader's warnings are kept back, its errors are not
+    loader_log = logging.getLogger("drugscreen.data.loaders")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="drugscreen"), _loader_quiet(True):
+        loader_log.warning("said before")
+        loader_log.error("an error")
+    assert [r.getMessage() for r in caplog.records] == ["an error"]
+    assert loader_log.level == logging.NOTSET
+
+    # the trained cells' figures are those of `drugscreen train` reading the table itself
+    from drugscreen.training.config import TrainConfig
+    from drugscreen.training.trainer import train
+
+    rec = json.loads((config.results_dir / "assay__fp_mlp__scaffold__1.json").read_text())
+    own = train(TrainConfig.from_dict({"dataset": [str(table)], "targets": ["logp"], "model": "fp_mlp", "seeds": [1],
+                                       "epochs": 2, "batch_size": 32, "model_params": {"hidden": 16}}), None)
+    assert rec["metrics"]["test"]["rmse"] == pytest.approx(own.run_records[0]["metrics"]["test"]["rmse"], rel=1e-9)

@@ -89,7 +89,9 @@ def train_record(
     With ``table`` (a user's own table) the trainer reads that file with its options, as
     ``drugscreen train --dataset my.csv`` does; with ``loaded`` (the runner's copy of it, named
     as the config names it) it trains on that copy, so its split is the runner's split file's
-    to the byte (a split records its dataset's name).
+    to the byte (a split records its dataset's name) and the table is not read a second time
+    (which repeated its warnings about rows left out, the second time without the file
+    listing them).
     """
     from drugscreen.training.config import TrainConfig
     from drugscreen.training.trainer import train
@@ -111,10 +113,9 @@ def train_record(
             **params,
         }
     )
-    if loaded is None or table is None or loaded.name == table_name_of(table):
+    if loaded is None or table is None:
         result = train(config, None)
         return dict(result.run_records[0])
-    # a table given its own name: the trainer would name it after the file
     import torch
 
     from drugscreen.exceptions import DatasetError
@@ -130,10 +131,3 @@ def train_record(
     if data.meta.get("unscorable_valid"):
         raise DatasetError("; ".join(data.meta["unscorable_valid"]))  # each says why no epoch could be chosen
     return dict(train_on_data(data, config, None).run_records[0])
-
-
-def table_name_of(table: TableSpec) -> str:
-    """The name the trainer gives a table (its file name without suffixes)."""
-    from drugscreen.data.loaders import table_name
-
-    return table_name(table.path)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -332,7 +334,24 @@ def _fmt(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.3f}"
 
 
-def _child(config: BenchmarkConfig, cell: Cell, level: int, queue: Any) -> None:
+@contextmanager
+def _loader_quiet(quiet: bool) -> Iterator[None]:
+    """With ``quiet``, the data loader says only errors: its warnings about a table's rows (left
+    out, without a label, merged) and its summary were said by the first cell that read the table,
+    and every later cell of the run (each in its own process) would repeat them word for word."""
+    if not quiet:
+        yield
+        return
+    loader_log = logging.getLogger("drugscreen.data.loaders")
+    before = loader_log.level
+    loader_log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        loader_log.setLevel(before)
+
+
+def _child(config: BenchmarkConfig, cell: Cell, level: int, queue: Any, quiet_load: bool = False) -> None:
     """Entry point of the per-cell process: mirror the parent's log level, run, report."""
     root = logging.getLogger("drugscreen")
     if not root.handlers:
@@ -342,17 +361,19 @@ def _child(config: BenchmarkConfig, cell: Cell, level: int, queue: Any) -> None:
         root.propagate = False
     root.setLevel(level)
     try:
-        run_cell(config, cell)
+        with _loader_quiet(quiet_load):
+            run_cell(config, cell)
         queue.put("")
     except BaseException as exc:  # reported to the parent, which decides
         queue.put(f"{type(exc).__name__}: {exc}")
         raise SystemExit(1) from None
 
 
-def _run_isolated(config: BenchmarkConfig, cell: Cell) -> str:
+def _run_isolated(config: BenchmarkConfig, cell: Cell, quiet_load: bool = False) -> str:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(config, cell, logging.getLogger("drugscreen").getEffectiveLevel(), queue))
+    level = logging.getLogger("drugscreen").getEffectiveLevel()
+    proc = ctx.Process(target=_child, args=(config, cell, level, queue, quiet_load))
     proc.start()
     proc.join()
     try:
@@ -409,6 +430,7 @@ def run_benchmark(
     """
     outcomes: list[CellOutcome] = []
     data_shas: dict[str, str | None] = {}
+    read_before: set[str] = set()  # datasets a cell has read: later cells do not repeat the loader's warnings
     cells = select_cells(config, only)
     logger.info("benchmark %s: %d cell(s)", config.name, len(cells))
     # a table's header errors (a misnamed SMILES or target column, a missing file) would fail every
@@ -431,11 +453,14 @@ def run_benchmark(
             logger.warning("[%d/%d] %s: %s: re-running it", i, len(cells), cell.key, stale)
         logger.info("[%d/%d] %s: running", i, len(cells), cell.key)
         t0 = time.perf_counter()
+        quiet_load = cell.dataset in read_before
+        read_before.add(cell.dataset)
         if isolate:
-            error = _run_isolated(config, cell)
+            error = _run_isolated(config, cell, quiet_load)
         else:
             try:
-                run_cell(config, cell)
+                with _loader_quiet(quiet_load):
+                    run_cell(config, cell)
                 error = ""
             except DrugscreenError as exc:
                 error = f"{type(exc).__name__}: {exc}"
