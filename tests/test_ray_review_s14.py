@@ -193,3 +193,22 @@ def test_the_start_line_counts_as_the_summary_line_does(tmp_path, caplog):
     run_screen_ray(_smi(tmp_path), tmp_path / "o", panel=str(TINY_BUNDLE), num_workers=1)
     start = [r.getMessage() for r in caplog.records if r.getMessage().startswith("ray engine: ")]
     assert start == ["ray engine: 3 rows, blocks of 256, 1 worker (local Ray started)"], start
+
+
+@pytest.mark.parametrize("name", ["scored.csv", "scored.SDF", "scored.tsv.gz"])
+def test_an_output_named_like_a_file_is_refused_before_ray_starts(tmp_path, name):
+    """`-o scored.csv --engine ray` made a directory called scored.csv holding Parquet parts,
+    which a user (and every spreadsheet) takes for a CSV file. Refused with a directory name to
+    use instead, before Ray starts; a directory of that name from an earlier run is still taken,
+    and so is `scored.parquet`, a common name for a directory of Parquet parts."""
+    src = _smi(tmp_path)
+    with pytest.raises(InputFormatError, match=r"not a [.\w]+ file: give -o a directory name such as .*scored/"):
+        run_screen_ray(src, tmp_path / name, panel=str(TINY_BUNDLE))
+    assert not (tmp_path / name).exists()
+
+    from drugscreen.screening.ray_engine import _refuse_file_name
+
+    (tmp_path / "old.csv").mkdir()
+    _refuse_file_name(tmp_path / "old.csv")
+    _refuse_file_name(tmp_path / "scored.parquet")
+    _refuse_file_name(tmp_path / "scored")

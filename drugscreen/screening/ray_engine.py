@@ -418,6 +418,26 @@ def _block_rows(n_rows: int, workers: int, chunk_size: int, model_batch: int) ->
 # ------------------------------------------------------------------------------ output dir
 
 
+#: Suffixes of the local engine's single-file outputs (and of text molecule files): a new output
+#: directory named so would read as a file of that kind (``-o scored.csv``). ``.parquet`` is not
+#: among them: a directory of Parquet parts named ``scored.parquet`` is a common layout.
+_FILE_OUTPUT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".sdf", ".sd", ".smi", ".smiles", ".ism", ".gz", ".html", ".htm")
+
+
+def _refuse_file_name(out: Path) -> None:
+    """Refuse a new output directory whose name ends like a file the local engine writes."""
+    if out.suffix.lower() in _FILE_OUTPUT_SUFFIXES and not out.is_dir():
+        stem = out
+        while stem.suffix.lower() in _FILE_OUTPUT_SUFFIXES:
+            stem = stem.with_suffix("")
+        kind = out.name[len(stem.name):]  # .csv, .tsv.gz
+        raise InputFormatError(
+            f"--engine ray writes a directory of Parquet parts, not a {kind} file: give -o a directory name such as "
+            f"{stem}/ (read it back with drugscreen.screening.ray_engine.read_scored, or pandas.read_parquet), or use "
+            "--engine local for a single file"
+        )
+
+
 def _prepare_output(out: Path, input_files: list[str]) -> Path | None:
     """Create ``out``, or set a previous ray-engine output in it aside; refuse anything else.
 
@@ -854,6 +874,7 @@ def run_screen_ray(
     out = Path(output_dir)
     if str(output_dir) == "-":
         raise InputFormatError("--engine ray writes a directory of Parquet parts; give -o DIRECTORY, not '-'")
+    _refuse_file_name(out)
     if chunk_size < 1:
         raise ConfigError(f"chunk size must be at least 1, got {chunk_size}")
     if num_workers is not None and num_workers < 1:
