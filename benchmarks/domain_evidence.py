@@ -135,6 +135,7 @@ def main() -> None:
     lines += ["", f"The lowest-similarity tertile scores worse than the highest in {worse_low} of {n_low} datasets; "
               f"out-of-domain molecules score worse than in-domain ones in {worse_out} of {n_out} datasets "
               "where both sides have a defined metric (out-of-domain groups are small: see n)."]
+    lines += _own_dataset_section(data, sims["test"], preds["test"], stored, result)
     lines += _uncertainty_section(data, preds["test"], spreads["test"], result)
     # the second half of the domain: each dataset's training descriptor ranges
     ranges = bundle.descriptor_ranges
@@ -172,6 +173,74 @@ def main() -> None:
     from drugscreen.benchmarking.records import write_evidence
 
     print(write_evidence(args.out, result, lines))
+
+
+def _own_dataset_section(data, panel_sim: np.ndarray, pred: np.ndarray, threshold: float, result: dict) -> list[str]:
+    """The screen's similarity is to the panel's whole training set (every dataset's training
+    molecules): a test molecule of one dataset may be close to another dataset's molecules only.
+    Here each dataset's test metric by tertile of the similarity to that dataset's own training
+    molecules, beside the tertiles of the panel-wide similarity, and how many test molecules each
+    similarity puts below the threshold; last, for HIV's test molecules (NCI screening compounds,
+    the nearest thing here to a screening library), the share below the threshold for each
+    dataset's own training set."""
+    from drugscreen.domain import domain_metric_evidence, max_tanimoto
+
+    train, test = data.train, data.test
+    own_refs = [np.ascontiguousarray(train.fps[train.dataset_index == k]) for k in range(len(data.datasets))]
+    rows_out = []
+    lines = ["", "## Test split: similarity to the dataset's own training molecules against the panel-wide similarity", "",
+             "The screen's `ad_similarity` is the highest ECFP4 Tanimoto similarity to any training molecule of the "
+             "panel; here it is set beside the similarity to the molecule's own dataset's training part. Each "
+             "dataset's test metric by tertile of either (lowest first; ROC-AUC: mean over tasks with both classes "
+             f"in the bin), and the test molecules under the stored threshold {threshold:.2f} by either.", "",
+             "| dataset | metric | panel-wide: low / middle / high tertile | own dataset: low / middle / high tertile "
+             "| under threshold: panel-wide | own dataset | own dataset: metric at or above / under the threshold |",
+             "|---|---|---|---|---|---|---|"]
+    sharper = counted = worse_out = n_out = 0
+    for k, ds in enumerate(data.datasets):
+        a, b = ds.task_slice
+        rows = test.dataset_index == k
+        own = max_tanimoto(test.fps[rows], own_refs[k])
+        y, p = test.y[rows, a:b], pred[rows, a:b]
+        evs = {name: domain_metric_evidence(sim, y, p, ds.task_type, threshold)
+               for name, sim in (("panel", panel_sim[rows]), ("own", own))}
+        gaps = {}
+        for name, ev in evs.items():
+            bins = ev["by_bin"]
+            sign = 1.0 if ev["higher_is_better"] else -1.0
+            ok = len(bins) == 3 and not (math.isnan(bins[0]["metric"]) or math.isnan(bins[2]["metric"]))
+            gaps[name] = sign * (bins[2]["metric"] - bins[0]["metric"]) if ok else float("nan")
+        if not (math.isnan(gaps["panel"]) or math.isnan(gaps["own"])):
+            counted += 1
+            sharper += gaps["own"] > gaps["panel"]
+        under = {"panel": int((panel_sim[rows] < threshold).sum()), "own": int((own < threshold).sum())}
+        rows_out.append({"dataset": ds.name, "metric": evs["own"]["metric"], "n": int(rows.sum()),
+                         "under_threshold": under, "high_minus_low_tertile": gaps,
+                         "by_tertile": {name: ev["by_bin"] for name, ev in evs.items()}})
+        tert = {name: " / ".join(_fmt(bn["metric"]) for bn in ev["by_bin"]) for name, ev in evs.items()}
+        arrow = "↑" if evs["own"]["higher_is_better"] else "↓"
+        own_in, own_out = evs["own"]["in"], evs["own"]["out"]
+        if not (math.isnan(own_in["metric"]) or math.isnan(own_out["metric"])):
+            n_out += 1
+            worse_out += (1.0 if evs["own"]["higher_is_better"] else -1.0) * (own_out["metric"] - own_in["metric"]) < 0
+        lines.append(f"| {ds.name} | {evs['own']['metric']} {arrow} | {tert['panel']} | {tert['own']} | "
+                     f"{under['panel']} of {int(rows.sum())} | {under['own']} of {int(rows.sum())} | "
+                     f"{_fmt(own_in['metric'])} ({own_in['n']}) / {_fmt(own_out['metric'])} ({own_out['n']}) |")
+    lines += ["", f"The gap between the highest and lowest tertile is wider by own-dataset similarity in {sharper} of "
+              f"{counted} datasets; molecules under the threshold for their own dataset (the screen's "
+              f"`out_of_domain_for`) score worse than the others in {worse_out} of {n_out} datasets with a metric on "
+              "both sides."]
+    result["own_dataset_similarity_test"] = rows_out
+    names = [d.name for d in data.datasets]
+    if "hiv" in names:
+        lib = test.fps[test.dataset_index == names.index("hiv")]
+        share = {d: float((max_tanimoto(lib, own_refs[k]) < threshold).mean()) for k, d in enumerate(names)}
+        panel_share = float((panel_sim[test.dataset_index == names.index("hiv")] < threshold).mean())
+        result["hiv_test_share_under_threshold"] = {"panel": panel_share, "own_dataset": share}
+        lines += ["", f"HIV's {len(lib)} test molecules under the threshold: {panel_share:.1%} by the panel-wide similarity; "
+                  "by similarity to each dataset's own training molecules: "
+                  + ", ".join(f"{d} {x:.1%}" for d, x in share.items()) + "."]
+    return lines
 
 
 def _uncertainty_section(data, pred: np.ndarray, spread: np.ndarray, result: dict) -> list[str]:

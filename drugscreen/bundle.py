@@ -6,7 +6,10 @@ A bundle is a directory::
                               configs, model config, tasks, scalers, calibration, applicability
                               domain, data checksums, split, metrics, sha256 of every other file
     member_<i>.safetensors    weights of ensemble member i (float32 or float16)
-    train_fps.safetensors     the training set's packed ECFP4 bits (uint8), for the domain
+    train_fps.safetensors     the training set's packed ECFP4 bits (uint8), for the domain;
+                              optionally also ``datasets``, (n, n_datasets) uint8 0/1: which
+                              datasets each fingerprint is a training molecule of (names in
+                              ``config["domain"]["datasets"]``), for each dataset's own domain
     forest.safetensors        optional: ECFP4 random forests as arrays
                               (:class:`~drugscreen.models.forest.ForestArrays`), blended into
                               some tasks' member outputs with weights in ``config["forest"]``
@@ -141,6 +144,7 @@ def save_bundle(
     weights_dtype: str = "float32",
     card: str | None = None,
     forest: Any = None,
+    train_fps_datasets: np.ndarray | None = None,
 ) -> Path:
     """Write a bundle directory.
 
@@ -163,6 +167,10 @@ def save_bundle(
         Optional :class:`~drugscreen.models.forest.ForestArrays` blended into the tasks
         ``config["forest"]["tasks"]`` with weights ``config["forest"]["weights"]`` (the
         members' share; the forest gets ``1 - weight``).
+    train_fps_datasets
+        Optional ``(n, n_datasets)`` 0/1: which datasets each row of ``train_fps`` is a training
+        molecule of, the datasets named in ``config["domain"]["datasets"]`` (see
+        :class:`~drugscreen.domain.DatasetDomain`).
     """
     import torch
     from safetensors.torch import save_file
@@ -180,10 +188,7 @@ def save_bundle(
         save_file(tensors, str(out / name), metadata={"format": "pt"})  # one key: safetensors orders metadata by hash
         _plain_file_mode(out / name)
         files[name] = _sha256(out / name)
-    fps = np.ascontiguousarray(np.asarray(train_fps, dtype=np.uint8))
-    save_file({"fps": torch.from_numpy(fps)}, str(out / FPS_FILE), metadata={"format": "packbits"})
-    _plain_file_mode(out / FPS_FILE)
-    files[FPS_FILE] = _sha256(out / FPS_FILE)
+    files[FPS_FILE] = write_train_fps(out, train_fps, train_fps_datasets, (config.get("domain") or {}).get("datasets"))
     if forest is not None:
         from safetensors.numpy import save_file as save_numpy
 
@@ -213,6 +218,27 @@ def save_bundle(
     return out
 
 
+def write_train_fps(
+    out: Path, train_fps: np.ndarray, datasets: np.ndarray | None = None, names: Sequence[str] | None = None
+) -> str:
+    """Write ``out/train_fps.safetensors`` (the packed fingerprints, and with ``datasets`` each
+    row's datasets, one column per name of ``names``); return its sha256 for ``config["files"]``."""
+    import torch
+    from safetensors.torch import save_file
+
+    fps = np.ascontiguousarray(np.asarray(train_fps, dtype=np.uint8))
+    tensors = {"fps": torch.from_numpy(fps)}
+    if datasets is not None:
+        member = np.ascontiguousarray(np.asarray(datasets) != 0, dtype=np.uint8)
+        if names is None or member.shape != (len(fps), len(names)):
+            raise ValueError(f"train_fps_datasets must be ({len(fps)}, len(config['domain']['datasets'])), "
+                             f"got {member.shape} for datasets {names}")
+        tensors["datasets"] = torch.from_numpy(member)
+    save_file(tensors, str(out / FPS_FILE), metadata={"format": "packbits"})
+    _plain_file_mode(out / FPS_FILE)
+    return _sha256(out / FPS_FILE)
+
+
 # ----------------------------------------------------------------------------- loading
 
 
@@ -240,6 +266,14 @@ class Prediction:
         Per molecule, the training sets whose descriptor range it leaves
         (:meth:`DescriptorRanges.describe <drugscreen.descriptor_ranges.DescriptorRanges.describe>`,
         "" when none); set by :meth:`ModelBundle.predict_smiles` for bundles that record ranges.
+    out_of_domain_for
+        Per molecule, the training sets whose own molecules it is less similar to than the
+        domain threshold, with that similarity (:meth:`ModelBundle.out_of_domain_for`, "" when
+        none); set by :meth:`ModelBundle.predict_smiles` for bundles that record them.
+    dataset_similarity, domain_datasets
+        ``(n, k)`` max Tanimoto similarity to each of the ``k`` datasets' own training molecules,
+        and their names (:meth:`ModelBundle.domain_by_dataset`); set by
+        :meth:`ModelBundle.predict_smiles` and the Screener for bundles that record them.
     """
 
     mean: np.ndarray
@@ -249,6 +283,9 @@ class Prediction:
     task_names: list[str]
     members: np.ndarray | None = None
     out_of_range: list[str] | None = None
+    out_of_domain_for: list[str] | None = None
+    dataset_similarity: np.ndarray | None = None
+    domain_datasets: list[str] | None = None
 
 
 def _check_batch_size(batch_size: Any) -> None:
@@ -352,6 +389,7 @@ class ModelBundle:
         self._ranges: Any = None
         self._range_featurizer: Any = None
         self._forest: Any = None
+        self._dataset_domain: Any = None
 
     # -- metadata ----------------------------------------------------------------------
     @property
@@ -567,6 +605,26 @@ class ModelBundle:
             self._train_fps = _load_tensors(self.path / FPS_FILE)["fps"].numpy()
         return self._train_fps
 
+    @property
+    def dataset_domain(self) -> Any:
+        """Each training dataset's own fingerprints (:class:`~drugscreen.domain.DatasetDomain`),
+        or ``None`` for a bundle that does not record which dataset each came from."""
+        names = (self.config.get("domain") or {}).get("datasets")
+        if not names:
+            return None
+        if self._dataset_domain is None:
+            from drugscreen.domain import DatasetDomain
+
+            tensors = _load_tensors(self.path / FPS_FILE)
+            if "datasets" not in tensors:
+                raise BundleError(f"model bundle {self.path}: {CONFIG_FILE} names the datasets of the training "
+                                  f"fingerprints but {FPS_FILE} has no 'datasets' tensor")
+            try:
+                self._dataset_domain = DatasetDomain(self.train_fps, tensors["datasets"].numpy(), names)
+            except ValueError as exc:
+                raise BundleError(f"model bundle {self.path}: {FPS_FILE} 'datasets' does not fit ({exc})") from None
+        return self._dataset_domain
+
     def warm_up(self) -> None:
         """Build the members and prepare the applicability-domain reference now.
 
@@ -578,14 +636,17 @@ class ModelBundle:
         _ = self.models
         _ = self.forest
         if len(self.train_fps):
-            prepare_reference(self.train_fps)
+            prepare_reference(self.train_fps)  # also what dataset_domain searches
+        _ = self.dataset_domain
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write this bundle (same config, weights and fingerprints) to another directory."""
         card = (self.path / CARD_FILE).read_text() if (self.path / CARD_FILE).is_file() else None
         states = [m.state_dict() for m in self.models]
+        member = _load_tensors(self.path / FPS_FILE).get("datasets") if self.dataset_domain is not None else None
         return save_bundle(
-            path, self.config, states, self.train_fps, self.config.get("weights_dtype", "float32"), card, forest=self.forest
+            path, self.config, states, self.train_fps, self.config.get("weights_dtype", "float32"), card, forest=self.forest,
+            train_fps_datasets=None if member is None else member.numpy(),
         )
 
     # -- inference ---------------------------------------------------------------------
@@ -658,6 +719,52 @@ class ModelBundle:
         sim = max_tanimoto(np.asarray(fps), self.train_fps)  # it refuses bits or another width
         with np.errstate(invalid="ignore"):
             return sim, sim >= self.domain_threshold
+
+    def out_of_domain_for(self, fps: np.ndarray, datasets: Sequence[str] | None = None) -> list[str] | None:
+        """For packed ECFP4 rows ``(n, 256)``, the training datasets (of ``datasets``, default
+        all) whose own molecules each is less similar to than :attr:`domain_threshold`, with
+        that similarity (``"bace_classification, bace_regression 0.21; esol 0.27"``, "" when
+        none); ``None`` for a bundle that does not record each fingerprint's datasets.
+
+        ``in_domain`` asks about the whole training set: a molecule near Tox21's molecules is in
+        it, yet nothing like it may be among BACE's or ESOL's few hundred.
+        """
+        _, _, per_dataset, names = self.domain_by_dataset(fps, datasets)
+        return self.describe_out_of_domain(per_dataset, names)
+
+    def describe_out_of_domain(self, per_dataset: np.ndarray | None, names: Sequence[str]) -> list[str] | None:
+        """:meth:`out_of_domain_for` from similarities :meth:`domain_by_dataset` gave."""
+        if per_dataset is None:
+            return None
+        if not names:
+            return [""] * len(per_dataset)
+        return self.dataset_domain.describe(per_dataset, names, self.domain_threshold)
+
+    def domain_by_dataset(
+        self, fps: np.ndarray, datasets: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, list[str]]:
+        """:meth:`applicability` of packed ECFP4 rows, and in the same pass each molecule's
+        similarity to each training dataset's own molecules (of ``datasets``, default all).
+
+        Returns
+        -------
+        tuple
+            ``(similarity, in_domain, per_dataset, names)``: as :meth:`applicability` (the same
+            numbers), then ``(n, k)`` similarities to the ``k`` datasets ``names`` (``None`` and
+            ``[]`` for a bundle that does not record each fingerprint's datasets).
+        """
+        dom = self.dataset_domain
+        if dom is None:
+            sim, ind = self.applicability(fps)
+            return sim, ind, None, []
+        names = dom.names if datasets is None else [d for d in dom.names if d in set(datasets)]
+        fps = np.asarray(fps)
+        if not len(fps):
+            return np.zeros(0), np.zeros(0, dtype=bool), np.zeros((0, len(names))), names
+        both = dom.similarity(fps, names, whole=True)
+        sim = both[:, 0]
+        with np.errstate(invalid="ignore"):
+            return sim, sim >= self.domain_threshold, both[:, 1:], names
 
     def predict(
         self,
@@ -743,7 +850,8 @@ class ModelBundle:
         ok = [i for i, p in enumerate(parsed) if p.valid]
         mols = [parsed[i].mol for i in ok]
         extra = self.extra_inputs(mols)
-        sub = self.predict([feat(m) for m in mols], extra=extra, fps=ecfp4_packed(mols, self.fingerprint_config), batch_size=batch_size)
+        fps = ecfp4_packed(mols, self.fingerprint_config)
+        sub = self.predict([feat(m) for m in mols], extra=extra, fps=fps, batch_size=batch_size)
         n, t = len(smiles), len(self.tasks)
         mean, sd = np.full((n, t), np.nan), np.full((n, t), np.nan)
         sim, ind = np.full(n, np.nan), np.zeros(n, dtype=bool)
@@ -763,7 +871,16 @@ class ModelBundle:
                 ind[i] = False
                 if beyond is not None:
                     beyond[i] = with_note(note, beyond[i])
-        return Prediction(mean=mean, std=sd, domain_similarity=sim, in_domain=ind, task_names=self.task_names, out_of_range=beyond)
+        far, per_dataset, names = None, None, None
+        if self.dataset_domain is not None:
+            _, _, sub_ds, names = self.domain_by_dataset(fps)
+            per_dataset = np.full((n, len(names)), np.nan)
+            per_dataset[ok] = sub_ds
+            far = [""] * n
+            for i, text in zip(ok, self.describe_out_of_domain(sub_ds, names) or [], strict=True):
+                far[i] = text
+        return Prediction(mean=mean, std=sd, domain_similarity=sim, in_domain=ind, task_names=self.task_names,
+                          out_of_range=beyond, out_of_domain_for=far, dataset_similarity=per_dataset, domain_datasets=names)
 
 
 def _smiles_list(smiles: Any) -> list[Any]:

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 __all__ = [
+    "DatasetDomain",
     "ECFP4_CONFIG",
     "INORGANIC_CARBON_NOTE",
     "INORGANIC_NOTE",
@@ -31,6 +32,9 @@ __all__ = [
     "with_note",
     "choose_threshold",
     "domain_error_evidence",
+    "describe_out_of_domain",
+    "distinct_fingerprints",
+    "far_datasets",
     "domain_metric_evidence",
     "group_error_evidence",
     "ecfp4_packed",
@@ -126,7 +130,9 @@ def unpack_bits(packed: np.ndarray, n_bits: int | None = None) -> np.ndarray:
 
 
 _REF_CACHE: dict[int, tuple[Any, Any]] = {}
-_REF_CACHE_SIZE = 4
+#: Prepared references kept at once (an entry goes when its array does): a panel's whole
+#: training set and each of its datasets' own (:class:`DatasetDomain`), with room to spare.
+_REF_CACHE_SIZE = 32
 
 
 def _prepared(packed: np.ndarray) -> Any:
@@ -162,9 +168,9 @@ def _reference(packed: np.ndarray) -> Any:
 _FEW_QUERIES = 32
 
 
-def _max_tanimoto_few(query: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """:func:`max_tanimoto` by popcounts of packed bits, one query at a time (same float64
-    ``|A & B| / |A | B|``, hence the same values as the matrix-product kernel)."""
+def _tanimoto_rows_few(query: np.ndarray, reference: np.ndarray) -> Iterator[np.ndarray]:
+    """Each query row's float64 Tanimoto similarity to every reference row (in reference
+    order), by popcounts of packed bits, one query at a time."""
     width = query.shape[1]
     if width % 8 == 0 and reference.flags.c_contiguous:
         ref = reference.view(np.uint64)
@@ -172,15 +178,21 @@ def _max_tanimoto_few(query: np.ndarray, reference: np.ndarray) -> np.ndarray:
     else:
         ref, q = reference, query
     ref_counts = np.bitwise_count(ref).sum(1, dtype=np.int64)
-    best = np.zeros(len(q), dtype=np.float64)
     both = np.empty_like(ref)
     counts = np.empty(ref.shape, dtype=np.uint8)
-    for i, row in enumerate(q):
+    for row in q:
         np.bitwise_and(ref, row, out=both)
         np.bitwise_count(both, out=counts)
         inter = np.add.reduce(counts, axis=1, dtype=np.uint16).astype(np.float64)  # <= 65,535 bits
         union = ref_counts + int(np.bitwise_count(row).sum()) - inter
-        sim = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+        yield np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+
+
+def _max_tanimoto_few(query: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """:func:`max_tanimoto` by popcounts of packed bits, one query at a time (same float64
+    ``|A & B| / |A | B|``, hence the same values as the matrix-product kernel)."""
+    best = np.zeros(len(query), dtype=np.float64)
+    for i, sim in enumerate(_tanimoto_rows_few(query, reference)):
         best[i] = sim.max()
     return best
 
@@ -247,6 +259,134 @@ def max_tanimoto(query: np.ndarray, reference: np.ndarray, chunk: int = 8192) ->
     q_bits = np.unpackbits(query, axis=1, count=ref.n_bits)
     sim, _ = _max_tanimoto_exact(q_bits, ref, False, chunk)
     return sim
+
+
+class DatasetDomain:
+    """Each dataset's own training fingerprints, for a query's similarity to each of them.
+
+    A panel's ``ad_similarity`` is the similarity to its whole training set; a molecule close
+    to Tox21's molecules only is then "in domain" for the BACE and ESOL endpoints too, whose
+    training sets are a few hundred molecules of one series or of small solutes. This knows,
+    for each dataset, which rows of the training fingerprints that dataset contributed, so its
+    own similarity can be told apart (``drugscreen screen``'s ``out_of_domain_for``). The
+    similarities to every dataset and to the whole set come from one pass over the whole set's
+    prepared reference (:func:`prepare_reference`, shared with :func:`max_tanimoto`).
+
+    Parameters
+    ----------
+    fps
+        ``(n, n_bytes)`` packed training fingerprints (a bundle's ``train_fps``; this very array
+        is searched, so its prepared reference is the one :func:`max_tanimoto` uses).
+    membership
+        ``(n, n_datasets)`` 0/1: row ``i`` is a training molecule of dataset ``j`` (a molecule
+        may belong to several).
+    names
+        The datasets, one per ``membership`` column.
+    """
+
+    def __init__(self, fps: np.ndarray, membership: np.ndarray, names: Sequence[str]) -> None:
+        member = np.asarray(membership)
+        if member.ndim != 2 or member.shape != (len(fps), len(names)):
+            raise ValueError(f"membership must be ({len(fps)}, {len(names)}) for {len(fps)} fingerprints and "
+                             f"{len(names)} datasets, got {member.shape}")
+        self.fps = fps
+        self.names = list(names)
+        self._rows: dict[str, np.ndarray] = {}
+        by_column: dict[bytes, np.ndarray] = {}  # datasets with the same training molecules share one array
+        for j, name in enumerate(self.names):
+            mask = member[:, j] != 0
+            key = np.packbits(mask).tobytes()
+            if key not in by_column:
+                by_column[key] = np.flatnonzero(mask)
+            self._rows[name] = by_column[key]
+
+    def size(self, name: str) -> int:
+        """Training fingerprints of dataset ``name``."""
+        return len(self._rows[name])
+
+    def groups(self, names: Sequence[str] | None = None) -> list[list[str]]:
+        """``names`` (default: every dataset) in groups of datasets with the same training
+        molecules (BACE's classification and pIC50 sets), in the order of :attr:`names`."""
+        wanted = set(self.names if names is None else names)
+        unknown = sorted(wanted - set(self._rows))
+        if unknown:
+            raise KeyError(f"no training fingerprints recorded for {unknown}; recorded: {self.names}")
+        out: dict[int, list[str]] = {}
+        for name in self.names:
+            if name in wanted:
+                out.setdefault(id(self._rows[name]), []).append(name)
+        return list(out.values())
+
+    def similarity(self, query: np.ndarray, names: Sequence[str] | None = None, *, whole: bool = False) -> np.ndarray:
+        """``(n, k)`` maximum Tanimoto similarity of each packed query row to the training
+        molecules of each of ``names`` (default: every dataset); NaN for a dataset without any.
+        With ``whole``, ``(n, 1 + k)``: column 0 the similarity to the whole training set (as
+        :func:`max_tanimoto` gives it), from the same pass."""
+        from drugscreen.featurizers.fingerprints import max_tanimoto_by_group
+
+        names = self.names if names is None else list(names)
+        self.groups(names)  # unknown names refused
+        query = np.asarray(query, dtype=np.uint8)
+        if query.ndim != 2 or (len(query) and query.shape[1] != self.fps.shape[1]):
+            raise ValueError(f"query must be packed fingerprints of {self.fps.shape[1]} bytes per row, got {query.shape}")
+        groups = [self._rows[n] for n in names]
+        if len(query) <= _FEW_QUERIES and _prepared(self.fps) is None:  # a few molecules: no preparing
+            out = np.full((len(query), 1 + len(groups)), np.nan)
+            for i, sim in enumerate(_tanimoto_rows_few(query, np.ascontiguousarray(self.fps, dtype=np.uint8))):
+                out[i, 0] = sim.max() if len(sim) else np.nan
+                for k, rows in enumerate(groups):
+                    if len(rows):
+                        out[i, 1 + k] = sim[rows].max()
+        else:
+            ref = _reference(self.fps)
+            out = max_tanimoto_by_group(np.unpackbits(query, axis=1, count=ref.n_bits), ref, groups)
+        return out if whole else out[:, 1:]
+
+    def describe(self, similarity: np.ndarray, names: Sequence[str], threshold: float) -> list[str]:
+        """Per row of ``similarity`` (``(n, k)``, a column per dataset of ``names``, as
+        :meth:`similarity` gives it), the datasets whose own training molecules it is less
+        similar to than ``threshold``, with that similarity, datasets with the same training
+        molecules together: ``"bace_classification, bace_regression 0.21; esol 0.27"``; ``""``
+        when it reaches the threshold for every one (a dataset without molecules is not listed)."""
+        names = list(names)
+        groups = self.groups(names)
+        first = [names.index(g[0]) for g in groups]
+        return describe_out_of_domain(np.asarray(similarity)[:, first], [", ".join(g) for g in groups], threshold)
+
+
+def far_datasets(text: str) -> list[str]:
+    """The datasets a :func:`describe_out_of_domain` text names (``"a, b 0.21; c 0.27"`` ->
+    ``["a", "b", "c"]``)."""
+    return [name for part in str(text or "").split("; ") if part for name in part.rsplit(" ", 1)[0].split(", ")]
+
+
+def describe_out_of_domain(similarity: np.ndarray, labels: Sequence[str], threshold: float) -> list[str]:
+    """Per row of ``similarity`` (``(n, k)``, one column per label), the labels whose similarity
+    is under ``threshold``, each with it, joined with ``"; "``: ``"bace_classification,
+    bace_regression 0.21; esol 0.27"``; ``""`` when none is (NaN, nothing to compare with, is not
+    listed)."""
+    sim = np.asarray(similarity, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        below = sim < threshold
+    # shown rounded down, so that a similarity under the threshold never reads as reaching it (0.299 -> 0.29)
+    shown = np.floor(np.nan_to_num(sim) * 100.0) / 100.0
+    return ["; ".join(f"{labels[k]} {shown[i, k]:.2f}" for k in np.flatnonzero(flags)) for i, flags in enumerate(below)]
+
+
+def distinct_fingerprints(fps: np.ndarray, dataset_index: np.ndarray, n_datasets: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``fps`` in order of first appearance, and ``(n_distinct, n_datasets)``
+    uint8 0/1: which datasets (``dataset_index`` of each row of ``fps``) each distinct row comes from."""
+    fps = np.asarray(fps, dtype=np.uint8)
+    dataset_index = np.asarray(dataset_index, dtype=np.int64)
+    if len(fps) == 0:
+        return fps[:0], np.zeros((0, n_datasets), dtype=np.uint8)
+    _, first, inverse = np.unique(fps, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    position = np.empty_like(order)
+    position[order] = np.arange(len(order))
+    membership = np.zeros((len(first), n_datasets), dtype=np.uint8)
+    membership[position[inverse.reshape(-1)], dataset_index] = 1
+    return fps[first[order]], membership
 
 
 def per_molecule_error(y: np.ndarray, pred: np.ndarray, is_classification: np.ndarray, std: np.ndarray) -> np.ndarray:

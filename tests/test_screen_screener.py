@@ -31,7 +31,7 @@ def test_columns_in_order_and_types(screener):
     expected = ["smiles", "id", "smiles_std", "valid", "error"]
     for c in ends:
         expected += [c, f"{c}_unc"]
-    expected += ["ad_similarity", "in_domain", "out_of_range", "alerts_pains", "alerts_brenk", "qed", "mw", "clogp", "tpsa",
+    expected += ["ad_similarity", "in_domain", "out_of_range", "out_of_domain_for", "alerts_pains", "alerts_brenk", "qed", "mw", "clogp", "tpsa",
                  "hbd", "hba", "rotatable_bonds", "lipinski_violations", "permanent_charges", "acidic_groups", "score", "rank"]  # fmt: skip
     assert list(df.columns) == expected
     for c in ends + [f"{c}_unc" for c in ends] + ["ad_similarity", "qed", "mw", "score"]:

@@ -198,6 +198,20 @@ def _card_ranges(text: str, datasets: set[str]) -> str:
     return "; ".join(keep)
 
 
+def _card_far(text: str, datasets: set[str]) -> str:
+    """The parts of an ``out_of_domain_for`` text that name a dataset in ``datasets`` (those
+    behind a card's values; all of them when the card shows none); ``""`` when none."""
+    if not datasets:
+        return text
+    keep = []
+    for part in text.split("; "):
+        head, _, sim = part.rpartition(" ")
+        named = [g for g in head.split(", ") if g in datasets]
+        if named:
+            keep.append(f"{', '.join(named)} {sim}")
+    return "; ".join(keep)
+
+
 def _card_value(row: pd.Series, spec: str, combine: str) -> float:
     cols = spec.split("|")
     vals = [float(row[c]) for c in cols if c in row.index and row[c] is not None and not (isinstance(row[c], float) and math.isnan(row[c]))]
@@ -222,6 +236,12 @@ def _domain_rows(domain: dict[str, Any] | None, n_valid: int) -> list[tuple[str,
         detail = ", ".join(f"{k} {share(v)}" for k, v in sorted(by.items(), key=lambda kv: -kv[1]))
         rows.append(("Beyond a training set's descriptor range",
                      f"{share(domain['out_of_range'])} beyond at least one; by training set: {detail}; column out_of_range"))
+    far = {k: v for k, v in domain.get("far_by_dataset", {}).items() if v}
+    if far:
+        detail = ", ".join(f"{k} {share(v)}" for k, v in sorted(far.items(), key=lambda kv: -kv[1]))
+        rows.append(("Far from a training set's own molecules",
+                     f"{share(domain.get('far', 0))} under the similarity threshold for at least one; by training set: "
+                     f"{detail}; column out_of_domain_for"))
     return rows
 
 
@@ -356,6 +376,10 @@ def render_report(
                 beyond = _card_ranges(beyond, card_datasets)
             if beyond:
                 ood += f'<span class="ood" title="outside these training sets\' descriptor range">beyond training range: {_esc(beyond)}</span>'
+            far = _card_far(str(row.get("out_of_domain_for", "") or ""), card_datasets)
+            if far:
+                ood += (f'<span class="ood" title="less similar to each of these training sets\' own molecules than the '
+                        f'domain threshold (ECFP4 Tanimoto)">far from training molecules: {_esc(far)}</span>')
             cards.append(
                 '<div class="card">'
                 f'<div class="head"><span>#{_esc(row.get("rank"))}</span><span>score {_fmt(row.get("score"))}</span></div>'

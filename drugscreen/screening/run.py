@@ -458,8 +458,10 @@ class _Collected:
     invalid: list[dict[str, Any]] = field(default_factory=list)
     histograms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     n_invalid: int = 0
-    #: valid molecules outside the fingerprint domain, outside any descriptor range, and per dataset
-    domain: dict[str, Any] = field(default_factory=lambda: {"out_of_domain": 0, "out_of_range": 0, "by_dataset": {}})
+    #: valid molecules outside the fingerprint domain, outside any descriptor range, and per dataset;
+    #: far from at least one dataset's own training molecules, and per dataset (out_of_domain_for)
+    domain: dict[str, Any] = field(default_factory=lambda: {"out_of_domain": 0, "out_of_range": 0, "by_dataset": {},
+                                                             "far": 0, "far_by_dataset": {}})
 
     def count_ranges(self, df: pd.DataFrame, datasets: list[str]) -> None:
         """Add a scored chunk's descriptor-range counts (valid rows only)."""
@@ -471,6 +473,18 @@ class _Collected:
         by = self.domain["by_dataset"]
         for d in datasets:
             by[d] = by.get(d, 0) + int(mentions(text.to_numpy(), d).sum())
+
+    def count_far(self, df: pd.DataFrame) -> None:
+        """Add a scored chunk's ``out_of_domain_for`` counts (valid rows only)."""
+        from drugscreen.domain import far_datasets
+
+        ok = df["valid"].to_numpy(dtype=bool)
+        texts = df["out_of_domain_for"].fillna("").astype(str)[ok].tolist()
+        self.domain["far"] += sum(1 for t in texts if t)
+        by = self.domain["far_by_dataset"]
+        for t in texts:
+            for d in far_datasets(t):
+                by[d] = by.get(d, 0) + 1
 
 
 def _rank_cells(ranks: np.ndarray) -> list[str]:
@@ -605,6 +619,7 @@ def _finish(
                     v = v[np.isfinite(v)]
                     counts[c] += np.histogram(np.clip(v, e[0], e[-1]), bins=e)[0]
                 collected.count_ranges(df, screener.range_datasets)
+                collected.count_far(df)
                 sel = (r > 0) & (r <= top_n)
                 if sel.any():
                     tops.append(df.loc[sel])

@@ -13,7 +13,7 @@ a ranking :class:`~drugscreen.screening.profiles.Profile`.
 
 Output columns (in this order, after the input's own columns): ``id``, ``smiles_std``,
 ``valid``, ``error``; per endpoint its value and ``<endpoint>_unc``; ``ad_similarity``,
-``in_domain``, ``out_of_range``; ``alerts_pains``, ``alerts_brenk``; ``qed``, ``mw``, ``clogp``, ``tpsa``,
+``in_domain``, ``out_of_range``, ``out_of_domain_for``; ``alerts_pains``, ``alerts_brenk``; ``qed``, ``mw``, ``clogp``, ``tpsa``,
 ``hbd``, ``hba``, ``rotatable_bonds``, ``lipinski_violations``; ``score``, ``rank``. Numeric
 columns are float64 (NaN for invalid rows), ``in_domain`` is a nullable boolean, ``rank`` a
 nullable integer.
@@ -28,7 +28,12 @@ endpoints output) whose training molecules' descriptor range the molecule leaves
 descriptor it leaves furthest, e.g. ``"esol: Chi1v 31.91 > 20.84 (+4 more)"``; empty when it
 is inside every range (or the panel records none). Fingerprints cannot see size or
 composition (a C64 alkane has heptane's ECFP4), the ranges can
-(:mod:`drugscreen.descriptor_ranges`).
+(:mod:`drugscreen.descriptor_ranges`). ``out_of_domain_for``: the datasets (of the endpoints output)
+whose own training molecules the molecule is less similar to than the threshold, with that
+similarity, e.g. ``"bace_classification, bace_regression 0.21; esol 0.27"``; empty when it
+reaches the threshold for each (or the panel does not record each fingerprint's datasets).
+``in_domain`` asks about the panel's training molecules as a whole, most of them HIV's and
+Tox21's.
 
 A molecule's numbers do not depend on the batch it is scored in. The Screener is safe to use
 from several threads (model calls are serialized with a lock) and pickles as its
@@ -71,7 +76,7 @@ __all__ = ["IDENTITY_COLUMNS", "INORGANIC_CARBON_NOTE", "INORGANIC_NOTE", "Endpo
 logger = logging.getLogger(__name__)
 
 IDENTITY_COLUMNS = ("id", "smiles_std", "valid", "error")
-DOMAIN_COLUMNS = ("ad_similarity", "in_domain", "out_of_range")
+DOMAIN_COLUMNS = ("ad_similarity", "in_domain", "out_of_range", "out_of_domain_for")
 SCORE_COLUMNS = ("score", "rank")
 #: Properties a profile objective may name besides endpoints.
 PROFILE_PROPERTIES = NUMERIC_PROPERTY_COLUMNS + ("ad_similarity",)
@@ -504,6 +509,11 @@ class Screener:
         wanted = {e.dataset for e in self.endpoints}
         return [g for g in ranges.groups if g in wanted]
 
+    @property
+    def domain_datasets(self) -> list[str]:
+        """The datasets ``out_of_domain_for`` speaks of: those of the output endpoints."""
+        return sorted({e.dataset for e in self.endpoints})
+
     def config(self) -> dict[str, Any]:
         """What defines this Screener's output (for run records and ``--resume`` checks)."""
         return {
@@ -799,6 +809,7 @@ class Screener:
         sim = np.full(n, np.nan)
         in_dom = pd.array([pd.NA] * n, dtype="boolean")
         out_of_range = np.full(n, "", dtype=object)
+        out_of_domain_for = np.full(n, "", dtype=object)
         props: dict[str, Any] = {}
         if len(ok):
             from drugscreen.domain import ecfp4_packed
@@ -813,6 +824,9 @@ class Screener:
             raw_desc = self.bundle.range_inputs(mols, extra)
             if raw_desc is not None:
                 out_of_range[okarr] = self.bundle.descriptor_ranges.describe(raw_desc, self.range_datasets)
+            far = self.bundle.describe_out_of_domain(pred.dataset_similarity, pred.domain_datasets or [])
+            if far is not None:
+                out_of_domain_for[okarr] = np.asarray(far, dtype=object)
             for j, note in enumerate(inorganic_notes(mols)):
                 if note:  # outside the domain whatever its similarity (water is in the datasets)
                     dom[j] = False
@@ -847,6 +861,7 @@ class Screener:
         out_cols["ad_similarity"] = sim
         out_cols["in_domain"] = pd.Series(in_dom, index=frame.index)
         out_cols["out_of_range"] = pd.Series(out_of_range, index=frame.index, dtype=object)
+        out_cols["out_of_domain_for"] = pd.Series(out_of_domain_for, index=frame.index, dtype=object)
         for c in ALERT_COLUMNS:
             col = np.full(n, "", dtype=object)
             if len(ok):
@@ -923,7 +938,8 @@ class Screener:
         with self._lock:
             pred = self.bundle.predict(graphs, extra=extra, fps=fps, batch_size=bs, domain=False)
             # the domain of the real molecules only: similarities are exact whatever the batch
-            pred.domain_similarity, pred.in_domain = self.bundle.applicability(fps[:n])
+            pred.domain_similarity, pred.in_domain, pred.dataset_similarity, pred.domain_datasets = (
+                self.bundle.domain_by_dataset(fps[:n], self.domain_datasets))
         if pad:
             pred.mean, pred.std = pred.mean[:n], pred.std[:n]
             if pred.members is not None:

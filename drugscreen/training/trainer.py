@@ -817,6 +817,7 @@ def train_on_data(
     from drugscreen.domain import (
         ECFP4_CONFIG,
         choose_threshold,
+        distinct_fingerprints,
         domain_error_evidence,
         max_tanimoto,
         per_molecule_error,
@@ -892,8 +893,7 @@ def train_on_data(
     # whole ensemble (all seeds' members): calibration, domain, metrics stored in the bundle
     all_raws = {p: [r for s in config.seeds for r in raws_by_seed[s][p]] for p in ("valid", "test")}
     ev = _ensemble_eval(data, config, all_raws, mean, std, blend)
-    train_fps, uniq = np.unique(data.train.fps, axis=0, return_index=True)
-    train_fps = data.train.fps[np.sort(uniq)]
+    train_fps, train_fps_datasets = distinct_fingerprints(data.train.fps, data.train.dataset_index, len(data.datasets))
     sim_valid = max_tanimoto(data.valid.fps, train_fps)
     sim_test = max_tanimoto(data.test.fps, train_fps)
     err_valid = per_molecule_error(data.valid.y, ev["pred"]["valid"], is_cls, std)
@@ -936,7 +936,7 @@ def train_on_data(
                           "std": [None if c else float(s) for c, s in zip(is_cls, std, strict=True)]}},
         "calibration": ev["calibration"],
         "domain": {"fingerprint": ECFP4_CONFIG, "threshold": chosen["threshold"], "selection": chosen,
-                   "n_train_fps": int(len(train_fps)), "evidence": evidence,
+                   "n_train_fps": int(len(train_fps)), "datasets": [d.name for d in data.datasets], "evidence": evidence,
                    "descriptor_ranges": data.descriptor_ranges, "range_evidence": range_evidence},
         "data": {d.name: {"sha256": d.sha256, "split_sha256": d.split_sha256, "n_molecules": d.n_molecules,
                           "n_train": d.n_train, "n_valid": d.n_valid, "n_test": d.n_test,
@@ -957,7 +957,8 @@ def train_on_data(
         from drugscreen.training.card import render_card
 
         result.bundle_path = save_bundle(
-            out, bundle_config, [m.state for m in members], train_fps, config.weights_dtype, forest=forest
+            out, bundle_config, [m.state for m in members], train_fps, config.weights_dtype, forest=forest,
+            train_fps_datasets=train_fps_datasets,
         )
         (out / "MODEL_CARD.md").write_text(render_card(out))
         result.bundle_paths = [result.bundle_path]
