@@ -11,8 +11,9 @@ before, such as the shipped panel, without retraining: the panel's training data
 with every dataset whose rebuilt training part holds that exact fingerprint. A fingerprint that
 no rebuilt dataset holds (a molecule that standardizes otherwise today than when the panel was
 trained) keeps no dataset and is counted. ``train_fps.safetensors`` is rewritten with the same
-``fps`` tensor, and ``config.json``'s checksum of it and ``domain.datasets`` are updated; the
-weights and everything else stay as they are.
+``fps`` tensor, ``config.json``'s checksum of it and ``domain.datasets`` are updated, and the
+model card gets the sentence a new bundle's card has; the weights and everything else stay as
+they are.
 """
 
 from __future__ import annotations
@@ -62,6 +63,15 @@ def main() -> None:
     config["domain"]["datasets"] = names
     write_json(path / CONFIG_FILE, config)
     load_bundle(path)  # checksums verified again
+    card = path / "MODEL_CARD.md"  # not checksummed: the card's sentence on it, as a new bundle's has
+    if card.is_file():
+        from drugscreen.training.card import dataset_domain_lines
+
+        text = card.read_text()
+        sentence = dataset_domain_lines(config["domain"])[-1]
+        head = next((line for line in text.splitlines() if line.startswith("Max Tanimoto (ECFP4")), None)
+        if head is not None and sentence not in text:
+            card.write_text(text.replace(head, f"{head}\n\n{sentence}", 1))
 
     print(f"{path}: {len(fps):,} training fingerprints; datasets recorded for {len(fps) - unmatched:,}, "
           f"{unmatched} matching no rebuilt training molecule; {new} rebuilt fingerprints not in the bundle")

@@ -90,6 +90,7 @@ def two_dataset_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_trained_bundle_records_each_fingerprints_datasets(two_dataset_bundle: Path) -> None:
     bundle = load_bundle(two_dataset_bundle)
     assert bundle.config["domain"]["datasets"] == ["a", "b"]
+    assert "datasets are recorded (a, b), so the screen's `out_of_domain_for`" in (two_dataset_bundle / "MODEL_CARD.md").read_text()
     dom = bundle.dataset_domain
     assert dom.size("b") > dom.size("a") > 0 and dom.size("b") == len(bundle.train_fps)  # b holds a's molecules
     # the union similarity is the largest of the datasets' own

@@ -76,6 +76,17 @@ def _auto_calibration_lines(cal: dict[str, Any]) -> list[str]:
             "dataset's tasks): " + "; ".join(parts) + "."]
 
 
+def dataset_domain_lines(domain: dict[str, Any]) -> list[str]:
+    """The card's sentence on each dataset's own domain (nothing for a bundle that does not
+    record each training fingerprint's datasets)."""
+    names = domain.get("datasets")
+    if not names:
+        return []
+    return ["", f"Each training fingerprint's datasets are recorded ({', '.join(names)}), so the screen's "
+            "`out_of_domain_for` names the datasets whose own training molecules a molecule is less similar to "
+            "than the threshold: `in_domain` asks about all of them together."]
+
+
 def _forest_lines(forest: dict[str, Any] | None) -> list[str]:
     """The card section on a blended fingerprint forest (nothing without one)."""
     if not forest:
@@ -276,6 +287,7 @@ def render_card(bundle_dir: str | Path, extra_sections: str = "") -> str:
         "",
         f"Max Tanimoto (ECFP4, 2048 bits) to the {dom.get('n_train_fps')} distinct training fingerprints. "
         f"Threshold **{_fmt(dom.get('threshold'), 3)}**, chosen on validation ({dom.get('selection', {}).get('method')}).",
+        *dataset_domain_lines(dom),
         "",
         f"Error = {ev.get('error', '')}.",
         "",
