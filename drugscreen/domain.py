@@ -130,9 +130,7 @@ def unpack_bits(packed: np.ndarray, n_bits: int | None = None) -> np.ndarray:
 
 
 _REF_CACHE: dict[int, tuple[Any, Any]] = {}
-#: Prepared references kept at once (an entry goes when its array does): a panel's whole
-#: training set and each of its datasets' own (:class:`DatasetDomain`), with room to spare.
-_REF_CACHE_SIZE = 32
+_REF_CACHE_SIZE = 4
 
 
 def _prepared(packed: np.ndarray) -> Any:
