@@ -851,7 +851,9 @@ class ModelBundle:
         mols = [parsed[i].mol for i in ok]
         extra = self.extra_inputs(mols)
         fps = ecfp4_packed(mols, self.fingerprint_config)
-        sub = self.predict([feat(m) for m in mols], extra=extra, fps=fps, batch_size=batch_size)
+        sub = self.predict([feat(m) for m in mols], extra=extra, fps=fps, batch_size=batch_size, domain=False)
+        # the whole set's similarity and each dataset's own, in one pass
+        sub.domain_similarity, sub.in_domain, sub_ds, names = self.domain_by_dataset(fps)
         n, t = len(smiles), len(self.tasks)
         mean, sd = np.full((n, t), np.nan), np.full((n, t), np.nan)
         sim, ind = np.full(n, np.nan), np.zeros(n, dtype=bool)
@@ -871,16 +873,16 @@ class ModelBundle:
                 ind[i] = False
                 if beyond is not None:
                     beyond[i] = with_note(note, beyond[i])
-        far, per_dataset, names = None, None, None
-        if self.dataset_domain is not None:
-            _, _, sub_ds, names = self.domain_by_dataset(fps)
+        far, per_dataset = None, None
+        if sub_ds is not None:
             per_dataset = np.full((n, len(names)), np.nan)
             per_dataset[ok] = sub_ds
             far = [""] * n
             for i, text in zip(ok, self.describe_out_of_domain(sub_ds, names) or [], strict=True):
                 far[i] = text
         return Prediction(mean=mean, std=sd, domain_similarity=sim, in_domain=ind, task_names=self.task_names,
-                          out_of_range=beyond, out_of_domain_for=far, dataset_similarity=per_dataset, domain_datasets=names)
+                          out_of_range=beyond, out_of_domain_for=far, dataset_similarity=per_dataset,
+                          domain_datasets=names if sub_ds is not None else None)
 
 
 def _smiles_list(smiles: Any) -> list[Any]:
