@@ -180,9 +180,15 @@ def main() -> None:
     # the applicability domain on external molecules: the panel's own flags
     in_dom = scored["in_domain"].astype("boolean").to_numpy(dtype=bool, na_value=False)
     beyond = mentions(scored["out_of_range"], "tox21")
+    # each dataset's own domain (the screen's out_of_domain_for; empty for a bundle without it)
+    from drugscreen.domain import far_datasets
+
+    far = np.array(["tox21" in far_datasets(t) for t in scored["out_of_domain_for"].fillna("").astype(str)], dtype=bool)
     domain_rows = []
     for label, mask in (("in_domain = true", in_dom & valid), ("in_domain = false", ~in_dom & valid),
-                        ("inside Tox21's descriptor range", ~beyond & valid), ("beyond Tox21's descriptor range", beyond & valid)):
+                        ("inside Tox21's descriptor range", ~beyond & valid), ("beyond Tox21's descriptor range", beyond & valid),
+                        ("Tox21's own training molecules at or above the threshold", ~far & valid),
+                        ("out_of_domain_for names tox21", far & valid)):
         rows_m = np.flatnonzero(mask)
         domain_rows.append({"subset": label, "n": int(len(rows_m)), "drugscreen_mean_roc_auc": _mean_auc(y, ours, rows_m),
                             **({"admet_ai_mean_roc_auc": _mean_auc(y, peer, rows_m)} if peer is not None else {})})
