@@ -183,10 +183,12 @@ def _own_dataset_section(data, panel_sim: np.ndarray, pred: np.ndarray, threshol
     similarity puts below the threshold; last, for HIV's test molecules (NCI screening compounds,
     the nearest thing here to a screening library), the share below the threshold for each
     dataset's own training set."""
-    from drugscreen.domain import domain_metric_evidence, max_tanimoto
+    from drugscreen.domain import DatasetDomain, distinct_fingerprints, domain_metric_evidence
 
     train, test = data.train, data.test
-    own_refs = [np.ascontiguousarray(train.fps[train.dataset_index == k]) for k in range(len(data.datasets))]
+    names = [d.name for d in data.datasets]
+    # each dataset's own training molecules, as a bundle records them for the screen's out_of_domain_for
+    own_domain = DatasetDomain(*distinct_fingerprints(train.fps, train.dataset_index, len(names)), names)
     rows_out = []
     lines = ["", "## Test split: similarity to the dataset's own training molecules against the panel-wide similarity", "",
              "The screen's `ad_similarity` is the highest ECFP4 Tanimoto similarity to any training molecule of the "
@@ -200,7 +202,7 @@ def _own_dataset_section(data, panel_sim: np.ndarray, pred: np.ndarray, threshol
     for k, ds in enumerate(data.datasets):
         a, b = ds.task_slice
         rows = test.dataset_index == k
-        own = max_tanimoto(test.fps[rows], own_refs[k])
+        own = own_domain.similarity(test.fps[rows], [ds.name])[:, 0]
         y, p = test.y[rows, a:b], pred[rows, a:b]
         evs = {name: domain_metric_evidence(sim, y, p, ds.task_type, threshold)
                for name, sim in (("panel", panel_sim[rows]), ("own", own))}
@@ -231,10 +233,9 @@ def _own_dataset_section(data, panel_sim: np.ndarray, pred: np.ndarray, threshol
               f"`out_of_domain_for`) score worse than the others in {worse_out} of {n_out} datasets with a metric on "
               "both sides."]
     result["own_dataset_similarity_test"] = rows_out
-    names = [d.name for d in data.datasets]
     if "hiv" in names:
         lib = test.fps[test.dataset_index == names.index("hiv")]
-        share = {d: float((max_tanimoto(lib, own_refs[k]) < threshold).mean()) for k, d in enumerate(names)}
+        share = dict(zip(names, (own_domain.similarity(lib) < threshold).mean(axis=0).tolist(), strict=True))
         panel_share = float((panel_sim[test.dataset_index == names.index("hiv")] < threshold).mean())
         result["hiv_test_share_under_threshold"] = {"panel": panel_share, "own_dataset": share}
         lines += ["", f"HIV's {len(lib)} test molecules under the threshold: {panel_share:.1%} by the panel-wide similarity; "

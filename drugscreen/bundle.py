@@ -384,6 +384,7 @@ class ModelBundle:
         self.config = config
         self._models: list[Any] | None = None
         self._train_fps: np.ndarray | None = None
+        self._train_fps_datasets: np.ndarray | None = None  # the file's optional 'datasets' tensor
         self._desc_scaler: Any = None
         self._extra_featurizer: Any = None
         self._ranges: Any = None
@@ -602,7 +603,9 @@ class ModelBundle:
     def train_fps(self) -> np.ndarray:
         """Packed ECFP4 bits of the training set, ``(n_train, 256)`` uint8."""
         if self._train_fps is None:
-            self._train_fps = _load_tensors(self.path / FPS_FILE)["fps"].numpy()
+            tensors = _load_tensors(self.path / FPS_FILE)  # read once: the fingerprints and their datasets
+            self._train_fps = tensors["fps"].numpy()
+            self._train_fps_datasets = tensors["datasets"].numpy() if "datasets" in tensors else None
         return self._train_fps
 
     @property
@@ -615,12 +618,12 @@ class ModelBundle:
         if self._dataset_domain is None:
             from drugscreen.domain import DatasetDomain
 
-            tensors = _load_tensors(self.path / FPS_FILE)
-            if "datasets" not in tensors:
+            fps = self.train_fps
+            if self._train_fps_datasets is None:
                 raise BundleError(f"model bundle {self.path}: {CONFIG_FILE} names the datasets of the training "
                                   f"fingerprints but {FPS_FILE} has no 'datasets' tensor")
             try:
-                self._dataset_domain = DatasetDomain(self.train_fps, tensors["datasets"].numpy(), names)
+                self._dataset_domain = DatasetDomain(fps, self._train_fps_datasets, names)
             except ValueError as exc:
                 raise BundleError(f"model bundle {self.path}: {FPS_FILE} 'datasets' does not fit ({exc})") from None
         return self._dataset_domain
@@ -643,10 +646,10 @@ class ModelBundle:
         """Write this bundle (same config, weights and fingerprints) to another directory."""
         card = (self.path / CARD_FILE).read_text() if (self.path / CARD_FILE).is_file() else None
         states = [m.state_dict() for m in self.models]
-        member = _load_tensors(self.path / FPS_FILE).get("datasets") if self.dataset_domain is not None else None
+        fps = self.train_fps
         return save_bundle(
-            path, self.config, states, self.train_fps, self.config.get("weights_dtype", "float32"), card, forest=self.forest,
-            train_fps_datasets=None if member is None else member.numpy(),
+            path, self.config, states, fps, self.config.get("weights_dtype", "float32"), card, forest=self.forest,
+            train_fps_datasets=self._train_fps_datasets if self.dataset_domain is not None else None,
         )
 
     # -- inference ---------------------------------------------------------------------
