@@ -156,3 +156,85 @@ def test_a_bundle_without_membership_gives_an_empty_column(tmp_path: Path) -> No
     (broken / CONFIG_FILE).write_text(json.dumps(config))
     with pytest.raises(BundleError, match="has no 'datasets' tensor"):
         _ = load_bundle(broken).dataset_domain
+
+
+# -- a profile's out_of_own_domain_weight: objectives on an endpoint whose own dataset is far ------
+
+_OWN = """
+[filters]
+out_of_own_domain_weight = {w}
+
+[[objectives]]
+endpoint = "a"
+direction = "up"
+thresholds = [0.0, 1.0]
+
+[[objectives]]
+endpoint = "qed"
+direction = "up"
+thresholds = [0.0, 1.0]
+"""
+
+
+def test_profile_weighs_objectives_outside_their_own_dataset() -> None:
+    import pandas as pd
+
+    from drugscreen.exceptions import ConfigError
+    from drugscreen.screening.profiles import Profile
+
+    prof = Profile.from_toml(_OWN.format(w=0.5) + '\n[[objectives]]\nendpoint = "t_*"\ndirection = "down"\nthresholds = [0.0, 1.0]\n')
+    assert prof.out_of_own_domain_weight == 0.5
+    assert Profile.from_dict(prof.to_dict()) == prof
+    assert "out_of_own_domain_weight" not in Profile.from_toml(_OWN.format(w=1)).to_dict()["filters"]
+    for bad, message in (("1.5", "must be in 0..1"), ("-0.1", "must be in 0..1"), ('"half"', "must be a finite number")):
+        with pytest.raises(ConfigError, match=f"out_of_own_domain_weight {message}"):
+            Profile.from_toml(_OWN.format(w=bad))
+    df = pd.DataFrame({"a": [0.8, 0.8, 0.8, 0.0], "qed": [0.2, 0.2, 0.2, 0.5], "t_1": [0.1, 0.1, 0.1, 0.1],
+                       "t_2": [0.3, 0.3, 0.3, 0.3], "valid": True})
+    resolved = prof.resolve({"a": "a", "qed": "qed", "t_1": "t_1", "t_2": "t_2"})
+    outside = {"a": np.array([False, True, False, True]), "t_2": np.array([False, False, True, False])}
+    score = prof.score(df, resolved, outside)
+    full = (0.8 + 0.2 + 0.7) / 3
+    np.testing.assert_allclose(score, [full, (0.5 * 0.8 + 0.2 + 0.7) / 2.5, (0.8 + 0.2 + 0.5 * 0.7) / 2.5,
+                                       (0.5 * 0.0 + 0.5 + 0.7) / 2.5])  # t_*: one column outside is enough
+    # without the flags (a panel that does not record each dataset's molecules) nothing changes
+    inside = prof.score(df, resolved, {c: np.zeros(4, dtype=bool) for c in outside})
+    np.testing.assert_allclose(inside[:3], full)
+    np.testing.assert_allclose(prof.score(df, resolved), inside)
+    np.testing.assert_allclose(prof.score(df, resolved, {}), inside)
+    # weight 0 leaves the objective out: its 0 no longer sinks a geometric mean
+    zero = Profile.from_toml('aggregate = "geometric"\n' + _OWN.format(w=0))
+    geo = zero.score(df, zero.resolve({"a": "a", "qed": "qed"}), {"a": np.array([False, False, False, True])})
+    assert geo[3] == pytest.approx(0.5) and geo[0] == pytest.approx(np.sqrt(0.8 * 0.2))
+    from drugscreen.screening.report import _filters_text
+
+    assert "left out where its endpoint's own training dataset" in _filters_text(zero)
+    assert "weight × 0.5" in _filters_text(prof)
+
+
+def test_screen_scores_with_the_own_domain_weight(two_dataset_bundle: Path) -> None:
+    """Objectives on endpoint ``a`` count for the molecules ``a``'s own training molecules cover
+    and not for the others, also when ``a`` is not among the endpoints output."""
+    from tiny_data import tiny_smiles
+
+    from drugscreen.domain import ecfp4_packed
+    from drugscreen.featurizers.molecule import prepare_molecule
+    from drugscreen.screening.profiles import Profile
+    from drugscreen.screening.screener import Screener
+
+    bundle = load_bundle(two_dataset_bundle)
+    queries = tiny_smiles(96)[60:] + QUERIES
+    mols = [prepare_molecule(s).mol for s in queries[:-1]]
+    far = np.append(bundle.dataset_domain.similarity(ecfp4_packed(mols), ["a"])[:, 0] < bundle.domain_threshold, False)
+    assert 0 < far.sum() < len(queries) - 1
+    scored = {w: Screener.load(two_dataset_bundle, endpoints="b", profile=Profile.from_toml(_OWN.format(w=w))).score(queries)
+              for w in (1, 0)}
+    assert "a" not in scored[0].columns
+    kept, dropped = scored[1]["score"].to_numpy(), scored[0]["score"].to_numpy()
+    np.testing.assert_array_equal(dropped[~far], kept[~far])
+    np.testing.assert_array_equal(dropped[far], scored[0]["qed"].to_numpy()[far])  # qed's desirability alone
+    assert np.isnan(dropped[-1])  # the invalid row
+    half = Screener.load(two_dataset_bundle, profile=Profile.from_toml(_OWN.format(w=0.5))).score(queries)
+    a, qed = half["a"].to_numpy(), half["qed"].to_numpy()
+    np.testing.assert_allclose(half["score"].to_numpy()[far], ((0.5 * a + qed) / 1.5)[far], rtol=1e-5)
+    np.testing.assert_allclose(half["score"].to_numpy()[:-1][~far[:-1]], kept[:-1][~far[:-1]], rtol=1e-5)

@@ -32,7 +32,11 @@ carbon, a bare metal such as ``[Pt]`` or cisplatin, or whose carbon is all inorg
 cyanide: the ones the screen's ``out_of_range`` marks ``inorganic:``, scores 0), ``min_mw``
 (a lighter molecule, in g/mol: a solvent, a salt's ion, a fragment, scores 0; a molecule
 whose MW or violations RDKit could not compute passes neither filter), ``out_of_domain_penalty`` (the score of a
-molecule outside the models' applicability domain is multiplied by it);
+molecule outside the models' applicability domain is multiplied by it), ``out_of_own_domain_weight``
+(an objective on a model endpoint counts with its weight multiplied by this for a molecule that
+the endpoint's own training dataset does not cover, the dataset the screen's
+``out_of_domain_for`` names; 0 leaves the objective out for that molecule, as a missing
+prediction, 1 = no change; a glob's objective when any dataset behind it does not);
 :meth:`Profile.filter_notes` says which filter set a row's score to 0. ``rank`` orders the
 valid molecules by score, 1 = best, ties broken by input order; invalid rows get no score and
 no rank.
@@ -58,6 +62,8 @@ from drugscreen.exceptions import ConfigError, UnknownNameError
 from drugscreen.messages import did_you_mean, name_listing
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import pandas as pd
 
 __all__ = [
@@ -78,7 +84,7 @@ _COMBINE = ("max", "mean", "min")
 _AGGREGATE = ("mean", "geometric")
 _FILTER_KEYS = {
     "exclude_pains", "exclude_brenk", "exclude_alerts", "exclude_inorganic", "max_lipinski_violations", "min_mw",
-    "out_of_domain_penalty",
+    "out_of_domain_penalty", "out_of_own_domain_weight",
 }
 _OBJECTIVE_KEYS = {"endpoint", "direction", "weight", "thresholds", "combine", "label"}
 #: ``Profile.source`` of a shipped profile: this prefix, then the profile's name.
@@ -306,6 +312,7 @@ class Profile:
     max_lipinski_violations: int | None = None
     min_mw: float | None = None
     out_of_domain_penalty: float = 1.0
+    out_of_own_domain_weight: float = 1.0
     source: str = field(default="", compare=False)
 
     # -- construction ---------------------------------------------------------------------
@@ -356,6 +363,9 @@ class Profile:
         exclude_pains, exclude_brenk = flag("exclude_pains"), flag("exclude_brenk")
         if not 0.0 <= penalty <= 1.0:
             raise bad(f"out_of_domain_penalty must be in 0..1, got {penalty}")
+        own_weight = number(filters.get("out_of_own_domain_weight", 1.0), "out_of_own_domain_weight")
+        if not 0.0 <= own_weight <= 1.0:
+            raise bad(f"out_of_own_domain_weight must be in 0..1, got {own_weight}")
         exclude_alerts = filters.get("exclude_alerts", [])
         # a string would have been read letter by letter, a misspelt name matched nothing
         if not isinstance(exclude_alerts, list) or not all(isinstance(a, str) for a in exclude_alerts):
@@ -432,6 +442,7 @@ class Profile:
             max_lipinski_violations=max_lip,
             min_mw=None if min_mw is None else float(min_mw),
             out_of_domain_penalty=penalty,
+            out_of_own_domain_weight=own_weight,
             source=source,
         )
 
@@ -450,6 +461,8 @@ class Profile:
             filters["max_lipinski_violations"] = self.max_lipinski_violations
         if self.min_mw is not None:
             filters["min_mw"] = self.min_mw
+        if self.out_of_own_domain_weight < 1.0:  # left out at 1: run records of older profiles stay equal
+            filters["out_of_own_domain_weight"] = self.out_of_own_domain_weight
         return {
             "name": self.name,
             "description": self.description,
@@ -586,12 +599,27 @@ class Profile:
                     )
         return notes
 
-    def score(self, df: pd.DataFrame, resolved: list[tuple[Objective, list[str]]]) -> np.ndarray:
+    def score(
+        self,
+        df: pd.DataFrame,
+        resolved: list[tuple[Objective, list[str]]],
+        outside_own: Mapping[str, np.ndarray] | None = None,
+    ) -> np.ndarray:
         """Scores (0-1, NaN for invalid rows) of a scored chunk.
 
-        ``df`` needs the columns named in ``resolved`` plus ``valid``, ``in_domain``,
-        ``alerts_pains``, ``alerts_brenk``, ``lipinski_violations``, (for ``min_mw``) ``mw`` and
-        (for ``exclude_inorganic``) ``out_of_range``.
+        Parameters
+        ----------
+        df
+            The columns named in ``resolved`` plus ``valid``, ``in_domain``, ``alerts_pains``,
+            ``alerts_brenk``, ``lipinski_violations``, (for ``min_mw``) ``mw`` and (for
+            ``exclude_inorganic``) ``out_of_range``.
+        resolved
+            :meth:`resolve`'s objectives and their columns.
+        outside_own
+            Value column -> boolean per row of ``df``: the molecule is outside the domain of
+            that endpoint's own training dataset. Objectives on such a column count with
+            :attr:`out_of_own_domain_weight` times their weight there; a column not in it (a
+            property, or a panel that does not record each dataset's molecules) is never outside.
         """
         n = len(df)
         if not resolved:
@@ -600,7 +628,13 @@ class Profile:
         den = np.zeros(n)
         logsum = np.zeros(n)
         sunk = np.zeros(n, dtype=bool)  # some objective's desirability is 0 (geometric: score 0)
+        own = self.out_of_own_domain_weight
         for obj, cols in resolved:
+            weight = np.full(n, obj.weight)
+            if own < 1.0 and outside_own:
+                outside = [np.asarray(outside_own[c], dtype=bool) for c in cols if c in outside_own]
+                if outside:
+                    weight[np.logical_or.reduce(outside)] *= own
             vals = np.column_stack([df[c].to_numpy(dtype=float, na_value=np.nan) for c in cols])
             with np.errstate(all="ignore"):
                 if vals.shape[1] == 1:
@@ -615,10 +649,10 @@ class Profile:
                     counts = (~np.isnan(vals)).sum(axis=1)
                     v = np.where(counts > 0, np.nansum(vals, axis=1) / np.maximum(counts, 1), np.nan)
             d = desirability(v, obj.direction, obj.thresholds)
-            ok = ~np.isnan(d)
-            num[ok] += obj.weight * d[ok]
-            den[ok] += obj.weight
-            logsum[ok] += obj.weight * np.log(np.maximum(d[ok], 1e-12))
+            ok = ~np.isnan(d) & (weight > 0)  # weight 0: left out, as a missing prediction
+            num[ok] += weight[ok] * d[ok]
+            den[ok] += weight[ok]
+            logsum[ok] += weight[ok] * np.log(np.maximum(d[ok], 1e-12))
             sunk |= ok & (d == 0.0)
         with np.errstate(all="ignore"):
             if self.aggregate == "geometric":

@@ -273,6 +273,13 @@ def _filters_text(prof: Any) -> str:
     parts = [f"score 0 for {', '.join(zero)}"] if zero else []
     if prof.out_of_domain_penalty < 1.0:
         parts.append(f"score × {prof.out_of_domain_penalty:g} outside the applicability domain")
+    if prof.out_of_own_domain_weight < 1.0:
+        parts.append(
+            "an objective left out where its endpoint's own training dataset does not cover the molecule"
+            if prof.out_of_own_domain_weight == 0.0
+            else f"an objective's weight × {prof.out_of_own_domain_weight:g} where its endpoint's own training "
+            "dataset does not cover the molecule (out_of_domain_for)"
+        )
     return "; ".join(parts) or "none"
 
 

@@ -402,17 +402,13 @@ class Screener:
         self._endpoint_request = endpoints
         self.endpoints = _select_endpoints(self.all_endpoints, endpoints)
         self.profile: Profile | None = load_profile(profile) if profile is not None else None
-        names: dict[str, str] = {}
-        for e in self.all_endpoints:
-            names[e.name] = e.column
-            names[e.column] = e.column
-        for e in self.all_endpoints:  # a bundle's stored name (p_np) names its endpoint too
-            if e.alias:
-                names.setdefault(e.alias, e.column)
-        for p in PROFILE_PROPERTIES:
-            names[p] = p
-        self._resolved = self.profile.resolve(names) if self.profile is not None else []
+        self._resolved = self.profile.resolve(self.objective_columns) if self.profile is not None else []
         _check_probability_thresholds(self._resolved, {e.column: e for e in self.all_endpoints}, self.profile)
+        # the profile's out_of_own_domain_weight: the dataset behind each endpoint column it scores
+        self._score_datasets: dict[str, str] = {}
+        if self.profile is not None and self.profile.out_of_own_domain_weight < 1.0:
+            by_column = {e.column: e.dataset for e in self.all_endpoints}
+            self._score_datasets = {c: by_column[c] for _, cols in self._resolved for c in cols if c in by_column}
         if self._resolved and all(c in PROFILE_PROPERTIES for _, cols in self._resolved for c in cols):
             logger.warning(
                 "profile %s: none of its model objectives matches this panel, so `score` and `rank` use "
@@ -498,6 +494,23 @@ class Screener:
         for e in self.endpoints:
             cols += [e.column, f"{e.column}_unc"]
         return cols + list(DOMAIN_COLUMNS) + list(ALERT_COLUMNS) + list(NUMERIC_PROPERTY_COLUMNS) + list(SCORE_COLUMNS)
+
+    @property
+    def objective_columns(self) -> dict[str, str]:
+        """What a profile objective may name -> the column holding its values: each endpoint's
+        name and column (and a bundle's stored task name, ``p_np``), and the properties
+        (:data:`PROFILE_PROPERTIES`). What :meth:`Profile.resolve` takes; the ``_unc`` columns
+        are not in it, so ``tox21_*`` matches the predictions alone."""
+        names: dict[str, str] = {}
+        for e in self.all_endpoints:
+            names[e.name] = e.column
+            names[e.column] = e.column
+        for e in self.all_endpoints:  # a bundle's stored name (p_np) names its endpoint too
+            if e.alias:
+                names.setdefault(e.alias, e.column)
+        for p in PROFILE_PROPERTIES:
+            names[p] = p
+        return names
 
     @property
     def range_datasets(self) -> list[str]:
@@ -811,6 +824,7 @@ class Screener:
         out_of_range = np.full(n, "", dtype=object)
         out_of_domain_for = np.full(n, "", dtype=object)
         props: dict[str, Any] = {}
+        outside_own: dict[str, np.ndarray] = {}
         if len(ok):
             from drugscreen.domain import ecfp4_packed
 
@@ -824,9 +838,14 @@ class Screener:
             raw_desc = self.bundle.range_inputs(mols, extra)
             if raw_desc is not None:
                 out_of_range[okarr] = self.bundle.descriptor_ranges.describe(raw_desc, self.range_datasets)
-            far = self.bundle.describe_out_of_domain(pred.dataset_similarity, pred.domain_datasets or [])
+            names = pred.domain_datasets or []
+            shown = [k for k, d in enumerate(names) if d in set(self.domain_datasets)]  # the output endpoints' only
+            per_dataset = pred.dataset_similarity
+            far = self.bundle.describe_out_of_domain(None if per_dataset is None else per_dataset[:, shown],
+                                                     [names[k] for k in shown])
             if far is not None:
                 out_of_domain_for[okarr] = np.asarray(far, dtype=object)
+            outside_own = self._outside_own(per_dataset, names, okarr, n)
             for j, note in enumerate(inorganic_notes(mols)):
                 if note:  # outside the domain whatever its similarity (water is in the datasets)
                     dom[j] = False
@@ -878,7 +897,7 @@ class Screener:
             missing = {k: v for k, v in every.items() if k not in scoring.columns}
             if missing:
                 scoring = pd.concat([scoring, pd.DataFrame(missing, index=frame.index)], axis=1)
-            added["score"] = self.profile.score(scoring, self._resolved)
+            added["score"] = self.profile.score(scoring, self._resolved, outside_own)
         else:
             added["score"] = np.nan
         added["rank"] = pd.array([pd.NA] * n, dtype="Int64")
@@ -939,12 +958,29 @@ class Screener:
             pred = self.bundle.predict(graphs, extra=extra, fps=fps, batch_size=bs, domain=False)
             # the domain of the real molecules only: similarities are exact whatever the batch
             pred.domain_similarity, pred.in_domain, pred.dataset_similarity, pred.domain_datasets = (
-                self.bundle.domain_by_dataset(fps[:n], self.domain_datasets))
+                self.bundle.domain_by_dataset(fps[:n], sorted({*self.domain_datasets, *self._score_datasets.values()})))
         if pad:
             pred.mean, pred.std = pred.mean[:n], pred.std[:n]
             if pred.members is not None:
                 pred.members = pred.members[:, :n]
         return pred
+
+    def _outside_own(self, per_dataset: np.ndarray | None, names: list[str], rows: np.ndarray, n: int) -> dict[str, np.ndarray]:
+        """For the profile's ``out_of_own_domain_weight``: each endpoint column it scores ->
+        whether each of the ``n`` rows (similarities ``per_dataset`` for ``rows``) is under the
+        domain threshold for that endpoint's own training dataset. ``{}`` when the profile does
+        not weigh it or the panel does not record each fingerprint's datasets."""
+        if per_dataset is None or not self._score_datasets:
+            return {}
+        with np.errstate(invalid="ignore"):
+            below = np.asarray(per_dataset) < self.bundle.domain_threshold  # NaN: not outside
+        out = {}
+        for column, dataset in self._score_datasets.items():
+            if dataset in names:
+                flags = np.zeros(n, dtype=bool)
+                flags[rows] = below[:, names.index(dataset)]
+                out[column] = flags
+        return out
 
     def _padding(self) -> tuple[Any, np.ndarray, np.ndarray | None] | None:
         """The graph, packed fingerprint row and extra-feature row that fill a model batch:
