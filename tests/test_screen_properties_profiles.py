@@ -199,3 +199,31 @@ def test_panel_without_any_profile_endpoint_says_ranking_is_drug_likeness_alone(
     with caplog.at_level(logging.WARNING, logger="drugscreen.screening.screener"):
         Screener(load_bundle(Path(__file__).parent / "data" / "tiny_bundle"), profile=None)
     assert "drug-likeness alone" not in caplog.text
+
+
+def test_pains_azo_a_is_not_reported_for_an_azide_alone():
+    """RDKit's azo_A(324) SMARTS ([#7;!R]=[#7]) matches an azide's N=N+ bond: zidovudine, an
+    HIV drug, was a PAINS hit and the default profile zeroed it. An azo group still counts, also
+    beside an azide; the Brenk column keeps naming the azide."""
+    kinds = FC.FilterCatalogParams.FilterCatalogs
+    pains = _catalog(kinds.PAINS)
+    smiles = {
+        "zidovudine": ("Cc1cn([C@H]2C[C@H](N=[N+]=[N-])[C@@H](CO)O2)c(=O)[nH]c1=O", False),
+        "azido azo dye": ("[N-]=[N+]=Nc1ccc(/N=N/c2ccccc2)cc1", True),
+        "phenazopyridine": ("Nc1ccc(/N=N/c2ccccc2)c(N)n1", True),
+        "ethyl azide": ("CCN=[N+]=[N-]", False),
+        "diazomethane": ("C=[N+]=[N-]", True),  # a diazo group is not an azide: reported as RDKit does
+    }
+    mols = [Chem.MolFromSmiles(s) for s, _ in smiles.values()]
+    out = compute_properties(mols)
+    for (name, (_, azo)), mol, found, brenk in zip(smiles.items(), mols, out["alerts_pains"], out["alerts_brenk"], strict=True):
+        assert any(e.GetDescription() == "azo_A(324)" for e in pains.GetMatches(mol)), name  # RDKit's catalog: all
+        assert ("azo_A(324)" in found.split(";")) is azo, (name, found)
+        if name in ("zidovudine", "ethyl azide"):
+            assert "Azido_group" in brenk.split(";")
+    from screen_fixtures import TINY_BUNDLE
+
+    from drugscreen.screening.screener import Screener
+
+    screened = Screener.load(TINY_BUNDLE).score([smiles["zidovudine"][0]])
+    assert screened["alerts_pains"].iloc[0] == "" and screened["score"].iloc[0] > 0

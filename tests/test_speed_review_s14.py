@@ -126,6 +126,15 @@ def _catalogs() -> tuple[FC.FilterCatalog, FC.FilterCatalog]:
     return properties._catalog(kinds.PAINS), properties._catalog(kinds.BRENK)
 
 
+def _azide_azo(pains: FC.FilterCatalog, entry, mol: Chem.Mol) -> bool:
+    """The one documented departure from the catalog: ``azo_A(324)`` is not reported when the
+    molecule with its azides (N=[N+]=[N-]) cut out no longer matches it."""
+    if entry.GetDescription() != "azo_A(324)":
+        return False
+    cut = Chem.DeleteSubstructs(mol, Chem.MolFromSmarts("[#7]=[#7+]=[#7-]"))
+    return cut.GetNumAtoms() < mol.GetNumAtoms() and not any(e.GetDescription() == "azo_A(324)" for e in pains.GetMatches(cut))
+
+
 def _nan_or(f, mol: Chem.Mol) -> float:
     try:
         return float(f(mol))
@@ -142,7 +151,7 @@ def test_every_column_is_plain_rdkits() -> None:
     with rdBase.BlockLogs():
         got = properties.compute_properties(mols)
         plain = [properties._without_hs(m) for m in mols]  # the documented convention (QED's)
-        want_pains = [";".join(e.GetDescription() for e in pains.GetMatches(m)) for m in plain]
+        want_pains = [";".join(e.GetDescription() for e in pains.GetMatches(m) if not _azide_azo(pains, e, m)) for m in plain]
         want_brenk = [";".join(dict.fromkeys(e.GetDescription() for e in brenk.GetMatches(m))) for m in plain]
         want_qed = np.array([_nan_or(QED.qed, m) for m in plain])
         want = {

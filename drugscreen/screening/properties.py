@@ -19,7 +19,9 @@ serialization:
    from its query tree; a test this reading does not follow counts as "any atom".
 
 The entries are RDKit's own, so the answer is exactly the catalog's (checked in the tests on
-every pair, not only the candidates).
+every pair, not only the candidates), with one exception: PAINS ``azo_A(324)``, whose SMARTS
+``[#7;!R]=[#7]`` is meant for azo groups, is not reported where it matches only azides
+(``N=[N+]=[N-]``; zidovudine, click-chemistry building blocks); Brenk's ``Azido_group`` is.
 
 Drug-likeness follows :func:`rdkit.Chem.QED.properties` but computes each property once and
 reuses it: MW, cLogP (Crippen), TPSA, HBD, HBA, rotatable bonds feed both QED and the output
@@ -504,6 +506,23 @@ def _query_bits(query: Chem.Mol | None, atom_classes: list[int | None] | None = 
     return np.zeros(_FP_WORDS, dtype=np.uint64)
 
 
+#: PAINS' azo class. Its SMARTS, ``[#7;!R]=[#7]``, is meant for azo compounds (diazenes, the azo
+#: dyes of Baell and Holloway's screens) but also matches an azide's N=N+ bond.
+AZO_A = "azo_A(324)"
+_AZIDE = Chem.MolFromSmarts("[#7]=[#7+]=[#7-]")
+
+
+def _azo_only_in_azides(mol: Chem.Mol, query: Chem.Mol) -> bool:
+    """Whether every match of the PAINS ``azo_A`` entry's ``query`` in ``mol`` lies within an
+    azide (``N=[N+]=[N-]``): zidovudine, or a click-chemistry building block, and no azo group.
+    ``azo_A`` is then not reported (Brenk's ``Azido_group`` still is)."""
+    azide_atoms = {a for match in mol.GetSubstructMatches(_AZIDE) for a in match}
+    if not azide_atoms:
+        return False
+    hits = mol.GetSubstructMatches(query, uniquify=True, maxMatches=10_000)
+    return bool(hits) and all(set(h) <= azide_atoms for h in hits)
+
+
 def _catalog(which: Any) -> FC.FilterCatalog:
     params = FC.FilterCatalogParams()
     params.AddCatalog(which)
@@ -524,6 +543,9 @@ class AlertScreen:
         self._pains_entries = [self.pains.GetEntryWithIdx(i) for i in range(self.pains.GetNumEntries())]
         self._pains_names = [e.GetDescription() for e in self._pains_entries]
         pains_queries = [_entry_query(e) for e in self._pains_entries]
+        # azo_A's query, to tell an azide's match from an azo group's (-1: not read, all reported)
+        self._azo_entry = next((k for k, n in enumerate(self._pains_names) if n == AZO_A and pains_queries[k][0] is not None), -1)
+        self._azo_query = pains_queries[self._azo_entry][0] if self._azo_entry >= 0 else None
         self._brenk_entries = [self.brenk.GetEntryWithIdx(i) for i in range(self.brenk.GetNumEntries())]
         self._brenk_names = [e.GetDescription() for e in self._brenk_entries]
         brenk_queries = [_entry_query(e) for e in self._brenk_entries]
@@ -589,12 +611,15 @@ class AlertScreen:
         return rows[ok], cols[ok]
 
     def pains_matches(self, mols: list[Chem.Mol], fps: np.ndarray, counts: np.ndarray | None = None) -> list[str]:
-        """PAINS names per molecule, joined with ``;`` (exactly the catalog's matches)."""
+        """PAINS names per molecule, joined with ``;``: the catalog's matches, less ``azo_A(324)``
+        where each of its matches lies in an azide (:func:`_azo_only_in_azides`)."""
         rows, cols = self._pairs("pains", mols, fps, counts)  # by molecule, entries in catalog order
         entries, names = self._pains_entries, self._pains_names
         found: list[list[str]] = [[] for _ in mols]
         for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
             if entries[j].HasFilterMatch(mols[i]):
+                if j == self._azo_entry and _azo_only_in_azides(mols[i], self._azo_query):
+                    continue
                 found[i].append(names[j])
         return [";".join(f) for f in found]
 
