@@ -5,6 +5,7 @@ is far from (``out_of_domain_for``), beside the panel-wide ``ad_similarity`` / `
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -138,7 +139,7 @@ def test_membership_survives_save_and_tampering_is_refused(two_dataset_bundle: P
         load_bundle(copy)
 
 
-def test_a_bundle_without_membership_gives_an_empty_column(tmp_path: Path) -> None:
+def test_a_bundle_without_membership_gives_an_empty_column(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """Bundles trained before it (the tiny test bundle) screen as before, with the column empty;
     a config naming datasets that its fingerprint file lacks is refused in one line."""
     from drugscreen.bundle import CONFIG_FILE
@@ -147,6 +148,16 @@ def test_a_bundle_without_membership_gives_an_empty_column(tmp_path: Path) -> No
     bundle = load_bundle(TINY_BUNDLE)
     assert bundle.dataset_domain is None and bundle.predict_smiles(["CCO"]).out_of_domain_for is None
     assert Screener.load(TINY_BUNDLE, profile=None).score(["CCO", "c1ccccc1"])["out_of_domain_for"].tolist() == ["", ""]
+    # a profile asking to weigh by it is told that this panel cannot
+    from drugscreen.screening.profiles import Profile
+
+    endpoint = Screener.load(TINY_BUNDLE, profile=None).all_endpoints[0].name
+    weighed = Profile.from_toml(_OWN.format(w=0).replace('"a"', f'"{endpoint}"'))
+    with caplog.at_level(logging.WARNING, logger="drugscreen.screening.screener"):
+        same = Screener.load(TINY_BUNDLE, profile=weighed).score(["CCO", "c1ccccc1"])["score"]
+    assert "out_of_own_domain_weight changes nothing with panel" in caplog.text
+    plain = Profile.from_toml(_OWN.format(w=1).replace('"a"', f'"{endpoint}"'))
+    np.testing.assert_array_equal(same, Screener.load(TINY_BUNDLE, profile=plain).score(["CCO", "c1ccccc1"])["score"])
 
     import shutil
 

@@ -409,6 +409,12 @@ class Screener:
         if self.profile is not None and self.profile.out_of_own_domain_weight < 1.0:
             by_column = {e.column: e.dataset for e in self.all_endpoints}
             self._score_datasets = {c: by_column[c] for _, cols in self._resolved for c in cols if c in by_column}
+            if self._score_datasets and bundle.dataset_domain is None:
+                logger.warning(
+                    "profile %s: out_of_own_domain_weight changes nothing with panel %s, which does not record "
+                    "each training molecule's dataset (retrain it with this version to record them)",
+                    self.profile.name, bundle.name,
+                )
         if self._resolved and all(c in PROFILE_PROPERTIES for _, cols in self._resolved for c in cols):
             logger.warning(
                 "profile %s: none of its model objectives matches this panel, so `score` and `rank` use "
@@ -839,7 +845,8 @@ class Screener:
             if raw_desc is not None:
                 out_of_range[okarr] = self.bundle.descriptor_ranges.describe(raw_desc, self.range_datasets)
             names = pred.domain_datasets or []
-            shown = [k for k, d in enumerate(names) if d in set(self.domain_datasets)]  # the output endpoints' only
+            output = set(self.domain_datasets)
+            shown = [k for k, d in enumerate(names) if d in output]  # the output endpoints' datasets only
             per_dataset = pred.dataset_similarity
             far = self.bundle.describe_out_of_domain(None if per_dataset is None else per_dataset[:, shown],
                                                      [names[k] for k in shown])
