@@ -277,9 +277,11 @@ def check_present(spec: DatasetSpec, path: str | os.PathLike[str], entry: DataFi
     """Check a dataset file already in the data directory; return its sha256.
 
     A file with a recorded checksum passes at once. Any other one (a fresh canonical download, a
-    copy made by hand) is used as it is, unless it is cut short (see :func:`_cut_short`): an
-    interrupted copy or a download made outside drugscreen would otherwise be loaded with its
-    last rows missing, changing the molecules and the splits without a word.
+    copy made by hand) is used as it is, unless it is cut short (see :func:`_cut_short`). One
+    whose row count is not within :data:`ROW_TOLERANCE` of the reference's (when recorded) is used
+    too, with a warning: a copy cut at a line break would otherwise be loaded with rows missing,
+    changing the molecules and the splits without a word while the results carry the dataset's
+    name (a subset made on purpose, as the tests' tiny copies are, is not refused).
 
     Raises
     ------
@@ -296,12 +298,39 @@ def check_present(spec: DatasetSpec, path: str | os.PathLike[str], entry: DataFi
             f"{path} looks cut short (an interrupted download or copy): {why}; run `drugscreen datasets fetch "
             f"{spec.name} --force` to download it again, or copy it again from its source"
         )
+    references = _reference_rows(spec, entry)
+    if references:
+        rows = count_data_rows(path)
+        if all(abs(rows - ref) > ROW_TOLERANCE * ref for ref in references):
+            logger.warning(
+                "%s has %s data rows where %s's reference copy has %s, and its checksum is not a recorded one: "
+                "results made with it carry %s's name but not its molecules (`drugscreen datasets fetch %s --force` "
+                "downloads it again; a subset of your own trains as a table: `drugscreen train --dataset FILE.csv`)",
+                path, f"{rows:,}", spec.name, f"{entry.rows:,}", spec.name, spec.name,
+            )
     return digest
 
 
+def _reference_rows(spec: DatasetSpec, entry: DataFile) -> list[int]:
+    """The data-row counts a copy of ``entry`` may have: the reference copy's, and for a DeepDTA
+    set the converted upstream download's too (:data:`DEEPDTA_COUNTS`: the shared copy withholds
+    some targets)."""
+    out = [entry.rows] if entry.rows else []
+    if spec.kind == "affinity" and spec.name in DEEPDTA_COUNTS and entry in spec.files:
+        out.append(DEEPDTA_COUNTS[spec.name][list(spec.files).index(entry)])
+    return out
+
+
 def _offline_error(
-    spec: DatasetSpec, url: str, target: Path, reason: str
+    spec: DatasetSpec, url: str, target: Path, reason: str, *, kept: bool = False
 ) -> DatasetNotAvailableError:
+    """The one-line error of a download that failed; ``kept``: a copy was there already (``--force``)
+    and is left as it was."""
+    if kept:
+        return DatasetNotAvailableError(
+            f"dataset {spec.name!r} could not be downloaded again from {url} ({reason}); the copy at {target} "
+            "was kept as it was"
+        )
     return DatasetNotAvailableError(
         f"dataset {spec.name!r} is not at {target} and could not be downloaded from {url} ({reason}); "
         f"put the file there, or set {DATA_DIR_ENV} (or --data-dir) to a folder that holds it"
@@ -436,7 +465,7 @@ def _fetch_plain(spec: DatasetSpec, root: Path, force: bool) -> list[Path]:
         except OSError as exc:
             tmp_target.unlink(missing_ok=True)
             raise _offline_error(
-                spec, entry.url, target, str(getattr(exc, "reason", exc))
+                spec, entry.url, target, str(getattr(exc, "reason", exc)), kept=target.is_file()
             ) from None
         try:
             verify_file(tmp_target, entry)
@@ -517,7 +546,7 @@ def _fetch_deepdta(spec: DatasetSpec, root: Path, force: bool) -> list[Path]:
                 blobs.append(b"".join(_read_blocks(response)))
         except OSError as exc:
             raise _offline_error(
-                spec, url, targets[0].parent, str(getattr(exc, "reason", exc))
+                spec, url, targets[0].parent, str(getattr(exc, "reason", exc)), kept=all(p.is_file() for p in targets)
             ) from None
     drugs_csv, targets_csv, aff = _convert_deepdta(spec.name, *blobs)
     n_drugs, n_targets, n_pairs = DEEPDTA_COUNTS[spec.name]
