@@ -553,6 +553,10 @@ def screen_cmd(
         _refuse_directory_output(output, _default_output_name(input_path, "_scored.csv"))
     if engine not in ("local", "ray"):
         raise typer.BadParameter(f"{engine!r}: choose local or ray", param_hint="'--engine'")
+    device = device.strip().lower()  # --device CPU was refused as "not supported yet"
+    if device not in ("cpu", "auto"):
+        raise typer.BadParameter(f"{device!r}: screening runs on cpu in this version (auto = cpu); "
+                                 "`drugscreen train --device cuda` trains on a GPU", param_hint="'--device'")
     typed_names = {"endpoint": ("'--endpoints'", endpoints), "profile": ("'--profile'", profile), "model bundle": ("'--panel'", panel)}
     if engine == "ray":
         with _unknown_name_is_usage(typed_names):

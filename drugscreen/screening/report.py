@@ -180,6 +180,10 @@ def _key_columns(screener: Screener) -> list[tuple[str, str]]:
             out.append((label, "|".join(shown)))
     if not out:  # no profile objective to show: the first endpoints
         out = [(e.column, e.column) for e in screener.endpoints[:8]]
+    elif len(screener.endpoints) < len(screener.all_endpoints):
+        # endpoints asked for by name (--endpoints bbbp) are shown even where the profile scores others
+        shown = {c for _, spec in out for c in spec.split("|")}
+        out += [(e.column, e.column) for e in screener.endpoints if e.column not in shown]
     return out[:10]
 
 

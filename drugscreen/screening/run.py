@@ -544,6 +544,7 @@ def _finish(
     import pyarrow.parquet as pq
 
     from drugscreen.io import TableWriter, detect_format, fill_csv_slots
+    from drugscreen.io.formats import display_name
     from drugscreen.screening.profiles import rank_positions
     from drugscreen.screening.screener import count_out_of_domain
 
@@ -581,7 +582,7 @@ def _finish(
     writer = TableWriter(output, input_path=input_path, column_types=column_types)
     try:
         if not files and input_columns is not None:
-            logger.warning("%s holds no molecules: the output has its header only", input_path)
+            logger.warning("%s holds no molecules: the output has its header only", display_name(str(input_path)))
             writer.write(screener.empty_output(input_columns, smiles_column, id_column))
         start = 0
         for f in files:
