@@ -22,6 +22,7 @@ from drugscreen.io.formats import (
     SMILES_COLUMN_NAMES,
     detect_format,
     display_name,
+    read_once,
 )
 from drugscreen.io.sdf import _is_sdf_separator, _open_sdf
 from drugscreen.io.streams import (
@@ -185,6 +186,101 @@ def _smi_skipped(line: str) -> bool:
     return not text or text.startswith("#")
 
 
+#: Field separators of a delimited table that no SMILES holds: a ``.smi`` record whose first
+#: word holds one (``CCO,ethanol``) was written as a CSV row, not as ``SMILES name``.
+_TABLE_SEPARATORS = (",", ";", "|")
+#: Lines of standard input (or a pipe) read ahead, when the first have no name, to decide
+#: whether the names are the ids (a file given by name is scanned to its first name instead).
+_SMI_NAME_LOOKAHEAD = 10_000
+#: A CXSMILES extension written onto its SMILES without the white space (``C|&1:1|``).
+_CX_TAIL = re.compile(r"\|[^|]*\|$")
+
+
+def _delimited_record(line: str) -> str | None:
+    """The separator (``,``, ``;`` or ``|``) a ``.smi`` record was written with when it is a row
+    of a delimited table, else ``None``.
+
+    Such a record's first white-space-separated word holds the separator (no SMILES does; a
+    CXSMILES extension ``|...|`` is a word of its own, after white space, and one written onto
+    its SMILES is not taken for a separator), the text before the first separator parses as a
+    SMILES and the whole word does not: ``CCO,ethanol``. Read as ``SMILES name``, every such
+    record would be an invalid molecule.
+    """
+    from drugscreen.featurizers.molecule import parse_smiles
+
+    words = line.split()
+    if not words:
+        return None
+    word = words[0]
+    found = [(word.find(d), d) for d in _TABLE_SEPARATORS if d in word]
+    if not found:
+        return None
+    pos, delim = min(found)
+    if pos == 0 or (delim == "|" and _CX_TAIL.match(word[pos:])):
+        return None
+    if parse_smiles(word[:pos])[0] is None or parse_smiles(word)[0] is not None:
+        return None
+    return delim
+
+
+def _delimited_refusal(path: str, line: str, delim: str) -> InputFormatError:
+    """The error refusing a ``.smi`` input (or standard input read as SMILES lines) whose first
+    record is a delimited-table row (:func:`_delimited_record`)."""
+    word = line.split()[0]
+    kind = {",": "comma", ";": "semicolon"}.get(delim, repr(delim)) + "-separated"
+    header = f"smiles{delim}name"
+    if path == "-":
+        fix = (f"start it with a header line such as `{header}` (standard input is read as a delimited "
+               "table when its first line names the SMILES column)")
+    else:
+        suffix = ".csv.gz" if path.lower().endswith(".gz") else ".csv"
+        fix = f"name it {suffix} and start it with a header line such as `{header}`"
+    return InputFormatError(
+        f"{display_name(path)}: the first record {line.strip()[:80]!r} looks {kind} "
+        f"({word[: word.find(delim)]!r} is a SMILES, {word[:80]!r} is not), but SMILES lines are split "
+        f"at white space, so every row would be an invalid SMILES; {fix}"
+    )
+
+
+def _smi_has_name(line: str) -> bool:
+    """Whether a header-less ``.smi`` record (``SMILES [name]``) has a name, split as the reader
+    splits it (a CXSMILES extension belongs to the SMILES, not to the name)."""
+    cx = _CX_SMILES.match(line)
+    rest = line[cx.end() :] if cx is not None else "".join(line.split(None, 1)[1:])
+    return bool(rest.strip())
+
+
+def _smi_names_given(path: str, fh: IO[str], pending: list[str]) -> bool:
+    """Whether any record of a header-less ``.smi`` input has a name (then the names are the ids,
+    and a record without one gets ``row N``; else the bare row numbers are).
+
+    The lines read so far (``pending``) are looked at first. A file given by name is then read
+    in a quick text pass up to its first named record (a bare SMILES list: to its end). Standard
+    input or a pipe, which cannot be read twice, is read ahead by up to
+    :data:`_SMI_NAME_LOOKAHEAD` lines, appended to ``pending`` (still to be read as rows); a
+    name further on is warned about by the reader.
+    """
+    if any(not _smi_skipped(ln) and _smi_has_name(ln.rstrip("\r\n")) for ln in pending):
+        return True
+    if read_once(path):
+        for _ in range(_SMI_NAME_LOOKAHEAD):
+            line = fh.readline()
+            if not line:
+                break
+            pending.append(line)
+            if not _smi_skipped(line) and _smi_has_name(line.rstrip("\r\n")):
+                return True
+        return False
+    encoding = getattr(fh, "encoding", None) or "utf-8-sig"
+    try:
+        binary, _ = _open_bytes(path)
+        with io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="") as text:
+            return any(not _smi_skipped(ln) and _smi_has_name(ln.rstrip("\r\n")) for ln in text)
+    except (InputFormatError, OSError, EOFError, zlib.error):
+        # a file damaged further on: its rows are read (and the damage reported) as before
+        return False
+
+
 def _open_smi(
     path: str,
     fh: IO[str],
@@ -201,14 +297,25 @@ def _open_smi(
     with tabs they are split at tabs, so a name with spaces stays one field. A line without a
     name has an empty name, as an empty id cell of any other input: its id in a screen is
     :func:`~drugscreen.io.tables.fallback_id` (``row 3``), which no other row's name can be
-    mistaken for (the row number itself, ``3``, was filled in, the name of another row).
+    mistaken for (the row number itself, ``3``, was filled in, the name of another row). The
+    names are the ids when any record has one, whichever records lack one (the first
+    included); a file whose records have none keeps the bare row numbers as ids
+    (:func:`_smi_names_given`).
 
     A CSV file saved as ``.smi``: when the first record line's first token holds a comma
     (which no SMILES does) and a comma-separated cell of it names a SMILES column (``smiles``,
     ``canonical_smiles``, ``smi``, the ``smiles_column`` asked for, or any name containing
     "smiles"), the file is read as CSV, with a warning to name it ``.csv``. Read as ``.smi``,
     every row of such a file, the header included, would be an invalid SMILES, so nothing a
-    ``.smi`` reading could give is lost. ``header=False`` turns this off.
+    ``.smi`` reading could give is lost. ``header=False`` turns this off. A first record that is
+    a delimited-table row without such a header (``CCO,ethanol``: :func:`_delimited_record`)
+    is refused, naming the fix, before any row is read: as ``.smi`` every row of it would be
+    an invalid SMILES.
+
+    Raises
+    ------
+    InputFormatError
+        A delimited-table row as the first record, or a header naming a column twice.
     """
     lead = list(first_lines)
     while all(_smi_skipped(ln) for ln in lead):  # comments before the first record
@@ -243,12 +350,31 @@ def _open_smi(
     scol = find_column(columns, smiles_column, SMILES_COLUMN_NAMES, "smiles", required=is_header)
     if scol is None:
         scol = "smiles"
+    # a CSV row saved as .smi ("CCO,ethanol"): every row would be invalid; refused before any is read
+    record = first
+    if is_header:  # the first record after the header line
+        while True:
+            line = fh.readline()
+            if not line:
+                record = ""
+                break
+            pending.append(line)
+            if not _smi_skipped(line):
+                record = line
+                break
+    delim = _delimited_record(record) if record else None
+    if delim is not None:
+        raise _delimited_refusal(path, record, delim)
     icol = find_column(columns, id_column, ID_COLUMN_NAMES, "id", required=False)
-    if not is_header and id_column is None and len(tokens) < 2:
+    # names past the records read ahead of standard input: warned about (they cannot be ids)
+    late_names = False
+    if not is_header and id_column is None and not _smi_names_given(path, fh, pending):
         icol = None  # a bare list of SMILES: the row number is the id
+        late_names = read_once(path)
     ncols = len(columns)
 
     def rows() -> Iterator[pd.DataFrame]:
+        nonlocal late_names
         buf: list[list[str]] = []
         start = 0
         blanks = 0  # blank lines count as skipped only when a record follows (not trailing ones)
@@ -276,6 +402,13 @@ def _open_smi(
                 else:
                     parts = line.split(None, ncols - 1)
             parts += [""] * (ncols - len(parts))
+            if late_names and parts[-1]:
+                late_names = False
+                logger.warning(
+                    "%s, row %d: a name (%r), where the first %d lines had none; the ids stay the row "
+                    "numbers (give the file by name to take the ids from the names)",
+                    display_name(path), start + len(buf), parts[-1][:80], _SMI_NAME_LOOKAHEAD,
+                )  # fmt: skip
             buf.append(parts)
             if len(buf) >= chunksize:
                 yield _frame(buf, columns, start)
@@ -408,7 +541,9 @@ def _open_delimited(
     header_cells = [c.strip().lower() for c in columns]
     columns = _name_unnamed([c.strip() for c in columns])
     _check_unique(columns, path)
-    scol = find_column(columns, smiles_column, SMILES_COLUMN_NAMES, "smiles", required=True)
+    scol = find_column(
+        columns, smiles_column, SMILES_COLUMN_NAMES, "smiles", required=True, delimiter=delim
+    )
     icol = find_column(columns, id_column, ID_COLUMN_NAMES, "id", required=False)
     ncols = len(columns)
     stream = _Peeked([header_line], fh)

@@ -112,7 +112,13 @@ def _sdf_file_tag_names(path: str) -> list[str]:
 
 def _open_sdf(path: str, fh: IO[str], smiles_column: str | None, id_column: str | None, chunksize: int) -> TableReader:
     """SDF: collect the tag names (a file: all of them, in a first pass; standard input: those
-    of the first records), then stream."""
+    of the first records), then stream.
+
+    The columns are ``_Name`` (the title), the SMILES and the tags. The id column is
+    ``id_column`` when given, else found among the tags as in a CSV header
+    (:func:`~drugscreen.io.tables.find_column`: ``ID``, ``Name``, ``Compound ID`` ... in any
+    case), else the title; an empty id cell gets ``row N`` as in any input.
+    """
     from rdkit import Chem, rdBase
 
     from drugscreen.featurizers.molecule import _clean_log
@@ -136,9 +142,12 @@ def _open_sdf(path: str, fh: IO[str], smiles_column: str | None, id_column: str 
     scol = smiles_column if smiles_column else smiles_name
     if scol not in columns:
         scol = find_column(columns, smiles_column, SMILES_COLUMN_NAMES, "smiles", required=True) or smiles_name
-    icol = find_column(columns, id_column, ID_COLUMN_NAMES, "id", required=False)
     if id_column is None:
-        icol = "_Name"
+        # the ids as a CSV column's: a tag named like one (``ID``, ``Name``, ``Compound ID``; any
+        # case, the most preferred of several), else the title
+        icol = find_column(tag_names, None, ID_COLUMN_NAMES, "id", required=False) or "_Name"
+    else:
+        icol = find_column(columns, id_column, ID_COLUMN_NAMES, "id", required=False)
 
     late_tags: set[str] = set()  # tags first seen after the scanned records, warned about once
 

@@ -63,11 +63,19 @@ def fallback_id(row: Any) -> Any:
 
 
 def find_column(
-    columns: list[str], wanted: str | None, candidates: tuple[str, ...], what: str, required: bool, arg: str | None = None
+    columns: list[str],
+    wanted: str | None,
+    candidates: tuple[str, ...],
+    what: str,
+    required: bool,
+    arg: str | None = None,
+    delimiter: str | None = None,
 ) -> str | None:
     """Find ``wanted`` (case-insensitively) or the single column among ``candidates``; ``arg`` is
     how the caller names the column in the messages (default the CLI's ``--smiles-column`` /
-    ``--id-column``; the Python API passes its keyword, ``smiles_col=``).
+    ``--id-column``; the Python API passes its keyword, ``smiles_col=``); ``delimiter``: the
+    one a delimited-text header was split at, for the advice when no SMILES column is found
+    (:func:`_no_smiles_column_hint`).
 
     A column matches a candidate when its :func:`column_key` equals it (``"Compound ID"`` is
     ``compound_id``). Two columns matching one candidate are ambiguous (an error); among
@@ -102,17 +110,41 @@ def find_column(
     if hits:  # several id-like columns: the most preferred one
         return next(c for cand in candidates for c in hits if lowered[c] == cand)
     if required:
-        from drugscreen.featurizers.molecule import parse_smiles
-
-        hint = ""
-        if columns and parse_smiles(columns[0])[0] is not None:  # the "header" is a molecule
-            hint = (f"; the first line starts with a SMILES ({columns[0]!r}): a list without a header "
-                    "line is read as such when the file is named .smi")
         raise InputFormatError(
             f"no SMILES column found (looked for {', '.join(candidates)}, any case); "
-            f"name it with {arg or '--smiles-column'}; the columns are: {listing}{hint}"
+            f"name it with {arg or '--smiles-column'}; the columns are: {listing}"
+            f"{_no_smiles_column_hint(columns, delimiter)}"
         )
     return None
+
+
+def _no_smiles_column_hint(columns: list[str], delimiter: str | None) -> str:
+    """Advice for a header in which no SMILES column was found (``""`` when there is none).
+
+    A delimited-text header (``delimiter`` given) that is one column holding white space was
+    written with spaces, which ``.csv``/``.tsv``/``.txt`` are not split at: a ``.smi`` file
+    is. A first line starting with a SMILES is a molecule, not a header: a header line is
+    missing. Only a one-column list (or a tab-separated one) reads as such when named ``.smi``;
+    a comma-separated one read as ``.smi`` would be all invalid rows.
+    """
+    from drugscreen.featurizers.molecule import parse_smiles
+
+    if delimiter is not None and len(columns) == 1 and len(columns[0].split()) > 1:
+        return (f"; the header line is one column, {columns[0][:80]!r}: .csv, .tsv and .txt files are split "
+                "at ',', ';', '|' or tab, not at spaces; a file of `SMILES name` lines split at white space "
+                "is read as such when named .smi (it may start with a header line `smiles name`)")
+    if not columns or parse_smiles(columns[0])[0] is None:
+        return ""
+    start = f"; the first line starts with a SMILES ({columns[0]!r}), so it is a molecule, not a header line"
+    if len(columns) == 1:
+        return (f"{start}: add a header line `smiles` (a list of one SMILES a line without a header is also "
+                "read as such when the file is named .smi)")
+    if delimiter is None:
+        return f"{start}: add a header line naming the columns"
+    if delimiter == "\t":
+        return (f"{start}: add a header line naming the columns, tab-separated (e.g. `smiles<TAB>name`), or "
+                "name the file .smi (`SMILES name` lines, split at white space)")
+    return f"{start}: add a header line naming the columns (e.g. `smiles{delimiter}name`)"
 
 
 @dataclass
