@@ -963,12 +963,12 @@ def benchmark_report(
 def repurpose_cmd(
     sequence: Annotated[Optional[str], typer.Option("--sequence", help="Target protein sequence (one-letter codes).")] = None,  # noqa: UP045
     fasta: Annotated[Optional[Path], typer.Option("--fasta", help="FASTA file with the target sequence (one record).")] = None,  # noqa: UP045
-    ligands: Annotated[Optional[Path], typer.Option("--ligands", help="Known ligands of the target (any file `screen` reads).")] = None,  # noqa: UP045
-    activity_column: Annotated[Optional[str], typer.Option("--activity-column", help="Ligand column with 1/0, active/inactive, or a -log10 molar potency (pIC50, pKi, pchembl_value). A column named as a concentration (IC50, Ki, Kd, EC50 without the p; nM, uM) is refused: convert with pX = 9 - log10(nM).")] = None,  # noqa: UP045
+    ligands: Annotated[Optional[Path], typer.Option("--ligands", help="Known ligands of the target (any file `screen` reads, or '-' for stdin).")] = None,  # noqa: UP045
+    activity_column: Annotated[Optional[str], typer.Option("--activity-column", help="Ligand column with 1/0, active/inactive (ChEMBL's Active/Not Active too), or a -log10 molar potency (pIC50, pKi, pchembl_value). A column named as a concentration (IC50, Ki, Kd, EC50 without the p; nM, uM) is refused: convert with pX = 9 - log10(nM).")] = None,  # noqa: UP045
     active_threshold: Annotated[float, typer.Option("--active-threshold", help="Potency at or above which a ligand is active.")] = 6.0,
-    library: Annotated[str, typer.Option("--library", help="`approved` (shipped ChEMBL approved drugs) or a molecule file.")] = "approved",
+    library: Annotated[str, typer.Option("--library", help="`approved` (shipped ChEMBL approved drugs), a molecule file, or '-' for stdin (not with --ligands -).")] = "approved",
     top: Annotated[Optional[int], typer.Option("--top", min=1, help="Keep the best N drugs.")] = None,  # noqa: UP045
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the ranking (csv/tsv/parquet); default: the best 25 (or --top N) as a table on stdout.")] = None,  # noqa: UP045
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the ranking (csv/tsv, optionally .gz, or parquet); default: the best 25 (or --top N) as a table on stdout.")] = None,  # noqa: UP045
     report: Annotated[Optional[Path], typer.Option("--report", help="Write a self-contained HTML report.")] = None,  # noqa: UP045
     model: Annotated[Optional[Path], typer.Option("--model", help="Affinity model bundle (default: the shipped one).")] = None,  # noqa: UP045
     no_panel: Annotated[bool, typer.Option("--no-panel", help="Leave out the toxicity panel columns.")] = False,
@@ -982,6 +982,9 @@ def repurpose_cmd(
         raise typer.BadParameter("give --sequence, --fasta or --ligands (or a sequence with ligands)")
     if sequence is not None and fasta is not None:
         raise typer.BadParameter("give either --sequence or --fasta, not both")
+    stdin_input = "ligands" if ligands is not None and str(ligands) == "-" else "library" if library == "-" else None
+    if stdin_input is not None and _stdin_is_terminal():  # as `screen -` does: it waited without a word
+        logger.warning("reading the %s from standard input: type or paste them, then Ctrl-D (Ctrl-Z Enter on Windows)", stdin_input)
     from drugscreen.repurposing.report import check_output_paths
     from drugscreen.repurposing.repurposer import repurpose
 

@@ -232,8 +232,8 @@ def load_affinity_bundle(path: str | Path | None = None) -> AffinityBundle:
     Raises
     ------
     BundleError
-        Missing files, an unknown ``format_version``, a checksum mismatch or weights that do
-        not fit the configured model.
+        No such folder, missing files, an unknown ``format_version``, a checksum mismatch or
+        weights that do not fit the configured model.
     """
     from safetensors.torch import load_file
 
@@ -242,6 +242,8 @@ def load_affinity_bundle(path: str | Path | None = None) -> AffinityBundle:
 
     root = Path(path) if path is not None else default_affinity_path()
     cfg_path = root / "config.json"
+    if not root.exists():  # a misspelt --model was "not an affinity bundle", as if the folder held another kind
+        raise BundleError(f"affinity model not found: {root} (no such folder)")
     if not cfg_path.is_file() or not (root / WEIGHTS).is_file():
         raise BundleError(f"{root}: not an affinity bundle (needs config.json and {WEIGHTS})")
     try:

@@ -1,11 +1,12 @@
 """Inputs of the repurposer: the drug library, the known ligands and the target sequence.
 
 * :func:`load_library`: ``"approved"`` (the shipped ChEMBL approved-drug list), a file that
-  ``drugscreen screen`` accepts (read with :mod:`drugscreen.io`), or a DataFrame. Every entry is
-  parsed and standardized; entries that fail keep their row with the reason (``error``), so they
-  are reported rather than dropped.
-* :func:`load_ligands`: SMILES list, DataFrame or file, with an optional activity column
-  (0/1 labels, ``active``/``inactive`` words, or potencies on a -log10 molar scale such as pIC50
+  ``drugscreen screen`` accepts (read with :mod:`drugscreen.io`; ``"-"`` is standard input), or
+  a DataFrame. Every entry is parsed and standardized; entries that fail keep their row with the
+  reason (``error``), so they are reported rather than dropped.
+* :func:`load_ligands`: SMILES list, DataFrame or file (``"-"``: standard input), with an
+  optional activity column (0/1 labels, ``active``/``inactive`` words, ChEMBL's
+  ``activity_comment`` "Active"/"Not Active", or potencies on a -log10 molar scale such as pIC50
   where values at or above ``active_threshold`` are actives; values outside 0..14, e.g. IC50 in
   nM, are refused, and so is a column named as a concentration, such as ``IC50_nM`` or ``Ki``,
   whatever its values; in a ``.smi`` file, ``SMILES name 7.5``, the number ending each line is
@@ -47,8 +48,17 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+#: Activity words read as active / inactive (compared in lower case, with runs of spaces,
+#: underscores and hyphens between words read as one space: ChEMBL's ``activity_comment``
+#: "Not Active", "not_active" and "Inactive" are inactives, "Active" an active). Wordings that do
+#: not say (ChEMBL's "Inconclusive", "Not Determined", "Partially active") are refused per row.
 _ACTIVE_WORDS = {"1", "active", "actives", "yes", "true", "binder", "a", "+"}
-_INACTIVE_WORDS = {"0", "inactive", "inactives", "no", "false", "nonbinder", "non-binder", "i", "-"}
+_INACTIVE_WORDS = {
+    "0", "inactive", "inactives", "not active", "non active", "nonactive", "no", "false", "nonbinder", "non binder",
+    "not binder", "i", "-",
+}  # fmt: skip
+#: The words listed in the message refusing an activity cell.
+_ACCEPTED_WORDS = "active/inactive, 'not active', yes/no, true/false, 1/0, or a -log10 molar potency"
 
 
 # ----------------------------------------------------------------------------- sequences
@@ -248,8 +258,9 @@ class Library:
     ----------
     id_column
         Name of the identifier column in the ranking: ``chembl_id`` when the library's
-        identifiers are ChEMBL ids (the shipped library, or an input column whose name contains
-        ``chembl``), else ``id``.
+        identifiers are ChEMBL ids (the shipped library, or a user library whose every
+        filled-in identifier is one, such as ``CHEMBL941``, whatever its column's name), else
+        ``id``.
     extra
         The input's other columns (a user library's own annotations), one row per entry, carried
         through to the ranking; None for the shipped library.
@@ -310,9 +321,12 @@ def report_library_errors(lib: Library) -> None:
     n_bad = sum(1 for e in lib.errors if e)
     if n_bad:
         first = next(i for i, e in enumerate(lib.errors) if e)
+        where = f"row {first + 1}"
+        if lib.ids[first] != where:  # a nameless entry's id is "row N" itself: "row 1 row 1" said it twice
+            where = f"{where} {lib.ids[first]}"
         logger.warning(
             "%s: %d of %d library entries could not be parsed and are reported without a score "
-            "(first: row %d %s: %s)", lib.source, n_bad, len(lib), first + 1, lib.ids[first], lib.errors[first]
+            "(first: %s: %s)", lib.source, n_bad, len(lib), where, lib.errors[first]
         )
 
 
@@ -334,6 +348,20 @@ def _texts(values: list[Any]) -> list[str]:
     from drugscreen.io import is_missing
 
     return ["" if is_missing(v) else str(v) for v in values]
+
+
+#: What a ChEMBL identifier starts with (``CHEMBL941``; any case).
+CHEMBL_ID_PREFIX = "CHEMBL"
+
+
+def _all_chembl_ids(values: list[str]) -> bool:
+    """Whether every filled-in identifier is a ChEMBL id, one starting with
+    :data:`CHEMBL_ID_PREFIX` (and at least one is filled in): then the ranking names its column
+    ``chembl_id``, whatever the input column's name (``id``, ``Molecule ChEMBL ID``); a column
+    named ``chembl_id`` holding other identifiers (``CMP1``), or ChEMBL ids mixed with in-house
+    ones, gives ``id``."""
+    filled = [v.strip() for v in values if v.strip()]
+    return bool(filled) and all(v.upper().startswith(CHEMBL_ID_PREFIX) for v in filled)
 
 
 def _library_from_frame(df: pd.DataFrame, source: str, smiles_column: str | None = None, keep_extra: bool = True) -> Library:
@@ -360,7 +388,7 @@ def _library_from_frame(df: pd.DataFrame, source: str, smiles_column: str | None
         ids = [str(i + 1) for i in range(n)]
     names = _texts(df[name_col].tolist()) if name_col else [""] * n
     years = list(pd.to_numeric(df[year_col], errors="coerce").to_numpy(dtype=np.float64)) if year_col else [float("nan")] * n
-    id_column = "chembl_id" if id_col is not None and "chembl" in id_col.lower() else "id"
+    id_column = "chembl_id" if id_col is not None and _all_chembl_ids(_texts(df[id_col].tolist())) else "id"
     extra = None
     if keep_extra:
         used = {smi_col, id_col, name_col, year_col, ERROR_COLUMN}
@@ -394,13 +422,18 @@ def _read_library(library: str | Path | pd.DataFrame, smiles_column: str | None)
         from drugscreen.data import approved_drugs
 
         return _library_from_frame(approved_drugs(), "approved drugs (ChEMBL)", keep_extra=False)
-    from drugscreen.io import ERROR_COLUMN, read_table
+    from drugscreen.io import ERROR_COLUMN
 
-    path = Path(library)
-    if not path.is_file():
-        raise InputFormatError(f"library file not found: {path} (or use library='approved')")
-    df = read_table(path, smiles_column=smiles_column)
-    lib = _library_from_frame(df.reset_index(drop=True), str(path), smiles_column)
+    if str(library) == STDIN:
+        df, _ = _read_molecule_table(STDIN, smiles_column)
+        source = "library (standard input)"
+    else:
+        path = Path(library)
+        if not path.is_file():
+            raise InputFormatError(f"library file not found: {path} (or use library='approved'; '-' reads standard input)")
+        df, _ = _read_molecule_table(str(path), smiles_column)
+        source = str(path)
+    lib = _library_from_frame(df, source, smiles_column)
     if ERROR_COLUMN in df.columns:
         for i, err in enumerate(df[ERROR_COLUMN].tolist()):
             if isinstance(err, str) and err:
@@ -447,12 +480,54 @@ class LigandSet:
     def inactives(self) -> np.ndarray:
         return np.nonzero(self.labels == 0)[0]
 
+    @property
+    def active_parents(self) -> list[str]:
+        """The distinct parent molecules (standardized SMILES, which the library's salt forms
+        and hydrates also share) given as actives, sorted: a ligand repeated, or given as
+        several salts, counts once."""
+        return sorted({self.smiles_std[i] for i in self.actives})
+
+    @property
+    def inactive_parents(self) -> list[str]:
+        """The distinct parent molecules given only as inactives, sorted. A parent given both
+        as an active and as an inactive (replicates either side of the threshold) counts as an
+        active, as it is listed first as a known active in the ranking."""
+        active = set(self.active_parents)
+        return sorted({self.smiles_std[i] for i in self.inactives} - active)
+
+    @property
+    def conflicting_parents(self) -> list[str]:
+        """The parent molecules given both as an active and as an inactive, sorted."""
+        return sorted(set(self.active_parents) & {self.smiles_std[i] for i in self.inactives})
+
+    def parent_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """One ligand row per distinct parent molecule, and its label: ``(rows, labels)``.
+
+        The row is the parent's first row of its label (a parent given both ways: its first
+        active row, label 1), in the order of :attr:`active_parents` then
+        :attr:`inactive_parents`. What the on-the-fly model is trained on: a repeated ligand
+        would otherwise be a repeated training row.
+        """
+        first: dict[tuple[str, int], int] = {}
+        for i, (parent, label) in enumerate(zip(self.smiles_std, self.labels.tolist(), strict=True)):
+            first.setdefault((parent, int(label)), i)
+        rows = [first[(p, 1)] for p in self.active_parents] + [first[(p, 0)] for p in self.inactive_parents]
+        labels = [1] * len(self.active_parents) + [0] * len(self.inactive_parents)
+        return np.asarray(rows, dtype=np.int64), np.asarray(labels, dtype=np.int64)
+
+
+def _activity_word(text: str) -> str:
+    """An activity cell compared with the activity words: lower case, and the spaces, underscores
+    or hyphens between two words as one space (``"Not_Active"``: ``"not active"``); a lone
+    ``"-"`` stays as it is."""
+    return re.sub(r"(?<=\w)[\s_-]+(?=\w)", " ", text.strip().lower())
+
 
 def _activity(value: Any, threshold: float) -> tuple[int | None, float, str]:
     """(label, numeric value, error) of one activity cell."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip():
         return None, float("nan"), "missing activity value"  # a blank cell of a file read as text too
-    text = str(value).strip().lower()
+    text = _activity_word(str(value))
     if text in _ACTIVE_WORDS:
         return 1, float("nan"), ""
     if text in _INACTIVE_WORDS:
@@ -460,7 +535,7 @@ def _activity(value: Any, threshold: float) -> tuple[int | None, float, str]:
     try:
         x = float(text)
     except ValueError:
-        return None, float("nan"), f"activity {value!r} is neither a number nor active/inactive"
+        return None, float("nan"), f"activity {value!r} is neither a number nor a word read as active or inactive ({_ACCEPTED_WORDS})"
     if not np.isfinite(x):
         return None, float("nan"), f"activity {value!r} is not finite"
     return int(x >= threshold), x, ""
@@ -599,14 +674,22 @@ def _given_column(columns: list[str], wanted: str, what: str, source: str, missi
     raise InputFormatError(f"{source}: {what} column {wanted!r} not found{did_you_mean(wanted, columns)}; the columns are: {listing}")
 
 
-def _is_smi(path: str) -> bool:
-    """Whether ``path`` is read as a ``.smi`` file (``SMILES name``, the name taking the rest of the line)."""
-    from drugscreen.io import detect_format
+#: The file name that reads standard input, as ``drugscreen screen`` reads it.
+STDIN = "-"
 
-    try:
-        return detect_format(path)[0] == "smi"
-    except InputFormatError:
-        return False
+
+def _read_molecule_table(path: str, smiles_column: str | None) -> tuple[pd.DataFrame, str]:
+    """A molecule file (or ``"-"``, standard input) as ``drugscreen screen`` reads it
+    (:func:`drugscreen.io.open_input`), whole, and the format it was read as (``"smi"``,
+    ``"csv"``, ``"sdf"`` ...; standard input's is sniffed from its first lines)."""
+    import pandas as pd
+
+    from drugscreen.io import open_input
+
+    reader = open_input(path, smiles_column=smiles_column)
+    parts = list(reader)
+    df = pd.concat(parts) if parts else pd.DataFrame({c: [] for c in reader.columns})
+    return df.reset_index(drop=True), reader.format
 
 
 def _trailing_number(text: str) -> tuple[str, str] | None:
@@ -673,6 +756,36 @@ def _split_trailing_values(df: pd.DataFrame, column: str, activity_column: str, 
     return out
 
 
+def _warn_repeated_parents(lig: LigandSet, source: str) -> None:
+    """Warn once when several ligand rows are one parent molecule (the same SMILES repeated, or
+    salts and hydrates of one drug): each parent counts once (for the on-the-fly model's
+    minimum of actives and inactives, and in the counts logged), and a parent given both as an
+    active and as an inactive counts as an active."""
+    n_parents = len(set(lig.smiles_std))
+    if n_parents == len(lig.smiles_std):
+        return
+    rows: dict[str, list[int]] = {}
+    for i, parent in enumerate(lig.smiles_std):
+        rows.setdefault(parent, []).append(i)
+    repeated = [r for r in rows.values() if len(r) > 1]
+    shown = ", ".join(f"{lig.names[r[0]]!r} x{len(r)}" for r in repeated[:3]) + (", ..." if len(repeated) > 3 else "")
+    both = lig.conflicting_parents
+    conflict = ""
+    if both:
+        names = ", ".join(repr(lig.names[rows[p][0]]) for p in both[:3]) + (", ..." if len(both) > 3 else "")
+        one = len(both) == 1
+        conflict = (f"; {len(both)} {'parent' if one else 'parents'} labelled active in one row and inactive in another "
+                    f"({names}) {'counts as an active' if one else 'count as actives'} ({'its' if one else 'their'} "
+                    "inactive rows are not used to train the on-the-fly model)")
+    logger.warning(
+        "%s: %d ligand rows are %d distinct parent molecules after standardization (repeated rows, or salts and "
+        "hydrates of one parent: %s); each parent counts once: %d %s and %d %s%s",
+        source, len(lig.smiles_std), n_parents, shown,
+        len(lig.active_parents), "active" if len(lig.active_parents) == 1 else "actives",
+        len(lig.inactive_parents), "inactive" if len(lig.inactive_parents) == 1 else "inactives", conflict,
+    )  # fmt: skip
+
+
 def load_ligands(
     ligands: str | Path | list[str] | pd.DataFrame,
     activity_column: str | None = None,
@@ -684,9 +797,13 @@ def load_ligands(
     Parameters
     ----------
     ligands
-        A list of SMILES (all actives), a DataFrame, or a file that ``screen`` accepts.
+        A list of SMILES (all actives), a DataFrame, or a file that ``screen`` accepts (``"-"``:
+        standard input, its format sniffed as ``screen`` does). Rows of one parent molecule
+        (repeats, salts, hydrates) count once, with a warning; one given both as an active and
+        as an inactive counts as an active (see :attr:`LigandSet.active_parents`).
     activity_column
-        Column with labels (1/0, active/inactive) or potencies (e.g. pIC50, pKi; higher =
+        Column with labels (1/0, active/inactive, ChEMBL's activity comments "Active" and
+        "Not Active"/"Inactive" in any case) or potencies (e.g. pIC50, pKi; higher =
         more potent). Without it every ligand is an active. Potencies must be on a -log10 molar
         scale: a column whose name says concentration (``IC50``, ``Ki``, ``Kd``, ``EC50``
         without a leading ``p``, or a unit such as ``nM``/``uM``/``µM``) is refused even when
@@ -723,15 +840,17 @@ def load_ligands(
     elif isinstance(ligands, pd.DataFrame):
         df = ligands.reset_index(drop=True)
         source = "ligands"
+    elif str(ligands) == STDIN:
+        df, fmt = _read_molecule_table(STDIN, smiles_column)
+        source = "ligands (standard input)"
+        smi_file = fmt == "smi"
     else:
-        from drugscreen.io import read_table
-
         path = Path(ligands)
         if not path.is_file():
-            raise InputFormatError(f"ligands file not found: {path}")
-        df = read_table(path, smiles_column=smiles_column).reset_index(drop=True)
+            raise InputFormatError(f"ligands file not found: {path} ('-' reads standard input)")
+        df, fmt = _read_molecule_table(str(path), smiles_column)
         source = str(path)
-        smi_file = _is_smi(source)
+        smi_file = fmt == "smi"
     cols = [str(c) for c in df.columns]
     smi_col = _given_column(cols, smiles_column, "SMILES", source) if smiles_column else None
     smi_col = smi_col or _find(cols, ("smiles", "canonical_smiles", "smi"))
@@ -785,6 +904,7 @@ def load_ligands(
         shown = "; ".join(f"row {r + 1} {t!r}: {e}" for r, t, e in errors[:5])
         logger.warning("%s: %d of %d ligand rows not used: %s%s", source, len(errors), len(df), shown, " ..." if len(errors) > 5 else "")
     out = LigandSet(smiles_out, std, mols, np.asarray(labels, dtype=np.int64), np.asarray(values, dtype=np.float64), names, errors)
+    _warn_repeated_parents(out, source)
     if len(out.actives) == 0:
         raise InputFormatError(
             f"{source}: no valid active ligand ({len(df)} rows, {len(errors)} unusable, {len(out.inactives)} inactive)"

@@ -41,12 +41,16 @@ def _table_kind(path: Path) -> str:
     Raises
     ------
     InputFormatError
-        Any other suffix.
+        Any other suffix, and ``.parquet.gz``: Parquet compresses itself, and the file written
+        under that name was a plain Parquet file, which gzip and pandas' ``.gz`` reading refuse.
     """
     suffixes = [s.lower() for s in path.suffixes]
-    kind = suffixes[-2] if suffixes and suffixes[-1] == ".gz" and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+    gz = bool(suffixes) and suffixes[-1] == ".gz"
+    kind = suffixes[-2] if gz and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
     if kind not in (".csv", ".tsv", ".txt", ".parquet"):
         raise InputFormatError(f"{path}: write the ranking as .csv, .tsv, .txt (tab-separated) or .parquet")
+    if gz and kind == ".parquet":
+        raise InputFormatError(f"{path}: Parquet output is already compressed; drop the .gz suffix")
     return kind
 
 
@@ -114,8 +118,8 @@ def _empty_text_not_null(ranked: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_table(ranked: pd.DataFrame, path: str | Path) -> Path:
-    """Write the ranking as csv, tsv or txt (tab-separated; ``.gz`` allowed) or parquet, by the
-    file suffix. An empty text cell of the ranker's columns (:data:`RANKING_TEXT_COLUMNS`) is
+    """Write the ranking as csv, tsv or txt (tab-separated; ``.gz`` allowed) or parquet (not
+    ``.parquet.gz``: Parquet compresses itself), by the file suffix. An empty text cell of the ranker's columns (:data:`RANKING_TEXT_COLUMNS`) is
     ``""`` in Parquet too, never null.
 
     Raises

@@ -34,6 +34,7 @@ from drugscreen.io import MOLECULE_FILE_SUFFIXES
 from drugscreen.messages import snake_name
 from drugscreen.repurposing.inputs import (
     PLAIN_SEQUENCE_SUFFIXES,
+    STDIN,
     Library,
     LigandSet,
     load_library,
@@ -368,9 +369,14 @@ class Repurposer:
         fasta
             A FASTA file instead of ``sequence``.
         ligands
-            Known ligands: SMILES list, DataFrame, file, or a :class:`LigandSet`.
+            Known ligands: SMILES list, DataFrame, file (``"-"``: standard input), or a
+            :class:`LigandSet`. Rows of one parent molecule count once (see
+            :func:`~drugscreen.repurposing.inputs.load_ligands`): the on-the-fly model needs
+            :data:`~drugscreen.repurposing.scoring.MIN_LABELLED` distinct active and inactive
+            parents and is trained on one row per parent.
         library
-            ``"approved"`` (default), a molecule file, or a DataFrame with a SMILES column.
+            ``"approved"`` (default), a molecule file (``"-"``: standard input; not with
+            ``ligands="-"``), or a DataFrame with a SMILES column.
         top
             Keep the best ``top`` drugs, an integer >= 1 (entries that failed to parse are then
             left out of the table but still logged and listed in ``result.attrs["invalid"]``);
@@ -402,7 +408,9 @@ class Repurposer:
             last). Drugs with equal scores are ordered by how far their components stand out
             from the library (the other fusion rule's score), then by their parent structure's
             canonical SMILES, so the ranking does not depend on the order of the library. Then per component (``pred_pkd``, ``pred_pkd_sd``, ``pred_kiba``, ``sim_ecfp4``, ``sim_fcfp4``, ``sim_atompair``, ``sim_gnn``,
-            ``model_prob``), ``nearest_ligand``, ``nearest_ligand_smiles``,
+            ``model_prob``; the sequence component ranks by the mean of the affinity model's
+            tasks' standardized predictions, DAVIS and KIBA for the shipped model, and
+            ``evidence`` then states both), ``nearest_ligand``, ``nearest_ligand_smiles``,
             ``nearest_ligand_similarity`` (ECFP4 Tanimoto), ``known_ligand`` (the given
             active with the drug's own structure: such drugs are listed first, by their score;
             see :func:`~drugscreen.repurposing.scoring.identical_ligands`; a drug that is a
@@ -410,7 +418,8 @@ class Repurposer:
             ``evidence``, ``error``, and toxicity columns ``tox_*`` when the panel is available;
             ``other_forms`` (after ``smiles``) names the library's other entries with the same
             parent or another tautomer of it (``NAME (ID)``, ``; ``-separated). ``attrs`` holds ``invalid`` (library rows
-            not scored), ``ligand_errors``, the ``weights`` and ``components`` used and
+            not scored), ``ligand_errors``, ``n_actives`` and ``n_inactives`` (distinct parent
+            molecules), the ``weights`` and ``components`` used and
             ``forms_merged`` (entries listed under another's row). A user library's other
             columns come last, unchanged (renamed ``input_<name>`` where a name is taken).
 
@@ -504,17 +513,24 @@ class Repurposer:
                     "%s: %d %s among the given actives (same structure): listed first, by their score",
                     lib.source, n_known, "molecule is" if n_known == 1 else "molecules are",
                 )  # fmt: skip
-            if len(act) >= MIN_LABELLED and len(lig.inactives) >= MIN_LABELLED:
-                train = fingerprint_sets(lig.mols, ("ecfp4",))["ecfp4"]
-                prob, _ = rf_component(train, lig.labels, fps["ecfp4"])
+            # the gate counts distinct parent molecules: imatinib given five times (or as five
+            # salts) is one active, and a forest trained on it took 53% of every drug's score
+            n_act, n_ina = len(lig.active_parents), len(lig.inactive_parents)
+            counted = (f"{n_act} {'active' if n_act == 1 else 'actives'} and "
+                       f"{n_ina} {'inactive' if n_ina == 1 else 'inactives'}")
+            if len(lig.smiles_std) > n_act + n_ina:
+                counted += f" (distinct parent molecules, of {len(lig.smiles_std)} rows)"
+            if n_act >= MIN_LABELLED and n_ina >= MIN_LABELLED:
+                rows, labels = lig.parent_rows()  # one training row per parent
+                train = fingerprint_sets([lig.mols[i] for i in rows], ("ecfp4",))["ecfp4"]
+                prob, _ = rf_component(train, labels, fps["ecfp4"])
                 components["model"] = prob
                 cols["model_prob"] = prob
                 rankers.append((self.weights["model"], prank(prob)))
+                logger.info("%s given: a model is trained on the fly", counted)
             elif len(lig.inactives):
                 logger.info(
-                    "%d %s and %d %s given: no model is trained on the fly (it needs at least %d of each)",
-                    len(act), "active" if len(act) == 1 else "actives",
-                    len(lig.inactives), "inactive" if len(lig.inactives) == 1 else "inactives", MIN_LABELLED,
+                    "%s given: no model is trained on the fly (it needs at least %d of each)", counted, MIN_LABELLED
                 )  # fmt: skip
 
         w = {c: self.weights.get(c, 0.0) for c in components}
@@ -651,8 +667,8 @@ class Repurposer:
                 "rule": self.rule,
                 "invalid": invalid,
                 "ligand_errors": list(lig.errors) if lig is not None else [],
-                "n_actives": int(len(lig.actives)) if lig is not None else 0,
-                "n_inactives": int(len(lig.inactives)) if lig is not None else 0,
+                "n_actives": len(lig.active_parents) if lig is not None else 0,  # distinct parents
+                "n_inactives": len(lig.inactive_parents) if lig is not None else 0,
                 "ligands": [(lig.names[i], lig.smiles[i]) for i in lig.actives] if lig is not None else [],
                 "library": lib.source,
                 "id_column": lib.id_column,
@@ -662,23 +678,30 @@ class Repurposer:
         return df
 
     def _predicted_labels(self) -> dict[str, str]:
-        """Prediction column -> what the evidence calls it, for the tasks whose value it states
-        (every task of the affinity model but KIBA's score, which the evidence never gave)."""
+        """Prediction column -> what the evidence calls it, for every task of the affinity model
+        (``pKd`` for DAVIS, ``KIBA score`` for KIBA, else the task's name)."""
         if self.affinity is None:
             return {}
-        return {_PREDICTION_COLUMNS.get(t, f"pred_{snake_name(t)}"): "pKd" if t == "davis" else t
-                for t in self.affinity.tasks if t != "kiba"}
+        return {_PREDICTION_COLUMNS.get(t, f"pred_{snake_name(t)}"): _TASK_LABELS.get(t, t) for t in self.affinity.tasks}
 
     @staticmethod
     def _evidence(k: int, out: dict[str, Any], names: list[str], note: str = "", predicted: dict[str, str] | None = None) -> str:
         parts = [note] if note else []
         if "nearest_ligand" in out:
             parts.append(f"nearest ligand {out['nearest_ligand'][k]} (ECFP4 Tanimoto {out['nearest_ligand_similarity'][k]:.2f})")
+        values = []
         for column, label in (predicted or {}).items():
             if column in out:
                 # the heads share their encoders: their spread is agreement, not an error bar (the
                 # cold-target test RMSE is 0.64 pKd), so it is not written as one
-                parts.append(f"predicted {label} {out[column][k]:.2f} (heads' spread {out[f'{column}_sd'][k]:.2f})")
+                spread = f" (heads' spread {out[f'{column}_sd'][k]:.2f})" if f"{column}_sd" in out else ""
+                values.append(f"{label} {out[column][k]:.2f}{spread}")
+        if values:
+            # the sequence component is the mean of every task's standardized prediction: with
+            # DAVIS and KIBA, ethanol (pKd 5.27) ranked below gefitinib (pKd 5.25) on the KIBA
+            # score, which the evidence did not show
+            combined = ", ranked by their standardized mean" if len(values) > 1 else ""
+            parts.append(f"predicted {' and '.join(values)}{combined}")
         if len(names) > 1:
             parts.append(", ".join(f"{c} {100 * out[f'contrib_{c}'][k]:.0f}%" for c in names))
         return "; ".join(parts)
@@ -689,6 +712,8 @@ TOX_ENDPOINTS = ("tox21", "clintox", "sider")
 #: The shipped affinity model's tasks' prediction columns, named by their units; any other
 #: task's is ``pred_<task>`` (lower-case snake case), with ``pred_<task>_sd``.
 _PREDICTION_COLUMNS = {"davis": "pred_pkd", "kiba": "pred_kiba"}
+#: What the evidence calls the shipped model's tasks' predictions (any other task: its name).
+_TASK_LABELS = {"davis": "pKd", "kiba": "KIBA score"}
 
 
 #: Suffixes of FASTA files (optionally .gz), and of the molecule tables ``drugscreen screen`` reads.
@@ -770,7 +795,8 @@ def check_argument_kinds(
     ConfigError
         A text or path of the wrong kind: a sequence where a file or ``"approved"`` is
         expected, a FASTA file as ligands or library, a molecule file as the FASTA file or the
-        sequence.
+        sequence; or ``"-"`` (standard input, which can be read once) as both the ligands and
+        the library.
     """
     import pandas as pd
 
@@ -816,6 +842,10 @@ def check_argument_kinds(
             raise ConfigError(message)
         if not isinstance(ligands, (str, Path, list, tuple, pd.DataFrame, LigandSet)):
             raise TypeError(f"ligands= takes a SMILES list, a DataFrame, a molecule file or a LigandSet, not {kind(ligands)}")
+    if isinstance(ligands, (str, Path)) and isinstance(library, (str, Path)) and str(ligands) == STDIN == str(library):
+        raise ConfigError(
+            "ligands and library cannot both be read from standard input ('-'): give one of them as a file"
+        )
     if isinstance(library, (list, tuple, LigandSet)):
         raise TypeError(
             f"library= takes 'approved', a molecule file or a DataFrame, not {kind(library)}: known ligands go in "
